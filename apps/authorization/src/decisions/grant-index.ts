@@ -1,0 +1,107 @@
+import { Action, Decision, GOVERNANCE_PERMISSIONS, Permission, PermissionGrid, Scope } from '@gatehouse/contracts';
+
+/** One binding as the engine sees it (direct, or inherited through a group). */
+export interface GrantSource {
+  bindingId: string;
+  scope: Scope;
+  tenantId: string | null;
+  namespaces: string[] | null;
+  permissions: PermissionGrid;
+  groupId?: string | null;
+}
+
+export interface SubjectState {
+  superAdmin: boolean;
+  disabled: boolean;
+}
+
+export interface DecisionQuery {
+  scope: Scope;
+  tenantId?: string | null;
+  permission: Permission;
+  action: Action;
+  namespace?: string;
+}
+
+/** Permissions an Instance Admin governs inside every tenant; BINDING and memberships are excluded so it can never make itself Admin there. */
+export const INSTANCE_GOVERNED_IN_TENANTS: readonly Permission[] = ['USER', 'GROUP', 'ROLE', 'SERVICE_ACCOUNT'];
+
+/** Where a (scope, tenant, permission, action) grant applies: everywhere, or under namespace prefixes. */
+export class NamespaceGrant {
+  private everywhere: string | null = null;
+  private readonly prefixes = new Map<string, string>();
+
+  add(namespaces: string[] | null, origin: string): void {
+    if (!namespaces || namespaces.length === 0) {
+      this.everywhere ??= origin;
+      return;
+    }
+    for (const ns of namespaces) if (!this.prefixes.has(ns)) this.prefixes.set(ns, origin);
+  }
+
+  /**
+   * The origin of the grant covering `namespace`: `a.b` covers `a.b` and `a.b.*`, never `a.bc`. Costs one
+   * map look-up per dotted level. Without a namespace, any grant counts (the caller filters by `scope()`).
+   */
+  match(namespace: string | undefined): string | null {
+    if (this.everywhere) return this.everywhere;
+    if (namespace === undefined) return this.prefixes.size > 0 ? this.prefixes.values().next().value ?? null : null;
+    let candidate = namespace;
+    for (;;) {
+      const origin = this.prefixes.get(candidate);
+      if (origin) return origin;
+      const dot = candidate.lastIndexOf('.');
+      if (dot < 0) return null;
+      candidate = candidate.slice(0, dot);
+    }
+  }
+
+  /** null = every namespace; else the granted prefixes. */
+  scope(): string[] | null {
+    return this.everywhere ? null : [...this.prefixes.keys()];
+  }
+}
+
+const keyOf = (scope: Scope, tenantId: string | null | undefined, permission: Permission, action: Action): string =>
+  `${scope === 'INSTANCE' ? 'I' : 'T'}|${scope === 'INSTANCE' ? '' : tenantId ?? ''}|${permission}|${action}`;
+
+/**
+ * A subject's grants compiled into one flat map keyed by (scope, tenant, permission, action), so a
+ * decision costs a few map look-ups whatever the number of bindings in the system.
+ */
+export class GrantIndex {
+  private readonly grants = new Map<string, NamespaceGrant>();
+
+  constructor(readonly state: SubjectState, sources: GrantSource[]) {
+    for (const source of sources) {
+      const origin = source.groupId ? `group:${source.groupId}/binding:${source.bindingId}` : `binding:${source.bindingId}`;
+      for (const [permission, actions] of Object.entries(source.permissions) as Array<[Permission, Action[]]>) {
+        for (const action of actions ?? []) {
+          const key = keyOf(source.scope, source.tenantId, permission, action);
+          let grant = this.grants.get(key);
+          if (!grant) this.grants.set(key, (grant = new NamespaceGrant()));
+          grant.add(source.scope === 'INSTANCE' ? null : source.namespaces, origin);
+        }
+      }
+    }
+  }
+
+  decide(query: DecisionQuery): Decision {
+    if (this.state.disabled) return { allowed: false, reason: 'subject-disabled' };
+    const grant = this.grants.get(keyOf(query.scope, query.tenantId, query.permission, query.action));
+    const origin = grant?.match(query.namespace);
+    if (grant && origin) {
+      return { allowed: true, reason: origin, ...(query.namespace === undefined ? { namespaces: grant.scope() } : {}) };
+    }
+    if (this.state.superAdmin && GOVERNANCE_PERMISSIONS.includes(query.permission)) {
+      return { allowed: true, reason: 'super-admin', namespaces: null };
+    }
+    if (query.scope === 'TENANT' && INSTANCE_GOVERNED_IN_TENANTS.includes(query.permission)) {
+      const instance = this.grants.get(keyOf('INSTANCE', null, query.permission, query.action));
+      const instanceOrigin = instance?.match(undefined);
+      if (instanceOrigin) return { allowed: true, reason: `instance-admin:${instanceOrigin}`, namespaces: null };
+    }
+    const where = query.namespace ? ` in namespace ${query.namespace}` : '';
+    return { allowed: false, reason: `missing ${query.permission}:${query.action}${where}` };
+  }
+}

@@ -1,0 +1,72 @@
+import { ProvisionResult, SubjectRef } from '@gatehouse/contracts';
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { BindingEntity } from '../access/binding.entity';
+import { RoleEntity } from '../access/role.entity';
+import { INSTANCE_ADMIN_ROLE, MANAGED_TENANT_ROLES, ManagedRoleDefinition } from '../catalogue/managed-roles';
+import { InvalidationBus } from '../decisions/invalidation-bus';
+
+/**
+ * Creates a tenant's managed roles and its Admin binding. Idempotent (the tenancy saga may retry it):
+ * serialised per tenant by an advisory lock, it adds only what is missing.
+ */
+@Injectable()
+export class ProvisioningService implements OnModuleInit {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource, private readonly invalidation: InvalidationBus) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.dataSource.transaction((m) => this.ensureRoles(m, 'INSTANCE', null, [INSTANCE_ADMIN_ROLE]));
+  }
+
+  async provisionTenant(tenantId: string | null, admin?: SubjectRef): Promise<ProvisionResult> {
+    const result = await this.dataSource.transaction(async (manager) => {
+      const roles = await this.ensureRoles(manager, 'TENANT', tenantId, MANAGED_TENANT_ROLES);
+      const adminRole = roles.find((r) => r.name === 'Admin')!;
+      const adminBindingId = admin ? await this.ensureBinding(manager, tenantId, adminRole, admin) : null;
+      return { tenantId, roles: roles.length, adminBindingId };
+    });
+    if (admin) await this.invalidation.publish([admin.id]);
+    return result;
+  }
+
+  private async ensureRoles(
+    manager: EntityManager,
+    scope: 'TENANT' | 'INSTANCE',
+    tenantId: string | null,
+    definitions: ManagedRoleDefinition[],
+  ): Promise<RoleEntity[]> {
+    await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`authorization:provision:${scope}:${tenantId ?? ''}`]);
+    const repo = manager.getRepository(RoleEntity);
+    const existing = await repo.find({ where: { scope, tenantId: tenantId ?? IsNull(), managed: true } });
+    const created: RoleEntity[] = [];
+    for (const definition of definitions) {
+      if (existing.some((r) => r.name === definition.name)) continue;
+      created.push(
+        await repo.save(
+          repo.create({
+            scope,
+            tenantId,
+            name: definition.name,
+            description: definition.description,
+            permissions: definition.permissions,
+            managed: true,
+          }),
+        ),
+      );
+    }
+    return [...existing, ...created];
+  }
+
+  private async ensureBinding(manager: EntityManager, tenantId: string | null, role: RoleEntity, subject: SubjectRef): Promise<string> {
+    const repo = manager.getRepository(BindingEntity);
+    const existing = await repo.findOne({
+      where: { scope: 'TENANT', tenantId: tenantId ?? IsNull(), roleId: role.id, subjectId: subject.id, namespaces: IsNull() },
+    });
+    if (existing) return existing.id;
+    const saved = await repo.save(
+      repo.create({ scope: 'TENANT', tenantId, roleId: role.id, subjectType: subject.type, subjectId: subject.id, namespaces: null }),
+    );
+    return saved.id;
+  }
+}

@@ -1,0 +1,57 @@
+import { IdentityEvents, IdentityRpc, SubjectFacts } from '@gatehouse/contracts';
+import { ProblemException } from '@gatehouse/errors';
+import { EventConsumers, RpcClient } from '@gatehouse/messaging';
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { InvalidationBus } from '../decisions/invalidation-bus';
+import { SubjectFactEntity } from './subject-fact.entity';
+
+/**
+ * The read model of identity's subjects. Fed by `identity.subject.changed` events; a subject not seen
+ * yet (its event still in flight) is fetched once from identity and stored.
+ */
+@Injectable()
+export class SubjectFactsService implements OnModuleInit {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly consumers: EventConsumers,
+    private readonly rpc: RpcClient,
+    private readonly invalidation: InvalidationBus,
+  ) {}
+
+  onModuleInit(): void {
+    this.consumers.on(IdentityEvents.subjectChanged, 'subject-facts', async (facts, manager) => {
+      const changed = await this.apply(manager, facts);
+      return changed ? () => this.invalidation.publish([facts.id]) : undefined;
+    });
+  }
+
+  async get(id: string): Promise<SubjectFactEntity | null> {
+    const known = await this.dataSource.getRepository(SubjectFactEntity).findOneBy({ id });
+    if (known) return known;
+    let facts: SubjectFacts;
+    try {
+      facts = await this.rpc.internal('authorization', IdentityRpc.subjectFacts, { id });
+    } catch (error) {
+      if (error instanceof ProblemException && error.problem.status === 404) return null;
+      throw error;
+    }
+    await this.apply(this.dataSource.manager, facts);
+    return this.dataSource.getRepository(SubjectFactEntity).findOneBy({ id });
+  }
+
+  /** Upserts the fact only if it is newer than what is stored; true if something changed. */
+  async apply(manager: EntityManager, facts: SubjectFacts): Promise<boolean> {
+    const rows: unknown[] = await manager.query(
+      `INSERT INTO "authorization".subject_facts (id, type, super_admin, disabled, version, updated_at)
+       VALUES ($1, $2, $3, $4, $5, now())
+       ON CONFLICT (id) DO UPDATE SET type = EXCLUDED.type, super_admin = EXCLUDED.super_admin,
+         disabled = EXCLUDED.disabled, version = EXCLUDED.version, updated_at = now()
+       WHERE "authorization".subject_facts.version < EXCLUDED.version
+       RETURNING id`,
+      [facts.id, facts.type, facts.superAdmin, facts.disabled, facts.version],
+    );
+    return rows.length > 0;
+  }
+}

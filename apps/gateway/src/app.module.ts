@@ -1,0 +1,28 @@
+import { GatehouseConfigModule } from '@gatehouse/config';
+import { LoggingModule } from '@gatehouse/logging';
+import { MessagingModule } from '@gatehouse/messaging';
+import { HealthModule } from '@gatehouse/service-runtime';
+import { DynamicModule, Module } from '@nestjs/common';
+import { Authenticator } from './auth/authenticator';
+import { JwksCache } from './auth/jwks-cache';
+import { GatewayEnv } from './gateway.env';
+import { RequestDispatcher } from './routing/request-dispatcher';
+import { RouteRegistrar } from './routing/route-registrar';
+
+export const SERVICE = 'gateway';
+
+@Module({})
+export class GatewayAppModule {
+  static register(env: GatewayEnv): DynamicModule {
+    return {
+      module: GatewayAppModule,
+      imports: [
+        GatehouseConfigModule.forRoot(GatewayEnv, env),
+        LoggingModule.forRoot({ service: SERVICE, level: env.LOG_LEVEL, httpRequests: true }),
+        MessagingModule.forRoot({ service: SERVICE, settings: env }),
+        HealthModule.forRoot({ database: false }),
+      ],
+      providers: [JwksCache, Authenticator, RequestDispatcher, RouteRegistrar],
+    };
+  }
+}

@@ -1,0 +1,30 @@
+import { randomUUID } from 'node:crypto';
+import { SubjectType } from '@gatehouse/contracts';
+import { Injectable } from '@nestjs/common';
+import { SignJWT } from 'jose';
+import { IdentityEnv } from '../identity.env';
+import { SIGNING_ALG, SigningKeysService } from './signing-keys.service';
+
+/** JOSE `typ` of our access tokens (RFC 9068), checked by the gateway. */
+export const ACCESS_TOKEN_TYP = 'at+jwt';
+
+@Injectable()
+export class AccessTokenIssuer {
+  constructor(private readonly keys: SigningKeysService, private readonly env: IdentityEnv) {}
+
+  async issue(subjectId: string, subjectType: SubjectType, sessionId: string): Promise<{ token: string; expiresIn: number }> {
+    const { kid, key } = await this.keys.currentKey();
+    const now = Math.floor(Date.now() / 1000);
+    const token = await new SignJWT({ sub_type: subjectType, sid: sessionId })
+      .setProtectedHeader({ alg: SIGNING_ALG, kid, typ: ACCESS_TOKEN_TYP })
+      .setSubject(subjectId)
+      .setIssuer(this.env.JWT_ISSUER)
+      .setAudience(this.env.JWT_AUDIENCE)
+      .setIssuedAt(now)
+      .setNotBefore(now)
+      .setExpirationTime(now + this.env.ACCESS_TOKEN_TTL_SECONDS)
+      .setJti(randomUUID())
+      .sign(key);
+    return { token, expiresIn: this.env.ACCESS_TOKEN_TTL_SECONDS };
+  }
+}

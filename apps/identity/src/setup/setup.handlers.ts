@@ -1,0 +1,20 @@
+import { CreateUserRequest, IdentityRpc, IdentitySetupStatus, UserView } from '@gatehouse/contracts';
+import { RpcData, RpcHandler } from '@gatehouse/messaging';
+import { Controller } from '@nestjs/common';
+import { PasswordPolicyService } from '../passwords/password-policy';
+import { UsersService } from '../users/users.service';
+
+@Controller()
+export class SetupHandlers {
+  constructor(private readonly users: UsersService, private readonly policy: PasswordPolicyService) {}
+
+  @RpcHandler(IdentityRpc.setupStatus)
+  async status(): Promise<IdentitySetupStatus> {
+    return { userCount: await this.users.countAll(), passwordPolicy: this.policy.policy };
+  }
+
+  @RpcHandler(IdentityRpc.createFirstUser)
+  createFirst(@RpcData() request: CreateUserRequest): Promise<UserView> {
+    return this.users.createFirst(request);
+  }
+}

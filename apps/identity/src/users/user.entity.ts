@@ -1,0 +1,39 @@
+import { UserStatus } from '@gatehouse/contracts';
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn, VersionColumn } from 'typeorm';
+
+@Entity({ name: 'users' })
+export class UserEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column()
+  username: string;
+
+  @Column({ type: 'text', nullable: true })
+  email: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  firstName: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  lastName: string | null;
+
+  @Column({ type: 'text', nullable: true, select: false })
+  passwordHash: string | null;
+
+  @Column({ default: false })
+  superAdmin: boolean;
+
+  @Column({ type: 'text', default: 'ACTIVE' })
+  status: UserStatus;
+
+  /** Incremented on every change; read models apply a fact only when it is newer. */
+  @VersionColumn()
+  version: number;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ type: 'timestamptz' })
+  updatedAt: Date;
+}

@@ -1,0 +1,27 @@
+import { SubjectFacts, UserView } from '@gatehouse/contracts';
+import { UserEntity } from './user.entity';
+
+export function toUserView(user: UserEntity): UserView {
+  return {
+    id: user.id,
+    username: user.username,
+    email: user.email,
+    firstName: user.firstName,
+    lastName: user.lastName,
+    superAdmin: user.superAdmin,
+    status: user.status,
+    authMethod: 'PASSWORD',
+    createdAt: user.createdAt.toISOString(),
+    updatedAt: user.updatedAt.toISOString(),
+  };
+}
+
+export function toSubjectFacts(user: UserEntity): SubjectFacts {
+  return {
+    id: user.id,
+    type: 'USER',
+    superAdmin: user.superAdmin,
+    disabled: user.status !== 'ACTIVE',
+    version: user.version,
+  };
+}

@@ -1,0 +1,34 @@
+import { GatehouseConfigModule } from '@gatehouse/config';
+import { DatabaseModule } from '@gatehouse/database';
+import { LoggingModule } from '@gatehouse/logging';
+import { MessagingModule } from '@gatehouse/messaging';
+import { HealthModule } from '@gatehouse/service-runtime';
+import { DynamicModule, Module } from '@nestjs/common';
+import { NOTIFICATION_MIGRATIONS } from './migrations';
+import { NotificationEnv } from './notification.env';
+
+export const SERVICE = 'notification';
+
+/** Email delivery driven by domain events. This first version owns its schema and health only. */
+@Module({})
+export class NotificationAppModule {
+  static register(env: NotificationEnv): DynamicModule {
+    return {
+      module: NotificationAppModule,
+      imports: [
+        GatehouseConfigModule.forRoot(NotificationEnv, env),
+        LoggingModule.forRoot({ service: SERVICE, level: env.LOG_LEVEL }),
+        DatabaseModule.forRoot({
+          url: env.DATABASE_URL,
+          schema: SERVICE,
+          poolSize: env.DATABASE_POOL_SIZE,
+          applicationName: SERVICE,
+          entities: [],
+          migrations: NOTIFICATION_MIGRATIONS,
+        }),
+        MessagingModule.forRoot({ service: SERVICE, schema: SERVICE, settings: env }),
+        HealthModule.forRoot({ database: true }),
+      ],
+    };
+  }
+}

@@ -1,0 +1,38 @@
+import { GatehouseConfigModule } from '@gatehouse/config';
+import { DatabaseModule } from '@gatehouse/database';
+import { LoggingModule } from '@gatehouse/logging';
+import { MessagingModule } from '@gatehouse/messaging';
+import { HealthModule } from '@gatehouse/service-runtime';
+import { DynamicModule, Module } from '@nestjs/common';
+import { TENANCY_MIGRATIONS } from './migrations';
+import { SetupModule } from './setup/setup.module';
+import { TenancyEnv } from './tenancy.env';
+import { TenantEntity } from './tenants/tenant.entity';
+import { TenantsModule } from './tenants/tenants.module';
+
+export const SERVICE = 'tenancy';
+
+@Module({})
+export class TenancyAppModule {
+  static register(env: TenancyEnv): DynamicModule {
+    return {
+      module: TenancyAppModule,
+      imports: [
+        GatehouseConfigModule.forRoot(TenancyEnv, env),
+        LoggingModule.forRoot({ service: SERVICE, level: env.LOG_LEVEL }),
+        DatabaseModule.forRoot({
+          url: env.DATABASE_URL,
+          schema: SERVICE,
+          poolSize: env.DATABASE_POOL_SIZE,
+          applicationName: SERVICE,
+          entities: [TenantEntity],
+          migrations: TENANCY_MIGRATIONS,
+        }),
+        MessagingModule.forRoot({ service: SERVICE, schema: SERVICE, settings: env }),
+        HealthModule.forRoot({ database: true }),
+        TenantsModule,
+        SetupModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,24 @@
+import { Caller, CreateTenantRequest, GetTenantRequest, ListTenantsRequest, TenancyRpc } from '@gatehouse/contracts';
+import { RpcCaller, RpcData, RpcHandler } from '@gatehouse/messaging';
+import { Controller } from '@nestjs/common';
+import { TenantsService } from './tenants.service';
+
+@Controller()
+export class TenantsHandlers {
+  constructor(private readonly tenants: TenantsService) {}
+
+  @RpcHandler(TenancyRpc.createTenant)
+  create(@RpcData() request: CreateTenantRequest, @RpcCaller() caller: Caller | null) {
+    return this.tenants.create(request, caller);
+  }
+
+  @RpcHandler(TenancyRpc.getTenant)
+  get(@RpcData() request: GetTenantRequest) {
+    return this.tenants.get(request.id);
+  }
+
+  @RpcHandler(TenancyRpc.listTenants)
+  list(@RpcData() request: ListTenantsRequest) {
+    return this.tenants.list(request);
+  }
+}

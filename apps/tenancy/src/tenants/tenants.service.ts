@@ -1,0 +1,127 @@
+import {
+  AuthorizationRpc, Caller, CreateTenantRequest, IdentityRpc, ListTenantsRequest, Page, RESERVED_TENANT_IDS,
+  resolvePage, SubjectRef, TenancyEvents, TenantView,
+} from '@gatehouse/contracts';
+import { ProblemException } from '@gatehouse/errors';
+import { Outbox, RpcClient } from '@gatehouse/messaging';
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, LessThan } from 'typeorm';
+import { TenancyEnv } from '../tenancy.env';
+import { TenantEntity } from './tenant.entity';
+import { toTenantView } from './tenant.mapper';
+
+const SORTABLE = ['id', 'name', 'createdAt'] as const;
+const SERVICE = 'tenancy';
+const RETRY_EVERY_MS = 5000;
+
+/**
+ * Tenant lifecycle. Creation is a small saga: store PROVISIONING → authorization creates the managed
+ * roles and the Admin binding (idempotent) → ACTIVE. A failed step is retried in the background and on a
+ * repeated create; a PROVISIONING tenant is never listed or readable.
+ */
+@Injectable()
+export class TenantsService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Tenants');
+  private retryTimer?: NodeJS.Timeout;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly rpc: RpcClient,
+    private readonly outbox: Outbox,
+    private readonly env: TenancyEnv,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.retryTimer = setInterval(() => void this.resumeStuckProvisioning(), RETRY_EVERY_MS);
+    this.retryTimer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.retryTimer);
+  }
+
+  async create(request: CreateTenantRequest, caller: Caller | null): Promise<TenantView> {
+    if (!this.env.MULTI_TENANCY_ENABLED) {
+      throw ProblemException.conflict('Multi-tenancy is disabled on this instance (MULTI_TENANCY_ENABLED=false); tenants cannot be created');
+    }
+    if ((RESERVED_TENANT_IDS as readonly string[]).includes(request.id)) {
+      throw ProblemException.validation([{ field: 'id', message: `"${request.id}" is reserved` }]);
+    }
+    const admin = await this.resolveAdmin(request.adminUser, caller);
+    const repo = this.dataSource.getRepository(TenantEntity);
+    const existing = await repo.findOneBy({ id: request.id });
+    if (existing?.status === 'ACTIVE') throw ProblemException.conflict(`Tenant "${request.id}" already exists`);
+    if (!existing) {
+      await repo.insert({
+        id: request.id,
+        name: request.name,
+        workerGroup: request.workerGroup ?? null,
+        status: 'PROVISIONING',
+        adminSubjectId: admin?.id ?? null,
+        adminSubjectType: admin?.type ?? null,
+      });
+    }
+    return this.completeProvisioning(request.id);
+  }
+
+  async get(id: string): Promise<TenantView> {
+    const tenant = await this.dataSource.getRepository(TenantEntity).findOneBy({ id, status: 'ACTIVE' });
+    if (!tenant) throw ProblemException.notFound(`Tenant "${id}" does not exist`);
+    return toTenantView(tenant);
+  }
+
+  async list(query: ListTenantsRequest): Promise<Page<TenantView>> {
+    const page = resolvePage(query, SORTABLE, 'id');
+    const qb = this.dataSource.getRepository(TenantEntity).createQueryBuilder('t').where(`t.status = 'ACTIVE'`);
+    if (query.q) qb.andWhere('(t.id ILIKE :q OR t.name ILIKE :q)', { q: `%${query.q.replace(/[%_\\]/g, (c) => '\\' + c)}%` });
+    const [rows, total] = await qb.orderBy(`t.${page.sortField}`, page.sortDir).skip(page.offset).take(page.size).getManyAndCount();
+    return { results: rows.map(toTenantView), total, page: page.page, size: page.size };
+  }
+
+  private async completeProvisioning(id: string): Promise<TenantView> {
+    const tenant = await this.dataSource.getRepository(TenantEntity).findOneByOrFail({ id });
+    const admin: SubjectRef | undefined =
+      tenant.adminSubjectId && tenant.adminSubjectType ? { id: tenant.adminSubjectId, type: tenant.adminSubjectType } : undefined;
+    await this.rpc.internal(SERVICE, AuthorizationRpc.provisionTenant, { tenantId: id, admin });
+    const active = await this.dataSource.transaction(async (manager) => {
+      const repo = manager.getRepository(TenantEntity);
+      const locked = await repo.createQueryBuilder('t').setLock('pessimistic_write').where('t.id = :id', { id }).getOneOrFail();
+      if (locked.status === 'ACTIVE') return locked;
+      locked.status = 'ACTIVE';
+      const saved = await repo.save(locked);
+      await this.outbox.add(manager, TenancyEvents.tenantCreated, { tenant: toTenantView(saved) });
+      return saved;
+    });
+    void this.outbox.flush();
+    return toTenantView(active);
+  }
+
+  private async resumeStuckProvisioning(): Promise<void> {
+    const stuck = await this.dataSource
+      .getRepository(TenantEntity)
+      .find({ where: { status: 'PROVISIONING', createdAt: LessThan(new Date(Date.now() - RETRY_EVERY_MS)) }, take: 20 })
+      .catch(() => []);
+    for (const tenant of stuck) {
+      await this.completeProvisioning(tenant.id).catch((error: unknown) =>
+        this.logger.warn({ err: error, tenant: tenant.id }, 'Tenant provisioning still failing; will retry'),
+      );
+    }
+  }
+
+  private async resolveAdmin(adminUser: string | undefined, caller: Caller | null): Promise<SubjectRef | undefined> {
+    if (adminUser) {
+      try {
+        const user = await this.rpc.internal(SERVICE, IdentityRpc.findUserByUsername, { username: adminUser });
+        return { type: 'USER', id: user.id };
+      } catch (error) {
+        if (error instanceof ProblemException && error.problem.status === 404) {
+          throw ProblemException.validation([{ field: 'adminUser', message: `no user "${adminUser}" exists` }]);
+        }
+        throw error;
+      }
+    }
+    if (caller && (caller.type === 'USER' || caller.type === 'SERVICE_ACCOUNT')) return { type: caller.type, id: caller.id };
+    return undefined;
+  }
+}

@@ -1,0 +1,37 @@
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+
+/** Variables every Gatehouse service reads. */
+export class BaseServiceEnv {
+  /** NATS server(s), comma-separated. */
+  @IsString() @Matches(/^(nats|tls|wss?):\/\/[^,\s]+(,(nats|tls|wss?):\/\/[^,\s]+)*$/, {
+    message: 'must be one or more nats:// URLs separated by commas',
+  })
+  NATS_URL = 'nats://127.0.0.1:4222';
+
+  @IsOptional() @IsString()
+  NATS_USER?: string;
+
+  @IsOptional() @IsString()
+  NATS_PASSWORD?: string;
+
+  /** Milliseconds a request-reply call waits for an answer. */
+  @Type(() => Number) @IsInt() @Min(100) @Max(120000)
+  RPC_TIMEOUT_MS = 5000;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  /** Interface the health (or, for the gateway, public) HTTP port binds to. */
+  @IsString()
+  HTTP_HOST = '0.0.0.0';
+}
+
+/** Variables of a service that owns a Postgres schema. */
+export class DatabaseServiceEnv extends BaseServiceEnv {
+  @IsString() @Matches(/^postgres(ql)?:\/\//, { message: 'must be a postgres:// connection URL' })
+  DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/gatehouse';
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(200)
+  DATABASE_POOL_SIZE = 10;
+}

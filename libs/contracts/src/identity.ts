@@ -1,0 +1,144 @@
+import {
+  IsBoolean, IsEmail, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength,
+} from 'class-validator';
+import { event } from './events';
+import { PageQuery, Page } from './pagination';
+import { rpc, SubjectType } from './rpc';
+
+export const USER_STATUSES = ['ACTIVE', 'DISABLED'] as const;
+export type UserStatus = (typeof USER_STATUSES)[number];
+
+export interface UserView {
+  id: string;
+  username: string;
+  email: string | null;
+  firstName: string | null;
+  lastName: string | null;
+  superAdmin: boolean;
+  status: UserStatus;
+  authMethod: 'PASSWORD';
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** What authorization needs about a subject on every decision (its read model is fed by events). */
+export interface SubjectFacts {
+  id: string;
+  type: SubjectType;
+  superAdmin: boolean;
+  disabled: boolean;
+  /** Monotonic per subject; a projection applies a fact only if it is newer. */
+  version: number;
+}
+
+export class UsernameField {
+  @IsString() @MinLength(1) @MaxLength(254)
+  @Matches(/^[^\s:]+$/, { message: 'username must not contain spaces or colons' })
+  username: string;
+}
+
+export class CreateUserRequest extends UsernameField {
+  /** Required unless the username itself is an email address. */
+  @IsOptional() @IsEmail() @MaxLength(254)
+  email?: string;
+
+  @IsString() @MaxLength(1024)
+  password: string;
+
+  @IsOptional() @IsString() @MaxLength(100)
+  firstName?: string;
+
+  @IsOptional() @IsString() @MaxLength(100)
+  lastName?: string;
+
+  @IsOptional() @IsBoolean()
+  superAdmin?: boolean;
+}
+
+export class GetUserRequest {
+  @IsUUID()
+  id: string;
+}
+
+export class ListUsersRequest extends PageQuery {}
+
+export class LoginRequest {
+  /** Username or email. */
+  @IsString() @MinLength(1) @MaxLength(254)
+  username: string;
+
+  @IsString() @MinLength(1) @MaxLength(1024)
+  password: string;
+}
+
+export class RefreshRequest {
+  @IsString() @MinLength(1) @MaxLength(512)
+  refreshToken: string;
+}
+
+export class LogoutRequest {
+  @IsOptional() @IsString() @MaxLength(512)
+  refreshToken?: string;
+}
+
+export interface TokenPair {
+  tokenType: 'Bearer';
+  accessToken: string;
+  expiresIn: number;
+  refreshToken: string;
+  refreshExpiresIn: number;
+}
+
+export interface Jwks {
+  keys: Array<Record<string, unknown>>;
+}
+
+export interface PasswordPolicy {
+  minLength: number;
+}
+
+export interface IdentitySetupStatus {
+  userCount: number;
+  passwordPolicy: PasswordPolicy;
+}
+
+export class SubjectFactsRequest {
+  @IsUUID()
+  id: string;
+}
+
+export class ValidatePasswordRequest {
+  @IsString() @MaxLength(1024)
+  password: string;
+}
+
+export interface PasswordValidation {
+  valid: boolean;
+  errors: string[];
+}
+
+export class FindUserByUsernameRequest {
+  @IsString() @MinLength(1) @MaxLength(254)
+  username: string;
+}
+
+export const IdentityRpc = {
+  setupStatus: rpc<Record<string, never>, IdentitySetupStatus>('identity.setup.status.v1'),
+  /** Creates the first user as Super Admin; 409 once any user exists. */
+  createFirstUser: rpc<CreateUserRequest, UserView>('identity.setup.create-first-user.v1'),
+  login: rpc<LoginRequest, TokenPair>('identity.sessions.login.v1'),
+  refresh: rpc<RefreshRequest, TokenPair>('identity.sessions.refresh.v1'),
+  logout: rpc<LogoutRequest, void>('identity.sessions.logout.v1'),
+  jwks: rpc<Record<string, never>, Jwks>('identity.keys.jwks.v1'),
+  subjectFacts: rpc<SubjectFactsRequest, SubjectFacts>('identity.subjects.facts.v1'),
+  createUser: rpc<CreateUserRequest, UserView>('identity.users.create.v1'),
+  getUser: rpc<GetUserRequest, UserView>('identity.users.get.v1'),
+  findUserByUsername: rpc<FindUserByUsernameRequest, UserView>('identity.users.find-by-username.v1'),
+  listUsers: rpc<ListUsersRequest, Page<UserView>>('identity.users.list.v1'),
+  me: rpc<Record<string, never>, UserView>('identity.me.get.v1'),
+  validatePassword: rpc<ValidatePasswordRequest, PasswordValidation>('identity.passwords.validate.v1'),
+} as const;
+
+export const IdentityEvents = {
+  subjectChanged: event<SubjectFacts>('events.identity.subject.changed.v1'),
+} as const;

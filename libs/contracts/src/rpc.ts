@@ -1,0 +1,34 @@
+/** Who is making a request, as verified by the gateway (or a NATS peer for internal calls). */
+export type SubjectType = 'USER' | 'SERVICE_ACCOUNT';
+
+export interface Caller {
+  type: SubjectType | 'SERVICE';
+  /** User or service-account id; the service name for internal calls. */
+  id: string;
+  /** How the gateway authenticated the caller. */
+  via?: 'jwt' | 'api-token' | 'basic' | 'internal';
+  ip?: string;
+}
+
+/** The payload of every request-reply message. `data` is what the handler validates. */
+export interface RpcEnvelope<T = unknown> {
+  caller: Caller | null;
+  /** Tenant addressed by the request; null = the default tenant; undefined = instance level. */
+  tenantId?: string | null;
+  data: T;
+}
+
+/** A typed request-reply contract: the subject name carries the version. */
+export interface RpcDefinition<Req, Res> {
+  readonly subject: string;
+  /** Phantom fields: never set, they only carry the types. */
+  readonly __req?: Req;
+  readonly __res?: Res;
+}
+
+export function rpc<Req, Res>(subject: string): RpcDefinition<Req, Res> {
+  return { subject };
+}
+
+export type RpcRequestOf<D> = D extends RpcDefinition<infer Req, unknown> ? Req : never;
+export type RpcResponseOf<D> = D extends RpcDefinition<unknown, infer Res> ? Res : never;

@@ -1,0 +1,86 @@
+import { IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { event } from './events';
+import { CreateUserRequest } from './identity';
+import { Page, PageQuery } from './pagination';
+import { rpc } from './rpc';
+
+export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
+/**
+ * Path segment that addresses the default (null-id) tenant: `/api/v1/default/...`.
+ * It can never be a real tenant's id, so every tenant-scoped path has exactly one meaning.
+ */
+export const DEFAULT_TENANT_SEGMENT = 'default';
+/** Ids refused for tenants because they would shadow an instance-level path or the default tenant. */
+export const RESERVED_TENANT_IDS = [
+  DEFAULT_TENANT_SEGMENT, 'api', 'setup', 'tenants', 'users', 'me', 'login', 'logout', 'token',
+  'forgotten-password', 'reset-password', 'validate-password', 'well-known', 'health', 'docs', 'ui',
+] as const;
+
+export type TenantStatus = 'PROVISIONING' | 'ACTIVE';
+
+export interface TenantView {
+  id: string;
+  name: string;
+  workerGroup: string | null;
+  status: TenantStatus;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export class TenantIdField {
+  @IsString()
+  @Matches(TENANT_ID_PATTERN, {
+    message: 'id must be 2-63 characters of lowercase letters, digits and dashes, starting with a letter or digit',
+  })
+  id: string;
+}
+
+export class CreateTenantRequest extends TenantIdField {
+  @IsString() @MinLength(1) @MaxLength(200)
+  name: string;
+
+  @IsOptional() @IsString() @MaxLength(100)
+  workerGroup?: string;
+
+  /** Username or email of the user who becomes the tenant's Admin; defaults to the creator. */
+  @IsOptional() @IsString() @MaxLength(254)
+  adminUser?: string;
+}
+
+export class GetTenantRequest extends TenantIdField {}
+
+export class ListTenantsRequest extends PageQuery {}
+
+export class SetupRequest extends CreateUserRequest {
+  /** First tenant to create when multi-tenancy is on without a default tenant. */
+  @IsOptional() @IsString() @Matches(TENANT_ID_PATTERN, { message: 'tenant must be a valid tenant id' })
+  tenant?: string;
+}
+
+export interface MultiTenancySettings {
+  enabled: boolean;
+  defaultTenant: boolean;
+}
+
+export interface SetupStatus {
+  setupComplete: boolean;
+  multiTenancy: MultiTenancySettings;
+  passwordPolicy: { minLength: number };
+}
+
+export interface SetupResult {
+  user: { id: string; username: string; superAdmin: boolean };
+  tenant: TenantView | null;
+}
+
+export const TenancyRpc = {
+  setupStatus: rpc<Record<string, never>, SetupStatus>('tenancy.setup.status.v1'),
+  setup: rpc<SetupRequest, SetupResult>('tenancy.setup.run.v1'),
+  createTenant: rpc<CreateTenantRequest, TenantView>('tenancy.tenants.create.v1'),
+  getTenant: rpc<GetTenantRequest, TenantView>('tenancy.tenants.get.v1'),
+  listTenants: rpc<ListTenantsRequest, Page<TenantView>>('tenancy.tenants.list.v1'),
+} as const;
+
+export const TenancyEvents = {
+  tenantCreated: event<{ tenant: TenantView }>('events.tenancy.tenant.created.v1'),
+} as const;

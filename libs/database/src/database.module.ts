@@ -1,0 +1,73 @@
+import { DynamicModule, Logger, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource, DataSourceOptions, MixedList, EntitySchema } from 'typeorm';
+import { SnakeNamingStrategy } from './snake-naming.strategy';
+
+export interface DatabaseOptions {
+  url: string;
+  /** The Postgres schema this service owns; no other service touches it. */
+  schema: string;
+  poolSize: number;
+  applicationName: string;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  entities: MixedList<Function | string | EntitySchema>;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  migrations: Function[];
+}
+
+export function dataSourceOptions(options: DatabaseOptions): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: options.url,
+    schema: options.schema,
+    applicationName: options.applicationName,
+    entities: options.entities,
+    migrations: options.migrations,
+    migrationsTableName: 'migrations',
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    migrationsRun: false,
+    namingStrategy: new SnakeNamingStrategy(),
+    extra: { max: options.poolSize, connectionTimeoutMillis: 5000 },
+  };
+}
+
+/**
+ * Creates the schema and runs pending migrations while holding a Postgres advisory lock, so replicas
+ * starting together migrate once and the others wait.
+ */
+export async function migrate(dataSource: DataSource, schema: string): Promise<void> {
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query('SELECT pg_advisory_lock(hashtext($1))', [`gatehouse:migrations:${schema}`]);
+    await runner.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    if (applied.length > 0) {
+      new Logger('Migrations').log(`${schema}: applied ${applied.map((m) => m.name).join(', ')}`);
+    }
+  } finally {
+    await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [`gatehouse:migrations:${schema}`]).catch(() => undefined);
+    await runner.release();
+  }
+}
+
+/** TypeORM for one service: its own schema and migrations table, migrations run at start-up. */
+@Module({})
+export class DatabaseModule {
+  static forRoot(options: DatabaseOptions): DynamicModule {
+    return {
+      module: DatabaseModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          useFactory: () => dataSourceOptions(options),
+          dataSourceFactory: async (opts) => {
+            const dataSource = await new DataSource(opts as DataSourceOptions).initialize();
+            await migrate(dataSource, options.schema);
+            return dataSource;
+          },
+        }),
+      ],
+    };
+  }
+}

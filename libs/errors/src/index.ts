@@ -1,0 +1,3 @@
+export * from './problem.exception';
+export * from './validation';
+export * from './problem-exception.filter';

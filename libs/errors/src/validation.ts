@@ -1,0 +1,48 @@
+import { FieldError } from '@gatehouse/contracts';
+import { ArgumentMetadata, Injectable, PipeTransform, Type } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import { validate, ValidationError } from 'class-validator';
+import { ProblemException } from './problem.exception';
+
+/** Flattens nested class-validator errors into dotted field paths. */
+export function toFieldErrors(errors: ValidationError[], parent = ''): FieldError[] {
+  return errors.flatMap((error) => {
+    const field = parent ? (/^\d+$/.test(error.property) ? `${parent}[${error.property}]` : `${parent}.${error.property}`) : error.property;
+    const own = Object.values(error.constraints ?? {}).map((message) => ({
+      field,
+      message: message.startsWith('property ') ? `unknown field ${field}` : message,
+    }));
+    return [...own, ...toFieldErrors(error.children ?? [], field)];
+  });
+}
+
+/**
+ * Validates `value` against a contracts DTO class: unknown fields are refused, types are converted
+ * only where a DTO asks for it (@Type), and a failure is a 400 problem naming every bad field.
+ */
+export async function validateDto<T extends object>(type: Type<T>, value: unknown): Promise<T> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw ProblemException.badRequest('The request body must be a JSON object');
+  }
+  const instance = plainToInstance(type, value) as T;
+  const errors = await validate(instance, {
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    forbidUnknownValues: true,
+    validationError: { target: false, value: false },
+  });
+  if (errors.length > 0) throw ProblemException.validation(toFieldErrors(errors));
+  return instance;
+}
+
+const PRIMITIVES: unknown[] = [String, Number, Boolean, Object, Array];
+
+/** Pipe form of validateDto for handler parameters whose declared type is a DTO class. */
+@Injectable()
+export class DtoValidationPipe implements PipeTransform {
+  async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const type = metadata.metatype;
+    if (!type || PRIMITIVES.includes(type) || metadata.type !== 'custom') return value;
+    return validateDto(type as Type<object>, value ?? {});
+  }
+}

@@ -1,0 +1,110 @@
+import { EVENTS_STREAM, EventDefinition, EventEnvelope } from '@gatehouse/contracts';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
+import { AckPolicy, ConsumerMessages, DeliverPolicy, JSONCodec, JsMsg, nanos } from 'nats';
+import { DataSource, EntityManager } from 'typeorm';
+import { ensureEventsStream } from './jetstream';
+import { MESSAGING_OPTIONS, MessagingOptions } from './messaging.options';
+import { NatsClient } from './nats-connection';
+
+const codec = JSONCodec();
+
+/** Runs inside the transaction that records the event; may return work to do after the commit. */
+export type EventHandler<T> = (
+  data: T,
+  manager: EntityManager,
+  event: EventEnvelope<T>,
+) => Promise<void | (() => unknown)>;
+
+interface Registration {
+  definition: EventDefinition<unknown>;
+  name: string;
+  handler: EventHandler<unknown>;
+}
+
+/**
+ * Durable JetStream consumers. Each registration is one durable consumer shared by every instance of
+ * the service (work-queue style). A message is handled inside a transaction that also records its
+ * event id, so a redelivery is skipped; the ack comes only after the commit.
+ */
+@Injectable()
+export class EventConsumers implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('EventConsumers');
+  private readonly registrations: Registration[] = [];
+  private readonly running: ConsumerMessages[] = [];
+  private stopped = false;
+
+  constructor(
+    private readonly nats: NatsClient,
+    @Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions,
+    @Optional() private readonly dataSource?: DataSource,
+  ) {}
+
+  /** Call from a module's onModuleInit. `name` identifies the consumer within the service. */
+  on<T>(definition: EventDefinition<T>, name: string, handler: EventHandler<T>): void {
+    this.registrations.push({ definition, name, handler: handler as EventHandler<unknown> });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.registrations.length === 0) return;
+    const jsm = await this.nats.nc.jetstreamManager();
+    await ensureEventsStream(jsm);
+    for (const registration of this.registrations) {
+      const durable = `${this.options.service}-${registration.name}`.replace(/[^\w-]/g, '_');
+      try {
+        await jsm.consumers.info(EVENTS_STREAM, durable);
+      } catch {
+        await jsm.consumers.add(EVENTS_STREAM, {
+          durable_name: durable,
+          filter_subject: registration.definition.subject,
+          ack_policy: AckPolicy.Explicit,
+          deliver_policy: DeliverPolicy.All,
+          ack_wait: nanos(30_000),
+          max_deliver: -1,
+        }).catch((error: Error) => {
+          if (!error.message.includes('already')) throw error;
+        });
+      }
+      const consumer = await this.nats.nc.jetstream().consumers.get(EVENTS_STREAM, durable);
+      const messages = await consumer.consume({ max_messages: 64 });
+      this.running.push(messages);
+      void this.loop(durable, registration, messages);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    await Promise.all(this.running.map((m) => m.close().catch(() => undefined)));
+  }
+
+  private async loop(durable: string, registration: Registration, messages: ConsumerMessages): Promise<void> {
+    for await (const message of messages) {
+      if (this.stopped) break;
+      await this.handle(durable, registration, message);
+    }
+  }
+
+  private async handle(durable: string, registration: Registration, message: JsMsg): Promise<void> {
+    const event = codec.decode(message.data) as EventEnvelope<unknown>;
+    try {
+      if (!this.dataSource || !this.options.schema) {
+        throw new Error('event consumers need the service database for deduplication');
+      }
+      const schema = this.options.schema;
+      const afterCommit = await this.dataSource.transaction(async (manager) => {
+        const fresh = await manager.query(
+          `INSERT INTO "${schema}".processed_events (consumer, event_id) VALUES ($1, $2)
+           ON CONFLICT DO NOTHING RETURNING event_id`,
+          [durable, event.id],
+        );
+        if (fresh.length === 0) return undefined;
+        return registration.handler(event.data, manager, event);
+      });
+      message.ack();
+      if (typeof afterCommit === 'function') await afterCommit();
+    } catch (error) {
+      const attempt = message.info.redeliveryCount;
+      this.logger.warn({ err: error, eventId: event.id, subject: event.subject, attempt }, 'Event handling failed; will retry');
+      message.nak(Math.min(30_000, 250 * 2 ** Math.min(attempt, 7)));
+    }
+  }
+}

@@ -1,0 +1,24 @@
+import { EVENTS_STREAM, EVENTS_SUBJECT_PREFIX } from '@gatehouse/contracts';
+import { JetStreamManager, nanos, RetentionPolicy, StorageType } from 'nats';
+
+/** Creates the events stream if it is missing (every service calls this at start; racing is fine). */
+export async function ensureEventsStream(jsm: JetStreamManager): Promise<void> {
+  try {
+    await jsm.streams.info(EVENTS_STREAM);
+    return;
+  } catch {
+    // missing: create below
+  }
+  try {
+    await jsm.streams.add({
+      name: EVENTS_STREAM,
+      subjects: [`${EVENTS_SUBJECT_PREFIX}>`],
+      storage: StorageType.File,
+      retention: RetentionPolicy.Limits,
+      max_age: nanos(30 * 24 * 3600 * 1000),
+      duplicate_window: nanos(5 * 60 * 1000),
+    });
+  } catch (error) {
+    if (!String((error as Error).message).includes('already in use')) throw error;
+  }
+}

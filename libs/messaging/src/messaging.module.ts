@@ -1,0 +1,43 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { EventConsumers } from './event-consumers';
+import { MESSAGING_OPTIONS, MessagingOptions } from './messaging.options';
+import { NatsClient, natsConnectionOptions, NatsSettings } from './nats-connection';
+import { Outbox } from './outbox';
+import { RpcClient } from './rpc-client';
+
+/**
+ * NATS for one process: the client connection, typed RPC, and (for services with a database) the
+ * transactional outbox and durable event consumers.
+ */
+@Global()
+@Module({})
+export class MessagingModule {
+  static forRoot(options: MessagingOptions & { settings: NatsSettings & { RPC_TIMEOUT_MS: number } }): DynamicModule {
+    const durable = options.schema ? [Outbox, EventConsumers] : [];
+    return {
+      module: MessagingModule,
+      providers: [
+        { provide: MESSAGING_OPTIONS, useValue: { service: options.service, schema: options.schema } },
+        {
+          provide: NatsClient,
+          useFactory: async () => {
+            const client = new NatsClient();
+            await client.connect(natsConnectionOptions(options.settings, `${options.service}-client`));
+            return client;
+          },
+        },
+        {
+          provide: RpcClient,
+          inject: [NatsClient],
+          useFactory: (nats: NatsClient) => {
+            const client = new RpcClient(nats);
+            client.defaultTimeoutMs = options.settings.RPC_TIMEOUT_MS;
+            return client;
+          },
+        },
+        ...durable,
+      ],
+      exports: [NatsClient, RpcClient, MESSAGING_OPTIONS, ...durable],
+    };
+  }
+}

@@ -1,0 +1,58 @@
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { connect, ConnectionOptions, NatsConnection } from 'nats';
+
+export interface NatsSettings {
+  NATS_URL: string;
+  NATS_USER?: string;
+  NATS_PASSWORD?: string;
+}
+
+/** Options shared by our own client connection and the NestJS NATS transport. */
+export function natsConnectionOptions(settings: NatsSettings, name: string): ConnectionOptions {
+  return {
+    servers: settings.NATS_URL.split(','),
+    name,
+    user: settings.NATS_USER,
+    pass: settings.NATS_PASSWORD,
+    reconnect: true,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 500,
+    waitOnFirstConnect: false,
+  };
+}
+
+/**
+ * The process's client connection to NATS (requests, JetStream, broadcasts). The NestJS transport that
+ * serves our handlers keeps a connection of its own.
+ */
+@Injectable()
+export class NatsClient implements OnApplicationShutdown {
+  private readonly logger = new Logger('Nats');
+  private connection?: NatsConnection;
+
+  async connect(options: ConnectionOptions): Promise<NatsConnection> {
+    this.connection = await connect(options);
+    void (async () => {
+      for await (const status of this.connection!.status()) {
+        if (status.type === 'disconnect' || status.type === 'reconnect') {
+          this.logger.warn(`NATS ${status.type} (${String(status.data)})`);
+        }
+      }
+    })();
+    return this.connection;
+  }
+
+  get nc(): NatsConnection {
+    if (!this.connection) throw new Error('NATS connection used before it was opened');
+    return this.connection;
+  }
+
+  isReady(): boolean {
+    return !!this.connection && !this.connection.isClosed() && !this.connection.isDraining() &&
+      this.connection.info !== undefined && (this.connection as unknown as { protocol: { connected: boolean } }).protocol.connected;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.connection && !this.connection.isClosed()) await this.connection.drain().catch(() => undefined);
+  }
+}

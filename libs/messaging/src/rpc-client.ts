@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import { Caller, isProblem, RpcDefinition, RpcEnvelope } from '@gatehouse/contracts';
+import { ProblemException } from '@gatehouse/errors';
+import { Injectable, Logger } from '@nestjs/common';
+import { ErrorCode, headers as natsHeaders, JSONCodec, NatsError } from 'nats';
+import { NatsClient } from './nats-connection';
+
+const codec = JSONCodec();
+
+export interface RpcCallOptions {
+  timeoutMs?: number;
+  requestId?: string;
+}
+
+interface NestReply<T> {
+  response?: T;
+  err?: unknown;
+  isDisposed?: boolean;
+}
+
+/**
+ * Typed request-reply over NATS, speaking the wire format of the NestJS NATS transport
+ * (`{pattern, data, id}` in, `{response | err}` out). No responders → 503, no answer in time → 504,
+ * a Problem from the handler → the same Problem.
+ */
+@Injectable()
+export class RpcClient {
+  private readonly logger = new Logger('RpcClient');
+  defaultTimeoutMs = 5000;
+
+  constructor(private readonly connection: NatsClient) {}
+
+  async request<Req, Res>(
+    definition: RpcDefinition<Req, Res>,
+    envelope: RpcEnvelope<Req>,
+    options: RpcCallOptions = {},
+  ): Promise<Res> {
+    const payload = { pattern: definition.subject, data: envelope, id: randomUUID() };
+    const headers = natsHeaders();
+    if (options.requestId) headers.set('x-request-id', options.requestId);
+    let reply;
+    try {
+      reply = await this.connection.nc.request(definition.subject, codec.encode(payload), {
+        timeout: options.timeoutMs ?? this.defaultTimeoutMs,
+        headers,
+      });
+    } catch (error) {
+      throw this.transportProblem(definition.subject, error);
+    }
+    const decoded = codec.decode(reply.data) as NestReply<Res>;
+    if (decoded.err !== undefined && decoded.err !== null) {
+      if (isProblem(decoded.err)) throw ProblemException.fromProblem(decoded.err);
+      this.logger.error({ subject: definition.subject, err: decoded.err }, 'RPC answered with a non-problem error');
+      throw ProblemException.internal();
+    }
+    return decoded.response as Res;
+  }
+
+  /** Shorthand for service-to-service calls: the caller is this service itself. */
+  internal<Req, Res>(service: string, definition: RpcDefinition<Req, Res>, data: Req, tenantId?: string | null): Promise<Res> {
+    const caller: Caller = { type: 'SERVICE', id: service, via: 'internal' };
+    return this.request(definition, { caller, tenantId, data });
+  }
+
+  private transportProblem(subject: string, error: unknown): ProblemException {
+    const code = (error as NatsError)?.code;
+    const service = subject.split('.')[0];
+    if (code === ErrorCode.NoResponders) {
+      return ProblemException.unavailable(`The ${service} service is not available; try again shortly`);
+    }
+    if (code === ErrorCode.Timeout) {
+      return ProblemException.timeout(`The ${service} service did not answer in time`);
+    }
+    this.logger.error({ subject, err: error }, 'NATS request failed');
+    return ProblemException.unavailable(`The ${service} service could not be reached`);
+  }
+}
