@@ -31,15 +31,16 @@ export class NatsClient implements OnApplicationShutdown {
   private connection?: NatsConnection;
 
   async connect(options: ConnectionOptions): Promise<NatsConnection> {
-    this.connection = await connect(options);
+    const connection = await connect(options);
+    this.connection = connection;
     void (async () => {
-      for await (const status of this.connection!.status()) {
+      for await (const status of connection.status()) {
         if (status.type === 'disconnect' || status.type === 'reconnect') {
           this.logger.warn(`NATS ${status.type} (${String(status.data)})`);
         }
       }
     })();
-    return this.connection;
+    return connection;
   }
 
   get nc(): NatsConnection {

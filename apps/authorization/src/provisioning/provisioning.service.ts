@@ -22,7 +22,8 @@ export class ProvisioningService implements OnModuleInit {
   async provisionTenant(tenantId: string | null, admin?: SubjectRef): Promise<ProvisionResult> {
     const result = await this.dataSource.transaction(async (manager) => {
       const roles = await this.ensureRoles(manager, 'TENANT', tenantId, MANAGED_TENANT_ROLES);
-      const adminRole = roles.find((r) => r.name === 'Admin')!;
+      const adminRole = roles.find((r) => r.name === 'Admin');
+      if (!adminRole) throw new Error(`managed Admin role missing for tenant ${tenantId ?? '(default)'}`);
       const adminBindingId = admin ? await this.ensureBinding(manager, tenantId, adminRole, admin) : null;
       return { tenantId, roles: roles.length, adminBindingId };
     });

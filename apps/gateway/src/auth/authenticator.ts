@@ -43,7 +43,7 @@ export class Authenticator {
         requiredClaims: ['sub', 'exp', 'iat'],
       });
       const type = payload['sub_type'] === 'SERVICE_ACCOUNT' ? 'SERVICE_ACCOUNT' : 'USER';
-      return { type, id: payload.sub!, via: 'jwt', ip };
+      return { type, id: payload.sub as string, via: 'jwt', ip };
     } catch (error) {
       if (error instanceof ProblemException) throw error;
       throw ProblemException.unauthorized('The access token is invalid or expired');

@@ -20,11 +20,11 @@ export class JwksCache {
 
   async resolverFor(kid: string | undefined): Promise<JWTVerifyGetKey> {
     const cooledDown = Date.now() - this.lastLoad >= this.env.JWKS_REFRESH_COOLDOWN_SECONDS * 1000;
-    if (!this.keySet || (kid !== undefined && !this.kids.has(kid) && cooledDown)) await this.reload();
-    return this.keySet!;
+    if (!this.keySet || (kid !== undefined && !this.kids.has(kid) && cooledDown)) return this.reload();
+    return this.keySet;
   }
 
-  private reload(): Promise<void> {
+  private async reload(): Promise<JWTVerifyGetKey> {
     this.loading ??= (async () => {
       try {
         const jwks = await this.rpc.request(IdentityRpc.jwks, { caller: { type: 'SERVICE', id: 'gateway', via: 'internal' }, data: {} });
@@ -35,6 +35,8 @@ export class JwksCache {
         this.loading = undefined;
       }
     })();
-    return this.loading;
+    await this.loading;
+    if (!this.keySet) throw new Error('JWKS could not be loaded');
+    return this.keySet;
   }
 }

@@ -1,0 +1,37 @@
+import { IdentityEnvForTest } from './fixtures';
+import { ConfigValidationError, validateEnv } from '../validate-env';
+
+describe('validateEnv', () => {
+  it('applies defaults when nothing is set', () => {
+    const env = validateEnv(IdentityEnvForTest, {});
+    expect(env.NATS_URL).toBe('nats://127.0.0.1:4222');
+    expect(env.DATABASE_URL).toBe('postgres://postgres@127.0.0.1:5432/gatehouse');
+    expect(env.FEATURE_ON).toBe(false);
+    expect(env.HEALTH_PORT).toBe(9000);
+  });
+
+  it('converts numbers and booleans from strings', () => {
+    const env = validateEnv(IdentityEnvForTest, { HEALTH_PORT: '9100', FEATURE_ON: 'yes' });
+    expect(env.HEALTH_PORT).toBe(9100);
+    expect(env.FEATURE_ON).toBe(true);
+  });
+
+  it('names every bad variable and hides secrets', () => {
+    let error: unknown;
+    try {
+      validateEnv(IdentityEnvForTest, { NATS_URL: 'http://nope', HEALTH_PORT: 'abc', FEATURE_ON: 'maybe', DATABASE_URL: 'mysql://x' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigValidationError);
+    const message = (error as Error).message;
+    expect(message).toContain('NATS_URL="http://nope"');
+    expect(message).toContain('HEALTH_PORT="abc"');
+    expect(message).toContain('FEATURE_ON="maybe"');
+    expect(message).toContain('DATABASE_URL');
+  });
+
+  it('never prints a password value', () => {
+    expect(() => validateEnv(IdentityEnvForTest, { NATS_PASSWORD: '', LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL="loud"/);
+  });
+});

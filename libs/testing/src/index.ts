@@ -1,0 +1,5 @@
+export * from './ports';
+export * from './test-database';
+export * from './nats-server';
+export * from './system';
+export * from './api';

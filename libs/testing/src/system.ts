@@ -1,0 +1,140 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createTestDatabase, TestDatabase } from './test-database';
+import { startTestNats, TestNats } from './nats-server';
+import { freePort } from './ports';
+
+export const BACKEND_SERVICES = ['identity', 'tenancy', 'authorization', 'notification'] as const;
+export type BackendService = (typeof BACKEND_SERVICES)[number];
+export type ServiceName = BackendService | 'gateway';
+
+export interface SystemOptions {
+  /** Extra environment for every process (e.g. MULTI_TENANCY_ENABLED). */
+  env?: Record<string, string>;
+  /** Instances per backend service (default 1). */
+  replicas?: Partial<Record<BackendService, number>>;
+  /** Postgres server (any database name); each run creates and drops its own database there. */
+  postgresUrl?: string;
+  /** Used only when no nats-server binary is available to start a private one. */
+  natsUrl?: string;
+  logDir?: string;
+  name?: string;
+}
+
+export interface ServiceInstance {
+  service: ServiceName;
+  index: number;
+  process: ChildProcess;
+  healthUrl: string;
+  logFile: string;
+}
+
+const READY_TIMEOUT_MS = 60_000;
+
+/**
+ * Gatehouse as deployed: a private database and NATS server, then every service and the gateway as
+ * separate OS processes started from the build in `dist/`. Used by e2e suites through supertest.
+ */
+export class TestSystem {
+  readonly instances: ServiceInstance[] = [];
+  gatewayUrl = '';
+
+  private constructor(
+    readonly options: SystemOptions,
+    readonly database: TestDatabase,
+    readonly nats: TestNats,
+    private readonly root: string,
+    private readonly logDir: string,
+  ) {}
+
+  static async start(options: SystemOptions = {}): Promise<TestSystem> {
+    const root = resolve(process.env.GATEHOUSE_ROOT ?? process.cwd());
+    if (!existsSync(join(root, 'dist/apps/gateway/src/main.js'))) {
+      throw new Error(`No build in ${root}/dist: run "npm run build" before the e2e suites`);
+    }
+    const logDir = resolve(options.logDir ?? join(root, 'tmp/e2e-logs', options.name ?? 'system'));
+    mkdirSync(logDir, { recursive: true });
+    const database = await createTestDatabase(options.postgresUrl ?? process.env.E2E_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
+    const nats = await startTestNats(options.natsUrl ?? process.env.NATS_URL ?? 'nats://127.0.0.1:4222');
+    const system = new TestSystem(options, database, nats, root, logDir);
+    try {
+      const starting: Array<Promise<ServiceInstance>> = [];
+      for (const service of BACKEND_SERVICES) {
+        for (let i = 0; i < (options.replicas?.[service] ?? 1); i++) starting.push(system.startInstance(service));
+      }
+      starting.push(system.startInstance('gateway'));
+      await Promise.all(starting.map((p) => p.then((instance) => system.waitReady(instance))));
+    } catch (error) {
+      await system.stop();
+      throw error;
+    }
+    return system;
+  }
+
+  /** Starts one more instance of a service (replicas, restarts) and waits until it is ready. */
+  async addInstance(service: ServiceName): Promise<ServiceInstance> {
+    return this.waitReady(await this.startInstance(service));
+  }
+
+  instancesOf(service: ServiceName): ServiceInstance[] {
+    return this.instances.filter((i) => i.service === service && i.process.exitCode === null);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.instances.map((instance) => stopProcess(instance.process)));
+    await this.nats.stop().catch(() => undefined);
+    await this.database.drop().catch(() => undefined);
+  }
+
+  private async startInstance(service: ServiceName): Promise<ServiceInstance> {
+    const port = await freePort();
+    const index = this.instances.filter((i) => i.service === service).length;
+    const logFile = join(this.logDir, `${service}-${index}.log`);
+    const out = openSync(logFile, 'w');
+    const child = spawn(process.execPath, [join(this.root, `dist/apps/${service}/src/main.js`)], {
+      cwd: this.root,
+      env: {
+        PATH: process.env.PATH,
+        DATABASE_URL: this.database.url,
+        NATS_URL: this.nats.url,
+        LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn',
+        HTTP_HOST: '127.0.0.1',
+        ...(service === 'gateway' ? { PORT: String(port) } : { HEALTH_PORT: String(port) }),
+        ...this.options.env,
+      },
+      stdio: ['ignore', out, out],
+    });
+    closeSync(out);
+    const instance: ServiceInstance = { service, index, process: child, healthUrl: `http://127.0.0.1:${port}/health/ready`, logFile };
+    this.instances.push(instance);
+    if (service === 'gateway') this.gatewayUrl = `http://127.0.0.1:${port}`;
+    return instance;
+  }
+
+  private async waitReady(instance: ServiceInstance): Promise<ServiceInstance> {
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      if (instance.process.exitCode !== null) break;
+      try {
+        const response = await fetch(instance.healthUrl, { signal: AbortSignal.timeout(1000) });
+        if (response.ok) return instance;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    const log = existsSync(instance.logFile) ? readFileSync(instance.logFile, 'utf8').slice(-4000) : '';
+    throw new Error(`${instance.service}#${instance.index} did not become ready (exit code ${instance.process.exitCode}). Log tail:\n${log}`);
+  }
+}
+
+/** SIGTERM, then SIGKILL if the process has not exited within the grace period. */
+export async function stopProcess(child: ChildProcess, graceMs = 5000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
