@@ -14,8 +14,8 @@ export class GatewayEnv extends BaseServiceEnv {
   @IsString() @MinLength(1)
   JWT_AUDIENCE = 'gatehouse';
 
-  /** Largest accepted request body. */
-  @Type(() => Number) @IsInt() @Min(1024) @Max(50 * 1024 * 1024)
+  /** Largest accepted request body (NATS carries it, so it stays below the server's max_payload). */
+  @Type(() => Number) @IsInt() @Min(1024) @Max(6 * 1024 * 1024)
   BODY_LIMIT_BYTES = 1024 * 1024;
 
   /** Minimum seconds between two JWKS reloads triggered by an unknown `kid`. */

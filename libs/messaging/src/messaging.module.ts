@@ -22,7 +22,7 @@ export class MessagingModule {
           provide: NatsClient,
           useFactory: async () => {
             const client = new NatsClient();
-            await client.connect(natsConnectionOptions(options.settings, `${options.service}-client`));
+            await client.connect(natsConnectionOptions(options.settings, options.service, `${options.service}-client`));
             return client;
           },
         },

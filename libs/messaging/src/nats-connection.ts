@@ -7,11 +7,15 @@ export interface NatsSettings {
   NATS_PASSWORD?: string;
 }
 
-/** Options shared by our own client connection and the NestJS NATS transport. */
-export function natsConnectionOptions(settings: NatsSettings, name: string): ConnectionOptions {
+/**
+ * Options shared by our own client connection and the NestJS NATS transport. Replies come back on the
+ * service's own inbox prefix, so NATS permissions can keep each service from reading others' replies.
+ */
+export function natsConnectionOptions(settings: NatsSettings, service: string, connectionName = service): ConnectionOptions {
   return {
     servers: settings.NATS_URL.split(','),
-    name,
+    name: connectionName,
+    inboxPrefix: `_INBOX_${service}`,
     user: settings.NATS_USER,
     pass: settings.NATS_PASSWORD,
     reconnect: true,

@@ -3,6 +3,7 @@ import { EventDefinition, EventEnvelope } from '@gatehouse/contracts';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { JSONCodec } from 'nats';
 import { DataSource, EntityManager } from 'typeorm';
+import { ensureEventsStream } from './jetstream';
 import { NatsClient } from './nats-connection';
 import { MESSAGING_OPTIONS, MessagingOptions } from './messaging.options';
 
@@ -22,6 +23,7 @@ export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
   private running?: Promise<void>;
   private again = false;
   private stopped = false;
+  private streamReady?: Promise<void>;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -83,6 +85,11 @@ export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
   }
 
   private async publishBatch(): Promise<number> {
+    this.streamReady ??= this.nats.nc.jetstreamManager().then(ensureEventsStream).catch((error: unknown) => {
+      this.streamReady = undefined;
+      throw error;
+    });
+    await this.streamReady;
     const js = this.nats.nc.jetstream();
     return this.dataSource.transaction(async (manager) => {
       const rows: Array<{ seq: string; id: string; subject: string; envelope: EventEnvelope }> = await manager.query(
