@@ -1,0 +1,130 @@
+import { CliIo } from '../context';
+import { run } from '../program';
+
+interface Call {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+const json = (status: number, body: unknown, type = 'application/json') =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': type } });
+const problem = (status: number, body: Record<string, unknown>) =>
+  json(status, { type: 'about:blank', status, ...body }, 'application/problem+json');
+
+/** Runs the CLI in-process against a fake gateway. */
+async function cli(argv: string[], handler: (call: Call) => Response | Promise<Response>, options: { stdin?: string; env?: Record<string, string> } = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const calls: Call[] = [];
+  const io: CliIo = {
+    writeOut: (text) => out.push(text),
+    writeErr: (text) => err.push(text),
+    readStdin: async () => options.stdin ?? '',
+    env: options.env ?? {},
+    fetch: async (input, init) => {
+      const call: Call = {
+        method: init?.method ?? 'GET',
+        url: String(input),
+        headers: (init?.headers ?? {}) as Record<string, string>,
+        body: typeof init?.body === 'string' ? JSON.parse(init.body) : undefined,
+      };
+      calls.push(call);
+      return handler(call);
+    },
+  };
+  const code = await run(argv, io);
+  return { code, stdout: out.join(''), stderr: err.join(''), calls };
+}
+
+const tenant = { id: 'dev', name: 'Development environment', workerGroup: null, status: 'ACTIVE', createdAt: 'c', updatedAt: 'u' };
+
+describe('gatehouse CLI (in-process)', () => {
+  it('signs in with --user, then creates a tenant with the returned access token', async () => {
+    const result = await cli(
+      ['tenants', 'create', '--tenant', 'dev', '--name', 'Development environment', '--user', 'root:s3cret:pw', '--server', 'http://gw.test/'],
+      (call) => (call.url.endsWith('/login') ? json(200, { accessToken: 'AT' }) : json(201, tenant)),
+    );
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.calls.map((c) => `${c.method} ${c.url}`)).toEqual(['POST http://gw.test/api/v1/login', 'POST http://gw.test/api/v1/tenants']);
+    expect(result.calls[0].body).toEqual({ username: 'root', password: 's3cret:pw' });
+    expect(result.calls[1].headers.authorization).toBe('Bearer AT');
+    expect(result.calls[1].body).toEqual({ id: 'dev', name: 'Development environment' });
+    expect(result.stdout).toMatch(/^name:\s+Development environment$/m);
+  });
+
+  it('reads the password of --user from stdin and never prints it', async () => {
+    const result = await cli(['me', '--user', 'root', '--password-stdin', '--output', 'json'], (call) =>
+      call.url.endsWith('/login') ? json(200, { accessToken: 'AT' }) : json(200, { id: '1', username: 'root' }),
+    { stdin: 'pa:ss word\n' });
+    expect(result.code).toBe(0);
+    expect(result.calls[0].body).toEqual({ username: 'root', password: 'pa:ss word' });
+    expect(JSON.parse(result.stdout)).toEqual({ id: '1', username: 'root' });
+  });
+
+  it('uses GATEHOUSE_SERVER and GATEHOUSE_TOKEN and passes list options as query', async () => {
+    const result = await cli(['tenants', 'list', '--q', 'de v', '--size', '5'], () => json(200, { results: [tenant], total: 1, page: 1, size: 5 }), {
+      env: { GATEHOUSE_SERVER: 'http://env.test:9000', GATEHOUSE_TOKEN: 'ENVTOKEN' },
+    });
+    expect(result.code).toBe(0);
+    expect(result.calls[0].url).toBe('http://env.test:9000/api/v1/tenants?q=de+v&size=5');
+    expect(result.calls[0].headers.authorization).toBe('Bearer ENVTOKEN');
+    expect(result.stdout).toContain('Page 1 of 1 (1 tenants in total)');
+  });
+
+  it('exits 1 on a 403 with the detail and the missing permission', async () => {
+    const result = await cli(['tenants', 'list', '--token', 'T'], () =>
+      problem(403, { title: 'Forbidden', detail: 'Missing permission TENANT:READ', permission: 'TENANT', action: 'READ' }));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('Missing permission TENANT:READ');
+    expect(result.stderr).toMatch(/Hint: .*TENANT permission \(action READ\)/);
+  });
+
+  it('exits 1 on a 400 listing each field error, and on a 401 with a hint about credentials', async () => {
+    const bad = await cli(['tenants', 'create', '--tenant', 'X', '--name', 'n', '--token', 'T'], () =>
+      problem(400, { title: 'Bad Request', detail: 'Validation failed', errors: [{ field: 'id', message: 'id must be lowercase' }] }));
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('  id: id must be lowercase');
+
+    const refused = await cli(['me', '--user', 'root:wrong-pass'], () => problem(401, { title: 'Unauthorized', detail: 'Invalid credentials' }));
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('Invalid credentials');
+    expect(refused.stderr).toContain('check --token/--user');
+    expect(refused.stderr + refused.stdout).not.toContain('wrong-pass');
+  });
+
+  it('exits 1 with "cannot reach <url>" when the gateway is down', async () => {
+    const result = await cli(['setup', 'status', '--server', 'http://down.test:8080'], () => {
+      throw new TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' } });
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('cannot reach http://down.test:8080 (ECONNREFUSED)');
+  });
+
+  it.each([
+    [['tenants', 'list', '--bogus']],
+    [['tenants', 'get']],
+    [['tenants', 'create', '--tenant', 'dev']],
+    [['nope']],
+    [['tenants', 'list', '--page', '0', '--token', 'T']],
+    [['me', '--output', 'xml', '--token', 'T']],
+    [['me', '--token', 'T', '--user', 'a:b']],
+    [['me', '--user', 'no-password-here']],
+    [['me']],
+  ])('exits 2 with usage on %j, without calling the server', async (argv) => {
+    const result = await cli(argv, () => json(200, {}));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/error: /);
+    expect(result.stderr).toContain('Usage: gatehouse');
+    expect(result.calls).toHaveLength(0);
+    expect(result.stderr).not.toContain('no-password-here');
+  });
+
+  it('prints help with exit 0', async () => {
+    const result = await cli(['users', 'create', '--help'], () => json(200, {}));
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Usage: gatehouse users create [options] <username> <password>');
+    expect(result.stdout).toContain('--first-name');
+  });
+});

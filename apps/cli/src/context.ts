@@ -1,0 +1,102 @@
+import { Command } from 'commander';
+import type { TokenPair } from '@gatehouse/contracts';
+import { FetchFn, HttpClient } from './http-client';
+import { OutputFormat, renderJson } from './output';
+import { EXIT_USAGE } from './report';
+
+export const DEFAULT_SERVER = 'http://localhost:8080';
+
+/** Everything the CLI touches outside itself, so that it can run in-process in unit specs. */
+export interface CliIo {
+  writeOut(text: string): void;
+  writeErr(text: string): void;
+  readStdin(): Promise<string>;
+  env: Record<string, string | undefined>;
+  fetch: FetchFn;
+}
+
+export interface GlobalOptions {
+  server?: string;
+  token?: string;
+  user?: string;
+  passwordStdin?: boolean;
+  output: OutputFormat;
+}
+
+/** What a command action works with: the resolved global options, an HTTP client and the printer. */
+export class CommandContext {
+  readonly client: HttpClient;
+  readonly output: OutputFormat;
+
+  constructor(private readonly command: Command, private readonly io: CliIo) {
+    const options = command.optsWithGlobals<GlobalOptions>();
+    this.output = options.output;
+    const server = options.server ?? io.env.GATEHOUSE_SERVER ?? DEFAULT_SERVER;
+    if (!/^https?:\/\/[^/]/i.test(server)) this.usageError('--server must be an http:// or https:// URL');
+    try {
+      new URL(server);
+    } catch {
+      this.usageError('--server is not a valid URL');
+    }
+    this.client = new HttpClient(server, io.fetch);
+  }
+
+  /** Prints a result: as JSON for `--output json`, else the command's table rendering. */
+  print(value: unknown, table: () => string): void {
+    this.io.writeOut(this.output === 'json' ? renderJson(value) : table());
+  }
+
+  /** A usage error of this command: message, usage text, exit code 2. */
+  usageError(message: string): never {
+    return this.command.error(`error: ${message}`, { exitCode: EXIT_USAGE, code: 'gatehouse.usage' });
+  }
+
+  /** Reads a secret given as `-` from stdin; any other value is returned as is. */
+  async secret(value: string): Promise<string> {
+    if (value !== '-') return value;
+    const fromStdin = await this.readStdinLine();
+    if (!fromStdin) this.usageError('expected a password on stdin');
+    return fromStdin;
+  }
+
+  /** The access token to send: --token, else a sign-in with --user, else GATEHOUSE_TOKEN. */
+  async accessToken(): Promise<string> {
+    const options = this.command.optsWithGlobals<GlobalOptions>();
+    if (options.passwordStdin && !options.user) this.usageError('--password-stdin needs --user <username>');
+    if (options.token) return options.token;
+    if (options.user) {
+      const { username, password } = await this.credentials(options);
+      const tokens = await this.client.post<TokenPair>('/api/v1/login', { username, password });
+      return tokens.accessToken;
+    }
+    if (this.io.env.GATEHOUSE_TOKEN) return this.io.env.GATEHOUSE_TOKEN;
+    return this.usageError('not signed in: pass --token <access token> or --user <username:password> (or set GATEHOUSE_TOKEN)');
+  }
+
+  private async credentials(options: GlobalOptions): Promise<{ username: string; password: string }> {
+    const user = options.user ?? '';
+    if (options.passwordStdin) {
+      if (user.includes(':')) this.usageError('with --password-stdin, give --user <username> without a password');
+      const password = await this.readStdinLine();
+      if (!password) this.usageError('--password-stdin: no password on stdin');
+      return { username: user, password };
+    }
+    const colon = user.indexOf(':');
+    // Never echo the value: it holds a password.
+    if (colon <= 0 || colon === user.length - 1) {
+      this.usageError('--user must be <username>:<password> (or --user <username> --password-stdin)');
+    }
+    return { username: user.slice(0, colon), password: user.slice(colon + 1) };
+  }
+
+  private stdinLines?: string[];
+
+  /** The next line of stdin (stdin is read once; each secret takes one line). */
+  private async readStdinLine(): Promise<string> {
+    this.stdinLines ??= (await this.io.readStdin()).split(/\r?\n/);
+    return this.stdinLines.shift() ?? '';
+  }
+}
+
+/** Builds the context of the command being run (global options are resolved per invocation). */
+export type ContextFactory = (command: Command) => CommandContext;
