@@ -3,6 +3,7 @@ import {
 } from 'class-validator';
 import { Type } from 'class-transformer';
 import { ACTIONS, Action, Permission, PERMISSIONS, Scope } from './permissions';
+import { event } from './events';
 import { rpc, SubjectType } from './rpc';
 
 export const NAMESPACE_PATTERN = /^[a-zA-Z0-9_-]+(\.[a-zA-Z0-9_-]+)*$/;
@@ -89,3 +90,18 @@ export interface InvalidateMessage {
   /** Subject ids whose grants changed; empty = everything. */
   subjectIds: string[];
 }
+
+/** An invitation to a tenant was created; notification emails the link. */
+export interface InvitationCreated {
+  invitationId: string;
+  tenantId: string | null;
+  email: string;
+  /** Single-use secret of the acceptance link (only its hash is stored). */
+  token: string;
+  expiresAt: string;
+  invitedBy: string | null;
+}
+
+export const AuthorizationNotificationEvents = {
+  invitationCreated: event<InvitationCreated>('events.authorization.invitation.created.v1'),
+} as const;

@@ -142,3 +142,44 @@ export const IdentityRpc = {
 export const IdentityEvents = {
   subjectChanged: event<SubjectFacts>('events.identity.subject.changed.v1'),
 } as const;
+
+/** Domain events notification turns into email (see notification's templates). */
+export interface PasswordResetRequested {
+  userId: string;
+  email: string;
+  username: string;
+  /** The single-use secret of the link (only its hash is stored by identity). */
+  token: string;
+  expiresAt: string;
+  reason: 'FORGOT_PASSWORD' | 'ADMIN_REQUEST';
+  /** Username of the admin who asked, for ADMIN_REQUEST. */
+  requestedBy?: string | null;
+}
+
+export interface AccountLocked {
+  userId: string;
+  email: string;
+  username: string;
+  lockedUntil: string;
+}
+
+export interface UserCreated {
+  userId: string;
+  email: string;
+  username: string;
+  firstName: string | null;
+}
+
+export interface ApiTokenExpiring {
+  tokenId: string;
+  name: string;
+  ownerEmail: string;
+  expiresAt: string;
+}
+
+export const IdentityNotificationEvents = {
+  passwordResetRequested: event<PasswordResetRequested>('events.identity.password-reset.requested.v1'),
+  accountLocked: event<AccountLocked>('events.identity.account.locked.v1'),
+  userCreated: event<UserCreated>('events.identity.user.created.v1'),
+  apiTokenExpiring: event<ApiTokenExpiring>('events.identity.api-token.expiring.v1'),
+} as const;

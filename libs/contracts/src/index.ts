@@ -6,3 +6,4 @@ export * from './permissions';
 export * from './identity';
 export * from './tenancy';
 export * from './authorization';
+export * from './audit';

@@ -83,4 +83,9 @@ export const TenancyRpc = {
 
 export const TenancyEvents = {
   tenantCreated: event<{ tenant: TenantView }>('events.tenancy.tenant.created.v1'),
+  /**
+   * A tenant was deleted: every service removes what it keeps for that tenant (idempotently) and keeps
+   * users and the audit trail.
+   */
+  tenantDeleted: event<{ tenantId: string; deletedBy: string | null }>('events.tenancy.tenant.deleted.v1'),
 } as const;

@@ -7,3 +7,4 @@ export * from './event-consumers';
 export * from './jetstream';
 export * from './messaging.options';
 export * from './messaging.module';
+export * from './audit-recorder';

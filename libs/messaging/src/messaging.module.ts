@@ -1,4 +1,5 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
+import { AuditRecorder } from './audit-recorder';
 import { EventConsumers } from './event-consumers';
 import { MESSAGING_OPTIONS, MessagingOptions } from './messaging.options';
 import { NatsClient, natsConnectionOptions, NatsSettings } from './nats-connection';
@@ -13,7 +14,7 @@ import { RpcClient } from './rpc-client';
 @Module({})
 export class MessagingModule {
   static forRoot(options: MessagingOptions & { settings: NatsSettings & { RPC_TIMEOUT_MS: number } }): DynamicModule {
-    const durable = options.schema ? [Outbox, EventConsumers] : [];
+    const durable = options.schema ? [Outbox, EventConsumers, AuditRecorder] : [];
     return {
       module: MessagingModule,
       providers: [

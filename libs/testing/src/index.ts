@@ -3,3 +3,4 @@ export * from './test-database';
 export * from './nats-server';
 export * from './system';
 export * from './api';
+export * from './fixtures';

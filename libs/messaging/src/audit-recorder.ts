@@ -1,0 +1,45 @@
+import { AuditEntry, auditEvent, Caller } from '@gatehouse/contracts';
+import { Inject, Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { MESSAGING_OPTIONS, MessagingOptions } from './messaging.options';
+import { Outbox } from './outbox';
+
+const SECRET_KEY = /password|secret|token|hash|private/i;
+
+export type AuditInput = Omit<AuditEntry, 'actor' | 'ip' | 'at'> & { actor?: AuditEntry['actor'] };
+
+/** Keeps only the fields that differ, and never a secret, a hash or a token. */
+export function auditDiff(
+  before: Record<string, unknown> | null | undefined,
+  after: Record<string, unknown> | null | undefined,
+): { before: Record<string, unknown> | null; after: Record<string, unknown> | null } {
+  const keys = new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})].filter((k) => !SECRET_KEY.test(k)));
+  const changed = [...keys].filter((k) => JSON.stringify(before?.[k]) !== JSON.stringify(after?.[k]));
+  const pick = (source: Record<string, unknown> | null | undefined) =>
+    source ? Object.fromEntries(changed.filter((k) => k in source).map((k) => [k, source[k]])) : null;
+  return { before: pick(before), after: pick(after) };
+}
+
+export function actorOf(caller: Caller | null): AuditEntry['actor'] {
+  if (!caller) return { type: 'ANONYMOUS', id: null };
+  return { type: caller.type, id: caller.id };
+}
+
+/**
+ * Records an audit entry in the caller's transaction, through the outbox, so the entry exists if and
+ * only if the change committed. Tenancy consumes and stores them.
+ */
+@Injectable()
+export class AuditRecorder {
+  constructor(private readonly outbox: Outbox, @Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions) {}
+
+  async record(manager: EntityManager, caller: Caller | null, input: AuditInput): Promise<void> {
+    const entry: AuditEntry = {
+      ...input,
+      actor: input.actor ?? actorOf(caller),
+      ip: caller?.ip ?? null,
+      at: new Date().toISOString(),
+    };
+    await this.outbox.add(manager, auditEvent(this.options.service), entry);
+  }
+}
