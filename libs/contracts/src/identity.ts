@@ -1,5 +1,5 @@
 import {
-  IsBoolean, IsEmail, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength,
+  ArrayMaxSize, IsArray, IsBoolean, IsEmail, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength,
 } from 'class-validator';
 import { event } from './events';
 import { PageQuery, Page } from './pagination';
@@ -122,6 +122,26 @@ export class FindUserByUsernameRequest {
   username: string;
 }
 
+export class GetUsersByIdsRequest {
+  @IsArray() @ArrayMaxSize(1000) @IsUUID('all', { each: true })
+  ids: string[];
+}
+
+export class FindUserByEmailRequest {
+  @IsEmail() @MaxLength(254)
+  email: string;
+}
+
+/** Admin-requested mandatory reset: each user must set a new password at next login and gets an email. */
+export class RequestPasswordResetRequest {
+  @IsArray() @ArrayMaxSize(1000) @IsUUID('all', { each: true })
+  userIds: string[];
+}
+
+export interface PasswordResetRequestResult {
+  requested: number;
+}
+
 export const IdentityRpc = {
   setupStatus: rpc<Record<string, never>, IdentitySetupStatus>('identity.setup.status.v1'),
   /** Creates the first user as Super Admin; 409 once any user exists. */
@@ -137,6 +157,11 @@ export const IdentityRpc = {
   listUsers: rpc<ListUsersRequest, Page<UserView>>('identity.users.list.v1'),
   me: rpc<Record<string, never>, UserView>('identity.me.get.v1'),
   validatePassword: rpc<ValidatePasswordRequest, PasswordValidation>('identity.passwords.validate.v1'),
+  /** Users by id (unknown ids are skipped), for views that join identity data, e.g. a tenant's users. */
+  getUsersByIds: rpc<GetUsersByIdsRequest, UserView[]>('identity.users.get-many.v1'),
+  /** Exact, case-insensitive email match: how a tenant admin finds an existing user to add. */
+  findUserByEmail: rpc<FindUserByEmailRequest, UserView>('identity.users.find-by-email.v1'),
+  requestPasswordReset: rpc<RequestPasswordResetRequest, PasswordResetRequestResult>('identity.passwords.request-reset.v1'),
 } as const;
 
 export const IdentityEvents = {
