@@ -8,6 +8,7 @@ import { JwksCache } from './auth/jwks-cache';
 import { GatewayEnv } from './gateway.env';
 import { RequestDispatcher } from './routing/request-dispatcher';
 import { RouteRegistrar } from './routing/route-registrar';
+import { TenantResolver } from './routing/tenant-resolver';
 
 export const SERVICE = 'gateway';
 
@@ -22,7 +23,7 @@ export class GatewayAppModule {
         MessagingModule.forRoot({ service: SERVICE, settings: env }),
         HealthModule.forRoot({ database: false }),
       ],
-      providers: [JwksCache, Authenticator, RequestDispatcher, RouteRegistrar],
+      providers: [JwksCache, Authenticator, TenantResolver, RequestDispatcher, RouteRegistrar],
     };
   }
 }

@@ -4,7 +4,10 @@ import { LoggingModule } from '@gatehouse/logging';
 import { MessagingModule } from '@gatehouse/messaging';
 import { HealthModule } from '@gatehouse/service-runtime';
 import { DynamicModule, Module } from '@nestjs/common';
+import { AuditLogEntity } from './audit/audit-log.entity';
+import { AuditModule } from './audit/audit.module';
 import { TENANCY_MIGRATIONS } from './migrations';
+import { SettingsModule } from './settings/multi-tenancy.settings';
 import { SetupModule } from './setup/setup.module';
 import { TenancyEnv } from './tenancy.env';
 import { TenantEntity } from './tenants/tenant.entity';
@@ -25,11 +28,13 @@ export class TenancyAppModule {
           schema: SERVICE,
           poolSize: env.DATABASE_POOL_SIZE,
           applicationName: SERVICE,
-          entities: [TenantEntity],
+          entities: [TenantEntity, AuditLogEntity],
           migrations: TENANCY_MIGRATIONS,
         }),
         MessagingModule.forRoot({ service: SERVICE, schema: SERVICE, settings: env }),
         HealthModule.forRoot({ database: true }),
+        SettingsModule,
+        AuditModule,
         TenantsModule,
         SetupModule,
       ],

@@ -1,4 +1,5 @@
-import { IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsDateString, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { AuditEntry, AUDIT_TYPES, AuditType } from './audit';
 import { event } from './events';
 import { CreateUserRequest } from './identity';
 import { Page, PageQuery } from './pagination';
@@ -16,7 +17,7 @@ export const RESERVED_TENANT_IDS = [
   'forgotten-password', 'reset-password', 'validate-password', 'well-known', 'health', 'docs', 'ui',
 ] as const;
 
-export type TenantStatus = 'PROVISIONING' | 'ACTIVE';
+export type TenantStatus = 'PROVISIONING' | 'ACTIVE' | 'DELETED';
 
 export interface TenantView {
   id: string;
@@ -49,6 +50,45 @@ export class CreateTenantRequest extends TenantIdField {
 
 export class GetTenantRequest extends TenantIdField {}
 
+export class UpdateTenantRequest extends TenantIdField {
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(200)
+  name?: string;
+
+  /** null clears it. */
+  @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @MaxLength(100)
+  workerGroup?: string | null;
+}
+
+export class DeleteTenantRequest extends TenantIdField {}
+
+export class AuditSearchRequest extends PageQuery {
+  /** Actor subject id. */
+  @IsOptional() @IsUUID()
+  actor?: string;
+
+  @IsOptional() @IsIn(AUDIT_TYPES as unknown as string[])
+  type?: AuditType;
+
+  @IsOptional() @IsString() @MaxLength(64)
+  resourceType?: string;
+
+  @IsOptional() @IsString() @MaxLength(200)
+  resourceId?: string;
+
+  /** ISO-8601 instant, inclusive. */
+  @IsOptional() @IsDateString()
+  from?: string;
+
+  /** ISO-8601 instant, exclusive. */
+  @IsOptional() @IsDateString()
+  to?: string;
+}
+
+export interface AuditLogView extends AuditEntry {
+  id: string;
+  source: string;
+}
+
 export class ListTenantsRequest extends PageQuery {}
 
 export class SetupRequest extends CreateUserRequest {
@@ -75,10 +115,18 @@ export interface SetupResult {
 
 export const TenancyRpc = {
   setupStatus: rpc<Record<string, never>, SetupStatus>('tenancy.setup.status.v1'),
+  /** The effective multi-tenancy settings (cheap; the gateway caches them). */
+  settings: rpc<Record<string, never>, MultiTenancySettings>('tenancy.settings.get.v1'),
   setup: rpc<SetupRequest, SetupResult>('tenancy.setup.run.v1'),
   createTenant: rpc<CreateTenantRequest, TenantView>('tenancy.tenants.create.v1'),
   getTenant: rpc<GetTenantRequest, TenantView>('tenancy.tenants.get.v1'),
   listTenants: rpc<ListTenantsRequest, Page<TenantView>>('tenancy.tenants.list.v1'),
+  updateTenant: rpc<UpdateTenantRequest, TenantView>('tenancy.tenants.update.v1'),
+  deleteTenant: rpc<DeleteTenantRequest, void>('tenancy.tenants.delete.v1'),
+  /** The audit trail of the request's tenant (AUDITLOG READ there). */
+  searchAudit: rpc<AuditSearchRequest, Page<AuditLogView>>('tenancy.audit.search.v1'),
+  /** Instance-level entries: tenant lifecycle, user management (Super Admins). */
+  searchInstanceAudit: rpc<AuditSearchRequest, Page<AuditLogView>>('tenancy.audit.search-instance.v1'),
 } as const;
 
 export const TenancyEvents = {

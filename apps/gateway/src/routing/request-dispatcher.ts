@@ -1,9 +1,10 @@
-import { AuthorizationRpc, Caller, DEFAULT_TENANT_SEGMENT, Decision, RpcEnvelope } from '@gatehouse/contracts';
+import { AuthorizationRpc, Caller, Decision, RpcEnvelope } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
 import { RpcClient } from '@gatehouse/messaging';
 import { Injectable } from '@nestjs/common';
 import { Authenticator } from '../auth/authenticator';
 import { DEFAULT_ACTIONS, RouteDefinition } from './route-definition';
+import { TenantResolver } from './tenant-resolver';
 
 export interface IncomingRequest {
   params: Record<string, string>;
@@ -27,17 +28,21 @@ const GATEWAY_CALLER: Caller = { type: 'SERVICE', id: 'gateway', via: 'internal'
  */
 @Injectable()
 export class RequestDispatcher {
-  constructor(private readonly authenticator: Authenticator, private readonly rpc: RpcClient) {}
+  constructor(
+    private readonly authenticator: Authenticator,
+    private readonly rpc: RpcClient,
+    private readonly tenants: TenantResolver,
+  ) {}
 
   async dispatch(route: RouteDefinition, request: IncomingRequest): Promise<DispatchResult> {
     const caller = await this.authenticator.authenticate(request.authorization, request.ip);
     const { tenant, ...params } = request.params;
-    const tenantId = tenant === undefined ? undefined : tenant === DEFAULT_TENANT_SEGMENT ? null : tenant;
+    const tenantId = await this.tenants.resolve(tenant);
     if (route.access !== 'public') {
       if (!caller) throw ProblemException.unauthorized();
       if (route.access !== 'authenticated') await this.authorize(route, caller, tenantId, params, request.requestId);
     }
-    const envelope: RpcEnvelope = { caller, tenantId, data: this.dataOf(request, params) };
+    const envelope: RpcEnvelope = { caller, tenantId, ip: request.ip, data: this.dataOf(request, params) };
     const response = await this.rpc.request(route.target, envelope, { requestId: request.requestId });
     return response === undefined || response === null ? { status: 204, body: undefined } : { status: route.status ?? 200, body: response };
   }

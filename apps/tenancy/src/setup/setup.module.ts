@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
+import { SettingsModule } from '../settings/multi-tenancy.settings';
 import { TenantsModule } from '../tenants/tenants.module';
 import { SetupHandlers } from './setup.handlers';
 import { SetupService } from './setup.service';
 
-@Module({ imports: [TenantsModule], controllers: [SetupHandlers], providers: [SetupService] })
+@Module({ imports: [TenantsModule, SettingsModule], controllers: [SetupHandlers], providers: [SetupService] })
 export class SetupModule {}

@@ -4,7 +4,7 @@ import {
 import { ProblemException } from '@gatehouse/errors';
 import { RpcClient } from '@gatehouse/messaging';
 import { Injectable } from '@nestjs/common';
-import { TenancyEnv } from '../tenancy.env';
+import { MultiTenancySettingsService } from '../settings/multi-tenancy.settings';
 import { TenantsService } from '../tenants/tenants.service';
 
 const SERVICE = 'tenancy';
@@ -15,25 +15,30 @@ const SERVICE = 'tenancy';
  */
 @Injectable()
 export class SetupService {
-  constructor(private readonly rpc: RpcClient, private readonly tenants: TenantsService, private readonly env: TenancyEnv) {}
+  constructor(
+    private readonly rpc: RpcClient,
+    private readonly tenants: TenantsService,
+    private readonly settings: MultiTenancySettingsService,
+  ) {}
 
   async status(): Promise<SetupStatus> {
     const identity = await this.rpc.internal(SERVICE, IdentityRpc.setupStatus, {});
     return {
       setupComplete: identity.userCount > 0,
-      multiTenancy: { enabled: this.env.MULTI_TENANCY_ENABLED, defaultTenant: this.defaultTenantEnabled },
+      multiTenancy: this.settings.current,
       passwordPolicy: identity.passwordPolicy,
     };
   }
 
   async run(request: SetupRequest): Promise<SetupResult> {
-    const needsTenant = this.env.MULTI_TENANCY_ENABLED && !this.env.DEFAULT_TENANT_ENABLED;
+    const { enabled, defaultTenant } = this.settings.current;
+    const needsTenant = enabled && !defaultTenant;
     if (needsTenant && !request.tenant) {
       throw ProblemException.validation([
         { field: 'tenant', message: 'tenant is required: multi-tenancy is on without a default tenant' },
       ]);
     }
-    if (request.tenant && !this.env.MULTI_TENANCY_ENABLED) {
+    if (request.tenant && !enabled) {
       throw ProblemException.validation([{ field: 'tenant', message: 'multi-tenancy is disabled; omit tenant' }]);
     }
     const { tenant: tenantId, ...userFields } = request;
@@ -41,16 +46,12 @@ export class SetupService {
     const user = await this.rpc.internal(SERVICE, IdentityRpc.createFirstUser, userFields);
     const subject = { type: 'USER' as const, id: user.id };
     let tenant: TenantView | null = null;
-    if (this.defaultTenantEnabled) {
+    if (defaultTenant) {
       await this.rpc.internal(SERVICE, AuthorizationRpc.provisionDefaultTenant, { admin: subject });
     }
     if (tenantId) {
       tenant = await this.tenants.create({ id: tenantId, name: tenantId }, { ...subject, via: 'internal' });
     }
     return { user: { id: user.id, username: user.username, superAdmin: user.superAdmin }, tenant };
-  }
-
-  private get defaultTenantEnabled(): boolean {
-    return !this.env.MULTI_TENANCY_ENABLED || this.env.DEFAULT_TENANT_ENABLED;
   }
 }

@@ -23,6 +23,9 @@ export class TenantEntity {
   @Column({ type: 'text', nullable: true })
   adminSubjectType: 'USER' | 'SERVICE_ACCOUNT' | null;
 
+  @Column({ type: 'timestamptz', nullable: true })
+  deletedAt: Date | null;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;
 

@@ -1,4 +1,6 @@
-import { Caller, CreateTenantRequest, GetTenantRequest, ListTenantsRequest, TenancyRpc } from '@gatehouse/contracts';
+import {
+  Caller, CreateTenantRequest, DeleteTenantRequest, GetTenantRequest, ListTenantsRequest, TenancyRpc, UpdateTenantRequest,
+} from '@gatehouse/contracts';
 import { RpcCaller, RpcData, RpcHandler } from '@gatehouse/messaging';
 import { Controller } from '@nestjs/common';
 import { TenantsService } from './tenants.service';
@@ -15,6 +17,16 @@ export class TenantsHandlers {
   @RpcHandler(TenancyRpc.getTenant)
   get(@RpcData() request: GetTenantRequest) {
     return this.tenants.get(request.id);
+  }
+
+  @RpcHandler(TenancyRpc.updateTenant)
+  update(@RpcData() request: UpdateTenantRequest, @RpcCaller() caller: Caller | null) {
+    return this.tenants.update(request, caller);
+  }
+
+  @RpcHandler(TenancyRpc.deleteTenant)
+  async delete(@RpcData() request: DeleteTenantRequest, @RpcCaller() caller: Caller | null): Promise<void> {
+    await this.tenants.delete(request.id, caller);
   }
 
   @RpcHandler(TenancyRpc.listTenants)

@@ -1,9 +1,9 @@
 import {
   AuthorizationRpc, Caller, CreateTenantRequest, IdentityRpc, ListTenantsRequest, Page, RESERVED_TENANT_IDS,
-  resolvePage, SubjectRef, TenancyEvents, TenantView,
+  resolvePage, SubjectRef, TenancyEvents, TenantView, UpdateTenantRequest,
 } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
-import { Outbox, RpcClient } from '@gatehouse/messaging';
+import { AuditRecorder, auditDiff, Outbox, RpcClient } from '@gatehouse/messaging';
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, LessThan } from 'typeorm';
@@ -29,6 +29,7 @@ export class TenantsService implements OnApplicationBootstrap, OnApplicationShut
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly rpc: RpcClient,
     private readonly outbox: Outbox,
+    private readonly audit: AuditRecorder,
     private readonly env: TenancyEnv,
   ) {}
 
@@ -52,6 +53,9 @@ export class TenantsService implements OnApplicationBootstrap, OnApplicationShut
     const repo = this.dataSource.getRepository(TenantEntity);
     const existing = await repo.findOneBy({ id: request.id });
     if (existing?.status === 'ACTIVE') throw ProblemException.conflict(`Tenant "${request.id}" already exists`);
+    if (existing?.status === 'DELETED') {
+      throw ProblemException.conflict(`Tenant id "${request.id}" belonged to a deleted tenant; ids are never reused`);
+    }
     if (!existing) {
       await repo.insert({
         id: request.id,
@@ -62,7 +66,59 @@ export class TenantsService implements OnApplicationBootstrap, OnApplicationShut
         adminSubjectType: admin?.type ?? null,
       });
     }
-    return this.completeProvisioning(request.id);
+    return this.completeProvisioning(request.id, caller);
+  }
+
+  async update(request: UpdateTenantRequest, caller: Caller | null): Promise<TenantView> {
+    const updated = await this.dataSource.transaction(async (manager) => {
+      const repo = manager.getRepository(TenantEntity);
+      const tenant = await repo
+        .createQueryBuilder('t')
+        .setLock('pessimistic_write')
+        .where(`t.id = :id AND t.status = 'ACTIVE'`, { id: request.id })
+        .getOne();
+      if (!tenant) throw ProblemException.notFound(`Tenant "${request.id}" does not exist`);
+      const before = toTenantView(tenant);
+      if (request.name !== undefined) tenant.name = request.name;
+      if (request.workerGroup !== undefined) tenant.workerGroup = request.workerGroup;
+      const saved = await repo.save(tenant);
+      const after = toTenantView(saved);
+      await this.audit.record(manager, caller, {
+        type: 'UPDATE',
+        resourceType: 'TENANT',
+        resourceId: tenant.id,
+        ...auditDiff({ name: before.name, workerGroup: before.workerGroup }, { name: after.name, workerGroup: after.workerGroup }),
+      });
+      return after;
+    });
+    void this.outbox.flush();
+    return updated;
+  }
+
+  /**
+   * Deletes a tenant: it disappears at once here, and a durable `tenant.deleted` event makes every
+   * service remove its data for that tenant. Users and the audit trail stay. The id is never reused.
+   */
+  async delete(id: string, caller: Caller | null): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const repo = manager.getRepository(TenantEntity);
+      const tenant = await repo
+        .createQueryBuilder('t')
+        .setLock('pessimistic_write')
+        .where(`t.id = :id AND t.status <> 'DELETED'`, { id })
+        .getOne();
+      if (!tenant) throw ProblemException.notFound(`Tenant "${id}" does not exist`);
+      await repo.update({ id }, { status: 'DELETED', deletedAt: new Date() });
+      await this.outbox.add(manager, TenancyEvents.tenantDeleted, { tenantId: id, deletedBy: caller?.id ?? null });
+      await this.audit.record(manager, caller, {
+        type: 'DELETE',
+        resourceType: 'TENANT',
+        resourceId: id,
+        before: { name: tenant.name, workerGroup: tenant.workerGroup },
+        after: null,
+      });
+    });
+    void this.outbox.flush();
   }
 
   async get(id: string): Promise<TenantView> {
@@ -79,7 +135,7 @@ export class TenantsService implements OnApplicationBootstrap, OnApplicationShut
     return { results: rows.map(toTenantView), total, page: page.page, size: page.size };
   }
 
-  private async completeProvisioning(id: string): Promise<TenantView> {
+  private async completeProvisioning(id: string, caller: Caller | null): Promise<TenantView> {
     const tenant = await this.dataSource.getRepository(TenantEntity).findOneByOrFail({ id });
     const admin: SubjectRef | undefined =
       tenant.adminSubjectId && tenant.adminSubjectType ? { id: tenant.adminSubjectId, type: tenant.adminSubjectType } : undefined;
@@ -91,6 +147,12 @@ export class TenantsService implements OnApplicationBootstrap, OnApplicationShut
       locked.status = 'ACTIVE';
       const saved = await repo.save(locked);
       await this.outbox.add(manager, TenancyEvents.tenantCreated, { tenant: toTenantView(saved) });
+      await this.audit.record(manager, caller, {
+        type: 'CREATE',
+        resourceType: 'TENANT',
+        resourceId: id,
+        after: { name: saved.name, workerGroup: saved.workerGroup, admin: saved.adminSubjectId },
+      });
       return saved;
     });
     void this.outbox.flush();
@@ -103,7 +165,7 @@ export class TenantsService implements OnApplicationBootstrap, OnApplicationShut
       .find({ where: { status: 'PROVISIONING', createdAt: LessThan(new Date(Date.now() - RETRY_EVERY_MS)) }, take: 20 })
       .catch(() => []);
     for (const tenant of stuck) {
-      await this.completeProvisioning(tenant.id).catch((error: unknown) =>
+      await this.completeProvisioning(tenant.id, { type: 'SERVICE', id: SERVICE, via: 'internal' }).catch((error: unknown) =>
         this.logger.warn({ err: error, tenant: tenant.id }, 'Tenant provisioning still failing; will retry'),
       );
     }

@@ -1,0 +1,45 @@
+import { DEFAULT_TENANT_SEGMENT, MultiTenancySettings, TenancyRpc } from '@gatehouse/contracts';
+import { ProblemException } from '@gatehouse/errors';
+import { RpcClient } from '@gatehouse/messaging';
+import { Injectable } from '@nestjs/common';
+
+const SETTINGS_TTL_MS = 10_000;
+
+/**
+ * Maps a path's tenant segment to the tenant id a request addresses (null = the default tenant) under
+ * the instance's multi-tenancy settings (owned by tenancy, cached briefly): with multi-tenancy off only
+ * the default tenant exists; with the default tenant disabled, its paths are unreachable (404), its data
+ * untouched.
+ */
+@Injectable()
+export class TenantResolver {
+  private settings?: { value: MultiTenancySettings; expiresAt: number };
+  private loading?: Promise<MultiTenancySettings>;
+
+  constructor(private readonly rpc: RpcClient) {}
+
+  async resolve(segment: string | undefined): Promise<string | null | undefined> {
+    if (segment === undefined) return undefined;
+    const settings = await this.current();
+    if (segment === DEFAULT_TENANT_SEGMENT) {
+      if (settings.enabled && !settings.defaultTenant) throw ProblemException.notFound('The default tenant is disabled on this instance');
+      return null;
+    }
+    if (!settings.enabled) {
+      throw ProblemException.notFound(`Tenant "${segment}" does not exist: multi-tenancy is disabled, use /api/v1/${DEFAULT_TENANT_SEGMENT}/...`);
+    }
+    return segment;
+  }
+
+  private async current(): Promise<MultiTenancySettings> {
+    if (this.settings && this.settings.expiresAt > Date.now()) return this.settings.value;
+    this.loading ??= this.rpc
+      .request(TenancyRpc.settings, { caller: { type: 'SERVICE', id: 'gateway', via: 'internal' }, data: {} })
+      .then((value) => {
+        this.settings = { value, expiresAt: Date.now() + SETTINGS_TTL_MS };
+        return value;
+      })
+      .finally(() => (this.loading = undefined));
+    return this.loading;
+  }
+}

@@ -1,0 +1,110 @@
+import {
+  AUDIT_SOURCES, AuditEntry, auditEvent, AuditLogView, AuditSearchRequest, EventEnvelope, Page, resolvePage,
+} from '@gatehouse/contracts';
+import { ProblemException } from '@gatehouse/errors';
+import { EventConsumers } from '@gatehouse/messaging';
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { AuditLogEntity } from './audit-log.entity';
+
+const SORTABLE = ['at', 'type', 'resourceType'] as const;
+
+/**
+ * The audit trail: every service's audit events, consumed durably and stored once (by event id), then
+ * searchable per tenant (AUDITLOG READ) and at instance level (Super Admins).
+ */
+@Injectable()
+export class AuditTrailService implements OnModuleInit {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource, private readonly consumers: EventConsumers) {}
+
+  onModuleInit(): void {
+    for (const source of AUDIT_SOURCES) {
+      this.consumers.on(auditEvent(source), `audit-${source}`, async (entry, manager, event) => {
+        await this.store(manager, entry, event);
+      });
+    }
+  }
+
+  searchTenant(tenantId: string | null, query: AuditSearchRequest): Promise<Page<AuditLogView>> {
+    return this.search({ scope: 'TENANT', tenantId }, query);
+  }
+
+  searchInstance(query: AuditSearchRequest): Promise<Page<AuditLogView>> {
+    return this.search({ scope: 'INSTANCE', tenantId: null }, query);
+  }
+
+  private async store(manager: EntityManager, entry: AuditEntry, event: EventEnvelope<AuditEntry>): Promise<void> {
+    await manager.query(
+      `INSERT INTO tenancy.audit_logs (id, source, scope, tenant_id, type, resource_type, resource_id, actor_type,
+         actor_id, actor_username, ip, at, before, after, details)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+       ON CONFLICT (id) DO NOTHING`,
+      [
+        event.id,
+        event.source,
+        entry.tenantId === undefined ? 'INSTANCE' : 'TENANT',
+        entry.tenantId ?? null,
+        entry.type,
+        entry.resourceType,
+        entry.resourceId,
+        entry.actor.type,
+        entry.actor.id,
+        entry.actor.username ?? null,
+        entry.ip,
+        entry.at,
+        jsonOrNull(entry.before),
+        jsonOrNull(entry.after),
+        jsonOrNull(entry.details),
+      ],
+    );
+  }
+
+  private async search(where: { scope: 'INSTANCE' | 'TENANT'; tenantId: string | null }, query: AuditSearchRequest): Promise<Page<AuditLogView>> {
+    if (query.from && query.to && new Date(query.from) >= new Date(query.to)) {
+      throw ProblemException.validation([{ field: 'to', message: 'to must be after from' }]);
+    }
+    const page = resolvePage(query, SORTABLE, 'at:desc');
+    const qb = this.dataSource.getRepository(AuditLogEntity).createQueryBuilder('a').where('a.scope = :scope', { scope: where.scope });
+    if (where.scope === 'TENANT') {
+      qb.andWhere(where.tenantId === null ? 'a.tenant_id IS NULL' : 'a.tenant_id = :tenantId', { tenantId: where.tenantId });
+    }
+    if (query.actor) qb.andWhere('a.actor_id = :actor', { actor: query.actor });
+    if (query.type) qb.andWhere('a.type = :type', { type: query.type });
+    if (query.resourceType) qb.andWhere('a.resource_type = :resourceType', { resourceType: query.resourceType });
+    if (query.resourceId) qb.andWhere('a.resource_id = :resourceId', { resourceId: query.resourceId });
+    if (query.from) qb.andWhere('a.at >= :from', { from: query.from });
+    if (query.to) qb.andWhere('a.at < :to', { to: query.to });
+    if (query.q) {
+      qb.andWhere('(a.resource_id ILIKE :q OR a.actor_username ILIKE :q OR a.resource_type ILIKE :q)', {
+        q: `%${query.q.replace(/[%_\\]/g, (c) => '\\' + c)}%`,
+      });
+    }
+    const [rows, total] = await qb
+      .orderBy(`a.${page.sortField}`, query.sort ? page.sortDir : 'DESC')
+      .addOrderBy('a.id')
+      .skip(page.offset)
+      .take(page.size)
+      .getManyAndCount();
+    return { results: rows.map(toView), total, page: page.page, size: page.size };
+  }
+}
+
+function toView(row: AuditLogEntity): AuditLogView {
+  return {
+    id: row.id,
+    source: row.source,
+    ...(row.scope === 'TENANT' ? { tenantId: row.tenantId } : {}),
+    type: row.type,
+    resourceType: row.resourceType,
+    resourceId: row.resourceId,
+    actor: { type: row.actorType as AuditLogView['actor']['type'], id: row.actorId, username: row.actorUsername },
+    ip: row.ip,
+    at: row.at.toISOString(),
+    before: row.before,
+    after: row.after,
+    ...(row.details ? { details: row.details } : {}),
+  };
+}
+
+const jsonOrNull = (value: unknown): string | null => (value === undefined || value === null ? null : JSON.stringify(value));

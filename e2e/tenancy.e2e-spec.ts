@@ -1,0 +1,90 @@
+import { api, bearer, createTenant, createUser, superAdminToken, unique } from '@gatehouse/testing';
+
+describe('tenants: lifecycle and audit trail', () => {
+  let root: string;
+
+  beforeAll(async () => {
+    root = await superAdminToken();
+  });
+
+  it('renames a tenant and changes its worker group; bad input is refused by field', async () => {
+    const tenant = await createTenant(root);
+    const updated = await api().patch(`/api/v1/tenants/${tenant.id}`).set(...bearer(root)).send({ name: 'Renamed', workerGroup: 'gpu' }).expect(200);
+    expect(updated.body).toMatchObject({ id: tenant.id, name: 'Renamed', workerGroup: 'gpu' });
+    const cleared = await api().patch(`/api/v1/tenants/${tenant.id}`).set(...bearer(root)).send({ workerGroup: null }).expect(200);
+    expect(cleared.body.workerGroup).toBeNull();
+    const bad = await api().patch(`/api/v1/tenants/${tenant.id}`).set(...bearer(root)).send({ name: '', status: 'DELETED' }).expect(400);
+    expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['name', 'status']);
+    expect((await api().get(`/api/v1/tenants/${tenant.id}`).set(...bearer(root))).body.name).toBe('Renamed');
+    await api().patch(`/api/v1/tenants/${unique('none')}`).set(...bearer(root)).send({ name: 'x' }).expect(404);
+  });
+
+  it('deletes a tenant: gone from reads and lists, its paths unreachable, its id never reused, users intact', async () => {
+    const admin = await createUser(root);
+    const tenant = await createTenant(root, { adminUser: admin.username });
+    await api().get(`/api/v1/${tenant.id}/auditlogs/search`).set(...bearer(admin.token)).expect(200);
+
+    await api().delete(`/api/v1/tenants/${tenant.id}`).set(...bearer(root)).expect(204);
+    await api().get(`/api/v1/tenants/${tenant.id}`).set(...bearer(root)).expect(404);
+    const list = await api().get('/api/v1/tenants').query({ q: tenant.id }).set(...bearer(root)).expect(200);
+    expect(list.body.total).toBe(0);
+    await api().delete(`/api/v1/tenants/${tenant.id}`).set(...bearer(root)).expect(404);
+    const reuse = await api().post('/api/v1/tenants').set(...bearer(root)).send({ id: tenant.id, name: 'Again' }).expect(409);
+    expect(reuse.body.detail).toContain('never reused');
+    await api().get(`/api/v1/users/${admin.user.id}`).set(...bearer(root)).expect(200);
+    await api().get('/api/v1/me').set(...bearer(admin.token)).expect(200);
+  });
+
+  it('refuses tenant management to a tenant Admin and to a user without TENANT', async () => {
+    const admin = await createUser(root);
+    const tenant = await createTenant(root, { adminUser: admin.username });
+    await api().patch(`/api/v1/tenants/${tenant.id}`).set(...bearer(admin.token)).send({ name: 'Mine now' }).expect(403);
+    await api().delete(`/api/v1/tenants/${tenant.id}`).set(...bearer(admin.token)).expect(403);
+    await api().get('/api/v1/tenants').set(...bearer(admin.token)).expect(403);
+  });
+
+  it("shows a tenant's audit trail to its Admin only, never to Super Admins or other tenants", async () => {
+    const admin = await createUser(root);
+    const outsider = await createUser(root);
+    const tenant = await createTenant(root, { adminUser: admin.username });
+    const other = await createTenant(root, { adminUser: outsider.username });
+
+    const own = await api().get(`/api/v1/${tenant.id}/auditlogs/search`).set(...bearer(admin.token)).expect(200);
+    expect(own.body).toMatchObject({ page: 1, results: expect.any(Array), total: expect.any(Number) });
+    await api().get(`/api/v1/${other.id}/auditlogs/search`).set(...bearer(admin.token)).expect(403);
+    await api().get(`/api/v1/${tenant.id}/auditlogs/search`).set(...bearer(outsider.token)).expect(403);
+    const rootDenied = await api().get(`/api/v1/${tenant.id}/auditlogs/search`).set(...bearer(root)).expect(403);
+    expect(rootDenied.body).toMatchObject({ permission: 'AUDITLOG', action: 'READ' });
+
+    const badFilter = await api().get(`/api/v1/${tenant.id}/auditlogs/search`).query({ type: 'EXPLODE', from: 'yesterday' }).set(...bearer(admin.token)).expect(400);
+    expect(badFilter.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['from', 'type']);
+  });
+
+  it('stores tenant lifecycle audit entries with actor, diff and ip', async () => {
+    const tenant = await createTenant(root);
+    await api().patch(`/api/v1/tenants/${tenant.id}`).set(...bearer(root)).send({ name: 'Audited' }).expect(200);
+    await api().delete(`/api/v1/tenants/${tenant.id}`).set(...bearer(root)).expect(204);
+    const { Client } = await import('pg');
+    const db = new Client({ connectionString: process.env.E2E_DATABASE_URL });
+    await db.connect();
+    try {
+      const deadline = Date.now() + 10_000;
+      let rows: Array<Record<string, unknown>> = [];
+      while (Date.now() < deadline) {
+        ({ rows } = await db.query(
+          `SELECT type, scope, actor_type, actor_id, ip, before, after FROM tenancy.audit_logs
+            WHERE resource_type = 'TENANT' AND resource_id = $1 ORDER BY at`,
+          [tenant.id],
+        ));
+        if (rows.length === 3) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(rows.map((r) => r.type)).toEqual(['CREATE', 'UPDATE', 'DELETE']);
+      expect(rows.every((r) => r.scope === 'INSTANCE' && r.actor_type === 'USER' && typeof r.ip === 'string')).toBe(true);
+      expect(rows[1]).toMatchObject({ before: { name: `Tenant ${tenant.id}` }, after: { name: 'Audited' } });
+      await expect(db.query(`DELETE FROM tenancy.audit_logs WHERE resource_id = $1`, [tenant.id])).rejects.toThrow(/append-only/);
+    } finally {
+      await db.end();
+    }
+  });
+});
