@@ -15,6 +15,8 @@ export interface RpcEnvelope<T = unknown> {
   caller: Caller | null;
   /** Tenant addressed by the request; null = the default tenant; undefined = instance level. */
   tenantId?: string | null;
+  /** The client's address as seen by the gateway, also for anonymous requests (login throttling). */
+  ip?: string;
   data: T;
 }
 
