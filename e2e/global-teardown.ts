@@ -1,5 +1,6 @@
-import { TestSystem } from '@gatehouse/testing';
+import { TestSystem, UpstreamEcho } from '@gatehouse/testing';
 
 export default async function globalTeardown(): Promise<void> {
   await (globalThis as { __GATEHOUSE__?: TestSystem }).__GATEHOUSE__?.stop();
+  await (globalThis as { __GATEHOUSE_UPSTREAM__?: UpstreamEcho }).__GATEHOUSE_UPSTREAM__?.stop();
 }

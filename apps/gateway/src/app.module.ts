@@ -6,6 +6,9 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { Authenticator } from './auth/authenticator';
 import { JwksCache } from './auth/jwks-cache';
 import { GatewayEnv } from './gateway.env';
+import { GatewayMetrics } from './observability/metrics';
+import { UpstreamProxy } from './proxy/upstream-proxy';
+import { RateLimits } from './security/rate-limits';
 import { RequestDispatcher } from './routing/request-dispatcher';
 import { RouteRegistrar } from './routing/route-registrar';
 import { TenantResolver } from './routing/tenant-resolver';
@@ -23,7 +26,7 @@ export class GatewayAppModule {
         MessagingModule.forRoot({ service: SERVICE, settings: env }),
         HealthModule.forRoot({ database: false }),
       ],
-      providers: [JwksCache, Authenticator, TenantResolver, RequestDispatcher, RouteRegistrar],
+      providers: [JwksCache, Authenticator, TenantResolver, RateLimits, GatewayMetrics, UpstreamProxy, RequestDispatcher, RouteRegistrar],
     };
   }
 }

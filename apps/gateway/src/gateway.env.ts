@@ -1,6 +1,6 @@
-import { BaseServiceEnv } from '@gatehouse/config';
-import { Type } from 'class-transformer';
-import { IsInt, IsString, Max, Min, MinLength } from 'class-validator';
+import { BaseServiceEnv, parseBoolean } from '@gatehouse/config';
+import { Transform, Type } from 'class-transformer';
+import { IsBoolean, IsInt, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
 
 export class GatewayEnv extends BaseServiceEnv {
   /** The only public port of Gatehouse (API, health). */
@@ -18,7 +18,35 @@ export class GatewayEnv extends BaseServiceEnv {
   @Type(() => Number) @IsInt() @Min(1024) @Max(6 * 1024 * 1024)
   BODY_LIMIT_BYTES = 1024 * 1024;
 
+  /** Requests per minute per client IP (before authentication); 0 = unlimited. */
+  @Type(() => Number) @IsInt() @Min(0)
+  RATE_LIMIT_PER_IP_PER_MINUTE = 6000;
+
+  /** Requests per minute per authenticated subject; 0 = unlimited. */
+  @Type(() => Number) @IsInt() @Min(0)
+  RATE_LIMIT_PER_SUBJECT_PER_MINUTE = 3000;
+
+  /** Origins allowed by CORS, comma-separated (`*` for any); empty = no CORS headers. */
+  @IsString()
+  CORS_ORIGINS = '';
+
+  /** YAML/JSON file declaring upstream HTTP services behind the gateway (see docs/gateway-routes.md). */
+  @IsOptional() @IsString()
+  GATEWAY_ROUTES_FILE?: string;
+
+  /** Serve Prometheus metrics at /metrics. */
+  @Transform(parseBoolean) @IsBoolean()
+  METRICS_ENABLED = true;
+
   /** Minimum seconds between two JWKS reloads triggered by an unknown `kid`. */
   @Type(() => Number) @IsInt() @Min(0) @Max(3600)
   JWKS_REFRESH_COOLDOWN_SECONDS = 10;
+
+  /** Seconds a resolved API token or Basic credential is reused without asking identity (revocations still apply at once). */
+  @Type(() => Number) @IsInt() @Min(0) @Max(300)
+  CREDENTIAL_CACHE_SECONDS = 15;
+
+  /** Upper bound of identity's ACCESS_TOKEN_TTL_SECONDS: how long a revoked session is remembered. */
+  @Type(() => Number) @IsInt() @Min(30) @Max(24 * 3600)
+  ACCESS_TOKEN_MAX_TTL_SECONDS = 3600;
 }

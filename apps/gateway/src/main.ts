@@ -1,35 +1,58 @@
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
+import helmet from '@fastify/helmet';
 import { loadConfigOrExit } from '@gatehouse/config';
+import { acceptRequestId } from '@gatehouse/logging';
 import { ProblemExceptionFilter } from '@gatehouse/errors';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { GatewayAppModule } from './app.module';
 import { GatewayEnv } from './gateway.env';
+import { GatewayMetrics } from './observability/metrics';
+import { loadRouteFile, RouteFileError } from './routing/route-file';
 import { RouteRegistrar } from './routing/route-registrar';
-
-const REQUEST_ID = /^[\w.-]{1,128}$/;
+import { ROUTES } from './routing/route-table';
 
 async function bootstrap(): Promise<void> {
   const env = loadConfigOrExit(GatewayEnv);
+  const upstreamRoutes = env.GATEWAY_ROUTES_FILE ? loadRouteFile(env.GATEWAY_ROUTES_FILE) : [];
   const adapter = new FastifyAdapter({
     bodyLimit: env.BODY_LIMIT_BYTES,
+    trustProxy: false,
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
       const given = req.headers['x-request-id'];
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+      return acceptRequestId(typeof given === 'string' ? given : undefined);
     },
   });
   const app = await NestFactory.create<NestFastifyApplication>(GatewayAppModule.register(env), adapter, { bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.useGlobalFilters(new ProblemExceptionFilter());
   app.enableShutdownHooks();
-  app.get(RouteRegistrar).register(app.getHttpAdapter().getInstance());
+  await app.register(helmet, { global: true });
+  if (env.CORS_ORIGINS) {
+    const origins = env.CORS_ORIGINS.split(',').map((o) => o.trim());
+    app.enableCors({
+      origin: origins.includes('*') ? true : origins,
+      exposedHeaders: ['x-request-id', 'traceparent', 'retry-after'],
+      maxAge: 600,
+    });
+  }
+  const fastify = app.getHttpAdapter().getInstance();
+  if (env.METRICS_ENABLED) {
+    const metrics = app.get(GatewayMetrics);
+    fastify.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  }
+  app.get(RouteRegistrar).register(fastify, [...ROUTES, ...upstreamRoutes]);
   await app.listen(env.PORT, env.HTTP_HOST);
-  app.get(Logger).log(`Gatehouse gateway listening on http://${env.HTTP_HOST === '0.0.0.0' ? 'localhost' : env.HTTP_HOST}:${env.PORT}`);
+  const host = env.HTTP_HOST === '0.0.0.0' ? 'localhost' : env.HTTP_HOST;
+  app.get(Logger).log(`Gatehouse gateway listening on http://${host}:${env.PORT} (${ROUTES.length} built-in routes, ${upstreamRoutes.length} upstream routes)`);
 }
 
 bootstrap().catch((error: unknown) => {
+  if (error instanceof RouteFileError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
   process.stderr.write(`gateway failed to start: ${(error as Error).stack ?? String(error)}\n`);
   process.exit(1);
 });

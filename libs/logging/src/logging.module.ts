@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
+import { acceptRequestId, traceLogFields } from './trace-context';
 
 export interface LoggingOptions {
   service: string;
@@ -35,11 +35,10 @@ export class LoggingModule {
             base: { service: options.service },
             redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
             autoLogging: options.httpRequests ?? false,
-            genReqId: (req, res) => {
+            mixin: traceLogFields,
+            genReqId: (req) => {
               const given = req.headers['x-request-id'];
-              const id = typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
-              res.setHeader('x-request-id', id);
-              return id;
+              return acceptRequestId(typeof given === 'string' ? given : undefined);
             },
             customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
           },

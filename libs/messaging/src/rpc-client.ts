@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Caller, isProblem, RpcDefinition, RpcEnvelope } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
+import { continueTrace, traceContext } from '@gatehouse/logging';
 import { Injectable, Logger } from '@nestjs/common';
 import { ErrorCode, headers as natsHeaders, JSONCodec, NatsError } from 'nats';
 import { NatsClient } from './nats-connection';
@@ -9,6 +10,7 @@ const codec = JSONCodec();
 
 export interface RpcCallOptions {
   timeoutMs?: number;
+  /** Defaults to the current trace context's (see @gatehouse/logging). */
   requestId?: string;
 }
 
@@ -37,7 +39,10 @@ export class RpcClient {
   ): Promise<Res> {
     const payload = { pattern: definition.subject, data: envelope, id: randomUUID() };
     const headers = natsHeaders();
-    if (options.requestId) headers.set('x-request-id', options.requestId);
+    const trace = traceContext.current();
+    const requestId = options.requestId ?? trace?.requestId;
+    if (requestId) headers.set('x-request-id', requestId);
+    if (trace) headers.set('traceparent', continueTrace(trace.traceparent));
     let reply;
     try {
       reply = await this.connection.nc.request(definition.subject, codec.encode(payload), {

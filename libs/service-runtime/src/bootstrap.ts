@@ -6,6 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import { MicroserviceOptions, Transport } from '@nestjs/microservices';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
+import { TraceContextInterceptor } from './trace-context.interceptor';
 
 export interface ServiceBootstrapOptions {
   /** Service name: also the NATS queue group, so N instances share the work. */
@@ -28,6 +29,7 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
   app.enableShutdownHooks();
   app.useGlobalPipes(new DtoValidationPipe());
   app.useGlobalFilters(new ProblemExceptionFilter());
+  app.useGlobalInterceptors(new TraceContextInterceptor());
   app.connectMicroservice<MicroserviceOptions>({
     transport: Transport.NATS,
     options: {

@@ -1,3 +1,4 @@
 export * from './health.module';
 export * from './health.controller';
 export * from './bootstrap';
+export * from './trace-context.interceptor';

@@ -4,3 +4,4 @@ export * from './nats-server';
 export * from './system';
 export * from './api';
 export * from './fixtures';
+export * from './upstream-echo';

@@ -1,14 +1,16 @@
-import { AuthorizationRpc, Caller, Decision, RpcEnvelope } from '@gatehouse/contracts';
+import { AuthorizationRpc, Caller, Decision, NAMESPACE_PATTERN, RpcEnvelope } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
 import { RpcClient } from '@gatehouse/messaging';
 import { Injectable } from '@nestjs/common';
 import { Authenticator } from '../auth/authenticator';
-import { DEFAULT_ACTIONS, RouteDefinition } from './route-definition';
+import { RateLimits } from '../security/rate-limits';
+import { DEFAULT_ACTIONS, isUpstream, PermissionRequirement, RouteDefinition } from './route-definition';
 import { TenantResolver } from './tenant-resolver';
 
 export interface IncomingRequest {
   params: Record<string, string>;
   query: Record<string, unknown>;
+  headers: Record<string, string | string[] | undefined>;
   body: unknown;
   authorization: string | undefined;
   ip: string;
@@ -18,6 +20,15 @@ export interface IncomingRequest {
 export interface DispatchResult {
   status: number;
   body: unknown;
+}
+
+/** A request that passed authentication, tenant resolution and authorization. */
+export interface Admission {
+  caller: Caller | null;
+  tenantId: string | null | undefined;
+  params: Record<string, string>;
+  /** For an allowed permission check without a namespace: null = every namespace, else the granted prefixes. */
+  namespaces?: string[] | null;
 }
 
 const GATEWAY_CALLER: Caller = { type: 'SERVICE', id: 'gateway', via: 'internal' };
@@ -32,33 +43,44 @@ export class RequestDispatcher {
     private readonly authenticator: Authenticator,
     private readonly rpc: RpcClient,
     private readonly tenants: TenantResolver,
+    private readonly rateLimits: RateLimits,
   ) {}
 
+  /** Forwards an admitted request to the built-in service that owns the route (over NATS). */
   async dispatch(route: RouteDefinition, request: IncomingRequest): Promise<DispatchResult> {
-    const caller = await this.authenticator.authenticate(request.authorization, request.ip);
-    const { tenant, ...params } = request.params;
-    const tenantId = await this.tenants.resolve(tenant);
-    if (route.access !== 'public') {
-      if (!caller) throw ProblemException.unauthorized();
-      if (route.access !== 'authenticated') await this.authorize(route, caller, tenantId, params, request.requestId);
-    }
+    if (isUpstream(route.target)) throw new Error(`${route.path} targets an upstream; use the proxy`);
+    const { caller, tenantId, params } = await this.admit(route, request);
     const envelope: RpcEnvelope = { caller, tenantId, ip: request.ip, data: this.dataOf(request, params) };
     const response = await this.rpc.request(route.target, envelope, { requestId: request.requestId });
     return response === undefined || response === null ? { status: 204, body: undefined } : { status: route.status ?? 200, body: response };
   }
 
+  /** Authenticates, resolves the tenant, limits the subject's rate and asks authorization. */
+  async admit(route: RouteDefinition, request: IncomingRequest): Promise<Admission> {
+    this.rateLimits.consumeIp(request.ip);
+    const caller = await this.authenticator.authenticate(request.authorization, request.ip);
+    if (caller) this.rateLimits.consumeSubject(caller.id);
+    const { tenant, ...params } = request.params;
+    const tenantId = await this.tenants.resolve(tenant);
+    if (route.access === 'public') return { caller, tenantId, params };
+    if (!caller) throw ProblemException.unauthorized();
+    if (route.access === 'authenticated') return { caller, tenantId, params };
+    const namespace = namespaceOf(route.access, params, request);
+    const decision = await this.authorize(route, route.access, caller, tenantId, namespace, request.requestId);
+    return { caller, tenantId, params, namespaces: decision.namespaces };
+  }
+
   private async authorize(
     route: RouteDefinition,
+    access: PermissionRequirement,
     caller: Caller,
     tenantId: string | null | undefined,
-    params: Record<string, string>,
+    namespace: string | undefined,
     requestId: string,
-  ): Promise<void> {
-    if (route.access === 'public' || route.access === 'authenticated') return;
+  ): Promise<Decision> {
     if (caller.type === 'SERVICE') throw ProblemException.forbidden('Internal identities cannot call the public API');
-    const { permission, namespaceParam } = route.access;
-    const action = route.access.action ?? DEFAULT_ACTIONS[route.method];
-    const namespace = namespaceParam ? params[namespaceParam] : undefined;
+    const { permission } = access;
+    const action = access.action ?? DEFAULT_ACTIONS[route.method];
     const decision: Decision = await this.rpc.request(
       AuthorizationRpc.check,
       {
@@ -81,6 +103,7 @@ export class RequestDispatcher {
         reason: decision.reason,
       });
     }
+    return decision;
   }
 
   /** Body fields, query parameters and path parameters (which win) make the message's data. */
@@ -91,4 +114,17 @@ export class RequestDispatcher {
     }
     return { ...(body as Record<string, unknown> | undefined), ...request.query, ...params };
   }
+}
+
+/** The namespace a request touches, from its path, query or a header, as the route declares. */
+function namespaceOf(access: PermissionRequirement, params: Record<string, string>, request: IncomingRequest): string | undefined {
+  const source = access.namespace ?? (access.namespaceParam ? { from: 'path' as const, name: access.namespaceParam } : undefined);
+  if (!source) return undefined;
+  const raw =
+    source.from === 'path' ? params[source.name] : source.from === 'query' ? request.query[source.name] : request.headers[source.name.toLowerCase()];
+  if (raw === undefined || raw === '') return undefined;
+  if (typeof raw !== 'string' || !NAMESPACE_PATTERN.test(raw)) {
+    throw ProblemException.validation([{ field: source.name, message: `${source.name} must be a dotted namespace like company.team` }]);
+  }
+  return raw;
 }

@@ -1,18 +1,36 @@
 import { Action, Permission, RpcDefinition } from '@gatehouse/contracts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export const HTTP_METHODS: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+/** Where a request's namespace comes from. */
+export interface NamespaceSource {
+  from: 'path' | 'query' | 'header';
+  name: string;
+}
 
 export interface PermissionRequirement {
   permission: Permission;
   /** Defaults from the method: GET=READ, POST=CREATE, PUT/PATCH=UPDATE, DELETE=DELETE. */
   action?: Action;
-  /** Path parameter holding the namespace the request touches. */
+  /** Path parameter holding the namespace the request touches (shorthand for namespace {from: 'path'}). */
   namespaceParam?: string;
+  namespace?: NamespaceSource;
+}
+
+/** An HTTP service behind the gateway. */
+export interface UpstreamTarget {
+  upstream: string;
+  baseUrl: string;
+  timeoutMs: number;
+  /** Leading part of the gateway path removed before forwarding (tenant and namespace already substituted). */
+  stripPrefix?: string;
 }
 
 /**
  * One entry of the gateway's route table. A path with a `:tenant` segment is tenant-scoped (the
- * segment `default` addresses the default tenant); any other path is instance-level.
+ * segment `default` addresses the default tenant); any other path is instance-level. The target is a
+ * built-in service (a typed NATS contract) or an upstream HTTP service (from the routes file).
  */
 export interface RouteDefinition {
   method: HttpMethod;
@@ -21,7 +39,7 @@ export interface RouteDefinition {
   /** `public`: no credentials needed; `authenticated`: any signed-in subject; else the permission checked. */
   access: 'public' | 'authenticated' | PermissionRequirement;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  target: RpcDefinition<any, any>;
+  target: RpcDefinition<any, any> | UpstreamTarget;
   /** Status of a successful answer; 204 is used whenever the service returns nothing. */
   status?: number;
 }
@@ -33,3 +51,7 @@ export const DEFAULT_ACTIONS: Record<HttpMethod, Action> = {
   PATCH: 'UPDATE',
   DELETE: 'DELETE',
 };
+
+export function isUpstream(target: RouteDefinition['target']): target is UpstreamTarget {
+  return 'upstream' in target;
+}

@@ -1,48 +1,88 @@
 import { Problem } from '@gatehouse/contracts';
 import { toProblem } from '@gatehouse/errors';
+import { continueTrace, TraceContext, traceContext } from '@gatehouse/logging';
 import { Injectable, Logger } from '@nestjs/common';
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { RequestDispatcher } from './request-dispatcher';
-import { RouteDefinition } from './route-definition';
-import { ROUTES } from './route-table';
+import { GatewayMetrics } from '../observability/metrics';
+import { UpstreamProxy } from '../proxy/upstream-proxy';
+import { IncomingRequest, RequestDispatcher } from './request-dispatcher';
+import { isUpstream, RouteDefinition, UpstreamTarget } from './route-definition';
 
-/** Registers every route of the table on Fastify (radix-tree matching) with one generic handler. */
+/**
+ * Registers the route table on Fastify (radix-tree matching). Built-in routes get JSON bodies and go
+ * to their service over NATS; upstream routes are registered in their own scope whose body parser
+ * passes the raw stream through, so uploads are proxied without buffering.
+ */
 @Injectable()
 export class RouteRegistrar {
   private readonly logger = new Logger('Gateway');
 
-  constructor(private readonly dispatcher: RequestDispatcher) {}
+  constructor(
+    private readonly dispatcher: RequestDispatcher,
+    private readonly proxy: UpstreamProxy,
+    private readonly metrics: GatewayMetrics,
+  ) {}
 
-  register(fastify: FastifyInstance, routes: RouteDefinition[] = ROUTES): void {
-    for (const route of routes) {
-      fastify.route({
-        method: route.method,
-        url: route.path,
-        handler: (request, reply) => this.handle(route, request, reply),
-      });
+  register(fastify: FastifyInstance, routes: RouteDefinition[]): void {
+    for (const route of routes.filter((r) => !isUpstream(r.target))) {
+      fastify.route({ method: route.method, url: route.path, handler: (request, reply) => this.handle(route, request, reply) });
     }
+    const upstreamRoutes = routes.filter((r) => isUpstream(r.target));
+    if (upstreamRoutes.length === 0) return;
+    void fastify.register(async (scope) => {
+      scope.removeAllContentTypeParsers();
+      scope.addContentTypeParser('*', (_request, _payload, done) => done(null));
+      for (const route of upstreamRoutes) {
+        scope.route({ method: route.method, url: route.path, handler: (request, reply) => this.handle(route, request, reply) });
+      }
+    });
   }
 
   private async handle(route: RouteDefinition, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    reply.header('x-request-id', request.id);
-    try {
-      const result = await this.dispatcher.dispatch(route, {
-        params: request.params as Record<string, string>,
-        query: request.query as Record<string, unknown>,
-        body: request.body,
-        authorization: request.headers.authorization,
-        ip: request.ip,
-        requestId: request.id,
-      });
-      reply.status(result.status);
-      await reply.send(result.body);
-    } catch (error) {
-      await sendProblem(reply, toProblem(error, this.logger, `${route.method} ${route.path}`));
-    }
+    const started = process.hrtime.bigint();
+    const trace: TraceContext = { requestId: request.id, traceparent: continueTrace(header(request, 'traceparent')) };
+    reply.header('x-request-id', trace.requestId).header('traceparent', trace.traceparent);
+    await traceContext.run(trace, async () => {
+      try {
+        const incoming = this.incoming(request, isUpstream(route.target));
+        if (isUpstream(route.target)) {
+          const admission = await this.dispatcher.admit(route, incoming);
+          await this.proxy.forward(route as RouteDefinition & { target: UpstreamTarget }, admission, trace, request, reply);
+        } else {
+          const result = await this.dispatcher.dispatch(route, incoming);
+          reply.status(result.status);
+          await reply.send(result.body);
+        }
+      } catch (error) {
+        if (!reply.sent) await sendProblem(reply, toProblem(error, this.logger, `${route.method} ${route.path}`));
+      } finally {
+        const labels = { route: route.path, method: route.method };
+        this.metrics.requests.inc({ ...labels, status: String(reply.statusCode) });
+        this.metrics.latency.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+      }
+    });
   }
+
+  private incoming(request: FastifyRequest, raw: boolean): IncomingRequest {
+    return {
+      params: request.params as Record<string, string>,
+      query: request.query as Record<string, unknown>,
+      headers: request.headers,
+      body: raw ? undefined : request.body,
+      authorization: request.headers.authorization,
+      ip: request.ip,
+      requestId: request.id,
+    };
+  }
+}
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return typeof value === 'string' ? value : undefined;
 }
 
 export async function sendProblem(reply: FastifyReply, problem: Problem): Promise<void> {
   if (problem.status === 401) reply.header('www-authenticate', 'Bearer');
+  if (problem.status === 429 && typeof problem.retryAfter === 'number') reply.header('retry-after', String(problem.retryAfter));
   await reply.status(problem.status).type('application/problem+json').send(problem);
 }

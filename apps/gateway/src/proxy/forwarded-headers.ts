@@ -1,0 +1,65 @@
+import { IncomingHttpHeaders } from 'node:http';
+import { DEFAULT_TENANT_SEGMENT } from '@gatehouse/contracts';
+import { TraceContext } from '@gatehouse/logging';
+import { Admission } from '../routing/request-dispatcher';
+
+/** Headers that describe one connection, never forwarded (RFC 9110 §7.6.1). */
+const HOP_BY_HOP = new Set([
+  'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer',
+  'transfer-encoding', 'upgrade', 'host', 'expect',
+]);
+
+/** Prefix of the identity headers the gateway sets; anything a client sends with it is dropped. */
+export const IDENTITY_HEADER_PREFIX = 'x-gatehouse-';
+
+function connectionListed(headers: IncomingHttpHeaders | Record<string, unknown>): Set<string> {
+  const value = headers['connection'];
+  return new Set(typeof value === 'string' ? value.split(',').map((h) => h.trim().toLowerCase()) : []);
+}
+
+/**
+ * What an upstream receives: the client's end-to-end headers minus its credentials and any identity
+ * header it tried to send, plus the identity the gateway verified and the trace context.
+ */
+export function upstreamRequestHeaders(
+  incoming: IncomingHttpHeaders,
+  admission: Admission,
+  trace: TraceContext,
+  client: { ip: string; protocol: string; host: string | undefined },
+): Record<string, string | string[]> {
+  const listed = connectionListed(incoming);
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(incoming)) {
+    const lower = name.toLowerCase();
+    if (value === undefined || HOP_BY_HOP.has(lower) || listed.has(lower)) continue;
+    if (lower === 'authorization' || lower.startsWith(IDENTITY_HEADER_PREFIX)) continue;
+    if (lower === 'x-request-id' || lower === 'traceparent' || lower.startsWith('x-forwarded-')) continue;
+    headers[lower] = value;
+  }
+  if (admission.caller) {
+    headers[`${IDENTITY_HEADER_PREFIX}subject-id`] = admission.caller.id;
+    headers[`${IDENTITY_HEADER_PREFIX}subject-type`] = admission.caller.type;
+  }
+  if (admission.tenantId !== undefined) headers[`${IDENTITY_HEADER_PREFIX}tenant`] = admission.tenantId ?? DEFAULT_TENANT_SEGMENT;
+  if (admission.namespaces !== undefined) {
+    headers[`${IDENTITY_HEADER_PREFIX}namespaces`] = admission.namespaces === null ? '*' : admission.namespaces.join(',');
+  }
+  headers['x-request-id'] = trace.requestId;
+  headers['traceparent'] = trace.traceparent;
+  headers['x-forwarded-for'] = client.ip;
+  headers['x-forwarded-proto'] = client.protocol;
+  if (client.host) headers['x-forwarded-host'] = client.host;
+  return headers;
+}
+
+/** The upstream's response headers a client may see. */
+export function clientResponseHeaders(upstream: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
+  const listed = connectionListed(upstream);
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(upstream)) {
+    const lower = name.toLowerCase();
+    if (value === undefined || HOP_BY_HOP.has(lower) || listed.has(lower)) continue;
+    headers[lower] = value;
+  }
+  return headers;
+}

@@ -1,0 +1,40 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomBytes, randomUUID } from 'node:crypto';
+
+/** What follows one request across services: our request id and the W3C trace context. */
+export interface TraceContext {
+  requestId: string;
+  traceparent: string;
+}
+
+const storage = new AsyncLocalStorage<TraceContext>();
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+const REQUEST_ID = /^[\w.-]{1,128}$/;
+
+export const traceContext = {
+  /** Runs `fn` (and everything it awaits) with `context` as the current trace context. */
+  run<T>(context: TraceContext, fn: () => T): T {
+    return storage.run(context, fn);
+  },
+  current(): TraceContext | undefined {
+    return storage.getStore();
+  },
+};
+
+/** A valid incoming `traceparent` continues its trace with a new span; anything else starts a new trace. */
+export function continueTrace(incoming: string | undefined | null): string {
+  const match = incoming ? TRACEPARENT.exec(incoming) : null;
+  const traceId = match && !/^0+$/.test(match[1]) ? match[1] : randomBytes(16).toString('hex');
+  return `00-${traceId}-${randomBytes(8).toString('hex')}-${match?.[3] ?? '01'}`;
+}
+
+export function acceptRequestId(incoming: string | undefined | null): string {
+  return incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+}
+
+/** Fields added to every log line written while a trace context is current. */
+export function traceLogFields(): Record<string, string> {
+  const context = storage.getStore();
+  if (!context) return {};
+  return { requestId: context.requestId, traceId: context.traceparent.slice(3, 35) };
+}
