@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ACTIONS, Action, isPermission } from '@gatehouse/contracts';
+import { ACTIONS, Action, isPermission, Permission } from '@gatehouse/contracts';
 import { isMap, isSeq, LineCounter, parseDocument, YAMLMap } from 'yaml';
 import { HTTP_METHODS, HttpMethod, NamespaceSource, RouteDefinition } from './route-definition';
 
@@ -149,7 +149,7 @@ function compileRoute(
   }
   const isPublic = item.get('public') === true;
   if (isPublic && permission !== undefined) report(`${where}.public`, item.get('public', true), 'a public route cannot also require a permission');
-  if (!upstream || !isPermissionOrAbsent(permission)) return [];
+  if (!upstream || (permission !== undefined && !(typeof permission === 'string' && isPermission(permission)))) return [];
 
   const fastifyPath = toFastifyPath(path);
   return (methods as HttpMethod[]).map((method) => ({
@@ -160,7 +160,7 @@ function compileRoute(
       ? 'public'
       : permission === undefined
         ? 'authenticated'
-        : { permission, ...(action ? { action: action as Action } : {}), ...(namespace ? { namespace } : {}) },
+        : { permission: permission as Permission, ...(action ? { action: action as Action } : {}), ...(namespace ? { namespace } : {}) },
     target: {
       upstream: String(upstreamName),
       baseUrl: upstream.url,
@@ -168,10 +168,6 @@ function compileRoute(
       ...(stripPrefix ? { stripPrefix: toFastifyPath(stripPrefix as string) } : {}),
     },
   }));
-}
-
-function isPermissionOrAbsent(value: unknown): value is Parameters<typeof isPermission>[0] & import('@gatehouse/contracts').Permission | undefined {
-  return value === undefined || (typeof value === 'string' && isPermission(value));
 }
 
 /** `{name}` → `:name`, a trailing `**` → `*` (find-my-way syntax). */
