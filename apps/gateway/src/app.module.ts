@@ -7,6 +7,7 @@ import { Authenticator } from './auth/authenticator';
 import { JwksCache } from './auth/jwks-cache';
 import { GatewayEnv } from './gateway.env';
 import { GatewayMetrics } from './observability/metrics';
+import { OpenApiPublisher } from './openapi/openapi-publisher';
 import { UpstreamProxy } from './proxy/upstream-proxy';
 import { RateLimits } from './security/rate-limits';
 import { RequestDispatcher } from './routing/request-dispatcher';
@@ -26,7 +27,7 @@ export class GatewayAppModule {
         MessagingModule.forRoot({ service: SERVICE, settings: env }),
         HealthModule.forRoot({ database: false }),
       ],
-      providers: [JwksCache, Authenticator, TenantResolver, RateLimits, GatewayMetrics, UpstreamProxy, RequestDispatcher, RouteRegistrar],
+      providers: [JwksCache, Authenticator, TenantResolver, RateLimits, GatewayMetrics, UpstreamProxy, RequestDispatcher, RouteRegistrar, OpenApiPublisher],
     };
   }
 }

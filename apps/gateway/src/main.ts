@@ -9,6 +9,7 @@ import { Logger } from 'nestjs-pino';
 import { GatewayAppModule } from './app.module';
 import { GatewayEnv } from './gateway.env';
 import { GatewayMetrics } from './observability/metrics';
+import { OpenApiPublisher } from './openapi/openapi-publisher';
 import { loadRouteFile, RouteFileError } from './routing/route-file';
 import { RouteRegistrar } from './routing/route-registrar';
 import { ROUTES } from './routing/route-table';
@@ -42,7 +43,9 @@ async function bootstrap(): Promise<void> {
     const metrics = app.get(GatewayMetrics);
     fastify.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
   }
-  app.get(RouteRegistrar).register(fastify, [...ROUTES, ...upstreamRoutes]);
+  const routes = [...ROUTES, ...upstreamRoutes];
+  app.get(RouteRegistrar).register(fastify, routes);
+  await app.get(OpenApiPublisher).register(fastify, routes);
   await app.listen(env.PORT, env.HTTP_HOST);
   const host = env.HTTP_HOST === '0.0.0.0' ? 'localhost' : env.HTTP_HOST;
   app.get(Logger).log(`Gatehouse gateway listening on http://${host}:${env.PORT} (${ROUTES.length} built-in routes, ${upstreamRoutes.length} upstream routes)`);

@@ -7,3 +7,4 @@ export * from './identity';
 export * from './tenancy';
 export * from './authorization';
 export * from './audit';
+export * from './introspection';

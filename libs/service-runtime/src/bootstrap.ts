@@ -1,12 +1,17 @@
 import { BaseServiceEnv, loadConfigOrExit } from '@gatehouse/config';
 import { DtoValidationPipe, ProblemExceptionFilter } from '@gatehouse/errors';
 import { natsConnectionOptions } from '@gatehouse/messaging';
-import { DynamicModule, INestApplication, Type } from '@nestjs/common';
+import { DynamicModule, INestApplication, Module, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MicroserviceOptions, Transport } from '@nestjs/microservices';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
+import { IntrospectionModule } from './schema-introspection';
 import { TraceContextInterceptor } from './trace-context.interceptor';
+
+/** Root of every service: the service's own module plus what each service serves alike. */
+@Module({})
+class ServiceRootModule {}
 
 export interface ServiceBootstrapOptions {
   /** Service name: also the NATS queue group, so N instances share the work. */
@@ -22,7 +27,8 @@ export interface ServiceBootstrapOptions {
  * health checks. SIGTERM drains NATS subscriptions before the process exits.
  */
 export async function bootstrapService(options: ServiceBootstrapOptions): Promise<INestApplication> {
-  const app = await NestFactory.create<NestFastifyApplication>(options.module, new FastifyAdapter(), {
+  const root: DynamicModule = { module: ServiceRootModule, imports: [options.module, IntrospectionModule.forService(options.name)] };
+  const app = await NestFactory.create<NestFastifyApplication>(root, new FastifyAdapter(), {
     bufferLogs: true,
   });
   app.useLogger(app.get(Logger));

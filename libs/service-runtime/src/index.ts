@@ -2,3 +2,4 @@ export * from './health.module';
 export * from './health.controller';
 export * from './bootstrap';
 export * from './trace-context.interceptor';
+export * from './schema-introspection';

@@ -1,0 +1,108 @@
+import { ServiceSchemas } from '@gatehouse/contracts';
+import { DEFAULT_ACTIONS, isUpstream, RouteDefinition } from '../routing/route-definition';
+
+const PROBLEM_SCHEMA = {
+  type: 'object',
+  description: 'RFC 9457 problem details',
+  required: ['type', 'title', 'status'],
+  properties: {
+    type: { type: 'string', format: 'uri' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+    errors: {
+      type: 'array',
+      items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } },
+    },
+  },
+};
+
+const problem = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+});
+
+/** `:name` → `{name}`, a trailing `*` → `{path}` (OpenAPI path templating). */
+export function openApiPath(path: string): string {
+  return path.replace(/:(\w+)/g, '{$1}').replace(/\/\*$/, '/{path}');
+}
+
+/**
+ * The OpenAPI 3.1 document of the gateway, generated from the route table and the request DTOs each
+ * service reports about its own handlers (schemas from their class-validator rules).
+ */
+export function buildOpenApiDocument(routes: RouteDefinition[], services: ServiceSchemas[], version: string): Record<string, unknown> {
+  const requestSchemaOf = new Map<string, string>();
+  const schemas: Record<string, unknown> = { Problem: PROBLEM_SCHEMA };
+  for (const service of services) {
+    for (const [subject, name] of Object.entries(service.requests)) requestSchemaOf.set(subject, name);
+    Object.assign(schemas, service.schemas);
+  }
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of routes) {
+    const path = openApiPath(route.path);
+    const pathParams = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+    const target = route.target;
+    const upstream = isUpstream(target);
+    const service = isUpstream(target) ? `upstream:${target.upstream}` : target.subject.split('.')[0];
+    const schemaName = isUpstream(target) ? undefined : requestSchemaOf.get(target.subject);
+    const needsBody = ['POST', 'PUT', 'PATCH'].includes(route.method);
+    const operation: Record<string, unknown> = {
+      summary: route.summary,
+      operationId: `${route.method.toLowerCase()}${path.replace(/[{}]/g, '').replace(/[^a-zA-Z0-9]+(.)?/g, (_, c: string | undefined) => (c ?? '').toUpperCase())}`,
+      tags: [service],
+      security: route.access === 'public' ? [] : [{ bearer: [] }, { apiToken: [] }, { basic: [] }],
+      parameters: [
+        ...pathParams.map((name) => ({
+          name,
+          in: 'path',
+          required: true,
+          schema: { type: 'string' },
+          ...(name === 'tenant' ? { description: 'Tenant id; `default` addresses the default tenant' } : {}),
+        })),
+        ...(!needsBody && schemaName ? [{ name: 'query', in: 'query', style: 'form', explode: true, schema: { $ref: `#/components/schemas/${schemaName}` } }] : []),
+      ],
+      responses: {
+        [String(route.status ?? 200)]: { description: 'Success', content: upstream ? {} : { 'application/json': { schema: { type: 'object' } } } },
+        '400': problem('Invalid input: `errors[]` names each field'),
+        ...(route.access === 'public' ? {} : { '401': problem('Not authenticated') }),
+        ...(typeof route.access === 'object'
+          ? { '403': problem(`Requires ${route.access.permission}:${route.access.action ?? DEFAULT_ACTIONS[route.method]}`) }
+          : {}),
+        '404': problem('Not found'),
+        '429': problem('Rate limited (see Retry-After)'),
+        ...(upstream ? { '502': problem('Upstream unreachable'), '504': problem('Upstream timed out') } : { '503': problem('Service unavailable'), '504': problem('Service timed out') }),
+      },
+      ...(typeof route.access === 'object'
+        ? { 'x-gatehouse-permission': { permission: route.access.permission, action: route.access.action ?? DEFAULT_ACTIONS[route.method] } }
+        : {}),
+    };
+    if (needsBody) {
+      operation.requestBody = {
+        required: !upstream,
+        content: upstream
+          ? { '*/*': { schema: {} } }
+          : { 'application/json': { schema: schemaName ? { $ref: `#/components/schemas/${schemaName}` } : { type: 'object' } } },
+      };
+    }
+    paths[path] = { ...paths[path], [route.method.toLowerCase()]: operation };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Gatehouse API',
+      version,
+      description: 'Multi-tenant identity and access management. Errors are application/problem+json (RFC 9457).',
+    },
+    servers: [{ url: '/' }],
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+        apiToken: { type: 'http', scheme: 'bearer', description: 'API token (`gh_...`)' },
+        basic: { type: 'http', scheme: 'basic' },
+      },
+      schemas,
+    },
+    paths,
+  };
+}

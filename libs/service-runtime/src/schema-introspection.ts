@@ -1,0 +1,73 @@
+import { schemasRpc, ServiceSchemas } from '@gatehouse/contracts';
+import { Controller, DynamicModule, Injectable, Module } from '@nestjs/common';
+import { DiscoveryModule, DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { MessagePattern } from '@nestjs/microservices';
+import { PATTERN_METADATA } from '@nestjs/microservices/constants';
+import { getMetadataStorage } from 'class-validator';
+import { validationMetadatasToSchemas } from 'class-validator-jsonschema';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { defaultMetadataStorage } = require('class-transformer/cjs/storage');
+
+/**
+ * Reads, from the handlers themselves, which request DTO each NATS subject validates, and serves their
+ * JSON Schemas so the gateway can publish an OpenAPI document generated from the code.
+ */
+@Injectable()
+export class SchemaIntrospection {
+  private result?: ServiceSchemas;
+
+  constructor(private readonly discovery: DiscoveryService, private readonly scanner: MetadataScanner) {}
+
+  schemas(service: string): ServiceSchemas {
+    this.result ??= this.collect(service);
+    return this.result;
+  }
+
+  private collect(service: string): ServiceSchemas {
+    const requests: Record<string, string> = {};
+    for (const wrapper of this.discovery.getControllers()) {
+      const instance = wrapper.instance as object | undefined;
+      if (!instance) continue;
+      const prototype = Object.getPrototypeOf(instance);
+      for (const method of this.scanner.getAllMethodNames(prototype)) {
+        const patterns = Reflect.getMetadata(PATTERN_METADATA, prototype[method]) as unknown[] | undefined;
+        if (!patterns) continue;
+        const paramTypes = (Reflect.getMetadata('design:paramtypes', prototype, method) ?? []) as Array<{ name?: string }>;
+        const dto = paramTypes.find((type) => hasValidation(type));
+        for (const pattern of patterns) {
+          if (typeof pattern !== 'string' || pattern === schemasRpc(service).subject) continue;
+          requests[pattern] = dto?.name ?? 'Empty';
+        }
+      }
+    }
+    const all = validationMetadatasToSchemas({
+      classTransformerMetadataStorage: defaultMetadataStorage,
+      refPointerPrefix: '#/components/schemas/',
+    }) as Record<string, Record<string, unknown>>;
+    const schemas: Record<string, unknown> = { Empty: { type: 'object', properties: {}, additionalProperties: false } };
+    for (const [name, schema] of Object.entries(all)) schemas[name] = { ...schema, additionalProperties: false };
+    return { service, requests, schemas };
+  }
+}
+
+function hasValidation(type: unknown): boolean {
+  if (typeof type !== 'function') return false;
+  return getMetadataStorage().getTargetValidationMetadatas(type as new () => object, '', true, false).length > 0;
+}
+
+/** Serves `<service>.introspection.schemas.v1` for one service; added to every service by bootstrapService. */
+@Module({})
+export class IntrospectionModule {
+  static forService(service: string): DynamicModule {
+    @Controller()
+    class IntrospectionHandlers {
+      constructor(private readonly introspection: SchemaIntrospection) {}
+
+      @MessagePattern(schemasRpc(service).subject)
+      schemas(): ServiceSchemas {
+        return this.introspection.schemas(service);
+      }
+    }
+    return { module: IntrospectionModule, imports: [DiscoveryModule], controllers: [IntrospectionHandlers], providers: [SchemaIntrospection] };
+  }
+}
