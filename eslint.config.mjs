@@ -1,13 +1,13 @@
 import nx from '@nx/eslint-plugin';
 
-const scopes = ['gateway', 'identity', 'tenancy', 'authorization', 'notification', 'cli'];
+const scopes = ['gateway', 'identity', 'tenancy', 'authorization', 'notification', 'cli', 'console'];
 
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
   { ignores: ['**/dist', '**/node_modules', '**/.nx', '**/coverage', 'tmp/**'] },
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     rules: {
       '@nx/enforce-module-boundaries': [
         'error',

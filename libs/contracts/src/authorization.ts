@@ -1,9 +1,12 @@
 import {
-  IsArray, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateNested, ArrayMaxSize,
+  ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsEmail, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Matches,
+  MaxLength, Min, MinLength, ValidateNested,
 } from 'class-validator';
 import { Type } from 'class-transformer';
-import { ACTIONS, Action, Permission, PERMISSIONS, Scope } from './permissions';
+import { ACTIONS, Action, Permission, PermissionGrid, PERMISSIONS, Scope } from './permissions';
 import { event } from './events';
+import { UsernameField, UserView } from './identity';
+import { Page, PageQuery } from './pagination';
 import { rpc, SubjectType } from './rpc';
 
 export const NAMESPACE_PATTERN = /^[a-zA-Z0-9_-]+(\.[a-zA-Z0-9_-]+)*$/;
@@ -36,6 +39,9 @@ export class CheckRequest {
   @IsOptional() @IsString() @MaxLength(500) @Matches(NAMESPACE_PATTERN, { message: 'namespace must be dotted segments' })
   namespace?: string;
 }
+
+/** Machine-readable deny codes the gateway maps to a status (tenant-not-found → 404). */
+export const DECISION_TENANT_NOT_FOUND = 'tenant-not-found';
 
 export interface Decision {
   allowed: boolean;
@@ -76,6 +82,63 @@ export interface ProvisionResult {
 export const AuthorizationRpc = {
   check: rpc<CheckRequest, Decision>('authorization.check.v1'),
   batchCheck: rpc<BatchCheckRequest, Decision[]>('authorization.check.batch.v1'),
+  /** What may this subject do in this tenant (or at instance level), optionally at one namespace. */
+  subjectPermissions: rpc<SubjectPermissionsRequest, Page<EffectivePermission>>('authorization.subjects.permissions.v1'),
+  /** Which bindings (direct or through groups) grant a check, or why none does. */
+  explain: rpc<CheckRequest, Explanation>('authorization.check.explain.v1'),
+  /** Decisions for the signed-in caller (UIs hide what the user may not do). */
+  checkSelf: rpc<SelfCheckRequest, Decision[]>('authorization.check.self.v1'),
+  /** Explain one decision for the signed-in caller (`POST /{tenant}/acls/explain`). */
+  explainSelf: rpc<SelfCheck, Explanation>('authorization.check.explain-self.v1'),
+  /** `GET /{tenant}/users/{id}/permissions`: a subject's effective permissions in the tenant with origins. */
+  userPermissions: rpc<UserPermissionsRequest, Page<EffectivePermission>>('authorization.users.permissions.v1'),
+
+  /**
+   * Identity calls this after committing a change of a subject's flags (Super Admin, disabled) and before
+   * answering, so the very next request is decided on the new facts; the durable
+   * `identity.subject.changed` event stays the path that never loses a change.
+   */
+  applySubjectFacts: rpc<SubjectFactsUpdate, void>('authorization.subjects.apply-facts.v1'),
+
+  catalogue: rpc<Record<string, never>, PermissionCatalogue>('authorization.catalogue.permissions.v1'),
+  templates: rpc<Record<string, never>, RoleTemplate[]>('authorization.catalogue.templates.v1'),
+
+  listRoles: rpc<ListRolesRequest, Page<RoleView>>('authorization.roles.list.v1'),
+  getRole: rpc<IdRequest, RoleView>('authorization.roles.get.v1'),
+  createRole: rpc<CreateRoleRequest, RoleView>('authorization.roles.create.v1'),
+  updateRole: rpc<UpdateRoleRequest, RoleView>('authorization.roles.update.v1'),
+  deleteRole: rpc<IdRequest, void>('authorization.roles.delete.v1'),
+
+  listGroups: rpc<ListGroupsRequest, Page<GroupView>>('authorization.groups.list.v1'),
+  getGroup: rpc<IdRequest, GroupView>('authorization.groups.get.v1'),
+  createGroup: rpc<CreateGroupRequest, GroupView>('authorization.groups.create.v1'),
+  updateGroup: rpc<UpdateGroupRequest, GroupView>('authorization.groups.update.v1'),
+  deleteGroup: rpc<IdRequest, void>('authorization.groups.delete.v1'),
+  listGroupMembers: rpc<ListGroupMembersRequest, Page<GroupMemberView>>('authorization.groups.members.list.v1'),
+  addGroupMember: rpc<AddGroupMemberRequest, GroupMemberView>('authorization.groups.members.add.v1'),
+  removeGroupMember: rpc<GroupMemberRequest, void>('authorization.groups.members.remove.v1'),
+  listUserGroups: rpc<ListUserGroupsRequest, Page<GroupView>>('authorization.users.groups.list.v1'),
+  addUserToGroup: rpc<UserGroupRequest, GroupMemberView>('authorization.users.groups.add.v1'),
+  removeUserFromGroup: rpc<UserGroupRequest, void>('authorization.users.groups.remove.v1'),
+  groupPasswordReset: rpc<IdRequest, GroupPasswordResetResult>('authorization.groups.password-reset.v1'),
+
+  searchBindings: rpc<SearchBindingsRequest, Page<BindingView>>('authorization.bindings.search.v1'),
+  getBinding: rpc<IdRequest, BindingView>('authorization.bindings.get.v1'),
+  createBinding: rpc<CreateBindingRequest, BindingView>('authorization.bindings.create.v1'),
+  createBindings: rpc<BulkCreateBindingsRequest, BindingView[]>('authorization.bindings.create-many.v1'),
+  deleteBinding: rpc<IdRequest, void>('authorization.bindings.delete.v1'),
+
+  listTenantAccess: rpc<PageQuery, Page<TenantAccessEntry>>('authorization.tenant-access.list.v1'),
+  findTenantUser: rpc<FindTenantUserRequest, TenantUserCandidate>('authorization.tenant-access.find.v1'),
+  addTenantAccess: rpc<AddTenantAccessRequest, TenantAccessEntry>('authorization.tenant-access.add.v1'),
+  removeTenantAccess: rpc<TenantAccessUserRequest, void>('authorization.tenant-access.remove.v1'),
+
+  listInvitations: rpc<ListInvitationsRequest, Page<InvitationView>>('authorization.invitations.list.v1'),
+  getInvitation: rpc<IdRequest, InvitationView>('authorization.invitations.get.v1'),
+  createInvitation: rpc<CreateInvitationRequest, InvitationView>('authorization.invitations.create.v1'),
+  deleteInvitation: rpc<IdRequest, void>('authorization.invitations.delete.v1'),
+  acceptInvitation: rpc<AcceptInvitationRequest, AcceptedInvitation>('authorization.invitations.accept.v1'),
+
   /** Idempotent: creates a tenant's managed roles and the Admin binding. */
   provisionTenant: rpc<ProvisionTenantRequest, ProvisionResult>('authorization.tenants.provision.v1'),
   /** Idempotent: managed roles of the default tenant plus an Admin binding there. */
@@ -89,6 +152,8 @@ export const AUTHORIZATION_INVALIDATE_SUBJECT = 'broadcast.authorization.invalid
 export interface InvalidateMessage {
   /** Subject ids whose grants changed; empty = everything. */
   subjectIds: string[];
+  /** Tenants created (live) or deleted: every instance applies the change to its live-tenant set. */
+  tenants?: Array<{ tenantId: string | null; live: boolean }>;
 }
 
 /** An invitation to a tenant was created; notification emails the link. */
@@ -105,3 +170,416 @@ export interface InvitationCreated {
 export const AuthorizationNotificationEvents = {
   invitationCreated: event<InvitationCreated>('events.authorization.invitation.created.v1'),
 } as const;
+
+export class SubjectFactsUpdate {
+  @IsUUID()
+  id: string;
+
+  @IsIn(['USER', 'SERVICE_ACCOUNT'])
+  type: SubjectType;
+
+  @IsBoolean()
+  superAdmin: boolean;
+
+  @IsBoolean()
+  disabled: boolean;
+
+  @IsInt() @Min(0)
+  version: number;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Catalogue
+
+export interface PermissionCatalogue {
+  permissions: Array<{ name: Permission; level: Scope; description: string }>;
+  actions: Action[];
+}
+
+export interface RoleTemplate {
+  name: string;
+  description: string;
+  scope: Scope;
+  permissions: PermissionGrid;
+}
+
+export class IdRequest {
+  @IsUUID()
+  id: string;
+}
+
+// Roles ---------------------------------------------------------------------------------------------
+
+export interface RoleView {
+  id: string;
+  tenantId: string | null;
+  scope: Scope;
+  name: string;
+  description: string | null;
+  permissions: PermissionGrid;
+  managed: boolean;
+  isDefault: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export class ListRolesRequest extends PageQuery {}
+
+export class CreateRoleRequest {
+  @IsString() @MinLength(1) @MaxLength(100)
+  name: string;
+
+  @IsOptional() @IsString() @MaxLength(1000)
+  description?: string;
+
+  /** `{ FLOW: ['READ', 'UPDATE'], ... }`; checked against the catalogue (tenant permissions only). */
+  @IsObject()
+  permissions: Record<string, string[]>;
+
+  @IsOptional() @IsBoolean()
+  isDefault?: boolean;
+}
+
+export class UpdateRoleRequest {
+  @IsUUID()
+  id: string;
+
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(100)
+  name?: string;
+
+  @IsOptional() @IsString() @MaxLength(1000)
+  description?: string;
+
+  @IsOptional() @IsObject()
+  permissions?: Record<string, string[]>;
+
+  @IsOptional() @IsBoolean()
+  isDefault?: boolean;
+}
+
+// Groups --------------------------------------------------------------------------------------------
+
+export type MemberType = SubjectType;
+
+export interface GroupView {
+  id: string;
+  tenantId: string | null;
+  name: string;
+  description: string | null;
+  memberCount: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface GroupMemberView {
+  groupId: string;
+  memberType: MemberType;
+  memberId: string;
+  /** Identity's view of a user member (null for service accounts and unknown users). */
+  user: Pick<UserView, 'id' | 'username' | 'email' | 'firstName' | 'lastName'> | null;
+  createdAt: string;
+}
+
+export class ListGroupsRequest extends PageQuery {}
+
+export class CreateGroupRequest {
+  @IsString() @MinLength(1) @MaxLength(100)
+  name: string;
+
+  @IsOptional() @IsString() @MaxLength(1000)
+  description?: string;
+}
+
+export class UpdateGroupRequest {
+  @IsUUID()
+  id: string;
+
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(100)
+  name?: string;
+
+  @IsOptional() @IsString() @MaxLength(1000)
+  description?: string;
+}
+
+export class ListGroupMembersRequest extends PageQuery {
+  @IsUUID()
+  id: string;
+}
+
+export class AddGroupMemberRequest {
+  /** The group. */
+  @IsUUID()
+  id: string;
+
+  @IsIn(['USER', 'SERVICE_ACCOUNT'])
+  memberType: MemberType;
+
+  @IsUUID()
+  memberId: string;
+}
+
+export class GroupMemberRequest {
+  @IsUUID()
+  id: string;
+
+  @IsUUID()
+  memberId: string;
+}
+
+export class ListUserGroupsRequest extends PageQuery {
+  /** A user or service account id. */
+  @IsUUID()
+  userId: string;
+}
+
+export class UserGroupRequest {
+  @IsUUID()
+  userId: string;
+
+  @IsUUID()
+  groupId: string;
+}
+
+export interface GroupPasswordResetResult {
+  requested: number;
+}
+
+// Bindings ------------------------------------------------------------------------------------------
+
+export type BindingSubject = SubjectType | 'GROUP';
+
+export interface BindingView {
+  id: string;
+  scope: Scope;
+  tenantId: string | null;
+  roleId: string;
+  roleName: string;
+  subjectType: BindingSubject;
+  subjectId: string;
+  /** null = tenant-wide. */
+  namespaces: string[] | null;
+  createdAt: string;
+}
+
+export class CreateBindingRequest {
+  @IsUUID()
+  roleId: string;
+
+  @IsIn(['USER', 'SERVICE_ACCOUNT', 'GROUP'])
+  subjectType: BindingSubject;
+
+  @IsUUID()
+  subjectId: string;
+
+  /** Omitted or null = tenant-wide; else dotted namespace prefixes (`a.b` covers `a.b` and `a.b.*`). */
+  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(100)
+  @IsString({ each: true }) @MaxLength(500, { each: true })
+  @Matches(NAMESPACE_PATTERN, { each: true, message: 'each namespace must be dotted segments of letters, digits, _ and -' })
+  namespaces?: string[] | null;
+}
+
+export class BulkCreateBindingsRequest {
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(500) @ValidateNested({ each: true }) @Type(() => CreateBindingRequest)
+  bindings: CreateBindingRequest[];
+}
+
+export class SearchBindingsRequest extends PageQuery {
+  @IsOptional() @IsUUID()
+  subjectId?: string;
+
+  @IsOptional() @IsIn(['USER', 'SERVICE_ACCOUNT', 'GROUP'])
+  subjectType?: BindingSubject;
+
+  @IsOptional() @IsUUID()
+  roleId?: string;
+
+  /** Bindings that cover this namespace (tenant-wide ones included). */
+  @IsOptional() @IsString() @MaxLength(500) @Matches(NAMESPACE_PATTERN, { message: 'namespace must be dotted segments' })
+  namespace?: string;
+}
+
+// Decisions -----------------------------------------------------------------------------------------
+
+export interface GrantOrigin {
+  bindingId: string;
+  roleId: string;
+  roleName: string;
+  /** Set when the binding is the group's and the subject a member. */
+  groupId: string | null;
+  groupName: string | null;
+  scope: Scope;
+  namespaces: string[] | null;
+}
+
+export interface EffectivePermission {
+  permission: Permission;
+  action: Action;
+  /** null = every namespace; else the namespace prefixes. */
+  namespaces: string[] | null;
+  /** `binding`, `group`, `super-admin` or `instance-admin`. */
+  via: Array<'binding' | 'group' | 'super-admin' | 'instance-admin'>;
+  origins: GrantOrigin[];
+}
+
+export interface Explanation extends Decision {
+  /** Every binding that grants the check (empty when denied or granted by a flag). */
+  grants: GrantOrigin[];
+  subject: { id: string; type: SubjectType; superAdmin: boolean; disabled: boolean } | null;
+  tenantLive: boolean | null;
+  /** For a deny: bindings that grant the permission and action elsewhere (other namespaces). */
+  nearMisses: GrantOrigin[];
+}
+
+export class SubjectPermissionsRequest extends PageQuery {
+  @ValidateNested() @Type(() => SubjectRef)
+  subject: SubjectRef;
+
+  @IsIn(['TENANT', 'INSTANCE'])
+  scope: Scope;
+
+  @IsOptional() @IsString() @MaxLength(63)
+  tenantId?: string | null;
+
+  /** Only what applies at this namespace. */
+  @IsOptional() @IsString() @MaxLength(500) @Matches(NAMESPACE_PATTERN, { message: 'namespace must be dotted segments' })
+  namespace?: string;
+}
+
+export class UserPermissionsRequest extends PageQuery {
+  /** User or service account id. */
+  @IsUUID()
+  id: string;
+
+  @IsOptional() @IsString() @MaxLength(500) @Matches(NAMESPACE_PATTERN, { message: 'namespace must be dotted segments' })
+  namespace?: string;
+}
+
+export class SelfCheck {
+  @IsIn(PERMISSIONS as unknown as string[])
+  permission: Permission;
+
+  @IsIn(ACTIONS as unknown as string[])
+  action: Action;
+
+  @IsOptional() @IsString() @MaxLength(500) @Matches(NAMESPACE_PATTERN, { message: 'namespace must be dotted segments' })
+  namespace?: string;
+}
+
+export class SelfCheckRequest {
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(500) @ValidateNested({ each: true }) @Type(() => SelfCheck)
+  checks: SelfCheck[];
+}
+
+// Tenant access -------------------------------------------------------------------------------------
+
+export interface TenantAccessEntry {
+  subjectType: SubjectType;
+  subjectId: string;
+  user: Pick<UserView, 'id' | 'username' | 'email' | 'firstName' | 'lastName' | 'status'> | null;
+  groups: Array<{ id: string; name: string }>;
+  bindings: number;
+}
+
+export interface TenantUserCandidate {
+  id: string;
+  username: string;
+  email: string | null;
+  firstName: string | null;
+  lastName: string | null;
+  /** Already has access to this tenant. */
+  member: boolean;
+}
+
+export class FindTenantUserRequest {
+  @IsEmail() @MaxLength(254)
+  email: string;
+}
+
+export class RoleGrant {
+  @IsUUID()
+  roleId: string;
+
+  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(100)
+  @IsString({ each: true }) @MaxLength(500, { each: true })
+  @Matches(NAMESPACE_PATTERN, { each: true, message: 'each namespace must be dotted segments of letters, digits, _ and -' })
+  namespaces?: string[] | null;
+}
+
+export class AddTenantAccessRequest {
+  /** Exact email of an existing user. */
+  @IsEmail() @MaxLength(254)
+  email: string;
+
+  @IsOptional() @IsArray() @ArrayMaxSize(50) @ValidateNested({ each: true }) @Type(() => RoleGrant)
+  roles?: RoleGrant[];
+
+  @IsOptional() @IsArray() @ArrayMaxSize(50) @IsUUID('all', { each: true })
+  groupIds?: string[];
+}
+
+export class TenantAccessUserRequest {
+  @IsUUID()
+  userId: string;
+}
+
+// Invitations ---------------------------------------------------------------------------------------
+
+export const INVITATION_STATUSES = ['PENDING', 'ACCEPTED', 'EXPIRED'] as const;
+export type InvitationStatus = (typeof INVITATION_STATUSES)[number];
+
+export interface InvitationView {
+  id: string;
+  tenantId: string | null;
+  email: string;
+  roles: Array<{ roleId: string; namespaces: string[] | null }>;
+  groupIds: string[];
+  status: InvitationStatus;
+  expiresAt: string;
+  invitedBy: string | null;
+  acceptedBy: string | null;
+  acceptedAt: string | null;
+  createdAt: string;
+  /** The acceptance link: only in the answer to its creation (only the token's hash is stored). */
+  link?: string;
+}
+
+export class CreateInvitationRequest {
+  @IsEmail() @MaxLength(254)
+  email: string;
+
+  @IsOptional() @IsArray() @ArrayMaxSize(50) @ValidateNested({ each: true }) @Type(() => RoleGrant)
+  roles?: RoleGrant[];
+
+  @IsOptional() @IsArray() @ArrayMaxSize(50) @IsUUID('all', { each: true })
+  groupIds?: string[];
+}
+
+export class ListInvitationsRequest extends PageQuery {
+  @IsOptional() @IsIn(INVITATION_STATUSES as unknown as string[])
+  status?: InvitationStatus;
+}
+
+export class AcceptInvitationRequest {
+  @IsString() @MinLength(20) @MaxLength(200)
+  token: string;
+
+  /** For a person without an account yet: the account to create (the email is the invitation's). */
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(254) @Matches(/^[^\s:]+$/, { message: 'username must not contain spaces or colons' })
+  username?: UsernameField['username'];
+
+  @IsOptional() @IsString() @MaxLength(1024)
+  password?: string;
+
+  @IsOptional() @IsString() @MaxLength(100)
+  firstName?: string;
+
+  @IsOptional() @IsString() @MaxLength(100)
+  lastName?: string;
+}
+
+export interface AcceptedInvitation {
+  tenantId: string | null;
+  userId: string;
+  /** True when the account was created by this acceptance. */
+  created: boolean;
+}

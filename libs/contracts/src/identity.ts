@@ -1,5 +1,7 @@
+import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize, IsArray, IsBoolean, IsEmail, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength,
+  ArrayMaxSize, IsArray, IsBoolean, IsEmail, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Matches, Max,
+  MaxLength, Min, MinLength, ValidateNested,
 } from 'class-validator';
 import { event } from './events';
 import { PageQuery, Page } from './pagination';
@@ -17,6 +19,10 @@ export interface UserView {
   superAdmin: boolean;
   status: UserStatus;
   authMethod: 'PASSWORD';
+  /** Locked after too many failed sign-ins (until `lockedUntil`). */
+  lockedUntil: string | null;
+  /** An admin requested a reset: the user must set a new password before signing in. */
+  passwordChangeRequired: boolean;
   createdAt: string;
   updatedAt: string;
 }
@@ -142,6 +148,313 @@ export interface PasswordResetRequestResult {
   requested: number;
 }
 
+// ---------------------------------------------------------------------------------------------
+// User management
+
+const NAME_FIELD_MAX = 100;
+
+export class UpdateUserRequest {
+  @IsUUID()
+  id: string;
+
+  @IsOptional() @IsString() @MaxLength(NAME_FIELD_MAX)
+  firstName?: string | null;
+
+  @IsOptional() @IsString() @MaxLength(NAME_FIELD_MAX)
+  lastName?: string | null;
+
+  /** Only a Super Admin may change someone's email (DESIGN §3). */
+  @IsOptional() @IsEmail() @MaxLength(254)
+  email?: string;
+
+  /** Granting or revoking needs a Super Admin caller. */
+  @IsOptional() @IsBoolean()
+  superAdmin?: boolean;
+}
+
+export class UserIdRequest {
+  @IsUUID()
+  id: string;
+}
+
+/** A Super Admin sets another user's password; nobody else can. */
+export class SetUserPasswordRequest {
+  @IsUUID()
+  id: string;
+
+  @IsString() @MaxLength(1024)
+  password: string;
+}
+
+export class UpdateMeRequest {
+  @IsOptional() @IsString() @MaxLength(NAME_FIELD_MAX)
+  firstName?: string | null;
+
+  @IsOptional() @IsString() @MaxLength(NAME_FIELD_MAX)
+  lastName?: string | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Password flows
+
+export class ChangeOwnPasswordRequest {
+  @IsString() @MinLength(1) @MaxLength(1024)
+  oldPassword: string;
+
+  @IsString() @MaxLength(1024)
+  newPassword: string;
+
+  /** Revokes every other session (refresh tokens) of the user; the current one stays. */
+  @IsOptional() @IsBoolean()
+  endOtherSessions?: boolean;
+}
+
+export class ForgottenPasswordRequest {
+  @IsEmail() @MaxLength(254)
+  email: string;
+}
+
+export class ResetPasswordRequest {
+  @IsString() @MinLength(1) @MaxLength(512)
+  token: string;
+
+  @IsString() @MaxLength(1024)
+  password: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Service accounts (tenant-scoped)
+
+export const SERVICE_ACCOUNT_NAME_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+export interface ServiceAccountView {
+  id: string;
+  /** null = the default tenant. */
+  tenantId: string | null;
+  name: string;
+  description: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export class CreateServiceAccountRequest {
+  @IsString() @Matches(SERVICE_ACCOUNT_NAME_PATTERN, {
+    message: 'name must be a DNS label: 1-63 lowercase letters, digits and dashes, not starting or ending with a dash',
+  })
+  name: string;
+
+  @IsOptional() @IsString() @MaxLength(1000)
+  description?: string | null;
+}
+
+export class UpdateServiceAccountRequest {
+  @IsUUID()
+  id: string;
+
+  @IsOptional() @IsString() @Matches(SERVICE_ACCOUNT_NAME_PATTERN, {
+    message: 'name must be a DNS label: 1-63 lowercase letters, digits and dashes, not starting or ending with a dash',
+  })
+  name?: string;
+
+  @IsOptional() @IsString() @MaxLength(1000)
+  description?: string | null;
+}
+
+export class ServiceAccountIdRequest {
+  @IsUUID()
+  id: string;
+}
+
+export class ListServiceAccountsRequest extends PageQuery {}
+
+// ---------------------------------------------------------------------------------------------
+// API tokens
+
+/** ISO-8601 duration with date and/or time parts, e.g. `P30D`, `PT12H`, `P1Y2M`. */
+export const ISO_DURATION_PATTERN = /^P(?!$)(\d{1,6}Y)?(\d{1,6}M)?(\d{1,6}W)?(\d{1,6}D)?(T(?=\d)(\d{1,7}H)?(\d{1,9}M)?(\d{1,10}S)?)?$/;
+
+/** Every API token starts with this, so a leaked one is easy to grep for and to tell from a JWT. */
+export const API_TOKEN_PREFIX = 'gh_';
+
+export interface ApiTokenView {
+  id: string;
+  name: string;
+  description: string | null;
+  /** The first characters of the secret (e.g. `gh_AbCd1234`), shown so a token can be recognised. */
+  prefix: string;
+  maxAge: string | null;
+  extended: boolean;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  createdAt: string;
+}
+
+/** The only answer that carries the secret. */
+export interface CreatedApiToken extends ApiTokenView {
+  token: string;
+}
+
+export class CreateApiTokenRequest {
+  @IsString() @MinLength(1) @MaxLength(100)
+  name: string;
+
+  @IsOptional() @IsString() @MaxLength(1000)
+  description?: string | null;
+
+  /** ISO-8601 duration; absent = never expires. */
+  @IsOptional() @IsString() @MaxLength(40) @Matches(ISO_DURATION_PATTERN, { message: 'maxAge must be an ISO-8601 duration such as P30D or PT12H' })
+  maxAge?: string;
+
+  /** Each use pushes the expiry out by maxAge. */
+  @IsOptional() @IsBoolean()
+  extended?: boolean;
+}
+
+export class ListApiTokensRequest extends PageQuery {}
+
+export class ApiTokenIdRequest {
+  @IsUUID()
+  tokenId: string;
+}
+
+export class CreateServiceAccountApiTokenRequest extends CreateApiTokenRequest {
+  /** The service account. */
+  @IsUUID()
+  id: string;
+}
+
+export class ListServiceAccountApiTokensRequest extends PageQuery {
+  @IsUUID()
+  id: string;
+}
+
+export class ServiceAccountApiTokenIdRequest {
+  @IsUUID()
+  id: string;
+
+  @IsUUID()
+  tokenId: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Credentials the gateway resolves through identity (API tokens, Basic)
+
+export class ResolveApiTokenRequest {
+  @IsString() @MinLength(1) @MaxLength(512)
+  token: string;
+}
+
+export class VerifyBasicRequest {
+  @IsString() @MinLength(1) @MaxLength(254)
+  username: string;
+
+  @IsString() @MinLength(1) @MaxLength(1024)
+  password: string;
+
+  /** The client's address as seen by the gateway, for per-IP throttling. */
+  @IsOptional() @IsString() @MaxLength(64)
+  ip?: string;
+}
+
+export interface ResolvedCredential {
+  type: SubjectType;
+  id: string;
+  /** API tokens: the token's id and expiry (null = never), so the gateway's cache never outlives it. */
+  tokenId?: string;
+  expiresAt?: string | null;
+}
+
+/**
+ * Core-NATS broadcast (no queue group) from identity after a commit, before it answers: every gateway
+ * refuses the revoked credentials at once instead of waiting for a cache TTL or a token's expiry.
+ */
+export const IDENTITY_CREDENTIALS_REVOKED_SUBJECT = 'broadcast.identity.credentials-revoked.v1';
+export interface CredentialsRevoked {
+  /** Access tokens of these sessions (JWT `sid` = refresh-token family) are refused from now on. */
+  sessionIds: string[];
+  /** Cached API tokens and Basic credentials of these subjects are dropped (disable, delete, password change). */
+  subjectIds: string[];
+  /** API tokens revoked or deleted. */
+  tokenIds: string[];
+}
+
+export interface RecentRevocations {
+  /** Sessions revoked within the longest access-token lifetime, with the instant (epoch ms) of revocation. */
+  sessions: Array<{ id: string; at: number }>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-tenant user settings
+
+export const EDITOR_KEYMAPS = ['default', 'vim', 'emacs'] as const;
+export const THEMES = ['light', 'dark', 'system'] as const;
+
+export class EditorPreferences {
+  @IsOptional() @IsInt() @Min(8) @Max(48)
+  fontSize?: number;
+
+  @IsOptional() @IsInt() @Min(1) @Max(16)
+  tabSize?: number;
+
+  @IsOptional() @IsBoolean()
+  wordWrap?: boolean;
+
+  @IsOptional() @IsIn(EDITOR_KEYMAPS as unknown as string[])
+  keymap?: (typeof EDITOR_KEYMAPS)[number];
+}
+
+export class UserSettingsFields {
+  @IsOptional() @IsIn(THEMES as unknown as string[])
+  theme?: (typeof THEMES)[number];
+
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => EditorPreferences)
+  editor?: EditorPreferences;
+
+  /** IANA time zone, e.g. `Europe/Paris`. */
+  @IsOptional() @IsString() @MaxLength(64) @Matches(/^[A-Za-z]+(?:[/_+-][A-Za-z0-9_+-]+)*$|^UTC$/, { message: 'timezone must be an IANA time zone such as Europe/Paris' })
+  timezone?: string;
+
+  @IsOptional() @IsString() @MaxLength(500) @Matches(/^[a-zA-Z0-9_-]+(\.[a-zA-Z0-9_-]+)*$/, { message: 'defaultNamespace must be dotted segments' })
+  defaultNamespace?: string;
+}
+
+/** PUT replaces the whole document. */
+export class PutUserSettingsRequest extends UserSettingsFields {}
+
+export interface UserSettingsView {
+  tenantId: string | null;
+  theme: (typeof THEMES)[number] | null;
+  editor: EditorPreferences;
+  timezone: string | null;
+  defaultNamespace: string | null;
+  updatedAt: string | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Discovery
+
+export interface OpenIdConfiguration {
+  issuer: string;
+  jwks_uri: string;
+  token_endpoint: string;
+  revocation_endpoint: string;
+  userinfo_endpoint: string;
+  grant_types_supported: string[];
+  response_types_supported: string[];
+  subject_types_supported: string[];
+  id_token_signing_alg_values_supported: string[];
+  token_endpoint_auth_methods_supported: string[];
+  access_token_signing_alg_values_supported: string[];
+}
+
+/** The RFC 9457 `type` slugs identity answers with, so clients can branch on them. */
+export const IDENTITY_PROBLEMS = {
+  passwordChangeRequired: 'password-change-required',
+  accountLocked: 'account-locked',
+  tooManyAttempts: 'too-many-attempts',
+  invalidResetToken: 'invalid-reset-token',
+} as const;
+
 export const IdentityRpc = {
   setupStatus: rpc<Record<string, never>, IdentitySetupStatus>('identity.setup.status.v1'),
   /** Creates the first user as Super Admin; 409 once any user exists. */
@@ -162,6 +475,45 @@ export const IdentityRpc = {
   /** Exact, case-insensitive email match: how a tenant admin finds an existing user to add. */
   findUserByEmail: rpc<FindUserByEmailRequest, UserView>('identity.users.find-by-email.v1'),
   requestPasswordReset: rpc<RequestPasswordResetRequest, PasswordResetRequestResult>('identity.passwords.request-reset.v1'),
+
+  updateUser: rpc<UpdateUserRequest, UserView>('identity.users.update.v1'),
+  deleteUser: rpc<UserIdRequest, void>('identity.users.delete.v1'),
+  disableUser: rpc<UserIdRequest, UserView>('identity.users.disable.v1'),
+  enableUser: rpc<UserIdRequest, UserView>('identity.users.enable.v1'),
+  unlockUser: rpc<UserIdRequest, UserView>('identity.users.unlock.v1'),
+  /** Admin-requested reset of one user (the route form of requestPasswordReset). */
+  requestUserPasswordReset: rpc<UserIdRequest, PasswordResetRequestResult>('identity.users.request-password-reset.v1'),
+  setUserPassword: rpc<SetUserPasswordRequest, void>('identity.users.set-password.v1'),
+  updateMe: rpc<UpdateMeRequest, UserView>('identity.me.update.v1'),
+
+  changeOwnPassword: rpc<ChangeOwnPasswordRequest, void>('identity.passwords.change.v1'),
+  forgottenPassword: rpc<ForgottenPasswordRequest, void>('identity.passwords.forgotten.v1'),
+  resetPassword: rpc<ResetPasswordRequest, void>('identity.passwords.reset.v1'),
+
+  createServiceAccount: rpc<CreateServiceAccountRequest, ServiceAccountView>('identity.service-accounts.create.v1'),
+  listServiceAccounts: rpc<ListServiceAccountsRequest, Page<ServiceAccountView>>('identity.service-accounts.list.v1'),
+  getServiceAccount: rpc<ServiceAccountIdRequest, ServiceAccountView>('identity.service-accounts.get.v1'),
+  updateServiceAccount: rpc<UpdateServiceAccountRequest, ServiceAccountView>('identity.service-accounts.update.v1'),
+  deleteServiceAccount: rpc<ServiceAccountIdRequest, void>('identity.service-accounts.delete.v1'),
+
+  createMyApiToken: rpc<CreateApiTokenRequest, CreatedApiToken>('identity.api-tokens.create-own.v1'),
+  listMyApiTokens: rpc<ListApiTokensRequest, Page<ApiTokenView>>('identity.api-tokens.list-own.v1'),
+  deleteMyApiToken: rpc<ApiTokenIdRequest, void>('identity.api-tokens.delete-own.v1'),
+  createServiceAccountApiToken: rpc<CreateServiceAccountApiTokenRequest, CreatedApiToken>('identity.api-tokens.create-for-service-account.v1'),
+  listServiceAccountApiTokens: rpc<ListServiceAccountApiTokensRequest, Page<ApiTokenView>>('identity.api-tokens.list-for-service-account.v1'),
+  deleteServiceAccountApiToken: rpc<ServiceAccountApiTokenIdRequest, void>('identity.api-tokens.delete-for-service-account.v1'),
+
+  /** Gateway only: an API token secret to its subject (401 if unknown, revoked, expired or its owner is disabled). */
+  resolveApiToken: rpc<ResolveApiTokenRequest, ResolvedCredential>('identity.credentials.resolve-api-token.v1'),
+  /** Gateway only: `Authorization: Basic`, with the same lockout and throttling as login. */
+  verifyBasic: rpc<VerifyBasicRequest, ResolvedCredential>('identity.credentials.verify-basic.v1'),
+  /** Gateway start-up: revocations still relevant (within the access-token lifetime). */
+  recentRevocations: rpc<Record<string, never>, RecentRevocations>('identity.credentials.recent-revocations.v1'),
+
+  getMySettings: rpc<Record<string, never>, UserSettingsView>('identity.settings.get-own.v1'),
+  putMySettings: rpc<PutUserSettingsRequest, UserSettingsView>('identity.settings.put-own.v1'),
+
+  openIdConfiguration: rpc<Record<string, never>, OpenIdConfiguration>('identity.discovery.openid-configuration.v1'),
 } as const;
 
 export const IdentityEvents = {

@@ -7,4 +7,5 @@ export * from './identity';
 export * from './tenancy';
 export * from './authorization';
 export * from './audit';
+export * from './notification';
 export * from './introspection';

@@ -8,6 +8,8 @@ export interface Caller {
   /** How the gateway authenticated the caller. */
   via?: 'jwt' | 'api-token' | 'basic' | 'internal';
   ip?: string;
+  /** The session (refresh-token family) of a JWT caller, e.g. to keep it when ending the others. */
+  sessionId?: string;
 }
 
 /** The payload of every request-reply message. `data` is what the handler validates. */
@@ -17,6 +19,8 @@ export interface RpcEnvelope<T = unknown> {
   tenantId?: string | null;
   /** The client's address as seen by the gateway, also for anonymous requests (login throttling). */
   ip?: string;
+  /** Set by the gateway for a write with an Idempotency-Key: where the service records its outcome. */
+  idempotency?: { id: string; fingerprint: string };
   data: T;
 }
 

@@ -79,18 +79,31 @@ export class EventConsumers implements OnApplicationBootstrap, OnApplicationShut
   private async loop(durable: string, registration: Registration, messages: ConsumerMessages): Promise<void> {
     for await (const message of messages) {
       if (this.stopped) break;
-      await this.handle(durable, registration, message);
+      await this.handle(durable, registration, message).catch((error: unknown) =>
+        this.logger.error({ err: error, durable }, 'Unexpected error while handling an event'),
+      );
     }
+    if (!this.stopped) this.logger.error({ durable }, 'Event consumer stopped receiving messages');
   }
 
   private async handle(durable: string, registration: Registration, message: JsMsg): Promise<void> {
-    const event = codec.decode(message.data) as EventEnvelope<unknown>;
+    let event: EventEnvelope<unknown>;
+    try {
+      event = codec.decode(message.data) as EventEnvelope<unknown>;
+      if (!event || typeof event.id !== 'string') throw new Error('no event id');
+    } catch (error) {
+      // a message that can never be handled must not be redelivered forever
+      this.logger.error({ err: error, durable, seq: message.seq }, 'Undecodable event dropped');
+      message.term();
+      return;
+    }
+    let afterCommit: void | (() => unknown);
     try {
       if (!this.dataSource || !this.options.schema) {
         throw new Error('event consumers need the service database for deduplication');
       }
       const schema = this.options.schema;
-      const afterCommit = await this.dataSource.transaction(async (manager) => {
+      afterCommit = await this.dataSource.transaction(async (manager) => {
         const fresh = await manager.query(
           `INSERT INTO "${schema}".processed_events (consumer, event_id) VALUES ($1, $2)
            ON CONFLICT DO NOTHING RETURNING event_id`,
@@ -99,12 +112,20 @@ export class EventConsumers implements OnApplicationBootstrap, OnApplicationShut
         if (fresh.length === 0) return undefined;
         return registration.handler(event.data, manager, event);
       });
-      message.ack();
-      if (typeof afterCommit === 'function') await afterCommit();
     } catch (error) {
       const attempt = message.info.redeliveryCount;
       this.logger.warn({ err: error, eventId: event.id, subject: event.subject, attempt }, 'Event handling failed; will retry');
       message.nak(Math.min(30_000, 250 * 2 ** Math.min(attempt, 7)));
+      return;
+    }
+    message.ack();
+    // after the ack: a failure here must not nak (and so redeliver) an event that is already recorded
+    if (typeof afterCommit === 'function') {
+      try {
+        await afterCommit();
+      } catch (error) {
+        this.logger.warn({ err: error, eventId: event.id, subject: event.subject }, 'After-commit work of an event failed');
+      }
     }
   }
 }

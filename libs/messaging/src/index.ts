@@ -8,3 +8,4 @@ export * from './jetstream';
 export * from './messaging.options';
 export * from './messaging.module';
 export * from './audit-recorder';
+export * from './idempotency';

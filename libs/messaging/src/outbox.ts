@@ -96,13 +96,27 @@ export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
         `SELECT seq, id, subject, envelope FROM "${this.options.schema}".outbox
          WHERE published_at IS NULL ORDER BY seq LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`,
       );
+      const published: string[] = [];
+      let failure: unknown;
       for (const row of rows) {
-        await js.publish(row.subject, codec.encode(row.envelope), { msgID: row.id });
+        try {
+          await js.publish(row.subject, codec.encode(row.envelope), { msgID: row.id });
+        } catch (error) {
+          failure = error;
+          break;
+        }
+        published.push(row.seq);
       }
-      if (rows.length > 0) {
+      // Mark what did reach the stream even when a later publish failed: re-publishing it after the
+      // stream's duplicate window would hand consumers the same event twice.
+      if (published.length > 0) {
         await manager.query(`UPDATE "${this.options.schema}".outbox SET published_at = now() WHERE seq = ANY($1::bigint[])`, [
-          rows.map((r) => r.seq),
+          published,
         ]);
+      }
+      if (failure !== undefined) {
+        this.logger.warn({ err: failure, published: published.length, pending: rows.length - published.length }, 'Outbox publish failed; will retry');
+        return 0;
       }
       return rows.length;
     });

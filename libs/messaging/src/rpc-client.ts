@@ -8,8 +8,19 @@ import { NatsClient } from './nats-connection';
 
 const codec = JSONCodec();
 
+/**
+ * For calls that are safe to repeat (reads, idempotent commands): a shorter wait per attempt, then
+ * another instance, so one dying mid-request costs latency instead of an error.
+ */
+export const RETRY_SAFE: RpcCallOptions = { timeoutMs: 2000, retries: 2 };
+
 export interface RpcCallOptions {
   timeoutMs?: number;
+  /**
+   * Extra attempts when nobody answered (no responder, timeout), for calls that are safe to repeat
+   * (reads, decisions): an instance that dies mid-request then costs latency, not a failed request.
+   */
+  retries?: number;
   /** Defaults to the current trace context's (see @gatehouse/logging). */
   requestId?: string;
 }
@@ -44,13 +55,18 @@ export class RpcClient {
     if (requestId) headers.set('x-request-id', requestId);
     if (trace) headers.set('traceparent', continueTrace(trace.traceparent));
     let reply;
-    try {
-      reply = await this.connection.nc.request(definition.subject, codec.encode(payload), {
-        timeout: options.timeoutMs ?? this.defaultTimeoutMs,
-        headers,
-      });
-    } catch (error) {
-      throw this.transportProblem(definition.subject, error);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        reply = await this.connection.nc.request(definition.subject, codec.encode(payload), {
+          timeout: options.timeoutMs ?? this.defaultTimeoutMs,
+          headers,
+        });
+        break;
+      } catch (error) {
+        const retryable = [ErrorCode.NoResponders, ErrorCode.Timeout].includes((error as NatsError)?.code as ErrorCode);
+        if (!retryable || attempt >= (options.retries ?? 0)) throw this.transportProblem(definition.subject, error);
+        if ((error as NatsError).code === ErrorCode.NoResponders) await new Promise((r) => setTimeout(r, 100 * (attempt + 1)));
+      }
     }
     const decoded = codec.decode(reply.data) as NestReply<Res>;
     if (decoded.err !== undefined && decoded.err !== null) {
@@ -62,9 +78,15 @@ export class RpcClient {
   }
 
   /** Shorthand for service-to-service calls: the caller is this service itself. */
-  internal<Req, Res>(service: string, definition: RpcDefinition<Req, Res>, data: Req, tenantId?: string | null): Promise<Res> {
+  internal<Req, Res>(
+    service: string,
+    definition: RpcDefinition<Req, Res>,
+    data: Req,
+    tenantId?: string | null,
+    options: RpcCallOptions = {},
+  ): Promise<Res> {
     const caller: Caller = { type: 'SERVICE', id: service, via: 'internal' };
-    return this.request(definition, { caller, tenantId, data });
+    return this.request(definition, { caller, tenantId, data }, options);
   }
 
   private transportProblem(subject: string, error: unknown): ProblemException {

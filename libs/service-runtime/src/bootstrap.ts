@@ -1,11 +1,12 @@
 import { BaseServiceEnv, loadConfigOrExit } from '@gatehouse/config';
 import { DtoValidationPipe, ProblemExceptionFilter } from '@gatehouse/errors';
-import { natsConnectionOptions } from '@gatehouse/messaging';
+import { NatsClient, natsConnectionOptions } from '@gatehouse/messaging';
 import { DynamicModule, INestApplication, Module, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MicroserviceOptions, Transport } from '@nestjs/microservices';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
+import { IdempotencyInterceptor } from './idempotency.interceptor';
 import { IntrospectionModule } from './schema-introspection';
 import { TraceContextInterceptor } from './trace-context.interceptor';
 
@@ -35,7 +36,7 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
   app.enableShutdownHooks();
   app.useGlobalPipes(new DtoValidationPipe());
   app.useGlobalFilters(new ProblemExceptionFilter());
-  app.useGlobalInterceptors(new TraceContextInterceptor());
+  app.useGlobalInterceptors(new TraceContextInterceptor(), new IdempotencyInterceptor(app.get(NatsClient)));
   app.connectMicroservice<MicroserviceOptions>({
     transport: Transport.NATS,
     options: {

@@ -3,3 +3,4 @@ export * from './health.controller';
 export * from './bootstrap';
 export * from './trace-context.interceptor';
 export * from './schema-introspection';
+export * from './idempotency.interceptor';

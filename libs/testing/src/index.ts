@@ -4,4 +4,8 @@ export * from './nats-server';
 export * from './system';
 export * from './api';
 export * from './fixtures';
+export * from './smtp-catcher';
 export * from './upstream-echo';
+export * from './identity-fixtures';
+export * from './browser';
+export * from './authorization-fixtures';

@@ -14,6 +14,8 @@ export interface SystemOptions {
   env?: Record<string, string>;
   /** Instances per backend service (default 1). */
   replicas?: Partial<Record<BackendService, number>>;
+  /** Gateway instances (default 1); all URLs are in `gatewayUrls`. */
+  gateways?: number;
   /** Postgres server (any database name); each run creates and drops its own database there. */
   postgresUrl?: string;
   /** Used only when no nats-server binary is available to start a private one. */
@@ -39,6 +41,7 @@ const READY_TIMEOUT_MS = 60_000;
 export class TestSystem {
   readonly instances: ServiceInstance[] = [];
   gatewayUrl = '';
+  readonly gatewayUrls: string[] = [];
 
   private constructor(
     readonly options: SystemOptions,
@@ -63,7 +66,7 @@ export class TestSystem {
       for (const service of BACKEND_SERVICES) {
         for (let i = 0; i < (options.replicas?.[service] ?? 1); i++) starting.push(system.startInstance(service));
       }
-      starting.push(system.startInstance('gateway'));
+      for (let i = 0; i < (options.gateways ?? 1); i++) starting.push(system.startInstance('gateway'));
       await Promise.all(starting.map((p) => p.then((instance) => system.waitReady(instance))));
     } catch (error) {
       await system.stop();
@@ -79,6 +82,18 @@ export class TestSystem {
 
   instancesOf(service: ServiceName): ServiceInstance[] {
     return this.instances.filter((i) => i.service === service && i.process.exitCode === null);
+  }
+
+  /** Kills one instance (SIGKILL by default: no goodbye, in-flight work lost) and waits for it to exit. */
+  async kill(instance: ServiceInstance, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    if (instance.process.exitCode !== null || instance.process.signalCode !== null) return;
+    const exited = new Promise((r) => instance.process.once('exit', r));
+    instance.process.kill(signal);
+    await exited;
+    if (instance.service === 'gateway') {
+      const url = instance.healthUrl.replace('/health/ready', '');
+      this.gatewayUrls.splice(this.gatewayUrls.indexOf(url), 1);
+    }
   }
 
   async stop(): Promise<void> {
@@ -108,7 +123,10 @@ export class TestSystem {
     closeSync(out);
     const instance: ServiceInstance = { service, index, process: child, healthUrl: `http://127.0.0.1:${port}/health/ready`, logFile };
     this.instances.push(instance);
-    if (service === 'gateway') this.gatewayUrl = `http://127.0.0.1:${port}`;
+    if (service === 'gateway') {
+      this.gatewayUrl ||= `http://127.0.0.1:${port}`;
+      this.gatewayUrls.push(`http://127.0.0.1:${port}`);
+    }
     return instance;
   }
 

@@ -1,0 +1,60 @@
+import { IsEmail, IsIn, IsOptional, IsUUID, MaxLength } from 'class-validator';
+import { Page, PageQuery } from './pagination';
+import { rpc } from './rpc';
+
+/**
+ * Life of one email: PENDING (queued) → SENDING (leased by a worker) → SENT; a failed attempt goes to
+ * FAILED (retried with backoff), and DEAD after the configured number of attempts.
+ */
+export const DELIVERY_STATUSES = ['PENDING', 'SENDING', 'FAILED', 'SENT', 'DEAD'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/** The emails notification knows how to write (one template each, see apps/notification/src/mail/templates.ts). */
+export const NOTIFICATION_TEMPLATES = [
+  'password-reset', 'admin-password-reset', 'invitation', 'account-locked', 'welcome', 'api-token-expiring',
+] as const;
+export type NotificationTemplate = (typeof NOTIFICATION_TEMPLATES)[number];
+
+/** One row of the delivery log. Never contains the message body (reset and invitation links are secrets). */
+export interface DeliveryView {
+  id: string;
+  /** The domain event that asked for this email. */
+  eventId: string;
+  eventSubject: string;
+  recipient: string;
+  template: NotificationTemplate;
+  /** Subject line of the email. */
+  subject: string;
+  status: DeliveryStatus;
+  attempts: number;
+  lastError: string | null;
+  /** Message-ID header, stable across retries: a duplicate caused by a crash after SMTP accepted is recognisable. */
+  messageId: string;
+  nextAttemptAt: string | null;
+  sentAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export class ListDeliveriesRequest extends PageQuery {
+  @IsOptional() @IsIn(DELIVERY_STATUSES)
+  status?: DeliveryStatus;
+
+  /** Exact address, case-insensitive. */
+  @IsOptional() @IsEmail() @MaxLength(254)
+  recipient?: string;
+
+  @IsOptional() @IsIn(NOTIFICATION_TEMPLATES)
+  template?: NotificationTemplate;
+}
+
+export class GetDeliveryRequest {
+  @IsUUID()
+  id: string;
+}
+
+export const NotificationRpc = {
+  /** The delivery log (Super Admins). Sortable: createdAt (default, desc), updatedAt, recipient, status, attempts. */
+  listDeliveries: rpc<ListDeliveriesRequest, Page<DeliveryView>>('notification.deliveries.list.v1'),
+  getDelivery: rpc<GetDeliveryRequest, DeliveryView>('notification.deliveries.get.v1'),
+} as const;

@@ -1,0 +1,69 @@
+import { Client } from 'pg';
+import { api } from './api';
+
+/** Polls `probe` until it returns a truthy value or the deadline passes. */
+export async function eventually<T>(probe: () => Promise<T | null | undefined | false>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A client on the e2e run's database (for reading outboxes; never for writing what a test asserts). */
+export async function testDb(url = process.env.E2E_DATABASE_URL): Promise<Client> {
+  if (!url) throw new Error('E2E_DATABASE_URL is not set: e2e specs run under the e2e global setup');
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  return client;
+}
+
+export interface TokenPairBody {
+  accessToken: string;
+  refreshToken: string;
+}
+
+export async function loginPair(username: string, password: string): Promise<TokenPairBody> {
+  const response = await api().post('/api/v1/login').send({ username, password });
+  if (response.status !== 200) throw new Error(`login as ${username} failed: ${response.status} ${JSON.stringify(response.body)}`);
+  return response.body as TokenPairBody;
+}
+
+/**
+ * The newest reset-link secret emitted for a user through identity's outbox
+ * (`events.identity.password-reset.requested.v1`); the notification service emails it.
+ */
+export async function latestResetToken(db: Client, userId: string, reason?: 'FORGOT_PASSWORD' | 'ADMIN_REQUEST'): Promise<string> {
+  const { rows } = await db.query(
+    `SELECT envelope->'data'->>'token' AS token FROM identity.outbox
+     WHERE subject = 'events.identity.password-reset.requested.v1' AND envelope->'data'->>'userId' = $1
+       AND ($2::text IS NULL OR envelope->'data'->>'reason' = $2)
+     ORDER BY seq DESC LIMIT 1`,
+    [userId, reason ?? null],
+  );
+  if (!rows[0]) throw new Error(`no reset token was emitted for ${userId}`);
+  return rows[0].token as string;
+}
+
+/** Identity's audit entries (outbox rows) about one resource. */
+export async function identityAudit(db: Client, resourceId: string): Promise<Array<Record<string, unknown>>> {
+  const { rows } = await db.query(
+    `SELECT envelope->'data' AS entry FROM identity.outbox
+     WHERE subject = 'events.identity.audit.recorded.v1' AND envelope->'data'->>'resourceId' = $1 ORDER BY seq`,
+    [resourceId],
+  );
+  return rows.map((r) => r.entry as Record<string, unknown>);
+}
+
+export const basic = (username: string, password: string): [string, string] => [
+  'authorization',
+  `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`,
+];
+
+/** GET /api/v1/me with these credentials; the status tells whether they are accepted. */
+export async function meStatus(header: [string, string]): Promise<number> {
+  return (await api().get('/api/v1/me').set(...header)).status;
+}
+
