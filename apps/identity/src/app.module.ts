@@ -5,13 +5,21 @@ import { MessagingModule } from '@gatehouse/messaging';
 import { HealthModule } from '@gatehouse/service-runtime';
 import { DynamicModule, Module } from '@nestjs/common';
 import { IdentityEnv } from './identity.env';
+import { ApiTokenEntity } from './api-tokens/api-token.entity';
+import { ApiTokensModule } from './api-tokens/api-tokens.module';
 import { KeysModule } from './keys/keys.module';
 import { SigningKeyEntity } from './keys/signing-key.entity';
 import { IDENTITY_MIGRATIONS } from './migrations';
+import { PasswordFlowsModule } from './password-flows/password-flows.module';
 import { PasswordsModule } from './passwords/passwords.module';
+import { RevocationModule } from './revocation/revocation.module';
+import { ServiceAccountEntity } from './service-accounts/service-account.entity';
+import { ServiceAccountsModule } from './service-accounts/service-accounts.module';
 import { RefreshTokenEntity } from './sessions/refresh-token.entity';
 import { SessionsModule } from './sessions/sessions.module';
+import { UserSettingsModule } from './settings/user-settings.module';
 import { SetupModule } from './setup/setup.module';
+import { TenantCleanupModule } from './tenant-cleanup/tenant-cleanup.service';
 import { UserEntity } from './users/user.entity';
 import { UsersModule } from './users/users.module';
 
@@ -30,7 +38,7 @@ export class IdentityAppModule {
           schema: SERVICE,
           poolSize: env.DATABASE_POOL_SIZE,
           applicationName: SERVICE,
-          entities: [UserEntity, RefreshTokenEntity, SigningKeyEntity],
+          entities: [UserEntity, RefreshTokenEntity, SigningKeyEntity, ServiceAccountEntity, ApiTokenEntity],
           migrations: IDENTITY_MIGRATIONS,
         }),
         MessagingModule.forRoot({ service: SERVICE, schema: SERVICE, settings: env }),
@@ -40,6 +48,12 @@ export class IdentityAppModule {
         UsersModule,
         SessionsModule,
         SetupModule,
+        RevocationModule,
+        PasswordFlowsModule,
+        ServiceAccountsModule,
+        ApiTokensModule,
+        UserSettingsModule,
+        TenantCleanupModule,
       ],
     };
   }

@@ -25,4 +25,31 @@ export class IdentityEnv extends DatabaseServiceEnv {
 
   @Type(() => Number) @IsInt() @Min(8) @Max(128)
   PASSWORD_MIN_LENGTH = 8;
+
+  /** Failed sign-ins (login or Basic) within LOGIN_FAILURE_WINDOW_SECONDS that lock an account. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(1000)
+  LOGIN_MAX_FAILURES = 10;
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(24 * 3600)
+  LOGIN_FAILURE_WINDOW_SECONDS = 300;
+
+  /** How long a locked account stays locked (unless a Super Admin unlocks it or a reset completes). */
+  @Type(() => Number) @IsInt() @Min(1) @Max(7 * 24 * 3600)
+  LOGIN_LOCK_SECONDS = 1800;
+
+  /** Failed sign-ins from one IP address within the window after which that address is throttled (429). */
+  @Type(() => Number) @IsInt() @Min(1) @Max(1_000_000)
+  LOGIN_IP_MAX_FAILURES = 100;
+
+  /** Lifetime of a forgotten-password link. */
+  @Type(() => Number) @IsInt() @Min(60) @Max(7 * 24 * 3600)
+  PASSWORD_RESET_TOKEN_TTL_SECONDS = 1800;
+
+  /** Lifetime of the link of an admin-requested mandatory reset (the user may read the email later). */
+  @Type(() => Number) @IsInt() @Min(60) @Max(30 * 24 * 3600)
+  ADMIN_PASSWORD_RESET_TOKEN_TTL_SECONDS = 24 * 3600;
+
+  /** forgotten-password answers no sooner than this, whether or not the account exists. */
+  @Type(() => Number) @IsInt() @Min(0) @Max(5000)
+  FORGOTTEN_PASSWORD_MIN_RESPONSE_MS = 250;
 }

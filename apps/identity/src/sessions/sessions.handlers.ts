@@ -1,6 +1,10 @@
-import { IdentityRpc, LoginRequest, LogoutRequest, RefreshRequest, TokenPair } from '@gatehouse/contracts';
-import { RpcData, RpcHandler } from '@gatehouse/messaging';
+import {
+  Caller, IdentityRpc, LoginRequest, LogoutRequest, RefreshRequest, ResolvedCredential, TokenPair, VerifyBasicRequest,
+} from '@gatehouse/contracts';
+import { ProblemException } from '@gatehouse/errors';
+import { RpcCaller, RpcData, RpcHandler } from '@gatehouse/messaging';
 import { Controller } from '@nestjs/common';
+import { RpcIp } from '../common/envelope';
 import { SessionsService } from './sessions.service';
 
 @Controller()
@@ -8,8 +12,8 @@ export class SessionsHandlers {
   constructor(private readonly sessions: SessionsService) {}
 
   @RpcHandler(IdentityRpc.login)
-  login(@RpcData() request: LoginRequest): Promise<TokenPair> {
-    return this.sessions.login(request);
+  login(@RpcData() request: LoginRequest, @RpcIp() ip: string | null): Promise<TokenPair> {
+    return this.sessions.login(request, ip);
   }
 
   @RpcHandler(IdentityRpc.refresh)
@@ -18,7 +22,13 @@ export class SessionsHandlers {
   }
 
   @RpcHandler(IdentityRpc.logout)
-  async logout(@RpcData() request: LogoutRequest): Promise<void> {
-    await this.sessions.logout(request.refreshToken);
+  async logout(@RpcData() request: LogoutRequest, @RpcCaller() caller: Caller | null, @RpcIp() ip: string | null): Promise<void> {
+    await this.sessions.logout(request.refreshToken, caller, ip);
+  }
+
+  @RpcHandler(IdentityRpc.verifyBasic)
+  verifyBasic(@RpcData() request: VerifyBasicRequest, @RpcCaller() caller: Caller | null): Promise<ResolvedCredential> {
+    if (caller?.type !== 'SERVICE' || caller.id !== 'gateway') throw ProblemException.forbidden('Only the gateway verifies credentials');
+    return this.sessions.verifyBasic(request);
   }
 }

@@ -1,39 +1,60 @@
 import { randomUUID } from 'node:crypto';
-import { LoginRequest, TokenPair } from '@gatehouse/contracts';
+import { Caller, LoginRequest, ResolvedCredential, TokenPair, VerifyBasicRequest } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
+import { AuditRecorder, Outbox } from '@gatehouse/messaging';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AccessTokenIssuer } from '../keys/access-tokens';
 import { IdentityEnv } from '../identity.env';
-import { PasswordHasher } from '../passwords/password-hasher';
+import { LoginProtectionService } from '../login-protection/login-protection.service';
+import { PasswordAuthenticator } from '../login-protection/password-authenticator';
+import { NOTHING_REVOKED, Revocations } from '../revocation/revocations';
 import { UserEntity } from '../users/user.entity';
 import { hashToken, newOpaqueToken } from './opaque-token';
 import { RefreshTokenEntity } from './refresh-token.entity';
 
-const INVALID_CREDENTIALS = 'Invalid username or password';
 const INVALID_REFRESH = 'The refresh token is invalid or expired; sign in again';
+
+const userCaller = (id: string, ip: string | null): Caller => ({ type: 'USER', id, via: 'internal', ...(ip ? { ip } : {}) });
 
 @Injectable()
 export class SessionsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly hasher: PasswordHasher,
+    private readonly authenticator: PasswordAuthenticator,
+    private readonly protection: LoginProtectionService,
     private readonly accessTokens: AccessTokenIssuer,
+    private readonly revocations: Revocations,
+    private readonly audit: AuditRecorder,
+    private readonly outbox: Outbox,
     private readonly env: IdentityEnv,
   ) {}
 
-  async login(request: LoginRequest): Promise<TokenPair> {
-    const user = await this.dataSource
-      .getRepository(UserEntity)
-      .createQueryBuilder('u')
-      .addSelect('u.passwordHash')
-      .where('lower(u.username) = lower(:login) OR lower(u.email) = lower(:login)', { login: request.username })
-      .getOne();
-    const valid = await this.hasher.verify(user?.passwordHash ?? null, request.password);
-    if (!user || !valid) throw ProblemException.unauthorized(INVALID_CREDENTIALS);
-    if (user.status !== 'ACTIVE') throw ProblemException.unauthorized('This account is disabled');
-    return this.dataSource.transaction((manager) => this.issue(manager, user.id, randomUUID()));
+  async login(request: LoginRequest, ip: string | null): Promise<TokenPair> {
+    const user = await this.authenticator.authenticate(request.username, request.password, ip, 'login');
+    const pair = await this.dataSource.transaction(async (manager) => {
+      await this.protection.recordSuccess(manager, user.id);
+      const familyId = randomUUID();
+      await this.audit.record(manager, userCaller(user.id, ip), {
+        tenantId: undefined,
+        type: 'LOGIN',
+        resourceType: 'USER',
+        resourceId: user.id,
+        actor: { type: 'USER', id: user.id, username: user.username },
+        details: { sessionId: familyId },
+      });
+      return this.issue(manager, user.id, familyId);
+    });
+    void this.outbox.flush();
+    return pair;
+  }
+
+  /** `Authorization: Basic` at the gateway: the same checks as login, no session. */
+  async verifyBasic(request: VerifyBasicRequest): Promise<ResolvedCredential> {
+    const user = await this.authenticator.authenticate(request.username, request.password, request.ip ?? null, 'basic');
+    await this.protection.recordSuccess(this.dataSource.manager, user.id);
+    return { type: 'USER', id: user.id };
   }
 
   /** Rotates the refresh token. A token presented twice means it leaked: the whole session is revoked. */
@@ -47,26 +68,42 @@ export class SessionsService {
         .getOne();
       if (!current || current.revokedAt || current.expiresAt.getTime() <= Date.now()) return null;
       if (current.usedAt) {
-        await repo.update({ familyId: current.familyId, revokedAt: IsNull() }, { revokedAt: new Date() });
-        return 'reused' as const;
+        await this.revokeFamily(manager, current.familyId);
+        return { reused: current.familyId };
       }
       const user = await manager.getRepository(UserEntity).findOneBy({ id: current.userId });
-      if (!user || user.status !== 'ACTIVE') return null;
+      if (!user || user.status !== 'ACTIVE' || user.mustChangePassword) return null;
       await repo.update({ id: current.id }, { usedAt: new Date() });
       return this.issue(manager, current.userId, current.familyId);
     });
-    if (outcome === 'reused') {
+    if (outcome && 'reused' in outcome) {
+      await this.revocations.publish({ ...NOTHING_REVOKED, sessionIds: [outcome.reused] });
       throw ProblemException.unauthorized('This refresh token was already used; the session has been revoked');
     }
     if (!outcome) throw ProblemException.unauthorized(INVALID_REFRESH);
     return outcome;
   }
 
-  async logout(refreshToken: string | undefined): Promise<void> {
+  async logout(refreshToken: string | undefined, caller: Caller | null, ip: string | null): Promise<void> {
     if (!refreshToken) return;
-    const repo = this.dataSource.getRepository(RefreshTokenEntity);
-    const token = await repo.findOneBy({ tokenHash: hashToken(refreshToken) });
-    if (token) await repo.update({ familyId: token.familyId, revokedAt: IsNull() }, { revokedAt: new Date() });
+    const token = await this.dataSource.getRepository(RefreshTokenEntity).findOneBy({ tokenHash: hashToken(refreshToken) });
+    if (!token) return;
+    await this.dataSource.transaction(async (manager) => {
+      await this.revokeFamily(manager, token.familyId);
+      await this.audit.record(manager, caller ?? userCaller(token.userId, ip), {
+        tenantId: undefined,
+        type: 'LOGOUT',
+        resourceType: 'USER',
+        resourceId: token.userId,
+        details: { sessionId: token.familyId },
+      });
+    });
+    void this.outbox.flush();
+    await this.revocations.publish({ ...NOTHING_REVOKED, sessionIds: [token.familyId] });
+  }
+
+  private async revokeFamily(manager: EntityManager, familyId: string): Promise<void> {
+    await manager.query(`UPDATE identity.refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL`, [familyId]);
   }
 
   private async issue(manager: EntityManager, userId: string, familyId: string): Promise<TokenPair> {

@@ -1,5 +1,5 @@
-import { CreateUserRequest, IdentityRpc, IdentitySetupStatus, UserView } from '@gatehouse/contracts';
-import { RpcData, RpcHandler } from '@gatehouse/messaging';
+import { Caller, CreateUserRequest, IdentityRpc, IdentitySetupStatus, UserView } from '@gatehouse/contracts';
+import { RpcCaller, RpcData, RpcHandler } from '@gatehouse/messaging';
 import { Controller } from '@nestjs/common';
 import { PasswordPolicyService } from '../passwords/password-policy';
 import { UsersService } from '../users/users.service';
@@ -14,7 +14,7 @@ export class SetupHandlers {
   }
 
   @RpcHandler(IdentityRpc.createFirstUser)
-  createFirst(@RpcData() request: CreateUserRequest): Promise<UserView> {
-    return this.users.createFirst(request);
+  createFirst(@RpcData() request: CreateUserRequest, @RpcCaller() caller: Caller | null): Promise<UserView> {
+    return this.users.createFirst(request, caller);
   }
 }

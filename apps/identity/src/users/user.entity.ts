@@ -27,6 +27,19 @@ export class UserEntity {
   @Column({ type: 'text', default: 'ACTIVE' })
   status: UserStatus;
 
+  /** Set by an admin-requested reset: the user must set a new password before signing in again. */
+  @Column({ default: false })
+  mustChangePassword: boolean;
+
+  @Column({ type: 'integer', default: 0, select: false })
+  failedLoginCount: number;
+
+  @Column({ type: 'timestamptz', nullable: true, select: false })
+  failedLoginWindowStart: Date | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  lockedUntil: Date | null;
+
   /** Incremented on every change; read models apply a fact only when it is newer. */
   @VersionColumn()
   version: number;

@@ -11,6 +11,8 @@ export function toUserView(user: UserEntity): UserView {
     superAdmin: user.superAdmin,
     status: user.status,
     authMethod: 'PASSWORD',
+    lockedUntil: user.lockedUntil && user.lockedUntil.getTime() > Date.now() ? user.lockedUntil.toISOString() : null,
+    passwordChangeRequired: user.mustChangePassword,
     createdAt: user.createdAt.toISOString(),
     updatedAt: user.updatedAt.toISOString(),
   };

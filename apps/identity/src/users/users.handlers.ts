@@ -1,10 +1,10 @@
 import {
-  Caller, CreateUserRequest, GetUserRequest, IdentityRpc, ListUsersRequest, FindUserByUsernameRequest,
-  SubjectFactsRequest,
+  Caller, CreateUserRequest, FindUserByEmailRequest, FindUserByUsernameRequest, GetUserRequest, GetUsersByIdsRequest,
+  IdentityRpc, ListUsersRequest, SubjectFactsRequest, UpdateMeRequest, UpdateUserRequest, UserIdRequest,
 } from '@gatehouse/contracts';
-import { ProblemException } from '@gatehouse/errors';
 import { RpcCaller, RpcData, RpcHandler } from '@gatehouse/messaging';
 import { Controller } from '@nestjs/common';
+import { requireUserCaller } from '../common/callers';
 import { UsersService } from './users.service';
 
 @Controller()
@@ -12,8 +12,8 @@ export class UsersHandlers {
   constructor(private readonly users: UsersService) {}
 
   @RpcHandler(IdentityRpc.createUser)
-  create(@RpcData() request: CreateUserRequest) {
-    return this.users.create(request);
+  create(@RpcData() request: CreateUserRequest, @RpcCaller() caller: Caller | null) {
+    return this.users.create(request, caller);
   }
 
   @RpcHandler(IdentityRpc.getUser)
@@ -21,14 +21,49 @@ export class UsersHandlers {
     return this.users.get(request.id);
   }
 
+  @RpcHandler(IdentityRpc.getUsersByIds)
+  getMany(@RpcData() request: GetUsersByIdsRequest) {
+    return this.users.getMany(request.ids);
+  }
+
   @RpcHandler(IdentityRpc.findUserByUsername)
   findByUsername(@RpcData() request: FindUserByUsernameRequest) {
     return this.users.findByUsernameOrEmail(request.username);
   }
 
+  @RpcHandler(IdentityRpc.findUserByEmail)
+  findByEmail(@RpcData() request: FindUserByEmailRequest) {
+    return this.users.findByEmail(request.email);
+  }
+
   @RpcHandler(IdentityRpc.listUsers)
   list(@RpcData() request: ListUsersRequest) {
     return this.users.list(request);
+  }
+
+  @RpcHandler(IdentityRpc.updateUser)
+  update(@RpcData() request: UpdateUserRequest, @RpcCaller() caller: Caller | null) {
+    return this.users.update(request, caller);
+  }
+
+  @RpcHandler(IdentityRpc.disableUser)
+  disable(@RpcData() request: UserIdRequest, @RpcCaller() caller: Caller | null) {
+    return this.users.disable(request.id, caller);
+  }
+
+  @RpcHandler(IdentityRpc.enableUser)
+  enable(@RpcData() request: UserIdRequest, @RpcCaller() caller: Caller | null) {
+    return this.users.enable(request.id, caller);
+  }
+
+  @RpcHandler(IdentityRpc.unlockUser)
+  unlock(@RpcData() request: UserIdRequest, @RpcCaller() caller: Caller | null) {
+    return this.users.unlock(request.id, caller);
+  }
+
+  @RpcHandler(IdentityRpc.deleteUser)
+  delete(@RpcData() request: UserIdRequest, @RpcCaller() caller: Caller | null) {
+    return this.users.delete(request.id, caller);
   }
 
   @RpcHandler(IdentityRpc.subjectFacts)
@@ -38,7 +73,11 @@ export class UsersHandlers {
 
   @RpcHandler(IdentityRpc.me)
   me(@RpcCaller() caller: Caller | null) {
-    if (!caller || caller.type !== 'USER') throw ProblemException.notFound('Only users have a profile');
-    return this.users.get(caller.id);
+    return this.users.get(requireUserCaller(caller).id);
+  }
+
+  @RpcHandler(IdentityRpc.updateMe)
+  updateMe(@RpcData() request: UpdateMeRequest, @RpcCaller() caller: Caller | null) {
+    return this.users.updateMe(requireUserCaller(caller), request);
   }
 }

@@ -1,12 +1,15 @@
 import { Module } from '@nestjs/common';
+import { LoginProtectionModule } from '../login-protection/login-protection.module';
 import { PasswordsModule } from '../passwords/passwords.module';
+import { RevocationModule } from '../revocation/revocation.module';
+import { SuperAdminGuard } from './super-admin.guard';
 import { UsersHandlers } from './users.handlers';
 import { UsersService } from './users.service';
 
 @Module({
-  imports: [PasswordsModule],
+  imports: [PasswordsModule, LoginProtectionModule, RevocationModule],
   controllers: [UsersHandlers],
-  providers: [UsersService],
-  exports: [UsersService],
+  providers: [UsersService, SuperAdminGuard],
+  exports: [UsersService, SuperAdminGuard],
 })
 export class UsersModule {}

@@ -1,18 +1,24 @@
 import {
-  CreateUserRequest, IdentityEvents, ListUsersRequest, Page, resolvePage, SubjectFacts, UserView,
+  Caller, CreateUserRequest, CredentialsRevoked, IdentityEvents, IdentityNotificationEvents, ListUsersRequest, Page, resolvePage, SubjectFacts,
+  UpdateMeRequest, UpdateUserRequest, UserView,
 } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
-import { Outbox } from '@gatehouse/messaging';
+import { AuditRecorder, auditDiff, Outbox } from '@gatehouse/messaging';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { isEmail } from 'class-validator';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, In } from 'typeorm';
+import { LoginProtectionService } from '../login-protection/login-protection.service';
 import { PasswordHasher } from '../passwords/password-hasher';
 import { PasswordPolicyService } from '../passwords/password-policy';
+import { NOTHING_REVOKED, Revocations } from '../revocation/revocations';
+import { ServiceAccountEntity } from '../service-accounts/service-account.entity';
+import { toServiceAccountFacts } from '../service-accounts/service-account.mapper';
 import { UserEntity } from './user.entity';
 import { toSubjectFacts, toUserView } from './user.mapper';
+import { SuperAdminGuard } from './super-admin.guard';
 
-const SORTABLE = ['username', 'email', 'createdAt'] as const;
+const SORTABLE = ['username', 'email', 'createdAt', 'status'] as const;
 
 @Injectable()
 export class UsersService {
@@ -21,30 +27,53 @@ export class UsersService {
     private readonly hasher: PasswordHasher,
     private readonly policy: PasswordPolicyService,
     private readonly outbox: Outbox,
+    private readonly audit: AuditRecorder,
+    private readonly revocations: Revocations,
+    private readonly protection: LoginProtectionService,
+    private readonly superAdmins: SuperAdminGuard,
   ) {}
 
-  /** Creates a user; the first user of the instance is created only through `createFirst`. */
-  async create(request: CreateUserRequest): Promise<UserView> {
-    const user = await this.dataSource.transaction((manager) => this.insert(manager, request, request.superAdmin ?? false));
+  /** Creates a user; granting Super Admin at creation needs a Super Admin caller (or an internal one). */
+  async create(request: CreateUserRequest, caller: Caller | null): Promise<UserView> {
+    const user = await this.dataSource.transaction(async (manager) => {
+      if (request.superAdmin) await this.superAdmins.assertCaller(manager, caller, 'grant Super Admin');
+      return this.insert(manager, request, request.superAdmin ?? false, caller);
+    });
     void this.outbox.flush();
     return toUserView(user);
   }
 
   /** Set-up: creates the first user as Super Admin, only while no user exists (409 afterwards). */
-  async createFirst(request: CreateUserRequest): Promise<UserView> {
+  async createFirst(request: CreateUserRequest, caller: Caller | null): Promise<UserView> {
     const user = await this.dataSource.transaction(async (manager) => {
       await manager.query(`SELECT pg_advisory_xact_lock(hashtext('identity:first-user'))`);
       if ((await manager.getRepository(UserEntity).count()) > 0) {
         throw ProblemException.conflict('Set-up is already complete: the instance has users');
       }
-      return this.insert(manager, request, true);
+      return this.insert(manager, request, true, caller);
     });
     void this.outbox.flush();
     return toUserView(user);
   }
 
   async get(id: string): Promise<UserView> {
-    return toUserView(await this.findOrFail(id));
+    return toUserView(await this.findOrFail(this.dataSource.manager, id));
+  }
+
+  async getMany(ids: string[]): Promise<UserView[]> {
+    if (ids.length === 0) return [];
+    const users = await this.dataSource.getRepository(UserEntity).findBy({ id: In([...new Set(ids)]) });
+    return users.map(toUserView);
+  }
+
+  async findByEmail(email: string): Promise<UserView> {
+    const user = await this.dataSource
+      .getRepository(UserEntity)
+      .createQueryBuilder('u')
+      .where('lower(u.email) = lower(:email)', { email })
+      .getOne();
+    if (!user) throw ProblemException.notFound('No user has this email address');
+    return toUserView(user);
   }
 
   async findByUsernameOrEmail(login: string): Promise<UserView> {
@@ -74,21 +103,157 @@ export class UsersService {
     return { results: rows.map(toUserView), total, page: page.page, size: page.size };
   }
 
+  /** Users and service accounts: authorization's read model asks for a subject it has not seen yet. */
   async facts(id: string): Promise<SubjectFacts> {
-    return toSubjectFacts(await this.findOrFail(id));
+    const user = await this.dataSource.getRepository(UserEntity).findOneBy({ id });
+    if (user) return toSubjectFacts(user);
+    const account = await this.dataSource.getRepository(ServiceAccountEntity).findOneBy({ id });
+    if (account) return toServiceAccountFacts(account);
+    throw ProblemException.notFound(`Subject ${id} does not exist`);
   }
 
   async countAll(): Promise<number> {
     return this.dataSource.getRepository(UserEntity).count();
   }
 
-  private async findOrFail(id: string): Promise<UserEntity> {
-    const user = await this.dataSource.getRepository(UserEntity).findOneBy({ id });
+  async update(request: UpdateUserRequest, caller: Caller | null): Promise<UserView> {
+    const user = await this.mutate(request.id, caller, 'UPDATE', async (manager, user) => {
+      if (request.email !== undefined && request.email !== null && request.email.toLowerCase() !== (user.email ?? '').toLowerCase()) {
+        await this.superAdmins.assertCaller(manager, caller, "change another user's email");
+        await this.assertEmailFree(manager, request.email, user.id);
+        user.email = request.email;
+      }
+      if (typeof request.superAdmin === 'boolean' && request.superAdmin !== user.superAdmin) {
+        await this.superAdmins.assertCaller(manager, caller, 'grant or revoke Super Admin');
+        if (!request.superAdmin) await this.superAdmins.assertNotLast(manager, user, 'revoke Super Admin from');
+        user.superAdmin = request.superAdmin;
+      }
+      if (request.firstName !== undefined) user.firstName = request.firstName;
+      if (request.lastName !== undefined) user.lastName = request.lastName;
+      return NOTHING_REVOKED;
+    });
+    return toUserView(user);
+  }
+
+  async updateMe(caller: Caller, request: UpdateMeRequest): Promise<UserView> {
+    const user = await this.mutate(caller.id, caller, 'UPDATE', async (_manager, user) => {
+      if (request.firstName !== undefined) user.firstName = request.firstName;
+      if (request.lastName !== undefined) user.lastName = request.lastName;
+      return NOTHING_REVOKED;
+    });
+    return toUserView(user);
+  }
+
+  /** Disabling ends every session and API token at once; authorization denies the subject from its facts. */
+  async disable(id: string, caller: Caller | null): Promise<UserView> {
+    return toUserView(
+      await this.mutate(id, caller, 'UPDATE', async (manager, user) => {
+        if (user.status === 'DISABLED') return NOTHING_REVOKED;
+        await this.superAdmins.assertNotLast(manager, user, 'disable');
+        user.status = 'DISABLED';
+        return this.revocations.endEverything(manager, { type: 'USER', id: user.id });
+      }),
+    );
+  }
+
+  async enable(id: string, caller: Caller | null): Promise<UserView> {
+    return toUserView(
+      await this.mutate(id, caller, 'UPDATE', async (_manager, user) => {
+        user.status = 'ACTIVE';
+        return NOTHING_REVOKED;
+      }),
+    );
+  }
+
+  async unlock(id: string, caller: Caller | null): Promise<UserView> {
+    const user = await this.dataSource.transaction(async (manager) => {
+      await this.superAdmins.assertCaller(manager, caller, 'unlock an account');
+      const user = await this.findOrFail(manager, id);
+      await this.protection.clear(manager, id);
+      await this.audit.record(manager, caller, {
+        tenantId: undefined,
+        type: 'UPDATE',
+        resourceType: 'USER',
+        resourceId: id,
+        ...auditDiff({ lockedUntil: user.lockedUntil?.toISOString() ?? null }, { lockedUntil: null }),
+        details: { action: 'unlock' },
+      });
+      return { ...user, lockedUntil: null };
+    });
+    void this.outbox.flush();
+    return toUserView(user);
+  }
+
+  async delete(id: string, caller: Caller | null): Promise<void> {
+    let revoked = NOTHING_REVOKED;
+    await this.dataSource.transaction(async (manager) => {
+      const user = await this.findOrFail(manager, id, true);
+      if (user.superAdmin) await this.superAdmins.assertCaller(manager, caller, 'delete a Super Admin');
+      await this.superAdmins.assertNotLast(manager, user, 'delete');
+      revoked = await this.revocations.endEverything(manager, { type: 'USER', id });
+      await manager.getRepository(UserEntity).delete({ id });
+      await this.outbox.add(manager, IdentityEvents.subjectChanged, { ...toSubjectFacts(user), disabled: true, version: user.version + 1 });
+      await this.audit.record(manager, caller, {
+        tenantId: undefined,
+        type: 'DELETE',
+        resourceType: 'USER',
+        resourceId: id,
+        ...auditDiff({ ...toUserView(user) }, null),
+      });
+    });
+    void this.outbox.flush();
+    await this.revocations.publish(revoked);
+  }
+
+  async findOrFail(manager: EntityManager, id: string, lock = false): Promise<UserEntity> {
+    const qb = manager.getRepository(UserEntity).createQueryBuilder('u').where('u.id = :id', { id });
+    if (lock) qb.setLock('pessimistic_write');
+    const user = await qb.getOne();
     if (!user) throw ProblemException.notFound(`User ${id} does not exist`);
     return user;
   }
 
-  private async insert(manager: EntityManager, request: CreateUserRequest, superAdmin: boolean): Promise<UserEntity> {
+  /**
+   * Loads the user under a row lock, applies `change`, saves (bumping the version), emits the subject's
+   * facts and an audit entry, all in one transaction; broadcasts what was revoked after the commit.
+   * Only a Super Admin may change a Super Admin.
+   */
+  private async mutate(
+    id: string,
+    caller: Caller | null,
+    type: 'UPDATE',
+    change: (manager: EntityManager, user: UserEntity) => Promise<CredentialsRevoked>,
+  ): Promise<UserEntity> {
+    let revoked = NOTHING_REVOKED;
+    const saved = await this.dataSource.transaction(async (manager) => {
+      const user = await this.findOrFail(manager, id, true);
+      if (user.superAdmin && caller?.id !== user.id) await this.superAdmins.assertCaller(manager, caller, 'change a Super Admin');
+      const before = toUserView(user);
+      revoked = await change(manager, user);
+      const saved = await manager.getRepository(UserEntity).save(user);
+      const after = toUserView(saved);
+      const diff = auditDiff({ ...before, updatedAt: null }, { ...after, updatedAt: null });
+      if (Object.keys(diff.after ?? {}).length === 0 && revoked === NOTHING_REVOKED) return saved;
+      await this.outbox.add(manager, IdentityEvents.subjectChanged, toSubjectFacts(saved));
+      await this.audit.record(manager, caller, { tenantId: undefined, type, resourceType: 'USER', resourceId: id, ...diff });
+      return saved;
+    });
+    void this.outbox.flush();
+    await this.revocations.publish(revoked);
+    return saved;
+  }
+
+  private async assertEmailFree(manager: EntityManager, email: string, exceptId?: string): Promise<void> {
+    const clash = await manager
+      .getRepository(UserEntity)
+      .createQueryBuilder('u')
+      .where('(lower(u.email) = lower(:email) OR lower(u.username) = lower(:email))', { email })
+      .andWhere(exceptId ? 'u.id <> :exceptId' : 'TRUE', { exceptId })
+      .getOne();
+    if (clash) throw ProblemException.conflict('Another user already has this email address');
+  }
+
+  private async insert(manager: EntityManager, request: CreateUserRequest, superAdmin: boolean, caller: Caller | null): Promise<UserEntity> {
     const email = request.email ?? (isEmail(request.username) ? request.username : undefined);
     if (!email) {
       throw ProblemException.validation([{ field: 'email', message: 'email is required when the username is not an email address' }]);
@@ -100,7 +265,10 @@ export class UsersService {
     const repo = manager.getRepository(UserEntity);
     const clash = await repo
       .createQueryBuilder('u')
-      .where('lower(u.username) = lower(:username) OR lower(u.email) = lower(:email)', { username: request.username, email })
+      .where('lower(u.username) IN (lower(:username), lower(:email)) OR lower(u.email) IN (lower(:username), lower(:email))', {
+        username: request.username,
+        email,
+      })
       .getOne();
     if (clash) throw ProblemException.conflict('A user with this username or email already exists');
     const user = repo.create({
@@ -111,9 +279,23 @@ export class UsersService {
       passwordHash: await this.hasher.hash(request.password),
       superAdmin,
       status: 'ACTIVE',
+      mustChangePassword: false,
     });
     const saved = await repo.save(user);
     await this.outbox.add(manager, IdentityEvents.subjectChanged, toSubjectFacts(saved));
+    await this.outbox.add(manager, IdentityNotificationEvents.userCreated, {
+      userId: saved.id,
+      email,
+      username: saved.username,
+      firstName: saved.firstName,
+    });
+    await this.audit.record(manager, caller, {
+      tenantId: undefined,
+      type: 'CREATE',
+      resourceType: 'USER',
+      resourceId: saved.id,
+      ...auditDiff(null, { ...toUserView(saved) }),
+    });
     return saved;
   }
 }

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { RevocationModule } from '../revocation/revocation.module';
+import { ServiceAccountsModule } from '../service-accounts/service-accounts.module';
+import { ApiTokensHandlers } from './api-tokens.handlers';
+import { ApiTokensService } from './api-tokens.service';
+
+@Module({
+  imports: [RevocationModule, ServiceAccountsModule],
+  controllers: [ApiTokensHandlers],
+  providers: [ApiTokensService],
+})
+export class ApiTokensModule {}

@@ -1,0 +1,191 @@
+import { randomBytes } from 'node:crypto';
+import {
+  API_TOKEN_PREFIX, ApiTokenView, Caller, CreateApiTokenRequest, CreatedApiToken, ListApiTokensRequest, Page, resolvePage,
+  ResolvedCredential,
+} from '@gatehouse/contracts';
+import { ProblemException } from '@gatehouse/errors';
+import { AuditRecorder, auditDiff, Outbox } from '@gatehouse/messaging';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, SelectQueryBuilder } from 'typeorm';
+import { durationSeconds } from '../common/iso-duration';
+import { returning } from '../common/sql';
+import { tenantIdOf, tenantKeyOf } from '../common/tenant-key';
+import { NOTHING_REVOKED, Revocations } from '../revocation/revocations';
+import { ServiceAccountsService } from '../service-accounts/service-accounts.service';
+import { hashToken } from '../sessions/opaque-token';
+import { ApiTokenEntity } from './api-token.entity';
+
+const SORTABLE = ['name', 'createdAt', 'expiresAt', 'lastUsedAt'] as const;
+/** Characters of the secret (after `gh_`) kept in clear as the token's recognisable prefix. */
+const PREFIX_CHARS = 8;
+const INVALID_TOKEN = 'The API token is invalid, revoked or expired';
+
+type Owner = { kind: 'USER'; userId: string } | { kind: 'SERVICE_ACCOUNT'; tenantKey: string; serviceAccountId: string };
+
+export function toApiTokenView(token: ApiTokenEntity): ApiTokenView {
+  return {
+    id: token.id,
+    name: token.name,
+    description: token.description,
+    prefix: token.prefix,
+    maxAge: token.maxAge,
+    extended: token.extended,
+    expiresAt: token.expiresAt?.toISOString() ?? null,
+    lastUsedAt: token.lastUsedAt?.toISOString() ?? null,
+    createdAt: token.createdAt.toISOString(),
+  };
+}
+
+@Injectable()
+export class ApiTokensService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly serviceAccounts: ServiceAccountsService,
+    private readonly outbox: Outbox,
+    private readonly audit: AuditRecorder,
+    private readonly revocations: Revocations,
+  ) {}
+
+  createOwn(caller: Caller, request: CreateApiTokenRequest): Promise<CreatedApiToken> {
+    return this.create({ kind: 'USER', userId: caller.id }, request, caller);
+  }
+
+  async createForServiceAccount(tenantId: string | null | undefined, serviceAccountId: string, request: CreateApiTokenRequest, caller: Caller | null): Promise<CreatedApiToken> {
+    const tenantKey = tenantKeyOf(tenantId);
+    await this.serviceAccounts.findOrFail(this.dataSource.manager, tenantKey, serviceAccountId);
+    return this.create({ kind: 'SERVICE_ACCOUNT', tenantKey, serviceAccountId }, request, caller);
+  }
+
+  listOwn(caller: Caller, query: ListApiTokensRequest): Promise<Page<ApiTokenView>> {
+    return this.list({ kind: 'USER', userId: caller.id }, query);
+  }
+
+  async listForServiceAccount(tenantId: string | null | undefined, serviceAccountId: string, query: ListApiTokensRequest): Promise<Page<ApiTokenView>> {
+    const tenantKey = tenantKeyOf(tenantId);
+    await this.serviceAccounts.findOrFail(this.dataSource.manager, tenantKey, serviceAccountId);
+    return this.list({ kind: 'SERVICE_ACCOUNT', tenantKey, serviceAccountId }, query);
+  }
+
+  deleteOwn(caller: Caller, tokenId: string): Promise<void> {
+    return this.delete({ kind: 'USER', userId: caller.id }, tokenId, caller);
+  }
+
+  deleteForServiceAccount(tenantId: string | null | undefined, serviceAccountId: string, tokenId: string, caller: Caller | null): Promise<void> {
+    return this.delete({ kind: 'SERVICE_ACCOUNT', tenantKey: tenantKeyOf(tenantId), serviceAccountId }, tokenId, caller);
+  }
+
+  /** The gateway's look-up of `Authorization: Bearer gh_...`; an extended token's expiry moves on each use. */
+  async resolve(secret: string): Promise<ResolvedCredential> {
+    if (!secret.startsWith(API_TOKEN_PREFIX)) throw ProblemException.unauthorized(INVALID_TOKEN);
+    const [row] = await returning<{
+      id: string; user_id: string | null; service_account_id: string | null; expires_at: Date | null;
+    }>(
+      this.dataSource.manager,
+      `UPDATE identity.api_tokens t SET last_used_at = now(),
+         expires_at = CASE WHEN t.extended AND t.max_age_seconds IS NOT NULL THEN now() + make_interval(secs => t.max_age_seconds) ELSE t.expires_at END
+       WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())
+         AND (t.user_id IS NULL OR EXISTS (SELECT 1 FROM identity.users u WHERE u.id = t.user_id AND u.status = 'ACTIVE'))
+       RETURNING t.id, t.user_id, t.service_account_id, t.expires_at`,
+      [hashToken(secret)],
+    );
+    if (!row) throw ProblemException.unauthorized(INVALID_TOKEN);
+    return {
+      type: row.user_id ? 'USER' : 'SERVICE_ACCOUNT',
+      id: (row.user_id ?? row.service_account_id) as string,
+      tokenId: row.id,
+      expiresAt: row.expires_at ? new Date(row.expires_at).toISOString() : null,
+    };
+  }
+
+  private async create(owner: Owner, request: CreateApiTokenRequest, caller: Caller | null): Promise<CreatedApiToken> {
+    let maxAgeSeconds: number | null = null;
+    if (request.maxAge !== undefined) {
+      maxAgeSeconds = durationSeconds(request.maxAge);
+      if (!maxAgeSeconds || maxAgeSeconds <= 0) {
+        throw ProblemException.validation([{ field: 'maxAge', message: 'maxAge must be a positive ISO-8601 duration' }]);
+      }
+    }
+    if (request.extended && maxAgeSeconds === null) {
+      throw ProblemException.validation([{ field: 'extended', message: 'extended needs a maxAge' }]);
+    }
+    const secret = `${API_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+    const token = await this.dataSource.transaction(async (manager) => {
+      const repo = manager.getRepository(ApiTokenEntity);
+      const saved = await repo.save(
+        repo.create({
+          ...this.ownerColumns(owner),
+          name: request.name,
+          description: request.description ?? null,
+          prefix: secret.slice(0, API_TOKEN_PREFIX.length + PREFIX_CHARS),
+          tokenHash: hashToken(secret),
+          maxAge: request.maxAge ?? null,
+          maxAgeSeconds,
+          extended: request.extended ?? false,
+          expiresAt: maxAgeSeconds === null ? null : new Date(Date.now() + maxAgeSeconds * 1000),
+        }),
+      );
+      await this.audit.record(manager, caller, {
+        tenantId: this.auditTenant(owner),
+        type: 'CREATE',
+        resourceType: 'API_TOKEN',
+        resourceId: saved.id,
+        ...auditDiff(null, { ...toApiTokenView(saved) }),
+        details: this.ownerDetails(owner),
+      });
+      return saved;
+    });
+    void this.outbox.flush();
+    return { ...toApiTokenView(token), token: secret };
+  }
+
+  private async list(owner: Owner, query: ListApiTokensRequest): Promise<Page<ApiTokenView>> {
+    const page = resolvePage(query, SORTABLE, 'createdAt:desc');
+    const qb = this.dataSource.getRepository(ApiTokenEntity).createQueryBuilder('t').where('t.revokedAt IS NULL');
+    this.whereOwner(qb, owner);
+    if (query.q) {
+      qb.andWhere('(t.name ILIKE :q OR t.description ILIKE :q OR t.prefix ILIKE :q)', { q: `%${query.q.replace(/[%_\\]/g, (c) => '\\' + c)}%` });
+    }
+    const [rows, total] = await qb.orderBy(`t.${page.sortField}`, page.sortDir).addOrderBy('t.id').skip(page.offset).take(page.size).getManyAndCount();
+    return { results: rows.map(toApiTokenView), total, page: page.page, size: page.size };
+  }
+
+  private async delete(owner: Owner, tokenId: string, caller: Caller | null): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const qb = manager.getRepository(ApiTokenEntity).createQueryBuilder('t').where('t.id = :tokenId AND t.revokedAt IS NULL', { tokenId });
+      this.whereOwner(qb, owner);
+      const token = await qb.getOne();
+      if (!token) throw ProblemException.notFound(`API token ${tokenId} does not exist`);
+      await manager.getRepository(ApiTokenEntity).delete({ id: token.id });
+      await this.audit.record(manager, caller, {
+        tenantId: this.auditTenant(owner),
+        type: 'DELETE',
+        resourceType: 'API_TOKEN',
+        resourceId: token.id,
+        ...auditDiff({ ...toApiTokenView(token) }, null),
+        details: this.ownerDetails(owner),
+      });
+    });
+    void this.outbox.flush();
+    await this.revocations.publish({ ...NOTHING_REVOKED, tokenIds: [tokenId] });
+  }
+
+  private whereOwner(qb: SelectQueryBuilder<ApiTokenEntity>, owner: Owner): void {
+    if (owner.kind === 'USER') qb.andWhere('t.userId = :userId', { userId: owner.userId });
+    else qb.andWhere('t.saTenantKey = :tenantKey AND t.serviceAccountId = :serviceAccountId', owner);
+  }
+
+  private ownerColumns(owner: Owner): Partial<ApiTokenEntity> {
+    return owner.kind === 'USER'
+      ? { userId: owner.userId, saTenantKey: null, serviceAccountId: null }
+      : { userId: null, saTenantKey: owner.tenantKey, serviceAccountId: owner.serviceAccountId };
+  }
+
+  private auditTenant(owner: Owner): string | null | undefined {
+    return owner.kind === 'USER' ? undefined : tenantIdOf(owner.tenantKey);
+  }
+
+  private ownerDetails(owner: Owner): Record<string, unknown> {
+    return owner.kind === 'USER' ? { ownerType: 'USER', ownerId: owner.userId } : { ownerType: 'SERVICE_ACCOUNT', ownerId: owner.serviceAccountId };
+  }
+}

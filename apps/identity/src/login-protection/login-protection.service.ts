@@ -1,0 +1,129 @@
+import { IDENTITY_PROBLEMS, IdentityNotificationEvents } from '@gatehouse/contracts';
+import { ProblemException } from '@gatehouse/errors';
+import { AuditRecorder, Outbox } from '@gatehouse/messaging';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { ANONYMOUS_ACTOR, anonymousCaller } from '../common/callers';
+import { returning } from '../common/sql';
+import { IdentityEnv } from '../identity.env';
+import { UserEntity } from '../users/user.entity';
+
+export type SignInChannel = 'login' | 'basic';
+
+/**
+ * DESIGN §3 login protection: LOGIN_MAX_FAILURES failed sign-ins within the window lock the account
+ * for LOGIN_LOCK_SECONDS; failures per source address are counted too and throttle that address (429).
+ * Failures and lockouts are audited (instance level) in their own transaction, since the sign-in fails.
+ */
+@Injectable()
+export class LoginProtectionService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly env: IdentityEnv,
+    private readonly audit: AuditRecorder,
+    private readonly outbox: Outbox,
+  ) {}
+
+  async assertAddressAllowed(ip: string | null): Promise<void> {
+    if (!ip) return;
+    const [{ count }] = await this.dataSource.query(
+      `SELECT count(*)::int AS count FROM identity.login_failures WHERE ip = $1 AND at > now() - make_interval(secs => $2)`,
+      [ip, this.env.LOGIN_FAILURE_WINDOW_SECONDS],
+    );
+    if (count >= this.env.LOGIN_IP_MAX_FAILURES) {
+      throw new ProblemException(429, IDENTITY_PROBLEMS.tooManyAttempts, 'Too many failed sign-ins from this address; try again later', {
+        retryAfterSeconds: this.env.LOGIN_FAILURE_WINDOW_SECONDS,
+      });
+    }
+  }
+
+  isLocked(user: UserEntity): boolean {
+    return !!user.lockedUntil && user.lockedUntil.getTime() > Date.now();
+  }
+
+  lockedProblem(): ProblemException {
+    return new ProblemException(
+      423,
+      IDENTITY_PROBLEMS.accountLocked,
+      'This account is temporarily locked after too many failed sign-ins; wait, reset the password, or ask a Super Admin to unlock it',
+    );
+  }
+
+  /** Counts a failed sign-in (per account and per address) and locks the account at the threshold. */
+  async recordFailure(user: UserEntity | null, login: string, ip: string | null, channel: SignInChannel, reason: string): Promise<void> {
+    const counted = reason === 'invalid-credentials';
+    await this.dataSource.transaction(async (manager) => {
+      if (counted) {
+        await manager.query(`DELETE FROM identity.login_failures WHERE at < now() - make_interval(secs => $1)`, [
+          this.env.LOGIN_FAILURE_WINDOW_SECONDS,
+        ]);
+        await manager.query(`INSERT INTO identity.login_failures (user_id, ip) VALUES ($1, $2)`, [user?.id ?? null, ip]);
+      }
+      await this.audit.record(manager, anonymousCaller(ip), {
+        tenantId: undefined,
+        type: 'LOGIN_FAILURE',
+        resourceType: 'USER',
+        resourceId: user?.id ?? null,
+        actor: ANONYMOUS_ACTOR,
+        details: { login, reason, channel },
+      });
+      if (user && counted) await this.countTowardsLockout(manager, user, ip);
+    });
+    void this.outbox.flush();
+  }
+
+  /** A successful sign-in clears the account's failure count. */
+  async recordSuccess(manager: EntityManager, userId: string): Promise<void> {
+    await manager.query(
+      `UPDATE identity.users SET failed_login_count = 0, failed_login_window_start = NULL
+       WHERE id = $1 AND (failed_login_count <> 0 OR locked_until IS NOT NULL)`,
+      [userId],
+    );
+  }
+
+  /** Super Admin unlock or a completed password reset. */
+  async clear(manager: EntityManager, userId: string): Promise<void> {
+    await manager.query(
+      `UPDATE identity.users SET failed_login_count = 0, failed_login_window_start = NULL, locked_until = NULL WHERE id = $1`,
+      [userId],
+    );
+  }
+
+  private async countTowardsLockout(manager: EntityManager, user: UserEntity, ip: string | null): Promise<void> {
+    const [row] = await returning<{ failed_login_count: number }>(
+      manager,
+      `UPDATE identity.users SET
+         failed_login_count = CASE WHEN failed_login_window_start IS NULL
+           OR failed_login_window_start < now() - make_interval(secs => $2) THEN 1 ELSE failed_login_count + 1 END,
+         failed_login_window_start = CASE WHEN failed_login_window_start IS NULL
+           OR failed_login_window_start < now() - make_interval(secs => $2) THEN now() ELSE failed_login_window_start END
+       WHERE id = $1 RETURNING failed_login_count`,
+      [user.id, this.env.LOGIN_FAILURE_WINDOW_SECONDS],
+    );
+    if (!row || row.failed_login_count < this.env.LOGIN_MAX_FAILURES) return;
+    const [locked] = await returning<{ locked_until: Date }>(
+      manager,
+      `UPDATE identity.users SET locked_until = now() + make_interval(secs => $2), failed_login_count = 0,
+         failed_login_window_start = NULL
+       WHERE id = $1 AND (locked_until IS NULL OR locked_until <= now()) RETURNING locked_until`,
+      [user.id, this.env.LOGIN_LOCK_SECONDS],
+    );
+    if (!locked) return;
+    const lockedUntil = new Date(locked.locked_until).toISOString();
+    await this.audit.record(manager, anonymousCaller(ip), {
+      tenantId: undefined,
+      type: 'ACCOUNT_LOCKED',
+      resourceType: 'USER',
+      resourceId: user.id,
+      actor: ANONYMOUS_ACTOR,
+      details: { lockedUntil, failures: this.env.LOGIN_MAX_FAILURES, windowSeconds: this.env.LOGIN_FAILURE_WINDOW_SECONDS },
+    });
+    await this.outbox.add(manager, IdentityNotificationEvents.accountLocked, {
+      userId: user.id,
+      email: user.email ?? '',
+      username: user.username,
+      lockedUntil,
+    });
+  }
+}

@@ -1,0 +1,51 @@
+import {
+  Caller, ChangeOwnPasswordRequest, ForgottenPasswordRequest, IdentityRpc, PasswordResetRequestResult,
+  RequestPasswordResetRequest, ResetPasswordRequest, SetUserPasswordRequest, UserIdRequest,
+} from '@gatehouse/contracts';
+import { ProblemException } from '@gatehouse/errors';
+import { RpcCaller, RpcData, RpcHandler, RpcTenant } from '@gatehouse/messaging';
+import { Controller } from '@nestjs/common';
+import { requireUserCaller } from '../common/callers';
+import { RpcIp } from '../common/envelope';
+import { PasswordFlowsService } from './password-flows.service';
+
+@Controller()
+export class PasswordFlowsHandlers {
+  constructor(private readonly flows: PasswordFlowsService) {}
+
+  @RpcHandler(IdentityRpc.changeOwnPassword)
+  change(@RpcData() request: ChangeOwnPasswordRequest, @RpcCaller() caller: Caller | null): Promise<void> {
+    return this.flows.changeOwn(requireUserCaller(caller), request);
+  }
+
+  @RpcHandler(IdentityRpc.forgottenPassword)
+  forgotten(@RpcData() request: ForgottenPasswordRequest, @RpcIp() ip: string | null): Promise<void> {
+    return this.flows.forgotten(request.email, ip);
+  }
+
+  @RpcHandler(IdentityRpc.resetPassword)
+  reset(@RpcData() request: ResetPasswordRequest, @RpcIp() ip: string | null): Promise<void> {
+    return this.flows.reset(request.token, request.password, ip);
+  }
+
+  @RpcHandler(IdentityRpc.requestPasswordReset)
+  requestMany(
+    @RpcData() request: RequestPasswordResetRequest,
+    @RpcCaller() caller: Caller | null,
+    @RpcTenant() tenantId: string | null | undefined,
+  ): Promise<PasswordResetRequestResult> {
+    return this.flows.adminRequest(request.userIds, caller, tenantId);
+  }
+
+  @RpcHandler(IdentityRpc.requestUserPasswordReset)
+  async requestOne(@RpcData() request: UserIdRequest, @RpcCaller() caller: Caller | null): Promise<PasswordResetRequestResult> {
+    const result = await this.flows.adminRequest([request.id], caller, undefined);
+    if (result.requested === 0) throw ProblemException.notFound(`User ${request.id} does not exist or is disabled`);
+    return result;
+  }
+
+  @RpcHandler(IdentityRpc.setUserPassword)
+  set(@RpcData() request: SetUserPasswordRequest, @RpcCaller() caller: Caller | null): Promise<void> {
+    return this.flows.setByAdmin(request.id, request.password, caller);
+  }
+}

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { LoginProtectionModule } from '../login-protection/login-protection.module';
+import { PasswordsModule } from '../passwords/passwords.module';
+import { RevocationModule } from '../revocation/revocation.module';
+import { UsersModule } from '../users/users.module';
+import { PasswordFlowsHandlers } from './password-flows.handlers';
+import { PasswordFlowsService } from './password-flows.service';
+
+@Module({
+  imports: [PasswordsModule, LoginProtectionModule, RevocationModule, UsersModule],
+  controllers: [PasswordFlowsHandlers],
+  providers: [PasswordFlowsService],
+})
+export class PasswordFlowsModule {}

@@ -1,0 +1,37 @@
+import {
+  Caller, CreateServiceAccountRequest, IdentityRpc, ListServiceAccountsRequest, ServiceAccountIdRequest,
+  UpdateServiceAccountRequest,
+} from '@gatehouse/contracts';
+import { RpcCaller, RpcData, RpcHandler, RpcTenant } from '@gatehouse/messaging';
+import { Controller } from '@nestjs/common';
+import { ServiceAccountsService } from './service-accounts.service';
+
+@Controller()
+export class ServiceAccountsHandlers {
+  constructor(private readonly accounts: ServiceAccountsService) {}
+
+  @RpcHandler(IdentityRpc.createServiceAccount)
+  create(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: CreateServiceAccountRequest, @RpcCaller() caller: Caller | null) {
+    return this.accounts.create(tenantId, request, caller);
+  }
+
+  @RpcHandler(IdentityRpc.listServiceAccounts)
+  list(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: ListServiceAccountsRequest) {
+    return this.accounts.list(tenantId, request);
+  }
+
+  @RpcHandler(IdentityRpc.getServiceAccount)
+  get(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: ServiceAccountIdRequest) {
+    return this.accounts.get(tenantId, request.id);
+  }
+
+  @RpcHandler(IdentityRpc.updateServiceAccount)
+  update(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: UpdateServiceAccountRequest, @RpcCaller() caller: Caller | null) {
+    return this.accounts.update(tenantId, request, caller);
+  }
+
+  @RpcHandler(IdentityRpc.deleteServiceAccount)
+  delete(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: ServiceAccountIdRequest, @RpcCaller() caller: Caller | null) {
+    return this.accounts.delete(tenantId, request.id, caller);
+  }
+}

@@ -1,0 +1,44 @@
+import { IdentityEvents, TenancyEvents } from '@gatehouse/contracts';
+import { EventConsumers, Outbox } from '@gatehouse/messaging';
+import { Injectable, Module, OnModuleInit } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { returning } from '../common/sql';
+import { RevocationModule } from '../revocation/revocation.module';
+import { mergeRevoked, Revocations } from '../revocation/revocations';
+import { ServiceAccountEntity } from '../service-accounts/service-account.entity';
+import { toServiceAccountFacts } from '../service-accounts/service-account.mapper';
+
+/**
+ * A deleted tenant takes its service accounts (and their API tokens) and every user's settings for it
+ * with it. Idempotent: a redelivered event finds nothing left to delete.
+ */
+@Injectable()
+export class TenantCleanupService implements OnModuleInit {
+  constructor(private readonly consumers: EventConsumers, private readonly outbox: Outbox, private readonly revocations: Revocations) {}
+
+  onModuleInit(): void {
+    this.consumers.on(TenancyEvents.tenantDeleted, 'tenant-cleanup', async ({ tenantId }, manager) => {
+      const revoked = await this.purge(manager, tenantId);
+      return async () => {
+        void this.outbox.flush();
+        await this.revocations.publish(revoked);
+      };
+    });
+  }
+
+  async purge(manager: EntityManager, tenantId: string) {
+    const accounts = await manager.getRepository(ServiceAccountEntity).findBy({ tenantKey: tenantId });
+    const tokens = await returning<{ id: string }>(
+      manager,
+      `DELETE FROM identity.api_tokens WHERE sa_tenant_key = $1 RETURNING id`,
+      [tenantId],
+    );
+    await manager.query(`DELETE FROM identity.service_accounts WHERE tenant_key = $1`, [tenantId]);
+    await manager.query(`DELETE FROM identity.user_settings WHERE tenant_key = $1`, [tenantId]);
+    for (const account of accounts) await this.outbox.add(manager, IdentityEvents.subjectChanged, toServiceAccountFacts(account, true));
+    return mergeRevoked({ subjectIds: accounts.map((a) => a.id), tokenIds: tokens.map((t) => t.id) });
+  }
+}
+
+@Module({ imports: [RevocationModule], providers: [TenantCleanupService] })
+export class TenantCleanupModule {}
