@@ -1,6 +1,6 @@
 import { DatabaseServiceEnv } from '@gatehouse/config';
 import { Type } from 'class-transformer';
-import { IsInt, Max, Min } from 'class-validator';
+import { IsInt, IsUrl, Max, Min } from 'class-validator';
 
 export class AuthorizationEnv extends DatabaseServiceEnv {
   @Type(() => Number) @IsInt() @Min(1) @Max(65535)
@@ -12,4 +12,12 @@ export class AuthorizationEnv extends DatabaseServiceEnv {
 
   @Type(() => Number) @IsInt() @Min(100)
   GRANTS_CACHE_MAX_SUBJECTS = 200_000;
+
+  /** How long an invitation link stays valid (7 days by default). */
+  @Type(() => Number) @IsInt() @Min(1) @Max(24 * 90)
+  INVITATION_TTL_HOURS = 168;
+
+  /** Page of the UI that accepts an invitation; the link is `<base>?token=<secret>`. */
+  @IsUrl({ require_tld: false, require_protocol: true })
+  INVITATION_LINK_BASE = 'http://localhost:8080/ui/invitations/accept';
 }

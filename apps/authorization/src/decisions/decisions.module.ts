@@ -1,14 +1,22 @@
 import { Module } from '@nestjs/common';
+import { TenantMembers } from '../common/tenant-members';
+import { SubjectFactsHandlers } from '../subjects/subject-facts.handlers';
 import { SubjectFactsService } from '../subjects/subject-facts.service';
+import { LiveTenants } from '../tenants/live-tenants';
+import { DecisionServer } from './decision-server';
 import { DecisionHandlers } from './decision.handlers';
 import { DecisionService } from './decision.service';
+import { EffectivePermissions } from './effective-permissions';
 import { GrantLoader } from './grant-loader';
 import { GrantsCache } from './grants-cache';
 import { InvalidationBus } from './invalidation-bus';
 
 @Module({
-  controllers: [DecisionHandlers],
-  providers: [DecisionService, GrantLoader, GrantsCache, InvalidationBus, SubjectFactsService],
-  exports: [InvalidationBus, SubjectFactsService],
+  controllers: [DecisionHandlers, SubjectFactsHandlers],
+  providers: [
+    DecisionService, DecisionServer, EffectivePermissions, GrantLoader, GrantsCache, InvalidationBus, SubjectFactsService,
+    LiveTenants, TenantMembers,
+  ],
+  exports: [InvalidationBus, SubjectFactsService, LiveTenants, DecisionService, TenantMembers],
 })
 export class DecisionsModule {}

@@ -1,4 +1,4 @@
-import { Action, Decision, GOVERNANCE_PERMISSIONS, Permission, PermissionGrid, Scope } from '@gatehouse/contracts';
+import { Action, ACTIONS, Decision, GOVERNANCE_PERMISSIONS, Permission, PermissionGrid, Scope, TENANT_PERMISSIONS } from '@gatehouse/contracts';
 
 /** One binding as the engine sees it (direct, or inherited through a group). */
 export interface GrantSource {
@@ -8,6 +8,10 @@ export interface GrantSource {
   namespaces: string[] | null;
   permissions: PermissionGrid;
   groupId?: string | null;
+  /** Descriptive, for explanations (not used by decisions). */
+  roleId?: string;
+  roleName?: string;
+  groupName?: string | null;
 }
 
 export interface SubjectState {
@@ -62,6 +66,9 @@ export class NamespaceGrant {
   }
 }
 
+const TENANT_LEVEL = new Set<Permission>(TENANT_PERMISSIONS);
+const isTenantLevel = (permission: Permission): boolean => TENANT_LEVEL.has(permission);
+
 const keyOf = (scope: Scope, tenantId: string | null | undefined, permission: Permission, action: Action): string =>
   `${scope === 'INSTANCE' ? 'I' : 'T'}|${scope === 'INSTANCE' ? '' : tenantId ?? ''}|${permission}|${action}`;
 
@@ -93,7 +100,7 @@ export class GrantIndex {
     if (grant && origin) {
       return { allowed: true, reason: origin, ...(query.namespace === undefined ? { namespaces: grant.scope() } : {}) };
     }
-    if (this.state.superAdmin && GOVERNANCE_PERMISSIONS.includes(query.permission)) {
+    if (this.state.superAdmin && GOVERNANCE_PERMISSIONS.includes(query.permission) && (query.scope === 'INSTANCE' || isTenantLevel(query.permission))) {
       return { allowed: true, reason: 'super-admin', namespaces: null };
     }
     if (query.scope === 'TENANT' && INSTANCE_GOVERNED_IN_TENANTS.includes(query.permission)) {
@@ -103,5 +110,21 @@ export class GrantIndex {
     }
     const where = query.namespace ? ` in namespace ${query.namespace}` : '';
     return { allowed: false, reason: `missing ${query.permission}:${query.action}${where}` };
+  }
+
+  /**
+   * Whether the subject's own bindings (direct or through groups) grant this, ignoring the Super Admin
+   * flag and Instance Admin's governance in tenants. Without a namespace: only a grant on every namespace.
+   */
+  holdsDirectly(query: DecisionQuery): boolean {
+    if (this.state.disabled) return false;
+    const grant = this.grants.get(keyOf(query.scope, query.tenantId, query.permission, query.action));
+    if (!grant) return false;
+    return query.namespace === undefined ? grant.scope() === null : grant.match(query.namespace) !== null;
+  }
+
+  /** Whether the subject holds the permission with any action in that scope (flags and governance included). */
+  holdsAny(scope: Scope, tenantId: string | null | undefined, permission: Permission): boolean {
+    return ACTIONS.some((action) => this.decide({ scope, tenantId, permission, action }).allowed);
   }
 }

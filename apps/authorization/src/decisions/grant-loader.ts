@@ -11,6 +11,9 @@ interface Row {
   namespaces: string[] | null;
   permissions: PermissionGrid;
   group_id: string | null;
+  role_id: string;
+  role_name: string;
+  group_name: string | null;
 }
 
 /** Loads every binding that applies to a subject: its own and those of the groups it belongs to. */
@@ -20,12 +23,14 @@ export class GrantLoader {
 
   async load(subjectId: string): Promise<GrantSource[]> {
     const rows: Row[] = await this.dataSource.query(
-      `SELECT b.id AS binding_id, b.scope, b.tenant_id, b.namespaces, r.permissions, NULL::uuid AS group_id
+      `SELECT b.id AS binding_id, b.scope, b.tenant_id, b.namespaces, r.permissions, NULL::uuid AS group_id,
+              r.id AS role_id, r.name AS role_name, NULL::text AS group_name
          FROM "authorization".bindings b JOIN "authorization".roles r ON r.id = b.role_id
         WHERE b.subject_id = $1 AND b.subject_type <> 'GROUP'
        UNION ALL
-       SELECT b.id, b.scope, b.tenant_id, b.namespaces, r.permissions, gm.group_id
+       SELECT b.id, b.scope, b.tenant_id, b.namespaces, r.permissions, gm.group_id, r.id, r.name, g.name
          FROM "authorization".group_members gm
+         JOIN "authorization".groups g ON g.id = gm.group_id
          JOIN "authorization".bindings b ON b.subject_type = 'GROUP' AND b.subject_id = gm.group_id
          JOIN "authorization".roles r ON r.id = b.role_id
         WHERE gm.member_id = $1`,
@@ -38,6 +43,9 @@ export class GrantLoader {
       namespaces: r.namespaces,
       permissions: r.permissions,
       groupId: r.group_id,
+      roleId: r.role_id,
+      roleName: r.role_name,
+      groupName: r.group_name,
     }));
   }
 }

@@ -6,32 +6,58 @@ import { GrantsCache } from './grants-cache';
 
 const codec = JSONCodec<InvalidateMessage>();
 
+export type TenantChange = NonNullable<InvalidateMessage['tenants']>[number];
+
 /**
  * Broadcast (no queue group) of "these subjects' grants changed": every authorization instance, and the
- * gateway's decision cache, drops them. Published after the change has committed.
+ * gateway's decision cache, drops them. Published after the change has committed. It rides on the
+ * same connection as the decision server, so an invalidation is always applied before a check that
+ * the server received after it.
  */
 @Injectable()
 export class InvalidationBus implements OnApplicationBootstrap {
   private subscription?: Subscription;
+  private readonly tenantListeners: Array<(changes: TenantChange[]) => void> = [];
 
   constructor(private readonly nats: NatsClient, private readonly cache: GrantsCache) {}
 
   onApplicationBootstrap(): void {
     this.subscription = this.nats.nc.subscribe(AUTHORIZATION_INVALIDATE_SUBJECT, {
       callback: (error, message) => {
-        if (!error) this.cache.invalidate(codec.decode(message.data).subjectIds);
+        if (error) return;
+        this.apply(codec.decode(message.data));
       },
     });
   }
 
-  /** Invalidates locally at once and on every other instance; `[]` means everyone. */
+  onTenantsChanged(listener: (changes: TenantChange[]) => void): void {
+    this.tenantListeners.push(listener);
+  }
+
+  /** Invalidates these subjects locally at once and on every other instance; nothing to do for `[]`. */
   async publish(subjectIds: string[]): Promise<void> {
-    this.cache.invalidate(subjectIds);
-    this.nats.nc.publish(AUTHORIZATION_INVALIDATE_SUBJECT, codec.encode({ subjectIds }));
-    await this.nats.nc.flush();
+    const unique = [...new Set(subjectIds)];
+    if (unique.length === 0) return;
+    await this.send({ subjectIds: unique });
+  }
+
+  /** Drops every cached grant (and decision) everywhere, e.g. after a tenant was deleted. */
+  async publishAll(tenants?: TenantChange[]): Promise<void> {
+    await this.send({ subjectIds: [], ...(tenants ? { tenants } : {}) });
   }
 
   get active(): boolean {
     return !!this.subscription && !this.subscription.isClosed();
+  }
+
+  private async send(message: InvalidateMessage): Promise<void> {
+    this.apply(message);
+    this.nats.nc.publish(AUTHORIZATION_INVALIDATE_SUBJECT, codec.encode(message));
+    await this.nats.nc.flush();
+  }
+
+  private apply(message: InvalidateMessage): void {
+    if (message.tenants?.length) for (const listener of this.tenantListeners) listener(message.tenants);
+    this.cache.invalidate(message.subjectIds);
   }
 }

@@ -6,6 +6,7 @@ import { BindingEntity } from '../access/binding.entity';
 import { RoleEntity } from '../access/role.entity';
 import { INSTANCE_ADMIN_ROLE, MANAGED_TENANT_ROLES, ManagedRoleDefinition } from '../catalogue/managed-roles';
 import { InvalidationBus } from '../decisions/invalidation-bus';
+import { LiveTenants } from '../tenants/live-tenants';
 
 /**
  * Creates a tenant's managed roles and its Admin binding. Idempotent (the tenancy saga may retry it):
@@ -13,7 +14,11 @@ import { InvalidationBus } from '../decisions/invalidation-bus';
  */
 @Injectable()
 export class ProvisioningService implements OnModuleInit {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource, private readonly invalidation: InvalidationBus) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly invalidation: InvalidationBus,
+    private readonly liveTenants: LiveTenants,
+  ) {}
 
   async onModuleInit(): Promise<void> {
     await this.dataSource.transaction((m) => this.ensureRoles(m, 'INSTANCE', null, [INSTANCE_ADMIN_ROLE]));
@@ -25,10 +30,13 @@ export class ProvisioningService implements OnModuleInit {
       const adminRole = roles.find((r) => r.name === 'Admin');
       if (!adminRole) throw new Error(`managed Admin role missing for tenant ${tenantId ?? '(default)'}`);
       const adminBindingId = admin ? await this.ensureBinding(manager, tenantId, adminRole, admin) : null;
-      return { tenantId, roles: roles.length, adminBindingId };
+      // Live from provisioning on (not only from tenancy's later event): the creator uses it at once.
+      const change = await this.liveTenants.mark(manager, tenantId, true);
+      return { result: { tenantId, roles: roles.length, adminBindingId }, change };
     });
+    if (!this.liveTenants.isLive(tenantId)) await this.invalidation.publishAll([result.change]);
     if (admin) await this.invalidation.publish([admin.id]);
-    return result;
+    return result.result;
   }
 
   private async ensureRoles(

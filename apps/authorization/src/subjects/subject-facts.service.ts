@@ -41,6 +41,12 @@ export class SubjectFactsService implements OnModuleInit {
     return this.dataSource.getRepository(SubjectFactEntity).findOneBy({ id });
   }
 
+  /** The synchronous path of a flag change (identity calls it before answering): apply, then invalidate everywhere. */
+  async applyNow(facts: SubjectFacts): Promise<void> {
+    const changed = await this.dataSource.transaction((manager) => this.apply(manager, facts));
+    if (changed) await this.invalidation.publish([facts.id]);
+  }
+
   /** Upserts the fact only if it is newer than what is stored; true if something changed. */
   async apply(manager: EntityManager, facts: SubjectFacts): Promise<boolean> {
     const rows: unknown[] = await manager.query(

@@ -70,3 +70,20 @@ describe('GrantIndex', () => {
     );
   });
 });
+
+describe('GrantIndex.holdsDirectly', () => {
+  it('ignores the Super Admin flag and Instance Admin governance, and needs every namespace without one', () => {
+    const instance = binding({ bindingId: 'i', scope: 'INSTANCE', tenantId: null, permissions: { USER: ['READ'] } });
+    const index = new GrantIndex({ superAdmin: true, disabled: false }, [instance, binding({ namespaces: ['a.b'] })]);
+    expect(index.decide({ scope: 'TENANT', tenantId: 'acme', permission: 'USER', action: 'READ' }).allowed).toBe(true);
+    expect(index.holdsDirectly({ scope: 'TENANT', tenantId: 'acme', permission: 'USER', action: 'READ' })).toBe(false);
+    expect(index.holdsDirectly({ scope: 'TENANT', tenantId: 'acme', permission: 'FLOW', action: 'READ', namespace: 'a.b.c' })).toBe(true);
+    expect(index.holdsDirectly({ scope: 'TENANT', tenantId: 'acme', permission: 'FLOW', action: 'READ' })).toBe(false);
+  });
+
+  it('never gives a Super Admin the instance-level TENANT permission inside a tenant', () => {
+    const index = new GrantIndex({ superAdmin: true, disabled: false }, []);
+    expect(index.decide({ scope: 'TENANT', tenantId: 'acme', permission: 'TENANT', action: 'READ' }).allowed).toBe(false);
+    expect(index.holdsAny('INSTANCE', null, 'TENANT')).toBe(true);
+  });
+});

@@ -1,0 +1,26 @@
+import { Module } from '@nestjs/common';
+import { BindingsHandlers } from '../bindings/bindings.handlers';
+import { BindingsService } from '../bindings/bindings.service';
+import { EscalationGuard } from '../bindings/escalation-guard';
+import { CatalogueHandlers } from '../catalogue/catalogue.handlers';
+import { SubjectDirectory } from '../common/subject-directory';
+import { TenantJoin } from '../common/tenant-join';
+import { DecisionsModule } from '../decisions/decisions.module';
+import { GroupsHandlers } from '../groups/groups.handlers';
+import { GroupsService } from '../groups/groups.service';
+import { InvitationsHandlers } from '../invitations/invitations.handlers';
+import { InvitationsService } from '../invitations/invitations.service';
+import { RolesHandlers } from '../roles/roles.handlers';
+import { RolesService } from '../roles/roles.service';
+import { TenantAccessHandlers } from '../tenant-access/tenant-access.handlers';
+import { TenantAccessService } from '../tenant-access/tenant-access.service';
+
+/** The admin API of access control: catalogue, roles, groups, bindings, tenant access and invitations. */
+@Module({
+  imports: [DecisionsModule],
+  controllers: [CatalogueHandlers, RolesHandlers, GroupsHandlers, BindingsHandlers, TenantAccessHandlers, InvitationsHandlers],
+  providers: [
+    EscalationGuard, SubjectDirectory, TenantJoin, RolesService, GroupsService, BindingsService, TenantAccessService, InvitationsService,
+  ],
+})
+export class AccessModule {}

@@ -1,0 +1,200 @@
+import {
+  BindingView, BulkCreateBindingsRequest, Caller, CreateBindingRequest, Page, Scope, SearchBindingsRequest,
+} from '@gatehouse/contracts';
+import { ProblemException } from '@gatehouse/errors';
+import { AuditRecorder } from '@gatehouse/messaging';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { subjectsOfBinding } from '../common/affected-subjects';
+import { isUniqueViolation, likePattern, pageOf } from '../common/sql';
+import { SubjectDirectory } from '../common/subject-directory';
+import { TenantJoin } from '../common/tenant-join';
+import { InvalidationBus } from '../decisions/invalidation-bus';
+import { scopeOf, RolesService } from '../roles/roles.service';
+import { LiveTenants } from '../tenants/live-tenants';
+import { EscalationGuard } from './escalation-guard';
+
+const SORTABLE = { createdAt: 'b.created_at', roleName: 'r.name', subjectType: 'b.subject_type' };
+
+interface BindingRow {
+  id: string;
+  scope: Scope;
+  tenant_id: string | null;
+  role_id: string;
+  role_name: string;
+  subject_type: BindingView['subjectType'];
+  subject_id: string;
+  namespaces: string[] | null;
+  created_at: Date;
+}
+
+const toView = (r: BindingRow): BindingView => ({
+  id: r.id,
+  scope: r.scope,
+  tenantId: r.tenant_id,
+  roleId: r.role_id,
+  roleName: r.role_name,
+  subjectType: r.subject_type,
+  subjectId: r.subject_id,
+  namespaces: r.namespaces,
+  createdAt: new Date(r.created_at).toISOString(),
+});
+
+const auditOf = (b: BindingView) => ({ roleId: b.roleId, roleName: b.roleName, subjectType: b.subjectType, subjectId: b.subjectId, namespaces: b.namespaces });
+
+/** Sorted, without duplicates and without prefixes already covered by a shorter one; null = tenant-wide. */
+export function normaliseNamespaces(namespaces: string[] | null | undefined): string[] | null {
+  if (!namespaces || namespaces.length === 0) return null;
+  const sorted = [...new Set(namespaces)].sort();
+  return sorted.filter((ns) => !sorted.some((other) => other !== ns && ns.startsWith(`${other}.`)));
+}
+
+const SELECT = `SELECT b.*, r.name AS role_name FROM "authorization".bindings b JOIN "authorization".roles r ON r.id = b.role_id`;
+
+/**
+ * Bindings: role → user | service account | group, tenant-wide or limited to namespace prefixes.
+ * Immutable (delete + create). Bulk creation is all-or-nothing. Every grant passes the EscalationGuard.
+ */
+@Injectable()
+export class BindingsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly audit: AuditRecorder,
+    private readonly invalidation: InvalidationBus,
+    private readonly guard: EscalationGuard,
+    private readonly roles: RolesService,
+    private readonly directory: SubjectDirectory,
+    private readonly join: TenantJoin,
+    private readonly liveTenants: LiveTenants,
+  ) {}
+
+  async search(tenantId: string | null | undefined, query: SearchBindingsRequest): Promise<Page<BindingView>> {
+    const where = scopeOf(tenantId);
+    const page = pageOf(query, SORTABLE, 'createdAt');
+    const params: unknown[] = [where.scope, where.tenantId];
+    const conditions = [`b.scope = $1`, `b.tenant_id IS NOT DISTINCT FROM $2`];
+    const add = (sql: (i: number) => string, value: unknown) => {
+      params.push(value);
+      conditions.push(sql(params.length));
+    };
+    if (query.subjectId) add((i) => `b.subject_id = $${i}`, query.subjectId);
+    if (query.subjectType) add((i) => `b.subject_type = $${i}`, query.subjectType);
+    if (query.roleId) add((i) => `b.role_id = $${i}`, query.roleId);
+    if (query.namespace) {
+      add((i) => `(b.namespaces IS NULL OR EXISTS (SELECT 1 FROM unnest(b.namespaces) p WHERE p = $${i} OR left($${i}, length(p) + 1) = p || '.'))`, query.namespace);
+    }
+    if (query.q) add((i) => `r.name ILIKE $${i}`, likePattern(query.q));
+    const sql = conditions.join(' AND ');
+    const [{ total }] = await this.dataSource.query(
+      `SELECT count(*)::int AS total FROM "authorization".bindings b JOIN "authorization".roles r ON r.id = b.role_id WHERE ${sql}`,
+      params,
+    );
+    const rows: BindingRow[] = await this.dataSource.query(
+      `${SELECT} WHERE ${sql} ORDER BY ${page.orderBy}, b.id LIMIT ${page.size} OFFSET ${page.offset}`,
+      params,
+    );
+    return { results: rows.map(toView), total, page: page.page, size: page.size };
+  }
+
+  async get(tenantId: string | null | undefined, id: string, manager: EntityManager = this.dataSource.manager): Promise<BindingView> {
+    const where = scopeOf(tenantId);
+    const rows: BindingRow[] = await manager.query(
+      `${SELECT} WHERE b.id = $1 AND b.scope = $2 AND b.tenant_id IS NOT DISTINCT FROM $3`,
+      [id, where.scope, where.tenantId],
+    );
+    if (rows.length === 0) throw ProblemException.notFound(`Binding ${id} does not exist here`);
+    return toView(rows[0]);
+  }
+
+  async create(caller: Caller | null, tenantId: string | null | undefined, request: CreateBindingRequest): Promise<BindingView> {
+    const [created] = await this.createMany(caller, tenantId, { bindings: [request] }, false);
+    return created;
+  }
+
+  /** All or nothing: any refused or conflicting binding rolls the whole request back. */
+  async createMany(caller: Caller | null, tenantId: string | null | undefined, request: BulkCreateBindingsRequest, bulk = true): Promise<BindingView[]> {
+    const where = scopeOf(tenantId);
+    if (where.scope === 'TENANT' && !this.liveTenants.isLive(where.tenantId)) throw ProblemException.notFound('This tenant does not exist');
+    const { views, affected } = await this.dataSource.transaction(async (manager) => {
+      const views: BindingView[] = [];
+      const affected: string[] = [];
+      for (const [i, item] of request.bindings.entries()) {
+        try {
+          const view = await this.grant(manager, caller, tenantId, item);
+          views.push(view);
+          affected.push(...(await subjectsOfBinding(manager, view)));
+        } catch (error) {
+          throw bulk ? this.atIndex(error, i) : error;
+        }
+      }
+      return { views, affected };
+    });
+    await this.invalidation.publish(affected);
+    return views;
+  }
+
+  /** One grant inside the caller's transaction (also used by tenant access and invitations). */
+  async grant(manager: EntityManager, caller: Caller | null, tenantId: string | null | undefined, item: CreateBindingRequest): Promise<BindingView> {
+    const where = scopeOf(tenantId);
+    if (where.scope === 'INSTANCE' && item.subjectType === 'GROUP') {
+      throw ProblemException.validation([{ field: 'subjectType', message: 'instance-level bindings name a user or a service account' }]);
+    }
+    const namespaces = where.scope === 'INSTANCE' ? null : normaliseNamespaces(item.namespaces);
+    if (where.scope === 'INSTANCE' && item.namespaces?.length) {
+      throw ProblemException.validation([{ field: 'namespaces', message: 'instance-level bindings cannot be limited to namespaces' }]);
+    }
+    const role = await this.roles.find(manager, tenantId, item.roleId);
+    await this.directory.assertExists(manager, where.tenantId, item.subjectType, item.subjectId, where.scope === 'INSTANCE');
+    await this.guard.assertMayGrant(manager, caller, {
+      scope: where.scope, tenantId: where.tenantId, role, subject: { type: item.subjectType, id: item.subjectId }, namespaces,
+    });
+    const newcomer = where.scope === 'TENANT' && (await this.join.isNewcomer(manager, where.tenantId, { type: item.subjectType, id: item.subjectId }));
+    let rows: Array<{ id: string }>;
+    // A savepoint keeps the caller's transaction usable after a duplicate (invitations skip those).
+    await manager.query('SAVEPOINT binding_insert');
+    try {
+      rows = await manager.query(
+        `INSERT INTO "authorization".bindings (scope, tenant_id, role_id, subject_type, subject_id, namespaces)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+        [where.scope, where.tenantId, role.id, item.subjectType, item.subjectId, namespaces],
+      );
+      await manager.query('RELEASE SAVEPOINT binding_insert');
+    } catch (error) {
+      await manager.query('ROLLBACK TO SAVEPOINT binding_insert');
+      if (isUniqueViolation(error)) throw ProblemException.conflict(`${item.subjectId} already has role "${role.name}" ${namespaces ? `on ${namespaces.join(', ')}` : 'tenant-wide'}`);
+      throw error;
+    }
+    const view = await this.get(tenantId, rows[0].id, manager);
+    await this.audit.record(manager, caller, {
+      tenantId: where.scope === 'TENANT' ? where.tenantId : undefined,
+      type: 'CREATE', resourceType: 'BINDING', resourceId: view.id, before: null, after: auditOf(view),
+    });
+    if (newcomer && !role.isDefault) await this.join.welcome(manager, caller, where.tenantId, item.subjectId);
+    return view;
+  }
+
+  async delete(caller: Caller | null, tenantId: string | null | undefined, id: string): Promise<void> {
+    const where = scopeOf(tenantId);
+    const affected = await this.dataSource.transaction(async (manager) => {
+      const view = await this.get(tenantId, id, manager);
+      await this.guard.assertMayRevoke(caller, where.scope, where.tenantId);
+      const subjects = await subjectsOfBinding(manager, view);
+      await manager.query(`DELETE FROM "authorization".bindings WHERE id = $1`, [id]);
+      await this.audit.record(manager, caller, {
+        tenantId: where.scope === 'TENANT' ? where.tenantId : undefined,
+        type: 'DELETE', resourceType: 'BINDING', resourceId: id, before: auditOf(view), after: null,
+      });
+      return subjects;
+    });
+    await this.invalidation.publish(affected);
+  }
+
+  private atIndex(error: unknown, i: number): unknown {
+    if (!(error instanceof ProblemException)) return error;
+    const problem = error.problem;
+    const errors = (problem.errors as Array<{ field: string; message: string }> | undefined)?.map((e) => ({ ...e, field: `bindings[${i}].${e.field}` }));
+    const copy = ProblemException.fromProblem({ ...problem, detail: `bindings[${i}]: ${problem.detail ?? problem.title}`, ...(errors ? { errors } : {}) });
+    return copy;
+  }
+}

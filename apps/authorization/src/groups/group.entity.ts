@@ -1,0 +1,24 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+
+/** A tenant's group of users and service accounts (members live in group_members). */
+@Entity({ name: 'groups' })
+export class GroupEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  /** null = the default tenant. */
+  @Column({ type: 'text', nullable: true })
+  tenantId: string | null;
+
+  @Column()
+  name: string;
+
+  @Column({ type: 'text', nullable: true })
+  description: string | null;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ type: 'timestamptz' })
+  updatedAt: Date;
+}

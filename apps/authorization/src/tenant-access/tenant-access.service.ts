@@ -1,0 +1,148 @@
+import {
+  AddTenantAccessRequest, Caller, Page, PageQuery, resolvePage, SubjectType, TenantAccessEntry, TenantUserCandidate, UserView,
+} from '@gatehouse/contracts';
+import { ProblemException } from '@gatehouse/errors';
+import { AuditRecorder } from '@gatehouse/messaging';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { BindingsService } from '../bindings/bindings.service';
+import { SubjectDirectory } from '../common/subject-directory';
+import { TenantJoin } from '../common/tenant-join';
+import { TENANT_SUBJECTS_SQL, TenantMembers } from '../common/tenant-members';
+import { InvalidationBus } from '../decisions/invalidation-bus';
+import { GroupsService } from '../groups/groups.service';
+import { LiveTenants } from '../tenants/live-tenants';
+
+interface SubjectRow {
+  subject_id: string;
+  subject_type: SubjectType;
+}
+
+/**
+ * The users (and service accounts) of a tenant: those with a binding or a group membership there. An
+ * admin cannot list the instance's users, but finds one by exact email and adds them by group or role.
+ */
+@Injectable()
+export class TenantAccessService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly directory: SubjectDirectory,
+    private readonly members: TenantMembers,
+    private readonly groups: GroupsService,
+    private readonly bindings: BindingsService,
+    private readonly join: TenantJoin,
+    private readonly invalidation: InvalidationBus,
+    private readonly audit: AuditRecorder,
+    private readonly liveTenants: LiveTenants,
+  ) {}
+
+  async list(tenantId: string | null, query: PageQuery): Promise<Page<TenantAccessEntry>> {
+    const page = resolvePage(query, ['subjectId', 'username', 'email'], 'subjectId');
+    let subjects: SubjectRow[];
+    let total: number;
+    let users: Map<string, UserView>;
+    const byIdentity = !!query.q || page.sortField !== 'subjectId';
+    if (byIdentity) {
+      // Filtering or sorting on identity's fields: join every subject of the tenant, then page in memory.
+      const all: SubjectRow[] = await this.dataSource.query(`${TENANT_SUBJECTS_SQL} ORDER BY 1`, [tenantId]);
+      users = await this.directory.users(all.filter((s) => s.subject_type === 'USER').map((s) => s.subject_id));
+      const q = query.q?.toLowerCase();
+      const field = (s: SubjectRow) => {
+        const u = users.get(s.subject_id);
+        return (page.sortField === 'email' ? u?.email : page.sortField === 'username' ? u?.username : s.subject_id) ?? '';
+      };
+      const matching = q
+        ? all.filter((s) => {
+            const u = users.get(s.subject_id);
+            return [s.subject_id, u?.username, u?.email, u?.firstName, u?.lastName].some((v) => v?.toLowerCase().includes(q));
+          })
+        : all;
+      matching.sort((a, b) => field(a).localeCompare(field(b)) * (page.sortDir === 'DESC' ? -1 : 1));
+      total = matching.length;
+      subjects = matching.slice(page.offset, page.offset + page.size);
+    } else {
+      [{ total }] = await this.dataSource.query(`SELECT count(*)::int AS total FROM (${TENANT_SUBJECTS_SQL}) s`, [tenantId]);
+      subjects = await this.dataSource.query(
+        `${TENANT_SUBJECTS_SQL} ORDER BY 1 ${page.sortDir} LIMIT ${page.size} OFFSET ${page.offset}`,
+        [tenantId],
+      );
+      users = await this.directory.users(subjects.filter((s) => s.subject_type === 'USER').map((s) => s.subject_id));
+    }
+    return { results: await this.entries(tenantId, subjects, users), total, page: page.page, size: page.size };
+  }
+
+  async find(tenantId: string | null, email: string): Promise<TenantUserCandidate> {
+    const user = await this.directory.findUserByEmail(email);
+    if (!user) throw ProblemException.notFound(`No user with email ${email}`);
+    return {
+      id: user.id, username: user.username, email: user.email, firstName: user.firstName, lastName: user.lastName,
+      member: await this.members.hasAccess(tenantId, user.id),
+    };
+  }
+
+  /** Adds an existing user (found by exact email) to groups and/or roles of this tenant, all or nothing. */
+  async add(caller: Caller | null, tenantId: string | null, request: AddTenantAccessRequest): Promise<TenantAccessEntry> {
+    if (!this.liveTenants.isLive(tenantId)) throw ProblemException.notFound('This tenant does not exist');
+    if (!request.roles?.length && !request.groupIds?.length) {
+      throw ProblemException.validation([{ field: 'roles', message: 'give roles and/or groupIds to add the user with' }]);
+    }
+    const user = await this.directory.findUserByEmail(request.email);
+    if (!user) throw ProblemException.notFound(`No user with email ${request.email}`);
+    const affected = await this.dataSource.transaction(async (manager) => {
+      for (const groupId of request.groupIds ?? []) await this.groups.addMemberIn(manager, caller, tenantId, groupId, 'USER', user.id);
+      for (const role of request.roles ?? []) {
+        await this.bindings.grant(manager, caller, tenantId, { roleId: role.roleId, subjectType: 'USER', subjectId: user.id, namespaces: role.namespaces });
+      }
+      return [user.id];
+    });
+    await this.invalidation.publish(affected);
+    const [entry] = await this.entries(tenantId, [{ subject_id: user.id, subject_type: 'USER' }], new Map([[user.id, user]]));
+    return entry;
+  }
+
+  /** Removes every binding and group membership of the subject in this tenant (the account stays). */
+  async remove(caller: Caller | null, tenantId: string | null, subjectId: string): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const [, bindings] = (await manager.query(
+        `DELETE FROM "authorization".bindings WHERE scope = 'TENANT' AND tenant_id IS NOT DISTINCT FROM $1 AND subject_id = $2`,
+        [tenantId, subjectId],
+      )) as [unknown, number];
+      const [, memberships] = (await manager.query(
+        `DELETE FROM "authorization".group_members gm USING "authorization".groups g
+          WHERE g.id = gm.group_id AND g.tenant_id IS NOT DISTINCT FROM $1 AND gm.member_id = $2`,
+        [tenantId, subjectId],
+      )) as [unknown, number];
+      if (bindings + memberships === 0) throw ProblemException.notFound(`${subjectId} has no access to this tenant`);
+      await this.audit.record(manager, caller, {
+        tenantId, type: 'DELETE', resourceType: 'TENANT_ACCESS', resourceId: subjectId, before: { bindings, memberships }, after: null,
+      });
+    });
+    await this.invalidation.publish([subjectId]);
+  }
+
+  private async entries(tenantId: string | null, subjects: SubjectRow[], users: Map<string, UserView>): Promise<TenantAccessEntry[]> {
+    if (subjects.length === 0) return [];
+    const ids = subjects.map((s) => s.subject_id);
+    const groups: Array<{ member_id: string; id: string; name: string }> = await this.dataSource.query(
+      `SELECT gm.member_id, g.id, g.name FROM "authorization".group_members gm JOIN "authorization".groups g ON g.id = gm.group_id
+        WHERE g.tenant_id IS NOT DISTINCT FROM $1 AND gm.member_id = ANY($2::uuid[]) ORDER BY g.name`,
+      [tenantId, ids],
+    );
+    const counts: Array<{ subject_id: string; n: number }> = await this.dataSource.query(
+      `SELECT subject_id, count(*)::int AS n FROM "authorization".bindings
+        WHERE scope = 'TENANT' AND tenant_id IS NOT DISTINCT FROM $1 AND subject_id = ANY($2::uuid[]) GROUP BY subject_id`,
+      [tenantId, ids],
+    );
+    return subjects.map((s) => {
+      const u = users.get(s.subject_id);
+      return {
+        subjectType: s.subject_type,
+        subjectId: s.subject_id,
+        user: u ? { id: u.id, username: u.username, email: u.email, firstName: u.firstName, lastName: u.lastName, status: u.status } : null,
+        groups: groups.filter((g) => g.member_id === s.subject_id).map((g) => ({ id: g.id, name: g.name })),
+        bindings: counts.find((c) => c.subject_id === s.subject_id)?.n ?? 0,
+      };
+    });
+  }
+}
