@@ -4,12 +4,13 @@ import { LoggingModule } from '@gatehouse/logging';
 import { MessagingModule } from '@gatehouse/messaging';
 import { HealthModule } from '@gatehouse/service-runtime';
 import { DynamicModule, Module } from '@nestjs/common';
+import { DeliveriesModule } from './deliveries/deliveries.module';
 import { NOTIFICATION_MIGRATIONS } from './migrations';
 import { NotificationEnv } from './notification.env';
 
 export const SERVICE = 'notification';
 
-/** Email delivery driven by domain events. This first version owns its schema and health only. */
+/** Email delivery driven by domain events (SMTP or .eml files), and the delivery log. */
 @Module({})
 export class NotificationAppModule {
   static register(env: NotificationEnv): DynamicModule {
@@ -28,6 +29,7 @@ export class NotificationAppModule {
         }),
         MessagingModule.forRoot({ service: SERVICE, schema: SERVICE, settings: env }),
         HealthModule.forRoot({ database: true }),
+        DeliveriesModule,
       ],
     };
   }

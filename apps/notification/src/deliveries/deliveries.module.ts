@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { MailTransport } from '../mail/mail-transport';
+import { DeliveriesHandlers } from './deliveries.handlers';
+import { DeliveryLogService } from './delivery-log.service';
+import { DeliveryQueue } from './delivery-queue';
+import { DeliveryWorker } from './delivery-worker';
+import { EventIntake } from './event-intake';
+
+/** Domain events → queued deliveries → SMTP, and the delivery log. */
+@Module({
+  controllers: [DeliveriesHandlers],
+  providers: [MailTransport, DeliveryQueue, DeliveryWorker, EventIntake, DeliveryLogService],
+})
+export class DeliveriesModule {}

@@ -1,0 +1,60 @@
+import { NOTIFICATION_TEMPLATES } from '@gatehouse/contracts';
+import { escapeHtml, html, renderEmail, TemplateData } from '../templates';
+
+const ctx = { baseUrl: 'https://iam.example.com' };
+const evil = '<script>alert("x")</script>\r\nBcc: victim@example.com';
+
+const samples: TemplateData = {
+  'password-reset': {
+    userId: 'u1', email: 'a@example.com', username: evil, token: 'tok/en+1=', expiresAt: '2030-01-02T03:04:05Z', reason: 'FORGOT_PASSWORD',
+  },
+  'admin-password-reset': {
+    userId: 'u1', email: 'a@example.com', username: 'alice', token: 'abc', expiresAt: '2030-01-02T03:04:05Z', reason: 'ADMIN_REQUEST',
+    requestedBy: evil,
+  },
+  invitation: { invitationId: 'i1', tenantId: evil, email: 'b@example.com', token: 'inv', expiresAt: '2030-01-02T03:04:05Z', invitedBy: evil },
+  'account-locked': { userId: 'u1', email: 'a@example.com', username: evil, lockedUntil: '2030-01-02T03:04:05Z' },
+  welcome: { userId: 'u1', email: 'a@example.com', username: evil, firstName: evil },
+  'api-token-expiring': { tokenId: 't1', name: evil, ownerEmail: 'a@example.com', expiresAt: '2030-01-02T03:04:05Z' },
+};
+
+describe('email templates', () => {
+  it.each(NOTIFICATION_TEMPLATES)('%s renders a one-line subject, text and HTML with user data escaped', (template) => {
+    const email = renderEmail(template, samples[template], ctx);
+    expect(email.subject).not.toMatch(/[\r\n]/);
+    expect(email.text.length).toBeGreaterThan(50);
+    expect(email.html).toContain('<html>');
+    expect(email.html).not.toContain('<script>');
+    expect(email.text).not.toMatch(/\r\nBcc:/);
+  });
+
+  it('links the reset page with the URL-encoded token under PUBLIC_BASE_URL', () => {
+    const email = renderEmail('password-reset', samples['password-reset'], ctx);
+    expect(email.text).toContain('https://iam.example.com/ui/reset-password?token=tok%2Fen%2B1%3D');
+    expect(email.html).toContain('href="https://iam.example.com/ui/reset-password?token=tok%2Fen%2B1%3D"');
+    expect(email.text).toContain('2030-01-02 03:04 UTC');
+  });
+
+  it('links the invitation acceptance page', () => {
+    const email = renderEmail('invitation', { ...samples.invitation, tenantId: 'acme' }, ctx);
+    expect(email.text).toContain('https://iam.example.com/ui/invitations/accept?token=inv');
+    expect(email.subject).toBe('You are invited to acme on Gatehouse');
+  });
+
+  it('names the inviter only when the event carries a name, not a bare id', () => {
+    const named = renderEmail('invitation', { ...samples.invitation, tenantId: 'acme', invitedBy: 'alice' }, ctx);
+    expect(named.text).toContain('invited by alice to join acme');
+    const id = renderEmail('invitation', { ...samples.invitation, tenantId: 'acme', invitedBy: '7d444840-9dc0-11d1-b245-5ffdce74fad2' }, ctx);
+    expect(id.text).toContain('You have been invited to join acme');
+  });
+
+  it('tells the forgot-password and admin-requested resets apart', () => {
+    expect(renderEmail('admin-password-reset', samples['admin-password-reset'], ctx).text).toContain('An administrator');
+    expect(renderEmail('password-reset', samples['password-reset'], ctx).text).not.toContain('An administrator');
+  });
+
+  it('escapes interpolated values, never the template itself', () => {
+    expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&#60;a href=&#34;x&#34;&#62;&#39;&#38;&#39;&#60;/a&#62;');
+    expect(html`<b>${'<i>'}</b>${html`<br>`}`.value).toBe('<b>&#60;i&#62;</b><br>');
+  });
+});
