@@ -3,9 +3,10 @@ import { LoggingModule } from '@gatehouse/logging';
 import { MessagingModule } from '@gatehouse/messaging';
 import { HealthModule } from '@gatehouse/service-runtime';
 import { DynamicModule, Module } from '@nestjs/common';
-import { Authenticator } from './auth/authenticator';
-import { JwksCache } from './auth/jwks-cache';
+import { AUTH_PROVIDERS } from './auth/auth.providers';
+import { DecisionCache } from './decisions/decision-cache';
 import { GatewayEnv } from './gateway.env';
+import { IdempotencyStore } from './idempotency/idempotency-store';
 import { GatewayMetrics } from './observability/metrics';
 import { OpenApiPublisher } from './openapi/openapi-publisher';
 import { UpstreamProxy } from './proxy/upstream-proxy';
@@ -27,7 +28,7 @@ export class GatewayAppModule {
         MessagingModule.forRoot({ service: SERVICE, settings: env }),
         HealthModule.forRoot({ database: false }),
       ],
-      providers: [JwksCache, Authenticator, TenantResolver, RateLimits, GatewayMetrics, UpstreamProxy, RequestDispatcher, RouteRegistrar, OpenApiPublisher],
+      providers: [...AUTH_PROVIDERS, DecisionCache, TenantResolver, RateLimits, GatewayMetrics, UpstreamProxy, RequestDispatcher, RouteRegistrar, OpenApiPublisher, IdempotencyStore],
     };
   }
 }

@@ -7,6 +7,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { GatewayAppModule } from './app.module';
+import { registerConsole } from './console/console-static';
 import { GatewayEnv } from './gateway.env';
 import { GatewayMetrics } from './observability/metrics';
 import { OpenApiPublisher } from './openapi/openapi-publisher';
@@ -46,6 +47,7 @@ async function bootstrap(): Promise<void> {
   const routes = [...ROUTES, ...upstreamRoutes];
   app.get(RouteRegistrar).register(fastify, routes);
   await app.get(OpenApiPublisher).register(fastify, routes);
+  await registerConsole(fastify);
   await app.listen(env.PORT, env.HTTP_HOST);
   const host = env.HTTP_HOST === '0.0.0.0' ? 'localhost' : env.HTTP_HOST;
   app.get(Logger).log(`Gatehouse gateway listening on http://${host}:${env.PORT} (${ROUTES.length} built-in routes, ${upstreamRoutes.length} upstream routes)`);

@@ -1,30 +1,53 @@
-import { Caller } from '@gatehouse/contracts';
+import { API_TOKEN_PREFIX, Caller, IdentityRpc, ResolvedCredential, RpcDefinition } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
+import { RpcClient } from '@gatehouse/messaging';
 import { Injectable } from '@nestjs/common';
 import { decodeProtectedHeader, jwtVerify } from 'jose';
 import { GatewayEnv } from '../gateway.env';
+import { CredentialCache } from './credential-cache';
 import { JwksCache } from './jwks-cache';
+import { RevocationList } from './revocation-list';
 
 const ACCESS_TOKEN_TYP = 'at+jwt';
 const ALGORITHMS = ['EdDSA'];
 const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]*$/;
+const API_TOKEN_SHAPE = /^[\w-]{1,512}$/;
+const BASIC_SHAPE = /^[A-Za-z0-9+/]{1,2000}={0,2}$/;
+const GATEWAY_CALLER: Caller = { type: 'SERVICE', id: 'gateway', via: 'internal' };
+/** identity's answers that are passed on as they are (lockout, throttling, must-change); anything else is a plain 401. */
+const PASSED_THROUGH = new Set([401, 403, 423, 429, 503, 504]);
 
 /**
- * Turns an `Authorization` header into a verified caller. Access JWTs are verified locally: EdDSA only
- * (so `alg: none` and HMAC-with-the-public-key confusion are impossible), `typ`, issuer, audience,
- * expiry and not-before all enforced.
+ * The single entry point that turns an `Authorization` header into a verified caller:
+ * - `Bearer <JWT>`: verified locally (EdDSA only, so `alg: none` and HMAC-with-the-public-key confusion
+ *   are impossible; `typ`, issuer, audience, expiry and not-before enforced) and refused once identity
+ *   has revoked its session;
+ * - `Bearer gh_...` (API token) and `Basic base64(username:password)`: resolved by identity (which
+ *   throttles and locks out like login), cached briefly by hash and dropped at once on revocation.
  */
 @Injectable()
 export class Authenticator {
-  constructor(private readonly jwks: JwksCache, private readonly env: GatewayEnv) {}
+  constructor(
+    private readonly jwks: JwksCache,
+    private readonly env: GatewayEnv,
+    private readonly rpc: RpcClient,
+    private readonly cache: CredentialCache,
+    private readonly revocations: RevocationList,
+  ) {}
 
   async authenticate(header: string | undefined, ip: string): Promise<Caller | null> {
     if (!header) return null;
-    const [scheme, credentials] = header.split(' ', 2);
-    if (scheme?.toLowerCase() === 'bearer' && credentials && JWT_SHAPE.test(credentials)) {
-      return this.verifyJwt(credentials, ip);
+    const space = header.indexOf(' ');
+    const scheme = space > 0 ? header.slice(0, space).toLowerCase() : '';
+    const credentials = space > 0 ? header.slice(space + 1).trim() : '';
+    if (scheme === 'bearer' && credentials.startsWith(API_TOKEN_PREFIX) && API_TOKEN_SHAPE.test(credentials)) {
+      return this.apiToken(credentials, ip);
     }
-    throw ProblemException.unauthorized('Unsupported or malformed Authorization header; use "Bearer <access token>"');
+    if (scheme === 'bearer' && JWT_SHAPE.test(credentials)) return this.verifyJwt(credentials, ip);
+    if (scheme === 'basic' && BASIC_SHAPE.test(credentials)) return this.basic(credentials, ip);
+    throw ProblemException.unauthorized(
+      'Unsupported or malformed Authorization header; use "Bearer <access token>", "Bearer <API token>" or "Basic <base64 username:password>"',
+    );
   }
 
   private async verifyJwt(token: string, ip: string): Promise<Caller> {
@@ -34,19 +57,56 @@ export class Authenticator {
     } catch {
       throw ProblemException.unauthorized('The access token is malformed');
     }
+    let payload;
     try {
-      const { payload } = await jwtVerify(token, await this.jwks.resolverFor(kid), {
+      ({ payload } = await jwtVerify(token, await this.jwks.resolverFor(kid), {
         algorithms: ALGORITHMS,
         issuer: this.env.JWT_ISSUER,
         audience: this.env.JWT_AUDIENCE,
         typ: ACCESS_TOKEN_TYP,
         requiredClaims: ['sub', 'exp', 'iat'],
-      });
-      const type = payload['sub_type'] === 'SERVICE_ACCOUNT' ? 'SERVICE_ACCOUNT' : 'USER';
-      return { type, id: payload.sub as string, via: 'jwt', ip };
+      }));
     } catch (error) {
       if (error instanceof ProblemException) throw error;
       throw ProblemException.unauthorized('The access token is invalid or expired');
+    }
+    const sessionId = typeof payload['sid'] === 'string' ? payload['sid'] : undefined;
+    if (this.revocations.isSessionRevoked(sessionId)) throw ProblemException.unauthorized('This session has ended; sign in again');
+    const type = payload['sub_type'] === 'SERVICE_ACCOUNT' ? 'SERVICE_ACCOUNT' : 'USER';
+    return { type, id: payload.sub as string, via: 'jwt', ip, ...(sessionId ? { sessionId } : {}) };
+  }
+
+  private async apiToken(token: string, ip: string): Promise<Caller> {
+    const key = CredentialCache.keyOf('api-token', token);
+    const cached = this.cache.get(key);
+    if (cached) return { ...cached, ip };
+    const resolved = await this.resolve(IdentityRpc.resolveApiToken, { token }, 'The API token is invalid, revoked or expired');
+    const caller: Omit<Caller, 'ip'> = { type: resolved.type, id: resolved.id, via: 'api-token' };
+    this.cache.set(key, caller, resolved.tokenId ?? null, resolved.expiresAt);
+    return { ...caller, ip };
+  }
+
+  private async basic(credentials: string, ip: string): Promise<Caller> {
+    const key = CredentialCache.keyOf('basic', credentials);
+    const cached = this.cache.get(key);
+    if (cached) return { ...cached, ip };
+    const decoded = Buffer.from(credentials, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon <= 0) throw ProblemException.unauthorized('Basic credentials must be base64("username:password")');
+    const username = decoded.slice(0, colon);
+    const password = decoded.slice(colon + 1);
+    const resolved = await this.resolve(IdentityRpc.verifyBasic, { username, password, ip }, 'Invalid username or password');
+    const caller: Omit<Caller, 'ip'> = { type: resolved.type, id: resolved.id, via: 'basic' };
+    this.cache.set(key, caller, null, null);
+    return { ...caller, ip };
+  }
+
+  private async resolve<Req>(definition: RpcDefinition<Req, ResolvedCredential>, data: Req, refusal: string): Promise<ResolvedCredential> {
+    try {
+      return await this.rpc.request(definition, { caller: GATEWAY_CALLER, data });
+    } catch (error) {
+      if (error instanceof ProblemException && PASSED_THROUGH.has(error.problem.status)) throw error;
+      throw ProblemException.unauthorized(refusal);
     }
   }
 }

@@ -1,8 +1,10 @@
-import { AuthorizationRpc, Caller, Decision, NAMESPACE_PATTERN, RpcEnvelope } from '@gatehouse/contracts';
+import { Caller, Decision, DECISION_TENANT_NOT_FOUND, DEFAULT_TENANT_SEGMENT, NAMESPACE_PATTERN, RpcEnvelope } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
-import { RpcClient } from '@gatehouse/messaging';
+import { IdempotencyTicket, RETRY_SAFE, RpcClient } from '@gatehouse/messaging';
 import { Injectable } from '@nestjs/common';
 import { Authenticator } from '../auth/authenticator';
+import { DecisionCache } from '../decisions/decision-cache';
+import { IdempotencyStore } from '../idempotency/idempotency-store';
 import { RateLimits } from '../security/rate-limits';
 import { DEFAULT_ACTIONS, isUpstream, PermissionRequirement, RouteDefinition } from './route-definition';
 import { TenantResolver } from './tenant-resolver';
@@ -20,6 +22,8 @@ export interface IncomingRequest {
 export interface DispatchResult {
   status: number;
   body: unknown;
+  /** The stored answer of an earlier request with the same Idempotency-Key. */
+  replayed?: boolean;
 }
 
 /** A request that passed authentication, tenant resolution and authorization. */
@@ -30,8 +34,6 @@ export interface Admission {
   /** For an allowed permission check without a namespace: null = every namespace, else the granted prefixes. */
   namespaces?: string[] | null;
 }
-
-const GATEWAY_CALLER: Caller = { type: 'SERVICE', id: 'gateway', via: 'internal' };
 
 /**
  * The request path of DESIGN §4 for one matched route: authenticate → resolve the tenant → ask
@@ -44,15 +46,34 @@ export class RequestDispatcher {
     private readonly rpc: RpcClient,
     private readonly tenants: TenantResolver,
     private readonly rateLimits: RateLimits,
+    private readonly decisions: DecisionCache,
+    private readonly idempotency: IdempotencyStore,
   ) {}
 
   /** Forwards an admitted request to the built-in service that owns the route (over NATS). */
   async dispatch(route: RouteDefinition, request: IncomingRequest): Promise<DispatchResult> {
     if (isUpstream(route.target)) throw new Error(`${route.path} targets an upstream; use the proxy`);
     const { caller, tenantId, params } = await this.admit(route, request);
+    const target = route.target;
     const envelope: RpcEnvelope = { caller, tenantId, ip: request.ip, data: this.dataOf(request, params) };
-    const response = await this.rpc.request(route.target, envelope, { requestId: request.requestId });
-    return response === undefined || response === null ? { status: 204, body: undefined } : { status: route.status ?? 200, body: response };
+    const call = (ticket?: IdempotencyTicket): Promise<unknown> =>
+      this.rpc.request(
+        target,
+        ticket ? { ...envelope, idempotency: ticket } : envelope,
+        route.method === 'GET' ? { requestId: request.requestId, ...RETRY_SAFE } : { requestId: request.requestId },
+      );
+    const result = (response: unknown): DispatchResult =>
+      response === undefined || response === null ? { status: 204, body: undefined } : { status: route.status ?? 200, body: response };
+    const key = request.headers['idempotency-key'];
+    if (route.method === 'GET' || typeof key !== 'string') return result(await call());
+    const { outcome, replayed } = await this.idempotency.run(
+      { subjectId: caller?.id ?? null, method: route.method, route: route.path, params: request.params },
+      key,
+      request.body,
+      async (ticket) => ({ kind: 'response', body: (await call(ticket)) ?? null }),
+    );
+    if (outcome.kind === 'problem') return { status: outcome.problem.status, body: outcome.problem, replayed };
+    return { ...result(outcome.body), replayed };
   }
 
   /** Authenticates, resolves the tenant, limits the subject's rate and asks authorization. */
@@ -81,21 +102,18 @@ export class RequestDispatcher {
     if (caller.type === 'SERVICE') throw ProblemException.forbidden('Internal identities cannot call the public API');
     const { permission } = access;
     const action = access.action ?? DEFAULT_ACTIONS[route.method];
-    const decision: Decision = await this.rpc.request(
-      AuthorizationRpc.check,
+    const decision: Decision = await this.decisions.check(
       {
-        caller: GATEWAY_CALLER,
-        data: {
-          subject: { type: caller.type, id: caller.id },
-          scope: tenantId === undefined ? 'INSTANCE' : 'TENANT',
-          tenantId: tenantId ?? null,
-          permission,
-          action,
-          ...(namespace ? { namespace } : {}),
-        },
+        subject: { type: caller.type, id: caller.id },
+        scope: tenantId === undefined ? 'INSTANCE' : 'TENANT',
+        tenantId: tenantId ?? null,
+        permission,
+        action,
+        ...(namespace ? { namespace } : {}),
       },
-      { requestId },
+      requestId,
     );
+    if (decision.reason === DECISION_TENANT_NOT_FOUND) throw ProblemException.notFound(`Tenant "${tenantId ?? DEFAULT_TENANT_SEGMENT}" does not exist`);
     if (!decision.allowed) {
       throw ProblemException.forbidden(`Missing permission ${permission}:${action}${namespace ? ` on namespace ${namespace}` : ''}`, {
         permission,

@@ -1,5 +1,5 @@
 import { Problem } from '@gatehouse/contracts';
-import { toProblem } from '@gatehouse/errors';
+import { ProblemException, toProblem } from '@gatehouse/errors';
 import { continueTrace, TraceContext, traceContext } from '@gatehouse/logging';
 import { Injectable, Logger } from '@nestjs/common';
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -24,6 +24,11 @@ export class RouteRegistrar {
   ) {}
 
   register(fastify: FastifyInstance, routes: RouteDefinition[]): void {
+    // Errors Fastify raises before a handler runs (bad JSON, body too large, unsupported media type).
+    fastify.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) => {
+      const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : undefined;
+      return sendProblem(reply, status ? new ProblemException(status, `http-${status}`, error.message).problem : toProblem(error, this.logger, 'fastify'));
+    });
     for (const route of routes.filter((r) => !isUpstream(r.target))) {
       fastify.route({ method: route.method, url: route.path, handler: (request, reply) => this.handle(route, request, reply) });
     }
@@ -50,6 +55,8 @@ export class RouteRegistrar {
           await this.proxy.forward(route as RouteDefinition & { target: UpstreamTarget }, admission, trace, request, reply);
         } else {
           const result = await this.dispatcher.dispatch(route, incoming);
+          if (result.replayed) reply.header('idempotent-replayed', 'true');
+          if (result.status >= 400) reply.type('application/problem+json');
           reply.status(result.status);
           await reply.send(result.body);
         }

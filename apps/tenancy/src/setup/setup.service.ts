@@ -2,7 +2,7 @@ import {
   AuthorizationRpc, IdentityRpc, SetupRequest, SetupResult, SetupStatus, TenantView,
 } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
-import { RpcClient } from '@gatehouse/messaging';
+import { RETRY_SAFE, RpcClient } from '@gatehouse/messaging';
 import { Injectable } from '@nestjs/common';
 import { MultiTenancySettingsService } from '../settings/multi-tenancy.settings';
 import { TenantsService } from '../tenants/tenants.service';
@@ -22,7 +22,7 @@ export class SetupService {
   ) {}
 
   async status(): Promise<SetupStatus> {
-    const identity = await this.rpc.internal(SERVICE, IdentityRpc.setupStatus, {});
+    const identity = await this.rpc.internal(SERVICE, IdentityRpc.setupStatus, {}, undefined, RETRY_SAFE);
     return {
       setupComplete: identity.userCount > 0,
       multiTenancy: this.settings.current,
@@ -47,7 +47,7 @@ export class SetupService {
     const subject = { type: 'USER' as const, id: user.id };
     let tenant: TenantView | null = null;
     if (defaultTenant) {
-      await this.rpc.internal(SERVICE, AuthorizationRpc.provisionDefaultTenant, { admin: subject });
+      await this.rpc.internal(SERVICE, AuthorizationRpc.provisionDefaultTenant, { admin: subject }, undefined, RETRY_SAFE);
     }
     if (tenantId) {
       tenant = await this.tenants.create({ id: tenantId, name: tenantId }, { ...subject, via: 'internal' });

@@ -3,7 +3,7 @@ import {
   resolvePage, SubjectRef, TenancyEvents, TenantView, UpdateTenantRequest,
 } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
-import { AuditRecorder, auditDiff, Outbox, RpcClient } from '@gatehouse/messaging';
+import { AuditRecorder, auditDiff, Outbox, RETRY_SAFE, RpcClient } from '@gatehouse/messaging';
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, LessThan } from 'typeorm';
@@ -14,6 +14,11 @@ import { toTenantView } from './tenant.mapper';
 const SORTABLE = ['id', 'name', 'createdAt'] as const;
 const SERVICE = 'tenancy';
 const RETRY_EVERY_MS = 5000;
+/**
+ * A creation left half-way is finished in the background only after this long, so that a client
+ * retrying its create (same Idempotency-Key) completes it itself and gets its 201.
+ */
+const ABANDONED_AFTER_MS = 60_000;
 
 /**
  * Tenant lifecycle. Creation is a small saga: store PROVISIONING → authorization creates the managed
@@ -139,7 +144,7 @@ export class TenantsService implements OnApplicationBootstrap, OnApplicationShut
     const tenant = await this.dataSource.getRepository(TenantEntity).findOneByOrFail({ id });
     const admin: SubjectRef | undefined =
       tenant.adminSubjectId && tenant.adminSubjectType ? { id: tenant.adminSubjectId, type: tenant.adminSubjectType } : undefined;
-    await this.rpc.internal(SERVICE, AuthorizationRpc.provisionTenant, { tenantId: id, admin });
+    await this.rpc.internal(SERVICE, AuthorizationRpc.provisionTenant, { tenantId: id, admin }, undefined, RETRY_SAFE);
     const active = await this.dataSource.transaction(async (manager) => {
       const repo = manager.getRepository(TenantEntity);
       const locked = await repo.createQueryBuilder('t').setLock('pessimistic_write').where('t.id = :id', { id }).getOneOrFail();
@@ -162,7 +167,7 @@ export class TenantsService implements OnApplicationBootstrap, OnApplicationShut
   private async resumeStuckProvisioning(): Promise<void> {
     const stuck = await this.dataSource
       .getRepository(TenantEntity)
-      .find({ where: { status: 'PROVISIONING', createdAt: LessThan(new Date(Date.now() - RETRY_EVERY_MS)) }, take: 20 })
+      .find({ where: { status: 'PROVISIONING', createdAt: LessThan(new Date(Date.now() - ABANDONED_AFTER_MS)) }, take: 20 })
       .catch(() => []);
     for (const tenant of stuck) {
       await this.completeProvisioning(tenant.id, { type: 'SERVICE', id: SERVICE, via: 'internal' }).catch((error: unknown) =>
@@ -174,7 +179,7 @@ export class TenantsService implements OnApplicationBootstrap, OnApplicationShut
   private async resolveAdmin(adminUser: string | undefined, caller: Caller | null): Promise<SubjectRef | undefined> {
     if (adminUser) {
       try {
-        const user = await this.rpc.internal(SERVICE, IdentityRpc.findUserByUsername, { username: adminUser });
+        const user = await this.rpc.internal(SERVICE, IdentityRpc.findUserByUsername, { username: adminUser }, undefined, RETRY_SAFE);
         return { type: 'USER', id: user.id };
       } catch (error) {
         if (error instanceof ProblemException && error.problem.status === 404) {

@@ -1,0 +1,80 @@
+import { CredentialsRevoked, IDENTITY_CREDENTIALS_REVOKED_SUBJECT, IdentityRpc } from '@gatehouse/contracts';
+import { NatsClient, RpcClient } from '@gatehouse/messaging';
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { JSONCodec, Subscription } from 'nats';
+import { GatewayEnv } from '../gateway.env';
+import { CredentialCache } from './credential-cache';
+
+const codec = JSONCodec<CredentialsRevoked>();
+const RELOAD_RETRY_MS = 2000;
+
+/**
+ * Sessions ended by identity (logout, reuse detection, disable, delete, password reset) whose access
+ * tokens may still be unexpired. identity broadcasts each revocation (core NATS, flushed before it
+ * answers the request that caused it), so the very next request with such a token is refused; at
+ * start-up the gateway loads the recent ones. Entries are forgotten once every token of the session
+ * has expired.
+ */
+@Injectable()
+export class RevocationList implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('RevocationList');
+  private readonly sessions = new Map<string, number>();
+  private subscription?: Subscription;
+  private retry?: NodeJS.Timeout;
+  private lastPrune = 0;
+
+  constructor(
+    private readonly nats: NatsClient,
+    private readonly rpc: RpcClient,
+    private readonly cache: CredentialCache,
+    private readonly env: GatewayEnv,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.subscription = this.nats.nc.subscribe(IDENTITY_CREDENTIALS_REVOKED_SUBJECT, {
+      callback: (error, message) => {
+        if (error) return;
+        try {
+          this.apply(codec.decode(message.data), Date.now());
+        } catch (decodeError) {
+          this.logger.warn({ err: decodeError }, 'Ignoring a malformed revocation message');
+        }
+      },
+    });
+    void this.loadRecent();
+  }
+
+  onApplicationShutdown(): void {
+    clearTimeout(this.retry);
+    this.subscription?.unsubscribe();
+  }
+
+  isSessionRevoked(sessionId: string | undefined): boolean {
+    return !!sessionId && this.sessions.has(sessionId);
+  }
+
+  apply(revoked: CredentialsRevoked, at: number): void {
+    for (const id of revoked.sessionIds ?? []) this.sessions.set(id, at);
+    this.cache.drop(revoked.subjectIds ?? [], revoked.tokenIds ?? []);
+    this.prune();
+  }
+
+  private async loadRecent(): Promise<void> {
+    try {
+      const recent = await this.rpc.request(IdentityRpc.recentRevocations, { caller: { type: 'SERVICE', id: 'gateway', via: 'internal' }, data: {} });
+      for (const session of recent.sessions) if (!this.sessions.has(session.id)) this.sessions.set(session.id, session.at);
+    } catch (error) {
+      this.logger.warn({ err: error }, 'Could not load recent revocations from identity yet; retrying');
+      this.retry = setTimeout(() => void this.loadRecent(), RELOAD_RETRY_MS);
+      this.retry.unref();
+    }
+  }
+
+  private prune(): void {
+    const now = Date.now();
+    if (now - this.lastPrune < 60_000) return;
+    this.lastPrune = now;
+    const horizon = now - (this.env.ACCESS_TOKEN_MAX_TTL_SECONDS + 60) * 1000;
+    for (const [id, at] of this.sessions) if (at < horizon) this.sessions.delete(id);
+  }
+}

@@ -1,0 +1,92 @@
+import { createHash } from 'node:crypto';
+import { ProblemException } from '@gatehouse/errors';
+import { IdempotencyOutcome, idempotencyCodec, IdempotencyTicket, NatsClient, openIdempotencyBucket } from '@gatehouse/messaging';
+import { Injectable } from '@nestjs/common';
+import { KV } from 'nats';
+
+/**
+ * A request still marked in progress after this long is taken as lost (its instance died before
+ * finishing) and may run again; the services' unique constraints refuse a duplicate cleanly.
+ */
+const PENDING_LEASE_MS = 8_000;
+const KEY_PATTERN = /^[\w.:-]{1,255}$/;
+
+export interface KeyedScope {
+  subjectId: string | null;
+  method: string;
+  route: string;
+  params: Record<string, string>;
+}
+
+/**
+ * `Idempotency-Key` for writes, shared by every gateway and service instance through a JetStream
+ * key-value bucket. The first request with a key runs; its outcome (recorded by the service the moment
+ * the handler finishes, and by the gateway) is replayed to every retry with the same key and body
+ * (`Idempotent-Replayed: true`); the same key with another body is a 422; a retry while the first is
+ * still running is a 409 the client may retry.
+ */
+@Injectable()
+export class IdempotencyStore {
+  private kv?: Promise<KV>;
+
+  constructor(private readonly nats: NatsClient) {}
+
+  async run(
+    scope: KeyedScope,
+    key: string,
+    body: unknown,
+    execute: (ticket: IdempotencyTicket) => Promise<IdempotencyOutcome>,
+  ): Promise<{ outcome: IdempotencyOutcome; replayed: boolean }> {
+    if (!KEY_PATTERN.test(key)) {
+      throw ProblemException.validation([{ field: 'Idempotency-Key', message: 'must be 1-255 letters, digits, dots, colons, dashes or underscores' }]);
+    }
+    const kv = await this.bucket();
+    const ticket = { id: sha256(JSON.stringify([scope.subjectId, scope.method, scope.route, scope.params, key])), fingerprint: sha256(JSON.stringify(body ?? null)) };
+    const existing = await kv.get(ticket.id);
+    if (existing && existing.operation === 'PUT') {
+      const entry = idempotencyCodec.decode(existing.value);
+      if (entry.fingerprint !== ticket.fingerprint) {
+        throw new ProblemException(422, 'idempotency-key-reused', 'This Idempotency-Key was already used with a different request');
+      }
+      if (entry.state === 'done') return { outcome: entry.outcome, replayed: true };
+      if (Date.now() - entry.since < PENDING_LEASE_MS) throw inProgress();
+      await claim(() => kv.update(ticket.id, pending(ticket.fingerprint), existing.revision));
+    } else {
+      await claim(() => kv.create(ticket.id, pending(ticket.fingerprint)));
+    }
+    let outcome: IdempotencyOutcome;
+    try {
+      outcome = await execute(ticket);
+    } catch (error) {
+      const status = error instanceof ProblemException ? error.problem.status : 500;
+      if (status < 500) outcome = { kind: 'problem', problem: (error as ProblemException).problem };
+      else {
+        // 503: nobody received the request, the key is free again. Timeouts stay pending until the lease ends.
+        if (status === 503) await kv.delete(ticket.id).catch(() => undefined);
+        throw error;
+      }
+    }
+    await kv.put(ticket.id, idempotencyCodec.encode({ state: 'done', fingerprint: ticket.fingerprint, outcome })).catch(() => undefined);
+    return { outcome, replayed: false };
+  }
+
+  private bucket(): Promise<KV> {
+    this.kv ??= openIdempotencyBucket(this.nats.nc).catch((error: unknown) => {
+      this.kv = undefined;
+      throw error;
+    });
+    return this.kv;
+  }
+}
+
+const pending = (fingerprint: string) => idempotencyCodec.encode({ state: 'pending', fingerprint, since: Date.now() });
+const inProgress = () => ProblemException.conflict('A request with this Idempotency-Key is still in progress; retry later');
+const sha256 = (value: string): string => createHash('sha256').update(value).digest('hex');
+
+async function claim(write: () => Promise<number>): Promise<number> {
+  try {
+    return await write();
+  } catch {
+    throw inProgress();
+  }
+}
