@@ -1,0 +1,116 @@
+import { ComponentType, StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { match, Redirect, useLocation } from './router';
+import { AuthProvider, DEFAULT_SEGMENT, useAuth, useCapabilities } from './session';
+import { Empty, Loading, PageHeader } from './ui/kit';
+import { AuditPage } from './pages/audit';
+import { Shell, tenantLabel, tenantSections } from './pages/layout';
+import { ProfilePage } from './pages/profile';
+import { ForgotPasswordPage, LoginPage, PasswordChangeRequiredPage, ResetPasswordPage, SetupPage } from './pages/public';
+import { TenantSection } from './pages/tenant-sections';
+import { CreateTenantPage, TenantEditPage, TenantsPage } from './pages/tenants';
+import { CreateUserPage, UserDetailPage, UsersList } from './pages/users';
+import { Link } from './router';
+import './styles.css';
+
+const PUBLIC: Record<string, ComponentType> = {
+  '/login': LoginPage,
+  '/forgot-password': ForgotPasswordPage,
+  '/reset-password': ResetPasswordPage,
+  '/password-change-required': PasswordChangeRequiredPage,
+};
+
+function TenantHome({ tenant }: { tenant: string }) {
+  const caps = useCapabilities(tenant);
+  if (!caps) return <Loading />;
+  const sections = tenantSections(caps);
+  return (
+    <div>
+      <PageHeader title={tenantLabel(tenant)} />
+      {sections.length === 0 ? (
+        <Empty>
+          <span data-testid="no-admin-home">You have no administration rights in this tenant. Your profile and API tokens are under “Me”.</span>
+        </Empty>
+      ) : (
+        <ul className="tiles">
+          {sections.map((s) => (
+            <li key={s.id}>
+              <Link to={`/t/${encodeURIComponent(tenant)}/${s.id}`}>{s.label}</Link>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+/** Where `/` leads: the default tenant when there is one, else the tenant list or the profile. */
+function Home() {
+  const { setup } = useAuth();
+  const instance = useCapabilities(null);
+  if (!setup || !instance) return <Loading />;
+  if (!setup.multiTenancy.enabled || setup.multiTenancy.defaultTenant) return <Redirect to={`/t/${DEFAULT_SEGMENT}`} />;
+  return <Redirect to={instance.can('TENANT') ? '/admin/tenants' : '/me'} />;
+}
+
+function lastTenant(): string | null {
+  try {
+    const list: unknown = JSON.parse(localStorage.getItem('gatehouse.recentTenants') ?? '[]');
+    return Array.isArray(list) && typeof list[0] === 'string' ? list[0] : null;
+  } catch {
+    return null;
+  }
+}
+
+function SignedIn({ path }: { path: string }) {
+  let m: Record<string, string> | null;
+  if ((m = match('/t/:tenant', path))) return <Shell tenant={m.tenant}><TenantHome tenant={m.tenant} /></Shell>;
+  if ((m = match('/t/:tenant/:section/*', path)) || (m = match('/t/:tenant/:section', path))) {
+    const tenant = m.tenant;
+    return (
+      <Shell tenant={tenant}>
+        <TenantSection tenant={tenant} section={m.section} rest={m['*'] ?? ''} base={`/t/${encodeURIComponent(tenant)}/${m.section}`} />
+      </Shell>
+    );
+  }
+  if (path === '/admin/tenants') return <Shell tenant={null}><TenantsPage /></Shell>;
+  if (path === '/admin/tenants/new') return <Shell tenant={null}><CreateTenantPage /></Shell>;
+  if ((m = match('/admin/tenants/:id/:tab/*', path)) || (m = match('/admin/tenants/:id/:tab', path)) || (m = match('/admin/tenants/:id', path))) {
+    return <Shell tenant={null}><TenantEditPage id={m.id} tab={m.tab ?? 'overview'} rest={m['*'] ?? ''} /></Shell>;
+  }
+  if (path === '/admin/users') return <Shell tenant={null}><UsersList tenant={null} base="/admin/users" /></Shell>;
+  if (path === '/admin/users/new') return <Shell tenant={null}><CreateUserPage tenant={null} base="/admin/users" /></Shell>;
+  if ((m = match('/admin/users/:id/:tab', path)) || (m = match('/admin/users/:id', path))) {
+    return <Shell tenant={null}><UserDetailPage tenant={null} base="/admin/users" id={m.id} tab={m.tab ?? 'overview'} /></Shell>;
+  }
+  if (path === '/admin/audit') return <Shell tenant={null}><AuditPage tenant={null} /></Shell>;
+  if ((m = match('/me/:tab', path)) || path === '/me') {
+    const tenant = lastTenant();
+    return <Shell tenant={tenant}><ProfilePage tab={m?.tab ?? 'overview'} tenant={tenant} /></Shell>;
+  }
+  if (path === '/') return <Home />;
+  return <Shell tenant={null}><Empty>There is no such page.</Empty></Shell>;
+}
+
+function App() {
+  const { ready, setup, me } = useAuth();
+  const { path, query } = useLocation();
+  if (!ready) return <Loading />;
+  if (setup && !setup.setupComplete) return path === '/setup' ? <SetupPage /> : <Redirect to="/setup" />;
+  const Public = PUBLIC[path];
+  if (Public) return me && path === '/login' ? <Redirect to="/" /> : <Public />;
+  if (path === '/setup') return <Redirect to="/login" />;
+  if (!me) {
+    const next = path === '/' ? '' : `?next=${encodeURIComponent(path + (query.toString() ? `?${query}` : ''))}`;
+    return <Redirect to={`/login${next}`} />;
+  }
+  return <SignedIn path={path} />;
+}
+
+createRoot(document.getElementById('root') as HTMLElement).render(
+  <StrictMode>
+    <AuthProvider>
+      <App />
+    </AuthProvider>
+  </StrictMode>,
+);

@@ -1,0 +1,142 @@
+import type { GroupMemberView, GroupView, MemberType } from '@gatehouse/contracts';
+import { useState } from 'react';
+import { api, url } from '../api/client';
+import { Link, navigate } from '../router';
+import { Field, formatDate, Loading, PagedTable, PageHeader, ProblemBox, Tabs, TextArea, useAsync, useSubmit } from '../ui/kit';
+import { SubjectBindings, SubjectPicker } from './access';
+
+const tp = (tenant: string, path: string) => url(`/${encodeURIComponent(tenant)}${path}`);
+const qs = (page: number, size: number, q: string) => new URLSearchParams({ page: String(page), size: String(size), ...(q ? { q } : {}) }).toString();
+
+export function GroupsList({ tenant, base }: { tenant: string; base: string }) {
+  return (
+    <div>
+      <PageHeader title="Groups">
+        <Link to={`${base}/new`} className="button">
+          Create
+        </Link>
+      </PageHeader>
+      <PagedTable<GroupView>
+        source={({ page, size, q }) => tp(tenant, `/groups?${qs(page, size, q)}`)}
+        rowKey={(g) => g.id}
+        empty="No groups yet."
+        searchLabel="Search groups"
+        columns={[
+          { label: 'Name', render: (g) => <Link to={`${base}/${g.id}`}>{g.name}</Link> },
+          { label: 'Description', render: (g) => g.description ?? '' },
+          { label: 'Members', render: (g) => g.memberCount },
+        ]}
+      />
+    </div>
+  );
+}
+
+export function GroupForm({ tenant, base, group }: { tenant: string; base: string; group?: GroupView }) {
+  const [form, setForm] = useState({ name: group?.name ?? '', description: group?.description ?? '' });
+  const [saved, setSaved] = useState(false);
+  const { pending, error, submit } = useSubmit();
+  const removal = useSubmit();
+  const onSubmit = submit(async () => {
+    const body = { name: form.name, ...(form.description ? { description: form.description } : {}) };
+    if (group) {
+      await api.patch(tp(tenant, `/groups/${group.id}`), body);
+      setSaved(true);
+    } else {
+      const created = await api.post<GroupView>(tp(tenant, '/groups'), body);
+      navigate(`${base}/${created.id}/members`);
+    }
+  });
+  const onDelete = removal.submit(async () => {
+    if (!group || !window.confirm(`Delete ${group.name}? Members lose what the group's bindings gave them; they are not deleted.`)) return;
+    await api.del(tp(tenant, `/groups/${group.id}`));
+    navigate(base);
+  });
+  return (
+    <form className="panel" onSubmit={onSubmit} noValidate aria-label="Group">
+      <Field label="Name" name="name" value={form.name} onChange={(name) => setForm({ ...form, name })} error={error} autoFocus={!group} />
+      <TextArea label="Description" name="description" value={form.description} onChange={(description) => setForm({ ...form, description })} error={error} />
+      <ProblemBox error={error} fields={['name', 'description']} />
+      {saved && <p role="status">Saved.</p>}
+      <div className="row">
+        <button type="submit" disabled={pending}>
+          Save
+        </button>
+        {group && (
+          <button type="button" className="danger" onClick={() => void onDelete()}>
+            Delete
+          </button>
+        )}
+      </div>
+      <ProblemBox error={removal.error} />
+    </form>
+  );
+}
+
+function Members({ tenant, group }: { tenant: string; group: GroupView }) {
+  const [type, setType] = useState<MemberType>('USER');
+  const [picked, setPicked] = useState<{ id: string } | null>(null);
+  const [version, setVersion] = useState(0);
+  const { pending, error, submit } = useSubmit();
+  const onAdd = submit(async () => {
+    if (!picked) return;
+    await api.post(tp(tenant, `/groups/${group.id}/members`), { memberType: type, memberId: picked.id });
+    setVersion((v) => v + 1);
+  });
+  const remove = (m: GroupMemberView) =>
+    submit(async () => {
+      await api.del(tp(tenant, `/groups/${group.id}/members/${m.memberId}`));
+      setVersion((v) => v + 1);
+    })();
+  return (
+    <div>
+      <form className="panel inline" onSubmit={onAdd} noValidate aria-label="Add member">
+        <select aria-label="Member type" value={type} onChange={(e) => setType(e.target.value as MemberType)}>
+          <option value="USER">User</option>
+          <option value="SERVICE_ACCOUNT">Service account</option>
+        </select>
+        <SubjectPicker tenant={tenant} type={type} onPick={setPicked} />
+        <button type="submit" disabled={pending || !picked}>
+          Add member
+        </button>
+      </form>
+      <ProblemBox error={error} />
+      <PagedTable<GroupMemberView>
+        source={({ page, size, q }) => tp(tenant, `/groups/${group.id}/members?${qs(page, size, q)}`)}
+        reloadKey={version}
+        rowKey={(m) => m.memberId}
+        empty="This group has no members yet."
+        searchLabel="Search members"
+        columns={[
+          { label: 'Member', render: (m) => m.user?.username ?? m.memberId },
+          { label: 'Type', render: (m) => (m.memberType === 'USER' ? 'User' : 'Service account') },
+          { label: 'Email', render: (m) => m.user?.email ?? '—' },
+          { label: 'Since', render: (m) => formatDate(m.createdAt) },
+          { label: '', render: (m) => <button type="button" className="danger small" onClick={() => void remove(m)}>Remove</button> },
+        ]}
+      />
+    </div>
+  );
+}
+
+export function GroupDetailPage({ tenant, base, id, tab }: { tenant: string; base: string; id: string; tab: string }) {
+  const { data, error } = useAsync(() => api.get<GroupView>(tp(tenant, `/groups/${id}`)), [tenant, id]);
+  if (error) return <ProblemBox error={error} />;
+  if (!data) return <Loading />;
+  const self = `${base}/${id}`;
+  return (
+    <div>
+      <PageHeader title={data.name} />
+      <Tabs
+        active={tab}
+        tabs={[
+          { id: 'overview', label: 'Overview', to: self },
+          { id: 'members', label: 'Members', to: `${self}/members` },
+          { id: 'access', label: 'Access', to: `${self}/access` },
+        ]}
+      />
+      {tab === 'overview' && <GroupForm tenant={tenant} base={base} group={data} />}
+      {tab === 'members' && <Members tenant={tenant} group={data} />}
+      {tab === 'access' && <SubjectBindings tenant={tenant} subjectType="GROUP" subjectId={data.id} />}
+    </div>
+  );
+}

@@ -1,0 +1,170 @@
+import type { Page, TenantView, UserSettingsView } from '@gatehouse/contracts';
+import { FormEvent, ReactNode, useEffect, useState } from 'react';
+import { api, url } from '../api/client';
+import { Link, navigate, useLocation } from '../router';
+import { Capabilities, DEFAULT_SEGMENT, useAuth, useCapabilities } from '../session';
+import { setTimeZone } from '../ui/kit';
+
+const RECENT_KEY = 'gatehouse.recentTenants';
+
+function recentTenants(): string[] {
+  try {
+    const parsed: unknown = JSON.parse(localStorage.getItem(RECENT_KEY) ?? '[]');
+    return Array.isArray(parsed) ? parsed.filter((t): t is string => typeof t === 'string').slice(0, 8) : [];
+  } catch {
+    return [];
+  }
+}
+
+export function rememberTenant(tenant: string): void {
+  const list = [tenant, ...recentTenants().filter((t) => t !== tenant)].slice(0, 8);
+  localStorage.setItem(RECENT_KEY, JSON.stringify(list));
+}
+
+export function applyTheme(theme: string | null | undefined): void {
+  document.documentElement.dataset.theme = theme === 'light' || theme === 'dark' ? theme : '';
+}
+
+export const tenantLabel = (tenant: string) => (tenant === DEFAULT_SEGMENT ? 'Default tenant' : tenant);
+
+/** Tenants the user can switch to: all of them for tenant governors, else the ones visited and the default one. */
+function TenantSwitcher({ current, instance }: { current: string | null; instance: Capabilities | null }) {
+  const { setup } = useAuth();
+  const [listed, setListed] = useState<string[]>([]);
+  const [other, setOther] = useState('');
+  const canList = !!instance?.can('TENANT');
+  useEffect(() => {
+    if (!canList) return;
+    api.get<Page<TenantView>>(url('/tenants', { size: 100, sort: 'id' })).then(
+      (page) => setListed(page.results.map((t) => t.id)),
+      () => setListed([]),
+    );
+  }, [canList, current]);
+  if (setup && !setup.multiTenancy.enabled) return null;
+  const options = new Set<string>();
+  if (setup?.multiTenancy.defaultTenant) options.add(DEFAULT_SEGMENT);
+  listed.forEach((t) => options.add(t));
+  recentTenants().forEach((t) => options.add(t));
+  if (current) options.add(current);
+  const go = (event: FormEvent) => {
+    event.preventDefault();
+    const id = other.trim().toLowerCase();
+    if (id) navigate(`/t/${encodeURIComponent(id)}`);
+    setOther('');
+  };
+  return (
+    <div className="tenant-switcher">
+      <label htmlFor="tenant-select">Tenant</label>
+      <select id="tenant-select" value={current ?? ''} onChange={(e) => e.target.value && navigate(`/t/${encodeURIComponent(e.target.value)}`)}>
+        <option value="">Choose…</option>
+        {[...options].map((t) => (
+          <option key={t} value={t}>
+            {tenantLabel(t)}
+          </option>
+        ))}
+      </select>
+      <form onSubmit={go}>
+        <input aria-label="Tenant id" placeholder="tenant id" value={other} onChange={(e) => setOther(e.target.value)} size={10} />
+      </form>
+    </div>
+  );
+}
+
+function NavLink({ to, children }: { to: string; children: ReactNode }) {
+  const { path } = useLocation();
+  const active = path === to || path.startsWith(`${to}/`);
+  return (
+    <Link to={to} className={active ? 'active' : ''}>
+      {children}
+    </Link>
+  );
+}
+
+/** The tenant's administration sections the subject may open. */
+export function tenantSections(caps: Capabilities | null): Array<{ id: string; label: string }> {
+  if (!caps) return [];
+  return [
+    { id: 'users', label: 'Users', show: caps.can('TENANT_ACCESS') || caps.can('USER') },
+    { id: 'service-accounts', label: 'Service accounts', show: caps.can('SERVICE_ACCOUNT') },
+    { id: 'groups', label: 'Groups', show: caps.can('GROUP') },
+    { id: 'access', label: 'Access', show: caps.can('BINDING') },
+    { id: 'roles', label: 'Roles', show: caps.can('ROLE') },
+    { id: 'audit', label: 'Audit log', show: caps.can('AUDITLOG') },
+  ].filter((s) => s.show);
+}
+
+export function Shell({ tenant, children }: { tenant: string | null; children: ReactNode }) {
+  const { me, signOut } = useAuth();
+  const instance = useCapabilities(null);
+  const caps = useCapabilities(tenant);
+  useEffect(() => {
+    if (!tenant) return;
+    rememberTenant(tenant);
+    // The profile's preferences of this tenant: theme and time zone.
+    api.get<UserSettingsView>(url(`/${encodeURIComponent(tenant)}/settings/me`)).then(
+      (settings) => {
+        applyTheme(settings.theme);
+        setTimeZone(settings.timezone);
+      },
+      () => undefined,
+    );
+  }, [tenant]);
+  const sections = tenant ? tenantSections(caps) : [];
+  const admin = instance ? [
+    { to: '/admin/tenants', label: 'Tenants', show: instance.can('TENANT') },
+    { to: '/admin/users', label: 'Users', show: instance.can('USER') },
+    { to: '/admin/audit', label: 'Audit log', show: instance.can('AUDITLOG') },
+  ].filter((a) => a.show) : [];
+  return (
+    <div className="shell">
+      <header className="topbar">
+        <Link to="/" className="brand">
+          Gatehouse
+        </Link>
+        <TenantSwitcher current={tenant} instance={instance} />
+        <div className="user-menu">
+          <NavLink to="/me">{me?.username ?? 'Profile'}</NavLink>
+          <button type="button" className="link" onClick={() => void signOut().then(() => navigate('/login'))}>
+            Sign out
+          </button>
+        </div>
+      </header>
+      <div className="body">
+        <nav className="sidebar" aria-label="Sections">
+          {tenant && (
+            <section>
+              <h2>{tenantLabel(tenant)}</h2>
+              {!caps ? (
+                <span className="muted">…</span>
+              ) : sections.length === 0 ? (
+                <span className="muted" data-testid="no-admin">No administration here</span>
+              ) : (
+                sections.map((s) => (
+                  <NavLink key={s.id} to={`/t/${encodeURIComponent(tenant)}/${s.id}`}>
+                    {s.label}
+                  </NavLink>
+                ))
+              )}
+            </section>
+          )}
+          {admin.length > 0 && (
+            <section data-testid="administration">
+              <h2>Administration</h2>
+              {admin.map((a) => (
+                <NavLink key={a.to} to={a.to}>
+                  {a.label}
+                </NavLink>
+              ))}
+            </section>
+          )}
+          <section>
+            <h2>Me</h2>
+            <NavLink to="/me">Profile</NavLink>
+            <NavLink to="/me/api-tokens">API tokens</NavLink>
+          </section>
+        </nav>
+        <main className="content">{children}</main>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,188 @@
+import type { SetupResult } from '@gatehouse/contracts';
+import { ReactNode, useState } from 'react';
+import { api, url } from '../api/client';
+import { Link, navigate, useLocation } from '../router';
+import { useAuth } from '../session';
+import { Field, PasswordField, ProblemBox, useSubmit } from '../ui/kit';
+
+function Card({ title, children }: { title: string; children: ReactNode }) {
+  return (
+    <main className="card-page">
+      <div className="card">
+        <div className="brand">Gatehouse</div>
+        <h1>{title}</h1>
+        {children}
+      </div>
+    </main>
+  );
+}
+
+/** First run: creates the first user (Super Admin) and, without a default tenant, the first tenant. */
+export function SetupPage() {
+  const { setup, reloadSetup, signIn } = useAuth();
+  const [form, setForm] = useState({ username: '', email: '', password: '', tenant: '' });
+  const { pending, error, submit } = useSubmit();
+  const needsTenant = !!setup?.multiTenancy.enabled && !setup.multiTenancy.defaultTenant;
+  const set = (k: keyof typeof form) => (v: string) => setForm({ ...form, [k]: v });
+  const onSubmit = submit(async () => {
+    const body: Record<string, string> = { username: form.username, password: form.password };
+    if (form.email) body.email = form.email;
+    if (needsTenant) body.tenant = form.tenant;
+    const result = await api.post<SetupResult>(url('/setup'), body);
+    await reloadSetup();
+    await signIn(form.username, form.password);
+    navigate(result.tenant ? `/t/${result.tenant.id}` : '/');
+  });
+  return (
+    <Card title="Welcome">
+      <p>Create the first user. It becomes the Super Admin of this instance.</p>
+      <form onSubmit={onSubmit} noValidate>
+        <Field label="Username" name="username" value={form.username} onChange={set('username')} error={error} autoComplete="username" required />
+        <Field label="Email" name="email" type="email" value={form.email} onChange={set('email')} error={error} hint="Optional when the username is an email address" />
+        <PasswordField label="Password" name="password" value={form.password} onChange={set('password')} error={error} />
+        {needsTenant && <Field label="First tenant id" name="tenant" value={form.tenant} onChange={set('tenant')} error={error} hint="Lowercase letters, digits and dashes" />}
+        <ProblemBox error={error} fields={['username', 'email', 'password', 'tenant']} />
+        <button type="submit" disabled={pending}>
+          {pending ? 'Creating…' : 'Create user'}
+        </button>
+      </form>
+    </Card>
+  );
+}
+
+export function LoginPage() {
+  const { signIn } = useAuth();
+  const { query } = useLocation();
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const { pending, error, submit } = useSubmit();
+  const onSubmit = submit(async () => {
+    try {
+      await signIn(username, password);
+    } catch (e) {
+      if ((e as { slug?: string }).slug === 'password-change-required') {
+        navigate(`/password-change-required?username=${encodeURIComponent(username)}`);
+        return;
+      }
+      throw e;
+    }
+    const next = query.get('next');
+    navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/', { replace: true });
+  });
+  return (
+    <Card title="Sign in">
+      <form onSubmit={onSubmit} noValidate>
+        <Field label="Username or email" name="username" value={username} onChange={setUsername} error={error} autoComplete="username" autoFocus />
+        <Field label="Password" name="password" type="password" value={password} onChange={setPassword} error={error} autoComplete="current-password" />
+        <ProblemBox error={error} fields={['username', 'password']} />
+        <button type="submit" disabled={pending}>
+          {pending ? 'Signing in…' : 'Sign in'}
+        </button>
+      </form>
+      <p className="muted">
+        <Link to="/forgot-password">Forgot password?</Link>
+      </p>
+    </Card>
+  );
+}
+
+export function ForgotPasswordPage() {
+  const [email, setEmail] = useState('');
+  const [sent, setSent] = useState(false);
+  const { pending, error, submit } = useSubmit();
+  const onSubmit = submit(async () => {
+    await api.post(url('/forgotten-password'), { email });
+    setSent(true);
+  });
+  return (
+    <Card title="Forgot password">
+      {sent ? (
+        <p role="status">If an account uses {email}, an email with a link to choose a new password is on its way.</p>
+      ) : (
+        <form onSubmit={onSubmit} noValidate>
+          <p>Enter the email address of your account. We will send you a link to choose a new password.</p>
+          <Field label="Email" name="email" type="email" value={email} onChange={setEmail} error={error} autoFocus />
+          <ProblemBox error={error} fields={['email']} />
+          <button type="submit" disabled={pending}>
+            {pending ? 'Sending…' : 'Send link'}
+          </button>
+        </form>
+      )}
+      <p className="muted">
+        <Link to="/login">Back to sign in</Link>
+      </p>
+    </Card>
+  );
+}
+
+/** The page of the emailed link: `/ui/reset-password?token=...`. */
+export function ResetPasswordPage() {
+  const { query } = useLocation();
+  const token = query.get('token') ?? '';
+  const [password, setPassword] = useState('');
+  const [confirm, setConfirm] = useState('');
+  const [done, setDone] = useState(false);
+  const { pending, error, submit } = useSubmit();
+  const onSubmit = submit(async () => {
+    await api.post(url('/reset-password'), { token, password });
+    setDone(true);
+  });
+  const mismatch = confirm.length > 0 && password !== confirm;
+  return (
+    <Card title="Choose a new password">
+      {!token ? (
+        <p className="problem">This link is incomplete. Request a new one from the sign-in page.</p>
+      ) : done ? (
+        <p role="status">
+          Your password has been changed. <Link to="/login">Sign in</Link>
+        </p>
+      ) : (
+        <form onSubmit={onSubmit} noValidate>
+          <PasswordField label="New password" name="password" value={password} onChange={setPassword} error={error} />
+          <Field label="Repeat the new password" name="confirm" type="password" value={confirm} onChange={setConfirm} hint={mismatch ? <span className="warn">The passwords differ</span> : undefined} />
+          <ProblemBox error={error} fields={['password']} />
+          {error?.slug === 'invalid-reset-token' && (
+            <p>
+              <Link to="/forgot-password">Request a new link</Link>
+            </p>
+          )}
+          <button type="submit" disabled={pending || mismatch || !password}>
+            {pending ? 'Saving…' : 'Set password'}
+          </button>
+        </form>
+      )}
+    </Card>
+  );
+}
+
+/** Login refused because an administrator requires a new password: the way out is a reset link. */
+export function PasswordChangeRequiredPage() {
+  const { query } = useLocation();
+  const given = query.get('username') ?? '';
+  const [email, setEmail] = useState(given.includes('@') ? given : '');
+  const [sent, setSent] = useState(false);
+  const { pending, error, submit } = useSubmit();
+  const onSubmit = submit(async () => {
+    await api.post(url('/forgotten-password'), { email });
+    setSent(true);
+  });
+  return (
+    <Card title="Password change required">
+      <p>An administrator requires you to choose a new password before signing in again. Use the link in the email you received, or request a new one.</p>
+      {sent ? (
+        <p role="status">A new link is on its way to {email}.</p>
+      ) : (
+        <form onSubmit={onSubmit} noValidate>
+          <Field label="Email" name="email" type="email" value={email} onChange={setEmail} error={error} />
+          <ProblemBox error={error} fields={['email']} />
+          <button type="submit" disabled={pending}>
+            Send a new link
+          </button>
+        </form>
+      )}
+      <p className="muted">
+        <Link to="/login">Back to sign in</Link>
+      </p>
+    </Card>
+  );
+}

@@ -1,0 +1,135 @@
+import type { TenantView } from '@gatehouse/contracts';
+import { useEffect, useState } from 'react';
+import { api, url } from '../api/client';
+import { Link, navigate } from '../router';
+import { useCapabilities } from '../session';
+import { Field, formatDate, Loading, PagedTable, PageHeader, ProblemBox, Tabs, useAsync, useSubmit } from '../ui/kit';
+import { tenantSections } from './layout';
+import { TenantSection } from './tenant-sections';
+
+export function TenantsPage() {
+  return (
+    <div>
+      <PageHeader title="Tenants">
+        <Link to="/admin/tenants/new" className="button">
+          Create
+        </Link>
+      </PageHeader>
+      <PagedTable<TenantView>
+        source={({ page, size, q }) => url('/tenants', { page, size, q, sort: 'id' })}
+        rowKey={(t) => t.id}
+        empty="No tenants yet. Create the first one."
+        searchLabel="Search tenants"
+        columns={[
+          { label: 'Id', render: (t) => <Link to={`/admin/tenants/${t.id}`}>{t.id}</Link> },
+          { label: 'Name', render: (t) => t.name },
+          { label: 'Worker group', render: (t) => t.workerGroup ?? '—' },
+          { label: 'Status', render: (t) => <span className={`badge ${t.status.toLowerCase()}`}>{t.status}</span> },
+          { label: 'Created', render: (t) => formatDate(t.createdAt) },
+        ]}
+      />
+    </div>
+  );
+}
+
+export function CreateTenantPage() {
+  const [form, setForm] = useState({ id: '', name: '', workerGroup: '', adminUser: '' });
+  const { pending, error, submit } = useSubmit();
+  const set = (k: keyof typeof form) => (v: string) => setForm({ ...form, [k]: v });
+  const onSubmit = submit(async () => {
+    const body: Record<string, string> = { id: form.id, name: form.name };
+    if (form.workerGroup) body.workerGroup = form.workerGroup;
+    if (form.adminUser) body.adminUser = form.adminUser;
+    const tenant = await api.post<TenantView>(url('/tenants'), body);
+    navigate(`/admin/tenants/${tenant.id}`);
+  });
+  return (
+    <div>
+      <PageHeader title="Create tenant" />
+      <form className="panel" onSubmit={onSubmit} noValidate aria-label="Create tenant">
+        <Field label="Id" name="id" value={form.id} onChange={set('id')} error={error} hint="2-63 lowercase letters, digits and dashes; it cannot change later" autoFocus />
+        <Field label="Name" name="name" value={form.name} onChange={set('name')} error={error} />
+        <Field label="Worker group" name="workerGroup" value={form.workerGroup} onChange={set('workerGroup')} error={error} />
+        <Field label="Admin user" name="adminUser" value={form.adminUser} onChange={set('adminUser')} error={error} hint="Username or email of the tenant's Admin; you by default" />
+        <ProblemBox error={error} fields={['id', 'name', 'workerGroup', 'adminUser']} />
+        <div className="row">
+          <button type="submit" disabled={pending}>
+            {pending ? 'Creating…' : 'Save'}
+          </button>
+          <Link to="/admin/tenants" className="button secondary">
+            Cancel
+          </Link>
+        </div>
+      </form>
+    </div>
+  );
+}
+
+function Overview({ tenant, reload }: { tenant: TenantView; reload: () => void }) {
+  const [form, setForm] = useState({ name: tenant.name, workerGroup: tenant.workerGroup ?? '' });
+  const [saved, setSaved] = useState(false);
+  const { pending, error, submit } = useSubmit();
+  const removal = useSubmit();
+  useEffect(() => setForm({ name: tenant.name, workerGroup: tenant.workerGroup ?? '' }), [tenant]);
+  const onSubmit = submit(async () => {
+    await api.patch(url(`/tenants/${tenant.id}`), { name: form.name, workerGroup: form.workerGroup || null });
+    setSaved(true);
+    reload();
+  });
+  const onDelete = removal.submit(async () => {
+    const typed = window.prompt(`Deleting ${tenant.id} removes its roles, groups, bindings and service accounts. Users and the audit trail stay. Type the tenant id to confirm.`);
+    if (typed !== tenant.id) return;
+    await api.del(url(`/tenants/${tenant.id}`));
+    navigate('/admin/tenants');
+  });
+  return (
+    <>
+      <form className="panel" onSubmit={onSubmit} noValidate aria-label="Tenant overview">
+        <dl className="facts">
+          <dt>Id</dt>
+          <dd>{tenant.id}</dd>
+          <dt>Status</dt>
+          <dd>{tenant.status}</dd>
+          <dt>Created</dt>
+          <dd>{formatDate(tenant.createdAt)}</dd>
+        </dl>
+        <Field label="Name" name="name" value={form.name} onChange={(name) => setForm({ ...form, name })} error={error} />
+        <Field label="Worker group" name="workerGroup" value={form.workerGroup} onChange={(workerGroup) => setForm({ ...form, workerGroup })} error={error} />
+        <ProblemBox error={error} fields={['name', 'workerGroup']} />
+        {saved && <p role="status">Saved.</p>}
+        <button type="submit" disabled={pending}>
+          Save
+        </button>
+      </form>
+      <div className="panel danger-zone">
+        <h2>Delete tenant</h2>
+        <ProblemBox error={removal.error} />
+        <button type="button" className="danger" onClick={() => void onDelete()} disabled={removal.pending}>
+          Delete {tenant.id}
+        </button>
+      </div>
+    </>
+  );
+}
+
+/** Administration → Tenants → one tenant: Overview plus the tenant's own administration sections as tabs. */
+export function TenantEditPage({ id, tab, rest }: { id: string; tab: string; rest: string }) {
+  const { data, error, reload } = useAsync(() => api.get<TenantView>(url(`/tenants/${encodeURIComponent(id)}`)), [id]);
+  const caps = useCapabilities(id);
+  if (error) return <ProblemBox error={error} />;
+  if (!data) return <Loading />;
+  const order = ['users', 'service-accounts', 'groups', 'access', 'roles'];
+  const sections = tenantSections(caps).filter((s) => order.includes(s.id));
+  const base = `/admin/tenants/${id}`;
+  return (
+    <div>
+      <PageHeader title={data.name}>
+        <Link to={`/t/${id}`} className="button secondary">
+          Open tenant
+        </Link>
+      </PageHeader>
+      <Tabs active={tab} tabs={[{ id: 'overview', label: 'Overview', to: base }, ...sections.map((s) => ({ id: s.id, label: s.label, to: `${base}/${s.id}` }))]} />
+      {tab === 'overview' ? <Overview tenant={data} reload={reload} /> : <TenantSection tenant={id} section={tab} rest={rest} base={`${base}/${tab}`} embedded />}
+    </div>
+  );
+}

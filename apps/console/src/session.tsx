@@ -1,0 +1,139 @@
+import type { Action, Decision, Permission, SetupStatus, TokenPair, UserView } from '@gatehouse/contracts';
+import { createContext, ReactNode, useCallback, useContext, useEffect, useState } from 'react';
+import { api, ApiError, session, url } from './api/client';
+
+interface AuthState {
+  setup: SetupStatus | null;
+  me: UserView | null;
+  /** False until the set-up status is known. */
+  ready: boolean;
+  signIn(username: string, password: string): Promise<void>;
+  signOut(): Promise<void>;
+  reloadSetup(): Promise<void>;
+  reloadMe(): Promise<void>;
+}
+
+const AuthContext = createContext<AuthState | null>(null);
+
+export function AuthProvider({ children }: { children: ReactNode }) {
+  const [setup, setSetup] = useState<SetupStatus | null>(null);
+  const [me, setMe] = useState<UserView | null>(null);
+  const [ready, setReady] = useState(false);
+
+  const reloadSetup = useCallback(async () => {
+    setSetup(await api.get<SetupStatus>(url('/setup')));
+  }, []);
+  const reloadMe = useCallback(async () => {
+    setMe(session.signedIn ? await api.get<UserView>(url('/me')) : null);
+  }, []);
+
+  useEffect(() => {
+    reloadSetup()
+      .catch(() => setSetup(null))
+      .finally(() => setReady(true));
+    return session.onChange(() => {
+      capabilityCache.clear();
+      if (!session.signedIn) setMe(null);
+    });
+  }, [reloadSetup]);
+
+  const signIn = useCallback(async (username: string, password: string) => {
+    const pair = await api.post<TokenPair>(url('/login'), { username, password });
+    session.set(pair);
+    try {
+      setMe(await api.get<UserView>(url('/me')));
+    } catch (error) {
+      session.set(null);
+      throw error;
+    }
+  }, []);
+
+  const signOut = useCallback(async () => {
+    await session.logout();
+    setMe(null);
+  }, []);
+
+  return <AuthContext.Provider value={{ setup, me, ready, signIn, signOut, reloadSetup, reloadMe }}>{children}</AuthContext.Provider>;
+}
+
+export function useAuth(): AuthState {
+  const value = useContext(AuthContext);
+  if (!value) throw new Error('useAuth outside AuthProvider');
+  return value;
+}
+
+/** Tenants are addressed by id; the default (null) tenant by the `default` segment. */
+export const DEFAULT_SEGMENT = 'default';
+
+// ---------------------------------------------------------------------------------------------------
+// What the signed-in subject may do. The decision API answers when the server has it; otherwise each
+// section's list is probed and a 403 (or a route the server does not have) hides the section.
+
+const ACTIONS: Action[] = ['CREATE', 'READ', 'UPDATE', 'DELETE'];
+
+const TENANT_PROBES: Partial<Record<Permission, string>> = {
+  USER: '/tenant-access',
+  TENANT_ACCESS: '/tenant-access',
+  SERVICE_ACCOUNT: '/service-accounts',
+  GROUP: '/groups',
+  GROUP_MEMBERSHIP: '/groups',
+  ROLE: '/roles',
+  BINDING: '/bindings',
+  AUDITLOG: '/auditlogs/search',
+  INVITATION: '/invitations',
+};
+const INSTANCE_PROBES: Partial<Record<Permission, string>> = { TENANT: '/tenants', USER: '/users', AUDITLOG: '/auditlogs/search' };
+
+export interface Capabilities {
+  can(permission: Permission, action?: Action): boolean;
+  /** How the answer was obtained: the decision API, or probing the lists. */
+  source: 'decisions' | 'probes';
+}
+
+const capabilityCache = new Map<string, Promise<Capabilities>>();
+
+async function loadCapabilities(tenant: string | null): Promise<Capabilities> {
+  const probes = tenant === null ? INSTANCE_PROBES : TENANT_PROBES;
+  const prefix = tenant === null ? '' : `/${encodeURIComponent(tenant)}`;
+  const permissions = Object.keys(probes) as Permission[];
+  const checks = permissions.flatMap((permission) => ACTIONS.map((action) => ({ permission, action })));
+  try {
+    const decisions = await api.post<Decision[]>(url(`${prefix}/acls/check`), { checks });
+    const allowed = new Set(checks.filter((_, i) => decisions[i]?.allowed).map((c) => `${c.permission}:${c.action}`));
+    return { source: 'decisions', can: (p, a = 'READ') => allowed.has(`${p}:${a}`) };
+  } catch (error) {
+    if (!(error instanceof ApiError) || ![404, 405].includes(error.status)) throw error;
+  }
+  const paths = [...new Set(Object.values(probes))];
+  const answers = await Promise.all(
+    paths.map((path) =>
+      api.get(url(prefix + path, { size: 1 })).then(
+        () => true,
+        () => false,
+      ),
+    ),
+  );
+  const readable = new Set(paths.filter((_, i) => answers[i]));
+  return { source: 'probes', can: (p) => readable.has(probes[p] ?? '') };
+}
+
+/** Capabilities at instance level (tenant = null) or in a tenant; null while loading. */
+export function useCapabilities(tenant: string | null): Capabilities | null {
+  const { me } = useAuth();
+  const key = `${me?.id ?? ''}|${tenant ?? '*'}`;
+  const [caps, setCaps] = useState<{ key: string; caps: Capabilities } | null>(null);
+  useEffect(() => {
+    if (!me) return;
+    let cancelled = false;
+    let promise = capabilityCache.get(key);
+    if (!promise) {
+      promise = loadCapabilities(tenant).catch(() => ({ source: 'probes' as const, can: () => false }));
+      capabilityCache.set(key, promise);
+    }
+    void promise.then((c) => !cancelled && setCaps({ key, caps: c }));
+    return () => {
+      cancelled = true;
+    };
+  }, [key, me, tenant]);
+  return caps?.key === key ? caps.caps : null;
+}

@@ -1,0 +1,285 @@
+import type { Page, PasswordValidation } from '@gatehouse/contracts';
+import { DependencyList, FormEvent, InputHTMLAttributes, ReactNode, useCallback, useEffect, useRef, useState } from 'react';
+import { api, ApiError, url } from '../api/client';
+import { Link } from '../router';
+
+/** Loads something; `reload` runs it again. Stale answers (after deps changed) are dropped. */
+export function useAsync<T>(load: () => Promise<T>, deps: DependencyList) {
+  const [state, setState] = useState<{ data?: T; error?: ApiError; loading: boolean }>({ loading: true });
+  const generation = useRef(0);
+  const run = useCallback(load, deps);
+  const reload = useCallback(() => {
+    const mine = ++generation.current;
+    setState((s) => ({ ...s, loading: true }));
+    run().then(
+      (data) => mine === generation.current && setState({ data, loading: false }),
+      (error: unknown) => mine === generation.current && setState({ error: toApiError(error), loading: false }),
+    );
+  }, [run]);
+  useEffect(reload, [reload]);
+  return { ...state, reload };
+}
+
+export function toApiError(error: unknown): ApiError {
+  return error instanceof ApiError ? error : new ApiError({ type: 'about:blank', title: 'Error', status: 0, detail: String(error) });
+}
+
+/** Submits a form: tracks the pending state and the problem the server answered with. */
+export function useSubmit() {
+  const [pending, setPending] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const submit = useCallback(
+    (action: () => Promise<unknown>) => async (event?: FormEvent) => {
+      event?.preventDefault();
+      setPending(true);
+      setError(null);
+      try {
+        await action();
+      } catch (e) {
+        setError(toApiError(e));
+      } finally {
+        setPending(false);
+      }
+    },
+    [],
+  );
+  return { pending, error, setError, submit };
+}
+
+export function Loading({ label = 'Loading…' }: { label?: string }) {
+  return (
+    <div className="loading" role="status" aria-live="polite">
+      <span className="spinner" aria-hidden="true" /> {label}
+    </div>
+  );
+}
+
+export function Empty({ children }: { children: ReactNode }) {
+  return <div className="empty">{children}</div>;
+}
+
+/** The problem's `detail` (and, for errors not tied to a visible field, their messages). */
+export function ProblemBox({ error, fields = [] }: { error: ApiError | null | undefined; fields?: string[] }) {
+  if (!error) return null;
+  const loose = error.fieldErrors.filter((e) => !fields.some((f) => e.field === f || e.field.startsWith(`${f}.`) || e.field.startsWith(`${f}[`)));
+  return (
+    <div className="problem" role="alert">
+      <strong>{error.problem.title}</strong>
+      {error.problem.detail && error.problem.detail !== error.problem.title ? <div>{error.problem.detail}</div> : null}
+      {loose.length > 0 && (
+        <ul>
+          {loose.map((e, i) => (
+            <li key={i}>
+              {e.field ? <code>{e.field}</code> : null} {e.message}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+type InputProps = Omit<InputHTMLAttributes<HTMLInputElement>, 'onChange' | 'value'>;
+
+export function Field({
+  label, name, value, onChange, error, hint, ...rest
+}: { label: string; name: string; value: string; onChange: (v: string) => void; error?: ApiError | null; hint?: ReactNode } & InputProps) {
+  const messages = error?.errorsFor(name) ?? [];
+  const id = `f-${name}`;
+  return (
+    <div className={`field${messages.length ? ' invalid' : ''}`}>
+      <label htmlFor={id}>{label}</label>
+      <input id={id} name={name} value={value} onChange={(e) => onChange(e.target.value)} aria-invalid={messages.length > 0} {...rest} />
+      {hint && <div className="hint">{hint}</div>}
+      {messages.map((m, i) => (
+        <div key={i} className="field-error" data-field={name}>
+          {m}
+        </div>
+      ))}
+    </div>
+  );
+}
+
+export function TextArea({ label, name, value, onChange, error }: { label: string; name: string; value: string; onChange: (v: string) => void; error?: ApiError | null }) {
+  const messages = error?.errorsFor(name) ?? [];
+  return (
+    <div className={`field${messages.length ? ' invalid' : ''}`}>
+      <label htmlFor={`f-${name}`}>{label}</label>
+      <textarea id={`f-${name}`} name={name} value={value} rows={3} onChange={(e) => onChange(e.target.value)} />
+      {messages.map((m, i) => (
+        <div key={i} className="field-error" data-field={name}>
+          {m}
+        </div>
+      ))}
+    </div>
+  );
+}
+
+export function Toggle({ label, name, checked, onChange }: { label: string; name: string; checked: boolean; onChange: (v: boolean) => void }) {
+  return (
+    <label className="toggle">
+      <input type="checkbox" name={name} checked={checked} onChange={(e) => onChange(e.target.checked)} /> {label}
+    </label>
+  );
+}
+
+/** A new password with the server's policy checked as the user types (POST /validate-password). */
+export function PasswordField({ label, name, value, onChange, error }: { label: string; name: string; value: string; onChange: (v: string) => void; error?: ApiError | null }) {
+  const [problems, setProblems] = useState<string[]>([]);
+  useEffect(() => {
+    if (!value) {
+      setProblems([]);
+      return;
+    }
+    const timer = setTimeout(() => {
+      api.post<PasswordValidation>(url('/validate-password'), { password: value }).then(
+        (r) => setProblems(r.errors),
+        () => setProblems([]),
+      );
+    }, 300);
+    return () => clearTimeout(timer);
+  }, [value]);
+  return (
+    <Field
+      label={label} name={name} type="password" autoComplete="new-password" value={value} onChange={onChange} error={error}
+      hint={problems.length ? <span className="warn">{problems.join('; ')}</span> : undefined}
+    />
+  );
+}
+
+export function Tabs({ tabs, active }: { tabs: Array<{ id: string; label: string; to: string }>; active: string }) {
+  return (
+    <nav className="tabs" role="tablist">
+      {tabs.map((t) => (
+        <Link key={t.id} to={t.to} role="tab" aria-selected={t.id === active} className={t.id === active ? 'active' : ''}>
+          {t.label}
+        </Link>
+      ))}
+    </nav>
+  );
+}
+
+export function PageHeader({ title, children }: { title: ReactNode; children?: ReactNode }) {
+  return (
+    <header className="page-header">
+      <h1>{title}</h1>
+      <div className="actions">{children}</div>
+    </header>
+  );
+}
+
+/** Shows a secret (a new API token) exactly once, with a copy button; it is gone once dismissed. */
+export function SecretOnce({ secret, onDone }: { secret: string; onDone: () => void }) {
+  const [copied, setCopied] = useState(false);
+  const copy = () => {
+    void navigator.clipboard?.writeText(secret).then(() => setCopied(true), () => setCopied(false));
+  };
+  return (
+    <div className="secret" role="dialog" aria-label="New token">
+      <p>Copy this token now. It will not be shown again.</p>
+      <code className="secret-value" data-testid="secret">
+        {secret}
+      </code>
+      <div className="row">
+        <button type="button" onClick={copy}>{copied ? 'Copied' : 'Copy'}</button>
+        <button type="button" className="secondary" onClick={onDone}>
+          Done
+        </button>
+      </div>
+    </div>
+  );
+}
+
+export interface Column<T> {
+  label: string;
+  render: (row: T) => ReactNode;
+}
+
+/**
+ * A server-paged list with a search box, page navigation, loading, empty and error states.
+ * `source(page, size, q)` returns the URL of one page.
+ */
+export function PagedTable<T>({
+  source, columns, rowKey, empty, size = 20, reloadKey, searchLabel = 'Search',
+}: {
+  source: (query: { page: number; size: number; q: string }) => string;
+  columns: Column<T>[];
+  rowKey: (row: T) => string;
+  empty: ReactNode;
+  size?: number;
+  reloadKey?: unknown;
+  searchLabel?: string;
+}) {
+  const [page, setPage] = useState(1);
+  const [q, setQ] = useState('');
+  const [typed, setTyped] = useState('');
+  useEffect(() => {
+    const timer = setTimeout(() => {
+      setQ(typed.trim());
+      setPage(1);
+    }, 250);
+    return () => clearTimeout(timer);
+  }, [typed]);
+  const target = source({ page, size, q });
+  const { data, error, loading } = useAsync(() => api.get<Page<T>>(target), [target, reloadKey]);
+  const pages = data ? Math.max(1, Math.ceil(data.total / (data.size || size))) : 1;
+  return (
+    <div className="paged">
+      <input className="search" type="search" placeholder={searchLabel} aria-label={searchLabel} value={typed} onChange={(e) => setTyped(e.target.value)} />
+      {error ? (
+        <ProblemBox error={error} />
+      ) : !data ? (
+        <Loading />
+      ) : data.results.length === 0 ? (
+        <Empty>{q ? `Nothing matches “${q}”.` : empty}</Empty>
+      ) : (
+        <table className={loading ? 'stale' : ''}>
+          <thead>
+            <tr>
+              {columns.map((c) => (
+                <th key={c.label}>{c.label}</th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {data.results.map((row) => (
+              <tr key={rowKey(row)}>
+                {columns.map((c) => (
+                  <td key={c.label}>{c.render(row)}</td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {data && data.total > 0 && (
+        <div className="pager">
+          <button type="button" className="secondary" disabled={page <= 1} onClick={() => setPage(page - 1)}>
+            Previous
+          </button>
+          <span>
+            Page {page} of {pages} · {data.total} total
+          </span>
+          <button type="button" className="secondary" disabled={page >= pages} onClick={() => setPage(page + 1)}>
+            Next
+          </button>
+        </div>
+      )}
+    </div>
+  );
+}
+
+export function formatDate(value: string | null | undefined): string {
+  if (!value) return '—';
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? value : date.toLocaleString(undefined, { timeZone: currentTimeZone() });
+}
+
+let timeZone: string | undefined;
+/** The profile's time zone (applied to every date the console shows). */
+export function setTimeZone(zone: string | null | undefined): void {
+  timeZone = zone || undefined;
+}
+function currentTimeZone(): string | undefined {
+  return timeZone;
+}
