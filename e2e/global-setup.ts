@@ -1,26 +1,35 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { freePort, TestSystem, UpstreamEcho } from '@gatehouse/testing';
+import { freePort, SmtpCatcher, TestSystem, UpstreamEcho } from '@gatehouse/testing';
 
 /**
  * Starts Gatehouse once for the whole e2e run: a fresh database, a private NATS server, every service
  * as its own process (two authorization instances, to exercise the queue group), and the gateway.
- * An echo upstream stands behind the gateway's route table like a product service.
+ * An SMTP catcher receives every email (notification sends to it over real SMTP).
  */
 export default async function globalSetup(): Promise<void> {
+  const mailDir = resolve('tmp/e2e-mail/main');
+  rmSync(mailDir, { recursive: true, force: true });
+  const smtp = await SmtpCatcher.start({ dir: mailDir });
+  (globalThis as { __GATEHOUSE_SMTP__?: SmtpCatcher }).__GATEHOUSE_SMTP__ = smtp;
   const upstream = await UpstreamEcho.start();
   (globalThis as { __GATEHOUSE_UPSTREAM__?: UpstreamEcho }).__GATEHOUSE_UPSTREAM__ = upstream;
   const routesFile = await writeUpstreamRoutes(upstream.url);
+  const publicBaseUrl = 'http://gatehouse.e2e.test';
   const system = await TestSystem.start({
     name: 'main',
     env: {
       MULTI_TENANCY_ENABLED: 'true',
       DEFAULT_TENANT_ENABLED: 'true',
+      SMTP_HOST: smtp.host,
+      SMTP_PORT: String(smtp.port),
+      PUBLIC_BASE_URL: publicBaseUrl,
       GATEWAY_ROUTES_FILE: routesFile,
       BODY_LIMIT_BYTES: String(1024 * 1024),
     },
     replicas: { authorization: 2 },
   }).catch(async (error: unknown) => {
+    await smtp.stop();
     await upstream.stop();
     throw error;
   });
@@ -28,6 +37,9 @@ export default async function globalSetup(): Promise<void> {
   process.env.GATEHOUSE_URL = system.gatewayUrl;
   process.env.E2E_DATABASE_URL = system.database.url;
   process.env.E2E_NATS_MONITOR_URL = system.nats.monitorUrl ?? '';
+  process.env.E2E_NATS_URL = system.nats.url;
+  process.env.E2E_MAIL_DIR = smtp.dir;
+  process.env.E2E_PUBLIC_BASE_URL = publicBaseUrl;
 }
 
 /** Routes that put the echo upstream (and an unreachable one) behind the gateway, as a user would. */

@@ -1,0 +1,249 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import {
+  AuthorizationNotificationEvents, DeliveryView, IdentityNotificationEvents, NotificationTemplate, PasswordResetRequested,
+} from '@gatehouse/contracts';
+import {
+  api, bearer, CaughtMail, createTenant, createUser, login, readCaughtMail, superAdminToken, tokenFromLink, unique, waitForMail,
+} from '@gatehouse/testing';
+import { Client } from 'pg';
+import { emitOutboxEvent, eventually } from './notification-support';
+
+/**
+ * Email delivery over real SMTP: domain events (written to the producers' outboxes) become emails
+ * caught by the SMTP catcher of the e2e setup, and the delivery log is readable by Super Admins only.
+ */
+const MAIL_DIR = process.env.E2E_MAIL_DIR as string;
+const BASE_URL = process.env.E2E_PUBLIC_BASE_URL as string;
+const DELIVERIES = '/api/v1/notifications/deliveries';
+
+const address = (prefix: string): string => `${unique(prefix)}@gatehouse.test`.toLowerCase();
+const mailTo = (to: string, template?: NotificationTemplate) => (m: CaughtMail) =>
+  m.to.includes(to) && (!template || m.headers['x-gatehouse-template'] === template);
+const secret = (): string => randomBytes(32).toString('base64url');
+const inAnHour = (): string => new Date(Date.now() + 3600_000).toISOString();
+
+function resetEvent(email: string, reason: PasswordResetRequested['reason']): PasswordResetRequested {
+  return {
+    userId: randomUUID(), email, username: email, token: secret(), expiresAt: inAnHour(), reason,
+    requestedBy: reason === 'ADMIN_REQUEST' ? 'root@gatehouse.test' : null,
+  };
+}
+
+jest.setTimeout(60_000);
+
+describe('notification: emails from domain events over SMTP', () => {
+  const db = new Client({ connectionString: process.env.E2E_DATABASE_URL });
+  let rootToken: string;
+
+  beforeAll(async () => {
+    await db.connect();
+    rootToken = await superAdminToken();
+  });
+  afterAll(() => db.end());
+
+  async function deliveryRow(eventId: string): Promise<Record<string, unknown>[]> {
+    const { rows } = await db.query(`SELECT * FROM notification.deliveries WHERE event_id = $1`, [eventId]);
+    return rows;
+  }
+
+  it('sends a forgot-password email to the user with a single reset link under PUBLIC_BASE_URL', async () => {
+    const to = address('forgot');
+    const data = resetEvent(to, 'FORGOT_PASSWORD');
+    const event = await emitOutboxEvent(db, 'identity', IdentityNotificationEvents.passwordResetRequested, data);
+
+    const mail = await waitForMail(MAIL_DIR, mailTo(to));
+    expect(mail.to).toEqual([to]);
+    expect(mail.subject).toBe('Reset your Gatehouse password');
+    expect(mail.headers['x-gatehouse-template']).toBe('password-reset');
+    expect(mail.from).toContain('no-reply@');
+    expect(mail.links).toContain(`${BASE_URL}/ui/reset-password?token=${data.token}`);
+    expect(tokenFromLink(mail, '/ui/reset-password')).toBe(data.token);
+    expect(mail.html).toContain(`href="${BASE_URL}/ui/reset-password?token=${data.token}"`);
+
+    const rows = await eventually(async () => {
+      const r = await deliveryRow(event.id);
+      return r[0]?.status === 'SENT' ? r : null;
+    });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ recipient: to, template: 'password-reset', attempts: 1, payload: null });
+    expect(mail.messageId).toBe(rows[0].message_id);
+  });
+
+  it('sends the admin-requested reset with its own wording to the user', async () => {
+    const to = address('adminreset');
+    const data = resetEvent(to, 'ADMIN_REQUEST');
+    await emitOutboxEvent(db, 'identity', IdentityNotificationEvents.passwordResetRequested, data);
+
+    const mail = await waitForMail(MAIL_DIR, mailTo(to));
+    expect(mail.headers['x-gatehouse-template']).toBe('admin-password-reset');
+    expect(mail.subject).toBe('Action required: set a new Gatehouse password');
+    expect(mail.text).toContain('An administrator (root@gatehouse.test)');
+    expect(tokenFromLink(mail, '/ui/reset-password')).toBe(data.token);
+  });
+
+  it('sends an invitation with an acceptance link', async () => {
+    const to = address('invitee');
+    const data = { invitationId: randomUUID(), tenantId: 'acme-e2e', email: to, token: secret(), expiresAt: inAnHour(), invitedBy: 'root@gatehouse.test' };
+    await emitOutboxEvent(db, 'authorization', AuthorizationNotificationEvents.invitationCreated, data);
+
+    const mail = await waitForMail(MAIL_DIR, mailTo(to, 'invitation'));
+    expect(mail.subject).toBe('You are invited to acme-e2e on Gatehouse');
+    expect(mail.links).toContain(`${BASE_URL}/ui/invitations/accept?token=${data.token}`);
+  });
+
+  it('sends the welcome, account-locked and API-token-expiring emails', async () => {
+    const to = address('misc');
+    await emitOutboxEvent(db, 'identity', IdentityNotificationEvents.userCreated, { userId: randomUUID(), email: to, username: 'misc', firstName: 'Ada' });
+    await emitOutboxEvent(db, 'identity', IdentityNotificationEvents.accountLocked, { userId: randomUUID(), email: to, username: 'misc', lockedUntil: inAnHour() });
+    await emitOutboxEvent(db, 'identity', IdentityNotificationEvents.apiTokenExpiring, { tokenId: randomUUID(), name: 'ci-bot', ownerEmail: to, expiresAt: inAnHour() });
+
+    expect((await waitForMail(MAIL_DIR, mailTo(to, 'welcome'))).text).toContain('Hello Ada,');
+    expect((await waitForMail(MAIL_DIR, mailTo(to, 'account-locked'))).subject).toBe('Your Gatehouse account is locked');
+    expect((await waitForMail(MAIL_DIR, mailTo(to, 'api-token-expiring'))).subject).toBe('Your Gatehouse API token "ci-bot" expires soon');
+  });
+
+  it('escapes user data in the HTML body', async () => {
+    const to = address('xss');
+    await emitOutboxEvent(db, 'identity', IdentityNotificationEvents.userCreated, {
+      userId: randomUUID(), email: to, username: '<img src=x onerror=alert(1)>', firstName: '<b>Eve</b>',
+    });
+    const mail = await waitForMail(MAIL_DIR, mailTo(to, 'welcome'));
+    expect(mail.html).not.toMatch(/<img|<b>Eve/);
+    expect(mail.html).toContain('&#60;b&#62;Eve&#60;/b&#62;');
+  });
+
+  it('sends one email for an event delivered twice (same event id)', async () => {
+    const to = address('twice');
+    const event = await emitOutboxEvent(db, 'identity', IdentityNotificationEvents.passwordResetRequested, resetEvent(to, 'FORGOT_PASSWORD'));
+    await emitOutboxEvent(db, 'identity', IdentityNotificationEvents.passwordResetRequested, event.data, { eventId: event.id });
+    // the same durable consumer handles its events in stream order: once this later one is mailed,
+    // both copies of the first have been handled
+    const marker = address('twice-marker');
+    await emitOutboxEvent(db, 'identity', IdentityNotificationEvents.passwordResetRequested, resetEvent(marker, 'FORGOT_PASSWORD'));
+    await waitForMail(MAIL_DIR, mailTo(marker));
+    const { rows } = await db.query(
+      `SELECT count(*)::int AS n FROM identity.outbox WHERE envelope->>'id' = $1 AND published_at IS NOT NULL`,
+      [event.id],
+    );
+    expect(rows[0].n).toBe(2);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await readCaughtMail(MAIL_DIR)).filter(mailTo(to, 'password-reset'))).toHaveLength(1);
+    expect(await deliveryRow(event.id)).toHaveLength(1);
+  });
+
+  it('records an unusable recipient as DEAD without sending anything', async () => {
+    const event = await emitOutboxEvent(db, 'identity', IdentityNotificationEvents.accountLocked, {
+      userId: randomUUID(), email: 'not-an-address', username: 'x', lockedUntil: inAnHour(),
+    });
+    const [row] = await eventually(async () => {
+      const r = await deliveryRow(event.id);
+      return r.length > 0 ? r : null;
+    });
+    expect(row).toMatchObject({ status: 'DEAD', last_error: 'invalid recipient address', attempts: 0, payload: null });
+    expect((await readCaughtMail(MAIL_DIR)).filter((m) => m.to.includes('not-an-address'))).toHaveLength(0);
+  });
+
+  describe('delivery log (GET /api/v1/notifications/deliveries)', () => {
+    it('lets the Super Admin search it by recipient, status and template, paginated', async () => {
+      const to = address('log');
+      const first = await emitOutboxEvent(db, 'identity', IdentityNotificationEvents.passwordResetRequested, resetEvent(to, 'FORGOT_PASSWORD'));
+      await emitOutboxEvent(db, 'identity', IdentityNotificationEvents.accountLocked, { userId: randomUUID(), email: to, username: 'x', lockedUntil: inAnHour() });
+      await waitForMail(MAIL_DIR, mailTo(to, 'password-reset'));
+      await waitForMail(MAIL_DIR, mailTo(to, 'account-locked'));
+
+      const page = await eventually(async () => {
+        const r = await api().get(DELIVERIES).query({ recipient: to.toUpperCase(), status: 'SENT' }).set(...bearer(rootToken));
+        expect(r.status).toBe(200);
+        return r.body.total === 2 ? r.body : null;
+      });
+      expect(page.results.map((d: DeliveryView) => d.template).sort()).toEqual(['account-locked', 'password-reset']);
+      const reset = page.results.find((d: DeliveryView) => d.template === 'password-reset') as DeliveryView;
+      expect(reset).toMatchObject({
+        eventId: first.id, eventSubject: IdentityNotificationEvents.passwordResetRequested.subject, recipient: to,
+        subject: 'Reset your Gatehouse password', status: 'SENT', attempts: 1, lastError: null,
+      });
+      expect(reset.sentAt).not.toBeNull();
+      expect(JSON.stringify(page)).not.toContain((first.data as PasswordResetRequested).token);
+
+      const byTemplate = await api().get(DELIVERIES).query({ recipient: to, template: 'account-locked', size: 1 }).set(...bearer(rootToken)).expect(200);
+      expect(byTemplate.body).toMatchObject({ total: 1, page: 1, size: 1 });
+      const paged = await api().get(DELIVERIES).query({ q: to, size: 1, page: 2, sort: 'template:asc' }).set(...bearer(rootToken)).expect(200);
+      expect(paged.body).toMatchObject({ total: 2, page: 2, size: 1 });
+      expect(paged.body.results[0].template).toBe('password-reset');
+
+      const one = await api().get(`${DELIVERIES}/${reset.id}`).set(...bearer(rootToken)).expect(200);
+      expect(one.body).toEqual(reset);
+      await api().get(`${DELIVERIES}/${randomUUID()}`).set(...bearer(rootToken)).expect(404);
+    });
+
+    it('refuses bad filters with a 400 naming the field', async () => {
+      const bad = await api().get(DELIVERIES).query({ status: 'LOST' }).set(...bearer(rootToken)).expect(400);
+      expect(bad.body.errors.map((e: { field: string }) => e.field)).toContain('status');
+      const unknown = await api().get(DELIVERIES).query({ to: 'x@y.z' }).set(...bearer(rootToken)).expect(400);
+      expect(JSON.stringify(unknown.body.errors)).toContain('to');
+      await api().get(`${DELIVERIES}/not-a-uuid`).set(...bearer(rootToken)).expect(400);
+    });
+
+    it('is closed to anonymous callers, ordinary users and tenant Admins', async () => {
+      await api().get(DELIVERIES).expect(401);
+      const user = await createUser(rootToken);
+      const denied = await api().get(DELIVERIES).set(...bearer(user.token)).expect(403);
+      expect(denied.body.detail).toContain('TENANT');
+
+      const admin = await createUser(rootToken);
+      const tenant = await createTenant(rootToken, { adminUser: admin.username });
+      const adminToken = await login(admin.username, admin.password);
+      await api().get(DELIVERIES).set(...bearer(adminToken)).expect(403);
+      await api().get(`/api/v1/${tenant.id}/notifications/deliveries`).set(...bearer(adminToken)).expect(404);
+    });
+  });
+});
+
+/**
+ * The same flows end to end through the producers' HTTP routes (identity: forgotten-password,
+ * reset-password, admin reset; authorization: invitations). E2E_NOTIFICATION_FULL_FLOWS=0 skips them
+ * (for a tree without those producers).
+ */
+const fullFlows = process.env.E2E_NOTIFICATION_FULL_FLOWS === '0' ? describe.skip : describe;
+
+fullFlows('notification: full flows through the gateway (identity and authorization producers)', () => {
+  let rootToken: string;
+  beforeAll(async () => {
+    rootToken = await superAdminToken();
+  });
+
+  it('forgot password: the emailed link resets the password through the gateway, once', async () => {
+    const user = await createUser(rootToken, { username: address('flow-forgot') });
+    await api().post('/api/v1/forgotten-password').send({ email: user.username }).expect((r) => expect(r.status).toBeLessThan(300));
+    const mail = await waitForMail(MAIL_DIR, mailTo(user.username, 'password-reset'));
+    const token = tokenFromLink(mail, '/ui/reset-password');
+
+    await api().post('/api/v1/reset-password').send({ token, password: 'Brand-New-Pass-42' }).expect((r) => expect(r.status).toBeLessThan(300));
+    await login(user.username, 'Brand-New-Pass-42');
+    await expect(login(user.username, user.password)).rejects.toThrow();
+    const again = await api().post('/api/v1/reset-password').send({ token, password: 'Another-Pass-43' });
+    expect(again.status).toBeGreaterThanOrEqual(400);
+  });
+
+  it('admin-requested reset: the user gets the email and its link sets a new password', async () => {
+    const user = await createUser(rootToken, { username: address('flow-admin') });
+    await api().post(`/api/v1/users/${user.user.id}/password-reset`).set(...bearer(rootToken)).expect((r) => expect(r.status).toBeLessThan(300));
+    const mail = await waitForMail(MAIL_DIR, mailTo(user.username, 'admin-password-reset'));
+    await api().post('/api/v1/reset-password').send({ token: tokenFromLink(mail, '/ui/reset-password'), password: 'Admin-Reset-Pass-42' })
+      .expect((r) => expect(r.status).toBeLessThan(300));
+    await login(user.username, 'Admin-Reset-Pass-42');
+  });
+
+  it('invitation: the emailed link accepts the invitation and creates the account', async () => {
+    const tenant = await createTenant(rootToken);
+    const email = address('flow-invite');
+    await api().post(`/api/v1/${tenant.id}/invitations`).set(...bearer(rootToken)).send({ email }).expect(201);
+    const mail = await waitForMail(MAIL_DIR, mailTo(email, 'invitation'));
+    const token = tokenFromLink(mail, '/ui/invitations/accept');
+    await api().post('/api/v1/invitations/accept').send({ token, username: email, password: 'Invited-Pass-42' })
+      .expect((r) => expect(r.status).toBeLessThan(300));
+    await login(email, 'Invited-Pass-42');
+    const accepted = await api().get(`/api/v1/${tenant.id}/invitations`).query({ status: 'ACCEPTED' }).set(...bearer(rootToken)).expect(200);
+    expect(accepted.body.results.map((i: { email: string }) => i.email)).toContain(email);
+  });
+});
