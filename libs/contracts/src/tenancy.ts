@@ -15,6 +15,7 @@ export const DEFAULT_TENANT_SEGMENT = 'default';
 export const RESERVED_TENANT_IDS = [
   DEFAULT_TENANT_SEGMENT, 'api', 'setup', 'tenants', 'users', 'me', 'login', 'logout', 'token',
   'forgotten-password', 'reset-password', 'validate-password', 'well-known', 'health', 'docs', 'ui',
+  'acls', 'roles', 'bindings', 'invitations', 'notifications', 'auditlogs', 'metrics',
 ] as const;
 
 export type TenantStatus = 'PROVISIONING' | 'ACTIVE' | 'DELETED';

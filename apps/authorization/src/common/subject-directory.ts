@@ -1,6 +1,6 @@
 import { IdentityRpc, UserView } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
-import { RpcClient } from '@gatehouse/messaging';
+import { RETRY_SAFE, RpcClient } from '@gatehouse/messaging';
 import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { SubjectFactsService } from '../subjects/subject-facts.service';
@@ -35,7 +35,7 @@ export class SubjectDirectory {
     }
     if (type === 'SERVICE_ACCOUNT' && !instanceLevel) {
       // Service accounts belong to the tenant they were created in; identity answers 404 for another tenant's.
-      await this.rpc.internal(SERVICE, IdentityRpc.getServiceAccount, { id }, tenantId).catch((error: unknown) => {
+      await this.rpc.internal(SERVICE, IdentityRpc.getServiceAccount, { id }, tenantId, RETRY_SAFE).catch((error: unknown) => {
         if (error instanceof ProblemException && error.problem.status === 404) {
           throw ProblemException.notFound(`Service account ${id} does not exist in this tenant`);
         }
@@ -56,7 +56,7 @@ export class SubjectDirectory {
     const found = new Map<string, UserView>();
     for (let i = 0; i < unique.length; i += 1000) {
       try {
-        const users = await this.rpc.internal(SERVICE, IdentityRpc.getUsersByIds, { ids: unique.slice(i, i + 1000) });
+        const users = await this.rpc.internal(SERVICE, IdentityRpc.getUsersByIds, { ids: unique.slice(i, i + 1000) }, undefined, RETRY_SAFE);
         for (const user of users) found.set(user.id, user);
       } catch (error) {
         this.logger.warn({ err: error }, 'Could not read users from identity; answering without their details');
@@ -68,7 +68,7 @@ export class SubjectDirectory {
 
   async findUserByEmail(email: string): Promise<UserView | null> {
     try {
-      return await this.rpc.internal(SERVICE, IdentityRpc.findUserByEmail, { email });
+      return await this.rpc.internal(SERVICE, IdentityRpc.findUserByEmail, { email }, undefined, RETRY_SAFE);
     } catch (error) {
       if (error instanceof ProblemException && error.problem.status === 404) return null;
       throw error;

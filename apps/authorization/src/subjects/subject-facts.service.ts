@@ -1,6 +1,6 @@
 import { IdentityEvents, IdentityRpc, SubjectFacts } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
-import { EventConsumers, RpcClient } from '@gatehouse/messaging';
+import { EventConsumers, RETRY_SAFE, RpcClient } from '@gatehouse/messaging';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -32,7 +32,7 @@ export class SubjectFactsService implements OnModuleInit {
     if (known) return known;
     let facts: SubjectFacts;
     try {
-      facts = await this.rpc.internal('authorization', IdentityRpc.subjectFacts, { id });
+      facts = await this.rpc.internal('authorization', IdentityRpc.subjectFacts, { id }, undefined, RETRY_SAFE);
     } catch (error) {
       if (error instanceof ProblemException && error.problem.status === 404) return null;
       throw error;

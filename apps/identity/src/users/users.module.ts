@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { LoginProtectionModule } from '../login-protection/login-protection.module';
 import { PasswordsModule } from '../passwords/passwords.module';
 import { RevocationModule } from '../revocation/revocation.module';
+import { SubjectFactsPublisher } from './subject-facts.publisher';
 import { SuperAdminGuard } from './super-admin.guard';
 import { UsersHandlers } from './users.handlers';
 import { UsersService } from './users.service';
@@ -9,7 +10,7 @@ import { UsersService } from './users.service';
 @Module({
   imports: [PasswordsModule, LoginProtectionModule, RevocationModule],
   controllers: [UsersHandlers],
-  providers: [UsersService, SuperAdminGuard],
+  providers: [UsersService, SuperAdminGuard, SubjectFactsPublisher],
   exports: [UsersService, SuperAdminGuard],
 })
 export class UsersModule {}

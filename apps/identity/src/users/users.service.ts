@@ -16,6 +16,7 @@ import { ServiceAccountEntity } from '../service-accounts/service-account.entity
 import { toServiceAccountFacts } from '../service-accounts/service-account.mapper';
 import { UserEntity } from './user.entity';
 import { toSubjectFacts, toUserView } from './user.mapper';
+import { SubjectFactsPublisher } from './subject-facts.publisher';
 import { SuperAdminGuard } from './super-admin.guard';
 
 const SORTABLE = ['username', 'email', 'createdAt', 'status'] as const;
@@ -31,6 +32,7 @@ export class UsersService {
     private readonly revocations: Revocations,
     private readonly protection: LoginProtectionService,
     private readonly superAdmins: SuperAdminGuard,
+    private readonly factsPublisher: SubjectFactsPublisher,
   ) {}
 
   /** Creates a user; granting Super Admin at creation needs a Super Admin caller (or an internal one). */
@@ -186,13 +188,14 @@ export class UsersService {
 
   async delete(id: string, caller: Caller | null): Promise<void> {
     let revoked = NOTHING_REVOKED;
-    await this.dataSource.transaction(async (manager) => {
+    const facts = await this.dataSource.transaction(async (manager) => {
       const user = await this.findOrFail(manager, id, true);
       if (user.superAdmin) await this.superAdmins.assertCaller(manager, caller, 'delete a Super Admin');
       await this.superAdmins.assertNotLast(manager, user, 'delete');
       revoked = await this.revocations.endEverything(manager, { type: 'USER', id });
       await manager.getRepository(UserEntity).delete({ id });
-      await this.outbox.add(manager, IdentityEvents.subjectChanged, { ...toSubjectFacts(user), disabled: true, version: user.version + 1 });
+      const gone = { ...toSubjectFacts(user), disabled: true, version: user.version + 1 };
+      await this.outbox.add(manager, IdentityEvents.subjectChanged, gone);
       await this.audit.record(manager, caller, {
         tenantId: undefined,
         type: 'DELETE',
@@ -200,8 +203,10 @@ export class UsersService {
         resourceId: id,
         ...auditDiff({ ...toUserView(user) }, null),
       });
+      return gone;
     });
     void this.outbox.flush();
+    await this.factsPublisher.applyNow(facts);
     await this.revocations.publish(revoked);
   }
 
@@ -239,6 +244,7 @@ export class UsersService {
       return saved;
     });
     void this.outbox.flush();
+    await this.factsPublisher.applyNow(toSubjectFacts(saved));
     await this.revocations.publish(revoked);
     return saved;
   }
