@@ -114,11 +114,21 @@ export interface SetupResult {
   tenant: TenantView | null;
 }
 
+/** What `sync-access` changed: users who had access before multi-tenancy now have it in the default tenant. */
+export interface SyncAccessResult {
+  usersExamined: number;
+  usersGranted: number;
+  /** Ids of the users who were given access (at most the first 1000). */
+  grantedUserIds: string[];
+}
+
 export const TenancyRpc = {
   setupStatus: rpc<Record<string, never>, SetupStatus>('tenancy.setup.status.v1'),
   /** The effective multi-tenancy settings (cheap; the gateway caches them). */
   settings: rpc<Record<string, never>, MultiTenancySettings>('tenancy.settings.get.v1'),
   setup: rpc<SetupRequest, SetupResult>('tenancy.setup.run.v1'),
+  /** Operator command (CLI `auths users sync-access`): idempotent; reports what it changed. */
+  syncAccess: rpc<Record<string, never>, SyncAccessResult>('tenancy.access.sync.v1'),
   createTenant: rpc<CreateTenantRequest, TenantView>('tenancy.tenants.create.v1'),
   getTenant: rpc<GetTenantRequest, TenantView>('tenancy.tenants.get.v1'),
   listTenants: rpc<ListTenantsRequest, Page<TenantView>>('tenancy.tenants.list.v1'),
