@@ -132,6 +132,11 @@ export const AuthorizationRpc = {
   findTenantUser: rpc<FindTenantUserRequest, TenantUserCandidate>('authorization.tenant-access.find.v1'),
   addTenantAccess: rpc<AddTenantAccessRequest, TenantAccessEntry>('authorization.tenant-access.add.v1'),
   removeTenantAccess: rpc<TenantAccessUserRequest, void>('authorization.tenant-access.remove.v1'),
+  /**
+   * sync-access: each listed user without access in the default tenant joins it (gets its default role).
+   * Idempotent; internal (tenancy) only.
+   */
+  joinDefaultTenant: rpc<JoinDefaultTenantRequest, JoinDefaultTenantResult>('authorization.tenant-access.join-default.v1'),
 
   listInvitations: rpc<ListInvitationsRequest, Page<InvitationView>>('authorization.invitations.list.v1'),
   getInvitation: rpc<IdRequest, InvitationView>('authorization.invitations.get.v1'),
@@ -515,6 +520,17 @@ export class AddTenantAccessRequest {
 
   @IsOptional() @IsArray() @ArrayMaxSize(50) @IsUUID('all', { each: true })
   groupIds?: string[];
+}
+
+export class JoinDefaultTenantRequest {
+  @IsArray() @ArrayMaxSize(1000) @IsUUID('all', { each: true })
+  userIds: string[];
+}
+
+export interface JoinDefaultTenantResult {
+  /** Name of the default tenant's default role, or null when none is marked (nobody can be granted). */
+  defaultRole: string | null;
+  granted: string[];
 }
 
 export class TenantAccessUserRequest {

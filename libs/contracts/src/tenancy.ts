@@ -116,6 +116,8 @@ export interface SetupResult {
 
 /** What `sync-access` changed: users who had access before multi-tenancy now have it in the default tenant. */
 export interface SyncAccessResult {
+  /** The default tenant's default role given to users without access; null = none is marked, nothing granted. */
+  defaultRole: string | null;
   usersExamined: number;
   usersGranted: number;
   /** Ids of the users who were given access (at most the first 1000). */

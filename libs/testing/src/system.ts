@@ -84,6 +84,24 @@ export class TestSystem {
     return this.instances.filter((i) => i.service === service && i.process.exitCode === null);
   }
 
+  /**
+   * Stops every process and starts the system again on the same database and NATS server, with `env`
+   * merged over the original environment (e.g. switching multi-tenancy on for an instance with data).
+   */
+  async restart(env: Record<string, string> = {}): Promise<void> {
+    await Promise.all(this.instances.map((instance) => stopProcess(instance.process)));
+    this.instances.length = 0;
+    this.gatewayUrls.length = 0;
+    this.gatewayUrl = '';
+    Object.assign(this.options, { env: { ...this.options.env, ...env } });
+    const starting: Array<Promise<ServiceInstance>> = [];
+    for (const service of BACKEND_SERVICES) {
+      for (let i = 0; i < (this.options.replicas?.[service] ?? 1); i++) starting.push(this.startInstance(service));
+    }
+    for (let i = 0; i < (this.options.gateways ?? 1); i++) starting.push(this.startInstance('gateway'));
+    await Promise.all(starting.map((p) => p.then((instance) => this.waitReady(instance))));
+  }
+
   /** Kills one instance (SIGKILL by default: no goodbye, in-flight work lost) and waits for it to exit. */
   async kill(instance: ServiceInstance, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     if (instance.process.exitCode !== null || instance.process.signalCode !== null) return;

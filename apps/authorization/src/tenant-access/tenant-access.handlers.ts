@@ -1,4 +1,7 @@
-import { AddTenantAccessRequest, AuthorizationRpc, Caller, FindTenantUserRequest, PageQuery, TenantAccessUserRequest } from '@gatehouse/contracts';
+import {
+  AddTenantAccessRequest, AuthorizationRpc, Caller, FindTenantUserRequest, JoinDefaultTenantRequest, PageQuery, TenantAccessUserRequest,
+} from '@gatehouse/contracts';
+import { ProblemException } from '@gatehouse/errors';
 import { RpcCaller, RpcData, RpcHandler, RpcTenant } from '@gatehouse/messaging';
 import { Controller } from '@nestjs/common';
 import { tenantOf } from '../common/tenant-of';
@@ -21,6 +24,12 @@ export class TenantAccessHandlers {
   @RpcHandler(AuthorizationRpc.addTenantAccess)
   add(@RpcData() request: AddTenantAccessRequest, @RpcCaller() caller: Caller | null, @RpcTenant() tenant: string | null | undefined) {
     return this.access.add(caller, tenantOf(tenant), request);
+  }
+
+  @RpcHandler(AuthorizationRpc.joinDefaultTenant)
+  joinDefault(@RpcData() request: JoinDefaultTenantRequest, @RpcCaller() caller: Caller | null) {
+    if (caller?.type !== 'SERVICE') throw ProblemException.forbidden('sync-access is an operator command');
+    return this.access.joinDefaultTenant(caller, request.userIds);
   }
 
   @RpcHandler(AuthorizationRpc.removeTenantAccess)

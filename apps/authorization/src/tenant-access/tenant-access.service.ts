@@ -1,5 +1,5 @@
 import {
-  AddTenantAccessRequest, Caller, Page, PageQuery, resolvePage, SubjectType, TenantAccessEntry, TenantUserCandidate, UserView,
+  AddTenantAccessRequest, Caller, JoinDefaultTenantResult, Page, PageQuery, resolvePage, SubjectType, TenantAccessEntry, TenantUserCandidate, UserView,
 } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
 import { AuditRecorder } from '@gatehouse/messaging';
@@ -99,6 +99,28 @@ export class TenantAccessService {
     await this.invalidation.publish(affected);
     const [entry] = await this.entries(tenantId, [{ subject_id: user.id, subject_type: 'USER' }], new Map([[user.id, user]]));
     return entry;
+  }
+
+  /**
+   * sync-access: users who had access before multi-tenancy was switched on (every user lived in the
+   * default tenant) become explicit members of the default tenant with its default role. Users who
+   * already have access there are left alone, so running it again changes nothing.
+   */
+  async joinDefaultTenant(caller: Caller | null, userIds: string[]): Promise<JoinDefaultTenantResult> {
+    const result = await this.dataSource.transaction(async (manager) => {
+      const role: Array<{ name: string }> = await manager.query(
+        `SELECT name FROM "authorization".roles WHERE scope = 'TENANT' AND tenant_id IS NULL AND is_default`,
+      );
+      if (role.length === 0) return { defaultRole: null, granted: [] };
+      const granted: string[] = [];
+      for (const userId of userIds) {
+        if (!(await this.join.isNewcomer(manager, null, { type: 'USER', id: userId }))) continue;
+        if (await this.join.welcome(manager, caller, null, userId)) granted.push(userId);
+      }
+      return { defaultRole: role[0].name, granted };
+    });
+    if (result.granted.length > 0) await this.invalidation.publish(result.granted);
+    return result;
   }
 
   /** Removes every binding and group membership of the subject in this tenant (the account stays). */

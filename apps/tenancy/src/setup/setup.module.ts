@@ -3,6 +3,7 @@ import { SettingsModule } from '../settings/multi-tenancy.settings';
 import { TenantsModule } from '../tenants/tenants.module';
 import { SetupHandlers } from './setup.handlers';
 import { SetupService } from './setup.service';
+import { SyncAccessService } from './sync-access.service';
 
-@Module({ imports: [TenantsModule, SettingsModule], controllers: [SetupHandlers], providers: [SetupService] })
+@Module({ imports: [TenantsModule, SettingsModule], controllers: [SetupHandlers], providers: [SetupService, SyncAccessService] })
 export class SetupModule {}
