@@ -40,8 +40,10 @@ describe('sync-access on an instance that had data', () => {
       users.push({ id: created.body.id as string, username });
     }
     const roles = (await http().get('/api/v1/default/roles').query({ size: 50 }).set('authorization', `Bearer ${root}`).expect(200)).body.results as Array<{ id: string; name: string }>;
-    const viewer = roles.find((r) => r.name === 'Viewer')!;
-    const editor = roles.find((r) => r.name === 'Editor')!;
+    const roleId = (name: string) => roles.find((r) => r.name === name)?.id;
+    const viewer = { id: roleId('Viewer') };
+    const editor = { id: roleId('Editor') };
+    expect(viewer.id && editor.id).toBeTruthy();
     await http().post('/api/v1/default/bindings').set('authorization', `Bearer ${root}`).send({ roleId: editor.id, subjectType: 'USER', subjectId: users[2].id }).expect(201);
     await http().patch(`/api/v1/default/roles/${viewer.id}`).set('authorization', `Bearer ${root}`).send({ isDefault: true }).expect(200);
     const anaBefore = await login(users[0].username, 'Sync-User-Pass-1');
