@@ -103,6 +103,10 @@ export class GrantIndex {
     if (this.state.superAdmin && GOVERNANCE_PERMISSIONS.includes(query.permission) && (query.scope === 'INSTANCE' || isTenantLevel(query.permission))) {
       return { allowed: true, reason: 'super-admin', namespaces: null };
     }
+    // The instance-level audit trail (tenant lifecycle, user management) is governance, not tenant data.
+    if (this.state.superAdmin && query.scope === 'INSTANCE' && query.permission === 'AUDITLOG' && query.action === 'READ') {
+      return { allowed: true, reason: 'super-admin', namespaces: null };
+    }
     if (query.scope === 'TENANT' && INSTANCE_GOVERNED_IN_TENANTS.includes(query.permission)) {
       const instance = this.grants.get(keyOf('INSTANCE', null, query.permission, query.action));
       const instanceOrigin = instance?.match(undefined);

@@ -49,6 +49,13 @@ describe('GrantIndex', () => {
     expect(index.decide({ scope: 'TENANT', tenantId: 'acme', permission: 'AUDITLOG', action: 'READ' }).allowed).toBe(false);
   });
 
+  it('lets a Super Admin read the instance-level audit trail, and nothing more of AUDITLOG', () => {
+    const index = new GrantIndex({ superAdmin: true, disabled: false }, []);
+    expect(index.decide({ scope: 'INSTANCE', permission: 'AUDITLOG', action: 'READ' })).toMatchObject({ allowed: true, reason: 'super-admin' });
+    expect(index.decide({ scope: 'INSTANCE', permission: 'AUDITLOG', action: 'DELETE' }).allowed).toBe(false);
+    expect(new GrantIndex({ superAdmin: false, disabled: false }, []).decide({ scope: 'INSTANCE', permission: 'AUDITLOG', action: 'READ' }).allowed).toBe(false);
+  });
+
   it('lets an Instance Admin govern users in any tenant but never bindings or data there', () => {
     const instanceAdmin = binding({ scope: 'INSTANCE', tenantId: null, permissions: { TENANT: ['CREATE'], USER: ['READ'], BINDING: ['CREATE'], FLOW: ['READ'] } });
     const index = new GrantIndex(active, [instanceAdmin]);
