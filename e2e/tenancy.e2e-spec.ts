@@ -35,6 +35,20 @@ describe('tenants: lifecycle and audit trail', () => {
     await api().get('/api/v1/me').set(...bearer(admin.token)).expect(200);
   });
 
+  it('searches tenants with their counts of users, groups and service accounts', async () => {
+    const admin = await createUser(root);
+    const member = await createUser(root);
+    const tenant = await createTenant(root, { adminUser: admin.username });
+    const group = await api().post(`/api/v1/${tenant.id}/groups`).set(...bearer(admin.token)).send({ name: 'devs' }).expect(201);
+    await api().post(`/api/v1/${tenant.id}/groups/${group.body.id}/members`).set(...bearer(admin.token)).send({ memberType: 'USER', memberId: member.user.id }).expect(201);
+    await api().post(`/api/v1/${tenant.id}/groups`).set(...bearer(admin.token)).send({ name: 'ops' }).expect(201);
+    await api().post(`/api/v1/${tenant.id}/service-accounts`).set(...bearer(admin.token)).send({ name: 'robot' }).expect(201);
+    const found = await api().get('/api/v1/tenants').query({ q: tenant.id }).set(...bearer(root)).expect(200);
+    expect(found.body.results).toEqual([expect.objectContaining({ id: tenant.id, counts: { users: 2, groups: 2, serviceAccounts: 1 } })]);
+    const read = await api().get(`/api/v1/tenants/${tenant.id}`).set(...bearer(root)).expect(200);
+    expect(read.body.counts).toEqual({ users: 2, groups: 2, serviceAccounts: 1 });
+  });
+
   it('refuses tenant management to a tenant Admin and to a user without TENANT', async () => {
     const admin = await createUser(root);
     const tenant = await createTenant(root, { adminUser: admin.username });

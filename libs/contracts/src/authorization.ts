@@ -6,6 +6,7 @@ import { Type } from 'class-transformer';
 import { ACTIONS, Action, Permission, PermissionGrid, PERMISSIONS, Scope } from './permissions';
 import { event } from './events';
 import { UsernameField, UserView } from './identity';
+import type { TenantCountsRequest } from './tenancy';
 import { Page, PageQuery } from './pagination';
 import { rpc, SubjectType } from './rpc';
 
@@ -132,6 +133,8 @@ export const AuthorizationRpc = {
   findTenantUser: rpc<FindTenantUserRequest, TenantUserCandidate>('authorization.tenant-access.find.v1'),
   addTenantAccess: rpc<AddTenantAccessRequest, TenantAccessEntry>('authorization.tenant-access.add.v1'),
   removeTenantAccess: rpc<TenantAccessUserRequest, void>('authorization.tenant-access.remove.v1'),
+  /** Users with access and groups, per tenant id (tenant searches). */
+  countTenantMembers: rpc<TenantCountsRequest, Record<string, { users: number; groups: number }>>('authorization.tenant-access.count.v1'),
   /**
    * sync-access: each listed user without access in the default tenant joins it (gets its default role).
    * Idempotent; internal (tenancy) only.

@@ -6,6 +6,7 @@ import {
 import { event } from './events';
 import { PageQuery, Page } from './pagination';
 import { rpc, SubjectType } from './rpc';
+import type { TenantCountsRequest } from './tenancy';
 
 export const USER_STATUSES = ['ACTIVE', 'DISABLED'] as const;
 export type UserStatus = (typeof USER_STATUSES)[number];
@@ -364,6 +365,32 @@ export interface ResolvedCredential {
   expiresAt?: string | null;
 }
 
+/** JOSE `typ` of the short-lived tokens the gateway hands to upstream HTTP services (`x-gatehouse-token`). */
+export const INTERNAL_TOKEN_TYP = 'gatehouse-internal+jwt';
+
+/** Gateway only: a short-lived token (signed with the current JWKS key) vouching for a verified caller to one upstream. */
+export class IssueInternalTokenRequest {
+  @IsUUID()
+  subjectId: string;
+
+  @IsIn(['USER', 'SERVICE_ACCOUNT'])
+  subjectType: SubjectType;
+
+  /** The tenant of the request (null = the default tenant); omitted for an instance-level route. */
+  @IsOptional() @IsString() @MaxLength(63)
+  tenantId?: string | null;
+
+  /** The upstream's name in the routes file: the token's `aud`. */
+  @IsString() @MinLength(1) @MaxLength(200)
+  audience: string;
+}
+
+export interface InternalToken {
+  token: string;
+  /** Seconds from now. */
+  expiresIn: number;
+}
+
 /**
  * Core-NATS broadcast (no queue group) from identity after a commit, before it answers: every gateway
  * refuses the revoked credentials at once instead of waiting for a cache TTL or a token's expiry.
@@ -492,6 +519,8 @@ export const IdentityRpc = {
 
   createServiceAccount: rpc<CreateServiceAccountRequest, ServiceAccountView>('identity.service-accounts.create.v1'),
   listServiceAccounts: rpc<ListServiceAccountsRequest, Page<ServiceAccountView>>('identity.service-accounts.list.v1'),
+  /** Service accounts per tenant id (tenant searches). */
+  countServiceAccounts: rpc<TenantCountsRequest, Record<string, number>>('identity.service-accounts.count.v1'),
   getServiceAccount: rpc<ServiceAccountIdRequest, ServiceAccountView>('identity.service-accounts.get.v1'),
   updateServiceAccount: rpc<UpdateServiceAccountRequest, ServiceAccountView>('identity.service-accounts.update.v1'),
   deleteServiceAccount: rpc<ServiceAccountIdRequest, void>('identity.service-accounts.delete.v1'),
@@ -509,6 +538,8 @@ export const IdentityRpc = {
   verifyBasic: rpc<VerifyBasicRequest, ResolvedCredential>('identity.credentials.verify-basic.v1'),
   /** Gateway start-up: revocations still relevant (within the access-token lifetime). */
   recentRevocations: rpc<Record<string, never>, RecentRevocations>('identity.credentials.recent-revocations.v1'),
+  /** Gateway only: the optional signed internal token an upstream can verify with the JWKS. */
+  issueInternalToken: rpc<IssueInternalTokenRequest, InternalToken>('identity.tokens.issue-internal.v1'),
 
   getMySettings: rpc<Record<string, never>, UserSettingsView>('identity.settings.get-own.v1'),
   putMySettings: rpc<PutUserSettingsRequest, UserSettingsView>('identity.settings.put-own.v1'),

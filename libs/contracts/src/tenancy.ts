@@ -1,4 +1,6 @@
-import { IsDateString, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import {
+  ArrayMaxSize, IsArray, IsDateString, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength, ValidateIf,
+} from 'class-validator';
 import { AuditEntry, AUDIT_TYPES, AuditType } from './audit';
 import { event } from './events';
 import { CreateUserRequest } from './identity';
@@ -20,7 +22,16 @@ export const RESERVED_TENANT_IDS = [
 
 export type TenantStatus = 'PROVISIONING' | 'ACTIVE' | 'DELETED';
 
+export interface TenantCounts {
+  /** Users with access there (a binding or a group membership). */
+  users: number;
+  groups: number;
+  serviceAccounts: number;
+}
+
 export interface TenantView {
+  /** In searches and reads: how many users, groups and service accounts the tenant has. */
+  counts?: TenantCounts;
   id: string;
   name: string;
   workerGroup: string | null;
@@ -50,6 +61,12 @@ export class CreateTenantRequest extends TenantIdField {
 }
 
 export class GetTenantRequest extends TenantIdField {}
+
+/** Per-tenant counts asked of the services that own the objects (for tenant searches). */
+export class TenantCountsRequest {
+  @IsArray() @ArrayMaxSize(500) @IsString({ each: true }) @MaxLength(63, { each: true })
+  tenantIds: string[];
+}
 
 export class UpdateTenantRequest extends TenantIdField {
   @IsOptional() @IsString() @MinLength(1) @MaxLength(200)

@@ -101,6 +101,23 @@ export class TenantAccessService {
     return entry;
   }
 
+  /** Users with access (a binding or a group membership) and groups, per tenant id. */
+  async countByTenant(tenantIds: string[]): Promise<Record<string, { users: number; groups: number }>> {
+    const rows: Array<{ tenant_id: string; users: string; groups: string }> = await this.dataSource.query(
+      `SELECT t.tenant_id,
+              (SELECT count(*) FROM (
+                 SELECT b.subject_id FROM "authorization".bindings b
+                  WHERE b.scope = 'TENANT' AND b.tenant_id = t.tenant_id AND b.subject_type = 'USER'
+                 UNION
+                 SELECT gm.member_id FROM "authorization".group_members gm JOIN "authorization".groups g ON g.id = gm.group_id
+                  WHERE g.tenant_id = t.tenant_id AND gm.member_type = 'USER') members) AS users,
+              (SELECT count(*) FROM "authorization".groups g WHERE g.tenant_id = t.tenant_id) AS groups
+         FROM unnest($1::text[]) AS t(tenant_id)`,
+      [tenantIds],
+    );
+    return Object.fromEntries(rows.map((r) => [r.tenant_id, { users: Number(r.users), groups: Number(r.groups) }]));
+  }
+
   /**
    * sync-access: users who had access before multi-tenancy was switched on (every user lived in the
    * default tenant) become explicit members of the default tenant with its default role. Users who

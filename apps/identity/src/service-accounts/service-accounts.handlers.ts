@@ -1,6 +1,5 @@
 import {
-  Caller, CreateServiceAccountRequest, IdentityRpc, ListServiceAccountsRequest, ServiceAccountIdRequest,
-  UpdateServiceAccountRequest,
+  Caller, CreateServiceAccountRequest, IdentityRpc, ListServiceAccountsRequest, ServiceAccountIdRequest, TenantCountsRequest, UpdateServiceAccountRequest,
 } from '@gatehouse/contracts';
 import { RpcCaller, RpcData, RpcHandler, RpcTenant } from '@gatehouse/messaging';
 import { Controller } from '@nestjs/common';
@@ -13,6 +12,11 @@ export class ServiceAccountsHandlers {
   @RpcHandler(IdentityRpc.createServiceAccount)
   create(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: CreateServiceAccountRequest, @RpcCaller() caller: Caller | null) {
     return this.accounts.create(tenantId, request, caller);
+  }
+
+  @RpcHandler(IdentityRpc.countServiceAccounts)
+  count(@RpcData() request: TenantCountsRequest): Promise<Record<string, number>> {
+    return this.accounts.countByTenant(request.tenantIds);
   }
 
   @RpcHandler(IdentityRpc.listServiceAccounts)

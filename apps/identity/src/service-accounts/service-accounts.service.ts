@@ -115,6 +115,17 @@ export class ServiceAccountsService {
     return account;
   }
 
+  /** Service accounts per tenant id, for tenant searches (tenants without any are 0). */
+  async countByTenant(tenantIds: string[]): Promise<Record<string, number>> {
+    const rows: Array<{ tenant_key: string; n: string }> = await this.dataSource.query(
+      `SELECT tenant_key, count(*) AS n FROM identity.service_accounts WHERE tenant_key = ANY($1) GROUP BY tenant_key`,
+      [tenantIds.map((id) => tenantKeyOf(id))],
+    );
+    const counts = Object.fromEntries(tenantIds.map((id) => [id, 0]));
+    for (const row of rows) counts[tenantIdOf(row.tenant_key) ?? ''] = Number(row.n);
+    return counts;
+  }
+
   private async assertNameFree(manager: EntityManager, tenantKey: string, name: string): Promise<void> {
     const clash = await manager.getRepository(ServiceAccountEntity).findOneBy({ tenantKey, name });
     if (clash) throw ProblemException.conflict(`A service account named "${name}" already exists in this tenant`);

@@ -129,7 +129,7 @@ export class TenantsService implements OnApplicationBootstrap, OnApplicationShut
   async get(id: string): Promise<TenantView> {
     const tenant = await this.dataSource.getRepository(TenantEntity).findOneBy({ id, status: 'ACTIVE' });
     if (!tenant) throw ProblemException.notFound(`Tenant "${id}" does not exist`);
-    return toTenantView(tenant);
+    return (await this.withCounts([toTenantView(tenant)]))[0];
   }
 
   async list(query: ListTenantsRequest): Promise<Page<TenantView>> {
@@ -137,7 +137,29 @@ export class TenantsService implements OnApplicationBootstrap, OnApplicationShut
     const qb = this.dataSource.getRepository(TenantEntity).createQueryBuilder('t').where(`t.status = 'ACTIVE'`);
     if (query.q) qb.andWhere('(t.id ILIKE :q OR t.name ILIKE :q)', { q: `%${query.q.replace(/[%_\\]/g, (c) => '\\' + c)}%` });
     const [rows, total] = await qb.orderBy(`t.${page.sortField}`, page.sortDir).skip(page.offset).take(page.size).getManyAndCount();
-    return { results: rows.map(toTenantView), total, page: page.page, size: page.size };
+    return { results: await this.withCounts(rows.map(toTenantView)), total, page: page.page, size: page.size };
+  }
+
+  /**
+   * Adds how many users, groups and service accounts each tenant has, asked of the services that own
+   * them. Best effort: while one of them is unavailable the tenants are served without counts.
+   */
+  private async withCounts(tenants: TenantView[]): Promise<TenantView[]> {
+    if (tenants.length === 0) return tenants;
+    const tenantIds = tenants.map((t) => t.id);
+    try {
+      const [members, accounts] = await Promise.all([
+        this.rpc.internal(SERVICE, AuthorizationRpc.countTenantMembers, { tenantIds }, undefined, RETRY_SAFE),
+        this.rpc.internal(SERVICE, IdentityRpc.countServiceAccounts, { tenantIds }, undefined, RETRY_SAFE),
+      ]);
+      return tenants.map((t) => ({
+        ...t,
+        counts: { users: members[t.id]?.users ?? 0, groups: members[t.id]?.groups ?? 0, serviceAccounts: accounts[t.id] ?? 0 },
+      }));
+    } catch (error) {
+      this.logger.warn({ err: error }, 'Tenant counts unavailable; serving tenants without them');
+      return tenants;
+    }
   }
 
   private async completeProvisioning(id: string, caller: Caller | null): Promise<TenantView> {
