@@ -1,4 +1,4 @@
-import { api, bearer, createTenant, createUser, superAdminToken, unique } from '@gatehouse/testing';
+import { api, bearer, bindInstanceRole, createTenant, createUser, superAdminToken, unique } from '@gatehouse/testing';
 
 describe('tenants: lifecycle and audit trail', () => {
   let root: string;
@@ -47,6 +47,17 @@ describe('tenants: lifecycle and audit trail', () => {
     expect(found.body.results).toEqual([expect.objectContaining({ id: tenant.id, counts: { users: 2, groups: 2, serviceAccounts: 1 } })]);
     const read = await api().get(`/api/v1/tenants/${tenant.id}`).set(...bearer(root)).expect(200);
     expect(read.body.counts).toEqual({ users: 2, groups: 2, serviceAccounts: 1 });
+  });
+
+  it('lets an Instance Admin create, read, update and delete tenants', async () => {
+    const instanceAdmin = await createUser(root);
+    await bindInstanceRole(root, 'Instance Admin', instanceAdmin.user.id);
+    const id = unique('ia');
+    await api().post('/api/v1/tenants').set(...bearer(instanceAdmin.token)).send({ id, name: 'By Instance Admin' }).expect(201);
+    await api().get(`/api/v1/tenants/${id}`).set(...bearer(instanceAdmin.token)).expect(200);
+    await api().patch(`/api/v1/tenants/${id}`).set(...bearer(instanceAdmin.token)).send({ name: 'Renamed by IA' }).expect(200);
+    await api().delete(`/api/v1/tenants/${id}`).set(...bearer(instanceAdmin.token)).expect(204);
+    await api().get(`/api/v1/tenants/${id}`).set(...bearer(instanceAdmin.token)).expect(404);
   });
 
   it('refuses tenant management to a tenant Admin and to a user without TENANT', async () => {
