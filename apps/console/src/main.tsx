@@ -6,7 +6,7 @@ import { Empty, Loading, PageHeader } from './ui/kit';
 import { AuditPage } from './pages/audit';
 import { Shell, tenantLabel, tenantSections } from './pages/layout';
 import { ProfilePage } from './pages/profile';
-import { ForgotPasswordPage, LoginPage, PasswordChangeRequiredPage, ResetPasswordPage, SetupPage } from './pages/public';
+import { AcceptInvitationPage, ForgotPasswordPage, LoginPage, PasswordChangeRequiredPage, ResetPasswordPage, SetupPage } from './pages/public';
 import { TenantSection } from './pages/tenant-sections';
 import { CreateTenantPage, TenantEditPage, TenantsPage } from './pages/tenants';
 import { CreateUserPage, UserDetailPage, UsersList } from './pages/users';
@@ -18,6 +18,7 @@ const PUBLIC: Record<string, ComponentType> = {
   '/forgot-password': ForgotPasswordPage,
   '/reset-password': ResetPasswordPage,
   '/password-change-required': PasswordChangeRequiredPage,
+  '/invitations/accept': AcceptInvitationPage,
 };
 
 function TenantHome({ tenant }: { tenant: string }) {

@@ -186,3 +186,43 @@ export function PasswordChangeRequiredPage() {
     </Card>
   );
 }
+
+/** The link of an invitation email: join the tenant with an existing account, or create one. */
+export function AcceptInvitationPage() {
+  const { query } = useLocation();
+  const token = query.get('token') ?? '';
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [firstName, setFirstName] = useState('');
+  const [lastName, setLastName] = useState('');
+  const [accepted, setAccepted] = useState<{ tenantId: string | null; created: boolean } | null>(null);
+  const { pending, error, submit } = useSubmit();
+  const onSubmit = submit(async () => {
+    const account = username ? { username, password, ...(firstName ? { firstName } : {}), ...(lastName ? { lastName } : {}) } : {};
+    setAccepted(await api.post<{ tenantId: string | null; created: boolean }>(url('/invitations/accept'), { token, ...account }));
+  });
+  return (
+    <Card title="Accept your invitation">
+      {!token ? (
+        <p className="problem">This link is incomplete. Ask for a new invitation.</p>
+      ) : accepted ? (
+        <p role="status" data-testid="invitation-accepted">
+          {accepted.created ? 'Your account has been created and you' : 'You'} now have access to{' '}
+          {accepted.tenantId ?? 'the default tenant'}. <Link to="/login">Sign in</Link>
+        </p>
+      ) : (
+        <form onSubmit={onSubmit} noValidate>
+          <p>Already have an account? Leave the fields empty and accept. New here? Choose a username and a password.</p>
+          <Field label="Username" name="username" value={username} onChange={setUsername} error={error} autoComplete="username" />
+          <PasswordField label="Password" name="password" value={password} onChange={setPassword} error={error} />
+          <Field label="First name" name="firstName" value={firstName} onChange={setFirstName} error={error} />
+          <Field label="Last name" name="lastName" value={lastName} onChange={setLastName} error={error} />
+          <ProblemBox error={error} fields={['username', 'password', 'firstName', 'lastName']} />
+          <button type="submit" disabled={pending || (username !== '' && !password)}>
+            {pending ? 'Accepting…' : 'Accept invitation'}
+          </button>
+        </form>
+      )}
+    </Card>
+  );
+}
