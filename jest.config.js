@@ -12,6 +12,8 @@ module.exports = {
   reporters: ['default'],
   testSequencer: '<rootDir>/e2e/sequencer.js',
   rootDir: __dirname,
+  // Global option (ignored inside a project): e2e tests talk to real processes.
+  testTimeout: 30000,
   projects: [
     {
       displayName: 'unit',
@@ -32,7 +34,6 @@ module.exports = {
       testMatch: ['<rootDir>/e2e/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/e2e/global-setup.ts',
       globalTeardown: '<rootDir>/e2e/global-teardown.ts',
-      testTimeout: 30000,
     },
   ],
 };

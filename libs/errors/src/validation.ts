@@ -24,6 +24,8 @@ export async function validateDto<T extends object>(type: Type<T>, value: unknow
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw ProblemException.badRequest('The request body must be a JSON object');
   }
+  const inherited = inheritedKeys(value);
+  if (inherited.length > 0) throw ProblemException.validation(inherited.map((field) => ({ field, message: `unknown field ${field}` })));
   const instance = plainToInstance(type, value) as T;
   const errors = await validate(instance, {
     whitelist: true,
@@ -33,6 +35,19 @@ export async function validateDto<T extends object>(type: Type<T>, value: unknow
   });
   if (errors.length > 0) throw ProblemException.validation(toFieldErrors(errors));
   return instance;
+}
+
+/** Names every plain object inherits (`constructor`, `hasOwnProperty`, ...): class-validator's whitelist takes them for declared fields. */
+const OBJECT_MEMBERS = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+/** Paths of keys in a JSON value that shadow an Object.prototype member, e.g. `bindings[0].constructor`. */
+export function inheritedKeys(value: unknown, parent = ''): string[] {
+  if (Array.isArray(value)) return value.flatMap((item, i) => inheritedKeys(item, `${parent}[${i}]`));
+  if (value === null || typeof value !== 'object') return [];
+  return Object.keys(value).flatMap((key) => {
+    const field = parent ? `${parent}.${key}` : key;
+    return OBJECT_MEMBERS.has(key) ? [field] : inheritedKeys((value as Record<string, unknown>)[key], field);
+  });
 }
 
 const PRIMITIVES: unknown[] = [String, Number, Boolean, Object, Array];

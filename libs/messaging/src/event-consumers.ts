@@ -58,7 +58,8 @@ export class EventConsumers implements OnApplicationBootstrap, OnApplicationShut
           filter_subject: registration.definition.subject,
           ack_policy: AckPolicy.Explicit,
           deliver_policy: DeliverPolicy.All,
-          ack_wait: nanos(30_000),
+          // A message pulled by an instance that dies is redelivered after this; handlers are short transactions.
+          ack_wait: nanos(10_000),
           max_deliver: -1,
         }).catch((error: Error) => {
           if (!error.message.includes('already')) throw error;

@@ -25,6 +25,16 @@ export function natsConnectionOptions(settings: NatsSettings, service: string, c
   };
 }
 
+/** Opens a connection: `nats.connect` unless local mode installed its in-process broker (libs/local-transport). */
+export type NatsConnector = (options: ConnectionOptions) => Promise<NatsConnection>;
+
+let connector: NatsConnector = connect;
+
+/** Local mode only (tools/start.js): every NatsClient of this process connects through `next`. */
+export function useNatsConnector(next: NatsConnector): void {
+  connector = next;
+}
+
 /**
  * The process's client connection to NATS (requests, JetStream, broadcasts). The NestJS transport that
  * serves our handlers keeps a connection of its own.
@@ -35,7 +45,7 @@ export class NatsClient implements OnApplicationShutdown {
   private connection?: NatsConnection;
 
   async connect(options: ConnectionOptions): Promise<NatsConnection> {
-    const connection = await connect(options);
+    const connection = await connector(options);
     this.connection = connection;
     void (async () => {
       for await (const status of connection.status()) {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventDefinition, EventEnvelope } from '@gatehouse/contracts';
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { JSONCodec } from 'nats';
 import { DataSource, EntityManager } from 'typeorm';
 import { ensureEventsStream } from './jetstream';
@@ -17,7 +17,7 @@ const POLL_MS = 500;
  * sent. `FOR UPDATE SKIP LOCKED` lets several instances relay side by side.
  */
 @Injectable()
-export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
+export class Outbox implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Outbox');
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
@@ -68,7 +68,8 @@ export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
     this.timer.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before, not on, shutdown: TypeORM closes its pool in its own onApplicationShutdown, in parallel. */
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
     await this.running;

@@ -3,9 +3,11 @@ import { DtoValidationPipe, ProblemExceptionFilter } from '@gatehouse/errors';
 import { NatsClient, natsConnectionOptions } from '@gatehouse/messaging';
 import { DynamicModule, INestApplication, Module, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { MicroserviceOptions, Transport } from '@nestjs/microservices';
+import { CustomTransportStrategy, MicroserviceOptions, NatsOptions } from '@nestjs/microservices';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
+import { DatabaseUnavailableInterceptor } from './database-unavailable.interceptor';
+import { DrainingNatsServer, InFlightRequests } from './draining-nats-server';
 import { IdempotencyInterceptor } from './idempotency.interceptor';
 import { IntrospectionModule } from './schema-introspection';
 import { TraceContextInterceptor } from './trace-context.interceptor';
@@ -21,7 +23,16 @@ export interface ServiceBootstrapOptions {
   env: BaseServiceEnv;
   httpPort: number;
   httpHost: string;
+  /**
+   * Local mode (libs/local-transport, started by tools/start.js): serve the handlers with this strategy
+   * instead of the NATS transport, open no HTTP port, and leave signals to the launcher, which stops
+   * every service of the process in order.
+   */
+  local?: { strategy: (natsOptions: Required<NatsOptions>['options']) => CustomTransportStrategy };
 }
+
+/** How long SIGTERM waits for in-flight NATS requests to be answered before the connection closes. */
+const DRAIN_TIMEOUT_MS = 8000;
 
 /**
  * Starts a Gatehouse service: NATS handlers in the service's queue group, plus a small HTTP port for
@@ -33,20 +44,31 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
     bufferLogs: true,
   });
   app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
+  if (!options.local) app.enableShutdownHooks();
   app.useGlobalPipes(new DtoValidationPipe());
   app.useGlobalFilters(new ProblemExceptionFilter());
-  app.useGlobalInterceptors(new TraceContextInterceptor(), new IdempotencyInterceptor(app.get(NatsClient)));
-  app.connectMicroservice<MicroserviceOptions>({
-    transport: Transport.NATS,
-    options: {
-      ...natsConnectionOptions(options.env, options.name),
-      queue: options.name,
-      gracefulShutdown: true,
-      gracePeriod: 1000,
-    },
-  }, { inheritAppConfig: true });
+  const inFlight = new InFlightRequests();
+  app.useGlobalInterceptors(inFlight, new TraceContextInterceptor(), new IdempotencyInterceptor(app.get(NatsClient)), new DatabaseUnavailableInterceptor());
+  const natsOptions = {
+    ...natsConnectionOptions(options.env, options.name),
+    queue: options.name,
+    gracefulShutdown: true,
+    gracePeriod: 1000,
+  };
+  app.connectMicroservice<MicroserviceOptions>(
+    { strategy: options.local ? options.local.strategy(natsOptions) : new DrainingNatsServer(natsOptions, inFlight, DRAIN_TIMEOUT_MS) },
+    { inheritAppConfig: true },
+  );
+  // A hybrid app subscribes its handlers in startAllMicroservices but runs onModuleInit hooks (read
+  // models, caches, consumers) only in init(): init first, or a new replica joining a busy queue group
+  // answers from empty state (e.g. "This tenant does not exist").
+  await app.init();
   await app.startAllMicroservices();
+  if (options.local) {
+    await app.init();
+    app.get(Logger).log(`${options.name} ready: in-process queue "${options.name}"`);
+    return app;
+  }
   await app.listen(options.httpPort, options.httpHost);
   app.get(Logger).log(`${options.name} ready: NATS queue "${options.name}", health on http://${options.httpHost}:${options.httpPort}/health/ready`);
   return app;

@@ -24,6 +24,7 @@ export class SchemaIntrospection {
 
   private collect(service: string): ServiceSchemas {
     const requests: Record<string, string> = {};
+    const dtos = new Map<string, unknown>();
     for (const wrapper of this.discovery.getControllers()) {
       const instance = wrapper.instance as object | undefined;
       if (!instance) continue;
@@ -33,6 +34,7 @@ export class SchemaIntrospection {
         if (!patterns) continue;
         const paramTypes = (Reflect.getMetadata('design:paramtypes', prototype, method) ?? []) as Array<{ name?: string }>;
         const dto = paramTypes.find((type) => hasValidation(type));
+        if (dto?.name) dtos.set(dto.name, dto);
         for (const pattern of patterns) {
           if (typeof pattern !== 'string' || pattern === schemasRpc(service).subject) continue;
           requests[pattern] = dto?.name ?? 'Empty';
@@ -45,6 +47,12 @@ export class SchemaIntrospection {
     }) as Record<string, Record<string, unknown>>;
     const schemas: Record<string, unknown> = { Empty: { type: 'object', properties: {}, additionalProperties: false } };
     for (const [name, schema] of Object.entries(all)) schemas[name] = { ...schema, additionalProperties: false };
+    // A DTO that only extends another (e.g. `ListRolesRequest extends PageQuery {}`) has no schema of its own.
+    for (const [name, dto] of dtos) {
+      for (let parent = Object.getPrototypeOf(dto); !schemas[name] && parent?.name; parent = Object.getPrototypeOf(parent)) {
+        if (schemas[parent.name]) schemas[name] = schemas[parent.name];
+      }
+    }
     return { service, requests, schemas };
   }
 }

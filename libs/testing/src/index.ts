@@ -9,3 +9,4 @@ export * from './upstream-echo';
 export * from './identity-fixtures';
 export * from './browser';
 export * from './authorization-fixtures';
+export * from './security';

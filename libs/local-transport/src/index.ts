@@ -1,0 +1,31 @@
+/**
+ * Local mode (`npm start`): every service and the gateway in one Node process, on an embedded
+ * PostgreSQL and an in-process transport, so a machine with nothing but Node runs the whole system.
+ *
+ * The design choice: the services speak NATS in four ways (NestJS `@MessagePattern` handlers served by
+ * the NATS transport, our `RpcClient` doing `nc.request()` in the Nest wire format, core publish and
+ * subscribe for broadcasts and the decision server, and JetStream for the outbox stream, the durable
+ * event consumers and the idempotency key-value bucket). Rather than a second transport beside each
+ * of those, this lib implements, in process, the small part of the `nats` client API they use
+ * (`InProcessBroker` + `InProcessConnection`: subjects with wildcards, queue groups, request-reply with
+ * the no-responders and timeout errors, headers, a JetStream stream with durable pull consumers,
+ * explicit ack / nak(delay) / term / ack_wait redelivery and msgID de-duplication, and KV buckets with
+ * create/update revision checks and TTL). Two seams plug it in, both chosen explicitly by the
+ * launcher (tools/start.js), never as a fallback:
+ * - `useNatsConnector(broker.connect)` (libs/messaging) for the process's NatsClient connections;
+ * - `InProcessServer`, a custom transport strategy that is NestJS's own `ServerNats` on a broker
+ *   connection, handed to `bootstrapService` (libs/service-runtime).
+ * So every handler, guard, interceptor, outbox relay and event consumer runs unchanged, and the
+ * distributed topology (real NATS) runs exactly as before when these seams are not used.
+ *
+ * What a NATS server keeps on disk (stream messages, consumer positions, KV entries) is kept under the
+ * broker's `storeDir`: an event the outbox marked published survives a restart, and a consumer picks up
+ * where it stopped (anything in flight is delivered again and deduplicated by event id, as with NATS).
+ */
+export * from './subjects';
+export * from './in-process-broker';
+export * from './in-process-connection';
+export * from './in-process-jetstream';
+export * from './in-process-kv';
+export * from './in-process-server';
+export * from './embedded-database';

@@ -1,0 +1,92 @@
+import { api } from '../api';
+
+/** A JSON Schema as the gateway's OpenAPI document publishes it (class-validator rules of each DTO). */
+export interface JsonSchema {
+  type?: string;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  items?: JsonSchema;
+  enum?: unknown[];
+  format?: string;
+  pattern?: string;
+  minLength?: number;
+  maxLength?: number;
+  minimum?: number;
+  maximum?: number;
+  minItems?: number;
+  maxItems?: number;
+  additionalProperties?: boolean;
+  $ref?: string;
+}
+
+export interface OpenApiDocument {
+  paths: Record<string, Record<string, OpenApiOperation>>;
+  components: { schemas: Record<string, JsonSchema> };
+}
+
+interface OpenApiOperation {
+  security: unknown[];
+  tags: string[];
+  parameters: Array<{ name: string; in: string; schema: JsonSchema }>;
+  requestBody?: { content: Record<string, { schema: JsonSchema }> };
+  'x-gatehouse-permission'?: { permission: string; action: string };
+}
+
+/** One route of the gateway, read from its OpenAPI document. */
+export interface ApiOperation {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** OpenAPI template, e.g. `/api/v1/{tenant}/roles/{id}`. */
+  path: string;
+  pathParams: string[];
+  public: boolean;
+  /** Permission and action the gateway checks, absent for public and any-signed-in routes. */
+  permission?: { permission: string; action: string };
+  tenantScoped: boolean;
+  /** An HTTP service behind the gateway (from the routes file) rather than a built-in service. */
+  upstream: boolean;
+  /** The request DTO (body for POST/PUT/PATCH, query otherwise), resolved; absent for upstream routes. */
+  schema?: JsonSchema;
+  schemaName?: string;
+  input: 'body' | 'query';
+}
+
+export async function loadOpenApi(): Promise<OpenApiDocument> {
+  const response = await api().get('/api/docs/openapi.json');
+  if (response.status !== 200) throw new Error(`GET /api/docs/openapi.json answered ${response.status}`);
+  return response.body as OpenApiDocument;
+}
+
+/** `#/components/schemas/X` → the schema X (references inside it are resolved lazily by the callers). */
+export function resolveSchema(doc: OpenApiDocument, schema: JsonSchema | undefined): JsonSchema | undefined {
+  if (!schema?.$ref) return schema;
+  const name = schema.$ref.replace('#/components/schemas/', '');
+  const resolved = doc.components.schemas[name];
+  if (!resolved) throw new Error(`the OpenAPI document references a schema it does not define: ${name}`);
+  return resolved;
+}
+
+export function operationsOf(doc: OpenApiDocument): ApiOperation[] {
+  const operations: ApiOperation[] = [];
+  for (const [path, methods] of Object.entries(doc.paths)) {
+    for (const [method, op] of Object.entries(methods)) {
+      const upper = method.toUpperCase() as ApiOperation['method'];
+      const input = ['POST', 'PUT', 'PATCH'].includes(upper) ? 'body' : 'query';
+      const raw = input === 'body' ? op.requestBody?.content['application/json']?.schema : op.parameters.find((p) => p.in === 'query')?.schema;
+      operations.push({
+        method: upper,
+        path,
+        pathParams: op.parameters.filter((p) => p.in === 'path').map((p) => p.name),
+        public: op.security.length === 0,
+        permission: op['x-gatehouse-permission'],
+        tenantScoped: path.includes('{tenant}'),
+        upstream: op.tags.some((t) => t.startsWith('upstream:')),
+        schema: resolveSchema(doc, raw),
+        schemaName: raw?.$ref?.replace('#/components/schemas/', ''),
+        input,
+      });
+    }
+  }
+  return operations;
+}
+
+export const describeOperation = (op: Pick<ApiOperation, 'method' | 'path'>): string => `${op.method} ${op.path}`;

@@ -1,0 +1,120 @@
+import { BindingView, GroupView, RoleView } from '@gatehouse/contracts';
+import { api, bearer, unique } from '../api';
+import { bindRole, createGroup, createRole, rolesByName } from '../authorization-fixtures';
+import { createTenant, createUser, TestUser } from '../fixtures';
+
+/** Everything one tenant holds for the isolation suites, and the markers that identify its data. */
+export interface TenantWorld {
+  tenant: string;
+  /** Admin of the tenant (named at creation). */
+  admin: TestUser;
+  /** A plain user with a custom role (data permissions, some reads) bound here. */
+  member: TestUser;
+  serviceAccount: { id: string; name: string };
+  /** An API token of the service account, which holds the Admin role here. */
+  serviceAccountToken: string;
+  serviceAccountTokenId: string;
+  role: RoleView;
+  adminRole: RoleView;
+  group: GroupView;
+  binding: BindingView;
+  invitation: { id: string; email: string };
+  /** Ids, names and emails of the tenant's own objects (never expected in another tenant's answers). */
+  markers: string[];
+}
+
+const expect201 = (response: { status: number; body: unknown }, what: string) => {
+  if (response.status !== 201) throw new Error(`${what} failed: ${response.status} ${JSON.stringify(response.body)}`);
+  return response.body as Record<string, unknown>;
+};
+
+/** A tenant with an Admin, a member, a service account with an API token, a custom role, a group, a binding and an invitation. */
+export async function createTenantWorld(rootToken: string, label: string): Promise<TenantWorld> {
+  const admin = await createUser(rootToken, { username: `${unique(`${label}-admin`)}@gatehouse.test` });
+  const tenant = (await createTenant(rootToken, { id: unique(`sec${label}`).toLowerCase().slice(0, 40), adminUser: admin.username })).id;
+  const member = await createUser(rootToken, { username: `${unique(`${label}-member`)}@gatehouse.test` });
+  const roles = await rolesByName(admin.token, tenant);
+  const role = await createRole(admin.token, tenant, {
+    name: unique(`${label}-role`),
+    description: unique(`${label}-role-description`),
+    permissions: { FLOW: ['CREATE', 'READ', 'UPDATE', 'DELETE'], EXECUTION: ['READ'], GROUP: ['READ'], AUDITLOG: ['READ'], USER: ['READ'] },
+  });
+  const binding = await bindRole(admin.token, tenant, { roleId: role.id, subjectId: member.user.id });
+  const base = `/api/v1/${tenant}`;
+  const serviceAccount = expect201(
+    await api().post(`${base}/service-accounts`).set(...bearer(admin.token)).send({ name: unique(`${label}-sa`), description: unique(`${label}-sa-d`) }),
+    'creating a service account',
+  ) as { id: string; name: string };
+  const created = expect201(
+    await api().post(`${base}/service-accounts/${serviceAccount.id}/api-tokens`).set(...bearer(admin.token)).send({ name: unique(`${label}-token`) }),
+    'creating a service account token',
+  ) as { id: string; token: string; name: string };
+  // Only a holder of TENANT may grant a role containing ROLE: the Super Admin makes the service account Admin.
+  await bindRole(rootToken, tenant, { roleId: roles.Admin.id, subjectType: 'SERVICE_ACCOUNT', subjectId: serviceAccount.id });
+  const group = await createGroup(admin.token, tenant, unique(`${label}-group`), [member.user.id]);
+  expect201(
+    await api().post(`${base}/groups/${group.id}/members`).set(...bearer(admin.token)).send({ memberType: 'SERVICE_ACCOUNT', memberId: serviceAccount.id }),
+    'adding the service account to the group',
+  );
+  const email = `${unique(`${label}-invitee`)}@gatehouse.test`;
+  const invitation = expect201(
+    await api().post(`${base}/invitations`).set(...bearer(admin.token)).send({ email, roles: [{ roleId: role.id }], groupIds: [group.id] }),
+    'creating an invitation',
+  ) as { id: string };
+  return {
+    tenant,
+    admin,
+    member,
+    serviceAccount,
+    serviceAccountToken: created.token,
+    serviceAccountTokenId: created.id,
+    role,
+    adminRole: roles.Admin,
+    group,
+    binding,
+    invitation: { id: invitation.id, email },
+    markers: [
+      role.id, role.name, role.description ?? '', group.id, group.name, binding.id, serviceAccount.id, serviceAccount.name,
+      created.id, created.name, created.token, invitation.id, email,
+    ],
+  };
+}
+
+/** The object a path parameter names, from the segment before it (`/roles/{id}` → the world's role). */
+export function pathValue(world: TenantWorld, path: string, param: string): string {
+  if (param === 'tenant') return world.tenant;
+  if (param === 'namespace') return 'company.team';
+  const segments = path.split('/');
+  const before = segments[segments.indexOf(`{${param}}`) - 1];
+  switch (before) {
+    case 'roles':
+      return world.role.id;
+    case 'groups':
+      return world.group.id;
+    case 'bindings':
+      return world.binding.id;
+    case 'invitations':
+      return world.invitation.id;
+    case 'service-accounts':
+      return world.serviceAccount.id;
+    case 'api-tokens':
+      return world.serviceAccountTokenId;
+    // Subjects of a tenant: the service account (tenant-scoped; users are instance-wide).
+    case 'members':
+    case 'users':
+    case 'tenant-access':
+      return world.serviceAccount.id;
+    default:
+      return 'any/thing';
+  }
+}
+
+/** The concrete path of an OpenAPI template, each parameter taken from `worldFor(param)`. */
+export function fillPath(template: string, params: string[], worldFor: (param: string) => TenantWorld, tenant?: string): string {
+  let path = template;
+  for (const param of params) {
+    const value = param === 'tenant' && tenant ? tenant : pathValue(worldFor(param), template, param);
+    path = path.replace(`{${param}}`, param === 'path' ? value : encodeURIComponent(value));
+  }
+  return path;
+}
