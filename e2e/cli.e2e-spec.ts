@@ -1,44 +1,15 @@
-import { spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
-import { resolve } from 'node:path';
-import { api, bearer, login, SUPER_ADMIN, unique } from '@gatehouse/testing';
+import { api, bearer, SUPER_ADMIN, superAdminToken, unique } from '@gatehouse/testing';
+import { closedPort, gatehouse, ROOT_USER } from './cli-support';
 
-const ROOT = resolve(__dirname, '..');
-const ROOT_USER = `${SUPER_ADMIN.username}:${SUPER_ADMIN.password}`;
-
-interface CliResult {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the built CLI (`npm run build`) as a subprocess against the e2e system. */
-function gatehouse(args: string[], options: { input?: string; env?: Record<string, string> } = {}): CliResult {
-  const { GATEHOUSE_TOKEN: _ignored, ...inherited } = process.env;
-  const result = spawnSync(process.execPath, ['bin/gatehouse.js', ...args], {
-    cwd: ROOT,
-    env: { ...inherited, GATEHOUSE_SERVER: process.env.GATEHOUSE_URL, ...options.env },
-    input: options.input ?? '',
-    encoding: 'utf8',
-    timeout: 20_000,
-  });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
-}
+// Each step runs the CLI as a fresh Node process (about a second each).
+jest.setTimeout(120_000);
 
 describe('the gatehouse CLI against the running system', () => {
   let rootToken: string;
   const plainUser = { username: `${unique('cli-plain')}@gatehouse.test`, password: 'Cli-Plain-Pass-1' };
 
   beforeAll(async () => {
-    rootToken = await login(SUPER_ADMIN.username, SUPER_ADMIN.password);
+    rootToken = await superAdminToken();
     await api().post('/api/v1/users').set(...bearer(rootToken)).send(plainUser).expect(201);
   });
 

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
-import type { TokenPair } from '@gatehouse/contracts';
-import { FetchFn, HttpClient } from './http-client';
+import { DEFAULT_TENANT_SEGMENT, TENANT_ID_PATTERN, type TokenPair } from '@gatehouse/contracts';
+import { FetchFn, HttpClient, QueryValue } from './http-client';
+import { natsTargetFromEnv, OperatorConnector, OperatorRpc } from './operator/operator-rpc';
 import { OutputFormat, renderJson } from './output';
 import { EXIT_USAGE } from './report';
 
@@ -13,6 +14,8 @@ export interface CliIo {
   readStdin(): Promise<string>;
   env: Record<string, string | undefined>;
   fetch: FetchFn;
+  /** Opens the NATS connection of an operator command (NATS_URL, NATS_USER, NATS_PASSWORD). */
+  connectOperator: OperatorConnector;
 }
 
 export interface GlobalOptions {
@@ -39,6 +42,50 @@ export class CommandContext {
       this.usageError('--server is not a valid URL');
     }
     this.client = new HttpClient(server, io.fetch);
+  }
+
+  /** Options that make a command talk to a gateway: --server, --token, --user (or their variables). */
+  remoteRequested(): boolean {
+    const options = this.command.optsWithGlobals<GlobalOptions>();
+    return !!(options.server || options.token || options.user || this.io.env.GATEHOUSE_SERVER || this.io.env.GATEHOUSE_TOKEN);
+  }
+
+  /** Operator commands run over NATS only: a gateway option would be silently ignored, so it is refused. */
+  refuseRemoteOptions(allowed: ReadonlyArray<keyof GlobalOptions> = []): void {
+    const options = this.command.optsWithGlobals<GlobalOptions>();
+    const given = (['server', 'token', 'user', 'passwordStdin'] as const).filter((name) => options[name] !== undefined && !allowed.includes(name));
+    if (given.length > 0) {
+      const flags = given.map((name) => (name === 'passwordStdin' ? '--password-stdin' : `--${name}`)).join(', ');
+      this.usageError(`${flags}: this is an operator command; it talks to NATS directly (NATS_URL, NATS_USER, NATS_PASSWORD), not to a gateway`);
+    }
+  }
+
+  /** Runs `work` over a fresh NATS connection as the trusted operator, and closes it. */
+  async withOperator<T>(work: (rpc: OperatorRpc) => Promise<T>): Promise<T> {
+    const rpc = await this.io.connectOperator(natsTargetFromEnv(this.io.env));
+    try {
+      return await work(rpc);
+    } finally {
+      await rpc.close();
+    }
+  }
+
+  /** One authenticated call to the gateway. */
+  async api<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, options: { query?: Record<string, QueryValue>; body?: unknown } = {}): Promise<T> {
+    const token = await this.accessToken();
+    return this.client.request<T>(method, path, { ...options, token });
+  }
+
+  /** `/api/v1/<tenant>`: --tenant, else GATEHOUSE_TENANT, else `default` (the default tenant). */
+  tenantBase(tenant: string | undefined): string {
+    const id = tenant ?? this.io.env.GATEHOUSE_TENANT ?? DEFAULT_TENANT_SEGMENT;
+    if (!TENANT_ID_PATTERN.test(id)) this.usageError(`--tenant must be a tenant id (lowercase letters, digits, dashes) or "${DEFAULT_TENANT_SEGMENT}"`);
+    return `/api/v1/${id}`;
+  }
+
+  /** A note for the person at the terminal (stderr, so that stdout stays parseable). */
+  note(text: string): void {
+    this.io.writeErr(`${text}\n`);
   }
 
   /** Prints a result: as JSON for `--output json`, else the command's table rendering. */

@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { CliIo } from './context';
 import { run } from './program';
 
@@ -13,6 +14,8 @@ const io: CliIo = {
   readStdin,
   env: process.env,
   fetch: (input, init) => fetch(input, init),
+  // Loaded only by operator commands: the messaging library is not needed to talk to a gateway.
+  connectOperator: async (target) => (await import('./operator/nats-operator')).connectOperator(target),
 };
 
 run(process.argv.slice(2), io).then(

@@ -1,5 +1,12 @@
 import { Command, Option } from 'commander';
+import { registerAuditLogs } from './commands/auditlogs';
+import { registerAuths } from './commands/auths';
+import { registerBindings } from './commands/bindings';
+import { registerGroups } from './commands/groups';
+import { registerInvitations } from './commands/invitations';
 import { registerMe } from './commands/me';
+import { registerRoles } from './commands/roles';
+import { registerServiceAccounts } from './commands/service-accounts';
 import { registerSetup } from './commands/setup';
 import { registerTenants } from './commands/tenants';
 import { registerUsers } from './commands/users';
@@ -12,7 +19,7 @@ export const CLI_VERSION = '0.1.0';
 /** The whole command tree. Settings made on the program before `.command()` are inherited by every subcommand. */
 export function buildProgram(io: CliIo): Command {
   const program = new Command('gatehouse')
-    .description('Command-line client of a Gatehouse gateway')
+    .description('Command line of Gatehouse: remote commands through a gateway (--server with --token or --user), operator commands over NATS (auths, tenants create)')
     .version(CLI_VERSION, '-V, --version', 'print the CLI version')
     .exitOverride()
     .configureOutput({
@@ -23,8 +30,8 @@ export function buildProgram(io: CliIo): Command {
     .showHelpAfterError()
     .configureHelp({ showGlobalOptions: true, sortSubcommands: true })
     .option('--server <url>', `gateway URL (env GATEHOUSE_SERVER, default ${DEFAULT_SERVER})`)
-    .addOption(new Option('--token <access token>', 'access token to send (env GATEHOUSE_TOKEN)').conflicts('user'))
-    .option('--user <username:password>', 'sign in with this user for the command')
+    .addOption(new Option('--token <token>', 'API token or access token to send (env GATEHOUSE_TOKEN)').conflicts('user'))
+    .option('--user <username:password>', 'sign in with this user for the command (the password is never printed)')
     .option('--password-stdin', 'read the password of --user from stdin')
     .addOption(new Option('--output <format>', 'output format').choices(OUTPUT_FORMATS).default('table'));
 
@@ -33,6 +40,13 @@ export function buildProgram(io: CliIo): Command {
   registerTenants(program, context);
   registerUsers(program, context);
   registerMe(program, context);
+  registerAuths(program, context);
+  registerServiceAccounts(program, context);
+  registerGroups(program, context);
+  registerRoles(program, context);
+  registerBindings(program, context);
+  registerInvitations(program, context);
+  registerAuditLogs(program, context);
   return program;
 }
 

@@ -26,6 +26,7 @@ function hintFor(error: ApiError): string | undefined {
     }
     return 'your account is not allowed to do this; ask an administrator';
   }
+  if (problem.status === 503 || problem.status === 504) return 'a service behind it is down or still starting; try again shortly';
   return undefined;
 }
 
@@ -43,6 +44,8 @@ export function reportError(error: unknown, writeErr: (text: string) => void): n
     writeErr(`Error: ${error.message}\nHint: is the gateway running? Set --server or GATEHOUSE_SERVER.\n`);
     return EXIT_FAILED;
   }
-  writeErr(`Error: ${error instanceof Error ? error.message : String(error)}\n`);
+  // Anything else may carry a hint (NATS unreachable, a lookup that found nothing, an operator refusal).
+  const hint = (error as { hint?: unknown } | null)?.hint;
+  writeErr(`Error: ${error instanceof Error ? error.message : String(error)}\n${typeof hint === 'string' ? `Hint: ${hint}.\n` : ''}`);
   return EXIT_FAILED;
 }

@@ -1,4 +1,5 @@
 import { CliIo } from '../context';
+import { NatsTarget, NatsUnreachableError } from '../operator/operator-rpc';
 import { run } from '../program';
 
 interface Call {
@@ -18,6 +19,7 @@ async function cli(argv: string[], handler: (call: Call) => Response | Promise<R
   const out: string[] = [];
   const err: string[] = [];
   const calls: Call[] = [];
+  const connections: NatsTarget[] = [];
   const io: CliIo = {
     writeOut: (text) => out.push(text),
     writeErr: (text) => err.push(text),
@@ -33,9 +35,13 @@ async function cli(argv: string[], handler: (call: Call) => Response | Promise<R
       calls.push(call);
       return handler(call);
     },
+    connectOperator: async (target) => {
+      connections.push(target);
+      throw new NatsUnreachableError(target.url, 'ECONNREFUSED');
+    },
   };
   const code = await run(argv, io);
-  return { code, stdout: out.join(''), stderr: err.join(''), calls };
+  return { code, stdout: out.join(''), stderr: err.join(''), calls, connections };
 }
 
 const tenant = { id: 'dev', name: 'Development environment', workerGroup: null, status: 'ACTIVE', createdAt: 'c', updatedAt: 'u' };

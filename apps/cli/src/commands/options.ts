@@ -18,3 +18,24 @@ export function withPaging(command: Command): Command {
 export function pageQuery(options: PageQuery): Record<string, string | number | undefined> {
   return { q: options.q, page: options.page, size: options.size, sort: options.sort };
 }
+
+/** `--tenant <id>` of the tenant-scoped commands. */
+export function withTenant(command: Command): Command {
+  return command.option('--tenant <id>', 'tenant id; "default" = the default tenant (env GATEHOUSE_TENANT, default "default")');
+}
+
+/** Repeatable option: each use adds one value (commas also separate values). */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+}
+
+/** Repeatable option that keeps each value whole (e.g. `--permission FLOW:READ,UPDATE`). */
+export function collectWhole(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+export function booleanWord(value: string): boolean {
+  if (/^(true|yes|on|1)$/i.test(value)) return true;
+  if (/^(false|no|off|0)$/i.test(value)) return false;
+  throw new InvalidArgumentError('expected true or false');
+}

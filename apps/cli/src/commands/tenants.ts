@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { CreateTenantRequest, Page, PageQuery, TenantView } from '@gatehouse/contracts';
+import { TenancyRpc, type CreateTenantRequest, type Page, type PageQuery, type TenantView, type UpdateTenantRequest } from '@gatehouse/contracts';
 import { Column, renderPage, renderRecord } from '../output';
 import { ContextFactory } from '../context';
 import { pageQuery, withPaging } from './options';
@@ -24,7 +24,7 @@ export function registerTenants(program: Command, context: ContextFactory): void
 
   withPaging(tenants.command('list').description('Search tenants')).action(async (options: PageQuery, command: Command) => {
     const ctx = context(command);
-    const page = await ctx.client.get<Page<TenantView>>('/api/v1/tenants', { query: pageQuery(options), token: await ctx.accessToken() });
+    const page = await ctx.api<Page<TenantView>>('GET', '/api/v1/tenants', { query: pageQuery(options) });
     ctx.print(page, () => renderPage(page, TENANT_COLUMNS, 'tenants'));
   });
 
@@ -34,18 +34,25 @@ export function registerTenants(program: Command, context: ContextFactory): void
     .argument('<id>', 'tenant id')
     .action(async (id: string, _options: unknown, command: Command) => {
       const ctx = context(command);
-      const tenant = await ctx.client.get<TenantView>(`/api/v1/tenants/${encodeURIComponent(id)}`, { token: await ctx.accessToken() });
+      const tenant = await ctx.api<TenantView>('GET', `/api/v1/tenants/${encodeURIComponent(id)}`);
       ctx.print(tenant, () => renderRecord(tenant));
     });
 
   tenants
     .command('create')
-    .description('Create a tenant; its Admin role goes to --admin-user, else to you')
+    .description('Create a tenant; its Admin role goes to --admin-user, else to you (over NATS without --server/--token/--user)')
     .requiredOption('--tenant <id>', 'tenant id: 2-63 lowercase letters, digits and dashes')
     .requiredOption('--name <name>', 'display name')
     .option('--worker-group <group>', 'worker group that runs the tenant\'s work')
     .option('--admin-user <username>', 'username or email of the user who becomes the tenant\'s Admin')
-    .addHelpText('after', '\nExample:\n  $ gatehouse tenants create --tenant dev --name "Development environment"')
+    .addHelpText('after', `
+With --server, --token or --user (or GATEHOUSE_SERVER / GATEHOUSE_TOKEN) the gateway creates it for the
+signed-in user. Without them this is an operator command over NATS (NATS_URL, NATS_USER, NATS_PASSWORD):
+nobody gets Admin unless --admin-user names someone.
+
+Examples:
+  $ gatehouse tenants create --tenant dev --name "Development environment"
+  $ gatehouse tenants create --tenant prod --name Production --admin-user prod.admin@kestra.io --server https://gatehouse.example.com --user root@example.com:secret`)
     .action(async (options: CreateOptions, command: Command) => {
       const ctx = context(command);
       const body: CreateTenantRequest = {
@@ -54,7 +61,36 @@ export function registerTenants(program: Command, context: ContextFactory): void
         workerGroup: options.workerGroup,
         adminUser: options.adminUser,
       };
-      const tenant = await ctx.client.post<TenantView>('/api/v1/tenants', body, { token: await ctx.accessToken() });
+      const tenant = ctx.remoteRequested()
+        ? await ctx.api<TenantView>('POST', '/api/v1/tenants', { body })
+        : await ctx.withOperator((rpc) => rpc.call(TenancyRpc.createTenant, body));
       ctx.print(tenant, () => renderRecord(tenant));
+    });
+
+  tenants
+    .command('update')
+    .description("Rename a tenant or change its worker group")
+    .argument('<id>', 'tenant id')
+    .option('--name <name>', 'new display name')
+    .option('--worker-group <group>', 'new worker group')
+    .option('--no-worker-group', 'clear the worker group')
+    .action(async (id: string, options: { name?: string; workerGroup?: string | false }, command: Command) => {
+      const ctx = context(command);
+      const body: Omit<UpdateTenantRequest, 'id'> = {};
+      if (options.name !== undefined) body.name = options.name;
+      if (options.workerGroup !== undefined) body.workerGroup = options.workerGroup === false ? null : options.workerGroup;
+      if (Object.keys(body).length === 0) ctx.usageError('nothing to change: give --name, --worker-group or --no-worker-group');
+      const tenant = await ctx.api<TenantView>('PATCH', `/api/v1/tenants/${encodeURIComponent(id)}`, { body });
+      ctx.print(tenant, () => renderRecord(tenant));
+    });
+
+  tenants
+    .command('delete')
+    .description('Delete a tenant and everything in it (users and the audit trail stay; the id is never reused)')
+    .argument('<id>', 'tenant id')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const ctx = context(command);
+      await ctx.api('DELETE', `/api/v1/tenants/${encodeURIComponent(id)}`);
+      ctx.print({ deleted: id }, () => `Deleted tenant ${id}.\n`);
     });
 }

@@ -1,8 +1,9 @@
 import { Command } from 'commander';
-import type { CreateUserRequest, Page, PageQuery, UserView } from '@gatehouse/contracts';
+import type { CreateUserRequest, Page, PageQuery, PasswordResetRequestResult, UpdateUserRequest, UserView } from '@gatehouse/contracts';
 import { ContextFactory } from '../context';
 import { Column, renderPage, renderRecord } from '../output';
-import { pageQuery, withPaging } from './options';
+import { userId } from './lookup';
+import { booleanWord, pageQuery, withPaging } from './options';
 
 export const USER_COLUMNS: Column<UserView>[] = [
   { header: 'id', value: (u) => u.id },
@@ -19,22 +20,31 @@ interface CreateOptions {
   lastName?: string;
 }
 
+interface UpdateOptions {
+  firstName?: string;
+  lastName?: string;
+  email?: string;
+  superadmin?: boolean;
+}
+
+const USER_ARG = ['<user>', 'user id, username or email'] as const;
+
 export function registerUsers(program: Command, context: ContextFactory): void {
   const users = program.command('users').description('Manage the users of the instance (needs the USER permission)');
 
   withPaging(users.command('list').description('Search users')).action(async (options: PageQuery, command: Command) => {
     const ctx = context(command);
-    const page = await ctx.client.get<Page<UserView>>('/api/v1/users', { query: pageQuery(options), token: await ctx.accessToken() });
+    const page = await ctx.api<Page<UserView>>('GET', '/api/v1/users', { query: pageQuery(options) });
     ctx.print(page, () => renderPage(page, USER_COLUMNS, 'users'));
   });
 
   users
     .command('get')
     .description('Show one user')
-    .argument('<id>', 'user id (a UUID)')
-    .action(async (id: string, _options: unknown, command: Command) => {
+    .argument(...USER_ARG)
+    .action(async (ref: string, _options: unknown, command: Command) => {
       const ctx = context(command);
-      const user = await ctx.client.get<UserView>(`/api/v1/users/${encodeURIComponent(id)}`, { token: await ctx.accessToken() });
+      const user = await ctx.api<UserView>('GET', `/api/v1/users/${await userId(ctx, ref)}`);
       ctx.print(user, () => renderRecord(user));
     });
 
@@ -58,5 +68,72 @@ export function registerUsers(program: Command, context: ContextFactory): void {
       };
       const user = await ctx.client.post<UserView>('/api/v1/users', body, { token });
       ctx.print(user, () => renderRecord(user));
+    });
+
+  users
+    .command('update')
+    .description("Change a user's names; email and the Super Admin flag need a Super Admin")
+    .argument(...USER_ARG)
+    .option('--first-name <name>', 'first name')
+    .option('--last-name <name>', 'last name')
+    .option('--email <email>', 'email address (Super Admin only)')
+    .option('--superadmin <true|false>', 'grant or revoke Super Admin (Super Admin only)', booleanWord)
+    .action(async (ref: string, options: UpdateOptions, command: Command) => {
+      const ctx = context(command);
+      const body: Omit<UpdateUserRequest, 'id'> = {};
+      if (options.firstName !== undefined) body.firstName = options.firstName;
+      if (options.lastName !== undefined) body.lastName = options.lastName;
+      if (options.email !== undefined) body.email = options.email;
+      if (options.superadmin !== undefined) body.superAdmin = options.superadmin;
+      if (Object.keys(body).length === 0) ctx.usageError('nothing to change: give --first-name, --last-name, --email or --superadmin');
+      const user = await ctx.api<UserView>('PATCH', `/api/v1/users/${await userId(ctx, ref)}`, { body });
+      ctx.print(user, () => renderRecord(user));
+    });
+
+  const action = (name: string, description: string, path: string) =>
+    users
+      .command(name)
+      .description(description)
+      .argument(...USER_ARG)
+      .action(async (ref: string, _options: unknown, command: Command) => {
+        const ctx = context(command);
+        const user = await ctx.api<UserView>('POST', `/api/v1/users/${await userId(ctx, ref)}/${path}`);
+        ctx.print(user, () => renderRecord(user));
+      });
+  action('disable', 'Disable a user (ends their sessions and API tokens)', 'disable');
+  action('enable', 'Enable a disabled user', 'enable');
+  action('unlock', 'Unlock an account locked after failed sign-ins (Super Admin)', 'unlock');
+
+  users
+    .command('password-reset')
+    .description('Require a new password at next sign-in and email the user a reset link')
+    .argument(...USER_ARG)
+    .action(async (ref: string, _options: unknown, command: Command) => {
+      const ctx = context(command);
+      const result = await ctx.api<PasswordResetRequestResult>('POST', `/api/v1/users/${await userId(ctx, ref)}/password-reset`);
+      ctx.print(result, () => `Password reset requested (${result.requested} user${result.requested === 1 ? '' : 's'}).\n`);
+    });
+
+  users
+    .command('set-password')
+    .description("Set a user's password (Super Admin only)")
+    .argument(...USER_ARG)
+    .argument('<password>', 'new password; "-" reads it from stdin')
+    .action(async (ref: string, password: string, _options: unknown, command: Command) => {
+      const ctx = context(command);
+      const id = await userId(ctx, ref);
+      await ctx.api('PUT', `/api/v1/users/${id}/password`, { body: { password: await ctx.secret(password) } });
+      ctx.print({ id, passwordSet: true }, () => 'Password set.\n');
+    });
+
+  users
+    .command('delete')
+    .description('Delete a user (ends their sessions and API tokens)')
+    .argument(...USER_ARG)
+    .action(async (ref: string, _options: unknown, command: Command) => {
+      const ctx = context(command);
+      const id = await userId(ctx, ref);
+      await ctx.api('DELETE', `/api/v1/users/${id}`);
+      ctx.print({ deleted: id }, () => `Deleted user ${ref}.\n`);
     });
 }

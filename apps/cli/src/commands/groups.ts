@@ -1,0 +1,134 @@
+import { Command } from 'commander';
+import type { GroupMemberView, GroupPasswordResetResult, GroupView, Page, PageQuery, ServiceAccountView } from '@gatehouse/contracts';
+import { CommandContext, ContextFactory } from '../context';
+import { Column, renderPage, renderRecord } from '../output';
+import { idOrName, userId } from './lookup';
+import { pageQuery, withPaging, withTenant } from './options';
+
+export const GROUP_COLUMNS: Column<GroupView>[] = [
+  { header: 'id', value: (g) => g.id },
+  { header: 'name', value: (g) => g.name },
+  { header: 'description', value: (g) => g.description },
+  { header: 'members', value: (g) => g.memberCount },
+];
+
+export const MEMBER_COLUMNS: Column<GroupMemberView>[] = [
+  { header: 'type', value: (m) => m.memberType },
+  { header: 'id', value: (m) => m.memberId },
+  { header: 'username', value: (m) => m.user?.username },
+  { header: 'email', value: (m) => m.user?.email },
+  { header: 'since', value: (m) => m.createdAt },
+];
+
+interface TenantOption {
+  tenant?: string;
+}
+
+const GROUP_ARG = ['<group>', 'group id or name'] as const;
+
+export async function groupId(ctx: CommandContext, tenant: string | undefined, ref: string): Promise<string> {
+  return idOrName<GroupView>(ctx, ref, `${ctx.tenantBase(tenant)}/groups`, [(g) => g.name], 'group');
+}
+
+async function groupPath(ctx: CommandContext, tenant: string | undefined, ref: string): Promise<string> {
+  return `${ctx.tenantBase(tenant)}/groups/${await groupId(ctx, tenant, ref)}`;
+}
+
+async function memberId(ctx: CommandContext, tenant: string | undefined, ref: string, serviceAccount: boolean): Promise<string> {
+  if (!serviceAccount) return userId(ctx, ref, ctx.tenantBase(tenant));
+  return idOrName<ServiceAccountView>(ctx, ref, `${ctx.tenantBase(tenant)}/service-accounts`, [(s) => s.name], 'service account');
+}
+
+export function registerGroups(program: Command, context: ContextFactory): void {
+  const groups = program.command('groups').description('Manage groups of a tenant and their members (needs GROUP / GROUP_MEMBERSHIP)');
+
+  withPaging(withTenant(groups.command('list').description('Search groups'))).action(async (options: PageQuery & TenantOption, command: Command) => {
+    const ctx = context(command);
+    const page = await ctx.api<Page<GroupView>>('GET', `${ctx.tenantBase(options.tenant)}/groups`, { query: pageQuery(options) });
+    ctx.print(page, () => renderPage(page, GROUP_COLUMNS, 'groups'));
+  });
+
+  withTenant(groups.command('get').description('Show one group').argument(...GROUP_ARG)).action(async (ref: string, options: TenantOption, command: Command) => {
+    const ctx = context(command);
+    const group = await ctx.api<GroupView>('GET', await groupPath(ctx, options.tenant, ref));
+    ctx.print(group, () => renderRecord(group));
+  });
+
+  withTenant(groups.command('create').description('Create a group').argument('<name>', 'group name').option('--description <text>', 'description')).action(
+    async (name: string, options: TenantOption & { description?: string }, command: Command) => {
+      const ctx = context(command);
+      const body = { name, ...(options.description !== undefined ? { description: options.description } : {}) };
+      const group = await ctx.api<GroupView>('POST', `${ctx.tenantBase(options.tenant)}/groups`, { body });
+      ctx.print(group, () => renderRecord(group));
+    },
+  );
+
+  withTenant(
+    groups.command('update').description('Rename or describe a group').argument(...GROUP_ARG)
+      .option('--name <name>', 'new name').option('--description <text>', 'new description'),
+  ).action(async (ref: string, options: TenantOption & { name?: string; description?: string }, command: Command) => {
+    const ctx = context(command);
+    const body: Record<string, string> = {};
+    if (options.name !== undefined) body.name = options.name;
+    if (options.description !== undefined) body.description = options.description;
+    if (Object.keys(body).length === 0) ctx.usageError('nothing to change: give --name or --description');
+    const group = await ctx.api<GroupView>('PATCH', await groupPath(ctx, options.tenant, ref), { body });
+    ctx.print(group, () => renderRecord(group));
+  });
+
+  withTenant(groups.command('delete').description("Delete a group: its memberships and bindings go, its members stay").argument(...GROUP_ARG)).action(
+    async (ref: string, options: TenantOption, command: Command) => {
+      const ctx = context(command);
+      const path = await groupPath(ctx, options.tenant, ref);
+      await ctx.api('DELETE', path);
+      ctx.print({ deleted: path.split('/').pop() }, () => `Deleted group ${ref}.\n`);
+    },
+  );
+
+  withTenant(groups.command('password-reset').description('Send every user of the group a mandatory password reset').argument(...GROUP_ARG)).action(
+    async (ref: string, options: TenantOption, command: Command) => {
+      const ctx = context(command);
+      const result = await ctx.api<GroupPasswordResetResult>('POST', `${await groupPath(ctx, options.tenant, ref)}/password-reset`);
+      ctx.print(result, () => `Password reset requested for ${result.requested} user${result.requested === 1 ? '' : 's'}.\n`);
+    },
+  );
+
+  const members = groups.command('members').description('Members of a group: users and service accounts');
+
+  withPaging(withTenant(members.command('list').description('List the members of a group').argument(...GROUP_ARG))).action(
+    async (ref: string, options: PageQuery & TenantOption, command: Command) => {
+      const ctx = context(command);
+      const page = await ctx.api<Page<GroupMemberView>>('GET', `${await groupPath(ctx, options.tenant, ref)}/members`, { query: pageQuery(options) });
+      ctx.print(page, () => renderPage(page, MEMBER_COLUMNS, 'members'));
+    },
+  );
+
+  withTenant(
+    members.command('add').description('Add a user (or, with --service-account, a service account) to a group')
+      .argument(...GROUP_ARG)
+      .argument('<member>', 'user id, username or email; service account id or name with --service-account')
+      .option('--service-account', 'the member is a service account'),
+  ).action(async (ref: string, member: string, options: TenantOption & { serviceAccount?: boolean }, command: Command) => {
+    const ctx = context(command);
+    const path = await groupPath(ctx, options.tenant, ref);
+    const body = {
+      memberType: options.serviceAccount ? 'SERVICE_ACCOUNT' : 'USER',
+      memberId: await memberId(ctx, options.tenant, member, !!options.serviceAccount),
+    };
+    const added = await ctx.api<GroupMemberView>('POST', `${path}/members`, { body });
+    ctx.print(added, () => renderRecord(added));
+  });
+
+  withTenant(
+    members.command('remove').description('Remove a member from a group')
+      .argument(...GROUP_ARG)
+      .argument('<member>', 'user id, username or email; service account id or name with --service-account')
+      .option('--service-account', 'the member is a service account'),
+  ).action(async (ref: string, member: string, options: TenantOption & { serviceAccount?: boolean }, command: Command) => {
+    const ctx = context(command);
+    const path = await groupPath(ctx, options.tenant, ref);
+    const id = await memberId(ctx, options.tenant, member, !!options.serviceAccount);
+    await ctx.api('DELETE', `${path}/members/${id}`);
+    ctx.print({ removed: id }, () => `Removed ${member} from group ${ref}.\n`);
+  });
+}
