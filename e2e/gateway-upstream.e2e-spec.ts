@@ -106,7 +106,14 @@ describe('gateway: upstream HTTP services behind the route table', () => {
   });
 
   it('exposes Prometheus metrics and sets security headers', async () => {
+    // The same check twice within the cache TTL: the second is answered from the decision cache.
+    const fresh = await createUser(root);
+    await api().get(`/api/v1/${tenant}/flows/company.cache/x`).set(...bearer(fresh.token)).expect(403);
+    await api().get(`/api/v1/${tenant}/flows/company.cache/x`).set(...bearer(fresh.token)).expect(403);
     const response = await api().get('/metrics').expect(200);
+    const counted = (result: string) => Number(new RegExp(`gatehouse_decision_cache_total\\{result="${result}"\\} (\\d+)`).exec(response.text)?.[1] ?? 0);
+    expect(counted('hit')).toBeGreaterThan(0);
+    expect(counted('miss')).toBeGreaterThan(0);
     expect(response.text).toMatch(/gatehouse_http_requests_total\{route="\/api\/v1\/:tenant\/flows\/:namespace\/\*",method="GET",status="200"\} \d+/);
     expect(response.text).toContain('gatehouse_upstream_errors_total{upstream="nowhere",kind="unreachable"}');
     const headers = (await api().get('/api/v1/setup')).headers;

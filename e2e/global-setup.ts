@@ -53,6 +53,7 @@ async function writeUpstreamRoutes(echoUrl: string): Promise<string> {
   echo: { url: ${echoUrl}, timeoutMs: 5000 }
   echo-impatient: { url: ${echoUrl}, timeoutMs: 300 }
   nowhere: { url: http://127.0.0.1:${closedPort}, timeoutMs: 2000 }
+  echo-signed: { url: ${echoUrl}, timeoutMs: 5000, internalToken: true }
 routes:
   - path: /api/v1/{tenant}/flows/{namespace}/**
     permission: FLOW
@@ -74,6 +75,14 @@ routes:
   - path: /api/v1/{tenant}/slow/**
     permission: FLOW
     upstream: echo-impatient
+  - path: /api/v1/{tenant}/flow-search
+    methods: [GET]
+    permission: FLOW
+    upstream: echo
+  - path: /api/v1/{tenant}/signed/{namespace}/**
+    permission: FLOW
+    namespace: { from: path, name: namespace }
+    upstream: echo-signed
   - path: /public/echo/**
     public: true
     upstream: echo

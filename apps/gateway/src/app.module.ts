@@ -9,6 +9,7 @@ import { GatewayEnv } from './gateway.env';
 import { IdempotencyStore } from './idempotency/idempotency-store';
 import { GatewayMetrics } from './observability/metrics';
 import { OpenApiPublisher } from './openapi/openapi-publisher';
+import { InternalTokens } from './proxy/internal-tokens';
 import { UpstreamProxy } from './proxy/upstream-proxy';
 import { RateLimits } from './security/rate-limits';
 import { RequestDispatcher } from './routing/request-dispatcher';
@@ -28,7 +29,7 @@ export class GatewayAppModule {
         MessagingModule.forRoot({ service: SERVICE, settings: env }),
         HealthModule.forRoot({ database: false }),
       ],
-      providers: [...AUTH_PROVIDERS, DecisionCache, TenantResolver, RateLimits, GatewayMetrics, UpstreamProxy, RequestDispatcher, RouteRegistrar, OpenApiPublisher, IdempotencyStore],
+      providers: [...AUTH_PROVIDERS, DecisionCache, TenantResolver, RateLimits, GatewayMetrics, InternalTokens, UpstreamProxy, RequestDispatcher, RouteRegistrar, OpenApiPublisher, IdempotencyStore],
     };
   }
 }

@@ -15,8 +15,11 @@ import { loadRouteFile, RouteFileError } from './routing/route-file';
 import { RouteRegistrar } from './routing/route-registrar';
 import { ROUTES } from './routing/route-table';
 
-async function bootstrap(): Promise<void> {
-  const env = loadConfigOrExit(GatewayEnv);
+/**
+ * Starts the gateway. Local mode (tools/start.js) calls it in its own process with `shutdownHooks`
+ * off: that launcher stops the gateway, then the services, then the embedded database.
+ */
+export async function startGateway(env: GatewayEnv, options: { shutdownHooks?: boolean } = {}): Promise<NestFastifyApplication> {
   const upstreamRoutes = env.GATEWAY_ROUTES_FILE ? loadRouteFile(env.GATEWAY_ROUTES_FILE) : [];
   const adapter = new FastifyAdapter({
     bodyLimit: env.BODY_LIMIT_BYTES,
@@ -29,7 +32,7 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestFastifyApplication>(GatewayAppModule.register(env), adapter, { bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.useGlobalFilters(new ProblemExceptionFilter());
-  app.enableShutdownHooks();
+  if (options.shutdownHooks !== false) app.enableShutdownHooks();
   await app.register(helmet, { global: true });
   if (env.CORS_ORIGINS) {
     const origins = env.CORS_ORIGINS.split(',').map((o) => o.trim());
@@ -51,9 +54,10 @@ async function bootstrap(): Promise<void> {
   await app.listen(env.PORT, env.HTTP_HOST);
   const host = env.HTTP_HOST === '0.0.0.0' ? 'localhost' : env.HTTP_HOST;
   app.get(Logger).log(`Gatehouse gateway listening on http://${host}:${env.PORT} (${ROUTES.length} built-in routes, ${upstreamRoutes.length} upstream routes)`);
+  return app;
 }
 
-bootstrap().catch((error: unknown) => {
+if (require.main === module) startGateway(loadConfigOrExit(GatewayEnv)).catch((error: unknown) => {
   if (error instanceof RouteFileError) {
     process.stderr.write(`${error.message}\n`);
     process.exit(1);

@@ -7,6 +7,7 @@ import { GatewayEnv } from '../gateway.env';
 import { CredentialCache } from './credential-cache';
 import { JwksCache } from './jwks-cache';
 import { RevocationList } from './revocation-list';
+import { VerifiedTokens } from './verified-tokens';
 
 const ACCESS_TOKEN_TYP = 'at+jwt';
 const ALGORITHMS = ['EdDSA'];
@@ -27,6 +28,8 @@ const PASSED_THROUGH = new Set([401, 403, 423, 429, 503, 504]);
  */
 @Injectable()
 export class Authenticator {
+  private readonly verified = new VerifiedTokens();
+
   constructor(
     private readonly jwks: JwksCache,
     private readonly env: GatewayEnv,
@@ -51,6 +54,11 @@ export class Authenticator {
   }
 
   private async verifyJwt(token: string, ip: string): Promise<Caller> {
+    const known = this.verified.get(token);
+    if (known) {
+      if (this.revocations.isSessionRevoked(known.sessionId)) throw ProblemException.unauthorized('This session has ended; sign in again');
+      return { ...known, ip };
+    }
     let kid: string | undefined;
     try {
       kid = decodeProtectedHeader(token).kid;
@@ -73,7 +81,9 @@ export class Authenticator {
     const sessionId = typeof payload['sid'] === 'string' ? payload['sid'] : undefined;
     if (this.revocations.isSessionRevoked(sessionId)) throw ProblemException.unauthorized('This session has ended; sign in again');
     const type = payload['sub_type'] === 'SERVICE_ACCOUNT' ? 'SERVICE_ACCOUNT' : 'USER';
-    return { type, id: payload.sub as string, via: 'jwt', ip, ...(sessionId ? { sessionId } : {}) };
+    const caller: Omit<Caller, 'ip'> = { type, id: payload.sub as string, via: 'jwt', ...(sessionId ? { sessionId } : {}) };
+    this.verified.set(token, caller, payload.exp as number);
+    return { ...caller, ip };
   }
 
   private async apiToken(token: string, ip: string): Promise<Caller> {

@@ -2,6 +2,7 @@ import { AUTHORIZATION_INVALIDATE_SUBJECT, AuthorizationRpc, CheckRequest, Decis
 import { NatsClient, RETRY_SAFE, RpcClient } from '@gatehouse/messaging';
 import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { JSONCodec, Subscription } from 'nats';
+import { GatewayMetrics } from '../observability/metrics';
 
 const codec = JSONCodec<InvalidateMessage>();
 const GATEWAY_CALLER = { type: 'SERVICE' as const, id: 'gateway', via: 'internal' as const };
@@ -38,7 +39,7 @@ export class DecisionCache implements OnApplicationBootstrap, OnApplicationShutd
   private subscription?: Subscription;
   readonly ttlMs = decisionCacheTtlMs();
 
-  constructor(private readonly nats: NatsClient, private readonly rpc: RpcClient) {}
+  constructor(private readonly nats: NatsClient, private readonly rpc: RpcClient, private readonly metrics?: GatewayMetrics) {}
 
   onApplicationBootstrap(): void {
     this.subscription = this.nats.nc.subscribe(AUTHORIZATION_INVALIDATE_SUBJECT, {
@@ -57,7 +58,11 @@ export class DecisionCache implements OnApplicationBootstrap, OnApplicationShutd
     const now = Date.now();
     const entries = this.bySubject.get(request.subject.id);
     const hit = entries?.get(key);
-    if (hit && hit.expiresAt > now) return hit.decision;
+    if (hit && hit.expiresAt > now) {
+      this.metrics?.decisionCacheHits.inc();
+      return hit.decision;
+    }
+    this.metrics?.decisionCacheMisses.inc();
     const generation = this.generation;
     // A decision is a read: if the instance asked dies mid-request, ask another one.
     const decision = await this.rpc.request(AuthorizationRpc.check, { caller: GATEWAY_CALLER, data: request }, { requestId, ...RETRY_SAFE });

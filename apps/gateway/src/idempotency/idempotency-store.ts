@@ -40,9 +40,13 @@ export class IdempotencyStore {
     if (!KEY_PATTERN.test(key)) {
       throw ProblemException.validation([{ field: 'Idempotency-Key', message: 'must be 1-255 letters, digits, dots, colons, dashes or underscores' }]);
     }
-    const kv = await this.bucket();
+    const kv = await this.bucket().catch(() => {
+      throw unavailable();
+    });
     const ticket = { id: sha256(JSON.stringify([scope.subjectId, scope.method, scope.route, scope.params, key])), fingerprint: sha256(JSON.stringify(body ?? null)) };
-    const existing = await kv.get(ticket.id);
+    const existing = await kv.get(ticket.id).catch(() => {
+      throw unavailable();
+    });
     if (existing && existing.operation === 'PUT') {
       const entry = idempotencyCodec.decode(existing.value);
       if (entry.fingerprint !== ticket.fingerprint) {
@@ -80,13 +84,15 @@ export class IdempotencyStore {
 }
 
 const pending = (fingerprint: string) => idempotencyCodec.encode({ state: 'pending', fingerprint, since: Date.now() });
+const unavailable = () => ProblemException.unavailable('The idempotency store is not reachable right now; retry shortly');
 const inProgress = () => ProblemException.conflict('A request with this Idempotency-Key is still in progress; retry later');
 const sha256 = (value: string): string => createHash('sha256').update(value).digest('hex');
 
+/** A lost race on the key (wrong last sequence) means another request holds it; anything else is NATS being away. */
 async function claim(write: () => Promise<number>): Promise<number> {
   try {
     return await write();
-  } catch {
-    throw inProgress();
+  } catch (error) {
+    throw /wrong last sequence|key exists/i.test(String((error as Error)?.message)) ? inProgress() : unavailable();
   }
 }

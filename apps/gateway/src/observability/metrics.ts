@@ -28,6 +28,10 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  /** Pre-bound children: the hot path increments without building a label object per request. */
+  readonly decisionCacheHits = this.decisionCache.labels('hit');
+  readonly decisionCacheMisses = this.decisionCache.labels('miss');
+
   readonly upstreamErrors = new Counter({
     name: 'gatehouse_upstream_errors_total',
     help: 'Failed upstream calls by upstream and kind',

@@ -26,6 +26,7 @@ export function upstreamRequestHeaders(
   admission: Admission,
   trace: TraceContext,
   client: { ip: string; protocol: string; host: string | undefined },
+  internalToken?: string,
 ): Record<string, string | string[]> {
   const listed = connectionListed(incoming);
   const headers: Record<string, string | string[]> = {};
@@ -44,6 +45,7 @@ export function upstreamRequestHeaders(
   if (admission.namespaces !== undefined) {
     headers[`${IDENTITY_HEADER_PREFIX}namespaces`] = admission.namespaces === null ? '*' : admission.namespaces.join(',');
   }
+  if (internalToken) headers[`${IDENTITY_HEADER_PREFIX}token`] = internalToken;
   headers['x-request-id'] = trace.requestId;
   headers['traceparent'] = trace.traceparent;
   headers['x-forwarded-for'] = client.ip;

@@ -7,6 +7,15 @@ import { GatewayMetrics } from '../observability/metrics';
 import { Admission } from '../routing/request-dispatcher';
 import { RouteDefinition, UpstreamTarget } from '../routing/route-definition';
 import { clientResponseHeaders, upstreamRequestHeaders } from './forwarded-headers';
+import { InternalTokens } from './internal-tokens';
+
+/** A `.` or `..` segment, also percent-encoded or after a backslash (which URL parsers treat as a slash). */
+const DOT_SEGMENT = /(?:^|[/\\])(?:\.|%2e){1,2}(?:[/\\?#]|$)/i;
+
+interface Upstream {
+  pool: Pool;
+  basePath: string;
+}
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
 
@@ -17,8 +26,9 @@ const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'
 @Injectable()
 export class UpstreamProxy implements OnApplicationShutdown {
   private readonly pools = new Map<string, Pool>();
+  private readonly upstreams = new WeakMap<UpstreamTarget, Upstream>();
 
-  constructor(private readonly metrics: GatewayMetrics) {}
+  constructor(private readonly metrics: GatewayMetrics, private readonly internalTokens: InternalTokens) {}
 
   async forward(
     route: RouteDefinition & { target: UpstreamTarget },
@@ -28,25 +38,35 @@ export class UpstreamProxy implements OnApplicationShutdown {
     reply: FastifyReply,
   ): Promise<void> {
     const target = route.target;
-    const base = new URL(target.baseUrl);
-    const incoming = new URL(request.url, 'http://gateway.invalid');
-    let path = incoming.pathname;
+    const upstream = this.upstreamOf(target);
+    const url = request.url;
+    const queryAt = url.indexOf('?');
+    let path = queryAt < 0 ? url : url.slice(0, queryAt);
+    // The route (and its namespace) matched the raw path: a dot segment the upstream would resolve could leave it.
+    if (DOT_SEGMENT.test(path)) throw ProblemException.badRequest('The path must not contain "." or ".." segments');
     if (target.stripPrefix) {
       const prefix = substituteParams(target.stripPrefix, request.params as Record<string, string>);
       if (path.startsWith(prefix)) path = path.slice(prefix.length);
     }
-    path = `${base.pathname.replace(/\/$/, '')}/${path.replace(/^\//, '')}${incoming.search}`;
+    path = `${upstream.basePath}${path.startsWith('/') ? path : `/${path}`}${queryAt < 0 ? '' : url.slice(queryAt)}`;
     const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
+    const caller = admission.caller;
+    const internalToken =
+      target.internalToken && caller && caller.type !== 'SERVICE'
+        ? await this.internalTokens.tokenFor(caller, admission.tenantId, target.upstream, trace.requestId)
+        : undefined;
     let response: Dispatcher.ResponseData;
     try {
-      response = await this.poolFor(base.origin).request({
+      response = await upstream.pool.request({
         method: request.method as Dispatcher.HttpMethod,
         path,
-        headers: upstreamRequestHeaders(request.headers, admission, trace, {
-          ip: request.ip,
-          protocol: request.protocol,
-          host: request.headers.host,
-        }),
+        headers: upstreamRequestHeaders(
+          request.headers,
+          admission,
+          trace,
+          { ip: request.ip, protocol: request.protocol, host: request.headers.host },
+          internalToken,
+        ),
         body: hasBody ? request.raw : undefined,
         headersTimeout: target.timeoutMs,
         bodyTimeout: target.timeoutMs,
@@ -68,13 +88,20 @@ export class UpstreamProxy implements OnApplicationShutdown {
     await Promise.all([...this.pools.values()].map((pool) => pool.close().catch(() => undefined)));
   }
 
-  private poolFor(origin: string): Pool {
-    let pool = this.pools.get(origin);
-    if (!pool) {
-      pool = new Pool(origin, { connections: 128, keepAliveTimeout: 30_000, pipelining: 1 });
-      this.pools.set(origin, pool);
+  /** The pool and base path of a target, worked out once (routes of one upstream share its pool). */
+  private upstreamOf(target: UpstreamTarget): Upstream {
+    let upstream = this.upstreams.get(target);
+    if (!upstream) {
+      const base = new URL(target.baseUrl);
+      let pool = this.pools.get(base.origin);
+      if (!pool) {
+        pool = new Pool(base.origin, { connections: 128, keepAliveTimeout: 30_000, pipelining: 1 });
+        this.pools.set(base.origin, pool);
+      }
+      upstream = { pool, basePath: base.pathname.replace(/\/$/, '') };
+      this.upstreams.set(target, upstream);
     }
-    return pool;
+    return upstream;
   }
 }
 

@@ -23,6 +23,8 @@ export interface UpstreamTarget {
   upstream: string;
   baseUrl: string;
   timeoutMs: number;
+  /** Also send `x-gatehouse-token`: a short-lived JWT (signed by identity, verifiable with the JWKS) for the caller. */
+  internalToken?: boolean;
   /** Leading part of the gateway path removed before forwarding (tenant and namespace already substituted). */
   stripPrefix?: string;
 }

@@ -13,12 +13,18 @@ interface Problem {
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
+interface UpstreamEntry {
+  url: string;
+  timeoutMs: number;
+  internalToken: boolean;
+}
+
 /**
  * Reads the routes file (YAML or JSON) that puts upstream HTTP services behind the gateway:
  *
  * ```yaml
  * upstreams:
- *   flows: { url: http://flows:8080, timeoutMs: 10000 }
+ *   flows: { url: http://flows:8080, timeoutMs: 10000, internalToken: true }   # internalToken: optional signed JWT
  * routes:
  *   - path: /api/v1/{tenant}/flows/{namespace}/**
  *     methods: [GET, POST]          # default: all
@@ -56,7 +62,7 @@ export function parseRouteFile(text: string, file = 'routes'): RouteDefinition[]
 
   const root = doc.contents;
   if (!isMap(root)) throw new RouteFileError(`${file}:1: expected a mapping with "upstreams" and "routes"`);
-  const upstreams = new Map<string, { url: string; timeoutMs: number }>();
+  const upstreams = new Map<string, UpstreamEntry>();
   const upstreamsNode = root.get('upstreams', true);
   if (!isMap(upstreamsNode)) {
     report('upstreams', upstreamsNode ?? root, 'must be a mapping of name → { url, timeoutMs? }');
@@ -74,7 +80,9 @@ export function parseRouteFile(text: string, file = 'routes'): RouteDefinition[]
       if (typeof timeoutMs !== 'number' || timeoutMs < 1 || timeoutMs > 600_000) {
         report(`upstreams.${name}.timeoutMs`, value.get('timeoutMs', true), 'must be a number of milliseconds (1-600000)');
       }
-      upstreams.set(name, { url: String(url).replace(/\/$/, ''), timeoutMs: Number(timeoutMs) });
+      const internalToken = value.get('internalToken') ?? false;
+      if (typeof internalToken !== 'boolean') report(`upstreams.${name}.internalToken`, value.get('internalToken', true), 'must be true or false');
+      upstreams.set(name, { url: String(url).replace(/\/$/, ''), timeoutMs: Number(timeoutMs), internalToken: internalToken === true });
     }
   }
 
@@ -102,7 +110,7 @@ const KNOWN_KEYS = ['path', 'methods', 'permission', 'action', 'namespace', 'ups
 function compileRoute(
   item: YAMLMap,
   where: string,
-  upstreams: Map<string, { url: string; timeoutMs: number }>,
+  upstreams: Map<string, UpstreamEntry>,
   report: (where: string, node: unknown, message: string) => void,
 ): RouteDefinition[] {
   for (const pair of item.items) {
@@ -165,6 +173,7 @@ function compileRoute(
       upstream: String(upstreamName),
       baseUrl: upstream.url,
       timeoutMs: upstream.timeoutMs,
+      ...(upstream.internalToken ? { internalToken: true } : {}),
       ...(stripPrefix ? { stripPrefix: toFastifyPath(stripPrefix as string) } : {}),
     },
   }));

@@ -50,6 +50,10 @@ export class RouteRegistrar {
     await traceContext.run(trace, async () => {
       try {
         const incoming = this.incoming(request, isUpstream(route.target));
+        // Built-in routes take JSON only: a form post (a cross-site "simple request") is not parsed into a command.
+        if (incoming.body !== undefined && !isUpstream(route.target) && !JSON_MEDIA_TYPE.test(header(request, 'content-type') ?? '')) {
+          throw new ProblemException(415, 'http-415', 'Request bodies must be application/json');
+        }
         if (isUpstream(route.target)) {
           const admission = await this.dispatcher.admit(route, incoming);
           await this.proxy.forward(route as RouteDefinition & { target: UpstreamTarget }, admission, trace, request, reply);
@@ -82,6 +86,8 @@ export class RouteRegistrar {
     };
   }
 }
+
+const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
 function header(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];

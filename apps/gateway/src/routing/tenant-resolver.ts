@@ -1,4 +1,4 @@
-import { DEFAULT_TENANT_SEGMENT, MultiTenancySettings, TenancyRpc } from '@gatehouse/contracts';
+import { DEFAULT_TENANT_SEGMENT, MultiTenancySettings, TenancyRpc, TENANT_ID_PATTERN } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
 import { RpcClient } from '@gatehouse/messaging';
 import { Injectable } from '@nestjs/common';
@@ -25,6 +25,8 @@ export class TenantResolver {
       if (settings.enabled && !settings.defaultTenant) throw ProblemException.notFound('The default tenant is disabled on this instance');
       return null;
     }
+    // No tenant can have such an id; routes any signed-in subject may call (own settings) must not store under it.
+    if (!TENANT_ID_PATTERN.test(segment)) throw ProblemException.notFound(`Tenant "${segment.slice(0, 63)}" does not exist`);
     if (!settings.enabled) {
       throw ProblemException.notFound(`Tenant "${segment}" does not exist: multi-tenancy is disabled, use /api/v1/${DEFAULT_TENANT_SEGMENT}/...`);
     }

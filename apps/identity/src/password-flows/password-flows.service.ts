@@ -71,7 +71,9 @@ export class PasswordFlowsService {
 
   /** Answers the same, in about the same time, whether or not an account has this email. */
   async forgotten(email: string, ip: string | null): Promise<void> {
-    const started = Date.now();
+    // The floor on the answer time comes first: once the transaction commits, the answer (and the
+    // idempotency record of a keyed request) follows at once, so a crash cannot land in between.
+    await new Promise((r) => setTimeout(r, this.env.FORGOTTEN_PASSWORD_MIN_RESPONSE_MS));
     const secret = randomBytes(32).toString('base64url');
     const tokenHash = hashToken(secret);
     await this.dataSource.transaction(async (manager) => {
@@ -90,8 +92,6 @@ export class PasswordFlowsService {
       }
     });
     void this.outbox.flush();
-    const wait = this.env.FORGOTTEN_PASSWORD_MIN_RESPONSE_MS - (Date.now() - started);
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   }
 
   /** Sets the new password, clears the must-change flag and any lockout, and ends every session. */

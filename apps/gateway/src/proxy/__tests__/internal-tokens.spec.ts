@@ -1,0 +1,55 @@
+import { Caller } from '@gatehouse/contracts';
+import { ProblemException } from '@gatehouse/errors';
+import { RpcClient } from '@gatehouse/messaging';
+import { InternalTokens } from '../internal-tokens';
+
+const alice: Caller = { type: 'USER', id: 'alice', via: 'jwt' };
+const bob: Caller = { type: 'SERVICE_ACCOUNT', id: 'bob', via: 'api-token' };
+
+function tokensWith(answer: (n: number) => Promise<{ token: string; expiresIn: number }>) {
+  let n = 0;
+  const rpc = { request: jest.fn(() => answer(++n)) } as unknown as RpcClient & { request: jest.Mock };
+  return { tokens: new InternalTokens(rpc), rpc };
+}
+
+describe('InternalTokens (gateway)', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('issues one token per (subject, tenant, upstream) and shares it between concurrent requests', async () => {
+    const { tokens, rpc } = tokensWith(async (n) => ({ token: `t${n}`, expiresIn: 60 }));
+    const [a, b] = await Promise.all([tokens.tokenFor(alice, 't1', 'flows'), tokens.tokenFor(alice, 't1', 'flows')]);
+    expect([a, b]).toEqual(['t1', 't1']);
+    expect(rpc.request).toHaveBeenCalledTimes(1);
+    expect(rpc.request.mock.calls[0][1]).toMatchObject({
+      caller: { type: 'SERVICE', id: 'gateway' },
+      data: { subjectId: 'alice', subjectType: 'USER', tenantId: 't1', audience: 'flows' },
+    });
+    expect(await tokens.tokenFor(alice, null, 'flows')).toBe('t2');
+    expect(await tokens.tokenFor(alice, 't1', 'files')).toBe('t3');
+    expect(await tokens.tokenFor(bob, 't1', 'flows')).toBe('t4');
+    expect(rpc.request.mock.calls[3][1].data.subjectType).toBe('SERVICE_ACCOUNT');
+    expect(await tokens.tokenFor(alice, 't1', 'flows')).toBe('t1');
+    expect(rpc.request).toHaveBeenCalledTimes(4);
+  });
+
+  it('asks for a new token 10 s before the cached one expires', async () => {
+    jest.useFakeTimers({ now: 1_000_000 });
+    const { tokens, rpc } = tokensWith(async (n) => ({ token: `t${n}`, expiresIn: 60 }));
+    expect(await tokens.tokenFor(alice, 't1', 'flows')).toBe('t1');
+    jest.setSystemTime(1_000_000 + 49_000);
+    expect(await tokens.tokenFor(alice, 't1', 'flows')).toBe('t1');
+    jest.setSystemTime(1_000_000 + 50_001);
+    expect(await tokens.tokenFor(alice, 't1', 'flows')).toBe('t2');
+    expect(rpc.request).toHaveBeenCalledTimes(2);
+  });
+
+  it('does not remember a failure', async () => {
+    const { tokens, rpc } = tokensWith(async (n) => {
+      if (n === 1) throw ProblemException.unavailable('identity is down');
+      return { token: `t${n}`, expiresIn: 60 };
+    });
+    await expect(tokens.tokenFor(alice, 't1', 'flows')).rejects.toBeInstanceOf(ProblemException);
+    expect(await tokens.tokenFor(alice, 't1', 'flows')).toBe('t2');
+    expect(rpc.request).toHaveBeenCalledTimes(2);
+  });
+});

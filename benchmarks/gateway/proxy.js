@@ -1,0 +1,344 @@
+#!/usr/bin/env node
+// Gateway proxy benchmark (not a test). Same run, same trivial Node upstream, measured through:
+//   - direct:   autocannon → upstream
+//   - bare:     autocannon → a minimal Fastify route proxying with an undici keep-alive pool → upstream
+//               (what @fastify/http-proxy does, without the plugin, which is not installed here)
+//   - gateway:  autocannon → Gatehouse gateway (JWT verified, authorization decision for FLOW:READ on the
+//               path's namespace, identity headers, trace context, metrics, access log) → upstream
+//   - gateway+token: the same with the upstream's `internalToken: true` (signed x-gatehouse-token)
+// Phase 1: each at full load (autocannon, closed loop, --connections); phase 2: each at a constant rate
+// of half the gateway's full-load throughput (a paced open-loop undici client, see paced()) for the
+// latency the gateway adds; phase 3: the gateway's RSS while a 50 MB upload and a 50 MB download stream
+// through it. Latency percentiles come from every response's own time (sub-millisecond; for phase 1
+// autocannon's 'response' event rather than its 1 ms-bucket histogram).
+//
+// Usage: npm run build && node benchmarks/gateway/proxy.js [--duration=10] [--connections=50]
+//        [--log-level=info] [--postgres=postgres://postgres@127.0.0.1:5432/postgres]
+//        [--stream-mb=50] [--only=gateway,bare proxy]
+//        [--cpu-profile]   (writes tmp/bench-profile/gateway-<pid>.cpuprofile, sampled at full load)
+// Rate limits are switched off for the gateway (RATE_LIMIT_*=0): the benchmark is one client and one subject.
+require('reflect-metadata');
+const { spawn } = require('node:child_process');
+const { createServer } = require('node:http');
+const { existsSync, mkdirSync, readFileSync, writeFileSync } = require('node:fs');
+const { join, resolve } = require('node:path');
+const { Readable } = require('node:stream');
+
+const ROOT = resolve(__dirname, '../..');
+const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')));
+const ROLE = args.role;
+const MB = 1024 * 1024;
+
+// ---------------------------------------------------------------------------------------------------
+// Child roles: the upstream and the bare proxy run in their own processes, like the gateway.
+
+function runUpstream() {
+  const body = JSON.stringify({ ok: true, service: 'bench-upstream' });
+  const server = createServer((req, res) => {
+    if (req.url.includes('/download')) {
+      const bytes = Number(new URL(req.url, 'http://x').searchParams.get('bytes') ?? 0);
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(bytes) });
+      const chunk = Buffer.alloc(64 * 1024, 7);
+      Readable.from((function* () {
+        for (let sent = 0; sent < bytes; sent += chunk.length) yield bytes - sent >= chunk.length ? chunk : chunk.subarray(0, bytes - sent);
+      })()).pipe(res);
+      return;
+    }
+    let size = 0;
+    req.on('data', (c) => (size += c.length));
+    req.on('end', () => {
+      const answer = size > 0 ? JSON.stringify({ received: size }) : body;
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(answer) });
+      res.end(answer);
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  server.listen(Number(args.port), '127.0.0.1', () => process.send?.('ready'));
+}
+
+function runBare() {
+  const fastify = require('fastify')({ logger: false });
+  const { Pool } = require('undici');
+  const pool = new Pool(args.target, { connections: 128, pipelining: 1, keepAliveTimeout: 30_000 });
+  const HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host']);
+  const strip = (headers) => {
+    const out = {};
+    for (const name in headers) if (!HOP.has(name)) out[name] = headers[name];
+    return out;
+  };
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('*', (_req, _payload, done) => done(null));
+  fastify.all('/*', async (request, reply) => {
+    const response = await pool.request({
+      method: request.method,
+      path: request.url,
+      headers: strip(request.headers),
+      body: request.method === 'GET' || request.method === 'HEAD' ? undefined : request.raw,
+    });
+    reply.code(response.statusCode).headers(strip(response.headers));
+    return reply.send(response.body);
+  });
+  void fastify.listen({ port: Number(args.port), host: '127.0.0.1' }).then(() => process.send?.('ready'));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Orchestrator
+
+const autocannon = require('autocannon');
+const distTesting = join(ROOT, 'dist/libs/testing/src/index.js');
+const testing = ROLE ? undefined : existsSync(distTesting) ? require(distTesting) : undefined;
+
+const DURATION = Number(args.duration ?? 10);
+const CONNECTIONS = Number(args.connections ?? 50);
+const LOG_LEVEL = args['log-level'] ?? 'info';
+const STREAM_MB = Number(args['stream-mb'] ?? 50);
+const ONLY = args.only?.split(',');
+const CPU_PROFILE = 'cpu-profile' in args;
+const PROFILE_DIR = resolve(ROOT, 'tmp/bench-profile');
+const POSTGRES = args.postgres ?? process.env.E2E_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+const children = [];
+function startChild(role, extra) {
+  return new Promise((resolveReady, reject) => {
+    const child = spawn(process.execPath, [__filename, `--role=${role}`, ...Object.entries(extra).map(([k, v]) => `--${k}=${v}`)], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    children.push(child);
+    child.once('message', () => resolveReady(child));
+    child.once('exit', (code) => reject(new Error(`${role} exited with ${code}`)));
+  });
+}
+
+const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
+const ms = (n) => `${n.toFixed(2)} ms`;
+
+async function cannon(name, url, headers, options = {}) {
+  const samples = [];
+  const instance = autocannon({ url, headers, connections: CONNECTIONS, duration: DURATION, ...options });
+  instance.on('response', (_client, status, _bytes, time) => {
+    if (status === 200) samples.push(time);
+  });
+  const result = await new Promise((resolveResult, reject) => {
+    instance.on('done', resolveResult);
+    instance.on('error', reject);
+  });
+  samples.sort((a, b) => a - b);
+  const failures = result.non2xx + result.errors + result.timeouts;
+  return {
+    name,
+    rps: samples.length / DURATION,
+    p50: pct(samples, 50) ?? NaN,
+    p99: pct(samples, 99) ?? NaN,
+    failures,
+  };
+}
+
+/**
+ * Open loop at a constant rate: every millisecond, the requests due are sent (autocannon's overallRate
+ * sends each second's budget in a burst, which measures queueing, not the latency at that load).
+ */
+async function paced(name, url, headers, rate) {
+  const { Pool } = require('undici');
+  const target = new URL(url);
+  const pool = new Pool(target.origin, { connections: CONNECTIONS, pipelining: 1, keepAliveTimeout: 30_000 });
+  const path = target.pathname + target.search;
+  const samples = [];
+  let failures = 0;
+  const inFlight = new Set();
+  const started = process.hrtime.bigint();
+  const end = started + BigInt(DURATION) * 1_000_000_000n;
+  let sent = 0;
+  await new Promise((done) => {
+    const tick = () => {
+      const now = process.hrtime.bigint();
+      if (now >= end) return done();
+      const due = Math.floor((Number(now - started) / 1e9) * rate);
+      for (; sent < due; sent++) {
+        const t0 = process.hrtime.bigint();
+        const call = pool
+          .request({ method: 'GET', path, headers })
+          .then(async (response) => {
+            await response.body.dump();
+            if (response.statusCode === 200) samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
+            else failures++;
+          })
+          .catch(() => failures++)
+          .finally(() => inFlight.delete(call));
+        inFlight.add(call);
+      }
+      setTimeout(tick, 1);
+    };
+    tick();
+  });
+  await Promise.all(inFlight);
+  await pool.close();
+  samples.sort((a, b) => a - b);
+  return { name, rps: samples.length / DURATION, p50: pct(samples, 50) ?? NaN, p99: pct(samples, 99) ?? NaN, failures };
+}
+
+async function warm(url, headers) {
+  await new Promise((resolveDone) => autocannon({ url, headers, connections: CONNECTIONS, duration: 2 }, resolveDone));
+}
+
+function rssOf(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) * 1024;
+}
+
+/** Peak RSS of `pid` while `work` runs (sampled every 20 ms). */
+async function peakRss(pid, work) {
+  let peak = rssOf(pid);
+  const timer = setInterval(() => (peak = Math.max(peak, rssOf(pid))), 20);
+  try {
+    await work();
+  } finally {
+    clearInterval(timer);
+  }
+  return Math.max(peak, rssOf(pid));
+}
+
+async function main() {
+  const upstreamPort = await testing.freePort();
+  const barePort = await testing.freePort();
+  const upstreamUrl = `http://127.0.0.1:${upstreamPort}`;
+  await startChild('upstream', { port: upstreamPort });
+  await startChild('bare', { port: barePort, target: upstreamUrl });
+
+  const routesFile = resolve(ROOT, 'tmp/bench-gateway-routes.yaml');
+  mkdirSync(resolve(ROOT, 'tmp'), { recursive: true });
+  writeFileSync(
+    routesFile,
+    `upstreams:
+  bench: { url: ${upstreamUrl}, timeoutMs: 30000 }
+  bench-signed: { url: ${upstreamUrl}, timeoutMs: 30000, internalToken: true }
+routes:
+  - path: /api/v1/{tenant}/flows/{namespace}/**
+    permission: FLOW
+    namespace: { from: path, name: namespace }
+    upstream: bench
+    stripPrefix: /api/v1/{tenant}/flows
+  - path: /api/v1/{tenant}/signed/{namespace}/**
+    permission: FLOW
+    namespace: { from: path, name: namespace }
+    upstream: bench-signed
+    stripPrefix: /api/v1/{tenant}/signed
+`,
+  );
+  process.env.E2E_LOG_LEVEL = LOG_LEVEL;
+  const system = await testing.TestSystem.start({
+    name: 'bench-gateway',
+    postgresUrl: POSTGRES,
+    env: {
+      MULTI_TENANCY_ENABLED: 'true',
+      GATEWAY_ROUTES_FILE: routesFile,
+      RATE_LIMIT_PER_IP_PER_MINUTE: '0',
+      RATE_LIMIT_PER_SUBJECT_PER_MINUTE: '0',
+      ...(CPU_PROFILE ? { NODE_OPTIONS: `--require ${join(__dirname, 'cpu-profile-preload.js')}`, PROFILE_DIR, PROFILE_MS: String(DURATION * 600) } : {}),
+    },
+  });
+  try {
+    process.env.GATEHOUSE_URL = system.gatewayUrl;
+    // A user with FLOW:READ on company.team only (a custom role, a namespaced binding), signed in with a JWT.
+    const root = await testing.superAdminToken();
+    const admin = await testing.createUser(root);
+    const tenant = (await testing.createTenant(root, { adminUser: admin.username })).id;
+    const role = await testing.createRole(admin.token, tenant, { name: 'bench-flow-reader', permissions: { FLOW: ['READ'] } });
+    const reader = await testing.createUser(root);
+    await testing.bindRole(admin.token, tenant, { roleId: role.id, subjectId: reader.user.id, namespaces: ['company.team'] });
+    const auth = { authorization: `Bearer ${reader.token}` };
+    const writerAuth = { authorization: `Bearer ${admin.token}` }; // the reader may not POST (FLOW:CREATE)
+    const gatewayPid = system.instancesOf('gateway')[0].process.pid;
+
+    const allTargets = [
+      { name: 'direct', url: `${upstreamUrl}/company.team.flows/x`, headers: {} },
+      { name: 'bare proxy', url: `http://127.0.0.1:${barePort}/company.team.flows/x`, headers: {} },
+      { name: 'gateway', url: `${system.gatewayUrl}/api/v1/${tenant}/flows/company.team.flows/x`, headers: auth },
+      { name: 'gateway+token', url: `${system.gatewayUrl}/api/v1/${tenant}/signed/company.team.flows/x`, headers: auth },
+    ];
+    const targets = allTargets.filter((t) => !ONLY || ONLY.includes(t.name));
+    if (CPU_PROFILE) mkdirSync(PROFILE_DIR, { recursive: true });
+    for (const t of targets) {
+      const probe = await fetch(t.url, { headers: t.headers });
+      if (probe.status !== 200) throw new Error(`${t.name}: ${probe.status} ${await probe.text()}`);
+      await probe.arrayBuffer().catch(() => undefined);
+    }
+
+    console.log(`\nPhase 1: full load (${CONNECTIONS} connections, ${DURATION} s each, gateway LOG_LEVEL=${LOG_LEVEL})`);
+    const full = {};
+    for (const t of targets) {
+      await warm(t.url, t.headers);
+      const profiling = CPU_PROFILE && t.name === 'gateway' ? setTimeout(() => writeFileSync(join(PROFILE_DIR, 'start'), ''), 1000) : undefined;
+      full[t.name] = await cannon(t.name, t.url, t.headers);
+      clearTimeout(profiling);
+      const r = full[t.name];
+      console.log(`  ${t.name.padEnd(14)} ${Math.round(r.rps).toString().padStart(6)} req/s   p50 ${ms(r.p50)}   p99 ${ms(r.p99)}   non-2xx/errors ${r.failures}`);
+    }
+    const metrics = await (await fetch(`${system.gatewayUrl}/metrics`)).text();
+    const cache = (result) => Number(new RegExp(`gatehouse_decision_cache_total\\{result="${result}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
+    console.log(`  gateway decision cache: ${cache('hit')} hits, ${cache('miss')} misses (TTL ${process.env.GATEWAY_DECISION_CACHE_TTL_MS ?? 3000} ms)`);
+    const ratio = (a, b) => (full[a] && full[b] ? `${((full[a].rps / full[b].rps) * 100).toFixed(1)} %` : 'n/a');
+    console.log(`  gateway / bare proxy throughput: ${ratio('gateway', 'bare proxy')}  (target >= 70 %)`);
+    console.log(`  gateway+token / bare proxy:      ${ratio('gateway+token', 'bare proxy')}`);
+    console.log(`  bare proxy / direct:             ${ratio('bare proxy', 'direct')}`);
+    console.log(`  gateway / direct:                ${ratio('gateway', 'direct')}`);
+
+    const rate = Math.max(100, Math.round((full.gateway ?? Object.values(full)[0]).rps / 2));
+    console.log(`\nPhase 2: half load (${rate} req/s = half the gateway's full-load throughput, paced open loop, same rate for every target)`);
+    const half = {};
+    for (const t of targets) {
+      half[t.name] = await paced(t.name, t.url, t.headers, rate);
+      const r = half[t.name];
+      console.log(`  ${t.name.padEnd(14)} ${Math.round(r.rps).toString().padStart(6)} req/s   p50 ${ms(r.p50)}   p99 ${ms(r.p99)}   non-2xx/errors ${r.failures}`);
+    }
+    for (const name of ['gateway', 'gateway+token'].filter((n) => half[n])) {
+      const added = (base) => (half[base] ? ms(half[name].p99 - half[base].p99) : 'n/a');
+      console.log(`  ${name} p99 added latency: ${added('direct')} vs direct, ${added('bare proxy')} vs bare proxy (target < 2 ms)`);
+    }
+
+    console.log(`\nPhase 3: gateway memory while ${STREAM_MB} MB stream through`);
+    const idle = rssOf(gatewayPid);
+    const body = () =>
+      Readable.from((function* () {
+        const chunk = Buffer.alloc(64 * 1024, 3);
+        for (let sent = 0; sent < STREAM_MB * MB; sent += chunk.length) yield chunk;
+      })());
+    let uploaded;
+    const uploadPeak = await peakRss(gatewayPid, async () => {
+      const response = await fetch(`${system.gatewayUrl}/api/v1/${tenant}/flows/company.team/upload`, {
+        method: 'POST',
+        headers: { ...writerAuth, 'content-type': 'application/octet-stream' },
+        body: body(),
+        duplex: 'half',
+      });
+      const answer = await response.text();
+      uploaded = response.status === 200 ? JSON.parse(answer).received : `${response.status} ${answer}`;
+    });
+    let downloaded = 0;
+    const downloadPeak = await peakRss(gatewayPid, async () => {
+      const response = await fetch(`${system.gatewayUrl}/api/v1/${tenant}/flows/company.team/download?bytes=${STREAM_MB * MB}`, { headers: auth });
+      for await (const chunk of response.body) downloaded += chunk.length;
+    });
+    const mb = (n) => `${(n / MB).toFixed(1)} MB`;
+    console.log(`  gateway RSS before: ${mb(idle)}`);
+    console.log(`  upload   ${typeof uploaded === 'number' ? mb(uploaded) : uploaded} through: peak RSS ${mb(uploadPeak)} (+${mb(uploadPeak - idle)})`);
+    console.log(`  download ${mb(downloaded)} through: peak RSS ${mb(downloadPeak)} (+${mb(downloadPeak - idle)})`);
+  } finally {
+    await system.stop();
+  }
+}
+
+if (ROLE === 'upstream') runUpstream();
+else if (ROLE === 'bare') runBare();
+else if (!testing) {
+  console.error('No build in dist/: run "npm run build" first');
+  process.exitCode = 2;
+} else {
+  main()
+    .catch((error) => {
+      console.error(error);
+      process.exitCode = 1;
+    })
+    .finally(() => {
+      for (const child of children) child.kill();
+    });
+}
