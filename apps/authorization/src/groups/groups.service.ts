@@ -206,7 +206,8 @@ export class GroupsService {
   async removeMember(caller: Caller | null, tenantId: string | null, groupId: string, memberId: string): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       await this.lock(manager, tenantId, groupId);
-      const rows: Array<{ member_type: string }> = await manager.query(
+      // TypeORM answers a DELETE ... RETURNING on Postgres with [rows, affected].
+      const [rows]: [Array<{ member_type: string }>, number] = await manager.query(
         `DELETE FROM "authorization".group_members WHERE group_id = $1 AND member_id = $2 RETURNING member_type`,
         [groupId, memberId],
       );
