@@ -1,0 +1,142 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import {
+  api, bearer, bindRole, createRole, createTenant, createUser, eventually, freePort, login, stopProcess, SUPER_ADMIN, TestUser, unique,
+} from '@gatehouse/testing';
+
+const ROOT = resolve(__dirname, '..');
+const START_TIMEOUT_MS = 90_000;
+
+interface LocalSystem {
+  child: ChildProcess;
+  output: () => string;
+}
+
+/**
+ * `npm start` (local mode): every service in one process on an embedded Postgres and the in-process
+ * transport, driven through its gateway like the distributed system, then restarted on the same data.
+ */
+describe('local mode (npm start): one process, embedded Postgres, in-process messaging', () => {
+  let dataDir: string;
+  let port: number;
+  let system: LocalSystem | undefined;
+  const distributedUrl = process.env.GATEHOUSE_URL;
+
+  async function startLocal(): Promise<LocalSystem> {
+    // only what a developer's shell has: nothing of the distributed e2e system leaks in
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      PORT: String(port),
+      GATEHOUSE_DATA_DIR: join(dataDir, 'data'),
+      MULTI_TENANCY_ENABLED: 'true',
+      LOG_LEVEL: 'warn',
+    };
+    const child = spawn(process.execPath, ['tools/start.js', '--skip-build'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    while (!output.includes('Gatehouse is running at')) {
+      if (child.exitCode !== null) throw new Error(`local mode exited with ${child.exitCode}:\n${output.slice(-4000)}`);
+      if (Date.now() > deadline) throw new Error(`local mode did not start in time:\n${output.slice(-4000)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return { child, output: () => output };
+  }
+
+  async function stopLocal(): Promise<number | null> {
+    if (!system) return null;
+    const { child } = system;
+    system = undefined;
+    await stopProcess(child, 20_000);
+    return child.exitCode;
+  }
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-local-'));
+    chmodSync(dataDir, 0o755); // as root, Postgres runs as the "postgres" user and must reach its folder
+    port = await freePort();
+    system = await startLocal();
+    process.env.GATEHOUSE_URL = `http://127.0.0.1:${port}`;
+  }, START_TIMEOUT_MS);
+
+  afterAll(async () => {
+    process.env.GATEHOUSE_URL = distributedUrl;
+    await stopLocal();
+    rmSync(dataDir, { recursive: true, force: true });
+  }, 30_000);
+
+  let root: string;
+  let admin: TestUser;
+  let member: TestUser;
+  let tenant: string;
+  let groupName: string;
+
+  it('announces the URL, the mode and where the data lives', () => {
+    const output = system?.output() ?? '';
+    expect(output).toContain(`Gatehouse is running at http://localhost:${port}`);
+    expect(output).toContain('local: embedded Postgres + in-process messaging');
+    expect(output).toContain(`data: ${join(dataDir, 'data')}`);
+  });
+
+  it('runs set-up, login, tenants, users, roles and bindings through the gateway, and enforces them', async () => {
+    const before = await api().get('/api/v1/setup').expect(200);
+    expect(before.body).toMatchObject({ setupComplete: false, multiTenancy: { enabled: true } });
+    await api().post('/api/v1/setup').send(SUPER_ADMIN).expect(201);
+    await api().post('/api/v1/setup').send(SUPER_ADMIN).expect(409);
+    root = await login(SUPER_ADMIN.username, SUPER_ADMIN.password);
+
+    admin = await createUser(root);
+    member = await createUser(root);
+    tenant = (await createTenant(root, { adminUser: admin.username })).id;
+    await api().get(`/api/v1/${tenant}/roles`).set(...bearer(admin.token)).expect(200);
+
+    await api().get(`/api/v1/${tenant}/groups`).set(...bearer(member.token)).expect(403);
+    groupName = unique('team');
+    await api().post(`/api/v1/${tenant}/groups`).set(...bearer(admin.token)).send({ name: groupName }).expect(201);
+    const role = await createRole(admin.token, tenant, { name: unique('group-reader'), permissions: { GROUP: ['READ'] } });
+    await bindRole(admin.token, tenant, { roleId: role.id, subjectId: member.user.id });
+
+    const groups = await api().get(`/api/v1/${tenant}/groups`).set(...bearer(member.token)).expect(200);
+    expect(groups.body.results.map((g: { name: string }) => g.name)).toContain(groupName);
+    const denied = await api().post(`/api/v1/${tenant}/groups`).set(...bearer(member.token)).send({ name: unique('nope') }).expect(403);
+    expect(denied.body).toMatchObject({ permission: 'GROUP', action: 'CREATE' });
+    // another tenant stays closed to the member
+    const other = (await createTenant(root)).id;
+    await api().get(`/api/v1/${other}/groups`).set(...bearer(member.token)).expect(403);
+  }, 60_000);
+
+  it('delivers events through the outbox and durable consumers: the binding is in the audit trail', async () => {
+    const entries = await eventually(async () => {
+      const response = await api().get(`/api/v1/${tenant}/auditlogs/search`).query({ resourceType: 'BINDING', size: '50' }).set(...bearer(admin.token)).expect(200);
+      const found = (response.body.results as Array<{ type: string; actor: { id: string } }>).filter((e) => e.type === 'CREATE');
+      return found.length > 0 ? found : null;
+    });
+    expect(entries[0].actor.id).toBe(admin.user.id);
+  });
+
+  it('keeps everything across a restart on the same data folder', async () => {
+    expect(await stopLocal()).toBe(0);
+    await expect(fetch(`http://127.0.0.1:${port}/health/live`)).rejects.toThrow();
+    system = await startLocal();
+
+    await api().post('/api/v1/setup').send(SUPER_ADMIN).expect(409);
+    const memberToken = await login(member.username, member.password);
+    const groups = await api().get(`/api/v1/${tenant}/groups`).set(...bearer(memberToken)).expect(200);
+    expect(groups.body.results.map((g: { name: string }) => g.name)).toContain(groupName);
+    await api().post(`/api/v1/${tenant}/groups`).set(...bearer(memberToken)).send({ name: unique('nope') }).expect(403);
+    const audit = await api().get(`/api/v1/${tenant}/auditlogs/search`).query({ resourceType: 'BINDING' }).set(...bearer(await login(admin.username, admin.password))).expect(200);
+    expect(audit.body.total).toBeGreaterThan(0);
+
+    // the consumers pick up where they stopped: a change made now is audited once
+    const group = await api().post(`/api/v1/${tenant}/groups`).set(...bearer(await login(admin.username, admin.password))).send({ name: unique('after-restart') }).expect(201);
+    const created = await eventually(async () => {
+      const response = await api().get(`/api/v1/${tenant}/auditlogs/search`).query({ resourceId: group.body.id }).set(...bearer(await login(admin.username, admin.password))).expect(200);
+      return response.body.total > 0 ? response.body.results : null;
+    });
+    expect(created).toHaveLength(1);
+  }, START_TIMEOUT_MS + 60_000);
+});
