@@ -38,7 +38,8 @@ describe('audit trail durability', () => {
     const db = new Client({ connectionString: system.database.url });
     await db.connect();
     try {
-      const deadline = Date.now() + 20_000;
+      // Events the killed instance had pulled come back after the consumer's ack wait (10 s).
+      const deadline = Date.now() + 30_000;
       let rows: Array<{ resource_id: string; n: string }> = [];
       while (Date.now() < deadline) {
         ({ rows } = await db.query(
