@@ -24,6 +24,9 @@ export async function startGateway(env: GatewayEnv, options: { shutdownHooks?: b
   const adapter = new FastifyAdapter({
     bodyLimit: env.BODY_LIMIT_BYTES,
     trustProxy: false,
+    // On SIGTERM, requests already on an open keep-alive connection are still answered while in-flight
+    // work drains (the services behind stay up); Fastify would otherwise answer them with a bare 503.
+    return503OnClosing: false,
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
       const given = req.headers['x-request-id'];
       return acceptRequestId(typeof given === 'string' ? given : undefined);
