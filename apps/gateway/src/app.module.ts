@@ -6,6 +6,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AUTH_PROVIDERS } from './auth/auth.providers';
 import { DecisionCache } from './decisions/decision-cache';
 import { GatewayEnv } from './gateway.env';
+import { GATEWAY } from './gateway-service';
 import { IdempotencyStore } from './idempotency/idempotency-store';
 import { GatewayMetrics } from './observability/metrics';
 import { OpenApiPublisher } from './openapi/openapi-publisher';
@@ -16,7 +17,7 @@ import { RequestDispatcher } from './routing/request-dispatcher';
 import { RouteRegistrar } from './routing/route-registrar';
 import { TenantResolver } from './routing/tenant-resolver';
 
-export const SERVICE = 'gateway';
+export const SERVICE = GATEWAY;
 
 @Module({})
 export class GatewayAppModule {

@@ -1,6 +1,7 @@
 import { API_TOKEN_PREFIX, Caller, IdentityRpc, ResolvedCredential, RpcDefinition } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
 import { RpcClient } from '@gatehouse/messaging';
+import { GATEWAY } from '../gateway-service';
 import { Injectable } from '@nestjs/common';
 import { decodeProtectedHeader, jwtVerify } from 'jose';
 import { GatewayEnv } from '../gateway.env';
@@ -14,7 +15,6 @@ const ALGORITHMS = ['EdDSA'];
 const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]*$/;
 const API_TOKEN_SHAPE = /^[\w-]{1,512}$/;
 const BASIC_SHAPE = /^[A-Za-z0-9+/]{1,2000}={0,2}$/;
-const GATEWAY_CALLER: Caller = { type: 'SERVICE', id: 'gateway', via: 'internal' };
 /** identity's answers that are passed on as they are (lockout, throttling, must-change); anything else is a plain 401. */
 const PASSED_THROUGH = new Set([401, 403, 423, 429, 503, 504]);
 
@@ -113,7 +113,7 @@ export class Authenticator {
 
   private async resolve<Req>(definition: RpcDefinition<Req, ResolvedCredential>, data: Req, refusal: string): Promise<ResolvedCredential> {
     try {
-      return await this.rpc.request(definition, { caller: GATEWAY_CALLER, data });
+      return await this.rpc.internal(GATEWAY, definition, data);
     } catch (error) {
       if (error instanceof ProblemException && PASSED_THROUGH.has(error.problem.status)) throw error;
       throw ProblemException.unauthorized(refusal);

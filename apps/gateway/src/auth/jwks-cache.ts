@@ -1,5 +1,6 @@
 import { IdentityRpc } from '@gatehouse/contracts';
 import { RpcClient } from '@gatehouse/messaging';
+import { GATEWAY } from '../gateway-service';
 import { Injectable } from '@nestjs/common';
 import { createLocalJWKSet, JSONWebKeySet, JWTVerifyGetKey } from 'jose';
 import { GatewayEnv } from '../gateway.env';
@@ -27,7 +28,7 @@ export class JwksCache {
   private async reload(): Promise<JWTVerifyGetKey> {
     this.loading ??= (async () => {
       try {
-        const jwks = await this.rpc.request(IdentityRpc.jwks, { caller: { type: 'SERVICE', id: 'gateway', via: 'internal' }, data: {} });
+        const jwks = await this.rpc.internal(GATEWAY, IdentityRpc.jwks, {});
         this.keySet = createLocalJWKSet(jwks as JSONWebKeySet);
         this.kids = new Set(jwks.keys.map((k) => String(k.kid)));
         this.lastLoad = Date.now();

@@ -1,5 +1,6 @@
 import { CredentialsRevoked, IDENTITY_CREDENTIALS_REVOKED_SUBJECT, IdentityRpc } from '@gatehouse/contracts';
 import { NatsClient, RpcClient } from '@gatehouse/messaging';
+import { GATEWAY } from '../gateway-service';
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { JSONCodec, Subscription } from 'nats';
 import { GatewayEnv } from '../gateway.env';
@@ -61,7 +62,7 @@ export class RevocationList implements OnApplicationBootstrap, OnApplicationShut
 
   private async loadRecent(): Promise<void> {
     try {
-      const recent = await this.rpc.request(IdentityRpc.recentRevocations, { caller: { type: 'SERVICE', id: 'gateway', via: 'internal' }, data: {} });
+      const recent = await this.rpc.internal(GATEWAY, IdentityRpc.recentRevocations, {});
       for (const session of recent.sessions) if (!this.sessions.has(session.id)) this.sessions.set(session.id, session.at);
     } catch (error) {
       this.logger.warn({ err: error }, 'Could not load recent revocations from identity yet; retrying');

@@ -1,11 +1,11 @@
 import { AUTHORIZATION_INVALIDATE_SUBJECT, AuthorizationRpc, CheckRequest, Decision, InvalidateMessage } from '@gatehouse/contracts';
 import { NatsClient, RETRY_SAFE, RpcClient } from '@gatehouse/messaging';
+import { GATEWAY } from '../gateway-service';
 import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { JSONCodec, Subscription } from 'nats';
 import { GatewayMetrics } from '../observability/metrics';
 
 const codec = JSONCodec<InvalidateMessage>();
-const GATEWAY_CALLER = { type: 'SERVICE' as const, id: 'gateway', via: 'internal' as const };
 
 /** Reads GATEWAY_DECISION_CACHE_TTL_MS (0 disables the cache); a bad value stops the start-up with its name. */
 export function decisionCacheTtlMs(env: NodeJS.ProcessEnv = process.env): number {
@@ -65,7 +65,7 @@ export class DecisionCache implements OnApplicationBootstrap, OnApplicationShutd
     this.metrics?.decisionCacheMisses.inc();
     const generation = this.generation;
     // A decision is a read: if the instance asked dies mid-request, ask another one.
-    const decision = await this.rpc.request(AuthorizationRpc.check, { caller: GATEWAY_CALLER, data: request }, { requestId, ...RETRY_SAFE });
+    const decision = await this.rpc.internal(GATEWAY, AuthorizationRpc.check, request, undefined, { requestId, ...RETRY_SAFE });
     if (this.ttlMs > 0 && generation === this.generation) this.store(request.subject.id, key, { decision, expiresAt: Date.now() + this.ttlMs });
     return decision;
   }

@@ -1,6 +1,7 @@
 import { dirname } from 'node:path';
 import { schemasRpc, ServiceSchemas } from '@gatehouse/contracts';
 import { RpcClient } from '@gatehouse/messaging';
+import { GATEWAY } from '../gateway-service';
 import { Injectable, Logger } from '@nestjs/common';
 import { FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
@@ -40,7 +41,7 @@ export class OpenApiPublisher {
   async document(routes: RouteDefinition[]): Promise<Record<string, unknown>> {
     if (this.cached && this.cached.complete && Date.now() - this.cached.at < CACHE_MS) return this.cached.document;
     const results = await Promise.allSettled(
-      SERVICES.map((service) => this.rpc.request(schemasRpc(service), { caller: { type: 'SERVICE', id: 'gateway', via: 'internal' }, data: {} })),
+      SERVICES.map((service) => this.rpc.internal(GATEWAY, schemasRpc(service), {})),
     );
     const services = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value as ServiceSchemas] : []));
     if (services.length < SERVICES.length) this.logger.warn('Some services did not report their schemas; the document is partial');

@@ -1,8 +1,8 @@
 import { Caller, IdentityRpc } from '@gatehouse/contracts';
 import { RETRY_SAFE, RpcClient } from '@gatehouse/messaging';
+import { GATEWAY } from '../gateway-service';
 import { Injectable } from '@nestjs/common';
 
-const GATEWAY_CALLER: Caller = { type: 'SERVICE', id: 'gateway', via: 'internal' };
 /** A cached token is handed out only while it has this long left, so an upstream never gets one about to expire. */
 const REFRESH_BEFORE_MS = 10_000;
 const MAX_ENTRIES = 50_000;
@@ -32,17 +32,16 @@ export class InternalTokens {
     if (this.entries.size >= MAX_ENTRIES) this.evictExpired();
     const entry: Entry = { usableUntil: 0, token: Promise.resolve('') };
     entry.token = this.rpc
-      .request(
+      .internal(
+        GATEWAY,
         IdentityRpc.issueInternalToken,
         {
-          caller: GATEWAY_CALLER,
-          data: {
-            subjectId: caller.id,
-            subjectType: caller.type === 'SERVICE_ACCOUNT' ? 'SERVICE_ACCOUNT' : 'USER',
-            ...(tenantId !== undefined ? { tenantId } : {}),
-            audience: upstream,
-          },
+          subjectId: caller.id,
+          subjectType: caller.type === 'SERVICE_ACCOUNT' ? 'SERVICE_ACCOUNT' : 'USER',
+          ...(tenantId !== undefined ? { tenantId } : {}),
+          audience: upstream,
         },
+        undefined,
         { requestId, ...RETRY_SAFE },
       )
       .then(

@@ -1,6 +1,7 @@
 import { DEFAULT_TENANT_SEGMENT, MultiTenancySettings, TenancyRpc, TENANT_ID_PATTERN } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
 import { RpcClient } from '@gatehouse/messaging';
+import { GATEWAY } from '../gateway-service';
 import { Injectable } from '@nestjs/common';
 
 const SETTINGS_TTL_MS = 10_000;
@@ -36,7 +37,7 @@ export class TenantResolver {
   private async current(): Promise<MultiTenancySettings> {
     if (this.settings && this.settings.expiresAt > Date.now()) return this.settings.value;
     this.loading ??= this.rpc
-      .request(TenancyRpc.settings, { caller: { type: 'SERVICE', id: 'gateway', via: 'internal' }, data: {} })
+      .internal(GATEWAY, TenancyRpc.settings, {})
       .then((value) => {
         this.settings = { value, expiresAt: Date.now() + SETTINGS_TTL_MS };
         return value;

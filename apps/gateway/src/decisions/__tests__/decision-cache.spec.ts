@@ -7,7 +7,7 @@ const check = (id: string, permission: CheckRequest['permission'] = 'FLOW'): Che
 });
 
 function cacheWith(answer: () => Promise<Decision>) {
-  const rpc = { request: jest.fn(answer) } as unknown as RpcClient & { request: jest.Mock };
+  const rpc = { internal: jest.fn(answer) } as unknown as RpcClient & { internal: jest.Mock };
   return { cache: new DecisionCache({} as NatsClient, rpc), rpc };
 }
 
@@ -16,16 +16,16 @@ describe('DecisionCache (gateway)', () => {
     const { cache, rpc } = cacheWith(async () => ({ allowed: true, reason: 'binding:b' }));
     await cache.check(check('u1'));
     await cache.check(check('u1'));
-    expect(rpc.request).toHaveBeenCalledTimes(1);
+    expect(rpc.internal).toHaveBeenCalledTimes(1);
     cache.invalidate(['u2']);
     await cache.check(check('u1'));
-    expect(rpc.request).toHaveBeenCalledTimes(1);
+    expect(rpc.internal).toHaveBeenCalledTimes(1);
     cache.invalidate(['u1']);
     await cache.check(check('u1'));
-    expect(rpc.request).toHaveBeenCalledTimes(2);
+    expect(rpc.internal).toHaveBeenCalledTimes(2);
     cache.invalidate([]);
     await cache.check(check('u1'));
-    expect(rpc.request).toHaveBeenCalledTimes(3);
+    expect(rpc.internal).toHaveBeenCalledTimes(3);
   });
 
   it('does not cache an answer that was in flight when an invalidation arrived', async () => {
@@ -35,7 +35,7 @@ describe('DecisionCache (gateway)', () => {
     cache.invalidate(['u1']);
     release({ allowed: true, reason: 'stale' });
     await pending;
-    rpc.request.mockImplementation(async () => ({ allowed: false, reason: 'missing' }));
+    rpc.internal.mockImplementation(async () => ({ allowed: false, reason: 'missing' }));
     expect((await cache.check(check('u1'))).allowed).toBe(false);
   });
 

@@ -8,7 +8,7 @@ const bob: Caller = { type: 'SERVICE_ACCOUNT', id: 'bob', via: 'api-token' };
 
 function tokensWith(answer: (n: number) => Promise<{ token: string; expiresIn: number }>) {
   let n = 0;
-  const rpc = { request: jest.fn(() => answer(++n)) } as unknown as RpcClient & { request: jest.Mock };
+  const rpc = { internal: jest.fn(() => answer(++n)) } as unknown as RpcClient & { internal: jest.Mock };
   return { tokens: new InternalTokens(rpc), rpc };
 }
 
@@ -19,17 +19,18 @@ describe('InternalTokens (gateway)', () => {
     const { tokens, rpc } = tokensWith(async (n) => ({ token: `t${n}`, expiresIn: 60 }));
     const [a, b] = await Promise.all([tokens.tokenFor(alice, 't1', 'flows'), tokens.tokenFor(alice, 't1', 'flows')]);
     expect([a, b]).toEqual(['t1', 't1']);
-    expect(rpc.request).toHaveBeenCalledTimes(1);
-    expect(rpc.request.mock.calls[0][1]).toMatchObject({
-      caller: { type: 'SERVICE', id: 'gateway' },
-      data: { subjectId: 'alice', subjectType: 'USER', tenantId: 't1', audience: 'flows' },
-    });
+    expect(rpc.internal).toHaveBeenCalledTimes(1);
+    expect(rpc.internal.mock.calls[0].slice(0, 3)).toEqual([
+      'gateway',
+      expect.anything(),
+      { subjectId: 'alice', subjectType: 'USER', tenantId: 't1', audience: 'flows' },
+    ]);
     expect(await tokens.tokenFor(alice, null, 'flows')).toBe('t2');
     expect(await tokens.tokenFor(alice, 't1', 'files')).toBe('t3');
     expect(await tokens.tokenFor(bob, 't1', 'flows')).toBe('t4');
-    expect(rpc.request.mock.calls[3][1].data.subjectType).toBe('SERVICE_ACCOUNT');
+    expect(rpc.internal.mock.calls[3][2].subjectType).toBe('SERVICE_ACCOUNT');
     expect(await tokens.tokenFor(alice, 't1', 'flows')).toBe('t1');
-    expect(rpc.request).toHaveBeenCalledTimes(4);
+    expect(rpc.internal).toHaveBeenCalledTimes(4);
   });
 
   it('asks for a new token 10 s before the cached one expires', async () => {
@@ -40,7 +41,7 @@ describe('InternalTokens (gateway)', () => {
     expect(await tokens.tokenFor(alice, 't1', 'flows')).toBe('t1');
     jest.setSystemTime(1_000_000 + 50_001);
     expect(await tokens.tokenFor(alice, 't1', 'flows')).toBe('t2');
-    expect(rpc.request).toHaveBeenCalledTimes(2);
+    expect(rpc.internal).toHaveBeenCalledTimes(2);
   });
 
   it('does not remember a failure', async () => {
@@ -50,6 +51,6 @@ describe('InternalTokens (gateway)', () => {
     });
     await expect(tokens.tokenFor(alice, 't1', 'flows')).rejects.toBeInstanceOf(ProblemException);
     expect(await tokens.tokenFor(alice, 't1', 'flows')).toBe('t2');
-    expect(rpc.request).toHaveBeenCalledTimes(2);
+    expect(rpc.internal).toHaveBeenCalledTimes(2);
   });
 });
