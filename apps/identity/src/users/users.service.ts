@@ -230,6 +230,7 @@ export class UsersService {
     change: (manager: EntityManager, user: UserEntity) => Promise<CredentialsRevoked>,
   ): Promise<UserEntity> {
     let revoked = NOTHING_REVOKED;
+    let factsChanged = false;
     const saved = await this.dataSource.transaction(async (manager) => {
       const user = await this.findOrFail(manager, id, true);
       if (user.superAdmin && caller?.id !== user.id) await this.superAdmins.assertCaller(manager, caller, 'change a Super Admin');
@@ -239,12 +240,14 @@ export class UsersService {
       const after = toUserView(saved);
       const diff = auditDiff({ ...before, updatedAt: null }, { ...after, updatedAt: null });
       if (Object.keys(diff.after ?? {}).length === 0 && revoked === NOTHING_REVOKED) return saved;
+      factsChanged = before.superAdmin !== after.superAdmin || before.status !== after.status;
       await this.outbox.add(manager, IdentityEvents.subjectChanged, toSubjectFacts(saved));
       await this.audit.record(manager, caller, { tenantId: undefined, type, resourceType: 'USER', resourceId: id, ...diff });
       return saved;
     });
     void this.outbox.flush();
-    await this.factsPublisher.applyNow(toSubjectFacts(saved));
+    // Only a change authorization decides on (Super Admin flag, disabled) is worth a round trip.
+    if (factsChanged) await this.factsPublisher.applyNow(toSubjectFacts(saved));
     await this.revocations.publish(revoked);
     return saved;
   }
