@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Gateway proxy benchmark (not a test). Same run, same trivial Node upstream, measured through:
-//   - direct:   autocannon → upstream
-//   - bare:     autocannon → a minimal Fastify route proxying with an undici keep-alive pool → upstream
-//               (what @fastify/http-proxy does, without the plugin, which is not installed here)
+//   - direct:     autocannon → upstream
+//   - http-proxy: autocannon → Fastify with @fastify/http-proxy → upstream (the baseline the issue names)
+//   - bare proxy: autocannon → a minimal Fastify route proxying with an undici keep-alive pool → upstream
+//                 (the least a Fastify proxy can do: a stricter baseline than @fastify/http-proxy)
 //   - gateway:  autocannon → Gatehouse gateway (JWT verified, authorization decision for FLOW:READ on the
 //               path's namespace, identity headers, trace context, metrics, access log) → upstream
 //   - gateway+token: the same with the upstream's `internalToken: true` (signed x-gatehouse-token)
@@ -12,10 +13,15 @@
 // through it. Latency percentiles come from every response's own time (sub-millisecond; for phase 1
 // autocannon's 'response' event rather than its 1 ms-bucket histogram).
 //
-// Usage: npm run build && node benchmarks/gateway/proxy.js [--duration=10] [--connections=50]
+// Each target is measured in --rounds interleaved rounds (direct, bare, gateway, ... then again): this
+// machine's speed drifts by tens of percent over a minute, so ratios are taken within a round and the
+// median over rounds is reported.
+//
+// Usage: npm run build && node benchmarks/gateway/proxy.js [--duration=10] [--connections=50] [--rounds=3]
 //        [--log-level=info] [--postgres=postgres://postgres@127.0.0.1:5432/postgres]
 //        [--stream-mb=50] [--only=gateway,bare proxy]
 //        [--cpu-profile]   (writes tmp/bench-profile/gateway-<pid>.cpuprofile, sampled at full load)
+//        BENCH_NODE_OPTIONS=...  (NODE_OPTIONS for the Gatehouse processes, e.g. --require a tracing preload)
 // Rate limits are switched off for the gateway (RATE_LIMIT_*=0): the benchmark is one client and one subject.
 require('reflect-metadata');
 const { spawn } = require('node:child_process');
@@ -81,6 +87,13 @@ function runBare() {
   void fastify.listen({ port: Number(args.port), host: '127.0.0.1' }).then(() => process.send?.('ready'));
 }
 
+/** The proxy the issue names as the baseline: @fastify/http-proxy (undici under @fastify/reply-from). */
+function runHttpProxy() {
+  const fastify = require('fastify')({ logger: false });
+  fastify.register(require('@fastify/http-proxy'), { upstream: args.target, prefix: '/', http: undefined });
+  void fastify.listen({ port: Number(args.port), host: '127.0.0.1' }).then(() => process.send?.('ready'));
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Orchestrator
 
@@ -93,6 +106,8 @@ const CONNECTIONS = Number(args.connections ?? 50);
 const LOG_LEVEL = args['log-level'] ?? 'info';
 const STREAM_MB = Number(args['stream-mb'] ?? 50);
 const ONLY = args.only?.split(',');
+const ROUNDS = Number(args.rounds ?? 3);
+const PACED_WARMUP_S = 2;
 const CPU_PROFILE = 'cpu-profile' in args;
 const PROFILE_DIR = resolve(ROOT, 'tmp/bench-profile');
 const POSTGRES = args.postgres ?? process.env.E2E_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -137,7 +152,7 @@ async function cannon(name, url, headers, options = {}) {
  * Open loop at a constant rate: every millisecond, the requests due are sent (autocannon's overallRate
  * sends each second's budget in a burst, which measures queueing, not the latency at that load).
  */
-async function paced(name, url, headers, rate) {
+async function paced(name, url, headers, rate, seconds) {
   const { Pool } = require('undici');
   const target = new URL(url);
   const pool = new Pool(target.origin, { connections: CONNECTIONS, pipelining: 1, keepAliveTimeout: 30_000 });
@@ -146,7 +161,7 @@ async function paced(name, url, headers, rate) {
   let failures = 0;
   const inFlight = new Set();
   const started = process.hrtime.bigint();
-  const end = started + BigInt(DURATION) * 1_000_000_000n;
+  const end = started + BigInt(seconds) * 1_000_000_000n;
   let sent = 0;
   await new Promise((done) => {
     const tick = () => {
@@ -173,11 +188,47 @@ async function paced(name, url, headers, rate) {
   await Promise.all(inFlight);
   await pool.close();
   samples.sort((a, b) => a - b);
-  return { name, rps: samples.length / DURATION, p50: pct(samples, 50) ?? NaN, p99: pct(samples, 99) ?? NaN, failures };
+  return { name, rps: samples.length / seconds, p50: pct(samples, 50) ?? NaN, p99: pct(samples, 99) ?? NaN, p999: pct(samples, 99.9) ?? NaN, failures };
 }
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length % 2 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+};
+
+/** Per target: the median of each figure over the rounds, the req/s range and the failures summed. */
+function summarize(runsByTarget) {
+  return Object.fromEntries(
+    Object.entries(runsByTarget).map(([name, runs]) => {
+      const rps = runs.map((r) => r.rps);
+      return [
+        name,
+        {
+          rps: median(rps),
+          range: `${Math.round(Math.min(...rps))}-${Math.round(Math.max(...rps))}`,
+          p50: median(runs.map((r) => r.p50)),
+          p99: median(runs.map((r) => r.p99)),
+          ...(runs[0].cpuPerRequest === undefined ? {} : { cpuPerRequest: median(runs.map((r) => r.cpuPerRequest)) }),
+          failures: runs.reduce((sum, r) => sum + r.failures, 0),
+        },
+      ];
+    }),
+  );
+}
+
+/** The median over rounds of f(a's run, b's run) for runs of the same round. */
+const pairedMedian = (a, b, f) => median(a.map((run, i) => f(run, b[i])));
 
 async function warm(url, headers) {
   await new Promise((resolveDone) => autocannon({ url, headers, connections: CONNECTIONS, duration: 2 }, resolveDone));
+}
+
+const CLOCK_TICK_US = 10_000; // USER_HZ is 100 on Linux
+
+/** CPU time (user + system) the process has used so far, in µs. */
+function cpuOf(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * CLOCK_TICK_US;
 }
 
 function rssOf(pid) {
@@ -201,8 +252,10 @@ async function main() {
   const upstreamPort = await testing.freePort();
   const barePort = await testing.freePort();
   const upstreamUrl = `http://127.0.0.1:${upstreamPort}`;
-  await startChild('upstream', { port: upstreamPort });
-  await startChild('bare', { port: barePort, target: upstreamUrl });
+  const upstreamPid = (await startChild('upstream', { port: upstreamPort })).pid;
+  const barePid = (await startChild('bare', { port: barePort, target: upstreamUrl })).pid;
+  const httpProxyPort = await testing.freePort();
+  const httpProxyPid = (await startChild('http-proxy', { port: httpProxyPort, target: upstreamUrl })).pid;
 
   const routesFile = resolve(ROOT, 'tmp/bench-gateway-routes.yaml');
   mkdirSync(resolve(ROOT, 'tmp'), { recursive: true });
@@ -233,6 +286,7 @@ routes:
       GATEWAY_ROUTES_FILE: routesFile,
       RATE_LIMIT_PER_IP_PER_MINUTE: '0',
       RATE_LIMIT_PER_SUBJECT_PER_MINUTE: '0',
+      ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
       ...(CPU_PROFILE ? { NODE_OPTIONS: `--require ${join(__dirname, 'cpu-profile-preload.js')}`, PROFILE_DIR, PROFILE_MS: String(DURATION * 600) } : {}),
     },
   });
@@ -250,10 +304,11 @@ routes:
     const gatewayPid = system.instancesOf('gateway')[0].process.pid;
 
     const allTargets = [
-      { name: 'direct', url: `${upstreamUrl}/company.team.flows/x`, headers: {} },
-      { name: 'bare proxy', url: `http://127.0.0.1:${barePort}/company.team.flows/x`, headers: {} },
-      { name: 'gateway', url: `${system.gatewayUrl}/api/v1/${tenant}/flows/company.team.flows/x`, headers: auth },
-      { name: 'gateway+token', url: `${system.gatewayUrl}/api/v1/${tenant}/signed/company.team.flows/x`, headers: auth },
+      { name: 'direct', url: `${upstreamUrl}/company.team.flows/x`, headers: {}, pid: upstreamPid },
+      { name: 'http-proxy', url: `http://127.0.0.1:${httpProxyPort}/company.team.flows/x`, headers: {}, pid: httpProxyPid },
+      { name: 'bare proxy', url: `http://127.0.0.1:${barePort}/company.team.flows/x`, headers: {}, pid: barePid },
+      { name: 'gateway', url: `${system.gatewayUrl}/api/v1/${tenant}/flows/company.team.flows/x`, headers: auth, pid: gatewayPid },
+      { name: 'gateway+token', url: `${system.gatewayUrl}/api/v1/${tenant}/signed/company.team.flows/x`, headers: auth, pid: gatewayPid },
     ];
     const targets = allTargets.filter((t) => !ONLY || ONLY.includes(t.name));
     if (CPU_PROFILE) mkdirSync(PROFILE_DIR, { recursive: true });
@@ -263,36 +318,60 @@ routes:
       await probe.arrayBuffer().catch(() => undefined);
     }
 
-    console.log(`\nPhase 1: full load (${CONNECTIONS} connections, ${DURATION} s each, gateway LOG_LEVEL=${LOG_LEVEL})`);
-    const full = {};
-    for (const t of targets) {
-      await warm(t.url, t.headers);
-      const profiling = CPU_PROFILE && t.name === 'gateway' ? setTimeout(() => writeFileSync(join(PROFILE_DIR, 'start'), ''), 1000) : undefined;
-      full[t.name] = await cannon(t.name, t.url, t.headers);
-      clearTimeout(profiling);
-      const r = full[t.name];
-      console.log(`  ${t.name.padEnd(14)} ${Math.round(r.rps).toString().padStart(6)} req/s   p50 ${ms(r.p50)}   p99 ${ms(r.p99)}   non-2xx/errors ${r.failures}`);
+    console.log(`\nPhase 1: full load (${CONNECTIONS} connections, ${DURATION} s per run, ${ROUNDS} interleaved rounds, gateway LOG_LEVEL=${LOG_LEVEL})`);
+    const fullRuns = Object.fromEntries(targets.map((t) => [t.name, []]));
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const t of targets) {
+        if (round === 1) await warm(t.url, t.headers);
+        const profiling = CPU_PROFILE && round === 1 && t.name === 'gateway' ? setTimeout(() => writeFileSync(join(PROFILE_DIR, 'start'), ''), 1000) : undefined;
+        const cpuBefore = cpuOf(t.pid);
+        const r = await cannon(t.name, t.url, t.headers);
+        r.cpuPerRequest = (cpuOf(t.pid) - cpuBefore) / (r.rps * DURATION);
+        clearTimeout(profiling);
+        fullRuns[t.name].push(r);
+        console.log(`  round ${round} ${t.name.padEnd(14)} ${Math.round(r.rps).toString().padStart(6)} req/s   p50 ${ms(r.p50)}   p99 ${ms(r.p99)}   CPU ${Math.round(r.cpuPerRequest)} µs/req   non-2xx/errors ${r.failures}`);
+      }
     }
+    const full = summarize(fullRuns);
+    console.log('  median over rounds:');
+    for (const [name, r] of Object.entries(full)) {
+      console.log(`    ${name.padEnd(14)} ${Math.round(r.rps).toString().padStart(6)} req/s (${r.range})   p50 ${ms(r.p50)}   p99 ${ms(r.p99)}   CPU ${Math.round(r.cpuPerRequest)} µs/req   non-2xx/errors ${r.failures}`);
+    }
+    console.log('  (CPU: user + system time of the process answering the client - upstream, bare proxy or gateway - per request)');
     const metrics = await (await fetch(`${system.gatewayUrl}/metrics`)).text();
     const cache = (result) => Number(new RegExp(`gatehouse_decision_cache_total\\{result="${result}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
     console.log(`  gateway decision cache: ${cache('hit')} hits, ${cache('miss')} misses (TTL ${process.env.GATEWAY_DECISION_CACHE_TTL_MS ?? 3000} ms)`);
-    const ratio = (a, b) => (full[a] && full[b] ? `${((full[a].rps / full[b].rps) * 100).toFixed(1)} %` : 'n/a');
-    console.log(`  gateway / bare proxy throughput: ${ratio('gateway', 'bare proxy')}  (target >= 70 %)`);
-    console.log(`  gateway+token / bare proxy:      ${ratio('gateway+token', 'bare proxy')}`);
-    console.log(`  bare proxy / direct:             ${ratio('bare proxy', 'direct')}`);
-    console.log(`  gateway / direct:                ${ratio('gateway', 'direct')}`);
+    // Each round's ratio pairs runs made seconds apart, so a machine-wide slowdown hits both alike.
+    const ratio = (a, b) => (fullRuns[a]?.length && fullRuns[b]?.length ? pairedMedian(fullRuns[a], fullRuns[b], (x, y) => (x.rps / y.rps) * 100) : undefined);
+    const percent = (value) => (value === undefined ? 'n/a' : `${value.toFixed(1)} %`);
+    console.log(`  gateway / http-proxy throughput: ${percent(ratio('gateway', 'http-proxy'))}  (median of the rounds' ratios; target >= 70 %)`);
+    console.log(`  gateway / bare proxy:            ${percent(ratio('gateway', 'bare proxy'))}`);
+    console.log(`  gateway+token / http-proxy:      ${percent(ratio('gateway+token', 'http-proxy'))}`);
+    console.log(`  http-proxy / bare proxy:         ${percent(ratio('http-proxy', 'bare proxy'))}`);
+    console.log(`  bare proxy / direct:             ${percent(ratio('bare proxy', 'direct'))}`);
+    console.log(`  gateway / direct:                ${percent(ratio('gateway', 'direct'))}`);
 
     const rate = Math.max(100, Math.round((full.gateway ?? Object.values(full)[0]).rps / 2));
-    console.log(`\nPhase 2: half load (${rate} req/s = half the gateway's full-load throughput, paced open loop, same rate for every target)`);
-    const half = {};
-    for (const t of targets) {
-      half[t.name] = await paced(t.name, t.url, t.headers, rate);
-      const r = half[t.name];
-      console.log(`  ${t.name.padEnd(14)} ${Math.round(r.rps).toString().padStart(6)} req/s   p50 ${ms(r.p50)}   p99 ${ms(r.p99)}   non-2xx/errors ${r.failures}`);
+    console.log(`\nPhase 2: half load (${rate} req/s = half the gateway's median full-load throughput, paced open loop, same rate for every target, ${PACED_WARMUP_S} s unmeasured warm-up per run)`);
+    const halfRuns = Object.fromEntries(targets.map((t) => [t.name, []]));
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const t of targets) {
+        await paced(t.name, t.url, t.headers, rate, PACED_WARMUP_S);
+        const r = await paced(t.name, t.url, t.headers, rate, DURATION);
+        halfRuns[t.name].push(r);
+        console.log(`  round ${round} ${t.name.padEnd(14)} ${Math.round(r.rps).toString().padStart(6)} req/s   p50 ${ms(r.p50)}   p99 ${ms(r.p99)}   p99.9 ${ms(r.p999)}   non-2xx/errors ${r.failures}`);
+      }
     }
-    for (const name of ['gateway', 'gateway+token'].filter((n) => half[n])) {
-      const added = (base) => (half[base] ? ms(half[name].p99 - half[base].p99) : 'n/a');
-      console.log(`  ${name} p99 added latency: ${added('direct')} vs direct, ${added('bare proxy')} vs bare proxy (target < 2 ms)`);
+    const half = summarize(halfRuns);
+    console.log('  median over rounds:');
+    for (const [name, r] of Object.entries(half)) {
+      console.log(`    ${name.padEnd(14)} ${Math.round(r.rps).toString().padStart(6)} req/s   p50 ${ms(r.p50)}   p99 ${ms(r.p99)}   non-2xx/errors ${r.failures}`);
+    }
+    for (const name of ['gateway', 'gateway+token'].filter((n) => halfRuns[n]?.length)) {
+      const added = (base) => (halfRuns[base]?.length ? ms(pairedMedian(halfRuns[name], halfRuns[base], (x, y) => x.p99 - y.p99)) : 'n/a');
+      console.log(
+        `  ${name} p99 added latency: ${added('direct')} vs direct, ${added('http-proxy')} vs http-proxy, ${added('bare proxy')} vs bare proxy (median of the rounds' differences; target < 2 ms)`,
+      );
     }
 
     console.log(`\nPhase 3: gateway memory while ${STREAM_MB} MB stream through`);
@@ -329,6 +408,7 @@ routes:
 
 if (ROLE === 'upstream') runUpstream();
 else if (ROLE === 'bare') runBare();
+else if (ROLE === 'http-proxy') runHttpProxy();
 else if (!testing) {
   console.error('No build in dist/: run "npm run build" first');
   process.exitCode = 2;
