@@ -26,7 +26,7 @@ export class GatewayAppModule {
       module: GatewayAppModule,
       imports: [
         GatehouseConfigModule.forRoot(GatewayEnv, env),
-        LoggingModule.forRoot({ service: SERVICE, level: env.LOG_LEVEL, httpRequests: true }),
+        LoggingModule.forRoot({ service: SERVICE, level: env.LOG_LEVEL }),
         MessagingModule.forRoot({ service: SERVICE, settings: env }),
         HealthModule.forRoot({ database: false }),
       ],

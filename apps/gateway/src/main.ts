@@ -1,7 +1,6 @@
 import 'reflect-metadata';
-import helmet from '@fastify/helmet';
 import { loadConfigOrExit } from '@gatehouse/config';
-import { acceptRequestId } from '@gatehouse/logging';
+import { acceptRequestId, ROOT_LOGGER, RootLogger } from '@gatehouse/logging';
 import { ProblemExceptionFilter } from '@gatehouse/errors';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -9,11 +8,13 @@ import { Logger } from 'nestjs-pino';
 import { GatewayAppModule } from './app.module';
 import { registerConsole } from './console/console-static';
 import { GatewayEnv } from './gateway.env';
+import { registerRequestObserver } from './observability/request-observer';
 import { GatewayMetrics } from './observability/metrics';
 import { OpenApiPublisher } from './openapi/openapi-publisher';
 import { loadRouteFile, RouteFileError } from './routing/route-file';
 import { RouteRegistrar } from './routing/route-registrar';
 import { ROUTES } from './routing/route-table';
+import { registerSecurityHeaders } from './security/security-headers';
 
 /**
  * Starts the gateway. Local mode (tools/start.js) calls it in its own process with `shutdownHooks`
@@ -24,6 +25,8 @@ export async function startGateway(env: GatewayEnv, options: { shutdownHooks?: b
   const adapter = new FastifyAdapter({
     bodyLimit: env.BODY_LIMIT_BYTES,
     trustProxy: false,
+    // No Nest middleware in the gateway: every request goes through Fastify hooks and the route table only.
+    skipMiddie: true,
     // On SIGTERM, requests already on an open keep-alive connection are still answered while in-flight
     // work drains (the services behind stay up); Fastify would otherwise answer them with a bare 503.
     return503OnClosing: false,
@@ -36,7 +39,9 @@ export async function startGateway(env: GatewayEnv, options: { shutdownHooks?: b
   app.useLogger(app.get(Logger));
   app.useGlobalFilters(new ProblemExceptionFilter());
   if (options.shutdownHooks !== false) app.enableShutdownHooks();
-  await app.register(helmet, { global: true });
+  const fastify = app.getHttpAdapter().getInstance();
+  registerSecurityHeaders(fastify);
+  registerRequestObserver(fastify, app.get<RootLogger>(ROOT_LOGGER));
   if (env.CORS_ORIGINS) {
     const origins = env.CORS_ORIGINS.split(',').map((o) => o.trim());
     app.enableCors({
@@ -45,7 +50,6 @@ export async function startGateway(env: GatewayEnv, options: { shutdownHooks?: b
       maxAge: 600,
     });
   }
-  const fastify = app.getHttpAdapter().getInstance();
   if (env.METRICS_ENABLED) {
     const metrics = app.get(GatewayMetrics);
     fastify.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));

@@ -7,7 +7,7 @@ import { ProblemException } from './problem.exception';
 const UNIQUE_VIOLATION = '23505';
 
 /** Maps any thrown value to a Problem; unexpected errors are logged here and never leak details. */
-export function toProblem(exception: unknown, logger: Logger, where: string): Problem {
+export function toProblem(exception: unknown, logger: Logger, where: string, logFields?: Record<string, unknown>): Problem {
   if (exception instanceof ProblemException) return exception.problem;
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
@@ -16,7 +16,7 @@ export function toProblem(exception: unknown, logger: Logger, where: string): Pr
   if (exception instanceof QueryFailedError && (exception.driverError as { code?: string })?.code === UNIQUE_VIOLATION) {
     return ProblemException.conflict('A resource with the same unique value already exists').problem;
   }
-  logger.error({ err: exception, where }, 'Unhandled error');
+  logger.error({ err: exception, where, ...logFields }, 'Unhandled error');
   return ProblemException.internal().problem;
 }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Caller, isProblem, RpcDefinition, RpcEnvelope } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
-import { continueTrace, traceContext } from '@gatehouse/logging';
+import { continueTrace, TraceContext, traceContext } from '@gatehouse/logging';
 import { Injectable, Logger } from '@nestjs/common';
 import { ErrorCode, headers as natsHeaders, JSONCodec, NatsError } from 'nats';
 import { NatsClient } from './nats-connection';
@@ -23,6 +23,11 @@ export interface RpcCallOptions {
   retries?: number;
   /** Defaults to the current trace context's (see @gatehouse/logging). */
   requestId?: string;
+  /**
+   * The request's trace context, for callers that pass it explicitly rather than through
+   * AsyncLocalStorage (the gateway, whose hot path avoids its per-promise cost). Defaults to the current one.
+   */
+  trace?: TraceContext;
 }
 
 interface NestReply<T> {
@@ -50,7 +55,7 @@ export class RpcClient {
   ): Promise<Res> {
     const payload = { pattern: definition.subject, data: envelope, id: randomUUID() };
     const headers = natsHeaders();
-    const trace = traceContext.current();
+    const trace = options.trace ?? traceContext.current();
     const requestId = options.requestId ?? trace?.requestId;
     if (requestId) headers.set('x-request-id', requestId);
     if (trace) headers.set('traceparent', continueTrace(trace.traceparent));

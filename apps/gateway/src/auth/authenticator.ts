@@ -1,10 +1,12 @@
 import { API_TOKEN_PREFIX, Caller, IdentityRpc, ResolvedCredential, RpcDefinition } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
+import { TraceContext } from '@gatehouse/logging';
 import { RpcClient } from '@gatehouse/messaging';
-import { GATEWAY } from '../gateway-service';
 import { Injectable } from '@nestjs/common';
 import { decodeProtectedHeader, jwtVerify } from 'jose';
+import { GATEWAY } from '../gateway-service';
 import { GatewayEnv } from '../gateway.env';
+import { MaybePromise } from '../routing/maybe-async';
 import { CredentialCache } from './credential-cache';
 import { JwksCache } from './jwks-cache';
 import { RevocationList } from './revocation-list';
@@ -25,6 +27,7 @@ const PASSED_THROUGH = new Set([401, 403, 423, 429, 503, 504]);
  *   has revoked its session;
  * - `Bearer gh_...` (API token) and `Basic base64(username:password)`: resolved by identity (which
  *   throttles and locks out like login), cached briefly by hash and dropped at once on revocation.
+ * A credential already verified is answered synchronously.
  */
 @Injectable()
 export class Authenticator {
@@ -38,27 +41,29 @@ export class Authenticator {
     private readonly revocations: RevocationList,
   ) {}
 
-  async authenticate(header: string | undefined, ip: string): Promise<Caller | null> {
+  authenticate(header: string | undefined, ip: string, trace?: TraceContext): MaybePromise<Caller | null> {
     if (!header) return null;
     const space = header.indexOf(' ');
     const scheme = space > 0 ? header.slice(0, space).toLowerCase() : '';
     const credentials = space > 0 ? header.slice(space + 1).trim() : '';
     if (scheme === 'bearer' && credentials.startsWith(API_TOKEN_PREFIX) && API_TOKEN_SHAPE.test(credentials)) {
-      return this.apiToken(credentials, ip);
+      return this.apiToken(credentials, ip, trace);
     }
-    if (scheme === 'bearer' && JWT_SHAPE.test(credentials)) return this.verifyJwt(credentials, ip);
-    if (scheme === 'basic' && BASIC_SHAPE.test(credentials)) return this.basic(credentials, ip);
+    if (scheme === 'bearer' && JWT_SHAPE.test(credentials)) return this.jwt(credentials, ip);
+    if (scheme === 'basic' && BASIC_SHAPE.test(credentials)) return this.basic(credentials, ip, trace);
     throw ProblemException.unauthorized(
       'Unsupported or malformed Authorization header; use "Bearer <access token>", "Bearer <API token>" or "Basic <base64 username:password>"',
     );
   }
 
-  private async verifyJwt(token: string, ip: string): Promise<Caller> {
+  private jwt(token: string, ip: string): MaybePromise<Caller> {
     const known = this.verified.get(token);
-    if (known) {
-      if (this.revocations.isSessionRevoked(known.sessionId)) throw ProblemException.unauthorized('This session has ended; sign in again');
-      return { ...known, ip };
-    }
+    if (!known) return this.verifyJwt(token, ip);
+    if (this.revocations.isSessionRevoked(known.sessionId)) throw ProblemException.unauthorized('This session has ended; sign in again');
+    return { ...known, ip };
+  }
+
+  private async verifyJwt(token: string, ip: string): Promise<Caller> {
     let kid: string | undefined;
     try {
       kid = decodeProtectedHeader(token).kid;
@@ -86,34 +91,45 @@ export class Authenticator {
     return { ...caller, ip };
   }
 
-  private async apiToken(token: string, ip: string): Promise<Caller> {
+  private apiToken(token: string, ip: string, trace: TraceContext | undefined): MaybePromise<Caller> {
     const key = CredentialCache.keyOf('api-token', token);
     const cached = this.cache.get(key);
-    if (cached) return { ...cached, ip };
-    const resolved = await this.resolve(IdentityRpc.resolveApiToken, { token }, 'The API token is invalid, revoked or expired');
+    return cached ? { ...cached, ip } : this.resolveApiToken(token, key, ip, trace);
+  }
+
+  private async resolveApiToken(token: string, key: string, ip: string, trace: TraceContext | undefined): Promise<Caller> {
+    const resolved = await this.resolve(IdentityRpc.resolveApiToken, { token }, 'The API token is invalid, revoked or expired', trace);
     const caller: Omit<Caller, 'ip'> = { type: resolved.type, id: resolved.id, via: 'api-token' };
     this.cache.set(key, caller, resolved.tokenId ?? null, resolved.expiresAt);
     return { ...caller, ip };
   }
 
-  private async basic(credentials: string, ip: string): Promise<Caller> {
+  private basic(credentials: string, ip: string, trace: TraceContext | undefined): MaybePromise<Caller> {
     const key = CredentialCache.keyOf('basic', credentials);
     const cached = this.cache.get(key);
-    if (cached) return { ...cached, ip };
+    return cached ? { ...cached, ip } : this.verifyBasic(credentials, key, ip, trace);
+  }
+
+  private async verifyBasic(credentials: string, key: string, ip: string, trace: TraceContext | undefined): Promise<Caller> {
     const decoded = Buffer.from(credentials, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     if (colon <= 0) throw ProblemException.unauthorized('Basic credentials must be base64("username:password")');
     const username = decoded.slice(0, colon);
     const password = decoded.slice(colon + 1);
-    const resolved = await this.resolve(IdentityRpc.verifyBasic, { username, password, ip }, 'Invalid username or password');
+    const resolved = await this.resolve(IdentityRpc.verifyBasic, { username, password, ip }, 'Invalid username or password', trace);
     const caller: Omit<Caller, 'ip'> = { type: resolved.type, id: resolved.id, via: 'basic' };
     this.cache.set(key, caller, null, null);
     return { ...caller, ip };
   }
 
-  private async resolve<Req>(definition: RpcDefinition<Req, ResolvedCredential>, data: Req, refusal: string): Promise<ResolvedCredential> {
+  private async resolve<Req>(
+    definition: RpcDefinition<Req, ResolvedCredential>,
+    data: Req,
+    refusal: string,
+    trace: TraceContext | undefined,
+  ): Promise<ResolvedCredential> {
     try {
-      return await this.rpc.internal(GATEWAY, definition, data);
+      return await this.rpc.internal(GATEWAY, definition, data, undefined, { trace });
     } catch (error) {
       if (error instanceof ProblemException && PASSED_THROUGH.has(error.problem.status)) throw error;
       throw ProblemException.unauthorized(refusal);

@@ -70,6 +70,6 @@ function isFileUnder(root: string, relative: string): boolean {
   }
 }
 
-function notFound(reply: FastifyReply, detail: string): Promise<void> {
+function notFound(reply: FastifyReply, detail: string): FastifyReply {
   return sendProblem(reply, ProblemException.notFound(detail).problem);
 }

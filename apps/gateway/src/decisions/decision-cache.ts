@@ -1,9 +1,11 @@
 import { AUTHORIZATION_INVALIDATE_SUBJECT, AuthorizationRpc, CheckRequest, Decision, InvalidateMessage } from '@gatehouse/contracts';
+import { TraceContext } from '@gatehouse/logging';
 import { NatsClient, RETRY_SAFE, RpcClient } from '@gatehouse/messaging';
-import { GATEWAY } from '../gateway-service';
 import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { JSONCodec, Subscription } from 'nats';
+import { GATEWAY } from '../gateway-service';
 import { GatewayMetrics } from '../observability/metrics';
+import { MaybePromise } from '../routing/maybe-async';
 
 const codec = JSONCodec<InvalidateMessage>();
 
@@ -21,19 +23,34 @@ export function decisionCacheTtlMs(env: NodeJS.ProcessEnv = process.env): number
 interface Entry {
   decision: Decision;
   expiresAt: number;
+  /** From this time on, a hit also asks authorization again in the background (one refresh at a time). */
+  refreshAt: number;
+}
+
+/** What the cache holds for one subject: its decisions, and the checks being asked right now. */
+interface SubjectEntries {
+  decisions: Map<string, Entry>;
+  inFlight: Map<string, Promise<Decision>>;
 }
 
 const MAX_ENTRIES = 100_000;
+/** A hit in the last fifth of an entry's life refreshes it, so a busy key never expires under load. */
+const REFRESH_AFTER = 0.8;
 
 /**
  * The gateway's short-lived decision cache. Entries are grouped per subject and dropped by the
  * authorization invalidation broadcast, which arrives on the same NATS connection as the RPC replies:
  * a mutation's reply is always preceded by its invalidation, so the next request is decided afresh.
- * The TTL is only a safety net. A check in flight while an invalidation arrives is not cached.
+ * The TTL is only a safety net. A check in flight while an invalidation arrives is not cached, and
+ * requests that arrive after the invalidation do not wait for it.
+ *
+ * Concurrent misses for the same check share one NATS request, and a busy entry is refreshed before it
+ * expires: without both, every TTL expiry sent a burst of identical checks (a latency spike at p99).
+ * A hit is answered synchronously.
  */
 @Injectable()
 export class DecisionCache implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly bySubject = new Map<string, Map<string, Entry>>();
+  private readonly bySubject = new Map<string, SubjectEntries>();
   private size = 0;
   private generation = 0;
   private subscription?: Subscription;
@@ -53,21 +70,21 @@ export class DecisionCache implements OnApplicationBootstrap, OnApplicationShutd
     this.subscription?.unsubscribe();
   }
 
-  async check(request: CheckRequest, requestId?: string): Promise<Decision> {
+  check(request: CheckRequest, trace?: TraceContext): MaybePromise<Decision> {
     const key = `${request.scope}|${request.tenantId ?? '\u0000'}|${request.permission}|${request.action}|${request.namespace ?? ''}`;
     const now = Date.now();
-    const entries = this.bySubject.get(request.subject.id);
-    const hit = entries?.get(key);
+    const subject = this.bySubject.get(request.subject.id);
+    const hit = subject?.decisions.get(key);
     if (hit && hit.expiresAt > now) {
       this.metrics?.decisionCacheHits.inc();
+      if (hit.refreshAt <= now && !subject?.inFlight.has(key)) {
+        hit.refreshAt = Infinity;
+        this.ask(request, key, trace).catch(() => undefined); // the entry stays usable until it expires
+      }
       return hit.decision;
     }
     this.metrics?.decisionCacheMisses.inc();
-    const generation = this.generation;
-    // A decision is a read: if the instance asked dies mid-request, ask another one.
-    const decision = await this.rpc.internal(GATEWAY, AuthorizationRpc.check, request, undefined, { requestId, ...RETRY_SAFE });
-    if (this.ttlMs > 0 && generation === this.generation) this.store(request.subject.id, key, { decision, expiresAt: Date.now() + this.ttlMs });
-    return decision;
+    return subject?.inFlight.get(key) ?? this.ask(request, key, trace);
   }
 
   invalidate(subjectIds: string[]): void {
@@ -80,18 +97,46 @@ export class DecisionCache implements OnApplicationBootstrap, OnApplicationShutd
     for (const id of subjectIds) this.invalidateOne(id);
   }
 
-  private store(subjectId: string, key: string, entry: Entry): void {
-    if (this.size >= MAX_ENTRIES) this.invalidateOne(this.bySubject.keys().next().value as string);
-    let entries = this.bySubject.get(subjectId);
-    if (!entries) this.bySubject.set(subjectId, (entries = new Map()));
-    if (!entries.has(key)) this.size++;
-    entries.set(key, entry);
+  /** Asks authorization once for this check, shared by the requests that miss meanwhile. */
+  private ask(request: CheckRequest, key: string, trace: TraceContext | undefined): Promise<Decision> {
+    const subjectId = request.subject.id;
+    const generation = this.generation;
+    const inFlight = this.entriesOf(subjectId).inFlight;
+    // A decision is a read: if the instance asked dies mid-request, ask another one.
+    const asked = this.rpc.internal(GATEWAY, AuthorizationRpc.check, request, undefined, { trace, ...RETRY_SAFE }).then(
+      (decision) => {
+        if (inFlight.get(key) === asked) inFlight.delete(key);
+        if (generation === this.generation && this.ttlMs > 0) this.store(subjectId, key, decision);
+        return decision;
+      },
+      (error: unknown) => {
+        if (inFlight.get(key) === asked) inFlight.delete(key);
+        throw error;
+      },
+    );
+    inFlight.set(key, asked);
+    return asked;
   }
 
+  private entriesOf(subjectId: string): SubjectEntries {
+    let entries = this.bySubject.get(subjectId);
+    if (!entries) this.bySubject.set(subjectId, (entries = { decisions: new Map(), inFlight: new Map() }));
+    return entries;
+  }
+
+  private store(subjectId: string, key: string, decision: Decision): void {
+    if (this.size >= MAX_ENTRIES) this.invalidateOne(this.bySubject.keys().next().value as string);
+    const { decisions } = this.entriesOf(subjectId);
+    if (!decisions.has(key)) this.size++;
+    const now = Date.now();
+    decisions.set(key, { decision, expiresAt: now + this.ttlMs, refreshAt: now + this.ttlMs * REFRESH_AFTER });
+  }
+
+  /** Drops the subject's decisions and forgets its checks in flight (their answers may predate the change). */
   private invalidateOne(subjectId: string): void {
     const entries = this.bySubject.get(subjectId);
     if (!entries) return;
-    this.size -= entries.size;
+    this.size -= entries.decisions.size;
     this.bySubject.delete(subjectId);
   }
 }

@@ -1,6 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
+export interface RouteMetrics {
+  observe(status: number, seconds: number): void;
+}
+
 /** Prometheus metrics of the gateway, served at /metrics. */
 @Injectable()
 export class GatewayMetrics {
@@ -38,6 +42,28 @@ export class GatewayMetrics {
     labelNames: ['upstream', 'kind'] as const,
     registers: [this.registry],
   });
+
+  private readonly perRoute = new Map<string, RouteMetrics>();
+
+  /** The request counter and latency histogram of one route, bound once per route and status. */
+  route(method: string, path: string): RouteMetrics {
+    const key = `${method} ${path}`;
+    let metrics = this.perRoute.get(key);
+    if (!metrics) {
+      const byStatus = new Map<number, Counter.Internal>();
+      const latency = this.latency.labels(path, method);
+      metrics = {
+        observe: (status: number, seconds: number) => {
+          let counter = byStatus.get(status);
+          if (!counter) byStatus.set(status, (counter = this.requests.labels(path, method, String(status))));
+          counter.inc();
+          latency.observe(seconds);
+        },
+      };
+      this.perRoute.set(key, metrics);
+    }
+    return metrics;
+  }
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'gatehouse_gateway_' });

@@ -12,9 +12,13 @@ const HOP_BY_HOP = new Set([
 /** Prefix of the identity headers the gateway sets; anything a client sends with it is dropped. */
 export const IDENTITY_HEADER_PREFIX = 'x-gatehouse-';
 
-function connectionListed(headers: IncomingHttpHeaders | Record<string, unknown>): Set<string> {
+const NONE: ReadonlySet<string> = new Set();
+
+/** Headers named in `Connection` are hop-by-hop too (usually none: keep-alive is HTTP/1.1's default). */
+function connectionListed(headers: IncomingHttpHeaders | Record<string, unknown>): ReadonlySet<string> {
   const value = headers['connection'];
-  return new Set(typeof value === 'string' ? value.split(',').map((h) => h.trim().toLowerCase()) : []);
+  if (typeof value !== 'string' || value.length === 0) return NONE;
+  return new Set(value.split(',').map((h) => h.trim().toLowerCase()));
 }
 
 /**
@@ -30,7 +34,8 @@ export function upstreamRequestHeaders(
 ): Record<string, string | string[]> {
   const listed = connectionListed(incoming);
   const headers: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(incoming)) {
+  for (const name in incoming) {
+    const value = incoming[name];
     const lower = name.toLowerCase();
     if (value === undefined || HOP_BY_HOP.has(lower) || listed.has(lower)) continue;
     if (lower === 'authorization' || lower.startsWith(IDENTITY_HEADER_PREFIX)) continue;
@@ -58,7 +63,8 @@ export function upstreamRequestHeaders(
 export function clientResponseHeaders(upstream: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
   const listed = connectionListed(upstream);
   const headers: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(upstream)) {
+  for (const name in upstream) {
+    const value = upstream[name];
     const lower = name.toLowerCase();
     if (value === undefined || HOP_BY_HOP.has(lower) || listed.has(lower)) continue;
     headers[lower] = value;

@@ -1,4 +1,5 @@
 import { Caller, IdentityRpc } from '@gatehouse/contracts';
+import { TraceContext } from '@gatehouse/logging';
 import { RETRY_SAFE, RpcClient } from '@gatehouse/messaging';
 import { GATEWAY } from '../gateway-service';
 import { Injectable } from '@nestjs/common';
@@ -25,7 +26,7 @@ export class InternalTokens {
 
   constructor(private readonly rpc: RpcClient) {}
 
-  tokenFor(caller: Caller, tenantId: string | null | undefined, upstream: string, requestId?: string): Promise<string> {
+  tokenFor(caller: Caller, tenantId: string | null | undefined, upstream: string, trace?: TraceContext): Promise<string> {
     const key = `${caller.id}|${tenantId === undefined ? '' : (tenantId ?? '\u0000')}|${upstream}`;
     const cached = this.entries.get(key);
     if (cached && (cached.usableUntil === 0 || cached.usableUntil > Date.now())) return cached.token;
@@ -42,7 +43,7 @@ export class InternalTokens {
           audience: upstream,
         },
         undefined,
-        { requestId, ...RETRY_SAFE },
+        { trace, ...RETRY_SAFE },
       )
       .then(
         ({ token, expiresIn }) => {

@@ -15,6 +15,8 @@ const DOT_SEGMENT = /(?:^|[/\\])(?:\.|%2e){1,2}(?:[/\\?#]|$)/i;
 interface Upstream {
   pool: Pool;
   basePath: string;
+  /** The target's stripPrefix with this request's parameters in it. */
+  prefixOf?: (params: Record<string, string>) => string;
 }
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
@@ -44,8 +46,8 @@ export class UpstreamProxy implements OnApplicationShutdown {
     let path = queryAt < 0 ? url : url.slice(0, queryAt);
     // The route (and its namespace) matched the raw path: a dot segment the upstream would resolve could leave it.
     if (DOT_SEGMENT.test(path)) throw ProblemException.badRequest('The path must not contain "." or ".." segments');
-    if (target.stripPrefix) {
-      const prefix = substituteParams(target.stripPrefix, request.params as Record<string, string>);
+    if (upstream.prefixOf) {
+      const prefix = upstream.prefixOf(request.params as Record<string, string>);
       if (path.startsWith(prefix)) path = path.slice(prefix.length);
     }
     path = `${upstream.basePath}${path.startsWith('/') ? path : `/${path}`}${queryAt < 0 ? '' : url.slice(queryAt)}`;
@@ -53,7 +55,7 @@ export class UpstreamProxy implements OnApplicationShutdown {
     const caller = admission.caller;
     const internalToken =
       target.internalToken && caller && caller.type !== 'SERVICE'
-        ? await this.internalTokens.tokenFor(caller, admission.tenantId, target.upstream, trace.requestId)
+        ? await this.internalTokens.tokenFor(caller, admission.tenantId, target.upstream, trace)
         : undefined;
     let response: Dispatcher.ResponseData;
     try {
@@ -80,8 +82,8 @@ export class UpstreamProxy implements OnApplicationShutdown {
         : new ProblemException(502, 'upstream-unavailable', `The upstream "${target.upstream}" could not be reached`);
     }
     reply.status(response.statusCode).headers(clientResponseHeaders(response.headers));
-    response.body.on('error', () => this.metrics.upstreamErrors.inc({ upstream: target.upstream, kind: 'aborted' }));
-    await reply.send(response.body);
+    response.body.once('error', () => this.metrics.upstreamErrors.inc({ upstream: target.upstream, kind: 'aborted' }));
+    reply.send(response.body);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -98,13 +100,23 @@ export class UpstreamProxy implements OnApplicationShutdown {
         pool = new Pool(base.origin, { connections: 128, keepAliveTimeout: 30_000, pipelining: 1 });
         this.pools.set(base.origin, pool);
       }
-      upstream = { pool, basePath: base.pathname.replace(/\/$/, '') };
+      upstream = {
+        pool,
+        basePath: base.pathname.replace(/\/$/, ''),
+        ...(target.stripPrefix ? { prefixOf: compilePrefix(target.stripPrefix) } : {}),
+      };
       this.upstreams.set(target, upstream);
     }
     return upstream;
   }
 }
 
-function substituteParams(pattern: string, params: Record<string, string>): string {
-  return pattern.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(params[name] ?? ''));
+/** `/api/v1/:tenant/flows` → a function of the path parameters, parsed once per target. */
+function compilePrefix(pattern: string): (params: Record<string, string>) => string {
+  const parts = pattern.split(/:(\w+)/); // literal, name, literal, name, ..., literal
+  return (params) => {
+    let prefix = parts[0];
+    for (let i = 1; i < parts.length; i += 2) prefix += encodeURIComponent(params[parts[i]] ?? '') + parts[i + 1];
+    return prefix;
+  };
 }

@@ -1,11 +1,13 @@
 import { Caller, Decision, DECISION_TENANT_NOT_FOUND, DEFAULT_TENANT_SEGMENT, NAMESPACE_PATTERN, RpcEnvelope } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
+import { TraceContext } from '@gatehouse/logging';
 import { IdempotencyTicket, RETRY_SAFE, RpcClient } from '@gatehouse/messaging';
 import { Injectable } from '@nestjs/common';
 import { Authenticator } from '../auth/authenticator';
 import { DecisionCache } from '../decisions/decision-cache';
 import { IdempotencyStore } from '../idempotency/idempotency-store';
 import { RateLimits } from '../security/rate-limits';
+import { andThen, MaybePromise } from './maybe-async';
 import { DEFAULT_ACTIONS, isUpstream, PermissionRequirement, RouteDefinition } from './route-definition';
 import { TenantResolver } from './tenant-resolver';
 
@@ -16,7 +18,8 @@ export interface IncomingRequest {
   body: unknown;
   authorization: string | undefined;
   ip: string;
-  requestId: string;
+  /** Passed explicitly (not through AsyncLocalStorage) to every NATS call the request makes. */
+  trace: TraceContext;
 }
 
 export interface DispatchResult {
@@ -60,7 +63,7 @@ export class RequestDispatcher {
       this.rpc.request(
         target,
         ticket ? { ...envelope, idempotency: ticket } : envelope,
-        route.method === 'GET' ? { requestId: request.requestId, ...RETRY_SAFE } : { requestId: request.requestId },
+        route.method === 'GET' ? { trace: request.trace, ...RETRY_SAFE } : { trace: request.trace },
       );
     const result = (response: unknown): DispatchResult =>
       response === undefined || response === null ? { status: 204, body: undefined } : { status: route.status ?? 200, body: response };
@@ -76,33 +79,35 @@ export class RequestDispatcher {
     return { ...result(outcome.body), replayed };
   }
 
-  /** Authenticates, resolves the tenant, limits the subject's rate and asks authorization. */
-  async admit(route: RouteDefinition, request: IncomingRequest): Promise<Admission> {
+  /**
+   * Authenticates, resolves the tenant, limits the subject's rate and asks authorization. Synchronous
+   * when every answer is cached (the usual case); throws (or rejects) with the request's Problem.
+   */
+  admit(route: RouteDefinition, request: IncomingRequest): MaybePromise<Admission> {
     this.rateLimits.consumeIp(request.ip);
-    const caller = await this.authenticator.authenticate(request.authorization, request.ip);
-    if (caller) this.rateLimits.consumeSubject(caller.id);
-    const { tenant, ...params } = request.params;
-    const tenantId = await this.tenants.resolve(tenant);
-    if (route.access === 'public') return { caller, tenantId, params };
-    if (!caller) throw ProblemException.unauthorized();
-    if (route.access === 'authenticated') return { caller, tenantId, params };
-    const namespace = namespaceOf(route.access, params, request);
-    const decision = await this.authorize(route, route.access, caller, tenantId, namespace, request.requestId);
-    return { caller, tenantId, params, namespaces: decision.namespaces };
+    return andThen(this.authenticator.authenticate(request.authorization, request.ip, request.trace), (caller) => {
+      if (caller) this.rateLimits.consumeSubject(caller.id);
+      const { tenant, ...params } = request.params;
+      return andThen(this.tenants.resolve(tenant), (tenantId) => this.authorize(route, request, caller, tenantId, params));
+    });
   }
 
-  private async authorize(
+  private authorize(
     route: RouteDefinition,
-    access: PermissionRequirement,
-    caller: Caller,
+    request: IncomingRequest,
+    caller: Caller | null,
     tenantId: string | null | undefined,
-    namespace: string | undefined,
-    requestId: string,
-  ): Promise<Decision> {
+    params: Record<string, string>,
+  ): MaybePromise<Admission> {
+    const access = route.access;
+    if (access === 'public') return { caller, tenantId, params };
+    if (!caller) throw ProblemException.unauthorized();
+    if (access === 'authenticated') return { caller, tenantId, params };
+    const namespace = namespaceOf(access, params, request);
     if (caller.type === 'SERVICE') throw ProblemException.forbidden('Internal identities cannot call the public API');
     const { permission } = access;
     const action = access.action ?? DEFAULT_ACTIONS[route.method];
-    const decision: Decision = await this.decisions.check(
+    const decision = this.decisions.check(
       {
         subject: { type: caller.type, id: caller.id },
         scope: tenantId === undefined ? 'INSTANCE' : 'TENANT',
@@ -111,17 +116,19 @@ export class RequestDispatcher {
         action,
         ...(namespace ? { namespace } : {}),
       },
-      requestId,
+      request.trace,
     );
-    if (decision.reason === DECISION_TENANT_NOT_FOUND) throw ProblemException.notFound(`Tenant "${tenantId ?? DEFAULT_TENANT_SEGMENT}" does not exist`);
-    if (!decision.allowed) {
-      throw ProblemException.forbidden(`Missing permission ${permission}:${action}${namespace ? ` on namespace ${namespace}` : ''}`, {
-        permission,
-        action,
-        reason: decision.reason,
-      });
-    }
-    return decision;
+    return andThen(decision, (answer: Decision) => {
+      if (answer.reason === DECISION_TENANT_NOT_FOUND) throw ProblemException.notFound(`Tenant "${tenantId ?? DEFAULT_TENANT_SEGMENT}" does not exist`);
+      if (!answer.allowed) {
+        throw ProblemException.forbidden(`Missing permission ${permission}:${action}${namespace ? ` on namespace ${namespace}` : ''}`, {
+          permission,
+          action,
+          reason: answer.reason,
+        });
+      }
+      return { caller, tenantId, params, namespaces: answer.namespaces };
+    });
   }
 
   /** Body fields, query parameters and path parameters (which win) make the message's data. */

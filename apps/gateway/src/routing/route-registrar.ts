@@ -1,10 +1,12 @@
 import { Problem } from '@gatehouse/contracts';
 import { ProblemException, toProblem } from '@gatehouse/errors';
-import { continueTrace, TraceContext, traceContext } from '@gatehouse/logging';
+import { continueTrace, TraceContext } from '@gatehouse/logging';
 import { Injectable, Logger } from '@nestjs/common';
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayMetrics } from '../observability/metrics';
+import { ROUTE_CONFIG } from '../observability/request-observer';
 import { UpstreamProxy } from '../proxy/upstream-proxy';
+import { isPromise } from './maybe-async';
 import { IncomingRequest, RequestDispatcher } from './request-dispatcher';
 import { isUpstream, RouteDefinition, UpstreamTarget } from './route-definition';
 
@@ -12,6 +14,10 @@ import { isUpstream, RouteDefinition, UpstreamTarget } from './route-definition'
  * Registers the route table on Fastify (radix-tree matching). Built-in routes get JSON bodies and go
  * to their service over NATS; upstream routes are registered in their own scope whose body parser
  * passes the raw stream through, so uploads are proxied without buffering.
+ *
+ * The trace context is passed explicitly, not through AsyncLocalStorage: in the gateway, whose requests
+ * are mostly answered from caches, its per-promise hooks cost more than the rest of the request logic.
+ * Metrics and the access log are written once the response is sent (see request-observer).
  */
 @Injectable()
 export class RouteRegistrar {
@@ -30,7 +36,7 @@ export class RouteRegistrar {
       return sendProblem(reply, status ? new ProblemException(status, `http-${status}`, error.message).problem : toProblem(error, this.logger, 'fastify'));
     });
     for (const route of routes.filter((r) => !isUpstream(r.target))) {
-      fastify.route({ method: route.method, url: route.path, handler: (request, reply) => this.handle(route, request, reply) });
+      fastify.route({ ...this.routeOptions(route), handler: this.handlerFor(route) });
     }
     const upstreamRoutes = routes.filter((r) => isUpstream(r.target));
     if (upstreamRoutes.length === 0) return;
@@ -38,43 +44,55 @@ export class RouteRegistrar {
       scope.removeAllContentTypeParsers();
       scope.addContentTypeParser('*', (_request, _payload, done) => done(null));
       for (const route of upstreamRoutes) {
-        scope.route({ method: route.method, url: route.path, handler: (request, reply) => this.handle(route, request, reply) });
+        scope.route({ ...this.routeOptions(route), handler: this.handlerFor(route) });
       }
     });
+  }
+
+  /**
+   * A plain (not async) Fastify handler: it answers through `reply` when ready. An async one would have
+   * to return the reply, which Fastify then awaits until the response is finished, an extra listener
+   * per request for nothing.
+   */
+  private handlerFor(route: RouteDefinition): (request: FastifyRequest, reply: FastifyReply) => void {
+    return (request, reply) => {
+      this.handle(route, request, reply).catch((error: unknown) => {
+        if (!answered(reply)) sendProblem(reply, toProblem(error, this.logger, `${route.method} ${route.path}`));
+      });
+    };
+  }
+
+  private routeOptions(route: RouteDefinition) {
+    return { method: route.method, url: route.path, config: { [ROUTE_CONFIG]: { metrics: this.metrics.route(route.method, route.path) } } };
   }
 
   private async handle(route: RouteDefinition, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const started = process.hrtime.bigint();
     const trace: TraceContext = { requestId: request.id, traceparent: continueTrace(header(request, 'traceparent')) };
     reply.header('x-request-id', trace.requestId).header('traceparent', trace.traceparent);
-    await traceContext.run(trace, async () => {
-      try {
-        const incoming = this.incoming(request, isUpstream(route.target));
-        // Built-in routes take JSON only: a form post (a cross-site "simple request") is not parsed into a command.
-        if (incoming.body !== undefined && !isUpstream(route.target) && !JSON_MEDIA_TYPE.test(header(request, 'content-type') ?? '')) {
-          throw new ProblemException(415, 'http-415', 'Request bodies must be application/json');
-        }
-        if (isUpstream(route.target)) {
-          const admission = await this.dispatcher.admit(route, incoming);
-          await this.proxy.forward(route as RouteDefinition & { target: UpstreamTarget }, admission, trace, request, reply);
-        } else {
-          const result = await this.dispatcher.dispatch(route, incoming);
-          if (result.replayed) reply.header('idempotent-replayed', 'true');
-          if (result.status >= 400) reply.type('application/problem+json');
-          reply.status(result.status);
-          await reply.send(result.body);
-        }
-      } catch (error) {
-        if (!reply.sent) await sendProblem(reply, toProblem(error, this.logger, `${route.method} ${route.path}`));
-      } finally {
-        const labels = { route: route.path, method: route.method };
-        this.metrics.requests.inc({ ...labels, status: String(reply.statusCode) });
-        this.metrics.latency.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+    try {
+      const incoming = this.incoming(request, trace, isUpstream(route.target));
+      // Built-in routes take JSON only: a form post (a cross-site "simple request") is not parsed into a command.
+      if (incoming.body !== undefined && !isUpstream(route.target) && !JSON_MEDIA_TYPE.test(header(request, 'content-type') ?? '')) {
+        throw new ProblemException(415, 'http-415', 'Request bodies must be application/json');
       }
-    });
+      if (isUpstream(route.target)) {
+        let admission = this.dispatcher.admit(route, incoming);
+        if (isPromise(admission)) admission = await admission;
+        await this.proxy.forward(route as RouteDefinition & { target: UpstreamTarget }, admission, trace, request, reply);
+      } else {
+        const result = await this.dispatcher.dispatch(route, incoming);
+        if (result.replayed) reply.header('idempotent-replayed', 'true');
+        if (result.status >= 400) reply.type('application/problem+json');
+        reply.status(result.status).send(result.body);
+      }
+    } catch (error) {
+      if (answered(reply)) return;
+      const logFields = { requestId: trace.requestId, traceId: trace.traceparent.slice(3, 35) };
+      sendProblem(reply, toProblem(error, this.logger, `${route.method} ${route.path}`, logFields));
+    }
   }
 
-  private incoming(request: FastifyRequest, raw: boolean): IncomingRequest {
+  private incoming(request: FastifyRequest, trace: TraceContext, raw: boolean): IncomingRequest {
     return {
       params: request.params as Record<string, string>,
       query: request.query as Record<string, unknown>,
@@ -82,20 +100,25 @@ export class RouteRegistrar {
       body: raw ? undefined : request.body,
       authorization: request.headers.authorization,
       ip: request.ip,
-      requestId: request.id,
+      trace,
     };
   }
 }
 
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
+/** Whether the response has begun: a Problem can no longer replace it. */
+function answered(reply: FastifyReply): boolean {
+  return reply.sent || reply.raw.headersSent;
+}
+
 function header(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
   return typeof value === 'string' ? value : undefined;
 }
 
-export async function sendProblem(reply: FastifyReply, problem: Problem): Promise<void> {
+export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
   if (problem.status === 401) reply.header('www-authenticate', 'Bearer');
   if (problem.status === 429 && typeof problem.retryAfter === 'number') reply.header('retry-after', String(problem.retryAfter));
-  await reply.status(problem.status).type('application/problem+json').send(problem);
+  return reply.status(problem.status).type('application/problem+json').send(problem);
 }

@@ -1,10 +1,12 @@
 import { DEFAULT_TENANT_SEGMENT, MultiTenancySettings, TenancyRpc, TENANT_ID_PATTERN } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
 import { RpcClient } from '@gatehouse/messaging';
-import { GATEWAY } from '../gateway-service';
 import { Injectable } from '@nestjs/common';
+import { GATEWAY } from '../gateway-service';
+import { andThen, MaybePromise } from './maybe-async';
 
 const SETTINGS_TTL_MS = 10_000;
+const REFRESH_AHEAD_MS = 2_000;
 
 /**
  * Maps a path's tenant segment to the tenant id a request addresses (null = the default tenant) under
@@ -19,9 +21,12 @@ export class TenantResolver {
 
   constructor(private readonly rpc: RpcClient) {}
 
-  async resolve(segment: string | undefined): Promise<string | null | undefined> {
+  resolve(segment: string | undefined): MaybePromise<string | null | undefined> {
     if (segment === undefined) return undefined;
-    const settings = await this.current();
+    return andThen(this.current(), (settings) => this.tenantOf(segment, settings));
+  }
+
+  private tenantOf(segment: string, settings: MultiTenancySettings): string | null {
     if (segment === DEFAULT_TENANT_SEGMENT) {
       if (settings.enabled && !settings.defaultTenant) throw ProblemException.notFound('The default tenant is disabled on this instance');
       return null;
@@ -34,8 +39,15 @@ export class TenantResolver {
     return segment;
   }
 
-  private async current(): Promise<MultiTenancySettings> {
-    if (this.settings && this.settings.expiresAt > Date.now()) return this.settings.value;
+  private current(): MaybePromise<MultiTenancySettings> {
+    const now = Date.now();
+    if (!this.settings || this.settings.expiresAt <= now) return this.load();
+    // Refreshed ahead of expiry, so requests never queue behind the settings call.
+    if (this.settings.expiresAt - now < REFRESH_AHEAD_MS) this.load().catch(() => undefined);
+    return this.settings.value;
+  }
+
+  private load(): Promise<MultiTenancySettings> {
     this.loading ??= this.rpc
       .internal(GATEWAY, TenancyRpc.settings, {})
       .then((value) => {

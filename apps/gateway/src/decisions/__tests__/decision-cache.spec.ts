@@ -39,6 +39,59 @@ describe('DecisionCache (gateway)', () => {
     expect((await cache.check(check('u1'))).allowed).toBe(false);
   });
 
+  it('answers a hit synchronously', async () => {
+    const { cache } = cacheWith(async () => ({ allowed: true, reason: 'binding:b' }));
+    await cache.check(check('u1'));
+    expect(cache.check(check('u1'))).toEqual({ allowed: true, reason: 'binding:b' });
+  });
+
+  it('sends one request for concurrent misses of the same check', async () => {
+    const releases: Array<(d: Decision) => void> = [];
+    const { cache, rpc } = cacheWith(() => new Promise<Decision>((r) => releases.push(r)));
+    const first = cache.check(check('u1'));
+    const second = cache.check(check('u1'));
+    const other = cache.check(check('u1', 'USER'));
+    expect(rpc.internal).toHaveBeenCalledTimes(2);
+    releases[0]({ allowed: true, reason: 'binding:b' });
+    releases[1]({ allowed: false, reason: 'missing' });
+    expect(await first).toEqual({ allowed: true, reason: 'binding:b' });
+    expect(await second).toEqual({ allowed: true, reason: 'binding:b' });
+    expect((await other).allowed).toBe(false);
+  });
+
+  it('does not let a request that arrives after an invalidation wait for a check asked before it', async () => {
+    const releases: Array<(d: Decision) => void> = [];
+    const { cache, rpc } = cacheWith(() => new Promise<Decision>((r) => releases.push(r)));
+    const before = cache.check(check('u1'));
+    cache.invalidate(['u1']);
+    const after = cache.check(check('u1'));
+    expect(rpc.internal).toHaveBeenCalledTimes(2);
+    releases[0]({ allowed: true, reason: 'binding:revoked' });
+    releases[1]({ allowed: false, reason: 'missing' });
+    expect((await before).allowed).toBe(true);
+    expect((await after).allowed).toBe(false);
+  });
+
+  it('refreshes a busy entry in the background before it expires, answering from memory meanwhile', async () => {
+    const now = jest.spyOn(Date, 'now').mockReturnValue(1_000_000);
+    try {
+      const { cache, rpc } = cacheWith(async () => ({ allowed: true, reason: 'binding:b' }));
+      await cache.check(check('u1'));
+      now.mockReturnValue(1_000_000 + cache.ttlMs * 0.5);
+      cache.check(check('u1'));
+      expect(rpc.internal).toHaveBeenCalledTimes(1);
+      now.mockReturnValue(1_000_000 + cache.ttlMs * 0.9);
+      rpc.internal.mockImplementation(async () => ({ allowed: false, reason: 'missing' }));
+      expect(cache.check(check('u1'))).toEqual({ allowed: true, reason: 'binding:b' });
+      expect(cache.check(check('u1'))).toEqual({ allowed: true, reason: 'binding:b' });
+      expect(rpc.internal).toHaveBeenCalledTimes(2);
+      await new Promise((r) => setImmediate(r));
+      expect(cache.check(check('u1'))).toEqual({ allowed: false, reason: 'missing' });
+    } finally {
+      now.mockRestore();
+    }
+  });
+
   it('validates its TTL variable by name', () => {
     expect(decisionCacheTtlMs({})).toBe(3000);
     expect(decisionCacheTtlMs({ GATEWAY_DECISION_CACHE_TTL_MS: '0' })).toBe(0);
