@@ -19,7 +19,7 @@
 //
 // Usage: npm run build && node benchmarks/gateway/proxy.js [--duration=10] [--connections=50] [--rounds=3]
 //        [--log-level=info] [--postgres=postgres://postgres@127.0.0.1:5432/postgres]
-//        [--stream-mb=50] [--only=gateway,bare proxy]
+//        [--stream-mb=50] [--only=gateway,bare proxy] [--rate=N  (phase 2 only, at N req/s)]
 //        [--cpu-profile]   (writes tmp/bench-profile/gateway-<pid>.cpuprofile, sampled at full load)
 //        BENCH_NODE_OPTIONS=...  (NODE_OPTIONS for the Gatehouse processes, e.g. --require a tracing preload)
 // Rate limits are switched off for the gateway (RATE_LIMIT_*=0): the benchmark is one client and one subject.
@@ -108,6 +108,8 @@ const STREAM_MB = Number(args['stream-mb'] ?? 50);
 const ONLY = args.only?.split(',');
 const ROUNDS = Number(args.rounds ?? 3);
 const PACED_WARMUP_S = 2;
+/** --rate=N skips phase 1 and runs phase 2 at N req/s (to repeat a half-load measurement). */
+const FIXED_RATE = args.rate ? Number(args.rate) : undefined;
 const CPU_PROFILE = 'cpu-profile' in args;
 const PROFILE_DIR = resolve(ROOT, 'tmp/bench-profile');
 const POSTGRES = args.postgres ?? process.env.E2E_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -318,40 +320,43 @@ routes:
       await probe.arrayBuffer().catch(() => undefined);
     }
 
-    console.log(`\nPhase 1: full load (${CONNECTIONS} connections, ${DURATION} s per run, ${ROUNDS} interleaved rounds, gateway LOG_LEVEL=${LOG_LEVEL})`);
-    const fullRuns = Object.fromEntries(targets.map((t) => [t.name, []]));
-    for (let round = 1; round <= ROUNDS; round++) {
-      for (const t of targets) {
-        if (round === 1) await warm(t.url, t.headers);
-        const profiling = CPU_PROFILE && round === 1 && t.name === 'gateway' ? setTimeout(() => writeFileSync(join(PROFILE_DIR, 'start'), ''), 1000) : undefined;
-        const cpuBefore = cpuOf(t.pid);
-        const r = await cannon(t.name, t.url, t.headers);
-        r.cpuPerRequest = (cpuOf(t.pid) - cpuBefore) / (r.rps * DURATION);
-        clearTimeout(profiling);
-        fullRuns[t.name].push(r);
-        console.log(`  round ${round} ${t.name.padEnd(14)} ${Math.round(r.rps).toString().padStart(6)} req/s   p50 ${ms(r.p50)}   p99 ${ms(r.p99)}   CPU ${Math.round(r.cpuPerRequest)} µs/req   non-2xx/errors ${r.failures}`);
+    let full = {};
+    if (!FIXED_RATE) {
+      console.log(`\nPhase 1: full load (${CONNECTIONS} connections, ${DURATION} s per run, ${ROUNDS} interleaved rounds, gateway LOG_LEVEL=${LOG_LEVEL})`);
+      const fullRuns = Object.fromEntries(targets.map((t) => [t.name, []]));
+      for (let round = 1; round <= ROUNDS; round++) {
+        for (const t of targets) {
+          if (round === 1) await warm(t.url, t.headers);
+          const profiling = CPU_PROFILE && round === 1 && t.name === 'gateway' ? setTimeout(() => writeFileSync(join(PROFILE_DIR, 'start'), ''), 1000) : undefined;
+          const cpuBefore = cpuOf(t.pid);
+          const r = await cannon(t.name, t.url, t.headers);
+          r.cpuPerRequest = (cpuOf(t.pid) - cpuBefore) / (r.rps * DURATION);
+          clearTimeout(profiling);
+          fullRuns[t.name].push(r);
+          console.log(`  round ${round} ${t.name.padEnd(14)} ${Math.round(r.rps).toString().padStart(6)} req/s   p50 ${ms(r.p50)}   p99 ${ms(r.p99)}   CPU ${Math.round(r.cpuPerRequest)} µs/req   non-2xx/errors ${r.failures}`);
+        }
       }
+      full = summarize(fullRuns);
+      console.log('  median over rounds:');
+      for (const [name, r] of Object.entries(full)) {
+        console.log(`    ${name.padEnd(14)} ${Math.round(r.rps).toString().padStart(6)} req/s (${r.range})   p50 ${ms(r.p50)}   p99 ${ms(r.p99)}   CPU ${Math.round(r.cpuPerRequest)} µs/req   non-2xx/errors ${r.failures}`);
+      }
+      console.log('  (CPU: user + system time of the process answering the client - upstream, bare proxy or gateway - per request)');
+      const metrics = await (await fetch(`${system.gatewayUrl}/metrics`)).text();
+      const cache = (result) => Number(new RegExp(`gatehouse_decision_cache_total\\{result="${result}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
+      console.log(`  gateway decision cache: ${cache('hit')} hits, ${cache('miss')} misses (TTL ${process.env.GATEWAY_DECISION_CACHE_TTL_MS ?? 3000} ms)`);
+      // Each round's ratio pairs runs made seconds apart, so a machine-wide slowdown hits both alike.
+      const ratio = (a, b) => (fullRuns[a]?.length && fullRuns[b]?.length ? pairedMedian(fullRuns[a], fullRuns[b], (x, y) => (x.rps / y.rps) * 100) : undefined);
+      const percent = (value) => (value === undefined ? 'n/a' : `${value.toFixed(1)} %`);
+      console.log(`  gateway / http-proxy throughput: ${percent(ratio('gateway', 'http-proxy'))}  (median of the rounds' ratios; target >= 70 %)`);
+      console.log(`  gateway / bare proxy:            ${percent(ratio('gateway', 'bare proxy'))}`);
+      console.log(`  gateway+token / http-proxy:      ${percent(ratio('gateway+token', 'http-proxy'))}`);
+      console.log(`  http-proxy / bare proxy:         ${percent(ratio('http-proxy', 'bare proxy'))}`);
+      console.log(`  bare proxy / direct:             ${percent(ratio('bare proxy', 'direct'))}`);
+      console.log(`  gateway / direct:                ${percent(ratio('gateway', 'direct'))}`);
     }
-    const full = summarize(fullRuns);
-    console.log('  median over rounds:');
-    for (const [name, r] of Object.entries(full)) {
-      console.log(`    ${name.padEnd(14)} ${Math.round(r.rps).toString().padStart(6)} req/s (${r.range})   p50 ${ms(r.p50)}   p99 ${ms(r.p99)}   CPU ${Math.round(r.cpuPerRequest)} µs/req   non-2xx/errors ${r.failures}`);
-    }
-    console.log('  (CPU: user + system time of the process answering the client - upstream, bare proxy or gateway - per request)');
-    const metrics = await (await fetch(`${system.gatewayUrl}/metrics`)).text();
-    const cache = (result) => Number(new RegExp(`gatehouse_decision_cache_total\\{result="${result}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
-    console.log(`  gateway decision cache: ${cache('hit')} hits, ${cache('miss')} misses (TTL ${process.env.GATEWAY_DECISION_CACHE_TTL_MS ?? 3000} ms)`);
-    // Each round's ratio pairs runs made seconds apart, so a machine-wide slowdown hits both alike.
-    const ratio = (a, b) => (fullRuns[a]?.length && fullRuns[b]?.length ? pairedMedian(fullRuns[a], fullRuns[b], (x, y) => (x.rps / y.rps) * 100) : undefined);
-    const percent = (value) => (value === undefined ? 'n/a' : `${value.toFixed(1)} %`);
-    console.log(`  gateway / http-proxy throughput: ${percent(ratio('gateway', 'http-proxy'))}  (median of the rounds' ratios; target >= 70 %)`);
-    console.log(`  gateway / bare proxy:            ${percent(ratio('gateway', 'bare proxy'))}`);
-    console.log(`  gateway+token / http-proxy:      ${percent(ratio('gateway+token', 'http-proxy'))}`);
-    console.log(`  http-proxy / bare proxy:         ${percent(ratio('http-proxy', 'bare proxy'))}`);
-    console.log(`  bare proxy / direct:             ${percent(ratio('bare proxy', 'direct'))}`);
-    console.log(`  gateway / direct:                ${percent(ratio('gateway', 'direct'))}`);
 
-    const rate = Math.max(100, Math.round((full.gateway ?? Object.values(full)[0]).rps / 2));
+    const rate = FIXED_RATE ?? Math.max(100, Math.round((full.gateway ?? Object.values(full)[0]).rps / 2));
     console.log(`\nPhase 2: half load (${rate} req/s = half the gateway's median full-load throughput, paced open loop, same rate for every target, ${PACED_WARMUP_S} s unmeasured warm-up per run)`);
     const halfRuns = Object.fromEntries(targets.map((t) => [t.name, []]));
     for (let round = 1; round <= ROUNDS; round++) {

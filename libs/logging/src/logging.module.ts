@@ -26,22 +26,14 @@ export const REDACTED_PATHS = [
 export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
 export type RootLogger = PinoInstance;
 
-/**
- * The JSON logger of a service: its name, and the current request id and trace id, on every line.
- * Lines go to stdout without blocking: written as soon as the previous write is done, so lines logged
- * meanwhile share one write (the gateway's access log would otherwise cost a system call per request).
- * pino flushes what is pending when the process exits.
- */
+/** The JSON logger of a service: its name, and the current request id and trace id, on every line. */
 export function createRootLogger(options: LoggingOptions): RootLogger {
-  return pino(
-    {
-      level: options.level,
-      base: { service: options.service },
-      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-      mixin: traceLogFields,
-    },
-    pino.destination({ dest: 1, sync: false }),
-  );
+  return pino({
+    level: options.level,
+    base: { service: options.service },
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    mixin: traceLogFields,
+  });
 }
 
 /**
