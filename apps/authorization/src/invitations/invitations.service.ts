@@ -1,8 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
 import {
   AcceptedInvitation, AcceptInvitationRequest, AuthorizationNotificationEvents, Caller, CreateInvitationRequest, IdentityRpc,
   InvitationView, ListInvitationsRequest, Page,
 } from '@gatehouse/contracts';
+import { hashToken, newOpaqueToken } from '@gatehouse/database';
 import { ProblemException } from '@gatehouse/errors';
 import { AuditRecorder, Outbox, RpcClient } from '@gatehouse/messaging';
 import { Injectable } from '@nestjs/common';
@@ -24,7 +24,6 @@ const SORTABLE = { createdAt: 'i.createdAt', email: 'i.email', expiresAt: 'i.exp
 /** Grants of an accepted invitation were checked against the inviter when it was created. */
 const ACCEPTANCE: Caller = { type: 'SERVICE', id: SERVICE, via: 'internal' };
 
-export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
 
 function toView(i: InvitationEntity, link?: string): InvitationView {
   const expired = i.status === 'PENDING' && i.expiresAt.getTime() <= Date.now();
@@ -88,7 +87,7 @@ export class InvitationsService {
   async create(caller: Caller | null, tenantId: string | null, request: CreateInvitationRequest): Promise<InvitationView> {
     if (!this.liveTenants.isLive(tenantId)) throw ProblemException.notFound('This tenant does not exist');
     const email = request.email.trim().toLowerCase();
-    const token = randomBytes(32).toString('base64url');
+    const token = newOpaqueToken();
     const expiresAt = new Date(Date.now() + this.env.INVITATION_TTL_HOURS * 3600_000);
     const saved = await this.dataSource.transaction(async (manager) => {
       const roles = [];

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   API_TOKEN_PREFIX, ApiTokenView, Caller, CreateApiTokenRequest, CreatedApiToken, ListApiTokensRequest, Page, resolvePage,
   ResolvedCredential,
@@ -13,7 +12,7 @@ import { returning } from '../common/sql';
 import { tenantIdOf, tenantKeyOf } from '../common/tenant-key';
 import { NOTHING_REVOKED, Revocations } from '../revocation/revocations';
 import { ServiceAccountsService } from '../service-accounts/service-accounts.service';
-import { hashToken } from '../sessions/opaque-token';
+import { hashToken, newOpaqueToken } from '@gatehouse/database';
 import { ApiTokenEntity } from './api-token.entity';
 
 const SORTABLE = ['name', 'createdAt', 'expiresAt', 'lastUsedAt'] as const;
@@ -109,7 +108,7 @@ export class ApiTokensService {
     if (request.extended && maxAgeSeconds === null) {
       throw ProblemException.validation([{ field: 'extended', message: 'extended needs a maxAge' }]);
     }
-    const secret = `${API_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+    const secret = `${API_TOKEN_PREFIX}${newOpaqueToken()}`;
     const token = await this.dataSource.transaction(async (manager) => {
       const repo = manager.getRepository(ApiTokenEntity);
       const saved = await repo.save(

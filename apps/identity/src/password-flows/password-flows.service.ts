@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   AuditEntry, Caller, ChangeOwnPasswordRequest, IDENTITY_PROBLEMS, IdentityNotificationEvents, PasswordResetRequested,
   PasswordResetRequestResult,
@@ -15,7 +14,7 @@ import { LoginProtectionService } from '../login-protection/login-protection.ser
 import { PasswordHasher } from '../passwords/password-hasher';
 import { PasswordPolicyService } from '../passwords/password-policy';
 import { NOTHING_REVOKED, Revocations } from '../revocation/revocations';
-import { hashToken } from '../sessions/opaque-token';
+import { hashToken, newOpaqueToken } from '@gatehouse/database';
 import { SuperAdminGuard } from '../users/super-admin.guard';
 import { UserEntity } from '../users/user.entity';
 
@@ -74,7 +73,7 @@ export class PasswordFlowsService {
     // The floor on the answer time comes first: once the transaction commits, the answer (and the
     // idempotency record of a keyed request) follows at once, so a crash cannot land in between.
     await new Promise((r) => setTimeout(r, this.env.FORGOTTEN_PASSWORD_MIN_RESPONSE_MS));
-    const secret = randomBytes(32).toString('base64url');
+    const secret = newOpaqueToken();
     const tokenHash = hashToken(secret);
     await this.dataSource.transaction(async (manager) => {
       const user = await manager
@@ -127,7 +126,7 @@ export class PasswordFlowsService {
       for (const user of users) {
         if (user.superAdmin && caller?.id !== user.id) await this.superAdmins.assertCaller(manager, caller, 'request a reset for a Super Admin');
         await manager.query(`UPDATE identity.users SET must_change_password = true, updated_at = now() WHERE id = $1`, [user.id]);
-        const secret = randomBytes(32).toString('base64url');
+        const secret = newOpaqueToken();
         await this.issueResetToken(manager, user, secret, hashToken(secret), 'ADMIN_REQUEST', requestedBy);
         await this.audit.record(manager, caller, {
           tenantId,

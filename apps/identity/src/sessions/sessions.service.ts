@@ -11,7 +11,7 @@ import { LoginProtectionService } from '../login-protection/login-protection.ser
 import { PasswordAuthenticator } from '../login-protection/password-authenticator';
 import { NOTHING_REVOKED, Revocations } from '../revocation/revocations';
 import { UserEntity } from '../users/user.entity';
-import { hashToken, newOpaqueToken } from './opaque-token';
+import { hashToken, newOpaqueToken } from '@gatehouse/database';
 import { RefreshTokenEntity } from './refresh-token.entity';
 
 const INVALID_REFRESH = 'The refresh token is invalid or expired; sign in again';
