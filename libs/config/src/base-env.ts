@@ -34,4 +34,8 @@ export class DatabaseServiceEnv extends BaseServiceEnv {
 
   @Type(() => Number) @IsInt() @Min(1) @Max(200)
   DATABASE_POOL_SIZE = 10;
+
+  /** Hours a published outbox event is kept before the hourly prune deletes it. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(8760)
+  OUTBOX_RETENTION_HOURS = 168;
 }

@@ -3,6 +3,7 @@ export * from './rpc-client';
 export * from './handlers';
 export * from './outbox';
 export * from './outbox.migration';
+export * from './event-retention';
 export * from './event-consumers';
 export * from './jetstream';
 export * from './messaging.options';

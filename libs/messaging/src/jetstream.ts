@@ -1,6 +1,9 @@
 import { EVENTS_STREAM, EVENTS_SUBJECT_PREFIX } from '@gatehouse/contracts';
 import { JetStreamManager, nanos, RetentionPolicy, StorageType } from 'nats';
 
+/** How long the events stream keeps an event: also how long a consumer could still be handed it. */
+export const EVENTS_MAX_AGE_MS = 30 * 24 * 3600 * 1000;
+
 /** Creates the events stream if it is missing (every service calls this at start; racing is fine). */
 export async function ensureEventsStream(jsm: JetStreamManager): Promise<void> {
   try {
@@ -15,7 +18,7 @@ export async function ensureEventsStream(jsm: JetStreamManager): Promise<void> {
       subjects: [`${EVENTS_SUBJECT_PREFIX}>`],
       storage: StorageType.File,
       retention: RetentionPolicy.Limits,
-      max_age: nanos(30 * 24 * 3600 * 1000),
+      max_age: nanos(EVENTS_MAX_AGE_MS),
       duplicate_window: nanos(5 * 60 * 1000),
     });
   } catch (error) {

@@ -1,6 +1,7 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { AuditRecorder } from './audit-recorder';
 import { EventConsumers } from './event-consumers';
+import { EventRetention } from './event-retention';
 import { MESSAGING_OPTIONS, MessagingOptions } from './messaging.options';
 import { NatsClient, natsConnectionOptions, NatsSettings } from './nats-connection';
 import { Outbox } from './outbox';
@@ -13,12 +14,17 @@ import { RpcClient } from './rpc-client';
 @Global()
 @Module({})
 export class MessagingModule {
-  static forRoot(options: MessagingOptions & { settings: NatsSettings & { RPC_TIMEOUT_MS: number } }): DynamicModule {
-    const durable = options.schema ? [Outbox, EventConsumers, AuditRecorder] : [];
+  static forRoot(
+    options: MessagingOptions & { settings: NatsSettings & { RPC_TIMEOUT_MS: number; OUTBOX_RETENTION_HOURS?: number } },
+  ): DynamicModule {
+    const durable = options.schema ? [Outbox, EventConsumers, AuditRecorder, EventRetention] : [];
     return {
       module: MessagingModule,
       providers: [
-        { provide: MESSAGING_OPTIONS, useValue: { service: options.service, schema: options.schema } },
+        {
+          provide: MESSAGING_OPTIONS,
+          useValue: { service: options.service, schema: options.schema, outboxRetentionHours: options.settings.OUTBOX_RETENTION_HOURS },
+        },
         {
           provide: NatsClient,
           useFactory: async () => {

@@ -5,4 +5,6 @@ export interface MessagingOptions {
   service: string;
   /** Postgres schema holding the outbox and processed_events tables (services with a database). */
   schema?: string;
+  /** Hours a published outbox row is kept (DatabaseServiceEnv.OUTBOX_RETENTION_HOURS). */
+  outboxRetentionHours?: number;
 }

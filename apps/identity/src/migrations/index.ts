@@ -1,4 +1,8 @@
+import { eventRetentionMigration } from '@gatehouse/messaging';
 import { IdentityInitial1764000000000 } from './1764000000000-identity-initial';
 import { IdentityAccounts1764100000000 } from './1764100000000-identity-accounts';
 
-export const IDENTITY_MIGRATIONS = [IdentityInitial1764000000000, IdentityAccounts1764100000000];
+/** Indexes for the hourly prune of old outbox and processed-event rows (see EventRetention). */
+const IdentityEventRetention1764300000000 = eventRetentionMigration('identity', 'IdentityEventRetention1764300000000');
+
+export const IDENTITY_MIGRATIONS = [IdentityInitial1764000000000, IdentityAccounts1764100000000, IdentityEventRetention1764300000000];

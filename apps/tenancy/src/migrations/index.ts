@@ -1,4 +1,8 @@
+import { eventRetentionMigration } from '@gatehouse/messaging';
 import { TenancyInitial1764000000000 } from './1764000000000-tenancy-initial';
 import { TenancyAuditAndDeletion1764100000000 } from './1764100000000-tenancy-audit-and-deletion';
 
-export const TENANCY_MIGRATIONS = [TenancyInitial1764000000000, TenancyAuditAndDeletion1764100000000];
+/** Indexes for the hourly prune of old outbox and processed-event rows (see EventRetention). */
+const TenancyEventRetention1764300000000 = eventRetentionMigration('tenancy', 'TenancyEventRetention1764300000000');
+
+export const TENANCY_MIGRATIONS = [TenancyInitial1764000000000, TenancyAuditAndDeletion1764100000000, TenancyEventRetention1764300000000];

@@ -1,0 +1,85 @@
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { EVENTS_MAX_AGE_MS } from './jetstream';
+import { MESSAGING_OPTIONS, MessagingOptions } from './messaging.options';
+
+/** Published outbox rows are kept this long by default (they are only needed to look into what was sent). */
+export const DEFAULT_OUTBOX_RETENTION_HOURS = 7 * 24;
+/**
+ * A processed-event row guards against a redelivery of its event; the stream drops events after
+ * EVENTS_MAX_AGE_MS, so a row a day older than that can no longer be needed.
+ */
+export const PROCESSED_EVENTS_RETENTION_MS = EVENTS_MAX_AGE_MS + 24 * 3600 * 1000;
+
+const PRUNE_EVERY_MS = 60 * 60 * 1000;
+const FIRST_PRUNE_AFTER_MS = 60 * 1000;
+const BATCH = 5000;
+
+export interface PruneResult {
+  outbox: number;
+  processedEvents: number;
+}
+
+/**
+ * Keeps the outbox and processed_events tables bounded: published outbox rows older than the
+ * retention, and processed-event rows older than the stream's own retention, are deleted hourly in
+ * small batches (`SKIP LOCKED`, so instances pruning side by side do not wait on each other).
+ * Unpublished outbox rows are never deleted.
+ */
+@Injectable()
+export class EventRetention implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('EventRetention');
+  private timers: NodeJS.Timeout[] = [];
+  private running?: Promise<unknown>;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const run = () => {
+      this.running ??= this.prune()
+        .catch((error: unknown) => this.logger.warn({ err: error }, 'Pruning old events failed; will retry'))
+        .finally(() => (this.running = undefined));
+    };
+    this.timers = [setTimeout(run, FIRST_PRUNE_AFTER_MS), setInterval(run, PRUNE_EVERY_MS)];
+    for (const timer of this.timers) timer.unref();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    for (const timer of this.timers) clearTimeout(timer);
+    await this.running;
+  }
+
+  async prune(): Promise<PruneResult> {
+    const schema = this.options.schema;
+    if (!schema) return { outbox: 0, processedEvents: 0 };
+    const outboxHours = this.options.outboxRetentionHours ?? DEFAULT_OUTBOX_RETENTION_HOURS;
+    const outbox = await this.deleteInBatches(
+      `DELETE FROM "${schema}".outbox WHERE seq IN (
+         SELECT seq FROM "${schema}".outbox
+         WHERE published_at IS NOT NULL AND published_at < now() - make_interval(hours => $1)
+         LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)`,
+      [outboxHours],
+    );
+    const processedEvents = await this.deleteInBatches(
+      `DELETE FROM "${schema}".processed_events WHERE (consumer, event_id) IN (
+         SELECT consumer, event_id FROM "${schema}".processed_events
+         WHERE processed_at < now() - make_interval(secs => $1)
+         LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)`,
+      [PROCESSED_EVENTS_RETENTION_MS / 1000],
+    );
+    if (outbox + processedEvents > 0) this.logger.log({ outbox, processedEvents }, 'Pruned old events');
+    return { outbox, processedEvents };
+  }
+
+  private async deleteInBatches(sql: string, parameters: unknown[]): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const [, deleted] = (await this.dataSource.query(sql, parameters)) as [unknown, number];
+      total += deleted;
+      if (deleted < BATCH) return total;
+    }
+  }
+}
