@@ -9,6 +9,7 @@ import { GatewayEnv } from './gateway.env';
 import { GATEWAY } from './gateway-service';
 import { IdempotencyStore } from './idempotency/idempotency-store';
 import { GatewayMetrics } from './observability/metrics';
+import { RequestObserver } from './observability/request-observer';
 import { OpenApiPublisher } from './openapi/openapi-publisher';
 import { InternalTokens } from './proxy/internal-tokens';
 import { UpstreamProxy } from './proxy/upstream-proxy';
@@ -30,7 +31,7 @@ export class GatewayAppModule {
         MessagingModule.forRoot({ service: SERVICE, settings: env }),
         HealthModule.forRoot({ database: false }),
       ],
-      providers: [...AUTH_PROVIDERS, DecisionCache, TenantResolver, RateLimits, GatewayMetrics, InternalTokens, UpstreamProxy, RequestDispatcher, RouteRegistrar, OpenApiPublisher, IdempotencyStore],
+      providers: [...AUTH_PROVIDERS, DecisionCache, TenantResolver, RateLimits, GatewayMetrics, RequestObserver, InternalTokens, UpstreamProxy, RequestDispatcher, RouteRegistrar, OpenApiPublisher, IdempotencyStore],
     };
   }
 }

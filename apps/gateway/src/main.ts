@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { loadConfigOrExit } from '@gatehouse/config';
-import { acceptRequestId, ROOT_LOGGER, RootLogger } from '@gatehouse/logging';
+import { acceptRequestId } from '@gatehouse/logging';
 import { ProblemExceptionFilter } from '@gatehouse/errors';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -8,7 +8,7 @@ import { Logger } from 'nestjs-pino';
 import { GatewayAppModule } from './app.module';
 import { registerConsole } from './console/console-static';
 import { GatewayEnv } from './gateway.env';
-import { registerRequestObserver } from './observability/request-observer';
+import { RequestObserver } from './observability/request-observer';
 import { GatewayMetrics } from './observability/metrics';
 import { OpenApiPublisher } from './openapi/openapi-publisher';
 import { loadRouteFile, RouteFileError } from './routing/route-file';
@@ -41,7 +41,7 @@ export async function startGateway(env: GatewayEnv, options: { shutdownHooks?: b
   if (options.shutdownHooks !== false) app.enableShutdownHooks();
   const fastify = app.getHttpAdapter().getInstance();
   registerSecurityHeaders(fastify);
-  registerRequestObserver(fastify, app.get<RootLogger>(ROOT_LOGGER));
+  app.get(RequestObserver).register(fastify);
   if (env.CORS_ORIGINS) {
     const origins = env.CORS_ORIGINS.split(',').map((o) => o.trim());
     app.enableCors({

@@ -1,5 +1,6 @@
-import { RootLogger } from '@gatehouse/logging';
-import { FastifyInstance } from 'fastify';
+import { ROOT_LOGGER, RootLogger } from '@gatehouse/logging';
+import { Inject, Injectable } from '@nestjs/common';
+import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RouteMetrics } from './metrics';
 
 /** Key of the route config the route table's routes carry (other routes, such as /metrics, are not counted). */
@@ -14,38 +15,51 @@ export interface ObservedRouteConfig {
  * line. The request id and trace id come from the response headers the route handler set, so the line
  * joins up with the services' logs.
  */
-export function registerRequestObserver(fastify: FastifyInstance, logger: RootLogger): void {
+@Injectable()
+export class RequestObserver {
   // At info, only the scalar fields below are logged (the path without its query, which may carry a reset
   // token), so the root logger's wildcard redaction, a large share of the cost of a line, is skipped.
   // At debug, the request headers are added, through the redacting logger (credentials never logged).
-  const log = logger.child({ context: 'access' }, { redact: { paths: [] } });
-  const detailed = logger.child({ context: 'access' });
-  fastify.addHook('onResponse', (request, reply, done) => {
+  private readonly log: RootLogger;
+  private readonly detailed: RootLogger;
+
+  constructor(@Inject(ROOT_LOGGER) logger: RootLogger) {
+    this.log = logger.child({ context: 'access' }, { redact: { paths: [] } });
+    this.detailed = logger.child({ context: 'access' });
+  }
+
+  /** For every response, hijacked ones (the upstream proxy writes the raw response) included. */
+  register(fastify: FastifyInstance): void {
+    fastify.addHook('onResponse', (request, reply, done) => {
+      this.observe(request, reply);
+      done();
+    });
+  }
+
+  observe(request: FastifyRequest, reply: FastifyReply): void {
     const status = reply.statusCode;
     const elapsedMs = reply.elapsedTime;
     const observed = (request.routeOptions.config as { [ROUTE_CONFIG]?: ObservedRouteConfig })[ROUTE_CONFIG];
     observed?.metrics.observe(status, elapsedMs / 1000);
     const level = status >= 500 ? 'error' : 'info';
-    if (log.isLevelEnabled(level)) {
-      const traceparent = reply.getHeader('traceparent');
-      const debug = log.isLevelEnabled('debug');
-      (debug ? detailed : log)[level](
-        {
-          requestId: request.id,
-          ...(typeof traceparent === 'string' ? { traceId: traceparent.slice(3, 35) } : {}),
-          method: request.method,
-          path: pathOf(request.url),
-          route: request.routeOptions.url,
-          status,
-          responseTimeMs: Math.round(elapsedMs * 1000) / 1000,
-          ip: request.ip,
-          ...(debug ? { req: { headers: request.headers } } : {}),
-        },
-        'request completed',
-      );
-    }
-    done();
-  });
+    if (!this.log.isLevelEnabled(level)) return;
+    const traceparent = reply.getHeader('traceparent');
+    const debug = this.log.isLevelEnabled('debug');
+    (debug ? this.detailed : this.log)[level](
+      {
+        requestId: request.id,
+        ...(typeof traceparent === 'string' ? { traceId: traceparent.slice(3, 35) } : {}),
+        method: request.method,
+        path: pathOf(request.url),
+        route: request.routeOptions.url,
+        status,
+        responseTimeMs: Math.round(elapsedMs * 1000) / 1000,
+        ip: request.ip,
+        ...(debug ? { req: { headers: request.headers } } : {}),
+      },
+      'request completed',
+    );
+  }
 }
 
 function pathOf(url: string): string {

@@ -59,15 +59,17 @@ export function upstreamRequestHeaders(
   return headers;
 }
 
-/** The upstream's response headers a client may see. */
-export function clientResponseHeaders(upstream: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
+/** The upstream's response headers a client may see, added to `into` (which they override). */
+export function clientResponseHeaders(
+  upstream: Record<string, string | string[] | undefined>,
+  into: Record<string, number | string | string[] | undefined> = {},
+): Record<string, number | string | string[] | undefined> {
   const listed = connectionListed(upstream);
-  const headers: Record<string, string | string[]> = {};
   for (const name in upstream) {
     const value = upstream[name];
     const lower = name.toLowerCase();
     if (value === undefined || HOP_BY_HOP.has(lower) || listed.has(lower)) continue;
-    headers[lower] = value;
+    into[lower] = value;
   }
-  return headers;
+  return into;
 }

@@ -57,23 +57,42 @@ export class UpstreamProxy implements OnApplicationShutdown {
       target.internalToken && caller && caller.type !== 'SERVICE'
         ? await this.internalTokens.tokenFor(caller, admission.tenantId, target.upstream, trace)
         : undefined;
-    let response: Dispatcher.ResponseData;
+    // The upstream's body is written straight into the client's response (undici's stream API, with its
+    // backpressure): no intermediate Readable, no Fastify stream plumbing. Fastify hands the response
+    // over once the upstream has answered; until then a failure is an ordinary Problem (502/504).
+    let answered = false;
     try {
-      response = await upstream.pool.request({
-        method: request.method as Dispatcher.HttpMethod,
-        path,
-        headers: upstreamRequestHeaders(
-          request.headers,
-          admission,
-          trace,
-          { ip: request.ip, protocol: request.protocol, host: request.headers.host },
-          internalToken,
-        ),
-        body: hasBody ? request.raw : undefined,
-        headersTimeout: target.timeoutMs,
-        bodyTimeout: target.timeoutMs,
-      });
+      await upstream.pool.stream(
+        {
+          method: request.method as Dispatcher.HttpMethod,
+          path,
+          headers: upstreamRequestHeaders(
+            request.headers,
+            admission,
+            trace,
+            { ip: request.ip, protocol: request.protocol, host: request.headers.host },
+            internalToken,
+          ),
+          body: hasBody ? request.raw : undefined,
+          headersTimeout: target.timeoutMs,
+          bodyTimeout: target.timeoutMs,
+        },
+        ({ statusCode, headers }) => {
+          answered = true;
+          // Fastify still runs the onResponse hooks (metrics, access log) of a hijacked reply.
+          reply.hijack();
+          const response = reply.raw;
+          // getHeaders() is a fresh copy (security headers, request id, trace context): the upstream's go on top.
+          response.writeHead(statusCode, clientResponseHeaders(headers as Record<string, string | string[]>, reply.getHeaders()));
+          return response;
+        },
+      );
     } catch (error) {
+      if (answered) {
+        // The response has begun: the client sees its connection cut, as the upstream's was.
+        this.metrics.upstreamErrors.inc({ upstream: target.upstream, kind: 'aborted' });
+        return;
+      }
       const code = (error as { code?: string }).code ?? 'UNKNOWN';
       const timeout = TIMEOUT_CODES.has(code);
       this.metrics.upstreamErrors.inc({ upstream: target.upstream, kind: timeout ? 'timeout' : 'unreachable' });
@@ -81,9 +100,6 @@ export class UpstreamProxy implements OnApplicationShutdown {
         ? new ProblemException(504, 'upstream-timeout', `The upstream "${target.upstream}" did not answer in time`)
         : new ProblemException(502, 'upstream-unavailable', `The upstream "${target.upstream}" could not be reached`);
     }
-    reply.status(response.statusCode).headers(clientResponseHeaders(response.headers));
-    response.body.once('error', () => this.metrics.upstreamErrors.inc({ upstream: target.upstream, kind: 'aborted' }));
-    reply.send(response.body);
   }
 
   async onApplicationShutdown(): Promise<void> {
