@@ -38,10 +38,54 @@ describe('InternalTokens (gateway)', () => {
     const { tokens, rpc } = tokensWith(async (n) => ({ token: `t${n}`, expiresIn: 60 }));
     expect(await tokens.tokenFor(alice, 't1', 'flows')).toBe('t1');
     jest.setSystemTime(1_000_000 + 49_000);
-    expect(await tokens.tokenFor(alice, 't1', 'flows')).toBe('t1');
+    expect(await tokens.tokenFor(alice, 't1', 'flows')).toBe('t1'); // and its successor is asked for
+    await Promise.resolve();
+    await Promise.resolve();
     jest.setSystemTime(1_000_000 + 50_001);
     expect(await tokens.tokenFor(alice, 't1', 'flows')).toBe('t2');
     expect(rpc.internal).toHaveBeenCalledTimes(2);
+    // Had nobody used it in its last 20 s, the token expires unrenewed and the next request waits for one.
+    jest.setSystemTime(1_000_000 + 200_000);
+    expect(await tokens.tokenFor(alice, 't1', 'flows')).toBe('t3');
+  });
+
+  it('issues the successor in the background, so no request waits for identity once a token is cached', async () => {
+    jest.useFakeTimers({ now: 1_000_000 });
+    let release: (value: { token: string; expiresIn: number }) => void = () => undefined;
+    const { tokens, rpc } = tokensWith((n) =>
+      n === 1 ? Promise.resolve({ token: 't1', expiresIn: 60 }) : new Promise((resolve) => (release = resolve)),
+    );
+    expect(await tokens.tokenFor(alice, 't1', 'flows')).toBe('t1');
+    jest.setSystemTime(1_000_000 + 30_000);
+    expect(await tokens.tokenFor(alice, 't1', 'flows')).toBe('t1');
+    expect(rpc.internal).toHaveBeenCalledTimes(1);
+    jest.setSystemTime(1_000_000 + 41_000);
+    expect(await tokens.tokenFor(alice, 't1', 'flows')).toBe('t1'); // answered at once, the successor is on its way
+    expect(await tokens.tokenFor(alice, 't1', 'flows')).toBe('t1');
+    expect(rpc.internal).toHaveBeenCalledTimes(2);
+    release({ token: 't2', expiresIn: 60 });
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(await tokens.tokenFor(alice, 't1', 'flows')).toBe('t2');
+    expect(rpc.internal).toHaveBeenCalledTimes(2);
+  });
+
+  it('keeps handing out the current token when its successor cannot be issued', async () => {
+    jest.useFakeTimers({ now: 1_000_000 });
+    const { tokens, rpc } = tokensWith(async (n) => {
+      if (n === 2) throw ProblemException.unavailable('identity is down');
+      return { token: `t${n}`, expiresIn: 60 };
+    });
+    expect(await tokens.tokenFor(alice, 't1', 'flows')).toBe('t1');
+    jest.setSystemTime(1_000_000 + 41_000);
+    expect(await tokens.tokenFor(alice, 't1', 'flows')).toBe('t1');
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(await tokens.tokenFor(alice, 't1', 'flows')).toBe('t1');
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(await tokens.tokenFor(alice, 't1', 'flows')).toBe('t3');
+    expect(rpc.internal).toHaveBeenCalledTimes(3);
   });
 
   it('does not remember a failure', async () => {
