@@ -113,8 +113,10 @@ describe('console: administration', () => {
   it('the user sees only what the role allows', async () => {
     const page = await newPage(browser());
     await signIn(page, username, password);
+    // Let the landing page finish its own redirect (to the profile) before going elsewhere.
+    await page.locator('nav.sidebar').waitFor({ timeout: 20_000 });
     await go(page, `/t/${tenantId}`);
-    await page.getByRole('heading', { name: tenantId, level: 1 }).waitFor();
+    await page.getByRole('heading', { name: tenantId, level: 1 }).waitFor({ timeout: 20_000 });
     await page.locator('nav.sidebar section', { has: page.locator('h2', { hasText: tenantId }) }).locator('a').first().waitFor();
     expect(await sidebarLinks(page, tenantId)).toEqual(['Groups', 'Audit log']);
     expect(await page.locator('[data-testid="administration"]').count()).toBe(0);
