@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
-  api, bearer, createUser, identityAudit, latestResetToken, login, loginPair, meStatus, superAdminToken, testDb, unique,
+  api, errorFields, bearer, createUser, identityAudit, latestResetToken, login, loginPair, meStatus, superAdminToken, testDb, unique,
 } from '@gatehouse/testing';
 import { Client } from 'pg';
 
@@ -14,7 +14,6 @@ describe('identity: password flows', () => {
   });
   afterAll(() => db.end());
 
-  const fields = (response: { body: { errors?: Array<{ field: string }> } }) => (response.body.errors ?? []).map((e) => e.field);
   const resetRows = async (userId: string) =>
     (await db.query(`SELECT count(*)::int AS n FROM identity.password_reset_tokens WHERE user_id = $1`, [userId])).rows[0].n as number;
 
@@ -25,10 +24,10 @@ describe('identity: password flows', () => {
 
     const wrong = await api().put('/api/v1/me/password').set(...bearer(current.accessToken))
       .send({ oldPassword: 'not-it', newPassword: 'Fresh-Password-1' }).expect(400);
-    expect(fields(wrong)).toContain('oldPassword');
+    expect(errorFields(wrong)).toContain('oldPassword');
     const weak = await api().put('/api/v1/me/password').set(...bearer(current.accessToken))
       .send({ oldPassword: user.password, newPassword: 'password' }).expect(400);
-    expect(fields(weak)).toContain('newPassword');
+    expect(errorFields(weak)).toContain('newPassword');
     await login(user.username, user.password);
 
     await api().put('/api/v1/me/password').set(...bearer(current.accessToken))
@@ -69,7 +68,7 @@ describe('identity: password flows', () => {
     expect(JSON.stringify(rows)).not.toContain(token);
 
     const weak = await api().post('/api/v1/reset-password').send({ token, password: 'short' }).expect(400);
-    expect(fields(weak)).toContain('password');
+    expect(errorFields(weak)).toContain('password');
     await api().post('/api/v1/reset-password').send({ token, password: 'Recovered-Pass-9' }).expect(204);
     expect(await meStatus(bearer(user.token))).toBe(401);
     await login(user.username, 'Recovered-Pass-9');
@@ -116,7 +115,7 @@ describe('identity: password flows', () => {
       if (auth) req = req.set(...bearer(user.token));
       const response = await req.send(body);
       expect({ path, body, status: response.status }).toEqual({ path, body, status: 400 });
-      expect(fields(response)).toContain(field);
+      expect(errorFields(response)).toContain(field);
     }
     expect(await resetRows(user.user.id)).toBe(0);
     await login(user.username, user.password);

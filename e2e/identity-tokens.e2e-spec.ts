@@ -1,5 +1,5 @@
 import {
-  api, basic, bearer, createTenant, createUser, eventually, identityAudit, meStatus, superAdminToken, testDb, unique,
+  api, errorFields, basic, bearer, createTenant, createUser, eventually, identityAudit, meStatus, superAdminToken, testDb, unique,
 } from '@gatehouse/testing';
 import { Client } from 'pg';
 
@@ -13,7 +13,6 @@ describe('identity: API tokens, Basic auth, service accounts and settings', () =
   });
   afterAll(() => db.end());
 
-  const fields = (response: { body: { errors?: Array<{ field: string }> } }) => (response.body.errors ?? []).map((e) => e.field);
 
   describe('personal API tokens', () => {
     it('shows the secret once, lists only the prefix, authenticates, and stops at once when revoked', async () => {
@@ -80,7 +79,7 @@ describe('identity: API tokens, Basic auth, service accounts and settings', () =
       for (const [body, field] of cases) {
         const response = await api().post('/api/v1/me/api-tokens').set(...bearer(user.token)).send(body);
         expect({ body, status: response.status }).toEqual({ body, status: 400 });
-        expect(fields(response)).toContain(field);
+        expect(errorFields(response)).toContain(field);
       }
       await api().delete('/api/v1/me/api-tokens/not-a-uuid').set(...bearer(user.token)).expect(400);
       expect((await api().get('/api/v1/me/api-tokens').set(...bearer(user.token))).body.total).toBe(0);
@@ -187,7 +186,7 @@ describe('identity: API tokens, Basic auth, service accounts and settings', () =
       for (const [body, field] of cases) {
         const response = await api().post(base).set(...bearer(admin)).send(body);
         expect({ body, status: response.status }).toEqual({ body, status: 400 });
-        expect(fields(response)).toContain(field);
+        expect(errorFields(response)).toContain(field);
       }
       await api().get(`${base}/not-a-uuid`).set(...bearer(admin)).expect(400);
       expect((await api().get(base).set(...bearer(admin))).body.total).toBe(0);
@@ -247,7 +246,7 @@ describe('identity: API tokens, Basic auth, service accounts and settings', () =
       for (const [body, field] of cases) {
         const response = await api().put(url).set(...bearer(user.token)).send(body);
         expect({ body, status: response.status }).toEqual({ body, status: 400 });
-        expect(fields(response)).toContain(field);
+        expect(errorFields(response)).toContain(field);
       }
       expect((await api().get(url).set(...bearer(user.token))).body.theme).toBe('dark');
     });

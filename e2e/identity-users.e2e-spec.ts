@@ -1,5 +1,5 @@
 import {
-  api, bearer, createUser, eventually, identityAudit, latestResetToken, login, loginPair, meStatus, superAdminToken, testDb, unique,
+  api, errorFields, bearer, createUser, eventually, identityAudit, latestResetToken, login, loginPair, meStatus, superAdminToken, testDb, unique,
 } from '@gatehouse/testing';
 import { Client } from 'pg';
 
@@ -13,7 +13,6 @@ describe('identity: user management', () => {
   });
   afterAll(() => db.end());
 
-  const fields = (response: { body: { errors?: Array<{ field: string }> } }) => (response.body.errors ?? []).map((e) => e.field);
 
   it('updates names and, as a Super Admin, the email; audits the change and emits the subject facts', async () => {
     const user = await createUser(admin, { firstName: 'Ada' });
@@ -134,9 +133,9 @@ describe('identity: user management', () => {
     const me = (await api().patch('/api/v1/me').set(...bearer(user.token)).send({ firstName: 'Grace', lastName: 'Hopper' }).expect(200)).body;
     expect(me).toMatchObject({ id: user.user.id, firstName: 'Grace', lastName: 'Hopper' });
     const bad = await api().patch('/api/v1/me').set(...bearer(user.token)).send({ email: 'x@y.test' }).expect(400);
-    expect(fields(bad)).toContain('email');
+    expect(errorFields(bad)).toContain('email');
     const superFlag = await api().patch('/api/v1/me').set(...bearer(user.token)).send({ superAdmin: true }).expect(400);
-    expect(fields(superFlag)).toContain('superAdmin');
+    expect(errorFields(superFlag)).toContain('superAdmin');
     await api().patch('/api/v1/me').send({ firstName: 'x' }).expect(401);
   });
 
@@ -161,7 +160,7 @@ describe('identity: user management', () => {
     for (const [method, path, body, field] of cases) {
       const response = await (api() as unknown as Record<string, (p: string) => ReturnType<ReturnType<typeof api>['get']>>)[method](path).set(...bearer(admin)).send(body);
       expect({ path, body, status: response.status }).toEqual({ path, body, status: 400 });
-      expect(fields(response)).toContain(field);
+      expect(errorFields(response)).toContain(field);
     }
     const after = (await api().get(`/api/v1/users/${id}`).set(...bearer(admin)).expect(200)).body;
     expect(after).toMatchObject({ firstName: 'Keep', status: 'ACTIVE', superAdmin: false, email: user.user.email });

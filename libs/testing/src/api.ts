@@ -17,6 +17,10 @@ export async function login(username: string, password: string): Promise<string>
 
 export const bearer = (token: string): [string, string] => ['authorization', `Bearer ${token}`];
 
+/** The fields a validation Problem names, in order. */
+export const errorFields = (response: { body: { errors?: Array<{ field: string }> } }): string[] =>
+  (response.body.errors ?? []).map((e) => e.field);
+
 let counter = 0;
 /** A name no other test in this run uses. */
 export function unique(prefix: string): string {
