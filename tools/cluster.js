@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `npm run cluster -- --replicas 2 [--gateways 2]`: like `npm start`, but N instances of every service
+// `npm run start:services` (one of each) and `npm run cluster -- --replicas 2 [--gateways 2]`: the
+// distributed topology. Installs what is missing, builds, checks Postgres and NATS, then runs N instances of every service
 // (NATS queue groups share the work) and M gateways, each instance with its own health port. Prints every
 // URL; Ctrl-C / SIGTERM stops all instances gracefully (SIGTERM, then SIGKILL after a grace period).
 //
@@ -202,8 +203,11 @@ async function main() {
 
   if (args.build) {
     if (!existsSync(join(ROOT, 'node_modules/.bin/nx'))) {
-      console.error('Dependencies are missing: run `npm ci` first.');
-      process.exit(1);
+      const install = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { stdio: 'inherit', env, cwd: ROOT });
+      if (install.status !== 0) {
+        console.error(`\nnpm ci failed (exit ${install.status}).`);
+        process.exit(1);
+      }
     }
     const build = spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit', env, cwd: ROOT });
     if (build.status !== 0) {
@@ -244,10 +248,14 @@ async function main() {
     });
   }
   const multiTenancy = (env.MULTI_TENANCY_ENABLED ?? 'false').toLowerCase() === 'true';
-  console.log(`\nGatehouse cluster is running: ${args.replicas} instance(s) of each service, ${args.gateways} gateway(s)`);
+  console.log(`\nGatehouse is running at ${cluster.gatewayUrls[0].replace('127.0.0.1', 'localhost')}`);
+  console.log(`  mode: distributed, ${args.replicas} instance(s) of each service, ${args.gateways} gateway(s)`);
   for (const url of cluster.gatewayUrls) console.log(`  ${'gateway'.padEnd(17)}${url}`);
   for (const i of cluster.instances.filter((x) => x.service !== 'gateway')) console.log(`  ${i.name.padEnd(17)}${i.healthUrl}`);
   console.log(`  multi-tenancy: ${multiTenancy ? 'on' : 'off'} | database: ${redact(databaseUrl)} | NATS: ${natsUrl}`);
+  console.log(
+    `  first run: curl -s -XPOST ${cluster.gatewayUrls[0]}/api/v1/setup -H 'content-type: application/json' -d '{"username":"admin@example.com","password":"<a strong password>"}'`,
+  );
   console.log('  Ctrl-C stops every instance.\n');
 }
 

@@ -5,7 +5,7 @@
 // .data/): it survives restarts; delete the folder to start over.
 //
 // The distributed topology (one process per service, real NATS and Postgres, any number of replicas)
-// is `npm run start:services` (tools/start-services.js) or `docker compose up`: chosen explicitly, this
+// is `npm run start:services` (tools/cluster.js) or `docker compose up`: chosen explicitly, this
 // script never falls back to it, nor it to this.
 //
 // Options: --skip-build (use dist/ as it is). Variables: PORT (8080), HTTP_HOST (127.0.0.1),
