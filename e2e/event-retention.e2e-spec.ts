@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { EventRetention, eventRetentionIndexesSql, outboxTablesSql, PROCESSED_EVENTS_RETENTION_MS } from '@gatehouse/messaging';
+import { EventRetention, eventRetentionIndexesSql, outboxTablesSql, PROCESSED_EVENTS_RETENTION_MS } from '@gatehouse/durable-events';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 

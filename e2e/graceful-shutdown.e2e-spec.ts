@@ -40,6 +40,18 @@ describe('graceful shutdown: SIGTERM drains in-flight requests before exit', () 
     }
   }
 
+  it('readiness checks what each process depends on: Postgres and NATS for services, NATS only for the gateway', async () => {
+    for (const service of BACKEND_SERVICES) {
+      const response = await fetch(system.instancesOf(service)[0].healthUrl);
+      expect({ service, status: response.status }).toEqual({ service, status: 200 });
+      const body = (await response.json()) as { info: Record<string, { status: string }> };
+      expect(body.info).toEqual({ nats: { status: 'up' }, postgres: { status: 'up' } });
+    }
+    const gateway = await fetch(system.instancesOf('gateway')[0].healthUrl);
+    expect(gateway.status).toBe(200);
+    expect(((await gateway.json()) as { info: unknown }).info).toEqual({ nats: { status: 'up' } });
+  });
+
   it('loses no request when one instance of each service gets SIGTERM in turn', async () => {
     expect((await call('POST', '/api/v1/setup', { body: owner })).status).toBe(201);
     const token = ((await call('POST', '/api/v1/login', { body: owner })).body as { accessToken: string }).accessToken;

@@ -1,5 +1,6 @@
 import { GatehouseConfigModule } from '@gatehouse/config';
 import { DatabaseModule } from '@gatehouse/database';
+import { DurableEventsModule } from '@gatehouse/durable-events';
 import { LoggingModule } from '@gatehouse/logging';
 import { MessagingModule } from '@gatehouse/messaging';
 import { HealthModule } from '@gatehouse/service-runtime';
@@ -28,6 +29,7 @@ export class NotificationAppModule {
           migrations: NOTIFICATION_MIGRATIONS,
         }),
         MessagingModule.forRoot({ service: SERVICE, schema: SERVICE, settings: env }),
+        DurableEventsModule.forRoot(),
         HealthModule.forRoot({ database: true }),
         DeliveriesModule,
       ],

@@ -1,5 +1,6 @@
 import { GatehouseConfigModule } from '@gatehouse/config';
 import { DatabaseModule } from '@gatehouse/database';
+import { DurableEventsModule } from '@gatehouse/durable-events';
 import { LoggingModule } from '@gatehouse/logging';
 import { MessagingModule } from '@gatehouse/messaging';
 import { HealthModule } from '@gatehouse/service-runtime';
@@ -32,6 +33,7 @@ export class TenancyAppModule {
           migrations: TENANCY_MIGRATIONS,
         }),
         MessagingModule.forRoot({ service: SERVICE, schema: SERVICE, settings: env }),
+        DurableEventsModule.forRoot(),
         HealthModule.forRoot({ database: true }),
         SettingsModule,
         AuditModule,

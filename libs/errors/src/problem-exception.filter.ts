@@ -1,10 +1,19 @@
 import { Problem } from '@gatehouse/contracts';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { Observable, throwError } from 'rxjs';
-import { QueryFailedError } from 'typeorm';
 import { ProblemException } from './problem.exception';
 
 const UNIQUE_VIOLATION = '23505';
+
+/**
+ * A Postgres unique-constraint violation, from pg directly or wrapped in TypeORM's QueryFailedError.
+ * Recognised by its SQLSTATE rather than `instanceof`, so that processes without a database (the
+ * gateway) do not load TypeORM (~370 modules, a quarter of the gateway's heap) for this one check.
+ */
+export function isUniqueViolation(error: unknown): boolean {
+  const candidate = error as { driverError?: { code?: unknown }; code?: unknown } | null | undefined;
+  return candidate?.driverError?.code === UNIQUE_VIOLATION || candidate?.code === UNIQUE_VIOLATION;
+}
 
 /** Maps any thrown value to a Problem; unexpected errors are logged here and never leak details. */
 export function toProblem(exception: unknown, logger: Logger, where: string, logFields?: Record<string, unknown>): Problem {
@@ -13,7 +22,7 @@ export function toProblem(exception: unknown, logger: Logger, where: string, log
     const status = exception.getStatus();
     return new ProblemException(status, `http-${status}`, exception.message).problem;
   }
-  if (exception instanceof QueryFailedError && (exception.driverError as { code?: string })?.code === UNIQUE_VIOLATION) {
+  if (isUniqueViolation(exception)) {
     return ProblemException.conflict('A resource with the same unique value already exists').problem;
   }
   logger.error({ err: exception, where, ...logFields }, 'Unhandled error');

@@ -1,15 +1,11 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import { AuditRecorder } from './audit-recorder';
-import { EventConsumers } from './event-consumers';
-import { EventRetention } from './event-retention';
 import { MESSAGING_OPTIONS, MessagingOptions } from './messaging.options';
 import { NatsClient, natsConnectionOptions, NatsSettings } from './nats-connection';
-import { Outbox } from './outbox';
 import { RpcClient } from './rpc-client';
 
 /**
- * NATS for one process: the client connection, typed RPC, and (for services with a database) the
- * transactional outbox and durable event consumers.
+ * NATS for one process: the client connection and typed RPC. Services with a database add
+ * DurableEventsModule (@gatehouse/durable-events) for the outbox and durable event consumers.
  */
 @Global()
 @Module({})
@@ -17,7 +13,6 @@ export class MessagingModule {
   static forRoot(
     options: MessagingOptions & { settings: NatsSettings & { RPC_TIMEOUT_MS: number; OUTBOX_RETENTION_HOURS?: number } },
   ): DynamicModule {
-    const durable = options.schema ? [Outbox, EventConsumers, AuditRecorder, EventRetention] : [];
     return {
       module: MessagingModule,
       providers: [
@@ -42,9 +37,8 @@ export class MessagingModule {
             return client;
           },
         },
-        ...durable,
       ],
-      exports: [NatsClient, RpcClient, MESSAGING_OPTIONS, ...durable],
+      exports: [NatsClient, RpcClient, MESSAGING_OPTIONS],
     };
   }
 }

@@ -1,13 +1,9 @@
 import { NatsClient } from '@gatehouse/messaging';
 import { Controller, Get, Inject, Optional } from '@nestjs/common';
-import {
-  HealthCheck, HealthCheckService, HealthIndicatorFunction, HealthIndicatorService, TypeOrmHealthIndicator,
-} from '@nestjs/terminus';
+import { HealthCheck, HealthCheckService, HealthIndicatorFunction, HealthIndicatorService } from '@nestjs/terminus';
 
-export const HEALTH_OPTIONS = Symbol('HEALTH_OPTIONS');
-export interface HealthOptions {
-  database: boolean;
-}
+/** The Postgres readiness check, provided only to services that own a database (see HealthModule). */
+export const DATABASE_CHECK = Symbol('DATABASE_CHECK');
 
 /** `/health/live`: the process answers. `/health/ready`: Postgres (if owned) and NATS reachable. */
 @Controller('health')
@@ -16,8 +12,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
     private readonly nats: NatsClient,
-    @Inject(HEALTH_OPTIONS) private readonly options: HealthOptions,
-    @Optional() private readonly db?: TypeOrmHealthIndicator,
+    @Optional() @Inject(DATABASE_CHECK) private readonly database?: HealthIndicatorFunction,
   ) {}
 
   @Get('live')
@@ -34,10 +29,7 @@ export class HealthController {
         return this.nats.isReady() ? session.up() : session.down({ message: 'not connected' });
       },
     ];
-    if (this.options.database && this.db) {
-      const db = this.db;
-      checks.push(() => db.pingCheck('postgres', { timeout: 1500 }));
-    }
+    if (this.database) checks.push(this.database);
     return this.health.check(checks);
   }
 }

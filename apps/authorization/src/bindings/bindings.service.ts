@@ -1,13 +1,13 @@
 import {
   BindingView, BulkCreateBindingsRequest, Caller, CreateBindingRequest, Page, Scope, SearchBindingsRequest,
 } from '@gatehouse/contracts';
-import { ProblemException } from '@gatehouse/errors';
-import { AuditRecorder } from '@gatehouse/messaging';
+import { isUniqueViolation, ProblemException } from '@gatehouse/errors';
+import { AuditRecorder } from '@gatehouse/durable-events';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { subjectsOfBinding } from '../common/affected-subjects';
-import { isUniqueViolation, likePattern, pageOf } from '../common/sql';
+import { likePattern, pageOf } from '../common/sql';
 import { SubjectDirectory } from '../common/subject-directory';
 import { TenantJoin } from '../common/tenant-join';
 import { InvalidationBus } from '../decisions/invalidation-bus';

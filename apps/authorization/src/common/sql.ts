@@ -1,10 +1,5 @@
 import { PageQuery, resolvePage, ResolvedPage } from '@gatehouse/contracts';
 
-export function isUniqueViolation(error: unknown): boolean {
-  return (error as { driverError?: { code?: string }; code?: string })?.driverError?.code === '23505' ||
-    (error as { code?: string })?.code === '23505';
-}
-
 /** `%q%` for ILIKE with the wildcards of the user's text escaped. */
 export function likePattern(q: string): string {
   return `%${q.replace(/[%_\\]/g, (c) => '\\' + c)}%`;

@@ -1,5 +1,5 @@
 import { Caller } from '@gatehouse/contracts';
-import { AuditRecorder } from '@gatehouse/messaging';
+import { AuditRecorder } from '@gatehouse/durable-events';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { TenantMembers } from './tenant-members';

@@ -2,13 +2,14 @@ import {
   Caller, CreateGroupRequest, GroupMemberView, GroupPasswordResetResult, GroupView, IdentityRpc, ListGroupMembersRequest,
   ListGroupsRequest, MemberType, Page, PageQuery, UpdateGroupRequest,
 } from '@gatehouse/contracts';
-import { ProblemException } from '@gatehouse/errors';
-import { auditDiff, AuditRecorder, RpcClient } from '@gatehouse/messaging';
+import { isUniqueViolation, ProblemException } from '@gatehouse/errors';
+import { auditDiff, AuditRecorder } from '@gatehouse/durable-events';
+import { RpcClient } from '@gatehouse/messaging';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { membersOfGroup } from '../common/affected-subjects';
-import { isUniqueViolation, likePattern, pageOf } from '../common/sql';
+import { likePattern, pageOf } from '../common/sql';
 import { SubjectDirectory, userSummary } from '../common/subject-directory';
 import { TenantJoin } from '../common/tenant-join';
 import { InvalidationBus } from '../decisions/invalidation-bus';

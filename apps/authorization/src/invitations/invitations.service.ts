@@ -4,7 +4,8 @@ import {
 } from '@gatehouse/contracts';
 import { hashToken, newOpaqueToken } from '@gatehouse/database';
 import { ProblemException } from '@gatehouse/errors';
-import { AuditRecorder, Outbox, RpcClient } from '@gatehouse/messaging';
+import { AuditRecorder, Outbox } from '@gatehouse/durable-events';
+import { RpcClient } from '@gatehouse/messaging';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';

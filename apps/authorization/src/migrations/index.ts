@@ -1,4 +1,4 @@
-import { eventRetentionMigration } from '@gatehouse/messaging';
+import { eventRetentionMigration } from '@gatehouse/durable-events';
 import { AuthorizationInitial1764000000000 } from './1764000000000-authorization-initial';
 import { AuthorizationAccess1764100000000 } from './1764100000000-authorization-access';
 

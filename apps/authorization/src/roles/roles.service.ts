@@ -1,6 +1,6 @@
 import { Caller, CreateRoleRequest, ListRolesRequest, Page, RoleView, Scope, UpdateRoleRequest } from '@gatehouse/contracts';
-import { ProblemException } from '@gatehouse/errors';
-import { auditDiff, AuditRecorder } from '@gatehouse/messaging';
+import { isUniqueViolation, ProblemException } from '@gatehouse/errors';
+import { auditDiff, AuditRecorder } from '@gatehouse/durable-events';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
@@ -8,7 +8,7 @@ import { RoleEntity } from '../access/role.entity';
 import { EscalationGuard } from '../bindings/escalation-guard';
 import { subjectsOfRole } from '../common/affected-subjects';
 import { validateGrid } from '../common/permission-grid';
-import { isUniqueViolation, likePattern, pageOf } from '../common/sql';
+import { likePattern, pageOf } from '../common/sql';
 import { InvalidationBus } from '../decisions/invalidation-bus';
 import { LiveTenants } from '../tenants/live-tenants';
 import { roleAudit, toRoleView } from './role.mapper';

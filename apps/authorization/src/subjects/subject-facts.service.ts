@@ -1,6 +1,7 @@
 import { IdentityEvents, IdentityRpc, SubjectFacts } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
-import { EventConsumers, RETRY_SAFE, RpcClient } from '@gatehouse/messaging';
+import { EventConsumers } from '@gatehouse/durable-events';
+import { RETRY_SAFE, RpcClient } from '@gatehouse/messaging';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';

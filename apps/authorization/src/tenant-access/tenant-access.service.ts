@@ -2,7 +2,7 @@ import {
   AddTenantAccessRequest, Caller, JoinDefaultTenantResult, Page, PageQuery, resolvePage, SubjectType, TenantAccessEntry, TenantUserCandidate, UserView,
 } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
-import { AuditRecorder } from '@gatehouse/messaging';
+import { AuditRecorder } from '@gatehouse/durable-events';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';

@@ -1,5 +1,5 @@
 import { TenancyEvents } from '@gatehouse/contracts';
-import { AuditRecorder, EventConsumers } from '@gatehouse/messaging';
+import { AuditRecorder, EventConsumers } from '@gatehouse/durable-events';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { InvalidationBus } from '../decisions/invalidation-bus';

@@ -1,4 +1,4 @@
-import { outboxTablesSql, dropOutboxTablesSql } from '@gatehouse/messaging';
+import { outboxTablesSql, dropOutboxTablesSql } from '@gatehouse/durable-events';
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 export class IdentityInitial1764000000000 implements MigrationInterface {

@@ -1,4 +1,4 @@
-import { eventRetentionMigration } from '@gatehouse/messaging';
+import { eventRetentionMigration } from '@gatehouse/durable-events';
 import { IdentityInitial1764000000000 } from './1764000000000-identity-initial';
 import { IdentityAccounts1764100000000 } from './1764100000000-identity-accounts';
 

@@ -3,7 +3,7 @@ import {
   PasswordResetRequestResult,
 } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
-import { AuditRecorder, Outbox } from '@gatehouse/messaging';
+import { AuditRecorder, Outbox } from '@gatehouse/durable-events';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';

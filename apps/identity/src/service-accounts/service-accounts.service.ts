@@ -4,7 +4,7 @@ import {
   UpdateServiceAccountRequest,
 } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
-import { AuditRecorder, auditDiff, Outbox } from '@gatehouse/messaging';
+import { AuditRecorder, auditDiff, Outbox } from '@gatehouse/durable-events';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';

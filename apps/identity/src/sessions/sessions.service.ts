@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Caller, LoginRequest, ResolvedCredential, TokenPair, VerifyBasicRequest } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
-import { AuditRecorder, Outbox } from '@gatehouse/messaging';
+import { AuditRecorder, Outbox } from '@gatehouse/durable-events';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';

@@ -1,5 +1,5 @@
 import { Caller, PutUserSettingsRequest, UserSettingsView } from '@gatehouse/contracts';
-import { AuditRecorder, auditDiff, Outbox } from '@gatehouse/messaging';
+import { AuditRecorder, auditDiff, Outbox } from '@gatehouse/durable-events';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { instanceToPlain } from 'class-transformer';

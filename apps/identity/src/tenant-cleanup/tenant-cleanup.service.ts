@@ -1,5 +1,5 @@
 import { IdentityEvents, TenancyEvents } from '@gatehouse/contracts';
-import { EventConsumers, Outbox } from '@gatehouse/messaging';
+import { EventConsumers, Outbox } from '@gatehouse/durable-events';
 import { Injectable, Module, OnModuleInit } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { returning } from '../common/sql';

@@ -3,7 +3,7 @@ import {
   UpdateMeRequest, UpdateUserRequest, UserView,
 } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
-import { AuditRecorder, auditDiff, Outbox } from '@gatehouse/messaging';
+import { AuditRecorder, auditDiff, Outbox } from '@gatehouse/durable-events';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { isEmail } from 'class-validator';

@@ -1,4 +1,4 @@
-import { EventConsumers } from '@gatehouse/messaging';
+import { EventConsumers } from '@gatehouse/durable-events';
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { renderEmail } from '../mail/templates';
 import { NotificationEnv } from '../notification.env';

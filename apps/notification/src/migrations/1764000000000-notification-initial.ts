@@ -1,4 +1,4 @@
-import { dropOutboxTablesSql, outboxTablesSql } from '@gatehouse/messaging';
+import { dropOutboxTablesSql, outboxTablesSql } from '@gatehouse/durable-events';
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 export class NotificationInitial1764000000000 implements MigrationInterface {

@@ -1,4 +1,4 @@
-import { eventRetentionMigration } from '@gatehouse/messaging';
+import { eventRetentionMigration } from '@gatehouse/durable-events';
 import { NotificationInitial1764000000000 } from './1764000000000-notification-initial';
 import { NotificationDeliveryQueue1764200000000 } from './1764200000000-notification-delivery-queue';
 

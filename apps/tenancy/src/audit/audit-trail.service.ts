@@ -2,7 +2,7 @@ import {
   AUDIT_SOURCES, AuditEntry, auditEvent, AuditLogView, AuditSearchRequest, EventEnvelope, Page, resolvePage,
 } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
-import { EventConsumers } from '@gatehouse/messaging';
+import { EventConsumers } from '@gatehouse/durable-events';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';

@@ -1,4 +1,4 @@
-import { eventRetentionMigration } from '@gatehouse/messaging';
+import { eventRetentionMigration } from '@gatehouse/durable-events';
 import { TenancyInitial1764000000000 } from './1764000000000-tenancy-initial';
 import { TenancyAuditAndDeletion1764100000000 } from './1764100000000-tenancy-audit-and-deletion';
 

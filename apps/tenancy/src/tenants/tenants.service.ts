@@ -3,7 +3,8 @@ import {
   resolvePage, SubjectRef, TenancyEvents, TenantView, UpdateTenantRequest,
 } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
-import { AuditRecorder, auditDiff, Outbox, RETRY_SAFE, RpcClient } from '@gatehouse/messaging';
+import { AuditRecorder, auditDiff, Outbox } from '@gatehouse/durable-events';
+import { RETRY_SAFE, RpcClient } from '@gatehouse/messaging';
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, LessThan } from 'typeorm';

@@ -2,9 +2,7 @@ import { EVENTS_STREAM, EventDefinition, EventEnvelope } from '@gatehouse/contra
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { AckPolicy, ConsumerMessages, DeliverPolicy, JSONCodec, JsMsg, nanos } from 'nats';
 import { DataSource, EntityManager } from 'typeorm';
-import { ensureEventsStream } from './jetstream';
-import { MESSAGING_OPTIONS, MessagingOptions } from './messaging.options';
-import { NatsClient } from './nats-connection';
+import { ensureEventsStream, MESSAGING_OPTIONS, MessagingOptions, NatsClient } from '@gatehouse/messaging';
 
 const codec = JSONCodec();
 

@@ -1,7 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { EVENTS_MAX_AGE_MS } from './jetstream';
-import { MESSAGING_OPTIONS, MessagingOptions } from './messaging.options';
+import { EVENTS_MAX_AGE_MS, MESSAGING_OPTIONS, MessagingOptions } from '@gatehouse/messaging';
 
 /** Published outbox rows are kept this long by default (they are only needed to look into what was sent). */
 export const DEFAULT_OUTBOX_RETENTION_HOURS = 7 * 24;

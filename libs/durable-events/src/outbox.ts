@@ -3,9 +3,7 @@ import { EventDefinition, EventEnvelope } from '@gatehouse/contracts';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { JSONCodec } from 'nats';
 import { DataSource, EntityManager } from 'typeorm';
-import { ensureEventsStream } from './jetstream';
-import { NatsClient } from './nats-connection';
-import { MESSAGING_OPTIONS, MessagingOptions } from './messaging.options';
+import { ensureEventsStream, MESSAGING_OPTIONS, MessagingOptions, NatsClient } from '@gatehouse/messaging';
 
 const codec = JSONCodec();
 const BATCH = 200;

@@ -1,7 +1,7 @@
 import { AuditEntry, auditEvent, Caller } from '@gatehouse/contracts';
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { MESSAGING_OPTIONS, MessagingOptions } from './messaging.options';
+import { MESSAGING_OPTIONS, MessagingOptions } from '@gatehouse/messaging';
 import { Outbox } from './outbox';
 
 const SECRET_KEY = /password|secret|token|hash|private/i;

@@ -1,0 +1,20 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { AuditRecorder } from './audit-recorder';
+import { EventConsumers } from './event-consumers';
+import { EventRetention } from './event-retention';
+import { Outbox } from './outbox';
+
+/**
+ * The Postgres-backed half of messaging, for services with a database: the transactional outbox,
+ * durable event consumers (processed_events), the audit recorder and their retention. Needs
+ * MessagingModule (NATS) and the service's DataSource. Kept apart from @gatehouse/messaging so that
+ * processes without a database (the gateway) never load TypeORM.
+ */
+@Global()
+@Module({})
+export class DurableEventsModule {
+  static forRoot(): DynamicModule {
+    const providers = [Outbox, EventConsumers, AuditRecorder, EventRetention];
+    return { module: DurableEventsModule, providers, exports: providers };
+  }
+}
