@@ -8,7 +8,7 @@
 //               path's namespace, identity headers, trace context, metrics, access log) → upstream
 //   - gateway+token: the same with the upstream's `internalToken: true` (signed x-gatehouse-token)
 // Phase 1: each at full load (autocannon, closed loop, --connections); phase 2: each at a constant rate
-// of half the gateway's full-load throughput (a paced open-loop undici client, see paced()) for the
+// of half the gateway's full-load throughput (a paced open-loop undici client in its own process, see runPacer()) for the
 // latency the gateway adds; phase 3: the gateway's RSS while a 50 MB upload and a 50 MB download stream
 // through it. Latency percentiles come from every response's own time (sub-millisecond; for phase 1
 // autocannon's 'response' event rather than its 1 ms-bucket histogram).
@@ -21,6 +21,7 @@
 //        [--log-level=info] [--postgres=postgres://postgres@127.0.0.1:5432/postgres]
 //        [--stream-mb=50] [--only=gateway,bare proxy] [--rate=N  (phase 2 only, at N req/s)] [--warmup=5] [--half-rounds=5] [--half-duration=6]
 //        [--cpu-profile]   (writes tmp/bench-profile/gateway-<pid>.cpuprofile, sampled at full load)
+//        [--heap-profile]  (writes tmp/bench-profile/gateway-<pid>.heapprofile: sampled allocations at full load)
 //        BENCH_NODE_OPTIONS=...  (NODE_OPTIONS for the Gatehouse processes, e.g. --require a tracing preload)
 // Rate limits are switched off for the gateway (RATE_LIMIT_*=0): the benchmark is one client and one subject.
 require('reflect-metadata');
@@ -94,65 +95,21 @@ function runHttpProxy() {
   void fastify.listen({ port: Number(args.port), host: '127.0.0.1' }).then(() => process.send?.('ready'));
 }
 
-// ---------------------------------------------------------------------------------------------------
-// Orchestrator
-
-const autocannon = require('autocannon');
-const { Pool } = require('undici');
-const distTesting = join(ROOT, 'dist/libs/testing/src/index.js');
-const testing = ROLE ? undefined : existsSync(distTesting) ? require(distTesting) : undefined;
-
-const DURATION = Number(args.duration ?? 10);
-const CONNECTIONS = Number(args.connections ?? 50);
-const LOG_LEVEL = args['log-level'] ?? 'info';
-const STREAM_MB = Number(args['stream-mb'] ?? 50);
-const ONLY = args.only?.split(',');
-const ROUNDS = Number(args.rounds ?? 3);
-const PACED_WARMUP_S = Number(args['warmup'] ?? 5);
-// Phase 2 runs more, shorter rounds than phase 1: a p99 on this shared machine is at the mercy of a
-// second-long slowdown of the whole machine, and the median of 5 rounds survives two of them.
-const PACED_ROUNDS = Number(args['half-rounds'] ?? 5);
-const PACED_SECONDS = Number(args['half-duration'] ?? 6);
-/** --rate=N skips phase 1 and runs phase 2 at N req/s (to repeat a half-load measurement). */
-const FIXED_RATE = args.rate ? Number(args.rate) : undefined;
-const CPU_PROFILE = 'cpu-profile' in args;
-const PROFILE_DIR = resolve(ROOT, 'tmp/bench-profile');
-const POSTGRES = args.postgres ?? process.env.E2E_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-
-const children = [];
-function startChild(role, extra) {
-  return new Promise((resolveReady, reject) => {
-    const child = spawn(process.execPath, [__filename, `--role=${role}`, ...Object.entries(extra).map(([k, v]) => `--${k}=${v}`)], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    children.push(child);
-    child.once('message', () => resolveReady(child));
-    child.once('exit', (code) => reject(new Error(`${role} exited with ${code}`)));
-  });
-}
-
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
-const ms = (n) => `${n.toFixed(2)} ms`;
 
-async function cannon(name, url, headers, options = {}) {
-  const samples = [];
-  const instance = autocannon({ url, headers, connections: CONNECTIONS, duration: DURATION, ...options });
-  instance.on('response', (_client, status, _bytes, time) => {
-    if (status === 200) samples.push(time);
+/**
+ * The phase-2 load generator, in a process of its own: a lean heap whose garbage collections do not
+ * delay the responses it times (in the orchestrator, which also ran autocannon and the test system,
+ * its own pauses showed up in every target's p99). One warmed keep-alive pool per target.
+ */
+function runPacer() {
+  const { Pool } = require('undici');
+  const pools = new Map();
+  process.on('message', async ({ name, url, headers, rate, seconds }) => {
+    if (!pools.has(name)) pools.set(name, new Pool(new URL(url).origin, { connections: Number(args.connections), pipelining: 1, keepAliveTimeout: 60_000 }));
+    process.send(await paced(name, url, headers, rate, seconds, pools.get(name)));
   });
-  const result = await new Promise((resolveResult, reject) => {
-    instance.on('done', resolveResult);
-    instance.on('error', reject);
-  });
-  samples.sort((a, b) => a - b);
-  const failures = result.non2xx + result.errors + result.timeouts;
-  return {
-    name,
-    rps: samples.length / DURATION,
-    p50: pct(samples, 50) ?? NaN,
-    p99: pct(samples, 99) ?? NaN,
-    failures,
-  };
+  process.send('ready');
 }
 
 /**
@@ -193,6 +150,66 @@ async function paced(name, url, headers, rate, seconds, pool) {
   await Promise.all(inFlight);
   samples.sort((a, b) => a - b);
   return { name, rps: samples.length / seconds, p50: pct(samples, 50) ?? NaN, p99: pct(samples, 99) ?? NaN, p999: pct(samples, 99.9) ?? NaN, failures };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Orchestrator
+
+const autocannon = require('autocannon');
+const distTesting = join(ROOT, 'dist/libs/testing/src/index.js');
+const testing = ROLE ? undefined : existsSync(distTesting) ? require(distTesting) : undefined;
+
+const DURATION = Number(args.duration ?? 10);
+const CONNECTIONS = Number(args.connections ?? 50);
+const LOG_LEVEL = args['log-level'] ?? 'info';
+const STREAM_MB = Number(args['stream-mb'] ?? 50);
+const ONLY = args.only?.split(',');
+const ROUNDS = Number(args.rounds ?? 3);
+const PACED_WARMUP_S = Number(args['warmup'] ?? 5);
+// Phase 2 runs more, shorter rounds than phase 1: a p99 on this shared machine is at the mercy of a
+// second-long slowdown of the whole machine, and the median of 5 rounds survives two of them.
+const PACED_ROUNDS = Number(args['half-rounds'] ?? 5);
+const PACED_SECONDS = Number(args['half-duration'] ?? 6);
+/** --rate=N skips phase 1 and runs phase 2 at N req/s (to repeat a half-load measurement). */
+const FIXED_RATE = args.rate ? Number(args.rate) : undefined;
+const HEAP_PROFILE = 'heap-profile' in args;
+const CPU_PROFILE = 'cpu-profile' in args || HEAP_PROFILE;
+const PROFILE_DIR = resolve(ROOT, 'tmp/bench-profile');
+const POSTGRES = args.postgres ?? process.env.E2E_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+const children = [];
+function startChild(role, extra) {
+  return new Promise((resolveReady, reject) => {
+    const child = spawn(process.execPath, [__filename, `--role=${role}`, ...Object.entries(extra).map(([k, v]) => `--${k}=${v}`)], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    children.push(child);
+    child.once('message', () => resolveReady(child));
+    child.once('exit', (code) => reject(new Error(`${role} exited with ${code}`)));
+  });
+}
+
+const ms = (n) => `${n.toFixed(2)} ms`;
+
+async function cannon(name, url, headers, options = {}) {
+  const samples = [];
+  const instance = autocannon({ url, headers, connections: CONNECTIONS, duration: DURATION, ...options });
+  instance.on('response', (_client, status, _bytes, time) => {
+    if (status === 200) samples.push(time);
+  });
+  const result = await new Promise((resolveResult, reject) => {
+    instance.on('done', resolveResult);
+    instance.on('error', reject);
+  });
+  samples.sort((a, b) => a - b);
+  const failures = result.non2xx + result.errors + result.timeouts;
+  return {
+    name,
+    rps: samples.length / DURATION,
+    p50: pct(samples, 50) ?? NaN,
+    p99: pct(samples, 99) ?? NaN,
+    failures,
+  };
 }
 
 const median = (values) => {
@@ -293,7 +310,7 @@ routes:
       // One sign-in serves the whole run (three rounds take longer than the default 5 minutes).
       ACCESS_TOKEN_TTL_SECONDS: '3600',
       ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
-      ...(CPU_PROFILE ? { NODE_OPTIONS: `--require ${join(__dirname, 'cpu-profile-preload.js')}`, PROFILE_DIR, PROFILE_MS: String(DURATION * 600) } : {}),
+      ...(CPU_PROFILE ? { NODE_OPTIONS: `--require ${join(__dirname, 'cpu-profile-preload.js')}`, PROFILE_DIR, PROFILE_MS: String(DURATION * 600), PROFILE_KIND: HEAP_PROFILE ? 'heap' : 'cpu' } : {}),
     },
   });
   try {
@@ -366,16 +383,21 @@ routes:
     );
     const halfRuns = Object.fromEntries(targets.map((t) => [t.name, []]));
     // One client pool per target for the whole phase, warmed once: opening connections is not steady state.
-    const pools = new Map(targets.map((t) => [t.name, new Pool(new URL(t.url).origin, { connections: CONNECTIONS, pipelining: 1, keepAliveTimeout: 60_000 })]));
-    for (const t of targets) await paced(t.name, t.url, t.headers, rate, PACED_WARMUP_S, pools.get(t.name));
+    const pacer = await startChild('pacer', { connections: CONNECTIONS });
+    const paced = (t, seconds) =>
+      new Promise((resolveRun) => {
+        pacer.once('message', resolveRun);
+        pacer.send({ name: t.name, url: t.url, headers: t.headers, rate, seconds });
+      });
+    for (const t of targets) await paced(t, PACED_WARMUP_S);
     for (let round = 1; round <= PACED_ROUNDS; round++) {
       for (const t of targets) {
-        const r = await paced(t.name, t.url, t.headers, rate, PACED_SECONDS, pools.get(t.name));
+        const r = await paced(t, PACED_SECONDS);
         halfRuns[t.name].push(r);
         console.log(`  round ${round} ${t.name.padEnd(14)} ${Math.round(r.rps).toString().padStart(6)} req/s   p50 ${ms(r.p50)}   p99 ${ms(r.p99)}   p99.9 ${ms(r.p999)}   non-2xx/errors ${r.failures}`);
       }
     }
-    await Promise.all([...pools.values()].map((pool) => pool.close()));
+    pacer.kill();
     const half = summarize(halfRuns);
     console.log('  median over rounds:');
     for (const [name, r] of Object.entries(half)) {
@@ -423,6 +445,7 @@ routes:
 if (ROLE === 'upstream') runUpstream();
 else if (ROLE === 'bare') runBare();
 else if (ROLE === 'http-proxy') runHttpProxy();
+else if (ROLE === 'pacer') runPacer();
 else if (!testing) {
   console.error('No build in dist/: run "npm run build" first');
   process.exitCode = 2;
