@@ -43,27 +43,28 @@ export class Authenticator {
 
   authenticate(header: string | undefined, ip: string, trace?: TraceContext): MaybePromise<Caller | null> {
     if (!header) return null;
+    // A bearer JWT seen before is looked up by the header as sent: no slicing or pattern per request.
+    const known = this.verified.get(header, ip);
+    if (known) return this.stillValid(known);
     const space = header.indexOf(' ');
     const scheme = space > 0 ? header.slice(0, space).toLowerCase() : '';
     const credentials = space > 0 ? header.slice(space + 1).trim() : '';
     if (scheme === 'bearer' && credentials.startsWith(API_TOKEN_PREFIX) && API_TOKEN_SHAPE.test(credentials)) {
       return this.apiToken(credentials, ip, trace);
     }
-    if (scheme === 'bearer' && JWT_SHAPE.test(credentials)) return this.jwt(credentials, ip);
+    if (scheme === 'bearer' && JWT_SHAPE.test(credentials)) return this.verifyJwt(credentials, header, ip);
     if (scheme === 'basic' && BASIC_SHAPE.test(credentials)) return this.basic(credentials, ip, trace);
     throw ProblemException.unauthorized(
       'Unsupported or malformed Authorization header; use "Bearer <access token>", "Bearer <API token>" or "Basic <base64 username:password>"',
     );
   }
 
-  private jwt(token: string, ip: string): MaybePromise<Caller> {
-    const known = this.verified.get(token);
-    if (!known) return this.verifyJwt(token, ip);
+  private stillValid(known: Readonly<Caller>): Caller {
     if (this.revocations.isSessionRevoked(known.sessionId)) throw ProblemException.unauthorized('This session has ended; sign in again');
-    return { ...known, ip };
+    return known;
   }
 
-  private async verifyJwt(token: string, ip: string): Promise<Caller> {
+  private async verifyJwt(token: string, header: string, ip: string): Promise<Caller> {
     let kid: string | undefined;
     try {
       kid = decodeProtectedHeader(token).kid;
@@ -87,7 +88,7 @@ export class Authenticator {
     if (this.revocations.isSessionRevoked(sessionId)) throw ProblemException.unauthorized('This session has ended; sign in again');
     const type = payload['sub_type'] === 'SERVICE_ACCOUNT' ? 'SERVICE_ACCOUNT' : 'USER';
     const caller: Omit<Caller, 'ip'> = { type, id: payload.sub as string, via: 'jwt', ...(sessionId ? { sessionId } : {}) };
-    this.verified.set(token, caller, payload.exp as number);
+    this.verified.set(header, caller, payload.exp as number);
     return { ...caller, ip };
   }
 

@@ -8,10 +8,13 @@ interface Entry {
   caller: VerifiedCaller;
   /** The token's `exp`, in epoch ms. */
   expiresAt: number;
+  /** The caller as last answered (with its client address), reused while the address stays the same. */
+  answered?: Readonly<Caller>;
 }
 
 /**
- * Access tokens whose signature and claims were already verified, until they expire. A JWT cannot
+ * Access tokens whose signature and claims were already verified, until they expire, keyed by the
+ * Authorization header that carried them. A JWT cannot
  * change, so checking its signature once per gateway process is enough; what can change (a revoked
  * session) is still checked on every request by the caller of this cache. Saves the EdDSA verification
  * (the largest CPU cost per proxied request) for a client that reuses its token.
@@ -19,18 +22,24 @@ interface Entry {
 export class VerifiedTokens {
   private readonly entries = new Map<string, Entry>();
 
-  get(token: string, now = Date.now()): VerifiedCaller | undefined {
-    const entry = this.entries.get(token);
+  /**
+   * The verified caller, calling from `ip`. The same frozen object is returned for every request of a
+   * client: a new object per request was the gateway's largest source of objects that outlived the
+   * young generation (they were collected by major GCs, whose pauses set the p99 at half load).
+   */
+  get(header: string, ip: string, now = Date.now()): Readonly<Caller> | undefined {
+    const entry = this.entries.get(header);
     if (!entry) return undefined;
     if (entry.expiresAt <= now) {
-      this.entries.delete(token);
+      this.entries.delete(header);
       return undefined;
     }
-    return entry.caller;
+    if (entry.answered?.ip !== ip) entry.answered = Object.freeze({ ...entry.caller, ip });
+    return entry.answered;
   }
 
-  set(token: string, caller: VerifiedCaller, expiresAtSeconds: number): void {
+  set(header: string, caller: VerifiedCaller, expiresAtSeconds: number): void {
     if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value as string);
-    this.entries.set(token, { caller, expiresAt: expiresAtSeconds * 1000 });
+    this.entries.set(header, { caller, expiresAt: expiresAtSeconds * 1000 });
   }
 }
