@@ -1,5 +1,5 @@
 import { EVENTS_STREAM, EventDefinition, EventEnvelope } from '@gatehouse/contracts';
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
 import { AckPolicy, ConsumerMessages, DeliverPolicy, JSONCodec, JsMsg, nanos } from 'nats';
 import { DataSource, EntityManager } from 'typeorm';
 import { ensureEventsStream, MESSAGING_OPTIONS, MessagingOptions, NatsClient } from '@gatehouse/messaging';
@@ -24,11 +24,15 @@ interface Registration {
  * the service (work-queue style). A message is handled inside a transaction that also records its
  * event id, so a redelivery is skipped; the ack comes only after the commit.
  */
+/** How long shutdown waits for the events being handled (handlers are short transactions). */
+const HANDLER_DRAIN_MS = 3_000;
+
 @Injectable()
-export class EventConsumers implements OnApplicationBootstrap, OnApplicationShutdown {
+export class EventConsumers implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('EventConsumers');
   private readonly registrations: Registration[] = [];
   private readonly running: ConsumerMessages[] = [];
+  private readonly loops: Promise<void>[] = [];
   private stopped = false;
 
   constructor(
@@ -66,13 +70,25 @@ export class EventConsumers implements OnApplicationBootstrap, OnApplicationShut
       const consumer = await this.nats.nc.jetstream().consumers.get(EVENTS_STREAM, durable);
       const messages = await consumer.consume({ max_messages: 64 });
       this.running.push(messages);
-      void this.loop(durable, registration, messages);
+      this.loops.push(this.loop(durable, registration, messages));
     }
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Stops pulling and waits for the events being handled to commit, before any onApplicationShutdown
+   * hook (TypeORM's closes the database, in parallel: a handler cut off there fails with "Connection
+   * terminated"; seen in a run where that tenancy instance then never exited on SIGTERM). An event
+   * not acked by then is redelivered to another instance.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
-    await Promise.all(this.running.map((m) => m.close().catch(() => undefined)));
+    const drained = Promise.all(this.running.map((m) => m.close().catch(() => undefined))).then(() => Promise.all(this.loops));
+    let timer: NodeJS.Timeout | undefined;
+    const patience = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), HANDLER_DRAIN_MS)));
+    if ((await Promise.race([drained, patience])) === 'late') {
+      this.logger.warn({ waitedMs: HANDLER_DRAIN_MS }, 'Event consumers still busy at shutdown; their events will be redelivered');
+    }
+    clearTimeout(timer);
   }
 
   private async loop(durable: string, registration: Registration, messages: ConsumerMessages): Promise<void> {
