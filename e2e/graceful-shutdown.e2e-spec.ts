@@ -7,6 +7,8 @@ import { BACKEND_SERVICES, ServiceName, TestSystem } from '@gatehouse/testing';
  * request may fail, and no write may be lost or slowed past a NATS timeout (writes are sent once, without
  * retry or Idempotency-Key, so a dropped in-flight write would show as a 504).
  */
+const GATEWAY_SHUTDOWN_DELAY_MS = 3000;
+
 describe('graceful shutdown: SIGTERM drains in-flight requests before exit', () => {
   let system: TestSystem;
   const owner = { username: 'drain@gatehouse.test', password: 'Drain-Pass-2024' };
@@ -14,7 +16,7 @@ describe('graceful shutdown: SIGTERM drains in-flight requests before exit', () 
   beforeAll(async () => {
     system = await TestSystem.start({
       name: 'graceful',
-      env: { MULTI_TENANCY_ENABLED: 'true', RATE_LIMIT_PER_IP_PER_MINUTE: '0', RATE_LIMIT_PER_SUBJECT_PER_MINUTE: '0' },
+      env: { MULTI_TENANCY_ENABLED: 'true', RATE_LIMIT_PER_IP_PER_MINUTE: '0', RATE_LIMIT_PER_SUBJECT_PER_MINUTE: '0', SHUTDOWN_DELAY_MS: String(GATEWAY_SHUTDOWN_DELAY_MS) },
       replicas: { identity: 2, tenancy: 2, authorization: 2, notification: 2 },
     });
   }, 180_000);
@@ -45,11 +47,11 @@ describe('graceful shutdown: SIGTERM drains in-flight requests before exit', () 
       const response = await fetch(system.instancesOf(service)[0].healthUrl);
       expect({ service, status: response.status }).toEqual({ service, status: 200 });
       const body = (await response.json()) as { info: Record<string, { status: string }> };
-      expect(body.info).toEqual({ nats: { status: 'up' }, postgres: { status: 'up' } });
+      expect(body.info).toEqual({ shutdown: { status: 'up' }, nats: { status: 'up' }, postgres: { status: 'up' } });
     }
     const gateway = await fetch(system.instancesOf('gateway')[0].healthUrl);
     expect(gateway.status).toBe(200);
-    expect(((await gateway.json()) as { info: unknown }).info).toEqual({ nats: { status: 'up' } });
+    expect(((await gateway.json()) as { info: unknown }).info).toEqual({ shutdown: { status: 'up' }, nats: { status: 'up' } });
   });
 
   it('loses no request when one instance of each service gets SIGTERM in turn', async () => {
@@ -117,4 +119,31 @@ describe('graceful shutdown: SIGTERM drains in-flight requests before exit', () 
     }
     expect(names.sort()).toEqual([...created].sort());
   }, 240_000);
+
+  it('the gateway turns not ready at SIGTERM and keeps answering for SHUTDOWN_DELAY_MS before it closes', async () => {
+    const [gateway] = system.instancesOf('gateway');
+    const readiness = async () => {
+      const response = await fetch(gateway.healthUrl);
+      return { status: response.status, body: (await response.json()) as { error?: Record<string, { status: string }> } };
+    };
+    expect((await readiness()).status).toBe(200);
+    const exited = new Promise<number>((resolve) => gateway.process.once('exit', () => resolve(Date.now())));
+    const signalled = Date.now();
+    gateway.process.kill('SIGTERM');
+    let answer = await readiness();
+    for (let i = 0; i < 20 && answer.status === 200; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      answer = await readiness();
+    }
+    expect(answer).toEqual({ status: 503, body: expect.objectContaining({ error: { shutdown: { status: 'down', message: 'shutting down' } } }) });
+    // Still serving the API (a new connection, as a load balancer's late request would be) while not ready.
+    const login = await fetch(`${system.gatewayUrl}/api/v1/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', connection: 'close' },
+      body: JSON.stringify({ username: 'nobody@gatehouse.test', password: 'Not-The-Password-1' }),
+    });
+    expect(login.status).toBe(401);
+    expect(Date.now() - signalled).toBeLessThan(GATEWAY_SHUTDOWN_DELAY_MS);
+    expect((await exited) - signalled).toBeGreaterThanOrEqual(GATEWAY_SHUTDOWN_DELAY_MS - 100);
+  }, 30_000);
 });

@@ -29,7 +29,7 @@ export class GatewayAppModule {
         GatehouseConfigModule.forRoot(GatewayEnv, env),
         LoggingModule.forRoot({ service: SERVICE, level: env.LOG_LEVEL }),
         MessagingModule.forRoot({ service: SERVICE, settings: env }),
-        HealthModule.forRoot({ database: false }),
+        HealthModule.forRoot({ database: false, shutdownDelayMs: env.SHUTDOWN_DELAY_MS }),
       ],
       providers: [...AUTH_PROVIDERS, DecisionCache, TenantResolver, RateLimits, GatewayMetrics, RequestObserver, InternalTokens, UpstreamProxy, RequestDispatcher, RouteRegistrar, OpenApiPublisher, IdempotencyStore],
     };

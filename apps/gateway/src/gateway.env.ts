@@ -46,6 +46,14 @@ export class GatewayEnv extends BaseServiceEnv {
   @Type(() => Number) @IsInt() @Min(0) @Max(300)
   CREDENTIAL_CACHE_SECONDS = 15;
 
+  /**
+   * On SIGTERM, milliseconds during which /health/ready answers 503 while requests are still served,
+   * before the server stops accepting connections (behind a load balancer or a Kubernetes Service: a
+   * few seconds, less than the termination grace period).
+   */
+  @Type(() => Number) @IsInt() @Min(0) @Max(120_000)
+  SHUTDOWN_DELAY_MS = 0;
+
   /** Upper bound of identity's ACCESS_TOKEN_TTL_SECONDS: how long a revoked session is remembered. */
   @Type(() => Number) @IsInt() @Min(30) @Max(24 * 3600)
   ACCESS_TOKEN_MAX_TTL_SECONDS = 3600;

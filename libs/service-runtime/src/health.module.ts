@@ -1,9 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { DATABASE_CHECK, HealthController } from './health.controller';
+import { ShutdownDelay } from './shutdown-delay';
 
 export interface HealthOptions {
   database: boolean;
+  /** On shutdown, how long readiness reports 503 while the process still serves (see ShutdownDelay). */
+  shutdownDelayMs?: number;
 }
 
 @Module({})
@@ -22,7 +25,10 @@ export class HealthModule {
       module: HealthModule,
       imports: [TerminusModule.forRoot({ logger: false })],
       controllers: [HealthController],
-      providers: options.database ? [databaseCheck] : [],
+      providers: [
+        { provide: ShutdownDelay, useValue: new ShutdownDelay(options.shutdownDelayMs ?? 0) },
+        ...(options.database ? [databaseCheck] : []),
+      ],
     };
   }
 }

@@ -1,5 +1,6 @@
 export * from './health.module';
 export * from './health.controller';
+export * from './shutdown-delay';
 export * from './bootstrap';
 export * from './trace-context.interceptor';
 export * from './schema-introspection';
