@@ -19,14 +19,14 @@ interface Registration {
   handler: EventHandler<unknown>;
 }
 
+/** How long shutdown waits for the events being handled (handlers are short transactions). */
+const HANDLER_DRAIN_MS = 3_000;
+
 /**
  * Durable JetStream consumers. Each registration is one durable consumer shared by every instance of
  * the service (work-queue style). A message is handled inside a transaction that also records its
  * event id, so a redelivery is skipped; the ack comes only after the commit.
  */
-/** How long shutdown waits for the events being handled (handlers are short transactions). */
-const HANDLER_DRAIN_MS = 3_000;
-
 @Injectable()
 export class EventConsumers implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('EventConsumers');

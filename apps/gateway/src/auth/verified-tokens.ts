@@ -14,10 +14,10 @@ interface Entry {
 
 /**
  * Access tokens whose signature and claims were already verified, until they expire, keyed by the
- * Authorization header that carried them. A JWT cannot
- * change, so checking its signature once per gateway process is enough; what can change (a revoked
- * session) is still checked on every request by the caller of this cache. Saves the EdDSA verification
- * (the largest CPU cost per proxied request) for a client that reuses its token.
+ * Authorization header that carried them. A JWT cannot change, so checking its signature once per
+ * gateway process is enough; what can change (a revoked session) is still checked on every request by
+ * the caller of this cache. Saves the EdDSA verification (the largest CPU cost per proxied request)
+ * for a client that reuses its token.
  */
 export class VerifiedTokens {
   private readonly entries = new Map<string, Entry>();
