@@ -14,10 +14,13 @@ export const IDENTITY_HEADER_PREFIX = 'x-gatehouse-';
 
 const NONE: ReadonlySet<string> = new Set();
 
+/** `Connection` values that name no other header (nearly every request and response carries one). */
+const CONNECTION_OPTIONS_ONLY = new Set(['keep-alive', 'close', 'Keep-Alive', 'Close']);
+
 /** Headers named in `Connection` are hop-by-hop too (usually none: keep-alive is HTTP/1.1's default). */
 function connectionListed(headers: IncomingHttpHeaders | Record<string, unknown>): ReadonlySet<string> {
   const value = headers['connection'];
-  if (typeof value !== 'string' || value.length === 0) return NONE;
+  if (typeof value !== 'string' || value.length === 0 || CONNECTION_OPTIONS_ONLY.has(value)) return NONE;
   return new Set(value.split(',').map((h) => h.trim().toLowerCase()));
 }
 
