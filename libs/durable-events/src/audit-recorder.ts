@@ -1,8 +1,8 @@
 import { AuditEntry, auditEvent, Caller } from '@gatehouse/contracts';
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { MESSAGING_OPTIONS, MessagingOptions } from '@gatehouse/messaging';
 import { Outbox } from './outbox';
+import { DURABLE_EVENTS_OPTIONS, DurableEventsOptions } from './durable-events.options';
 
 const SECRET_KEY = /password|secret|token|hash|private/i;
 
@@ -31,7 +31,7 @@ export function actorOf(caller: Caller | null): AuditEntry['actor'] {
  */
 @Injectable()
 export class AuditRecorder {
-  constructor(private readonly outbox: Outbox, @Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions) {}
+  constructor(private readonly outbox: Outbox, @Inject(DURABLE_EVENTS_OPTIONS) private readonly options: DurableEventsOptions) {}
 
   async record(manager: EntityManager, caller: Caller | null, input: AuditInput): Promise<void> {
     const entry: AuditEntry = {

@@ -1,5 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { AuditRecorder } from './audit-recorder';
+import { DURABLE_EVENTS_OPTIONS, DurableEventsOptions } from './durable-events.options';
 import { EventConsumers } from './event-consumers';
 import { EventRetention } from './event-retention';
 import { Outbox } from './outbox';
@@ -13,8 +14,12 @@ import { Outbox } from './outbox';
 @Global()
 @Module({})
 export class DurableEventsModule {
-  static forRoot(): DynamicModule {
+  static forRoot(options: DurableEventsOptions): DynamicModule {
     const providers = [Outbox, EventConsumers, AuditRecorder, EventRetention];
-    return { module: DurableEventsModule, providers, exports: providers };
+    return {
+      module: DurableEventsModule,
+      providers: [{ provide: DURABLE_EVENTS_OPTIONS, useValue: options }, ...providers],
+      exports: providers,
+    };
   }
 }

@@ -1,8 +1,9 @@
 import { EVENTS_STREAM, EventDefinition, EventEnvelope } from '@gatehouse/contracts';
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { AckPolicy, ConsumerMessages, DeliverPolicy, JSONCodec, JsMsg, nanos } from 'nats';
 import { DataSource, EntityManager } from 'typeorm';
-import { ensureEventsStream, MESSAGING_OPTIONS, MessagingOptions, NatsClient } from '@gatehouse/messaging';
+import { ensureEventsStream, NatsClient } from '@gatehouse/messaging';
+import { DURABLE_EVENTS_OPTIONS, DurableEventsOptions } from './durable-events.options';
 
 const codec = JSONCodec();
 
@@ -37,8 +38,8 @@ export class EventConsumers implements OnApplicationBootstrap, BeforeApplication
 
   constructor(
     private readonly nats: NatsClient,
-    @Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions,
-    @Optional() private readonly dataSource?: DataSource,
+    @Inject(DURABLE_EVENTS_OPTIONS) private readonly options: DurableEventsOptions,
+    private readonly dataSource: DataSource,
   ) {}
 
   /** Call from a module's onModuleInit. `name` identifies the consumer within the service. */
@@ -114,9 +115,6 @@ export class EventConsumers implements OnApplicationBootstrap, BeforeApplication
     }
     let afterCommit: void | (() => unknown);
     try {
-      if (!this.dataSource || !this.options.schema) {
-        throw new Error('event consumers need the service database for deduplication');
-      }
       const schema = this.options.schema;
       afterCommit = await this.dataSource.transaction(async (manager) => {
         const fresh = await manager.query(

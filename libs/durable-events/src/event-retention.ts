@@ -1,9 +1,8 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { EVENTS_MAX_AGE_MS, MESSAGING_OPTIONS, MessagingOptions } from '@gatehouse/messaging';
+import { EVENTS_MAX_AGE_MS } from '@gatehouse/messaging';
+import { DURABLE_EVENTS_OPTIONS, DurableEventsOptions } from './durable-events.options';
 
-/** Published outbox rows are kept this long by default (they are only needed to look into what was sent). */
-export const DEFAULT_OUTBOX_RETENTION_HOURS = 7 * 24;
 /**
  * A processed-event row guards against a redelivery of its event; the stream drops events after
  * EVENTS_MAX_AGE_MS, so a row a day older than that can no longer be needed.
@@ -33,7 +32,7 @@ export class EventRetention implements OnApplicationBootstrap, BeforeApplication
 
   constructor(
     private readonly dataSource: DataSource,
-    @Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions,
+    @Inject(DURABLE_EVENTS_OPTIONS) private readonly options: DurableEventsOptions,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -53,8 +52,7 @@ export class EventRetention implements OnApplicationBootstrap, BeforeApplication
 
   async prune(): Promise<PruneResult> {
     const schema = this.options.schema;
-    if (!schema) return { outbox: 0, processedEvents: 0 };
-    const outboxHours = this.options.outboxRetentionHours ?? DEFAULT_OUTBOX_RETENTION_HOURS;
+    const outboxHours = this.options.outboxRetentionHours;
     const outbox = await this.deleteInBatches(
       `DELETE FROM "${schema}".outbox WHERE seq IN (
          SELECT seq FROM "${schema}".outbox

@@ -4,3 +4,4 @@ export * from './event-retention';
 export * from './event-consumers';
 export * from './audit-recorder';
 export * from './durable-events.module';
+export * from './durable-events.options';

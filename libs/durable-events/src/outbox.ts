@@ -3,7 +3,8 @@ import { EventDefinition, EventEnvelope } from '@gatehouse/contracts';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { JSONCodec } from 'nats';
 import { DataSource, EntityManager } from 'typeorm';
-import { ensureEventsStream, MESSAGING_OPTIONS, MessagingOptions, NatsClient } from '@gatehouse/messaging';
+import { ensureEventsStream, NatsClient } from '@gatehouse/messaging';
+import { DURABLE_EVENTS_OPTIONS, DurableEventsOptions } from './durable-events.options';
 
 const codec = JSONCodec();
 const BATCH = 200;
@@ -26,7 +27,7 @@ export class Outbox implements OnApplicationBootstrap, BeforeApplicationShutdown
   constructor(
     private readonly dataSource: DataSource,
     private readonly nats: NatsClient,
-    @Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions,
+    @Inject(DURABLE_EVENTS_OPTIONS) private readonly options: DurableEventsOptions,
   ) {}
 
   async add<T>(manager: EntityManager, definition: EventDefinition<T>, data: T): Promise<EventEnvelope<T>> {

@@ -11,14 +11,14 @@ import { RpcClient } from './rpc-client';
 @Module({})
 export class MessagingModule {
   static forRoot(
-    options: MessagingOptions & { settings: NatsSettings & { RPC_TIMEOUT_MS: number; OUTBOX_RETENTION_HOURS?: number } },
+    options: MessagingOptions & { settings: NatsSettings & { RPC_TIMEOUT_MS: number } },
   ): DynamicModule {
     return {
       module: MessagingModule,
       providers: [
         {
           provide: MESSAGING_OPTIONS,
-          useValue: { service: options.service, schema: options.schema, outboxRetentionHours: options.settings.OUTBOX_RETENTION_HOURS },
+          useValue: { service: options.service },
         },
         {
           provide: NatsClient,
