@@ -94,7 +94,13 @@ export class EventConsumers implements OnApplicationBootstrap, BeforeApplication
 
   private async loop(durable: string, registration: Registration, messages: ConsumerMessages): Promise<void> {
     for await (const message of messages) {
-      if (this.stopped) break;
+      // Not `break`: nats.js queues its stop behind the messages already pulled, and only ends the iterator
+      // (and resolves close()) once the loop reaches it; leaving early left close() pending for good (the
+      // shutdown hang under load). The pulled events are handed back for another instance at once.
+      if (this.stopped) {
+        message.nak();
+        continue;
+      }
       await this.handle(durable, registration, message).catch((error: unknown) =>
         this.logger.error({ err: error, durable }, 'Unexpected error while handling an event'),
       );
