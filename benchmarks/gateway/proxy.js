@@ -22,12 +22,14 @@
 //        [--stream-mb=50] [--only=gateway,bare proxy] [--rate=N  (phase 2 only, at N req/s)] [--warmup=5] [--half-rounds=5] [--half-duration=6]
 //        [--cpu-profile]   (writes tmp/bench-profile/gateway-<pid>.cpuprofile, sampled at full load)
 //        [--heap-profile]  (writes tmp/bench-profile/gateway-<pid>.heapprofile: sampled allocations at full load)
+//        [--trace-slow]    (phase 2: every request over 5 ms, and the gateway's event-loop stalls and GC pauses
+//                           (stall-probe-preload.js), to tmp/bench-trace/; prints what the gateway's slow requests met)
 //        BENCH_NODE_OPTIONS=...  (NODE_OPTIONS for the Gatehouse processes, e.g. --require a tracing preload)
 // Rate limits are switched off for the gateway (RATE_LIMIT_*=0): the benchmark is one client and one subject.
 require('reflect-metadata');
 const { spawn } = require('node:child_process');
 const { createServer } = require('node:http');
-const { existsSync, mkdirSync, readFileSync, writeFileSync } = require('node:fs');
+const { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const { join, resolve } = require('node:path');
 const { Readable } = require('node:stream');
 
@@ -105,9 +107,9 @@ const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((sorted
 function runPacer() {
   const { Pool } = require('undici');
   const pools = new Map();
-  process.on('message', async ({ name, url, headers, rate, seconds }) => {
+  process.on('message', async ({ name, url, headers, rate, seconds, slowLog }) => {
     if (!pools.has(name)) pools.set(name, new Pool(new URL(url).origin, { connections: Number(args.connections), pipelining: 1, keepAliveTimeout: 60_000 }));
-    process.send(await paced(name, url, headers, rate, seconds, pools.get(name)));
+    process.send(await paced(name, url, headers, rate, seconds, pools.get(name), slowLog));
   });
   process.send('ready');
 }
@@ -120,10 +122,11 @@ function runPacer() {
  * was the largest single source of slow requests, for every target, and not a load any target was
  * asked to take. Such ticks are counted (`lateTicks`).
  */
-async function paced(name, url, headers, rate, seconds, pool) {
+async function paced(name, url, headers, rate, seconds, pool, slowLog) {
   const target = new URL(url);
   const path = target.pathname + target.search;
   const samples = [];
+  const slow = [];
   let failures = 0;
   const inFlight = new Set();
   const started = process.hrtime.bigint();
@@ -143,8 +146,10 @@ async function paced(name, url, headers, rate, seconds, pool) {
           .request({ method: 'GET', path, headers })
           .then(async (response) => {
             await response.body.dump();
-            if (response.statusCode === 200) samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
-            else failures++;
+            if (response.statusCode !== 200) return failures++;
+            const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+            samples.push(ms);
+            if (slowLog && ms > 5) slow.push({ target: name, at: Math.round((performance.timeOrigin + performance.now() - ms) * 10) / 10, ms });
           })
           .catch(() => failures++)
           .finally(() => inFlight.delete(call));
@@ -155,6 +160,7 @@ async function paced(name, url, headers, rate, seconds, pool) {
     tick();
   });
   await Promise.all(inFlight);
+  if (slowLog && slow.length) appendFileSync(slowLog, slow.map((l) => JSON.stringify(l)).join('\n') + '\n');
   samples.sort((a, b) => a - b);
   return { name, rps: samples.length / seconds, p50: pct(samples, 50) ?? NaN, p99: pct(samples, 99) ?? NaN, p999: pct(samples, 99.9) ?? NaN, failures, lateTicks };
 }
@@ -182,6 +188,8 @@ const FIXED_RATE = args.rate ? Number(args.rate) : undefined;
 const HEAP_PROFILE = 'heap-profile' in args;
 const CPU_PROFILE = 'cpu-profile' in args || HEAP_PROFILE;
 const PROFILE_DIR = resolve(ROOT, 'tmp/bench-profile');
+const TRACE_SLOW = 'trace-slow' in args;
+const TRACE_DIR = resolve(ROOT, 'tmp/bench-trace');
 const POSTGRES = args.postgres ?? process.env.E2E_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 const children = [];
@@ -276,6 +284,30 @@ async function peakRss(pid, work) {
   return Math.max(peak, rssOf(pid));
 }
 
+const readJsonLines = (file) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
+
+/** --trace-slow: what the slow half-load requests (over 5 ms) of each target met in the gateway. */
+function summarizeSlowRequests() {
+  const slow = readJsonLines(join(TRACE_DIR, 'slow.jsonl'));
+  const probe = readdirSync(TRACE_DIR).filter((f) => f.startsWith('gateway-')).flatMap((f) => readJsonLines(join(TRACE_DIR, f)));
+  const stalls = probe.filter((e) => e.kind === 'stall');
+  const pauses = probe.filter((e) => e.kind === 'gc');
+  const overlaps = (request, events) => events.some((e) => e.at < request.at + request.ms && request.at < e.at + e.ms);
+  console.log(`  --trace-slow (${TRACE_DIR}): requests over 5 ms in the measured rounds, and what they met in the gateway`);
+  for (const name of [...new Set(slow.map((r) => r.target))]) {
+    const mine = slow.filter((r) => r.target === name);
+    const inStall = mine.filter((r) => overlaps(r, stalls)).length;
+    const inGc = mine.filter((r) => overlaps(r, pauses)).length;
+    console.log(`    ${name.padEnd(14)} ${String(mine.length).padStart(6)} slow;  overlapping a gateway event-loop stall ${inStall}, a gateway GC pause ${inGc}`);
+  }
+  const offCpu = stalls.filter((s) => s.cpuMs < s.ms / 2);
+  const sum = (events) => Math.round(events.reduce((total, e) => total + e.ms, 0));
+  console.log(
+    `    gateway stalls over 4 ms: ${stalls.length} (${sum(stalls)} ms), ${offCpu.length} of them mostly off-CPU (${sum(offCpu)} ms); ` +
+      `GC pauses: ${pauses.filter((p) => p.type === 'major').length} major, ${pauses.filter((p) => p.type === 'minor').length} minor over 1 ms (${sum(pauses)} ms in all)`,
+  );
+}
+
 async function main() {
   const upstreamPort = await testing.freePort();
   const barePort = await testing.freePort();
@@ -306,6 +338,10 @@ routes:
 `,
   );
   process.env.E2E_LOG_LEVEL = LOG_LEVEL;
+  if (TRACE_SLOW) {
+    rmSync(TRACE_DIR, { recursive: true, force: true });
+    mkdirSync(TRACE_DIR, { recursive: true });
+  }
   const system = await testing.TestSystem.start({
     name: 'bench-gateway',
     postgresUrl: POSTGRES,
@@ -317,6 +353,7 @@ routes:
       // One sign-in serves the whole run (three rounds take longer than the default 5 minutes).
       ACCESS_TOKEN_TTL_SECONDS: '3600',
       ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
+      ...(TRACE_SLOW ? { NODE_OPTIONS: `--require ${join(__dirname, 'stall-probe-preload.js')}`, PROBE_DIR: TRACE_DIR } : {}),
       ...(CPU_PROFILE ? { NODE_OPTIONS: `--require ${join(__dirname, 'cpu-profile-preload.js')}`, PROFILE_DIR, PROFILE_MS: String(DURATION * 600), PROFILE_KIND: HEAP_PROFILE ? 'heap' : 'cpu' } : {}),
     },
   });
@@ -394,7 +431,7 @@ routes:
     const paced = (t, seconds) =>
       new Promise((resolveRun) => {
         pacer.once('message', resolveRun);
-        pacer.send({ name: t.name, url: t.url, headers: t.headers, rate, seconds });
+        pacer.send({ name: t.name, url: t.url, headers: t.headers, rate, seconds, slowLog: TRACE_SLOW && seconds === PACED_SECONDS ? join(TRACE_DIR, 'slow.jsonl') : undefined });
       });
     for (const t of targets) await paced(t, PACED_WARMUP_S);
     for (let round = 1; round <= PACED_ROUNDS; round++) {
@@ -405,6 +442,10 @@ routes:
       }
     }
     pacer.kill();
+    if (TRACE_SLOW) {
+      await new Promise((r) => setTimeout(r, 1200)); // the probe writes once a second
+      summarizeSlowRequests();
+    }
     const half = summarize(halfRuns);
     console.log('  median over rounds:');
     for (const [name, r] of Object.entries(half)) {
