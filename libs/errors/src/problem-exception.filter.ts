@@ -15,6 +15,16 @@ export function isUniqueViolation(error: unknown): boolean {
   return candidate?.driverError?.code === UNIQUE_VIOLATION || candidate?.code === UNIQUE_VIOLATION;
 }
 
+/**
+ * The 4xx status of an error the HTTP framework raised before any handler ran (Fastify's body too large,
+ * unsupported media type, invalid JSON...): these carry a `statusCode` and a message meant for the client.
+ */
+function clientErrorStatus(exception: unknown): number | undefined {
+  const candidate = exception as { statusCode?: unknown; message?: unknown } | null | undefined;
+  const status = candidate?.statusCode;
+  return typeof status === 'number' && status >= 400 && status < 500 && typeof candidate?.message === 'string' ? status : undefined;
+}
+
 /** Maps any thrown value to a Problem; unexpected errors are logged here and never leak details. */
 export function toProblem(exception: unknown, logger: Logger, where: string, logFields?: Record<string, unknown>): Problem {
   if (exception instanceof ProblemException) return exception.problem;
@@ -22,6 +32,8 @@ export function toProblem(exception: unknown, logger: Logger, where: string, log
     const status = exception.getStatus();
     return new ProblemException(status, `http-${status}`, exception.message).problem;
   }
+  const clientStatus = clientErrorStatus(exception);
+  if (clientStatus) return new ProblemException(clientStatus, `http-${clientStatus}`, (exception as Error).message).problem;
   if (isUniqueViolation(exception)) {
     return ProblemException.conflict('A resource with the same unique value already exists').problem;
   }

@@ -30,22 +30,23 @@ export class RouteRegistrar {
   ) {}
 
   register(fastify: FastifyInstance, routes: RouteDefinition[]): void {
-    // Errors Fastify raises before a handler runs (bad JSON, body too large, unsupported media type).
-    fastify.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) => {
-      const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : undefined;
-      return sendProblem(reply, status ? new ProblemException(status, `http-${status}`, error.message).problem : toProblem(error, this.logger, 'fastify'));
-    });
-    for (const route of routes.filter((r) => !isUpstream(r.target))) {
-      fastify.route({ ...this.routeOptions(route), handler: this.handlerFor(route) });
-    }
-    const upstreamRoutes = routes.filter((r) => isUpstream(r.target));
-    if (upstreamRoutes.length === 0) return;
-    void fastify.register(async (scope) => {
-      scope.removeAllContentTypeParsers();
-      scope.addContentTypeParser('*', (_request, _payload, done) => done(null));
-      for (const route of upstreamRoutes) {
-        scope.route({ ...this.routeOptions(route), handler: this.handlerFor(route) });
+    // The route table's routes live in a scope of their own, with an error handler for what Fastify raises
+    // before a handler runs (bad JSON, body too large, unsupported media type). Set at the root, it fought
+    // Nest's own root handler (Fastify's FSTWRN004 warning at every start), which the rest still uses.
+    void fastify.register(async (gateway) => {
+      gateway.setErrorHandler((error, _request, reply) => sendProblem(reply, toProblem(error, this.logger, 'fastify')));
+      for (const route of routes.filter((r) => !isUpstream(r.target))) {
+        gateway.route({ ...this.routeOptions(route), handler: this.handlerFor(route) });
       }
+      const upstreamRoutes = routes.filter((r) => isUpstream(r.target));
+      if (upstreamRoutes.length === 0) return;
+      await gateway.register(async (scope) => {
+        scope.removeAllContentTypeParsers();
+        scope.addContentTypeParser('*', (_request, _payload, done) => done(null));
+        for (const route of upstreamRoutes) {
+          scope.route({ ...this.routeOptions(route), handler: this.handlerFor(route) });
+        }
+      });
     });
   }
 
