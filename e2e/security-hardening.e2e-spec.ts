@@ -82,6 +82,16 @@ describe('security hardening', () => {
     });
   });
 
+  describe('request targets', () => {
+    it('refuses a malformed percent-encoding in the path with a 400 problem, on API, docs and console paths', async () => {
+      for (const path of ['/api/v1/%E0%A4%A/users', '/api/docs/%zz', '/ui/%E0%A4%A', '/%zz']) {
+        const response = await api().get(path);
+        isProblem(response, 400);
+        expect(response.body.detail).toContain('not a valid url');
+      }
+    });
+  });
+
   describe('security headers', () => {
     const expectHardened = (headers: Record<string, string>) => {
       expect(headers['x-content-type-options']).toBe('nosniff');

@@ -1,9 +1,10 @@
 import 'reflect-metadata';
 import { loadConfigOrExit } from '@gatehouse/config';
 import { acceptRequestId } from '@gatehouse/logging';
-import { ProblemExceptionFilter } from '@gatehouse/errors';
+import { ProblemException, ProblemExceptionFilter } from '@gatehouse/errors';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { GatewayAppModule } from './app.module';
 import { registerConsole } from './console/console-static';
@@ -12,7 +13,7 @@ import { RequestObserver } from './observability/request-observer';
 import { GatewayMetrics } from './observability/metrics';
 import { OpenApiPublisher } from './openapi/openapi-publisher';
 import { loadRouteFile, RouteFileError } from './routing/route-file';
-import { RouteRegistrar } from './routing/route-registrar';
+import { RouteRegistrar, sendProblem } from './routing/route-registrar';
 import { ROUTES } from './routing/route-table';
 import { registerSecurityHeaders } from './security/security-headers';
 
@@ -30,6 +31,10 @@ export async function startGateway(env: GatewayEnv, options: { shutdownHooks?: b
     // On SIGTERM, requests already on an open keep-alive connection are still answered while in-flight
     // work drains (the services behind stay up); Fastify would otherwise answer them with a bare 503.
     return503OnClosing: false,
+    // A path with a malformed percent-encoding is refused before routing, outside any error handler.
+    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+      sendProblem(reply, new ProblemException(400, 'http-400', error.message).problem);
+    },
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
       const given = req.headers['x-request-id'];
       return acceptRequestId(typeof given === 'string' ? given : undefined);
