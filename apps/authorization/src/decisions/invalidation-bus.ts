@@ -21,13 +21,19 @@ export class InvalidationBus implements OnApplicationBootstrap {
 
   constructor(private readonly nats: NatsClient, private readonly cache: GrantsCache) {}
 
-  onApplicationBootstrap(): void {
+  /**
+   * A starting instance also drops every cached grant and decision everywhere. The broadcast of a change
+   * is sent after its commit: an instance killed in between (and then restarted by its orchestrator)
+   * would otherwise leave the others answering from the old grants until GRANTS_CACHE_TTL_SECONDS.
+   */
+  async onApplicationBootstrap(): Promise<void> {
     this.subscription = this.nats.nc.subscribe(AUTHORIZATION_INVALIDATE_SUBJECT, {
       callback: (error, message) => {
         if (error) return;
         this.apply(codec.decode(message.data));
       },
     });
+    await this.publishAll();
   }
 
   onTenantsChanged(listener: (changes: TenantChange[]) => void): void {
