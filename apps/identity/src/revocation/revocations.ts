@@ -1,6 +1,6 @@
 import { CredentialsRevoked, IDENTITY_CREDENTIALS_REVOKED_SUBJECT, RecentRevocations } from '@gatehouse/contracts';
 import { NatsClient } from '@gatehouse/messaging';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { JSONCodec } from 'nats';
 import { DataSource, EntityManager } from 'typeorm';
@@ -8,6 +8,8 @@ import { returning } from '../common/sql';
 import { IdentityEnv } from '../identity.env';
 
 const codec = JSONCodec<CredentialsRevoked>();
+/** Session ids per start-up re-broadcast message (~40 bytes each, well under NATS's 1 MB payload limit). */
+const REBROADCAST_BATCH = 5000;
 
 export const NOTHING_REVOKED: CredentialsRevoked = { sessionIds: [], subjectIds: [], tokenIds: [] };
 
@@ -22,7 +24,7 @@ export function mergeRevoked(...parts: Array<Partial<CredentialsRevoked>>): Cred
  * request rather than when its cache entry or its access token expires.
  */
 @Injectable()
-export class Revocations {
+export class Revocations implements OnApplicationBootstrap {
   private readonly logger = new Logger('Revocations');
 
   constructor(
@@ -30,6 +32,22 @@ export class Revocations {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly env: IdentityEnv,
   ) {}
+
+  /**
+   * A starting instance broadcasts the sessions revoked within an access token's lifetime again. The
+   * broadcast is sent after the commit: an instance killed in between (and restarted) left every gateway
+   * accepting those sessions' access tokens until they expired. Gateways apply a repeat as a no-op.
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    try {
+      const sessionIds = (await this.recent()).sessions.map((s) => s.id);
+      for (let i = 0; i < sessionIds.length; i += REBROADCAST_BATCH) {
+        await this.publish({ ...NOTHING_REVOKED, sessionIds: sessionIds.slice(i, i + REBROADCAST_BATCH) });
+      }
+    } catch (error) {
+      this.logger.warn({ err: error }, 'Could not broadcast recent revocations at start-up');
+    }
+  }
 
   /** Revokes every session of a user except `keepFamilyId`. */
   async endSessions(manager: EntityManager, userId: string, keepFamilyId?: string): Promise<CredentialsRevoked> {
