@@ -10,7 +10,6 @@ import { api, bearer, bindRole, createRole, createTenant, createUser, superAdmin
  */
 describe('authorization instance restart', () => {
   let system: TestSystem;
-  let sharedGateway: string | undefined;
 
   beforeAll(async () => {
     system = await TestSystem.start({
@@ -18,13 +17,9 @@ describe('authorization instance restart', () => {
       env: { MULTI_TENANCY_ENABLED: 'true', GATEWAY_DECISION_CACHE_TTL_MS: '0', RATE_LIMIT_PER_IP_PER_MINUTE: '0', RATE_LIMIT_PER_SUBJECT_PER_MINUTE: '0' },
       replicas: { authorization: 2 },
     });
-    sharedGateway = process.env.GATEHOUSE_URL;
-    process.env.GATEHOUSE_URL = system.gatewayUrl;
+    system.useForFixtures();
   }, 180_000);
-  afterAll(async () => {
-    process.env.GATEHOUSE_URL = sharedGateway;
-    await system?.stop();
-  }, 60_000);
+  afterAll(() => system?.stop(), 60_000);
 
   it('a starting instance drops the grants every other instance cached, so a change whose broadcast died with its instance takes effect', async () => {
     const root = await superAdminToken();

@@ -9,20 +9,15 @@ import { api, bearer, createUser, superAdminToken, TestSystem } from '@gatehouse
  */
 describe('identity instance restart', () => {
   let system: TestSystem;
-  let sharedGateway: string | undefined;
 
   beforeAll(async () => {
     system = await TestSystem.start({ name: 'identity-restart', env: { RATE_LIMIT_PER_IP_PER_MINUTE: '0', RATE_LIMIT_PER_SUBJECT_PER_MINUTE: '0' } });
-    sharedGateway = process.env.GATEHOUSE_URL;
-    process.env.GATEHOUSE_URL = system.gatewayUrl;
+    system.useForFixtures();
     // The gateway started before identity was ready: its load of the recent revocations retries every 2 s.
     // Let it finish first, or it would pick up the revocation below by itself.
     await new Promise((resolve) => setTimeout(resolve, 3000));
   }, 180_000);
-  afterAll(async () => {
-    process.env.GATEHOUSE_URL = sharedGateway;
-    await system?.stop();
-  }, 60_000);
+  afterAll(() => system?.stop(), 60_000);
 
   it('a starting instance broadcasts recent revocations again, so a logout whose broadcast died with its instance still ends the session', async () => {
     const root = await superAdminToken();

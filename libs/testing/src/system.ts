@@ -42,6 +42,8 @@ export class TestSystem {
   readonly instances: ServiceInstance[] = [];
   gatewayUrl = '';
   readonly gatewayUrls: string[] = [];
+  /** GATEHOUSE_URL as it was before useForFixtures(), put back by stop(). */
+  private fixturesWere?: { url: string | undefined };
 
   private constructor(
     readonly options: SystemOptions,
@@ -114,7 +116,15 @@ export class TestSystem {
     }
   }
 
+  /** Points the fixtures (api(), createUser(), ...) at this system's gateway until stop(). */
+  useForFixtures(): this {
+    this.fixturesWere ??= { url: process.env.GATEHOUSE_URL };
+    process.env.GATEHOUSE_URL = this.gatewayUrl;
+    return this;
+  }
+
   async stop(): Promise<void> {
+    if (this.fixturesWere) process.env.GATEHOUSE_URL = this.fixturesWere.url;
     await Promise.all(this.instances.map((instance) => stopProcess(instance.process)));
     await this.nats.stop().catch(() => undefined);
     await this.database.drop().catch(() => undefined);
