@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { loadConfigOrExit } from '@gatehouse/config';
 import { acceptRequestId } from '@gatehouse/logging';
-import { ProblemException, ProblemExceptionFilter } from '@gatehouse/errors';
+import { ProblemExceptionFilter } from '@gatehouse/errors';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
@@ -13,7 +13,7 @@ import { RequestObserver } from './observability/request-observer';
 import { GatewayMetrics } from './observability/metrics';
 import { OpenApiPublisher } from './openapi/openapi-publisher';
 import { loadRouteFile, RouteFileError } from './routing/route-file';
-import { RouteRegistrar, sendProblem } from './routing/route-registrar';
+import { RouteRegistrar, sendFrameworkError } from './routing/route-registrar';
 import { ROUTES } from './routing/route-table';
 import { registerSecurityHeaders } from './security/security-headers';
 
@@ -33,7 +33,7 @@ export async function startGateway(env: GatewayEnv, options: { shutdownHooks?: b
     return503OnClosing: false,
     // A path with a malformed percent-encoding is refused before routing, outside any error handler.
     frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
-      sendProblem(reply, new ProblemException(400, 'http-400', error.message).problem);
+      sendFrameworkError(reply, error);
     },
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
       const given = req.headers['x-request-id'];

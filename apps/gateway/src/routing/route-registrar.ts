@@ -34,7 +34,7 @@ export class RouteRegistrar {
     // before a handler runs (bad JSON, body too large, unsupported media type). Set at the root, it fought
     // Nest's own root handler (Fastify's FSTWRN004 warning at every start), which the rest still uses.
     void fastify.register(async (gateway) => {
-      gateway.setErrorHandler((error, _request, reply) => sendProblem(reply, toProblem(error, this.logger, 'fastify')));
+      gateway.setErrorHandler((error, _request, reply) => sendFrameworkError(reply, error));
       for (const route of routes.filter((r) => !isUpstream(r.target))) {
         gateway.route({ ...this.routeOptions(route), handler: this.handlerFor(route) });
       }
@@ -116,6 +116,13 @@ function answered(reply: FastifyReply): boolean {
 function header(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
   return typeof value === 'string' ? value : undefined;
+}
+
+const FRAMEWORK_LOGGER = new Logger('Gateway');
+
+/** An error Fastify raised itself (its 4xx ones name the client's mistake; anything else is logged as a 500). */
+export function sendFrameworkError(reply: FastifyReply, error: unknown): FastifyReply {
+  return sendProblem(reply, toProblem(error, FRAMEWORK_LOGGER, 'fastify'));
 }
 
 export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
