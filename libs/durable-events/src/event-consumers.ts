@@ -78,8 +78,8 @@ export class EventConsumers implements OnApplicationBootstrap, BeforeApplication
   /**
    * Stops pulling and waits for the events being handled to commit, before any onApplicationShutdown
    * hook (TypeORM's closes the database, in parallel: a handler cut off there fails with "Connection
-   * terminated"; seen in a run where that tenancy instance then never exited on SIGTERM). An event
-   * not acked by then is redelivered to another instance.
+   * terminated"). The wait is bounded in case a handler hangs; an event not acked by then is
+   * redelivered to another instance.
    */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
