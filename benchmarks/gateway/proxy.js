@@ -284,6 +284,12 @@ async function peakRss(pid, work) {
   return Math.max(peak, rssOf(pid));
 }
 
+/** BENCH_NODE_OPTIONS plus the preloads the options ask for: each adds to the others (they act in the gateway only). */
+function gatewayNodeOptions() {
+  const preloads = [TRACE_SLOW && 'stall-probe-preload.js', CPU_PROFILE && 'cpu-profile-preload.js'].filter(Boolean);
+  return [process.env.BENCH_NODE_OPTIONS, ...preloads.map((file) => `--require ${join(__dirname, file)}`)].filter(Boolean).join(' ');
+}
+
 const readJsonLines = (file) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
 
 /** --trace-slow: what the slow half-load requests (over 5 ms) of each target met in the gateway. */
@@ -352,13 +358,13 @@ routes:
       RATE_LIMIT_PER_SUBJECT_PER_MINUTE: '0',
       // One sign-in serves the whole run (three rounds take longer than the default 5 minutes).
       ACCESS_TOKEN_TTL_SECONDS: '3600',
-      ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
-      ...(TRACE_SLOW ? { NODE_OPTIONS: `--require ${join(__dirname, 'stall-probe-preload.js')}`, PROBE_DIR: TRACE_DIR } : {}),
-      ...(CPU_PROFILE ? { NODE_OPTIONS: `--require ${join(__dirname, 'cpu-profile-preload.js')}`, PROFILE_DIR, PROFILE_MS: String(DURATION * 600), PROFILE_KIND: HEAP_PROFILE ? 'heap' : 'cpu' } : {}),
+      ...(gatewayNodeOptions() ? { NODE_OPTIONS: gatewayNodeOptions() } : {}),
+      ...(TRACE_SLOW ? { PROBE_DIR: TRACE_DIR } : {}),
+      ...(CPU_PROFILE ? { PROFILE_DIR, PROFILE_MS: String(DURATION * 600), PROFILE_KIND: HEAP_PROFILE ? 'heap' : 'cpu' } : {}),
     },
   });
   try {
-    process.env.GATEHOUSE_URL = system.gatewayUrl;
+    system.useForFixtures();
     // A user with FLOW:READ on company.team only (a custom role, a namespaced binding), signed in with a JWT.
     const root = await testing.superAdminToken();
     const admin = await testing.createUser(root);
