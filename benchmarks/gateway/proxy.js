@@ -284,8 +284,8 @@ async function peakRss(pid, work) {
   return Math.max(peak, rssOf(pid));
 }
 
-/** BENCH_NODE_OPTIONS plus the preloads the options ask for: each adds to the others (they act in the gateway only). */
-function gatewayNodeOptions() {
+/** NODE_OPTIONS of the Gatehouse processes: BENCH_NODE_OPTIONS plus the preloads the options ask for (those act in the gateway only); each adds to the others. */
+function servicesNodeOptions() {
   const preloads = [TRACE_SLOW && 'stall-probe-preload.js', CPU_PROFILE && 'cpu-profile-preload.js'].filter(Boolean);
   return [process.env.BENCH_NODE_OPTIONS, ...preloads.map((file) => `--require ${join(__dirname, file)}`)].filter(Boolean).join(' ');
 }
@@ -358,7 +358,7 @@ routes:
       RATE_LIMIT_PER_SUBJECT_PER_MINUTE: '0',
       // One sign-in serves the whole run (three rounds take longer than the default 5 minutes).
       ACCESS_TOKEN_TTL_SECONDS: '3600',
-      ...(gatewayNodeOptions() ? { NODE_OPTIONS: gatewayNodeOptions() } : {}),
+      ...(servicesNodeOptions() ? { NODE_OPTIONS: servicesNodeOptions() } : {}),
       ...(TRACE_SLOW ? { PROBE_DIR: TRACE_DIR } : {}),
       ...(CPU_PROFILE ? { PROFILE_DIR, PROFILE_MS: String(DURATION * 600), PROFILE_KIND: HEAP_PROFILE ? 'heap' : 'cpu' } : {}),
     },
