@@ -24,6 +24,8 @@
 //        [--heap-profile]  (writes tmp/bench-profile/gateway-<pid>.heapprofile: sampled allocations at full load)
 //        [--trace-slow]    (phase 2: every request over 5 ms, and the gateway's event-loop stalls and GC pauses
 //                           (stall-probe-preload.js), to tmp/bench-trace/; prints what the gateway's slow requests met)
+//        [--control=N]     (adds "control": a second bare proxy that spins N µs of CPU per request; N=0 is an A/A
+//                           control whose "added latency" over the bare proxy is this machine's noise floor)
 //        BENCH_NODE_OPTIONS=...  (NODE_OPTIONS for the Gatehouse processes, e.g. --require a tracing preload)
 // Rate limits are switched off for the gateway (RATE_LIMIT_*=0): the benchmark is one client and one subject.
 require('reflect-metadata');
@@ -77,7 +79,10 @@ function runBare() {
   };
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', (_req, _payload, done) => done(null));
+  // --control: a copy that also spins for burnUs of CPU per request (0: an A/A control of the bare proxy).
+  const burnNs = BigInt(Math.round(Number(args['burn-us'] ?? 0) * 1000));
   fastify.all('/*', async (request, reply) => {
+    if (burnNs > 0n) for (const until = process.hrtime.bigint() + burnNs; process.hrtime.bigint() < until; );
     const response = await pool.request({
       method: request.method,
       path: request.url,
@@ -190,6 +195,8 @@ const CPU_PROFILE = 'cpu-profile' in args || HEAP_PROFILE;
 const PROFILE_DIR = resolve(ROOT, 'tmp/bench-profile');
 const TRACE_SLOW = 'trace-slow' in args;
 const TRACE_DIR = resolve(ROOT, 'tmp/bench-trace');
+/** --control=N: a second bare proxy spinning N µs of CPU per request, measured like the others. */
+const CONTROL_US = args.control === undefined ? undefined : Number(args.control);
 const POSTGRES = args.postgres ?? process.env.E2E_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 const children = [];
@@ -320,6 +327,8 @@ async function main() {
   const upstreamUrl = `http://127.0.0.1:${upstreamPort}`;
   const upstreamPid = (await startChild('upstream', { port: upstreamPort })).pid;
   const barePid = (await startChild('bare', { port: barePort, target: upstreamUrl })).pid;
+  const controlPort = CONTROL_US === undefined ? undefined : await testing.freePort();
+  const controlPid = controlPort && (await startChild('bare', { port: controlPort, target: upstreamUrl, 'burn-us': CONTROL_US })).pid;
   const httpProxyPort = await testing.freePort();
   const httpProxyPid = (await startChild('http-proxy', { port: httpProxyPort, target: upstreamUrl })).pid;
 
@@ -380,6 +389,7 @@ routes:
       { name: 'direct', url: `${upstreamUrl}/company.team.flows/x`, headers: {}, pid: upstreamPid },
       { name: 'http-proxy', url: `http://127.0.0.1:${httpProxyPort}/company.team.flows/x`, headers: {}, pid: httpProxyPid },
       { name: 'bare proxy', url: `http://127.0.0.1:${barePort}/company.team.flows/x`, headers: {}, pid: barePid },
+      ...(controlPid ? [{ name: 'control', url: `http://127.0.0.1:${controlPort}/company.team.flows/x`, headers: {}, pid: controlPid }] : []),
       { name: 'gateway', url: `${system.gatewayUrl}/api/v1/${tenant}/flows/company.team.flows/x`, headers: auth, pid: gatewayPid },
       { name: 'gateway+token', url: `${system.gatewayUrl}/api/v1/${tenant}/signed/company.team.flows/x`, headers: auth, pid: gatewayPid },
     ];
@@ -457,7 +467,7 @@ routes:
     for (const [name, r] of Object.entries(half)) {
       console.log(`    ${name.padEnd(14)} ${Math.round(r.rps).toString().padStart(6)} req/s   p50 ${ms(r.p50)}   p99 ${ms(r.p99)}   non-2xx/errors ${r.failures}`);
     }
-    for (const name of ['gateway', 'gateway+token'].filter((n) => halfRuns[n]?.length)) {
+    for (const name of ['control', 'gateway', 'gateway+token'].filter((n) => halfRuns[n]?.length)) {
       const added = (base) => {
         if (!halfRuns[base]?.length) return 'n/a';
         const under = halfRuns[name].filter((run, i) => run.p99 - halfRuns[base][i].p99 < 2).length;
