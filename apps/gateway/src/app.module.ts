@@ -9,6 +9,7 @@ import { GatewayEnv } from './gateway.env';
 import { GATEWAY } from './gateway-service';
 import { IdempotencyStore } from './idempotency/idempotency-store';
 import { GatewayMetrics } from './observability/metrics';
+import { AccessLog } from './observability/access-log';
 import { RequestObserver } from './observability/request-observer';
 import { OpenApiPublisher } from './openapi/openapi-publisher';
 import { InternalTokens } from './proxy/internal-tokens';
@@ -31,7 +32,7 @@ export class GatewayAppModule {
         MessagingModule.forRoot({ service: SERVICE, settings: env }),
         HealthModule.forRoot({ database: false, shutdownDelayMs: env.SHUTDOWN_DELAY_MS }),
       ],
-      providers: [...AUTH_PROVIDERS, DecisionCache, TenantResolver, RateLimits, GatewayMetrics, RequestObserver, InternalTokens, UpstreamProxy, RequestDispatcher, RouteRegistrar, OpenApiPublisher, IdempotencyStore],
+      providers: [...AUTH_PROVIDERS, DecisionCache, TenantResolver, RateLimits, GatewayMetrics, AccessLog, RequestObserver, InternalTokens, UpstreamProxy, RequestDispatcher, RouteRegistrar, OpenApiPublisher, IdempotencyStore],
     };
   }
 }

@@ -1,6 +1,8 @@
 import { ROOT_LOGGER, RootLogger } from '@gatehouse/logging';
 import { Inject, Injectable } from '@nestjs/common';
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AccessLog } from './access-log';
+import { ACCESS_LEVELS, ACCESS_MESSAGE } from './access-log-format';
 import { RouteMetrics } from './metrics';
 
 /** Key of the route config the route table's routes carry (other routes, such as /metrics, are not counted). */
@@ -17,15 +19,16 @@ export interface ObservedRouteConfig {
  */
 @Injectable()
 export class RequestObserver {
-  // At info, only the scalar fields below are logged (the path without its query, which may carry a reset
-  // token), so the root logger's wildcard redaction, a large share of the cost of a line, is skipped.
-  // At debug, the request headers are added, through the redacting logger (credentials never logged).
-  private readonly log: RootLogger;
-  private readonly detailed: RootLogger;
+  // At info, only the scalar fields of an AccessEntry are logged (the path without its query, which may
+  // carry a reset token), by the access log's writer thread. At debug, the request headers are added,
+  // through the redacting logger (credentials never logged), on the event loop.
+  private readonly detailed?: RootLogger;
 
-  constructor(@Inject(ROOT_LOGGER) logger: RootLogger) {
-    this.log = logger.child({ context: 'access' }, { redact: { paths: [] } });
-    this.detailed = logger.child({ context: 'access' });
+  constructor(
+    @Inject(ROOT_LOGGER) logger: RootLogger,
+    private readonly accessLog: AccessLog,
+  ) {
+    if (logger.isLevelEnabled('debug')) this.detailed = logger.child({ context: 'access' });
   }
 
   /** For every response, hijacked ones (the upstream proxy writes the raw response) included. */
@@ -39,26 +42,21 @@ export class RequestObserver {
   observe(request: FastifyRequest, reply: FastifyReply): void {
     const status = reply.statusCode;
     const elapsedMs = reply.elapsedTime;
-    const observed = (request.routeOptions.config as { [ROUTE_CONFIG]?: ObservedRouteConfig })[ROUTE_CONFIG];
+    const routeOptions = request.routeOptions; // a getter that builds a new object each time
+    const observed = (routeOptions.config as { [ROUTE_CONFIG]?: ObservedRouteConfig })[ROUTE_CONFIG];
     observed?.metrics.observe(status, elapsedMs / 1000);
     const level = status >= 500 ? 'error' : 'info';
-    if (!this.log.isLevelEnabled(level)) return;
+    if (!this.accessLog.isEnabled(level)) return;
     const traceparent = reply.getHeader('traceparent');
-    const debug = this.log.isLevelEnabled('debug');
-    (debug ? this.detailed : this.log)[level](
-      {
-        requestId: request.id,
-        ...(typeof traceparent === 'string' ? { traceId: traceparent.slice(3, 35) } : {}),
-        method: request.method,
-        path: pathOf(request.url),
-        route: request.routeOptions.url,
-        status,
-        responseTimeMs: Math.round(elapsedMs * 1000) / 1000,
-        ip: request.ip,
-        ...(debug ? { req: { headers: request.headers } } : {}),
-      },
-      'request completed',
-    );
+    const traceId = typeof traceparent === 'string' ? traceparent.slice(3, 35) : undefined;
+    const path = pathOf(request.url);
+    const responseTimeMs = Math.round(elapsedMs * 1000) / 1000;
+    if (this.detailed) {
+      const fields = { requestId: request.id, traceId, method: request.method, path, route: routeOptions.url, status, responseTimeMs, ip: request.ip };
+      this.detailed[level]({ ...fields, req: { headers: request.headers } }, ACCESS_MESSAGE);
+      return;
+    }
+    this.accessLog.write([Date.now(), ACCESS_LEVELS[level], request.id, traceId, request.method, path, routeOptions.url, status, responseTimeMs, request.ip]);
   }
 }
 
