@@ -19,7 +19,7 @@
 //
 // Usage: npm run build && node benchmarks/gateway/proxy.js [--duration=10] [--connections=50] [--rounds=3]
 //        [--log-level=info] [--postgres=postgres://postgres@127.0.0.1:5432/postgres]
-//        [--stream-mb=50] [--only=gateway,bare proxy] [--rate=N  (phase 2 only, at N req/s)] [--warmup=5] [--half-rounds=5] [--half-duration=6]
+//        [--stream-mb=50] [--only=gateway,bare proxy] [--rate=N  (phase 2 only, at N req/s)] [--warmup=5] [--half-rounds=5] [--half-duration=6] [--round-warmup=2]
 //        [--cpu-profile]   (writes tmp/bench-profile/gateway-<pid>.cpuprofile, sampled at full load)
 //        [--heap-profile]  (writes tmp/bench-profile/gateway-<pid>.heapprofile: sampled allocations at full load)
 //        [--trace-slow]    (phase 2: every request over 5 ms, and the gateway's event-loop stalls and GC pauses
@@ -188,6 +188,11 @@ const PACED_WARMUP_S = Number(args['warmup'] ?? 5);
 // second-long slowdown of the whole machine, and the median of 5 rounds survives two of them.
 const PACED_ROUNDS = Number(args['half-rounds'] ?? 5);
 const PACED_SECONDS = Number(args['half-duration'] ?? 6);
+// Each measured round is preceded by --round-warmup unmeasured seconds at the same rate, for every target:
+// a target sat idle while the others were measured (24 s and more), and V8 shrinks an idle process's
+// young generation, so the gateway scavenged 6x as often in its first 0.5 s back under load and 3x over
+// its first 2 s (--trace-gc). The half-load p99 is a steady-state figure; that transient is not half load.
+const ROUND_WARMUP_S = Number(args['round-warmup'] ?? 2);
 /** --rate=N skips phase 1 and runs phase 2 at N req/s (to repeat a half-load measurement). */
 const FIXED_RATE = args.rate ? Number(args.rate) : undefined;
 const HEAP_PROFILE = 'heap-profile' in args;
@@ -439,20 +444,21 @@ routes:
 
     const rate = FIXED_RATE ?? Math.max(100, Math.round((full.gateway ?? Object.values(full)[0]).rps / 2));
     console.log(
-      `\nPhase 2: half load (${rate} req/s = half the gateway's median full-load throughput, paced open loop, same rate for every target; ${PACED_WARMUP_S} s unmeasured warm-up per target, then ${PACED_ROUNDS} interleaved rounds of ${PACED_SECONDS} s)`,
+      `\nPhase 2: half load (${rate} req/s = half the gateway's median full-load throughput, paced open loop, same rate for every target; ${PACED_WARMUP_S} s unmeasured warm-up per target, then ${PACED_ROUNDS} interleaved rounds of ${PACED_SECONDS} s, each after ${ROUND_WARMUP_S} s unmeasured)`,
     );
     const halfRuns = Object.fromEntries(targets.map((t) => [t.name, []]));
     // One client pool per target for the whole phase, warmed once: opening connections is not steady state.
     const pacer = await startChild('pacer', { connections: CONNECTIONS });
-    const paced = (t, seconds) =>
+    const paced = (t, seconds, measured = false) =>
       new Promise((resolveRun) => {
         pacer.once('message', resolveRun);
-        pacer.send({ name: t.name, url: t.url, headers: t.headers, rate, seconds, slowLog: TRACE_SLOW && seconds === PACED_SECONDS ? join(TRACE_DIR, 'slow.jsonl') : undefined });
+        pacer.send({ name: t.name, url: t.url, headers: t.headers, rate, seconds, slowLog: TRACE_SLOW && measured ? join(TRACE_DIR, 'slow.jsonl') : undefined });
       });
     for (const t of targets) await paced(t, PACED_WARMUP_S);
     for (let round = 1; round <= PACED_ROUNDS; round++) {
       for (const t of targets) {
-        const r = await paced(t, PACED_SECONDS);
+        if (ROUND_WARMUP_S > 0) await paced(t, ROUND_WARMUP_S);
+        const r = await paced(t, PACED_SECONDS, true);
         halfRuns[t.name].push(r);
         console.log(`  round ${round} ${t.name.padEnd(14)} ${Math.round(r.rps).toString().padStart(6)} req/s   p50 ${ms(r.p50)}   p99 ${ms(r.p99)}   p99.9 ${ms(r.p999)}   non-2xx/errors ${r.failures}   pacer late ${r.lateTicks} ms`);
       }
