@@ -59,5 +59,6 @@ EXPOSE 8080 8081 8082 8083 8084
 HEALTHCHECK --interval=15s --timeout=5s --start-period=40s --retries=3 \
   CMD ["node", "-e", "const d={gateway:8080,identity:8081,tenancy:8082,authorization:8083,notification:8084};const s=process.env.SERVICE;const p=s==='gateway'?(process.env.PORT||d.gateway):(process.env.HEALTH_PORT||d[s]);fetch('http://127.0.0.1:'+p+'/health/ready',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 
-# `exec` hands PID 1 to node so SIGTERM reaches Nest's shutdown hooks (NATS drain, outbox stop).
-CMD ["sh", "-c", "case \"$SERVICE\" in gateway|identity|tenancy|authorization|notification) exec node dist/apps/$SERVICE/src/main.js ;; *) echo \"SERVICE must be one of: gateway identity tenancy authorization notification (got '$SERVICE')\" >&2; exit 64 ;; esac"]
+# `exec` hands PID 1 to node so SIGTERM reaches Nest's shutdown hooks (NATS drain, outbox stop). An app's
+# node-flags file (apps/gateway/node-flags) lists the Node flags it runs with, as in tools/cluster.js.
+CMD ["sh", "-c", "case \"$SERVICE\" in gateway|identity|tenancy|authorization|notification) exec node $(grep -sv '^#' dist/apps/$SERVICE/node-flags) dist/apps/$SERVICE/src/main.js ;; *) echo \"SERVICE must be one of: gateway identity tenancy authorization notification (got '$SERVICE')\" >&2; exit 64 ;; esac"]

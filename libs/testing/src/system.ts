@@ -34,6 +34,16 @@ export interface ServiceInstance {
 
 const READY_TIMEOUT_MS = 60_000;
 
+/** The Node flags an app asks for in its `node-flags` file (one per line, '#' comments), as every launcher passes them. */
+export function nodeFlagsOf(appDir: string): string[] {
+  const file = join(appDir, 'node-flags');
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'));
+}
+
 /**
  * Gatehouse as deployed: a private database and NATS server, then every service and the gateway as
  * separate OS processes started from the build in `dist/`. Used by e2e suites through supertest.
@@ -135,7 +145,7 @@ export class TestSystem {
     const index = this.instances.filter((i) => i.service === service).length;
     const logFile = join(this.logDir, `${service}-${index}.log`);
     const out = openSync(logFile, 'w');
-    const child = spawn(process.execPath, [join(this.root, `dist/apps/${service}/src/main.js`)], {
+    const child = spawn(process.execPath, [...nodeFlagsOf(join(this.root, `dist/apps/${service}`)), join(this.root, `dist/apps/${service}/src/main.js`)], {
       cwd: this.root,
       env: {
         PATH: process.env.PATH,
