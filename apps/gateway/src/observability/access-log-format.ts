@@ -12,9 +12,6 @@ export type AccessEntry = [
   ip: string,
 ];
 
-/** pino's numeric levels, so the lines read like every other log line. */
-export const ACCESS_LEVELS = { info: 30, error: 50 } as const;
-
 export const ACCESS_MESSAGE = 'request completed';
 
 /** What the writer thread is started with: the fields every line carries (service, context). */

@@ -2,7 +2,7 @@ import { ROOT_LOGGER, RootLogger } from '@gatehouse/logging';
 import { Inject, Injectable } from '@nestjs/common';
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AccessLog } from './access-log';
-import { ACCESS_LEVELS, ACCESS_MESSAGE } from './access-log-format';
+import { ACCESS_MESSAGE } from './access-log-format';
 import { RouteMetrics } from './metrics';
 
 /** Key of the route config the route table's routes carry (other routes, such as /metrics, are not counted). */
@@ -23,12 +23,15 @@ export class RequestObserver {
   // carry a reset token), by the access log's writer thread. At debug, the request headers are added,
   // through the redacting logger (credentials never logged), on the event loop.
   private readonly detailed?: RootLogger;
+  /** pino's numeric levels, so the access lines read like every other log line. */
+  private readonly levels: Record<string, number>;
 
   constructor(
     @Inject(ROOT_LOGGER) logger: RootLogger,
     private readonly accessLog: AccessLog,
   ) {
     if (logger.isLevelEnabled('debug')) this.detailed = logger.child({ context: 'access' });
+    this.levels = logger.levels.values;
   }
 
   /** For every response, hijacked ones (the upstream proxy writes the raw response) included. */
@@ -56,7 +59,7 @@ export class RequestObserver {
       this.detailed[level]({ ...fields, req: { headers: request.headers } }, ACCESS_MESSAGE);
       return;
     }
-    this.accessLog.write([Date.now(), ACCESS_LEVELS[level], request.id, traceId, request.method, path, routeOptions.url, status, responseTimeMs, request.ip]);
+    this.accessLog.write([Date.now(), this.levels[level], request.id, traceId, request.method, path, routeOptions.url, status, responseTimeMs, request.ip]);
   }
 }
 
