@@ -11,7 +11,7 @@
 // Also a module: `startCluster(options)` is used by benchmarks/cluster/*.js to run a cluster on a
 // private NATS server and database.
 const { spawn, spawnSync } = require('node:child_process');
-const { existsSync } = require('node:fs');
+const { existsSync, readFileSync } = require('node:fs');
 const { createServer } = require('node:net');
 const { join, resolve } = require('node:path');
 const readline = require('node:readline');
@@ -20,6 +20,13 @@ const ROOT = resolve(__dirname, '..');
 const BACKEND_SERVICES = ['identity', 'tenancy', 'authorization', 'notification'];
 const OFFSET = { gateway: 0, identity: 1, tenancy: 2, authorization: 3, notification: 4 };
 const HOW_TO_START = 'Start it with `docker compose up -d postgres nats`, or your system\'s service manager.';
+
+/** The Node flags an app asks for in its built `node-flags` file (one per line, '#' comments; see apps/gateway/node-flags). */
+function nodeFlagsOf(service) {
+  const file = join(ROOT, `dist/apps/${service}/node-flags`);
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8').split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#'));
+}
 
 function redact(url) {
   const copy = new URL(url);
@@ -128,9 +135,7 @@ async function startCluster(options) {
     const index = (counters[service] = (counters[service] ?? -1) + 1);
     const port = options.basePort == null ? await freePort() : options.basePort + OFFSET[service] + 10 * index;
     const name = `${service}#${index}`;
-    // Built with the services (plain Node, no Nest): the Node flags an app asks for, as every launcher passes them.
-    const { nodeFlagsOf } = require(join(ROOT, 'dist/libs/service-runtime/src/node-flags.js'));
-    const child = spawn(process.execPath, [...nodeFlagsOf(join(ROOT, `dist/apps/${service}`)), join(ROOT, `dist/apps/${service}/src/main.js`)], {
+    const child = spawn(process.execPath, [...nodeFlagsOf(service), join(ROOT, `dist/apps/${service}/src/main.js`)], {
       cwd: ROOT,
       env: {
         ...options.env,

@@ -7,4 +7,3 @@ export * from './schema-introspection';
 export * from './idempotency.interceptor';
 export * from './database-unavailable.interceptor';
 export * from './draining-nats-server';
-export * from './node-flags';

@@ -1,7 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { nodeFlagsOf } from '@gatehouse/service-runtime';
 import { createTestDatabase, TestDatabase } from './test-database';
 import { startTestNats, TestNats } from './nats-server';
 import { freePort } from './ports';
@@ -34,6 +33,16 @@ export interface ServiceInstance {
 }
 
 const READY_TIMEOUT_MS = 60_000;
+
+/** The Node flags an app asks for in its `node-flags` file (one per line, '#' comments), as every launcher passes them. */
+export function nodeFlagsOf(appDir: string): string[] {
+  const file = join(appDir, 'node-flags');
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'));
+}
 
 /**
  * Gatehouse as deployed: a private database and NATS server, then every service and the gateway as
