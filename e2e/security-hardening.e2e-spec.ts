@@ -88,6 +88,9 @@ describe('security hardening', () => {
         const response = await api().get(path);
         isProblem(response, 400);
         expect(response.body.detail).toContain('not a valid url');
+        // Answered before routing and before any hook, yet traceable like every other response.
+        expect(response.headers['x-request-id']).toMatch(/^[\w.-]+$/);
+        expect(response.headers['traceparent']).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
       }
     });
   });

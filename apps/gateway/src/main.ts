@@ -11,6 +11,7 @@ import { registerConsole } from './console/console-static';
 import { GatewayEnv } from './gateway.env';
 import { RequestObserver } from './observability/request-observer';
 import { GatewayMetrics } from './observability/metrics';
+import { registerTraceHeaders } from './observability/trace-headers';
 import { OpenApiPublisher } from './openapi/openapi-publisher';
 import { loadRouteFile, RouteFileError } from './routing/route-file';
 import { RouteRegistrar, sendFrameworkError } from './routing/route-registrar';
@@ -46,6 +47,7 @@ export async function startGateway(env: GatewayEnv, options: { shutdownHooks?: b
   if (options.shutdownHooks !== false) app.enableShutdownHooks();
   const fastify = app.getHttpAdapter().getInstance();
   registerSecurityHeaders(fastify);
+  registerTraceHeaders(fastify);
   app.get(RequestObserver).register(fastify);
   if (env.CORS_ORIGINS) {
     const origins = env.CORS_ORIGINS.split(',').map((o) => o.trim());

@@ -1,10 +1,11 @@
 import { Problem } from '@gatehouse/contracts';
 import { ProblemException, toProblem } from '@gatehouse/errors';
-import { continueTrace, TraceContext } from '@gatehouse/logging';
+import { TraceContext } from '@gatehouse/logging';
 import { Injectable, Logger } from '@nestjs/common';
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayMetrics } from '../observability/metrics';
 import { ROUTE_CONFIG } from '../observability/request-observer';
+import { setTraceHeaders, traceOf } from '../observability/trace-headers';
 import { UpstreamProxy } from '../proxy/upstream-proxy';
 import { isPromise } from './maybe-async';
 import { IncomingRequest, RequestDispatcher } from './request-dispatcher';
@@ -68,8 +69,7 @@ export class RouteRegistrar {
   }
 
   private async handle(route: RouteDefinition, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const trace: TraceContext = { requestId: request.id, traceparent: continueTrace(header(request, 'traceparent')) };
-    reply.header('x-request-id', trace.requestId).header('traceparent', trace.traceparent);
+    const trace = traceOf(request, reply);
     try {
       const incoming = this.incoming(request, trace, isUpstream(route.target));
       // Built-in routes take JSON only: a form post (a cross-site "simple request") is not parsed into a command.
@@ -122,6 +122,7 @@ const FRAMEWORK_LOGGER = new Logger('Gateway');
 
 /** An error Fastify raised itself (its 4xx ones name the client's mistake; anything else is logged as a 500). */
 export function sendFrameworkError(reply: FastifyReply, error: unknown): FastifyReply {
+  setTraceHeaders(reply.request, reply);
   return sendProblem(reply, toProblem(error, FRAMEWORK_LOGGER, 'fastify'));
 }
 
