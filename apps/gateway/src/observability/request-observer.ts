@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AccessLog } from './access-log';
 import { ACCESS_MESSAGE } from './access-log-format';
-import { RouteMetrics } from './metrics';
+import { RouteMetrics } from './route-traffic';
 
 /** Key of the route config the route table's routes carry (other routes, such as /metrics, are not counted). */
 export const ROUTE_CONFIG = 'gatehouse';
