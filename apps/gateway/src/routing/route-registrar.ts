@@ -88,8 +88,7 @@ export class RouteRegistrar {
       }
     } catch (error) {
       if (answered(reply)) return;
-      const logFields = { requestId: trace.requestId, traceId: trace.traceparent.slice(3, 35) };
-      sendProblem(reply, toProblem(error, this.logger, `${route.method} ${route.path}`, logFields));
+      sendProblem(reply, toProblem(error, this.logger, `${route.method} ${route.path}`, logFieldsOf(trace)));
     }
   }
 
@@ -123,7 +122,12 @@ const FRAMEWORK_LOGGER = new Logger('Gateway');
 /** An error Fastify raised itself (its 4xx ones name the client's mistake; anything else is logged as a 500). */
 export function sendFrameworkError(reply: FastifyReply, error: unknown): FastifyReply {
   setTraceHeaders(reply.request, reply);
-  return sendProblem(reply, toProblem(error, FRAMEWORK_LOGGER, 'fastify'));
+  return sendProblem(reply, toProblem(error, FRAMEWORK_LOGGER, 'fastify', logFieldsOf(traceOf(reply.request, reply))));
+}
+
+/** What joins an error's log line to the request's access line and to the services' lines. */
+function logFieldsOf(trace: TraceContext): { requestId: string; traceId: string } {
+  return { requestId: trace.requestId, traceId: trace.traceparent.slice(3, 35) };
 }
 
 export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
