@@ -43,6 +43,7 @@ export function useNatsConnector(next: NatsConnector): void {
 export class NatsClient implements OnApplicationShutdown {
   private readonly logger = new Logger('Nats');
   private connection?: NatsConnection;
+  private readonly reconnectListeners: Array<() => unknown> = [];
 
   async connect(options: ConnectionOptions): Promise<NatsConnection> {
     const connection = await connector(options);
@@ -52,9 +53,29 @@ export class NatsClient implements OnApplicationShutdown {
         if (status.type === 'disconnect' || status.type === 'reconnect') {
           this.logger.warn(`NATS ${status.type} (${String(status.data)})`);
         }
+        if (status.type === 'reconnect') this.reconnected();
       }
     })();
     return connection;
+  }
+
+  /**
+   * `listener` runs each time the connection comes back after a loss. Core-NATS broadcasts sent while it
+   * was down never arrive: whatever they would have invalidated must be reloaded or dropped.
+   */
+  onReconnect(listener: () => unknown): void {
+    this.reconnectListeners.push(listener);
+  }
+
+  private reconnected(): void {
+    for (const listener of this.reconnectListeners) {
+      try {
+        const result = listener();
+        if (result instanceof Promise) result.catch((error: unknown) => this.logger.warn({ err: error }, 'A reconnect listener failed'));
+      } catch (error) {
+        this.logger.warn({ err: error }, 'A reconnect listener failed');
+      }
+    }
   }
 
   get nc(): NatsConnection {

@@ -18,6 +18,7 @@ export type TenantChange = NonNullable<InvalidateMessage['tenants']>[number];
 export class InvalidationBus implements OnApplicationBootstrap {
   private subscription?: Subscription;
   private readonly tenantListeners: Array<(changes: TenantChange[]) => void> = [];
+  private readonly resyncListeners: Array<() => Promise<void>> = [];
 
   constructor(private readonly nats: NatsClient, private readonly cache: GrantsCache) {}
 
@@ -33,11 +34,29 @@ export class InvalidationBus implements OnApplicationBootstrap {
         this.apply(codec.decode(message.data));
       },
     });
+    // Changes broadcast while this instance was cut off from NATS never arrive: drop what they would have.
+    this.nats.onReconnect(() => this.resync());
     await this.publishAll();
   }
 
   onTenantsChanged(listener: (changes: TenantChange[]) => void): void {
     this.tenantListeners.push(listener);
+  }
+
+  /** `reload` runs when broadcasts may have been missed (state kept in memory only must be read again). */
+  onResync(reload: () => Promise<void>): void {
+    this.resyncListeners.push(reload);
+  }
+
+  /**
+   * Drops every cached grant of this instance and reloads what listeners keep, then has every gateway
+   * drop its decisions: one that reconnected first may have cached answers this instance gave from its
+   * stale state meanwhile.
+   */
+  async resync(): Promise<void> {
+    this.cache.invalidate([]);
+    await Promise.all(this.resyncListeners.map((reload) => reload()));
+    await this.publishAll();
   }
 
   /** Invalidates these subjects locally at once and on every other instance; nothing to do for `[]`. */

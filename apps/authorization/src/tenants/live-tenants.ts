@@ -9,7 +9,7 @@ export const tenantKey = (tenantId: string | null | undefined): string => tenant
 /**
  * The set of live tenants, in memory on every instance: a check in a deleted or never-created tenant
  * is denied with one Set look-up. Fed by provisioning and tenancy's created/deleted events; changes are
- * broadcast so every instance applies them at once.
+ * broadcast so every instance applies them at once, and read again after a lost NATS connection comes back.
  */
 @Injectable()
 export class LiveTenants implements OnModuleInit {
@@ -19,6 +19,7 @@ export class LiveTenants implements OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     this.invalidation.onTenantsChanged((changes) => this.applyChanges(changes));
+    this.invalidation.onResync(() => this.reload());
     await this.reload();
   }
 

@@ -14,7 +14,8 @@ const MAX_ENTRIES = 10_000;
 /**
  * API tokens and Basic credentials resolved by identity, kept for CREDENTIAL_CACHE_SECONDS (never past
  * the token's own expiry), keyed by a SHA-256 of the secret so no secret sits in memory in clear.
- * identity's revocation broadcast drops entries at once.
+ * identity's revocation broadcast drops entries at once; a reconnection to NATS (broadcasts may have been
+ * missed) drops them all.
  */
 @Injectable()
 export class CredentialCache {
@@ -42,6 +43,11 @@ export class CredentialCache {
     const until = Math.min(Date.now() + ttl, expiresAt ? Date.parse(expiresAt) : Infinity);
     if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value as string);
     this.entries.set(key, { caller, tokenId, until });
+  }
+
+  /** Forgets every entry (the revocations of a period may have been missed): each is resolved again on next use. */
+  clear(): void {
+    this.entries.clear();
   }
 
   drop(subjectIds: string[], tokenIds: string[]): void {

@@ -13,7 +13,7 @@ const RELOAD_RETRY_MS = 2000;
  * Sessions ended by identity (logout, reuse detection, disable, delete, password reset) whose access
  * tokens may still be unexpired. identity broadcasts each revocation (core NATS, flushed before it
  * answers the request that caused it), so the very next request with such a token is refused; at
- * start-up the gateway loads the recent ones. Entries are forgotten once every token of the session
+ * start-up, and after a lost NATS connection comes back, the gateway loads the recent ones. Entries are forgotten once every token of the session
  * has expired.
  */
 @Injectable()
@@ -43,6 +43,11 @@ export class RevocationList implements OnApplicationBootstrap, OnApplicationShut
       },
     });
     void this.loadRecent();
+    // Revocations broadcast while this gateway was cut off from NATS never arrive: catch up from identity.
+    this.nats.onReconnect(() => {
+      this.cache.clear();
+      return this.loadRecent();
+    });
   }
 
   onApplicationShutdown(): void {

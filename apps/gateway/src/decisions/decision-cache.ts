@@ -64,6 +64,8 @@ export class DecisionCache implements OnApplicationBootstrap, OnApplicationShutd
         if (!error) this.invalidate(codec.decode(message.data).subjectIds);
       },
     });
+    // Invalidations broadcast while the connection was down never arrive: start afresh.
+    this.nats.onReconnect(() => this.invalidate([]));
   }
 
   onApplicationShutdown(): void {
