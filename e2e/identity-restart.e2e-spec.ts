@@ -11,7 +11,11 @@ describe('identity instance restart', () => {
   let system: TestSystem;
 
   beforeAll(async () => {
-    system = await TestSystem.start({ name: 'identity-restart', env: { RATE_LIMIT_PER_IP_PER_MINUTE: '0', RATE_LIMIT_PER_SUBJECT_PER_MINUTE: '0' } });
+    system = await TestSystem.start({
+      name: 'identity-restart',
+      // No periodic reload of the revocations: only the replacement's start may end the session here.
+      env: { RATE_LIMIT_PER_IP_PER_MINUTE: '0', RATE_LIMIT_PER_SUBJECT_PER_MINUTE: '0', REVOCATIONS_RELOAD_SECONDS: '0' },
+    });
     system.useForFixtures();
     // The gateway started before identity was ready: its load of the recent revocations retries every 2 s.
     // Let it finish first, or it would pick up the revocation below by itself.

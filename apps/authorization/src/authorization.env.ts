@@ -13,6 +13,13 @@ export class AuthorizationEnv extends DatabaseServiceEnv {
   @Type(() => Number) @IsInt() @Min(100)
   GRANTS_CACHE_MAX_SUBJECTS = 200_000;
 
+  /**
+   * Safety net only: the live tenants are re-read this often (0: never), for a change whose broadcast was
+   * lost with the instance that committed it. Changes otherwise apply at once.
+   */
+  @Type(() => Number) @IsInt() @Min(0) @Max(3600)
+  LIVE_TENANTS_RELOAD_SECONDS = 60;
+
   /** How long an invitation link stays valid (7 days by default). */
   @Type(() => Number) @IsInt() @Min(1) @Max(24 * 90)
   INVITATION_TTL_HOURS = 168;

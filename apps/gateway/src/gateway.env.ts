@@ -42,6 +42,13 @@ export class GatewayEnv extends BaseServiceEnv {
   @Type(() => Number) @IsInt() @Min(0) @Max(3600)
   JWKS_REFRESH_COOLDOWN_SECONDS = 10;
 
+  /**
+   * Safety net only: the sessions identity revoked recently are re-read this often (0: never), for a
+   * revocation whose broadcast was lost with the identity instance that committed it.
+   */
+  @Type(() => Number) @IsInt() @Min(0) @Max(3600)
+  REVOCATIONS_RELOAD_SECONDS = 30;
+
   /** Seconds a resolved API token or Basic credential is reused without asking identity (revocations still apply at once). */
   @Type(() => Number) @IsInt() @Min(0) @Max(300)
   CREDENTIAL_CACHE_SECONDS = 15;

@@ -1,6 +1,7 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { AuthorizationEnv } from '../authorization.env';
 import { InvalidationBus, TenantChange } from '../decisions/invalidation-bus';
 
 /** '' stands for the default (null) tenant in the table and in memory. */
@@ -9,25 +10,52 @@ export const tenantKey = (tenantId: string | null | undefined): string => tenant
 /**
  * The set of live tenants, in memory on every instance: a check in a deleted or never-created tenant
  * is denied with one Set look-up. Fed by provisioning and tenancy's created/deleted events; changes are
- * broadcast so every instance applies them at once, and read again after a lost NATS connection comes back.
+ * broadcast so every instance applies them at once; read again after a lost NATS connection comes back,
+ * and every LIVE_TENANTS_RELOAD_SECONDS in case a broadcast died with the instance that committed it.
  */
 @Injectable()
-export class LiveTenants implements OnModuleInit {
+export class LiveTenants implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('LiveTenants');
   private live = new Set<string>();
+  /** Changes applied while a reload's query runs: its snapshot may predate them. */
+  private readonly reloadsInFlight = new Set<TenantChange[]>();
+  private timer?: NodeJS.Timeout;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource, private readonly invalidation: InvalidationBus) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly invalidation: InvalidationBus,
+    private readonly env: AuthorizationEnv,
+  ) {}
 
   async onModuleInit(): Promise<void> {
     this.invalidation.onTenantsChanged((changes) => this.applyChanges(changes));
     this.invalidation.onResync(() => this.reload());
     await this.reload();
+    if (this.env.LIVE_TENANTS_RELOAD_SECONDS > 0) {
+      this.timer = setInterval(() => {
+        this.reload().catch((error: unknown) => this.logger.warn({ err: error }, 'Could not reload the live tenants'));
+      }, this.env.LIVE_TENANTS_RELOAD_SECONDS * 1000);
+      this.timer.unref();
+    }
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
   }
 
   async reload(): Promise<void> {
-    const rows: Array<{ tenant_key: string }> = await this.dataSource.query(
-      `SELECT tenant_key FROM "authorization".live_tenants WHERE live`,
-    );
-    this.live = new Set(rows.map((r) => r.tenant_key));
+    const appliedMeanwhile: TenantChange[] = [];
+    this.reloadsInFlight.add(appliedMeanwhile);
+    try {
+      const rows: Array<{ tenant_key: string }> = await this.dataSource.query(
+        `SELECT tenant_key FROM "authorization".live_tenants WHERE live`,
+      );
+      const live = new Set(rows.map((r) => r.tenant_key));
+      applyTo(live, appliedMeanwhile);
+      this.live = live;
+    } finally {
+      this.reloadsInFlight.delete(appliedMeanwhile);
+    }
   }
 
   isLive(tenantId: string | null | undefined): boolean {
@@ -45,9 +73,14 @@ export class LiveTenants implements OnModuleInit {
   }
 
   applyChanges(changes: TenantChange[]): void {
-    for (const change of changes) {
-      if (change.live) this.live.add(tenantKey(change.tenantId));
-      else this.live.delete(tenantKey(change.tenantId));
-    }
+    applyTo(this.live, changes);
+    for (const meanwhile of this.reloadsInFlight) meanwhile.push(...changes);
+  }
+}
+
+function applyTo(live: Set<string>, changes: TenantChange[]): void {
+  for (const change of changes) {
+    if (change.live) live.add(tenantKey(change.tenantId));
+    else live.delete(tenantKey(change.tenantId));
   }
 }

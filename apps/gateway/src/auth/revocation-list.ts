@@ -13,7 +13,8 @@ const RELOAD_RETRY_MS = 2000;
  * Sessions ended by identity (logout, reuse detection, disable, delete, password reset) whose access
  * tokens may still be unexpired. identity broadcasts each revocation (core NATS, flushed before it
  * answers the request that caused it), so the very next request with such a token is refused; at
- * start-up, and after a lost NATS connection comes back, the gateway loads the recent ones. Entries are forgotten once every token of the session
+ * start-up, after a lost NATS connection comes back and every REVOCATIONS_RELOAD_SECONDS (for a broadcast
+ * lost with the identity instance that committed the revocation), the gateway loads the recent ones. Entries are forgotten once every token of the session
  * has expired.
  */
 @Injectable()
@@ -22,6 +23,7 @@ export class RevocationList implements OnApplicationBootstrap, OnApplicationShut
   private readonly sessions = new Map<string, number>();
   private subscription?: Subscription;
   private retry?: NodeJS.Timeout;
+  private reloadTimer?: NodeJS.Timeout;
   private lastPrune = 0;
 
   constructor(
@@ -48,10 +50,15 @@ export class RevocationList implements OnApplicationBootstrap, OnApplicationShut
       this.cache.clear();
       return this.loadRecent();
     });
+    if (this.env.REVOCATIONS_RELOAD_SECONDS > 0) {
+      this.reloadTimer = setInterval(() => void this.loadRecent({ retry: false }), this.env.REVOCATIONS_RELOAD_SECONDS * 1000);
+      this.reloadTimer.unref();
+    }
   }
 
   onApplicationShutdown(): void {
     clearTimeout(this.retry);
+    clearInterval(this.reloadTimer);
     this.subscription?.unsubscribe();
   }
 
@@ -65,12 +72,17 @@ export class RevocationList implements OnApplicationBootstrap, OnApplicationShut
     this.prune();
   }
 
-  private async loadRecent(): Promise<void> {
+  private async loadRecent(options = { retry: true }): Promise<void> {
     try {
       const recent = await this.rpc.internal(GATEWAY, IdentityRpc.recentRevocations, {});
       for (const session of recent.sessions) if (!this.sessions.has(session.id)) this.sessions.set(session.id, session.at);
     } catch (error) {
+      if (!options.retry) {
+        this.logger.warn({ err: error }, 'Could not reload recent revocations from identity');
+        return;
+      }
       this.logger.warn({ err: error }, 'Could not load recent revocations from identity yet; retrying');
+      clearTimeout(this.retry);
       this.retry = setTimeout(() => void this.loadRecent(), RELOAD_RETRY_MS);
       this.retry.unref();
     }
