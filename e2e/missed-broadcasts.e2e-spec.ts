@@ -136,4 +136,23 @@ describe('periodic reconciliation of broadcast state', () => {
     // Reload interval (1 s) plus the gateway's decision cache (3 s) with room to spare.
     expect(await eventually(statuses, expected, 10_000)).toEqual(expected);
   }, 60_000);
+
+  it('still refuses a missed revocation when there are more recent revocations than one NATS message holds', async () => {
+    const root = await superAdminToken();
+    const leaver = await createUser(root);
+    const sessionStatus = async () => (await api().get(`/api/v1/${DEFAULT_TENANT_SEGMENT}/acls/permissions`).set(...bearer(leaver.token))).status;
+    expect(await sessionStatus()).toBe(200);
+    // 25,000 sessions revoked within the access-token lifetime (~1.4 MB as one list; NATS carries 1 MB per
+    // message), all sorting before the leaver's, whose revocation is the one the gateway missed.
+    await changeInDatabaseOnly(system, [
+      [
+        `INSERT INTO identity.refresh_tokens (family_id, user_id, token_hash, expires_at, revoked_at)
+         SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(i), 12, '0'))::uuid, $1, 'bulk-revoked-' || i, now() + interval '1 day', now()
+         FROM generate_series(1, 25000) AS i`,
+        [leaver.user.id],
+      ],
+      [`UPDATE identity.refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, [leaver.user.id]],
+    ]);
+    expect(await eventually(sessionStatus, 401, 15_000)).toBe(401);
+  }, 60_000);
 });

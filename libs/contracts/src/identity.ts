@@ -405,9 +405,18 @@ export interface CredentialsRevoked {
   tokenIds: string[];
 }
 
+/** One page of the recent revocations, in session id order (a page is a NATS message: 1 MB at most). */
+export class RecentRevocationsQuery {
+  /** The previous page's `next`. */
+  @IsOptional() @IsUUID()
+  after?: string;
+}
+
 export interface RecentRevocations {
   /** Sessions revoked within the longest access-token lifetime, with the instant (epoch ms) of revocation. */
   sessions: Array<{ id: string; at: number }>;
+  /** More follow: ask again with `after: next`. */
+  next?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -537,7 +546,7 @@ export const IdentityRpc = {
   /** Gateway only: `Authorization: Basic`, with the same lockout and throttling as login. */
   verifyBasic: rpc<VerifyBasicRequest, ResolvedCredential>('identity.credentials.verify-basic.v1'),
   /** Gateway start-up: revocations still relevant (within the access-token lifetime). */
-  recentRevocations: rpc<Record<string, never>, RecentRevocations>('identity.credentials.recent-revocations.v1'),
+  recentRevocations: rpc<RecentRevocationsQuery, RecentRevocations>('identity.credentials.recent-revocations.v1'),
   /** Gateway only: the optional signed internal token an upstream can verify with the JWKS. */
   issueInternalToken: rpc<IssueInternalTokenRequest, InternalToken>('identity.tokens.issue-internal.v1'),
 

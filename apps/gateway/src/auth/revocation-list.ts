@@ -74,8 +74,12 @@ export class RevocationList implements OnApplicationBootstrap, OnApplicationShut
 
   private async loadRecent(options = { retry: true }): Promise<void> {
     try {
-      const recent = await this.rpc.internal(GATEWAY, IdentityRpc.recentRevocations, {});
-      for (const session of recent.sessions) if (!this.sessions.has(session.id)) this.sessions.set(session.id, session.at);
+      let after: string | undefined;
+      do {
+        const page = await this.rpc.internal(GATEWAY, IdentityRpc.recentRevocations, after ? { after } : {});
+        for (const session of page.sessions) if (!this.sessions.has(session.id)) this.sessions.set(session.id, session.at);
+        after = page.next;
+      } while (after);
     } catch (error) {
       if (!options.retry) {
         this.logger.warn({ err: error }, 'Could not reload recent revocations from identity');

@@ -1,5 +1,5 @@
-import { IdentityRpc, RecentRevocations } from '@gatehouse/contracts';
-import { RpcHandler } from '@gatehouse/messaging';
+import { IdentityRpc, RecentRevocations, RecentRevocationsQuery } from '@gatehouse/contracts';
+import { RpcData, RpcHandler } from '@gatehouse/messaging';
 import { Controller, Module } from '@nestjs/common';
 import { Revocations } from './revocations';
 
@@ -8,8 +8,8 @@ export class RevocationHandlers {
   constructor(private readonly revocations: Revocations) {}
 
   @RpcHandler(IdentityRpc.recentRevocations)
-  recent(): Promise<RecentRevocations> {
-    return this.revocations.recent();
+  recent(@RpcData() query: RecentRevocationsQuery): Promise<RecentRevocations> {
+    return this.revocations.recent(query.after);
   }
 }
 

@@ -8,8 +8,8 @@ import { returning } from '../common/sql';
 import { IdentityEnv } from '../identity.env';
 
 const codec = JSONCodec<CredentialsRevoked>();
-/** Session ids per start-up re-broadcast message (~40 bytes each, well under NATS's 1 MB payload limit). */
-const REBROADCAST_BATCH = 5000;
+/** Sessions per page of recent revocations and per start-up re-broadcast (~60 bytes each: well under NATS's 1 MB per message). */
+const PAGE_SIZE = 5000;
 
 export const NOTHING_REVOKED: CredentialsRevoked = { sessionIds: [], subjectIds: [], tokenIds: [] };
 
@@ -40,10 +40,11 @@ export class Revocations implements OnApplicationBootstrap {
    */
   async onApplicationBootstrap(): Promise<void> {
     try {
-      const sessionIds = (await this.recent()).sessions.map((s) => s.id);
-      for (let i = 0; i < sessionIds.length; i += REBROADCAST_BATCH) {
-        await this.publish({ ...NOTHING_REVOKED, sessionIds: sessionIds.slice(i, i + REBROADCAST_BATCH) });
-      }
+      let page: RecentRevocations | undefined;
+      do {
+        page = await this.recent(page?.next);
+        await this.publish({ ...NOTHING_REVOKED, sessionIds: page.sessions.map((s) => s.id) });
+      } while (page.next);
     } catch (error) {
       this.logger.warn({ err: error }, 'Could not broadcast recent revocations at start-up');
     }
@@ -84,13 +85,15 @@ export class Revocations implements OnApplicationBootstrap {
     }
   }
 
-  /** For a gateway that starts: sessions revoked while their access tokens may still be unexpired. */
-  async recent(): Promise<RecentRevocations> {
+  /** For gateways: sessions revoked while their access tokens may still be unexpired, a page after `after`. */
+  async recent(after?: string): Promise<RecentRevocations> {
     const rows: Array<{ family_id: string; at: Date }> = await this.dataSource.query(
       `SELECT family_id, max(revoked_at) AS at FROM identity.refresh_tokens
-       WHERE revoked_at > now() - make_interval(secs => $1) GROUP BY family_id`,
-      [this.env.ACCESS_TOKEN_TTL_SECONDS + 60],
+       WHERE revoked_at > now() - make_interval(secs => $1) AND ($2::uuid IS NULL OR family_id > $2::uuid)
+       GROUP BY family_id ORDER BY family_id LIMIT $3`,
+      [this.env.ACCESS_TOKEN_TTL_SECONDS + 60, after ?? null, PAGE_SIZE + 1],
     );
-    return { sessions: rows.map((r) => ({ id: r.family_id, at: new Date(r.at).getTime() })) };
+    const sessions = rows.slice(0, PAGE_SIZE).map((r) => ({ id: r.family_id, at: new Date(r.at).getTime() }));
+    return rows.length > PAGE_SIZE ? { sessions, next: sessions[sessions.length - 1].id } : { sessions };
   }
 }
