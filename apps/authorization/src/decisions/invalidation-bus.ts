@@ -5,6 +5,8 @@ import { JSONCodec, Subscription } from 'nats';
 import { GrantsCache } from './grants-cache';
 
 const codec = JSONCodec<InvalidateMessage>();
+/** Subject ids per message: ~39 bytes each in JSON, so ~200 KB, well under NATS's 1 MB per message. */
+const SUBJECTS_PER_MESSAGE = 5000;
 
 export type TenantChange = NonNullable<InvalidateMessage['tenants']>[number];
 
@@ -59,11 +61,15 @@ export class InvalidationBus implements OnApplicationBootstrap {
     await this.publishAll();
   }
 
-  /** Invalidates these subjects locally at once and on every other instance; nothing to do for `[]`. */
+  /**
+   * Invalidates these subjects locally at once and on every other instance (in messages of at most
+   * SUBJECTS_PER_MESSAGE: a role bound to a large group names every member); nothing to do for `[]`.
+   */
   async publish(subjectIds: string[]): Promise<void> {
     const unique = [...new Set(subjectIds)];
-    if (unique.length === 0) return;
-    await this.send({ subjectIds: unique });
+    const messages: InvalidateMessage[] = [];
+    for (let i = 0; i < unique.length; i += SUBJECTS_PER_MESSAGE) messages.push({ subjectIds: unique.slice(i, i + SUBJECTS_PER_MESSAGE) });
+    await this.send(...messages);
   }
 
   /** Drops every cached grant (and decision) everywhere, e.g. after a tenant was deleted. */
@@ -75,9 +81,12 @@ export class InvalidationBus implements OnApplicationBootstrap {
     return !!this.subscription && !this.subscription.isClosed();
   }
 
-  private async send(message: InvalidateMessage): Promise<void> {
-    this.apply(message);
-    this.nats.nc.publish(AUTHORIZATION_INVALIDATE_SUBJECT, codec.encode(message));
+  private async send(...messages: InvalidateMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    for (const message of messages) {
+      this.apply(message);
+      this.nats.nc.publish(AUTHORIZATION_INVALIDATE_SUBJECT, codec.encode(message));
+    }
     await this.nats.nc.flush();
   }
 
