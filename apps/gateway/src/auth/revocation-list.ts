@@ -12,10 +12,10 @@ const RELOAD_RETRY_MS = 2000;
 /**
  * Sessions ended by identity (logout, reuse detection, disable, delete, password reset) whose access
  * tokens may still be unexpired. identity broadcasts each revocation (core NATS, flushed before it
- * answers the request that caused it), so the very next request with such a token is refused; at
- * start-up, after a lost NATS connection comes back and every REVOCATIONS_RELOAD_SECONDS (for a broadcast
- * lost with the identity instance that committed the revocation), the gateway loads the recent ones. Entries are forgotten once every token of the session
- * has expired.
+ * answers the request that caused it), so the very next request with such a token is refused. The
+ * gateway also loads the recent ones (in pages): at start-up, when a lost NATS connection comes back, and
+ * every REVOCATIONS_RELOAD_SECONDS (for a broadcast lost with the identity instance that committed the
+ * revocation). Entries are forgotten once every token of the session has expired.
  */
 @Injectable()
 export class RevocationList implements OnApplicationBootstrap, OnApplicationShutdown {
