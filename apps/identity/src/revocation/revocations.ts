@@ -8,7 +8,7 @@ import { returning } from '../common/sql';
 import { IdentityEnv } from '../identity.env';
 
 const codec = JSONCodec<CredentialsRevoked>();
-/** Sessions per page of recent revocations and per start-up re-broadcast (~60 bytes each: well under NATS's 1 MB per message). */
+/** Ids per page of recent revocations and per revocation message (~40-60 bytes each: well under NATS's 1 MB per message). */
 const PAGE_SIZE = 5000;
 
 export const NOTHING_REVOKED: CredentialsRevoked = { sessionIds: [], subjectIds: [], tokenIds: [] };
@@ -74,11 +74,20 @@ export class Revocations implements OnApplicationBootstrap {
     return mergeRevoked(sessions, { subjectIds: [subject.id], tokenIds: tokens.map((t) => t.id) });
   }
 
-  /** Call after the commit; never fails the request (a gateway still drops cache entries on their TTL). */
+  /**
+   * Call after the commit; never fails the request (a gateway still drops cache entries on their TTL).
+   * Sent in messages of at most PAGE_SIZE ids of each kind: a deleted tenant or a disabled user may end
+   * more sessions than NATS carries in one message (1 MB).
+   */
   async publish(revoked: CredentialsRevoked): Promise<void> {
     if (revoked.sessionIds.length + revoked.subjectIds.length + revoked.tokenIds.length === 0) return;
     try {
-      this.nats.nc.publish(IDENTITY_CREDENTIALS_REVOKED_SUBJECT, codec.encode(revoked));
+      const longest = Math.max(revoked.sessionIds.length, revoked.subjectIds.length, revoked.tokenIds.length);
+      for (let i = 0; i < longest; i += PAGE_SIZE) {
+        const part = (ids: string[]) => ids.slice(i, i + PAGE_SIZE);
+        const message = { sessionIds: part(revoked.sessionIds), subjectIds: part(revoked.subjectIds), tokenIds: part(revoked.tokenIds) };
+        this.nats.nc.publish(IDENTITY_CREDENTIALS_REVOKED_SUBJECT, codec.encode(message));
+      }
       await this.nats.nc.flush();
     } catch (error) {
       this.logger.warn({ err: error }, 'Could not broadcast revoked credentials');
