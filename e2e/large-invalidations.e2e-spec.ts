@@ -1,5 +1,4 @@
-import { Client } from 'pg';
-import { api, bearer, bindRole, createGroup, createRole, createTenant, createUser, superAdminToken, TestSystem } from '@gatehouse/testing';
+import { api, bearer, bindRole, createGroup, createRole, createTenant, createUser, runSql, superAdminToken, TestSystem } from '@gatehouse/testing';
 
 /**
  * A change to a role bound to a large group affects every member, and disabling a user ends all its
@@ -36,16 +35,9 @@ describe('broadcasts larger than one NATS message', () => {
     const memberReads = async () => (await api().get(`/api/v1/${tenant}/roles`).set(...bearer(member.token))).status;
     for (let i = 0; i < 4; i++) expect(await memberReads()).toBe(200); // cached by the gateway, on both instances
 
-    const db = new Client({ connectionString: system.database.url });
-    await db.connect();
-    try {
-      await db.query(
-        `INSERT INTO "authorization".group_members (group_id, member_type, member_id) SELECT $1, 'USER', gen_random_uuid() FROM generate_series(1, 40000)`,
-        [group.id],
-      );
-    } finally {
-      await db.end();
-    }
+    await runSql(system.database.url, [
+      [`INSERT INTO "authorization".group_members (group_id, member_type, member_id) SELECT $1, 'USER', gen_random_uuid() FROM generate_series(1, 40000)`, [group.id]],
+    ]);
 
     const changed = await api().patch(`/api/v1/${tenant}/roles/${role.id}`).set(...bearer(root)).send({ permissions: { GROUP: ['READ'] } });
     expect(changed.status).toBe(200);
@@ -57,17 +49,13 @@ describe('broadcasts larger than one NATS message', () => {
     const user = await createUser(root);
     const sessionStatus = async () => (await api().get('/api/v1/default/acls/permissions').set(...bearer(user.token))).status;
     expect(await sessionStatus()).toBe(200);
-    const db = new Client({ connectionString: system.database.url });
-    await db.connect();
-    try {
-      await db.query(
+    await runSql(system.database.url, [
+      [
         `INSERT INTO identity.refresh_tokens (family_id, user_id, token_hash, expires_at)
          SELECT gen_random_uuid(), $1, 'bulk-session-' || i, now() + interval '1 day' FROM generate_series(1, 40000) AS i`,
         [user.user.id],
-      );
-    } finally {
-      await db.end();
-    }
+      ],
+    ]);
     await api().post(`/api/v1/users/${user.user.id}/disable`).set(...bearer(root)).expect(200);
     expect(await sessionStatus()).toBe(401);
   }, 60_000);

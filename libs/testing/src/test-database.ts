@@ -37,3 +37,14 @@ export function withDatabase(url: string, database: string): string {
   parsed.pathname = `/${database}`;
   return parsed.toString();
 }
+
+/** Runs statements on a test database directly: the state a change leaves when no service hears of it. */
+export async function runSql(url: string, statements: Array<[string, unknown[]]>): Promise<void> {
+  const db = new Client({ connectionString: url });
+  await db.connect();
+  try {
+    for (const [sql, values] of statements) await db.query(sql, values);
+  } finally {
+    await db.end();
+  }
+}
