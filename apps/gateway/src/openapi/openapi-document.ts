@@ -76,6 +76,7 @@ export function buildOpenApiDocument(routes: RouteDefinition[], services: Servic
       ...(typeof route.access === 'object'
         ? { 'x-gatehouse-permission': { permission: route.access.permission, action: route.access.action ?? DEFAULT_ACTIONS[route.method] } }
         : {}),
+      ...(route.grants ? { 'x-gatehouse-grant': route.grants } : {}),
     };
     if (needsBody) {
       operation.requestBody = {

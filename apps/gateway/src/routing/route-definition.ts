@@ -30,6 +30,14 @@ export interface UpstreamTarget {
 }
 
 /**
+ * What a route can change about who may do what (DESIGN §3, docs/access-model.md). Every such route is
+ * checked by authorization's grant guard (or identity's rule for the Super Admin flag), is published as
+ * `x-gatehouse-grant` in the OpenAPI document, and must have an entry in the e2e escalation matrix.
+ */
+export type GrantPath =
+  | 'binding' | 'membership' | 'tenant-access' | 'invitation' | 'role' | 'credential' | 'account' | 'super-admin' | 'tenant-admin' | 'setup';
+
+/**
  * One entry of the gateway's route table. A path with a `:tenant` segment is tenant-scoped (the
  * segment `default` addresses the default tenant); any other path is instance-level. The target is a
  * built-in service (a typed NATS contract) or an upstream HTTP service (from the routes file).
@@ -44,6 +52,8 @@ export interface RouteDefinition {
   target: RpcDefinition<any, any> | UpstreamTarget;
   /** Status of a successful answer; 204 is used whenever the service returns nothing. */
   status?: number;
+  /** Set when the route can let a subject gain access, a credential or an account action on someone else. */
+  grants?: GrantPath;
 }
 
 export const DEFAULT_ACTIONS: Record<HttpMethod, Action> = {

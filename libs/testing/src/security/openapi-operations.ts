@@ -30,6 +30,7 @@ interface OpenApiOperation {
   parameters: Array<{ name: string; in: string; schema: JsonSchema }>;
   requestBody?: { content: Record<string, { schema: JsonSchema }> };
   'x-gatehouse-permission'?: { permission: string; action: string };
+  'x-gatehouse-grant'?: string;
 }
 
 /** One route of the gateway, read from its OpenAPI document. */
@@ -48,6 +49,8 @@ export interface ApiOperation {
   schema?: JsonSchema;
   schemaName?: string;
   input: 'body' | 'query';
+  /** What the route can grant (access, a credential, an account action): each must be in the escalation matrix. */
+  grants?: string;
 }
 
 export async function loadOpenApi(): Promise<OpenApiDocument> {
@@ -83,6 +86,7 @@ export function operationsOf(doc: OpenApiDocument): ApiOperation[] {
         schema: resolveSchema(doc, raw),
         schemaName: raw?.$ref?.replace('#/components/schemas/', ''),
         input,
+        grants: op['x-gatehouse-grant'],
       });
     }
   }

@@ -24,7 +24,7 @@ export const IDENTITY_ROUTES: RouteDefinition[] = [
   { method: 'PATCH', path: '/api/v1/me', summary: 'Change own names', access: 'authenticated', target: IdentityRpc.updateMe },
   { method: 'PUT', path: '/api/v1/me/password', summary: 'Change own password', access: 'authenticated', target: IdentityRpc.changeOwnPassword, status: 204 },
   { method: 'GET', path: '/api/v1/me/api-tokens', summary: 'Own API tokens (never the secrets)', access: 'authenticated', target: IdentityRpc.listMyApiTokens },
-  { method: 'POST', path: '/api/v1/me/api-tokens', summary: 'Create an API token (the secret is shown once)', access: 'authenticated', target: IdentityRpc.createMyApiToken, status: 201 },
+  { method: 'POST', path: '/api/v1/me/api-tokens', summary: 'Create an API token (the secret is shown once)', access: 'authenticated', target: IdentityRpc.createMyApiToken, status: 201, grants: 'credential' },
   { method: 'DELETE', path: '/api/v1/me/api-tokens/:tokenId', summary: 'Revoke an own API token', access: 'authenticated', target: IdentityRpc.deleteMyApiToken },
   // Own data only; identity keeps it per user and tenant, whether or not the user can access that tenant.
   { method: 'GET', path: '/api/v1/:tenant/settings/me', summary: 'Own settings in a tenant', access: 'authenticated', target: IdentityRpc.getMySettings },
@@ -32,15 +32,15 @@ export const IDENTITY_ROUTES: RouteDefinition[] = [
 
   // Users (instance level)
   { method: 'GET', path: '/api/v1/users', summary: 'Search users of the instance', access: { permission: 'USER' }, target: IdentityRpc.listUsers },
-  { method: 'POST', path: '/api/v1/users', summary: 'Create a user', access: { permission: 'USER' }, target: IdentityRpc.createUser, status: 201 },
+  { method: 'POST', path: '/api/v1/users', summary: 'Create a user', access: { permission: 'USER' }, target: IdentityRpc.createUser, status: 201, grants: 'super-admin' },
   { method: 'GET', path: '/api/v1/users/:id', summary: 'Read a user', access: { permission: 'USER' }, target: IdentityRpc.getUser },
-  { method: 'PATCH', path: '/api/v1/users/:id', summary: 'Update names; email and the Super Admin flag need a Super Admin', access: { permission: 'USER' }, target: IdentityRpc.updateUser },
+  { method: 'PATCH', path: '/api/v1/users/:id', summary: 'Update names; email and the Super Admin flag need a Super Admin', access: { permission: 'USER' }, target: IdentityRpc.updateUser, grants: 'super-admin' },
   { method: 'DELETE', path: '/api/v1/users/:id', summary: 'Delete a user (ends sessions and API tokens)', access: { permission: 'USER' }, target: IdentityRpc.deleteUser },
   { method: 'POST', path: '/api/v1/users/:id/disable', summary: 'Disable a user (ends sessions and API tokens)', access: { permission: 'USER', action: 'UPDATE' }, target: IdentityRpc.disableUser },
   { method: 'POST', path: '/api/v1/users/:id/enable', summary: 'Enable a disabled user', access: { permission: 'USER', action: 'UPDATE' }, target: IdentityRpc.enableUser },
   { method: 'POST', path: '/api/v1/users/:id/unlock', summary: 'Unlock a locked account (Super Admin)', access: { permission: 'USER', action: 'UPDATE' }, target: IdentityRpc.unlockUser },
-  { method: 'POST', path: '/api/v1/users/:id/password-reset', summary: 'Require a new password at next sign-in and email a link', access: { permission: 'USER', action: 'UPDATE' }, target: IdentityRpc.requestUserPasswordReset },
-  { method: 'PUT', path: '/api/v1/users/:id/password', summary: "Set a user's password (Super Admin)", access: { permission: 'USER', action: 'UPDATE' }, target: IdentityRpc.setUserPassword, status: 204 },
+  { method: 'POST', path: '/api/v1/users/:id/password-reset', summary: 'Require a new password at next sign-in and email a link', access: { permission: 'USER', action: 'UPDATE' }, target: IdentityRpc.requestUserPasswordReset, grants: 'account' },
+  { method: 'PUT', path: '/api/v1/users/:id/password', summary: "Set a user's password (Super Admin)", access: { permission: 'USER', action: 'UPDATE' }, target: IdentityRpc.setUserPassword, status: 204, grants: 'credential' },
 
   // Service accounts and their API tokens (tenant-scoped)
   { method: 'GET', path: '/api/v1/:tenant/service-accounts', summary: 'Search service accounts', access: { permission: 'SERVICE_ACCOUNT' }, target: IdentityRpc.listServiceAccounts },
@@ -49,6 +49,6 @@ export const IDENTITY_ROUTES: RouteDefinition[] = [
   { method: 'PATCH', path: '/api/v1/:tenant/service-accounts/:id', summary: 'Update a service account', access: { permission: 'SERVICE_ACCOUNT' }, target: IdentityRpc.updateServiceAccount },
   { method: 'DELETE', path: '/api/v1/:tenant/service-accounts/:id', summary: 'Delete a service account and its API tokens', access: { permission: 'SERVICE_ACCOUNT' }, target: IdentityRpc.deleteServiceAccount },
   { method: 'GET', path: '/api/v1/:tenant/service-accounts/:id/api-tokens', summary: "A service account's API tokens", access: { permission: 'SERVICE_ACCOUNT', action: 'READ' }, target: IdentityRpc.listServiceAccountApiTokens },
-  { method: 'POST', path: '/api/v1/:tenant/service-accounts/:id/api-tokens', summary: 'Create an API token for a service account (shown once)', access: { permission: 'SERVICE_ACCOUNT', action: 'UPDATE' }, target: IdentityRpc.createServiceAccountApiToken, status: 201 },
+  { method: 'POST', path: '/api/v1/:tenant/service-accounts/:id/api-tokens', summary: 'Create an API token for a service account (shown once)', access: { permission: 'SERVICE_ACCOUNT', action: 'UPDATE' }, target: IdentityRpc.createServiceAccountApiToken, status: 201, grants: 'credential' },
   { method: 'DELETE', path: '/api/v1/:tenant/service-accounts/:id/api-tokens/:tokenId', summary: "Revoke a service account's API token", access: { permission: 'SERVICE_ACCOUNT', action: 'UPDATE' }, target: IdentityRpc.deleteServiceAccountApiToken },
 ];
