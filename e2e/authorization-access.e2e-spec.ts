@@ -138,7 +138,7 @@ describe('authorization admin API', () => {
     expect(lookup.body).toMatchObject({ id: dave.user.id, member: false });
     await api().get(`${T()}/tenant-access/lookup`).query({ email: `nobody-${unique('x')}@example.test` }).set(...bearer(admin.token)).expect(404);
     const added = await api().post(`${T()}/tenant-access`).set(...bearer(admin.token))
-      .send({ email: dave.user.email, groupIds: [group.id], roles: [{ roleId: roles.Developer.id, namespaces: ['dave'] }] }).expect(201);
+      .send({ email: dave.user.email, groupIds: [group.id], roles: [{ roleId: roles.Editor.id, namespaces: ['dave'] }] }).expect(201);
     expect(added.body).toMatchObject({ subjectId: dave.user.id, bindings: 1, groups: [{ id: group.id }] });
     const refused = await api().post(`${T()}/tenant-access`).set(...bearer(admin.token)).send({ email: dave.user.email, roles: [{ roleId: roles.Admin.id }] }).expect(403);
     expect(refused.body.rule).toBe('tenant-permission-required');

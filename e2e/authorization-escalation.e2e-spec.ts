@@ -34,10 +34,11 @@ describe('authorization escalation rules', () => {
 
   it('nobody grants a permission they do not hold, namespaces included', async () => {
     const binder = await createUser(root);
-    const binderRole = await createRole(root, tenant, { name: 'binder', permissions: { BINDING: ['CREATE', 'READ', 'DELETE'], FLOW: ['READ'] } });
+    const binderRole = await createRole(root, tenant, { name: 'binder', permissions: { BINDING: ['CREATE', 'READ', 'DELETE'] } });
     const flowReader = await createRole(root, tenant, { name: 'flow-reader', permissions: { FLOW: ['READ'] } });
     const flowWriter = await createRole(root, tenant, { name: 'flow-writer', permissions: { FLOW: ['READ', 'UPDATE'] } });
-    await bindRole(admin.token, tenant, { roleId: binderRole.id, subjectId: binder.user.id, namespaces: ['a.b'] });
+    await bindRole(admin.token, tenant, { roleId: binderRole.id, subjectId: binder.user.id });
+    await bindRole(admin.token, tenant, { roleId: flowReader.id, subjectId: binder.user.id, namespaces: ['a.b'] });
     const someone = await createUser(root);
 
     await grant(binder.token, { roleId: flowReader.id, subjectId: someone.user.id, namespaces: ['a.b.c'] }).expect(201);

@@ -1,4 +1,4 @@
-import { ACTIONS, GOVERNANCE_PERMISSIONS, Permission, PERMISSIONS, PermissionGrid, TENANT_PERMISSIONS } from '@gatehouse/contracts';
+import { ACTIONS, GOVERNANCE_PERMISSIONS, isNamespaced, Permission, PERMISSIONS, PermissionGrid, TENANT_PERMISSIONS } from '@gatehouse/contracts';
 import {
   api, bearer, bindInstanceRole, bindRole, checkSelf, createTenant, createUser, rolesByName, SelfCheck, superAdminToken, TestUser,
 } from '@gatehouse/testing';
@@ -9,6 +9,8 @@ import {
  * tenant-wide one, each compared with the answer the role's documented grid implies.
  */
 const MANAGED = ['Admin', 'Developer', 'Editor', 'Launcher', 'Viewer'] as const;
+/** The managed roles made of namespace-level permissions only: the ones a binding may limit to namespaces (scope rule). */
+const NAMESPACE_LEVEL = ['Editor', 'Launcher', 'Viewer'] as const;
 const NAMESPACES = { inside: 'a.b', child: 'a.b.c', siblingPrefix: 'a.bc', outside: 'z.y' } as const;
 type Where = keyof typeof NAMESPACES;
 
@@ -33,10 +35,12 @@ describe('authorization decision matrix through the gateway', () => {
     const roles = await rolesByName(root, own);
     grids = Object.fromEntries(MANAGED.map((name) => [name, roles[name].permissions]));
     for (const name of MANAGED) {
-      namespaced[name] = await createUser(root);
       tenantWide[name] = await createUser(root);
-      await bindRole(root, own, { roleId: roles[name].id, subjectId: namespaced[name].user.id, namespaces: ['a.b'] });
       await bindRole(root, own, { roleId: roles[name].id, subjectId: tenantWide[name].user.id });
+    }
+    for (const name of NAMESPACE_LEVEL) {
+      namespaced[name] = await createUser(root);
+      await bindRole(root, own, { roleId: roles[name].id, subjectId: namespaced[name].user.id, namespaces: ['a.b'] });
     }
   }, 120_000);
 
@@ -46,7 +50,16 @@ describe('authorization decision matrix through the gateway', () => {
     !!grids[role][permission as Permission]?.includes(action as (typeof ACTIONS)[number]) &&
     (!scoped || where === 'inside' || where === 'child');
 
-  it.each(MANAGED)('%s limited to namespace a.b: every permission x action x namespace, own and foreign tenant', async (role) => {
+  it.each(['Admin', 'Developer'])('%s carries tenant-level permissions: a binding limited to namespaces is refused (422), even for a Super Admin', async (role) => {
+    const roles = await rolesByName(root, own);
+    const someone = await createUser(root);
+    const refused = await api().post(`/api/v1/${own}/bindings`).set(...bearer(root))
+      .send({ roleId: roles[role].id, subjectType: 'USER', subjectId: someone.user.id, namespaces: ['a.b'] }).expect(422);
+    expect(refused.body).toMatchObject({ rule: 'tenant-level-permission-in-namespaced-binding' });
+    expect(refused.body.permissions).toEqual(PERMISSIONS.filter((p) => grids[role][p]?.length && !isNamespaced(p)));
+  });
+
+  it.each(NAMESPACE_LEVEL)('%s limited to namespace a.b: every permission x action x namespace, own and foreign tenant', async (role) => {
     for (const [tenant, inOwn] of [[own, true], [foreign, false]] as const) {
       const decisions = await checkSelf(namespaced[role].token, tenant, request);
       const wrong = allChecks.filter((c, i) => decisions[i].allowed !== expected(role, c.permission, c.action, c.where, true, inOwn));

@@ -118,16 +118,16 @@ describe('gatehouse resource commands through the gateway', () => {
     const groupName = unique('data');
     json<GroupView>(as(['groups', 'create', groupName, '--output', 'json']));
 
-    const forUser = asJson<BindingView>(['bindings', 'create', '--role', 'Developer', '--to-user', user.username, '--namespace', 'company.data,company.ml']);
-    expect(forUser).toMatchObject({ roleName: 'Developer', subjectType: 'USER', subjectId: user.user.id, namespaces: ['company.data', 'company.ml'] });
+    const forUser = asJson<BindingView>(['bindings', 'create', '--role', 'Editor', '--to-user', user.username, '--namespace', 'company.data,company.ml']);
+    expect(forUser).toMatchObject({ roleName: 'Editor', subjectType: 'USER', subjectId: user.user.id, namespaces: ['company.data', 'company.ml'] });
     const forGroup = asJson<BindingView>(['bindings', 'create', '--role', 'Viewer', '--to-group', groupName]);
     expect(forGroup).toMatchObject({ roleName: 'Viewer', subjectType: 'GROUP', namespaces: null });
 
     const byUser = asJson<Page<BindingView>>(['bindings', 'list', '--to-user', user.user.id]);
     expect(byUser.results.map((b) => b.id)).toEqual([forUser.id]);
-    const byNamespace = asJson<Page<BindingView>>(['bindings', 'list', '--namespace', 'company.data.raw', '--role', 'Developer']);
+    const byNamespace = asJson<Page<BindingView>>(['bindings', 'list', '--namespace', 'company.data.raw', '--role', 'Editor']);
     expect(byNamespace.results.map((b) => b.id)).toEqual([forUser.id]);
-    const elsewhere = asJson<Page<BindingView>>(['bindings', 'list', '--namespace', 'company.finance', '--role', 'Developer']);
+    const elsewhere = asJson<Page<BindingView>>(['bindings', 'list', '--namespace', 'company.finance', '--role', 'Editor']);
     expect(elsewhere.total).toBe(0);
 
     const twoSubjects = as(['bindings', 'create', '--role', 'Viewer', '--to-user', user.user.id, '--to-group', groupName]);

@@ -95,7 +95,7 @@ describe('console: administration', () => {
     await admin.getByRole('link', { name: roleName }).waitFor();
   });
 
-  it('binds the role to the user on a namespace', async () => {
+  it('binds the role to the user: not on a namespace (its permissions are tenant-level), then tenant-wide', async () => {
     await go(admin, `/admin/tenants/${tenantId}/access`);
     await admin.getByRole('button', { name: 'Create binding' }).click();
     await admin.getByLabel('Role').selectOption({ label: roleName });
@@ -103,9 +103,12 @@ describe('console: administration', () => {
     await admin.getByRole('button', { name: new RegExp(username.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) }).click();
     await admin.getByLabel('Namespaces').fill('company.team');
     await admin.getByRole('button', { name: 'Bind' }).click();
+    await admin.getByRole('alert').filter({ hasText: 'tenant-level permissions (AUDITLOG, GROUP)' }).waitFor();
+    await admin.getByLabel('Namespaces').fill('');
+    await admin.getByRole('button', { name: 'Bind' }).click();
     const row = admin.locator('tr', { hasText: roleName });
     await row.waitFor();
-    expect(await row.textContent()).toContain('company.team');
+    expect(await row.textContent()).toContain('whole tenant');
     await row.locator(`[data-subject-id="${userId}"]`, { hasText: username }).waitFor();
     await shot(admin, '09-access');
   });

@@ -147,6 +147,15 @@ export const AuthorizationRpc = {
   deleteInvitation: rpc<IdRequest, void>('authorization.invitations.delete.v1'),
   acceptInvitation: rpc<AcceptInvitationRequest, AcceptedInvitation>('authorization.invitations.accept.v1'),
 
+  /** Admin-requested mandatory password reset of one user of the tenant (tenant boundary: docs/access-model.md). */
+  tenantUserPasswordReset: rpc<IdRequest, GroupPasswordResetResult>('authorization.tenant-access.password-reset.v1'),
+
+  /**
+   * The grant guard's credential rule, asked by identity before it mints or resets a credential for
+   * another subject: the caller must hold everything that subject holds. Answers nothing, or a 403 problem.
+   */
+  assertMayActFor: rpc<ActForRequest, void>('authorization.grants.act-for.v1'),
+
   /** Idempotent: creates a tenant's managed roles and the Admin binding. */
   provisionTenant: rpc<ProvisionTenantRequest, ProvisionResult>('authorization.tenants.provision.v1'),
   /** Idempotent: managed roles of the default tenant plus an Admin binding there. */
@@ -200,7 +209,8 @@ export class SubjectFactsUpdate {
 // Catalogue
 
 export interface PermissionCatalogue {
-  permissions: Array<{ name: Permission; level: Scope; description: string }>;
+  /** `namespaced`: a binding limited to namespaces may carry it (the scope rule); else only tenant-wide bindings grant it. */
+  permissions: Array<{ name: Permission; level: Scope; namespaced: boolean; description: string }>;
   actions: Action[];
 }
 
@@ -346,6 +356,17 @@ export class UserGroupRequest {
 
   @IsUUID()
   groupId: string;
+}
+
+export const CREDENTIAL_KINDS = ['API_TOKEN', 'PASSWORD'] as const;
+export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
+
+export class ActForRequest {
+  @IsUUID()
+  subjectId: string;
+
+  @IsIn(CREDENTIAL_KINDS as unknown as string[])
+  credential: CredentialKind;
 }
 
 export interface GroupPasswordResetResult {

@@ -25,6 +25,17 @@ export const GOVERNANCE_PERMISSIONS: readonly Permission[] = [
   'TENANT_ACCESS',
 ];
 
+/**
+ * The scope rule (as Kestra 2.1): these permissions are namespace-level and may be limited to namespaces
+ * by a binding; every other tenant permission is tenant-level (AUDITLOG, USER, GROUP, ROLE, BINDING, ...)
+ * and only a tenant-wide binding grants it.
+ */
+export const NAMESPACED_PERMISSIONS: readonly Permission[] = ['FLOW', 'EXECUTION', 'TEMPLATE', 'NAMESPACE', 'KVSTORE', 'SECRET', 'DASHBOARD', 'APP'];
+
+export function isNamespaced(permission: Permission): boolean {
+  return NAMESPACED_PERMISSIONS.includes(permission);
+}
+
 /** Where a binding or a check applies: one tenant, or the whole instance (Instance Admin). */
 export type Scope = 'TENANT' | 'INSTANCE';
 

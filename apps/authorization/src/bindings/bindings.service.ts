@@ -11,9 +11,10 @@ import { likePattern, pageOf } from '../common/sql';
 import { SubjectDirectory } from '../common/subject-directory';
 import { TenantJoin } from '../common/tenant-join';
 import { InvalidationBus } from '../decisions/invalidation-bus';
+import { AccessGains } from '../grants/access-gains';
+import { GrantGuard } from '../grants/grant-guard';
 import { scopeOf, RolesService } from '../roles/roles.service';
 import { LiveTenants } from '../tenants/live-tenants';
-import { EscalationGuard } from './escalation-guard';
 
 const SORTABLE = { createdAt: 'b.created_at', roleName: 'r.name', subjectType: 'b.subject_type' };
 
@@ -54,7 +55,7 @@ const SELECT = `SELECT b.*, r.name AS role_name FROM "authorization".bindings b 
 
 /**
  * Bindings: role → user | service account | group, tenant-wide or limited to namespace prefixes.
- * Immutable (delete + create). Bulk creation is all-or-nothing. Every grant passes the EscalationGuard.
+ * Immutable (delete + create). Bulk creation is all-or-nothing. Every grant passes the GrantGuard.
  */
 @Injectable()
 export class BindingsService {
@@ -62,7 +63,8 @@ export class BindingsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditRecorder,
     private readonly invalidation: InvalidationBus,
-    private readonly guard: EscalationGuard,
+    private readonly guard: GrantGuard,
+    private readonly gains: AccessGains,
     private readonly roles: RolesService,
     private readonly directory: SubjectDirectory,
     private readonly join: TenantJoin,
@@ -146,10 +148,20 @@ export class BindingsService {
     }
     const role = await this.roles.find(manager, tenantId, item.roleId);
     await this.directory.assertExists(manager, where.tenantId, item.subjectType, item.subjectId, where.scope === 'INSTANCE');
-    await this.guard.assertMayGrant(manager, caller, {
-      scope: where.scope, tenantId: where.tenantId, role, subject: { type: item.subjectType, id: item.subjectId }, namespaces,
-    });
+    await this.guard.assertPathPermission(caller, where.scope, where.tenantId, 'BINDING', 'CREATE');
+    const source = `role "${role.name}"`;
+    this.guard.assertScopeRule(source, role.permissions, namespaces);
+    const recipients = await subjectsOfBinding(manager, item);
     const newcomer = where.scope === 'TENANT' && (await this.join.isNewcomer(manager, where.tenantId, { type: item.subjectType, id: item.subjectId }));
+    await this.guard.assertMayChange(caller, {
+      scope: where.scope,
+      tenantId: where.tenantId,
+      gains: [
+        // A group's binding is a standing grant: it reaches the members it will have too.
+        { source, grid: role.permissions, namespaces, recipients, newcomers: item.subjectType === 'GROUP' },
+        ...(newcomer && !role.isDefault ? await this.gains.ofDefaultRole(manager, where.tenantId, recipients) : []),
+      ],
+    });
     let rows: Array<{ id: string }>;
     // A savepoint keeps the caller's transaction usable after a duplicate (invitations skip those).
     await manager.query('SAVEPOINT binding_insert');
@@ -178,7 +190,7 @@ export class BindingsService {
     const where = scopeOf(tenantId);
     const affected = await this.dataSource.transaction(async (manager) => {
       const view = await this.get(tenantId, id, manager);
-      await this.guard.assertMayRevoke(caller, where.scope, where.tenantId);
+      await this.guard.assertPathPermission(caller, where.scope, where.tenantId, 'BINDING', 'DELETE');
       const subjects = await subjectsOfBinding(manager, view);
       await manager.query(`DELETE FROM "authorization".bindings WHERE id = $1`, [id]);
       await this.audit.record(manager, caller, {

@@ -1,4 +1,4 @@
-import { ACTIONS, INSTANCE_PERMISSIONS, Permission, PermissionCatalogue, RoleTemplate, TENANT_PERMISSIONS } from '@gatehouse/contracts';
+import { ACTIONS, INSTANCE_PERMISSIONS, isNamespaced, Permission, PermissionCatalogue, RoleTemplate, TENANT_PERMISSIONS } from '@gatehouse/contracts';
 import { INSTANCE_ADMIN_ROLE, MANAGED_TENANT_ROLES } from './managed-roles';
 
 const DESCRIPTIONS: Record<Permission, string> = {
@@ -27,8 +27,8 @@ const DESCRIPTIONS: Record<Permission, string> = {
 
 export const PERMISSION_CATALOGUE: PermissionCatalogue = {
   permissions: [
-    ...TENANT_PERMISSIONS.map((name) => ({ name, level: 'TENANT' as const, description: DESCRIPTIONS[name] })),
-    ...INSTANCE_PERMISSIONS.map((name) => ({ name, level: 'INSTANCE' as const, description: DESCRIPTIONS[name] })),
+    ...TENANT_PERMISSIONS.map((name) => ({ name, level: 'TENANT' as const, namespaced: isNamespaced(name), description: DESCRIPTIONS[name] })),
+    ...INSTANCE_PERMISSIONS.map((name) => ({ name, level: 'INSTANCE' as const, namespaced: false, description: DESCRIPTIONS[name] })),
   ],
   actions: [...ACTIONS],
 };

@@ -17,6 +17,6 @@ import { InvalidationBus } from './invalidation-bus';
     DecisionService, DecisionServer, EffectivePermissions, GrantLoader, GrantsCache, InvalidationBus, SubjectFactsService,
     LiveTenants, TenantMembers,
   ],
-  exports: [InvalidationBus, SubjectFactsService, LiveTenants, DecisionService, TenantMembers],
+  exports: [InvalidationBus, SubjectFactsService, LiveTenants, DecisionService, GrantLoader, TenantMembers],
 })
 export class DecisionsModule {}

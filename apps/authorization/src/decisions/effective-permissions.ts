@@ -1,6 +1,6 @@
 import {
   Action, ACTIONS, CheckRequest, EffectivePermission, Explanation, GOVERNANCE_PERMISSIONS, GrantOrigin, Page,
-  PageQuery, Permission, PERMISSIONS, resolvePage, Scope, SubjectRef, TENANT_PERMISSIONS,
+  isNamespaced, PageQuery, Permission, PERMISSIONS, resolvePage, Scope, SubjectRef, TENANT_PERMISSIONS,
 } from '@gatehouse/contracts';
 import { Injectable } from '@nestjs/common';
 import { SubjectFactsService } from '../subjects/subject-facts.service';
@@ -67,6 +67,8 @@ export class EffectivePermissions {
       const namespaces = source.scope === 'INSTANCE' ? null : source.namespaces;
       if (where.namespace && namespaces && !namespaces.some((ns) => covers(ns, where.namespace as string))) continue;
       for (const [permission, actions] of Object.entries(source.permissions) as Array<[Permission, Action[]]>) {
+        // Scope rule: a namespace-limited binding grants no tenant-level permission.
+        if (namespaces && !isNamespaced(permission)) continue;
         for (const action of actions ?? []) {
           const e = entry(permission, action);
           e.namespaces = e.namespaces === null || namespaces === null ? null : [...new Set([...e.namespaces, ...namespaces])];

@@ -1,4 +1,4 @@
-import { Action, ACTIONS, Decision, GOVERNANCE_PERMISSIONS, Permission, PermissionGrid, Scope, TENANT_PERMISSIONS } from '@gatehouse/contracts';
+import { Action, ACTIONS, Decision, GOVERNANCE_PERMISSIONS, isNamespaced, Permission, PermissionGrid, Scope, TENANT_PERMISSIONS } from '@gatehouse/contracts';
 
 /** One binding as the engine sees it (direct, or inherited through a group). */
 export interface GrantSource {
@@ -60,6 +60,11 @@ export class NamespaceGrant {
     }
   }
 
+  /** The origin of a grant on every namespace, if there is one. */
+  matchEverywhere(): string | null {
+    return this.everywhere;
+  }
+
   /** null = every namespace; else the granted prefixes. */
   scope(): string[] | null {
     return this.everywhere ? null : [...this.prefixes.keys()];
@@ -68,6 +73,12 @@ export class NamespaceGrant {
 
 const TENANT_LEVEL = new Set<Permission>(TENANT_PERMISSIONS);
 const isTenantLevel = (permission: Permission): boolean => TENANT_LEVEL.has(permission);
+
+/**
+ * Scope rule: a tenant-level permission (AUDITLOG, GROUP, ...) is granted only by a tenant-wide binding; a
+ * namespace-limited binding that carries one (created before the rule, reported at start-up) grants it nowhere.
+ */
+const tenantLevelInTenant = (query: DecisionQuery): boolean => query.scope === 'TENANT' && !isNamespaced(query.permission);
 
 const keyOf = (scope: Scope, tenantId: string | null | undefined, permission: Permission, action: Action): string =>
   `${scope === 'INSTANCE' ? 'I' : 'T'}|${scope === 'INSTANCE' ? '' : tenantId ?? ''}|${permission}|${action}`;
@@ -96,7 +107,7 @@ export class GrantIndex {
   decide(query: DecisionQuery): Decision {
     if (this.state.disabled) return { allowed: false, reason: 'subject-disabled' };
     const grant = this.grants.get(keyOf(query.scope, query.tenantId, query.permission, query.action));
-    const origin = grant?.match(query.namespace);
+    const origin = tenantLevelInTenant(query) ? grant?.matchEverywhere() : grant?.match(query.namespace);
     if (grant && origin) {
       return { allowed: true, reason: origin, ...(query.namespace === undefined ? { namespaces: grant.scope() } : {}) };
     }
@@ -124,7 +135,7 @@ export class GrantIndex {
     if (this.state.disabled) return false;
     const grant = this.grants.get(keyOf(query.scope, query.tenantId, query.permission, query.action));
     if (!grant) return false;
-    return query.namespace === undefined ? grant.scope() === null : grant.match(query.namespace) !== null;
+    return query.namespace === undefined || tenantLevelInTenant(query) ? grant.scope() === null : grant.match(query.namespace) !== null;
   }
 
   /** Whether the subject holds the permission with any action in that scope (flags and governance included). */

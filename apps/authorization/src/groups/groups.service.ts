@@ -13,6 +13,8 @@ import { likePattern, pageOf } from '../common/sql';
 import { SubjectDirectory, userSummary } from '../common/subject-directory';
 import { TenantJoin } from '../common/tenant-join';
 import { InvalidationBus } from '../decisions/invalidation-bus';
+import { AccessGains } from '../grants/access-gains';
+import { GrantGuard } from '../grants/grant-guard';
 import { LiveTenants } from '../tenants/live-tenants';
 import { GroupEntity } from './group.entity';
 
@@ -64,6 +66,8 @@ export class GroupsService {
     private readonly join: TenantJoin,
     private readonly liveTenants: LiveTenants,
     private readonly rpc: RpcClient,
+    private readonly guard: GrantGuard,
+    private readonly gains: AccessGains,
   ) {}
 
   async list(tenantId: string | null, query: ListGroupsRequest, memberId?: string): Promise<Page<GroupView>> {
@@ -183,7 +187,16 @@ export class GroupsService {
   ): Promise<MemberRow | null> {
     await this.lock(manager, tenantId, groupId);
     await this.directory.assertExists(manager, tenantId, memberType, memberId);
+    await this.guard.assertPathPermission(caller, 'TENANT', tenantId, 'GROUP_MEMBERSHIP', 'CREATE');
     const newcomer = await this.join.isNewcomer(manager, tenantId, { type: memberType, id: memberId });
+    await this.guard.assertMayChange(caller, {
+      scope: 'TENANT',
+      tenantId,
+      gains: [
+        ...(await this.gains.ofGroup(manager, groupId, [memberId])),
+        ...(newcomer ? await this.gains.ofDefaultRole(manager, tenantId, [memberId]) : []),
+      ],
+    });
     const rows: MemberRow[] = await manager.query(
       `INSERT INTO "authorization".group_members (group_id, member_type, member_id) VALUES ($1, $2, $3)
        ON CONFLICT (group_id, member_id) DO NOTHING RETURNING *`,
@@ -234,6 +247,7 @@ export class GroupsService {
       [groupId],
     );
     if (rows.length === 0) return { requested: 0 };
+    await this.guard.assertAccountsWithinReach(caller, rows.map((r) => r.member_id), 'require a password reset of');
     const result = await this.rpc.request(IdentityRpc.requestPasswordReset, {
       caller, tenantId, data: { userIds: rows.map((r) => r.member_id) },
     });

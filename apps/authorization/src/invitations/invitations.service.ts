@@ -8,13 +8,15 @@ import { AuditRecorder, Outbox } from '@gatehouse/durable-events';
 import { RpcClient } from '@gatehouse/messaging';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AuthorizationEnv } from '../authorization.env';
 import { normaliseNamespaces, BindingsService } from '../bindings/bindings.service';
-import { EscalationGuard } from '../bindings/escalation-guard';
 import { SubjectDirectory } from '../common/subject-directory';
+import { TenantJoin } from '../common/tenant-join';
 import { likePattern, pageOf } from '../common/sql';
 import { InvalidationBus } from '../decisions/invalidation-bus';
+import { AccessGains } from '../grants/access-gains';
+import { AccessGain, GrantGuard } from '../grants/grant-guard';
 import { GroupsService } from '../groups/groups.service';
 import { RolesService } from '../roles/roles.service';
 import { LiveTenants } from '../tenants/live-tenants';
@@ -57,13 +59,15 @@ export class InvitationsService {
     private readonly audit: AuditRecorder,
     private readonly outbox: Outbox,
     private readonly rpc: RpcClient,
-    private readonly guard: EscalationGuard,
+    private readonly guard: GrantGuard,
+    private readonly gains: AccessGains,
     private readonly roles: RolesService,
     private readonly groups: GroupsService,
     private readonly bindings: BindingsService,
     private readonly directory: SubjectDirectory,
     private readonly invalidation: InvalidationBus,
     private readonly liveTenants: LiveTenants,
+    private readonly join: TenantJoin,
   ) {}
 
   async list(tenantId: string | null, query: ListInvitationsRequest): Promise<Page<InvitationView>> {
@@ -97,10 +101,7 @@ export class InvitationsService {
           throw error instanceof ProblemException ? ProblemException.validation([{ field: `roles[${i}].roleId`, message: error.problem.detail ?? 'unknown role' }]) : error;
         });
         const namespaces = normaliseNamespaces(grant.namespaces);
-        // The invitee is not the inviter: the escalation rules apply as for a binding to someone else.
-        await this.guard.assertMayGrant(manager, caller, {
-          scope: 'TENANT', tenantId, role, subject: { type: 'USER', id: '00000000-0000-0000-0000-000000000000' }, namespaces,
-        });
+        this.guard.assertScopeRule(`role "${role.name}"`, role.permissions, namespaces);
         roles.push({ roleId: role.id, namespaces });
       }
       for (const [i, groupId] of (request.groupIds ?? []).entries()) {
@@ -108,6 +109,12 @@ export class InvitationsService {
           throw ProblemException.validation([{ field: `groupIds[${i}]`, message: `group ${groupId} does not exist in this tenant` }]);
         });
       }
+      if (roles.length > 0) await this.guard.assertPathPermission(caller, 'TENANT', tenantId, 'BINDING', 'CREATE');
+      if (request.groupIds?.length) await this.guard.assertPathPermission(caller, 'TENANT', tenantId, 'GROUP_MEMBERSHIP', 'CREATE');
+      // The invitee may have no account yet: it is judged as someone who holds nothing and joins the tenant.
+      await this.guard.assertMayChange(caller, {
+        scope: 'TENANT', tenantId, gains: await this.gainsOf(manager, tenantId, { roles, groupIds: request.groupIds ?? [] }, [], true),
+      });
       const repo = manager.getRepository(InvitationEntity);
       const invitation = await repo.save(
         repo.create({
@@ -171,6 +178,10 @@ export class InvitationsService {
         .getOne();
       this.assertUsable(locked);
       const tenantId = invitation.tenantId;
+      // The grants are the inviter's to give: judged again, on what the inviter holds now.
+      const inviter: Caller = invitation.invitedBy ? { type: 'USER', id: invitation.invitedBy } : ACCEPTANCE;
+      const newcomer = await this.join.isNewcomer(manager, tenantId, { type: 'USER', id: userId });
+      await this.guard.assertMayChange(inviter, { scope: 'TENANT', tenantId, gains: await this.gainsOf(manager, tenantId, invitation, [userId], newcomer) });
       for (const groupId of invitation.groupIds) {
         await this.groups.addMemberIn(manager, ACCEPTANCE, tenantId, groupId, 'USER', userId).catch((error: unknown) => {
           if (!(error instanceof ProblemException && error.problem.status === 404)) throw error; // group deleted since
@@ -190,6 +201,21 @@ export class InvitationsService {
     });
     await this.invalidation.publish([userId]);
     return { tenantId: invitation.tenantId, userId, created };
+  }
+
+  /** What the invitation gives: its roles, its groups' bindings, and the default role to a newcomer. */
+  private async gainsOf(
+    manager: EntityManager, tenantId: string | null, invitation: Pick<InvitationEntity, 'roles' | 'groupIds'>, recipients: string[], newcomer: boolean,
+  ): Promise<AccessGain[]> {
+    const unknown = recipients.length === 0;
+    const gains: AccessGain[] = [];
+    for (const grant of invitation.roles) {
+      const role = await this.roles.find(manager, tenantId, grant.roleId).catch(() => null); // deleted since: nothing to give
+      if (role) gains.push({ source: `role "${role.name}"`, grid: role.permissions, namespaces: grant.namespaces, recipients, newcomers: unknown });
+    }
+    for (const groupId of invitation.groupIds) gains.push(...(await this.gains.ofGroup(manager, groupId, recipients, unknown)));
+    if (newcomer) gains.push(...(await this.gains.ofDefaultRole(manager, tenantId, recipients, unknown)));
+    return gains;
   }
 
   private assertUsable(invitation: InvitationEntity | null): void {

@@ -1,19 +1,29 @@
-import { Caller, CreateRoleRequest, ListRolesRequest, Page, RoleView, Scope, UpdateRoleRequest } from '@gatehouse/contracts';
+import { Caller, CreateRoleRequest, PermissionGrid, ListRolesRequest, Page, RoleView, Scope, UpdateRoleRequest } from '@gatehouse/contracts';
 import { isUniqueViolation, ProblemException } from '@gatehouse/errors';
 import { auditDiff, AuditRecorder } from '@gatehouse/durable-events';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { RoleEntity } from '../access/role.entity';
-import { EscalationGuard } from '../bindings/escalation-guard';
 import { subjectsOfRole } from '../common/affected-subjects';
-import { validateGrid } from '../common/permission-grid';
+import { pairsOf, validateGrid } from '../common/permission-grid';
 import { likePattern, pageOf } from '../common/sql';
 import { InvalidationBus } from '../decisions/invalidation-bus';
+import { AccessGains } from '../grants/access-gains';
+import { AccessGain, GrantGuard } from '../grants/grant-guard';
 import { LiveTenants } from '../tenants/live-tenants';
 import { roleAudit, toRoleView } from './role.mapper';
 
 const SORTABLE = { name: 'r.name', createdAt: 'r.createdAt', updatedAt: 'r.updatedAt' };
+
+/** The pairs of `grid` that `base` does not have. */
+function gridMinus(grid: PermissionGrid, base: PermissionGrid): PermissionGrid {
+  const added: PermissionGrid = {};
+  for (const [permission, action] of pairsOf(grid)) {
+    if (!base[permission]?.includes(action)) added[permission] = [...(added[permission] ?? []), action];
+  }
+  return added;
+}
 
 /** Where a request addresses roles: a tenant's, or (tenantId undefined) the instance's. */
 export const scopeOf = (tenantId: string | null | undefined): { scope: Scope; tenantId: string | null } =>
@@ -30,8 +40,9 @@ export class RolesService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditRecorder,
     private readonly invalidation: InvalidationBus,
-    private readonly guard: EscalationGuard,
+    private readonly guard: GrantGuard,
     private readonly liveTenants: LiveTenants,
+    private readonly gains: AccessGains,
   ) {}
 
   async list(tenantId: string | null | undefined, query: ListRolesRequest): Promise<Page<RoleView>> {
@@ -68,6 +79,13 @@ export class RolesService {
     if (!this.liveTenants.isLive(tenantId)) throw ProblemException.notFound('This tenant does not exist');
     const permissions = validateGrid(request.permissions, 'TENANT');
     await this.guard.assertMayDefineRole(caller, tenantId, permissions);
+    if (request.isDefault) {
+      // The default role is bound to everyone who joins the tenant from now on.
+      const name = request.name.trim();
+      await this.guard.assertMayChange(caller, {
+        scope: 'TENANT', tenantId, gains: [{ source: `the default role "${name}"`, grid: permissions, namespaces: null, recipients: [], newcomers: true }],
+      });
+    }
     try {
       return await this.dataSource.transaction(async (manager) => {
         if (request.isDefault) await this.clearDefault(manager, tenantId);
@@ -103,6 +121,7 @@ export class RolesService {
           throw ProblemException.conflict(`"${role.name}" is a managed role: its name, description and permissions cannot change (only isDefault); create a custom role instead`);
         }
         if (role.scope === 'INSTANCE' && request.isDefault) throw ProblemException.badRequest('Only a tenant role can be the default role');
+        await this.assertMayWiden(manager, caller, role, permissions ?? role.permissions, request.isDefault ?? role.isDefault);
         const before = roleAudit(role);
         if (request.isDefault && !role.isDefault) await this.clearDefault(manager, role.tenantId);
         if (request.name !== undefined) role.name = request.name.trim();
@@ -136,6 +155,29 @@ export class RolesService {
       return subjects;
     });
     await this.invalidation.publish(affected);
+  }
+
+  /**
+   * A role edit reaches every holder of the role (its bindings' users, service accounts and group members,
+   * on the bindings' namespaces) and, for the default role, everyone who joins the tenant later: what
+   * they gain passes the grant guard, and the scope rule holds for its namespace-limited bindings.
+   */
+  private async assertMayWiden(manager: EntityManager, caller: Caller | null, role: RoleEntity, grid: PermissionGrid, isDefault: boolean): Promise<void> {
+    const added = gridMinus(grid, role.permissions);
+    const source = `role "${role.name}"`;
+    const gains: AccessGain[] = [];
+    if (pairsOf(added).length > 0) {
+      for (const binding of await this.gains.bindingsOfRole(manager, role.id)) {
+        this.guard.assertScopeRule(source, added, binding.namespaces);
+        gains.push({ source, grid: added, namespaces: binding.namespaces, recipients: binding.recipients, newcomers: binding.subject_type === 'GROUP' });
+      }
+    }
+    // Becoming the default gives the whole grid to future joiners; staying it gives them what was added.
+    const toJoiners = isDefault && !role.isDefault ? grid : isDefault ? added : {};
+    if (pairsOf(toJoiners).length > 0) {
+      gains.push({ source: `the default role "${role.name}"`, grid: toJoiners, namespaces: null, recipients: [], newcomers: true });
+    }
+    await this.guard.assertMayChange(caller, { scope: role.scope, tenantId: role.tenantId, gains });
   }
 
   /** The tenant's default role, bound to users who join the tenant. */

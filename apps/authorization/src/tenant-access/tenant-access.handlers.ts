@@ -1,5 +1,5 @@
 import {
-  AddTenantAccessRequest, AuthorizationRpc, Caller, FindTenantUserRequest, JoinDefaultTenantRequest, PageQuery, TenantAccessUserRequest, TenantCountsRequest,
+  AddTenantAccessRequest, AuthorizationRpc, Caller, FindTenantUserRequest, IdRequest, JoinDefaultTenantRequest, PageQuery, TenantAccessUserRequest, TenantCountsRequest,
 } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
 import { RpcCaller, RpcData, RpcHandler, RpcTenant } from '@gatehouse/messaging';
@@ -24,6 +24,11 @@ export class TenantAccessHandlers {
   @RpcHandler(AuthorizationRpc.addTenantAccess)
   add(@RpcData() request: AddTenantAccessRequest, @RpcCaller() caller: Caller | null, @RpcTenant() tenant: string | null | undefined) {
     return this.access.add(caller, tenantOf(tenant), request);
+  }
+
+  @RpcHandler(AuthorizationRpc.tenantUserPasswordReset)
+  passwordReset(@RpcData() request: IdRequest, @RpcCaller() caller: Caller | null, @RpcTenant() tenant: string | null | undefined) {
+    return this.access.requestPasswordReset(caller, tenantOf(tenant), request.id);
   }
 
   @RpcHandler(AuthorizationRpc.countTenantMembers)

@@ -1,8 +1,9 @@
 import {
-  AddTenantAccessRequest, Caller, JoinDefaultTenantResult, Page, PageQuery, resolvePage, SubjectType, TenantAccessEntry, TenantUserCandidate, UserView,
+  AddTenantAccessRequest, Caller, GroupPasswordResetResult, IdentityRpc, JoinDefaultTenantResult, Page, PageQuery, resolvePage, SubjectType, TenantAccessEntry, TenantUserCandidate, UserView,
 } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
 import { AuditRecorder } from '@gatehouse/durable-events';
+import { RpcClient } from '@gatehouse/messaging';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -11,6 +12,8 @@ import { SubjectDirectory } from '../common/subject-directory';
 import { TenantJoin } from '../common/tenant-join';
 import { TENANT_SUBJECTS_SQL, TenantMembers } from '../common/tenant-members';
 import { InvalidationBus } from '../decisions/invalidation-bus';
+import { AccessGains } from '../grants/access-gains';
+import { GrantGuard } from '../grants/grant-guard';
 import { GroupsService } from '../groups/groups.service';
 import { LiveTenants } from '../tenants/live-tenants';
 
@@ -35,6 +38,9 @@ export class TenantAccessService {
     private readonly invalidation: InvalidationBus,
     private readonly audit: AuditRecorder,
     private readonly liveTenants: LiveTenants,
+    private readonly guard: GrantGuard,
+    private readonly gains: AccessGains,
+    private readonly rpc: RpcClient,
   ) {}
 
   async list(tenantId: string | null, query: PageQuery): Promise<Page<TenantAccessEntry>> {
@@ -132,12 +138,22 @@ export class TenantAccessService {
       const granted: string[] = [];
       for (const userId of userIds) {
         if (!(await this.join.isNewcomer(manager, null, { type: 'USER', id: userId }))) continue;
+        await this.guard.assertMayChange(caller, { scope: 'TENANT', tenantId: null, gains: await this.gains.ofDefaultRole(manager, null, [userId]) });
         if (await this.join.welcome(manager, caller, null, userId)) granted.push(userId);
       }
       return { defaultRole: role[0].name, granted };
     });
     if (result.granted.length > 0) await this.invalidation.publish(result.granted);
     return result;
+  }
+
+  /** Admin-requested mandatory reset of one user of this tenant, within the tenant boundary (identity sends the email). */
+  async requestPasswordReset(caller: Caller | null, tenantId: string | null, userId: string): Promise<GroupPasswordResetResult> {
+    if ((await this.directory.typeOf(userId).catch(() => null)) !== 'USER' || !(await this.members.hasAccess(tenantId, userId))) {
+      throw ProblemException.notFound(`User ${userId} has no access to this tenant`);
+    }
+    await this.guard.assertAccountsWithinReach(caller, [userId], 'require a password reset of');
+    return this.rpc.request(IdentityRpc.requestPasswordReset, { caller, tenantId, data: { userIds: [userId] } });
   }
 
   /** Removes every binding and group membership of the subject in this tenant (the account stays). */

@@ -7,6 +7,7 @@ import { AuditRecorder, auditDiff, Outbox } from '@gatehouse/durable-events';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, SelectQueryBuilder } from 'typeorm';
+import { GrantGuardClient } from '../common/grant-guard.client';
 import { durationSeconds } from '../common/iso-duration';
 import { returning } from '../common/sql';
 import { tenantIdOf, tenantKeyOf } from '../common/tenant-key';
@@ -44,6 +45,7 @@ export class ApiTokensService {
     private readonly outbox: Outbox,
     private readonly audit: AuditRecorder,
     private readonly revocations: Revocations,
+    private readonly grantGuard: GrantGuardClient,
   ) {}
 
   createOwn(caller: Caller, request: CreateApiTokenRequest): Promise<CreatedApiToken> {
@@ -53,6 +55,7 @@ export class ApiTokensService {
   async createForServiceAccount(tenantId: string | null | undefined, serviceAccountId: string, request: CreateApiTokenRequest, caller: Caller | null): Promise<CreatedApiToken> {
     const tenantKey = tenantKeyOf(tenantId);
     await this.serviceAccounts.findOrFail(this.dataSource.manager, tenantKey, serviceAccountId);
+    await this.grantGuard.assertMayActFor(caller, serviceAccountId, 'API_TOKEN');
     return this.create({ kind: 'SERVICE_ACCOUNT', tenantKey, serviceAccountId }, request, caller);
   }
 

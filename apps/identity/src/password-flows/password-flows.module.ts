@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { GrantGuardClient } from '../common/grant-guard.client';
 import { LoginProtectionModule } from '../login-protection/login-protection.module';
 import { PasswordsModule } from '../passwords/passwords.module';
 import { RevocationModule } from '../revocation/revocation.module';
@@ -9,6 +10,6 @@ import { PasswordFlowsService } from './password-flows.service';
 @Module({
   imports: [PasswordsModule, LoginProtectionModule, RevocationModule, UsersModule],
   controllers: [PasswordFlowsHandlers],
-  providers: [PasswordFlowsService],
+  providers: [PasswordFlowsService, GrantGuardClient],
 })
 export class PasswordFlowsModule {}

@@ -17,6 +17,7 @@ import { NOTHING_REVOKED, Revocations } from '../revocation/revocations';
 import { hashToken, newOpaqueToken } from '@gatehouse/database';
 import { SuperAdminGuard } from '../users/super-admin.guard';
 import { UserEntity } from '../users/user.entity';
+import { GrantGuardClient } from '../common/grant-guard.client';
 
 type ResetReason = PasswordResetRequested['reason'];
 
@@ -39,6 +40,7 @@ export class PasswordFlowsService {
     private readonly audit: AuditRecorder,
     private readonly outbox: Outbox,
     private readonly env: IdentityEnv,
+    private readonly grantGuard: GrantGuardClient,
   ) {}
 
   async changeOwn(caller: Caller, request: ChangeOwnPasswordRequest): Promise<void> {
@@ -150,6 +152,7 @@ export class PasswordFlowsService {
     const passwordHash = await this.hasher.hash(password);
     const revoked = await this.dataSource.transaction(async (manager) => {
       await this.superAdmins.assertCaller(manager, caller, "set another user's password");
+      await this.grantGuard.assertMayActFor(caller, userId, 'PASSWORD');
       const user = await manager.getRepository(UserEntity).findOneBy({ id: userId });
       if (!user) throw ProblemException.notFound(`User ${userId} does not exist`);
       await this.setPassword(manager, userId, passwordHash);

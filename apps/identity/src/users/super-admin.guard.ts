@@ -20,7 +20,7 @@ export class SuperAdminGuard {
   }
 
   async assertCaller(manager: EntityManager, caller: Caller | null, what: string): Promise<void> {
-    if (!(await this.isSuperAdmin(manager, caller))) throw ProblemException.forbidden(`Only a Super Admin can ${what}`);
+    if (!(await this.isSuperAdmin(manager, caller))) throw ProblemException.forbidden(`Only a Super Admin can ${what}`, { rule: 'super-admin-required' });
   }
 
   /** The instance must keep at least one active Super Admin. */

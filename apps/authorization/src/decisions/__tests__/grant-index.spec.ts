@@ -30,6 +30,19 @@ describe('GrantIndex', () => {
     expect(at('z.a.b')).toBe(false);
   });
 
+  it('grants a tenant-level permission only through a tenant-wide binding (scope rule)', () => {
+    const limited = new GrantIndex(active, [binding({ namespaces: ['only.here'], permissions: { AUDITLOG: ['READ'], GROUP: ['DELETE'], FLOW: ['READ'] } })]);
+    const decide = (permission: 'AUDITLOG' | 'GROUP' | 'FLOW', action: 'READ' | 'DELETE', namespace?: string) =>
+      limited.decide({ scope: 'TENANT', tenantId: 'acme', permission, action, namespace }).allowed;
+    expect(decide('AUDITLOG', 'READ')).toBe(false);
+    expect(decide('AUDITLOG', 'READ', 'only.here')).toBe(false);
+    expect(decide('GROUP', 'DELETE')).toBe(false);
+    expect(decide('FLOW', 'READ', 'only.here')).toBe(true);
+    expect(limited.holdsDirectly({ scope: 'TENANT', tenantId: 'acme', permission: 'AUDITLOG', action: 'READ', namespace: 'only.here' })).toBe(false);
+    const wide = new GrantIndex(active, [binding({ permissions: { AUDITLOG: ['READ'] } })]);
+    expect(wide.decide({ scope: 'TENANT', tenantId: 'acme', permission: 'AUDITLOG', action: 'READ' })).toMatchObject({ allowed: true, namespaces: null });
+  });
+
   it('reports the granted namespaces when the check names none', () => {
     const index = new GrantIndex(active, [binding({ namespaces: ['a.b', 'c'] })]);
     const decision = index.decide({ scope: 'TENANT', tenantId: 'acme', permission: 'FLOW', action: 'READ' });

@@ -33,6 +33,10 @@ export const AUTHORIZATION_ROUTES: RouteDefinition[] = [
   { method: 'GET', path: `${T}/users/:userId/groups`, summary: 'Groups of a user or service account', access: { permission: 'GROUP_MEMBERSHIP' }, target: AuthorizationRpc.listUserGroups },
   { method: 'POST', path: `${T}/users/:userId/groups`, summary: 'Add a user or service account to a group', access: { permission: 'GROUP_MEMBERSHIP' }, target: AuthorizationRpc.addUserToGroup, status: 201, grants: 'membership' },
   { method: 'DELETE', path: `${T}/users/:userId/groups/:groupId`, summary: 'Remove a user from a group', access: { permission: 'GROUP_MEMBERSHIP' }, target: AuthorizationRpc.removeUserFromGroup },
+  {
+    method: 'POST', path: `${T}/users/:id/password-reset`, summary: 'Send one user of the tenant a mandatory password reset',
+    access: { permission: 'USER', action: 'UPDATE' }, target: AuthorizationRpc.tenantUserPasswordReset, grants: 'account',
+  },
   { method: 'GET', path: `${T}/users/:id/permissions`, summary: 'Effective permissions of a user or service account, with their origin', access: { permission: 'USER' }, target: AuthorizationRpc.userPermissions },
 
   { method: 'GET', path: `${T}/bindings`, summary: 'Search bindings by subject, role, namespace', access: { permission: 'BINDING' }, target: AuthorizationRpc.searchBindings },

@@ -1,0 +1,226 @@
+import { Action, Caller, isNamespaced, Permission, PermissionGrid, PERMISSIONS, Scope } from '@gatehouse/contracts';
+import { ProblemException } from '@gatehouse/errors';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { pairsOf } from '../common/permission-grid';
+import { DecisionService } from '../decisions/decision.service';
+import { DecisionQuery, GrantIndex } from '../decisions/grant-index';
+import { GrantLoader } from '../decisions/grant-loader';
+import { SubjectFactsService } from '../subjects/subject-facts.service';
+
+/** The rules of DESIGN §3 and docs/access-model.md, named in every refusal (`rule` member of the problem). */
+export const RULES = {
+  missingPermission: 'missing-permission',
+  tenantRequired: 'tenant-permission-required',
+  noEscalation: 'no-permission-escalation',
+  noSelfElevation: 'no-self-elevation',
+  noCredentialEscalation: 'no-credential-escalation',
+  tenantBoundary: 'tenant-boundary',
+  scopeRule: 'tenant-level-permission-in-namespaced-binding',
+} as const;
+
+/**
+ * Access a change gives: a role's grid (or the part of it that is new), tenant-wide or on namespaces, to
+ * the users and service accounts it reaches.
+ */
+export interface AccessGain {
+  /** Where the access comes from, for messages: `role "Admin"`, `group "ops" (role "Admin")`. */
+  source: string;
+  grid: PermissionGrid;
+  /** null = tenant-wide (and always for instance-level grants). */
+  namespaces: string[] | null;
+  recipients: string[];
+  /** Also subjects not known yet, who hold nothing: the default role's future joiners, an invitee. */
+  newcomers?: boolean;
+}
+
+export interface AccessChange {
+  scope: Scope;
+  tenantId: string | null;
+  gains: AccessGain[];
+}
+
+const TRUSTED = 'trusted' as const;
+type Actor = { caller: Caller; index: GrantIndex } | typeof TRUSTED;
+
+const refuse = (rule: string, detail: string, extensions: Record<string, unknown> = {}): ProblemException =>
+  ProblemException.forbidden(detail, { rule, ...extensions });
+
+const label = (p: Permission, a: Action, ns?: string) => `${p}:${a}${ns ? ` in namespace ${ns}` : ''}`;
+const where = (scope: Scope, tenantId: string | null) => (scope === 'INSTANCE' ? 'at instance level' : `in tenant ${tenantId ?? 'default'}`);
+
+/** Namespaces a grant applies on: undefined = everywhere (tenant-wide, or instance level). */
+const spotsOf = (scope: Scope, namespaces: string[] | null): Array<string | undefined> =>
+  scope === 'INSTANCE' || namespaces === null ? [undefined] : namespaces;
+
+/**
+ * The one grant guard (DESIGN §3, docs/access-model.md). Every change able to alter a subject's effective
+ * permissions, and every credential minted for another subject, passes here:
+ * - an actor may let a subject gain (permission, action, namespace) only if the actor holds it there;
+ * - a change that lets anyone gain a permission carrying TENANT or ROLE needs TENANT;
+ * - nobody raises their own access with powers that do not come from their own bindings there (an
+ *   Instance Admin's governance of a tenant does not make it that tenant's Admin);
+ * - to mint or reset a credential for a subject, the actor must hold everything that subject holds;
+ * - account actions (mandatory reset) reach a user only while every tenant the user is in is within the
+ *   actor's reach.
+ * It judges the effective-permission delta: what the actor lacks is refused only if some subject the
+ * change reaches does not already hold it. Super Admins and internal services are trusted; the checks
+ * read the database, never a cache.
+ */
+@Injectable()
+export class GrantGuard {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly decisions: DecisionService,
+    private readonly loader: GrantLoader,
+    private readonly subjects: SubjectFactsService,
+  ) {}
+
+  /** The path's own permission (BINDING:CREATE to bind, GROUP_MEMBERSHIP:CREATE to add members, ...). */
+  async assertPathPermission(caller: Caller | null, scope: Scope, tenantId: string | null, permission: Permission, action: Action): Promise<void> {
+    const actor = await this.actor(caller);
+    if (actor === TRUSTED) return;
+    if (!actor.index.decide({ scope, tenantId, permission, action }).allowed) {
+      throw refuse(RULES.missingPermission, `This needs ${permission}:${action} ${where(scope, tenantId)}`, { permission, action });
+    }
+  }
+
+  /** Scope rule: a binding limited to namespaces may carry only namespace-level permissions (422). */
+  assertScopeRule(source: string, grid: PermissionGrid, namespaces: string[] | null): void {
+    if (!namespaces) return;
+    const tenantLevel = PERMISSIONS.filter((p) => grid[p]?.length && !isNamespaced(p));
+    if (tenantLevel.length === 0) return;
+    throw new ProblemException(
+      422,
+      'scope-rule',
+      `${source} carries tenant-level permissions (${tenantLevel.join(', ')}); only a tenant-wide binding can grant them, so it cannot be limited to namespaces`,
+      { rule: RULES.scopeRule, permissions: tenantLevel },
+    );
+  }
+
+  async assertMayChange(caller: Caller | null, change: AccessChange): Promise<void> {
+    const actor = await this.actor(caller);
+    if (actor === TRUSTED || change.gains.length === 0) return;
+    const { scope, tenantId } = change;
+    const holdings = new Map<string, Promise<GrantIndex | null>>();
+    const holdingOf = (id: string) => {
+      if (!holdings.has(id)) holdings.set(id, this.decisions.freshIndex(id));
+      return holdings.get(id) as Promise<GrantIndex | null>;
+    };
+    /** Whether some subject the gain reaches does not hold the pair yet (its own bindings, before the change). */
+    const anyoneGains = async (gain: AccessGain, permission: Permission, action: Action, namespace: string | undefined) => {
+      if (gain.newcomers) return true;
+      for (const id of gain.recipients) {
+        const held = await holdingOf(id);
+        if (!held || !held.holdsDirectly({ scope, tenantId, permission, action, namespace })) return true;
+      }
+      return false;
+    };
+    const tenantHolder = actor.index.holdsAny('INSTANCE', null, 'TENANT');
+    const self = actor.caller.id;
+    for (const check of ['tenant', 'held', 'self'] as const) {
+      for (const gain of change.gains) {
+        for (const [permission, action] of pairsOf(gain.grid)) {
+          for (const namespace of spotsOf(scope, gain.namespaces)) {
+            const query: DecisionQuery = { scope, tenantId, permission, action, namespace };
+            if (check === 'tenant' && (permission === 'TENANT' || permission === 'ROLE') && !tenantHolder && (await anyoneGains(gain, permission, action, namespace))) {
+              throw refuse(RULES.tenantRequired, `Only a holder of the TENANT permission may let anyone gain ${permission}: ${gain.source} carries ${label(permission, action)}`);
+            }
+            if (check === 'held' && !this.holds(actor.index, query) && (await anyoneGains(gain, permission, action, namespace))) {
+              throw refuse(
+                RULES.noEscalation,
+                `You cannot let anyone gain ${label(permission, action, namespace)} through ${gain.source}: you do not hold it${namespace ? '' : ` on every namespace`} ${where(scope, tenantId)}`,
+              );
+            }
+            if (check === 'self' && scope === 'TENANT' && gain.recipients.includes(self) && !actor.index.holdsDirectly(query)) {
+              throw refuse(
+                RULES.noSelfElevation,
+                `You cannot give yourself ${label(permission, action, namespace)} through ${gain.source} in a tenant where your own bindings do not already grant it`,
+              );
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /** To mint or reset a credential for another subject (API token, password), the actor holds all it holds. */
+  async assertMayActFor(caller: Caller | null, subjectId: string, credential: string): Promise<void> {
+    const actor = await this.actor(caller);
+    if (actor === TRUSTED || actor.caller.id === subjectId) return;
+    const facts = await this.subjects.get(subjectId);
+    if (!facts) throw ProblemException.notFound(`Subject ${subjectId} does not exist`);
+    if (facts.superAdmin) {
+      throw refuse(RULES.noCredentialEscalation, `Only a Super Admin can create ${credential} for a Super Admin`);
+    }
+    for (const source of await this.loader.load(subjectId)) {
+      for (const [permission, action] of pairsOf(source.permissions)) {
+        // A tenant-level pair of a namespace-limited binding grants nothing (scope rule), so it is not held.
+        if (source.scope === 'TENANT' && source.namespaces && !isNamespaced(permission)) continue;
+        for (const namespace of spotsOf(source.scope, source.namespaces)) {
+          const query: DecisionQuery = { scope: source.scope, tenantId: source.tenantId, permission, action, namespace };
+          if (!this.holds(actor.index, query)) {
+            throw refuse(
+              RULES.noCredentialEscalation,
+              `You cannot create ${credential} for ${subjectId}: it holds ${label(permission, action, namespace)} ${where(source.scope, source.tenantId)}, which you do not`,
+            );
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * Tenant boundary of account actions: the actor must reach (USER:UPDATE) every tenant each user is in;
+   * an instance-level binding puts a user beyond any tenant's reach. Instance-wide USER:UPDATE (Instance
+   * Admin) and Super Admins reach everyone.
+   */
+  async assertAccountsWithinReach(caller: Caller | null, userIds: string[], action: string): Promise<void> {
+    const actor = await this.actor(caller);
+    if (actor === TRUSTED || userIds.length === 0) return;
+    if (actor.index.decide({ scope: 'INSTANCE', permission: 'USER', action: 'UPDATE' }).allowed) return;
+    const rows: Array<{ user_id: string; scope: Scope; tenant_id: string | null }> = await this.dataSource.query(
+      `SELECT subject_id AS user_id, scope, tenant_id FROM "authorization".bindings WHERE subject_id = ANY($1::uuid[])
+       UNION
+       SELECT gm.member_id, 'TENANT', g.tenant_id FROM "authorization".group_members gm JOIN "authorization".groups g ON g.id = gm.group_id
+        WHERE gm.member_id = ANY($1::uuid[])`,
+      [userIds],
+    );
+    const outside = rows.filter((r) =>
+      r.scope === 'INSTANCE' || !actor.index.decide({ scope: 'TENANT', tenantId: r.tenant_id, permission: 'USER', action: 'UPDATE' }).allowed,
+    );
+    if (outside.length === 0) return;
+    const users = [...new Set(outside.map((r) => r.user_id))];
+    const places = [...new Set(outside.map((r) => (r.scope === 'INSTANCE' ? 'the instance' : `tenant ${r.tenant_id ?? 'default'}`)))];
+    throw refuse(
+      RULES.tenantBoundary,
+      `You cannot ${action} ${users.length === 1 ? `user ${users[0]}` : `${users.length} users`}: they also have access to ${places.join(', ')}, outside your reach`,
+      { users },
+    );
+  }
+
+  /** Defining or changing a role's grid: the actor holds every pair tenant-wide (else it could widen a role it holds). */
+  async assertMayDefineRole(caller: Caller | null, tenantId: string | null, grid: PermissionGrid): Promise<void> {
+    const actor = await this.actor(caller);
+    if (actor === TRUSTED) return;
+    for (const [permission, action] of pairsOf(grid)) {
+      if (!this.holds(actor.index, { scope: 'TENANT', tenantId, permission, action })) {
+        throw refuse(RULES.noEscalation, `You cannot put ${label(permission, action)} in a role: you do not hold it on every namespace of this tenant`);
+      }
+    }
+  }
+
+  private holds(index: GrantIndex, query: DecisionQuery): boolean {
+    const decision = index.decide(query);
+    return decision.allowed && (query.namespace !== undefined || decision.namespaces === null || decision.namespaces === undefined);
+  }
+
+  private async actor(caller: Caller | null): Promise<Actor> {
+    if (!caller) throw ProblemException.unauthorized();
+    if (caller.type === 'SERVICE') return TRUSTED;
+    const index = await this.decisions.freshIndex(caller.id);
+    if (!index || index.state.disabled) throw refuse(RULES.missingPermission, 'The caller has no permissions');
+    return index.state.superAdmin ? TRUSTED : { caller, index };
+  }
+}

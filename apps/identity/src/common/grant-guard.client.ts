@@ -1,0 +1,17 @@
+import { AuthorizationRpc, Caller, CredentialKind } from '@gatehouse/contracts';
+import { RpcClient } from '@gatehouse/messaging';
+import { Injectable } from '@nestjs/common';
+
+/**
+ * Authorization's grant guard, asked before identity mints or resets a credential for another subject:
+ * the caller must hold everything that subject holds (docs/access-model.md). A refusal is its 403 problem.
+ */
+@Injectable()
+export class GrantGuardClient {
+  constructor(private readonly rpc: RpcClient) {}
+
+  async assertMayActFor(caller: Caller | null, subjectId: string, credential: CredentialKind): Promise<void> {
+    if (caller?.type === 'SERVICE' || caller?.id === subjectId) return;
+    await this.rpc.request(AuthorizationRpc.assertMayActFor, { caller, data: { subjectId, credential } });
+  }
+}
