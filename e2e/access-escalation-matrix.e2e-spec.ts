@@ -1,0 +1,283 @@
+import { RoleView } from '@gatehouse/contracts';
+import {
+  api, bearer, bindInstanceRole, bindRole, createGroup, createRole, createTenantWorld, createUser, describeOperation, loadOpenApi,
+  operationsOf, rolesByName, superAdminToken, TenantWorld, TestUser, unique,
+} from '@gatehouse/testing';
+import { Response } from 'supertest';
+
+/**
+ * The escalation matrix (docs/access-model.md): every route of the gateway that can let a subject gain
+ * access, a credential or an account action on someone else, tried as a tenant Admin, an Instance Admin
+ * (not Admin of the tenant) and a user holding only GROUP_MEMBERSHIP / ROLE / BINDING, each refused with
+ * the problem naming its rule, while the legitimate path (a Super Admin, a TENANT holder, an Admin within
+ * its own reach) still works. The grant routes are read from the gateway's OpenAPI document
+ * (`x-gatehouse-grant`), so a new grant route without an entry here fails the suite.
+ */
+describe('access: the escalation matrix of every grant route', () => {
+  let root: string;
+  let a: TenantWorld;
+  let b: TenantWorld;
+  let instanceAdmin: TestUser;
+  let accessOnly: TestUser;
+  let rolesA: Record<string, RoleView>;
+  let adminsGroup: string;
+  let viewersGroup: string;
+
+  const T = () => `/api/v1/${a.tenant}`;
+  const as = (token: string) => ({
+    post: (path: string, body: unknown = {}) => api().post(path).set(...bearer(token)).send(body as object),
+    patch: (path: string, body: unknown) => api().patch(path).set(...bearer(token)).send(body as object),
+    put: (path: string, body: unknown) => api().put(path).set(...bearer(token)).send(body as object),
+  });
+  const refused = (response: Response, status: number, rule?: string) => {
+    expect({ status: response.status, rule: response.body.rule }).toEqual({ status, rule: rule ?? response.body.rule });
+    expect(response.headers['content-type']).toContain('application/problem+json');
+  };
+  const deniedAtGateway = (response: Response, permission: string) => {
+    expect(response.status).toBe(403);
+    expect(response.body.permission).toBe(permission);
+  };
+  const ok = (response: Response) => {
+    if (response.status >= 300) throw new Error(`expected success, got ${response.status} ${JSON.stringify(response.body)}`);
+  };
+  const newUser = () => createUser(root);
+  const membersOf = async (groupId: string) =>
+    (await api().get(`${T()}/groups/${groupId}/members`).set(...bearer(root)).expect(200)).body.results.map((m: { memberId: string }) => m.memberId);
+  const bindingsOf = async (subjectId: string) =>
+    (await api().get(`${T()}/bindings`).query({ subjectId }).set(...bearer(root)).expect(200)).body.total as number;
+
+  beforeAll(async () => {
+    root = await superAdminToken();
+    a = await createTenantWorld(root, 'mxa');
+    b = await createTenantWorld(root, 'mxb');
+    rolesA = await rolesByName(root, a.tenant);
+    instanceAdmin = await newUser();
+    await bindInstanceRole(root, 'Instance Admin', instanceAdmin.user.id);
+    accessOnly = await newUser();
+    const accessRole = await createRole(root, a.tenant, {
+      name: unique('access-only'), permissions: { GROUP_MEMBERSHIP: ['CREATE', 'READ', 'UPDATE', 'DELETE'], ROLE: ['CREATE', 'READ', 'UPDATE', 'DELETE'], BINDING: ['CREATE', 'READ', 'UPDATE', 'DELETE'] },
+    });
+    await bindRole(root, a.tenant, { roleId: accessRole.id, subjectId: accessOnly.user.id });
+    adminsGroup = (await createGroup(root, a.tenant, unique('admins'))).id;
+    await bindRole(root, a.tenant, { roleId: rolesA.Admin.id, subjectType: 'GROUP', subjectId: adminsGroup });
+    viewersGroup = (await createGroup(root, a.tenant, unique('viewers'))).id;
+    await bindRole(root, a.tenant, { roleId: rolesA.Viewer.id, subjectType: 'GROUP', subjectId: viewersGroup });
+  }, 120_000);
+
+  /** One entry per grant route: the attempts that must be refused and the legitimate path that must work. */
+  const MATRIX: Record<string, () => Promise<void>> = {
+    'POST /api/v1/{tenant}/bindings': async () => {
+      const victim = await newUser();
+      const body = (roleId: string, extra: object = {}) => ({ roleId, subjectType: 'USER', subjectId: victim.user.id, ...extra });
+      refused(await as(a.admin.token).post(`${T()}/bindings`, body(rolesA.Admin.id)), 403, 'tenant-permission-required');
+      deniedAtGateway(await as(instanceAdmin.token).post(`${T()}/bindings`, body(rolesA.Viewer.id)), 'BINDING');
+      refused(await as(accessOnly.token).post(`${T()}/bindings`, body(rolesA.Viewer.id)), 403, 'no-permission-escalation');
+      refused(await as(accessOnly.token).post(`${T()}/bindings`, body(rolesA.Admin.id)), 403, 'tenant-permission-required');
+      refused(await as(accessOnly.token).post(`${T()}/bindings`, { ...body(rolesA.Admin.id), subjectType: 'GROUP', subjectId: viewersGroup }), 403, 'tenant-permission-required');
+      // Scope rule (item 8): a namespace-limited binding carrying tenant-level permissions, even by a Super Admin.
+      const auditors = await createRole(root, a.tenant, { name: unique('auditors'), permissions: { AUDITLOG: ['READ'], GROUP: ['DELETE'] } });
+      const scoped = await as(root).post(`${T()}/bindings`, body(auditors.id, { namespaces: ['only.here'] }));
+      refused(scoped, 422, 'tenant-level-permission-in-namespaced-binding');
+      expect(scoped.body.permissions).toEqual(['AUDITLOG', 'GROUP']);
+      expect(await bindingsOf(victim.user.id)).toBe(0);
+      ok(await as(a.admin.token).post(`${T()}/bindings`, body(rolesA.Viewer.id)));
+      ok(await as(root).post(`${T()}/bindings`, body(rolesA.Admin.id)));
+    },
+    'POST /api/v1/{tenant}/bindings/bulk': async () => {
+      const victim = await newUser();
+      const item = (roleId: string) => ({ roleId, subjectType: 'USER', subjectId: victim.user.id });
+      const bulk = await as(a.admin.token).post(`${T()}/bindings/bulk`, { bindings: [item(rolesA.Viewer.id), item(rolesA.Admin.id)] });
+      refused(bulk, 403, 'tenant-permission-required');
+      expect(bulk.body.detail).toMatch(/^bindings\[1\]/);
+      refused(await as(accessOnly.token).post(`${T()}/bindings/bulk`, { bindings: [item(rolesA.Editor.id)] }), 403, 'no-permission-escalation');
+      expect(await bindingsOf(victim.user.id)).toBe(0);
+      ok(await as(root).post(`${T()}/bindings/bulk`, { bindings: [item(rolesA.Viewer.id), item(rolesA.Admin.id)] }));
+    },
+    'POST /api/v1/bindings': async () => {
+      const victim = await newUser();
+      const instanceRoles = (await api().get('/api/v1/roles').set(...bearer(root)).expect(200)).body.results as RoleView[];
+      const body = { roleId: instanceRoles.find((r) => r.name === 'Instance Admin')?.id, subjectType: 'USER', subjectId: victim.user.id };
+      deniedAtGateway(await as(a.admin.token).post('/api/v1/bindings', body), 'BINDING');
+      deniedAtGateway(await as(accessOnly.token).post('/api/v1/bindings', body), 'BINDING');
+      // An Instance Admin grants Instance Admin (seed 000).
+      ok(await as(instanceAdmin.token).post('/api/v1/bindings', body));
+    },
+    'POST /api/v1/{tenant}/groups/{id}/members': async () => {
+      const victim = await newUser();
+      const add = (token: string, groupId: string) => as(token).post(`${T()}/groups/${groupId}/members`, { memberType: 'USER', memberId: victim.user.id });
+      refused(await add(a.admin.token, adminsGroup), 403, 'tenant-permission-required');
+      deniedAtGateway(await add(instanceAdmin.token, adminsGroup), 'GROUP_MEMBERSHIP');
+      refused(await add(accessOnly.token, adminsGroup), 403, 'tenant-permission-required');
+      refused(await add(accessOnly.token, viewersGroup), 403, 'no-permission-escalation');
+      // The Instance Admin cannot put itself in the Admin group either (it does not administer this tenant).
+      const inGroup = await createRole(root, a.tenant, { name: unique('members'), permissions: { GROUP_MEMBERSHIP: ['CREATE', 'READ'] } });
+      await bindRole(root, a.tenant, { roleId: inGroup.id, subjectId: instanceAdmin.user.id });
+      refused(await as(instanceAdmin.token).post(`${T()}/groups/${adminsGroup}/members`, { memberType: 'USER', memberId: instanceAdmin.user.id }), 403);
+      expect(await membersOf(adminsGroup)).not.toContain(victim.user.id);
+      expect(await membersOf(adminsGroup)).not.toContain(instanceAdmin.user.id);
+      ok(await add(a.admin.token, viewersGroup));
+      ok(await add(root, adminsGroup));
+    },
+    'POST /api/v1/{tenant}/users/{userId}/groups': async () => {
+      const victim = await newUser();
+      const add = (token: string, groupId: string) => as(token).post(`${T()}/users/${victim.user.id}/groups`, { groupId });
+      refused(await add(a.admin.token, adminsGroup), 403, 'tenant-permission-required');
+      // Refused at the gateway without GROUP_MEMBERSHIP, by the guard with it (bound in the entry above).
+      refused(await add(instanceAdmin.token, adminsGroup), 403);
+      refused(await add(accessOnly.token, adminsGroup), 403, 'tenant-permission-required');
+      expect(await membersOf(adminsGroup)).not.toContain(victim.user.id);
+      ok(await add(a.admin.token, viewersGroup));
+      ok(await add(root, adminsGroup));
+    },
+    'POST /api/v1/{tenant}/tenant-access': async () => {
+      const victim = await newUser();
+      refused(await as(a.admin.token).post(`${T()}/tenant-access`, { email: victim.user.email, groupIds: [adminsGroup] }), 403, 'tenant-permission-required');
+      refused(await as(a.admin.token).post(`${T()}/tenant-access`, { email: victim.user.email, roles: [{ roleId: rolesA.Admin.id }] }), 403, 'tenant-permission-required');
+      refused(await as(a.admin.token).post(`${T()}/tenant-access`, { email: victim.user.email, roles: [{ roleId: rolesA.Developer.id, namespaces: ['x'] }] }), 422);
+      deniedAtGateway(await as(instanceAdmin.token).post(`${T()}/tenant-access`, { email: victim.user.email, groupIds: [viewersGroup] }), 'TENANT_ACCESS');
+      expect(await membersOf(adminsGroup)).not.toContain(victim.user.id);
+      ok(await as(a.admin.token).post(`${T()}/tenant-access`, { email: victim.user.email, groupIds: [viewersGroup], roles: [{ roleId: rolesA.Editor.id, namespaces: ['x'] }] }));
+    },
+    'POST /api/v1/{tenant}/invitations': async () => {
+      const email = () => `${unique('invitee')}@gatehouse.test`;
+      refused(await as(a.admin.token).post(`${T()}/invitations`, { email: email(), groupIds: [adminsGroup] }), 403, 'tenant-permission-required');
+      refused(await as(a.admin.token).post(`${T()}/invitations`, { email: email(), roles: [{ roleId: rolesA.Admin.id }] }), 403, 'tenant-permission-required');
+      deniedAtGateway(await as(instanceAdmin.token).post(`${T()}/invitations`, { email: email(), groupIds: [viewersGroup] }), 'INVITATION');
+      ok(await as(a.admin.token).post(`${T()}/invitations`, { email: email(), groupIds: [viewersGroup] }));
+      ok(await as(root).post(`${T()}/invitations`, { email: email(), groupIds: [adminsGroup] }));
+    },
+    'POST /api/v1/invitations/accept': async () => {
+      // Judged again on what the inviter holds when the invitation is accepted.
+      const inviter = await newUser();
+      const binding = await bindRole(root, a.tenant, { roleId: rolesA.Admin.id, subjectId: inviter.user.id });
+      const invitee = await newUser();
+      const invitation = await as(inviter.token).post(`${T()}/invitations`, { email: invitee.user.email, roles: [{ roleId: rolesA.Editor.id }] });
+      ok(invitation);
+      const token = new URL(invitation.body.link).searchParams.get('token');
+      await api().delete(`${T()}/bindings/${binding.id}`).set(...bearer(root)).expect(204);
+      refused(await api().post('/api/v1/invitations/accept').send({ token }), 403, 'no-permission-escalation');
+      expect(await bindingsOf(invitee.user.id)).toBe(0);
+      const legit = await as(root).post(`${T()}/invitations`, { email: invitee.user.email, groupIds: [adminsGroup] });
+      ok(await api().post('/api/v1/invitations/accept').send({ token: new URL(legit.body.link).searchParams.get('token') }));
+      expect(await membersOf(adminsGroup)).toContain(invitee.user.id);
+    },
+    'POST /api/v1/{tenant}/roles': async () => {
+      refused(await as(a.admin.token).post(`${T()}/roles`, { name: unique('default'), permissions: { ROLE: ['READ'] }, isDefault: true }), 403, 'tenant-permission-required');
+      refused(await as(accessOnly.token).post(`${T()}/roles`, { name: unique('flows'), permissions: { FLOW: ['READ'] } }), 403, 'no-permission-escalation');
+      refused(await as(instanceAdmin.token).post(`/api/v1/${b.tenant}/roles`, { name: unique('flows'), permissions: { FLOW: ['READ'] } }), 403, 'no-permission-escalation');
+      ok(await as(a.admin.token).post(`${T()}/roles`, { name: unique('readers'), permissions: { FLOW: ['READ'] } }));
+    },
+    'PATCH /api/v1/{tenant}/roles/{id}': async () => {
+      // Item 2: widening a bound role reaches its holders.
+      const holder = await newUser();
+      const custom = await createRole(a.admin.token, a.tenant, { name: unique('bound'), permissions: { FLOW: ['READ'] } });
+      await bindRole(a.admin.token, a.tenant, { roleId: custom.id, subjectId: holder.user.id, namespaces: ['team'] });
+      refused(await as(a.admin.token).patch(`${T()}/roles/${custom.id}`, { permissions: { FLOW: ['READ'], ROLE: ['CREATE', 'READ', 'UPDATE', 'DELETE'] } }), 422);
+      const wide = await createRole(a.admin.token, a.tenant, { name: unique('wide'), permissions: { FLOW: ['READ'] } });
+      await bindRole(a.admin.token, a.tenant, { roleId: wide.id, subjectId: holder.user.id });
+      refused(await as(a.admin.token).patch(`${T()}/roles/${wide.id}`, { permissions: { FLOW: ['READ'], ROLE: ['CREATE', 'READ', 'UPDATE', 'DELETE'] } }), 403, 'tenant-permission-required');
+      await api().post(`${T()}/roles`).set(...bearer(holder.token)).send({ name: unique('mine'), permissions: {} }).expect(403);
+      // Item 3: the default role reaches everyone who joins.
+      refused(await as(a.admin.token).patch(`${T()}/roles/${rolesA.Admin.id}`, { isDefault: true }), 403, 'tenant-permission-required');
+      // An Instance Admin governs roles in every tenant, but cannot make Admin the default where it is not Admin.
+      refused(await as(instanceAdmin.token).patch(`${T()}/roles/${rolesA.Admin.id}`, { isDefault: true }), 403, 'no-permission-escalation');
+      refused(await as(accessOnly.token).patch(`${T()}/roles/${rolesA.Viewer.id}`, { isDefault: true }), 403, 'no-permission-escalation');
+      const roles = await rolesByName(root, a.tenant);
+      expect(roles.Admin.isDefault).toBe(false);
+      ok(await as(a.admin.token).patch(`${T()}/roles/${rolesA.Viewer.id}`, { isDefault: true }));
+      ok(await as(root).patch(`${T()}/roles/${wide.id}`, { permissions: { FLOW: ['READ'], ROLE: ['READ'] } }));
+      ok(await as(a.admin.token).patch(`${T()}/roles/${rolesA.Viewer.id}`, { isDefault: false }));
+    },
+    'POST /api/v1/{tenant}/service-accounts/{id}/api-tokens': async () => {
+      // Item 4: the service account is Admin of A; the Instance Admin is not.
+      const path = `${T()}/service-accounts/${a.serviceAccount.id}/api-tokens`;
+      refused(await as(instanceAdmin.token).post(path, { name: unique('steal') }), 403, 'no-credential-escalation');
+      deniedAtGateway(await as(accessOnly.token).post(path, { name: unique('steal') }), 'SERVICE_ACCOUNT');
+      ok(await as(a.admin.token).post(path, { name: unique('mine') }));
+    },
+    'PUT /api/v1/users/{id}/password': async () => {
+      const victim = await newUser();
+      refused(await as(instanceAdmin.token).put(`/api/v1/users/${victim.user.id}/password`, { password: 'Another-Pass-42x' }), 403, 'super-admin-required');
+      deniedAtGateway(await as(a.admin.token).put(`/api/v1/users/${victim.user.id}/password`, { password: 'Another-Pass-42x' }), 'USER');
+      ok(await as(root).put(`/api/v1/users/${victim.user.id}/password`, { password: 'Another-Pass-42x' }));
+    },
+    'POST /api/v1/me/api-tokens': async () => {
+      // Only ever for the caller itself: the token acts as its owner, nothing more.
+      const created = await as(accessOnly.token).post('/api/v1/me/api-tokens', { name: unique('own') });
+      ok(created);
+      const me = await api().get('/api/v1/me').set(...bearer(created.body.token)).expect(200);
+      expect(me.body.id).toBe(accessOnly.user.id);
+    },
+    'POST /api/v1/users': async () => {
+      refused(await as(instanceAdmin.token).post('/api/v1/users', { username: `${unique('sa')}@gatehouse.test`, password: 'Test-User-Pass-1', superAdmin: true }), 403, 'super-admin-required');
+      deniedAtGateway(await as(a.admin.token).post('/api/v1/users', { username: `${unique('u')}@gatehouse.test`, password: 'Test-User-Pass-1' }), 'USER');
+      ok(await as(instanceAdmin.token).post('/api/v1/users', { username: `${unique('u')}@gatehouse.test`, password: 'Test-User-Pass-1' }));
+    },
+    'PATCH /api/v1/users/{id}': async () => {
+      const victim = await newUser();
+      refused(await as(instanceAdmin.token).patch(`/api/v1/users/${instanceAdmin.user.id}`, { superAdmin: true }), 403, 'super-admin-required');
+      refused(await as(instanceAdmin.token).patch(`/api/v1/users/${victim.user.id}`, { superAdmin: true }), 403, 'super-admin-required');
+      deniedAtGateway(await as(a.admin.token).patch(`/api/v1/users/${victim.user.id}`, { superAdmin: true }), 'USER');
+      ok(await as(instanceAdmin.token).patch(`/api/v1/users/${victim.user.id}`, { firstName: 'Renamed' }));
+    },
+    'POST /api/v1/users/{id}/password-reset': async () => {
+      const victim = await newUser();
+      deniedAtGateway(await as(a.admin.token).post(`/api/v1/users/${victim.user.id}/password-reset`), 'USER');
+      const me = await api().get('/api/v1/me').set(...bearer(root)).expect(200);
+      refused(await as(instanceAdmin.token).post(`/api/v1/users/${me.body.id}/password-reset`), 403, 'super-admin-required');
+      ok(await as(instanceAdmin.token).post(`/api/v1/users/${victim.user.id}/password-reset`));
+    },
+    'POST /api/v1/{tenant}/groups/{id}/password-reset': async () => {
+      // Item 5: B's Admin, found by exact email and added to a group of A, is beyond A's Admin for account actions.
+      const group = await createGroup(a.admin.token, a.tenant, unique('mixed'));
+      ok(await as(a.admin.token).post(`${T()}/tenant-access`, { email: b.admin.user.email, groupIds: [group.id] }));
+      const reset = await as(a.admin.token).post(`${T()}/groups/${group.id}/password-reset`);
+      refused(reset, 403, 'tenant-boundary');
+      expect(reset.body.users).toEqual([b.admin.user.id]);
+      const loginB = await api().post('/api/v1/login').send({ username: b.admin.username, password: b.admin.password });
+      expect(loginB.status).toBe(200);
+      const onlyA = await createGroup(a.admin.token, a.tenant, unique('only-a'));
+      const local = await newUser();
+      ok(await as(a.admin.token).post(`${T()}/tenant-access`, { email: local.user.email, groupIds: [onlyA.id] }));
+      ok(await as(a.admin.token).post(`${T()}/groups/${onlyA.id}/password-reset`));
+      // A Super Admin keeps instance-wide account actions (B's Admin is left alone: later entries sign in as it).
+      const elsewhere = await newUser();
+      await bindRole(root, b.tenant, { roleId: b.adminRole.id, subjectId: elsewhere.user.id });
+      const mixed = await createGroup(root, a.tenant, unique('mixed-root'), [elsewhere.user.id]);
+      refused(await as(a.admin.token).post(`${T()}/groups/${mixed.id}/password-reset`), 403, 'tenant-boundary');
+      ok(await as(root).post(`${T()}/groups/${mixed.id}/password-reset`));
+    },
+    'POST /api/v1/{tenant}/users/{id}/password-reset': async () => {
+      // Item 10: a tenant Admin resets one user of its tenant; not one who is also elsewhere.
+      const local = await newUser();
+      ok(await as(a.admin.token).post(`${T()}/tenant-access`, { email: local.user.email, groupIds: [viewersGroup] }));
+      ok(await as(a.admin.token).post(`${T()}/users/${local.user.id}/password-reset`));
+      const both = await newUser();
+      ok(await as(a.admin.token).post(`${T()}/tenant-access`, { email: both.user.email, groupIds: [viewersGroup] }));
+      ok(await as(b.admin.token).post(`/api/v1/${b.tenant}/tenant-access`, { email: both.user.email, groupIds: [b.group.id] }));
+      refused(await as(a.admin.token).post(`${T()}/users/${both.user.id}/password-reset`), 403, 'tenant-boundary');
+      refused(await as(a.admin.token).post(`${T()}/users/${(await newUser()).user.id}/password-reset`), 404);
+      deniedAtGateway(await as(accessOnly.token).post(`${T()}/users/${local.user.id}/password-reset`), 'USER');
+      ok(await as(instanceAdmin.token).post(`/api/v1/users/${both.user.id}/password-reset`));
+    },
+    'POST /api/v1/tenants': async () => {
+      const admin = await newUser();
+      deniedAtGateway(await as(a.admin.token).post('/api/v1/tenants', { id: unique('t').slice(0, 40), name: 'x', adminUser: admin.username }), 'TENANT');
+      deniedAtGateway(await as(accessOnly.token).post('/api/v1/tenants', { id: unique('t').slice(0, 40), name: 'x', adminUser: admin.username }), 'TENANT');
+      ok(await as(instanceAdmin.token).post('/api/v1/tenants', { id: unique('t').slice(0, 40), name: 'x', adminUser: admin.username }));
+    },
+    'POST /api/v1/setup': async () => {
+      refused(await api().post('/api/v1/setup').send({ username: `${unique('late')}@gatehouse.test`, password: 'Test-User-Pass-1' }), 409);
+    },
+  };
+
+  it('has an entry for every grant route of the gateway, and no entry for a route that is not one', async () => {
+    const grantRoutes = operationsOf(await loadOpenApi()).filter((op) => op.grants).map(describeOperation).sort();
+    expect(grantRoutes.length).toBeGreaterThan(15);
+    expect(Object.keys(MATRIX).sort()).toEqual(grantRoutes);
+  });
+
+  it.each(Object.keys(MATRIX))('%s', async (route) => {
+    await MATRIX[route]();
+  }, 60_000);
+});
