@@ -186,6 +186,29 @@ describe('gatehouse resource commands through the gateway', () => {
     await api().get(`/api/v1/${tenant}/invitations/${invitation.id}`).set(...bearer(root)).expect(404);
   });
 
+  it('users password-reset --tenant: a tenant Admin resets a user of its tenant by email; not one also in another tenant (exit 1, tenant-boundary)', async () => {
+    const admin = await createUser(root);
+    const own = (await createTenant(root, { adminUser: admin.username })).id;
+    const other = (await createTenant(root)).id;
+    const local = await createUser(root);
+    const both = await createUser(root);
+    const viewers = await api().get(`/api/v1/${own}/roles`).query({ q: 'Viewer' }).set(...bearer(root)).expect(200);
+    const viewer = (viewers.body.results as RoleView[]).find((r) => r.name === 'Viewer') as RoleView;
+    for (const user of [local, both]) {
+      await api().post(`/api/v1/${own}/bindings`).set(...bearer(root)).send({ roleId: viewer.id, subjectType: 'USER', subjectId: user.user.id }).expect(201);
+    }
+    const otherViewer = ((await api().get(`/api/v1/${other}/roles`).query({ q: 'Viewer' }).set(...bearer(root)).expect(200)).body.results as RoleView[])
+      .find((r) => r.name === 'Viewer') as RoleView;
+    await api().post(`/api/v1/${other}/bindings`).set(...bearer(root)).send({ roleId: otherViewer.id, subjectType: 'USER', subjectId: both.user.id }).expect(201);
+    const asAdmin = (ref: string) => gatehouse(['users', 'password-reset', ref, '--tenant', own, '--user', `${admin.username}:${admin.password}`]);
+    const done = asAdmin(local.user.email as string);
+    expect(done.status).toBe(0);
+    expect(done.stdout).toContain('Password reset requested (1 user)');
+    const refused = asAdmin(both.user.email as string);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain(`also have access to tenant ${other}`);
+  });
+
   it('a user without rights in the tenant is refused with exit 1, naming the permission', async () => {
     const outsider = await createUser(root);
     const result = gatehouse(['roles', 'list', '--tenant', tenant, '--user', `${outsider.username}:${outsider.password}`]);

@@ -148,7 +148,6 @@ export class BindingsService {
     }
     const role = await this.roles.find(manager, tenantId, item.roleId);
     await this.directory.assertExists(manager, where.tenantId, item.subjectType, item.subjectId, where.scope === 'INSTANCE');
-    await this.guard.assertPathPermission(caller, where.scope, where.tenantId, 'BINDING', 'CREATE');
     const source = `role "${role.name}"`;
     this.guard.assertScopeRule(source, role.permissions, namespaces);
     const recipients = await subjectsOfBinding(manager, item);
@@ -156,6 +155,7 @@ export class BindingsService {
     await this.guard.assertMayChange(caller, {
       scope: where.scope,
       tenantId: where.tenantId,
+      requires: [['BINDING', 'CREATE']],
       gains: [
         // A group's binding is a standing grant: it reaches the members it will have too.
         { source, grid: role.permissions, namespaces, recipients, newcomers: item.subjectType === 'GROUP' },

@@ -38,6 +38,8 @@ export interface AccessGain {
 export interface AccessChange {
   scope: Scope;
   tenantId: string | null;
+  /** The path's own permissions, e.g. BINDING:CREATE to bind, GROUP_MEMBERSHIP:CREATE to add members. */
+  requires?: ReadonlyArray<readonly [Permission, Action]>;
   gains: AccessGain[];
 }
 
@@ -77,13 +79,10 @@ export class GrantGuard {
     private readonly subjects: SubjectFactsService,
   ) {}
 
-  /** The path's own permission (BINDING:CREATE to bind, GROUP_MEMBERSHIP:CREATE to add members, ...). */
+  /** A path's own permission (BINDING:DELETE to revoke, ...). */
   async assertPathPermission(caller: Caller | null, scope: Scope, tenantId: string | null, permission: Permission, action: Action): Promise<void> {
     const actor = await this.actor(caller);
-    if (actor === TRUSTED) return;
-    if (!actor.index.decide({ scope, tenantId, permission, action }).allowed) {
-      throw refuse(RULES.missingPermission, `This needs ${permission}:${action} ${where(scope, tenantId)}`, { permission, action });
-    }
+    if (actor !== TRUSTED) this.assertHeld(actor.index, scope, tenantId, [[permission, action]]);
   }
 
   /** Scope rule: a binding limited to namespaces may carry only namespace-level permissions (422). */
@@ -101,8 +100,9 @@ export class GrantGuard {
 
   async assertMayChange(caller: Caller | null, change: AccessChange): Promise<void> {
     const actor = await this.actor(caller);
-    if (actor === TRUSTED || change.gains.length === 0) return;
+    if (actor === TRUSTED) return;
     const { scope, tenantId } = change;
+    this.assertHeld(actor.index, scope, tenantId, change.requires ?? []);
     const holdings = new Map<string, Promise<GrantIndex | null>>();
     const holdingOf = (id: string) => {
       if (!holdings.has(id)) holdings.set(id, this.decisions.freshIndex(id));
@@ -207,6 +207,14 @@ export class GrantGuard {
     for (const [permission, action] of pairsOf(grid)) {
       if (!this.holds(actor.index, { scope: 'TENANT', tenantId, permission, action })) {
         throw refuse(RULES.noEscalation, `You cannot put ${label(permission, action)} in a role: you do not hold it on every namespace of this tenant`);
+      }
+    }
+  }
+
+  private assertHeld(index: GrantIndex, scope: Scope, tenantId: string | null, required: ReadonlyArray<readonly [Permission, Action]>): void {
+    for (const [permission, action] of required) {
+      if (!index.decide({ scope, tenantId, permission, action }).allowed) {
+        throw refuse(RULES.missingPermission, `This needs ${permission}:${action} ${where(scope, tenantId)}`, { permission, action });
       }
     }
   }

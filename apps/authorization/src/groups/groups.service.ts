@@ -187,11 +187,11 @@ export class GroupsService {
   ): Promise<MemberRow | null> {
     await this.lock(manager, tenantId, groupId);
     await this.directory.assertExists(manager, tenantId, memberType, memberId);
-    await this.guard.assertPathPermission(caller, 'TENANT', tenantId, 'GROUP_MEMBERSHIP', 'CREATE');
     const newcomer = await this.join.isNewcomer(manager, tenantId, { type: memberType, id: memberId });
     await this.guard.assertMayChange(caller, {
       scope: 'TENANT',
       tenantId,
+      requires: [['GROUP_MEMBERSHIP', 'CREATE']],
       gains: [
         ...(await this.gains.ofGroup(manager, groupId, [memberId])),
         ...(newcomer ? await this.gains.ofDefaultRole(manager, tenantId, [memberId]) : []),

@@ -109,11 +109,12 @@ export class InvitationsService {
           throw ProblemException.validation([{ field: `groupIds[${i}]`, message: `group ${groupId} does not exist in this tenant` }]);
         });
       }
-      if (roles.length > 0) await this.guard.assertPathPermission(caller, 'TENANT', tenantId, 'BINDING', 'CREATE');
-      if (request.groupIds?.length) await this.guard.assertPathPermission(caller, 'TENANT', tenantId, 'GROUP_MEMBERSHIP', 'CREATE');
       // The invitee may have no account yet: it is judged as someone who holds nothing and joins the tenant.
       await this.guard.assertMayChange(caller, {
-        scope: 'TENANT', tenantId, gains: await this.gainsOf(manager, tenantId, { roles, groupIds: request.groupIds ?? [] }, [], true),
+        scope: 'TENANT',
+        tenantId,
+        requires: [...(roles.length > 0 ? [['BINDING', 'CREATE'] as const] : []), ...(request.groupIds?.length ? [['GROUP_MEMBERSHIP', 'CREATE'] as const] : [])],
+        gains: await this.gainsOf(manager, tenantId, { roles, groupIds: request.groupIds ?? [] }, [], true),
       });
       const repo = manager.getRepository(InvitationEntity);
       const invitation = await repo.save(

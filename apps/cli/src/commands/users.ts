@@ -108,9 +108,12 @@ export function registerUsers(program: Command, context: ContextFactory): void {
     .command('password-reset')
     .description('Require a new password at next sign-in and email the user a reset link')
     .argument(...USER_ARG)
-    .action(async (ref: string, _options: unknown, command: Command) => {
+    .option('--tenant <id>', "as a tenant Admin: a user of this tenant (who must be in no tenant outside your reach)")
+    .action(async (ref: string, options: { tenant?: string }, command: Command) => {
       const ctx = context(command);
-      const result = await ctx.api<PasswordResetRequestResult>('POST', `/api/v1/users/${await userId(ctx, ref)}/password-reset`);
+      const base = options.tenant === undefined ? '/api/v1' : ctx.tenantBase(options.tenant);
+      const id = await userId(ctx, ref, options.tenant === undefined ? undefined : base);
+      const result = await ctx.api<PasswordResetRequestResult>('POST', `${base}/users/${id}/password-reset`);
       ctx.print(result, () => `Password reset requested (${result.requested} user${result.requested === 1 ? '' : 's'}).\n`);
     });
 
