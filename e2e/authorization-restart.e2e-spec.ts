@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { Client } from 'pg';
-import { api, bearer, bindRole, createRole, createTenant, createUser, superAdminToken, TestSystem } from '@gatehouse/testing';
+import {
+  api, bearer, bindRole, createGroup, createRole, createTenant, createUser, eventually, superAdminToken, TestSystem,
+} from '@gatehouse/testing';
 
 /**
  * A grant change is broadcast to the other authorization instances after its commit. When the instance
@@ -49,5 +52,41 @@ describe('authorization instance restart', () => {
     await system.kill(victim);
     await system.addInstance('authorization');
     expect(await statuses()).toEqual([403]);
+  }, 120_000);
+
+  it('a starting instance reports namespace-limited bindings that carry tenant-level permissions (scope rule); they grant those nowhere', async () => {
+    const root = await superAdminToken();
+    const admin = await createUser(root);
+    const tenant = (await createTenant(root, { adminUser: admin.username })).id;
+    const role = await createRole(root, tenant, { name: 'auditors', permissions: { AUDITLOG: ['READ'], GROUP: ['DELETE'], FLOW: ['READ'] } });
+    const auditor = await createUser(root);
+    // Made the way the API allowed before the scope rule: straight in the database.
+    const db = new Client({ connectionString: system.database.url });
+    await db.connect();
+    let bindingId: string;
+    try {
+      const inserted = await db.query(
+        `INSERT INTO "authorization".bindings (scope, tenant_id, role_id, subject_type, subject_id, namespaces)
+         VALUES ('TENANT', $1, $2, 'USER', $3, ARRAY['only.here']) RETURNING id`,
+        [tenant, role.id, auditor.user.id],
+      );
+      bindingId = inserted.rows[0].id;
+    } finally {
+      await db.end();
+    }
+    const group = await createGroup(admin.token, tenant, 'kept');
+    await api().get(`/api/v1/${tenant}/auditlogs/search`).set(...bearer(auditor.token)).expect(403);
+    await api().delete(`/api/v1/${tenant}/groups/${group.id}`).set(...bearer(auditor.token)).expect(403);
+    const permissions = await api().get(`/api/v1/${tenant}/users/${auditor.user.id}/permissions`).set(...bearer(admin.token)).expect(200);
+    expect(permissions.body.results.map((p: { permission: string }) => p.permission)).toEqual(['FLOW']);
+
+    const started = await system.addInstance('authorization');
+    const report = await eventually(async () => readFileSync(started.logFile, 'utf8').split('\n').find((line) => line.includes(bindingId)));
+    expect(report).toContain('scope rule');
+    expect(JSON.parse(report).violations).toEqual(
+      expect.arrayContaining([expect.objectContaining({ bindingId, tenantId: tenant, roleName: 'auditors', tenantLevelPermissions: ['AUDITLOG', 'GROUP'] })]),
+    );
+    // Reported, not changed.
+    await api().get(`/api/v1/${tenant}/bindings/${bindingId}`).set(...bearer(admin.token)).expect(200);
   }, 120_000);
 });
