@@ -21,6 +21,8 @@ const ADMIN = grid(TENANT_PERMISSIONS.map((p) => [p, ALL]));
  * - Editor: edits flows, templates, dashboards and apps and runs them; no secrets.
  * - Launcher: runs existing flows and reads them.
  * - Viewer: reads flows, executions, templates, namespaces, dashboards and apps.
+ * Scope rule: Editor, Launcher and Viewer hold only namespace-level permissions, so a binding may limit them
+ * to namespaces; Admin and Developer (audit log, users, groups) are bound tenant-wide only.
  */
 export const MANAGED_TENANT_ROLES: ManagedRoleDefinition[] = [
   { name: 'Admin', description: 'Full access to the tenant', scope: 'TENANT', permissions: ADMIN },
