@@ -1,6 +1,6 @@
 import {
   ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsEmail, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Matches,
-  MaxLength, Min, MinLength, ValidateNested,
+  Max, MaxLength, Min, MinLength, ValidateNested,
 } from 'class-validator';
 import { Type } from 'class-transformer';
 import { ACTIONS, Action, Permission, PermissionGrid, PERMISSIONS, Scope } from './permissions';
@@ -201,7 +201,7 @@ export class SubjectFactsUpdate {
   @IsBoolean()
   disabled: boolean;
 
-  @IsInt() @Min(0)
+  @IsInt() @Min(0) @Max(Number.MAX_SAFE_INTEGER)
   version: number;
 }
 

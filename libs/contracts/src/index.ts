@@ -1,6 +1,7 @@
 export * from './rpc';
 export * from './problem';
 export * from './events';
+export * from './input-rules';
 export * from './pagination';
 export * from './permissions';
 export * from './identity';

@@ -1,9 +1,10 @@
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { MAX_PAGE } from './input-rules';
 
 /** Page/size pagination with a free-text filter and sort, accepted by every list. */
 export class PageQuery {
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1)
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(MAX_PAGE)
   page?: number;
 
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500)

@@ -1,4 +1,4 @@
-import { FieldError } from '@gatehouse/contracts';
+import { FieldError, MAX_NESTING_DEPTH, nestsDeeperThan, unstorableTextFields } from '@gatehouse/contracts';
 import { ArgumentMetadata, Injectable, PipeTransform, Type } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate, ValidationError } from 'class-validator';
@@ -18,12 +18,17 @@ export function toFieldErrors(errors: ValidationError[], parent = ''): FieldErro
 
 /**
  * Validates `value` against a contracts DTO class: unknown fields are refused, types are converted
- * only where a DTO asks for it (@Type), and a failure is a 400 problem naming every bad field.
+ * only where a DTO asks for it (@Type), and a failure is a 400 problem naming every bad field. Before the
+ * DTO's rules, those of every request (libs/contracts input-rules): no JSON nested deeper than
+ * MAX_NESTING_DEPTH, no text a service cannot store.
  */
 export async function validateDto<T extends object>(type: Type<T>, value: unknown): Promise<T> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw ProblemException.badRequest('The request body must be a JSON object');
   }
+  assertNestingWithinLimit(value);
+  const unstorable = unstorableTextFields(value);
+  if (unstorable.length > 0) throw ProblemException.validation(unstorable);
   const inherited = inheritedKeys(value);
   if (inherited.length > 0) throw ProblemException.validation(inherited.map((field) => ({ field, message: `unknown field ${field}` })));
   const instance = plainToInstance(type, value) as T;
@@ -35,6 +40,13 @@ export async function validateDto<T extends object>(type: Type<T>, value: unknow
   });
   if (errors.length > 0) throw ProblemException.validation(toFieldErrors(errors));
   return instance;
+}
+
+/** A 400 for JSON nested deeper than MAX_NESTING_DEPTH, before anything walks it recursively (encoders, validators). */
+export function assertNestingWithinLimit(value: unknown): void {
+  if (nestsDeeperThan(value, MAX_NESTING_DEPTH)) {
+    throw ProblemException.badRequest(`The request nests objects and arrays deeper than ${MAX_NESTING_DEPTH} levels`);
+  }
 }
 
 /** Names every plain object inherits (`constructor`, `hasOwnProperty`, ...): class-validator's whitelist takes them for declared fields. */

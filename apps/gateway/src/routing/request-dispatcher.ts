@@ -1,5 +1,5 @@
 import { Caller, Decision, DECISION_TENANT_NOT_FOUND, DEFAULT_TENANT_SEGMENT, NAMESPACE_PATTERN, RpcEnvelope } from '@gatehouse/contracts';
-import { ProblemException } from '@gatehouse/errors';
+import { assertNestingWithinLimit, ProblemException } from '@gatehouse/errors';
 import { TraceContext } from '@gatehouse/logging';
 import { IdempotencyTicket, RETRY_SAFE, RpcClient } from '@gatehouse/messaging';
 import { Injectable } from '@nestjs/common';
@@ -131,12 +131,16 @@ export class RequestDispatcher {
     });
   }
 
-  /** Body fields, query parameters and path parameters (which win) make the message's data. */
+  /**
+   * Body fields, query parameters and path parameters (which win) make the message's data. Its encoding
+   * for NATS recurses, so JSON nested past the limit every service applies is refused here, as a 400.
+   */
   private dataOf(request: IncomingRequest, params: Record<string, string>): Record<string, unknown> {
     const body = request.body;
     if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) {
       throw ProblemException.badRequest('The request body must be a JSON object');
     }
+    assertNestingWithinLimit(body);
     return { ...(body as Record<string, unknown> | undefined), ...request.query, ...params };
   }
 }

@@ -1,5 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsInt, IsString, MaxLength, ValidateNested } from 'class-validator';
+import { MAX_NESTING_DEPTH } from '@gatehouse/contracts';
 import { ProblemException } from '../problem.exception';
 import { validateDto } from '../validation';
 
@@ -44,6 +45,17 @@ describe('validateDto', () => {
   it('refuses unknown fields by name', async () => {
     const problem = await problemOf({ name: 'a', items: [], admin: true });
     expect(problem.errors).toEqual([{ field: 'admin', message: 'unknown field admin' }]);
+  });
+
+  it('refuses text no service can store (NUL, lone surrogates) anywhere in the value, naming each path', async () => {
+    const problem = await problemOf({ name: 'a\u0000', items: [{ count: 1 }], extra: { deep: ['ok', '\ud800'] } });
+    expect(problem.status).toBe(400);
+    expect(problem.errors?.map((e) => e.field)).toEqual(['name', 'extra.deep[1]']);
+  });
+
+  it('refuses JSON nested deeper than MAX_NESTING_DEPTH before walking it', async () => {
+    const deep = JSON.parse(`{"name":"a","items":${'['.repeat(100_000)}${']'.repeat(100_000)}}`);
+    expect((await problemOf(deep)).detail).toBe(`The request nests objects and arrays deeper than ${MAX_NESTING_DEPTH} levels`);
   });
 
   it('refuses bodies that are not objects', async () => {
