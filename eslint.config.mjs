@@ -31,6 +31,21 @@ export default [
     },
   },
   {
+    // The request DTOs say whether null is a value (OptionalOrNull) or refused (Optional): @IsOptional lets it through unsaid.
+    files: ['libs/contracts/src/**/*.ts'],
+    ignores: ['libs/contracts/src/input-rules.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'class-validator', importNames: ['IsOptional'], message: 'Use Optional() or OptionalOrNull() from input-rules.ts.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     languageOptions: { globals: { require: 'readonly', module: 'writable', process: 'readonly', console: 'readonly', __dirname: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

@@ -1,8 +1,9 @@
 import {
-  ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsEmail, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Matches,
-  Max, MaxLength, Min, MinLength, ValidateNested,
+  ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsEmail, IsIn, IsInt, IsObject, IsString, IsUUID, Matches, Max, MaxLength, Min,
+  MinLength, ValidateNested,
 } from 'class-validator';
 import { Type } from 'class-transformer';
+import { Optional, OptionalOrNull } from './input-rules';
 import { ACTIONS, Action, Permission, PermissionGrid, PERMISSIONS, Scope } from './permissions';
 import { event } from './events';
 import { UsernameField, UserView } from './identity';
@@ -28,7 +29,7 @@ export class CheckRequest {
   scope: Scope;
 
   /** Tenant of a TENANT-scoped check; null = the default tenant. */
-  @IsOptional() @IsString() @MaxLength(63)
+  @OptionalOrNull() @IsString() @MaxLength(63)
   tenantId?: string | null;
 
   @IsIn(PERMISSIONS as unknown as string[])
@@ -37,7 +38,7 @@ export class CheckRequest {
   @IsIn(ACTIONS as unknown as string[])
   action: Action;
 
-  @IsOptional() @IsString() @MaxLength(500) @Matches(NAMESPACE_PATTERN, { message: 'namespace must be dotted segments' })
+  @Optional() @IsString() @MaxLength(500) @Matches(NAMESPACE_PATTERN, { message: 'namespace must be dotted segments' })
   namespace?: string;
 }
 
@@ -65,7 +66,7 @@ export class ProvisionTenantRequest {
   tenantId: string;
 
   /** User who gets the tenant's Admin role. */
-  @IsOptional() @ValidateNested() @Type(() => SubjectRef)
+  @Optional() @ValidateNested() @Type(() => SubjectRef)
   admin?: SubjectRef;
 }
 
@@ -247,14 +248,15 @@ export class CreateRoleRequest {
   @IsString() @MinLength(1) @MaxLength(100)
   name: string;
 
-  @IsOptional() @IsString() @MaxLength(1000)
-  description?: string;
+  /** null = none, as when omitted. */
+  @OptionalOrNull() @IsString() @MaxLength(1000)
+  description?: string | null;
 
   /** `{ FLOW: ['READ', 'UPDATE'], ... }`; checked against the catalogue (tenant permissions only). */
   @IsObject()
   permissions: Record<string, string[]>;
 
-  @IsOptional() @IsBoolean()
+  @Optional() @IsBoolean()
   isDefault?: boolean;
 }
 
@@ -262,16 +264,17 @@ export class UpdateRoleRequest {
   @IsUUID()
   id: string;
 
-  @IsOptional() @IsString() @MinLength(1) @MaxLength(100)
+  @Optional() @IsString() @MinLength(1) @MaxLength(100)
   name?: string;
 
-  @IsOptional() @IsString() @MaxLength(1000)
-  description?: string;
+  /** null clears it. */
+  @OptionalOrNull() @IsString() @MaxLength(1000)
+  description?: string | null;
 
-  @IsOptional() @IsObject()
+  @Optional() @IsObject()
   permissions?: Record<string, string[]>;
 
-  @IsOptional() @IsBoolean()
+  @Optional() @IsBoolean()
   isDefault?: boolean;
 }
 
@@ -304,19 +307,21 @@ export class CreateGroupRequest {
   @IsString() @MinLength(1) @MaxLength(100)
   name: string;
 
-  @IsOptional() @IsString() @MaxLength(1000)
-  description?: string;
+  /** null = none, as when omitted. */
+  @OptionalOrNull() @IsString() @MaxLength(1000)
+  description?: string | null;
 }
 
 export class UpdateGroupRequest {
   @IsUUID()
   id: string;
 
-  @IsOptional() @IsString() @MinLength(1) @MaxLength(100)
+  @Optional() @IsString() @MinLength(1) @MaxLength(100)
   name?: string;
 
-  @IsOptional() @IsString() @MaxLength(1000)
-  description?: string;
+  /** null clears it. */
+  @OptionalOrNull() @IsString() @MaxLength(1000)
+  description?: string | null;
 }
 
 export class ListGroupMembersRequest extends PageQuery {
@@ -401,7 +406,7 @@ export class CreateBindingRequest {
   subjectId: string;
 
   /** Omitted or null = tenant-wide; else dotted namespace prefixes (`a.b` covers `a.b` and `a.b.*`). */
-  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(100)
+  @OptionalOrNull() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(100)
   @IsString({ each: true }) @MaxLength(500, { each: true })
   @Matches(NAMESPACE_PATTERN, { each: true, message: 'each namespace must be dotted segments of letters, digits, _ and -' })
   namespaces?: string[] | null;
@@ -413,17 +418,17 @@ export class BulkCreateBindingsRequest {
 }
 
 export class SearchBindingsRequest extends PageQuery {
-  @IsOptional() @IsUUID()
+  @Optional() @IsUUID()
   subjectId?: string;
 
-  @IsOptional() @IsIn(['USER', 'SERVICE_ACCOUNT', 'GROUP'])
+  @Optional() @IsIn(['USER', 'SERVICE_ACCOUNT', 'GROUP'])
   subjectType?: BindingSubject;
 
-  @IsOptional() @IsUUID()
+  @Optional() @IsUUID()
   roleId?: string;
 
   /** Bindings that cover this namespace (tenant-wide ones included). */
-  @IsOptional() @IsString() @MaxLength(500) @Matches(NAMESPACE_PATTERN, { message: 'namespace must be dotted segments' })
+  @Optional() @IsString() @MaxLength(500) @Matches(NAMESPACE_PATTERN, { message: 'namespace must be dotted segments' })
   namespace?: string;
 }
 
@@ -466,11 +471,11 @@ export class SubjectPermissionsRequest extends PageQuery {
   @IsIn(['TENANT', 'INSTANCE'])
   scope: Scope;
 
-  @IsOptional() @IsString() @MaxLength(63)
+  @OptionalOrNull() @IsString() @MaxLength(63)
   tenantId?: string | null;
 
   /** Only what applies at this namespace. */
-  @IsOptional() @IsString() @MaxLength(500) @Matches(NAMESPACE_PATTERN, { message: 'namespace must be dotted segments' })
+  @Optional() @IsString() @MaxLength(500) @Matches(NAMESPACE_PATTERN, { message: 'namespace must be dotted segments' })
   namespace?: string;
 }
 
@@ -479,7 +484,7 @@ export class UserPermissionsRequest extends PageQuery {
   @IsUUID()
   id: string;
 
-  @IsOptional() @IsString() @MaxLength(500) @Matches(NAMESPACE_PATTERN, { message: 'namespace must be dotted segments' })
+  @Optional() @IsString() @MaxLength(500) @Matches(NAMESPACE_PATTERN, { message: 'namespace must be dotted segments' })
   namespace?: string;
 }
 
@@ -490,7 +495,7 @@ export class SelfCheck {
   @IsIn(ACTIONS as unknown as string[])
   action: Action;
 
-  @IsOptional() @IsString() @MaxLength(500) @Matches(NAMESPACE_PATTERN, { message: 'namespace must be dotted segments' })
+  @Optional() @IsString() @MaxLength(500) @Matches(NAMESPACE_PATTERN, { message: 'namespace must be dotted segments' })
   namespace?: string;
 }
 
@@ -528,7 +533,8 @@ export class RoleGrant {
   @IsUUID()
   roleId: string;
 
-  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(100)
+  /** Omitted or null = tenant-wide. */
+  @OptionalOrNull() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(100)
   @IsString({ each: true }) @MaxLength(500, { each: true })
   @Matches(NAMESPACE_PATTERN, { each: true, message: 'each namespace must be dotted segments of letters, digits, _ and -' })
   namespaces?: string[] | null;
@@ -539,10 +545,10 @@ export class AddTenantAccessRequest {
   @IsEmail() @MaxLength(254)
   email: string;
 
-  @IsOptional() @IsArray() @ArrayMaxSize(50) @ValidateNested({ each: true }) @Type(() => RoleGrant)
+  @Optional() @IsArray() @ArrayMaxSize(50) @ValidateNested({ each: true }) @Type(() => RoleGrant)
   roles?: RoleGrant[];
 
-  @IsOptional() @IsArray() @ArrayMaxSize(50) @IsUUID('all', { each: true })
+  @Optional() @IsArray() @ArrayMaxSize(50) @IsUUID('all', { each: true })
   groupIds?: string[];
 }
 
@@ -587,15 +593,15 @@ export class CreateInvitationRequest {
   @IsEmail() @MaxLength(254)
   email: string;
 
-  @IsOptional() @IsArray() @ArrayMaxSize(50) @ValidateNested({ each: true }) @Type(() => RoleGrant)
+  @Optional() @IsArray() @ArrayMaxSize(50) @ValidateNested({ each: true }) @Type(() => RoleGrant)
   roles?: RoleGrant[];
 
-  @IsOptional() @IsArray() @ArrayMaxSize(50) @IsUUID('all', { each: true })
+  @Optional() @IsArray() @ArrayMaxSize(50) @IsUUID('all', { each: true })
   groupIds?: string[];
 }
 
 export class ListInvitationsRequest extends PageQuery {
-  @IsOptional() @IsIn(INVITATION_STATUSES as unknown as string[])
+  @Optional() @IsIn(INVITATION_STATUSES as unknown as string[])
   status?: InvitationStatus;
 }
 
@@ -604,16 +610,16 @@ export class AcceptInvitationRequest {
   token: string;
 
   /** For a person without an account yet: the account to create (the email is the invitation's). */
-  @IsOptional() @IsString() @MinLength(1) @MaxLength(254) @Matches(/^[^\s:]+$/, { message: 'username must not contain spaces or colons' })
+  @Optional() @IsString() @MinLength(1) @MaxLength(254) @Matches(/^[^\s:]+$/, { message: 'username must not contain spaces or colons' })
   username?: UsernameField['username'];
 
-  @IsOptional() @IsString() @MaxLength(1024)
+  @Optional() @IsString() @MaxLength(1024)
   password?: string;
 
-  @IsOptional() @IsString() @MaxLength(100)
+  @Optional() @IsString() @MaxLength(100)
   firstName?: string;
 
-  @IsOptional() @IsString() @MaxLength(100)
+  @Optional() @IsString() @MaxLength(100)
   lastName?: string;
 }
 

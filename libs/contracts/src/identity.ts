@@ -1,9 +1,10 @@
 import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize, IsArray, IsBoolean, IsEmail, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Matches, Max,
-  MaxLength, Min, MinLength, ValidateNested,
+  ArrayMaxSize, IsArray, IsBoolean, IsEmail, IsIn, IsInt, IsObject, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength,
+  ValidateNested,
 } from 'class-validator';
 import { event } from './events';
+import { Optional, OptionalOrNull } from './input-rules';
 import { PageQuery, Page } from './pagination';
 import { rpc, SubjectType } from './rpc';
 import type { TenantCountsRequest } from './tenancy';
@@ -46,19 +47,21 @@ export class UsernameField {
 
 export class CreateUserRequest extends UsernameField {
   /** Required unless the username itself is an email address. */
-  @IsOptional() @IsEmail() @MaxLength(254)
+  @Optional() @IsEmail() @MaxLength(254)
   email?: string;
 
   @IsString() @MaxLength(1024)
   password: string;
 
-  @IsOptional() @IsString() @MaxLength(100)
-  firstName?: string;
+  /** null = none, as when omitted. */
+  @OptionalOrNull() @IsString() @MaxLength(100)
+  firstName?: string | null;
 
-  @IsOptional() @IsString() @MaxLength(100)
-  lastName?: string;
+  /** null = none, as when omitted. */
+  @OptionalOrNull() @IsString() @MaxLength(100)
+  lastName?: string | null;
 
-  @IsOptional() @IsBoolean()
+  @Optional() @IsBoolean()
   superAdmin?: boolean;
 }
 
@@ -84,7 +87,7 @@ export class RefreshRequest {
 }
 
 export class LogoutRequest {
-  @IsOptional() @IsString() @MaxLength(512)
+  @Optional() @IsString() @MaxLength(512)
   refreshToken?: string;
 }
 
@@ -158,18 +161,20 @@ export class UpdateUserRequest {
   @IsUUID()
   id: string;
 
-  @IsOptional() @IsString() @MaxLength(NAME_FIELD_MAX)
+  /** null clears it. */
+  @OptionalOrNull() @IsString() @MaxLength(NAME_FIELD_MAX)
   firstName?: string | null;
 
-  @IsOptional() @IsString() @MaxLength(NAME_FIELD_MAX)
+  /** null clears it. */
+  @OptionalOrNull() @IsString() @MaxLength(NAME_FIELD_MAX)
   lastName?: string | null;
 
   /** Only a Super Admin may change someone's email (DESIGN §3). */
-  @IsOptional() @IsEmail() @MaxLength(254)
+  @Optional() @IsEmail() @MaxLength(254)
   email?: string;
 
   /** Granting or revoking needs a Super Admin caller. */
-  @IsOptional() @IsBoolean()
+  @Optional() @IsBoolean()
   superAdmin?: boolean;
 }
 
@@ -188,10 +193,12 @@ export class SetUserPasswordRequest {
 }
 
 export class UpdateMeRequest {
-  @IsOptional() @IsString() @MaxLength(NAME_FIELD_MAX)
+  /** null clears it. */
+  @OptionalOrNull() @IsString() @MaxLength(NAME_FIELD_MAX)
   firstName?: string | null;
 
-  @IsOptional() @IsString() @MaxLength(NAME_FIELD_MAX)
+  /** null clears it. */
+  @OptionalOrNull() @IsString() @MaxLength(NAME_FIELD_MAX)
   lastName?: string | null;
 }
 
@@ -206,7 +213,7 @@ export class ChangeOwnPasswordRequest {
   newPassword: string;
 
   /** Revokes every other session (refresh tokens) of the user; the current one stays. */
-  @IsOptional() @IsBoolean()
+  @Optional() @IsBoolean()
   endOtherSessions?: boolean;
 }
 
@@ -244,7 +251,8 @@ export class CreateServiceAccountRequest {
   })
   name: string;
 
-  @IsOptional() @IsString() @MaxLength(1000)
+  /** null = none, as when omitted. */
+  @OptionalOrNull() @IsString() @MaxLength(1000)
   description?: string | null;
 }
 
@@ -252,12 +260,13 @@ export class UpdateServiceAccountRequest {
   @IsUUID()
   id: string;
 
-  @IsOptional() @IsString() @Matches(SERVICE_ACCOUNT_NAME_PATTERN, {
+  @Optional() @IsString() @Matches(SERVICE_ACCOUNT_NAME_PATTERN, {
     message: 'name must be a DNS label: 1-63 lowercase letters, digits and dashes, not starting or ending with a dash',
   })
   name?: string;
 
-  @IsOptional() @IsString() @MaxLength(1000)
+  /** null clears it. */
+  @OptionalOrNull() @IsString() @MaxLength(1000)
   description?: string | null;
 }
 
@@ -299,15 +308,16 @@ export class CreateApiTokenRequest {
   @IsString() @MinLength(1) @MaxLength(100)
   name: string;
 
-  @IsOptional() @IsString() @MaxLength(1000)
+  /** null = none, as when omitted. */
+  @OptionalOrNull() @IsString() @MaxLength(1000)
   description?: string | null;
 
   /** ISO-8601 duration; absent = never expires. */
-  @IsOptional() @IsString() @MaxLength(40) @Matches(ISO_DURATION_PATTERN, { message: 'maxAge must be an ISO-8601 duration such as P30D or PT12H' })
+  @Optional() @IsString() @MaxLength(40) @Matches(ISO_DURATION_PATTERN, { message: 'maxAge must be an ISO-8601 duration such as P30D or PT12H' })
   maxAge?: string;
 
   /** Each use pushes the expiry out by maxAge. */
-  @IsOptional() @IsBoolean()
+  @Optional() @IsBoolean()
   extended?: boolean;
 }
 
@@ -353,7 +363,7 @@ export class VerifyBasicRequest {
   password: string;
 
   /** The client's address as seen by the gateway, for per-IP throttling. */
-  @IsOptional() @IsString() @MaxLength(64)
+  @Optional() @IsString() @MaxLength(64)
   ip?: string;
 }
 
@@ -377,7 +387,7 @@ export class IssueInternalTokenRequest {
   subjectType: SubjectType;
 
   /** The tenant of the request (null = the default tenant); omitted for an instance-level route. */
-  @IsOptional() @IsString() @MaxLength(63)
+  @OptionalOrNull() @IsString() @MaxLength(63)
   tenantId?: string | null;
 
   /** The upstream's name in the routes file: the token's `aud`. */
@@ -408,7 +418,7 @@ export interface CredentialsRevoked {
 /** One page of the recent revocations, in session id order (a page is a NATS message: 1 MB at most). */
 export class RecentRevocationsQuery {
   /** The previous page's `next`. */
-  @IsOptional() @IsUUID()
+  @Optional() @IsUUID()
   after?: string;
 }
 
@@ -426,32 +436,33 @@ export const EDITOR_KEYMAPS = ['default', 'vim', 'emacs'] as const;
 export const THEMES = ['light', 'dark', 'system'] as const;
 
 export class EditorPreferences {
-  @IsOptional() @IsInt() @Min(8) @Max(48)
+  @Optional() @IsInt() @Min(8) @Max(48)
   fontSize?: number;
 
-  @IsOptional() @IsInt() @Min(1) @Max(16)
+  @Optional() @IsInt() @Min(1) @Max(16)
   tabSize?: number;
 
-  @IsOptional() @IsBoolean()
+  @Optional() @IsBoolean()
   wordWrap?: boolean;
 
-  @IsOptional() @IsIn(EDITOR_KEYMAPS as unknown as string[])
+  @Optional() @IsIn(EDITOR_KEYMAPS as unknown as string[])
   keymap?: (typeof EDITOR_KEYMAPS)[number];
 }
 
+/** A PUT replaces the whole document: null, like omission, leaves a preference unset (as a read shows it). */
 export class UserSettingsFields {
-  @IsOptional() @IsIn(THEMES as unknown as string[])
-  theme?: (typeof THEMES)[number];
+  @OptionalOrNull() @IsIn(THEMES as unknown as string[])
+  theme?: (typeof THEMES)[number] | null;
 
-  @IsOptional() @IsObject() @ValidateNested() @Type(() => EditorPreferences)
+  @Optional() @IsObject() @ValidateNested() @Type(() => EditorPreferences)
   editor?: EditorPreferences;
 
   /** IANA time zone, e.g. `Europe/Paris`. */
-  @IsOptional() @IsString() @MaxLength(64) @Matches(/^[A-Za-z]+(?:[/_+-][A-Za-z0-9_+-]+)*$|^UTC$/, { message: 'timezone must be an IANA time zone such as Europe/Paris' })
-  timezone?: string;
+  @OptionalOrNull() @IsString() @MaxLength(64) @Matches(/^[A-Za-z]+(?:[/_+-][A-Za-z0-9_+-]+)*$|^UTC$/, { message: 'timezone must be an IANA time zone such as Europe/Paris' })
+  timezone?: string | null;
 
-  @IsOptional() @IsString() @MaxLength(500) @Matches(/^[a-zA-Z0-9_-]+(\.[a-zA-Z0-9_-]+)*$/, { message: 'defaultNamespace must be dotted segments' })
-  defaultNamespace?: string;
+  @OptionalOrNull() @IsString() @MaxLength(500) @Matches(/^[a-zA-Z0-9_-]+(\.[a-zA-Z0-9_-]+)*$/, { message: 'defaultNamespace must be dotted segments' })
+  defaultNamespace?: string | null;
 }
 
 /** PUT replaces the whole document. */

@@ -1,9 +1,10 @@
+import { IsDefined, IsOptional, ValidateIf, ValidationOptions } from 'class-validator';
 import { FieldError } from './problem';
 
 /**
  * Rules every request obeys, whatever its DTO: they keep out of the services the inputs Postgres or
  * JavaScript cannot hold, which would otherwise surface as a 500 (issue #20). validateDto applies the
- * text and nesting rules before a DTO's own; the DTOs use the bounds.
+ * text and nesting rules before a DTO's own; the DTOs use the decorators below.
  */
 
 /**
@@ -51,4 +52,26 @@ export function nestsDeeperThan(value: unknown, max: number): boolean {
     for (const child of Object.values(item)) pending.push([child, depth + 1]);
   }
   return false;
+}
+
+/**
+ * The field may be omitted but, when present, is never null: "leave it as it is" is said by leaving it
+ * out, so the service can take a present field for a value of its type. The default for optional fields;
+ * for those where null means something (clear it, the default tenant) use OptionalOrNull.
+ */
+export function Optional(options?: ValidationOptions): PropertyDecorator {
+  const validateWhenPresent = ValidateIf((_object: object, value: unknown) => value !== undefined, options);
+  const refuseNull = IsDefined({ ...options, message: '$property must not be null; omit it instead' });
+  return (target, property) => {
+    validateWhenPresent(target, property);
+    refuseNull(target, property);
+  };
+}
+
+/**
+ * The field may be omitted or null, and the service gives null a meaning: "clear it" (a description),
+ * "the default tenant" (a tenantId). The OpenAPI schema of such a field admits null.
+ */
+export function OptionalOrNull(options?: ValidationOptions): PropertyDecorator {
+  return IsOptional(options);
 }

@@ -1,4 +1,5 @@
-import { IsEmail, IsIn, IsOptional, IsUUID, MaxLength } from 'class-validator';
+import { IsEmail, IsIn, IsUUID, MaxLength } from 'class-validator';
+import { Optional } from './input-rules';
 import { Page, PageQuery } from './pagination';
 import { rpc } from './rpc';
 
@@ -37,14 +38,14 @@ export interface DeliveryView {
 }
 
 export class ListDeliveriesRequest extends PageQuery {
-  @IsOptional() @IsIn(DELIVERY_STATUSES)
+  @Optional() @IsIn(DELIVERY_STATUSES)
   status?: DeliveryStatus;
 
   /** Exact address, case-insensitive. */
-  @IsOptional() @IsEmail() @MaxLength(254)
+  @Optional() @IsEmail() @MaxLength(254)
   recipient?: string;
 
-  @IsOptional() @IsIn(NOTIFICATION_TEMPLATES)
+  @Optional() @IsIn(NOTIFICATION_TEMPLATES)
   template?: NotificationTemplate;
 }
 

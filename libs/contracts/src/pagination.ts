@@ -1,20 +1,20 @@
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { MAX_PAGE } from './input-rules';
+import { IsInt, IsString, Max, MaxLength, Min } from 'class-validator';
+import { MAX_PAGE, Optional } from './input-rules';
 
 /** Page/size pagination with a free-text filter and sort, accepted by every list. */
 export class PageQuery {
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(MAX_PAGE)
+  @Optional() @Type(() => Number) @IsInt() @Min(1) @Max(MAX_PAGE)
   page?: number;
 
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500)
+  @Optional() @Type(() => Number) @IsInt() @Min(1) @Max(500)
   size?: number;
 
-  @IsOptional() @IsString() @MaxLength(200)
+  @Optional() @IsString() @MaxLength(200)
   q?: string;
 
   /** `field` or `field:asc|desc`; each list documents its sortable fields. */
-  @IsOptional() @IsString() @MaxLength(100)
+  @Optional() @IsString() @MaxLength(100)
   sort?: string;
 }
 

@@ -1,9 +1,8 @@
-import {
-  ArrayMaxSize, IsArray, IsDateString, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength, ValidateIf,
-} from 'class-validator';
+import { ArrayMaxSize, IsArray, IsDateString, IsIn, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
 import { AuditEntry, AUDIT_TYPES, AuditType } from './audit';
 import { event } from './events';
 import { CreateUserRequest } from './identity';
+import { Optional, OptionalOrNull } from './input-rules';
 import { Page, PageQuery } from './pagination';
 import { rpc } from './rpc';
 
@@ -52,11 +51,12 @@ export class CreateTenantRequest extends TenantIdField {
   @IsString() @MinLength(1) @MaxLength(200)
   name: string;
 
-  @IsOptional() @IsString() @MaxLength(100)
-  workerGroup?: string;
+  /** null = none, as when omitted. */
+  @OptionalOrNull() @IsString() @MaxLength(100)
+  workerGroup?: string | null;
 
   /** Username or email of the user who becomes the tenant's Admin; defaults to the creator. */
-  @IsOptional() @IsString() @MaxLength(254)
+  @Optional() @IsString() @MaxLength(254)
   adminUser?: string;
 }
 
@@ -69,11 +69,11 @@ export class TenantCountsRequest {
 }
 
 export class UpdateTenantRequest extends TenantIdField {
-  @IsOptional() @IsString() @MinLength(1) @MaxLength(200)
+  @Optional() @IsString() @MinLength(1) @MaxLength(200)
   name?: string;
 
   /** null clears it. */
-  @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @MaxLength(100)
+  @OptionalOrNull() @IsString() @MaxLength(100)
   workerGroup?: string | null;
 }
 
@@ -81,24 +81,24 @@ export class DeleteTenantRequest extends TenantIdField {}
 
 export class AuditSearchRequest extends PageQuery {
   /** Actor subject id. */
-  @IsOptional() @IsUUID()
+  @Optional() @IsUUID()
   actor?: string;
 
-  @IsOptional() @IsIn(AUDIT_TYPES as unknown as string[])
+  @Optional() @IsIn(AUDIT_TYPES as unknown as string[])
   type?: AuditType;
 
-  @IsOptional() @IsString() @MaxLength(64)
+  @Optional() @IsString() @MaxLength(64)
   resourceType?: string;
 
-  @IsOptional() @IsString() @MaxLength(200)
+  @Optional() @IsString() @MaxLength(200)
   resourceId?: string;
 
   /** ISO-8601 instant, inclusive. */
-  @IsOptional() @IsDateString()
+  @Optional() @IsDateString()
   from?: string;
 
   /** ISO-8601 instant, exclusive. */
-  @IsOptional() @IsDateString()
+  @Optional() @IsDateString()
   to?: string;
 }
 
@@ -111,7 +111,7 @@ export class ListTenantsRequest extends PageQuery {}
 
 export class SetupRequest extends CreateUserRequest {
   /** First tenant to create when multi-tenancy is on without a default tenant. */
-  @IsOptional() @IsString() @Matches(TENANT_ID_PATTERN, { message: 'tenant must be a valid tenant id' })
+  @Optional() @IsString() @Matches(TENANT_ID_PATTERN, { message: 'tenant must be a valid tenant id' })
   tenant?: string;
 }
 

@@ -3,7 +3,7 @@ import { Controller, DynamicModule, Injectable, Module } from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { MessagePattern } from '@nestjs/microservices';
 import { PATTERN_METADATA } from '@nestjs/microservices/constants';
-import { getMetadataStorage } from 'class-validator';
+import { getMetadataStorage, IS_OPTIONAL, ValidationTypes } from 'class-validator';
 import { validationMetadatasToSchemas } from 'class-validator-jsonschema';
 const { defaultMetadataStorage } = require('class-transformer/cjs/storage');
 
@@ -44,9 +44,14 @@ export class SchemaIntrospection {
     const all = validationMetadatasToSchemas({
       classTransformerMetadataStorage: defaultMetadataStorage,
       refPointerPrefix: '#/components/schemas/',
-    }) as Record<string, Record<string, unknown>>;
+      additionalConverters: {
+        [ValidationTypes.CONDITIONAL_VALIDATION]: (meta) => (meta.name === IS_OPTIONAL ? { [ADMITS_NULL]: true } : {}),
+        // Optional's refusal of null: every property's type already excludes null unless ADMITS_NULL adds it.
+        [ValidationTypes.IS_DEFINED]: {},
+      },
+    }) as Record<string, JsonObjectSchema>;
     const schemas: Record<string, unknown> = { Empty: { type: 'object', properties: {}, additionalProperties: false } };
-    for (const [name, schema] of Object.entries(all)) schemas[name] = { ...schema, additionalProperties: false };
+    for (const [name, schema] of Object.entries(all)) schemas[name] = { ...withNullableProperties(schema), additionalProperties: false };
     // A DTO that only extends another (e.g. `ListRolesRequest extends PageQuery {}`) has no schema of its own.
     for (const [name, dto] of dtos) {
       for (let parent = Object.getPrototypeOf(dto); !schemas[name] && parent?.name; parent = Object.getPrototypeOf(parent)) {
@@ -55,6 +60,24 @@ export class SchemaIntrospection {
     }
     return { service, requests, schemas };
   }
+}
+
+type JsonObjectSchema = Record<string, unknown> & { properties?: Record<string, Record<string, unknown>> };
+
+/** Marks, while converting, a property whose validation is skipped for null (@IsOptional, i.e. OptionalOrNull). */
+const ADMITS_NULL = 'x-admits-null';
+
+/** The schema of each property class-validator lets null through says so, as OpenAPI 3.1 does: `type: [..., 'null']`. */
+function withNullableProperties(schema: JsonObjectSchema): JsonObjectSchema {
+  const properties = Object.entries(schema.properties ?? {}).map(([name, property]) => {
+    if (!property[ADMITS_NULL]) return [name, property];
+    const { [ADMITS_NULL]: _, ...rest } = property;
+    if (typeof rest.type === 'string') {
+      return [name, { ...rest, type: [rest.type, 'null'], ...(Array.isArray(rest.enum) ? { enum: [...rest.enum, null] } : {}) }];
+    }
+    return [name, { anyOf: [rest, { type: 'null' }] }];
+  });
+  return schema.properties ? { ...schema, properties: Object.fromEntries(properties) } : schema;
 }
 
 function hasValidation(type: unknown): boolean {

@@ -1,7 +1,7 @@
 import { plainToInstance } from 'class-transformer';
-import { getMetadataStorage, validate } from 'class-validator';
+import { getMetadataStorage, IsString, validate } from 'class-validator';
 import * as contracts from '../index';
-import { isStorableText, MAX_PAGE, nestsDeeperThan, unstorableTextFields } from '../input-rules';
+import { isStorableText, MAX_PAGE, nestsDeeperThan, Optional, OptionalOrNull, unstorableTextFields } from '../input-rules';
 import { PageQuery } from '../pagination';
 
 describe('unstorableTextFields', () => {
@@ -47,6 +47,30 @@ describe('nestsDeeperThan', () => {
   it('walks very deep JSON without recursion', () => {
     const deep = JSON.parse(`{"a":${'['.repeat(200_000)}${']'.repeat(200_000)}}`);
     expect(nestsDeeperThan(deep, 32)).toBe(true);
+  });
+});
+
+class Patch {
+  @Optional() @IsString()
+  name?: string;
+
+  @OptionalOrNull() @IsString()
+  description?: string | null;
+}
+
+const errorsOf = async (value: object) =>
+  (await validate(plainToInstance(Patch, value))).map((e) => ({ property: e.property, messages: Object.values(e.constraints ?? {}) }));
+
+describe('Optional and OptionalOrNull', () => {
+  it('Optional: omitted is fine, null is refused naming the field', async () => {
+    expect(await errorsOf({})).toEqual([]);
+    expect(await errorsOf({ name: null })).toEqual([{ property: 'name', messages: expect.arrayContaining(['name must not be null; omit it instead']) }]);
+    expect(await errorsOf({ name: 42 })).toEqual([{ property: 'name', messages: ['name must be a string'] }]);
+  });
+
+  it('OptionalOrNull: omitted and null are both fine', async () => {
+    expect(await errorsOf({ description: null })).toEqual([]);
+    expect(await errorsOf({ description: 1 })).toEqual([{ property: 'description', messages: ['description must be a string'] }]);
   });
 });
 

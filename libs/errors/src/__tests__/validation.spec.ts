@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsInt, IsString, MaxLength, ValidateNested } from 'class-validator';
-import { MAX_NESTING_DEPTH } from '@gatehouse/contracts';
+import { MAX_NESTING_DEPTH, Optional, OptionalOrNull } from '@gatehouse/contracts';
 import { ProblemException } from '../problem.exception';
 import { validateDto } from '../validation';
 
@@ -15,6 +15,12 @@ class Outer {
 
   @ValidateNested({ each: true }) @Type(() => Inner)
   items: Inner[];
+
+  @Optional() @IsString()
+  label?: string;
+
+  @OptionalOrNull() @IsString()
+  note?: string | null;
 }
 
 async function problemOf(value: unknown) {
@@ -56,6 +62,13 @@ describe('validateDto', () => {
   it('refuses JSON nested deeper than MAX_NESTING_DEPTH before walking it', async () => {
     const deep = JSON.parse(`{"name":"a","items":${'['.repeat(100_000)}${']'.repeat(100_000)}}`);
     expect((await problemOf(deep)).detail).toBe(`The request nests objects and arrays deeper than ${MAX_NESTING_DEPTH} levels`);
+  });
+
+  it('refuses null for a field that may be omitted but not cleared (Optional), and accepts it where null means clear', async () => {
+    expect((await problemOf({ name: 'a', items: [], label: null })).errors).toEqual(
+      expect.arrayContaining([{ field: 'label', message: 'label must not be null; omit it instead' }]),
+    );
+    await expect(validateDto(Outer, { name: 'a', items: [], note: null })).resolves.toMatchObject({ note: null });
   });
 
   it('refuses bodies that are not objects', async () => {
