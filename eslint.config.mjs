@@ -31,7 +31,8 @@ export default [
     },
   },
   {
-    // The request DTOs say whether null is a value (OptionalOrNull) or refused (Optional): @IsOptional lets it through unsaid.
+    // The request DTOs use the shared rules of input-rules.ts: @IsOptional lets null through unsaid (Optional or
+    // OptionalOrNull say it), @ValidateNested takes an array for an object (Nested does not).
     files: ['libs/contracts/src/**/*.ts'],
     ignores: ['libs/contracts/src/input-rules.ts'],
     rules: {
@@ -40,6 +41,7 @@ export default [
         {
           paths: [
             { name: 'class-validator', importNames: ['IsOptional'], message: 'Use Optional() or OptionalOrNull() from input-rules.ts.' },
+            { name: 'class-validator', importNames: ['ValidateNested'], message: 'Use Nested() from input-rules.ts.' },
           ],
         },
       ],

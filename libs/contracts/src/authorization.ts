@@ -1,9 +1,8 @@
 import {
   ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsEmail, IsIn, IsInt, IsObject, IsString, IsUUID, Matches, Max, MaxLength, Min,
-  MinLength, ValidateNested,
+  MinLength,
 } from 'class-validator';
-import { Type } from 'class-transformer';
-import { Optional, OptionalOrNull } from './input-rules';
+import { Nested, Optional, OptionalOrNull } from './input-rules';
 import { ACTIONS, Action, Permission, PermissionGrid, PERMISSIONS, Scope } from './permissions';
 import { event } from './events';
 import { UsernameField, UserView } from './identity';
@@ -22,7 +21,7 @@ export class SubjectRef {
 }
 
 export class CheckRequest {
-  @ValidateNested() @Type(() => SubjectRef)
+  @Nested(() => SubjectRef)
   subject: SubjectRef;
 
   @IsIn(['TENANT', 'INSTANCE'])
@@ -57,7 +56,7 @@ export interface Decision {
 }
 
 export class BatchCheckRequest {
-  @IsArray() @ArrayMaxSize(1000) @ValidateNested({ each: true }) @Type(() => CheckRequest)
+  @IsArray() @ArrayMaxSize(1000) @Nested(() => CheckRequest, { each: true })
   checks: CheckRequest[];
 }
 
@@ -66,12 +65,12 @@ export class ProvisionTenantRequest {
   tenantId: string;
 
   /** User who gets the tenant's Admin role. */
-  @Optional() @ValidateNested() @Type(() => SubjectRef)
+  @Optional() @Nested(() => SubjectRef)
   admin?: SubjectRef;
 }
 
 export class GrantDefaultTenantAdminRequest {
-  @ValidateNested() @Type(() => SubjectRef)
+  @Nested(() => SubjectRef)
   admin: SubjectRef;
 }
 
@@ -413,7 +412,7 @@ export class CreateBindingRequest {
 }
 
 export class BulkCreateBindingsRequest {
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(500) @ValidateNested({ each: true }) @Type(() => CreateBindingRequest)
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(500) @Nested(() => CreateBindingRequest, { each: true })
   bindings: CreateBindingRequest[];
 }
 
@@ -465,7 +464,7 @@ export interface Explanation extends Decision {
 }
 
 export class SubjectPermissionsRequest extends PageQuery {
-  @ValidateNested() @Type(() => SubjectRef)
+  @Nested(() => SubjectRef)
   subject: SubjectRef;
 
   @IsIn(['TENANT', 'INSTANCE'])
@@ -500,7 +499,7 @@ export class SelfCheck {
 }
 
 export class SelfCheckRequest {
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(500) @ValidateNested({ each: true }) @Type(() => SelfCheck)
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(500) @Nested(() => SelfCheck, { each: true })
   checks: SelfCheck[];
 }
 
@@ -545,7 +544,7 @@ export class AddTenantAccessRequest {
   @IsEmail() @MaxLength(254)
   email: string;
 
-  @Optional() @IsArray() @ArrayMaxSize(50) @ValidateNested({ each: true }) @Type(() => RoleGrant)
+  @Optional() @IsArray() @ArrayMaxSize(50) @Nested(() => RoleGrant, { each: true })
   roles?: RoleGrant[];
 
   @Optional() @IsArray() @ArrayMaxSize(50) @IsUUID('all', { each: true })
@@ -593,7 +592,7 @@ export class CreateInvitationRequest {
   @IsEmail() @MaxLength(254)
   email: string;
 
-  @Optional() @IsArray() @ArrayMaxSize(50) @ValidateNested({ each: true }) @Type(() => RoleGrant)
+  @Optional() @IsArray() @ArrayMaxSize(50) @Nested(() => RoleGrant, { each: true })
   roles?: RoleGrant[];
 
   @Optional() @IsArray() @ArrayMaxSize(50) @IsUUID('all', { each: true })

@@ -1,10 +1,8 @@
-import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize, IsArray, IsBoolean, IsEmail, IsIn, IsInt, IsObject, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength,
-  ValidateNested,
+  ArrayMaxSize, IsArray, IsBoolean, IsEmail, IsIn, IsInt, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength,
 } from 'class-validator';
 import { event } from './events';
-import { Optional, OptionalOrNull } from './input-rules';
+import { Nested, Optional, OptionalOrNull } from './input-rules';
 import { PageQuery, Page } from './pagination';
 import { rpc, SubjectType } from './rpc';
 import type { TenantCountsRequest } from './tenancy';
@@ -454,7 +452,7 @@ export class UserSettingsFields {
   @OptionalOrNull() @IsIn(THEMES as unknown as string[])
   theme?: (typeof THEMES)[number] | null;
 
-  @Optional() @IsObject() @ValidateNested() @Type(() => EditorPreferences)
+  @Optional() @Nested(() => EditorPreferences)
   editor?: EditorPreferences;
 
   /** IANA time zone, e.g. `Europe/Paris`. */

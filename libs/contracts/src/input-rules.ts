@@ -1,4 +1,5 @@
-import { IsDefined, IsOptional, ValidateIf, ValidationOptions } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsDefined, IsObject, IsOptional, ValidateIf, ValidateNested, ValidationOptions } from 'class-validator';
 import { FieldError } from './problem';
 
 /**
@@ -74,4 +75,15 @@ export function Optional(options?: ValidationOptions): PropertyDecorator {
  */
 export function OptionalOrNull(options?: ValidationOptions): PropertyDecorator {
   return IsOptional(options);
+}
+
+/**
+ * A nested DTO, or with `each` an array of them. ValidateNested alone takes an array where an object
+ * belongs and validates its items instead, so `{"checks": [[]]}` passed with every field of the check
+ * missing; each value must be an object first.
+ */
+export function Nested(type: () => new () => object, options?: { each?: boolean }): PropertyDecorator {
+  const each = options?.each ?? false;
+  const decorators = [IsObject({ each }), ValidateNested({ each }), Type(type)];
+  return (target, property) => decorators.forEach((decorate) => decorate(target, property));
 }

@@ -1,7 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { getMetadataStorage, IsString, validate } from 'class-validator';
 import * as contracts from '../index';
-import { isStorableText, MAX_PAGE, nestsDeeperThan, Optional, OptionalOrNull, unstorableTextFields } from '../input-rules';
+import { isStorableText, MAX_PAGE, Nested, nestsDeeperThan, Optional, OptionalOrNull, unstorableTextFields } from '../input-rules';
 import { PageQuery } from '../pagination';
 
 describe('unstorableTextFields', () => {
@@ -71,6 +71,33 @@ describe('Optional and OptionalOrNull', () => {
   it('OptionalOrNull: omitted and null are both fine', async () => {
     expect(await errorsOf({ description: null })).toEqual([]);
     expect(await errorsOf({ description: 1 })).toEqual([{ property: 'description', messages: ['description must be a string'] }]);
+  });
+});
+
+class Item {
+  @IsString()
+  id: string;
+}
+
+class Holder {
+  @Nested(() => Item)
+  one: Item;
+
+  @Nested(() => Item, { each: true })
+  many: Item[];
+}
+
+describe('Nested', () => {
+  const fieldsOf = async (value: object) => (await validate(plainToInstance(Holder, value))).map((e) => e.property);
+
+  it('validates nested objects and each object of an array', async () => {
+    expect(await fieldsOf({ one: { id: 'a' }, many: [{ id: 'b' }] })).toEqual([]);
+    expect(await fieldsOf({ one: { id: 1 }, many: [{ id: 'b' }] })).toEqual(['one']);
+  });
+
+  it('refuses an array where an object belongs (ValidateNested alone validated its items, none, and passed)', async () => {
+    expect(await fieldsOf({ one: [], many: [[]] })).toEqual(['one', 'many']);
+    expect(await fieldsOf({ one: { id: 'a' }, many: [{ id: 'b' }, 'text', null] })).toEqual(['many']);
   });
 });
 
