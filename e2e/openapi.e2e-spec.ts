@@ -1,4 +1,5 @@
-import { api } from '@gatehouse/testing';
+import { MAX_PAGE } from '@gatehouse/contracts';
+import { api, loadOpenApi, operationsOf, schemaFields, typeOf } from '@gatehouse/testing';
 
 describe('OpenAPI document generated from the code', () => {
   it('documents every route with its permission and the request schema each service validates', async () => {
@@ -15,6 +16,22 @@ describe('OpenAPI document generated from the code', () => {
     expect(doc.paths['/api/v1/login'].post.security).toEqual([]);
     expect(doc.paths['/api/v1/{tenant}/auditlogs/search'].get.parameters[0]).toMatchObject({ name: 'tenant', in: 'path' });
     expect(doc.paths['/api/v1/{tenant}/flows/{namespace}/{path}'].get.tags).toEqual(['upstream:echo']);
+  });
+
+  it('publishes the bounds validation applies: every integer a route takes has a maximum (page included), and which fields admit null', async () => {
+    const doc = await loadOpenApi();
+    const { schemas } = doc.components;
+    expect(schemas.ListGroupsRequest.properties?.page).toMatchObject({ type: 'integer', minimum: 1, maximum: MAX_PAGE });
+    const integers = operationsOf(doc).flatMap((op) =>
+      schemaFields(doc, op.schema, op.input === 'query', op.pathParams)
+        .filter((f) => typeOf(f.schema) === 'integer')
+        .map((f) => ({ field: `${op.schemaName}.${f.field}`, maximum: f.schema.maximum })),
+    );
+    expect(integers.length).toBeGreaterThan(0);
+    expect(integers.filter((i) => i.maximum === undefined)).toEqual([]);
+    expect(schemas.UpdateGroupRequest.properties?.description.type).toEqual(['string', 'null']);
+    expect(schemas.UpdateGroupRequest.properties?.name.type).toBe('string');
+    expect(schemas.UpdateTenantRequest.properties?.workerGroup.type).toEqual(['string', 'null']);
   });
 
   it('serves Swagger UI from the gateway itself', async () => {

@@ -2,7 +2,9 @@ import { api } from '../api';
 
 /** A JSON Schema as the gateway's OpenAPI document publishes it (class-validator rules of each DTO). */
 export interface JsonSchema {
-  type?: string;
+  /** One type, or (OpenAPI 3.1) a list such as `['string', 'null']` for a field that admits null. */
+  type?: string | string[];
+  anyOf?: JsonSchema[];
   properties?: Record<string, JsonSchema>;
   required?: string[];
   items?: JsonSchema;
@@ -66,6 +68,26 @@ export function resolveSchema(doc: OpenApiDocument, schema: JsonSchema | undefin
   const resolved = doc.components.schemas[name];
   if (!resolved) throw new Error(`the OpenAPI document references a schema it does not define: ${name}`);
   return resolved;
+}
+
+/** The type a value of the schema has when it is not null: `['string', 'null']` → `string`. */
+export function typeOf(schema: JsonSchema): string | undefined {
+  if (Array.isArray(schema.type)) return schema.type.find((t) => t !== 'null');
+  if (schema.type) return schema.type;
+  const variant = schema.anyOf?.find((v) => v.type !== 'null');
+  return variant ? typeOf(variant) : undefined;
+}
+
+/** Whether the schema admits null: `type: [..., 'null']` or an `anyOf` with a null variant. */
+export function admitsNull(schema: JsonSchema): boolean {
+  return (Array.isArray(schema.type) && schema.type.includes('null')) || !!schema.anyOf?.some((v) => v.type === 'null');
+}
+
+/** The schema of the field's non-null values, references resolved (`anyOf: [{$ref}, {type: 'null'}]` → the referenced schema). */
+export function valueSchema(doc: OpenApiDocument, schema: JsonSchema | undefined): JsonSchema {
+  const resolved = resolveSchema(doc, schema) ?? {};
+  const variant = resolved.anyOf?.find((v) => v.type !== 'null');
+  return variant ? valueSchema(doc, variant) : resolved;
 }
 
 export function operationsOf(doc: OpenApiDocument): ApiOperation[] {
