@@ -16,6 +16,9 @@ describe('OpenAPI document generated from the code', () => {
     expect(doc.paths['/api/v1/login'].post.security).toEqual([]);
     expect(doc.paths['/api/v1/{tenant}/auditlogs/search'].get.parameters[0]).toMatchObject({ name: 'tenant', in: 'path' });
     expect(doc.paths['/api/v1/{tenant}/flows/{namespace}/{path}'].get.tags).toEqual(['upstream:echo']);
+    // Request schemas only: no service's validated environment (variable names are not the API's business).
+    expect(Object.keys(doc.components.schemas).filter((name) => /Env$/.test(name))).toEqual([]);
+    expect(JSON.stringify(doc.components.schemas)).not.toContain('DATABASE_URL');
   });
 
   it('publishes the bounds validation applies: every integer a route takes has a maximum (page included), and which fields admit null', async () => {

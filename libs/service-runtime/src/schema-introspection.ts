@@ -58,8 +58,23 @@ export class SchemaIntrospection {
         if (schemas[parent.name]) schemas[name] = schemas[parent.name];
       }
     }
-    return { service, requests, schemas };
+    return { service, requests, schemas: reachableFrom(new Set(Object.values(requests)), schemas) };
   }
+}
+
+/**
+ * Only the request DTOs and the schemas they reference: class-validator's storage also holds the
+ * service's validated environment (e.g. IdentityEnv), whose variable names are no business of the API.
+ */
+function reachableFrom(roots: Set<string>, schemas: Record<string, unknown>): Record<string, unknown> {
+  const kept: Record<string, unknown> = {};
+  const pending = [...roots];
+  for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
+    if (kept[name] || !schemas[name]) continue;
+    kept[name] = schemas[name];
+    for (const [, ref] of JSON.stringify(schemas[name]).matchAll(/"#\/components\/schemas\/([^"]+)"/g)) pending.push(ref);
+  }
+  return kept;
 }
 
 type JsonObjectSchema = Record<string, unknown> & { properties?: Record<string, Record<string, unknown>> };

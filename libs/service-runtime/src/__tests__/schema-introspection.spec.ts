@@ -1,7 +1,14 @@
 import { ListGroupsRequest, MAX_PAGE, PutUserSettingsRequest, UpdateGroupRequest, UpdateTenantRequest } from '@gatehouse/contracts';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { MessagePattern } from '@nestjs/microservices';
+import { IsString } from 'class-validator';
 import { SchemaIntrospection } from '../schema-introspection';
+
+/** A validated class no handler takes, like a service's environment: not part of the API. */
+class SecretServiceEnv {
+  @IsString()
+  SIGNING_KEY_PASSPHRASE: string;
+}
 
 class GroupHandlers {
   @MessagePattern('test.groups.list.v1')
@@ -54,5 +61,12 @@ describe('SchemaIntrospection', () => {
     const settings = schemasOf().PutUserSettingsRequest.properties;
     expect(settings.theme).toEqual({ type: ['string', 'null'], enum: ['light', 'dark', 'system', null] });
     expect(settings.editor).toEqual({ $ref: '#/components/schemas/EditorPreferences', type: 'object' });
+  });
+
+  it('publishes only the request DTOs and what they reference, not every validated class (a service env)', () => {
+    const names = Object.keys(schemasOf());
+    expect(new SecretServiceEnv()).toBeDefined();
+    expect(names).not.toContain('SecretServiceEnv');
+    expect(names).toEqual(expect.arrayContaining(['ListGroupsRequest', 'PutUserSettingsRequest', 'EditorPreferences']));
   });
 });
