@@ -76,5 +76,12 @@ describe('identity: lockout and per-IP throttling', () => {
     expect(throttled.body.type).toMatch(/too-many-attempts$/);
     const viaBasic = await http().get('/api/v1/me').set(...basic(victim.username, victim.password));
     expect(viaBasic.status).toBe(429);
+    const keyed = await attempt(victim.username, victim.password).set('idempotency-key', unique('login'));
+    expect(keyed.status).toBe(429);
+    // Each says when to come back: when the oldest failures that make the count leave the 60 s window.
+    for (const response of [throttled, viaBasic, keyed]) {
+      const retryAfter = Number(response.headers['retry-after']);
+      expect({ retryAfter, inRange: retryAfter >= 1 && retryAfter <= 60 }).toEqual({ retryAfter: expect.any(Number), inRange: true });
+    }
   });
 });

@@ -71,6 +71,11 @@ export class ProblemException extends Error {
     return new ProblemException(409, 'conflict', detail);
   }
 
+  /** Every 429 says when to come back: `retryAfter` (whole seconds, at least 1) becomes the Retry-After header. */
+  static tooManyRequests(slug: string, detail: string, retryAfterSeconds: number): ProblemException {
+    return new ProblemException(429, slug, detail, { retryAfter: Math.max(1, Math.ceil(retryAfterSeconds)) });
+  }
+
   static unavailable(detail: string): ProblemException {
     return new ProblemException(503, 'unavailable', detail);
   }

@@ -83,8 +83,9 @@ export class RouteRegistrar {
       } else {
         const result = await this.dispatcher.dispatch(route, incoming);
         if (result.replayed) reply.header('idempotent-replayed', 'true');
-        if (result.status >= 400) reply.type('application/problem+json');
-        reply.status(result.status).send(result.body);
+        // A keyed write's refusal comes back as a result: it gets the headers of any other problem (Retry-After).
+        if (result.status >= 400) sendProblem(reply, result.body as Problem);
+        else reply.status(result.status).send(result.body);
       }
     } catch (error) {
       if (answered(reply)) return;

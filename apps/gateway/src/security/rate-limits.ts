@@ -30,7 +30,7 @@ export class TokenBuckets {
     bucket.updatedAt = now;
     if (bucket.tokens < 1) {
       const retryAfter = Math.max(1, Math.ceil((1 - bucket.tokens) / this.perMs / 1000));
-      throw new ProblemException(429, 'rate-limited', `Too many requests from this ${this.what}; retry in ${retryAfter} s`, { retryAfter });
+      throw ProblemException.tooManyRequests('rate-limited', `Too many requests from this ${this.what}; retry in ${retryAfter} s`, retryAfter);
     }
     bucket.tokens -= 1;
   }

@@ -25,16 +25,21 @@ export class LoginProtectionService {
     private readonly outbox: Outbox,
   ) {}
 
+  /** 429 once the address has LOGIN_IP_MAX_FAILURES failures in the window, until enough of them leave it. */
   async assertAddressAllowed(ip: string | null): Promise<void> {
     if (!ip) return;
-    const [{ count }] = await this.dataSource.query(
-      `SELECT count(*)::int AS count FROM identity.login_failures WHERE ip = $1 AND at > now() - make_interval(secs => $2)`,
-      [ip, this.env.LOGIN_FAILURE_WINDOW_SECONDS],
+    // The failure whose leaving the window brings the count under the limit: the max-th most recent.
+    const [limiting]: Array<{ seconds_left: number }> = await this.dataSource.query(
+      `SELECT extract(epoch FROM at + make_interval(secs => $2) - now())::float AS seconds_left FROM identity.login_failures
+        WHERE ip = $1 AND at > now() - make_interval(secs => $2) ORDER BY at DESC OFFSET $3::int - 1 LIMIT 1`,
+      [ip, this.env.LOGIN_FAILURE_WINDOW_SECONDS, this.env.LOGIN_IP_MAX_FAILURES],
     );
-    if (count >= this.env.LOGIN_IP_MAX_FAILURES) {
-      throw new ProblemException(429, IDENTITY_PROBLEMS.tooManyAttempts, 'Too many failed sign-ins from this address; try again later', {
-        retryAfterSeconds: this.env.LOGIN_FAILURE_WINDOW_SECONDS,
-      });
+    if (limiting) {
+      throw ProblemException.tooManyRequests(
+        IDENTITY_PROBLEMS.tooManyAttempts,
+        'Too many failed sign-ins from this address; try again later',
+        limiting.seconds_left,
+      );
     }
   }
 
