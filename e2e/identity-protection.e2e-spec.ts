@@ -1,4 +1,4 @@
-import { basic, latestResetToken, TestSystem, unique } from '@gatehouse/testing';
+import { basic, identityAudit, latestResetToken, TestSystem, unique } from '@gatehouse/testing';
 import { Client } from 'pg';
 import request from 'supertest';
 
@@ -41,8 +41,17 @@ describe('identity: lockout and per-IP throttling', () => {
   it('locks after the configured failures, refuses even the right password while locked, and unlocks by waiting', async () => {
     const user = await newUser();
     for (let i = 0; i < 3; i++) await attempt(user.username, 'wrong-password').expect(401);
-    const locked = await attempt(user.username, user.password).expect(423);
-    expect(locked.body.type).toMatch(/account-locked$/);
+    // While locked, the right password gets exactly the answer of an unknown account or a wrong password.
+    const locked = await attempt(user.username, user.password);
+    const unknown = await attempt(`${unique('ghost')}@protection.test`, user.password);
+    const wrong = await attempt(user.username, 'wrong-password');
+    for (const response of [locked, unknown, wrong]) {
+      expect({ status: response.status, body: response.body, retryAfter: response.headers['retry-after'] })
+        .toEqual({ status: 401, body: unknown.body, retryAfter: undefined });
+    }
+    // The lockout and the refused attempt while locked are audited as such.
+    const audited = (await identityAudit(db, user.id)).map((e) => ({ type: e.type, reason: (e.details as { reason?: string } | undefined)?.reason ?? null }));
+    expect(audited).toEqual(expect.arrayContaining([{ type: 'ACCOUNT_LOCKED', reason: null }, { type: 'LOGIN_FAILURE', reason: 'locked' }]));
     await new Promise((r) => setTimeout(r, 2200));
     await attempt(user.username, user.password).expect(200);
   });
@@ -59,7 +68,7 @@ describe('identity: lockout and per-IP throttling', () => {
   it('a completed password reset unlocks the account', async () => {
     const user = await newUser();
     for (let i = 0; i < 3; i++) await attempt(user.username, 'wrong-password').expect(401);
-    await attempt(user.username, user.password).expect(423);
+    await attempt(user.username, user.password).expect(401);
     await http().post('/api/v1/forgotten-password').send({ email: user.username }).expect(204);
     const token = await latestResetToken(db, user.id, 'FORGOT_PASSWORD');
     await http().post('/api/v1/reset-password').send({ token, password: 'After-Reset-Pass-1' }).expect(204);

@@ -98,12 +98,20 @@ describe('identity: API tokens, Basic auth, service accounts and settings', () =
       expect(await meStatus(basic(user.username, 'Changed-Basic-1'))).toBe(200);
     });
 
-    it('locks the account after 10 failures like login; a Super Admin unlocks it', async () => {
+    it('locks the account after 10 failures like login, answering as for a wrong password; a Super Admin unlocks it', async () => {
       const user = await createUser(admin);
       for (let i = 0; i < 10; i++) expect(await meStatus(basic(user.username, `wrong-${i}`))).toBe(401);
-      const locked = await api().get('/api/v1/me').set(...basic(user.username, user.password)).expect(423);
-      expect(locked.body.type).toMatch(/account-locked$/);
-      await api().post('/api/v1/login').send({ username: user.username, password: user.password }).expect(423);
+      // Locked, unknown and wrong password look the same (no account enumeration).
+      const locked = await api().get('/api/v1/me').set(...basic(user.username, user.password));
+      const unknown = await api().get('/api/v1/me').set(...basic(`${unique('ghost')}@gatehouse.test`, user.password));
+      const other = await createUser(admin);
+      const wrong = await api().get('/api/v1/me').set(...basic(other.username, 'wrong-password'));
+      for (const response of [locked, unknown, wrong]) {
+        expect({ status: response.status, body: response.body }).toEqual({ status: 401, body: wrong.body });
+      }
+      const lockedLogin = await api().post('/api/v1/login').send({ username: user.username, password: user.password });
+      const unknownLogin = await api().post('/api/v1/login').send({ username: `${unique('ghost')}@gatehouse.test`, password: user.password });
+      expect({ status: lockedLogin.status, body: lockedLogin.body }).toEqual({ status: 401, body: unknownLogin.body });
       expect((await api().get(`/api/v1/users/${user.user.id}`).set(...bearer(admin))).body.lockedUntil).toEqual(expect.any(String));
       const audit = await eventually(async () => (await identityAudit(db, user.user.id)).find((e) => e.type === 'ACCOUNT_LOCKED'));
       expect(audit).toMatchObject({ resourceType: 'USER', details: { failures: 10 } });

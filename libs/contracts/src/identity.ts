@@ -495,7 +495,6 @@ export interface OpenIdConfiguration {
 /** The RFC 9457 `type` slugs identity answers with, so clients can branch on them. */
 export const IDENTITY_PROBLEMS = {
   passwordChangeRequired: 'password-change-required',
-  accountLocked: 'account-locked',
   tooManyAttempts: 'too-many-attempts',
   invalidResetToken: 'invalid-reset-token',
 } as const;

@@ -17,8 +17,8 @@ const ALGORITHMS = ['EdDSA'];
 const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]*$/;
 const API_TOKEN_SHAPE = /^[\w-]{1,512}$/;
 const BASIC_SHAPE = /^[A-Za-z0-9+/]{1,2000}={0,2}$/;
-/** identity's answers that are passed on as they are (lockout, throttling, must-change); anything else is a plain 401. */
-const PASSED_THROUGH = new Set([401, 403, 423, 429, 503, 504]);
+/** identity's answers that are passed on as they are (throttling, must-change); anything else is a plain 401. */
+const PASSED_THROUGH = new Set([401, 403, 429, 503, 504]);
 
 /**
  * The single entry point that turns an `Authorization` header into a verified caller:

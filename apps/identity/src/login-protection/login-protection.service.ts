@@ -47,14 +47,6 @@ export class LoginProtectionService {
     return !!user.lockedUntil && user.lockedUntil.getTime() > Date.now();
   }
 
-  lockedProblem(): ProblemException {
-    return new ProblemException(
-      423,
-      IDENTITY_PROBLEMS.accountLocked,
-      'This account is temporarily locked after too many failed sign-ins; wait, reset the password, or ask a Super Admin to unlock it',
-    );
-  }
-
   /** Counts a failed sign-in (per account and per address) and locks the account at the threshold. */
   async recordFailure(user: UserEntity | null, login: string, ip: string | null, channel: SignInChannel, reason: string): Promise<void> {
     const counted = reason === 'invalid-credentials';

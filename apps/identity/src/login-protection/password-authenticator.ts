@@ -11,7 +11,8 @@ export const INVALID_CREDENTIALS = 'Invalid username or password';
 
 /**
  * Username-or-email + password, for login and for `Authorization: Basic`: per-address throttling,
- * lockout, constant work for unknown accounts, and the must-change-password rule.
+ * lockout (silent: a locked account answers like a wrong password), constant work for unknown accounts,
+ * and the must-change-password rule.
  */
 @Injectable()
 export class PasswordAuthenticator {
@@ -30,10 +31,11 @@ export class PasswordAuthenticator {
       .where('lower(u.username) = lower(:login) OR lower(u.email) = lower(:login)', { login })
       .getOne();
     if (user && this.protection.isLocked(user)) {
-      // Same work as a real attempt, and no answer about the password while locked.
+      // Same work and the same answer as an unknown account or a wrong password: a lockout must not
+      // tell whether the account exists, nor anything about the password.
       await this.hasher.verify(null, password);
       await this.protection.recordFailure(user, login, ip, channel, 'locked');
-      throw this.protection.lockedProblem();
+      throw ProblemException.unauthorized(INVALID_CREDENTIALS);
     }
     const valid = await this.hasher.verify(user?.passwordHash ?? null, password);
     if (!user || !valid) {
