@@ -248,6 +248,9 @@ describe('identity: API tokens, Basic auth, service accounts and settings', () =
         [{ editor: { macros: true } }, 'editor.macros'],
         [{ editor: 'big' }, 'editor'],
         [{ timezone: 'x'.repeat(65) }, 'timezone'],
+        [{ timezone: 'Mars/Phobos' }, 'timezone'],
+        [{ timezone: 'Europe/Atlantis' }, 'timezone'],
+        [{ timezone: '+01:00' }, 'timezone'],
         [{ defaultNamespace: 'bad namespace' }, 'defaultNamespace'],
         [{ colour: 'red' }, 'colour'],
       ];
@@ -257,6 +260,11 @@ describe('identity: API tokens, Basic auth, service accounts and settings', () =
         expect(errorFields(response)).toContain(field);
       }
       expect((await api().get(url).set(...bearer(user.token))).body.theme).toBe('dark');
+      // IANA names, including links to a canonical zone, are accepted as given.
+      for (const timezone of ['UTC', 'Asia/Kolkata', 'Asia/Calcutta', 'America/Argentina/Buenos_Aires', 'Etc/GMT+5']) {
+        const response = await api().put(url).set(...bearer(user.token)).send({ timezone });
+        expect({ timezone, status: response.status, stored: response.body.timezone }).toEqual({ timezone, status: 200, stored: timezone });
+      }
     });
   });
 });

@@ -1,5 +1,6 @@
 import {
-  ArrayMaxSize, IsArray, IsBoolean, IsEmail, IsIn, IsInt, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength,
+  ArrayMaxSize, buildMessage, IsArray, IsBoolean, IsEmail, IsIn, IsInt, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength,
+  ValidateBy, ValidationOptions,
 } from 'class-validator';
 import { event } from './events';
 import { Nested, Optional, OptionalOrNull } from './input-rules';
@@ -447,6 +448,33 @@ export class EditorPreferences {
   keymap?: (typeof EDITOR_KEYMAPS)[number];
 }
 
+/** Area/Location names and the like (`UTC`, `Etc/GMT+5`); never a UTC offset, which some engines also accept. */
+const TIME_ZONE_NAME = /^[A-Za-z]+(?:[/_+-][A-Za-z0-9_+-]+)*$/;
+
+/** A time zone of the IANA database as the runtime's Intl knows it, links (`Asia/Calcutta`) included. */
+export function isIanaTimeZone(value: unknown): boolean {
+  if (typeof value !== 'string' || !TIME_ZONE_NAME.test(value)) return false;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function IsIanaTimeZone(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isIanaTimeZone',
+      validator: {
+        validate: isIanaTimeZone,
+        defaultMessage: buildMessage((each) => `${each}$property must be an IANA time zone such as Europe/Paris`, options),
+      },
+    },
+    options,
+  );
+}
+
 /** A PUT replaces the whole document: null, like omission, leaves a preference unset (as a read shows it). */
 export class UserSettingsFields {
   @OptionalOrNull() @IsIn(THEMES as unknown as string[])
@@ -456,7 +484,7 @@ export class UserSettingsFields {
   editor?: EditorPreferences;
 
   /** IANA time zone, e.g. `Europe/Paris`. */
-  @OptionalOrNull() @IsString() @MaxLength(64) @Matches(/^[A-Za-z]+(?:[/_+-][A-Za-z0-9_+-]+)*$|^UTC$/, { message: 'timezone must be an IANA time zone such as Europe/Paris' })
+  @OptionalOrNull() @IsString() @MaxLength(64) @IsIanaTimeZone()
   timezone?: string | null;
 
   @OptionalOrNull() @IsString() @MaxLength(500) @Matches(/^[a-zA-Z0-9_-]+(\.[a-zA-Z0-9_-]+)*$/, { message: 'defaultNamespace must be dotted segments' })

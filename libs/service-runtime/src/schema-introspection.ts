@@ -48,6 +48,9 @@ export class SchemaIntrospection {
         [ValidationTypes.CONDITIONAL_VALIDATION]: (meta) => (meta.name === IS_OPTIONAL ? { [ADMITS_NULL]: true } : {}),
         // Optional's refusal of null: every property's type already excludes null unless ADMITS_NULL adds it.
         [ValidationTypes.IS_DEFINED]: {},
+        // A custom rule (IsIanaTimeZone) adds nothing to the type the property's other rules give; by default
+        // the design type of `string | null` (Object) became a reference to a schema named Object.
+        [ValidationTypes.CUSTOM_VALIDATION]: {},
       },
     }) as Record<string, JsonObjectSchema>;
     const schemas: Record<string, unknown> = { Empty: { type: 'object', properties: {}, additionalProperties: false } };

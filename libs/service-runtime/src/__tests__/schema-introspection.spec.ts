@@ -63,6 +63,10 @@ describe('SchemaIntrospection', () => {
     expect(settings.editor).toEqual({ $ref: '#/components/schemas/EditorPreferences', type: 'object' });
   });
 
+  it('describes a field with a custom rule (IsIanaTimeZone) by its other rules, never as a reference to "Object"', () => {
+    expect(schemasOf().PutUserSettingsRequest.properties.timezone).toEqual({ type: ['string', 'null'], maxLength: 64 });
+  });
+
   it('publishes only the request DTOs and what they reference, not every validated class (a service env)', () => {
     const names = Object.keys(schemasOf());
     expect(new SecretServiceEnv()).toBeDefined();
