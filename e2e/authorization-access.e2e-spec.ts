@@ -131,6 +131,28 @@ describe('authorization admin API', () => {
     await api().patch(`${T()}/roles/${roles.Launcher.id}`).set(...bearer(admin.token)).send({ isDefault: false }).expect(200);
   });
 
+  it("a service account's effective permissions: empty without a binding, group-derived in a group; another tenant's is not found", async () => {
+    const create = async (where: string) => (await api().post(`/api/v1/${where}/service-accounts`).set(...bearer(root)).send({ name: unique('perm-sa') }).expect(201)).body;
+    const permissions = (id: string) => api().get(`${T()}/users/${id}/permissions`).query({ size: 100 }).set(...bearer(admin.token));
+    const unbound = await create(tenant);
+    const idle = await permissions(unbound.id);
+    expect({ status: idle.status, results: idle.body.results, total: idle.body.total }).toEqual({ status: 200, results: [], total: 0 });
+
+    const grouped = await create(tenant);
+    const group = await createGroup(admin.token, tenant, unique('robots'));
+    await api().post(`${T()}/groups/${group.id}/members`).set(...bearer(admin.token)).send({ memberType: 'SERVICE_ACCOUNT', memberId: grouped.id }).expect(201);
+    await bindRole(admin.token, tenant, { roleId: roles.Viewer.id, subjectType: 'GROUP', subjectId: group.id, namespaces: ['ops'] });
+    const derived = await permissions(grouped.id).expect(200);
+    expect(derived.body.results.find((e: { permission: string; action: string }) => e.permission === 'FLOW' && e.action === 'READ'))
+      .toMatchObject({ namespaces: ['ops'], via: ['group'] });
+
+    const elsewhere = await create(foreign);
+    for (const id of [elsewhere.id, '00000000-0000-4000-8000-000000000000']) {
+      const missing = await permissions(id);
+      expect({ id, status: missing.status }).toEqual({ id, status: 404 });
+    }
+  });
+
   it('tenant access: lists who has access, finds a user by exact email only, adds by group and role, removes', async () => {
     const dave = await createUser(root);
     const group = await createGroup(admin.token, tenant, unique('team'));

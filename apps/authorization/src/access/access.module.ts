@@ -2,7 +2,6 @@ import { Module } from '@nestjs/common';
 import { BindingsHandlers } from '../bindings/bindings.handlers';
 import { BindingsService } from '../bindings/bindings.service';
 import { CatalogueHandlers } from '../catalogue/catalogue.handlers';
-import { SubjectDirectory } from '../common/subject-directory';
 import { TenantJoin } from '../common/tenant-join';
 import { DecisionsModule } from '../decisions/decisions.module';
 import { AccessGains } from '../grants/access-gains';
@@ -23,7 +22,7 @@ import { TenantAccessService } from '../tenant-access/tenant-access.service';
   imports: [DecisionsModule],
   controllers: [CatalogueHandlers, RolesHandlers, GroupsHandlers, BindingsHandlers, TenantAccessHandlers, InvitationsHandlers, GrantsHandlers],
   providers: [
-    GrantGuard, AccessGains, ScopeRuleReport, SubjectDirectory, TenantJoin, RolesService, GroupsService, BindingsService, TenantAccessService, InvitationsService,
+    GrantGuard, AccessGains, ScopeRuleReport, TenantJoin, RolesService, GroupsService, BindingsService, TenantAccessService, InvitationsService,
   ],
 })
 export class AccessModule {}

@@ -33,15 +33,17 @@ export class SubjectDirectory {
     if (!fact || fact.type !== type) {
       throw ProblemException.notFound(`${type === 'USER' ? 'User' : 'Service account'} ${id} does not exist`);
     }
-    if (type === 'SERVICE_ACCOUNT' && !instanceLevel) {
-      // Service accounts belong to the tenant they were created in; identity answers 404 for another tenant's.
-      await this.rpc.internal(SERVICE, IdentityRpc.getServiceAccount, { id }, tenantId, RETRY_SAFE).catch((error: unknown) => {
-        if (error instanceof ProblemException && error.problem.status === 404) {
-          throw ProblemException.notFound(`Service account ${id} does not exist in this tenant`);
-        }
-        throw error;
-      });
-    }
+    if (type === 'SERVICE_ACCOUNT' && !instanceLevel) await this.assertServiceAccountOf(tenantId, id);
+  }
+
+  /** Service accounts belong to the tenant they were created in; identity answers 404 for another tenant's. */
+  async assertServiceAccountOf(tenantId: string | null, id: string): Promise<void> {
+    await this.rpc.internal(SERVICE, IdentityRpc.getServiceAccount, { id }, tenantId, RETRY_SAFE).catch((error: unknown) => {
+      if (error instanceof ProblemException && error.problem.status === 404) {
+        throw ProblemException.notFound(`Service account ${id} does not exist in this tenant`);
+      }
+      throw error;
+    });
   }
 
   async typeOf(id: string): Promise<'USER' | 'SERVICE_ACCOUNT'> {

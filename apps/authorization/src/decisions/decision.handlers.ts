@@ -5,6 +5,7 @@ import {
 import { ProblemException } from '@gatehouse/errors';
 import { RpcCaller, RpcData, RpcHandler, RpcTenant } from '@gatehouse/messaging';
 import { Controller } from '@nestjs/common';
+import { SubjectDirectory } from '../common/subject-directory';
 import { TenantMembers } from '../common/tenant-members';
 import { SubjectFactsService } from '../subjects/subject-facts.service';
 import { LiveTenants } from '../tenants/live-tenants';
@@ -20,6 +21,7 @@ export class DecisionHandlers {
     private readonly subjects: SubjectFactsService,
     private readonly members: TenantMembers,
     private readonly liveTenants: LiveTenants,
+    private readonly directory: SubjectDirectory,
   ) {}
 
   @RpcHandler(AuthorizationRpc.explain)
@@ -68,16 +70,22 @@ export class DecisionHandlers {
     );
   }
 
-  /** A subject's effective permissions in this tenant; subjects without access here are not found (isolation). */
+  /**
+   * A subject's effective permissions in this tenant: a user with access here, or one of the tenant's
+   * service accounts (with or without grants); anyone else is not found (isolation).
+   */
   @RpcHandler(AuthorizationRpc.userPermissions)
   async userPermissions(
     @RpcData() request: UserPermissionsRequest,
     @RpcTenant() tenantId: string | null | undefined,
   ): Promise<Page<EffectivePermission>> {
     const tenant = tenantId ?? null;
+    const notFound = () => ProblemException.notFound(`No user or service account ${request.id} in this tenant`);
     const facts = await this.subjects.get(request.id);
-    if (!facts || !this.liveTenants.isLive(tenant) || !(await this.members.hasAccess(tenant, request.id))) {
-      throw ProblemException.notFound(`No user or service account ${request.id} in this tenant`);
+    if (!facts || !this.liveTenants.isLive(tenant)) throw notFound();
+    if (!(await this.members.hasAccess(tenant, request.id))) {
+      if (facts.type !== 'SERVICE_ACCOUNT') throw notFound();
+      await this.directory.assertServiceAccountOf(tenant, request.id);
     }
     return this.effective.list({ type: facts.type, id: facts.id }, { scope: 'TENANT', tenantId: tenant, namespace: request.namespace }, request);
   }

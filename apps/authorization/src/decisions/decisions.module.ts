@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { SubjectDirectory } from '../common/subject-directory';
 import { TenantMembers } from '../common/tenant-members';
 import { SubjectFactsHandlers } from '../subjects/subject-facts.handlers';
 import { SubjectFactsService } from '../subjects/subject-facts.service';
@@ -15,8 +16,8 @@ import { InvalidationBus } from './invalidation-bus';
   controllers: [DecisionHandlers, SubjectFactsHandlers],
   providers: [
     DecisionService, DecisionServer, EffectivePermissions, GrantLoader, GrantsCache, InvalidationBus, SubjectFactsService,
-    LiveTenants, TenantMembers,
+    LiveTenants, TenantMembers, SubjectDirectory,
   ],
-  exports: [InvalidationBus, SubjectFactsService, LiveTenants, DecisionService, GrantLoader, TenantMembers],
+  exports: [InvalidationBus, SubjectFactsService, LiveTenants, DecisionService, GrantLoader, TenantMembers, SubjectDirectory],
 })
 export class DecisionsModule {}
