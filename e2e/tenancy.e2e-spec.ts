@@ -1,4 +1,4 @@
-import { api, bearer, bindInstanceRole, createTenant, createUser, superAdminToken, unique } from '@gatehouse/testing';
+import { api, bearer, bindInstanceRole, createRole, createTenant, createUser, eventually, superAdminToken, testDb, unique } from '@gatehouse/testing';
 
 describe('tenants: lifecycle and audit trail', () => {
   let root: string;
@@ -33,6 +33,67 @@ describe('tenants: lifecycle and audit trail', () => {
     expect(reuse.body.detail).toContain('never reused');
     await api().get(`/api/v1/users/${admin.user.id}`).set(...bearer(root)).expect(200);
     await api().get('/api/v1/me').set(...bearer(admin.token)).expect(200);
+  });
+
+  it('accepts no write to a deleted tenant once the deletion has answered, on any instance: 404, nothing stored', async () => {
+    const admin = await createUser(root);
+    const tenant = (await createTenant(root, { adminUser: admin.username })).id;
+    const base = `/api/v1/${tenant}`;
+    const flowReader = await createRole(admin.token, tenant, { name: unique('flow-reader'), permissions: { FLOW: ['READ'] } });
+    const sa = (await api().post(`${base}/service-accounts`).set(...bearer(admin.token)).send({ name: unique('sa') }).expect(201)).body;
+    let n = 0;
+    const writes = () => {
+      n += 1;
+      const as = (token: string, method: 'post' | 'put', path: string, body: object) => api()[method](`${base}${path}`).set(...bearer(token)).send(body);
+      return [
+        as(admin.token, 'post', '/groups', { name: `late-group-${n}` }),
+        as(root, 'post', '/groups', { name: `late-root-group-${n}` }),
+        as(admin.token, 'post', '/roles', { name: `late-role-${n}`, permissions: { FLOW: ['READ'] } }),
+        as(admin.token, 'post', '/bindings', { roleId: flowReader.id, subjectType: 'USER', subjectId: admin.user.id, namespaces: [`late${n}`] }),
+        as(admin.token, 'post', '/invitations', { email: `late-${n}-${tenant}@gatehouse.test` }),
+        as(admin.token, 'post', '/service-accounts', { name: `late-sa-${n}` }),
+        as(admin.token, 'post', `/service-accounts/${sa.id}/api-tokens`, { name: `late-token-${n}` }),
+        as(admin.token, 'put', '/settings/me', { theme: 'dark' }),
+      ];
+    };
+    // Every kind of write is accepted while the tenant lives; each instance has seen the tenant and the admin.
+    for (const response of await Promise.all(writes())) expect(response.status).toBeLessThan(300);
+    for (let i = 0; i < 2; i++) await Promise.all(writes());
+
+    await api().delete(`/api/v1/tenants/${tenant}`).set(...bearer(root)).expect(204);
+    // Right away (in the same tick), then in waves spread over both authorization instances.
+    const attempts = [...writes(), ...writes(), ...writes(), ...writes(), ...writes()];
+    const late = await Promise.all(attempts.map(async (attempt) => ({ what: `${attempt.method} ${attempt.url}`, response: await attempt })));
+    const accepted = late.filter(({ response }) => response.status !== 404 || !String(response.headers['content-type']).startsWith('application/problem+json'));
+    expect(accepted.map(({ what, response }) => `${what} -> ${response.status}`)).toEqual([]);
+
+    const db = await testDb();
+    try {
+      const left = async () => (await db.query(
+        `SELECT (SELECT count(*) FROM "authorization".roles WHERE tenant_id = $1)::int
+              + (SELECT count(*) FROM "authorization".groups WHERE tenant_id = $1)::int
+              + (SELECT count(*) FROM "authorization".bindings WHERE tenant_id = $1)::int
+              + (SELECT count(*) FROM "authorization".invitations WHERE tenant_id = $1)::int
+              + (SELECT count(*) FROM identity.service_accounts WHERE tenant_key = $1)::int
+              + (SELECT count(*) FROM identity.api_tokens WHERE sa_tenant_key = $1)::int
+              + (SELECT count(*) FROM identity.user_settings WHERE tenant_key = $1)::int AS n`,
+        [tenant],
+      )).rows[0].n as number;
+      // The purge (from the durable tenant.deleted event) removes what was written before; nothing comes after it.
+      expect(await eventually(async () => (await left()) === 0 || null, 10_000)).toBe(true);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await left()).toBe(0);
+      // Whatever the code path: Postgres itself refuses the deleted tenant's rows (SQLSTATE GH404, answered as 404).
+      for (const sql of [
+        `INSERT INTO "authorization".groups (tenant_id, name) VALUES ($1, 'direct')`,
+        `INSERT INTO identity.service_accounts (tenant_key, name) VALUES ($1, 'direct')`,
+        `INSERT INTO identity.user_settings (user_id, tenant_key, settings) VALUES ('${admin.user.id}', $1, '{}')`,
+      ]) {
+        await expect(db.query(sql, [tenant])).rejects.toMatchObject({ code: 'GH404' });
+      }
+    } finally {
+      await db.end();
+    }
   });
 
   it('searches tenants with their counts of users, groups and service accounts', async () => {

@@ -6,7 +6,7 @@ import { Nested, Optional, OptionalOrNull } from './input-rules';
 import { ACTIONS, Action, Permission, PermissionGrid, PERMISSIONS, Scope } from './permissions';
 import { event } from './events';
 import { UsernameField, UserView } from './identity';
-import type { TenantCountsRequest } from './tenancy';
+import type { RetireTenantRequest, TenantCountsRequest } from './tenancy';
 import { Page, PageQuery } from './pagination';
 import { rpc, SubjectType } from './rpc';
 
@@ -162,6 +162,11 @@ export const AuthorizationRpc = {
   provisionDefaultTenant: rpc<GrantDefaultTenantAdminRequest, ProvisionResult>(
     'authorization.tenants.provision-default.v1',
   ),
+  /**
+   * Idempotent, internal (tenancy): the tenant stops being live, committed and broadcast before this
+   * answers, so no instance accepts a write there afterwards. Its data goes with `tenant.deleted`.
+   */
+  retireTenant: rpc<RetireTenantRequest, void>('authorization.tenants.retire.v1'),
 } as const;
 
 /** Core-NATS broadcast (no queue group): every authorization instance and gateway drops cached grants. */

@@ -6,7 +6,7 @@ import { event } from './events';
 import { Nested, Optional, OptionalOrNull } from './input-rules';
 import { PageQuery, Page } from './pagination';
 import { rpc, SubjectType } from './rpc';
-import type { TenantCountsRequest } from './tenancy';
+import type { RetireTenantRequest, TenantCountsRequest } from './tenancy';
 
 export const USER_STATUSES = ['ACTIVE', 'DISABLED'] as const;
 export type UserStatus = (typeof USER_STATUSES)[number];
@@ -590,6 +590,12 @@ export const IdentityRpc = {
   putMySettings: rpc<PutUserSettingsRequest, UserSettingsView>('identity.settings.put-own.v1'),
 
   openIdConfiguration: rpc<Record<string, never>, OpenIdConfiguration>('identity.discovery.openid-configuration.v1'),
+
+  /**
+   * Idempotent, internal (tenancy): the tenant's service accounts, API tokens and settings accept no
+   * write from the commit on, before the deletion answers. They are removed with `tenant.deleted`.
+   */
+  retireTenant: rpc<RetireTenantRequest, void>('identity.tenants.retire.v1'),
 } as const;
 
 export const IdentityEvents = {

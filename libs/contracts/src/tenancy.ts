@@ -79,6 +79,12 @@ export class UpdateTenantRequest extends TenantIdField {
 
 export class DeleteTenantRequest extends TenantIdField {}
 
+/** Tenancy's deletion saga to each service holding tenant data, before the deletion answers. */
+export class RetireTenantRequest {
+  @IsString() @MaxLength(63)
+  tenantId: string;
+}
+
 export class AuditSearchRequest extends PageQuery {
   /** Actor subject id. */
   @Optional() @IsUUID()

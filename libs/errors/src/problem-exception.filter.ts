@@ -4,15 +4,24 @@ import { Observable, throwError } from 'rxjs';
 import { ProblemException } from './problem.exception';
 
 const UNIQUE_VIOLATION = '23505';
+/**
+ * Raised by the services' tenant write guards (database triggers, see libs/database tenant-write-guard)
+ * when a row is written for a tenant that is deleted or was never created.
+ */
+export const TENANT_NOT_LIVE_SQLSTATE = 'GH404';
 
 /**
- * A Postgres unique-constraint violation, from pg directly or wrapped in TypeORM's QueryFailedError.
- * Recognised by its SQLSTATE rather than `instanceof`, so that processes without a database (the
- * gateway) do not load TypeORM (~370 modules, a quarter of the gateway's heap) for this one check.
+ * Whether a Postgres error, from pg directly or wrapped in TypeORM's QueryFailedError, has this SQLSTATE.
+ * Recognised by its code rather than `instanceof`, so that processes without a database (the gateway)
+ * do not load TypeORM (~370 modules, a quarter of the gateway's heap) for this check.
  */
-export function isUniqueViolation(error: unknown): boolean {
+function hasSqlState(error: unknown, sqlState: string): boolean {
   const candidate = error as { driverError?: { code?: unknown }; code?: unknown } | null | undefined;
-  return candidate?.driverError?.code === UNIQUE_VIOLATION || candidate?.code === UNIQUE_VIOLATION;
+  return candidate?.driverError?.code === sqlState || candidate?.code === sqlState;
+}
+
+export function isUniqueViolation(error: unknown): boolean {
+  return hasSqlState(error, UNIQUE_VIOLATION);
 }
 
 /**
@@ -37,6 +46,7 @@ export function toProblem(exception: unknown, logger: Logger, where: string, log
   if (isUniqueViolation(exception)) {
     return ProblemException.conflict('A resource with the same unique value already exists').problem;
   }
+  if (hasSqlState(exception, TENANT_NOT_LIVE_SQLSTATE)) return ProblemException.notFound('This tenant does not exist').problem;
   logger.error({ err: exception, where, ...logFields }, 'Unhandled error');
   return ProblemException.internal().problem;
 }

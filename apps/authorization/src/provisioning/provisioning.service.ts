@@ -1,4 +1,5 @@
 import { ProvisionResult, SubjectRef } from '@gatehouse/contracts';
+import { ProblemException } from '@gatehouse/errors';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
@@ -26,12 +27,14 @@ export class ProvisioningService implements OnModuleInit {
 
   async provisionTenant(tenantId: string | null, admin?: SubjectRef): Promise<ProvisionResult> {
     const result = await this.dataSource.transaction(async (manager) => {
+      // Live from provisioning on (not only from tenancy's later event): the creator uses it at once, and
+      // the tenant write guard accepts its roles and binding. A deleted tenant stays deleted.
+      const change = await this.liveTenants.mark(manager, tenantId, true);
+      if (!change.live) throw ProblemException.notFound(`Tenant "${tenantId}" was deleted`);
       const roles = await this.ensureRoles(manager, 'TENANT', tenantId, MANAGED_TENANT_ROLES);
       const adminRole = roles.find((r) => r.name === 'Admin');
       if (!adminRole) throw new Error(`managed Admin role missing for tenant ${tenantId ?? '(default)'}`);
       const adminBindingId = admin ? await this.ensureBinding(manager, tenantId, adminRole, admin) : null;
-      // Live from provisioning on (not only from tenancy's later event): the creator uses it at once.
-      const change = await this.liveTenants.mark(manager, tenantId, true);
       return { result: { tenantId, roles: roles.length, adminBindingId }, change };
     });
     if (!this.liveTenants.isLive(tenantId)) await this.invalidation.publishAll([result.change]);

@@ -62,14 +62,40 @@ export class LiveTenants implements OnModuleInit, OnApplicationShutdown {
     return this.live.has(tenantKey(tenantId));
   }
 
-  /** Records the change in the caller's transaction; publish the returned change after the commit. */
+  /**
+   * Records the change in the caller's transaction; publish the returned change after the commit.
+   * A retired tenant never comes back (tenant ids are never reused), so a replayed creation cannot
+   * revive it. Retiring waits for the writes in flight in that tenant (they hold its row FOR SHARE, see
+   * the tenant write guard migration); retiring it again takes no lock.
+   */
   async mark(manager: EntityManager, tenantId: string | null, live: boolean): Promise<TenantChange> {
+    const key = tenantKey(tenantId);
+    if (!live && (await this.retire(manager, key))) return { tenantId, live };
     await manager.query(
-      `INSERT INTO "authorization".live_tenants (tenant_key, live, updated_at) VALUES ($1, $2, now())
-       ON CONFLICT (tenant_key) DO UPDATE SET live = EXCLUDED.live, updated_at = now()`,
-      [tenantKey(tenantId), live],
+      `INSERT INTO "authorization".live_tenants (tenant_key, live, updated_at) VALUES ($1, $2, now()) ON CONFLICT (tenant_key) DO NOTHING`,
+      [key, live],
     );
-    return { tenantId, live };
+    const [row]: Array<{ live: boolean }> = await manager.query(`SELECT live FROM "authorization".live_tenants WHERE tenant_key = $1`, [key]);
+    return { tenantId, live: row.live };
+  }
+
+  /** Whether a live row was retired (false: already retired, or never seen). */
+  private async retire(manager: EntityManager, key: string): Promise<boolean> {
+    const [, retired] = (await manager.query(
+      `UPDATE "authorization".live_tenants SET live = false, updated_at = now() WHERE tenant_key = $1 AND live`,
+      [key],
+    )) as [unknown, number];
+    return retired > 0;
+  }
+
+  /**
+   * Retires the tenant in a transaction of its own and tells every instance at once: from the commit on,
+   * no write there is accepted by any instance. Tenancy's deletion saga calls it before answering, the
+   * tenant.deleted consumer before purging.
+   */
+  async retireNow(tenantId: string): Promise<void> {
+    const change = await this.dataSource.transaction((manager) => this.mark(manager, tenantId, false));
+    await this.invalidation.publishAll([change]);
   }
 
   applyChanges(changes: TenantChange[]): void {

@@ -25,7 +25,8 @@ export class TenantLifecycle implements OnModuleInit {
       return () => this.invalidation.publishAll([change]);
     });
     this.consumers.on(TenancyEvents.tenantDeleted, 'live-tenants-deleted', async ({ tenantId, deletedBy }, manager) => {
-      const change = await this.liveTenants.mark(manager, tenantId, false);
+      // Committed before the purge (when tenancy's saga has not already done it): nothing written after it survives.
+      await this.liveTenants.retireNow(tenantId);
       const removed = await this.purge(manager, tenantId);
       if (Object.values(removed).some((n) => n > 0)) {
         await this.audit.record(manager, null, {
@@ -37,7 +38,6 @@ export class TenantLifecycle implements OnModuleInit {
           details: { reason: 'tenant deleted', removed },
         });
       }
-      return () => this.invalidation.publishAll([change]);
     });
   }
 

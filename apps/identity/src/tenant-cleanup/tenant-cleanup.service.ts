@@ -1,7 +1,10 @@
-import { IdentityEvents, TenancyEvents } from '@gatehouse/contracts';
+import { Caller, IdentityEvents, IdentityRpc, RetireTenantRequest, TenancyEvents } from '@gatehouse/contracts';
+import { ProblemException } from '@gatehouse/errors';
 import { EventConsumers, Outbox } from '@gatehouse/durable-events';
-import { Injectable, Module, OnModuleInit } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
+import { RpcCaller, RpcData, RpcHandler } from '@gatehouse/messaging';
+import { Controller, Injectable, Module, OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { returning } from '../common/sql';
 import { RevocationModule } from '../revocation/revocation.module';
 import { mergeRevoked, Revocations } from '../revocation/revocations';
@@ -14,16 +17,28 @@ import { toServiceAccountFacts } from '../service-accounts/service-account.mappe
  */
 @Injectable()
 export class TenantCleanupService implements OnModuleInit {
-  constructor(private readonly consumers: EventConsumers, private readonly outbox: Outbox, private readonly revocations: Revocations) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly consumers: EventConsumers,
+    private readonly outbox: Outbox,
+    private readonly revocations: Revocations,
+  ) {}
 
   onModuleInit(): void {
     this.consumers.on(TenancyEvents.tenantDeleted, 'tenant-cleanup', async ({ tenantId }, manager) => {
+      // Committed before the purge (when tenancy's saga has not already done it): nothing written after it survives.
+      await this.retire(tenantId);
       const revoked = await this.purge(manager, tenantId);
       return async () => {
         void this.outbox.flush();
         await this.revocations.publish(revoked);
       };
     });
+  }
+
+  /** From the commit on, Postgres refuses every write of the tenant's rows (the tenant write guard). */
+  async retire(tenantId: string): Promise<void> {
+    await this.dataSource.transaction((manager) => manager.query(`SELECT identity.retire_tenant($1)`, [tenantId]));
   }
 
   async purge(manager: EntityManager, tenantId: string) {
@@ -40,5 +55,16 @@ export class TenantCleanupService implements OnModuleInit {
   }
 }
 
-@Module({ imports: [RevocationModule], providers: [TenantCleanupService] })
+@Controller()
+export class TenantCleanupHandlers {
+  constructor(private readonly cleanup: TenantCleanupService) {}
+
+  @RpcHandler(IdentityRpc.retireTenant)
+  retire(@RpcData() request: RetireTenantRequest, @RpcCaller() caller: Caller | null): Promise<void> {
+    if (caller?.type !== 'SERVICE') throw ProblemException.forbidden('Tenants are retired by the tenancy service only');
+    return this.cleanup.retire(request.tenantId);
+  }
+}
+
+@Module({ imports: [RevocationModule], controllers: [TenantCleanupHandlers], providers: [TenantCleanupService] })
 export class TenantCleanupModule {}

@@ -104,6 +104,9 @@ export class TenantsService implements OnApplicationBootstrap, OnApplicationShut
   /**
    * Deletes a tenant: it disappears at once here, and a durable `tenant.deleted` event makes every
    * service remove its data for that tenant. Users and the audit trail stay. The id is never reused.
+   * Before answering, the services holding tenant data retire it (a committed fact each checks in every
+   * write's transaction), so no write there is accepted once the deletion has answered. Should one of
+   * them not confirm, the deletion stands (the event retires it too) and the error is the answer.
    */
   async delete(id: string, caller: Caller | null): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
@@ -125,6 +128,10 @@ export class TenantsService implements OnApplicationBootstrap, OnApplicationShut
       });
     });
     void this.outbox.flush();
+    await Promise.all([
+      this.rpc.internal(SERVICE, AuthorizationRpc.retireTenant, { tenantId: id }, undefined, RETRY_SAFE),
+      this.rpc.internal(SERVICE, IdentityRpc.retireTenant, { tenantId: id }, undefined, RETRY_SAFE),
+    ]);
   }
 
   async get(id: string): Promise<TenantView> {
@@ -172,6 +179,7 @@ export class TenantsService implements OnApplicationBootstrap, OnApplicationShut
       const repo = manager.getRepository(TenantEntity);
       const locked = await repo.createQueryBuilder('t').setLock('pessimistic_write').where('t.id = :id', { id }).getOneOrFail();
       if (locked.status === 'ACTIVE') return locked;
+      if (locked.status === 'DELETED') throw ProblemException.notFound(`Tenant "${id}" was deleted while it was being created`);
       locked.status = 'ACTIVE';
       const saved = await repo.save(locked);
       await this.outbox.add(manager, TenancyEvents.tenantCreated, { tenant: toTenantView(saved) });

@@ -23,6 +23,14 @@ describe('toProblem', () => {
     expect(logged).toHaveBeenCalledTimes(3);
   });
 
+  it("answers a write refused by a tenant write guard (SQLSTATE GH404, raw or wrapped) with a 404, without logging it", () => {
+    const raised = Object.assign(new Error('tenant "gone" does not exist'), { code: 'GH404' });
+    for (const error of [raised, Object.assign(new Error('query failed'), { driverError: raised })]) {
+      expect(toProblem(error, logger, 'rpc')).toMatchObject({ status: 404, detail: 'This tenant does not exist' });
+    }
+    expect(logged).not.toHaveBeenCalled();
+  });
+
   it('keeps a ProblemException as it is', () => {
     expect(toProblem(ProblemException.conflict('taken'), logger, 'http')).toMatchObject({ status: 409, detail: 'taken' });
   });
