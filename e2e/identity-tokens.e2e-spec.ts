@@ -1,5 +1,5 @@
 import {
-  api, errorFields, basic, bearer, createTenant, createUser, eventually, identityAudit, meStatus, superAdminToken, testDb, unique,
+  api, errorFields, basic, bearer, createGroup, createTenant, createUser, eventually, identityAudit, meStatus, superAdminToken, testDb, unique,
 } from '@gatehouse/testing';
 import { Client } from 'pg';
 
@@ -221,8 +221,9 @@ describe('identity: API tokens, Basic auth, service accounts and settings', () =
 
   describe('per-tenant settings', () => {
     it('stores settings per user per tenant and replaces them on PUT', async () => {
-      const t = await createTenant(admin);
       const user = await createUser(admin);
+      const t = await createTenant(admin, { adminUser: user.username });
+      await createGroup(admin, null, unique('default-members'), [user.user.id]);
       const empty = (await api().get(`/api/v1/${t.id}/settings/me`).set(...bearer(user.token)).expect(200)).body;
       expect(empty).toMatchObject({ tenantId: t.id, theme: null, editor: {}, timezone: null, defaultNamespace: null });
       const saved = (await api().put(`/api/v1/${t.id}/settings/me`).set(...bearer(user.token))
@@ -238,8 +239,8 @@ describe('identity: API tokens, Basic auth, service accounts and settings', () =
     });
 
     it('rejects bad input with 400 naming the field and keeps the stored settings', async () => {
-      const t = await createTenant(admin);
       const user = await createUser(admin);
+      const t = await createTenant(admin, { adminUser: user.username });
       const url = `/api/v1/${t.id}/settings/me`;
       await api().put(url).set(...bearer(user.token)).send({ theme: 'dark' }).expect(200);
       const cases: Array<[Record<string, unknown>, string]> = [
@@ -264,6 +265,43 @@ describe('identity: API tokens, Basic auth, service accounts and settings', () =
       for (const timezone of ['UTC', 'Asia/Kolkata', 'Asia/Calcutta', 'America/Argentina/Buenos_Aires', 'Etc/GMT+5']) {
         const response = await api().put(url).set(...bearer(user.token)).send({ timezone });
         expect({ timezone, status: response.status, stored: response.body.timezone }).toEqual({ timezone, status: 200, stored: timezone });
+      }
+    });
+
+    it('are refused for a tenant that does not exist (404) and one the caller is not in (403 not-a-member); nothing is stored', async () => {
+      const owner = await createUser(admin);
+      const t = await createTenant(admin, { adminUser: owner.username });
+      const outsider = await createUser(admin);
+      const grouped = await createUser(admin);
+      await createGroup(owner.token, t.id, unique('members'), [grouped.user.id]);
+      const deleted = await createTenant(admin, { adminUser: owner.username });
+      await api().delete(`/api/v1/tenants/${deleted.id}`).set(...bearer(admin)).expect(204);
+      const settings = (tenant: string) => `/api/v1/${tenant}/settings/me`;
+      const both = async (tenant: string, token: string): Promise<Array<{ status: number; body: Record<string, unknown>; headers: Record<string, string> }>> => [
+        await api().get(settings(tenant)).set(...bearer(token)),
+        await api().put(settings(tenant)).set(...bearer(token)).send({ theme: 'dark' }),
+      ];
+
+      for (const tenant of [unique('nowhere').toLowerCase(), deleted.id]) {
+        for (const token of [outsider.token, owner.token, admin]) {
+          for (const response of await both(tenant, token)) {
+            expect({ tenant, status: response.status, type: response.body.type }).toEqual({ tenant, status: 404, type: expect.stringMatching(/not-found$/) });
+          }
+        }
+      }
+      // A live tenant, and the default tenant (multi-tenancy is on), the outsider has no binding or group in.
+      for (const tenant of [t.id, 'default']) {
+        for (const response of await both(tenant, outsider.token)) {
+          expect({ tenant, status: response.status, rule: response.body.rule }).toEqual({ tenant, status: 403, rule: 'not-a-member' });
+          expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+        }
+      }
+      const { rows } = await db.query(`SELECT tenant_key FROM identity.user_settings WHERE user_id = ANY($1)`, [[outsider.user.id, owner.user.id]]);
+      expect(rows).toEqual([]);
+
+      // A member by binding or by group, and a Super Admin in any live tenant, keep their own settings.
+      for (const token of [owner.token, grouped.token, admin]) {
+        expect((await both(t.id, token)).map((r) => r.status)).toEqual([200, 200]);
       }
     });
   });

@@ -167,7 +167,25 @@ export const AuthorizationRpc = {
    * answers, so no instance accepts a write there afterwards. Its data goes with `tenant.deleted`.
    */
   retireTenant: rpc<RetireTenantRequest, void>('authorization.tenants.retire.v1'),
+  /**
+   * Nothing if the subject may keep its own data (settings) in the tenant: it has a binding or a group
+   * membership there, or is a Super Admin and the tenant is live. 404 problem for a tenant that does not
+   * exist, 403 with `rule: 'not-a-member'` otherwise.
+   */
+  requireTenantMember: rpc<TenantMemberRequest, void>('authorization.tenant-access.require-member.v1'),
 } as const;
+
+export class TenantMemberRequest {
+  @Nested(() => SubjectRef)
+  subject: SubjectRef;
+
+  /** null = the default tenant. */
+  @OptionalOrNull() @IsString() @MaxLength(63)
+  tenantId?: string | null;
+}
+
+/** The `rule` of a 403 from `requireTenantMember`. */
+export const NOT_A_MEMBER_RULE = 'not-a-member';
 
 /** Core-NATS broadcast (no queue group): every authorization instance and gateway drops cached grants. */
 export const AUTHORIZATION_INVALIDATE_SUBJECT = 'broadcast.authorization.invalidate.v1';

@@ -1,16 +1,35 @@
-import { AuthorizationRpc, Caller, RetireTenantRequest } from '@gatehouse/contracts';
+import {
+  AuthorizationRpc, Caller, DEFAULT_TENANT_SEGMENT, NOT_A_MEMBER_RULE, RetireTenantRequest, TenantMemberRequest,
+} from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
 import { RpcCaller, RpcData, RpcHandler } from '@gatehouse/messaging';
 import { Controller } from '@nestjs/common';
+import { TenantMembers } from '../common/tenant-members';
+import { SubjectFactsService } from '../subjects/subject-facts.service';
 import { LiveTenants } from './live-tenants';
 
 @Controller()
 export class TenantsHandlers {
-  constructor(private readonly liveTenants: LiveTenants) {}
+  constructor(
+    private readonly liveTenants: LiveTenants,
+    private readonly members: TenantMembers,
+    private readonly subjects: SubjectFactsService,
+  ) {}
 
   @RpcHandler(AuthorizationRpc.retireTenant)
   retire(@RpcData() request: RetireTenantRequest, @RpcCaller() caller: Caller | null): Promise<void> {
     if (caller?.type !== 'SERVICE') throw ProblemException.forbidden('Tenants are retired by the tenancy service only');
     return this.liveTenants.retireNow(request.tenantId);
+  }
+
+  @RpcHandler(AuthorizationRpc.requireTenantMember)
+  async requireMember(@RpcData() request: TenantMemberRequest): Promise<void> {
+    const tenantId = request.tenantId ?? null;
+    const named = tenantId ?? DEFAULT_TENANT_SEGMENT;
+    if (!this.liveTenants.isLive(tenantId)) throw ProblemException.notFound(`Tenant "${named}" does not exist`);
+    const facts = await this.subjects.get(request.subject.id);
+    if (facts?.superAdmin && !facts.disabled) return;
+    if (await this.members.hasAccess(tenantId, request.subject.id)) return;
+    throw ProblemException.forbidden(`You are not in tenant "${named}" (no binding or group membership there)`, { rule: NOT_A_MEMBER_RULE });
   }
 }

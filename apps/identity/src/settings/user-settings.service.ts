@@ -1,10 +1,13 @@
-import { Caller, PutUserSettingsRequest, UserSettingsView } from '@gatehouse/contracts';
+import { AuthorizationRpc, Caller, PutUserSettingsRequest, UserSettingsView } from '@gatehouse/contracts';
 import { AuditRecorder, auditDiff, Outbox } from '@gatehouse/durable-events';
+import { RETRY_SAFE, RpcClient } from '@gatehouse/messaging';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { instanceToPlain } from 'class-transformer';
 import { DataSource } from 'typeorm';
 import { tenantIdOf, tenantKeyOf } from '../common/tenant-key';
+
+const SERVICE = 'identity';
 
 interface SettingsRow {
   settings: Partial<UserSettingsView>;
@@ -23,17 +26,22 @@ function toView(tenantKey: string, row: SettingsRow | undefined): UserSettingsVi
   };
 }
 
-/** A user's preferences in one tenant (theme, editor, timezone, default namespace); tenant key in the primary key. */
+/**
+ * A user's preferences in one tenant (theme, editor, timezone, default namespace); tenant key in the
+ * primary key. Only in a tenant the user is in (a Super Admin: any live one), as authorization says.
+ */
 @Injectable()
 export class UserSettingsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditRecorder,
     private readonly outbox: Outbox,
+    private readonly rpc: RpcClient,
   ) {}
 
   async get(caller: Caller, tenantId: string | null | undefined): Promise<UserSettingsView> {
     const tenantKey = tenantKeyOf(tenantId);
+    await this.requireMember(caller, tenantKey);
     const [row] = await this.dataSource.query(`SELECT settings, updated_at FROM identity.user_settings WHERE user_id = $1 AND tenant_key = $2`, [
       caller.id,
       tenantKey,
@@ -44,6 +52,7 @@ export class UserSettingsService {
   /** Replaces the whole document. */
   async put(caller: Caller, tenantId: string | null | undefined, request: PutUserSettingsRequest): Promise<UserSettingsView> {
     const tenantKey = tenantKeyOf(tenantId);
+    await this.requireMember(caller, tenantKey);
     const settings = instanceToPlain(request);
     const view = await this.dataSource.transaction(async (manager) => {
       const [before] = await manager.query(
@@ -67,5 +76,11 @@ export class UserSettingsService {
     });
     void this.outbox.flush();
     return view;
+  }
+
+  /** 404 for a tenant that does not exist, 403 (`rule: not-a-member`) for one the user is not in. */
+  private requireMember(caller: Caller, tenantKey: string): Promise<void> {
+    const subject = { type: 'USER' as const, id: caller.id };
+    return this.rpc.internal(SERVICE, AuthorizationRpc.requireTenantMember, { subject, tenantId: tenantIdOf(tenantKey) }, undefined, RETRY_SAFE);
   }
 }
