@@ -6,7 +6,7 @@ import { Nested, Optional, OptionalOrNull } from './input-rules';
 import { ACTIONS, Action, Permission, PermissionGrid, PERMISSIONS, Scope } from './permissions';
 import { event } from './events';
 import { UsernameField, UserView } from './identity';
-import type { RetireTenantRequest, TenantCountsRequest } from './tenancy';
+import type { RetireTenantRequest, TenantCountsRequest } from './tenant-lifecycle';
 import { Page, PageQuery } from './pagination';
 import { rpc, SubjectType } from './rpc';
 

@@ -6,7 +6,7 @@ import { event } from './events';
 import { Nested, Optional, OptionalOrNull } from './input-rules';
 import { PageQuery, Page } from './pagination';
 import { rpc, SubjectType } from './rpc';
-import type { RetireTenantRequest, TenantCountsRequest } from './tenancy';
+import type { RetireTenantRequest, TenantCountsRequest } from './tenant-lifecycle';
 
 export const USER_STATUSES = ['ACTIVE', 'DISABLED'] as const;
 export type UserStatus = (typeof USER_STATUSES)[number];

@@ -1,4 +1,4 @@
-import { ArrayMaxSize, IsArray, IsDateString, IsIn, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsDateString, IsIn, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
 import { AuditEntry, AUDIT_TYPES, AuditType } from './audit';
 import { event } from './events';
 import { CreateUserRequest } from './identity';
@@ -62,12 +62,6 @@ export class CreateTenantRequest extends TenantIdField {
 
 export class GetTenantRequest extends TenantIdField {}
 
-/** Per-tenant counts asked of the services that own the objects (for tenant searches). */
-export class TenantCountsRequest {
-  @IsArray() @ArrayMaxSize(500) @IsString({ each: true }) @MaxLength(63, { each: true })
-  tenantIds: string[];
-}
-
 export class UpdateTenantRequest extends TenantIdField {
   @Optional() @IsString() @MinLength(1) @MaxLength(200)
   name?: string;
@@ -78,12 +72,6 @@ export class UpdateTenantRequest extends TenantIdField {
 }
 
 export class DeleteTenantRequest extends TenantIdField {}
-
-/** Tenancy's deletion saga to each service holding tenant data, before the deletion answers. */
-export class RetireTenantRequest {
-  @IsString() @MaxLength(63)
-  tenantId: string;
-}
 
 export class AuditSearchRequest extends PageQuery {
   /** Actor subject id. */
