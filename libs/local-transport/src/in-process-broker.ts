@@ -3,19 +3,7 @@ import { ConnectionOptions, NatsConnection } from 'nats';
 import { InProcessConnection } from './in-process-connection';
 import { InProcessJetStream } from './in-process-jetstream';
 import { subjectMatches } from './subjects';
-
-export interface BrokerMessage {
-  subject: string;
-  data: Uint8Array;
-  headers?: unknown;
-  reply?: string;
-}
-
-export interface BrokerSubscription {
-  subject: string;
-  queue?: string;
-  deliver(message: BrokerMessage): void;
-}
+import type { Broker, BrokerMessage, BrokerSubscription } from './broker-types';
 
 export interface InProcessBrokerOptions {
   /** Folder for what a NATS server keeps on disk (streams, consumer positions, key-value buckets); none = memory only. */
@@ -27,7 +15,7 @@ export interface InProcessBrokerOptions {
  * of each group gets a message, every plain subscriber gets it) and JetStream. Messages are delivered
  * asynchronously, in publish order, as a NATS server does for the subscribers of one connection.
  */
-export class InProcessBroker {
+export class InProcessBroker implements Broker {
   readonly jetstream: InProcessJetStream;
   private readonly logger = new Logger('InProcessBroker');
   private readonly subscriptions = new Set<BrokerSubscription>();

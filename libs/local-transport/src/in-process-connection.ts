@@ -4,7 +4,7 @@ import {
   ConnectionOptions, ErrorCode, JSONCodec, Msg, MsgHdrs, NatsError, Payload, PublishOptions, RequestOptions, Status,
   SubscriptionOptions,
 } from 'nats';
-import type { BrokerMessage, InProcessBroker } from './in-process-broker';
+import type { Broker, BrokerMessage } from './broker-types';
 
 const EMPTY = new Uint8Array(0);
 const encoder = new TextEncoder();
@@ -142,7 +142,7 @@ export class InProcessConnection {
   private readonly done: Promise<void>;
   private resolveDone!: () => void;
 
-  constructor(readonly broker: InProcessBroker, readonly options: ConnectionOptions, readonly id: number) {
+  constructor(readonly broker: Broker, readonly options: ConnectionOptions, readonly id: number) {
     this.inboxPrefix = options.inboxPrefix ?? '_INBOX';
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
   }
@@ -231,11 +231,11 @@ export class InProcessConnection {
     return { inBytes: 0, outBytes: 0, inMsgs: 0, outMsgs: 0 };
   }
 
-  jetstream(): ReturnType<InProcessBroker['jetstream']['client']> {
+  jetstream(): ReturnType<Broker['jetstream']['client']> {
     return this.broker.jetstream.client();
   }
 
-  async jetstreamManager(): Promise<ReturnType<InProcessBroker['jetstream']['manager']>> {
+  async jetstreamManager(): Promise<ReturnType<Broker['jetstream']['manager']>> {
     return this.broker.jetstream.manager();
   }
 

@@ -23,6 +23,7 @@
  * where it stopped (anything in flight is delivered again and deduplicated by event id, as with NATS).
  */
 export * from './subjects';
+export * from './broker-types';
 export * from './in-process-broker';
 export * from './in-process-connection';
 export * from './in-process-jetstream';
