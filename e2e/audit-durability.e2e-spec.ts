@@ -1,5 +1,4 @@
-import { TestSystem } from '@gatehouse/testing';
-import { Client } from 'pg';
+import { testDb, TestSystem } from '@gatehouse/testing';
 import request from 'supertest';
 
 const OWNER = { username: 'durable@gatehouse.test', password: 'Durable-Pass-2024' };
@@ -35,8 +34,7 @@ describe('audit trail durability', () => {
     await writing;
     await system.addInstance('tenancy');
 
-    const db = new Client({ connectionString: system.database.url });
-    await db.connect();
+    const db = await testDb(system);
     try {
       // Events the killed instance had pulled come back after the consumer's ack wait (10 s).
       const deadline = Date.now() + 30_000;

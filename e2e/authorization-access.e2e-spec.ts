@@ -1,9 +1,8 @@
 import { RoleView } from '@gatehouse/contracts';
 import {
   api, bearer, bindRole, checkSelf, createGroup, createRole, createTenant, createUser, eventually, login, rolesByName, superAdminToken,
-  testDb, TestUser, unique,
+  testDb, TestDbClient, TestUser, unique,
 } from '@gatehouse/testing';
-import { Client } from 'pg';
 
 /** Catalogue, roles, groups, bindings, tenant access, invitations and effective permissions through the gateway. */
 describe('authorization admin API', () => {
@@ -12,7 +11,7 @@ describe('authorization admin API', () => {
   let foreign: string;
   let admin: TestUser;
   let roles: Record<string, RoleView>;
-  let db: Client;
+  let db: TestDbClient;
   const T = () => `/api/v1/${tenant}`;
 
   beforeAll(async () => {

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Client } from 'pg';
 import {
-  api, bearer, bindRole, createGroup, createRole, createTenant, createUser, eventually, superAdminToken, TestSystem,
+  api, bearer, bindRole, createGroup, createRole, createTenant, createUser, eventually, superAdminToken, testDb, TestSystem,
 } from '@gatehouse/testing';
 
 /**
@@ -39,8 +38,7 @@ describe('authorization instance restart', () => {
     expect(await statuses()).toEqual([200]);
 
     // The binding goes the way a kill between commit and broadcast leaves it: in the database only.
-    const db = new Client({ connectionString: system.database.url });
-    await db.connect();
+    const db = await testDb(system);
     try {
       await db.query(`DELETE FROM "authorization".bindings WHERE subject_id = $1`, [reader.user.id]);
     } finally {
@@ -61,8 +59,7 @@ describe('authorization instance restart', () => {
     const role = await createRole(root, tenant, { name: 'auditors', permissions: { AUDITLOG: ['READ'], GROUP: ['DELETE'], FLOW: ['READ'] } });
     const auditor = await createUser(root);
     // Made the way the API allowed before the scope rule: straight in the database.
-    const db = new Client({ connectionString: system.database.url });
-    await db.connect();
+    const db = await testDb(system);
     let bindingId: string;
     try {
       const inserted = await db.query(

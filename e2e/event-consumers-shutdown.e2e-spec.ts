@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { event, EventEnvelope } from '@gatehouse/contracts';
 import { EventConsumers, outboxTablesSql } from '@gatehouse/durable-events';
 import { NatsClient } from '@gatehouse/messaging';
+import { testDatabaseUrl, testDb, TestDbClient } from '@gatehouse/testing';
 import { Logger } from '@nestjs/common';
 import { JSONCodec } from 'nats';
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 
 const codec = JSONCodec<EventEnvelope>();
@@ -16,7 +16,7 @@ const EVENTS = 150;
  * JetStream and Postgres.
  */
 describe('event consumers at shutdown', () => {
-  const db = new Client({ connectionString: process.env.E2E_DATABASE_URL });
+  let db: TestDbClient;
   const schema = `consumers_${randomUUID().slice(0, 8)}`;
   const service = `shutdown-test-${randomUUID().slice(0, 8)}`;
   const definition = event<{ n: number }>(`events.test.${service}`);
@@ -24,17 +24,17 @@ describe('event consumers at shutdown', () => {
   let dataSource: DataSource;
 
   beforeAll(async () => {
-    await db.connect();
+    db = await testDb();
     await db.query(`CREATE SCHEMA "${schema}"`);
     for (const sql of outboxTablesSql(schema)) await db.query(sql);
-    dataSource = await new DataSource({ type: 'postgres', url: process.env.E2E_DATABASE_URL }).initialize();
+    dataSource = await new DataSource({ type: 'postgres', url: testDatabaseUrl() }).initialize();
     await nats.connect({ servers: process.env.E2E_NATS_URL });
   });
   afterAll(async () => {
     await nats.onApplicationShutdown();
     await dataSource?.destroy();
     await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await db.end();
+    await db?.end();
   });
 
   function consumers(handled: number[]): EventConsumers {

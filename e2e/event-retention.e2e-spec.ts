@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventRetention, eventRetentionIndexesSql, outboxTablesSql, PROCESSED_EVENTS_RETENTION_MS } from '@gatehouse/durable-events';
-import { Client } from 'pg';
+import { testDatabaseUrl, testDb, TestDbClient } from '@gatehouse/testing';
 import { DataSource } from 'typeorm';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -8,20 +8,20 @@ const SERVICES = ['identity', 'tenancy', 'authorization', 'notification'];
 
 /** The hourly prune that keeps the outbox and processed_events tables bounded, on real Postgres. */
 describe('event retention', () => {
-  const db = new Client({ connectionString: process.env.E2E_DATABASE_URL });
+  let db: TestDbClient;
   const schema = `retention_${randomUUID().slice(0, 8)}`;
   let dataSource: DataSource;
 
   beforeAll(async () => {
-    await db.connect();
+    db = await testDb();
     await db.query(`CREATE SCHEMA "${schema}"`);
     for (const sql of [...outboxTablesSql(schema), ...eventRetentionIndexesSql(schema)]) await db.query(sql);
-    dataSource = await new DataSource({ type: 'postgres', url: process.env.E2E_DATABASE_URL }).initialize();
+    dataSource = await new DataSource({ type: 'postgres', url: testDatabaseUrl() }).initialize();
   });
   afterAll(async () => {
     await dataSource?.destroy();
     await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await db.end();
+    await db?.end();
   });
 
   const ago = (ms: number) => new Date(Date.now() - ms);

@@ -1,5 +1,4 @@
-import { api, bearer, login, SUPER_ADMIN, unique } from '@gatehouse/testing';
-import { Client } from 'pg';
+import { api, bearer, login, SUPER_ADMIN, testDb, TestDbClient, unique } from '@gatehouse/testing';
 
 /** Polls `probe` until it returns a truthy value or the deadline passes. */
 async function eventually<T>(probe: () => Promise<T | null | undefined>, timeoutMs = 10_000): Promise<T> {
@@ -13,10 +12,12 @@ async function eventually<T>(probe: () => Promise<T | null | undefined>, timeout
 }
 
 describe('durable events: outbox → JetStream → consumer read model', () => {
-  const db = new Client({ connectionString: process.env.E2E_DATABASE_URL });
+  let db: TestDbClient;
 
-  beforeAll(() => db.connect());
-  afterAll(() => db.end());
+  beforeAll(async () => {
+    db = await testDb();
+  });
+  afterAll(() => db?.end());
 
   it('publishes a created user through identity’s outbox and projects it once in authorization', async () => {
     const token = await login(SUPER_ADMIN.username, SUPER_ADMIN.password);

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import {
-  api, errorFields, bearer, createUser, identityAudit, latestResetToken, login, loginPair, meStatus, superAdminToken, testDb, unique,
+  api, errorFields, bearer, createUser, identityAudit, latestResetToken, login, loginPair, meStatus, superAdminToken, testDb, TestDbClient,
+  unique,
 } from '@gatehouse/testing';
-import { Client } from 'pg';
 
 describe('identity: password flows', () => {
-  let db: Client;
+  let db: TestDbClient;
   let admin: string;
 
   beforeAll(async () => {

@@ -1,5 +1,4 @@
-import { basic, identityAudit, latestResetToken, TestSystem, unique } from '@gatehouse/testing';
-import { Client } from 'pg';
+import { basic, identityAudit, latestResetToken, testDb, TestDbClient, TestSystem, unique } from '@gatehouse/testing';
 import request from 'supertest';
 
 /**
@@ -9,7 +8,7 @@ import request from 'supertest';
  */
 describe('identity: lockout and per-IP throttling', () => {
   let system: TestSystem;
-  let db: Client;
+  let db: TestDbClient;
   let adminToken: string;
   const http = () => request(system.gatewayUrl);
   const admin = { username: 'root@protection.test', password: 'Correct-Horse-42' };
@@ -27,8 +26,7 @@ describe('identity: lockout and per-IP throttling', () => {
       name: 'identity-protection',
       env: { LOGIN_MAX_FAILURES: '3', LOGIN_LOCK_SECONDS: '2', LOGIN_IP_MAX_FAILURES: '12', LOGIN_FAILURE_WINDOW_SECONDS: '60' },
     });
-    db = new Client({ connectionString: system.database.url });
-    await db.connect();
+    db = await testDb(system);
     await http().post('/api/v1/setup').send(admin).expect(201);
     adminToken = (await attempt(admin.username, admin.password).expect(200)).body.accessToken;
   }, 90_000);

@@ -1,6 +1,5 @@
-import { Client } from 'pg';
 import { DEFAULT_TENANT_SEGMENT } from '@gatehouse/contracts';
-import { api, bearer, createUser, superAdminToken, TestSystem } from '@gatehouse/testing';
+import { api, bearer, createUser, superAdminToken, testDb, TestSystem } from '@gatehouse/testing';
 
 /**
  * identity tells every gateway about a revoked session after the commit. When the instance is killed in
@@ -32,8 +31,7 @@ describe('identity instance restart', () => {
     expect(await me()).toBe(200);
 
     // Revoked the way a kill between commit and broadcast leaves it: in the database only.
-    const db = new Client({ connectionString: system.database.url });
-    await db.connect();
+    const db = await testDb(system);
     try {
       await db.query(`UPDATE identity.refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, [user.user.id]);
     } finally {

@@ -1,8 +1,7 @@
 import { createHmac, createPrivateKey, generateKeyPairSync, KeyObject, randomUUID, sign } from 'node:crypto';
 import {
-  api, bearer, createUser, eventually, identityAudit, loginPair, meStatus, superAdminToken, testDb,
+  api, bearer, createUser, eventually, identityAudit, loginPair, meStatus, superAdminToken, testDb, TestDbClient,
 } from '@gatehouse/testing';
-import { Client } from 'pg';
 
 // jose is ESM-only and jest runs CommonJS, so the test forges and decodes JWTs with node:crypto.
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -21,7 +20,7 @@ const ISSUER = 'http://localhost:8080';
 const AUDIENCE = 'gatehouse';
 
 describe('identity: sessions, tokens and discovery', () => {
-  let db: Client;
+  let db: TestDbClient;
   let admin: string;
 
   beforeAll(async () => {

@@ -1,10 +1,10 @@
 import {
-  api, errorFields, basic, bearer, createGroup, createTenant, createUser, eventually, identityAudit, meStatus, superAdminToken, testDb, unique,
+  api, errorFields, basic, bearer, createGroup, createTenant, createUser, eventually, identityAudit, meStatus, superAdminToken, testDb,
+  TestDbClient, unique,
 } from '@gatehouse/testing';
-import { Client } from 'pg';
 
 describe('identity: API tokens, Basic auth, service accounts and settings', () => {
-  let db: Client;
+  let db: TestDbClient;
   let admin: string;
 
   beforeAll(async () => {

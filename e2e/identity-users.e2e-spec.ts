@@ -1,10 +1,10 @@
 import {
-  api, errorFields, bearer, createUser, eventually, identityAudit, latestResetToken, login, loginPair, meStatus, superAdminToken, testDb, unique,
+  api, errorFields, bearer, createUser, eventually, identityAudit, latestResetToken, login, loginPair, meStatus, superAdminToken, testDb,
+  TestDbClient, unique,
 } from '@gatehouse/testing';
-import { Client } from 'pg';
 
 describe('identity: user management', () => {
-  let db: Client;
+  let db: TestDbClient;
   let admin: string;
 
   beforeAll(async () => {

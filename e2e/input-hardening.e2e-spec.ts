@@ -1,7 +1,6 @@
-import { Client } from 'pg';
 import {
   api, bearer, countChanges, createGroup, createRole, createTenant, errorFields, settledRowCounts, stackTraceIn, superAdminToken, testDb,
-  unique,
+  TestDbClient, unique,
 } from '@gatehouse/testing';
 
 /**
@@ -24,7 +23,7 @@ const json = (value: unknown) => JSON.stringify(value);
 describe('input hardening: text, numbers and nulls a service cannot take are 400s naming the field', () => {
   let root: string;
   let tenant: string;
-  let db: Client;
+  let db: TestDbClient;
 
   beforeAll(async () => {
     root = await superAdminToken();

@@ -1,4 +1,4 @@
-import { api, bearer, bindRole, createGroup, createRole, createTenant, createUser, runSql, superAdminToken, TestSystem } from '@gatehouse/testing';
+import { api, bearer, bindRole, createGroup, createRole, createTenant, createUser, superAdminToken, TestSystem, withTestDb } from '@gatehouse/testing';
 
 /**
  * A change to a role bound to a large group affects every member, and disabling a user ends all its
@@ -35,9 +35,10 @@ describe('broadcasts larger than one NATS message', () => {
     const memberReads = async () => (await api().get(`/api/v1/${tenant}/roles`).set(...bearer(member.token))).status;
     for (let i = 0; i < 4; i++) expect(await memberReads()).toBe(200); // cached by the gateway, on both instances
 
-    await runSql(system.database.url, [
-      [`INSERT INTO "authorization".group_members (group_id, member_type, member_id) SELECT $1, 'USER', gen_random_uuid() FROM generate_series(1, 40000)`, [group.id]],
-    ]);
+    await withTestDb(
+      (db) => db.query(`INSERT INTO "authorization".group_members (group_id, member_type, member_id) SELECT $1, 'USER', gen_random_uuid() FROM generate_series(1, 40000)`, [group.id]),
+      system,
+    );
 
     const changed = await api().patch(`/api/v1/${tenant}/roles/${role.id}`).set(...bearer(root)).send({ permissions: { GROUP: ['READ'] } });
     expect(changed.status).toBe(200);
@@ -49,13 +50,14 @@ describe('broadcasts larger than one NATS message', () => {
     const user = await createUser(root);
     const sessionStatus = async () => (await api().get('/api/v1/default/acls/permissions').set(...bearer(user.token))).status;
     expect(await sessionStatus()).toBe(200);
-    await runSql(system.database.url, [
-      [
+    await withTestDb(
+      (db) => db.query(
         `INSERT INTO identity.refresh_tokens (family_id, user_id, token_hash, expires_at)
          SELECT gen_random_uuid(), $1, 'bulk-session-' || i, now() + interval '1 day' FROM generate_series(1, 40000) AS i`,
         [user.user.id],
-      ],
-    ]);
+      ),
+      system,
+    );
     await api().post(`/api/v1/users/${user.user.id}/disable`).set(...bearer(root)).expect(200);
     expect(await sessionStatus()).toBe(401);
   }, 60_000);

@@ -1,5 +1,5 @@
 import { DEFAULT_TENANT_SEGMENT } from '@gatehouse/contracts';
-import { api, bearer, bindRole, createRole, createTenant, createUser, runSql, superAdminToken, TestSystem } from '@gatehouse/testing';
+import { api, bearer, bindRole, createRole, createTenant, createUser, superAdminToken, TestSystem, withTestDb } from '@gatehouse/testing';
 
 /** A multi-tenant system without rate limits, whose gateway has loaded the recent revocations once. */
 async function startSystem(name: string, env: Record<string, string>): Promise<TestSystem> {
@@ -15,7 +15,10 @@ async function startSystem(name: string, env: Record<string, string>): Promise<T
 }
 
 /** Changes made the way a missed broadcast leaves them: in the database only. */
-const changeInDatabaseOnly = (system: TestSystem, statements: Array<[string, unknown[]]>) => runSql(system.database.url, statements);
+const changeInDatabaseOnly = (system: TestSystem, statements: Array<[string, unknown[]]>) =>
+  withTestDb(async (db) => {
+    for (const [sql, values] of statements) await db.query(sql, values);
+  }, system);
 
 /** `read()` until it answers `expected` or `ms` have passed; its last answer (undefined if it threw). */
 async function eventually<T>(read: () => Promise<T>, expected: T, ms: number): Promise<T | undefined> {

@@ -3,9 +3,9 @@ import {
   AuthorizationNotificationEvents, DeliveryView, IdentityNotificationEvents, NotificationTemplate, PasswordResetRequested,
 } from '@gatehouse/contracts';
 import {
-  api, bearer, CaughtMail, createTenant, createUser, login, readCaughtMail, superAdminToken, tokenFromLink, unique, waitForMail,
+  api, bearer, CaughtMail, createTenant, createUser, login, readCaughtMail, superAdminToken, testDb, TestDbClient, tokenFromLink, unique,
+  waitForMail,
 } from '@gatehouse/testing';
-import { Client } from 'pg';
 import { emitOutboxEvent, eventually } from './notification-support';
 
 /**
@@ -32,14 +32,14 @@ function resetEvent(email: string, reason: PasswordResetRequested['reason']): Pa
 jest.setTimeout(60_000);
 
 describe('notification: emails from domain events over SMTP', () => {
-  const db = new Client({ connectionString: process.env.E2E_DATABASE_URL });
+  let db: TestDbClient;
   let rootToken: string;
 
   beforeAll(async () => {
-    await db.connect();
+    db = await testDb();
     rootToken = await superAdminToken();
   });
-  afterAll(() => db.end());
+  afterAll(() => db?.end());
 
   async function deliveryRow(eventId: string): Promise<Record<string, unknown>[]> {
     const { rows } = await db.query(`SELECT * FROM notification.deliveries WHERE event_id = $1`, [eventId]);

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { IdentityNotificationEvents, NotificationRpc } from '@gatehouse/contracts';
-import { CaughtMail, readCaughtMail, SmtpCatcher, SUPER_ADMIN, TestSystem } from '@gatehouse/testing';
+import { CaughtMail, readCaughtMail, SmtpCatcher, SUPER_ADMIN, testDb, TestDbClient, TestSystem } from '@gatehouse/testing';
 import { connect, JSONCodec } from 'nats';
-import { Client } from 'pg';
 import request from 'supertest';
 import { emitOutboxEvent, eventually } from './notification-support';
 
@@ -18,8 +17,7 @@ const CONCURRENCY = 4;
 describe('notification: delivery survives SMTP outages and crashes', () => {
   let smtp: SmtpCatcher;
   let system: TestSystem;
-  const db = () => new Client({ connectionString: system.database.url });
-  let client: Client;
+  let client: TestDbClient;
 
   beforeAll(async () => {
     smtp = await SmtpCatcher.start({ rcptDelayMs: 15 });
@@ -38,8 +36,7 @@ describe('notification: delivery survives SMTP outages and crashes', () => {
         DELIVERY_CONCURRENCY: String(CONCURRENCY),
       },
     });
-    client = db();
-    await client.connect();
+    client = await testDb(system);
   });
 
   afterAll(async () => {

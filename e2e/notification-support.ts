@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventDefinition, EventEnvelope } from '@gatehouse/contracts';
-import { Client } from 'pg';
+import { TestDbClient } from '@gatehouse/testing';
 
 /**
  * Writes a domain event into a producer's outbox table, exactly as `Outbox.add` does; the producer's
@@ -8,7 +8,7 @@ import { Client } from 'pg';
  * producers' HTTP routes.
  */
 export async function emitOutboxEvent<T>(
-  db: Client,
+  db: TestDbClient,
   schema: 'identity' | 'authorization',
   definition: EventDefinition<T>,
   data: T,

@@ -1,9 +1,8 @@
 import fc from 'fast-check';
-import { Client } from 'pg';
 import {
   api, ApiOperation, bearer, countChanges, createTenantWorld, createUser, describeOperation, FieldValues, fillPath, FuzzCase, hostileText,
   invalidInputs, loadOpenApi, namesField, NON_UTF8_QUERY_VALUES, nullsWhereAdmitted, OpenApiDocument, operationsOf, schemaFields,
-  settledRowCounts, stackTraceIn, superAdminToken, TenantWorld, testDb, TestUser, typeOf, unacceptableValues, validSample,
+  settledRowCounts, stackTraceIn, superAdminToken, TenantWorld, testDb, TestDbClient, TestUser, typeOf, unacceptableValues, validSample,
 } from '@gatehouse/testing';
 
 /**
@@ -32,7 +31,7 @@ describe('security: fuzzing every route from its OpenAPI schema', () => {
   let root: string;
   let world: TenantWorld;
   let self: TestUser;
-  let db: Client;
+  let db: TestDbClient;
   const routes = new Set<string>();
   let tried = 0;
   let serverErrors = 0;

@@ -1,9 +1,8 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Client } from 'pg';
 import request from 'supertest';
 import {
-  api, basic, bearer, createTenant, createUser, latestResetToken, SmtpCatcher, stackTraceIn, superAdminToken,
+  api, basic, bearer, createTenant, createUser, latestResetToken, SmtpCatcher, stackTraceIn, superAdminToken, testDb, TestDbClient,
   TestSystem, unique,
 } from '@gatehouse/testing';
 
@@ -145,7 +144,7 @@ describe('security hardening', () => {
 
   describe('secrets are never logged', () => {
     /** Every secret of a login, a refresh, an API token call, a Basic call and a password reset, in order. */
-    async function exerciseSecrets(http: () => ReturnType<typeof request>, db: Client, username: string, password: string): Promise<string[]> {
+    async function exerciseSecrets(http: () => ReturnType<typeof request>, db: TestDbClient, username: string, password: string): Promise<string[]> {
       const pair = (await http().post('/api/v1/login').send({ username, password }).expect(200)).body;
       const rotated = (await http().post('/api/v1/token/refresh').send({ refreshToken: pair.refreshToken }).expect(200)).body;
       const apiToken = (await http().post('/api/v1/me/api-tokens').set(...bearer(rotated.accessToken)).send({ name: unique('logged') }).expect(201)).body;
@@ -185,9 +184,9 @@ describe('security hardening', () => {
         await smtp.stop();
         throw error;
       });
-      const db = new Client({ connectionString: system.database.url });
+      let db: TestDbClient | undefined;
       try {
-        await db.connect();
+        db = await testDb(system);
         const http = () => request(system.gatewayUrl);
         const admin = { username: 'root@logs.test', password: 'Logged-Never-42' };
         await http().post('/api/v1/setup').send(admin).expect(201);
@@ -201,7 +200,7 @@ describe('security hardening', () => {
         expect(logged).toContain('"authorization":"[redacted]"');
         expect(secretsInLogs(logDir, secrets)).toEqual([]);
       } finally {
-        await db.end();
+        await db?.end();
         await system.stop();
         await smtp.stop();
       }
@@ -209,8 +208,7 @@ describe('security hardening', () => {
 
     it('not on the shared system either', async () => {
       const user = await createUser(root, { password: `Shared-${unique('pw')}` });
-      const db = new Client({ connectionString: process.env.E2E_DATABASE_URL });
-      await db.connect();
+      const db = await testDb();
       try {
         const secrets = await exerciseSecrets(api, db, user.username, user.password);
         expect(secretsInLogs(resolve('tmp/e2e-logs/main'), secrets)).toEqual([]);

@@ -150,9 +150,7 @@ describe('tenants: lifecycle and audit trail', () => {
     const tenant = await createTenant(root);
     await api().patch(`/api/v1/tenants/${tenant.id}`).set(...bearer(root)).send({ name: 'Audited' }).expect(200);
     await api().delete(`/api/v1/tenants/${tenant.id}`).set(...bearer(root)).expect(204);
-    const { Client } = await import('pg');
-    const db = new Client({ connectionString: process.env.E2E_DATABASE_URL });
-    await db.connect();
+    const db = await testDb();
     try {
       const deadline = Date.now() + 10_000;
       let rows: Array<Record<string, unknown>> = [];

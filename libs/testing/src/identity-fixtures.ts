@@ -1,4 +1,4 @@
-import { Client } from 'pg';
+import type { TestDbClient } from './test-database';
 import { api } from './api';
 
 /** Polls `probe` until it returns a truthy value or the deadline passes. */
@@ -10,14 +10,6 @@ export async function eventually<T>(probe: () => Promise<T | null | undefined | 
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-/** A client on the e2e run's database (for reading outboxes; never for writing what a test asserts). */
-export async function testDb(url = process.env.E2E_DATABASE_URL): Promise<Client> {
-  if (!url) throw new Error('E2E_DATABASE_URL is not set: e2e specs run under the e2e global setup');
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  return client;
 }
 
 export interface TokenPairBody {
@@ -35,7 +27,7 @@ export async function loginPair(username: string, password: string): Promise<Tok
  * The newest reset-link secret emitted for a user through identity's outbox
  * (`events.identity.password-reset.requested.v1`); the notification service emails it.
  */
-export async function latestResetToken(db: Client, userId: string, reason?: 'FORGOT_PASSWORD' | 'ADMIN_REQUEST'): Promise<string> {
+export async function latestResetToken(db: TestDbClient, userId: string, reason?: 'FORGOT_PASSWORD' | 'ADMIN_REQUEST'): Promise<string> {
   const { rows } = await db.query(
     `SELECT envelope->'data'->>'token' AS token FROM identity.outbox
      WHERE subject = 'events.identity.password-reset.requested.v1' AND envelope->'data'->>'userId' = $1
@@ -48,7 +40,7 @@ export async function latestResetToken(db: Client, userId: string, reason?: 'FOR
 }
 
 /** Identity's audit entries (outbox rows) about one resource. */
-export async function identityAudit(db: Client, resourceId: string): Promise<Array<Record<string, unknown>>> {
+export async function identityAudit(db: TestDbClient, resourceId: string): Promise<Array<Record<string, unknown>>> {
   const { rows } = await db.query(
     `SELECT envelope->'data' AS entry FROM identity.outbox
      WHERE subject = 'events.identity.audit.recorded.v1' AND envelope->'data'->>'resourceId' = $1 ORDER BY seq`,

@@ -38,12 +38,38 @@ export function withDatabase(url: string, database: string): string {
   return parsed.toString();
 }
 
-/** Runs statements on a test database directly: the state a change leaves when no service hears of it. */
-export async function runSql(url: string, statements: Array<[string, unknown[]]>): Promise<void> {
-  const db = new Client({ connectionString: url });
-  await db.connect();
+/** A client on a test database, as `testDb` gives it. */
+export type TestDbClient = Client;
+
+/** Whose database a spec reaches: a system it started itself (`TestSystem`), else the e2e run's one. */
+export interface HasTestDatabase {
+  database: { url: string };
+}
+
+/** The URL of the e2e run's database (set by e2e/global-setup.ts), or of `system`'s. */
+export function testDatabaseUrl(system?: HasTestDatabase): string {
+  const url = system?.database.url ?? process.env.E2E_DATABASE_URL;
+  if (!url) throw new Error('E2E_DATABASE_URL is not set: e2e specs run under the e2e global setup');
+  return url;
+}
+
+/**
+ * The one way an e2e spec reaches a test database: a connected client on the run's database (or on that
+ * of a system the spec started). For reading what the services wrote (outboxes, audit rows), and for the
+ * few tests that change rows behind the services' back (the state a change leaves when no service hears
+ * of it); never for writing what a test then asserts through the API. End it, or use `withTestDb`.
+ */
+export async function testDb(system?: HasTestDatabase): Promise<TestDbClient> {
+  const client = new Client({ connectionString: testDatabaseUrl(system) });
+  await client.connect();
+  return client;
+}
+
+/** Runs `use` with a client from `testDb(system)` and ends the client afterwards. */
+export async function withTestDb<T>(use: (db: TestDbClient) => Promise<T>, system?: HasTestDatabase): Promise<T> {
+  const db = await testDb(system);
   try {
-    for (const [sql, values] of statements) await db.query(sql, values);
+    return await use(db);
   } finally {
     await db.end();
   }

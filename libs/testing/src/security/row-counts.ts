@@ -1,11 +1,11 @@
-import { Client } from 'pg';
+import type { TestDbClient } from '../test-database';
 
 const SERVICE_SCHEMAS = ['identity', 'tenancy', 'authorization', 'notification'];
 /** Transport and bookkeeping tables: they move on their own (publishing, consumer dedupe, migrations). */
 const TRANSPORT = /outbox|inbox|processed|migrations|idempotency|consumed/i;
 
 /** Rows per domain table of every service (`schema.table` → count). */
-export async function rowCounts(db: Client): Promise<Record<string, number>> {
+export async function rowCounts(db: TestDbClient): Promise<Record<string, number>> {
   const { rows } = await db.query<{ table_schema: string; table_name: string }>(
     `SELECT table_schema, table_name FROM information_schema.tables
      WHERE table_schema = ANY($1) AND table_type = 'BASE TABLE' ORDER BY 1, 2`,
@@ -19,7 +19,7 @@ export async function rowCounts(db: Client): Promise<Record<string, number>> {
 }
 
 /** Row counts once they stop moving (events of earlier requests settle), within `timeoutMs`. */
-export async function settledRowCounts(db: Client, timeoutMs = 5000): Promise<Record<string, number>> {
+export async function settledRowCounts(db: TestDbClient, timeoutMs = 5000): Promise<Record<string, number>> {
   const deadline = Date.now() + timeoutMs;
   let previous = await rowCounts(db);
   for (;;) {
