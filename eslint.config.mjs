@@ -48,6 +48,16 @@ export default [
     },
   },
   {
+    // One way to reach the test database from e2e: testDb() / withTestDb() of @gatehouse/testing.
+    files: ['e2e/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'pg', message: 'Reach the test database with testDb() or withTestDb() from @gatehouse/testing.' }] },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     languageOptions: { globals: { require: 'readonly', module: 'writable', process: 'readonly', console: 'readonly', __dirname: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
