@@ -201,12 +201,9 @@ describe('notification: emails from domain events over SMTP', () => {
 
 /**
  * The same flows end to end through the producers' HTTP routes (identity: forgotten-password,
- * reset-password, admin reset; authorization: invitations). E2E_NOTIFICATION_FULL_FLOWS=0 skips them
- * (for a tree without those producers).
+ * reset-password, admin reset; authorization: invitations): the emailed link is the one that works.
  */
-const fullFlows = process.env.E2E_NOTIFICATION_FULL_FLOWS === '0' ? describe.skip : describe;
-
-fullFlows('notification: full flows through the gateway (identity and authorization producers)', () => {
+describe('notification: full flows through the gateway (identity and authorization producers)', () => {
   let rootToken: string;
   beforeAll(async () => {
     rootToken = await superAdminToken();
