@@ -1,5 +1,7 @@
 export * from './ports';
 export * from './test-database';
+export * from './service-database';
+export * from './fake-messaging';
 export * from './nats-server';
 export * from './system';
 export * from './api';
