@@ -1,0 +1,191 @@
+import { randomUUID } from 'node:crypto';
+import { EVENTS_STREAM, EventEnvelope, event } from '@gatehouse/contracts';
+import { JSONCodec } from 'nats';
+import { EntityManager } from 'typeorm';
+import { DurableEventsWorld, eventually, openWorld, SCHEMA } from './durable-events-fixture';
+import { EventConsumers } from '../event-consumers';
+import { Outbox } from '../outbox';
+
+const codec = JSONCodec();
+
+describe('EventConsumers (real Postgres and JetStream)', () => {
+  let world: DurableEventsWorld;
+  let running: EventConsumers[] = [];
+
+  beforeAll(async () => {
+    world = await openWorld();
+  }, 30_000);
+
+  afterAll(async () => {
+    await world?.close();
+  });
+
+  afterEach(async () => {
+    await Promise.all(running.map((c) => c.beforeApplicationShutdown()));
+    running = [];
+  });
+
+  /** Each test its own subject, so durable consumers of other tests never see its events. */
+  const definition = () => event<{ n: number }>(`events.unit.c${randomUUID().slice(0, 8)}.v1`);
+
+  const consumers = () => {
+    const c = new EventConsumers(world.client, world.options, world.db.dataSource);
+    running.push(c);
+    return c;
+  };
+
+  const publish = async (subject: string, envelope: EventEnvelope | Uint8Array, msgID = randomUUID()) => {
+    const data = envelope instanceof Uint8Array ? envelope : codec.encode(envelope);
+    await world.client.nc.jetstream().publish(subject, data, { msgID });
+  };
+
+  const envelopeOf = (subject: string, n: number): EventEnvelope<{ n: number }> => ({
+    id: randomUUID(),
+    subject,
+    occurredAt: new Date().toISOString(),
+    source: 'unit',
+    data: { n },
+  });
+
+  const effects = async (label: string) =>
+    (await world.db.dataSource.query(`SELECT event_id FROM "${SCHEMA}".effects WHERE label = $1 ORDER BY at`, [label])) as Array<{ event_id: string }>;
+
+  const recordEffect = (manager: EntityManager, eventId: string, label: string) =>
+    manager.query(`INSERT INTO "${SCHEMA}".effects (event_id, label) VALUES ($1, $2)`, [eventId, label]);
+
+  it('hands every event to its handler once, in stream order, including events published before it started', async () => {
+    const def = definition();
+    const before = envelopeOf(def.subject, 0);
+    await publish(def.subject, before);
+    const seen: number[] = [];
+    const c = consumers();
+    c.on(def, 'ordered', async (data, manager, envelope) => {
+      seen.push(data.n);
+      await recordEffect(manager, envelope.id, 'ordered');
+    });
+    await c.onApplicationBootstrap();
+    for (let n = 1; n <= 20; n++) await publish(def.subject, envelopeOf(def.subject, n));
+    await eventually(() => seen.length >= 21);
+    expect(seen).toEqual(Array.from({ length: 21 }, (_, n) => n));
+    expect(await effects('ordered')).toHaveLength(21);
+  });
+
+  it('skips a redelivered event with an id it has already processed (deduplication by event id, not by message)', async () => {
+    const def = definition();
+    const envelope = envelopeOf(def.subject, 1);
+    const handled: string[] = [];
+    const c = consumers();
+    c.on(def, 'dedup', async (_data, manager, e) => {
+      handled.push(e.id);
+      await recordEffect(manager, e.id, 'dedup');
+    });
+    await c.onApplicationBootstrap();
+    // the same event twice with different message ids: JetStream's own deduplication cannot catch it
+    await publish(def.subject, envelope);
+    await publish(def.subject, envelope);
+    const marker = envelopeOf(def.subject, 2);
+    await publish(def.subject, marker);
+    await eventually(() => handled.includes(marker.id));
+    expect(handled).toEqual([envelope.id, marker.id]);
+    expect((await effects('dedup')).map((r) => r.event_id)).toEqual([envelope.id, marker.id]);
+    const processed = await world.db.dataSource.query(`SELECT event_id FROM "${SCHEMA}".processed_events WHERE consumer = 'unit-dedup'`);
+    expect(processed).toHaveLength(2);
+  });
+
+  it('retries a failed handler and keeps nothing of the failed attempt', async () => {
+    const def = definition();
+    let attempts = 0;
+    const c = consumers();
+    c.on(def, 'retry', async (_data, manager, e) => {
+      attempts++;
+      await recordEffect(manager, e.id, 'retry');
+      if (attempts === 1) throw new Error('database hiccup');
+    });
+    await c.onApplicationBootstrap();
+    const envelope = envelopeOf(def.subject, 1);
+    await publish(def.subject, envelope);
+    await eventually(() => attempts >= 2);
+    await eventually(async () => (await effects('retry')).length === 1);
+    expect((await effects('retry')).map((r) => r.event_id)).toEqual([envelope.id]);
+    // acknowledged once it succeeded: nothing left pending
+    const info = await (await world.client.nc.jetstreamManager()).consumers.info(EVENTS_STREAM, 'unit-retry');
+    expect(info.num_ack_pending).toBe(0);
+    expect(attempts).toBe(2);
+  });
+
+  it('drops an event it can never decode and goes on with the next ones', async () => {
+    const def = definition();
+    const seen: number[] = [];
+    const c = consumers();
+    c.on(def, 'poison', async (data) => {
+      seen.push(data.n);
+    });
+    await c.onApplicationBootstrap();
+    await publish(def.subject, new TextEncoder().encode('not json'));
+    await publish(def.subject, codec.encode({ data: { n: 99 } })); // no event id
+    await publish(def.subject, envelopeOf(def.subject, 1));
+    await eventually(() => seen.length === 1);
+    expect(seen).toEqual([1]);
+    const info = await (await world.client.nc.jetstreamManager()).consumers.info(EVENTS_STREAM, 'unit-poison');
+    expect(info.num_ack_pending).toBe(0);
+    expect(info.num_redelivered).toBe(0);
+  });
+
+  it('runs after-commit work once the event is recorded, and a failure there does not redeliver the event', async () => {
+    const def = definition();
+    let handled = 0;
+    const committedSeen: number[] = [];
+    const c = consumers();
+    c.on(def, 'after', async (_data, manager, e) => {
+      handled++;
+      await recordEffect(manager, e.id, 'after');
+      return async () => {
+        // visible from another connection: the transaction has committed
+        committedSeen.push((await effects('after')).length);
+        throw new Error('cache refresh failed');
+      };
+    });
+    await c.onApplicationBootstrap();
+    await publish(def.subject, envelopeOf(def.subject, 1));
+    await eventually(() => committedSeen.length === 1);
+    expect(committedSeen).toEqual([1]);
+    await new Promise((r) => setTimeout(r, 700)); // longer than the first retry's back-off
+    expect(handled).toBe(1);
+  });
+
+  it('shares a durable consumer between instances of a service: each event is handled by one of them', async () => {
+    const def = definition();
+    const byInstance = [[], []] as number[][];
+    for (const seen of byInstance) {
+      const c = consumers();
+      c.on(def, 'shared', async (data, manager, e) => {
+        seen.push(data.n);
+        await recordEffect(manager, e.id, 'shared');
+      });
+      await c.onApplicationBootstrap();
+    }
+    for (let n = 0; n < 30; n++) await publish(def.subject, envelopeOf(def.subject, n));
+    await eventually(() => byInstance[0].length + byInstance[1].length >= 30);
+    expect([...byInstance[0], ...byInstance[1]].sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, n) => n));
+    expect(await effects('shared')).toHaveLength(30);
+  });
+
+  it('consumes what the outbox publishes, end to end', async () => {
+    const def = definition();
+    const seen: Array<{ n: number }> = [];
+    const c = consumers();
+    c.on(def, 'from-outbox', async (data) => {
+      seen.push(data);
+    });
+    await c.onApplicationBootstrap();
+    const outbox = new Outbox(world.db.dataSource, world.client, world.options);
+    await world.db.dataSource.transaction(async (manager) => {
+      await outbox.add(manager, def, { n: 1 });
+      await outbox.add(manager, def, { n: 2 });
+    });
+    await outbox.flush();
+    await eventually(() => seen.length === 2);
+    expect(seen).toEqual([{ n: 1 }, { n: 2 }]);
+    await outbox.beforeApplicationShutdown();
+  });
+});
