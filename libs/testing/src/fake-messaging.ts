@@ -1,6 +1,8 @@
-import { Caller, RpcDefinition, RpcEnvelope } from '@gatehouse/contracts';
+import { randomUUID } from 'node:crypto';
+import { Caller, EventDefinition, EventEnvelope, RpcDefinition, RpcEnvelope } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
 import { JSONCodec } from 'nats';
+import { DataSource, EntityManager } from 'typeorm';
 
 const codec = JSONCodec();
 
@@ -98,5 +100,40 @@ export class FakeNats {
 
   messagesOn<T>(subject: string): T[] {
     return this.published.filter((m) => m.subject === subject).map((m) => m.data as T);
+  }
+}
+
+type ConsumerHandler = (data: never, manager: EntityManager, event: EventEnvelope<never>) => Promise<void | (() => unknown)>;
+
+/**
+ * For unit specs of a service's event handlers: stands in for @gatehouse/durable-events' EventConsumers
+ * (provide it as EventConsumers). Records the registrations; `deliver` hands an event to the handlers of
+ * its subject the way a durable consumer does (in a transaction, after-commit work after it), without
+ * JetStream. Deduplication and redelivery are EventConsumers' own, covered by its specs.
+ */
+export class FakeEventConsumers {
+  readonly registrations: Array<{ subject: string; name: string; handler: ConsumerHandler }> = [];
+
+  on<T>(definition: EventDefinition<T>, name: string, handler: (data: T, manager: EntityManager, event: EventEnvelope<T>) => Promise<void | (() => unknown)>): void {
+    this.registrations.push({ subject: definition.subject, name, handler: handler as unknown as ConsumerHandler });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    // nothing to pull from
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    // nothing to drain
+  }
+
+  /** Delivers one event to every handler registered for its subject; returns how many handled it. */
+  async deliver<T>(dataSource: DataSource, definition: EventDefinition<T>, data: T, envelope: Partial<EventEnvelope<T>> = {}): Promise<number> {
+    const event: EventEnvelope<T> = { id: randomUUID(), subject: definition.subject, occurredAt: new Date().toISOString(), source: 'unit', data, ...envelope };
+    const handlers = this.registrations.filter((r) => r.subject === definition.subject);
+    for (const { handler } of handlers) {
+      const after = await dataSource.transaction((manager) => handler(event.data as never, manager, event as never));
+      if (typeof after === 'function') await after();
+    }
+    return handlers.length;
   }
 }

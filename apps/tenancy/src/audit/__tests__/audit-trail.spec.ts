@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import { AuditEntry, auditEvent } from '@gatehouse/contracts';
+import { ProblemException } from '@gatehouse/errors';
+import { openTenancy, TenancyWorld } from '../../__tests__/tenancy-test-module';
+import { TenantsService } from '../../tenants/tenants.service';
+import { AuditTrailService } from '../audit-trail.service';
+
+describe('AuditTrailService: storing audit events and searching them (real Postgres)', () => {
+  let world: TenancyWorld;
+  let trail: AuditTrailService;
+
+  beforeAll(async () => {
+    world = await openTenancy();
+    world.app.get(TenantsService).onApplicationShutdown();
+    trail = world.app.get(AuditTrailService);
+  }, 30_000);
+
+  afterAll(async () => {
+    await world?.close();
+  });
+
+  const entry = (overrides: Partial<AuditEntry> = {}): AuditEntry => ({
+    type: 'UPDATE',
+    resourceType: 'ROLE',
+    resourceId: randomUUID(),
+    actor: { type: 'USER', id: randomUUID(), username: 'alice@example.com' },
+    ip: '10.0.0.1',
+    at: new Date().toISOString(),
+    before: { name: 'a' },
+    after: { name: 'b' },
+    ...overrides,
+  });
+
+  const deliver = (source: 'identity' | 'authorization', data: AuditEntry, id = randomUUID()) =>
+    world.consumers.deliver(world.db.dataSource, auditEvent(source), data, { id, source });
+
+  it('consumes every service\'s audit events', () => {
+    expect(world.consumers.registrations.map((r) => r.subject).sort()).toEqual(
+      ['identity', 'tenancy', 'authorization', 'notification'].map((s) => auditEvent(s).subject).sort(),
+    );
+  });
+
+  it('stores a redelivered event once, and keeps entries of one tenant out of the others and of the instance trail', async () => {
+    const tenantEntry = entry({ tenantId: 'acme', resourceId: 'r-acme' });
+    const eventId = randomUUID();
+    expect(await deliver('authorization', tenantEntry, eventId)).toBe(1);
+    await deliver('authorization', tenantEntry, eventId);
+    await deliver('authorization', entry({ tenantId: 'other', resourceId: 'r-other' }));
+    await deliver('authorization', entry({ tenantId: null, resourceId: 'r-default' }));
+    await deliver('identity', entry({ tenantId: undefined, resourceType: 'USER', resourceId: 'r-instance' }));
+
+    const acme = await trail.searchTenant('acme', {});
+    expect(acme.results.map((r) => [r.id, r.resourceId, r.tenantId, r.source])).toEqual([[eventId, 'r-acme', 'acme', 'authorization']]);
+    expect((await trail.searchTenant(null, {})).results.map((r) => r.resourceId)).toEqual(['r-default']);
+    expect((await trail.searchInstance({})).results.map((r) => r.resourceId)).toEqual(['r-instance']);
+  });
+
+  it('filters by actor, type, resource and time, newest first, with LIKE wildcards in q taken literally', async () => {
+    const actor = { type: 'USER' as const, id: randomUUID(), username: 'bob_smith@example.com' };
+    const t0 = Date.now() - 60_000;
+    const at = (s: number) => new Date(t0 + s * 1000).toISOString();
+    await deliver('authorization', entry({ tenantId: 'filters', actor, at: at(1), type: 'CREATE', resourceId: 'g1', resourceType: 'GROUP' }));
+    await deliver('authorization', entry({ tenantId: 'filters', actor, at: at(2), type: 'DELETE', resourceId: 'g1', resourceType: 'GROUP' }));
+    await deliver('authorization', entry({ tenantId: 'filters', at: at(3), resourceId: 'role-x' }));
+
+    const byActor = await trail.searchTenant('filters', { actor: actor.id });
+    expect(byActor.results.map((r) => r.type)).toEqual(['DELETE', 'CREATE']);
+    expect((await trail.searchTenant('filters', { type: 'CREATE' })).total).toBe(1);
+    expect((await trail.searchTenant('filters', { resourceType: 'GROUP', resourceId: 'g1' })).total).toBe(2);
+    expect((await trail.searchTenant('filters', { from: at(2), to: at(3) })).results.map((r) => r.type)).toEqual(['DELETE']);
+    expect((await trail.searchTenant('filters', { q: 'bob_smith' })).total).toBe(2);
+    expect((await trail.searchTenant('filters', { q: 'bob%' })).total).toBe(0);
+  });
+
+  it('refuses a time range that ends before it starts', async () => {
+    const now = new Date().toISOString();
+    await expect(trail.searchTenant('acme', { from: now, to: now })).rejects.toBeInstanceOf(ProblemException);
+  });
+
+  it('is append-only: a stored entry can be neither changed nor deleted', async () => {
+    await deliver('authorization', entry({ tenantId: 'frozen' }));
+    await expect(world.db.dataSource.query(`UPDATE tenancy.audit_logs SET type = 'DELETE' WHERE tenant_id = 'frozen'`)).rejects.toThrow(/append-only/);
+    await expect(world.db.dataSource.query(`DELETE FROM tenancy.audit_logs WHERE tenant_id = 'frozen'`)).rejects.toThrow(/append-only/);
+  });
+});
