@@ -7,6 +7,16 @@ const transform = {
   '^.+\\.ts$': ['@swc/jest', { ...swcrc, swcrc: false, jsc: { ...swcrc.jsc, baseUrl: __dirname } }],
 };
 const moduleNameMapper = { '^@gatehouse/(.*)$': '<rootDir>/libs/$1/src/index.ts' };
+// jose ships ES modules only (the services load it with Node's require(esm), which Jest's module system
+// lacks): unit specs of the code that signs and verifies tokens get it compiled to CommonJS.
+const esmOnly = ['jose'];
+const unitTransform = {
+  ...transform,
+  [`/node_modules/(${esmOnly.join('|')})/.+\\.js$`]: [
+    '@swc/jest',
+    { ...swcrc, swcrc: false, jsc: { ...swcrc.jsc, parser: { syntax: 'ecmascript' }, baseUrl: __dirname } },
+  ],
+};
 
 module.exports = {
   reporters: ['default'],
@@ -20,7 +30,8 @@ module.exports = {
       rootDir: __dirname,
       testEnvironment: 'node',
       setupFiles: ['reflect-metadata'],
-      transform,
+      transform: unitTransform,
+      transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
       moduleNameMapper,
       testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts', '<rootDir>/tools/**/*.spec.ts'],
     },
