@@ -1,0 +1,173 @@
+import {
+  AuditEntry, auditEvent, AuthorizationRpc, CredentialsRevoked, IDENTITY_CREDENTIALS_REVOKED_SUBJECT, IdentityEvents, IdentityNotificationEvents,
+  SubjectFacts,
+} from '@gatehouse/contracts';
+import { ApiTokensService } from '../../api-tokens/api-tokens.service';
+import { GOOD_PASSWORD, IdentityWorld, openIdentity, problemOf } from '../../__tests__/identity-test-module';
+import { SessionsService } from '../../sessions/sessions.service';
+import { UsersService } from '../users.service';
+
+describe('UsersService (real Postgres)', () => {
+  let world: IdentityWorld;
+  let users: UsersService;
+  const internal = { type: 'SERVICE', id: 'tenancy', via: 'internal' } as const;
+
+  beforeAll(async () => {
+    world = await openIdentity();
+    users = world.get(UsersService);
+    world.rpc.on(AuthorizationRpc.applySubjectFacts, () => undefined as never);
+  }, 30_000);
+
+  afterAll(async () => {
+    await world?.close();
+  });
+
+  const facts = async (id: string) => (await world.outboxEvents<SubjectFacts>(IdentityEvents.subjectChanged.subject)).filter((f) => f.id === id);
+  const audit = async (id: string) => (await world.outboxEvents<AuditEntry>(auditEvent('identity').subject)).filter((e) => e.resourceId === id);
+
+  describe('create', () => {
+    it('creates a user with the username as email when it is one, announces it and audits it without the password hash', async () => {
+      const user = await world.createUser({ firstName: 'Ada' });
+      expect(user).toMatchObject({ email: user.username, firstName: 'Ada', superAdmin: false, status: 'ACTIVE', passwordChangeRequired: false });
+      expect(await facts(user.id)).toEqual([{ id: user.id, type: 'USER', superAdmin: false, disabled: false, version: 1 }]);
+      const welcome = (await world.outboxEvents<{ userId: string }>(IdentityNotificationEvents.userCreated.subject)).filter((e) => e.userId === user.id);
+      expect(welcome).toEqual([{ userId: user.id, email: user.email, username: user.username, firstName: 'Ada' }]);
+      const [created] = await audit(user.id);
+      expect(created.type).toBe('CREATE');
+      expect(JSON.stringify(created)).not.toMatch(/argon2|passwordHash/i);
+    });
+
+    it('requires an email when the username is not one, and enforces the password policy', async () => {
+      expect((await problemOf(users.create({ username: 'plainname', password: GOOD_PASSWORD }, internal))).errors).toEqual([
+        { field: 'email', message: expect.any(String) },
+      ]);
+      const weak = await problemOf(users.create({ username: 'weak@example.com', password: 'short' }, internal));
+      expect(weak.errors).toEqual([{ field: 'password', message: expect.stringContaining('at least 8') }]);
+      const common = await problemOf(users.create({ username: 'common@example.com', password: 'PASSWORD123' }, internal));
+      expect(common.errors).toEqual([{ field: 'password', message: 'password is too common' }]);
+    });
+
+    it('refuses a username or email another user already has as username or email, whatever the case', async () => {
+      const taken = await world.createUser({ username: 'taken-name', email: 'Taken@Example.com' });
+      for (const request of [
+        { username: 'TAKEN-NAME', email: 'fresh1@example.com' },
+        { username: 'fresh2', email: 'taken@example.COM' },
+        { username: 'taken@example.com' },
+      ]) {
+        expect((await problemOf(users.create({ ...request, password: GOOD_PASSWORD }, internal))).status).toBe(409);
+      }
+      expect(taken.email).toBe('Taken@Example.com');
+    });
+
+    it('lets only a Super Admin grant Super Admin', async () => {
+      const plain = await world.createUser();
+      expect((await problemOf(users.create({ username: 'sa1@example.com', password: GOOD_PASSWORD, superAdmin: true }, plain.caller))).status).toBe(403);
+      const admin = await world.createUser({ superAdmin: true });
+      const created = await users.create({ username: 'sa2@example.com', password: GOOD_PASSWORD, superAdmin: true }, admin.caller);
+      expect(created.superAdmin).toBe(true);
+    });
+
+    it('set-up creates the first user as Super Admin only while there is no user', async () => {
+      expect((await problemOf(users.createFirst({ username: 'first@example.com', password: GOOD_PASSWORD }, internal))).status).toBe(409);
+    });
+  });
+
+  describe('Super Admin rules', () => {
+    it('lets only a Super Admin change someone\'s email, and refuses an email in use', async () => {
+      const [user, other] = [await world.createUser(), await world.createUser()];
+      const admin = await world.createUser({ superAdmin: true });
+      expect((await problemOf(users.update({ id: user.id, email: 'new@example.org' }, user.caller))).status).toBe(403);
+      expect((await problemOf(users.update({ id: user.id, email: other.email!.toUpperCase() }, admin.caller))).status).toBe(409);
+      expect((await users.update({ id: user.id, email: 'new@example.org' }, admin.caller)).email).toBe('new@example.org');
+      // names need no Super Admin
+      expect((await users.update({ id: user.id, firstName: 'Grace' }, user.caller)).firstName).toBe('Grace');
+    });
+
+    it('keeps at least one active Super Admin: the last one can be neither demoted, disabled nor deleted', async () => {
+      const world2 = await openIdentity();
+      try {
+        const users2 = world2.get(UsersService);
+        world2.rpc.on(AuthorizationRpc.applySubjectFacts, () => undefined as never);
+        const root = await users2.createFirst({ username: 'root@example.com', password: GOOD_PASSWORD }, internal);
+        const rootCaller = { type: 'USER', id: root.id, via: 'jwt' } as const;
+        expect((await problemOf(users2.update({ id: root.id, superAdmin: false }, rootCaller))).status).toBe(409);
+        expect((await problemOf(users2.disable(root.id, internal))).status).toBe(409);
+        expect((await problemOf(users2.delete(root.id, internal))).status).toBe(409);
+        const second = await users2.create({ username: 'second@example.com', password: GOOD_PASSWORD, superAdmin: true }, rootCaller);
+        expect((await users2.update({ id: root.id, superAdmin: false }, rootCaller)).superAdmin).toBe(false);
+        expect((await problemOf(users2.disable(second.id, internal))).status).toBe(409);
+      } finally {
+        await world2.close();
+      }
+    });
+
+    it('lets no one but a Super Admin change a Super Admin (except themselves)', async () => {
+      const admin = await world.createUser({ superAdmin: true });
+      const plain = await world.createUser();
+      expect((await problemOf(users.update({ id: admin.id, firstName: 'Mallory' }, plain.caller))).status).toBe(403);
+      expect((await problemOf(users.disable(admin.id, plain.caller))).status).toBe(403);
+      expect((await users.updateMe(admin.caller, { firstName: 'Me' })).firstName).toBe('Me');
+    });
+  });
+
+  describe('disable, enable, delete', () => {
+    it('disabling ends every session and API token at once, tells authorization and every gateway, and is undone by enable', async () => {
+      const user = await world.createUser();
+      const sessions = world.get(SessionsService);
+      const pair = await sessions.login({ username: user.username, password: user.password }, null);
+      const token = await world.get(ApiTokensService).createOwn(user.caller, { name: 'ci' });
+
+      const disabled = await users.disable(user.id, internal);
+      expect(disabled.status).toBe('DISABLED');
+      expect((await problemOf(sessions.refresh(pair.refreshToken))).status).toBe(401);
+      expect((await problemOf(world.get(ApiTokensService).resolve(token.token))).status).toBe(401);
+      expect(world.rpc.callsTo(AuthorizationRpc.applySubjectFacts)).toContainEqual(expect.objectContaining({ id: user.id, disabled: true }));
+      const broadcast = world.nats.messagesOn<CredentialsRevoked>(IDENTITY_CREDENTIALS_REVOKED_SUBJECT).find((m) => m.subjectIds.includes(user.id));
+      expect(broadcast).toMatchObject({ sessionIds: [expect.any(String)], tokenIds: [token.id] });
+      expect((await facts(user.id)).map((f) => [f.disabled, f.version])).toEqual([[false, 1], [true, 2]]);
+
+      // disabling again changes nothing and announces nothing
+      await users.disable(user.id, internal);
+      expect(await facts(user.id)).toHaveLength(2);
+
+      expect((await users.enable(user.id, internal)).status).toBe('ACTIVE');
+      expect((await facts(user.id)).map((f) => f.disabled)).toEqual([false, true, false]);
+      // revoked credentials stay revoked
+      expect((await problemOf(world.get(ApiTokensService).resolve(token.token))).status).toBe(401);
+      await expect(sessions.login({ username: user.username, password: user.password }, null)).resolves.toBeDefined();
+    });
+
+    it('deleting a user announces it as gone (disabled, newer version) and forgets it', async () => {
+      const user = await world.createUser();
+      await users.delete(user.id, internal);
+      expect((await problemOf(users.get(user.id))).status).toBe(404);
+      expect((await facts(user.id)).at(-1)).toEqual({ id: user.id, type: 'USER', superAdmin: false, disabled: true, version: 2 });
+      expect((await audit(user.id)).map((e) => e.type)).toEqual(['CREATE', 'DELETE']);
+      expect((await problemOf(users.delete(user.id, internal))).status).toBe(404);
+    });
+
+    it('records no change when nothing changed', async () => {
+      const user = await world.createUser({ firstName: 'Same' });
+      await users.update({ id: user.id, firstName: 'Same' }, user.caller);
+      expect((await audit(user.id)).map((e) => e.type)).toEqual(['CREATE']);
+    });
+  });
+
+  describe('queries', () => {
+    it('finds by username or email case-insensitively, and lists with LIKE wildcards in q taken literally', async () => {
+      const user = await world.createUser({ username: 'under_score@example.com' });
+      expect((await users.findByUsernameOrEmail('UNDER_SCORE@example.com')).id).toBe(user.id);
+      expect((await users.findByEmail('Under_Score@Example.com')).id).toBe(user.id);
+      expect((await users.list({ q: 'under_score' })).results.map((u) => u.id)).toEqual([user.id]);
+      await world.createUser({ username: 'underxscore@example.com' });
+      expect((await users.list({ q: 'under_score' })).total).toBe(1);
+      expect((await problemOf(users.findByEmail('nobody@example.com'))).status).toBe(404);
+    });
+
+    it('answers subject facts for users and 404 for an unknown subject', async () => {
+      const user = await world.createUser();
+      expect(await users.facts(user.id)).toEqual({ id: user.id, type: 'USER', superAdmin: false, disabled: false, version: 1 });
+      expect((await problemOf(users.facts('00000000-0000-4000-8000-000000000000'))).status).toBe(404);
+    });
+  });
+});
