@@ -83,7 +83,7 @@ export interface IdentityWorld {
   /** The data of the outbox events on `subject`, oldest first (the relay never runs: NATS is a fake). */
   outboxEvents<T>(subject: string): Promise<T[]>;
   /** A user created through UsersService (by an internal caller), with a unique username. */
-  createUser(overrides?: Partial<CreateUserRequest>): Promise<UserView & { password: string; caller: Caller }>;
+  createUser(overrides?: Partial<CreateUserRequest>): Promise<UserView & { email: string; password: string; caller: Caller }>;
   close(): Promise<void>;
 }
 
@@ -123,7 +123,7 @@ export async function openIdentity(env: Partial<IdentityEnv> = {}): Promise<Iden
         const username = `user${++users}-${Date.now().toString(36)}@example.com`;
         const password = overrides.password ?? GOOD_PASSWORD;
         const view = await app.get(UsersService).create({ username, password, ...overrides }, internal);
-        return { ...view, password, caller: { type: 'USER', id: view.id, via: 'jwt' } as Caller };
+        return { ...view, email: view.email ?? '', password, caller: { type: 'USER', id: view.id, via: 'jwt' } as Caller };
       },
       close: async () => {
         await app.close();

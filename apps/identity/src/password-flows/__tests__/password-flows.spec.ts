@@ -79,11 +79,11 @@ describe('PasswordFlowsService: change, forgotten, reset, admin-requested reset,
       const before = await world.db.dataSource.query(`SELECT count(*)::int AS n FROM identity.outbox`);
 
       await expect(flows.forgotten('nobody@example.com', '10.9.0.1')).resolves.toBeUndefined();
-      await expect(flows.forgotten(disabled.email!, '10.9.0.1')).resolves.toBeUndefined();
+      await expect(flows.forgotten(disabled.email, '10.9.0.1')).resolves.toBeUndefined();
       const after = await world.db.dataSource.query(`SELECT count(*)::int AS n FROM identity.outbox`);
       expect(after[0].n).toBe(before[0].n);
 
-      await flows.forgotten(user.email!.toUpperCase(), '10.9.0.1');
+      await flows.forgotten(user.email.toUpperCase(), '10.9.0.1');
       const [mail] = await resetMails(user.id);
       expect(mail).toMatchObject({ email: user.email, reason: 'FORGOT_PASSWORD', requestedBy: null, token: expect.any(String) });
       const ttl = (new Date(mail.expiresAt).getTime() - Date.now()) / 1000;
@@ -108,8 +108,8 @@ describe('PasswordFlowsService: change, forgotten, reset, admin-requested reset,
     it('a reset sets the password, ends every session and every other link, clears a lockout; the link works once', async () => {
       const user = await world.createUser();
       const session = await sessions.login({ username: user.username, password: user.password }, null);
-      await flows.forgotten(user.email!, null);
-      await flows.forgotten(user.email!, null);
+      await flows.forgotten(user.email, null);
+      await flows.forgotten(user.email, null);
       const [older, newer] = await resetMails(user.id);
       for (let i = 0; i < 3; i++) await canLogin(user.username, 'wrong-password-1');
 
@@ -126,7 +126,7 @@ describe('PasswordFlowsService: change, forgotten, reset, admin-requested reset,
 
     it('refuses an expired link, and checks the policy before spending the link', async () => {
       const user = await world.createUser();
-      await flows.forgotten(user.email!, null);
+      await flows.forgotten(user.email, null);
       const [mail] = await resetMails(user.id);
       expect((await problemOf(flows.reset(mail.token, 'short', null))).errors).toEqual([{ field: 'password', message: expect.any(String) }]);
       await world.db.dataSource.query(`UPDATE identity.password_reset_tokens SET expires_at = now() - interval '1 second' WHERE user_id = $1`, [user.id]);

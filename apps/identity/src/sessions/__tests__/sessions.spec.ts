@@ -33,7 +33,7 @@ describe('SessionsService: sign-in, refresh rotation, logout, lockout (real Post
       const { payload, protectedHeader } = await jwtVerify(pair.accessToken, jwks, { issuer: world.env.JWT_ISSUER, audience: world.env.JWT_AUDIENCE });
       expect(protectedHeader).toMatchObject({ alg: 'EdDSA', typ: 'at+jwt' });
       expect(payload).toMatchObject({ sub: user.id, sub_type: 'USER', sid: expect.any(String) });
-      expect(payload.exp! - payload.iat!).toBe(120);
+      expect(Number(payload.exp) - Number(payload.iat)).toBe(120);
       const audit = (await world.outboxEvents<AuditEntry>(auditEvent('identity').subject)).filter((e) => e.type === 'LOGIN' && e.resourceId === user.id);
       expect(audit).toEqual([expect.objectContaining({ ip: '10.1.0.1', details: { sessionId: payload.sid } })]);
     });
