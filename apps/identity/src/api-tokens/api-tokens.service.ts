@@ -20,6 +20,11 @@ const SORTABLE = ['name', 'createdAt', 'expiresAt', 'lastUsedAt'] as const;
 /** Characters of the secret (after `gh_`) kept in clear as the token's recognisable prefix. */
 const PREFIX_CHARS = 8;
 const INVALID_TOKEN = 'The API token is invalid, revoked or expired';
+/**
+ * The longest maxAge: the contract's pattern admits up to a million years, past what a date holds (the
+ * insert failed with a 500, and an extended token's expiry could overflow on use). Longer = omit maxAge.
+ */
+const MAX_AGE_SECONDS = 100 * 365 * 24 * 3600;
 
 type Owner = { kind: 'USER'; userId: string } | { kind: 'SERVICE_ACCOUNT'; tenantKey: string; serviceAccountId: string };
 
@@ -106,6 +111,11 @@ export class ApiTokensService {
       maxAgeSeconds = durationSeconds(request.maxAge);
       if (!maxAgeSeconds || maxAgeSeconds <= 0) {
         throw ProblemException.validation([{ field: 'maxAge', message: 'maxAge must be a positive ISO-8601 duration' }]);
+      }
+      if (maxAgeSeconds > MAX_AGE_SECONDS) {
+        throw ProblemException.validation([
+          { field: 'maxAge', message: 'maxAge must be at most 100 years (P100Y); omit it for a token that never expires' },
+        ]);
       }
     }
     if (request.extended && maxAgeSeconds === null) {

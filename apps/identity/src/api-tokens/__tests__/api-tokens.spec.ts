@@ -81,6 +81,16 @@ describe('ApiTokensService: API tokens of users and service accounts (real Postg
       expect((await problemOf(tokens.createOwn(user.caller, { name: 'x', extended: true }))).errors).toEqual([{ field: 'extended', message: expect.any(String) }]);
     });
 
+    it('refuses a maxAge past what a date can hold (400 naming the field, not a server error), and takes the longest that fits', async () => {
+      const user = await world.createUser();
+      const tooLong = await problemOf(tokens.createOwn(user.caller, { name: 'forever', maxAge: 'P999999Y' }));
+      expect(tooLong).toMatchObject({ status: 400, errors: [{ field: 'maxAge', message: expect.any(String) }] });
+      const extendedTooLong = await problemOf(tokens.createOwn(user.caller, { name: 'forever', maxAge: 'P999999Y', extended: true }));
+      expect(extendedTooLong).toMatchObject({ status: 400, errors: [{ field: 'maxAge', message: expect.any(String) }] });
+      const long = await tokens.createOwn(user.caller, { name: 'long', maxAge: 'P100Y', extended: true });
+      await expect(tokens.resolve(long.token)).resolves.toMatchObject({ tokenId: long.id });
+    });
+
     it("lists and deletes only the caller's own tokens", async () => {
       const [alice, bob] = [await world.createUser(), await world.createUser()];
       const mine = await tokens.createOwn(alice.caller, { name: 'mine' });
