@@ -91,6 +91,20 @@ describe('ApiTokensService: API tokens of users and service accounts (real Postg
       await expect(tokens.resolve(long.token)).resolves.toMatchObject({ tokenId: long.id });
     });
 
+    it('lists sorted by each sortable field, searching name, description and prefix', async () => {
+      const user = await world.createUser();
+      const a = await tokens.createOwn(user.caller, { name: 'alpha', description: '100% fine', maxAge: 'P2D' });
+      const b = await tokens.createOwn(user.caller, { name: 'beta', maxAge: 'P1D' });
+      await tokens.resolve(b.token);
+      for (const sort of ['name', 'createdAt', 'expiresAt', 'lastUsedAt']) {
+        for (const dir of ['asc', 'desc']) expect((await tokens.listOwn(user.caller, { sort: `${sort}:${dir}` })).total).toBe(2);
+      }
+      expect((await tokens.listOwn(user.caller, { sort: 'expiresAt:asc' })).results.map((t) => t.id)).toEqual([b.id, a.id]);
+      expect((await tokens.listOwn(user.caller, { q: '100%' })).results.map((t) => t.id)).toEqual([a.id]);
+      expect((await tokens.listOwn(user.caller, { q: b.prefix })).results.map((t) => t.id)).toEqual([b.id]);
+      expect((await tokens.listOwn(user.caller, { q: 'a_pha' })).total).toBe(0);
+    });
+
     it("lists and deletes only the caller's own tokens", async () => {
       const [alice, bob] = [await world.createUser(), await world.createUser()];
       const mine = await tokens.createOwn(alice.caller, { name: 'mine' });

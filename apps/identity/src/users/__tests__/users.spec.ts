@@ -164,6 +164,23 @@ describe('UsersService (real Postgres)', () => {
       expect((await problemOf(users.findByEmail('nobody@example.com'))).status).toBe(404);
     });
 
+    it('sorts by each sortable field in both directions and pages without overlap', async () => {
+      const tag = `sortme${Date.now().toString(36)}`;
+      const made = [];
+      for (const first of ['b', 'a', 'c']) made.push(await world.createUser({ username: `${tag}-${first}@example.com`, firstName: first }));
+      for (const sort of ['username', 'email', 'createdAt', 'status']) {
+        for (const dir of ['asc', 'desc']) {
+          const page = await users.list({ q: tag, sort: `${sort}:${dir}` });
+          expect(page.total).toBe(3);
+        }
+      }
+      expect((await users.list({ q: tag, sort: 'username:desc' })).results.map((u) => u.firstName)).toEqual(['c', 'b', 'a']);
+      expect((await users.list({ q: tag, sort: 'createdAt' })).results.map((u) => u.firstName)).toEqual(['b', 'a', 'c']);
+      const pages = [1, 2, 3].map((page) => users.list({ q: tag, sort: 'username', page, size: 1 }));
+      expect((await Promise.all(pages)).flatMap((p) => p.results.map((u) => u.firstName))).toEqual(['a', 'b', 'c']);
+      expect(made).toHaveLength(3);
+    });
+
     it('answers subject facts for users and 404 for an unknown subject', async () => {
       const user = await world.createUser();
       expect(await users.facts(user.id)).toEqual({ id: user.id, type: 'USER', superAdmin: false, disabled: false, version: 1 });

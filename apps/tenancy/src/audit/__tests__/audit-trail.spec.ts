@@ -72,6 +72,17 @@ describe('AuditTrailService: storing audit events and searching them (real Postg
     expect((await trail.searchTenant('filters', { q: 'bob%' })).total).toBe(0);
   });
 
+  it('sorts by each sortable field', async () => {
+    const t0 = Date.now() - 120_000;
+    await deliver('authorization', entry({ tenantId: 'sorted', type: 'DELETE', resourceType: 'GROUP', at: new Date(t0).toISOString() }));
+    await deliver('authorization', entry({ tenantId: 'sorted', type: 'CREATE', resourceType: 'ROLE', at: new Date(t0 + 1000).toISOString() }));
+    const types = async (sort: string) => (await trail.searchTenant('sorted', { sort })).results.map((r) => r.type);
+    expect(await types('at:asc')).toEqual(['DELETE', 'CREATE']);
+    expect(await types('type:asc')).toEqual(['CREATE', 'DELETE']);
+    expect(await types('resourceType:desc')).toEqual(['CREATE', 'DELETE']);
+    expect(await types('resourceType:asc')).toEqual(['DELETE', 'CREATE']);
+  });
+
   it('refuses a time range that ends before it starts', async () => {
     const now = new Date().toISOString();
     await expect(trail.searchTenant('acme', { from: now, to: now })).rejects.toBeInstanceOf(ProblemException);

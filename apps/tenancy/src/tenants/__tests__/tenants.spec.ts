@@ -186,6 +186,16 @@ describe('TenantsService: the tenant-creation saga and the tenant lifecycle (rea
     expect((await tenants.list({ q: `${prefix.slice(0, 3)}_` })).results).toEqual([]);
   });
 
+  it('sorts by each sortable field in both directions', async () => {
+    const prefix = `srt${randomUUID().slice(0, 4)}`;
+    for (const [suffix, name] of [['b', 'Zed'], ['a', 'Yak'], ['c', 'Xu']]) await tenants.create({ id: `${prefix}-${suffix}`, name }, alice);
+    const ids = async (sort: string) => (await tenants.list({ q: prefix, sort })).results.map((t) => t.id.slice(-1));
+    expect(await ids('id:desc')).toEqual(['c', 'b', 'a']);
+    expect(await ids('name')).toEqual(['c', 'a', 'b']);
+    expect(await ids('createdAt')).toEqual(['b', 'a', 'c']);
+    expect(await ids('createdAt:desc')).toEqual(['c', 'a', 'b']);
+  });
+
   it('serves tenants without counts while a service that counts is unavailable', async () => {
     const id = newId();
     await tenants.create({ id, name: id }, alice);
