@@ -122,6 +122,16 @@ describe('tenancy settings, first-run set-up and sync-access (real Postgres)', (
     expect(world.rpc.callsTo(AuthorizationRpc.joinDefaultTenant).map((c) => c.userIds.length)).toEqual([500, 1]);
   });
 
+  it('sync-access reports every grant in its count but names at most 1000 users', async () => {
+    const users = Array.from({ length: 1200 }, () => ({ id: randomUUID() }));
+    world.rpc
+      .on(IdentityRpc.listUsers, (req) => ({ results: users.slice(((req.page ?? 1) - 1) * 500, (req.page ?? 1) * 500), total: 1200, page: req.page ?? 1, size: 500 }) as never)
+      .on(AuthorizationRpc.joinDefaultTenant, (req) => ({ defaultRole: 'Viewer', granted: req.userIds }));
+    const result = await world.app.get(SyncAccessService).run();
+    expect(result.usersGranted).toBe(1200);
+    expect(result.grantedUserIds).toEqual(users.slice(0, 1000).map((u) => u.id));
+  });
+
   it('sync-access stops at once when the default tenant has no default role', async () => {
     world.rpc
       .on(IdentityRpc.listUsers, () => ({ results: Array.from({ length: 500 }, () => ({ id: randomUUID() })), total: 2000, page: 1, size: 500 }) as never)
