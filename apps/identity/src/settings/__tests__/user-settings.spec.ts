@@ -14,7 +14,7 @@ describe('UserSettingsService: per-tenant preferences (real Postgres)', () => {
     settings = world.get(UserSettingsService);
     world.rpc.on(AuthorizationRpc.requireTenantMember, ({ subject, tenantId }) => {
       if (tenantId === 'ghost') throw ProblemException.notFound('Tenant "ghost" does not exist');
-      if (!members.get(subject.id)?.has(tenantId)) throw ProblemException.forbidden('Not a member of this tenant', { rule: 'not-a-member' });
+      if (!members.get(subject.id)?.has(tenantId ?? null)) throw ProblemException.forbidden('Not a member of this tenant', { rule: 'not-a-member' });
       return undefined as never;
     });
   }, 30_000);
