@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { freePort } from './ports';
 
@@ -135,6 +134,8 @@ const parsed = new Map<string, CaughtMail>();
 async function parseFile(file: string): Promise<CaughtMail> {
   const cached = parsed.get(file);
   if (cached) return cached;
+  // loaded on first use: the unit specs that use this lib never pay for it
+  const { simpleParser } = await import('mailparser');
   const mail = await simpleParser(readFileSync(file));
   const headers: Record<string, string> = {};
   for (const line of mail.headerLines) {

@@ -61,8 +61,36 @@ export function namesField(fields: string[], field: string): boolean {
   return fields.some((f) => f === field || f === holder || f.startsWith(`${field}.`) || f.startsWith(`${field}[`));
 }
 
+/**
+ * An arbitrary built on first use. fast-check builds its `unit: 'binary'` tables in seconds, which every
+ * spec importing this lib (the unit specs too, each in its own module registry) paid at import.
+ */
+class LazyArbitrary<T> extends fc.Arbitrary<T> {
+  private built?: fc.Arbitrary<T>;
+
+  constructor(private readonly build: () => fc.Arbitrary<T>) {
+    super();
+  }
+
+  private get arbitrary(): fc.Arbitrary<T> {
+    return (this.built ??= this.build());
+  }
+
+  generate(mrng: fc.Random, biasFactor: number | undefined): fc.Value<T> {
+    return this.arbitrary.generate(mrng, biasFactor);
+  }
+
+  canShrinkWithoutContext(value: unknown): value is T {
+    return this.arbitrary.canShrinkWithoutContext(value);
+  }
+
+  shrink(value: T, context: unknown): fc.Stream<fc.Value<T>> {
+    return this.arbitrary.shrink(value, context);
+  }
+}
+
 const letters = fc.string({ minLength: 1, maxLength: 12, unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz') });
-const unicode = fc.string({ minLength: 1, maxLength: 40, unit: 'binary' });
+const unicode = new LazyArbitrary(() => fc.string({ minLength: 1, maxLength: 40, unit: 'binary' }));
 
 /** Values of the wrong JSON type for a field of this schema (null too, unless the field admits it). */
 function wrongType(declared: JsonSchema, s: JsonSchema, inQuery: boolean): fc.Arbitrary<unknown> | null {
@@ -176,7 +204,7 @@ export function invalidInputs(doc: OpenApiDocument, schema: JsonSchema | undefin
 
 /** Strings clients might send where text is allowed: unicode of every plane, controls, very long text. */
 export const hostileText = fc.oneof(
-  fc.string({ maxLength: 60, unit: 'binary' }),
+  new LazyArbitrary(() => fc.string({ maxLength: 60, unit: 'binary' })),
   fc.string({ maxLength: 60, unit: 'grapheme' }),
   fc.constantFrom('\u0000', '\ud800', '\u202e\u0041', 'Robert\'); DROP TABLE users;--', '<img src=x onerror=alert(1)>', '${jndi:ldap://x}', '%00%2e%2e/'),
 );
