@@ -83,12 +83,20 @@ describe('UsersService (real Postgres)', () => {
       expect((await users.update({ id: user.id, firstName: 'Grace' }, user.caller)).firstName).toBe('Grace');
     });
 
-    it('keeps at least one active Super Admin: the last one can be neither demoted, disabled nor deleted', async () => {
+    it('set-up makes exactly one first user even when racing, and the last active Super Admin can be neither demoted, disabled nor deleted', async () => {
       const world2 = await openIdentity();
       try {
         const users2 = world2.get(UsersService);
         world2.rpc.on(AuthorizationRpc.applySubjectFacts, () => undefined as never);
-        const root = await users2.createFirst({ username: 'root@example.com', password: GOOD_PASSWORD }, internal);
+        // two set-ups racing: exactly one first user
+        const raced = await Promise.allSettled(
+          ['root@example.com', 'rival@example.com'].map((username) => users2.createFirst({ username, password: GOOD_PASSWORD }, internal)),
+        );
+        expect(raced.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+        const lost = raced.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        expect(lost?.reason).toMatchObject({ problem: { status: 409 } });
+        const root = (raced.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<Awaited<ReturnType<UsersService['createFirst']>>>).value;
+        expect(await users2.countAll()).toBe(1);
         const rootCaller = { type: 'USER', id: root.id, via: 'jwt' } as const;
         expect((await problemOf(users2.update({ id: root.id, superAdmin: false }, rootCaller))).status).toBe(409);
         expect((await problemOf(users2.disable(root.id, internal))).status).toBe(409);

@@ -80,6 +80,18 @@ describe('TenantsService: the tenant-creation saga and the tenant lifecycle (rea
     expect(await createdEvents(id)).toHaveLength(1);
   });
 
+  it('announces a tenant once when two creations of the same id race', async () => {
+    const id = newId();
+    const raced = await Promise.allSettled([tenants.create({ id, name: 'one' }, alice), tenants.create({ id, name: 'two' }, bob)]);
+    expect(raced.filter((r) => r.status === 'fulfilled').length).toBeGreaterThanOrEqual(1);
+    for (const r of raced) {
+      // the loser's insert hits the primary key: a unique violation, 409 at the edge
+      if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: '23505' });
+    }
+    expect(await createdEvents(id)).toHaveLength(1);
+    expect((await tenants.get(id)).status).toBe('ACTIVE');
+  });
+
   it('finishes an abandoned provisioning in the background, but leaves a recent one to its client', async () => {
     const [stale, recent] = [newId(), newId()];
     world.rpc.off(AuthorizationRpc.provisionTenant);
