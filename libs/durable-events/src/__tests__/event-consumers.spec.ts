@@ -47,6 +47,8 @@ describe('EventConsumers (real Postgres and JetStream)', () => {
     data: { n },
   });
 
+  const consumerInfo = async (durable: string) => (await world.client.nc.jetstreamManager()).consumers.info(EVENTS_STREAM, durable);
+
   const effects = async (label: string) =>
     (await world.db.dataSource.query(`SELECT event_id FROM "${SCHEMA}".effects WHERE label = $1 ORDER BY at`, [label])) as Array<{ event_id: string }>;
 
@@ -67,7 +69,8 @@ describe('EventConsumers (real Postgres and JetStream)', () => {
     for (let n = 1; n <= 20; n++) await publish(def.subject, envelopeOf(def.subject, n));
     await eventually(() => seen.length >= 21);
     expect(seen).toEqual(Array.from({ length: 21 }, (_, n) => n));
-    expect(await effects('ordered')).toHaveLength(21);
+    // the handler ran; its transaction commits just after
+    await eventually(async () => (await effects('ordered')).length === 21);
   });
 
   it('skips a redelivered event with an id it has already processed (deduplication by event id, not by message)', async () => {
@@ -86,6 +89,7 @@ describe('EventConsumers (real Postgres and JetStream)', () => {
     const marker = envelopeOf(def.subject, 2);
     await publish(def.subject, marker);
     await eventually(() => handled.includes(marker.id));
+    await eventually(async () => (await effects('dedup')).length === 2);
     expect(handled).toEqual([envelope.id, marker.id]);
     expect((await effects('dedup')).map((r) => r.event_id)).toEqual([envelope.id, marker.id]);
     const processed = await world.db.dataSource.query(`SELECT event_id FROM "${SCHEMA}".processed_events WHERE consumer = 'unit-dedup'`);
@@ -107,9 +111,8 @@ describe('EventConsumers (real Postgres and JetStream)', () => {
     await eventually(() => attempts >= 2);
     await eventually(async () => (await effects('retry')).length === 1);
     expect((await effects('retry')).map((r) => r.event_id)).toEqual([envelope.id]);
-    // acknowledged once it succeeded: nothing left pending
-    const info = await (await world.client.nc.jetstreamManager()).consumers.info(EVENTS_STREAM, 'unit-retry');
-    expect(info.num_ack_pending).toBe(0);
+    // acknowledged once it succeeded (the ack follows the commit): nothing left pending
+    await eventually(async () => (await consumerInfo('unit-retry')).num_ack_pending === 0);
     expect(attempts).toBe(2);
   });
 
@@ -126,9 +129,8 @@ describe('EventConsumers (real Postgres and JetStream)', () => {
     await publish(def.subject, envelopeOf(def.subject, 1));
     await eventually(() => seen.length === 1);
     expect(seen).toEqual([1]);
-    const info = await (await world.client.nc.jetstreamManager()).consumers.info(EVENTS_STREAM, 'unit-poison');
-    expect(info.num_ack_pending).toBe(0);
-    expect(info.num_redelivered).toBe(0);
+    await eventually(async () => (await consumerInfo('unit-poison')).num_ack_pending === 0);
+    expect((await consumerInfo('unit-poison')).num_redelivered).toBe(0);
   });
 
   it('runs after-commit work once the event is recorded, and a failure there does not redeliver the event', async () => {
@@ -167,7 +169,7 @@ describe('EventConsumers (real Postgres and JetStream)', () => {
     for (let n = 0; n < 30; n++) await publish(def.subject, envelopeOf(def.subject, n));
     await eventually(() => byInstance[0].length + byInstance[1].length >= 30);
     expect([...byInstance[0], ...byInstance[1]].sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, n) => n));
-    expect(await effects('shared')).toHaveLength(30);
+    await eventually(async () => (await effects('shared')).length === 30);
   });
 
   it('consumes what the outbox publishes, end to end', async () => {

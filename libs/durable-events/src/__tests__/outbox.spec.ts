@@ -1,5 +1,5 @@
 import { event } from '@gatehouse/contracts';
-import { DurableEventsWorld, openWorld, SCHEMA } from './durable-events-fixture';
+import { DurableEventsWorld, eventually, openWorld, SCHEMA } from './durable-events-fixture';
 import { Outbox } from '../outbox';
 
 const thingHappened = event<{ n: number }>('events.unit.thing.happened.v1');
@@ -102,7 +102,7 @@ describe('Outbox (real Postgres and JetStream)', () => {
     void outbox.flush();
     await first;
     // the second request runs after the first; wait for the relay to settle
-    for (let i = 0; i < 40 && (await unpublished()).length > 0; i++) await new Promise((r) => setTimeout(r, 25));
+    await eventually(async () => (await unpublished()).length === 0);
     expect((await world.streamEvents()).map((e) => e.data)).toEqual([{ n: 1 }, { n: 2 }]);
   });
 
