@@ -20,6 +20,12 @@ interface Registration {
   handler: EventHandler<unknown>;
 }
 
+/**
+ * A pulled event handed back at shutdown is redelivered after this: at once, the server handed it to this
+ * instance's own pull request again (still open until it expires), where it sat unseen until ack_wait.
+ */
+const HANDOVER_DELAY_MS = 500;
+
 /** How long shutdown waits for the events being handled (handlers are short transactions). */
 const HANDLER_DRAIN_MS = 3_000;
 
@@ -98,7 +104,7 @@ export class EventConsumers implements OnApplicationBootstrap, BeforeApplication
       // (and resolves close()) once the loop reaches it; leaving early left close() pending for good (the
       // shutdown hang under load). The pulled events are handed back for another instance at once.
       if (this.stopped) {
-        message.nak();
+        message.nak(HANDOVER_DELAY_MS);
         continue;
       }
       await this.handle(durable, registration, message).catch((error: unknown) =>

@@ -190,4 +190,37 @@ describe('EventConsumers (real Postgres and JetStream)', () => {
     expect(seen).toEqual([{ n: 1 }, { n: 2 }]);
     await outbox.beforeApplicationShutdown();
   });
+
+  it('at shutdown finishes the event in hand and hands the ones already pulled back to another instance', async () => {
+    const def = definition();
+    let release: () => void = () => undefined;
+    const inHand = new Promise<void>((r) => (release = r));
+    const byFirst: number[] = [];
+    const first = new EventConsumers(world.client, world.options, world.db.dataSource);
+    first.on(def, 'handover', async (data, manager, e) => {
+      byFirst.push(data.n);
+      if (data.n === 0) await inHand;
+      await recordEffect(manager, e.id, 'handover');
+    });
+    await first.onApplicationBootstrap();
+    for (let n = 0; n < 5; n++) await publish(def.subject, envelopeOf(def.subject, n));
+    await eventually(() => byFirst.length === 1);
+
+    const stopping = first.beforeApplicationShutdown();
+    setTimeout(release, 100);
+    await stopping;
+    expect(byFirst).toEqual([0]);
+    expect(await effects('handover')).toHaveLength(1); // committed before shutdown returned
+
+    const bySecond: number[] = [];
+    const second = consumers();
+    second.on(def, 'handover', async (data, manager, e) => {
+      bySecond.push(data.n);
+      await recordEffect(manager, e.id, 'handover');
+    });
+    await second.onApplicationBootstrap();
+    // at once, not after the 10 s ack_wait of events left unacknowledged
+    await eventually(async () => (await effects('handover')).length === 5, 5000);
+    expect(bySecond.sort()).toEqual([1, 2, 3, 4]);
+  });
 });
