@@ -3,7 +3,13 @@ import { LoggingModule } from '@gatehouse/logging';
 import { MessagingModule } from '@gatehouse/messaging';
 import { HealthModule } from '@gatehouse/service-runtime';
 import { DynamicModule, Module } from '@nestjs/common';
-import { AUTH_PROVIDERS } from './auth/auth.providers';
+import { RequestAdmission } from './admission/request-admission';
+import { TenantResolver } from './admission/tenant-resolver';
+import { Authenticator } from './auth/authenticator';
+import { CredentialCache } from './auth/credential-cache';
+import { JwksCache } from './auth/jwks-cache';
+import { RevocationList } from './auth/revocation-list';
+import { ServiceDispatcher } from './dispatch/service-dispatcher';
 import { DecisionCache } from './decisions/decision-cache';
 import { GatewayEnv } from './gateway.env';
 import { GATEWAY } from './gateway-service';
@@ -15,9 +21,7 @@ import { OpenApiPublisher } from './openapi/openapi-publisher';
 import { InternalTokens } from './proxy/internal-tokens';
 import { UpstreamProxy } from './proxy/upstream-proxy';
 import { RateLimits } from './security/rate-limits';
-import { RequestDispatcher } from './routing/request-dispatcher';
 import { RouteRegistrar } from './routing/route-registrar';
-import { TenantResolver } from './routing/tenant-resolver';
 
 export const SERVICE = GATEWAY;
 
@@ -32,7 +36,7 @@ export class GatewayAppModule {
         MessagingModule.forRoot({ service: SERVICE, settings: env }),
         HealthModule.forRoot({ database: false, shutdownDelayMs: env.SHUTDOWN_DELAY_MS }),
       ],
-      providers: [...AUTH_PROVIDERS, DecisionCache, TenantResolver, RateLimits, GatewayMetrics, AccessLog, RequestObserver, InternalTokens, UpstreamProxy, RequestDispatcher, RouteRegistrar, OpenApiPublisher, IdempotencyStore],
+      providers: [JwksCache, CredentialCache, RevocationList, Authenticator, DecisionCache, TenantResolver, RateLimits, GatewayMetrics, AccessLog, RequestObserver, InternalTokens, UpstreamProxy, RequestAdmission, ServiceDispatcher, RouteRegistrar, OpenApiPublisher, IdempotencyStore],
     };
   }
 }

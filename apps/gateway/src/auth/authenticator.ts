@@ -6,7 +6,7 @@ import { Injectable } from '@nestjs/common';
 import { decodeProtectedHeader, jwtVerify } from 'jose';
 import { GATEWAY } from '../gateway-service';
 import { GatewayEnv } from '../gateway.env';
-import { MaybePromise } from '../routing/maybe-async';
+import { MaybePromise } from '../request/maybe-async';
 import { CredentialCache } from './credential-cache';
 import { JwksCache } from './jwks-cache';
 import { RevocationList } from './revocation-list';

@@ -3,7 +3,7 @@ import { resolve, sep } from 'node:path';
 import { ProblemException } from '@gatehouse/errors';
 import fastifyStatic from '@fastify/static';
 import { FastifyInstance, FastifyReply } from 'fastify';
-import { sendProblem } from '../routing/route-registrar';
+import { sendProblem } from '../request/problem-reply';
 
 /** Where `npm run build` puts the console (Vite): dist/console, next to dist/apps. */
 export const DEFAULT_CONSOLE_ROOT = resolve(__dirname, '../../../../console');

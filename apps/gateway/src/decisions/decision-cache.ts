@@ -5,7 +5,7 @@ import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nest
 import { JSONCodec, Subscription } from 'nats';
 import { GATEWAY } from '../gateway-service';
 import { GatewayMetrics } from '../observability/metrics';
-import { MaybePromise } from '../routing/maybe-async';
+import { MaybePromise } from '../request/maybe-async';
 
 const codec = JSONCodec<InvalidateMessage>();
 

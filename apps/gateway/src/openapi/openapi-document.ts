@@ -1,5 +1,5 @@
 import { ServiceSchemas } from '@gatehouse/contracts';
-import { DEFAULT_ACTIONS, isUpstream, RouteDefinition } from '../routing/route-definition';
+import { DEFAULT_ACTIONS, isUpstream, RouteDefinition } from '../request/route-definition';
 
 const PROBLEM_SCHEMA = {
   type: 'object',

@@ -5,7 +5,7 @@ import { GATEWAY } from '../gateway-service';
 import { Injectable, Logger } from '@nestjs/common';
 import { FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
-import { RouteDefinition } from '../routing/route-definition';
+import { RouteDefinition } from '../request/route-definition';
 import { buildOpenApiDocument } from './openapi-document';
 
 const SERVICES = ['identity', 'tenancy', 'authorization', 'notification'];

@@ -1,7 +1,7 @@
 import { IncomingHttpHeaders } from 'node:http';
 import { DEFAULT_TENANT_SEGMENT } from '@gatehouse/contracts';
 import { TraceContext } from '@gatehouse/logging';
-import { Admission } from '../routing/request-dispatcher';
+import { Admission } from '../request/incoming-request';
 
 /** Headers that describe one connection, never forwarded (RFC 9110 §7.6.1). */
 const HOP_BY_HOP = new Set([

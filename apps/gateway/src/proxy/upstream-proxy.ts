@@ -4,8 +4,8 @@ import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { Dispatcher, Pool } from 'undici';
 import { GatewayMetrics } from '../observability/metrics';
-import { Admission } from '../routing/request-dispatcher';
-import { RouteDefinition, UpstreamTarget } from '../routing/route-definition';
+import { Admission } from '../request/incoming-request';
+import { RouteDefinition, UpstreamTarget } from '../request/route-definition';
 import { clientResponseHeaders, upstreamRequestHeaders } from './forwarded-headers';
 import { InternalTokens } from './internal-tokens';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ACTIONS, Action, isPermission, Permission } from '@gatehouse/contracts';
 import { isMap, isSeq, LineCounter, parseDocument, YAMLMap } from 'yaml';
-import { HTTP_METHODS, HttpMethod, NamespaceSource, RouteDefinition } from './route-definition';
+import { HTTP_METHODS, HttpMethod, NamespaceSource, RouteDefinition } from '../request/route-definition';
 
 export class RouteFileError extends Error {}
 

@@ -6,14 +6,19 @@ import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayMetrics } from '../observability/metrics';
 import { ROUTE_CONFIG } from '../observability/request-observer';
 import { setTraceHeaders, traceOf } from '../observability/trace-headers';
+import { RequestAdmission } from '../admission/request-admission';
+import { ServiceDispatcher } from '../dispatch/service-dispatcher';
 import { UpstreamProxy } from '../proxy/upstream-proxy';
-import { isPromise } from './maybe-async';
-import { IncomingRequest, RequestDispatcher } from './request-dispatcher';
-import { isUpstream, RouteDefinition, UpstreamTarget } from './route-definition';
+import { IncomingRequest } from '../request/incoming-request';
+import { isPromise } from '../request/maybe-async';
+import { sendProblem } from '../request/problem-reply';
+import { isUpstream, RouteDefinition, UpstreamTarget } from '../request/route-definition';
 
 /**
- * Registers the route table on Fastify (radix-tree matching). Built-in routes get JSON bodies and go
- * to their service over NATS; upstream routes are registered in their own scope whose body parser
+ * Registers the route table on Fastify (radix-tree matching), on top of the request path: each matched
+ * request is admitted (RequestAdmission), then built-in routes go to their service over NATS
+ * (ServiceDispatcher) and upstream routes to their HTTP service (UpstreamProxy). Built-in routes get
+ * JSON bodies; upstream routes are registered in their own scope whose body parser
  * passes the raw stream through, so uploads are proxied without buffering.
  *
  * The trace context is passed explicitly, not through AsyncLocalStorage: in the gateway, whose requests
@@ -25,7 +30,8 @@ export class RouteRegistrar {
   private readonly logger = new Logger('Gateway');
 
   constructor(
-    private readonly dispatcher: RequestDispatcher,
+    private readonly admission: RequestAdmission,
+    private readonly dispatcher: ServiceDispatcher,
     private readonly proxy: UpstreamProxy,
     private readonly metrics: GatewayMetrics,
   ) {}
@@ -76,12 +82,12 @@ export class RouteRegistrar {
       if (incoming.body !== undefined && !isUpstream(route.target) && !JSON_MEDIA_TYPE.test(header(request, 'content-type') ?? '')) {
         throw new ProblemException(415, 'http-415', 'Request bodies must be application/json');
       }
+      let admission = this.admission.admit(route, incoming);
+      if (isPromise(admission)) admission = await admission;
       if (isUpstream(route.target)) {
-        let admission = this.dispatcher.admit(route, incoming);
-        if (isPromise(admission)) admission = await admission;
         await this.proxy.forward(route as RouteDefinition & { target: UpstreamTarget }, admission, trace, request, reply);
       } else {
-        const result = await this.dispatcher.dispatch(route, incoming);
+        const result = await this.dispatcher.dispatch(route, incoming, admission);
         if (result.replayed) reply.header('idempotent-replayed', 'true');
         // A keyed write's refusal comes back as a result: it gets the headers of any other problem (Retry-After).
         if (result.status >= 400) sendProblem(reply, result.body as Problem);
@@ -129,10 +135,4 @@ export function sendFrameworkError(reply: FastifyReply, error: unknown): Fastify
 /** What joins an error's log line to the request's access line and to the services' lines. */
 function logFieldsOf(trace: TraceContext): { requestId: string; traceId: string } {
   return { requestId: trace.requestId, traceId: trace.traceparent.slice(3, 35) };
-}
-
-export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
-  if (problem.status === 401) reply.header('www-authenticate', 'Bearer');
-  if (problem.status === 429 && typeof problem.retryAfter === 'number') reply.header('retry-after', String(problem.retryAfter));
-  return reply.status(problem.status).type('application/problem+json').send(problem);
 }

@@ -1,4 +1,4 @@
-import { RouteDefinition } from './route-definition';
+import { RouteDefinition } from '../request/route-definition';
 import { AUTHORIZATION_ROUTES } from './routes/authorization.routes';
 import { IDENTITY_ROUTES } from './routes/identity.routes';
 import { NOTIFICATION_ROUTES } from './routes/notification.routes';

@@ -1,5 +1,5 @@
 import { TraceContext } from '@gatehouse/logging';
-import { Admission } from '../../routing/request-dispatcher';
+import { Admission } from '../../request/incoming-request';
 import { clientResponseHeaders, upstreamRequestHeaders } from '../forwarded-headers';
 
 const trace: TraceContext = { requestId: 'req-1', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };

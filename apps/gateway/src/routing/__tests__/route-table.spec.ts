@@ -1,5 +1,5 @@
 import { RESERVED_TENANT_IDS } from '@gatehouse/contracts';
-import { isUpstream } from '../route-definition';
+import { isUpstream } from '../../request/route-definition';
 import { ROUTES } from '../route-table';
 
 describe('built-in route table', () => {

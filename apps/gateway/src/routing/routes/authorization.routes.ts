@@ -1,5 +1,5 @@
 import { AuthorizationRpc } from '@gatehouse/contracts';
-import { RouteDefinition } from '../route-definition';
+import { RouteDefinition } from '../../request/route-definition';
 
 const T = '/api/v1/:tenant';
 

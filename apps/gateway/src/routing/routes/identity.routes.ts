@@ -1,5 +1,5 @@
 import { IdentityRpc } from '@gatehouse/contracts';
-import { RouteDefinition } from '../route-definition';
+import { RouteDefinition } from '../../request/route-definition';
 
 /**
  * Sessions, keys, passwords, users, profile, service accounts and API tokens (owned by identity).

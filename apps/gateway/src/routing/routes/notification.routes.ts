@@ -1,5 +1,5 @@
 import { NotificationRpc } from '@gatehouse/contracts';
-import { RouteDefinition } from '../route-definition';
+import { RouteDefinition } from '../../request/route-definition';
 
 /**
  * Delivery log (owned by notification). Instance level: the gateway requires TENANT:READ at instance

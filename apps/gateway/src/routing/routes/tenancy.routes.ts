@@ -1,5 +1,5 @@
 import { TenancyRpc } from '@gatehouse/contracts';
-import { RouteDefinition } from '../route-definition';
+import { RouteDefinition } from '../../request/route-definition';
 
 /** First-run set-up, tenants and the audit trail (owned by tenancy). */
 export const TENANCY_ROUTES: RouteDefinition[] = [

@@ -3,7 +3,7 @@ import { ProblemException } from '@gatehouse/errors';
 import { RpcClient } from '@gatehouse/messaging';
 import { Injectable } from '@nestjs/common';
 import { GATEWAY } from '../gateway-service';
-import { andThen, MaybePromise } from './maybe-async';
+import { andThen, MaybePromise } from '../request/maybe-async';
 
 const SETTINGS_TTL_MS = 10_000;
 const REFRESH_AHEAD_MS = 2_000;

@@ -1,0 +1,90 @@
+import { Caller, Decision, DECISION_TENANT_NOT_FOUND, DEFAULT_TENANT_SEGMENT, NAMESPACE_PATTERN } from '@gatehouse/contracts';
+import { ProblemException } from '@gatehouse/errors';
+import { Injectable } from '@nestjs/common';
+import { Authenticator } from '../auth/authenticator';
+import { DecisionCache } from '../decisions/decision-cache';
+import { Admission, IncomingRequest } from '../request/incoming-request';
+import { andThen, MaybePromise } from '../request/maybe-async';
+import { DEFAULT_ACTIONS, PermissionRequirement, RouteDefinition } from '../request/route-definition';
+import { RateLimits } from '../security/rate-limits';
+import { TenantResolver } from './tenant-resolver';
+
+/**
+ * Steps 1-4 of the request path (DESIGN §4) for one matched route, whatever its target: authenticate →
+ * resolve the tenant → ask authorization. What passes is an Admission, which the route registrar hands
+ * to the NATS dispatcher (built-in services) or to the upstream proxy (HTTP services).
+ */
+@Injectable()
+export class RequestAdmission {
+  constructor(
+    private readonly authenticator: Authenticator,
+    private readonly tenants: TenantResolver,
+    private readonly rateLimits: RateLimits,
+    private readonly decisions: DecisionCache,
+  ) {}
+
+  /**
+   * Authenticates, resolves the tenant, limits the subject's rate and asks authorization. Synchronous
+   * when every answer is cached (the usual case); throws (or rejects) with the request's Problem.
+   */
+  admit(route: RouteDefinition, request: IncomingRequest): MaybePromise<Admission> {
+    this.rateLimits.consumeIp(request.ip);
+    return andThen(this.authenticator.authenticate(request.authorization, request.ip, request.trace), (caller) => {
+      if (caller) this.rateLimits.consumeSubject(caller.id);
+      const { tenant, ...params } = request.params;
+      return andThen(this.tenants.resolve(tenant), (tenantId) => this.authorize(route, request, caller, tenantId, params));
+    });
+  }
+
+  private authorize(
+    route: RouteDefinition,
+    request: IncomingRequest,
+    caller: Caller | null,
+    tenantId: string | null | undefined,
+    params: Record<string, string>,
+  ): MaybePromise<Admission> {
+    const access = route.access;
+    if (access === 'public') return { caller, tenantId, params };
+    if (!caller) throw ProblemException.unauthorized();
+    if (access === 'authenticated') return { caller, tenantId, params };
+    const namespace = namespaceOf(access, params, request);
+    if (caller.type === 'SERVICE') throw ProblemException.forbidden('Internal identities cannot call the public API');
+    const { permission } = access;
+    const action = access.action ?? DEFAULT_ACTIONS[route.method];
+    const decision = this.decisions.check(
+      {
+        subject: { type: caller.type, id: caller.id },
+        scope: tenantId === undefined ? 'INSTANCE' : 'TENANT',
+        tenantId: tenantId ?? null,
+        permission,
+        action,
+        ...(namespace ? { namespace } : {}),
+      },
+      request.trace,
+    );
+    return andThen(decision, (answer: Decision) => {
+      if (answer.reason === DECISION_TENANT_NOT_FOUND) throw ProblemException.notFound(`Tenant "${tenantId ?? DEFAULT_TENANT_SEGMENT}" does not exist`);
+      if (!answer.allowed) {
+        throw ProblemException.forbidden(`Missing permission ${permission}:${action}${namespace ? ` on namespace ${namespace}` : ''}`, {
+          permission,
+          action,
+          reason: answer.reason,
+        });
+      }
+      return { caller, tenantId, params, namespaces: answer.namespaces };
+    });
+  }
+}
+
+/** The namespace a request touches, from its path, query or a header, as the route declares. */
+function namespaceOf(access: PermissionRequirement, params: Record<string, string>, request: IncomingRequest): string | undefined {
+  const source = access.namespace ?? (access.namespaceParam ? { from: 'path' as const, name: access.namespaceParam } : undefined);
+  if (!source) return undefined;
+  const raw =
+    source.from === 'path' ? params[source.name] : source.from === 'query' ? request.query[source.name] : request.headers[source.name.toLowerCase()];
+  if (raw === undefined || raw === '') return undefined;
+  if (typeof raw !== 'string' || !NAMESPACE_PATTERN.test(raw)) {
+    throw ProblemException.validation([{ field: source.name, message: `${source.name} must be a dotted namespace like company.team` }]);
+  }
+  return raw;
+}
