@@ -3,28 +3,47 @@ import { LoggingModule } from '@gatehouse/logging';
 import { MessagingModule } from '@gatehouse/messaging';
 import { HealthModule } from '@gatehouse/service-runtime';
 import { DynamicModule, Module } from '@nestjs/common';
-import { RequestAdmission } from './admission/request-admission';
-import { TenantResolver } from './admission/tenant-resolver';
-import { Authenticator } from './auth/authenticator';
-import { CredentialCache } from './auth/credential-cache';
-import { JwksCache } from './auth/jwks-cache';
-import { RevocationList } from './auth/revocation-list';
-import { ServiceDispatcher } from './dispatch/service-dispatcher';
-import { DecisionCache } from './decisions/decision-cache';
+import { AdmissionModule } from './admission/admission.module';
+import { AuthModule } from './auth/auth.module';
+import { DecisionsModule } from './decisions/decisions.module';
+import { DispatchModule } from './dispatch/dispatch.module';
 import { GatewayEnv } from './gateway.env';
 import { GATEWAY } from './gateway-service';
-import { IdempotencyStore } from './idempotency/idempotency-store';
-import { GatewayMetrics } from './observability/metrics';
-import { AccessLog } from './observability/access-log';
-import { RequestObserver } from './observability/request-observer';
-import { OpenApiPublisher } from './openapi/openapi-publisher';
-import { InternalTokens } from './proxy/internal-tokens';
-import { UpstreamProxy } from './proxy/upstream-proxy';
-import { RateLimits } from './security/rate-limits';
-import { RouteRegistrar } from './routing/route-registrar';
+import { IdempotencyModule } from './idempotency/idempotency.module';
+import { ObservabilityModule } from './observability/observability.module';
+import { OpenApiModule } from './openapi/openapi.module';
+import { ProxyModule } from './proxy/proxy.module';
+import { RoutingModule } from './routing/routing.module';
+import { SecurityModule } from './security/security.module';
 
 export const SERVICE = GATEWAY;
 
+/**
+ * The gateway's own modules, one per context folder (infrastructure comes from libs/). Dependencies
+ * point one way, down (README.md beside this file; checked by __tests__/layers.spec.ts):
+ *
+ *   routing (registrar, route table)
+ *     ├─▶ admission ─▶ auth, decisions, security
+ *     ├─▶ dispatch (NATS) ─▶ idempotency        dispatch and proxy are siblings: neither imports the other
+ *     └─▶ proxy (upstream HTTP)
+ *   openapi, console                            beside routing, read the route table's types
+ *   observability                               below routing, proxy and decisions
+ *   request/ (types, problem sending, maybe-async): below all of them, imports none of them; no module
+ */
+export const GATEWAY_CONTEXTS = [
+  ObservabilityModule,
+  SecurityModule,
+  AuthModule,
+  DecisionsModule,
+  AdmissionModule,
+  IdempotencyModule,
+  DispatchModule,
+  ProxyModule,
+  RoutingModule,
+  OpenApiModule,
+];
+
+/** Infrastructure (config, logging, NATS, health), then the gateway's contexts. */
 @Module({})
 export class GatewayAppModule {
   static register(env: GatewayEnv): DynamicModule {
@@ -32,11 +51,12 @@ export class GatewayAppModule {
       module: GatewayAppModule,
       imports: [
         GatehouseConfigModule.forRoot(GatewayEnv, env),
-        LoggingModule.forRoot({ service: SERVICE, level: env.LOG_LEVEL }),
+        // Global here: the access log and request observer (observability) write through the root logger.
+        { ...LoggingModule.forRoot({ service: SERVICE, level: env.LOG_LEVEL }), global: true },
         MessagingModule.forRoot({ service: SERVICE, settings: env }),
         HealthModule.forRoot({ database: false, shutdownDelayMs: env.SHUTDOWN_DELAY_MS }),
+        ...GATEWAY_CONTEXTS,
       ],
-      providers: [JwksCache, CredentialCache, RevocationList, Authenticator, DecisionCache, TenantResolver, RateLimits, GatewayMetrics, AccessLog, RequestObserver, InternalTokens, UpstreamProxy, RequestAdmission, ServiceDispatcher, RouteRegistrar, OpenApiPublisher, IdempotencyStore],
     };
   }
 }
