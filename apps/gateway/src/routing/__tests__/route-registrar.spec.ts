@@ -1,0 +1,132 @@
+import { Caller } from '@gatehouse/contracts';
+import { ProblemException } from '@gatehouse/errors';
+import { Logger } from '@nestjs/common';
+import Fastify, { FastifyInstance } from 'fastify';
+import { RequestAdmission } from '../../admission/request-admission';
+import { DispatchResult, ServiceDispatcher } from '../../dispatch/service-dispatcher';
+import { GatewayMetrics } from '../../observability/metrics';
+import { registerTraceHeaders } from '../../observability/trace-headers';
+import { UpstreamProxy } from '../../proxy/upstream-proxy';
+import { Admission } from '../../request/incoming-request';
+import { RouteDefinition } from '../../request/route-definition';
+import { RouteRegistrar } from '../route-registrar';
+
+// jose is ES-module only (Jest's CommonJS runtime cannot load it); authentication is a stub here.
+jest.mock('jose', () => ({}));
+
+const alice: Caller = { type: 'USER', id: 'alice', via: 'jwt' };
+const builtIn: RouteDefinition = {
+  method: 'POST', path: '/api/v1/:tenant/groups', summary: 'Create a group', access: { permission: 'GROUP' },
+  target: { subject: 'authorization.groups.create.v1' } as RouteDefinition['target'], status: 201,
+};
+const upstream: RouteDefinition = {
+  method: 'POST', path: '/api/v1/:tenant/flows/*', summary: 'Flows', access: 'authenticated',
+  target: { upstream: 'flows', baseUrl: 'http://127.0.0.1:1', timeoutMs: 1000 },
+};
+
+describe('RouteRegistrar (gateway)', () => {
+  let fastify: FastifyInstance;
+  let admit: jest.Mock;
+  let dispatch: jest.Mock;
+  let forward: jest.Mock;
+  const admitted: Admission = { caller: alice, tenantId: 'acme', params: {} };
+
+  beforeAll(() => jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined));
+  afterAll(() => jest.restoreAllMocks());
+
+  beforeEach(async () => {
+    admit = jest.fn(() => admitted);
+    dispatch = jest.fn(async (): Promise<DispatchResult> => ({ status: 201, body: { id: 'g1' } }));
+    forward = jest.fn(async (_route, _admission, _trace, _request, reply) => {
+      reply.status(202).send({ proxied: true });
+    });
+    const registrar = new RouteRegistrar(
+      { admit } as unknown as RequestAdmission,
+      { dispatch } as unknown as ServiceDispatcher,
+      { forward } as unknown as UpstreamProxy,
+      new GatewayMetrics(),
+    );
+    fastify = Fastify();
+    registerTraceHeaders(fastify);
+    registrar.register(fastify, [builtIn, upstream]);
+    await fastify.ready();
+  });
+  afterEach(() => fastify.close());
+
+  const post = (url: string, payload: string, contentType = 'application/json') =>
+    fastify.inject({ method: 'POST', url, payload, headers: { 'content-type': contentType, 'x-request-id': 'req-1' } });
+
+  it("admits a built-in route's request, dispatches it with the admission and answers the service's result", async () => {
+    const response = await post('/api/v1/acme/groups?x=1', '{"name":"g"}');
+    expect(response.statusCode).toBe(201);
+    expect(response.json()).toEqual({ id: 'g1' });
+    const [route, incoming, admission] = dispatch.mock.calls[0];
+    expect(route).toBe(builtIn);
+    expect(admission).toBe(admitted);
+    expect(incoming).toMatchObject({ params: { tenant: 'acme' }, query: { x: '1' }, body: { name: 'g' }, trace: { requestId: expect.any(String) } });
+    expect(admit.mock.calls[0][1]).toBe(incoming);
+  });
+
+  it('waits for an admission that is not ready yet', async () => {
+    admit.mockImplementation(async () => admitted);
+    expect((await post('/api/v1/acme/groups', '{}')).statusCode).toBe(201);
+    expect(dispatch.mock.calls[0][2]).toBe(admitted);
+  });
+
+  it('refuses a built-in route a body that is not JSON (415), before admission', async () => {
+    const response = await post('/api/v1/acme/groups', 'name=g', 'text/plain');
+    expect(response.statusCode).toBe(415);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(admit).not.toHaveBeenCalled();
+  });
+
+  it("answers a refused admission with its Problem and the status's headers", async () => {
+    admit.mockImplementation(() => {
+      throw ProblemException.unauthorized();
+    });
+    const unauthorized = await post('/api/v1/acme/groups', '{}');
+    expect([unauthorized.statusCode, unauthorized.headers['www-authenticate']]).toEqual([401, 'Bearer']);
+    expect(unauthorized.json()).toMatchObject({ status: 401, title: 'Unauthorized' });
+    admit.mockImplementation(async () => {
+      throw ProblemException.tooManyRequests('rate-limited', 'slow down', 7);
+    });
+    const limited = await post('/api/v1/acme/groups', '{}');
+    expect([limited.statusCode, limited.headers['retry-after']]).toEqual([429, '7']);
+    expect(dispatch).not.toHaveBeenCalled();
+  });
+
+  it('answers a stored refusal of a keyed write as a Problem, marked as a replay', async () => {
+    const problem = ProblemException.conflict('taken').problem;
+    dispatch.mockResolvedValue({ status: 409, body: problem, replayed: true });
+    const response = await post('/api/v1/acme/groups', '{}');
+    expect(response.statusCode).toBe(409);
+    expect(response.headers['idempotent-replayed']).toBe('true');
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+  });
+
+  it('answers an unexpected error with a 500 Problem that tells nothing of it', async () => {
+    dispatch.mockRejectedValue(new Error('secret detail'));
+    const response = await post('/api/v1/acme/groups', '{}');
+    expect(response.statusCode).toBe(500);
+    expect(response.body).not.toContain('secret detail');
+  });
+
+  it("answers what Fastify refuses itself (malformed JSON) as a Problem with the request's trace headers", async () => {
+    const response = await post('/api/v1/acme/groups', '{"name":');
+    expect(response.statusCode).toBe(400);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(response.headers['traceparent']).toMatch(/^00-[0-9a-f]{32}-/);
+    expect(admit).not.toHaveBeenCalled();
+  });
+
+  it('hands an upstream route to the proxy with its admission, its body left unparsed whatever its type', async () => {
+    const response = await post('/api/v1/acme/flows/a/b', 'raw bytes', 'application/octet-stream');
+    expect(response.statusCode).toBe(202);
+    const [route, admission, trace] = forward.mock.calls[0];
+    expect(route).toBe(upstream);
+    expect(admission).toBe(admitted);
+    expect(trace).toMatchObject({ traceparent: expect.stringMatching(/^00-/) });
+    expect(admit.mock.calls[0][1].body).toBeUndefined();
+    expect(dispatch).not.toHaveBeenCalled();
+  });
+});
