@@ -39,7 +39,8 @@ describe('local mode (npm start): one process, embedded Postgres, in-process mes
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const deadline = Date.now() + START_TIMEOUT_MS;
-    while (!output.includes('Gatehouse is running at')) {
+    // The announcement is three lines, which may arrive in separate chunks: wait for the last.
+    while (!/Gatehouse is running at [^\n]*\n[^\n]*mode: [^\n]*\n[^\n]*data: [^\n]*\n/.test(output)) {
       if (child.exitCode !== null) throw new Error(`local mode exited with ${child.exitCode}:\n${output.slice(-4000)}`);
       if (Date.now() > deadline) throw new Error(`local mode did not start in time:\n${output.slice(-4000)}`);
       await new Promise((r) => setTimeout(r, 100));
