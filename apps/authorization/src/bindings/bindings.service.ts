@@ -7,10 +7,11 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { subjectsOfBinding } from '../common/affected-subjects';
+import { normaliseNamespaces } from '../common/namespaces';
 import { likePattern, pageOf } from '../common/sql';
-import { SubjectDirectory } from '../common/subject-directory';
-import { TenantJoin } from '../common/tenant-join';
-import { InvalidationBus } from '../decisions/invalidation-bus';
+import { SubjectDirectory } from '../subjects/subject-directory';
+import { TenantJoin } from '../tenants/tenant-join';
+import { InvalidationBus } from '../invalidation/invalidation-bus';
 import { AccessGains } from '../grants/access-gains';
 import { GrantGuard } from '../grants/grant-guard';
 import { scopeOf, RolesService } from '../roles/roles.service';
@@ -43,13 +44,6 @@ const toView = (r: BindingRow): BindingView => ({
 });
 
 const auditOf = (b: BindingView) => ({ roleId: b.roleId, roleName: b.roleName, subjectType: b.subjectType, subjectId: b.subjectId, namespaces: b.namespaces });
-
-/** Sorted, without duplicates and without prefixes already covered by a shorter one; null = tenant-wide. */
-export function normaliseNamespaces(namespaces: string[] | null | undefined): string[] | null {
-  if (!namespaces || namespaces.length === 0) return null;
-  const sorted = [...new Set(namespaces)].sort();
-  return sorted.filter((ns) => !sorted.some((other) => other !== ns && ns.startsWith(`${other}.`)));
-}
 
 const SELECT = `SELECT b.*, r.name AS role_name FROM "authorization".bindings b JOIN "authorization".roles r ON r.id = b.role_id`;
 

@@ -5,8 +5,8 @@ import {
 import { ProblemException } from '@gatehouse/errors';
 import { RpcCaller, RpcData, RpcHandler, RpcTenant } from '@gatehouse/messaging';
 import { Controller } from '@nestjs/common';
-import { SubjectDirectory } from '../common/subject-directory';
-import { TenantMembers } from '../common/tenant-members';
+import { SubjectDirectory } from '../subjects/subject-directory';
+import { TenantMembers } from '../tenants/tenant-members';
 import { SubjectFactsService } from '../subjects/subject-facts.service';
 import { LiveTenants } from '../tenants/live-tenants';
 import { DecisionService } from './decision.service';

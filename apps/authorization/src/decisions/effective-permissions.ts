@@ -8,7 +8,7 @@ import { LiveTenants } from '../tenants/live-tenants';
 import { DecisionService } from './decision.service';
 import { GrantSource, INSTANCE_GOVERNED_IN_TENANTS } from './grant-index';
 import { GrantLoader } from './grant-loader';
-import { covers } from './namespaces';
+import { covers } from '../common/namespaces';
 
 export interface Where {
   scope: Scope;

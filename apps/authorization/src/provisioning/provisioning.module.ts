@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
-import { DecisionsModule } from '../decisions/decisions.module';
+import { InvalidationModule } from '../invalidation/invalidation.module';
+import { TenantsModule } from '../tenants/tenants.module';
 import { ProvisioningHandlers } from './provisioning.handlers';
 import { ProvisioningService } from './provisioning.service';
 
-@Module({ imports: [DecisionsModule], controllers: [ProvisioningHandlers], providers: [ProvisioningService] })
+@Module({ imports: [InvalidationModule, TenantsModule], controllers: [ProvisioningHandlers], providers: [ProvisioningService] })
 export class ProvisioningModule {}

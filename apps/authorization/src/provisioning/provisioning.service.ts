@@ -3,10 +3,10 @@ import { ProblemException } from '@gatehouse/errors';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
-import { BindingEntity } from '../access/binding.entity';
-import { RoleEntity } from '../access/role.entity';
+import { BindingEntity } from '../bindings/binding.entity';
+import { RoleEntity } from '../roles/role.entity';
 import { INSTANCE_ADMIN_ROLE, MANAGED_TENANT_ROLES, ManagedRoleDefinition } from '../catalogue/managed-roles';
-import { InvalidationBus } from '../decisions/invalidation-bus';
+import { InvalidationBus } from '../invalidation/invalidation-bus';
 import { LiveTenants } from '../tenants/live-tenants';
 
 /**

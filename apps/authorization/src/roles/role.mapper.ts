@@ -1,5 +1,5 @@
 import { RoleView } from '@gatehouse/contracts';
-import { RoleEntity } from '../access/role.entity';
+import { RoleEntity } from './role.entity';
 
 export function toRoleView(role: RoleEntity): RoleView {
   return {

@@ -5,7 +5,7 @@ import { RETRY_SAFE, RpcClient } from '@gatehouse/messaging';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { InvalidationBus } from '../decisions/invalidation-bus';
+import { InvalidationBus } from '../invalidation/invalidation-bus';
 import { SubjectFactEntity } from './subject-fact.entity';
 
 /**

@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuthorizationEnv } from '../authorization.env';
-import { InvalidationBus, TenantChange } from '../decisions/invalidation-bus';
+import { InvalidationBus, TenantChange } from '../invalidation/invalidation-bus';
 
 /** '' stands for the default (null) tenant in the table and in memory. */
 export const tenantKey = (tenantId: string | null | undefined): string => tenantId ?? '';

@@ -2,7 +2,7 @@ import { TenancyEvents } from '@gatehouse/contracts';
 import { AuditRecorder, EventConsumers } from '@gatehouse/durable-events';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { InvalidationBus } from '../decisions/invalidation-bus';
+import { InvalidationBus } from '../invalidation/invalidation-bus';
 import { LiveTenants } from './live-tenants';
 
 /**

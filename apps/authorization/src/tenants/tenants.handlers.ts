@@ -4,7 +4,7 @@ import {
 import { ProblemException } from '@gatehouse/errors';
 import { RpcCaller, RpcData, RpcHandler } from '@gatehouse/messaging';
 import { Controller } from '@nestjs/common';
-import { TenantMembers } from '../common/tenant-members';
+import { TenantMembers } from './tenant-members';
 import { SubjectFactsService } from '../subjects/subject-facts.service';
 import { LiveTenants } from './live-tenants';
 

@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { AuthorizationEnv } from '../../authorization.env';
-import { InvalidationBus } from '../../decisions/invalidation-bus';
+import { InvalidationBus } from '../../invalidation/invalidation-bus';
 import { LiveTenants } from '../live-tenants';
 
 /** A database whose answer to the live-tenants query arrives when the test says so. */

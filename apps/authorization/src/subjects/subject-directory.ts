@@ -3,7 +3,7 @@ import { ProblemException } from '@gatehouse/errors';
 import { RETRY_SAFE, RpcClient } from '@gatehouse/messaging';
 import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { SubjectFactsService } from '../subjects/subject-facts.service';
+import { SubjectFactsService } from './subject-facts.service';
 
 const SERVICE = 'authorization';
 

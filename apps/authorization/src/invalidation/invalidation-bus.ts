@@ -2,7 +2,6 @@ import { AUTHORIZATION_INVALIDATE_SUBJECT, InvalidateMessage } from '@gatehouse/
 import { NatsClient } from '@gatehouse/messaging';
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { JSONCodec, Subscription } from 'nats';
-import { GrantsCache } from './grants-cache';
 
 const codec = JSONCodec<InvalidateMessage>();
 /** Subject ids per message: ~39 bytes each in JSON, so ~200 KB, well under NATS's 1 MB per message. */
@@ -15,14 +14,19 @@ export type TenantChange = NonNullable<InvalidateMessage['tenants']>[number];
  * gateway's decision cache, drops them. Published after the change has committed. It rides on the
  * same connection as the decision server, so an invalidation is always applied before a check that
  * the server received after it.
+ *
+ * It sits below every context that changes grants (and below decisions): what an invalidation drops is
+ * registered by its owners, synchronously, with `onSubjectsChanged` (the decisions' grants cache) and
+ * `onTenantsChanged` (the live tenants).
  */
 @Injectable()
 export class InvalidationBus implements OnApplicationBootstrap {
   private subscription?: Subscription;
   private readonly tenantListeners: Array<(changes: TenantChange[]) => void> = [];
+  private readonly subjectListeners: Array<(subjectIds: string[]) => void> = [];
   private readonly resyncListeners: Array<() => Promise<void>> = [];
 
-  constructor(private readonly nats: NatsClient, private readonly cache: GrantsCache) {}
+  constructor(private readonly nats: NatsClient) {}
 
   /**
    * A starting instance also drops every cached grant and decision everywhere. The broadcast of a change
@@ -45,6 +49,11 @@ export class InvalidationBus implements OnApplicationBootstrap {
     this.tenantListeners.push(listener);
   }
 
+  /** `listener` drops what it keeps of these subjects; `[]` means every subject. */
+  onSubjectsChanged(listener: (subjectIds: string[]) => void): void {
+    this.subjectListeners.push(listener);
+  }
+
   /** `reload` runs when broadcasts may have been missed (state kept in memory only must be read again). */
   onResync(reload: () => Promise<void>): void {
     this.resyncListeners.push(reload);
@@ -56,7 +65,7 @@ export class InvalidationBus implements OnApplicationBootstrap {
    * stale state meanwhile.
    */
   async resync(): Promise<void> {
-    this.cache.invalidate([]);
+    this.dropSubjects([]);
     await Promise.all(this.resyncListeners.map((reload) => reload()));
     await this.publishAll();
   }
@@ -92,6 +101,10 @@ export class InvalidationBus implements OnApplicationBootstrap {
 
   private apply(message: InvalidateMessage): void {
     if (message.tenants?.length) for (const listener of this.tenantListeners) listener(message.tenants);
-    this.cache.invalidate(message.subjectIds);
+    this.dropSubjects(message.subjectIds);
+  }
+
+  private dropSubjects(subjectIds: string[]): void {
+    for (const listener of this.subjectListeners) listener(subjectIds);
   }
 }

@@ -1,3 +1,5 @@
+/** Dotted namespaces (`company.team.project`) as bindings limit them and decisions match them. */
+
 /** `a.b` covers `a.b` and every `a.b.*`, never `a.bc` (dot boundary). */
 export function covers(prefix: string, namespace: string): boolean {
   return namespace === prefix || (namespace.length > prefix.length && namespace.startsWith(prefix) && namespace[prefix.length] === '.');
@@ -8,4 +10,11 @@ export function coversAll(prefixes: string[] | null, wanted: string[] | null): b
   if (prefixes === null) return true;
   if (wanted === null) return false;
   return wanted.every((ns) => prefixes.some((p) => covers(p, ns)));
+}
+
+/** Sorted, without duplicates and without prefixes already covered by a shorter one; null = tenant-wide. */
+export function normaliseNamespaces(namespaces: string[] | null | undefined): string[] | null {
+  if (!namespaces || namespaces.length === 0) return null;
+  const sorted = [...new Set(namespaces)].sort();
+  return sorted.filter((ns) => !sorted.some((other) => other !== ns && ns.startsWith(`${other}.`)));
 }
