@@ -17,7 +17,7 @@ import { roleAudit, toRoleView } from './role.mapper';
 const SORTABLE = { name: 'r.name', createdAt: 'r.createdAt', updatedAt: 'r.updatedAt' };
 
 /** The pairs of `grid` that `base` does not have. */
-function gridMinus(grid: PermissionGrid, base: PermissionGrid): PermissionGrid {
+export function gridMinus(grid: PermissionGrid, base: PermissionGrid): PermissionGrid {
   const added: PermissionGrid = {};
   for (const [permission, action] of pairsOf(grid)) {
     if (!base[permission]?.includes(action)) added[permission] = [...(added[permission] ?? []), action];
