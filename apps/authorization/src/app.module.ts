@@ -1,9 +1,5 @@
-import { GatehouseConfigModule } from '@gatehouse/config';
-import { DatabaseModule } from '@gatehouse/database';
-import { DurableEventsModule } from '@gatehouse/durable-events';
-import { LoggingModule } from '@gatehouse/logging';
-import { MessagingModule } from '@gatehouse/messaging';
-import { HealthModule } from '@gatehouse/service-runtime';
+import { ownedSchema } from '@gatehouse/durable-events';
+import { ServiceModule } from '@gatehouse/service-runtime';
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuthorizationEnv } from './authorization.env';
 import { BindingEntity } from './bindings/binding.entity';
@@ -24,8 +20,7 @@ import { SubjectFactEntity } from './subjects/subject-fact.entity';
 import { SubjectsModule } from './subjects/subjects.module';
 import { TenantAccessModule } from './tenant-access/tenant-access.module';
 import { TenantsModule } from './tenants/tenants.module';
-
-export const SERVICE = 'authorization';
+import { SERVICE } from './service-name';
 
 @Module({})
 export class AuthorizationAppModule {
@@ -33,19 +28,12 @@ export class AuthorizationAppModule {
     return {
       module: AuthorizationAppModule,
       imports: [
-        GatehouseConfigModule.forRoot(AuthorizationEnv, env),
-        LoggingModule.forRoot({ service: SERVICE, level: env.LOG_LEVEL }),
-        DatabaseModule.forRoot({
-          url: env.DATABASE_URL,
-          schema: SERVICE,
-          poolSize: env.DATABASE_POOL_SIZE,
-          applicationName: SERVICE,
-          entities: [RoleEntity, BindingEntity, SubjectFactEntity, GroupEntity, InvitationEntity],
-          migrations: AUTHORIZATION_MIGRATIONS,
+        ServiceModule.forService({
+          name: SERVICE,
+          envClass: AuthorizationEnv,
+          env,
+          database: ownedSchema({ entities: [RoleEntity, BindingEntity, SubjectFactEntity, GroupEntity, InvitationEntity], migrations: AUTHORIZATION_MIGRATIONS }),
         }),
-        MessagingModule.forRoot({ service: SERVICE, settings: env }),
-        DurableEventsModule.forRoot({ service: SERVICE, schema: SERVICE, outboxRetentionHours: env.OUTBOX_RETENTION_HOURS }),
-        HealthModule.forRoot({ database: true }),
         // One module per bounded context, lowest first: each imports only contexts listed before it,
         // through their modules' exports (never the other way round; see README.md beside this file).
         InvalidationModule,

@@ -1,7 +1,4 @@
-import { GatehouseConfigModule } from '@gatehouse/config';
-import { LoggingModule } from '@gatehouse/logging';
-import { MessagingModule } from '@gatehouse/messaging';
-import { HealthModule } from '@gatehouse/service-runtime';
+import { ServiceModule } from '@gatehouse/service-runtime';
 import { DynamicModule, Module } from '@nestjs/common';
 import { AdmissionModule } from './admission/admission.module';
 import { AuthModule } from './auth/auth.module';
@@ -15,8 +12,6 @@ import { OpenApiModule } from './openapi/openapi.module';
 import { ProxyModule } from './proxy/proxy.module';
 import { RoutingModule } from './routing/routing.module';
 import { SecurityModule } from './security/security.module';
-
-export const SERVICE = GATEWAY;
 
 /**
  * The gateway's own modules, one per context folder (infrastructure comes from libs/). Dependencies
@@ -43,18 +38,14 @@ export const GATEWAY_CONTEXTS = [
   OpenApiModule,
 ];
 
-/** Infrastructure (config, logging, NATS, health), then the gateway's contexts. */
+/** Infrastructure (ServiceModule: config, logging, NATS, health; no database), then the gateway's contexts. */
 @Module({})
 export class GatewayAppModule {
   static register(env: GatewayEnv): DynamicModule {
     return {
       module: GatewayAppModule,
       imports: [
-        GatehouseConfigModule.forRoot(GatewayEnv, env),
-        // Global here: the access log and request observer (observability) write through the root logger.
-        { ...LoggingModule.forRoot({ service: SERVICE, level: env.LOG_LEVEL }), global: true },
-        MessagingModule.forRoot({ service: SERVICE, settings: env }),
-        HealthModule.forRoot({ database: false, shutdownDelayMs: env.SHUTDOWN_DELAY_MS }),
+        ServiceModule.forService({ name: GATEWAY, envClass: GatewayEnv, env, shutdownDelayMs: env.SHUTDOWN_DELAY_MS }),
         ...GATEWAY_CONTEXTS,
       ],
     };

@@ -1,9 +1,5 @@
-import { GatehouseConfigModule } from '@gatehouse/config';
-import { DatabaseModule } from '@gatehouse/database';
-import { DurableEventsModule } from '@gatehouse/durable-events';
-import { LoggingModule } from '@gatehouse/logging';
-import { MessagingModule } from '@gatehouse/messaging';
-import { HealthModule } from '@gatehouse/service-runtime';
+import { ownedSchema } from '@gatehouse/durable-events';
+import { ServiceModule } from '@gatehouse/service-runtime';
 import { DynamicModule, Module } from '@nestjs/common';
 import { IdentityEnv } from './identity.env';
 import { ApiTokenEntity } from './api-tokens/api-token.entity';
@@ -23,8 +19,7 @@ import { SetupModule } from './setup/setup.module';
 import { TenantCleanupModule } from './tenant-cleanup/tenant-cleanup.service';
 import { UserEntity } from './users/user.entity';
 import { UsersModule } from './users/users.module';
-
-export const SERVICE = 'identity';
+import { SERVICE } from './service-name';
 
 @Module({})
 export class IdentityAppModule {
@@ -32,19 +27,12 @@ export class IdentityAppModule {
     return {
       module: IdentityAppModule,
       imports: [
-        GatehouseConfigModule.forRoot(IdentityEnv, env),
-        LoggingModule.forRoot({ service: SERVICE, level: env.LOG_LEVEL }),
-        DatabaseModule.forRoot({
-          url: env.DATABASE_URL,
-          schema: SERVICE,
-          poolSize: env.DATABASE_POOL_SIZE,
-          applicationName: SERVICE,
-          entities: [UserEntity, RefreshTokenEntity, SigningKeyEntity, ServiceAccountEntity, ApiTokenEntity],
-          migrations: IDENTITY_MIGRATIONS,
+        ServiceModule.forService({
+          name: SERVICE,
+          envClass: IdentityEnv,
+          env,
+          database: ownedSchema({ entities: [UserEntity, RefreshTokenEntity, SigningKeyEntity, ServiceAccountEntity, ApiTokenEntity], migrations: IDENTITY_MIGRATIONS }),
         }),
-        MessagingModule.forRoot({ service: SERVICE, settings: env }),
-        DurableEventsModule.forRoot({ service: SERVICE, schema: SERVICE, outboxRetentionHours: env.OUTBOX_RETENTION_HOURS }),
-        HealthModule.forRoot({ database: true }),
         PasswordsModule,
         KeysModule,
         UsersModule,

@@ -1,9 +1,5 @@
-import { GatehouseConfigModule } from '@gatehouse/config';
-import { DatabaseModule } from '@gatehouse/database';
-import { DurableEventsModule } from '@gatehouse/durable-events';
-import { LoggingModule } from '@gatehouse/logging';
-import { MessagingModule } from '@gatehouse/messaging';
-import { HealthModule } from '@gatehouse/service-runtime';
+import { ownedSchema } from '@gatehouse/durable-events';
+import { ServiceModule } from '@gatehouse/service-runtime';
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuditLogEntity } from './audit/audit-log.entity';
 import { AuditModule } from './audit/audit.module';
@@ -13,8 +9,7 @@ import { SetupModule } from './setup/setup.module';
 import { TenancyEnv } from './tenancy.env';
 import { TenantEntity } from './tenants/tenant.entity';
 import { TenantsModule } from './tenants/tenants.module';
-
-export const SERVICE = 'tenancy';
+import { SERVICE } from './service-name';
 
 @Module({})
 export class TenancyAppModule {
@@ -22,19 +17,12 @@ export class TenancyAppModule {
     return {
       module: TenancyAppModule,
       imports: [
-        GatehouseConfigModule.forRoot(TenancyEnv, env),
-        LoggingModule.forRoot({ service: SERVICE, level: env.LOG_LEVEL }),
-        DatabaseModule.forRoot({
-          url: env.DATABASE_URL,
-          schema: SERVICE,
-          poolSize: env.DATABASE_POOL_SIZE,
-          applicationName: SERVICE,
-          entities: [TenantEntity, AuditLogEntity],
-          migrations: TENANCY_MIGRATIONS,
+        ServiceModule.forService({
+          name: SERVICE,
+          envClass: TenancyEnv,
+          env,
+          database: ownedSchema({ entities: [TenantEntity, AuditLogEntity], migrations: TENANCY_MIGRATIONS }),
         }),
-        MessagingModule.forRoot({ service: SERVICE, settings: env }),
-        DurableEventsModule.forRoot({ service: SERVICE, schema: SERVICE, outboxRetentionHours: env.OUTBOX_RETENTION_HOURS }),
-        HealthModule.forRoot({ database: true }),
         SettingsModule,
         AuditModule,
         TenantsModule,

@@ -5,3 +5,4 @@ export * from './event-consumers';
 export * from './audit-recorder';
 export * from './durable-events.module';
 export * from './durable-events.options';
+export * from './owned-schema';

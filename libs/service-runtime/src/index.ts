@@ -7,3 +7,4 @@ export * from './schema-introspection';
 export * from './idempotency.interceptor';
 export * from './database-unavailable.interceptor';
 export * from './draining-nats-server';
+export * from './service.module';
