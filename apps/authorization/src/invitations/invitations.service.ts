@@ -22,8 +22,8 @@ import { GroupsService } from '../groups/groups.service';
 import { RolesService } from '../roles/roles.service';
 import { LiveTenants } from '../tenants/live-tenants';
 import { InvitationEntity } from './invitation.entity';
+import { SERVICE } from '../service-name';
 
-const SERVICE = 'authorization';
 const SORTABLE = { createdAt: 'i.createdAt', email: 'i.email', expiresAt: 'i.expiresAt' };
 /** Grants of an accepted invitation were checked against the inviter when it was created. */
 const ACCEPTANCE: Caller = { type: 'SERVICE', id: SERVICE, via: 'internal' };

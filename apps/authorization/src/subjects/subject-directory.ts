@@ -4,8 +4,7 @@ import { RETRY_SAFE, RpcClient } from '@gatehouse/messaging';
 import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { SubjectFactsService } from './subject-facts.service';
-
-const SERVICE = 'authorization';
+import { SERVICE } from '../service-name';
 
 /** Checks that the subjects a binding or membership names exist, and joins identity's user data into views. */
 @Injectable()

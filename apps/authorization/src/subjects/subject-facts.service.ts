@@ -7,6 +7,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { InvalidationBus } from '../invalidation/invalidation-bus';
 import { SubjectFactEntity } from './subject-fact.entity';
+import { SERVICE } from '../service-name';
 
 /**
  * The read model of identity's subjects. Fed by `identity.subject.changed` events; a subject not seen
@@ -33,7 +34,7 @@ export class SubjectFactsService implements OnModuleInit {
     if (known) return known;
     let facts: SubjectFacts;
     try {
-      facts = await this.rpc.internal('authorization', IdentityRpc.subjectFacts, { id }, undefined, RETRY_SAFE);
+      facts = await this.rpc.internal(SERVICE, IdentityRpc.subjectFacts, { id }, undefined, RETRY_SAFE);
     } catch (error) {
       if (error instanceof ProblemException && error.problem.status === 404) return null;
       throw error;

@@ -1,5 +1,6 @@
 import { AuditEntry, Caller } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
+import { SERVICE } from '../service-name';
 
 /** The signed-in user behind a request; 403 for service accounts and internal identities. */
 export function requireUserCaller(caller: Caller | null): Caller & { type: 'USER' } {
@@ -10,7 +11,7 @@ export function requireUserCaller(caller: Caller | null): Caller & { type: 'USER
 
 /** A caller for audit entries of anonymous requests (sign-ins), carrying the client's address. */
 export function anonymousCaller(ip: string | null): Caller {
-  return { type: 'SERVICE', id: 'identity', via: 'internal', ...(ip ? { ip } : {}) };
+  return { type: 'SERVICE', id: SERVICE, via: 'internal', ...(ip ? { ip } : {}) };
 }
 
 export const ANONYMOUS_ACTOR: AuditEntry['actor'] = { type: 'ANONYMOUS', id: null };

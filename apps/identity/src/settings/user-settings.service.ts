@@ -6,8 +6,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { instanceToPlain } from 'class-transformer';
 import { DataSource } from 'typeorm';
 import { tenantIdOf, tenantKeyOf } from '../common/tenant-key';
-
-const SERVICE = 'identity';
+import { SERVICE } from '../service-name';
 
 interface SettingsRow {
   settings: Partial<UserSettingsView>;

@@ -1,6 +1,7 @@
 import { AuthorizationRpc, SubjectFacts } from '@gatehouse/contracts';
 import { RETRY_SAFE, RpcClient } from '@gatehouse/messaging';
 import { Injectable, Logger } from '@nestjs/common';
+import { SERVICE } from '../service-name';
 
 /**
  * Hands a subject's new facts (Super Admin flag, disabled) to authorization right after the commit and
@@ -16,7 +17,7 @@ export class SubjectFactsPublisher {
 
   async applyNow(facts: SubjectFacts): Promise<void> {
     await this.rpc
-      .internal('identity', AuthorizationRpc.applySubjectFacts, facts, undefined, RETRY_SAFE)
+      .internal(SERVICE, AuthorizationRpc.applySubjectFacts, facts, undefined, RETRY_SAFE)
       .catch((error: unknown) => this.logger.warn({ err: error, subject: facts.id }, 'Authorization not told directly; the event will carry the change'));
   }
 }

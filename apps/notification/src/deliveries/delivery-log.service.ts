@@ -6,6 +6,7 @@ import { RpcClient, RETRY_SAFE } from '@gatehouse/messaging';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { SERVICE } from '../service-name';
 
 const SORTABLE = ['createdAt', 'updatedAt', 'recipient', 'status', 'attempts', 'template'] as const;
 const COLUMNS: Record<(typeof SORTABLE)[number], string> = {
@@ -84,7 +85,7 @@ export class DeliveryLogService {
   private async requireSuperAdmin(caller: Caller | null): Promise<void> {
     if (!caller) throw ProblemException.unauthorized();
     if (caller.type === 'USER') {
-      const facts = await this.rpc.internal('notification', IdentityRpc.subjectFacts, { id: caller.id }, undefined, RETRY_SAFE);
+      const facts = await this.rpc.internal(SERVICE, IdentityRpc.subjectFacts, { id: caller.id }, undefined, RETRY_SAFE);
       if (facts.superAdmin && !facts.disabled) return;
     }
     throw ProblemException.forbidden('Only Super Admins may read the delivery log', { reason: 'super-admin-required' });

@@ -6,8 +6,7 @@ import { RETRY_SAFE, RpcClient } from '@gatehouse/messaging';
 import { Injectable } from '@nestjs/common';
 import { MultiTenancySettingsService } from '../settings/multi-tenancy.settings';
 import { TenantsService } from '../tenants/tenants.service';
-
-const SERVICE = 'tenancy';
+import { SERVICE } from '../service-name';
 
 /**
  * First run: the first user becomes Super Admin and Admin of the first tenant (the default tenant, or

@@ -1,8 +1,8 @@
 import { AuthorizationRpc, IdentityRpc, SyncAccessResult } from '@gatehouse/contracts';
 import { RETRY_SAFE, RpcClient } from '@gatehouse/messaging';
 import { Injectable, Logger } from '@nestjs/common';
+import { SERVICE } from '../service-name';
 
-const SERVICE = 'tenancy';
 const PAGE = 500;
 
 /**

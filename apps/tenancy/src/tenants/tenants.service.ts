@@ -11,9 +11,9 @@ import { DataSource, LessThan } from 'typeorm';
 import { TenancyEnv } from '../tenancy.env';
 import { TenantEntity } from './tenant.entity';
 import { toTenantView } from './tenant.mapper';
+import { SERVICE } from '../service-name';
 
 const SORTABLE = ['id', 'name', 'createdAt'] as const;
-const SERVICE = 'tenancy';
 const RETRY_EVERY_MS = 5000;
 /**
  * A creation left half-way is finished in the background only after this long, so that a client
