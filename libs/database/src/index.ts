@@ -2,3 +2,4 @@ export * from './snake-naming.strategy';
 export * from './database.module';
 export * from './stored-secrets';
 export * from './tenant-write-guard';
+export * from './like-pattern';

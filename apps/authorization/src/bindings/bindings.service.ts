@@ -1,3 +1,4 @@
+import { likePattern } from '@gatehouse/database';
 import {
   BindingView, BulkCreateBindingsRequest, Caller, CreateBindingRequest, Page, Scope, SearchBindingsRequest,
 } from '@gatehouse/contracts';
@@ -8,7 +9,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { subjectsOfBinding } from '../common/affected-subjects';
 import { normaliseNamespaces } from '../common/namespaces';
-import { likePattern, pageOf } from '../common/sql';
+import { pageOf } from '../common/sql';
 import { SubjectDirectory } from '../subjects/subject-directory';
 import { TenantJoin } from '../tenants/tenant-join';
 import { InvalidationBus } from '../invalidation/invalidation-bus';

@@ -1,3 +1,4 @@
+import { likePattern } from '@gatehouse/database';
 import {
   Caller, CreateGroupRequest, GroupMemberView, GroupPasswordResetResult, GroupView, IdentityRpc, ListGroupMembersRequest,
   ListGroupsRequest, MemberType, Page, PageQuery, UpdateGroupRequest,
@@ -9,7 +10,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { membersOfGroup } from '../common/affected-subjects';
-import { likePattern, pageOf } from '../common/sql';
+import { pageOf } from '../common/sql';
 import { SubjectDirectory, userSummary } from '../subjects/subject-directory';
 import { TenantJoin } from '../tenants/tenant-join';
 import { InvalidationBus } from '../invalidation/invalidation-bus';

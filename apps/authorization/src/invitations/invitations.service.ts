@@ -2,7 +2,7 @@ import {
   AcceptedInvitation, AcceptInvitationRequest, AuthorizationNotificationEvents, Caller, CreateInvitationRequest, IdentityRpc,
   InvitationView, ListInvitationsRequest, Page,
 } from '@gatehouse/contracts';
-import { hashToken, newOpaqueToken } from '@gatehouse/database';
+import { hashToken, likePattern, newOpaqueToken } from '@gatehouse/database';
 import { ProblemException } from '@gatehouse/errors';
 import { AuditRecorder, Outbox } from '@gatehouse/durable-events';
 import { RpcClient } from '@gatehouse/messaging';
@@ -14,7 +14,7 @@ import { BindingsService } from '../bindings/bindings.service';
 import { SubjectDirectory } from '../subjects/subject-directory';
 import { TenantJoin } from '../tenants/tenant-join';
 import { normaliseNamespaces } from '../common/namespaces';
-import { likePattern, pageOf } from '../common/sql';
+import { pageOf } from '../common/sql';
 import { InvalidationBus } from '../invalidation/invalidation-bus';
 import { AccessGains } from '../grants/access-gains';
 import { AccessGain, GrantGuard } from '../grants/grant-guard';

@@ -1,3 +1,4 @@
+import { likePattern } from '@gatehouse/database';
 import { Caller, CreateRoleRequest, PermissionGrid, ListRolesRequest, Page, RoleView, Scope, UpdateRoleRequest } from '@gatehouse/contracts';
 import { isUniqueViolation, ProblemException } from '@gatehouse/errors';
 import { auditDiff, AuditRecorder } from '@gatehouse/durable-events';
@@ -7,7 +8,7 @@ import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { RoleEntity } from './role.entity';
 import { subjectsOfRole } from '../common/affected-subjects';
 import { pairsOf, validateGrid } from '../common/permission-grid';
-import { likePattern, pageOf } from '../common/sql';
+import { pageOf } from '../common/sql';
 import { InvalidationBus } from '../invalidation/invalidation-bus';
 import { AccessGains } from '../grants/access-gains';
 import { AccessGain, GrantGuard } from '../grants/grant-guard';

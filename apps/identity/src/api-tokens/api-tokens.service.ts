@@ -13,7 +13,7 @@ import { returning } from '../common/sql';
 import { tenantIdOf, tenantKeyOf } from '../common/tenant-key';
 import { NOTHING_REVOKED, Revocations } from '../revocation/revocations';
 import { ServiceAccountsService } from '../service-accounts/service-accounts.service';
-import { hashToken, newOpaqueToken } from '@gatehouse/database';
+import { hashToken, likePattern, newOpaqueToken } from '@gatehouse/database';
 import { ApiTokenEntity } from './api-token.entity';
 
 const SORTABLE = ['name', 'createdAt', 'expiresAt', 'lastUsedAt'] as const;
@@ -156,7 +156,7 @@ export class ApiTokensService {
     const qb = this.dataSource.getRepository(ApiTokenEntity).createQueryBuilder('t').where('t.revokedAt IS NULL');
     this.whereOwner(qb, owner);
     if (query.q) {
-      qb.andWhere('(t.name ILIKE :q OR t.description ILIKE :q OR t.prefix ILIKE :q)', { q: `%${query.q.replace(/[%_\\]/g, (c) => '\\' + c)}%` });
+      qb.andWhere('(t.name ILIKE :q OR t.description ILIKE :q OR t.prefix ILIKE :q)', { q: likePattern(query.q) });
     }
     const [rows, total] = await qb.orderBy(`t.${page.sortField}`, page.sortDir).addOrderBy('t.id').skip(page.offset).take(page.size).getManyAndCount();
     return { results: rows.map(toApiTokenView), total, page: page.page, size: page.size };

@@ -1,3 +1,4 @@
+import { likePattern } from '@gatehouse/database';
 import { randomUUID } from 'node:crypto';
 import {
   Caller, CreateServiceAccountRequest, IdentityEvents, ListServiceAccountsRequest, Page, resolvePage, ServiceAccountView,
@@ -50,7 +51,7 @@ export class ServiceAccountsService {
     const page = resolvePage(query, SORTABLE, 'name');
     const qb = this.dataSource.getRepository(ServiceAccountEntity).createQueryBuilder('s').where('s.tenantKey = :tenantKey', { tenantKey });
     if (query.q) {
-      qb.andWhere('(s.name ILIKE :q OR s.description ILIKE :q)', { q: `%${query.q.replace(/[%_\\]/g, (c) => '\\' + c)}%` });
+      qb.andWhere('(s.name ILIKE :q OR s.description ILIKE :q)', { q: likePattern(query.q) });
     }
     const [rows, total] = await qb.orderBy(`s.${page.sortField}`, page.sortDir).addOrderBy('s.id').skip(page.offset).take(page.size).getManyAndCount();
     return { results: rows.map(toServiceAccountView), total, page: page.page, size: page.size };

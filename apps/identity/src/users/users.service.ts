@@ -1,3 +1,4 @@
+import { likePattern } from '@gatehouse/database';
 import {
   Caller, CreateUserRequest, CredentialsRevoked, IdentityEvents, IdentityNotificationEvents, ListUsersRequest, Page, resolvePage, SubjectFacts,
   UpdateMeRequest, UpdateUserRequest, UserView,
@@ -93,7 +94,7 @@ export class UsersService {
     const qb = this.dataSource.getRepository(UserEntity).createQueryBuilder('u');
     if (query.q) {
       qb.where(`(u.username ILIKE :q OR u.email ILIKE :q OR u.first_name ILIKE :q OR u.last_name ILIKE :q)`, {
-        q: `%${query.q.replace(/[%_\\]/g, (c) => '\\' + c)}%`,
+        q: likePattern(query.q),
       });
     }
     const [rows, total] = await qb

@@ -1,3 +1,4 @@
+import { likePattern } from '@gatehouse/database';
 import {
   Caller, DeliveryView, IdentityRpc, ListDeliveriesRequest, NotificationTemplate, Page, resolvePage,
 } from '@gatehouse/contracts';
@@ -58,7 +59,7 @@ export class DeliveryLogService {
     if (query.template) where.push(`template = ${param(query.template)}`);
     if (query.recipient) where.push(`lower(recipient) = lower(${param(query.recipient)})`);
     if (query.q) {
-      const q = param(`%${query.q.replace(/[%_\\]/g, (c) => '\\' + c)}%`);
+      const q = param(likePattern(query.q));
       where.push(`(recipient ILIKE ${q} OR subject ILIKE ${q} OR template ILIKE ${q} OR event_subject ILIKE ${q})`);
     }
     const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';

@@ -1,3 +1,4 @@
+import { likePattern } from '@gatehouse/database';
 import {
   AUDIT_SOURCES, AuditEntry, auditEvent, AuditLogView, AuditSearchRequest, EventEnvelope, Page, resolvePage,
 } from '@gatehouse/contracts';
@@ -77,7 +78,7 @@ export class AuditTrailService implements OnModuleInit {
     if (query.to) qb.andWhere('a.at < :to', { to: query.to });
     if (query.q) {
       qb.andWhere('(a.resource_id ILIKE :q OR a.actor_username ILIKE :q OR a.resource_type ILIKE :q)', {
-        q: `%${query.q.replace(/[%_\\]/g, (c) => '\\' + c)}%`,
+        q: likePattern(query.q),
       });
     }
     const [rows, total] = await qb

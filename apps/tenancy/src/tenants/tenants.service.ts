@@ -1,3 +1,4 @@
+import { likePattern } from '@gatehouse/database';
 import {
   AuthorizationRpc, Caller, CreateTenantRequest, IdentityRpc, ListTenantsRequest, Page, RESERVED_TENANT_IDS,
   resolvePage, SubjectRef, TenancyEvents, TenantView, UpdateTenantRequest,
@@ -143,7 +144,7 @@ export class TenantsService implements OnApplicationBootstrap, OnApplicationShut
   async list(query: ListTenantsRequest): Promise<Page<TenantView>> {
     const page = resolvePage(query, SORTABLE, 'id');
     const qb = this.dataSource.getRepository(TenantEntity).createQueryBuilder('t').where(`t.status = 'ACTIVE'`);
-    if (query.q) qb.andWhere('(t.id ILIKE :q OR t.name ILIKE :q)', { q: `%${query.q.replace(/[%_\\]/g, (c) => '\\' + c)}%` });
+    if (query.q) qb.andWhere('(t.id ILIKE :q OR t.name ILIKE :q)', { q: likePattern(query.q) });
     const [rows, total] = await qb.orderBy(`t.${page.sortField}`, page.sortDir).skip(page.offset).take(page.size).getManyAndCount();
     return { results: await this.withCounts(rows.map(toTenantView)), total, page: page.page, size: page.size };
   }

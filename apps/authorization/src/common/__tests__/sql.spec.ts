@@ -1,4 +1,5 @@
-import { likePattern, pageOf } from '../sql';
+import { likePattern } from '@gatehouse/database';
+import { pageOf } from '../sql';
 import { tenantOf } from '../tenant-of';
 
 describe('SQL helpers', () => {
