@@ -61,6 +61,13 @@ export class GatewayEnv extends BaseServiceEnv {
   @Type(() => Number) @IsInt() @Min(0) @Max(120_000)
   SHUTDOWN_DELAY_MS = 0;
 
+  /**
+   * Milliseconds a cached authorization decision is reused (0 disables the cache). A safety net only:
+   * the invalidation broadcast drops cached decisions at once.
+   */
+  @Type(() => Number) @IsInt() @Min(0) @Max(60_000)
+  GATEWAY_DECISION_CACHE_TTL_MS = 3000;
+
   /** Upper bound of identity's ACCESS_TOKEN_TTL_SECONDS: how long a revoked session is remembered. */
   @Type(() => Number) @IsInt() @Min(30) @Max(24 * 3600)
   ACCESS_TOKEN_MAX_TTL_SECONDS = 3600;

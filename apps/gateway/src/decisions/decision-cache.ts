@@ -4,21 +4,11 @@ import { NatsClient, RETRY_SAFE, RpcClient } from '@gatehouse/messaging';
 import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { JSONCodec, Subscription } from 'nats';
 import { GATEWAY } from '../gateway-service';
+import { GatewayEnv } from '../gateway.env';
 import { GatewayMetrics } from '../observability/metrics';
 import { MaybePromise } from '../request/maybe-async';
 
 const codec = JSONCodec<InvalidateMessage>();
-
-/** Reads GATEWAY_DECISION_CACHE_TTL_MS (0 disables the cache); a bad value stops the start-up with its name. */
-export function decisionCacheTtlMs(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.GATEWAY_DECISION_CACHE_TTL_MS;
-  if (raw === undefined || raw === '') return 3000;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0 || value > 60_000) {
-    throw new Error(`GATEWAY_DECISION_CACHE_TTL_MS must be an integer number of milliseconds between 0 and 60000 (got "${raw}")`);
-  }
-  return value;
-}
 
 interface Entry {
   decision: Decision;
@@ -54,9 +44,12 @@ export class DecisionCache implements OnApplicationBootstrap, OnApplicationShutd
   private size = 0;
   private generation = 0;
   private subscription?: Subscription;
-  readonly ttlMs = decisionCacheTtlMs();
+  /** GATEWAY_DECISION_CACHE_TTL_MS: 0 disables the cache. */
+  readonly ttlMs: number;
 
-  constructor(private readonly nats: NatsClient, private readonly rpc: RpcClient, private readonly metrics?: GatewayMetrics) {}
+  constructor(private readonly nats: NatsClient, private readonly rpc: RpcClient, env: GatewayEnv, private readonly metrics?: GatewayMetrics) {
+    this.ttlMs = env.GATEWAY_DECISION_CACHE_TTL_MS;
+  }
 
   onApplicationBootstrap(): void {
     this.subscription = this.nats.nc.subscribe(AUTHORIZATION_INVALIDATE_SUBJECT, {

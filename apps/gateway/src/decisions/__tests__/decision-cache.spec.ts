@@ -1,6 +1,8 @@
 import { CheckRequest, Decision } from '@gatehouse/contracts';
 import { NatsClient, RpcClient } from '@gatehouse/messaging';
-import { DecisionCache, decisionCacheTtlMs } from '../decision-cache';
+import { validateEnv } from '@gatehouse/config';
+import { GatewayEnv } from '../../gateway.env';
+import { DecisionCache } from '../decision-cache';
 
 const check = (id: string, permission: CheckRequest['permission'] = 'FLOW'): CheckRequest => ({
   subject: { type: 'USER', id }, scope: 'TENANT', tenantId: 't', permission, action: 'READ',
@@ -8,7 +10,7 @@ const check = (id: string, permission: CheckRequest['permission'] = 'FLOW'): Che
 
 function cacheWith(answer: () => Promise<Decision>) {
   const rpc = { internal: jest.fn(answer) } as unknown as RpcClient & { internal: jest.Mock };
-  return { cache: new DecisionCache({} as NatsClient, rpc), rpc };
+  return { cache: new DecisionCache({} as NatsClient, rpc, new GatewayEnv()), rpc };
 }
 
 describe('DecisionCache (gateway)', () => {
@@ -93,8 +95,12 @@ describe('DecisionCache (gateway)', () => {
   });
 
   it('validates its TTL variable by name', () => {
-    expect(decisionCacheTtlMs({})).toBe(3000);
-    expect(decisionCacheTtlMs({ GATEWAY_DECISION_CACHE_TTL_MS: '0' })).toBe(0);
-    expect(() => decisionCacheTtlMs({ GATEWAY_DECISION_CACHE_TTL_MS: 'soon' })).toThrow(/GATEWAY_DECISION_CACHE_TTL_MS/);
+    const ttl = (env: Record<string, string>) => validateEnv(GatewayEnv, env).GATEWAY_DECISION_CACHE_TTL_MS;
+    expect(ttl({})).toBe(3000);
+    expect(ttl({ GATEWAY_DECISION_CACHE_TTL_MS: '' })).toBe(3000);
+    expect(ttl({ GATEWAY_DECISION_CACHE_TTL_MS: '0' })).toBe(0);
+    expect(() => ttl({ GATEWAY_DECISION_CACHE_TTL_MS: 'soon' })).toThrow(/GATEWAY_DECISION_CACHE_TTL_MS/);
+    expect(() => ttl({ GATEWAY_DECISION_CACHE_TTL_MS: '60001' })).toThrow(/GATEWAY_DECISION_CACHE_TTL_MS/);
+    expect(() => ttl({ GATEWAY_DECISION_CACHE_TTL_MS: '1.5' })).toThrow(/GATEWAY_DECISION_CACHE_TTL_MS/);
   });
 });
