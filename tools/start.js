@@ -56,8 +56,7 @@ async function main() {
   require('reflect-metadata');
   const EmbeddedDatabase = fromDist('libs/local-transport/src/index.js', 'EmbeddedDatabase');
   const InProcessBroker = fromDist('libs/local-transport/src/index.js', 'InProcessBroker');
-  const InProcessServer = fromDist('libs/local-transport/src/index.js', 'InProcessServer');
-  const useNatsConnector = fromDist('libs/messaging/src/index.js', 'useNatsConnector');
+  const inProcessTransport = fromDist('libs/local-transport/src/index.js', 'inProcessTransport');
   const bootstrapService = fromDist('libs/service-runtime/src/index.js', 'bootstrapService');
   const loadConfigOrExit = fromDist('libs/config/src/index.js', 'loadConfigOrExit');
   const startGateway = fromDist('apps/gateway/src/main.js', 'startGateway');
@@ -92,16 +91,17 @@ async function main() {
     process.env.DATABASE_URL = started.database.url;
 
     started.broker = new InProcessBroker({ storeDir: join(dataDir, 'messaging') });
-    useNatsConnector((options) => started.broker.connect(options));
-    const local = { strategy: (natsOptions) => new InProcessServer(started.broker, natsOptions) };
+    // The one place local mode chooses its transport: handed to each service and the gateway, which
+    // provide it to their NatsClient and (services) serve their handlers on it.
+    const transport = inProcessTransport(started.broker);
     started.services = await Promise.all(
       SERVICES.map(async (service) => {
         const env = loadConfigOrExit(fromDist(...service.env));
         const module = fromDist(...service.module).register(env);
-        return bootstrapService({ name: service.name, module, env, httpPort: 0, httpHost: '127.0.0.1', local });
+        return bootstrapService({ name: service.name, module, env, httpPort: 0, httpHost: '127.0.0.1', transport, sharedProcess: true });
       }),
     );
-    started.gateway = await startGateway(loadConfigOrExit(GatewayEnv), { shutdownHooks: false });
+    started.gateway = await startGateway(loadConfigOrExit(GatewayEnv), { transport, shutdownHooks: false });
   } catch (error) {
     console.error(`\nGatehouse (local mode) did not start: ${error.stack ?? error}`);
     await stop(1);

@@ -2,6 +2,8 @@ import 'reflect-metadata';
 import { loadConfigOrExit } from '@gatehouse/config';
 import { acceptRequestId } from '@gatehouse/logging';
 import { ProblemExceptionFilter } from '@gatehouse/errors';
+import { MessagingTransport, MessagingTransportModule, NATS_TRANSPORT } from '@gatehouse/messaging';
+import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
@@ -18,11 +20,16 @@ import { RouteRegistrar, sendFrameworkError } from './routing/route-registrar';
 import { ROUTES } from './routing/route-table';
 import { registerSecurityHeaders } from './security/security-headers';
 
+/** The gateway's module with the MessagingTransport its start-up chose. */
+@Module({})
+class GatewayRootModule {}
+
 /**
- * Starts the gateway. Local mode (tools/start.js) calls it in its own process with `shutdownHooks`
- * off: that launcher stops the gateway, then the services, then the embedded database.
+ * Starts the gateway over `transport` (NATS_TRANSPORT when run as its own process). Local mode
+ * (tools/start.js) calls it in its own process with libs/local-transport's in-process transport and
+ * `shutdownHooks` off: that launcher stops the gateway, then the services, then the embedded database.
  */
-export async function startGateway(env: GatewayEnv, options: { shutdownHooks?: boolean } = {}): Promise<NestFastifyApplication> {
+export async function startGateway(env: GatewayEnv, options: { transport: MessagingTransport; shutdownHooks?: boolean }): Promise<NestFastifyApplication> {
   const upstreamRoutes = env.GATEWAY_ROUTES_FILE ? loadRouteFile(env.GATEWAY_ROUTES_FILE) : [];
   const adapter = new FastifyAdapter({
     bodyLimit: env.BODY_LIMIT_BYTES,
@@ -41,7 +48,8 @@ export async function startGateway(env: GatewayEnv, options: { shutdownHooks?: b
       return acceptRequestId(typeof given === 'string' ? given : undefined);
     },
   });
-  const app = await NestFactory.create<NestFastifyApplication>(GatewayAppModule.register(env), adapter, { bufferLogs: true });
+  const root = { module: GatewayRootModule, imports: [MessagingTransportModule.use(options.transport), GatewayAppModule.register(env)] };
+  const app = await NestFactory.create<NestFastifyApplication>(root, adapter, { bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.useGlobalFilters(new ProblemExceptionFilter());
   if (options.shutdownHooks !== false) app.enableShutdownHooks();
@@ -71,7 +79,7 @@ export async function startGateway(env: GatewayEnv, options: { shutdownHooks?: b
   return app;
 }
 
-if (require.main === module) startGateway(loadConfigOrExit(GatewayEnv)).catch((error: unknown) => {
+if (require.main === module) startGateway(loadConfigOrExit(GatewayEnv), { transport: NATS_TRANSPORT }).catch((error: unknown) => {
   if (error instanceof RouteFileError) {
     process.stderr.write(`${error.message}\n`);
     process.exit(1);

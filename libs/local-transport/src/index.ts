@@ -10,13 +10,14 @@
  * (`InProcessBroker` + `InProcessConnection`: subjects with wildcards, queue groups, request-reply with
  * the no-responders and timeout errors, headers, a JetStream stream with durable pull consumers,
  * explicit ack / nak(delay) / term / ack_wait redelivery and msgID de-duplication, and KV buckets with
- * create/update revision checks and TTL). Two seams plug it in, both chosen explicitly by the
- * launcher (tools/start.js), never as a fallback:
- * - `useNatsConnector(broker.connect)` (libs/messaging) for the process's NatsClient connections;
- * - `InProcessServer`, a custom transport strategy that is NestJS's own `ServerNats` on a broker
- *   connection, handed to `bootstrapService` (libs/service-runtime).
+ * create/update revision checks and TTL). It plugs in as one MessagingTransport (libs/messaging),
+ * `inProcessTransport(broker)`, which the launcher (tools/start.js) hands to `bootstrapService` and
+ * `startGateway` explicitly, never as a fallback; they provide it as MESSAGING_TRANSPORT:
+ * - `connect`: the process's NatsClient connections go to the broker;
+ * - `server`: `InProcessServer`, a custom transport strategy that is NestJS's own `ServerNats` on a
+ *   broker connection, serves each service's handlers.
  * So every handler, guard, interceptor, outbox relay and event consumer runs unchanged, and the
- * distributed topology (real NATS) runs exactly as before when these seams are not used.
+ * distributed topology (NATS_TRANSPORT) runs exactly as before.
  *
  * What a NATS server keeps on disk (stream messages, consumer positions, KV entries) is kept under the
  * broker's `storeDir`: an event the outbox marked published survives a restart, and a consumer picks up
@@ -29,4 +30,5 @@ export * from './in-process-connection';
 export * from './in-process-jetstream';
 export * from './in-process-kv';
 export * from './in-process-server';
+export * from './in-process-transport';
 export * from './embedded-database';

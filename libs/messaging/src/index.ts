@@ -1,4 +1,5 @@
 export * from './nats-connection';
+export * from './messaging-transport';
 export * from './rpc-client';
 export * from './handlers';
 export * from './jetstream';

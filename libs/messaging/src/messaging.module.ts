@@ -1,10 +1,12 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { MESSAGING_OPTIONS, MessagingOptions } from './messaging.options';
+import { MESSAGING_TRANSPORT, MessagingTransport } from './messaging-transport';
 import { NatsClient, natsConnectionOptions, NatsSettings } from './nats-connection';
 import { RpcClient } from './rpc-client';
 
 /**
- * NATS for one process: the client connection and typed RPC. Services with a database add
+ * NATS for one process: the client connection and typed RPC, over the MessagingTransport the process
+ * chose at bootstrap (MessagingTransportModule). Services with a database add
  * DurableEventsModule (@gatehouse/durable-events) for the outbox and durable event consumers.
  */
 @Global()
@@ -22,8 +24,9 @@ export class MessagingModule {
         },
         {
           provide: NatsClient,
-          useFactory: async () => {
-            const client = new NatsClient();
+          inject: [MESSAGING_TRANSPORT],
+          useFactory: async (transport: MessagingTransport) => {
+            const client = new NatsClient(transport.connect);
             await client.connect(natsConnectionOptions(options.settings, options.service, `${options.service}-client`));
             return client;
           },

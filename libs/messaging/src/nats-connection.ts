@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { connect, ConnectionOptions, NatsConnection } from 'nats';
+import { NatsConnector } from './messaging-transport';
 
 export interface NatsSettings {
   NATS_URL: string;
@@ -25,19 +26,10 @@ export function natsConnectionOptions(settings: NatsSettings, service: string, c
   };
 }
 
-/** Opens a connection: `nats.connect` unless local mode installed its in-process broker (libs/local-transport). */
-export type NatsConnector = (options: ConnectionOptions) => Promise<NatsConnection>;
-
-let connector: NatsConnector = connect;
-
-/** Local mode only (tools/start.js): every NatsClient of this process connects through `next`. */
-export function useNatsConnector(next: NatsConnector): void {
-  connector = next;
-}
-
 /**
  * The process's client connection to NATS (requests, JetStream, broadcasts). The NestJS transport that
- * serves our handlers keeps a connection of its own.
+ * serves our handlers keeps a connection of its own. In a service, MessagingModule builds it with the
+ * transport chosen at bootstrap (MESSAGING_TRANSPORT); standalone (CLI, tests) it connects to NATS.
  */
 @Injectable()
 export class NatsClient implements OnApplicationShutdown {
@@ -45,8 +37,10 @@ export class NatsClient implements OnApplicationShutdown {
   private connection?: NatsConnection;
   private readonly reconnectListeners: Array<() => unknown> = [];
 
+  constructor(private readonly connector: NatsConnector = connect) {}
+
   async connect(options: ConnectionOptions): Promise<NatsConnection> {
-    const connection = await connector(options);
+    const connection = await this.connector(options);
     this.connection = connection;
     void (async () => {
       for await (const status of connection.status()) {

@@ -1,9 +1,9 @@
 import { BaseServiceEnv, loadConfigOrExit } from '@gatehouse/config';
 import { DtoValidationPipe, ProblemExceptionFilter } from '@gatehouse/errors';
-import { NatsClient, natsConnectionOptions } from '@gatehouse/messaging';
+import { MessagingTransport, MessagingTransportModule, NATS_TRANSPORT, NatsClient, natsConnectionOptions } from '@gatehouse/messaging';
 import { DynamicModule, INestApplication, Module, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { CustomTransportStrategy, MicroserviceOptions, NatsOptions } from '@nestjs/microservices';
+import { MicroserviceOptions } from '@nestjs/microservices';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { DatabaseUnavailableInterceptor } from './database-unavailable.interceptor';
@@ -24,11 +24,16 @@ export interface ServiceBootstrapOptions {
   httpPort: number;
   httpHost: string;
   /**
-   * Local mode (libs/local-transport, started by tools/start.js): serve the handlers with this strategy
-   * instead of the NATS transport, open no HTTP port, and leave signals to the launcher, which stops
-   * every service of the process in order.
+   * How this process reaches the others, provided to every NatsClient (MESSAGING_TRANSPORT) and, when
+   * it has a `server`, serving the handlers: NATS_TRANSPORT (runService), or local mode's
+   * `inProcessTransport(broker)` (libs/local-transport, from tools/start.js).
    */
-  local?: { strategy: (natsOptions: Required<NatsOptions>['options']) => CustomTransportStrategy };
+  transport: MessagingTransport;
+  /**
+   * Local mode: one of several services of this process. No HTTP port, and signals are left to the
+   * launcher, which stops every service of the process in order.
+   */
+  sharedProcess?: boolean;
 }
 
 /** How long SIGTERM waits for in-flight NATS requests to be answered before the connection closes. */
@@ -39,12 +44,15 @@ const DRAIN_TIMEOUT_MS = 8000;
  * health checks. SIGTERM drains NATS subscriptions before the process exits.
  */
 export async function bootstrapService(options: ServiceBootstrapOptions): Promise<INestApplication> {
-  const root: DynamicModule = { module: ServiceRootModule, imports: [options.module, IntrospectionModule.forService(options.name)] };
+  const root: DynamicModule = {
+    module: ServiceRootModule,
+    imports: [MessagingTransportModule.use(options.transport), options.module, IntrospectionModule.forService(options.name)],
+  };
   const app = await NestFactory.create<NestFastifyApplication>(root, new FastifyAdapter(), {
     bufferLogs: true,
   });
   app.useLogger(app.get(Logger));
-  if (!options.local) app.enableShutdownHooks();
+  if (!options.sharedProcess) app.enableShutdownHooks();
   app.useGlobalPipes(new DtoValidationPipe());
   app.useGlobalFilters(new ProblemExceptionFilter());
   const inFlight = new InFlightRequests();
@@ -56,7 +64,7 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
     gracePeriod: 1000,
   };
   app.connectMicroservice<MicroserviceOptions>(
-    { strategy: options.local ? options.local.strategy(natsOptions) : new DrainingNatsServer(natsOptions, inFlight, DRAIN_TIMEOUT_MS) },
+    { strategy: options.transport.server ? options.transport.server(natsOptions) : new DrainingNatsServer(natsOptions, inFlight, DRAIN_TIMEOUT_MS) },
     { inheritAppConfig: true },
   );
   // A hybrid app subscribes its handlers in startAllMicroservices but runs onModuleInit hooks (read
@@ -64,9 +72,9 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
   // answers from empty state (e.g. "This tenant does not exist").
   await app.init();
   await app.startAllMicroservices();
-  if (options.local) {
+  if (options.sharedProcess) {
     await app.init();
-    app.get(Logger).log(`${options.name} ready: in-process queue "${options.name}"`);
+    app.get(Logger).log(`${options.name} ready: ${options.transport.name} queue "${options.name}"`);
     return app;
   }
   await app.listen(options.httpPort, options.httpHost);
@@ -81,7 +89,7 @@ export function runService<E extends BaseServiceEnv & { HEALTH_PORT: number }>(
   moduleFor: (env: E) => DynamicModule,
 ): void {
   const env = loadConfigOrExit(envClass);
-  bootstrapService({ name, module: moduleFor(env), env, httpPort: env.HEALTH_PORT, httpHost: env.HTTP_HOST }).catch(
+  bootstrapService({ name, module: moduleFor(env), env, httpPort: env.HEALTH_PORT, httpHost: env.HTTP_HOST, transport: NATS_TRANSPORT }).catch(
     (error: unknown) => {
       process.stderr.write(`${name} failed to start: ${(error as Error).stack ?? String(error)}\n`);
       process.exit(1);
