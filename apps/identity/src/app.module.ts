@@ -21,6 +21,12 @@ import { UserEntity } from './users/user.entity';
 import { UsersModule } from './users/users.module';
 import { SERVICE } from './service-name';
 
+/** Identity's tables and its bounded contexts: what the service runs, and what its unit specs wire too. */
+export const IDENTITY_SCHEMA = { entities: [UserEntity, RefreshTokenEntity, SigningKeyEntity, ServiceAccountEntity, ApiTokenEntity], migrations: IDENTITY_MIGRATIONS };
+export const IDENTITY_CONTEXTS = [
+  PasswordsModule, KeysModule, UsersModule, SessionsModule, SetupModule, RevocationModule, PasswordFlowsModule, ServiceAccountsModule, ApiTokensModule, UserSettingsModule, TenantCleanupModule,
+];
+
 @Module({})
 export class IdentityAppModule {
   static register(env: IdentityEnv): DynamicModule {
@@ -31,19 +37,9 @@ export class IdentityAppModule {
           name: SERVICE,
           envClass: IdentityEnv,
           env,
-          database: ownedSchema({ entities: [UserEntity, RefreshTokenEntity, SigningKeyEntity, ServiceAccountEntity, ApiTokenEntity], migrations: IDENTITY_MIGRATIONS }),
+          database: ownedSchema(IDENTITY_SCHEMA),
         }),
-        PasswordsModule,
-        KeysModule,
-        UsersModule,
-        SessionsModule,
-        SetupModule,
-        RevocationModule,
-        PasswordFlowsModule,
-        ServiceAccountsModule,
-        ApiTokensModule,
-        UserSettingsModule,
-        TenantCleanupModule,
+        ...IDENTITY_CONTEXTS,
       ],
     };
   }

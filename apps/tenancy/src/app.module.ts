@@ -11,6 +11,10 @@ import { TenantEntity } from './tenants/tenant.entity';
 import { TenantsModule } from './tenants/tenants.module';
 import { SERVICE } from './service-name';
 
+/** Tenancy's tables and its bounded contexts: what the service runs, and what its unit specs wire too. */
+export const TENANCY_SCHEMA = { entities: [TenantEntity, AuditLogEntity], migrations: TENANCY_MIGRATIONS };
+export const TENANCY_CONTEXTS = [SettingsModule, AuditModule, TenantsModule, SetupModule];
+
 @Module({})
 export class TenancyAppModule {
   static register(env: TenancyEnv): DynamicModule {
@@ -21,12 +25,9 @@ export class TenancyAppModule {
           name: SERVICE,
           envClass: TenancyEnv,
           env,
-          database: ownedSchema({ entities: [TenantEntity, AuditLogEntity], migrations: TENANCY_MIGRATIONS }),
+          database: ownedSchema(TENANCY_SCHEMA),
         }),
-        SettingsModule,
-        AuditModule,
-        TenantsModule,
-        SetupModule,
+        ...TENANCY_CONTEXTS,
       ],
     };
   }

@@ -12,3 +12,4 @@ export * from './identity-fixtures';
 export * from './browser';
 export * from './authorization-fixtures';
 export * from './security';
+export * from './problems';

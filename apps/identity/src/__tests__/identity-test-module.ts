@@ -1,30 +1,13 @@
-import { Caller, CreateUserRequest, Problem, UserView } from '@gatehouse/contracts';
+import { Caller, CreateUserRequest, UserView } from '@gatehouse/contracts';
 import { GatehouseConfigModule } from '@gatehouse/config';
 import { AuditRecorder, DURABLE_EVENTS_OPTIONS, EventConsumers, Outbox } from '@gatehouse/durable-events';
-import { ProblemException } from '@gatehouse/errors';
 import { NatsClient, RpcClient } from '@gatehouse/messaging';
 import { createServiceDatabase, FakeEventConsumers, FakeNats, FakeRpc, ServiceDatabase } from '@gatehouse/testing';
 import { DynamicModule, Global, INestApplicationContext, Logger, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ApiTokenEntity } from '../api-tokens/api-token.entity';
-import { ApiTokensModule } from '../api-tokens/api-tokens.module';
 import { IdentityEnv } from '../identity.env';
-import { KeysModule } from '../keys/keys.module';
-import { SigningKeyEntity } from '../keys/signing-key.entity';
-import { IDENTITY_MIGRATIONS } from '../migrations';
-import { PasswordFlowsModule } from '../password-flows/password-flows.module';
-import { PasswordsModule } from '../passwords/passwords.module';
-import { RevocationModule } from '../revocation/revocation.module';
-import { ServiceAccountEntity } from '../service-accounts/service-account.entity';
-import { ServiceAccountsModule } from '../service-accounts/service-accounts.module';
-import { RefreshTokenEntity } from '../sessions/refresh-token.entity';
-import { SessionsModule } from '../sessions/sessions.module';
-import { UserSettingsModule } from '../settings/user-settings.module';
-import { SetupModule } from '../setup/setup.module';
-import { TenantCleanupModule } from '../tenant-cleanup/tenant-cleanup.service';
-import { UserEntity } from '../users/user.entity';
-import { UsersModule } from '../users/users.module';
+import { IDENTITY_CONTEXTS, IDENTITY_SCHEMA } from '../app.module';
 import { UsersService } from '../users/users.service';
 
 const SCHEMA = 'identity';
@@ -55,17 +38,7 @@ class IdentityUnitModule {
         GatehouseConfigModule.forRoot(IdentityEnv, config),
         TypeOrmModule.forRootAsync({ useFactory: () => ({ type: 'postgres' }), dataSourceFactory: async () => db.dataSource }),
         FakeMessagingModule.register(rpc, nats, consumers),
-        PasswordsModule,
-        KeysModule,
-        UsersModule,
-        SessionsModule,
-        SetupModule,
-        RevocationModule,
-        PasswordFlowsModule,
-        ServiceAccountsModule,
-        ApiTokensModule,
-        UserSettingsModule,
-        TenantCleanupModule,
+        ...IDENTITY_CONTEXTS,
       ],
     };
   }
@@ -97,11 +70,7 @@ let users = 0;
  */
 export async function openIdentity(env: Partial<IdentityEnv> = {}): Promise<IdentityWorld> {
   Logger.overrideLogger(['fatal']);
-  const db = await createServiceDatabase({
-    schema: SCHEMA,
-    entities: [UserEntity, RefreshTokenEntity, SigningKeyEntity, ServiceAccountEntity, ApiTokenEntity],
-    migrations: IDENTITY_MIGRATIONS,
-  });
+  const db = await createServiceDatabase({ schema: SCHEMA, ...IDENTITY_SCHEMA });
   const config = Object.assign(new IdentityEnv(), { DATABASE_URL: db.database.url, FORGOTTEN_PASSWORD_MIN_RESPONSE_MS: 0 }, env);
   const [rpc, nats, consumers] = [new FakeRpc(), new FakeNats(), new FakeEventConsumers()];
   try {
@@ -136,13 +105,3 @@ export async function openIdentity(env: Partial<IdentityEnv> = {}): Promise<Iden
   }
 }
 
-/** The problem a promise rejects with, for deny paths (fails the test if it resolves or throws something else). */
-export async function problemOf(promise: Promise<unknown>): Promise<Problem & { errors?: Array<{ field: string; message: string }>; retryAfter?: number }> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ProblemException) return error.problem as never;
-    throw error;
-  }
-  throw new Error('expected a problem, got a success');
-}

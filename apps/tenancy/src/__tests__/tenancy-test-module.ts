@@ -5,14 +5,8 @@ import { createServiceDatabase, FakeEventConsumers, FakeNats, FakeRpc, ServiceDa
 import { DynamicModule, Global, INestApplicationContext, Logger, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AuditLogEntity } from '../audit/audit-log.entity';
-import { AuditModule } from '../audit/audit.module';
-import { TENANCY_MIGRATIONS } from '../migrations';
-import { SettingsModule } from '../settings/multi-tenancy.settings';
-import { SetupModule } from '../setup/setup.module';
+import { TENANCY_CONTEXTS, TENANCY_SCHEMA } from '../app.module';
 import { TenancyEnv } from '../tenancy.env';
-import { TenantEntity } from '../tenants/tenant.entity';
-import { TenantsModule } from '../tenants/tenants.module';
 
 const SCHEMA = 'tenancy';
 
@@ -52,7 +46,7 @@ export interface TenancyWorld {
  */
 export async function openTenancy(env: Partial<TenancyEnv> = {}): Promise<TenancyWorld> {
   Logger.overrideLogger(['fatal']);
-  const db = await createServiceDatabase({ schema: SCHEMA, entities: [TenantEntity, AuditLogEntity], migrations: TENANCY_MIGRATIONS });
+  const db = await createServiceDatabase({ schema: SCHEMA, ...TENANCY_SCHEMA });
   const config = Object.assign(new TenancyEnv(), { DATABASE_URL: db.database.url }, env);
   const rpc = new FakeRpc();
   const nats = new FakeNats();
@@ -90,10 +84,7 @@ class TenancyUnitModule {
         GatehouseConfigModule.forRoot(TenancyEnv, config),
         TypeOrmModule.forRootAsync({ useFactory: () => ({ type: 'postgres' }), dataSourceFactory: async () => db.dataSource }),
         FakeMessagingModule.register(rpc, nats, consumers),
-        SettingsModule,
-        AuditModule,
-        TenantsModule,
-        SetupModule,
+        ...TENANCY_CONTEXTS,
       ],
     };
   }

@@ -1,6 +1,6 @@
 import { rpc } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
-import { startTestNats, TestNats } from '@gatehouse/testing';
+import { problemOf, startTestNats, TestNats } from '@gatehouse/testing';
 import { Logger } from '@nestjs/common';
 import { JSONCodec, Msg, Subscription } from 'nats';
 import { NatsClient, natsConnectionOptions } from '../nats-connection';
@@ -53,16 +53,6 @@ describe('RpcClient and NatsClient against a real nats-server', () => {
     for (const deadline = Date.now() + timeoutMs; !probe(); await new Promise((r) => setTimeout(r, 20))) {
       if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     }
-  };
-
-  const problemOf = async (promise: Promise<unknown>) => {
-    try {
-      await promise;
-    } catch (error) {
-      if (error instanceof ProblemException) return error.problem;
-      throw error;
-    }
-    throw new Error('expected a problem');
   };
 
   it('speaks the NestJS wire format both ways and passes the request id on', async () => {

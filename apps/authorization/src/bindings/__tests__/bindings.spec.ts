@@ -14,6 +14,7 @@ import { SubjectFactsService } from '../../subjects/subject-facts.service';
 import { LiveTenants } from '../../tenants/live-tenants';
 import { TenantJoin } from '../../tenants/tenant-join';
 import { BindingsService } from '../bindings.service';
+import { problemOf } from '@gatehouse/testing';
 
 const T = 'acme';
 const admin: Caller = { type: 'USER', id: 'admin' };
@@ -72,15 +73,6 @@ function bindingsOver(options: { newcomer?: boolean; duplicate?: boolean } = {})
   );
   return { service, judged, log };
 }
-
-const problemOf = async (promise: Promise<unknown>) => {
-  try {
-    await promise;
-  } catch (error) {
-    return (error as ProblemException).problem;
-  }
-  throw new Error('not refused');
-};
 
 describe('BindingsService: what a binding gives', () => {
   it('binds a role on normalised namespaces, judged for the subject with BINDING:CREATE', async () => {

@@ -20,6 +20,7 @@ import { LiveTenants } from '../../tenants/live-tenants';
 import { TenantJoin } from '../../tenants/tenant-join';
 import { InvitationEntity } from '../invitation.entity';
 import { InvitationsService } from '../invitations.service';
+import { problemOf } from '@gatehouse/testing';
 
 const T = 'acme';
 const inviter: Caller = { type: 'USER', id: 'inviter' };
@@ -101,15 +102,6 @@ function invitationsOver(options: { stored?: Partial<InvitationEntity>; existing
   );
   return { service, judged, applied };
 }
-
-const problemOf = async (promise: Promise<unknown>) => {
-  try {
-    await promise;
-  } catch (error) {
-    return (error as ProblemException).problem;
-  }
-  throw new Error('not refused');
-};
 
 describe('InvitationsService: what an invitation gives', () => {
   it('on creation, judges the invitee as someone who holds nothing and joins the tenant (roles, groups, default role)', async () => {

@@ -1,6 +1,5 @@
 import { Caller, PermissionGrid } from '@gatehouse/contracts';
 import { AuditRecorder } from '@gatehouse/durable-events';
-import { ProblemException } from '@gatehouse/errors';
 import { DataSource, EntityManager } from 'typeorm';
 import { DecisionService } from '../../decisions/decision.service';
 import { GrantLoader } from '../../decisions/grant-loader';
@@ -12,6 +11,7 @@ import { LiveTenants } from '../../tenants/live-tenants';
 import { roleAudit, toRoleView } from '../role.mapper';
 import { RoleEntity } from '../role.entity';
 import { gridMinus, RolesService, scopeOf } from '../roles.service';
+import { problemOf } from '@gatehouse/testing';
 
 const T = 'acme';
 const admin: Caller = { type: 'USER', id: 'admin' };
@@ -55,15 +55,6 @@ function rolesOver(stored: RoleEntity, bindings: BindingOfRole[] = [], live = tr
   const audit = { record: async () => undefined } as unknown as AuditRecorder;
   return { roles: new RolesService(dataSource, audit, invalidation, guard, liveTenants, gains), changes, saved, guard };
 }
-
-const problemOf = async (promise: Promise<unknown>) => {
-  try {
-    await promise;
-  } catch (error) {
-    return (error as ProblemException).problem;
-  }
-  throw new Error('not refused');
-};
 
 describe('roles: grids and views', () => {
   it('gridMinus keeps the pairs the base lacks', () => {

@@ -8,6 +8,7 @@ import { RouteDefinition } from '../../request/route-definition';
 import { RateLimits } from '../../security/rate-limits';
 import { RequestAdmission } from '../request-admission';
 import { TenantResolver } from '../tenant-resolver';
+import { problemOf } from '@gatehouse/testing';
 
 // jose is ES-module only (Jest's CommonJS runtime cannot load it); the authenticator is a stub here.
 jest.mock('jose', () => ({}));
@@ -43,16 +44,6 @@ function admissionWith({ caller = alice, decision = { allowed: true, reason: 'bi
     { check } as unknown as DecisionCache,
   );
   return { admission, authenticate, check, consumeIp, consumeSubject, tenants };
-}
-
-async function problemOf(value: unknown): Promise<ProblemException['problem']> {
-  try {
-    await value;
-  } catch (error) {
-    if (error instanceof ProblemException) return error.problem;
-    throw error;
-  }
-  throw new Error('expected a Problem');
 }
 
 async function thrownBy(admit: () => unknown): Promise<ProblemException['problem']> {

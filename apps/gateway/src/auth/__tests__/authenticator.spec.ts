@@ -7,6 +7,7 @@ import { Authenticator } from '../authenticator';
 import { CredentialCache } from '../credential-cache';
 import { JwksCache } from '../jwks-cache';
 import { RevocationList } from '../revocation-list';
+import { problemOf } from '@gatehouse/testing';
 
 // jose is ES-module only (Jest's CommonJS runtime cannot load it): its verification is a stub here, what
 // the gateway asks of it is checked; real tokens are verified by the e2e suites (security-*).
@@ -26,16 +27,6 @@ function authenticatorWith(resolve: (subject: string, data: unknown) => Promise<
   const jwks = { resolverFor: jest.fn(async () => 'key-set') };
   const authenticator = new Authenticator(jwks as unknown as JwksCache, env, rpc as unknown as RpcClient, cache, revocations);
   return { authenticator, rpc, revocations, jwks, env };
-}
-
-async function problemOf(authenticate: () => unknown): Promise<ProblemException['problem']> {
-  try {
-    await authenticate();
-  } catch (error) {
-    if (error instanceof ProblemException) return error.problem;
-    throw error;
-  }
-  throw new Error('expected a Problem');
 }
 
 describe('Authenticator (gateway)', () => {

@@ -1,6 +1,7 @@
 import { ProblemException } from '@gatehouse/errors';
 import { IdempotencyEntry, idempotencyCodec, NatsClient } from '@gatehouse/messaging';
 import { IdempotencyStore, KeyedScope } from '../idempotency-store';
+import { problemOf } from '@gatehouse/testing';
 
 /** The part of a JetStream key-value bucket the store uses, in memory, with revisions as JetStream has them. */
 class FakeBucket {
@@ -42,16 +43,6 @@ function storeWith(bucket = new FakeBucket()) {
   const kv = jest.fn(async () => bucket);
   const nats = { nc: { jetstream: () => ({ views: { kv } }) } } as unknown as NatsClient;
   return { store: new IdempotencyStore(nats), bucket, kv };
-}
-
-async function problemOf(promise: Promise<unknown>): Promise<ProblemException['problem']> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ProblemException) return error.problem;
-    throw error;
-  }
-  throw new Error('expected a Problem');
 }
 
 describe('IdempotencyStore (gateway)', () => {

@@ -1,9 +1,10 @@
 import { AuthorizationRpc, CredentialsRevoked, IDENTITY_CREDENTIALS_REVOKED_SUBJECT, TenancyEvents } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
-import { IdentityWorld, openIdentity, problemOf } from '../../__tests__/identity-test-module';
+import { IdentityWorld, openIdentity } from '../../__tests__/identity-test-module';
 import { ServiceAccountsService } from '../../service-accounts/service-accounts.service';
 import { TenantCleanupService } from '../../tenant-cleanup/tenant-cleanup.service';
 import { ApiTokensService } from '../api-tokens.service';
+import { problemOf } from '@gatehouse/testing';
 
 describe('ApiTokensService: API tokens of users and service accounts (real Postgres)', () => {
   let world: IdentityWorld;

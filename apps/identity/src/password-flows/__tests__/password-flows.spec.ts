@@ -3,10 +3,11 @@ import {
   PasswordResetRequested,
 } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
-import { IdentityWorld, openIdentity, problemOf } from '../../__tests__/identity-test-module';
+import { IdentityWorld, openIdentity } from '../../__tests__/identity-test-module';
 import { SessionsService } from '../../sessions/sessions.service';
 import { UsersService } from '../../users/users.service';
 import { PasswordFlowsService } from '../password-flows.service';
+import { problemOf } from '@gatehouse/testing';
 
 const NEW_PASSWORD = 'Brand-New-Secret-77';
 

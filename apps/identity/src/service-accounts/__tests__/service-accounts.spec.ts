@@ -1,8 +1,9 @@
 import { CredentialsRevoked, IDENTITY_CREDENTIALS_REVOKED_SUBJECT, IdentityEvents, SubjectFacts } from '@gatehouse/contracts';
-import { IdentityWorld, openIdentity, problemOf } from '../../__tests__/identity-test-module';
+import { IdentityWorld, openIdentity } from '../../__tests__/identity-test-module';
 import { ApiTokensService } from '../../api-tokens/api-tokens.service';
 import { UsersService } from '../../users/users.service';
 import { ServiceAccountsService } from '../service-accounts.service';
+import { problemOf } from '@gatehouse/testing';
 
 describe('ServiceAccountsService (real Postgres)', () => {
   let world: IdentityWorld;

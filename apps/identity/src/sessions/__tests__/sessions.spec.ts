@@ -2,10 +2,11 @@ import {
   AuditEntry, auditEvent, CredentialsRevoked, IDENTITY_CREDENTIALS_REVOKED_SUBJECT, IDENTITY_PROBLEMS, IdentityNotificationEvents,
 } from '@gatehouse/contracts';
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { IdentityWorld, openIdentity, problemOf } from '../../__tests__/identity-test-module';
+import { IdentityWorld, openIdentity } from '../../__tests__/identity-test-module';
 import { SigningKeysService } from '../../keys/signing-keys.service';
 import { UsersService } from '../../users/users.service';
 import { SessionsService } from '../sessions.service';
+import { problemOf } from '@gatehouse/testing';
 
 describe('SessionsService: sign-in, refresh rotation, logout, lockout (real Postgres)', () => {
   let world: IdentityWorld;

@@ -1,8 +1,9 @@
 import { AuthorizationRpc, PutUserSettingsRequest, TenancyEvents } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
 import { plainToInstance } from 'class-transformer';
-import { IdentityWorld, openIdentity, problemOf } from '../../__tests__/identity-test-module';
+import { IdentityWorld, openIdentity } from '../../__tests__/identity-test-module';
 import { UserSettingsService } from '../user-settings.service';
+import { problemOf } from '@gatehouse/testing';
 
 describe('UserSettingsService: per-tenant preferences (real Postgres)', () => {
   let world: IdentityWorld;

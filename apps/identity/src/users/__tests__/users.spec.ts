@@ -3,9 +3,10 @@ import {
   SubjectFacts,
 } from '@gatehouse/contracts';
 import { ApiTokensService } from '../../api-tokens/api-tokens.service';
-import { GOOD_PASSWORD, IdentityWorld, openIdentity, problemOf } from '../../__tests__/identity-test-module';
+import { GOOD_PASSWORD, IdentityWorld, openIdentity } from '../../__tests__/identity-test-module';
 import { SessionsService } from '../../sessions/sessions.service';
 import { UsersService } from '../users.service';
+import { problemOf } from '@gatehouse/testing';
 
 describe('UsersService (real Postgres)', () => {
   let world: IdentityWorld;

@@ -6,16 +6,7 @@ import { MultiTenancySettingsService } from '../../settings/multi-tenancy.settin
 import { TenantsService } from '../../tenants/tenants.service';
 import { SetupService } from '../setup.service';
 import { SyncAccessService } from '../sync-access.service';
-
-async function problemOf(promise: Promise<unknown>): Promise<{ status: number; errors?: unknown }> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ProblemException) return error.problem as never;
-    throw error;
-  }
-  throw new Error('expected a problem, got a success');
-}
+import { problemOf } from '@gatehouse/testing';
 
 describe('tenancy settings, first-run set-up and sync-access (real Postgres)', () => {
   let world: TenancyWorld;

@@ -3,21 +3,12 @@ import { AuditEntry, auditEvent, AuthorizationRpc, Caller, IdentityRpc, TenancyE
 import { ProblemException } from '@gatehouse/errors';
 import { openTenancy, TenancyWorld } from '../../__tests__/tenancy-test-module';
 import { TenantsService } from '../tenants.service';
+import { problemOf } from '@gatehouse/testing';
 
 const alice: Caller = { type: 'USER', id: randomUUID(), via: 'jwt' } as Caller;
 const bob: Caller = { type: 'USER', id: randomUUID(), via: 'jwt' } as Caller;
 
 /** The problem a promise rejects with (status and detail), for deny paths. */
-async function problemOf(promise: Promise<unknown>): Promise<{ status: number; detail?: string; errors?: unknown }> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ProblemException) return error.problem as never;
-    throw error;
-  }
-  throw new Error('expected a problem, got a success');
-}
-
 describe('TenantsService: the tenant-creation saga and the tenant lifecycle (real Postgres)', () => {
   let world: TenancyWorld;
   let tenants: TenantsService;
