@@ -5,6 +5,7 @@ const scopes = ['gateway', 'identity', 'tenancy', 'authorization', 'notification
 // No wildcard rule: every tag is listed, and an app may only use shared libraries.
 const depConstraints = [
   ...scopes.map((scope) => ({ sourceTag: `scope:${scope}`, onlyDependOnLibsWithTags: ['scope:shared'] })),
+  { sourceTag: 'scope:local', onlyDependOnLibsWithTags: ['scope:shared'] },
   { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
   { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: ['scope:shared'] },
   { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:contracts', 'type:infra'] },
@@ -20,7 +21,17 @@ const specDepConstraints = depConstraints.map((c) =>
     ? { ...c, onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, 'type:testing'] }
     : c,
 );
-const boundaries = (constraints) => ['error', { enforceBuildableLibDependency: false, allow: [], depConstraints: constraints }];
+const boundaries = (constraints, allow = []) => ['error', { enforceBuildableLibDependency: false, allow, depConstraints: constraints }];
+
+/**
+ * Local mode (apps/local) composes the apps in one process: the one app that may import others, and
+ * only their entry points (each service's `service.ts`, the gateway's start function and env class).
+ */
+const appEntryPoints = [
+  ...['identity', 'tenancy', 'authorization', 'notification'].map((app) => `../../${app}/src/service`),
+  '../../gateway/src/gateway',
+  '../../gateway/src/gateway.env',
+];
 
 export default [
   ...nx.configs['flat/base'],
@@ -32,6 +43,10 @@ export default [
       '@nx/enforce-module-boundaries': boundaries(depConstraints),
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
+  },
+  {
+    files: ['apps/local/src/*.ts'],
+    rules: { '@nx/enforce-module-boundaries': boundaries(depConstraints, appEntryPoints) },
   },
   {
     files: ['apps/**/__tests__/**/*.ts', 'libs/**/__tests__/**/*.ts'],

@@ -7,6 +7,7 @@ import { GatewayEnv } from '../../apps/gateway/src/gateway.env';
 import { IdentityEnv } from '../../apps/identity/src/identity.env';
 import { NotificationEnv } from '../../apps/notification/src/notification.env';
 import { TenancyEnv } from '../../apps/tenancy/src/tenancy.env';
+import { LocalEnv } from '../../apps/local/src/local.env';
 
 /**
  * Every variable a service reads is declared and validated in its env class (read once at start-up by
@@ -79,6 +80,7 @@ describe('environment variables', () => {
     ['tenancy', TenancyEnv, declared(DatabaseServiceEnv), ['### tenancy']],
     ['authorization', AuthorizationEnv, declared(DatabaseServiceEnv), ['### authorization']],
     ['notification', NotificationEnv, declared(DatabaseServiceEnv), ['### notification', '## Email delivery (notification)']],
+    ['local mode', LocalEnv, new Set<string>(), ['### local mode']],
   ];
 
   it('shared variables are documented in their section', () => {

@@ -22,6 +22,18 @@ describe('module boundaries (lint)', () => {
     expect(errors).toEqual([expect.stringContaining('Projects cannot be imported by a relative or absolute path')]);
   });
 
+  it("lets local mode (apps/local) import the apps' entry points, and nothing deeper", () => {
+    const entry = "import { IDENTITY_SERVICE } from '../../identity/src/service';\nexport const x = IDENTITY_SERVICE;\n";
+    expect(boundaryErrors(entry, 'apps/local/src/main.ts')).toEqual([]);
+    const deep = "import { UsersService } from '../../identity/src/users/users.service';\nexport const x = UsersService;\n";
+    expect(boundaryErrors(deep, 'apps/local/src/main.ts')).toEqual([expect.stringContaining('Projects cannot be imported by a relative or absolute path')]);
+  });
+
+  it("refuses an app's entry point in any other app", () => {
+    const code = "import { IDENTITY_SERVICE } from '../../../identity/src/service';\nexport const x = IDENTITY_SERVICE;\n";
+    expect(boundaryErrors(code, 'apps/gateway/src/routing/bad-import.ts')).toEqual([expect.stringContaining('Projects cannot be imported by a relative or absolute path')]);
+  });
+
   it('refuses the testing lib in an app', () => {
     const errors = boundaryErrors("import { api } from '@gatehouse/testing';\nexport const x = api;\n", 'apps/identity/src/bad.ts');
     expect(errors.join("\n")).toMatch(/can only depend on libs tagged with "type:contracts", "type:infra"/);

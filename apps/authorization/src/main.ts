@@ -1,7 +1,5 @@
 import 'reflect-metadata';
 import { runService } from '@gatehouse/service-runtime';
-import { AuthorizationAppModule } from './app.module';
-import { SERVICE } from './service-name';
-import { AuthorizationEnv } from './authorization.env';
+import { AUTHORIZATION_SERVICE } from './service';
 
-runService(SERVICE, AuthorizationEnv, (env) => AuthorizationAppModule.register(env));
+runService(AUTHORIZATION_SERVICE);

@@ -1,7 +1,5 @@
 import 'reflect-metadata';
 import { runService } from '@gatehouse/service-runtime';
-import { IdentityAppModule } from './app.module';
-import { SERVICE } from './service-name';
-import { IdentityEnv } from './identity.env';
+import { IDENTITY_SERVICE } from './service';
 
-runService(SERVICE, IdentityEnv, (env) => IdentityAppModule.register(env));
+runService(IDENTITY_SERVICE);

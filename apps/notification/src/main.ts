@@ -1,7 +1,5 @@
 import 'reflect-metadata';
 import { runService } from '@gatehouse/service-runtime';
-import { NotificationAppModule } from './app.module';
-import { SERVICE } from './service-name';
-import { NotificationEnv } from './notification.env';
+import { NOTIFICATION_SERVICE } from './service';
 
-runService(SERVICE, NotificationEnv, (env) => NotificationAppModule.register(env));
+runService(NOTIFICATION_SERVICE);

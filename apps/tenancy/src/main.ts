@@ -1,7 +1,5 @@
 import 'reflect-metadata';
 import { runService } from '@gatehouse/service-runtime';
-import { TenancyAppModule } from './app.module';
-import { SERVICE } from './service-name';
-import { TenancyEnv } from './tenancy.env';
+import { TENANCY_SERVICE } from './service';
 
-runService(SERVICE, TenancyEnv, (env) => TenancyAppModule.register(env));
+runService(TENANCY_SERVICE);

@@ -1,15 +1,15 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { existsSync } from 'node:fs';
-import { ConfigValidationError, validateEnv } from './validate-env';
+import { ConfigValidationError, EnvSources, environmentWith, validateEnv } from './validate-env';
 
 /**
  * Reads `.env` from the working directory if there is one (real environment variables win),
  * validates the environment against `envClass`, and exits with a message naming every bad variable.
  */
-export function loadConfigOrExit<T extends object>(envClass: Type<T>): T {
+export function loadConfigOrExit<T extends object>(envClass: Type<T>, sources: EnvSources = {}): T {
   if (existsSync('.env')) process.loadEnvFile('.env');
   try {
-    return validateEnv(envClass);
+    return validateEnv(envClass, environmentWith(sources));
   } catch (error) {
     if (error instanceof ConfigValidationError) {
       process.stderr.write(`${error.message}\n`);

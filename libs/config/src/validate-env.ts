@@ -5,6 +5,21 @@ import { validateSync } from 'class-validator';
 export class ConfigValidationError extends Error {}
 
 /**
+ * What a launcher adds to the environment: `defaults` stand where a variable is unset, `overrides`
+ * replace it (local mode: the embedded database's URL; its own defaults for HTTP_HOST, LOG_LEVEL, ...).
+ */
+export interface EnvSources {
+  defaults?: Record<string, string>;
+  overrides?: Record<string, string>;
+}
+
+/** process.env with a launcher's defaults under it and its overrides over it (an empty variable counts as unset). */
+export function environmentWith(sources: EnvSources): Record<string, string | undefined> {
+  const set = Object.fromEntries(Object.entries(process.env).filter(([, value]) => value !== undefined && value !== ''));
+  return { ...sources.defaults, ...set, ...sources.overrides };
+}
+
+/**
  * Builds a typed config object from environment variables. Field initializers are the defaults, so a
  * developer machine needs no variables at all; a bad value stops start-up with a message naming it.
  */

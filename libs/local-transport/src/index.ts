@@ -11,7 +11,7 @@
  * the no-responders and timeout errors, headers, a JetStream stream with durable pull consumers,
  * explicit ack / nak(delay) / term / ack_wait redelivery and msgID de-duplication, and KV buckets with
  * create/update revision checks and TTL). It plugs in as one MessagingTransport (libs/messaging),
- * `inProcessTransport(broker)`, which the launcher (tools/start.js) hands to `bootstrapService` and
+ * `inProcessTransport(broker)`, which local mode (apps/local) hands to `startSharedService` and
  * `startGateway` explicitly, never as a fallback; they provide it as MESSAGING_TRANSPORT:
  * - `connect`: the process's NatsClient connections go to the broker;
  * - `server`: `InProcessServer`, a custom transport strategy that is NestJS's own `ServerNats` on a

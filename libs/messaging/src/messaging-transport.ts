@@ -10,7 +10,7 @@ export type NatsServerOptions = Required<NatsOptions>['options'];
 
 /**
  * How a process reaches the others: chosen once, at bootstrap, by whoever starts it (a service's
- * main.ts or the gateway's: real NATS; local mode, tools/start.js: libs/local-transport's in-process
+ * main.ts or the gateway's: real NATS; local mode, apps/local: libs/local-transport's in-process
  * broker), and provided to every NatsClient of the process under MESSAGING_TRANSPORT.
  */
 export interface MessagingTransport {

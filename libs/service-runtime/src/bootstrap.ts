@@ -1,4 +1,4 @@
-import { BaseServiceEnv, loadConfigOrExit } from '@gatehouse/config';
+import { BaseServiceEnv, EnvSources, loadConfigOrExit } from '@gatehouse/config';
 import { DtoValidationPipe, ProblemExceptionFilter } from '@gatehouse/errors';
 import { MessagingTransport, MessagingTransportModule, NATS_TRANSPORT, NatsClient, natsConnectionOptions } from '@gatehouse/messaging';
 import { DynamicModule, INestApplication, Module, Type } from '@nestjs/common';
@@ -26,7 +26,7 @@ export interface ServiceBootstrapOptions {
   /**
    * How this process reaches the others, provided to every NatsClient (MESSAGING_TRANSPORT) and, when
    * it has a `server`, serving the handlers: NATS_TRANSPORT (runService), or local mode's
-   * `inProcessTransport(broker)` (libs/local-transport, from tools/start.js).
+   * `inProcessTransport(broker)` (libs/local-transport, from apps/local).
    */
   transport: MessagingTransport;
   /**
@@ -82,17 +82,37 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
   return app;
 }
 
-/** A service's whole `main.ts`: validate the environment, then start; any start-up failure exits 1. */
-export function runService<E extends BaseServiceEnv & { HEALTH_PORT: number }>(
-  name: string,
-  envClass: Type<E>,
-  moduleFor: (env: E) => DynamicModule,
-): void {
-  const env = loadConfigOrExit(envClass);
-  bootstrapService({ name, module: moduleFor(env), env, httpPort: env.HEALTH_PORT, httpHost: env.HTTP_HOST, transport: NATS_TRANSPORT }).catch(
+/**
+ * What a service is, for whoever starts it: its name (also its NATS queue group), its environment class
+ * and its root module. Each app exports one from `src/service.ts`; its `main.ts` runs it on NATS
+ * (runService), local mode (apps/local) runs all of them in one process (startSharedService).
+ */
+export interface ServiceDefinition<E extends BaseServiceEnv = BaseServiceEnv> {
+  name: string;
+  envClass: Type<E>;
+  module: (env: E) => DynamicModule;
+}
+
+/** A service's whole `main.ts`: validate the environment, then start on NATS; any start-up failure exits 1. */
+export function runService<E extends BaseServiceEnv & { HEALTH_PORT: number }>(service: ServiceDefinition<E>): void {
+  const env = loadConfigOrExit(service.envClass);
+  bootstrapService({ name: service.name, module: service.module(env), env, httpPort: env.HEALTH_PORT, httpHost: env.HTTP_HOST, transport: NATS_TRANSPORT }).catch(
     (error: unknown) => {
-      process.stderr.write(`${name} failed to start: ${(error as Error).stack ?? String(error)}\n`);
+      process.stderr.write(`${service.name} failed to start: ${(error as Error).stack ?? String(error)}\n`);
       process.exit(1);
     },
   );
+}
+
+/**
+ * Starts `service` as one of several services of this process (local mode) over `transport`: no HTTP
+ * port, and signals are left to the launcher, which stops the services in order.
+ */
+export function startSharedService<E extends BaseServiceEnv>(
+  service: ServiceDefinition<E>,
+  transport: MessagingTransport,
+  sources: EnvSources = {},
+): Promise<INestApplication> {
+  const env = loadConfigOrExit(service.envClass, sources);
+  return bootstrapService({ name: service.name, module: service.module(env), env, httpPort: 0, httpHost: '127.0.0.1', transport, sharedProcess: true });
 }

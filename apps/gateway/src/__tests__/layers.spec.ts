@@ -6,7 +6,7 @@ const SRC = resolve(__dirname, '..');
 /**
  * The gateway's folders and the folders each may import (README.md): one direction only, request/ at
  * the bottom, the route registrar on top, the NATS dispatcher and the upstream proxy side by side. The
- * files at the root (main.ts, app.module.ts wire everything; gateway.env.ts, gateway-service.ts are
+ * files at the root (main.ts, gateway.ts, app.module.ts wire everything; gateway.env.ts, gateway-service.ts are
  * imported by all) are not a layer.
  */
 const ALLOWED: Record<string, string[]> = {

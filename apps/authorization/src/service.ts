@@ -1,0 +1,7 @@
+import { ServiceDefinition } from '@gatehouse/service-runtime';
+import { AuthorizationAppModule } from './app.module';
+import { AuthorizationEnv } from './authorization.env';
+import { SERVICE } from './service-name';
+
+/** The authorization service, as its main.ts runs it on NATS and local mode (apps/local) runs it in one process. */
+export const AUTHORIZATION_SERVICE: ServiceDefinition<AuthorizationEnv> = { name: SERVICE, envClass: AuthorizationEnv, module: (env) => AuthorizationAppModule.register(env) };
