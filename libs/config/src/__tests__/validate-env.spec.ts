@@ -1,5 +1,5 @@
 import { IdentityEnvForTest } from './fixtures';
-import { ConfigValidationError, validateEnv } from '../validate-env';
+import { ConfigValidationError, environmentWith, validateEnv } from '../validate-env';
 
 describe('validateEnv', () => {
   it('applies defaults when nothing is set', () => {
@@ -33,5 +33,25 @@ describe('validateEnv', () => {
 
   it('never prints a password value', () => {
     expect(() => validateEnv(IdentityEnvForTest, { NATS_PASSWORD: '', LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL="loud"/);
+  });
+});
+
+describe('environmentWith (a launcher adding to the environment)', () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    process.env = { ...saved };
+  });
+
+  it('puts defaults under the environment and overrides over it; an empty variable counts as unset', () => {
+    process.env.HTTP_HOST = '10.0.0.1';
+    process.env.LOG_LEVEL = '';
+    process.env.DATABASE_URL = 'postgres://elsewhere/db';
+    const env = validateEnv(
+      IdentityEnvForTest,
+      environmentWith({ defaults: { HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'warn' }, overrides: { DATABASE_URL: 'postgres://embedded/gatehouse' } }),
+    );
+    expect(env.HTTP_HOST).toBe('10.0.0.1');
+    expect(env.LOG_LEVEL).toBe('warn');
+    expect(env.DATABASE_URL).toBe('postgres://embedded/gatehouse');
   });
 });
