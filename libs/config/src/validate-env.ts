@@ -13,9 +13,9 @@ export interface EnvSources {
   overrides?: Record<string, string>;
 }
 
-/** process.env with a launcher's defaults under it and its overrides over it (an empty variable counts as unset). */
-export function environmentWith(sources: EnvSources): Record<string, string | undefined> {
-  const set = Object.fromEntries(Object.entries(process.env).filter(([, value]) => value !== undefined && value !== ''));
+/** The environment with a launcher's defaults under it and its overrides over it (an empty variable counts as unset). */
+export function environmentWith(sources: EnvSources, environment: Record<string, string | undefined> = process.env): Record<string, string | undefined> {
+  const set = Object.fromEntries(Object.entries(environment).filter(([, value]) => value !== undefined && value !== ''));
   return { ...sources.defaults, ...set, ...sources.overrides };
 }
 

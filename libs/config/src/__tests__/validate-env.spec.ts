@@ -37,19 +37,10 @@ describe('validateEnv', () => {
 });
 
 describe('environmentWith (a launcher adding to the environment)', () => {
-  const saved = { ...process.env };
-  afterEach(() => {
-    process.env = { ...saved };
-  });
-
   it('puts defaults under the environment and overrides over it; an empty variable counts as unset', () => {
-    process.env.HTTP_HOST = '10.0.0.1';
-    process.env.LOG_LEVEL = '';
-    process.env.DATABASE_URL = 'postgres://elsewhere/db';
-    const env = validateEnv(
-      IdentityEnvForTest,
-      environmentWith({ defaults: { HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'warn' }, overrides: { DATABASE_URL: 'postgres://embedded/gatehouse' } }),
-    );
+    const environment = { HTTP_HOST: '10.0.0.1', LOG_LEVEL: '', DATABASE_URL: 'postgres://elsewhere/db' };
+    const sources = { defaults: { HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'warn' }, overrides: { DATABASE_URL: 'postgres://embedded/gatehouse' } };
+    const env = validateEnv(IdentityEnvForTest, environmentWith(sources, environment));
     expect(env.HTTP_HOST).toBe('10.0.0.1');
     expect(env.LOG_LEVEL).toBe('warn');
     expect(env.DATABASE_URL).toBe('postgres://embedded/gatehouse');
