@@ -6,7 +6,7 @@ const DELIVERY_CONCURRENCY = 4;
  * Two instances of every service and two gateways under steady load; one instance of each is killed
  * with SIGKILL in turn and restarted. Reads must never fail; writes (with an Idempotency-Key, retried by
  * the client like any HTTP client would) must end applied exactly once or cleanly refused. A third
- * kind of write, forgot-password (also keyed and retried), must end with exactly one email each in the
+ * kind of write, forgotten-password (also keyed and retried), must end with exactly one email each in the
  * SMTP catcher: none lost, none generated twice (a re-send of the same message, same Message-ID, by the
  * notification instance that was killed mid-send is counted and bounded).
  */
@@ -109,7 +109,7 @@ describe('fault tolerance: SIGKILL one replica of each service in turn under loa
       return statuses.at(-1) ?? 0;
     };
     // a few users made before the kills (argon2 hashing stays out of the measured window); each
-    // forgot-password for one of them, applied once, is one email
+    // forgotten-password for one of them, applied once, is one email
     const mailboxes = ['a', 'b', 'c', 'd'].map((x) => `faults-mail-${x}@gatehouse.test`);
     for (const email of mailboxes) {
       expect((await call('POST', '/api/v1/users', { token, body: { username: email, password: 'Faults-User-Pass-1' } })).status).toBe(201);
@@ -120,7 +120,7 @@ describe('fault tolerance: SIGKILL one replica of each service in turn under loa
         const email = mailboxes[n % mailboxes.length];
         const record = { email, statuses: [] as number[] };
         resets.push(record);
-        await keyedWrite('/api/v1/forgotten-password', { email }, `forgot-${n}`, record.statuses);
+        await keyedWrite('/api/v1/forgotten-password', { email }, `forgotten-${n}`, record.statuses);
         await new Promise((r) => setTimeout(r, 100));
       }
     };
@@ -151,11 +151,11 @@ describe('fault tolerance: SIGKILL one replica of each service in turn under loa
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids.sort()).toEqual(writes.map((w) => w.id).sort());
 
-    // every forgot-password answered 204 gives exactly one reset email: none lost, none generated twice
+    // every forgotten-password request answered 204 gives exactly one reset email: none lost, none generated twice
     expect(resets.filter((r) => r.statuses.at(-1) !== 204)).toEqual([]);
     expect(resets.length).toBeGreaterThan(5);
     const expected = resets.map((r) => r.email).sort();
-    const resetMails = async () => (await readCaughtMail(smtp.dir)).filter((m) => m.headers['x-gatehouse-template'] === 'password-reset');
+    const resetMails = async () => (await readCaughtMail(smtp.dir)).filter((m) => m.headers['x-gatehouse-template'] === 'forgotten-password');
     const distinct = (mails: CaughtMail[]) => [...new Map(mails.map((m) => [m.messageId, m])).values()];
     const deadline = Date.now() + 60_000;
     while (distinct(await resetMails()).length < expected.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
@@ -163,7 +163,7 @@ describe('fault tolerance: SIGKILL one replica of each service in turn under loa
     const received = await resetMails();
     const emails = distinct(received);
     expect(emails.flatMap((m) => m.to).sort()).toEqual(expected);
-    // one link per request: a forgot-password applied twice would have made a second link
+    // one link per request: a forgotten-password request applied twice would have made a second link
     expect(new Set(emails.map((m) => tokenFromLink(m, '/ui/reset-password'))).size).toBe(emails.length);
     // A notification instance SIGKILLed after SMTP accepted a message but before recording it sends that
     // message again when its lease expires, with the same Message-ID (see docs/configuration.md): at most

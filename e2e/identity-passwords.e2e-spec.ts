@@ -61,7 +61,7 @@ describe('identity: password flows', () => {
   it('resets with the emailed token once; the token is 256 bits, stored hashed; sessions end and lockout clears', async () => {
     const user = await createUser(admin);
     await api().post('/api/v1/forgotten-password').send({ email: (user.user.email as string).toUpperCase() }).expect(204);
-    const token = await latestResetToken(db, user.user.id, 'FORGOT_PASSWORD');
+    const token = await latestResetToken(db, user.user.id, 'FORGOTTEN_PASSWORD');
     expect(Buffer.from(token, 'base64url').length).toBeGreaterThanOrEqual(16);
     const { rows } = await db.query(`SELECT token_hash FROM identity.password_reset_tokens WHERE user_id = $1`, [user.user.id]);
     expect(rows[0].token_hash).toBe(createHash('sha256').update(token).digest('hex'));
@@ -86,7 +86,7 @@ describe('identity: password flows', () => {
     expect(forged.body.type).toMatch(/invalid-reset-token$/);
 
     await api().post('/api/v1/forgotten-password').send({ email: user.user.email }).expect(204);
-    const token = await latestResetToken(db, user.user.id, 'FORGOT_PASSWORD');
+    const token = await latestResetToken(db, user.user.id, 'FORGOTTEN_PASSWORD');
     // Time travel: the link's 30 minutes are over.
     await db.query(`UPDATE identity.password_reset_tokens SET expires_at = now() - interval '1 second' WHERE user_id = $1`, [user.user.id]);
     const expired = await api().post('/api/v1/reset-password').send({ token, password: 'Expired-Pass-123' }).expect(400);

@@ -68,7 +68,7 @@ describe('identity: lockout and per-IP throttling', () => {
     for (let i = 0; i < 3; i++) await attempt(user.username, 'wrong-password').expect(401);
     await attempt(user.username, user.password).expect(401);
     await http().post('/api/v1/forgotten-password').send({ email: user.username }).expect(204);
-    const token = await latestResetToken(db, user.id, 'FORGOT_PASSWORD');
+    const token = await latestResetToken(db, user.id, 'FORGOTTEN_PASSWORD');
     await http().post('/api/v1/reset-password').send({ token, password: 'After-Reset-Pass-1' }).expect(204);
     await attempt(user.username, 'After-Reset-Pass-1').expect(200);
   });

@@ -46,15 +46,15 @@ describe('notification: emails from domain events over SMTP', () => {
     return rows;
   }
 
-  it('sends a forgot-password email to the user with a single reset link under PUBLIC_BASE_URL', async () => {
-    const to = address('forgot');
-    const data = resetEvent(to, 'FORGOT_PASSWORD');
+  it('sends a forgotten-password email to the user with a single reset link under PUBLIC_BASE_URL', async () => {
+    const to = address('forgotten');
+    const data = resetEvent(to, 'FORGOTTEN_PASSWORD');
     const event = await emitOutboxEvent(db, 'identity', IdentityNotificationEvents.passwordResetRequested, data);
 
     const mail = await waitForMail(MAIL_DIR, mailTo(to));
     expect(mail.to).toEqual([to]);
     expect(mail.subject).toBe('Reset your Gatehouse password');
-    expect(mail.headers['x-gatehouse-template']).toBe('password-reset');
+    expect(mail.headers['x-gatehouse-template']).toBe('forgotten-password');
     expect(mail.from).toContain('no-reply@');
     expect(mail.links).toContain(`${BASE_URL}/ui/reset-password?token=${data.token}`);
     expect(tokenFromLink(mail, '/ui/reset-password')).toBe(data.token);
@@ -65,8 +65,24 @@ describe('notification: emails from domain events over SMTP', () => {
       return r[0]?.status === 'SENT' ? r : null;
     });
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ recipient: to, template: 'password-reset', attempts: 1, payload: null });
+    expect(rows[0]).toMatchObject({ recipient: to, template: 'forgotten-password', attempts: 1, payload: null });
     expect(mail.messageId).toBe(rows[0].message_id);
+  });
+
+  it('reads an event published before the rename (reason FORGOT_PASSWORD) as a forgotten password', async () => {
+    const to = address('forgot-legacy');
+    const data = { ...resetEvent(to, 'FORGOTTEN_PASSWORD'), reason: 'FORGOT_PASSWORD' } as unknown as PasswordResetRequested;
+    const event = await emitOutboxEvent(db, 'identity', IdentityNotificationEvents.passwordResetRequested, data);
+
+    const mail = await waitForMail(MAIL_DIR, mailTo(to));
+    expect(mail.headers['x-gatehouse-template']).toBe('forgotten-password');
+    expect(tokenFromLink(mail, '/ui/reset-password')).toBe(data.token);
+    const rows = await eventually(async () => {
+      const r = await deliveryRow(event.id);
+      return r[0]?.status === 'SENT' ? r : null;
+    });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ template: 'forgotten-password' });
   });
 
   it('sends the admin-requested reset with its own wording to the user', async () => {
@@ -114,12 +130,12 @@ describe('notification: emails from domain events over SMTP', () => {
 
   it('sends one email for an event delivered twice (same event id)', async () => {
     const to = address('twice');
-    const event = await emitOutboxEvent(db, 'identity', IdentityNotificationEvents.passwordResetRequested, resetEvent(to, 'FORGOT_PASSWORD'));
+    const event = await emitOutboxEvent(db, 'identity', IdentityNotificationEvents.passwordResetRequested, resetEvent(to, 'FORGOTTEN_PASSWORD'));
     await emitOutboxEvent(db, 'identity', IdentityNotificationEvents.passwordResetRequested, event.data, { eventId: event.id });
     // the same durable consumer handles its events in stream order: once this later one is mailed,
     // both copies of the first have been handled
     const marker = address('twice-marker');
-    await emitOutboxEvent(db, 'identity', IdentityNotificationEvents.passwordResetRequested, resetEvent(marker, 'FORGOT_PASSWORD'));
+    await emitOutboxEvent(db, 'identity', IdentityNotificationEvents.passwordResetRequested, resetEvent(marker, 'FORGOTTEN_PASSWORD'));
     await waitForMail(MAIL_DIR, mailTo(marker));
     const { rows } = await db.query(
       `SELECT count(*)::int AS n FROM identity.outbox WHERE envelope->>'id' = $1 AND published_at IS NOT NULL`,
@@ -127,7 +143,7 @@ describe('notification: emails from domain events over SMTP', () => {
     );
     expect(rows[0].n).toBe(2);
     await new Promise((r) => setTimeout(r, 1000));
-    expect((await readCaughtMail(MAIL_DIR)).filter(mailTo(to, 'password-reset'))).toHaveLength(1);
+    expect((await readCaughtMail(MAIL_DIR)).filter(mailTo(to, 'forgotten-password'))).toHaveLength(1);
     expect(await deliveryRow(event.id)).toHaveLength(1);
   });
 
@@ -146,9 +162,9 @@ describe('notification: emails from domain events over SMTP', () => {
   describe('delivery log (GET /api/v1/notifications/deliveries)', () => {
     it('lets the Super Admin search it by recipient, status and template, paginated', async () => {
       const to = address('log');
-      const first = await emitOutboxEvent(db, 'identity', IdentityNotificationEvents.passwordResetRequested, resetEvent(to, 'FORGOT_PASSWORD'));
+      const first = await emitOutboxEvent(db, 'identity', IdentityNotificationEvents.passwordResetRequested, resetEvent(to, 'FORGOTTEN_PASSWORD'));
       await emitOutboxEvent(db, 'identity', IdentityNotificationEvents.accountLocked, { userId: randomUUID(), email: to, username: 'x', lockedUntil: inAnHour() });
-      await waitForMail(MAIL_DIR, mailTo(to, 'password-reset'));
+      await waitForMail(MAIL_DIR, mailTo(to, 'forgotten-password'));
       await waitForMail(MAIL_DIR, mailTo(to, 'account-locked'));
 
       const page = await eventually(async () => {
@@ -156,8 +172,8 @@ describe('notification: emails from domain events over SMTP', () => {
         expect(r.status).toBe(200);
         return r.body.total === 2 ? r.body : null;
       });
-      expect(page.results.map((d: DeliveryView) => d.template).sort()).toEqual(['account-locked', 'password-reset']);
-      const reset = page.results.find((d: DeliveryView) => d.template === 'password-reset') as DeliveryView;
+      expect(page.results.map((d: DeliveryView) => d.template).sort()).toEqual(['account-locked', 'forgotten-password']);
+      const reset = page.results.find((d: DeliveryView) => d.template === 'forgotten-password') as DeliveryView;
       expect(reset).toMatchObject({
         eventId: first.id, eventSubject: IdentityNotificationEvents.passwordResetRequested.subject, recipient: to,
         subject: 'Reset your Gatehouse password', status: 'SENT', attempts: 1, lastError: null,
@@ -169,7 +185,7 @@ describe('notification: emails from domain events over SMTP', () => {
       expect(byTemplate.body).toMatchObject({ total: 1, page: 1, size: 1 });
       const paged = await api().get(DELIVERIES).query({ q: to, size: 1, page: 2, sort: 'template:asc' }).set(...bearer(rootToken)).expect(200);
       expect(paged.body).toMatchObject({ total: 2, page: 2, size: 1 });
-      expect(paged.body.results[0].template).toBe('password-reset');
+      expect(paged.body.results[0].template).toBe('forgotten-password');
 
       const one = await api().get(`${DELIVERIES}/${reset.id}`).set(...bearer(rootToken)).expect(200);
       expect(one.body).toEqual(reset);
@@ -209,10 +225,10 @@ describe('notification: full flows through the gateway (identity and authorizati
     rootToken = await superAdminToken();
   });
 
-  it('forgot password: the emailed link resets the password through the gateway, once', async () => {
-    const user = await createUser(rootToken, { username: address('flow-forgot') });
+  it('forgotten password: the emailed link resets the password through the gateway, once', async () => {
+    const user = await createUser(rootToken, { username: address('flow-forgotten') });
     await api().post('/api/v1/forgotten-password').send({ email: user.username }).expect((r) => expect(r.status).toBeLessThan(300));
-    const mail = await waitForMail(MAIL_DIR, mailTo(user.username, 'password-reset'));
+    const mail = await waitForMail(MAIL_DIR, mailTo(user.username, 'forgotten-password'));
     const token = tokenFromLink(mail, '/ui/reset-password');
 
     await api().post('/api/v1/reset-password').send({ token, password: 'Brand-New-Pass-42' }).expect((r) => expect(r.status).toBeLessThan(300));

@@ -152,7 +152,7 @@ describe('security hardening', () => {
       await http().get('/api/v1/me').set(...basic(username, password)).expect(200);
       await http().post('/api/v1/login').send({ username, password: `${password}-wrong` }).expect(401);
       await http().post('/api/v1/forgotten-password').send({ email: username }).expect(204);
-      const resetToken = await latestResetToken(db, me.id, 'FORGOT_PASSWORD');
+      const resetToken = await latestResetToken(db, me.id, 'FORGOTTEN_PASSWORD');
       const newPassword = `${password}-New-7`;
       await http().post('/api/v1/reset-password').send({ token: resetToken, password: newPassword }).expect(204);
       const last = (await http().post('/api/v1/login').send({ username, password: newPassword }).expect(200)).body;

@@ -610,7 +610,12 @@ export interface PasswordResetRequested {
   /** The single-use secret of the link (only its hash is stored by identity). */
   token: string;
   expiresAt: string;
-  reason: 'FORGOT_PASSWORD' | 'ADMIN_REQUEST';
+  /**
+   * Why the link was issued: the user's forgotten-password request, or an administrator requiring a
+   * new password. Events published before the rename may still carry `FORGOT_PASSWORD` (read it as
+   * FORGOTTEN_PASSWORD; notification does).
+   */
+  reason: 'FORGOTTEN_PASSWORD' | 'ADMIN_REQUEST';
   /** Username of the admin who asked, for ADMIN_REQUEST. */
   requestedBy?: string | null;
 }

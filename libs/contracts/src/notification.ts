@@ -10,9 +10,13 @@ import { rpc } from './rpc';
 export const DELIVERY_STATUSES = ['PENDING', 'SENDING', 'FAILED', 'SENT', 'DEAD'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
-/** The emails notification knows how to write (one template each, see apps/notification/src/mail/templates.ts). */
+/**
+ * The emails notification knows how to write (one template each, see apps/notification/src/mail/templates.ts).
+ * A password reset link is `forgotten-password` when the user asked for it, `admin-password-reset` when an
+ * administrator requires a new password (the event's reason, FORGOTTEN_PASSWORD or ADMIN_REQUEST).
+ */
 export const NOTIFICATION_TEMPLATES = [
-  'password-reset', 'admin-password-reset', 'invitation', 'account-locked', 'welcome', 'api-token-expiring',
+  'forgotten-password', 'admin-password-reset', 'invitation', 'account-locked', 'welcome', 'api-token-expiring',
 ] as const;
 export type NotificationTemplate = (typeof NOTIFICATION_TEMPLATES)[number];
 

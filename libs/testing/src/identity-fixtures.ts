@@ -27,7 +27,7 @@ export async function loginPair(username: string, password: string): Promise<Tok
  * The newest reset-link secret emitted for a user through identity's outbox
  * (`events.identity.password-reset.requested.v1`); the notification service emails it.
  */
-export async function latestResetToken(db: TestDbClient, userId: string, reason?: 'FORGOT_PASSWORD' | 'ADMIN_REQUEST'): Promise<string> {
+export async function latestResetToken(db: TestDbClient, userId: string, reason?: 'FORGOTTEN_PASSWORD' | 'ADMIN_REQUEST'): Promise<string> {
   const { rows } = await db.query(
     `SELECT envelope->'data'->>'token' AS token FROM identity.outbox
      WHERE subject = 'events.identity.password-reset.requested.v1' AND envelope->'data'->>'userId' = $1

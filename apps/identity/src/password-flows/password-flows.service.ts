@@ -84,7 +84,7 @@ export class PasswordFlowsService {
         .where('lower(u.email) = lower(:email)', { email })
         .getOne();
       if (user && user.status === 'ACTIVE') {
-        await this.issueResetToken(manager, user, secret, tokenHash, 'FORGOT_PASSWORD', null);
+        await this.issueResetToken(manager, user, secret, tokenHash, 'FORGOTTEN_PASSWORD', null);
         await this.auditPassword(manager, anonymousCaller(ip), user.id, 'forgotten-password', {}, ANONYMOUS_ACTOR);
       } else {
         // The same statements' cost without a trace: a look-up by hash that finds nothing.

@@ -1,5 +1,5 @@
 import {
-  AuthorizationNotificationEvents, EventDefinition, IdentityNotificationEvents, NotificationTemplate,
+  AuthorizationNotificationEvents, EventDefinition, IdentityNotificationEvents, NotificationTemplate, PasswordResetRequested,
 } from '@gatehouse/contracts';
 
 /** One email an event asks for. */
@@ -19,12 +19,25 @@ export interface EmailEvent<T> {
 
 const emailEvent = <T>(e: EmailEvent<T>): EmailEvent<unknown> => e as EmailEvent<unknown>;
 
+/** A reset event as the stream may hold it: published before the rename, its reason may be `FORGOT_PASSWORD`. */
+export type StoredPasswordResetRequested = Omit<PasswordResetRequested, 'reason'> & { reason: PasswordResetRequested['reason'] | 'FORGOT_PASSWORD' };
+
+/** Reads an event already in the durable stream with today's names (`FORGOT_PASSWORD` is FORGOTTEN_PASSWORD). */
+export function currentPasswordResetRequested(d: StoredPasswordResetRequested): PasswordResetRequested {
+  return { ...d, reason: d.reason === 'FORGOT_PASSWORD' ? 'FORGOTTEN_PASSWORD' : d.reason };
+}
+
+function passwordResetEmails(stored: StoredPasswordResetRequested): EmailRequest[] {
+  const d = currentPasswordResetRequested(stored);
+  return [{ template: d.reason === 'ADMIN_REQUEST' ? 'admin-password-reset' : 'forgotten-password', recipient: d.email, data: d }];
+}
+
 /** The domain events that send email, and which template each one uses. */
 export const EMAIL_EVENTS: Array<EmailEvent<unknown>> = [
-  emailEvent({
+  emailEvent<StoredPasswordResetRequested>({
     definition: IdentityNotificationEvents.passwordResetRequested,
     consumer: 'password-reset-requested',
-    emails: (d) => [{ template: d.reason === 'ADMIN_REQUEST' ? 'admin-password-reset' : 'password-reset', recipient: d.email, data: d }],
+    emails: passwordResetEmails,
   }),
   emailEvent({
     definition: IdentityNotificationEvents.accountLocked,

@@ -19,7 +19,7 @@ export interface TemplateContext {
 }
 
 export interface TemplateData {
-  'password-reset': PasswordResetRequested;
+  'forgotten-password': PasswordResetRequested;
   'admin-password-reset': PasswordResetRequested;
   invitation: InvitationCreated;
   'account-locked': AccountLocked;
@@ -79,7 +79,7 @@ ${body}
 const greeting = (name: string | null | undefined): string => `Hello ${oneLine(name) || 'there'},`;
 
 export const TEMPLATES: { [K in NotificationTemplate]: (data: TemplateData[K], ctx: TemplateContext) => RenderedEmail } = {
-  'password-reset': (d, ctx) => {
+  'forgotten-password': (d, ctx) => {
     const link = resetPasswordLink(ctx, d.token);
     const expires = formatDate(d.expiresAt);
     return {

@@ -86,7 +86,7 @@ describe('PasswordFlowsService: change, forgotten, reset, admin-requested reset,
 
       await flows.forgotten(user.email.toUpperCase(), '10.9.0.1');
       const [mail] = await resetMails(user.id);
-      expect(mail).toMatchObject({ email: user.email, reason: 'FORGOT_PASSWORD', requestedBy: null, token: expect.any(String) });
+      expect(mail).toMatchObject({ email: user.email, reason: 'FORGOTTEN_PASSWORD', requestedBy: null, token: expect.any(String) });
       const ttl = (new Date(mail.expiresAt).getTime() - Date.now()) / 1000;
       expect(ttl).toBeGreaterThan(world.env.PASSWORD_RESET_TOKEN_TTL_SECONDS - 60);
       expect(ttl).toBeLessThanOrEqual(world.env.PASSWORD_RESET_TOKEN_TTL_SECONDS);

@@ -5,8 +5,8 @@ const ctx = { baseUrl: 'https://iam.example.com' };
 const evil = '<script>alert("x")</script>\r\nBcc: victim@example.com';
 
 const samples: TemplateData = {
-  'password-reset': {
-    userId: 'u1', email: 'a@example.com', username: evil, token: 'tok/en+1=', expiresAt: '2030-01-02T03:04:05Z', reason: 'FORGOT_PASSWORD',
+  'forgotten-password': {
+    userId: 'u1', email: 'a@example.com', username: evil, token: 'tok/en+1=', expiresAt: '2030-01-02T03:04:05Z', reason: 'FORGOTTEN_PASSWORD',
   },
   'admin-password-reset': {
     userId: 'u1', email: 'a@example.com', username: 'alice', token: 'abc', expiresAt: '2030-01-02T03:04:05Z', reason: 'ADMIN_REQUEST',
@@ -29,7 +29,7 @@ describe('email templates', () => {
   });
 
   it('links the reset page with the URL-encoded token under PUBLIC_BASE_URL', () => {
-    const email = renderEmail('password-reset', samples['password-reset'], ctx);
+    const email = renderEmail('forgotten-password', samples['forgotten-password'], ctx);
     expect(email.text).toContain('https://iam.example.com/ui/reset-password?token=tok%2Fen%2B1%3D');
     expect(email.html).toContain('href="https://iam.example.com/ui/reset-password?token=tok%2Fen%2B1%3D"');
     expect(email.text).toContain('2030-01-02 03:04 UTC');
@@ -48,9 +48,9 @@ describe('email templates', () => {
     expect(id.text).toContain('You have been invited to join acme');
   });
 
-  it('tells the forgot-password and admin-requested resets apart', () => {
+  it('tells the forgotten-password and admin-requested resets apart', () => {
     expect(renderEmail('admin-password-reset', samples['admin-password-reset'], ctx).text).toContain('An administrator');
-    expect(renderEmail('password-reset', samples['password-reset'], ctx).text).not.toContain('An administrator');
+    expect(renderEmail('forgotten-password', samples['forgotten-password'], ctx).text).not.toContain('An administrator');
   });
 
   it('escapes interpolated values, never the template itself', () => {
