@@ -176,7 +176,11 @@ describe('console: administration', () => {
   it('a forgotten password is reset with the emailed link', async () => {
     const page = await newPage(browser());
     await page.goto(`${consoleUrl()}/login`);
-    await page.getByRole('link', { name: 'Forgot password?' }).click();
+    await page.getByRole('link', { name: 'Forgotten password?' }).click();
+    await page.waitForURL(`${consoleUrl()}/forgotten-password`);
+    // the path emails sent before the rename link to leads to the same page
+    await page.goto(`${consoleUrl()}/forgot-password`);
+    await page.waitForURL(`${consoleUrl()}/forgotten-password`);
     await page.getByLabel('Email', { exact: true }).fill(username);
     await page.getByRole('button', { name: 'Send link' }).click();
     await page.getByRole('status').waitFor();

@@ -6,7 +6,7 @@ import { Empty, Loading, PageHeader } from './ui/kit';
 import { AuditPage } from './pages/audit';
 import { Shell, tenantLabel, tenantSections } from './pages/layout';
 import { ProfilePage } from './pages/profile';
-import { AcceptInvitationPage, ForgotPasswordPage, LoginPage, PasswordChangeRequiredPage, ResetPasswordPage, SetupPage } from './pages/public';
+import { AcceptInvitationPage, ForgottenPasswordPage, LoginPage, PasswordChangeRequiredPage, ResetPasswordPage, SetupPage } from './pages/public';
 import { TenantSection } from './pages/tenant-sections';
 import { CreateTenantPage, TenantEditPage, TenantsPage } from './pages/tenants';
 import { CreateUserPage, UserDetailPage, UsersList } from './pages/users';
@@ -15,10 +15,15 @@ import './styles.css';
 
 const PUBLIC: Record<string, ComponentType> = {
   '/login': LoginPage,
-  '/forgot-password': ForgotPasswordPage,
+  '/forgotten-password': ForgottenPasswordPage,
   '/reset-password': ResetPasswordPage,
   '/password-change-required': PasswordChangeRequiredPage,
   '/invitations/accept': AcceptInvitationPage,
+};
+
+/** Old paths still linked from emails already sent, and where they lead now. */
+const MOVED: Record<string, string> = {
+  '/forgot-password': '/forgotten-password',
 };
 
 function TenantHome({ tenant }: { tenant: string }) {
@@ -98,6 +103,7 @@ function App() {
   const { path, query } = useLocation();
   if (!ready) return <Loading />;
   if (setup && !setup.setupComplete) return path === '/setup' ? <SetupPage /> : <Redirect to="/setup" />;
+  if (MOVED[path]) return <Redirect to={MOVED[path] + (query.toString() ? `?${query}` : '')} />;
   const Public = PUBLIC[path];
   if (Public) return me && path === '/login' ? <Redirect to="/" /> : <Public />;
   if (path === '/setup') return <Redirect to="/login" />;

@@ -80,13 +80,13 @@ export function LoginPage() {
         </button>
       </form>
       <p className="muted">
-        <Link to="/forgot-password">Forgot password?</Link>
+        <Link to="/forgotten-password">Forgotten password?</Link>
       </p>
     </Card>
   );
 }
 
-export function ForgotPasswordPage() {
+export function ForgottenPasswordPage() {
   const [email, setEmail] = useState('');
   const [sent, setSent] = useState(false);
   const { pending, error, submit } = useSubmit();
@@ -95,7 +95,7 @@ export function ForgotPasswordPage() {
     setSent(true);
   });
   return (
-    <Card title="Forgot password">
+    <Card title="Forgotten password">
       {sent ? (
         <p role="status">If an account uses {email}, an email with a link to choose a new password is on its way.</p>
       ) : (
@@ -143,7 +143,7 @@ export function ResetPasswordPage() {
           <ProblemBox error={error} fields={['password']} />
           {error?.slug === 'invalid-reset-token' && (
             <p>
-              <Link to="/forgot-password">Request a new link</Link>
+              <Link to="/forgotten-password">Request a new link</Link>
             </p>
           )}
           <button type="submit" disabled={pending || mismatch || !password}>

@@ -113,12 +113,12 @@ Choose it here (the link works once, until ${expires}):
 
 ${link}
 
-Until you do, you cannot sign in with your current password. If the link has expired, use "Forgot password" on the sign-in page.
+Until you do, you cannot sign in with your current password. If the link has expired, use "Forgotten password?" on the sign-in page.
 `,
       html: layout(`Set a new ${PRODUCT} password`, html`<p>${greeting(d.username)}</p>
 <p>An administrator${by} requires you to set a new password for your ${PRODUCT} account. The link works once, until ${expires}.</p>
 ${button(link, 'Set a new password')}
-<p>Until you do, you cannot sign in with your current password. If the link has expired, use “Forgot password” on the sign-in page.</p>`),
+<p>Until you do, you cannot sign in with your current password. If the link has expired, use “Forgotten password?” on the sign-in page.</p>`),
     };
   },
 
@@ -148,19 +148,19 @@ ${button(link, 'Accept the invitation')}
 
   'account-locked': (d, ctx) => {
     const until = formatDate(d.lockedUntil);
-    const forgot = `${ctx.baseUrl}/ui/forgot-password`;
+    const forgotten = `${ctx.baseUrl}/ui/forgotten-password`;
     return {
       subject: `Your ${PRODUCT} account is locked`,
       text: `${greeting(d.username)}
 
 Your ${PRODUCT} account was locked after too many failed sign-in attempts. It unlocks by itself at ${until}.
-To unlock it now, reset your password: ${forgot}
+To unlock it now, reset your password: ${forgotten}
 
 If these attempts were not yours, someone may be guessing your password; tell your administrator.
 `,
       html: layout(`Your ${PRODUCT} account is locked`, html`<p>${greeting(d.username)}</p>
 <p>Your ${PRODUCT} account was locked after too many failed sign-in attempts. It unlocks by itself at ${until}.</p>
-${button(forgot, 'Reset my password')}
+${button(forgotten, 'Reset my password')}
 <p>If these attempts were not yours, someone may be guessing your password; tell your administrator.</p>`),
     };
   },
@@ -174,12 +174,12 @@ ${button(forgot, 'Reset my password')}
 An account was created for you on ${PRODUCT}. Your username is: ${oneLine(d.username)}
 Sign in here: ${signIn}
 
-If you were not given a password, use "Forgot password" on the sign-in page to choose one.
+If you were not given a password, use "Forgotten password?" on the sign-in page to choose one.
 `,
       html: layout(`Welcome to ${PRODUCT}`, html`<p>${greeting(d.firstName ?? d.username)}</p>
 <p>An account was created for you on ${PRODUCT}. Your username is <strong>${d.username}</strong>.</p>
 ${button(signIn, 'Sign in')}
-<p>If you were not given a password, use “Forgot password” on the sign-in page to choose one.</p>`),
+<p>If you were not given a password, use “Forgotten password?” on the sign-in page to choose one.</p>`),
     };
   },
 

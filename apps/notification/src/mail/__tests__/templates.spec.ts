@@ -35,6 +35,12 @@ describe('email templates', () => {
     expect(email.text).toContain('2030-01-02 03:04 UTC');
   });
 
+  it('links the forgotten-password page from the account-locked email', () => {
+    const email = renderEmail('account-locked', samples['account-locked'], ctx);
+    expect(email.text).toContain('https://iam.example.com/ui/forgotten-password');
+    expect(email.html).toContain('href="https://iam.example.com/ui/forgotten-password"');
+  });
+
   it('links the invitation acceptance page', () => {
     const email = renderEmail('invitation', { ...samples.invitation, tenantId: 'acme' }, ctx);
     expect(email.text).toContain('https://iam.example.com/ui/invitations/accept?token=inv');
