@@ -5,7 +5,7 @@ import {
 import { Nested, Optional, OptionalOrNull } from './input-rules';
 import { ACTIONS, Action, Permission, PermissionGrid, PERMISSIONS, Scope } from './permissions';
 import { event } from './events';
-import { UsernameField, UserView } from './identity';
+import { PasswordResetRequestResult, UsernameField, UserView } from './identity';
 import type { RetireTenantRequest, TenantCountsRequest } from './tenant-lifecycle';
 import { Page, PageQuery } from './pagination';
 import { rpc, SubjectType } from './rpc';
@@ -121,7 +121,8 @@ export const AuthorizationRpc = {
   listUserGroups: rpc<ListUserGroupsRequest, Page<GroupView>>('authorization.users.groups.list.v1'),
   addUserToGroup: rpc<UserGroupRequest, GroupMemberView>('authorization.users.groups.add.v1'),
   removeUserFromGroup: rpc<UserGroupRequest, void>('authorization.users.groups.remove.v1'),
-  groupPasswordReset: rpc<IdRequest, GroupPasswordResetResult>('authorization.groups.password-reset.v1'),
+  /** Admin-requested password reset of every user of the group (identity's requestPasswordReset). */
+  requestGroupPasswordReset: rpc<IdRequest, PasswordResetRequestResult>('authorization.groups.password-reset.v1'),
 
   searchBindings: rpc<SearchBindingsRequest, Page<BindingView>>('authorization.bindings.search.v1'),
   getBinding: rpc<IdRequest, BindingView>('authorization.bindings.get.v1'),
@@ -148,7 +149,7 @@ export const AuthorizationRpc = {
   acceptInvitation: rpc<AcceptInvitationRequest, AcceptedInvitation>('authorization.invitations.accept.v1'),
 
   /** Admin-requested mandatory password reset of one user of the tenant (tenant boundary: docs/access-model.md). */
-  tenantUserPasswordReset: rpc<IdRequest, GroupPasswordResetResult>('authorization.tenant-access.password-reset.v1'),
+  requestTenantUserPasswordReset: rpc<IdRequest, PasswordResetRequestResult>('authorization.tenant-access.password-reset.v1'),
 
   /**
    * The grant guard's credential rule, asked by identity before it mints or resets a credential for
@@ -394,10 +395,6 @@ export class ActForRequest {
 
   @IsIn(CREDENTIAL_KINDS as unknown as string[])
   credential: CredentialKind;
-}
-
-export interface GroupPasswordResetResult {
-  requested: number;
 }
 
 // Bindings ------------------------------------------------------------------------------------------

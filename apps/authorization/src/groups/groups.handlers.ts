@@ -68,8 +68,8 @@ export class GroupsHandlers {
     return this.groups.removeMember(caller, tenantOf(tenant), request.groupId, request.userId);
   }
 
-  @RpcHandler(AuthorizationRpc.groupPasswordReset)
-  passwordReset(@RpcData() request: IdRequest, @RpcCaller() caller: Caller | null, @RpcTenant() tenant: string | null | undefined) {
+  @RpcHandler(AuthorizationRpc.requestGroupPasswordReset)
+  requestGroupPasswordReset(@RpcData() request: IdRequest, @RpcCaller() caller: Caller | null, @RpcTenant() tenant: string | null | undefined) {
     return this.groups.requestPasswordReset(caller, tenantOf(tenant), request.id);
   }
 }

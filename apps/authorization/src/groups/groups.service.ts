@@ -1,7 +1,7 @@
 import { likePattern } from '@gatehouse/database';
 import {
-  Caller, CreateGroupRequest, GroupMemberView, GroupPasswordResetResult, GroupView, IdentityRpc, ListGroupMembersRequest,
-  ListGroupsRequest, MemberType, Page, PageQuery, UpdateGroupRequest,
+  Caller, CreateGroupRequest, GroupMemberView, GroupView, IdentityRpc, ListGroupMembersRequest,
+  ListGroupsRequest, MemberType, Page, PageQuery, PasswordResetRequestResult, UpdateGroupRequest,
 } from '@gatehouse/contracts';
 import { isUniqueViolation, ProblemException } from '@gatehouse/errors';
 import { auditDiff, AuditRecorder } from '@gatehouse/durable-events';
@@ -241,7 +241,7 @@ export class GroupsService {
   }
 
   /** Admin-requested mandatory password reset for every user of the group (identity sends the emails). */
-  async requestPasswordReset(caller: Caller | null, tenantId: string | null, groupId: string): Promise<GroupPasswordResetResult> {
+  async requestPasswordReset(caller: Caller | null, tenantId: string | null, groupId: string): Promise<PasswordResetRequestResult> {
     await this.get(tenantId, groupId);
     const rows: Array<{ member_id: string }> = await this.dataSource.query(
       `SELECT member_id FROM "authorization".group_members WHERE group_id = $1 AND member_type = 'USER'`,

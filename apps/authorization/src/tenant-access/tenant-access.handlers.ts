@@ -26,8 +26,8 @@ export class TenantAccessHandlers {
     return this.access.add(caller, tenantOf(tenant), request);
   }
 
-  @RpcHandler(AuthorizationRpc.tenantUserPasswordReset)
-  passwordReset(@RpcData() request: IdRequest, @RpcCaller() caller: Caller | null, @RpcTenant() tenant: string | null | undefined) {
+  @RpcHandler(AuthorizationRpc.requestTenantUserPasswordReset)
+  requestTenantUserPasswordReset(@RpcData() request: IdRequest, @RpcCaller() caller: Caller | null, @RpcTenant() tenant: string | null | undefined) {
     return this.access.requestPasswordReset(caller, tenantOf(tenant), request.id);
   }
 

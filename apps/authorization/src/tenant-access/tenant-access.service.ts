@@ -1,5 +1,5 @@
 import {
-  AddTenantAccessRequest, Caller, GroupPasswordResetResult, IdentityRpc, JoinDefaultTenantResult, Page, PageQuery, resolvePage, SubjectType, TenantAccessEntry, TenantUserCandidate, UserView,
+  AddTenantAccessRequest, Caller, IdentityRpc, JoinDefaultTenantResult, Page, PageQuery, PasswordResetRequestResult, resolvePage, SubjectType, TenantAccessEntry, TenantUserCandidate, UserView,
 } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
 import { AuditRecorder } from '@gatehouse/durable-events';
@@ -148,7 +148,7 @@ export class TenantAccessService {
   }
 
   /** Admin-requested mandatory reset of one user of this tenant, within the tenant boundary (identity sends the email). */
-  async requestPasswordReset(caller: Caller | null, tenantId: string | null, userId: string): Promise<GroupPasswordResetResult> {
+  async requestPasswordReset(caller: Caller | null, tenantId: string | null, userId: string): Promise<PasswordResetRequestResult> {
     if ((await this.directory.typeOf(userId).catch(() => null)) !== 'USER' || !(await this.members.hasAccess(tenantId, userId))) {
       throw ProblemException.notFound(`User ${userId} has no access to this tenant`);
     }

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { GroupMemberView, GroupPasswordResetResult, GroupView, Page, PageQuery, ServiceAccountView } from '@gatehouse/contracts';
+import type { GroupMemberView, GroupView, Page, PageQuery, PasswordResetRequestResult, ServiceAccountView } from '@gatehouse/contracts';
 import { CommandContext, ContextFactory } from '../context';
 import { Column, renderPage, renderRecord } from '../output';
 import { idOrName, userId } from './lookup';
@@ -88,7 +88,7 @@ export function registerGroups(program: Command, context: ContextFactory): void 
   withTenant(groups.command('password-reset').description('Send every user of the group a mandatory password reset').argument(...GROUP_ARG)).action(
     async (ref: string, options: TenantOption, command: Command) => {
       const ctx = context(command);
-      const result = await ctx.api<GroupPasswordResetResult>('POST', `${await groupPath(ctx, options.tenant, ref)}/password-reset`);
+      const result = await ctx.api<PasswordResetRequestResult>('POST', `${await groupPath(ctx, options.tenant, ref)}/password-reset`);
       ctx.print(result, () => `Password reset requested for ${result.requested} user${result.requested === 1 ? '' : 's'}.\n`);
     },
   );

@@ -14,38 +14,38 @@ export class PasswordFlowsHandlers {
   constructor(private readonly flows: PasswordFlowsService) {}
 
   @RpcHandler(IdentityRpc.changeOwnPassword)
-  change(@RpcData() request: ChangeOwnPasswordRequest, @RpcCaller() caller: Caller | null): Promise<void> {
+  changeOwnPassword(@RpcData() request: ChangeOwnPasswordRequest, @RpcCaller() caller: Caller | null): Promise<void> {
     return this.flows.changeOwn(requireUserCaller(caller), request);
   }
 
   @RpcHandler(IdentityRpc.forgottenPassword)
-  forgotten(@RpcData() request: ForgottenPasswordRequest, @RpcIp() ip: string | null): Promise<void> {
-    return this.flows.forgotten(request.email, ip);
+  forgottenPassword(@RpcData() request: ForgottenPasswordRequest, @RpcIp() ip: string | null): Promise<void> {
+    return this.flows.forgottenPassword(request.email, ip);
   }
 
   @RpcHandler(IdentityRpc.resetPassword)
-  reset(@RpcData() request: ResetPasswordRequest, @RpcIp() ip: string | null): Promise<void> {
+  resetPassword(@RpcData() request: ResetPasswordRequest, @RpcIp() ip: string | null): Promise<void> {
     return this.flows.reset(request.token, request.password, ip);
   }
 
   @RpcHandler(IdentityRpc.requestPasswordReset)
-  requestMany(
+  requestPasswordReset(
     @RpcData() request: RequestPasswordResetRequest,
     @RpcCaller() caller: Caller | null,
     @RpcTenant() tenantId: string | null | undefined,
   ): Promise<PasswordResetRequestResult> {
-    return this.flows.adminRequest(request.userIds, caller, tenantId);
+    return this.flows.requestReset(request.userIds, caller, tenantId);
   }
 
   @RpcHandler(IdentityRpc.requestUserPasswordReset)
-  async requestOne(@RpcData() request: UserIdRequest, @RpcCaller() caller: Caller | null): Promise<PasswordResetRequestResult> {
-    const result = await this.flows.adminRequest([request.id], caller, undefined);
+  async requestUserPasswordReset(@RpcData() request: UserIdRequest, @RpcCaller() caller: Caller | null): Promise<PasswordResetRequestResult> {
+    const result = await this.flows.requestReset([request.id], caller, undefined);
     if (result.requested === 0) throw ProblemException.notFound(`User ${request.id} does not exist or is disabled`);
     return result;
   }
 
   @RpcHandler(IdentityRpc.setUserPassword)
-  set(@RpcData() request: SetUserPasswordRequest, @RpcCaller() caller: Caller | null): Promise<void> {
+  setUserPassword(@RpcData() request: SetUserPasswordRequest, @RpcCaller() caller: Caller | null): Promise<void> {
     return this.flows.setByAdmin(request.id, request.password, caller);
   }
 }

@@ -24,9 +24,10 @@ type ResetReason = PasswordResetRequested['reason'];
 const INVALID_RESET = 'This password reset link is invalid, expired or already used; request a new one';
 
 /**
- * Change own password, forgotten password, reset by link, admin-requested mandatory reset and a Super
- * Admin setting a password. Reset secrets are 256 random bits, stored as SHA-256, single use; they reach
- * the user through `passwordResetRequested` events (outbox → notification's email).
+ * Change own password, forgotten password, reset by link, a password reset required by an administrator
+ * and a Super Admin setting a password. A forgotten password and an administrator's request both issue a
+ * password reset link (reason FORGOTTEN_PASSWORD or ADMIN_REQUEST): 256 random bits, stored as SHA-256,
+ * single use, reaching the user through `passwordResetRequested` events (outbox → notification's email).
  */
 @Injectable()
 export class PasswordFlowsService {
@@ -71,7 +72,7 @@ export class PasswordFlowsService {
   }
 
   /** Answers the same, in about the same time, whether or not an account has this email. */
-  async forgotten(email: string, ip: string | null): Promise<void> {
+  async forgottenPassword(email: string, ip: string | null): Promise<void> {
     // The floor on the answer time comes first: once the transaction commits, the answer (and the
     // idempotency record of a keyed request) follows at once, so a crash cannot land in between.
     await new Promise((r) => setTimeout(r, this.env.FORGOTTEN_PASSWORD_MIN_RESPONSE_MS));
@@ -119,8 +120,8 @@ export class PasswordFlowsService {
     await this.revocations.publish(revoked);
   }
 
-  /** Admin-requested mandatory reset: must-change flag plus an emailed link (ADMIN_REQUEST). */
-  async adminRequest(userIds: string[], caller: Caller | null, tenantId: string | null | undefined): Promise<PasswordResetRequestResult> {
+  /** A password reset required by an administrator: must-change flag plus an emailed link (ADMIN_REQUEST). */
+  async requestReset(userIds: string[], caller: Caller | null, tenantId: string | null | undefined): Promise<PasswordResetRequestResult> {
     if (userIds.length === 0) return { requested: 0 };
     const requested = await this.dataSource.transaction(async (manager) => {
       const requestedBy = caller?.type === 'USER' ? (await manager.getRepository(UserEntity).findOneBy({ id: caller.id }))?.username ?? null : null;

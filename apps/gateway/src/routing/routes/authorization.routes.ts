@@ -28,14 +28,14 @@ export const AUTHORIZATION_ROUTES: RouteDefinition[] = [
   { method: 'DELETE', path: `${T}/groups/:id/members/:memberId`, summary: 'Remove a member from a group', access: { permission: 'GROUP_MEMBERSHIP' }, target: AuthorizationRpc.removeGroupMember },
   {
     method: 'POST', path: `${T}/groups/:id/password-reset`, summary: 'Send every user of the group a mandatory password reset',
-    access: { permission: 'USER', action: 'UPDATE' }, target: AuthorizationRpc.groupPasswordReset, grants: 'account',
+    access: { permission: 'USER', action: 'UPDATE' }, target: AuthorizationRpc.requestGroupPasswordReset, grants: 'account',
   },
   { method: 'GET', path: `${T}/users/:userId/groups`, summary: 'Groups of a user or service account', access: { permission: 'GROUP_MEMBERSHIP' }, target: AuthorizationRpc.listUserGroups },
   { method: 'POST', path: `${T}/users/:userId/groups`, summary: 'Add a user or service account to a group', access: { permission: 'GROUP_MEMBERSHIP' }, target: AuthorizationRpc.addUserToGroup, status: 201, grants: 'membership' },
   { method: 'DELETE', path: `${T}/users/:userId/groups/:groupId`, summary: 'Remove a user from a group', access: { permission: 'GROUP_MEMBERSHIP' }, target: AuthorizationRpc.removeUserFromGroup },
   {
     method: 'POST', path: `${T}/users/:id/password-reset`, summary: 'Send one user of the tenant a mandatory password reset',
-    access: { permission: 'USER', action: 'UPDATE' }, target: AuthorizationRpc.tenantUserPasswordReset, grants: 'account',
+    access: { permission: 'USER', action: 'UPDATE' }, target: AuthorizationRpc.requestTenantUserPasswordReset, grants: 'account',
   },
   { method: 'GET', path: `${T}/users/:id/permissions`, summary: 'Effective permissions of a user or service account, with their origin', access: { permission: 'USER' }, target: AuthorizationRpc.userPermissions },
 

@@ -79,12 +79,12 @@ describe('PasswordFlowsService: change, forgotten, reset, admin-requested reset,
       await world.get(UsersService).disable(disabled.id, internal);
       const before = await world.db.dataSource.query(`SELECT count(*)::int AS n FROM identity.outbox`);
 
-      await expect(flows.forgotten('nobody@example.com', '10.9.0.1')).resolves.toBeUndefined();
-      await expect(flows.forgotten(disabled.email, '10.9.0.1')).resolves.toBeUndefined();
+      await expect(flows.forgottenPassword('nobody@example.com', '10.9.0.1')).resolves.toBeUndefined();
+      await expect(flows.forgottenPassword(disabled.email, '10.9.0.1')).resolves.toBeUndefined();
       const after = await world.db.dataSource.query(`SELECT count(*)::int AS n FROM identity.outbox`);
       expect(after[0].n).toBe(before[0].n);
 
-      await flows.forgotten(user.email.toUpperCase(), '10.9.0.1');
+      await flows.forgottenPassword(user.email.toUpperCase(), '10.9.0.1');
       const [mail] = await resetMails(user.id);
       expect(mail).toMatchObject({ email: user.email, reason: 'FORGOTTEN_PASSWORD', requestedBy: null, token: expect.any(String) });
       const ttl = (new Date(mail.expiresAt).getTime() - Date.now()) / 1000;
@@ -99,7 +99,7 @@ describe('PasswordFlowsService: change, forgotten, reset, admin-requested reset,
       world.env.FORGOTTEN_PASSWORD_MIN_RESPONSE_MS = 150;
       try {
         const started = Date.now();
-        await flows.forgotten('nobody@example.com', null);
+        await flows.forgottenPassword('nobody@example.com', null);
         expect(Date.now() - started).toBeGreaterThanOrEqual(145);
       } finally {
         world.env.FORGOTTEN_PASSWORD_MIN_RESPONSE_MS = 0;
@@ -109,8 +109,8 @@ describe('PasswordFlowsService: change, forgotten, reset, admin-requested reset,
     it('a reset sets the password, ends every session and every other link, clears a lockout; the link works once', async () => {
       const user = await world.createUser();
       const session = await sessions.login({ username: user.username, password: user.password }, null);
-      await flows.forgotten(user.email, null);
-      await flows.forgotten(user.email, null);
+      await flows.forgottenPassword(user.email, null);
+      await flows.forgottenPassword(user.email, null);
       const [older, newer] = await resetMails(user.id);
       for (let i = 0; i < 3; i++) await canLogin(user.username, 'wrong-password-1');
 
@@ -127,7 +127,7 @@ describe('PasswordFlowsService: change, forgotten, reset, admin-requested reset,
 
     it('refuses an expired link, and checks the policy before spending the link', async () => {
       const user = await world.createUser();
-      await flows.forgotten(user.email, null);
+      await flows.forgottenPassword(user.email, null);
       const [mail] = await resetMails(user.id);
       expect((await problemOf(flows.reset(mail.token, 'short', null))).errors).toEqual([{ field: 'password', message: expect.any(String) }]);
       await world.db.dataSource.query(`UPDATE identity.password_reset_tokens SET expires_at = now() - interval '1 second' WHERE user_id = $1`, [user.id]);
@@ -143,7 +143,7 @@ describe('PasswordFlowsService: change, forgotten, reset, admin-requested reset,
       const disabled = await world.createUser();
       await world.get(UsersService).disable(disabled.id, internal);
 
-      expect(await flows.adminRequest([a.id, b.id, disabled.id, a.id], admin.caller, 'acme')).toEqual({ requested: 2 });
+      expect(await flows.requestReset([a.id, b.id, disabled.id, a.id], admin.caller, 'acme')).toEqual({ requested: 2 });
       const [mail] = await resetMails(a.id);
       expect(mail).toMatchObject({ reason: 'ADMIN_REQUEST', requestedBy: admin.username });
       expect(await resetMails(disabled.id)).toEqual([]);
@@ -158,9 +158,9 @@ describe('PasswordFlowsService: change, forgotten, reset, admin-requested reset,
     it('needs a Super Admin to request a reset for a Super Admin (other than oneself)', async () => {
       const root = await world.createUser({ superAdmin: true });
       const plain = await world.createUser();
-      expect((await problemOf(flows.adminRequest([root.id], plain.caller, null))).status).toBe(403);
+      expect((await problemOf(flows.requestReset([root.id], plain.caller, null))).status).toBe(403);
       expect(await resetMails(root.id)).toEqual([]);
-      expect(await flows.adminRequest([root.id], root.caller, null)).toEqual({ requested: 1 });
+      expect(await flows.requestReset([root.id], root.caller, null)).toEqual({ requested: 1 });
     });
   });
 
