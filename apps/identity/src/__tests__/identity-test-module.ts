@@ -91,7 +91,7 @@ export async function openIdentity(env: Partial<IdentityEnv> = {}): Promise<Iden
       createUser: async (overrides = {}) => {
         const username = `user${++users}-${Date.now().toString(36)}@example.com`;
         const password = overrides.password ?? GOOD_PASSWORD;
-        const view = await app.get(UsersService).create({ username, password, ...overrides }, internal);
+        const view = await app.get(UsersService).create(internal, { username, password, ...overrides });
         return { ...view, email: view.email ?? '', password, caller: { type: 'USER', id: view.id, via: 'jwt' } as Caller };
       },
       close: async () => {

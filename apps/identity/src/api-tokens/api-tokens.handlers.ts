@@ -34,7 +34,7 @@ export class ApiTokensHandlers {
     @RpcCaller() caller: Caller | null,
   ) {
     const { id, ...token } = request;
-    return this.tokens.createForServiceAccount(tenantId, id, token, caller);
+    return this.tokens.createForServiceAccount(caller, tenantId, id, token);
   }
 
   @RpcHandler(IdentityRpc.listServiceAccountApiTokens)
@@ -49,7 +49,7 @@ export class ApiTokensHandlers {
     @RpcData() request: ServiceAccountApiTokenIdRequest,
     @RpcCaller() caller: Caller | null,
   ) {
-    return this.tokens.deleteForServiceAccount(tenantId, request.id, request.tokenId, caller);
+    return this.tokens.deleteForServiceAccount(caller, tenantId, request.id, request.tokenId);
   }
 
   @RpcHandler(IdentityRpc.resolveApiToken)

@@ -54,14 +54,19 @@ export class ApiTokensService {
   ) {}
 
   createOwn(caller: Caller, request: CreateApiTokenRequest): Promise<CreatedApiToken> {
-    return this.create({ kind: 'USER', userId: caller.id }, request, caller);
+    return this.create(caller, { kind: 'USER', userId: caller.id }, request);
   }
 
-  async createForServiceAccount(tenantId: string | null | undefined, serviceAccountId: string, request: CreateApiTokenRequest, caller: Caller | null): Promise<CreatedApiToken> {
+  async createForServiceAccount(
+    caller: Caller | null,
+    tenantId: string | null | undefined,
+    serviceAccountId: string,
+    request: CreateApiTokenRequest,
+  ): Promise<CreatedApiToken> {
     const tenantKey = tenantKeyOf(tenantId);
     await this.serviceAccounts.findOrFail(this.dataSource.manager, tenantKey, serviceAccountId);
     await this.grantGuard.assertMayActFor(caller, serviceAccountId, 'API_TOKEN');
-    return this.create({ kind: 'SERVICE_ACCOUNT', tenantKey, serviceAccountId }, request, caller);
+    return this.create(caller, { kind: 'SERVICE_ACCOUNT', tenantKey, serviceAccountId }, request);
   }
 
   listOwn(caller: Caller, query: ListApiTokensRequest): Promise<Page<ApiTokenView>> {
@@ -75,11 +80,11 @@ export class ApiTokensService {
   }
 
   deleteOwn(caller: Caller, tokenId: string): Promise<void> {
-    return this.delete({ kind: 'USER', userId: caller.id }, tokenId, caller);
+    return this.delete(caller, { kind: 'USER', userId: caller.id }, tokenId);
   }
 
-  deleteForServiceAccount(tenantId: string | null | undefined, serviceAccountId: string, tokenId: string, caller: Caller | null): Promise<void> {
-    return this.delete({ kind: 'SERVICE_ACCOUNT', tenantKey: tenantKeyOf(tenantId), serviceAccountId }, tokenId, caller);
+  deleteForServiceAccount(caller: Caller | null, tenantId: string | null | undefined, serviceAccountId: string, tokenId: string): Promise<void> {
+    return this.delete(caller, { kind: 'SERVICE_ACCOUNT', tenantKey: tenantKeyOf(tenantId), serviceAccountId }, tokenId);
   }
 
   /** The gateway's look-up of `Authorization: Bearer gh_...`; an extended token's expiry moves on each use. */
@@ -105,7 +110,7 @@ export class ApiTokensService {
     };
   }
 
-  private async create(owner: Owner, request: CreateApiTokenRequest, caller: Caller | null): Promise<CreatedApiToken> {
+  private async create(caller: Caller | null, owner: Owner, request: CreateApiTokenRequest): Promise<CreatedApiToken> {
     let maxAgeSeconds: number | null = null;
     if (request.maxAge !== undefined) {
       maxAgeSeconds = durationSeconds(request.maxAge);
@@ -162,7 +167,7 @@ export class ApiTokensService {
     return { results: rows.map(toApiTokenView), total, page: page.page, size: page.size };
   }
 
-  private async delete(owner: Owner, tokenId: string, caller: Caller | null): Promise<void> {
+  private async delete(caller: Caller | null, owner: Owner, tokenId: string): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       const qb = manager.getRepository(ApiTokenEntity).createQueryBuilder('t').where('t.id = :tokenId AND t.revokedAt IS NULL', { tokenId });
       this.whereOwner(qb, owner);

@@ -34,18 +34,18 @@ export class PasswordFlowsHandlers {
     @RpcCaller() caller: Caller | null,
     @RpcTenant() tenantId: string | null | undefined,
   ): Promise<PasswordResetRequestResult> {
-    return this.flows.requestReset(request.userIds, caller, tenantId);
+    return this.flows.requestReset(caller, tenantId, request.userIds);
   }
 
   @RpcHandler(IdentityRpc.requestUserPasswordReset)
   async requestUserPasswordReset(@RpcData() request: UserIdRequest, @RpcCaller() caller: Caller | null): Promise<PasswordResetRequestResult> {
-    const result = await this.flows.requestReset([request.id], caller, undefined);
+    const result = await this.flows.requestReset(caller, undefined, [request.id]);
     if (result.requested === 0) throw ProblemException.notFound(`User ${request.id} does not exist or is disabled`);
     return result;
   }
 
   @RpcHandler(IdentityRpc.setUserPassword)
   setUserPassword(@RpcData() request: SetUserPasswordRequest, @RpcCaller() caller: Caller | null): Promise<void> {
-    return this.flows.setByAdmin(request.id, request.password, caller);
+    return this.flows.setByAdmin(caller, request.id, request.password);
   }
 }

@@ -121,7 +121,7 @@ export class PasswordFlowsService {
   }
 
   /** A password reset required by an administrator: must-change flag plus an emailed link (ADMIN_REQUEST). */
-  async requestReset(userIds: string[], caller: Caller | null, tenantId: string | null | undefined): Promise<PasswordResetRequestResult> {
+  async requestReset(caller: Caller | null, tenantId: string | null | undefined, userIds: string[]): Promise<PasswordResetRequestResult> {
     if (userIds.length === 0) return { requested: 0 };
     const requested = await this.dataSource.transaction(async (manager) => {
       const requestedBy = caller?.type === 'USER' ? (await manager.getRepository(UserEntity).findOneBy({ id: caller.id }))?.username ?? null : null;
@@ -148,7 +148,7 @@ export class PasswordFlowsService {
   }
 
   /** Only a Super Admin sets another user's password; it ends that user's sessions. */
-  async setByAdmin(userId: string, password: string, caller: Caller | null): Promise<void> {
+  async setByAdmin(caller: Caller | null, userId: string, password: string): Promise<void> {
     this.assertPolicy(password, 'password');
     const passwordHash = await this.hasher.hash(password);
     const revoked = await this.dataSource.transaction(async (manager) => {

@@ -11,7 +11,7 @@ export class ServiceAccountsHandlers {
 
   @RpcHandler(IdentityRpc.createServiceAccount)
   create(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: CreateServiceAccountRequest, @RpcCaller() caller: Caller | null) {
-    return this.accounts.create(tenantId, request, caller);
+    return this.accounts.create(caller, tenantId, request);
   }
 
   @RpcHandler(IdentityRpc.countServiceAccounts)
@@ -31,11 +31,11 @@ export class ServiceAccountsHandlers {
 
   @RpcHandler(IdentityRpc.updateServiceAccount)
   update(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: UpdateServiceAccountRequest, @RpcCaller() caller: Caller | null) {
-    return this.accounts.update(tenantId, request, caller);
+    return this.accounts.update(caller, tenantId, request);
   }
 
   @RpcHandler(IdentityRpc.deleteServiceAccount)
   delete(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: ServiceAccountIdRequest, @RpcCaller() caller: Caller | null) {
-    return this.accounts.delete(tenantId, request.id, caller);
+    return this.accounts.delete(caller, tenantId, request.id);
   }
 }

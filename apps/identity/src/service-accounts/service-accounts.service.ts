@@ -26,7 +26,7 @@ export class ServiceAccountsService {
     private readonly revocations: Revocations,
   ) {}
 
-  async create(tenantId: string | null | undefined, request: CreateServiceAccountRequest, caller: Caller | null): Promise<ServiceAccountView> {
+  async create(caller: Caller | null, tenantId: string | null | undefined, request: CreateServiceAccountRequest): Promise<ServiceAccountView> {
     const tenantKey = tenantKeyOf(tenantId);
     const account = await this.dataSource.transaction(async (manager) => {
       await this.assertNameFree(manager, tenantKey, request.name);
@@ -61,7 +61,7 @@ export class ServiceAccountsService {
     return toServiceAccountView(await this.findOrFail(this.dataSource.manager, tenantKeyOf(tenantId), id));
   }
 
-  async update(tenantId: string | null | undefined, request: UpdateServiceAccountRequest, caller: Caller | null): Promise<ServiceAccountView> {
+  async update(caller: Caller | null, tenantId: string | null | undefined, request: UpdateServiceAccountRequest): Promise<ServiceAccountView> {
     const tenantKey = tenantKeyOf(tenantId);
     const account = await this.dataSource.transaction(async (manager) => {
       const account = await this.findOrFail(manager, tenantKey, request.id, true);
@@ -85,7 +85,7 @@ export class ServiceAccountsService {
     return toServiceAccountView(account);
   }
 
-  async delete(tenantId: string | null | undefined, id: string, caller: Caller | null): Promise<void> {
+  async delete(caller: Caller | null, tenantId: string | null | undefined, id: string): Promise<void> {
     const tenantKey = tenantKeyOf(tenantId);
     const revoked = await this.dataSource.transaction(async (manager) => {
       const account = await this.findOrFail(manager, tenantKey, id, true);

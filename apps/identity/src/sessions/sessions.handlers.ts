@@ -23,7 +23,7 @@ export class SessionsHandlers {
 
   @RpcHandler(IdentityRpc.logout)
   async logout(@RpcData() request: LogoutRequest, @RpcCaller() caller: Caller | null, @RpcIp() ip: string | null): Promise<void> {
-    await this.sessions.logout(request.refreshToken, caller, ip);
+    await this.sessions.logout(caller, request.refreshToken, ip);
   }
 
   @RpcHandler(IdentityRpc.verifyBasic)

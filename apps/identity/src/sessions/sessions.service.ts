@@ -84,7 +84,7 @@ export class SessionsService {
     return outcome;
   }
 
-  async logout(refreshToken: string | undefined, caller: Caller | null, ip: string | null): Promise<void> {
+  async logout(caller: Caller | null, refreshToken: string | undefined, ip: string | null): Promise<void> {
     if (!refreshToken) return;
     const token = await this.dataSource.getRepository(RefreshTokenEntity).findOneBy({ tokenHash: hashToken(refreshToken) });
     if (!token) return;

@@ -15,6 +15,6 @@ export class SetupHandlers {
 
   @RpcHandler(IdentityRpc.createFirstUser)
   createFirst(@RpcData() request: CreateUserRequest, @RpcCaller() caller: Caller | null): Promise<UserView> {
-    return this.users.createFirst(request, caller);
+    return this.users.createFirst(caller, request);
   }
 }

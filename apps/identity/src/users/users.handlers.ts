@@ -13,7 +13,7 @@ export class UsersHandlers {
 
   @RpcHandler(IdentityRpc.createUser)
   create(@RpcData() request: CreateUserRequest, @RpcCaller() caller: Caller | null) {
-    return this.users.create(request, caller);
+    return this.users.create(caller, request);
   }
 
   @RpcHandler(IdentityRpc.getUser)
@@ -43,27 +43,27 @@ export class UsersHandlers {
 
   @RpcHandler(IdentityRpc.updateUser)
   update(@RpcData() request: UpdateUserRequest, @RpcCaller() caller: Caller | null) {
-    return this.users.update(request, caller);
+    return this.users.update(caller, request);
   }
 
   @RpcHandler(IdentityRpc.disableUser)
   disable(@RpcData() request: UserIdRequest, @RpcCaller() caller: Caller | null) {
-    return this.users.disable(request.id, caller);
+    return this.users.disable(caller, request.id);
   }
 
   @RpcHandler(IdentityRpc.enableUser)
   enable(@RpcData() request: UserIdRequest, @RpcCaller() caller: Caller | null) {
-    return this.users.enable(request.id, caller);
+    return this.users.enable(caller, request.id);
   }
 
   @RpcHandler(IdentityRpc.unlockUser)
   unlock(@RpcData() request: UserIdRequest, @RpcCaller() caller: Caller | null) {
-    return this.users.unlock(request.id, caller);
+    return this.users.unlock(caller, request.id);
   }
 
   @RpcHandler(IdentityRpc.deleteUser)
   delete(@RpcData() request: UserIdRequest, @RpcCaller() caller: Caller | null) {
-    return this.users.delete(request.id, caller);
+    return this.users.delete(caller, request.id);
   }
 
   @RpcHandler(IdentityRpc.subjectFacts)

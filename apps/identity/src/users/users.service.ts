@@ -37,23 +37,23 @@ export class UsersService {
   ) {}
 
   /** Creates a user; granting Super Admin at creation needs a Super Admin caller (or an internal one). */
-  async create(request: CreateUserRequest, caller: Caller | null): Promise<UserView> {
+  async create(caller: Caller | null, request: CreateUserRequest): Promise<UserView> {
     const user = await this.dataSource.transaction(async (manager) => {
       if (request.superAdmin) await this.superAdmins.assertCaller(manager, caller, 'grant Super Admin');
-      return this.insert(manager, request, request.superAdmin ?? false, caller);
+      return this.insert(manager, caller, request, request.superAdmin ?? false);
     });
     void this.outbox.flush();
     return toUserView(user);
   }
 
   /** Set-up: creates the first user as Super Admin, only while no user exists (409 afterwards). */
-  async createFirst(request: CreateUserRequest, caller: Caller | null): Promise<UserView> {
+  async createFirst(caller: Caller | null, request: CreateUserRequest): Promise<UserView> {
     const user = await this.dataSource.transaction(async (manager) => {
       await manager.query(`SELECT pg_advisory_xact_lock(hashtext('identity:first-user'))`);
       if ((await manager.getRepository(UserEntity).count()) > 0) {
         throw ProblemException.conflict('Set-up is already complete: the instance has users');
       }
-      return this.insert(manager, request, true, caller);
+      return this.insert(manager, caller, request, true);
     });
     void this.outbox.flush();
     return toUserView(user);
@@ -119,8 +119,8 @@ export class UsersService {
     return this.dataSource.getRepository(UserEntity).count();
   }
 
-  async update(request: UpdateUserRequest, caller: Caller | null): Promise<UserView> {
-    const user = await this.mutate(request.id, caller, 'UPDATE', async (manager, user) => {
+  async update(caller: Caller | null, request: UpdateUserRequest): Promise<UserView> {
+    const user = await this.mutate(caller, request.id, 'UPDATE', async (manager, user) => {
       if (request.email !== undefined && request.email !== null && request.email.toLowerCase() !== (user.email ?? '').toLowerCase()) {
         await this.superAdmins.assertCaller(manager, caller, "change another user's email");
         await this.assertEmailFree(manager, request.email, user.id);
@@ -139,7 +139,7 @@ export class UsersService {
   }
 
   async updateMe(caller: Caller, request: UpdateMeRequest): Promise<UserView> {
-    const user = await this.mutate(caller.id, caller, 'UPDATE', async (_manager, user) => {
+    const user = await this.mutate(caller, caller.id, 'UPDATE', async (_manager, user) => {
       if (request.firstName !== undefined) user.firstName = request.firstName;
       if (request.lastName !== undefined) user.lastName = request.lastName;
       return NOTHING_REVOKED;
@@ -148,9 +148,9 @@ export class UsersService {
   }
 
   /** Disabling ends every session and API token at once; authorization denies the subject from its facts. */
-  async disable(id: string, caller: Caller | null): Promise<UserView> {
+  async disable(caller: Caller | null, id: string): Promise<UserView> {
     return toUserView(
-      await this.mutate(id, caller, 'UPDATE', async (manager, user) => {
+      await this.mutate(caller, id, 'UPDATE', async (manager, user) => {
         if (user.status === 'DISABLED') return NOTHING_REVOKED;
         await this.superAdmins.assertNotLast(manager, user, 'disable');
         user.status = 'DISABLED';
@@ -159,16 +159,16 @@ export class UsersService {
     );
   }
 
-  async enable(id: string, caller: Caller | null): Promise<UserView> {
+  async enable(caller: Caller | null, id: string): Promise<UserView> {
     return toUserView(
-      await this.mutate(id, caller, 'UPDATE', async (_manager, user) => {
+      await this.mutate(caller, id, 'UPDATE', async (_manager, user) => {
         user.status = 'ACTIVE';
         return NOTHING_REVOKED;
       }),
     );
   }
 
-  async unlock(id: string, caller: Caller | null): Promise<UserView> {
+  async unlock(caller: Caller | null, id: string): Promise<UserView> {
     const user = await this.dataSource.transaction(async (manager) => {
       await this.superAdmins.assertCaller(manager, caller, 'unlock an account');
       const user = await this.findOrFail(manager, id);
@@ -187,7 +187,7 @@ export class UsersService {
     return toUserView(user);
   }
 
-  async delete(id: string, caller: Caller | null): Promise<void> {
+  async delete(caller: Caller | null, id: string): Promise<void> {
     let revoked = NOTHING_REVOKED;
     const facts = await this.dataSource.transaction(async (manager) => {
       const user = await this.findOrFail(manager, id, true);
@@ -225,8 +225,8 @@ export class UsersService {
    * Only a Super Admin may change a Super Admin.
    */
   private async mutate(
-    id: string,
     caller: Caller | null,
+    id: string,
     type: 'UPDATE',
     change: (manager: EntityManager, user: UserEntity) => Promise<CredentialsRevoked>,
   ): Promise<UserEntity> {
@@ -263,7 +263,7 @@ export class UsersService {
     if (clash) throw ProblemException.conflict('Another user already has this email address');
   }
 
-  private async insert(manager: EntityManager, request: CreateUserRequest, superAdmin: boolean, caller: Caller | null): Promise<UserEntity> {
+  private async insert(manager: EntityManager, caller: Caller | null, request: CreateUserRequest, superAdmin: boolean): Promise<UserEntity> {
     const email = request.email ?? (isEmail(request.username) ? request.username : undefined);
     if (!email) {
       throw ProblemException.validation([{ field: 'email', message: 'email is required when the username is not an email address' }]);

@@ -122,32 +122,32 @@ describe('ApiTokensService: API tokens of users and service accounts (real Postg
     it('are created in the tenant of the account only, after the grant guard agreed, and resolve to the account', async () => {
       const [acme, other] = [tenant(), tenant()];
       const admin = await world.createUser();
-      const account = await accounts.create(acme, { name: 'ci-bot' }, internal);
-      expect((await problemOf(tokens.createForServiceAccount(other, account.id, { name: 't' }, admin.caller))).status).toBe(404);
-      expect((await problemOf(tokens.createForServiceAccount(undefined, account.id, { name: 't' }, admin.caller))).status).toBe(400);
+      const account = await accounts.create(internal, acme, { name: 'ci-bot' });
+      expect((await problemOf(tokens.createForServiceAccount(admin.caller, other, account.id, { name: 't' }))).status).toBe(404);
+      expect((await problemOf(tokens.createForServiceAccount(admin.caller, undefined, account.id, { name: 't' }))).status).toBe(400);
 
-      const created = await tokens.createForServiceAccount(acme, account.id, { name: 'deploy' }, admin.caller);
+      const created = await tokens.createForServiceAccount(admin.caller, acme, account.id, { name: 'deploy' });
       expect(world.rpc.callsTo(AuthorizationRpc.assertMayActFor).at(-1)).toEqual({ subjectId: account.id, credential: 'API_TOKEN' });
       expect(await tokens.resolve(created.token)).toMatchObject({ type: 'SERVICE_ACCOUNT', id: account.id });
       expect((await tokens.listForServiceAccount(acme, account.id, {})).total).toBe(1);
-      expect((await problemOf(tokens.deleteForServiceAccount(other, account.id, created.id, admin.caller))).status).toBe(404);
+      expect((await problemOf(tokens.deleteForServiceAccount(admin.caller, other, account.id, created.id))).status).toBe(404);
     });
 
     it('are refused when the caller may not act for the account (the grant guard\'s 403 is the answer)', async () => {
       const acme = tenant();
-      const account = await accounts.create(acme, { name: 'powerful' }, internal);
+      const account = await accounts.create(internal, acme, { name: 'powerful' });
       const user = await world.createUser();
       world.rpc.on(AuthorizationRpc.assertMayActFor, () => {
         throw ProblemException.forbidden('The caller does not hold everything the subject holds', { rule: 'grant-guard' });
       });
-      expect(await problemOf(tokens.createForServiceAccount(acme, account.id, { name: 't' }, user.caller))).toMatchObject({ status: 403, rule: 'grant-guard' });
+      expect(await problemOf(tokens.createForServiceAccount(user.caller, acme, account.id, { name: 't' }))).toMatchObject({ status: 403, rule: 'grant-guard' });
       expect((await tokens.listForServiceAccount(acme, account.id, {})).total).toBe(0);
     });
 
     it('die with their tenant: after tenant.deleted no token resolves and no new one can be written there', async () => {
       const acme = tenant();
-      const account = await accounts.create(acme, { name: 'doomed' }, internal);
-      const created = await tokens.createForServiceAccount(acme, account.id, { name: 't' }, internal);
+      const account = await accounts.create(internal, acme, { name: 'doomed' });
+      const created = await tokens.createForServiceAccount(internal, acme, account.id, { name: 't' });
       const handled = await world.consumers.deliver(world.db.dataSource, TenancyEvents.tenantDeleted, { tenantId: acme, deletedBy: null });
       expect(handled).toBe(1);
       expect((await problemOf(tokens.resolve(created.token))).status).toBe(401);
@@ -159,14 +159,14 @@ describe('ApiTokensService: API tokens of users and service accounts (real Postg
       // a redelivery finds nothing left to do
       await world.consumers.deliver(world.db.dataSource, TenancyEvents.tenantDeleted, { tenantId: acme, deletedBy: null });
       // the tenant is retired: Postgres refuses its rows, whatever the code path
-      await expect(accounts.create(acme, { name: 'late' }, internal)).rejects.toMatchObject({ code: 'GH404' });
+      await expect(accounts.create(internal, acme, { name: 'late' })).rejects.toMatchObject({ code: 'GH404' });
     });
 
     it('a retired tenant refuses new tokens even for an account that is still there (retirement before the purge)', async () => {
       const acme = tenant();
-      const account = await accounts.create(acme, { name: 'caught' }, internal);
+      const account = await accounts.create(internal, acme, { name: 'caught' });
       await world.get(TenantCleanupService).retire(acme);
-      await expect(tokens.createForServiceAccount(acme, account.id, { name: 't' }, internal)).rejects.toMatchObject({ code: 'GH404' });
+      await expect(tokens.createForServiceAccount(internal, acme, account.id, { name: 't' })).rejects.toMatchObject({ code: 'GH404' });
     });
   });
 });

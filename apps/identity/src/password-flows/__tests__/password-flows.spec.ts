@@ -76,7 +76,7 @@ describe('PasswordFlowsService: change, forgotten, reset, admin-requested reset,
     it('emails a single-use link to an active account, and answers the same for an unknown or disabled one without a trace', async () => {
       const user = await world.createUser();
       const disabled = await world.createUser();
-      await world.get(UsersService).disable(disabled.id, internal);
+      await world.get(UsersService).disable(internal, disabled.id);
       const before = await world.db.dataSource.query(`SELECT count(*)::int AS n FROM identity.outbox`);
 
       await expect(flows.forgottenPassword('nobody@example.com', '10.9.0.1')).resolves.toBeUndefined();
@@ -141,9 +141,9 @@ describe('PasswordFlowsService: change, forgotten, reset, admin-requested reset,
       const admin = await world.createUser();
       const [a, b] = [await world.createUser(), await world.createUser()];
       const disabled = await world.createUser();
-      await world.get(UsersService).disable(disabled.id, internal);
+      await world.get(UsersService).disable(internal, disabled.id);
 
-      expect(await flows.requestReset([a.id, b.id, disabled.id, a.id], admin.caller, 'acme')).toEqual({ requested: 2 });
+      expect(await flows.requestReset(admin.caller, 'acme', [a.id, b.id, disabled.id, a.id])).toEqual({ requested: 2 });
       const [mail] = await resetMails(a.id);
       expect(mail).toMatchObject({ reason: 'ADMIN_REQUEST', requestedBy: admin.username });
       expect(await resetMails(disabled.id)).toEqual([]);
@@ -158,9 +158,9 @@ describe('PasswordFlowsService: change, forgotten, reset, admin-requested reset,
     it('needs a Super Admin to request a reset for a Super Admin (other than oneself)', async () => {
       const root = await world.createUser({ superAdmin: true });
       const plain = await world.createUser();
-      expect((await problemOf(flows.requestReset([root.id], plain.caller, null))).status).toBe(403);
+      expect((await problemOf(flows.requestReset(plain.caller, null, [root.id]))).status).toBe(403);
       expect(await resetMails(root.id)).toEqual([]);
-      expect(await flows.requestReset([root.id], root.caller, null)).toEqual({ requested: 1 });
+      expect(await flows.requestReset(root.caller, null, [root.id])).toEqual({ requested: 1 });
     });
   });
 
@@ -171,19 +171,19 @@ describe('PasswordFlowsService: change, forgotten, reset, admin-requested reset,
       const target = await world.createUser();
       const session = await sessions.login({ username: target.username, password: target.password }, null);
 
-      expect((await problemOf(flows.setByAdmin(target.id, NEW_PASSWORD, plain.caller))).status).toBe(403);
+      expect((await problemOf(flows.setByAdmin(plain.caller, target.id, NEW_PASSWORD))).status).toBe(403);
       world.rpc.on(AuthorizationRpc.assertMayActFor, () => {
         throw ProblemException.forbidden('The caller does not hold everything the subject holds', { rule: 'grant-guard' });
       });
-      expect(await problemOf(flows.setByAdmin(target.id, NEW_PASSWORD, root.caller))).toMatchObject({ status: 403, rule: 'grant-guard' });
+      expect(await problemOf(flows.setByAdmin(root.caller, target.id, NEW_PASSWORD))).toMatchObject({ status: 403, rule: 'grant-guard' });
       expect(await canLogin(target.username, target.password)).toBe(true);
 
       world.rpc.on(AuthorizationRpc.assertMayActFor, () => undefined as never);
-      await flows.setByAdmin(target.id, NEW_PASSWORD, root.caller);
+      await flows.setByAdmin(root.caller, target.id, NEW_PASSWORD);
       expect(world.rpc.callsTo(AuthorizationRpc.assertMayActFor).at(-1)).toEqual({ subjectId: target.id, credential: 'PASSWORD' });
       expect(await canLogin(target.username, NEW_PASSWORD)).toBe(true);
       expect((await problemOf(sessions.refresh(session.refreshToken))).status).toBe(401);
-      expect((await problemOf(flows.setByAdmin('00000000-0000-4000-8000-000000000000', NEW_PASSWORD, root.caller))).status).toBe(404);
+      expect((await problemOf(flows.setByAdmin(root.caller, '00000000-0000-4000-8000-000000000000', NEW_PASSWORD))).status).toBe(404);
     });
   });
 });

@@ -49,7 +49,7 @@ describe('SessionsService: sign-in, refresh rotation, logout, lockout (real Post
 
     it('refuses a disabled account, and one whose password an admin requires to be changed (403 with its own type)', async () => {
       const disabled = await world.createUser();
-      await world.get(UsersService).disable(disabled.id, superAdmin);
+      await world.get(UsersService).disable(superAdmin, disabled.id);
       expect((await problemOf(sessions.login({ username: disabled.username, password: disabled.password }, null))).status).toBe(401);
 
       const mustChange = await world.createUser();
@@ -97,7 +97,7 @@ describe('SessionsService: sign-in, refresh rotation, logout, lockout (real Post
 
       const other = await world.createUser();
       const live = await sessions.login({ username: other.username, password: other.password }, null);
-      await world.get(UsersService).disable(other.id, superAdmin);
+      await world.get(UsersService).disable(superAdmin, other.id);
       expect((await problemOf(sessions.refresh(live.refreshToken))).status).toBe(401);
     });
 
@@ -114,11 +114,11 @@ describe('SessionsService: sign-in, refresh rotation, logout, lockout (real Post
       const user = await world.createUser();
       const pair = await sessions.login({ username: user.username, password: user.password }, null);
       const sid = JSON.parse(Buffer.from(pair.accessToken.split('.')[1], 'base64url').toString()).sid;
-      await sessions.logout(pair.refreshToken, user.caller, null);
+      await sessions.logout(user.caller, pair.refreshToken, null);
       expect((await problemOf(sessions.refresh(pair.refreshToken))).status).toBe(401);
       expect(revokedBroadcasts()).toContainEqual({ sessionIds: [sid], subjectIds: [], tokenIds: [] });
-      await expect(sessions.logout('ghr_unknown', null, null)).resolves.toBeUndefined();
-      await expect(sessions.logout(undefined, null, null)).resolves.toBeUndefined();
+      await expect(sessions.logout(null, 'ghr_unknown', null)).resolves.toBeUndefined();
+      await expect(sessions.logout(null, undefined, null)).resolves.toBeUndefined();
     });
   });
 
@@ -166,8 +166,8 @@ describe('SessionsService: sign-in, refresh rotation, logout, lockout (real Post
       const user = await world.createUser();
       for (let i = 0; i < 3; i++) await problemOf(sessions.login({ username: user.username, password: 'wrong-password-1' }, null));
       const someone = await world.createUser();
-      expect((await problemOf(world.get(UsersService).unlock(user.id, someone.caller))).status).toBe(403);
-      const view = await world.get(UsersService).unlock(user.id, superAdmin);
+      expect((await problemOf(world.get(UsersService).unlock(someone.caller, user.id))).status).toBe(403);
+      const view = await world.get(UsersService).unlock(superAdmin, user.id);
       expect(view.lockedUntil).toBeNull();
       await expect(sessions.login({ username: user.username, password: user.password }, null)).resolves.toBeDefined();
 

@@ -39,12 +39,12 @@ describe('UsersService (real Postgres)', () => {
     });
 
     it('requires an email when the username is not one, and enforces the password policy', async () => {
-      expect((await problemOf(users.create({ username: 'plainname', password: GOOD_PASSWORD }, internal))).errors).toEqual([
+      expect((await problemOf(users.create(internal, { username: 'plainname', password: GOOD_PASSWORD }))).errors).toEqual([
         { field: 'email', message: expect.any(String) },
       ]);
-      const weak = await problemOf(users.create({ username: 'weak@example.com', password: 'short' }, internal));
+      const weak = await problemOf(users.create(internal, { username: 'weak@example.com', password: 'short' }));
       expect(weak.errors).toEqual([{ field: 'password', message: expect.stringContaining('at least 8') }]);
-      const common = await problemOf(users.create({ username: 'common@example.com', password: 'PASSWORD123' }, internal));
+      const common = await problemOf(users.create(internal, { username: 'common@example.com', password: 'PASSWORD123' }));
       expect(common.errors).toEqual([{ field: 'password', message: 'password is too common' }]);
     });
 
@@ -55,21 +55,21 @@ describe('UsersService (real Postgres)', () => {
         { username: 'fresh2', email: 'taken@example.COM' },
         { username: 'taken@example.com' },
       ]) {
-        expect((await problemOf(users.create({ ...request, password: GOOD_PASSWORD }, internal))).status).toBe(409);
+        expect((await problemOf(users.create(internal, { ...request, password: GOOD_PASSWORD }))).status).toBe(409);
       }
       expect(taken.email).toBe('Taken@Example.com');
     });
 
     it('lets only a Super Admin grant Super Admin', async () => {
       const plain = await world.createUser();
-      expect((await problemOf(users.create({ username: 'sa1@example.com', password: GOOD_PASSWORD, superAdmin: true }, plain.caller))).status).toBe(403);
+      expect((await problemOf(users.create(plain.caller, { username: 'sa1@example.com', password: GOOD_PASSWORD, superAdmin: true }))).status).toBe(403);
       const admin = await world.createUser({ superAdmin: true });
-      const created = await users.create({ username: 'sa2@example.com', password: GOOD_PASSWORD, superAdmin: true }, admin.caller);
+      const created = await users.create(admin.caller, { username: 'sa2@example.com', password: GOOD_PASSWORD, superAdmin: true });
       expect(created.superAdmin).toBe(true);
     });
 
     it('set-up creates the first user as Super Admin only while there is no user', async () => {
-      expect((await problemOf(users.createFirst({ username: 'first@example.com', password: GOOD_PASSWORD }, internal))).status).toBe(409);
+      expect((await problemOf(users.createFirst(internal, { username: 'first@example.com', password: GOOD_PASSWORD }))).status).toBe(409);
     });
   });
 
@@ -77,11 +77,11 @@ describe('UsersService (real Postgres)', () => {
     it('lets only a Super Admin change someone\'s email, and refuses an email in use', async () => {
       const [user, other] = [await world.createUser(), await world.createUser()];
       const admin = await world.createUser({ superAdmin: true });
-      expect((await problemOf(users.update({ id: user.id, email: 'new@example.org' }, user.caller))).status).toBe(403);
-      expect((await problemOf(users.update({ id: user.id, email: other.email.toUpperCase() }, admin.caller))).status).toBe(409);
-      expect((await users.update({ id: user.id, email: 'new@example.org' }, admin.caller)).email).toBe('new@example.org');
+      expect((await problemOf(users.update(user.caller, { id: user.id, email: 'new@example.org' }))).status).toBe(403);
+      expect((await problemOf(users.update(admin.caller, { id: user.id, email: other.email.toUpperCase() }))).status).toBe(409);
+      expect((await users.update(admin.caller, { id: user.id, email: 'new@example.org' })).email).toBe('new@example.org');
       // names need no Super Admin
-      expect((await users.update({ id: user.id, firstName: 'Grace' }, user.caller)).firstName).toBe('Grace');
+      expect((await users.update(user.caller, { id: user.id, firstName: 'Grace' })).firstName).toBe('Grace');
     });
 
     it('set-up makes exactly one first user even when racing, and the last active Super Admin can be neither demoted, disabled nor deleted', async () => {
@@ -91,7 +91,7 @@ describe('UsersService (real Postgres)', () => {
         world2.rpc.on(AuthorizationRpc.applySubjectFacts, () => undefined as never);
         // two set-ups racing: exactly one first user
         const raced = await Promise.allSettled(
-          ['root@example.com', 'rival@example.com'].map((username) => users2.createFirst({ username, password: GOOD_PASSWORD }, internal)),
+          ['root@example.com', 'rival@example.com'].map((username) => users2.createFirst(internal, { username, password: GOOD_PASSWORD })),
         );
         expect(raced.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
         const lost = raced.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -99,12 +99,12 @@ describe('UsersService (real Postgres)', () => {
         const root = (raced.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<Awaited<ReturnType<UsersService['createFirst']>>>).value;
         expect(await users2.countAll()).toBe(1);
         const rootCaller = { type: 'USER', id: root.id, via: 'jwt' } as const;
-        expect((await problemOf(users2.update({ id: root.id, superAdmin: false }, rootCaller))).status).toBe(409);
-        expect((await problemOf(users2.disable(root.id, internal))).status).toBe(409);
-        expect((await problemOf(users2.delete(root.id, internal))).status).toBe(409);
-        const second = await users2.create({ username: 'second@example.com', password: GOOD_PASSWORD, superAdmin: true }, rootCaller);
-        expect((await users2.update({ id: root.id, superAdmin: false }, rootCaller)).superAdmin).toBe(false);
-        expect((await problemOf(users2.disable(second.id, internal))).status).toBe(409);
+        expect((await problemOf(users2.update(rootCaller, { id: root.id, superAdmin: false }))).status).toBe(409);
+        expect((await problemOf(users2.disable(internal, root.id))).status).toBe(409);
+        expect((await problemOf(users2.delete(internal, root.id))).status).toBe(409);
+        const second = await users2.create(rootCaller, { username: 'second@example.com', password: GOOD_PASSWORD, superAdmin: true });
+        expect((await users2.update(rootCaller, { id: root.id, superAdmin: false })).superAdmin).toBe(false);
+        expect((await problemOf(users2.disable(internal, second.id))).status).toBe(409);
       } finally {
         await world2.close();
       }
@@ -113,8 +113,8 @@ describe('UsersService (real Postgres)', () => {
     it('lets no one but a Super Admin change a Super Admin (except themselves)', async () => {
       const admin = await world.createUser({ superAdmin: true });
       const plain = await world.createUser();
-      expect((await problemOf(users.update({ id: admin.id, firstName: 'Mallory' }, plain.caller))).status).toBe(403);
-      expect((await problemOf(users.disable(admin.id, plain.caller))).status).toBe(403);
+      expect((await problemOf(users.update(plain.caller, { id: admin.id, firstName: 'Mallory' }))).status).toBe(403);
+      expect((await problemOf(users.disable(plain.caller, admin.id))).status).toBe(403);
       expect((await users.updateMe(admin.caller, { firstName: 'Me' })).firstName).toBe('Me');
     });
   });
@@ -126,7 +126,7 @@ describe('UsersService (real Postgres)', () => {
       const pair = await sessions.login({ username: user.username, password: user.password }, null);
       const token = await world.get(ApiTokensService).createOwn(user.caller, { name: 'ci' });
 
-      const disabled = await users.disable(user.id, internal);
+      const disabled = await users.disable(internal, user.id);
       expect(disabled.status).toBe('DISABLED');
       expect((await problemOf(sessions.refresh(pair.refreshToken))).status).toBe(401);
       expect((await problemOf(world.get(ApiTokensService).resolve(token.token))).status).toBe(401);
@@ -136,10 +136,10 @@ describe('UsersService (real Postgres)', () => {
       expect((await facts(user.id)).map((f) => [f.disabled, f.version])).toEqual([[false, 1], [true, 2]]);
 
       // disabling again changes nothing and announces nothing
-      await users.disable(user.id, internal);
+      await users.disable(internal, user.id);
       expect(await facts(user.id)).toHaveLength(2);
 
-      expect((await users.enable(user.id, internal)).status).toBe('ACTIVE');
+      expect((await users.enable(internal, user.id)).status).toBe('ACTIVE');
       expect((await facts(user.id)).map((f) => f.disabled)).toEqual([false, true, false]);
       // revoked credentials stay revoked
       expect((await problemOf(world.get(ApiTokensService).resolve(token.token))).status).toBe(401);
@@ -148,16 +148,16 @@ describe('UsersService (real Postgres)', () => {
 
     it('deleting a user announces it as gone (disabled, newer version) and forgets it', async () => {
       const user = await world.createUser();
-      await users.delete(user.id, internal);
+      await users.delete(internal, user.id);
       expect((await problemOf(users.get(user.id))).status).toBe(404);
       expect((await facts(user.id)).at(-1)).toEqual({ id: user.id, type: 'USER', superAdmin: false, disabled: true, version: 2 });
       expect((await audit(user.id)).map((e) => e.type)).toEqual(['CREATE', 'DELETE']);
-      expect((await problemOf(users.delete(user.id, internal))).status).toBe(404);
+      expect((await problemOf(users.delete(internal, user.id))).status).toBe(404);
     });
 
     it('records no change when nothing changed', async () => {
       const user = await world.createUser({ firstName: 'Same' });
-      await users.update({ id: user.id, firstName: 'Same' }, user.caller);
+      await users.update(user.caller, { id: user.id, firstName: 'Same' });
       expect((await audit(user.id)).map((e) => e.type)).toEqual(['CREATE']);
     });
   });
