@@ -49,7 +49,7 @@ export class SetupService {
       await this.rpc.internal(SERVICE, AuthorizationRpc.provisionDefaultTenant, { admin: subject }, undefined, RETRY_SAFE);
     }
     if (tenantId) {
-      tenant = await this.tenants.create({ id: tenantId, name: tenantId }, { ...subject, via: 'internal' });
+      tenant = await this.tenants.create({ ...subject, via: 'internal' }, { id: tenantId, name: tenantId });
     }
     return { user: { id: user.id, username: user.username, superAdmin: user.superAdmin }, tenant };
   }

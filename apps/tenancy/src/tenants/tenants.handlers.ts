@@ -11,7 +11,7 @@ export class TenantsHandlers {
 
   @RpcHandler(TenancyRpc.createTenant)
   create(@RpcData() request: CreateTenantRequest, @RpcCaller() caller: Caller | null) {
-    return this.tenants.create(request, caller);
+    return this.tenants.create(caller, request);
   }
 
   @RpcHandler(TenancyRpc.getTenant)
@@ -21,12 +21,12 @@ export class TenantsHandlers {
 
   @RpcHandler(TenancyRpc.updateTenant)
   update(@RpcData() request: UpdateTenantRequest, @RpcCaller() caller: Caller | null) {
-    return this.tenants.update(request, caller);
+    return this.tenants.update(caller, request);
   }
 
   @RpcHandler(TenancyRpc.deleteTenant)
   async delete(@RpcData() request: DeleteTenantRequest, @RpcCaller() caller: Caller | null): Promise<void> {
-    await this.tenants.delete(request.id, caller);
+    await this.tenants.delete(caller, request.id);
   }
 
   @RpcHandler(TenancyRpc.listTenants)

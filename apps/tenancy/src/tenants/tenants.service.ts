@@ -49,14 +49,14 @@ export class TenantsService implements OnApplicationBootstrap, OnApplicationShut
     clearInterval(this.retryTimer);
   }
 
-  async create(request: CreateTenantRequest, caller: Caller | null): Promise<TenantView> {
+  async create(caller: Caller | null, request: CreateTenantRequest): Promise<TenantView> {
     if (!this.env.MULTI_TENANCY_ENABLED) {
       throw ProblemException.conflict('Multi-tenancy is disabled on this instance (MULTI_TENANCY_ENABLED=false); tenants cannot be created');
     }
     if ((RESERVED_TENANT_IDS as readonly string[]).includes(request.id)) {
       throw ProblemException.validation([{ field: 'id', message: `"${request.id}" is reserved` }]);
     }
-    const admin = await this.resolveAdmin(request.adminUser, caller);
+    const admin = await this.resolveAdmin(caller, request.adminUser);
     const repo = this.dataSource.getRepository(TenantEntity);
     const existing = await repo.findOneBy({ id: request.id });
     if (existing?.status === 'ACTIVE') throw ProblemException.conflict(`Tenant "${request.id}" already exists`);
@@ -73,10 +73,10 @@ export class TenantsService implements OnApplicationBootstrap, OnApplicationShut
         adminSubjectType: admin?.type ?? null,
       });
     }
-    return this.completeProvisioning(request.id, caller);
+    return this.completeProvisioning(caller, request.id);
   }
 
-  async update(request: UpdateTenantRequest, caller: Caller | null): Promise<TenantView> {
+  async update(caller: Caller | null, request: UpdateTenantRequest): Promise<TenantView> {
     const updated = await this.dataSource.transaction(async (manager) => {
       const repo = manager.getRepository(TenantEntity);
       const tenant = await repo
@@ -109,7 +109,7 @@ export class TenantsService implements OnApplicationBootstrap, OnApplicationShut
    * write's transaction), so no write there is accepted once the deletion has answered. Should one of
    * them not confirm, the deletion stands (the event retires it too) and the error is the answer.
    */
-  async delete(id: string, caller: Caller | null): Promise<void> {
+  async delete(caller: Caller | null, id: string): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       const repo = manager.getRepository(TenantEntity);
       const tenant = await repo
@@ -171,7 +171,7 @@ export class TenantsService implements OnApplicationBootstrap, OnApplicationShut
     }
   }
 
-  private async completeProvisioning(id: string, caller: Caller | null): Promise<TenantView> {
+  private async completeProvisioning(caller: Caller | null, id: string): Promise<TenantView> {
     const tenant = await this.dataSource.getRepository(TenantEntity).findOneByOrFail({ id });
     const admin: SubjectRef | undefined =
       tenant.adminSubjectId && tenant.adminSubjectType ? { id: tenant.adminSubjectId, type: tenant.adminSubjectType } : undefined;
@@ -202,13 +202,13 @@ export class TenantsService implements OnApplicationBootstrap, OnApplicationShut
       .find({ where: { status: 'PROVISIONING', createdAt: LessThan(new Date(Date.now() - ABANDONED_AFTER_MS)) }, take: 20 })
       .catch(() => []);
     for (const tenant of stuck) {
-      await this.completeProvisioning(tenant.id, { type: 'SERVICE', id: SERVICE, via: 'internal' }).catch((error: unknown) =>
+      await this.completeProvisioning({ type: 'SERVICE', id: SERVICE, via: 'internal' }, tenant.id).catch((error: unknown) =>
         this.logger.warn({ err: error, tenant: tenant.id }, 'Tenant provisioning still failing; will retry'),
       );
     }
   }
 
-  private async resolveAdmin(adminUser: string | undefined, caller: Caller | null): Promise<SubjectRef | undefined> {
+  private async resolveAdmin(caller: Caller | null, adminUser: string | undefined): Promise<SubjectRef | undefined> {
     if (adminUser) {
       try {
         const user = await this.rpc.internal(SERVICE, IdentityRpc.findUserByUsername, { username: adminUser }, undefined, RETRY_SAFE);
