@@ -22,6 +22,17 @@ import { TenantAccessModule } from './tenant-access/tenant-access.module';
 import { TenantsModule } from './tenants/tenants.module';
 import { SERVICE } from './service-name';
 
+/** Authorization's tables and its bounded contexts, lowest first: what the service runs, and what its unit specs wire too. */
+export const AUTHORIZATION_SCHEMA = {
+  entities: [RoleEntity, BindingEntity, SubjectFactEntity, GroupEntity, InvitationEntity], migrations: AUTHORIZATION_MIGRATIONS,
+};
+// One module per bounded context, lowest first: each imports only contexts listed before it,
+// through their modules' exports (never the other way round; see README.md beside this file).
+export const AUTHORIZATION_CONTEXTS = [
+  InvalidationModule, SubjectsModule, TenantsModule, DecisionsModule, GrantsModule, CatalogueModule, RolesModule, GroupsModule,
+  BindingsModule, TenantAccessModule, InvitationsModule, ProvisioningModule,
+];
+
 @Module({})
 export class AuthorizationAppModule {
   static register(env: AuthorizationEnv): DynamicModule {
@@ -32,22 +43,9 @@ export class AuthorizationAppModule {
           name: SERVICE,
           envClass: AuthorizationEnv,
           env,
-          database: ownedSchema({ entities: [RoleEntity, BindingEntity, SubjectFactEntity, GroupEntity, InvitationEntity], migrations: AUTHORIZATION_MIGRATIONS }),
+          database: ownedSchema(AUTHORIZATION_SCHEMA),
         }),
-        // One module per bounded context, lowest first: each imports only contexts listed before it,
-        // through their modules' exports (never the other way round; see README.md beside this file).
-        InvalidationModule,
-        SubjectsModule,
-        TenantsModule,
-        DecisionsModule,
-        GrantsModule,
-        CatalogueModule,
-        RolesModule,
-        GroupsModule,
-        BindingsModule,
-        TenantAccessModule,
-        InvitationsModule,
-        ProvisioningModule,
+        ...AUTHORIZATION_CONTEXTS,
       ],
     };
   }

@@ -79,12 +79,24 @@ export interface FakeNatsClient {
   isReady(): boolean;
   onReconnect(listener: () => unknown): void;
   onApplicationShutdown(): Promise<void>;
-  readonly nc: { publish(subject: string, data?: Uint8Array): void; flush(): Promise<void> };
+  readonly nc: {
+    publish(subject: string, data?: Uint8Array): void;
+    flush(): Promise<void>;
+    subscribe(subject: string, options?: unknown): FakeSubscription;
+  };
+}
+
+/** A subscription that never receives anything (nothing is sent over the fake). */
+export interface FakeSubscription {
+  unsubscribe(): void;
+  drain(): Promise<void>;
+  isClosed(): boolean;
 }
 
 /**
  * For unit specs: a NATS client that is never ready (so an outbox relay leaves its rows for the spec to
- * read) and records core-NATS broadcasts (`publish`) instead of sending them.
+ * read) and records core-NATS broadcasts (`publish`) instead of sending them; its subscriptions
+ * receive nothing.
  */
 export class FakeNats {
   readonly published: PublishedMessage[] = [];
@@ -94,6 +106,11 @@ export class FakeNats {
     const nc = {
       publish: (subject: string, data?: Uint8Array) => void published.push({ subject, data: data?.length ? codec.decode(data) : undefined }),
       flush: async () => undefined,
+      subscribe: (): FakeSubscription => {
+        let closed = false;
+        const close = () => void (closed = true);
+        return { unsubscribe: close, drain: async () => close(), isClosed: () => closed };
+      },
     };
     return { isReady: () => false, onReconnect: () => undefined, onApplicationShutdown: async () => undefined, nc };
   }
