@@ -1,12 +1,12 @@
 import {
-  Action, ACTIONS, CheckRequest, EffectivePermission, Explanation, GOVERNANCE_PERMISSIONS, GrantOrigin, Page,
+  Action, ACTIONS, CheckRequest, EffectivePermission, Explanation, GrantOrigin, Page,
   isNamespaced, PageQuery, Permission, PERMISSIONS, resolvePage, Scope, SubjectRef, TENANT_PERMISSIONS,
 } from '@gatehouse/contracts';
 import { Injectable } from '@nestjs/common';
 import { SubjectFactsService } from '../subjects/subject-facts.service';
 import { LiveTenants } from '../tenants/live-tenants';
 import { DecisionService } from './decision.service';
-import { GrantSource, INSTANCE_GOVERNED_IN_TENANTS } from './grant-index';
+import { GrantSource, INSTANCE_GOVERNED_IN_TENANTS, superAdminGrants } from './grant-index';
 import { GrantLoader } from './grant-loader';
 import { covers } from '../common/namespaces';
 
@@ -78,25 +78,19 @@ export class EffectivePermissions {
         }
       }
     }
-    const flag = (permission: Permission, via: 'super-admin' | 'instance-admin') => {
-      for (const action of ACTIONS) {
-        const e = entry(permission, action);
-        e.namespaces = null;
-        if (!e.via.includes(via)) e.via.push(via);
-      }
+    const flag = (permission: Permission, action: Action, via: 'super-admin' | 'instance-admin') => {
+      const e = entry(permission, action);
+      e.namespaces = null;
+      if (!e.via.includes(via)) e.via.push(via);
     };
     const universe: readonly Permission[] = where.scope === 'TENANT' ? TENANT_PERMISSIONS : PERMISSIONS;
-    if (facts.superAdmin) for (const p of GOVERNANCE_PERMISSIONS.filter((p) => universe.includes(p))) flag(p, 'super-admin');
+    for (const permission of universe) {
+      for (const action of ACTIONS) if (facts.superAdmin && superAdminGrants(where.scope, permission, action)) flag(permission, action, 'super-admin');
+    }
     if (where.scope === 'TENANT') {
       const instance = sources.filter((s) => s.scope === 'INSTANCE');
       for (const permission of INSTANCE_GOVERNED_IN_TENANTS) {
-        for (const action of ACTIONS) {
-          if (instance.some((s) => s.permissions[permission]?.includes(action))) {
-            const e = entry(permission, action);
-            e.namespaces = null;
-            if (!e.via.includes('instance-admin')) e.via.push('instance-admin');
-          }
-        }
+        for (const action of ACTIONS) if (instance.some((s) => s.permissions[permission]?.includes(action))) flag(permission, action, 'instance-admin');
       }
     }
     const rank = (e: EffectivePermission) => PERMISSIONS.indexOf(e.permission) * 10 + ACTIONS.indexOf(e.action);

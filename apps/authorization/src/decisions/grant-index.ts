@@ -84,6 +84,16 @@ const keyOf = (scope: Scope, tenantId: string | null | undefined, permission: Pe
   `${scope === 'INSTANCE' ? 'I' : 'T'}|${scope === 'INSTANCE' ? '' : tenantId ?? ''}|${permission}|${action}`;
 
 /**
+ * What the Super Admin flag grants without a binding: every action on the governance permissions (in a
+ * tenant, those that are tenant-level), and at instance level reading the instance audit trail (tenant
+ * lifecycle, user management: governance, not tenant data).
+ */
+export function superAdminGrants(scope: Scope, permission: Permission, action: Action): boolean {
+  if (GOVERNANCE_PERMISSIONS.includes(permission) && (scope === 'INSTANCE' || isTenantLevel(permission))) return true;
+  return scope === 'INSTANCE' && permission === 'AUDITLOG' && action === 'READ';
+}
+
+/**
  * A subject's grants compiled into one flat map keyed by (scope, tenant, permission, action), so a
  * decision costs a few map look-ups whatever the number of bindings in the system.
  */
@@ -111,11 +121,7 @@ export class GrantIndex {
     if (grant && origin) {
       return { allowed: true, reason: origin, ...(query.namespace === undefined ? { namespaces: grant.scope() } : {}) };
     }
-    if (this.state.superAdmin && GOVERNANCE_PERMISSIONS.includes(query.permission) && (query.scope === 'INSTANCE' || isTenantLevel(query.permission))) {
-      return { allowed: true, reason: 'super-admin', namespaces: null };
-    }
-    // The instance-level audit trail (tenant lifecycle, user management) is governance, not tenant data.
-    if (this.state.superAdmin && query.scope === 'INSTANCE' && query.permission === 'AUDITLOG' && query.action === 'READ') {
+    if (this.state.superAdmin && superAdminGrants(query.scope, query.permission, query.action)) {
       return { allowed: true, reason: 'super-admin', namespaces: null };
     }
     if (query.scope === 'TENANT' && INSTANCE_GOVERNED_IN_TENANTS.includes(query.permission)) {
