@@ -29,6 +29,9 @@ export interface Seed {
 
 let names = 0;
 
+/** An id no tenant has had yet (tenant ids are never reused). */
+export const newTenantId = () => `t-${randomUUID().slice(0, 8)}`;
+
 /**
  * Authorization's contexts as the service wires them, on a migrated database of their own, over fakes of
  * NATS (invalidation broadcasts are recorded in `nats`; identity's replies come from `rpc`). The live

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ACTIONS, EffectivePermission, IdentityRpc, PERMISSIONS, Scope, TENANT_PERMISSIONS } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
-import { AuthorizationWorld, openAuthorization } from '../../__tests__/authorization-test-module';
+import { AuthorizationWorld, newTenantId, openAuthorization } from '../../__tests__/authorization-test-module';
 import { SubjectFactsService } from '../../subjects/subject-facts.service';
 import { LiveTenants } from '../../tenants/live-tenants';
 import { DecisionService } from '../decision.service';
@@ -100,7 +100,7 @@ describe('EffectivePermissions: what a subject may do and why (real Postgres)', 
   });
 
   it('a tenant that is not live (retired, not yet purged) gives nothing, whatever bindings remain', async () => {
-    const tenant = `gone-${randomUUID().slice(0, 8)}`;
+    const tenant = newTenantId();
     await world.seed.tenant(tenant);
     const user = await world.seed.subject();
     await world.seed.bind(await world.seed.role(tenant, { FLOW: ['READ'] }), user, { tenantId: tenant });

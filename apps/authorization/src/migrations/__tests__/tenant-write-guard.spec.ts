@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { TENANT_NOT_LIVE_SQLSTATE } from '@gatehouse/errors';
-import { AuthorizationWorld, openAuthorization } from '../../__tests__/authorization-test-module';
+import { AuthorizationWorld, newTenantId, openAuthorization } from '../../__tests__/authorization-test-module';
 import { LiveTenants } from '../../tenants/live-tenants';
 import { TenantLifecycle } from '../../tenants/tenant-lifecycle';
 import { AuthorizationTenantWriteGuard1764500000000 } from '../1764500000000-authorization-tenant-write-guard';
@@ -11,17 +11,14 @@ const GUARDED = ['roles', 'bindings', 'groups', 'group_members', 'invitations'];
 describe('tenant write guard: rows of a tenant are written only while it is live', () => {
   let world: AuthorizationWorld;
   let live: LiveTenants;
-  const newTenant = () => `t-${randomUUID().slice(0, 8)}`;
   const sql = (query: string, params: unknown[] = []) => world.db.dataSource.query(query, params);
   const refused = (write: Promise<unknown>, tenantKey: string) =>
     expect(write).rejects.toMatchObject({ code: TENANT_NOT_LIVE_SQLSTATE, message: `tenant "${tenantKey}" does not exist` });
-  const addRole = (tenantId: string | null, scope = 'TENANT') =>
-    sql(`INSERT INTO "authorization".roles (scope, tenant_id, name, permissions) VALUES ($1, $2, $3, '{}')`, [scope, tenantId, `r-${randomUUID()}`]);
   /** One write of each guarded table in the tenant (`group`: a group of it, `role`: a role to bind). */
   const writes = (tenantId: string, group: string, role: string) => [
-    () => addRole(tenantId),
-    () => sql(`INSERT INTO "authorization".bindings (scope, tenant_id, role_id, subject_type, subject_id) VALUES ('TENANT', $1, $2, 'USER', $3)`, [tenantId, role, randomUUID()]),
-    () => sql(`INSERT INTO "authorization".groups (tenant_id, name) VALUES ($1, $2)`, [tenantId, `g-${randomUUID()}`]),
+    () => world.seed.role(tenantId, {}),
+    () => world.seed.bind(role, randomUUID(), { tenantId }),
+    () => world.seed.group(tenantId, []),
     () => sql(`INSERT INTO "authorization".group_members (group_id, member_type, member_id) VALUES ($1, 'USER', $2)`, [group, randomUUID()]),
     () => sql(`INSERT INTO "authorization".invitations (tenant_id, email, token_hash, expires_at) VALUES ($1, 'a@example.com', $2, now())`, [tenantId, randomUUID()]),
     () => sql(`UPDATE "authorization".roles SET description = 'renamed' WHERE tenant_id = $1`, [tenantId]),
@@ -37,7 +34,7 @@ describe('tenant write guard: rows of a tenant are written only while it is live
   });
 
   it('every guarded table takes writes while the tenant is live, none after its retirement; the purge still deletes', async () => {
-    const tenant = newTenant();
+    const tenant = newTenantId();
     await world.seed.tenant(tenant);
     const group = await world.seed.group(tenant, []);
     const role = await world.seed.role(tenant, { FLOW: ['READ'] });
@@ -51,16 +48,15 @@ describe('tenant write guard: rows of a tenant are written only while it is live
   });
 
   it('a tenant never made live is refused, the default tenant included; instance-level rows are not tenant data', async () => {
-    const never = newTenant();
-    await refused(addRole(never), never);
-    await refused(addRole(null), '');
-    await addRole(null, 'INSTANCE');
-    const [role] = await sql(`SELECT id FROM "authorization".roles WHERE scope = 'INSTANCE' LIMIT 1`);
-    await sql(`INSERT INTO "authorization".bindings (scope, tenant_id, role_id, subject_type, subject_id) VALUES ('INSTANCE', NULL, $1, 'USER', $2)`, [role.id, randomUUID()]);
+    const never = newTenantId();
+    await refused(world.seed.role(never, {}), never);
+    await refused(world.seed.role(null, {}), '');
+    const role = await world.seed.role(null, {}, 'INSTANCE');
+    await world.seed.bind(role, randomUUID(), { tenantId: null, scope: 'INSTANCE' });
   });
 
   it('a statement writing rows of several tenants is refused as a whole when one of them is not live', async () => {
-    const [alive, gone] = [newTenant(), newTenant()];
+    const [alive, gone] = [newTenantId(), newTenantId()];
     await world.seed.tenant(alive);
     await refused(
       sql(`INSERT INTO "authorization".roles (scope, tenant_id, name, permissions) VALUES ('TENANT', $1, 'first', '{}'), ('TENANT', $2, 'second', '{}')`, [alive, gone]),
@@ -70,7 +66,7 @@ describe('tenant write guard: rows of a tenant are written only while it is live
   });
 
   it('retiring a tenant waits for the writes in flight there; nothing is written after it', async () => {
-    const tenant = newTenant();
+    const tenant = newTenantId();
     await world.seed.tenant(tenant);
     const writer = world.db.dataSource.createQueryRunner();
     await writer.connect();
@@ -104,7 +100,7 @@ describe('tenant write guard: rows of a tenant are written only while it is live
       expect([await count(triggers), await count(functions)]).toEqual([GUARDED.length * 2, 2]);
       await new AuthorizationTenantWriteGuard1764500000000().down(runner);
       expect([await count(triggers), await count(functions)]).toEqual([0, 0]);
-      await runner.query(`INSERT INTO "authorization".groups (tenant_id, name) VALUES ($1, 'unguarded')`, [newTenant()]);
+      await runner.query(`INSERT INTO "authorization".groups (tenant_id, name) VALUES ($1, 'unguarded')`, [newTenantId()]);
     } finally {
       await runner.rollbackTransaction();
       await runner.release();

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SubjectRef } from '@gatehouse/contracts';
 import { problemOf } from '@gatehouse/testing';
-import { AuthorizationWorld, openAuthorization } from '../../__tests__/authorization-test-module';
+import { AuthorizationWorld, newTenantId, openAuthorization } from '../../__tests__/authorization-test-module';
 import { MANAGED_TENANT_ROLES } from '../../catalogue/managed-roles';
 import { LiveTenants } from '../../tenants/live-tenants';
 import { ProvisioningService } from '../provisioning.service';
@@ -12,7 +12,6 @@ describe("ProvisioningService: a tenant's managed roles and Admin binding (real 
   let world: AuthorizationWorld;
   let provisioning: ProvisioningService;
   let live: LiveTenants;
-  const newTenant = () => `t-${randomUUID().slice(0, 8)}`;
   const newAdmin = (): SubjectRef => ({ type: 'USER', id: randomUUID() });
   const sql = <T>(query: string, params: unknown[] = []) => world.db.dataSource.query(query, params) as Promise<T[]>;
   const rolesOf = async (tenantId: string | null) =>
@@ -41,7 +40,7 @@ describe("ProvisioningService: a tenant's managed roles and Admin binding (real 
   });
 
   it('creates the managed roles and binds the admin to Admin tenant-wide; the tenant is live at once, here and everywhere', async () => {
-    const [tenant, admin] = [newTenant(), newAdmin()];
+    const [tenant, admin] = [newTenantId(), newAdmin()];
     const result = await provisioning.provisionTenant(tenant, admin);
     expect(result).toEqual({ tenantId: tenant, roles: MANAGED.length, adminBindingId: expect.any(String) });
     expect((await rolesOf(tenant)).map((r) => r.name)).toEqual(MANAGED);
@@ -52,7 +51,7 @@ describe("ProvisioningService: a tenant's managed roles and Admin binding (real 
   });
 
   it('is idempotent: a retry (the saga retries) creates nothing more and answers the same binding', async () => {
-    const [tenant, admin] = [newTenant(), newAdmin()];
+    const [tenant, admin] = [newTenantId(), newAdmin()];
     const first = await provisioning.provisionTenant(tenant, admin);
     const roles = await rolesOf(tenant);
     world.nats.published.length = 0;
@@ -64,7 +63,7 @@ describe("ProvisioningService: a tenant's managed roles and Admin binding (real 
   });
 
   it('adds only what is missing: a managed role absent from the tenant is created, the others keep their ids', async () => {
-    const tenant = newTenant();
+    const tenant = newTenantId();
     await provisioning.provisionTenant(tenant);
     const before = await rolesOf(tenant);
     await sql(`DELETE FROM "authorization".roles WHERE tenant_id = $1 AND name = 'Viewer'`, [tenant]);
@@ -75,7 +74,7 @@ describe("ProvisioningService: a tenant's managed roles and Admin binding (real 
   });
 
   it('concurrent provisionings of one tenant (a retry racing the first call) add each missing row once', async () => {
-    const [tenant, admin] = [newTenant(), newAdmin()];
+    const [tenant, admin] = [newTenantId(), newAdmin()];
     await provisioning.provisionTenant(tenant);
     await sql(`DELETE FROM "authorization".roles WHERE tenant_id = $1 AND name = 'Viewer'`, [tenant]);
     const results = await Promise.all([1, 2, 3].map(() => provisioning.provisionTenant(tenant, admin)));
@@ -85,7 +84,7 @@ describe("ProvisioningService: a tenant's managed roles and Admin binding (real 
   });
 
   it('without an admin: roles only, no binding and no subject invalidated', async () => {
-    const tenant = newTenant();
+    const tenant = newTenantId();
     expect(await provisioning.provisionTenant(tenant)).toMatchObject({ adminBindingId: null });
     expect(await bindingsOf(tenant)).toEqual([]);
     expect(world.invalidations()).toEqual([{ subjectIds: [], tenants: [{ tenantId: tenant, live: true }] }]);
@@ -101,7 +100,7 @@ describe("ProvisioningService: a tenant's managed roles and Admin binding (real 
   });
 
   it('a deleted tenant stays deleted: provisioning it again is 404 and writes nothing', async () => {
-    const tenant = newTenant();
+    const tenant = newTenantId();
     await provisioning.provisionTenant(tenant);
     await live.retireNow(tenant);
     world.nats.published.length = 0;
@@ -110,7 +109,7 @@ describe("ProvisioningService: a tenant's managed roles and Admin binding (real 
     expect(live.isLive(tenant)).toBe(false);
     expect(world.invalidations()).toEqual([]);
     // retired before it was ever provisioned (tenancy's saga compensating a creation): never becomes live
-    const never = newTenant();
+    const never = newTenantId();
     await live.retireNow(never);
     expect(await problemOf(provisioning.provisionTenant(never))).toMatchObject({ status: 404 });
     expect(await rolesOf(never)).toEqual([]);
@@ -118,7 +117,7 @@ describe("ProvisioningService: a tenant's managed roles and Admin binding (real 
   });
 
   it('a failure part-way leaves nothing behind (no roles, not live, nothing broadcast), and the retry completes it', async () => {
-    const tenant = newTenant();
+    const tenant = newTenantId();
     const unbindable = { type: 'NOT_A_SUBJECT_TYPE', id: randomUUID() } as unknown as SubjectRef;
     await expect(provisioning.provisionTenant(tenant, unbindable)).rejects.toMatchObject({ code: '23514' });
     expect(await rolesOf(tenant)).toEqual([]);
