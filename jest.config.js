@@ -10,8 +10,24 @@ const moduleNameMapper = { '^@gatehouse/(.*)$': '<rootDir>/libs/$1/src/index.ts'
 // jose ships ES modules only (the services load it with Node's require(esm), which Jest's module system
 // lacks): unit specs of the code that signs and verifies tokens get it compiled to CommonJS.
 const esmOnly = ['jose'];
+// The console's React components (.tsx, automatic JSX runtime); their specs pick the jsdom environment
+// with a `@jest-environment jsdom` docblock.
+const consoleTransform = [
+  '@swc/jest',
+  {
+    ...swcrc,
+    swcrc: false,
+    jsc: {
+      ...swcrc.jsc,
+      parser: { syntax: 'typescript', tsx: true },
+      transform: { ...swcrc.jsc.transform, react: { runtime: 'automatic' } },
+      baseUrl: __dirname,
+    },
+  },
+];
 const unitTransform = {
   ...transform,
+  '^.+\\.tsx$': consoleTransform,
   [`/node_modules/(${esmOnly.join('|')})/.+\\.js$`]: [
     '@swc/jest',
     { ...swcrc, swcrc: false, jsc: { ...swcrc.jsc, parser: { syntax: 'ecmascript' }, baseUrl: __dirname } },
@@ -33,7 +49,12 @@ module.exports = {
       transform: unitTransform,
       transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
       moduleNameMapper,
-      testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts', '<rootDir>/tools/**/*.spec.ts'],
+      testMatch: [
+        '<rootDir>/apps/**/*.spec.ts',
+        '<rootDir>/apps/console/src/**/*.spec.tsx',
+        '<rootDir>/libs/**/*.spec.ts',
+        '<rootDir>/tools/**/*.spec.ts',
+      ],
     },
     {
       displayName: 'e2e',
