@@ -62,11 +62,11 @@ export function installFakeApi(): FakeApi {
     // The latest declaration of a route wins, so a spec can override what its beforeEach declared.
     const route = [...routes].reverse().find((r) => r.method === request.method && r.path === request.path);
     if (!route) return response({ status: 404, body: problem(404, 'Not Found', [], 'not-found') });
-    const answer = route.answers.length > 1 ? route.answers.shift()! : route.answers[0];
+    const answer = route.answers.length > 1 ? (route.answers.shift() as Answer) : route.answers[0];
     if (answer instanceof Error) throw answer;
     return response(typeof answer === 'function' ? await answer(request) : answer);
   });
-  global.fetch = fetch as unknown as typeof global.fetch;
+  globalThis.fetch = fetch as unknown as typeof globalThis.fetch;
   const api: FakeApi = {
     requests,
     fetch,
