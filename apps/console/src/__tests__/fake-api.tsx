@@ -1,4 +1,4 @@
-import type { FieldError, TokenPair, UserView } from '@gatehouse/contracts';
+import type { FieldError, SetupStatus, TokenPair, UserView } from '@gatehouse/contracts';
 import { render, RenderResult } from '@testing-library/react';
 import { ReactNode, useEffect } from 'react';
 import { session } from '../api/client';
@@ -126,9 +126,9 @@ export function userView(fields: Partial<UserView> = {}): UserView {
   } as UserView;
 }
 
-export const setupStatus = (fields: { setupComplete?: boolean; enabled?: boolean; defaultTenant?: string | null } = {}) => ({
+export const setupStatus = (fields: { setupComplete?: boolean; enabled?: boolean; defaultTenant?: boolean } = {}): SetupStatus => ({
   setupComplete: fields.setupComplete ?? true,
-  multiTenancy: { enabled: fields.enabled ?? false, defaultTenant: fields.defaultTenant ?? null },
+  multiTenancy: { enabled: fields.enabled ?? false, defaultTenant: fields.defaultTenant ?? false },
   passwordPolicy: { minLength: 12 },
 });
 
@@ -151,11 +151,12 @@ function WhenSignedIn({ children }: { children: ReactNode }) {
 }
 
 /**
- * Renders inside the AuthProvider. With `me`, the session is signed in as that user first (GET /me answers
- * it) and `ui` appears once the console knows who is signed in: find it with `findBy...`.
+ * Renders inside the AuthProvider, whose GET /setup answers `setup`. With `me`, the session is signed in as
+ * that user first (GET /me answers it) and `ui` appears once the console knows who is signed in: find it
+ * with `findBy...`.
  */
-export function renderWithAuth(api: FakeApi, ui: ReactNode, me?: UserView): RenderResult {
-  api.on('GET', '/api/v1/setup', { body: setupStatus() });
+export function renderWithAuth(api: FakeApi, ui: ReactNode, { me, setup = setupStatus() }: { me?: UserView; setup?: SetupStatus } = {}): RenderResult {
+  api.on('GET', '/api/v1/setup', { body: setup });
   if (!me) return render(<AuthProvider>{ui}</AuthProvider>);
   api.on('GET', '/api/v1/me', { body: me });
   session.set(tokenPair('access-1'));

@@ -50,7 +50,7 @@ describe('Field', () => {
   });
 
   it('is valid without errors for it', () => {
-    render(<ControlledField error={validation({ field: 'email', message: 'is not an email' })} />);
+    render(<ControlledField error={validation({ field: 'names', message: 'is not a list' })} />);
     expect(fieldErrors('name')).toEqual([]);
     expect(screen.getByLabelText('Name').getAttribute('aria-invalid')).toBe('false');
   });
@@ -72,11 +72,6 @@ it('Toggle reports the new state', async () => {
 });
 
 describe('ProblemBox', () => {
-  it('shows nothing without an error', () => {
-    const { container } = render(<ProblemBox error={null} />);
-    expect(container.innerHTML).toBe('');
-  });
-
   it('shows the title and detail, and lists only the errors of fields the form does not show', () => {
     render(
       <ProblemBox
@@ -88,6 +83,11 @@ describe('ProblemBox', () => {
     expect(alert.textContent).toContain('Validation failed');
     expect(alert.textContent).toContain('The request is not valid');
     expect([...alert.querySelectorAll('li')].map((li) => li.textContent)).toEqual(['tenantId unknown tenant']);
+  });
+
+  it('shows nothing without an error', () => {
+    const { container } = render(<ProblemBox error={null} />);
+    expect(container.innerHTML).toBe('');
   });
 });
 
