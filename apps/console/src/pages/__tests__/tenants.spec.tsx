@@ -1,0 +1,81 @@
+/** @jest-environment jsdom */
+import type { TenantView } from '@gatehouse/contracts';
+import { render, screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { currentPath, FakeApi, fieldErrors, installFakeApi, invalid, problem, renderWithAuth, resetConsole } from '../../__tests__/fake-api';
+import { CreateTenantPage, TenantEditPage } from '../tenants';
+
+const acme: TenantView = { id: 'acme', name: 'Acme', workerGroup: 'eu', status: 'ACTIVE', createdAt: '2025-01-01T00:00:00Z', updatedAt: '2025-01-01T00:00:00Z' } as TenantView;
+
+let server: FakeApi;
+beforeEach(() => {
+  server = installFakeApi();
+});
+afterEach(resetConsole);
+
+describe('CreateTenantPage', () => {
+  it('creates the tenant with the optional fields only when given, then opens it', async () => {
+    server.on('POST', '/api/v1/tenants', { status: 201, body: acme });
+    render(<CreateTenantPage />);
+
+    await userEvent.type(screen.getByLabelText('Id'), 'acme');
+    await userEvent.type(screen.getByLabelText('Name'), 'Acme');
+    await userEvent.type(screen.getByLabelText('Admin user'), 'ada@example.com');
+    await userEvent.click(screen.getByRole('button', { name: 'Save' }));
+
+    await waitFor(() => expect(currentPath()).toBe('/admin/tenants/acme'));
+    expect(server.sent('POST', '/api/v1/tenants').map((r) => r.body)).toEqual([{ id: 'acme', name: 'Acme', adminUser: 'ada@example.com' }]);
+  });
+
+  it('shows the id error next to the id, and a conflict in the problem box', async () => {
+    server.on(
+      'POST', '/api/v1/tenants',
+      invalid({ field: 'id', message: 'id must be 2-63 characters of lowercase letters, digits and dashes' }),
+      { status: 409, body: problem(409, 'Conflict', [], 'conflict', 'A tenant with id acme exists') },
+    );
+    render(<CreateTenantPage />);
+    await userEvent.type(screen.getByLabelText('Id'), 'Acme!');
+    await userEvent.type(screen.getByLabelText('Name'), 'Acme');
+
+    await userEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(fieldErrors('id')).toEqual(['id must be 2-63 characters of lowercase letters, digits and dashes']));
+    expect(fieldErrors('name')).toEqual([]);
+    await userEvent.click(screen.getByRole('button', { name: 'Save' }));
+
+    await waitFor(() => expect(screen.getByRole('alert').textContent).toContain('A tenant with id acme exists'));
+    expect(fieldErrors('id')).toEqual([]);
+    expect(currentPath()).toBe('/');
+  });
+});
+
+describe('TenantEditPage', () => {
+  it('saves the overview (an empty worker group is null) and reads the tenant again', async () => {
+    server.on('GET', '/api/v1/tenants/acme', { body: acme }, { body: { ...acme, name: 'Acme Corp', workerGroup: null } });
+    server.on('PATCH', '/api/v1/tenants/acme', { body: acme });
+    renderWithAuth(server, <TenantEditPage id="acme" tab="overview" rest="" />);
+
+    const name = await screen.findByLabelText('Name');
+    await userEvent.type(name, ' Corp');
+    await userEvent.clear(screen.getByLabelText('Worker group'));
+    await userEvent.click(screen.getByRole('button', { name: 'Save' }));
+
+    expect((await screen.findByRole('status')).textContent).toBe('Saved.');
+    expect(server.sent('PATCH', '/api/v1/tenants/acme').map((r) => r.body)).toEqual([{ name: 'Acme Corp', workerGroup: null }]);
+    await waitFor(() => expect(server.sent('GET', '/api/v1/tenants/acme')).toHaveLength(2));
+  });
+
+  it('deletes the tenant only when its id is typed to confirm', async () => {
+    const prompt = jest.spyOn(window, 'prompt').mockReturnValueOnce('acm').mockReturnValueOnce('acme');
+    server.on('GET', '/api/v1/tenants/acme', { body: acme });
+    server.on('DELETE', '/api/v1/tenants/acme', { status: 204 });
+    renderWithAuth(server, <TenantEditPage id="acme" tab="overview" rest="" />);
+
+    await userEvent.click(await screen.findByRole('button', { name: 'Delete acme' }));
+    expect(server.sent('DELETE', '/api/v1/tenants/acme')).toHaveLength(0);
+    await userEvent.click(screen.getByRole('button', { name: 'Delete acme' }));
+
+    await waitFor(() => expect(currentPath()).toBe('/admin/tenants'));
+    expect(server.sent('DELETE', '/api/v1/tenants/acme')).toHaveLength(1);
+    expect(prompt).toHaveBeenCalledTimes(2);
+  });
+});
