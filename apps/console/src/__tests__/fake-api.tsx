@@ -46,7 +46,7 @@ export interface FakeApi {
   readonly fetch: jest.Mock;
 }
 
-export function installFakeApi(): FakeApi {
+function installFakeApi(): FakeApi {
   const routes: Route[] = [];
   const requests: SentRequest[] = [];
   const fetch = jest.fn(async (input: string, init: RequestInit = {}) => {
@@ -77,6 +77,29 @@ export function installFakeApi(): FakeApi {
     sent: (method, path) => requests.filter((r) => r.method === method && r.path === path),
   };
   return api;
+}
+
+/** The fake gateway of every test in a spec file: a fresh one before each test, the console reset after it. */
+export function fakeApiForEachTest(): FakeApi {
+  let current: FakeApi | undefined;
+  beforeEach(() => {
+    current = installFakeApi();
+  });
+  afterEach(resetConsole);
+  const now = (): FakeApi => {
+    if (!current) throw new Error('The fake API answers inside tests only');
+    return current;
+  };
+  return {
+    get requests() {
+      return now().requests;
+    },
+    get fetch() {
+      return now().fetch;
+    },
+    on: (method, path, ...answers) => now().on(method, path, ...answers),
+    sent: (method, path) => now().sent(method, path),
+  };
 }
 
 function response({ status = 200, body, text = body === undefined ? '' : JSON.stringify(body) }: Reply): Response {
@@ -173,7 +196,7 @@ export function fieldErrors(name: string): string[] {
 }
 
 /** Resets what the console keeps between renders: the session (and its refresh timer), the location. */
-export function resetConsole(): void {
+function resetConsole(): void {
   session.set(null);
   visit('/');
   jest.restoreAllMocks();

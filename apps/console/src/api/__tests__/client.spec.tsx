@@ -1,9 +1,11 @@
 /** @jest-environment jsdom */
 import { api, ApiError, request, session, tenantPath, url } from '../client';
-import { FakeApi, installFakeApi, SentRequest, invalid, problem, resetConsole, tokenPair } from '../../__tests__/fake-api';
+import { fakeApiForEachTest, invalid, problem, SentRequest, tokenPair } from '../../__tests__/fake-api';
 
 const problemError = (fields: Partial<ConstructorParameters<typeof ApiError>[0]> = {}) =>
   new ApiError({ type: 'https://gatehouse.dev/problems/validation-failed', title: 'Validation failed', status: 422, ...fields });
+
+const server = fakeApiForEachTest();
 
 describe('ApiError', () => {
   it('carries the status and the slug at the end of the problem type', () => {
@@ -36,11 +38,6 @@ describe('ApiError', () => {
 });
 
 describe('request', () => {
-  let server: FakeApi;
-  beforeEach(() => {
-    server = installFakeApi();
-  });
-  afterEach(resetConsole);
 
   it('sends the access token of the session as a bearer token (none when signed out), and no body on a GET', async () => {
     session.set(tokenPair('access-1'));
@@ -197,14 +194,7 @@ describe('request', () => {
 });
 
 describe('session', () => {
-  let server: FakeApi;
-  beforeEach(() => {
-    server = installFakeApi();
-  });
-  afterEach(() => {
-    jest.useRealTimers();
-    resetConsole();
-  });
+  afterEach(() => jest.useRealTimers());
 
   it('rotates the refresh token when 80% of the access token lifetime has passed', async () => {
     jest.useFakeTimers();

@@ -2,7 +2,7 @@
 import type { GroupView, ServiceAccountView } from '@gatehouse/contracts';
 import { render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { currentPath, FakeApi, fieldErrors, installFakeApi, invalid, resetConsole } from '../../__tests__/fake-api';
+import { currentPath, fakeApiForEachTest, fieldErrors, invalid } from '../../__tests__/fake-api';
 import { GroupForm } from '../groups';
 import { ServiceAccountForm } from '../service-accounts';
 
@@ -11,11 +11,7 @@ const group: GroupView = {
   id: 'g-1', tenantId: 'acme', name: 'ops', description: 'On call', memberCount: 2, createdAt: '2025-01-01T00:00:00Z', updatedAt: '2025-01-01T00:00:00Z',
 };
 
-let server: FakeApi;
-beforeEach(() => {
-  server = installFakeApi();
-});
-afterEach(resetConsole);
+const server = fakeApiForEachTest();
 
 describe('GroupForm', () => {
   it('creates a group in the tenant and opens its members', async () => {

@@ -3,30 +3,26 @@ import { render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { session } from '../../api/client';
 import {
-  currentPath, FakeApi, fieldErrors, installFakeApi, invalid, problem, renderWithAuth, resetConsole, setupStatus, tokenPair, userView, visit,
+  Answer, currentPath, fakeApiForEachTest, fieldErrors, invalid, problem, renderWithAuth, setupStatus, tokenPair, userView, visit,
 } from '../../__tests__/fake-api';
 import { ForgottenPasswordPage, LoginPage, PasswordChangeRequiredPage, ResetPasswordPage, SetupPage } from '../public';
 
-let server: FakeApi;
-beforeEach(() => {
-  server = installFakeApi();
-});
-afterEach(resetConsole);
+const server = fakeApiForEachTest();
 
 describe('LoginPage', () => {
-  async function signIn(username: string, password: string) {
+  /** Opens the sign-in page at `path`, where POST /login answers `login`, and signs in. */
+  async function signInAt(path: string, login: Answer, username: string, password: string) {
+    visit(path);
+    server.on('POST', '/api/v1/login', login);
+    server.on('GET', '/api/v1/me', { body: userView() });
+    renderWithAuth(server, <LoginPage />);
     await userEvent.type(screen.getByLabelText('Username or email'), username);
     await userEvent.type(screen.getByLabelText('Password'), password);
     await userEvent.click(screen.getByRole('button', { name: 'Sign in' }));
   }
 
   it('signs in, loads the profile with the new access token and goes where it was asked to', async () => {
-    visit('/login?next=%2Ft%2Facme%2Fusers');
-    server.on('POST', '/api/v1/login', { body: tokenPair('access-ada') });
-    server.on('GET', '/api/v1/me', { body: userView() });
-    renderWithAuth(server, <LoginPage />);
-
-    await signIn('ada', 'correct horse');
+    await signInAt('/login?next=%2Ft%2Facme%2Fusers', { body: tokenPair('access-ada') }, 'ada', 'correct horse');
 
     await waitFor(() => expect(currentPath()).toBe('/t/acme/users'));
     expect(server.sent('POST', '/api/v1/login').map((r) => r.body)).toEqual([{ username: 'ada', password: 'correct horse' }]);
@@ -35,22 +31,13 @@ describe('LoginPage', () => {
   });
 
   it('goes home instead of to another site', async () => {
-    visit('/login?next=%2F%2Fevil.example');
-    server.on('POST', '/api/v1/login', { body: tokenPair('a') });
-    server.on('GET', '/api/v1/me', { body: userView() });
-    renderWithAuth(server, <LoginPage />);
-
-    await signIn('ada', 'pw');
+    await signInAt('/login?next=%2F%2Fevil.example', { body: tokenPair('a') }, 'ada', 'pw');
 
     await waitFor(() => expect(currentPath()).toBe('/'));
   });
 
   it('shows why the sign-in failed and stays signed out', async () => {
-    visit('/login');
-    server.on('POST', '/api/v1/login', { status: 401, body: problem(401, 'Unauthorized', [], 'invalid-credentials', 'Wrong username or password') });
-    renderWithAuth(server, <LoginPage />);
-
-    await signIn('ada', 'wrong');
+    await signInAt('/login', { status: 401, body: problem(401, 'Unauthorized', [], 'invalid-credentials', 'Wrong username or password') }, 'ada', 'wrong');
 
     expect((await screen.findByRole('alert')).textContent).toContain('Wrong username or password');
     expect(session.signedIn).toBe(false);
@@ -59,11 +46,7 @@ describe('LoginPage', () => {
   });
 
   it('leads to the password-change page when an administrator requires a new password', async () => {
-    visit('/login');
-    server.on('POST', '/api/v1/login', { status: 403, body: problem(403, 'Password change required', [], 'password-change-required') });
-    renderWithAuth(server, <LoginPage />);
-
-    await signIn('ada@example.com', 'old');
+    await signInAt('/login', { status: 403, body: problem(403, 'Password change required', [], 'password-change-required') }, 'ada@example.com', 'old');
 
     await waitFor(() => expect(currentPath()).toBe('/password-change-required?username=ada%40example.com'));
   });

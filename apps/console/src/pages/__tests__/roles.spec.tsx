@@ -2,7 +2,7 @@
 import type { PermissionCatalogue, RoleTemplate, RoleView } from '@gatehouse/contracts';
 import { render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { currentPath, FakeApi, fieldErrors, installFakeApi, invalid, resetConsole } from '../../__tests__/fake-api';
+import { currentPath, fakeApiForEachTest, fieldErrors, invalid } from '../../__tests__/fake-api';
 import { RoleEditPage } from '../roles';
 
 const BASE = '/t/acme/roles';
@@ -25,13 +25,11 @@ const role = (fields: Partial<RoleView> = {}): RoleView => ({
 });
 const box = (label: string) => screen.getByRole('checkbox', { name: label }) as HTMLInputElement;
 
-let server: FakeApi;
+const server = fakeApiForEachTest();
 beforeEach(() => {
-  server = installFakeApi();
   server.on('GET', '/api/v1/acme/acls/permissions', { body: catalogue });
   server.on('GET', '/api/v1/acme/acls/templates', { body: templates });
 });
-afterEach(resetConsole);
 
 describe('RoleEditPage', () => {
   it('creates a role with the permission × action pairs that were ticked, in the catalogue order', async () => {

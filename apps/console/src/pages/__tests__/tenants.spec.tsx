@@ -2,16 +2,12 @@
 import type { TenantView } from '@gatehouse/contracts';
 import { render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { currentPath, FakeApi, fieldErrors, installFakeApi, invalid, problem, renderWithAuth, resetConsole } from '../../__tests__/fake-api';
+import { currentPath, fakeApiForEachTest, fieldErrors, invalid, problem, renderWithAuth } from '../../__tests__/fake-api';
 import { CreateTenantPage, TenantEditPage } from '../tenants';
 
 const acme: TenantView = { id: 'acme', name: 'Acme', workerGroup: 'eu', status: 'ACTIVE', createdAt: '2025-01-01T00:00:00Z', updatedAt: '2025-01-01T00:00:00Z' } as TenantView;
 
-let server: FakeApi;
-beforeEach(() => {
-  server = installFakeApi();
-});
-afterEach(resetConsole);
+const server = fakeApiForEachTest();
 
 describe('CreateTenantPage', () => {
   it('creates the tenant with the optional fields only when given, then opens it', async () => {

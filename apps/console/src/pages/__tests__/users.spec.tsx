@@ -1,18 +1,16 @@
 /** @jest-environment jsdom */
 import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { currentPath, FakeApi, fieldErrors, installFakeApi, invalid, renderWithAuth, resetConsole, userView } from '../../__tests__/fake-api';
+import { currentPath, fakeApiForEachTest, fieldErrors, invalid, renderWithAuth, userView } from '../../__tests__/fake-api';
 import { CreateUserPage, UserDetailPage } from '../users';
 
 const admin = userView({ id: 'admin-1', username: 'admin', superAdmin: true });
 const tenantAdmin = userView({ id: 'ta-1', username: 'ta', superAdmin: false });
 
-let server: FakeApi;
+const server = fakeApiForEachTest();
 beforeEach(() => {
-  server = installFakeApi();
   server.on('POST', '/api/v1/validate-password', { body: { valid: true, errors: [] } });
 });
-afterEach(resetConsole);
 
 describe('CreateUserPage', () => {
   it('creates a Super Admin at instance level with only the fields filled in', async () => {

@@ -3,7 +3,7 @@ import { act, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { useState } from 'react';
 import { ApiError } from '../../api/client';
-import { currentPath, FakeApi, fieldErrors, installFakeApi, resetConsole } from '../../__tests__/fake-api';
+import { currentPath, fakeApiForEachTest, fieldErrors } from '../../__tests__/fake-api';
 import { Field, formatDate, PagedTable, PasswordField, ProblemBox, Tabs, TextArea, Toggle, useAsync, useSubmit } from '../kit';
 
 const validation = (...errors: Array<{ field: string; message: string }>) =>
@@ -22,11 +22,7 @@ function ControlledField({ error, onValue }: { error?: ApiError; onValue?: (v: s
   );
 }
 
-let server: FakeApi;
-beforeEach(() => {
-  server = installFakeApi();
-});
-afterEach(resetConsole);
+const server = fakeApiForEachTest();
 
 describe('Field', () => {
   it('labels its input and reports what is typed', async () => {
