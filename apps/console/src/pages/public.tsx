@@ -86,8 +86,16 @@ export function LoginPage() {
   );
 }
 
-export function ForgottenPasswordPage() {
-  const [email, setEmail] = useState('');
+/** Asks for a link to choose a new password (POST /forgotten-password) and says when it is on its way. */
+function ResetLinkRequest({ initialEmail = '', intro, button, pendingButton = button, sentMessage, autoFocus }: {
+  initialEmail?: string;
+  intro?: ReactNode;
+  button: string;
+  pendingButton?: string;
+  sentMessage: (email: string) => string;
+  autoFocus?: boolean;
+}) {
+  const [email, setEmail] = useState(initialEmail);
   const [sent, setSent] = useState(false);
   const { pending, error, submit } = useSubmit();
   const onSubmit = submit(async () => {
@@ -95,22 +103,36 @@ export function ForgottenPasswordPage() {
     setSent(true);
   });
   return (
-    <Card title="Forgotten password">
+    <>
       {sent ? (
-        <p role="status">If an account uses {email}, an email with a link to choose a new password is on its way.</p>
+        <p role="status">{sentMessage(email)}</p>
       ) : (
         <form onSubmit={onSubmit} noValidate>
-          <p>Enter the email address of your account. We will send you a link to choose a new password.</p>
-          <Field label="Email" name="email" type="email" value={email} onChange={setEmail} error={error} autoFocus />
+          {intro}
+          <Field label="Email" name="email" type="email" value={email} onChange={setEmail} error={error} autoFocus={autoFocus} />
           <ProblemBox error={error} fields={['email']} />
           <button type="submit" disabled={pending}>
-            {pending ? 'Sending…' : 'Send link'}
+            {pending ? pendingButton : button}
           </button>
         </form>
       )}
       <p className="muted">
         <Link to="/login">Back to sign in</Link>
       </p>
+    </>
+  );
+}
+
+export function ForgottenPasswordPage() {
+  return (
+    <Card title="Forgotten password">
+      <ResetLinkRequest
+        intro={<p>Enter the email address of your account. We will send you a link to choose a new password.</p>}
+        button="Send link"
+        pendingButton="Sending…"
+        sentMessage={(email) => `If an account uses ${email}, an email with a link to choose a new password is on its way.`}
+        autoFocus
+      />
     </Card>
   );
 }
@@ -159,30 +181,10 @@ export function ResetPasswordPage() {
 export function PasswordChangeRequiredPage() {
   const { query } = useLocation();
   const given = query.get('username') ?? '';
-  const [email, setEmail] = useState(given.includes('@') ? given : '');
-  const [sent, setSent] = useState(false);
-  const { pending, error, submit } = useSubmit();
-  const onSubmit = submit(async () => {
-    await api.post(url('/forgotten-password'), { email });
-    setSent(true);
-  });
   return (
     <Card title="Password change required">
       <p>An administrator requires you to choose a new password before signing in again. Use the link in the email you received, or request a new one.</p>
-      {sent ? (
-        <p role="status">A new link is on its way to {email}.</p>
-      ) : (
-        <form onSubmit={onSubmit} noValidate>
-          <Field label="Email" name="email" type="email" value={email} onChange={setEmail} error={error} />
-          <ProblemBox error={error} fields={['email']} />
-          <button type="submit" disabled={pending}>
-            Send a new link
-          </button>
-        </form>
-      )}
-      <p className="muted">
-        <Link to="/login">Back to sign in</Link>
-      </p>
+      <ResetLinkRequest initialEmail={given.includes('@') ? given : ''} button="Send a new link" sentMessage={(email) => `A new link is on its way to ${email}.`} />
     </Card>
   );
 }
