@@ -3,7 +3,7 @@ import { useEffect, useState } from 'react';
 import { api, url } from '../api/client';
 import { Link, navigate } from '../router';
 import { useCapabilities } from '../session';
-import { Field, formatDate, Loading, PagedTable, PageHeader, ProblemBox, Tabs, useAsync, useSubmit } from '../ui/kit';
+import { Field, formatDate, Loading, PagedTable, PageHeader, ProblemBox, SaveFooter, Tabs, useAsync, useSubmit } from '../ui/kit';
 import { tenantSections } from './layout';
 import { TenantSection } from './tenant-sections';
 
@@ -95,11 +95,7 @@ function Overview({ tenant, reload }: { tenant: TenantView; reload: () => void }
         </dl>
         <Field label="Name" name="name" value={form.name} onChange={(name) => setForm({ ...form, name })} error={error} />
         <Field label="Worker group" name="workerGroup" value={form.workerGroup} onChange={(workerGroup) => setForm({ ...form, workerGroup })} error={error} />
-        <ProblemBox error={error} fields={['name', 'workerGroup']} />
-        {saved && <p role="status">Saved.</p>}
-        <button type="submit" disabled={pending}>
-          Save
-        </button>
+        <SaveFooter error={error} fields={['name', 'workerGroup']} saved={saved} pending={pending} />
       </form>
       <div className="panel danger-zone">
         <h2>Delete tenant</h2>

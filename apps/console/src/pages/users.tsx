@@ -3,7 +3,7 @@ import { useEffect, useState } from 'react';
 import { api, url } from '../api/client';
 import { Link, navigate } from '../router';
 import { useAuth } from '../session';
-import { Field, formatDate, Loading, PagedTable, PageHeader, PasswordField, ProblemBox, Tabs, Toggle, useAsync, useSubmit } from '../ui/kit';
+import { Field, formatDate, Loading, PagedTable, PageHeader, PasswordField, ProblemBox, SaveFooter, Tabs, Toggle, useAsync, useSubmit } from '../ui/kit';
 import { ApiTokens } from './api-tokens';
 import { SubjectBindings } from './access';
 
@@ -176,11 +176,7 @@ function UserOverview({ user, onSaved }: { user: UserView; onSaved: (u: UserView
         </div>
         <Field label="Email" name="email" type="email" value={form.email} onChange={(email) => setForm({ ...form, email })} error={error} disabled={!me?.superAdmin} hint={me?.superAdmin ? undefined : 'Only a Super Admin can change an email address'} />
         {me?.superAdmin && <Toggle label="Super Admin" name="superAdmin" checked={form.superAdmin} onChange={(superAdmin) => setForm({ ...form, superAdmin })} />}
-        <ProblemBox error={error} fields={['firstName', 'lastName', 'email']} />
-        {saved && <p role="status">Saved.</p>}
-        <button type="submit" disabled={pending}>
-          Save
-        </button>
+        <SaveFooter error={error} fields={['firstName', 'lastName', 'email']} saved={saved} pending={pending} />
       </form>
       <div className="panel">
         <ProblemBox error={status.error} />

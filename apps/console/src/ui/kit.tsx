@@ -100,6 +100,19 @@ export function Field({
   );
 }
 
+/** The end of an edit form: the problem of the last save, "Saved." after one, and the Save button. */
+export function SaveFooter({ error, fields, saved, pending }: { error: ApiError | null; fields: string[]; saved: boolean; pending: boolean }) {
+  return (
+    <>
+      <ProblemBox error={error} fields={fields} />
+      {saved && <p role="status">Saved.</p>}
+      <button type="submit" disabled={pending}>
+        Save
+      </button>
+    </>
+  );
+}
+
 export function TextArea({ label, name, value, onChange, error }: { label: string; name: string; value: string; onChange: (v: string) => void; error?: ApiError | null }) {
   const messages = error?.errorsFor(name) ?? [];
   return (
