@@ -1,8 +1,9 @@
 import type { GroupMemberView, GroupView, MemberType } from '@gatehouse/contracts';
 import { useState } from 'react';
 import { api, url } from '../api/client';
-import { Link, navigate } from '../router';
+import { navigate } from '../router';
 import { Field, formatDate, Loading, PagedTable, PageHeader, ProblemBox, Tabs, TextArea, useAsync, useSubmit } from '../ui/kit';
+import { ListPage, nameColumns } from '../ui/resources';
 import { SubjectBindings, SubjectPicker } from './access';
 
 const tp = (tenant: string, path: string) => url(`/${encodeURIComponent(tenant)}${path}`);
@@ -10,24 +11,15 @@ const qs = (page: number, size: number, q: string) => new URLSearchParams({ page
 
 export function GroupsList({ tenant, base }: { tenant: string; base: string }) {
   return (
-    <div>
-      <PageHeader title="Groups">
-        <Link to={`${base}/new`} className="button">
-          Create
-        </Link>
-      </PageHeader>
-      <PagedTable<GroupView>
-        source={({ page, size, q }) => tp(tenant, `/groups?${qs(page, size, q)}`)}
-        rowKey={(g) => g.id}
-        empty="No groups yet."
-        searchLabel="Search groups"
-        columns={[
-          { label: 'Name', render: (g) => <Link to={`${base}/${g.id}`}>{g.name}</Link> },
-          { label: 'Description', render: (g) => g.description ?? '' },
-          { label: 'Members', render: (g) => g.memberCount },
-        ]}
-      />
-    </div>
+    <ListPage<GroupView>
+      title="Groups"
+      base={base}
+      source={({ page, size, q }) => tp(tenant, `/groups?${qs(page, size, q)}`)}
+      rowKey={(g) => g.id}
+      empty="No groups yet."
+      searchLabel="Search groups"
+      columns={[...nameColumns<GroupView>(base), { label: 'Members', render: (g) => g.memberCount }]}
+    />
   );
 }
 

@@ -2,32 +2,27 @@ import type { Action, PermissionCatalogue, RoleTemplate, RoleView } from '@gateh
 import { useEffect, useState } from 'react';
 import { api, url } from '../api/client';
 import { Link, navigate } from '../router';
-import { Field, Loading, PagedTable, PageHeader, ProblemBox, TextArea, Toggle, useAsync, useSubmit } from '../ui/kit';
+import { Field, Loading, PageHeader, ProblemBox, TextArea, Toggle, useAsync, useSubmit } from '../ui/kit';
+import { ListPage, nameColumns } from '../ui/resources';
 
 const tp = (tenant: string, path: string) => url(`/${encodeURIComponent(tenant)}${path}`);
 type Grid = Record<string, Action[]>;
 
 export function RolesList({ tenant, base }: { tenant: string; base: string }) {
   return (
-    <div>
-      <PageHeader title="Roles">
-        <Link to={`${base}/new`} className="button">
-          Create
-        </Link>
-      </PageHeader>
-      <PagedTable<RoleView>
-        source={({ page, size, q }) => tp(tenant, `/roles?${new URLSearchParams({ page: String(page), size: String(size), sort: 'name', ...(q ? { q } : {}) })}`)}
-        rowKey={(r) => r.id}
-        empty="No roles yet."
-        searchLabel="Search roles"
-        columns={[
-          { label: 'Name', render: (r) => <Link to={`${base}/${r.id}`}>{r.name}</Link> },
-          { label: 'Description', render: (r) => r.description ?? '' },
-          { label: 'Permissions', render: (r) => Object.keys(r.permissions).length },
-          { label: '', render: (r) => <>{r.managed && <span className="badge">managed</span>} {r.isDefault && <span className="badge">default</span>}</> },
-        ]}
-      />
-    </div>
+    <ListPage<RoleView>
+      title="Roles"
+      base={base}
+      source={({ page, size, q }) => tp(tenant, `/roles?${new URLSearchParams({ page: String(page), size: String(size), sort: 'name', ...(q ? { q } : {}) })}`)}
+      rowKey={(r) => r.id}
+      empty="No roles yet."
+      searchLabel="Search roles"
+      columns={[
+        ...nameColumns<RoleView>(base),
+        { label: 'Permissions', render: (r) => Object.keys(r.permissions).length },
+        { label: '', render: (r) => <>{r.managed && <span className="badge">managed</span>} {r.isDefault && <span className="badge">default</span>}</> },
+      ]}
+    />
   );
 }
 

@@ -1,8 +1,9 @@
 import type { ServiceAccountView } from '@gatehouse/contracts';
 import { useState } from 'react';
 import { api, url } from '../api/client';
-import { Link, navigate } from '../router';
-import { Field, formatDate, Loading, PagedTable, PageHeader, ProblemBox, Tabs, TextArea, useAsync, useSubmit } from '../ui/kit';
+import { navigate } from '../router';
+import { Field, formatDate, Loading, PageHeader, ProblemBox, Tabs, TextArea, useAsync, useSubmit } from '../ui/kit';
+import { ListPage, nameColumns } from '../ui/resources';
 import { SubjectBindings } from './access';
 import { ApiTokens } from './api-tokens';
 
@@ -10,24 +11,15 @@ const tp = (tenant: string, path: string) => url(`/${encodeURIComponent(tenant)}
 
 export function ServiceAccountsList({ tenant, base }: { tenant: string; base: string }) {
   return (
-    <div>
-      <PageHeader title="Service accounts">
-        <Link to={`${base}/new`} className="button">
-          Create
-        </Link>
-      </PageHeader>
-      <PagedTable<ServiceAccountView>
-        source={({ page, size, q }) => tp(tenant, `/service-accounts?${new URLSearchParams({ page: String(page), size: String(size), ...(q ? { q } : {}) })}`)}
-        rowKey={(s) => s.id}
-        empty="No service accounts yet. Applications authenticate with a service account's API tokens."
-        searchLabel="Search service accounts"
-        columns={[
-          { label: 'Name', render: (s) => <Link to={`${base}/${s.id}`}>{s.name}</Link> },
-          { label: 'Description', render: (s) => s.description ?? '' },
-          { label: 'Created', render: (s) => formatDate(s.createdAt) },
-        ]}
-      />
-    </div>
+    <ListPage<ServiceAccountView>
+      title="Service accounts"
+      base={base}
+      source={({ page, size, q }) => tp(tenant, `/service-accounts?${new URLSearchParams({ page: String(page), size: String(size), ...(q ? { q } : {}) })}`)}
+      rowKey={(s) => s.id}
+      empty="No service accounts yet. Applications authenticate with a service account's API tokens."
+      searchLabel="Search service accounts"
+      columns={[...nameColumns<ServiceAccountView>(base), { label: 'Created', render: (s) => formatDate(s.createdAt) }]}
+    />
   );
 }
 

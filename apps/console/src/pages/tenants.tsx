@@ -3,32 +3,28 @@ import { useEffect, useState } from 'react';
 import { api, url } from '../api/client';
 import { Link, navigate } from '../router';
 import { useCapabilities } from '../session';
-import { Field, formatDate, Loading, PagedTable, PageHeader, ProblemBox, SaveFooter, Tabs, useAsync, useSubmit } from '../ui/kit';
+import { Field, formatDate, Loading, PageHeader, ProblemBox, SaveFooter, Tabs, useAsync, useSubmit } from '../ui/kit';
+import { ListPage } from '../ui/resources';
 import { tenantSections } from './layout';
 import { TenantSection } from './tenant-sections';
 
 export function TenantsPage() {
   return (
-    <div>
-      <PageHeader title="Tenants">
-        <Link to="/admin/tenants/new" className="button">
-          Create
-        </Link>
-      </PageHeader>
-      <PagedTable<TenantView>
-        source={({ page, size, q }) => url('/tenants', { page, size, q, sort: 'id' })}
-        rowKey={(t) => t.id}
-        empty="No tenants yet. Create the first one."
-        searchLabel="Search tenants"
-        columns={[
-          { label: 'Id', render: (t) => <Link to={`/admin/tenants/${t.id}`}>{t.id}</Link> },
-          { label: 'Name', render: (t) => t.name },
-          { label: 'Worker group', render: (t) => t.workerGroup ?? '—' },
-          { label: 'Status', render: (t) => <span className={`badge ${t.status.toLowerCase()}`}>{t.status}</span> },
-          { label: 'Created', render: (t) => formatDate(t.createdAt) },
-        ]}
-      />
-    </div>
+    <ListPage<TenantView>
+      title="Tenants"
+      base="/admin/tenants"
+      source={({ page, size, q }) => url('/tenants', { page, size, q, sort: 'id' })}
+      rowKey={(t) => t.id}
+      empty="No tenants yet. Create the first one."
+      searchLabel="Search tenants"
+      columns={[
+        { label: 'Id', render: (t) => <Link to={`/admin/tenants/${t.id}`}>{t.id}</Link> },
+        { label: 'Name', render: (t) => t.name },
+        { label: 'Worker group', render: (t) => t.workerGroup ?? '—' },
+        { label: 'Status', render: (t) => <span className={`badge ${t.status.toLowerCase()}`}>{t.status}</span> },
+        { label: 'Created', render: (t) => formatDate(t.createdAt) },
+      ]}
+    />
   );
 }
 

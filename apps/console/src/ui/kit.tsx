@@ -208,13 +208,7 @@ export interface Column<T> {
   render: (row: T) => ReactNode;
 }
 
-/**
- * A server-paged list with a search box, page navigation, loading, empty and error states.
- * `source(page, size, q)` returns the URL of one page.
- */
-export function PagedTable<T>({
-  source, columns, rowKey, empty, size = 20, reloadKey, searchLabel = 'Search',
-}: {
+export interface PagedTableProps<T> {
   source: (query: { page: number; size: number; q: string }) => string;
   columns: Column<T>[];
   rowKey: (row: T) => string;
@@ -222,7 +216,13 @@ export function PagedTable<T>({
   size?: number;
   reloadKey?: unknown;
   searchLabel?: string;
-}) {
+}
+
+/**
+ * A server-paged list with a search box, page navigation, loading, empty and error states.
+ * `source(page, size, q)` returns the URL of one page.
+ */
+export function PagedTable<T>({ source, columns, rowKey, empty, size = 20, reloadKey, searchLabel = 'Search' }: PagedTableProps<T>) {
   const [page, setPage] = useState(1);
   const [q, setQ] = useState('');
   const [typed, setTyped] = useState('');
