@@ -2,8 +2,8 @@ import type { GroupMemberView, GroupView, MemberType } from '@gatehouse/contract
 import { useState } from 'react';
 import { api, url } from '../api/client';
 import { navigate } from '../router';
-import { Field, formatDate, Loading, PagedTable, PageHeader, ProblemBox, Tabs, TextArea, useAsync, useSubmit } from '../ui/kit';
-import { ListPage, nameColumns } from '../ui/resources';
+import { formatDate, PagedTable, ProblemBox, useSubmit } from '../ui/kit';
+import { ListPage, nameColumns, NameDescriptionForm, ResourcePage } from '../ui/resources';
 import { SubjectBindings, SubjectPicker } from './access';
 
 const tp = (tenant: string, path: string) => url(`/${encodeURIComponent(tenant)}${path}`);
@@ -24,43 +24,25 @@ export function GroupsList({ tenant, base }: { tenant: string; base: string }) {
 }
 
 export function GroupForm({ tenant, base, group }: { tenant: string; base: string; group?: GroupView }) {
-  const [form, setForm] = useState({ name: group?.name ?? '', description: group?.description ?? '' });
-  const [saved, setSaved] = useState(false);
-  const { pending, error, submit } = useSubmit();
-  const removal = useSubmit();
-  const onSubmit = submit(async () => {
-    const body = { name: form.name, ...(form.description ? { description: form.description } : {}) };
-    if (group) {
-      await api.patch(tp(tenant, `/groups/${group.id}`), body);
-      setSaved(true);
-    } else {
-      const created = await api.post<GroupView>(tp(tenant, '/groups'), body);
-      navigate(`${base}/${created.id}/members`);
-    }
-  });
-  const onDelete = removal.submit(async () => {
-    if (!group || !window.confirm(`Delete ${group.name}? Members lose what the group's bindings gave them; they are not deleted.`)) return;
-    await api.del(tp(tenant, `/groups/${group.id}`));
-    navigate(base);
-  });
   return (
-    <form className="panel" onSubmit={onSubmit} noValidate aria-label="Group">
-      <Field label="Name" name="name" value={form.name} onChange={(name) => setForm({ ...form, name })} error={error} autoFocus={!group} />
-      <TextArea label="Description" name="description" value={form.description} onChange={(description) => setForm({ ...form, description })} error={error} />
-      <ProblemBox error={error} fields={['name', 'description']} />
-      {saved && <p role="status">Saved.</p>}
-      <div className="row">
-        <button type="submit" disabled={pending}>
-          Save
-        </button>
-        {group && (
-          <button type="button" className="danger" onClick={() => void onDelete()}>
-            Delete
-          </button>
-        )}
-      </div>
-      <ProblemBox error={removal.error} />
-    </form>
+    <NameDescriptionForm
+      label="Group"
+      resource={group}
+      save={async (form) => {
+        const body = { name: form.name, ...(form.description ? { description: form.description } : {}) };
+        if (group) {
+          await api.patch(tp(tenant, `/groups/${group.id}`), body);
+        } else {
+          const created = await api.post<GroupView>(tp(tenant, '/groups'), body);
+          navigate(`${base}/${created.id}/members`);
+        }
+      }}
+      remove={async () => {
+        if (!group || !window.confirm(`Delete ${group.name}? Members lose what the group's bindings gave them; they are not deleted.`)) return;
+        await api.del(tp(tenant, `/groups/${group.id}`));
+        navigate(base);
+      }}
+    />
   );
 }
 
@@ -111,24 +93,24 @@ function Members({ tenant, group }: { tenant: string; group: GroupView }) {
 }
 
 export function GroupDetailPage({ tenant, base, id, tab }: { tenant: string; base: string; id: string; tab: string }) {
-  const { data, error } = useAsync(() => api.get<GroupView>(tp(tenant, `/groups/${id}`)), [tenant, id]);
-  if (error) return <ProblemBox error={error} />;
-  if (!data) return <Loading />;
   const self = `${base}/${id}`;
   return (
-    <div>
-      <PageHeader title={data.name} />
-      <Tabs
-        active={tab}
-        tabs={[
-          { id: 'overview', label: 'Overview', to: self },
-          { id: 'members', label: 'Members', to: `${self}/members` },
-          { id: 'access', label: 'Access', to: `${self}/access` },
-        ]}
-      />
-      {tab === 'overview' && <GroupForm tenant={tenant} base={base} group={data} />}
-      {tab === 'members' && <Members tenant={tenant} group={data} />}
-      {tab === 'access' && <SubjectBindings tenant={tenant} subjectType="GROUP" subjectId={data.id} />}
-    </div>
+    <ResourcePage<GroupView>
+      path={tp(tenant, `/groups/${id}`)}
+      tab={tab}
+      tabs={[
+        { id: 'overview', label: 'Overview', to: self },
+        { id: 'members', label: 'Members', to: `${self}/members` },
+        { id: 'access', label: 'Access', to: `${self}/access` },
+      ]}
+    >
+      {(group) => (
+        <>
+          {tab === 'overview' && <GroupForm tenant={tenant} base={base} group={group} />}
+          {tab === 'members' && <Members tenant={tenant} group={group} />}
+          {tab === 'access' && <SubjectBindings tenant={tenant} subjectType="GROUP" subjectId={group.id} />}
+        </>
+      )}
+    </ResourcePage>
   );
 }

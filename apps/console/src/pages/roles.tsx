@@ -2,7 +2,7 @@ import type { Action, PermissionCatalogue, RoleTemplate, RoleView } from '@gateh
 import { useEffect, useState } from 'react';
 import { api, url } from '../api/client';
 import { Link, navigate } from '../router';
-import { Field, Loading, PageHeader, ProblemBox, TextArea, Toggle, useAsync, useSubmit } from '../ui/kit';
+import { DeleteButton, Field, Loading, PageHeader, ProblemBox, TextArea, Toggle, useAsync, useSubmit } from '../ui/kit';
 import { ListPage, nameColumns } from '../ui/resources';
 
 const tp = (tenant: string, path: string) => url(`/${encodeURIComponent(tenant)}${path}`);
@@ -136,11 +136,7 @@ export function RoleEditPage({ tenant, base, id }: { tenant: string; base: strin
           <Link to={base} className="button secondary">
             Cancel
           </Link>
-          {id && !managed && (
-            <button type="button" className="danger" onClick={() => void onDelete()}>
-              Delete
-            </button>
-          )}
+          {id && !managed && <DeleteButton onDelete={onDelete} />}
         </div>
         <ProblemBox error={removal.error} />
       </form>

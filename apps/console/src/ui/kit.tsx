@@ -113,6 +113,15 @@ export function SaveFooter({ error, fields, saved, pending }: { error: ApiError 
   );
 }
 
+/** A form's Delete button: `onDelete` asks for confirmation and deletes. */
+export function DeleteButton({ onDelete }: { onDelete: () => Promise<void> }) {
+  return (
+    <button type="button" className="danger" onClick={() => void onDelete()}>
+      Delete
+    </button>
+  );
+}
+
 export function TextArea({ label, name, value, onChange, error }: { label: string; name: string; value: string; onChange: (v: string) => void; error?: ApiError | null }) {
   const messages = error?.errorsFor(name) ?? [];
   return (

@@ -1,5 +1,7 @@
+import { ReactNode, useState } from 'react';
+import { api } from '../api/client';
 import { Link } from '../router';
-import { Column, PagedTable, PagedTableProps, PageHeader } from './kit';
+import { Column, DeleteButton, Field, Loading, PagedTable, PagedTableProps, PageHeader, ProblemBox, Tabs, TextArea, useAsync, useSubmit } from './kit';
 
 /** A section's list: its title with a Create link (to `<base>/new`) above the paged table. */
 export function ListPage<T>({ title, base, ...table }: { title: string; base: string } & PagedTableProps<T>) {
@@ -21,4 +23,69 @@ export function nameColumns<T extends { id: string; name: string; description: s
     { label: 'Name', render: (r) => <Link to={`${base}/${r.id}`}>{r.name}</Link> },
     { label: 'Description', render: (r) => r.description ?? '' },
   ];
+}
+
+/** One resource's page: reads it from `path`, then shows its name, the tabs and what `children` renders of it. */
+export function ResourcePage<T extends { name: string }>({
+  path, tab, tabs, children,
+}: {
+  path: string;
+  tab: string;
+  tabs: Array<{ id: string; label: string; to: string }>;
+  children: (resource: T) => ReactNode;
+}) {
+  const { data, error } = useAsync(() => api.get<T>(path), [path]);
+  if (error) return <ProblemBox error={error} />;
+  if (!data) return <Loading />;
+  return (
+    <div>
+      <PageHeader title={data.name} />
+      <Tabs active={tab} tabs={tabs} />
+      {children(data)}
+    </div>
+  );
+}
+
+export interface NameAndDescription {
+  name: string;
+  description: string;
+}
+
+/**
+ * The form of a resource that is a name and a description (a group, a service account). `save` creates
+ * the resource or, when there is one, updates it ("Saved." after); Delete (`remove`) shows once it exists.
+ */
+export function NameDescriptionForm({
+  label, resource, nameHint, save, remove,
+}: {
+  label: string;
+  resource?: { name: string; description: string | null };
+  nameHint?: string;
+  save: (form: NameAndDescription) => Promise<void>;
+  remove: () => Promise<void>;
+}) {
+  const [form, setForm] = useState<NameAndDescription>({ name: resource?.name ?? '', description: resource?.description ?? '' });
+  const [saved, setSaved] = useState(false);
+  const { pending, error, submit } = useSubmit();
+  const removal = useSubmit();
+  const onSubmit = submit(async () => {
+    await save(form);
+    if (resource) setSaved(true);
+  });
+  const onDelete = removal.submit(remove);
+  return (
+    <form className="panel" onSubmit={onSubmit} noValidate aria-label={label}>
+      <Field label="Name" name="name" value={form.name} onChange={(name) => setForm({ ...form, name })} error={error} hint={nameHint} autoFocus={!resource} />
+      <TextArea label="Description" name="description" value={form.description} onChange={(description) => setForm({ ...form, description })} error={error} />
+      <ProblemBox error={error} fields={['name', 'description']} />
+      {saved && <p role="status">Saved.</p>}
+      <div className="row">
+        <button type="submit" disabled={pending}>
+          Save
+        </button>
+        {resource && <DeleteButton onDelete={onDelete} />}
+      </div>
+      <ProblemBox error={removal.error} />
+    </form>
+  );
 }
