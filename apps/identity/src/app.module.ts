@@ -16,7 +16,7 @@ import { RefreshTokenEntity } from './sessions/refresh-token.entity';
 import { SessionsModule } from './sessions/sessions.module';
 import { UserSettingsModule } from './settings/user-settings.module';
 import { SetupModule } from './setup/setup.module';
-import { TenantCleanupModule } from './tenant-cleanup/tenant-cleanup.service';
+import { TenantCleanupModule } from './tenant-cleanup/tenant-cleanup.module';
 import { UserEntity } from './users/user.entity';
 import { UsersModule } from './users/users.module';
 import { SERVICE } from './service-name';

@@ -4,7 +4,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AuditLogEntity } from './audit/audit-log.entity';
 import { AuditModule } from './audit/audit.module';
 import { TENANCY_MIGRATIONS } from './migrations';
-import { SettingsModule } from './settings/multi-tenancy.settings';
+import { SettingsModule } from './settings/settings.module';
 import { SetupModule } from './setup/setup.module';
 import { TenancyEnv } from './tenancy.env';
 import { TenantEntity } from './tenants/tenant.entity';

@@ -1,12 +1,9 @@
-import { Caller, IdentityEvents, IdentityRpc, RetireTenantRequest, TenancyEvents } from '@gatehouse/contracts';
-import { ProblemException } from '@gatehouse/errors';
+import { IdentityEvents, TenancyEvents } from '@gatehouse/contracts';
 import { EventConsumers, Outbox } from '@gatehouse/durable-events';
-import { RpcCaller, RpcData, RpcHandler } from '@gatehouse/messaging';
-import { Controller, Injectable, Module, OnModuleInit } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { returning } from '../common/sql';
-import { RevocationModule } from '../revocation/revocation.module';
 import { mergeRevoked, Revocations } from '../revocation/revocations';
 import { ServiceAccountEntity } from '../service-accounts/service-account.entity';
 import { toServiceAccountFacts } from '../service-accounts/service-account.mapper';
@@ -54,17 +51,3 @@ export class TenantCleanupService implements OnModuleInit {
     return mergeRevoked({ subjectIds: accounts.map((a) => a.id), tokenIds: tokens.map((t) => t.id) });
   }
 }
-
-@Controller()
-export class TenantCleanupHandlers {
-  constructor(private readonly cleanup: TenantCleanupService) {}
-
-  @RpcHandler(IdentityRpc.retireTenant)
-  retire(@RpcData() request: RetireTenantRequest, @RpcCaller() caller: Caller | null): Promise<void> {
-    if (caller?.type !== 'SERVICE') throw ProblemException.forbidden('Tenants are retired by the tenancy service only');
-    return this.cleanup.retire(request.tenantId);
-  }
-}
-
-@Module({ imports: [RevocationModule], controllers: [TenantCleanupHandlers], providers: [TenantCleanupService] })
-export class TenantCleanupModule {}

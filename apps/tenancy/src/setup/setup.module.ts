@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { SettingsModule } from '../settings/multi-tenancy.settings';
+import { SettingsModule } from '../settings/settings.module';
 import { TenantsModule } from '../tenants/tenants.module';
 import { SetupHandlers } from './setup.handlers';
 import { SetupService } from './setup.service';

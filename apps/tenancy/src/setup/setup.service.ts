@@ -4,7 +4,7 @@ import {
 import { ProblemException } from '@gatehouse/errors';
 import { RETRY_SAFE, RpcClient } from '@gatehouse/messaging';
 import { Injectable } from '@nestjs/common';
-import { MultiTenancySettingsService } from '../settings/multi-tenancy.settings';
+import { MultiTenancySettingsService } from '../settings/multi-tenancy-settings.service';
 import { TenantsService } from '../tenants/tenants.service';
 import { SERVICE } from '../service-name';
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { AuthorizationRpc, IdentityRpc, UserView } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
 import { openTenancy, TenancyWorld } from '../../__tests__/tenancy-test-module';
-import { MultiTenancySettingsService } from '../../settings/multi-tenancy.settings';
+import { MultiTenancySettingsService } from '../../settings/multi-tenancy-settings.service';
 import { TenantsService } from '../../tenants/tenants.service';
 import { SetupService } from '../setup.service';
 import { SyncAccessService } from '../sync-access.service';
