@@ -11,3 +11,4 @@ export * from './authorization';
 export * from './audit';
 export * from './notification';
 export * from './introspection';
+export * from './operator-socket';

@@ -22,6 +22,10 @@
  * What a NATS server keeps on disk (stream messages, consumer positions, KV entries) is kept under the
  * broker's `storeDir`: an event the outbox marked published survives a restart, and a consumer picks up
  * where it stopped (anything in flight is delivered again and deduplicated by event id, as with NATS).
+ *
+ * The CLI's operator commands, which speak NATS, reach local mode through its operator socket
+ * (OPERATOR_SOCKET_FILE in @gatehouse/contracts): `OperatorRelay` (local mode's end, relaying requests
+ * to the broker).
  */
 export * from './subjects';
 export * from './broker-types';
@@ -32,3 +36,4 @@ export * from './in-process-kv';
 export * from './in-process-server';
 export * from './in-process-transport';
 export * from './embedded-database';
+export * from './operator-relay';
