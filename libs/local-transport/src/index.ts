@@ -25,7 +25,7 @@
  *
  * The CLI's operator commands, which speak NATS, reach local mode through its operator socket
  * (OPERATOR_SOCKET_FILE in @gatehouse/contracts): `OperatorRelay` (local mode's end, relaying requests
- * to the broker).
+ * to the broker) and `connectOperatorSocket` (the CLI's end, a NatsConnection for NatsClient).
  */
 export * from './subjects';
 export * from './broker-types';
@@ -37,3 +37,4 @@ export * from './in-process-server';
 export * from './in-process-transport';
 export * from './embedded-database';
 export * from './operator-relay';
+export * from './operator-socket-client';
