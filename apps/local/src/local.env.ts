@@ -1,3 +1,4 @@
+import { DEFAULT_LOCAL_DATA_DIR } from '@gatehouse/contracts';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 
@@ -7,9 +8,9 @@ import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
  * database and transport (DATABASE_URL and NATS_* are not read).
  */
 export class LocalEnv {
-  /** Where the embedded database, the message store and the emails are kept across restarts. */
+  /** Where the embedded database, the message store and the emails are kept across restarts; the operator socket is there too. */
   @IsString()
-  GATEHOUSE_DATA_DIR = '.data';
+  GATEHOUSE_DATA_DIR = DEFAULT_LOCAL_DATA_DIR;
 
   /** Port of the embedded Postgres; a free port when unset. */
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(65535)

@@ -1,9 +1,11 @@
 import 'reflect-metadata';
 import { BaseServiceEnv, EnvSources, loadConfigOrExit } from '@gatehouse/config';
-import { EmbeddedDatabase, InProcessBroker, inProcessTransport } from '@gatehouse/local-transport';
+import { OPERATOR_SOCKET_FILE } from '@gatehouse/contracts';
+import { EmbeddedDatabase, InProcessBroker, inProcessTransport, OperatorRelay } from '@gatehouse/local-transport';
 import { ServiceDefinition, startSharedService } from '@gatehouse/service-runtime';
 import { INestApplication } from '@nestjs/common';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { AUTHORIZATION_SERVICE } from '../../authorization/src/service';
 import { startGateway } from '../../gateway/src/gateway';
@@ -26,17 +28,21 @@ interface Started {
   broker?: InProcessBroker;
   services: INestApplication[];
   gateway?: INestApplication;
+  operator?: OperatorRelay;
 }
+
+const SERVICES = [IDENTITY_SERVICE, TENANCY_SERVICE, AUTHORIZATION_SERVICE, NOTIFICATION_SERVICE] as const;
 
 async function main(): Promise<void> {
   const local = loadConfigOrExit(LocalEnv);
   const dataDir = resolve(local.GATEHOUSE_DATA_DIR);
-  mkdirSync(dataDir, { recursive: true });
+  prepareDataDir(dataDir);
   const started: Started = { services: [] };
   let stopping: Promise<void> | undefined;
   const stop = (code: number) => {
     stopping ??= (async () => {
       console.log('\nStopping Gatehouse (local mode)...');
+      await started.operator?.close().catch((error: Error) => console.error(`operator socket: ${error.message}`));
       await started.gateway?.close().catch((error: Error) => console.error(`gateway: ${error.message}`));
       await Promise.all(started.services.map((app) => app.close().catch((error: Error) => console.error(error.message))));
       started.broker?.close();
@@ -65,16 +71,20 @@ async function main(): Promise<void> {
     // provide it to their NatsClient and (services) serve their handlers on it.
     const transport = inProcessTransport(started.broker);
     const start = <E extends BaseServiceEnv>(service: ServiceDefinition<E>) => startSharedService(service, transport, sources);
-    started.services = await Promise.all([start(IDENTITY_SERVICE), start(TENANCY_SERVICE), start(AUTHORIZATION_SERVICE), start(NOTIFICATION_SERVICE)]);
+    const [identity, tenancy, authorization, notification] = SERVICES;
+    started.services = await Promise.all([start(identity), start(tenancy), start(authorization), start(notification)]);
     const gatewayEnv = loadConfigOrExit(GatewayEnv, sources);
     started.gateway = await startGateway(gatewayEnv, { transport, shutdownHooks: false });
-    const [, tenancy, , notification] = started.services;
+    const operator = await openOperatorSocket(started.broker, join(dataDir, OPERATOR_SOCKET_FILE));
+    if (operator instanceof OperatorRelay) started.operator = operator;
+    const [, tenancyApp, , notificationApp] = started.services;
     printBanner({
       url: `http://localhost:${gatewayEnv.PORT}`,
       dataDir,
       database: started.database.displayUrl,
-      mailDir: notification.get(NOTIFICATION_SERVICE.envClass).MAIL_DIR,
-      multiTenancy: tenancy.get(TENANCY_SERVICE.envClass).MULTI_TENANCY_ENABLED,
+      mailDir: notificationApp.get(notification.envClass).MAIL_DIR,
+      multiTenancy: tenancyApp.get(tenancy.envClass).MULTI_TENANCY_ENABLED,
+      operator,
     });
   } catch (error) {
     if (!started.database && postgresLog.length > 0) console.error(postgresLog.slice(-20).join('\n'));
@@ -83,7 +93,35 @@ async function main(): Promise<void> {
   }
 }
 
-function printBanner(shown: { url: string; dataDir: string; database: string; mailDir: string; multiTenancy: boolean }): void {
+/**
+ * The data folder holds the database, the message store and the emails (password-reset links): owner
+ * only. As root, Postgres runs as the `postgres` user, which must still reach its own folder in it, so
+ * others keep the search bit (they still cannot list it, nor use the operator socket, itself 0600).
+ */
+function prepareDataDir(dataDir: string): void {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(dataDir, userInfo().uid === 0 ? 0o711 : 0o700);
+}
+
+/**
+ * The operator socket (`<data>/operator.sock`, owner only): the CLI's operator commands reach the
+ * services through it on this host, as they reach them over NATS in the distributed topology. Without
+ * it local mode still runs; the banner says why it is missing.
+ */
+async function openOperatorSocket(broker: InProcessBroker, path: string): Promise<OperatorRelay | string> {
+  try {
+    const connection = await broker.connect({ name: 'operator-socket', inboxPrefix: '_INBOX_cli' });
+    return await OperatorRelay.listen({ path, connection, services: SERVICES.map((service) => service.name) });
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+function printBanner(shown: {
+  url: string; dataDir: string; database: string; mailDir: string; multiTenancy: boolean;
+  /** The operator socket, or why it is not there. */
+  operator: OperatorRelay | string;
+}): void {
   const path = (p: string) => (isAbsolute(p) && p.startsWith(`${process.cwd()}/`) ? relative(process.cwd(), p) : p);
   const { url } = shown;
   console.log(`\nGatehouse is running at ${url}`);
@@ -91,6 +129,9 @@ function printBanner(shown: { url: string; dataDir: string; database: string; ma
   console.log(`  data: ${shown.dataDir} (postgres/, messaging/, mail/; kept across restarts, delete it to start over)`);
   console.log(`  database: ${shown.database} | emails: ${path(shown.mailDir)}`);
   console.log(`  multi-tenancy: ${shown.multiTenancy ? 'on' : 'off (MULTI_TENANCY_ENABLED=true npm start to create tenants)'} | console: ${url}/ui/ | API docs: ${url}/api/docs`);
+  console.log(shown.operator instanceof OperatorRelay
+    ? `  operator commands (gatehouse auths users create|sync-access|set-superadmin, tenants create): on this host, as this user, through ${path(shown.operator.path)}`
+    : `  operator commands: not available (${shown.operator})`);
   console.log(`  first run: curl -s -XPOST ${url}/api/v1/setup -H 'content-type: application/json' -d '{"username":"admin@example.com","password":"<a strong password>"}'`);
   console.log('  distributed topology (real NATS + Postgres, one process per service): npm run start:services, or docker compose up');
   console.log('  Ctrl-C stops.\n');

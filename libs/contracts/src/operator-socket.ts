@@ -11,6 +11,9 @@
  */
 export const OPERATOR_SOCKET_FILE = 'operator.sock';
 
+/** Local mode's data folder when GATEHOUSE_DATA_DIR is unset, relative to the working directory (the CLI looks there too). */
+export const DEFAULT_LOCAL_DATA_DIR = '.data';
+
 /** The largest frame either side reads: an 8 MiB payload (the NATS `max_payload` of deploy/) in base64, plus the frame. */
 export const OPERATOR_SOCKET_MAX_FRAME_BYTES = 12 * 1024 * 1024;
 
