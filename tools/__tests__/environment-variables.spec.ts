@@ -16,7 +16,7 @@ import { LocalEnv } from '../../apps/local/src/local.env';
  */
 const ALLOWED_READERS: Record<string, string> = {
   'libs/config/src/validate-env.ts': 'the config loader: validates process.env against an env class',
-  'apps/cli/src/main.ts': 'the gatehouse CLI is a client, not a service: its entry hands the environment to the program, which reads GATEHOUSE_SERVER, GATEHOUSE_TOKEN, GATEHOUSE_TENANT and NATS_*',
+  'apps/cli/src/main.ts': 'the gatehouse CLI is a client, not a service: its entry hands the environment to the program, which reads GATEHOUSE_SERVER, GATEHOUSE_TOKEN, GATEHOUSE_TENANT, NATS_*, GATEHOUSE_OPERATOR_SOCKET and GATEHOUSE_DATA_DIR',
   'apps/gateway/src/openapi/openapi-publisher.ts': "npm_package_version, npm's own metadata (the version shown by /api/docs), not configuration",
   'libs/local-transport/src/embedded-database.ts': "passes the process's environment on to Postgres' own tools (initdb, pg_ctl); reads no variable",
   'libs/testing/': 'the e2e harness (E2E_*, NATS_SERVER_BIN, CHROMIUM_PATH, ...): never part of a running service',

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { DEFAULT_TENANT_SEGMENT, TENANT_ID_PATTERN, type TokenPair } from '@gatehouse/contracts';
 import { FetchFn, HttpClient, QueryValue } from './http-client';
-import { natsTargetFromEnv, OperatorConnector, OperatorRpc } from './operator/operator-rpc';
+import { OperatorConnector, OperatorRpc, operatorTargetFromEnv } from './operator/operator-rpc';
 import { OutputFormat, renderJson } from './output';
 import { EXIT_USAGE } from './report';
 
@@ -14,8 +14,10 @@ export interface CliIo {
   readStdin(): Promise<string>;
   env: Record<string, string | undefined>;
   fetch: FetchFn;
-  /** Opens the NATS connection of an operator command (NATS_URL, NATS_USER, NATS_PASSWORD). */
+  /** Opens the connection of an operator command: NATS, or local mode's operator socket. */
   connectOperator: OperatorConnector;
+  /** Whether something is at `path`, local mode's operator socket perhaps (also true when it cannot be looked at). */
+  operatorSocketAt(path: string): boolean;
 }
 
 export interface GlobalOptions {
@@ -50,19 +52,19 @@ export class CommandContext {
     return !!(options.server || options.token || options.user || this.io.env.GATEHOUSE_SERVER || this.io.env.GATEHOUSE_TOKEN);
   }
 
-  /** Operator commands run over NATS only: a gateway option would be silently ignored, so it is refused. */
+  /** Operator commands talk to the services directly: a gateway option would be silently ignored, so it is refused. */
   refuseRemoteOptions(allowed: ReadonlyArray<keyof GlobalOptions> = []): void {
     const options = this.command.optsWithGlobals<GlobalOptions>();
     const given = (['server', 'token', 'user', 'passwordStdin'] as const).filter((name) => options[name] !== undefined && !allowed.includes(name));
     if (given.length > 0) {
       const flags = given.map((name) => (name === 'passwordStdin' ? '--password-stdin' : `--${name}`)).join(', ');
-      this.usageError(`${flags}: this is an operator command; it talks to NATS directly (NATS_URL, NATS_USER, NATS_PASSWORD), not to a gateway`);
+      this.usageError(`${flags}: this is an operator command; it talks to the services directly (over NATS, or local mode's operator socket), not to a gateway`);
     }
   }
 
-  /** Runs `work` over a fresh NATS connection as the trusted operator, and closes it. */
+  /** Runs `work` over a fresh connection (NATS, or local mode's operator socket) as the trusted operator, and closes it. */
   async withOperator<T>(work: (rpc: OperatorRpc) => Promise<T>): Promise<T> {
-    const rpc = await this.io.connectOperator(natsTargetFromEnv(this.io.env));
+    const rpc = await this.io.connectOperator(operatorTargetFromEnv(this.io.env, (path) => this.io.operatorSocketAt(path)));
     try {
       return await work(rpc);
     } finally {

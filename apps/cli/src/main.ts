@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { statSync } from 'node:fs';
 import { CliIo } from './context';
 import { run } from './program';
 
@@ -14,8 +15,17 @@ const io: CliIo = {
   readStdin,
   env: process.env,
   fetch: (input, init) => fetch(input, init),
-  // Loaded only by operator commands: the messaging library is not needed to talk to a gateway.
-  connectOperator: async (target) => (await import('./operator/nats-operator')).connectOperator(target),
+  // Loaded only by operator commands: the messaging libraries are not needed to talk to a gateway.
+  connectOperator: async (target) => (await import('./operator/connect-operator')).connectOperator(target),
+  operatorSocketAt: (path) => {
+    try {
+      statSync(path);
+      return true;
+    } catch (error) {
+      // Nothing there; anything else (permission denied) is for the connection to report, naming the socket.
+      return !['ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '');
+    }
+  },
 };
 
 run(process.argv.slice(2), io).then(

@@ -19,7 +19,7 @@ export const CLI_VERSION = '0.1.0';
 /** The whole command tree. Settings made on the program before `.command()` are inherited by every subcommand. */
 export function buildProgram(io: CliIo): Command {
   const program = new Command('gatehouse')
-    .description('Command line of Gatehouse: remote commands through a gateway (--server with --token or --user), operator commands over NATS (auths, tenants create)')
+    .description('Command line of Gatehouse: remote commands through a gateway (--server with --token or --user), operator commands on a server host, over NATS or local mode\'s operator socket (auths, tenants create)')
     .version(CLI_VERSION, '-V, --version', 'print the CLI version')
     .exitOverride()
     .configureOutput({

@@ -1,7 +1,8 @@
+import { resolve } from 'node:path';
 import { AuthorizationRpc, IdentityRpc, RpcDefinition, TenancyRpc } from '@gatehouse/contracts';
 import { CliIo } from '../context';
 import { ApiError } from '../http-client';
-import { NatsTarget, NatsUnreachableError, OperatorRpc } from '../operator/operator-rpc';
+import { OperatorRpc, OperatorTarget, operatorTargetFromEnv, OperatorUnreachableError } from '../operator/operator-rpc';
 import { run } from '../program';
 import { parsePermission } from '../commands/roles';
 
@@ -45,12 +46,22 @@ function instance(overrides: Array<[RpcDefinition<unknown, unknown>, Answer]> = 
   return answers;
 }
 
-async function cli(argv: string[], options: { answers?: Map<string, Answer>; stdin?: string; down?: boolean; env?: Record<string, string> } = {}) {
+interface CliOptions {
+  answers?: Map<string, Answer>;
+  stdin?: string;
+  /** The connection fails with this code. */
+  down?: string;
+  env?: Record<string, string>;
+  /** Paths where a socket is found. */
+  sockets?: string[];
+}
+
+async function cli(argv: string[], options: CliOptions = {}) {
   const out: string[] = [];
   const err: string[] = [];
   const rpcCalls: RpcCall[] = [];
   const httpCalls: string[] = [];
-  const targets: NatsTarget[] = [];
+  const targets: OperatorTarget[] = [];
   let closed = 0;
   const answers = options.answers ?? instance();
   const rpc: OperatorRpc = {
@@ -75,9 +86,10 @@ async function cli(argv: string[], options: { answers?: Map<string, Answer>; std
     },
     connectOperator: async (target) => {
       targets.push(target);
-      if (options.down) throw new NatsUnreachableError(target.url, 'ECONNREFUSED');
+      if (options.down) throw new OperatorUnreachableError(target, options.down, options.down);
       return rpc;
     },
+    operatorSocketAt: (path) => (options.sockets ?? []).includes(path),
   };
   const code = await run(argv, io);
   return { code, stdout: out.join(''), stderr: err.join(''), rpcCalls, httpCalls, targets, closed };
@@ -91,7 +103,7 @@ describe('operator commands (in-process, fake NATS)', () => {
       env: { NATS_URL: 'nats://nats:4222', NATS_USER: 'operator', NATS_PASSWORD: 'pw' },
     });
     expect(result).toMatchObject({ code: 0, stderr: '', closed: 1 });
-    expect(result.targets).toEqual([{ url: 'nats://nats:4222', user: 'operator', password: 'pw' }]);
+    expect(result.targets).toEqual([{ kind: 'nats', url: 'nats://nats:4222', user: 'operator', password: 'pw' }]);
     expect(subjects(result.rpcCalls)).toEqual([
       TenancyRpc.getTenant.subject, AuthorizationRpc.listRoles.subject, IdentityRpc.createUser.subject,
       AuthorizationRpc.createBinding.subject, IdentityRpc.getUser.subject,
@@ -134,16 +146,42 @@ describe('operator commands (in-process, fake NATS)', () => {
   });
 
   it('exits 1 with "cannot reach NATS at <url>" (without the URL\'s credentials) when NATS is down', async () => {
-    const result = await cli(['auths', 'users', 'sync-access'], { down: true, env: { NATS_URL: 'nats://127.0.0.1:4999' } });
+    const result = await cli(['auths', 'users', 'sync-access'], { down: 'ECONNREFUSED', env: { NATS_URL: 'nats://operator:s3cret@127.0.0.1:4999' } });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('cannot reach NATS at nats://127.0.0.1:4999 (ECONNREFUSED)');
     expect(result.stderr).toContain('Hint: is NATS running?');
+    expect(result.stderr).not.toContain('s3cret');
+  });
+
+  it('with NATS_URL unset, goes through local mode\'s operator socket in GATEHOUSE_DATA_DIR when there is one', async () => {
+    const result = await cli(['auths', 'users', 'sync-access'], { env: { GATEHOUSE_DATA_DIR: '/srv/gatehouse' }, sockets: ['/srv/gatehouse/operator.sock'] });
+    expect(result.code).toBe(0);
+    expect(result.targets).toEqual([{ kind: 'socket', path: '/srv/gatehouse/operator.sock' }]);
+  });
+
+  it('says where it looked for local mode when it falls back to NATS and NATS is down', async () => {
+    const result = await cli(['auths', 'users', 'sync-access'], { down: 'ECONNREFUSED', env: { GATEHOUSE_DATA_DIR: '/srv/gatehouse' } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('cannot reach NATS at nats://localhost:4222 (ECONNREFUSED)');
+    expect(result.stderr).toContain('for local mode (npm start), which has no NATS: no operator socket at /srv/gatehouse/operator.sock, set GATEHOUSE_DATA_DIR to its data folder');
+  });
+
+  it.each([
+    ['ENOENT', 'is local mode (npm start) running?'],
+    ['ECONNREFUSED', 'nobody listens on it: local mode is not running'],
+    ['EACCES', 'the socket is its owner\'s only: run the command on that host as the user that runs local mode'],
+  ])('exits 1 naming the socket, and what to do, when local mode\'s socket cannot be reached (%s)', async (code, hint) => {
+    const result = await cli(['tenants', 'create', '--tenant', 'dev', '--name', 'Dev'], { down: code, env: { GATEHOUSE_OPERATOR_SOCKET: '/run/gh/operator.sock' } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`Error: cannot reach local mode's operator socket at /run/gh/operator.sock (${code})`);
+    expect(result.stderr).toContain(`Hint: ${hint}`);
+    expect(result.rpcCalls).toEqual([]);
   });
 
   it('sync-access prints what it examined and granted', async () => {
     const result = await cli(['auths', 'users', 'sync-access']);
     expect(result.code).toBe(0);
-    expect(result.targets[0].url).toBe('nats://localhost:4222');
+    expect(result.targets).toEqual([{ kind: 'nats', url: 'nats://localhost:4222', localSocket: resolve('.data/operator.sock') }]);
     expect(result.stdout).toBe('Users examined: 3\nUsers granted access to the default tenant: 2\nDefault role given: Viewer\n');
   });
 
@@ -178,6 +216,29 @@ describe('operator commands (in-process, fake NATS)', () => {
     expect(result.stderr).toContain('Usage: gatehouse auths users');
     expect(result.targets).toEqual([]);
     expect(result.stderr).not.toContain('Pass-Word-11');
+  });
+});
+
+describe('operatorTargetFromEnv: where the operator commands go', () => {
+  const none = () => false;
+
+  it('GATEHOUSE_OPERATOR_SOCKET first, even with NATS_URL set (made absolute)', () => {
+    expect(operatorTargetFromEnv({ GATEHOUSE_OPERATOR_SOCKET: 'run/operator.sock', NATS_URL: 'nats://nats:4222' }, none))
+      .toEqual({ kind: 'socket', path: resolve('run/operator.sock') });
+  });
+
+  it('with NATS_URL unset: the operator.sock of GATEHOUSE_DATA_DIR (default .data) when something is there, else NATS', () => {
+    const at = (...paths: string[]) => (path: string) => paths.includes(path);
+    expect(operatorTargetFromEnv({ GATEHOUSE_DATA_DIR: '/srv/gh' }, at('/srv/gh/operator.sock'))).toEqual({ kind: 'socket', path: '/srv/gh/operator.sock' });
+    expect(operatorTargetFromEnv({}, at(resolve('.data/operator.sock')))).toEqual({ kind: 'socket', path: resolve('.data/operator.sock') });
+    expect(operatorTargetFromEnv({ NATS_USER: 'operator', NATS_PASSWORD: 'pw' }, none))
+      .toEqual({ kind: 'nats', url: 'nats://localhost:4222', user: 'operator', password: 'pw', localSocket: resolve('.data/operator.sock') });
+  });
+
+  it('with NATS_URL set: NATS, wherever a socket is', () => {
+    const everywhere = jest.fn(() => true);
+    expect(operatorTargetFromEnv({ NATS_URL: 'nats://nats:4222', GATEHOUSE_DATA_DIR: '/srv/gh' }, everywhere)).toEqual({ kind: 'nats', url: 'nats://nats:4222' });
+    expect(everywhere).not.toHaveBeenCalled();
   });
 });
 

@@ -1,5 +1,5 @@
 import { CliIo } from '../context';
-import { NatsTarget, NatsUnreachableError } from '../operator/operator-rpc';
+import { OperatorTarget, OperatorUnreachableError } from '../operator/operator-rpc';
 import { run } from '../program';
 
 interface Call {
@@ -19,7 +19,7 @@ async function cli(argv: string[], handler: (call: Call) => Response | Promise<R
   const out: string[] = [];
   const err: string[] = [];
   const calls: Call[] = [];
-  const connections: NatsTarget[] = [];
+  const connections: OperatorTarget[] = [];
   const io: CliIo = {
     writeOut: (text) => out.push(text),
     writeErr: (text) => err.push(text),
@@ -37,8 +37,9 @@ async function cli(argv: string[], handler: (call: Call) => Response | Promise<R
     },
     connectOperator: async (target) => {
       connections.push(target);
-      throw new NatsUnreachableError(target.url, 'ECONNREFUSED');
+      throw new OperatorUnreachableError(target, 'ECONNREFUSED');
     },
+    operatorSocketAt: () => false,
   };
   const code = await run(argv, io);
   return { code, stdout: out.join(''), stderr: err.join(''), calls, connections };

@@ -7,11 +7,15 @@ import { renderRecord } from '../output';
 import { booleanWord, collect } from './options';
 
 const OPERATOR_HELP = `
-Operator command: it talks to NATS directly, on a server host, without the gateway.
+Operator command: it talks to the services directly, on a server host, without the gateway: over
+NATS, or through local mode's operator socket (npm start: <data folder>/operator.sock, its owner only).
 Environment:
-  NATS_URL       NATS server(s), comma-separated (default nats://localhost:4222)
-  NATS_USER      the operator user of the NATS configuration
-  NATS_PASSWORD  its password`;
+  GATEHOUSE_OPERATOR_SOCKET  local mode's operator socket; when set, NATS is not used
+  GATEHOUSE_DATA_DIR         local mode's data folder (default .data): with NATS_URL unset, its
+                             operator.sock is used when it exists
+  NATS_URL                   NATS server(s), comma-separated (default nats://localhost:4222)
+  NATS_USER                  the operator user of the NATS configuration
+  NATS_PASSWORD              its password`;
 
 interface CreateOptions {
   tenant?: string;
@@ -40,8 +44,8 @@ async function password(ctx: CommandContext, command: Command, given: string | u
 }
 
 export function registerAuths(program: Command, context: ContextFactory): void {
-  const auths = program.command('auths').description('Operator commands for users and their access (over NATS, no gateway)');
-  const users = auths.command('users').description('Create users, grant admin access, sync access (operator, over NATS)');
+  const auths = program.command('auths').description('Operator commands for users and their access (over NATS or local mode\'s socket, no gateway)');
+  const users = auths.command('users').description('Create users, grant admin access, sync access (operator, no gateway)');
 
   users
     .command('create')

@@ -40,15 +40,16 @@ export function registerTenants(program: Command, context: ContextFactory): void
 
   tenants
     .command('create')
-    .description('Create a tenant; its Admin role goes to --admin-user, else to you (over NATS without --server/--token/--user)')
+    .description('Create a tenant; its Admin role goes to --admin-user, else to you (an operator command without --server/--token/--user)')
     .requiredOption('--tenant <id>', 'tenant id: 2-63 lowercase letters, digits and dashes')
     .requiredOption('--name <name>', 'display name')
     .option('--worker-group <group>', 'worker group that runs the tenant\'s work')
     .option('--admin-user <username>', 'username or email of the user who becomes the tenant\'s Admin')
     .addHelpText('after', `
 With --server, --token or --user (or GATEHOUSE_SERVER / GATEHOUSE_TOKEN) the gateway creates it for the
-signed-in user. Without them this is an operator command over NATS (NATS_URL, NATS_USER, NATS_PASSWORD):
-nobody gets Admin unless --admin-user names someone.
+signed-in user. Without them this is an operator command, over NATS (NATS_URL, NATS_USER, NATS_PASSWORD)
+or through local mode's operator socket (GATEHOUSE_OPERATOR_SOCKET, or GATEHOUSE_DATA_DIR's operator.sock;
+see gatehouse auths users create --help): nobody gets Admin unless --admin-user names someone.
 
 Examples:
   $ gatehouse tenants create --tenant dev --name "Development environment"
