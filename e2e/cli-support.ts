@@ -16,12 +16,15 @@ export interface CliResult {
 
 /** The environment of the test process without anything that would point the CLI somewhere by itself. */
 function baseEnv(): Record<string, string | undefined> {
-  const { GATEHOUSE_TOKEN: _t, GATEHOUSE_SERVER: _s, GATEHOUSE_TENANT: _n, NATS_URL: _u, NATS_USER: _nu, NATS_PASSWORD: _np, ...inherited } = process.env;
+  const {
+    GATEHOUSE_TOKEN: _t, GATEHOUSE_SERVER: _s, GATEHOUSE_TENANT: _n, NATS_URL: _u, NATS_USER: _nu, NATS_PASSWORD: _np,
+    GATEHOUSE_OPERATOR_SOCKET: _os, GATEHOUSE_DATA_DIR: _dd, ...inherited
+  } = process.env;
   return inherited;
 }
 
-function spawn(args: string[], env: Record<string, string | undefined>, input: string): CliResult {
-  const result = spawnSync(process.execPath, ['bin/gatehouse.js', ...args], { cwd: ROOT, env, input, encoding: 'utf8', timeout: 60_000 });
+function spawn(args: string[], env: Record<string, string | undefined>, input: string, as?: { uid: number; gid: number }): CliResult {
+  const result = spawnSync(process.execPath, ['bin/gatehouse.js', ...args], { cwd: ROOT, env, input, encoding: 'utf8', timeout: 60_000, ...as });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -36,6 +39,15 @@ export function gatehouse(args: string[], options: { input?: string; env?: Recor
  */
 export function operator(args: string[], options: { input?: string; env?: Record<string, string> } = {}): CliResult {
   return spawn(args, { ...baseEnv(), NATS_URL: process.env.E2E_NATS_URL, ...options.env }, options.input ?? '');
+}
+
+/**
+ * Runs the built CLI as an operator on the host of a local-mode instance (`npm start`): no NATS and no
+ * gateway settings, GATEHOUSE_DATA_DIR = its data folder (whose operator.sock the CLI then uses); `as`
+ * runs it as another user.
+ */
+export function localOperator(dataDir: string, args: string[], options: { input?: string; env?: Record<string, string>; as?: { uid: number; gid: number } } = {}): CliResult {
+  return spawn(args, { ...baseEnv(), GATEHOUSE_DATA_DIR: dataDir, ...options.env }, options.input ?? '', options.as);
 }
 
 /** JSON stdout of a successful run, or a failure that shows what the CLI said. */

@@ -1,10 +1,11 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
   api, bearer, bindRole, createRole, createTenant, createUser, eventually, freePort, login, stopProcess, SUPER_ADMIN, TestUser, unique,
 } from '@gatehouse/testing';
+import { json, localOperator } from './cli-support';
 
 const ROOT = resolve(__dirname, '..');
 const START_TIMEOUT_MS = 90_000;
@@ -16,7 +17,8 @@ interface LocalSystem {
 
 /**
  * `npm start` (local mode): every service in one process on an embedded Postgres and the in-process
- * transport, driven through its gateway like the distributed system, then restarted on the same data.
+ * transport, driven through its gateway like the distributed system and by the CLI's operator commands
+ * through its operator socket, then restarted on the same data.
  */
 describe('local mode (npm start): one process, embedded Postgres, in-process messaging', () => {
   let dataDir: string;
@@ -75,6 +77,8 @@ describe('local mode (npm start): one process, embedded Postgres, in-process mes
   let member: TestUser;
   let tenant: string;
   let groupName: string;
+  const data = () => join(dataDir, 'data');
+  const socket = () => join(data(), 'operator.sock');
 
   it('announces the URL, the mode and where the data lives', () => {
     const output = system?.output() ?? '';
@@ -119,10 +123,67 @@ describe('local mode (npm start): one process, embedded Postgres, in-process mes
     expect(entries[0].actor.id).toBe(admin.user.id);
   });
 
+  describe("the CLI's operator commands, on this host, through the operator socket", () => {
+    it('finds an owner-only socket in an owner-only data folder, named in the banner', () => {
+      const stat = statSync(socket());
+      expect(stat.isSocket()).toBe(true);
+      expect(stat.mode & 0o777).toBe(0o600);
+      // as root, the postgres user must still reach its folder: others keep the search bit only
+      expect(statSync(data()).mode & 0o777).toBe(process.getuid?.() === 0 ? 0o711 : 0o700);
+      expect(system?.output()).toContain(`through ${socket()}`);
+    });
+
+    it('tenants create, then auths users create --tenant=prod --admin: the user signs in and administers prod, and only prod', async () => {
+      expect(json(localOperator(data(), ['tenants', 'create', '--tenant', 'prod', '--name', 'Production', '--output', 'json'])))
+        .toMatchObject({ id: 'prod', name: 'Production', status: 'ACTIVE' });
+
+      const created = localOperator(data(), ['auths', 'users', 'create', 'alice@gatehouse.test', 'Alice-Local-42', '--tenant=prod', '--admin']);
+      expect(created.stderr).toBe('');
+      expect(created.status).toBe(0);
+      expect(created.stdout).toMatch(/^Created user alice@gatehouse\.test \([0-9a-f-]{36}\)\.$/m);
+      expect(created.stdout).toContain('Granted: Admin in tenant prod.');
+
+      const alice = await login('alice@gatehouse.test', 'Alice-Local-42');
+      // Admin's work in prod: a role, bound to someone else, who then reads what it grants
+      const role = await createRole(alice, 'prod', { name: unique('prod-group-reader'), permissions: { GROUP: ['READ'] } });
+      await bindRole(alice, 'prod', { roleId: role.id, subjectId: member.user.id });
+      await api().get('/api/v1/prod/groups').set(...bearer(await login(member.username, member.password))).expect(200);
+      await api().get(`/api/v1/${tenant}/roles`).set(...bearer(alice)).expect(403);
+      await api().post('/api/v1/tenants').set(...bearer(alice)).send({ id: unique('nope'), name: 'No' }).expect(403);
+    }, 60_000);
+
+    it('auths users sync-access, idempotent', () => {
+      const first = json<{ usersExamined: number; usersGranted: number }>(localOperator(data(), ['auths', 'users', 'sync-access', '--output', 'json']));
+      expect(first.usersExamined).toBeGreaterThan(0);
+      const again = localOperator(data(), ['auths', 'users', 'sync-access']);
+      expect(again.status).toBe(0);
+      expect(again.stdout).toContain('Users granted access to the default tenant: 0');
+    });
+
+    it('exits 1 naming the socket when pointed at one that is not there', () => {
+      const wrong = join(data(), 'nope.sock');
+      const result = localOperator(data(), ['auths', 'users', 'sync-access'], { env: { GATEHOUSE_OPERATOR_SOCKET: wrong } });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain(`Error: cannot reach local mode's operator socket at ${wrong} (ENOENT: no such file)`);
+      expect(result.stderr).toContain('Hint: is local mode (npm start) running?');
+    });
+
+    // Another user of the same host (only root can run the CLI as someone else).
+    (process.getuid?.() === 0 ? it : it.skip)('refuses another user of the host: permission denied, exit 1, nothing written', async () => {
+      const result = localOperator(data(), ['auths', 'users', 'create', 'mallory@gatehouse.test', 'Mallory-Pass-42', '--superadmin'], { as: { uid: 65534, gid: 65534 } });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain(`Error: cannot reach local mode's operator socket at ${socket()} (EACCES: permission denied)`);
+      expect(result.stderr).toContain("Hint: the socket is its owner's only");
+      await expect(login('mallory@gatehouse.test', 'Mallory-Pass-42')).rejects.toThrow('login as mallory@gatehouse.test failed: 401');
+    });
+  });
+
   it('keeps everything across a restart on the same data folder', async () => {
     expect(await stopLocal()).toBe(0);
     await expect(fetch(`http://127.0.0.1:${port}/health/live`)).rejects.toThrow();
+    expect(existsSync(socket())).toBe(false);
     system = await startLocal();
+    expect(json(localOperator(data(), ['auths', 'users', 'set-superadmin', 'alice@gatehouse.test', 'false', '--output', 'json']))).toMatchObject({ superAdmin: false });
 
     await api().post('/api/v1/setup').send(SUPER_ADMIN).expect(409);
     const memberToken = await login(member.username, member.password);

@@ -168,7 +168,7 @@ describe('operator commands (in-process, fake NATS)', () => {
 
   it.each([
     ['ENOENT', 'is local mode (npm start) running?'],
-    ['ECONNREFUSED', 'nobody listens on it: local mode is not running'],
+    ['ECONNREFUSED', 'local mode is not running (a crashed one leaves its socket behind; the next start replaces it)'],
     ['EACCES', 'the socket is its owner\'s only: run the command on that host as the user that runs local mode'],
   ])('exits 1 naming the socket, and what to do, when local mode\'s socket cannot be reached (%s)', async (code, hint) => {
     const result = await cli(['tenants', 'create', '--tenant', 'dev', '--name', 'Dev'], { down: code, env: { GATEHOUSE_OPERATOR_SOCKET: '/run/gh/operator.sock' } });

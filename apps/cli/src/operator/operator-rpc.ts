@@ -37,7 +37,7 @@ export interface OperatorRpc {
 export type OperatorConnector = (target: OperatorTarget) => Promise<OperatorRpc>;
 
 const USE_LOCAL_MODE_USER = 'the socket is its owner\'s only: run the command on that host as the user that runs local mode';
-const NOT_LISTENING = 'nobody listens on it: local mode is not running (a crashed one leaves its socket behind; the next start replaces it)';
+const NOT_LISTENING = 'local mode is not running (a crashed one leaves its socket behind; the next start replaces it)';
 
 /** A socket that could not be reached, by the error's code: what happened, and what the operator can do about it. */
 export const SOCKET_ERRORS: Record<string, { said?: string; hint: string }> = {
