@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import {
-  ConnectionOptions, ErrorCode, JSONCodec, Msg, MsgHdrs, NatsError, Payload, PublishOptions, RequestOptions, Status,
-  SubscriptionOptions,
+  ConnectionOptions, ErrorCode, JSONCodec, Msg, MsgHdrs, NatsError, Payload, PublishOptions, RequestOptions, SubscriptionOptions,
 } from 'nats';
 import type { Broker, BrokerMessage } from './broker-types';
+import { ConnectionState } from './connection-state';
 
 const EMPTY = new Uint8Array(0);
 const encoder = new TextEncoder();
@@ -129,22 +129,16 @@ export class InProcessSubscription {
  * The client side: the subset of `NatsConnection` the services use (publish, subscribe with queue
  * groups, request with the NATS no-responders and timeout errors, flush, drain, status, JetStream).
  */
-export class InProcessConnection {
+export class InProcessConnection extends ConnectionState {
   readonly logger = new Logger('InProcessConnection');
   readonly info = { server_id: 'in-process', server_name: 'in-process', version: '2.10.0', jetstream: true, max_payload: 8 * 1024 * 1024, client_id: 0, proto: 1, go: '', host: '127.0.0.1', port: 0, headers: true };
-  /** Read by NatsClient.isReady(). */
-  readonly protocol = { connected: true };
   private readonly subscriptions = new Set<InProcessSubscription>();
   private readonly inboxPrefix: string;
   private nextSid = 1;
-  private closedFlag = false;
-  private draining = false;
-  private readonly done: Promise<void>;
-  private resolveDone!: () => void;
 
   constructor(readonly broker: Broker, readonly options: ConnectionOptions, readonly id: number) {
+    super();
     this.inboxPrefix = options.inboxPrefix ?? '_INBOX';
-    this.done = new Promise((resolve) => (this.resolveDone = resolve));
   }
 
   publish(subject: string, payload?: Payload, options?: PublishOptions): void {
@@ -193,30 +187,7 @@ export class InProcessConnection {
   async close(): Promise<void> {
     if (this.closedFlag) return;
     for (const subscription of [...this.subscriptions]) subscription.unsubscribe();
-    this.closedFlag = true;
-    this.draining = false;
-    this.protocol.connected = false;
-    this.resolveDone();
-  }
-
-  closed(): Promise<void | Error> {
-    return this.done;
-  }
-
-  isClosed(): boolean {
-    return this.closedFlag;
-  }
-
-  isDraining(): boolean {
-    return this.draining;
-  }
-
-  /** Nothing ever disconnects: the iteration just ends when the connection closes. */
-  status(): AsyncIterable<Status> {
-    const done = this.done;
-    return {
-      [Symbol.asyncIterator]: () => ({ next: () => done.then(() => ({ done: true as const, value: undefined })) }),
-    };
+    this.markClosed();
   }
 
   getServer(): string {

@@ -1,6 +1,7 @@
 import { createConnection, Socket } from 'node:net';
-import { ErrorCode, JSONCodec, Msg, MsgHdrs, NatsConnection, NatsError, Payload, RequestOptions, Status } from 'nats';
+import { ErrorCode, JSONCodec, Msg, MsgHdrs, NatsConnection, NatsError, Payload, RequestOptions } from 'nats';
 import { OperatorReplyFrame, OperatorRequestFrame } from '@gatehouse/contracts';
+import { ConnectionState } from './connection-state';
 import { encodeFrame, FrameReader, socketPathProblem } from './operator-socket-frames';
 
 /** The relay answers a request that timed out itself; this client waits that much longer before giving up on it. */
@@ -52,21 +53,15 @@ function headersOf(headers: MsgHdrs | undefined): Record<string, string[]> | und
  * NatsClient and RpcClient use (request, drain, close, status), so that the CLI's operator commands
  * run unchanged on it. Request-reply only.
  */
-class OperatorSocketConnection {
+class OperatorSocketConnection extends ConnectionState {
   readonly info = { server_id: 'operator-socket', server_name: 'operator-socket', version: '0', jetstream: false, max_payload: 8 * 1024 * 1024 };
-  /** Read by NatsClient.isReady(). */
-  readonly protocol = { connected: true };
   private readonly pending = new Map<number, Pending>();
   private readonly reader = new FrameReader();
   private nextId = 0;
-  private closedFlag = false;
-  private draining = false;
-  private readonly done: Promise<void>;
-  private resolveDone!: () => void;
   private idle?: () => void;
 
   constructor(private readonly socket: Socket, private readonly path: string) {
-    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+    super();
     socket.on('data', (chunk: Buffer) => {
       let frames: string[];
       try {
@@ -101,34 +96,10 @@ class OperatorSocketConnection {
   }
 
   async close(): Promise<void> {
-    if (this.closedFlag) return;
-    this.closedFlag = true;
-    this.draining = false;
-    this.protocol.connected = false;
+    if (!this.markClosed()) return;
     this.socket.end();
     this.socket.unref();
     for (const id of [...this.pending.keys()]) this.settle(id)?.reject(NatsError.errorForCode(ErrorCode.ConnectionClosed));
-    this.resolveDone();
-  }
-
-  closed(): Promise<void | Error> {
-    return this.done;
-  }
-
-  isClosed(): boolean {
-    return this.closedFlag;
-  }
-
-  isDraining(): boolean {
-    return this.draining;
-  }
-
-  /** Nothing reconnects: the iteration just ends when the connection closes. */
-  status(): AsyncIterable<Status> {
-    const done = this.done;
-    return {
-      [Symbol.asyncIterator]: () => ({ next: () => done.then(() => ({ done: true as const, value: undefined })) }),
-    };
   }
 
   getServer(): string {

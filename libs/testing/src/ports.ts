@@ -1,3 +1,4 @@
+import { renameSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /** A TCP port that is free right now on 127.0.0.1. */
@@ -11,4 +12,19 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * Leaves at `path` a Unix socket nobody listens on, as a killed process does (Node removes the socket
+ * of a server it closes, so it is bound beside `path` and moved there first).
+ */
+export async function staleSocket(path: string): Promise<void> {
+  const bound = `${path}.bound`;
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(bound, resolve);
+  });
+  renameSync(bound, path);
+  await new Promise<void>((resolve) => server.close(() => resolve()));
 }

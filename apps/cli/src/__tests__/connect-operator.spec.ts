@@ -1,9 +1,9 @@
-import { mkdtempSync, renameSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TenancyRpc } from '@gatehouse/contracts';
 import { InProcessBroker, OperatorRelay } from '@gatehouse/local-transport';
+import { staleSocket } from '@gatehouse/testing';
 import { JSONCodec, Msg } from 'nats';
 import { ApiError } from '../http-client';
 import { connectOperator } from '../operator/connect-operator';
@@ -66,10 +66,7 @@ describe('connectOperator on local mode\'s operator socket', () => {
     expect(noFile).toMatchObject({ message: `cannot reach local mode's operator socket at ${missing} (ENOENT: no such file)`, hint: expect.stringContaining('is local mode (npm start) running?') });
 
     const stale = join(dir, 'stale.sock');
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(join(dir, 'bound.sock'), resolve));
-    renameSync(join(dir, 'bound.sock'), stale);
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await staleSocket(stale);
     const nobody = await connectOperator({ kind: 'socket', path: stale }).catch((error: unknown) => error);
     expect(nobody).toMatchObject({ message: `cannot reach local mode's operator socket at ${stale} (ECONNREFUSED: nobody listens on it)` });
   });

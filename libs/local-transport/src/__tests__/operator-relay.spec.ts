@@ -1,9 +1,10 @@
-import { mkdtempSync, renameSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Msg, NatsConnection } from 'nats';
 import type { OperatorReplyFrame } from '@gatehouse/contracts';
+import { staleSocket } from '@gatehouse/testing';
 import { InProcessBroker } from '../in-process-broker';
 import { OperatorRelay, OperatorRelayOptions } from '../operator-relay';
 import { FrameReader } from '../operator-socket-frames';
@@ -254,12 +255,7 @@ describe('OperatorRelay', () => {
   });
 
   it('replaces a stale socket left by a crash', async () => {
-    // A socket file nobody listens on: bound, moved away from Node's unlink-on-close, then closed.
-    const server = createServer();
-    const stale = join(dir, 'bound.sock');
-    await new Promise<void>((resolve) => server.listen(stale, resolve));
-    renameSync(stale, path);
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await staleSocket(path);
     expect(statSync(path).isSocket()).toBe(true);
     await start();
     const raw = await client();

@@ -1,10 +1,10 @@
-import { mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rpc } from '@gatehouse/contracts';
 import { NatsClient, RpcClient } from '@gatehouse/messaging';
-import { problemOf } from '@gatehouse/testing';
+import { problemOf, staleSocket } from '@gatehouse/testing';
 import { Logger } from '@nestjs/common';
 import { ErrorCode, headers, JSONCodec, Msg, NatsConnection, NatsError } from 'nats';
 import { InProcessBroker } from '../in-process-broker';
@@ -96,10 +96,7 @@ describe('connectOperatorSocket (the CLI end of the operator socket)', () => {
   it('fails to connect with the socket\'s own error: nothing there (ENOENT), nobody listening (ECONNREFUSED), a path too long', async () => {
     await expect(connectOperatorSocket(join(dir, 'nope.sock'))).rejects.toMatchObject({ code: 'ENOENT' });
     const stale = join(dir, 'stale.sock');
-    const bound = createServer();
-    await new Promise<void>((resolve) => bound.listen(join(dir, 'bound.sock'), resolve));
-    renameSync(join(dir, 'bound.sock'), stale);
-    await new Promise<void>((resolve) => bound.close(() => resolve()));
+    await staleSocket(stale);
     await expect(connectOperatorSocket(stale)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
     await expect(connectOperatorSocket(join(dir, `${'x'.repeat(120)}.sock`))).rejects.toMatchObject({ code: 'ENAMETOOLONG' });
   });
