@@ -84,14 +84,8 @@ export class OperatorRelay {
     await closed;
   }
 
-  /** The answer to one frame; never throws. */
-  async answer(frame: string): Promise<OperatorReplyFrame> {
-    const request = this.parse(frame);
-    return 'error' in request ? request : this.relay(request);
-  }
-
   /** A valid request, or the error frame that refuses it. */
-  parse(frame: string): RelayedRequest | ErrorFrame {
+  private parse(frame: string): RelayedRequest | ErrorFrame {
     let parsed: unknown;
     try {
       parsed = JSON.parse(frame);
