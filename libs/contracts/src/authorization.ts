@@ -20,7 +20,20 @@ export class SubjectRef {
   id: string;
 }
 
-export class CheckRequest {
+/** The question of a check: a permission and action, optionally at one namespace (asked for the caller itself). */
+export class SelfCheck {
+  @IsIn(PERMISSIONS as unknown as string[])
+  permission: Permission;
+
+  @IsIn(ACTIONS as unknown as string[])
+  action: Action;
+
+  @Optional() @IsString() @MaxLength(500) @Matches(NAMESPACE_PATTERN, { message: 'namespace must be dotted segments' })
+  namespace?: string;
+}
+
+/** The same question asked about a subject, in a tenant or at instance level. */
+export class CheckRequest extends SelfCheck {
   @Nested(() => SubjectRef)
   subject: SubjectRef;
 
@@ -30,15 +43,6 @@ export class CheckRequest {
   /** Tenant of a TENANT-scoped check; null = the default tenant. */
   @OptionalOrNull() @IsString() @MaxLength(63)
   tenantId?: string | null;
-
-  @IsIn(PERMISSIONS as unknown as string[])
-  permission: Permission;
-
-  @IsIn(ACTIONS as unknown as string[])
-  action: Action;
-
-  @Optional() @IsString() @MaxLength(500) @Matches(NAMESPACE_PATTERN, { message: 'namespace must be dotted segments' })
-  namespace?: string;
 }
 
 /** Machine-readable deny codes the gateway maps to a status (tenant-not-found → 404). */
@@ -267,23 +271,18 @@ export interface RoleView {
 
 export class ListRolesRequest extends PageQuery {}
 
-export class CreateRoleRequest {
+/** The name and description a role or a group is created with. */
+class NameAndDescription {
   @IsString() @MinLength(1) @MaxLength(100)
   name: string;
 
   /** null = none, as when omitted. */
   @OptionalOrNull() @IsString() @MaxLength(1000)
   description?: string | null;
-
-  /** `{ FLOW: ['READ', 'UPDATE'], ... }`; checked against the catalogue (tenant permissions only). */
-  @IsObject()
-  permissions: Record<string, string[]>;
-
-  @Optional() @IsBoolean()
-  isDefault?: boolean;
 }
 
-export class UpdateRoleRequest {
+/** A change of a role's or group's name or description: what is omitted stays. */
+class NameAndDescriptionChange {
   @IsUUID()
   id: string;
 
@@ -293,7 +292,18 @@ export class UpdateRoleRequest {
   /** null clears it. */
   @OptionalOrNull() @IsString() @MaxLength(1000)
   description?: string | null;
+}
 
+export class CreateRoleRequest extends NameAndDescription {
+  /** `{ FLOW: ['READ', 'UPDATE'], ... }`; checked against the catalogue (tenant permissions only). */
+  @IsObject()
+  permissions: Record<string, string[]>;
+
+  @Optional() @IsBoolean()
+  isDefault?: boolean;
+}
+
+export class UpdateRoleRequest extends NameAndDescriptionChange {
   @Optional() @IsObject()
   permissions?: Record<string, string[]>;
 
@@ -326,26 +336,9 @@ export interface GroupMemberView {
 
 export class ListGroupsRequest extends PageQuery {}
 
-export class CreateGroupRequest {
-  @IsString() @MinLength(1) @MaxLength(100)
-  name: string;
+export class CreateGroupRequest extends NameAndDescription {}
 
-  /** null = none, as when omitted. */
-  @OptionalOrNull() @IsString() @MaxLength(1000)
-  description?: string | null;
-}
-
-export class UpdateGroupRequest {
-  @IsUUID()
-  id: string;
-
-  @Optional() @IsString() @MinLength(1) @MaxLength(100)
-  name?: string;
-
-  /** null clears it. */
-  @OptionalOrNull() @IsString() @MaxLength(1000)
-  description?: string | null;
-}
+export class UpdateGroupRequest extends NameAndDescriptionChange {}
 
 export class ListGroupMembersRequest extends PageQuery {
   @IsUUID()
@@ -414,21 +407,25 @@ export interface BindingView {
   createdAt: string;
 }
 
-export class CreateBindingRequest {
+/** A role, tenant-wide or limited to namespaces: what a binding, an invitation or a new tenant member is given. */
+export class RoleGrant {
   @IsUUID()
   roleId: string;
-
-  @IsIn(['USER', 'SERVICE_ACCOUNT', 'GROUP'])
-  subjectType: BindingSubject;
-
-  @IsUUID()
-  subjectId: string;
 
   /** Omitted or null = tenant-wide; else dotted namespace prefixes (`a.b` covers `a.b` and `a.b.*`). */
   @OptionalOrNull() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(100)
   @IsString({ each: true }) @MaxLength(500, { each: true })
   @Matches(NAMESPACE_PATTERN, { each: true, message: 'each namespace must be dotted segments of letters, digits, _ and -' })
   namespaces?: string[] | null;
+}
+
+/** A role granted to a subject. */
+export class CreateBindingRequest extends RoleGrant {
+  @IsIn(['USER', 'SERVICE_ACCOUNT', 'GROUP'])
+  subjectType: BindingSubject;
+
+  @IsUUID()
+  subjectId: string;
 }
 
 export class BulkCreateBindingsRequest {
@@ -507,17 +504,6 @@ export class UserPermissionsRequest extends PageQuery {
   namespace?: string;
 }
 
-export class SelfCheck {
-  @IsIn(PERMISSIONS as unknown as string[])
-  permission: Permission;
-
-  @IsIn(ACTIONS as unknown as string[])
-  action: Action;
-
-  @Optional() @IsString() @MaxLength(500) @Matches(NAMESPACE_PATTERN, { message: 'namespace must be dotted segments' })
-  namespace?: string;
-}
-
 export class SelfCheckRequest {
   @IsArray() @ArrayMinSize(1) @ArrayMaxSize(500) @Nested(() => SelfCheck, { each: true })
   checks: SelfCheck[];
@@ -548,19 +534,8 @@ export class FindTenantUserRequest {
   email: string;
 }
 
-export class RoleGrant {
-  @IsUUID()
-  roleId: string;
-
-  /** Omitted or null = tenant-wide. */
-  @OptionalOrNull() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(100)
-  @IsString({ each: true }) @MaxLength(500, { each: true })
-  @Matches(NAMESPACE_PATTERN, { each: true, message: 'each namespace must be dotted segments of letters, digits, _ and -' })
-  namespaces?: string[] | null;
-}
-
-export class AddTenantAccessRequest {
-  /** Exact email of an existing user. */
+/** Access to the tenant for a person, by email: roles (each optionally limited to namespaces) and groups. */
+class AccessForEmail {
   @IsEmail() @MaxLength(254)
   email: string;
 
@@ -570,6 +545,9 @@ export class AddTenantAccessRequest {
   @Optional() @IsArray() @ArrayMaxSize(50) @IsUUID('all', { each: true })
   groupIds?: string[];
 }
+
+/** Gives that access now to the existing user whose email is exactly `email`. */
+export class AddTenantAccessRequest extends AccessForEmail {}
 
 export class JoinDefaultTenantRequest {
   @IsArray() @ArrayMaxSize(1000) @IsUUID('all', { each: true })
@@ -608,16 +586,8 @@ export interface InvitationView {
   link?: string;
 }
 
-export class CreateInvitationRequest {
-  @IsEmail() @MaxLength(254)
-  email: string;
-
-  @Optional() @IsArray() @ArrayMaxSize(50) @Nested(() => RoleGrant, { each: true })
-  roles?: RoleGrant[];
-
-  @Optional() @IsArray() @ArrayMaxSize(50) @IsUUID('all', { each: true })
-  groupIds?: string[];
-}
+/** Invites `email` (with an account or not): accepting the invitation gives the access. */
+export class CreateInvitationRequest extends AccessForEmail {}
 
 export class ListInvitationsRequest extends PageQuery {
   @Optional() @IsIn(INVITATION_STATUSES as unknown as string[])
