@@ -1,15 +1,4 @@
-import { api, bearer, login, SUPER_ADMIN, testDb, TestDbClient, unique } from '@gatehouse/testing';
-
-/** Polls `probe` until it returns a truthy value or the deadline passes. */
-async function eventually<T>(probe: () => Promise<T | null | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { api, bearer, eventually, login, SUPER_ADMIN, testDb, TestDbClient, unique } from '@gatehouse/testing';
 
 describe('durable events: outbox → JetStream → consumer read model', () => {
   let db: TestDbClient;
