@@ -1,24 +1,16 @@
 import { createHash } from 'node:crypto';
 import {
-  api, errorFields, bearer, createUser, identityAudit, latestResetToken, login, loginPair, meStatus, superAdminToken, testDb, TestDbClient,
-  unique,
+  api, errorFields, bearer, createUser, identityAudit, latestResetToken, login, loginPair, meStatus, superAdminSuite, unique,
 } from '@gatehouse/testing';
 
 describe('identity: password flows', () => {
-  let db: TestDbClient;
-  let admin: string;
-
-  beforeAll(async () => {
-    db = await testDb();
-    admin = await superAdminToken();
-  });
-  afterAll(() => db.end());
+  const suite = superAdminSuite();
 
   const resetRows = async (userId: string) =>
-    (await db.query(`SELECT count(*)::int AS n FROM identity.password_reset_tokens WHERE user_id = $1`, [userId])).rows[0].n as number;
+    (await suite.db.query(`SELECT count(*)::int AS n FROM identity.password_reset_tokens WHERE user_id = $1`, [userId])).rows[0].n as number;
 
   it('changes the own password: wrong old password and weak new ones are refused; other sessions can be ended', async () => {
-    const user = await createUser(admin);
+    const user = await createUser(suite.admin);
     const current = await loginPair(user.username, user.password);
     const other = await loginPair(user.username, user.password);
 
@@ -41,7 +33,7 @@ describe('identity: password flows', () => {
   });
 
   it('forgotten-password answers 204 alike for known and unknown emails, in about the same time', async () => {
-    const user = await createUser(admin);
+    const user = await createUser(suite.admin);
     const timings = { known: [] as number[], unknown: [] as number[] };
     for (let i = 0; i < 4; i++) {
       for (const kind of ['known', 'unknown'] as const) {
@@ -59,11 +51,11 @@ describe('identity: password flows', () => {
   });
 
   it('resets with the emailed token once; the token is 256 bits, stored hashed; sessions end and lockout clears', async () => {
-    const user = await createUser(admin);
+    const user = await createUser(suite.admin);
     await api().post('/api/v1/forgotten-password').send({ email: (user.user.email as string).toUpperCase() }).expect(204);
-    const token = await latestResetToken(db, user.user.id, 'FORGOTTEN_PASSWORD');
+    const token = await latestResetToken(suite.db, user.user.id, 'FORGOTTEN_PASSWORD');
     expect(Buffer.from(token, 'base64url').length).toBeGreaterThanOrEqual(16);
-    const { rows } = await db.query(`SELECT token_hash FROM identity.password_reset_tokens WHERE user_id = $1`, [user.user.id]);
+    const { rows } = await suite.db.query(`SELECT token_hash FROM identity.password_reset_tokens WHERE user_id = $1`, [user.user.id]);
     expect(rows[0].token_hash).toBe(createHash('sha256').update(token).digest('hex'));
     expect(JSON.stringify(rows)).not.toContain(token);
 
@@ -76,26 +68,26 @@ describe('identity: password flows', () => {
     const used = await api().post('/api/v1/reset-password').send({ token, password: 'Another-Pass-99' }).expect(400);
     expect(used.body.type).toMatch(/invalid-reset-token$/);
     await login(user.username, 'Recovered-Pass-9');
-    const audit = await identityAudit(db, user.user.id);
+    const audit = await identityAudit(suite.db, user.user.id);
     expect(audit.some((e) => (e.details as { action?: string })?.action === 'reset-password')).toBe(true);
   });
 
   it('refuses forged and expired reset tokens', async () => {
-    const user = await createUser(admin);
+    const user = await createUser(suite.admin);
     const forged = await api().post('/api/v1/reset-password').send({ token: 'A'.repeat(43), password: 'Forged-Pass-123' }).expect(400);
     expect(forged.body.type).toMatch(/invalid-reset-token$/);
 
     await api().post('/api/v1/forgotten-password').send({ email: user.user.email }).expect(204);
-    const token = await latestResetToken(db, user.user.id, 'FORGOTTEN_PASSWORD');
+    const token = await latestResetToken(suite.db, user.user.id, 'FORGOTTEN_PASSWORD');
     // Time travel: the link's 30 minutes are over.
-    await db.query(`UPDATE identity.password_reset_tokens SET expires_at = now() - interval '1 second' WHERE user_id = $1`, [user.user.id]);
+    await suite.db.query(`UPDATE identity.password_reset_tokens SET expires_at = now() - interval '1 second' WHERE user_id = $1`, [user.user.id]);
     const expired = await api().post('/api/v1/reset-password').send({ token, password: 'Expired-Pass-123' }).expect(400);
     expect(expired.body.type).toMatch(/invalid-reset-token$/);
     await login(user.username, user.password);
   });
 
   it('rejects bad input on password endpoints with 400 naming the field', async () => {
-    const user = await createUser(admin);
+    const user = await createUser(suite.admin);
     const cases: Array<[string, string, Record<string, unknown>, string, boolean]> = [
       ['put', '/api/v1/me/password', { newPassword: 'Valid-Password-1' }, 'oldPassword', true],
       ['put', '/api/v1/me/password', { oldPassword: user.password, newPassword: 'Valid-Password-1', endOtherSessions: 'yes' }, 'endOtherSessions', true],

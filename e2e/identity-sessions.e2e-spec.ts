@@ -1,7 +1,5 @@
 import { createHmac, createPrivateKey, generateKeyPairSync, KeyObject, randomUUID, sign } from 'node:crypto';
-import {
-  api, bearer, createUser, eventually, identityAudit, loginPair, meStatus, superAdminToken, testDb, TestDbClient,
-} from '@gatehouse/testing';
+import { api, bearer, createUser, eventually, identityAudit, loginPair, meStatus, superAdminSuite } from '@gatehouse/testing';
 
 // jose is ESM-only and jest runs CommonJS, so the test forges and decodes JWTs with node:crypto.
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -20,23 +18,16 @@ const ISSUER = 'http://localhost:8080';
 const AUDIENCE = 'gatehouse';
 
 describe('identity: sessions, tokens and discovery', () => {
-  let db: TestDbClient;
-  let admin: string;
-
-  beforeAll(async () => {
-    db = await testDb();
-    admin = await superAdminToken();
-  });
-  afterAll(() => db.end());
+  const suite = superAdminSuite();
 
   it('refuses a wrong password and an unknown user alike, and audits the failure', async () => {
-    const user = await createUser(admin);
+    const user = await createUser(suite.admin);
     const wrong = await api().post('/api/v1/login').send({ username: user.username, password: 'not-the-password' }).expect(401);
     const unknown = await api().post('/api/v1/login').send({ username: `nobody-${randomUUID()}@x.test`, password: 'whatever-1234' }).expect(401);
     expect(wrong.headers['content-type']).toContain('application/problem+json');
     expect(wrong.body.detail).toBe(unknown.body.detail);
     const entries = await eventually(async () => {
-      const rows = await identityAudit(db, user.user.id);
+      const rows = await identityAudit(suite.db, user.user.id);
       return rows.some((r) => r.type === 'LOGIN_FAILURE') && rows;
     });
     expect(entries.find((r) => r.type === 'LOGIN_FAILURE')).toMatchObject({ resourceType: 'USER', actor: { type: 'ANONYMOUS' } });
@@ -45,7 +36,7 @@ describe('identity: sessions, tokens and discovery', () => {
   });
 
   it('issues an EdDSA access token with kid, iss, aud, typ and sid', async () => {
-    const user = await createUser(admin);
+    const user = await createUser(suite.admin);
     const pair = await loginPair(user.username, user.password);
     const header = decodePart(pair.accessToken, 0);
     expect(header).toMatchObject({ alg: 'EdDSA', typ: 'at+jwt' });
@@ -54,7 +45,7 @@ describe('identity: sessions, tokens and discovery', () => {
   });
 
   it('rotates refresh tokens and revokes the whole family when one is reused', async () => {
-    const user = await createUser(admin);
+    const user = await createUser(suite.admin);
     const first = await loginPair(user.username, user.password);
     const second = (await api().post('/api/v1/token/refresh').send({ refreshToken: first.refreshToken }).expect(200)).body;
     expect(second.refreshToken).not.toBe(first.refreshToken);
@@ -71,12 +62,12 @@ describe('identity: sessions, tokens and discovery', () => {
   });
 
   it('logout ends the session: its refresh token and its access token are refused at once', async () => {
-    const user = await createUser(admin);
+    const user = await createUser(suite.admin);
     const pair = await loginPair(user.username, user.password);
     await api().post('/api/v1/logout').send({ refreshToken: pair.refreshToken }).expect(204);
     await api().post('/api/v1/token/refresh').send({ refreshToken: pair.refreshToken }).expect(401);
     expect(await meStatus(bearer(pair.accessToken))).toBe(401);
-    const entries = await eventually(async () => (await identityAudit(db, user.user.id)).find((r) => r.type === 'LOGOUT'));
+    const entries = await eventually(async () => (await identityAudit(suite.db, user.user.id)).find((r) => r.type === 'LOGOUT'));
     expect(entries).toMatchObject({ type: 'LOGOUT', resourceType: 'USER' });
   });
 
@@ -101,11 +92,11 @@ describe('identity: sessions, tokens and discovery', () => {
     const now = () => Math.floor(Date.now() / 1000);
 
     beforeAll(async () => {
-      const user = await createUser(admin);
+      const user = await createUser(suite.admin);
       userId = user.user.id;
       kid = decodePart(user.token, 0).kid as string;
       // The test reads identity's private key from its database to forge tokens wrong in exactly one claim.
-      const { rows } = await db.query(`SELECT private_jwk, public_jwk FROM identity.signing_keys WHERE kid = $1`, [kid]);
+      const { rows } = await suite.db.query(`SELECT private_jwk, public_jwk FROM identity.signing_keys WHERE kid = $1`, [kid]);
       realKey = createPrivateKey({ key: rows[0].private_jwk, format: 'jwk' });
       publicJwk = rows[0].public_jwk;
       // Sanity: a token forged with the real key and right claims is accepted, so the refusals below are about the claim.

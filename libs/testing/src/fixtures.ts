@@ -1,5 +1,6 @@
 import { TenantView, UserView } from '@gatehouse/contracts';
 import { api, bearer, login, SUPER_ADMIN, unique } from './api';
+import { testDb, TestDbClient } from './test-database';
 
 /**
  * The Super Admin's access token. The set-up suite runs first in a full run and creates the Super
@@ -9,6 +10,28 @@ export async function superAdminToken(): Promise<string> {
   const status = await api().get('/api/v1/setup');
   if (status.body?.setupComplete === false) await api().post('/api/v1/setup').send(SUPER_ADMIN);
   return login(SUPER_ADMIN.username, SUPER_ADMIN.password);
+}
+
+export interface SuperAdminSuite {
+  /** The test database. */
+  readonly db: TestDbClient;
+  /** The Super Admin's access token. */
+  readonly admin: string;
+}
+
+/**
+ * For a describe block whose tests act as the Super Admin and read the test database: its beforeAll opens
+ * the database and signs in (setting the system up when the suite runs alone), its afterAll closes the
+ * database. Read `db` and `admin` inside the tests; they are set once the block has started.
+ */
+export function superAdminSuite(): SuperAdminSuite {
+  const suite = {} as { db: TestDbClient; admin: string };
+  beforeAll(async () => {
+    suite.db = await testDb();
+    suite.admin = await superAdminToken();
+  });
+  afterAll(() => suite.db?.end());
+  return suite;
 }
 
 export interface TestUser {
