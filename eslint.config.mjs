@@ -70,12 +70,20 @@ export default [
     },
   },
   {
-    // One way to reach the test database from e2e: testDb() / withTestDb() of @gatehouse/testing.
+    // One way to reach the test database from e2e: testDb() / withTestDb() of @gatehouse/testing; and no unit-spec harness.
     files: ['e2e/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: [{ name: 'pg', message: 'Reach the test database with testDb() or withTestDb() from @gatehouse/testing.' }] },
+        {
+          paths: [
+            { name: 'pg', message: 'Reach the test database with testDb() or withTestDb() from @gatehouse/testing.' },
+            {
+              name: '@gatehouse/service-testing',
+              message: "The unit specs' Nest harness: it loads Nest, TypeORM and the service runtime into every suite's module registry.",
+            },
+          ],
+        },
       ],
     },
   },
