@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AuthorizationRpc, IdentityRpc, UserView } from '@gatehouse/contracts';
+import { AuthorizationRpc, IdentityRpc } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
 import { openTenancy, TenancyWorld } from '../../__tests__/tenancy-test-module';
 import { MultiTenancySettingsService } from '../../settings/multi-tenancy-settings.service';
@@ -34,13 +34,7 @@ describe('tenancy settings, first-run set-up and sync-access (real Postgres)', (
     await world?.close();
   });
 
-  beforeEach(() => {
-    world.rpc.calls.length = 0;
-    world.rpc
-      .on(IdentityRpc.createFirstUser, (req) => ({ id: randomUUID(), username: req.username, superAdmin: true }) as UserView)
-      .on(AuthorizationRpc.provisionDefaultTenant, () => ({ tenantId: null, roles: 5, adminBindingId: randomUUID() }))
-      .on(AuthorizationRpc.provisionTenant, (req) => ({ tenantId: req.tenantId, roles: 5, adminBindingId: randomUUID() }));
-  });
+  beforeEach(() => world.answerAsHealthyServices());
 
   describe('multi-tenancy settings', () => {
     it.each([

@@ -26,15 +26,7 @@ describe('TenantsService: the tenant-creation saga and the tenant lifecycle (rea
     await world?.close();
   });
 
-  beforeEach(() => {
-    world.rpc.calls.length = 0;
-    world.rpc
-      .on(AuthorizationRpc.provisionTenant, (req) => ({ tenantId: req.tenantId, roles: 5, adminBindingId: randomUUID() }))
-      .on(AuthorizationRpc.retireTenant, () => undefined)
-      .on(IdentityRpc.retireTenant, () => undefined)
-      .on(AuthorizationRpc.countTenantMembers, (req) => Object.fromEntries(req.tenantIds.map((id) => [id, { users: 2, groups: 1 }])))
-      .on(IdentityRpc.countServiceAccounts, (req) => Object.fromEntries(req.tenantIds.map((id) => [id, 3])));
-  });
+  beforeEach(() => world.answerAsHealthyServices());
 
   const createdEvents = async (id: string) =>
     (await world.outboxEvents<{ tenant: TenantView }>(TenancyEvents.tenantCreated.subject)).filter((e) => e.tenant.id === id);
