@@ -1,10 +1,9 @@
 import { resolve } from 'node:path';
 import { AuthorizationRpc, IdentityRpc, RpcDefinition, TenancyRpc } from '@gatehouse/contracts';
-import { CliIo } from '../context';
 import { ApiError } from '../http-client';
 import { OperatorRpc, OperatorTarget, operatorTargetFromEnv, OperatorUnreachableError } from '../operator/operator-rpc';
-import { run } from '../program';
 import { parsePermission } from '../commands/roles';
+import { runCli } from './in-process-cli';
 
 interface RpcCall {
   subject: string;
@@ -57,8 +56,6 @@ interface CliOptions {
 }
 
 async function cli(argv: string[], options: CliOptions = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
   const rpcCalls: RpcCall[] = [];
   const httpCalls: string[] = [];
   const targets: OperatorTarget[] = [];
@@ -75,11 +72,9 @@ async function cli(argv: string[], options: CliOptions = {}) {
       closed++;
     },
   };
-  const io: CliIo = {
-    writeOut: (text) => out.push(text),
-    writeErr: (text) => err.push(text),
-    readStdin: async () => options.stdin ?? '',
-    env: options.env ?? {},
+  const result = await runCli(argv, {
+    stdin: options.stdin,
+    env: options.env,
     fetch: async (input, init) => {
       httpCalls.push(`${init?.method} ${String(input)}`);
       return new Response(JSON.stringify({ id: 'dev', name: 'Dev', status: 'ACTIVE' }), { status: 201 });
@@ -90,9 +85,8 @@ async function cli(argv: string[], options: CliOptions = {}) {
       return rpc;
     },
     operatorSocketAt: (path) => (options.sockets ?? []).includes(path),
-  };
-  const code = await run(argv, io);
-  return { code, stdout: out.join(''), stderr: err.join(''), rpcCalls, httpCalls, targets, closed };
+  });
+  return { ...result, rpcCalls, httpCalls, targets, closed };
 }
 
 const subjects = (calls: RpcCall[]) => calls.map((c) => c.subject);

@@ -1,6 +1,5 @@
-import { CliIo } from '../context';
 import { OperatorTarget, OperatorUnreachableError } from '../operator/operator-rpc';
-import { run } from '../program';
+import { runCli } from './in-process-cli';
 
 interface Call {
   method: string;
@@ -16,15 +15,10 @@ const problem = (status: number, body: Record<string, unknown>) =>
 
 /** Runs the CLI in-process against a fake gateway. */
 async function cli(argv: string[], handler: (call: Call) => Response | Promise<Response>, options: { stdin?: string; env?: Record<string, string> } = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
   const calls: Call[] = [];
   const connections: OperatorTarget[] = [];
-  const io: CliIo = {
-    writeOut: (text) => out.push(text),
-    writeErr: (text) => err.push(text),
-    readStdin: async () => options.stdin ?? '',
-    env: options.env ?? {},
+  const result = await runCli(argv, {
+    ...options,
     fetch: async (input, init) => {
       const call: Call = {
         method: init?.method ?? 'GET',
@@ -40,9 +34,8 @@ async function cli(argv: string[], handler: (call: Call) => Response | Promise<R
       throw new OperatorUnreachableError(target, 'ECONNREFUSED');
     },
     operatorSocketAt: () => false,
-  };
-  const code = await run(argv, io);
-  return { code, stdout: out.join(''), stderr: err.join(''), calls, connections };
+  });
+  return { ...result, calls, connections };
 }
 
 const tenant = { id: 'dev', name: 'Development environment', workerGroup: null, status: 'ACTIVE', createdAt: 'c', updatedAt: 'u' };
