@@ -121,6 +121,29 @@ describe('gatehouse CLI (in-process)', () => {
     expect(result.stderr).not.toContain('no-password-here');
   });
 
+  it('groups and service accounts: update sends only the fields given (neither: exit 2); members add and remove name the member', async () => {
+    const group = '55555555-5555-4555-8555-555555555555';
+    const member = '66666666-6666-4666-8666-666666666666';
+    const ok = () => json(200, { id: group });
+    const sent = async (argv: string[]) => (await cli([...argv, '--token', 'T', '--tenant', 'dev', '--output', 'json'], ok)).calls;
+
+    expect(await sent(['groups', 'update', group, '--description', 'Ops'])).toEqual([
+      expect.objectContaining({ method: 'PATCH', url: `http://localhost:8080/api/v1/dev/groups/${group}`, body: { description: 'Ops' } }),
+    ]);
+    expect((await sent(['sa', 'update', group, '--name', 'ci', '--description', '']))[0].body).toEqual({ name: 'ci', description: '' });
+    expect((await sent(['groups', 'create', 'ops']))[0].body).toEqual({ name: 'ops' });
+    const nothing = await cli(['groups', 'update', group, '--token', 'T'], ok);
+    expect(nothing).toMatchObject({ code: 2, calls: [] });
+    expect(nothing.stderr).toContain('nothing to change: give --name or --description');
+
+    expect(await sent(['groups', 'members', 'add', group, member, '--service-account'])).toEqual([
+      expect.objectContaining({ method: 'POST', url: `http://localhost:8080/api/v1/dev/groups/${group}/members`, body: { memberType: 'SERVICE_ACCOUNT', memberId: member } }),
+    ]);
+    const removed = await cli(['groups', 'members', 'remove', group, member, '--token', 'T', '--tenant', 'dev'], () => new Response(null, { status: 204 }));
+    expect(removed.calls.map((c) => `${c.method} ${c.url}`)).toEqual([`DELETE http://localhost:8080/api/v1/dev/groups/${group}/members/${member}`]);
+    expect(removed.stdout).toBe(`Removed ${member} from group ${group}.\n`);
+  });
+
   it('prints help with exit 0', async () => {
     const result = await cli(['users', 'create', '--help'], () => json(200, {}));
     expect(result.code).toBe(0);

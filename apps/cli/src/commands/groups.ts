@@ -3,7 +3,7 @@ import type { GroupMemberView, GroupView, Page, PageQuery, PasswordResetRequestR
 import { CommandContext, ContextFactory } from '../context';
 import { Column, renderPage, renderRecord } from '../output';
 import { idOrName, userId } from './lookup';
-import { pageQuery, withPaging, withTenant } from './options';
+import { nameAndDescription, pageQuery, renameBody, RenameOptions, withPaging, withRenameOptions, withTenant } from './options';
 
 export const GROUP_COLUMNS: Column<GroupView>[] = [
   { header: 'id', value: (g) => g.id },
@@ -22,6 +22,10 @@ export const MEMBER_COLUMNS: Column<GroupMemberView>[] = [
 
 interface TenantOption {
   tenant?: string;
+}
+
+interface MemberOptions extends TenantOption {
+  serviceAccount?: boolean;
 }
 
 const GROUP_ARG = ['<group>', 'group id or name'] as const;
@@ -57,24 +61,18 @@ export function registerGroups(program: Command, context: ContextFactory): void 
   withTenant(groups.command('create').description('Create a group').argument('<name>', 'group name').option('--description <text>', 'description')).action(
     async (name: string, options: TenantOption & { description?: string }, command: Command) => {
       const ctx = context(command);
-      const body = { name, ...(options.description !== undefined ? { description: options.description } : {}) };
-      const group = await ctx.api<GroupView>('POST', `${ctx.tenantBase(options.tenant)}/groups`, { body });
+      const group = await ctx.api<GroupView>('POST', `${ctx.tenantBase(options.tenant)}/groups`, { body: nameAndDescription(name, options) });
       ctx.print(group, () => renderRecord(group));
     },
   );
 
-  withTenant(
-    groups.command('update').description('Rename or describe a group').argument(...GROUP_ARG)
-      .option('--name <name>', 'new name').option('--description <text>', 'new description'),
-  ).action(async (ref: string, options: TenantOption & { name?: string; description?: string }, command: Command) => {
-    const ctx = context(command);
-    const body: Record<string, string> = {};
-    if (options.name !== undefined) body.name = options.name;
-    if (options.description !== undefined) body.description = options.description;
-    if (Object.keys(body).length === 0) ctx.usageError('nothing to change: give --name or --description');
-    const group = await ctx.api<GroupView>('PATCH', await groupPath(ctx, options.tenant, ref), { body });
-    ctx.print(group, () => renderRecord(group));
-  });
+  withTenant(withRenameOptions(groups.command('update').description('Rename or describe a group').argument(...GROUP_ARG))).action(
+    async (ref: string, options: TenantOption & RenameOptions, command: Command) => {
+      const ctx = context(command);
+      const group = await ctx.api<GroupView>('PATCH', await groupPath(ctx, options.tenant, ref), { body: renameBody(ctx, options) });
+      ctx.print(group, () => renderRecord(group));
+    },
+  );
 
   withTenant(groups.command('delete').description("Delete a group: its memberships and bindings go, its members stay").argument(...GROUP_ARG)).action(
     async (ref: string, options: TenantOption, command: Command) => {
@@ -103,31 +101,34 @@ export function registerGroups(program: Command, context: ContextFactory): void 
     },
   );
 
-  withTenant(
-    members.command('add').description('Add a user (or, with --service-account, a service account) to a group')
-      .argument(...GROUP_ARG)
-      .argument('<member>', 'user id, username or email; service account id or name with --service-account')
-      .option('--service-account', 'the member is a service account'),
-  ).action(async (ref: string, member: string, options: TenantOption & { serviceAccount?: boolean }, command: Command) => {
-    const ctx = context(command);
-    const path = await groupPath(ctx, options.tenant, ref);
-    const body = {
-      memberType: options.serviceAccount ? 'SERVICE_ACCOUNT' : 'USER',
-      memberId: await memberId(ctx, options.tenant, member, !!options.serviceAccount),
-    };
-    const added = await ctx.api<GroupMemberView>('POST', `${path}/members`, { body });
-    ctx.print(added, () => renderRecord(added));
+  /** `members add|remove <group> <member> [--service-account]`. */
+  const memberCommand = (name: string, description: string) =>
+    withTenant(
+      members.command(name).description(description)
+        .argument(...GROUP_ARG)
+        .argument('<member>', 'user id, username or email; service account id or name with --service-account')
+        .option('--service-account', 'the member is a service account'),
+    );
+
+  /** The group's path and the member's id that a `members add|remove` names. */
+  const membership = async (ctx: CommandContext, ref: string, member: string, options: MemberOptions) => ({
+    path: await groupPath(ctx, options.tenant, ref),
+    id: await memberId(ctx, options.tenant, member, !!options.serviceAccount),
   });
 
-  withTenant(
-    members.command('remove').description('Remove a member from a group')
-      .argument(...GROUP_ARG)
-      .argument('<member>', 'user id, username or email; service account id or name with --service-account')
-      .option('--service-account', 'the member is a service account'),
-  ).action(async (ref: string, member: string, options: TenantOption & { serviceAccount?: boolean }, command: Command) => {
+  memberCommand('add', 'Add a user (or, with --service-account, a service account) to a group').action(
+    async (ref: string, member: string, options: MemberOptions, command: Command) => {
+      const ctx = context(command);
+      const { path, id } = await membership(ctx, ref, member, options);
+      const body = { memberType: options.serviceAccount ? 'SERVICE_ACCOUNT' : 'USER', memberId: id };
+      const added = await ctx.api<GroupMemberView>('POST', `${path}/members`, { body });
+      ctx.print(added, () => renderRecord(added));
+    },
+  );
+
+  memberCommand('remove', 'Remove a member from a group').action(async (ref: string, member: string, options: MemberOptions, command: Command) => {
     const ctx = context(command);
-    const path = await groupPath(ctx, options.tenant, ref);
-    const id = await memberId(ctx, options.tenant, member, !!options.serviceAccount);
+    const { path, id } = await membership(ctx, ref, member, options);
     await ctx.api('DELETE', `${path}/members/${id}`);
     ctx.print({ removed: id }, () => `Removed ${member} from group ${ref}.\n`);
   });

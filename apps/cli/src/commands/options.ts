@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import type { PageQuery } from '@gatehouse/contracts';
+import type { CommandContext } from '../context';
 
 export function positiveInt(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('expected a positive whole number');
@@ -22,6 +23,30 @@ export function pageQuery(options: PageQuery): Record<string, string | number | 
 /** `--tenant <id>` of the tenant-scoped commands. */
 export function withTenant(command: Command): Command {
   return command.option('--tenant <id>', 'tenant id; "default" = the default tenant (env GATEHOUSE_TENANT, default "default")');
+}
+
+/** The body of `create <name> [--description <text>]`: the description only when given. */
+export function nameAndDescription(name: string, options: { description?: string }): { name: string; description?: string } {
+  return { name, ...(options.description !== undefined ? { description: options.description } : {}) };
+}
+
+export interface RenameOptions {
+  name?: string;
+  description?: string;
+}
+
+/** `--name` and `--description` of an `update` command that renames or describes something. */
+export function withRenameOptions(command: Command): Command {
+  return command.option('--name <name>', 'new name').option('--description <text>', 'new description');
+}
+
+/** The body of such an update: only what is given changes; giving neither is a usage error. */
+export function renameBody(ctx: CommandContext, options: RenameOptions): RenameOptions {
+  const body: RenameOptions = {};
+  if (options.name !== undefined) body.name = options.name;
+  if (options.description !== undefined) body.description = options.description;
+  if (Object.keys(body).length === 0) ctx.usageError('nothing to change: give --name or --description');
+  return body;
 }
 
 /** Repeatable option: each use adds one value (commas also separate values). */

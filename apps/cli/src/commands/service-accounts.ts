@@ -5,7 +5,7 @@ import type {
 import { CommandContext, ContextFactory } from '../context';
 import { Column, renderPage, renderRecord } from '../output';
 import { idOrName } from './lookup';
-import { pageQuery, withPaging, withTenant } from './options';
+import { nameAndDescription, pageQuery, renameBody, RenameOptions, withPaging, withRenameOptions, withTenant } from './options';
 
 export const SERVICE_ACCOUNT_COLUMNS: Column<ServiceAccountView>[] = [
   { header: 'id', value: (s) => s.id },
@@ -92,27 +92,17 @@ export function registerServiceAccounts(program: Command, context: ContextFactor
       .option('--description <text>', 'description'),
   ).action(async (name: string, options: TenantOption & { description?: string }, command: Command) => {
     const ctx = context(command);
-    const body = { name, ...(options.description !== undefined ? { description: options.description } : {}) };
-    const account = await ctx.api<ServiceAccountView>('POST', `${ctx.tenantBase(options.tenant)}/service-accounts`, { body });
+    const account = await ctx.api<ServiceAccountView>('POST', `${ctx.tenantBase(options.tenant)}/service-accounts`, { body: nameAndDescription(name, options) });
     ctx.print(account, () => renderRecord(account));
   });
 
-  withTenant(
-    accounts
-      .command('update')
-      .description('Rename or describe a service account')
-      .argument(...SA_ARG)
-      .option('--name <name>', 'new name')
-      .option('--description <text>', 'new description'),
-  ).action(async (ref: string, options: TenantOption & { name?: string; description?: string }, command: Command) => {
-    const ctx = context(command);
-    const body: Record<string, string> = {};
-    if (options.name !== undefined) body.name = options.name;
-    if (options.description !== undefined) body.description = options.description;
-    if (Object.keys(body).length === 0) ctx.usageError('nothing to change: give --name or --description');
-    const account = await ctx.api<ServiceAccountView>('PATCH', await serviceAccountPath(ctx, options.tenant, ref), { body });
-    ctx.print(account, () => renderRecord(account));
-  });
+  withTenant(withRenameOptions(accounts.command('update').description('Rename or describe a service account').argument(...SA_ARG))).action(
+    async (ref: string, options: TenantOption & RenameOptions, command: Command) => {
+      const ctx = context(command);
+      const account = await ctx.api<ServiceAccountView>('PATCH', await serviceAccountPath(ctx, options.tenant, ref), { body: renameBody(ctx, options) });
+      ctx.print(account, () => renderRecord(account));
+    },
+  );
 
   withTenant(accounts.command('delete').description('Delete a service account and its API tokens').argument(...SA_ARG)).action(
     async (ref: string, options: TenantOption, command: Command) => {
