@@ -1,4 +1,4 @@
-import { api, bearer, eventually, login, SUPER_ADMIN, testDb, TestDbClient, unique } from '@gatehouse/testing';
+import { api, bearer, eventually, superAdminToken, testDb, TestDbClient, unique } from '@gatehouse/testing';
 
 describe('durable events: outbox → JetStream → consumer read model', () => {
   let db: TestDbClient;
@@ -9,7 +9,7 @@ describe('durable events: outbox → JetStream → consumer read model', () => {
   afterAll(() => db?.end());
 
   it('publishes a created user through identity’s outbox and projects it once in authorization', async () => {
-    const token = await login(SUPER_ADMIN.username, SUPER_ADMIN.password);
+    const token = await superAdminToken();
     const username = `${unique('evt')}@gatehouse.test`;
     const user = (await api().post('/api/v1/users').set(...bearer(token)).send({ username, password: 'Event-Pass-123' }).expect(201)).body;
 

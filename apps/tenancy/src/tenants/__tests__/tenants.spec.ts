@@ -8,7 +8,6 @@ import { problemOf } from '@gatehouse/testing';
 const alice: Caller = { type: 'USER', id: randomUUID(), via: 'jwt' } as Caller;
 const bob: Caller = { type: 'USER', id: randomUUID(), via: 'jwt' } as Caller;
 
-/** The problem a promise rejects with (status and detail), for deny paths. */
 describe('TenantsService: the tenant-creation saga and the tenant lifecycle (real Postgres)', () => {
   let world: TenancyWorld;
   let tenants: TenantsService;
