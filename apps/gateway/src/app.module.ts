@@ -12,6 +12,7 @@ import { OpenApiModule } from './openapi/openapi.module';
 import { ProxyModule } from './proxy/proxy.module';
 import { RoutingModule } from './routing/routing.module';
 import { SecurityModule } from './security/security.module';
+import { SessionModule } from './session/session.module';
 
 /**
  * The gateway's own modules, one per context folder (infrastructure comes from libs/). Dependencies
@@ -19,6 +20,7 @@ import { SecurityModule } from './security/security.module';
  *
  *   routing (registrar, route table)
  *     ├─▶ admission ─▶ auth, decisions, security
+ *     ├─▶ session (browser sessions: cookie, CSRF) ─▶ dispatch
  *     ├─▶ dispatch (NATS) ─▶ idempotency        dispatch and proxy are siblings: neither imports the other
  *     └─▶ proxy (upstream HTTP)
  *   openapi, console                            beside routing, read the route table's types
@@ -33,6 +35,7 @@ export const GATEWAY_CONTEXTS = [
   AdmissionModule,
   IdempotencyModule,
   DispatchModule,
+  SessionModule,
   ProxyModule,
   RoutingModule,
   OpenApiModule,

@@ -26,9 +26,20 @@ export class GatewayEnv extends BaseServiceEnv {
   @Type(() => Number) @IsInt() @Min(0)
   RATE_LIMIT_PER_SUBJECT_PER_MINUTE = 3000;
 
-  /** Origins allowed by CORS, comma-separated (`*` for any); empty = no CORS headers. */
+  /**
+   * Origins allowed by CORS, comma-separated (`*` for any); empty = no CORS headers. Listed origins
+   * (not `*`) may also use the browser-session endpoints besides the gateway's own.
+   */
   @IsString()
   CORS_ORIGINS = '';
+
+  /**
+   * Mark the browser-session cookie `Secure` (named `__Secure-gatehouse-session`). Browsers keep Secure
+   * cookies on https and on http://localhost or 127.0.0.1; set false only for a console served over plain
+   * http from another host (the cookie is then `gatehouse-session`).
+   */
+  @Transform(parseBoolean) @IsBoolean()
+  SESSION_COOKIE_SECURE = true;
 
   /** YAML/JSON file declaring upstream HTTP services behind the gateway (see docs/gateway-routes.md). */
   @IsOptional() @IsString()

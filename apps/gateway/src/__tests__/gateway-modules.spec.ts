@@ -15,6 +15,7 @@ import { OpenApiPublisher } from '../openapi/openapi-publisher';
 import { UpstreamProxy } from '../proxy/upstream-proxy';
 import { RouteRegistrar } from '../routing/route-registrar';
 import { RoutingModule } from '../routing/routing.module';
+import { BrowserSessions } from '../session/browser-sessions';
 
 // ES-module-only packages, which Jest's CommonJS runtime cannot load; neither is used here.
 jest.mock('jose', () => ({ decodeProtectedHeader: jest.fn(), jwtVerify: jest.fn(), createLocalJWKSet: jest.fn() }));
@@ -50,10 +51,12 @@ describe('gateway modules', () => {
     expect(app.select(RoutingModule).get(RouteRegistrar, { strict: true })).toBeInstanceOf(RouteRegistrar);
   });
 
-  it('gives the registrar the admission, the NATS dispatcher and the upstream proxy', () => {
+  it('gives the registrar the admission, the NATS dispatcher, the browser sessions (on that dispatcher) and the upstream proxy', () => {
     const registrar = app.get(RouteRegistrar) as unknown as Record<string, unknown>;
     expect(registrar['admission']).toBeInstanceOf(RequestAdmission);
     expect(registrar['dispatcher']).toBeInstanceOf(ServiceDispatcher);
+    expect(registrar['sessions']).toBeInstanceOf(BrowserSessions);
+    expect((registrar['sessions'] as Record<string, unknown>)['dispatcher']).toBe(registrar['dispatcher']);
     expect(registrar['proxy']).toBeInstanceOf(UpstreamProxy);
     const admission = registrar['admission'] as Record<string, unknown>;
     expect(admission['authenticator']).toBeInstanceOf(Authenticator);

@@ -5,7 +5,8 @@ const SRC = resolve(__dirname, '..');
 
 /**
  * The gateway's folders and the folders each may import (README.md): one direction only, request/ at
- * the bottom, the route registrar on top, the NATS dispatcher and the upstream proxy side by side. The
+ * the bottom, the route registrar on top, the NATS dispatcher and the upstream proxy side by side (browser
+ * sessions on top of the dispatcher). The
  * files at the root (main.ts, gateway.ts, app.module.ts wire everything; gateway.env.ts, gateway-service.ts are
  * imported by all) are not a layer.
  */
@@ -18,8 +19,9 @@ const ALLOWED: Record<string, string[]> = {
   decisions: ['request', 'observability'],
   admission: ['request', 'auth', 'decisions', 'security'],
   dispatch: ['request', 'idempotency'],
+  session: ['request', 'dispatch'],
   proxy: ['request', 'observability'],
-  routing: ['request', 'admission', 'dispatch', 'proxy', 'observability'],
+  routing: ['request', 'admission', 'dispatch', 'session', 'proxy', 'observability'],
   openapi: ['request'],
   console: ['request'],
 };

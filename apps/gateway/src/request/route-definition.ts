@@ -54,7 +54,28 @@ export interface RouteDefinition {
   status?: number;
   /** Set when the route can let a subject gain access, a credential or an account action on someone else. */
   grants?: GrantPath;
+  /**
+   * A step of a browser session (session/): the refresh token travels in the session cookie, never in a
+   * body, and the request must carry the CSRF header. The target is identity's login, refresh or logout.
+   */
+  browserSession?: BrowserSessionStep;
 }
+
+export type BrowserSessionStep = 'sign-in' | 'refresh' | 'sign-out';
+
+/**
+ * What a browser session's requests and answers carry (session/ applies it, openapi/ documents it): the
+ * refresh token in an HttpOnly, SameSite=Strict cookie limited to `path`, named with the `__Secure-`
+ * prefix unless SESSION_COOKIE_SECURE=false; the header every request must send (a cross-site form
+ * cannot, a cross-origin script only after a CORS preflight).
+ */
+export const BROWSER_SESSION = {
+  path: '/api/v1/session',
+  cookie: '__Secure-gatehouse-session',
+  insecureCookie: 'gatehouse-session',
+  csrfHeader: 'x-gatehouse-csrf',
+  csrfValue: '1',
+} as const;
 
 export const DEFAULT_ACTIONS: Record<HttpMethod, Action> = {
   GET: 'READ',

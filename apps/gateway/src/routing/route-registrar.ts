@@ -12,12 +12,14 @@ import { UpstreamProxy } from '../proxy/upstream-proxy';
 import { IncomingRequest } from '../request/incoming-request';
 import { isPromise } from '../request/maybe-async';
 import { sendProblem } from '../request/problem-reply';
-import { isUpstream, RouteDefinition, UpstreamTarget } from '../request/route-definition';
+import { BrowserSessionStep, isUpstream, RouteDefinition, UpstreamTarget } from '../request/route-definition';
+import { BrowserSessions } from '../session/browser-sessions';
 
 /**
  * Registers the route table on Fastify (radix-tree matching), on top of the request path: each matched
  * request is admitted (RequestAdmission), then built-in routes go to their service over NATS
- * (ServiceDispatcher) and upstream routes to their HTTP service (UpstreamProxy). Built-in routes get
+ * (ServiceDispatcher; browser-session routes through BrowserSessions, which keeps their refresh token in
+ * a cookie) and upstream routes to their HTTP service (UpstreamProxy). Built-in routes get
  * JSON bodies; upstream routes are registered in their own scope whose body parser
  * passes the raw stream through, so uploads are proxied without buffering.
  *
@@ -32,6 +34,7 @@ export class RouteRegistrar {
   constructor(
     private readonly admission: RequestAdmission,
     private readonly dispatcher: ServiceDispatcher,
+    private readonly sessions: BrowserSessions,
     private readonly proxy: UpstreamProxy,
     private readonly metrics: GatewayMetrics,
   ) {}
@@ -86,6 +89,11 @@ export class RouteRegistrar {
       if (isPromise(admission)) admission = await admission;
       if (isUpstream(route.target)) {
         await this.proxy.forward(route as RouteDefinition & { target: UpstreamTarget }, admission, trace, request, reply);
+      } else if (route.browserSession) {
+        const answer = await this.sessions.handle(route as RouteDefinition & { browserSession: BrowserSessionStep }, incoming, admission);
+        reply.headers(answer.headers);
+        if (answer.status >= 400) sendProblem(reply, answer.body as Problem);
+        else reply.status(answer.status).send(answer.body);
       } else {
         const result = await this.dispatcher.dispatch(route, incoming, admission);
         if (result.replayed) reply.header('idempotent-replayed', 'true');

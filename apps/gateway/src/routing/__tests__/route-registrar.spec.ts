@@ -9,6 +9,7 @@ import { registerTraceHeaders } from '../../observability/trace-headers';
 import { UpstreamProxy } from '../../proxy/upstream-proxy';
 import { Admission } from '../../request/incoming-request';
 import { RouteDefinition } from '../../request/route-definition';
+import { BrowserSessions, SessionAnswer } from '../../session/browser-sessions';
 import { RouteRegistrar } from '../route-registrar';
 
 // jose is ES-module only (Jest's CommonJS runtime cannot load it); authentication is a stub here.
@@ -18,6 +19,10 @@ const alice: Caller = { type: 'USER', id: 'alice', via: 'jwt' };
 const builtIn: RouteDefinition = {
   method: 'POST', path: '/api/v1/:tenant/groups', summary: 'Create a group', access: { permission: 'GROUP' },
   target: { subject: 'authorization.groups.create.v1' } as RouteDefinition['target'], status: 201,
+};
+const signIn: RouteDefinition = {
+  method: 'POST', path: '/api/v1/session', summary: 'Sign a browser in', access: 'public',
+  target: { subject: 'identity.sessions.login.v1' } as RouteDefinition['target'], browserSession: 'sign-in',
 };
 const upstream: RouteDefinition = {
   method: 'POST', path: '/api/v1/:tenant/flows/*', summary: 'Flows', access: 'authenticated',
@@ -29,6 +34,7 @@ describe('RouteRegistrar (gateway)', () => {
   let admit: jest.Mock;
   let dispatch: jest.Mock;
   let forward: jest.Mock;
+  let handleSession: jest.Mock;
   const admitted: Admission = { caller: alice, tenantId: 'acme', params: {} };
 
   beforeAll(() => jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined));
@@ -40,15 +46,19 @@ describe('RouteRegistrar (gateway)', () => {
     forward = jest.fn(async (_route, _admission, _trace, _request, reply) => {
       reply.status(202).send({ proxied: true });
     });
+    handleSession = jest.fn(async (): Promise<SessionAnswer> => ({
+      status: 200, body: { tokenType: 'Bearer', accessToken: 'a', expiresIn: 300 }, headers: { 'set-cookie': 'c=1; HttpOnly', 'cache-control': 'no-store' },
+    }));
     const registrar = new RouteRegistrar(
       { admit } as unknown as RequestAdmission,
       { dispatch } as unknown as ServiceDispatcher,
+      { handle: handleSession } as unknown as BrowserSessions,
       { forward } as unknown as UpstreamProxy,
       new GatewayMetrics(),
     );
     fastify = Fastify();
     registerTraceHeaders(fastify);
-    registrar.register(fastify, [builtIn, upstream]);
+    registrar.register(fastify, [builtIn, signIn, upstream]);
     await fastify.ready();
   });
   afterEach(() => fastify.close());
@@ -128,5 +138,20 @@ describe('RouteRegistrar (gateway)', () => {
     expect(trace).toMatchObject({ traceparent: expect.stringMatching(/^00-/) });
     expect(admit.mock.calls[0][1].body).toBeUndefined();
     expect(dispatch).not.toHaveBeenCalled();
+  });
+
+  it('hands a browser-session route, once admitted, to the browser sessions and answers with their headers', async () => {
+    const response = await post('/api/v1/session', '{"username":"a","password":"b"}');
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ tokenType: 'Bearer', accessToken: 'a', expiresIn: 300 });
+    expect([response.headers['set-cookie'], response.headers['cache-control']]).toEqual(['c=1; HttpOnly', 'no-store']);
+    const [route, incoming, admission] = handleSession.mock.calls[0];
+    expect([route, admission]).toEqual([signIn, admitted]);
+    expect(incoming.body).toEqual({ username: 'a', password: 'b' });
+    expect(dispatch).not.toHaveBeenCalled();
+    handleSession.mockResolvedValue({ status: 401, body: ProblemException.unauthorized('over').problem, headers: { 'set-cookie': 'c=; Max-Age=0' } });
+    const over = await post('/api/v1/session', '{}');
+    expect([over.statusCode, over.headers['set-cookie'], over.headers['www-authenticate']]).toEqual([401, 'c=; Max-Age=0', 'Bearer']);
+    expect(over.headers['content-type']).toMatch(/^application\/problem\+json/);
   });
 });
