@@ -1,5 +1,5 @@
 import { ServiceSchemas } from '@gatehouse/contracts';
-import { DEFAULT_ACTIONS, isUpstream, RouteDefinition } from '../request/route-definition';
+import { BROWSER_SESSION, BrowserSessionStep, DEFAULT_ACTIONS, isUpstream, RouteDefinition } from '../request/route-definition';
 
 const PROBLEM_SCHEMA = {
   type: 'object',
@@ -21,6 +21,57 @@ const problem = (description: string) => ({
   description,
   content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
 });
+
+const ACCESS_TOKEN_SCHEMA = {
+  type: 'object',
+  description: 'The access token only: the refresh token is in the session cookie (Set-Cookie), never in a body',
+  required: ['tokenType', 'accessToken', 'expiresIn'],
+  properties: {
+    tokenType: { type: 'string', enum: ['Bearer'] },
+    accessToken: { type: 'string', description: 'A JWT, to send as `Authorization: Bearer`; keep it in memory' },
+    expiresIn: { type: 'integer', description: 'Seconds until it expires: refresh before' },
+  },
+};
+
+/**
+ * What a browser-session step adds to its operation: the CSRF header (required), the session cookie, the
+ * Set-Cookie of the answer, the access-token body and the refusals; refresh and sign-out take no body.
+ */
+function browserSessionOperation(step: BrowserSessionStep): { parameters: unknown[]; responses: Record<string, unknown>; description: string } {
+  const setCookie = {
+    'Set-Cookie': {
+      description: `The session cookie, \`${BROWSER_SESSION.cookie}\` (\`${BROWSER_SESSION.insecureCookie}\` where SESSION_COOKIE_SECURE=false): HttpOnly, SameSite=Strict, Secure, Path=${BROWSER_SESSION.path}; ${step === 'sign-out' ? 'cleared' : 'set, or cleared when the session is over'}`,
+      schema: { type: 'string' },
+    },
+  };
+  const parameters: unknown[] = [
+    {
+      name: BROWSER_SESSION.csrfHeader,
+      in: 'header',
+      required: true,
+      description: 'Proves a same-origin script sent the request (a cross-site form cannot); without it: 403',
+      schema: { type: 'string', enum: [BROWSER_SESSION.csrfValue] },
+    },
+  ];
+  if (step !== 'sign-in') {
+    parameters.push({ name: BROWSER_SESSION.cookie, in: 'cookie', required: false, description: 'The refresh token, set by the sign-in', schema: { type: 'string' } });
+  }
+  const refused = problem(
+    `Cross-site request refused (\`reason\`: \`csrf-header-missing\`, \`origin-not-allowed\`)${step === 'sign-in' ? '; or a new password is required (`password-change-required`)' : ''}`,
+  );
+  const responses: Record<string, unknown> =
+    step === 'sign-out'
+      ? { '204': { description: 'Signed out; its access tokens are refused from now on', headers: setCookie } }
+      : {
+          '200': { description: 'Signed in', headers: setCookie, content: { 'application/json': { schema: ACCESS_TOKEN_SCHEMA } } },
+          '401': problem(step === 'sign-in' ? 'Invalid username or password (a locked or unknown account alike)' : 'No session, or it is over (the cookie is cleared)'),
+        };
+  return {
+    parameters,
+    responses: { ...responses, '403': refused },
+    description: 'For browsers (the console): the refresh token never reaches a script. API clients use /api/v1/login, /api/v1/token/refresh and /api/v1/logout.',
+  };
+}
 
 /** `:name` → `{name}`, a trailing `*` → `{path}` (OpenAPI path templating). */
 export function openApiPath(path: string): string {
@@ -46,7 +97,8 @@ export function buildOpenApiDocument(routes: RouteDefinition[], services: Servic
     const upstream = isUpstream(target);
     const service = isUpstream(target) ? `upstream:${target.upstream}` : target.subject.split('.')[0];
     const schemaName = isUpstream(target) ? undefined : requestSchemaOf.get(target.subject);
-    const needsBody = ['POST', 'PUT', 'PATCH'].includes(route.method);
+    const session = route.browserSession ? browserSessionOperation(route.browserSession) : undefined;
+    const needsBody = ['POST', 'PUT', 'PATCH'].includes(route.method) && (!session || route.browserSession === 'sign-in');
     const operation: Record<string, unknown> = {
       summary: route.summary,
       operationId: `${route.method.toLowerCase()}${path.replace(/[{}]/g, '').replace(/[^a-zA-Z0-9]+(.)?/g, (_, c: string | undefined) => (c ?? '').toUpperCase())}`,
@@ -60,7 +112,8 @@ export function buildOpenApiDocument(routes: RouteDefinition[], services: Servic
           schema: { type: 'string' },
           ...(name === 'tenant' ? { description: 'Tenant id; `default` addresses the default tenant' } : {}),
         })),
-        ...(!needsBody && schemaName ? [{ name: 'query', in: 'query', style: 'form', explode: true, schema: { $ref: `#/components/schemas/${schemaName}` } }] : []),
+        ...(!needsBody && schemaName && !session ? [{ name: 'query', in: 'query', style: 'form', explode: true, schema: { $ref: `#/components/schemas/${schemaName}` } }] : []),
+        ...(session?.parameters ?? []),
       ],
       responses: {
         [String(route.status ?? 200)]: { description: 'Success', content: upstream ? {} : { 'application/json': { schema: { type: 'object' } } } },
@@ -72,7 +125,9 @@ export function buildOpenApiDocument(routes: RouteDefinition[], services: Servic
         '404': problem('Not found'),
         '429': problem('Rate limited (see Retry-After)'),
         ...(upstream ? { '502': problem('Upstream unreachable'), '504': problem('Upstream timed out') } : { '503': problem('Service unavailable'), '504': problem('Service timed out') }),
+        ...session?.responses,
       },
+      ...(session ? { description: session.description } : {}),
       ...(typeof route.access === 'object'
         ? { 'x-gatehouse-permission': { permission: route.access.permission, action: route.access.action ?? DEFAULT_ACTIONS[route.method] } }
         : {}),

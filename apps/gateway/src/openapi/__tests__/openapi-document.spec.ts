@@ -62,4 +62,29 @@ describe('OpenAPI document (gateway)', () => {
     expect(published).toBe(ROUTES.filter((r) => r.grants).length);
     expect(published).toBeGreaterThan(0);
   });
+
+  it('documents the browser-session routes: the CSRF header, the cookie, the access token only, and no body for refresh', () => {
+    const built = buildOpenApiDocument(ROUTES, [{ service: 'identity', requests: { 'identity.sessions.login.v1': 'LoginRequest', 'identity.sessions.refresh.v1': 'RefreshRequest' }, schemas: {} }] as never, '0') as {
+      paths: Record<string, Record<string, Operation & { requestBody?: { content: Record<string, { schema: unknown }> } }>>;
+    };
+    const signIn = built.paths['/api/v1/session'].post;
+    const refresh = built.paths['/api/v1/session/refresh'].post;
+    const signOut = built.paths['/api/v1/session'].delete;
+    for (const operation of [signIn, refresh, signOut]) {
+      expect(operation.parameters).toContainEqual(expect.objectContaining({ name: 'x-gatehouse-csrf', in: 'header', required: true, schema: { type: 'string', enum: ['1'] } }));
+      expect(operation.responses['403']).toBeDefined();
+      expect(operation.security).toEqual([]);
+      expect(operation.tags).toEqual(['identity']);
+    }
+    expect(signIn.requestBody?.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/LoginRequest' });
+    expect(refresh.requestBody).toBeUndefined();
+    expect(refresh.parameters).toContainEqual(expect.objectContaining({ name: '__Secure-gatehouse-session', in: 'cookie' }));
+    expect(refresh.parameters.filter((p) => p.in === 'query')).toEqual([]);
+    for (const operation of [signIn, refresh]) {
+      const ok = operation.responses['200'] as { headers: Record<string, unknown>; content: Record<string, { schema: { properties: Record<string, unknown> } }> };
+      expect(Object.keys(ok.content['application/json'].schema.properties)).toEqual(['tokenType', 'accessToken', 'expiresIn']);
+      expect(ok.headers).toHaveProperty('Set-Cookie');
+    }
+    expect(signOut.responses['204']).toMatchObject({ headers: { 'Set-Cookie': expect.anything() } });
+  });
 });
