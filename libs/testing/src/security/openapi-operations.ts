@@ -29,7 +29,7 @@ export interface OpenApiDocument {
 interface OpenApiOperation {
   security: unknown[];
   tags: string[];
-  parameters: Array<{ name: string; in: string; schema: JsonSchema }>;
+  parameters: Array<{ name: string; in: string; required?: boolean; schema: JsonSchema }>;
   requestBody?: { content: Record<string, { schema: JsonSchema }> };
   'x-gatehouse-permission'?: { permission: string; action: string };
   'x-gatehouse-grant'?: string;
@@ -51,6 +51,8 @@ export interface ApiOperation {
   schema?: JsonSchema;
   schemaName?: string;
   input: 'body' | 'query';
+  /** Required headers that take one value (the browser-session routes' CSRF header): what a client must send. */
+  headers: Record<string, string>;
   /** What the route can grant (access, a credential, an account action): each must be in the escalation matrix. */
   grants?: string;
 }
@@ -108,6 +110,11 @@ export function operationsOf(doc: OpenApiDocument): ApiOperation[] {
         schema: resolveSchema(doc, raw),
         schemaName: raw?.$ref?.replace('#/components/schemas/', ''),
         input,
+        headers: Object.fromEntries(
+          op.parameters
+            .filter((p) => p.in === 'header' && p.required && p.schema.enum?.length === 1)
+            .map((p) => [p.name, String(p.schema.enum?.[0])]),
+        ),
         grants: op['x-gatehouse-grant'],
       });
     }
