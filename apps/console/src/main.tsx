@@ -105,13 +105,20 @@ function App() {
   if (setup && !setup.setupComplete) return path === '/setup' ? <SetupPage /> : <Redirect to="/setup" />;
   if (MOVED[path]) return <Redirect to={MOVED[path] + (query.toString() ? `?${query}` : '')} />;
   const Public = PUBLIC[path];
-  if (Public) return me && path === '/login' ? <Redirect to="/" /> : <Public />;
+  if (Public) return me && path === '/login' ? <Redirect to={nextOf(query)} /> : <Public />;
   if (path === '/setup') return <Redirect to="/login" />;
   if (!me) {
     const next = path === '/' ? '' : `?next=${encodeURIComponent(path + (query.toString() ? `?${query}` : ''))}`;
     return <Redirect to={`/login${next}`} />;
   }
-  return <SignedIn path={path} />;
+  // Keyed by user: when another tab signs in as someone else (the tabs share one session), nothing of the previous user's pages stays.
+  return <SignedIn key={me.id} path={path} />;
+}
+
+/** Where the sign-in page leads once signed in (here or in another tab): its `next`, if it is a path of the console. */
+function nextOf(query: URLSearchParams): string {
+  const next = query.get('next');
+  return next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
 }
 
 createRoot(document.getElementById('root') as HTMLElement).render(

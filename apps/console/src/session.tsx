@@ -1,11 +1,11 @@
-import type { Action, Decision, Permission, SetupStatus, TokenPair, UserView } from '@gatehouse/contracts';
-import { createContext, ReactNode, useCallback, useContext, useEffect, useState } from 'react';
+import type { Action, Decision, Permission, SetupStatus, UserView } from '@gatehouse/contracts';
+import { createContext, ReactNode, useCallback, useContext, useEffect, useRef, useState } from 'react';
 import { api, ApiError, session, url } from './api/client';
 
 interface AuthState {
   setup: SetupStatus | null;
   me: UserView | null;
-  /** False until the set-up status is known. */
+  /** False until the set-up status is known and the session cookie, if any, has been tried. */
   ready: boolean;
   signIn(username: string, password: string): Promise<void>;
   signOut(): Promise<void>;
@@ -19,6 +19,9 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const [setup, setSetup] = useState<SetupStatus | null>(null);
   const [me, setMe] = useState<UserView | null>(null);
   const [ready, setReady] = useState(false);
+  const meRef = useRef<UserView | null>(null);
+  meRef.current = me;
+  const loading = useRef<{ token: string | null; done: Promise<void> } | null>(null);
 
   const reloadSetup = useCallback(async () => {
     setSetup(await api.get<SetupStatus>(url('/setup')));
@@ -27,29 +30,59 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     setMe(session.signedIn ? await api.get<UserView>(url('/me')) : null);
   }, []);
 
-  useEffect(() => {
-    reloadSetup()
-      .catch(() => setSetup(null))
-      .finally(() => setReady(true));
-    return session.onChange(() => {
-      capabilityCache.clear();
-      if (!session.signedIn) setMe(null);
-    });
-  }, [reloadSetup]);
-
-  const signIn = useCallback(async (username: string, password: string) => {
-    const pair = await api.post<TokenPair>(url('/login'), { username, password });
-    session.set(pair);
-    try {
-      setMe(await api.get<UserView>(url('/me')));
-    } catch (error) {
-      session.set(null);
-      throw error;
+  /** Shows the session's user: loads /me unless it is that user's already (or loading); none when signed out. */
+  const follow = useCallback((): Promise<void> => {
+    if (!session.signedIn) {
+      meRef.current = null;
+      setMe(null);
+      return Promise.resolve();
     }
+    // The token's subject, when it can be read: a tab whose session became another user's follows it.
+    const userId = session.userId;
+    if (meRef.current && (userId === null || meRef.current.id === userId)) return Promise.resolve();
+    const token = session.accessToken;
+    if (loading.current?.token === token) return loading.current.done;
+    const done = api
+      .get<UserView>(url('/me'))
+      .then((user) => {
+        if (session.accessToken !== token && session.userId !== user.id) return;
+        meRef.current = user;
+        setMe(user);
+      })
+      .finally(() => {
+        if (loading.current?.done === done) loading.current = null;
+      });
+    loading.current = { token, done };
+    return done;
   }, []);
 
+  useEffect(() => {
+    // A reload, a bookmark or a new tab: the session cookie (if any) gives this tab its access token.
+    const restored = session.restore().then((signedIn) => (signedIn ? follow() : undefined));
+    void Promise.allSettled([reloadSetup().catch(() => setSetup(null)), restored]).then(() => setReady(true));
+    // Signed in or out here or in another tab (whose session every tab shares: it may be someone else's now).
+    return session.onChange(() => {
+      capabilityCache.clear();
+      follow().catch(() => undefined);
+    });
+  }, [reloadSetup, follow]);
+
+  const signIn = useCallback(
+    async (username: string, password: string) => {
+      await session.signIn(username, password);
+      try {
+        await follow();
+      } catch (error) {
+        await session.signOut();
+        throw error;
+      }
+    },
+    [follow],
+  );
+
   const signOut = useCallback(async () => {
-    await session.logout();
+    await session.signOut();
+    meRef.current = null;
     setMe(null);
   }, []);
 

@@ -180,6 +180,8 @@ function WhenSignedIn({ children }: { children: ReactNode }) {
  */
 export function renderWithAuth(api: FakeApi, ui: ReactNode, { me, setup = setupStatus() }: { me?: UserView; setup?: SetupStatus } = {}): RenderResult {
   api.on('GET', '/api/v1/setup', { body: setup });
+  // On load the console asks for the session of its cookie: none here, unless signed in below.
+  api.on('POST', '/api/v1/session/refresh', { status: 401, body: problem(401, 'Unauthorized', [], 'unauthorized', 'No browser session: sign in') });
   if (!me) return render(<AuthProvider>{ui}</AuthProvider>);
   api.on('GET', '/api/v1/me', { body: me });
   session.set(tokenPair('access-1'));

@@ -1,4 +1,4 @@
-import type { FieldError, Problem, TokenPair } from '@gatehouse/contracts';
+import type { FieldError, Problem } from '@gatehouse/contracts';
 
 /** A failed API call, carrying the problem+json body (RFC 9457) the gateway answered with. */
 export class ApiError extends Error {
@@ -29,32 +29,87 @@ export class ApiError extends Error {
 
 type Listener = () => void;
 
+/** What the gateway's browser-session endpoints answer: the access token only (the refresh token is in an HttpOnly cookie). */
+export interface AccessToken {
+  tokenType: 'Bearer';
+  accessToken: string;
+  /** Seconds from now. */
+  expiresIn: number;
+}
+
+/** What tabs of this console tell each other (BroadcastChannel). */
+export type TabMessage =
+  /** A tab signed in or rotated the session: the others take its access token instead of rotating again. */
+  | { type: 'token'; accessToken: string; expiresAt: number }
+  /** A tab signed out (the session is over at the server): the others drop their access token. */
+  | { type: 'signed-out' };
+
+const SESSION_PATH = '/api/v1/session';
+/** Sent with every browser-session request: a cross-site form cannot, so the gateway refuses requests without it. */
+const CSRF_HEADERS = { 'x-gatehouse-csrf': '1' };
+const CHANNEL = 'gatehouse-session';
+/** One refresh at a time across tabs: refresh tokens rotate, and a token presented twice ends the session. */
+const LOCK = 'gatehouse-session-refresh';
+/** A token refreshed by another tab is taken as is when it has this long left. */
+const FRESH_ENOUGH_MS = 30_000;
+
+/** What a session uses of the browser to work with the other tabs: none of it exists everywhere (Web Locks need https or localhost). */
+export interface TabServices {
+  channel: Pick<BroadcastChannel, 'postMessage' | 'addEventListener'> | null;
+  locks: Pick<LockManager, 'request'> | null;
+}
+
+function browserTabServices(): TabServices {
+  return {
+    channel: typeof BroadcastChannel === 'function' ? new BroadcastChannel(CHANNEL) : null,
+    locks: (typeof navigator === 'undefined' ? undefined : navigator.locks) ?? null,
+  };
+}
+
+/** The user and session an access token is for (its `sub` and `sid`), read from the JWT, not verified: for display and comparison only. */
+export function claimsOf(accessToken: string): { sub?: string; sid?: string } {
+  try {
+    const payload = accessToken.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    const claims: unknown = JSON.parse(atob(payload.padEnd(payload.length + ((4 - (payload.length % 4)) % 4), '=')));
+    return claims && typeof claims === 'object' ? (claims as { sub?: string; sid?: string }) : {};
+  } catch {
+    return {};
+  }
+}
+
 /**
- * Tokens live in memory only (never in storage): a reload signs the user out. The refresh token is
- * rotated on 401 (single flight) and shortly before the access token expires.
+ * The browser session. The access token lives in this tab's memory only; the refresh token in an
+ * HttpOnly cookie that no script can read, which the gateway rotates on POST /api/v1/session/refresh.
+ * On load, that refresh restores the session (a reload, a bookmark, a new tab). Refreshes, sign-in and
+ * sign-out hold a Web Lock, so two tabs never present the same refresh token (identity would take it for a
+ * stolen one and end the session); a BroadcastChannel gives the other tabs each new access token and
+ * tells them about a sign-out. The access token is refreshed on 401 and shortly before it expires.
  */
-class Session {
-  private pair: TokenPair | null = null;
+export class Session {
+  private token: { accessToken: string; expiresAt: number } | null = null;
   private refreshing: Promise<boolean> | null = null;
+  /** Bumped by a sign-out: a refresh that started before it must not sign this tab in again. */
+  private epoch = 0;
+  /** The session (`sid`) that a sign-out ended: a token of it that another tab hands over late is not taken. */
+  private ended: string | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly listeners = new Set<Listener>();
 
+  constructor(private readonly tabs: TabServices = browserTabServices()) {
+    tabs.channel?.addEventListener('message', (event: MessageEvent<TabMessage>) => this.receive(event.data));
+  }
+
   get accessToken(): string | null {
-    return this.pair?.accessToken ?? null;
+    return this.token?.accessToken ?? null;
   }
 
   get signedIn(): boolean {
-    return this.pair !== null;
+    return this.token !== null;
   }
 
-  set(pair: TokenPair | null): void {
-    this.pair = pair;
-    clearTimeout(this.timer);
-    if (pair) {
-      const ms = Math.max(5, pair.expiresIn * 0.8) * 1000;
-      this.timer = setTimeout(() => void this.refresh(), ms);
-    }
-    this.listeners.forEach((l) => l());
+  /** The signed-in user's id (the access token's subject). */
+  get userId(): string | null {
+    return this.token ? (claimsOf(this.token.accessToken).sub ?? null) : null;
   }
 
   onChange(listener: Listener): () => void {
@@ -62,36 +117,121 @@ class Session {
     return () => this.listeners.delete(listener);
   }
 
-  /** Rotates the refresh token; false (and signed out) when the session is over. */
+  /** Signs in (the gateway sets the session cookie) and gives the other tabs the access token. */
+  async signIn(username: string, password: string): Promise<void> {
+    const answer = await this.exclusive(() => rawRequest<AccessToken>('POST', SESSION_PATH, { username, password }, null, CSRF_HEADERS));
+    this.share(this.adopt(answer));
+  }
+
+  /** Restores the session of the cookie, if any: what a reload, a bookmark or a new tab starts with. */
+  restore(): Promise<boolean> {
+    return this.signedIn ? Promise.resolve(true) : this.refresh();
+  }
+
+  /** A new access token through the session cookie; false (and signed out) when the session is over. */
   refresh(): Promise<boolean> {
-    const refreshToken = this.pair?.refreshToken;
-    if (!refreshToken) return Promise.resolve(false);
-    this.refreshing ??= rawRequest<TokenPair>('POST', '/api/v1/token/refresh', { refreshToken }, null)
-      .then((pair) => {
-        this.set(pair);
+    const stale = this.token?.accessToken ?? null;
+    const epoch = this.epoch;
+    this.refreshing ??= this.exclusive(async () => {
+      // Another tab may have rotated the session while this one waited for the lock: its token comes by
+      // broadcast, a task of its own, which gets its turn first.
+      if (this.tabs.channel) await nextTask();
+      if (this.token && this.token.accessToken !== stale && this.token.expiresAt - Date.now() > FRESH_ENOUGH_MS) return true;
+      try {
+        const answer = await rawRequest<AccessToken>('POST', `${SESSION_PATH}/refresh`, undefined, null, CSRF_HEADERS);
+        if (epoch !== this.epoch) return false;
+        this.share(this.adopt(answer));
         return true;
-      })
-      .catch(() => {
-        this.set(null);
+      } catch (error) {
+        if (epoch !== this.epoch) return false;
+        // 401: no session, or it is over (the gateway cleared the cookie). Anything else may pass: retry soon.
+        if (error instanceof ApiError && error.status === 401) this.keep(null);
+        else if (this.token) this.schedule(10_000);
         return false;
-      })
-      .finally(() => {
-        this.refreshing = null;
-      });
+      }
+    }).finally(() => {
+      this.refreshing = null;
+    });
     return this.refreshing;
   }
 
-  async logout(): Promise<void> {
-    const refreshToken = this.pair?.refreshToken;
-    this.set(null);
-    if (refreshToken) await rawRequest('POST', '/api/v1/logout', { refreshToken }, null).catch(() => undefined);
+  /** Ends the session at the server (its access tokens are refused from now on), then signs the other tabs out. */
+  async signOut(): Promise<void> {
+    this.endLocally();
+    await this.exclusive(() => rawRequest('DELETE', SESSION_PATH, undefined, null, CSRF_HEADERS)).catch(() => undefined);
+    // Whatever another tab handed over meanwhile belonged to the session that just ended.
+    if (this.token) this.endLocally();
+    this.post({ type: 'signed-out' });
+  }
+
+  /** Drops the access token, and with it any refresh under way and any late token of the same session. */
+  private endLocally(): void {
+    this.epoch += 1;
+    this.ended = this.token ? claimsOf(this.token.accessToken).sid : this.ended;
+    this.keep(null);
+  }
+
+  private receive(message: TabMessage): void {
+    if (message?.type === 'signed-out') {
+      this.endLocally();
+    } else if (message?.type === 'token' && typeof message.accessToken === 'string') {
+      // Within a session, only a newer token; another session (a sign-in) replaces this one.
+      const current = this.token;
+      const sid = claimsOf(message.accessToken).sid;
+      if (sid !== undefined && sid === this.ended) return;
+      if (current && claimsOf(current.accessToken).sid === sid && message.expiresAt <= current.expiresAt) return;
+      this.keep({ accessToken: message.accessToken, expiresAt: message.expiresAt });
+    }
+  }
+
+  private adopt(answer: AccessToken): { accessToken: string; expiresAt: number } {
+    const token = { accessToken: answer.accessToken, expiresAt: Date.now() + answer.expiresIn * 1000 };
+    this.keep(token);
+    return token;
+  }
+
+  private share(token: { accessToken: string; expiresAt: number }): void {
+    this.post({ type: 'token', ...token });
+  }
+
+  private post(message: TabMessage): void {
+    try {
+      this.tabs.channel?.postMessage(message);
+    } catch {
+      // a closed channel: this tab is going away
+    }
+  }
+
+  /** Takes an access token (as a sign-in or a refresh answers it), or none: this tab alone, nothing is sent. */
+  set(answer: AccessToken | null): void {
+    if (answer) this.adopt(answer);
+    else this.keep(null);
+  }
+
+  private keep(token: { accessToken: string; expiresAt: number } | null): void {
+    this.token = token;
+    clearTimeout(this.timer);
+    if (token) this.schedule(Math.max(5_000, (token.expiresAt - Date.now()) * 0.8));
+    this.listeners.forEach((l) => l());
+  }
+
+  private schedule(ms: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.refresh(), ms);
+  }
+
+  /** Runs `work` holding the session lock of every tab of this origin (where the Web Locks API exists). */
+  private async exclusive<T>(work: () => Promise<T>): Promise<T> {
+    return this.tabs.locks ? await this.tabs.locks.request(LOCK, work) : work();
   }
 }
 
 export const session = new Session();
 
-async function rawRequest<T>(method: string, path: string, body: unknown, token: string | null): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
+const nextTask = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+
+async function rawRequest<T>(method: string, path: string, body: unknown, token: string | null, extraHeaders: Record<string, string> = {}): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json, application/problem+json', ...extraHeaders };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (token) headers.authorization = `Bearer ${token}`;
   let response: Response;

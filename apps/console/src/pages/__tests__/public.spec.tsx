@@ -10,10 +10,10 @@ import { ForgottenPasswordPage, LoginPage, PasswordChangeRequiredPage, ResetPass
 const server = fakeApiForEachTest();
 
 describe('LoginPage', () => {
-  /** Opens the sign-in page at `path`, where POST /login answers `login`, and signs in. */
+  /** Opens the sign-in page at `path`, where POST /session (the browser sign-in) answers `login`, and signs in. */
   async function signInAt(path: string, login: Answer, username: string, password: string) {
     visit(path);
-    server.on('POST', '/api/v1/login', login);
+    server.on('POST', '/api/v1/session', login);
     server.on('GET', '/api/v1/me', { body: userView() });
     renderWithAuth(server, <LoginPage />);
     await userEvent.type(screen.getByLabelText('Username or email'), username);
@@ -25,7 +25,7 @@ describe('LoginPage', () => {
     await signInAt('/login?next=%2Ft%2Facme%2Fusers', { body: tokenPair('access-ada') }, 'ada', 'correct horse');
 
     await waitFor(() => expect(currentPath()).toBe('/t/acme/users'));
-    expect(server.sent('POST', '/api/v1/login').map((r) => r.body)).toEqual([{ username: 'ada', password: 'correct horse' }]);
+    expect(server.sent('POST', '/api/v1/session').map((r) => [r.body, r.headers['x-gatehouse-csrf']])).toEqual([[{ username: 'ada', password: 'correct horse' }, '1']]);
     expect(server.sent('GET', '/api/v1/me')[0].headers.authorization).toBe('Bearer access-ada');
     expect(session.signedIn).toBe(true);
   });
@@ -140,7 +140,7 @@ describe('SetupPage', () => {
 
   it('creates the first user and tenant, signs in and opens the tenant', async () => {
     server.on('POST', '/api/v1/setup', { status: 201, body: { user: { id: 'u-1', username: 'root', superAdmin: true }, tenant: { id: 'acme' } } });
-    server.on('POST', '/api/v1/login', { body: tokenPair('root-token') });
+    server.on('POST', '/api/v1/session', { body: tokenPair('root-token') });
     server.on('GET', '/api/v1/me', { body: userView({ username: 'root', superAdmin: true }) });
     renderWithAuth(server, <SetupPage />, { setup: setupStatus({ setupComplete: false, enabled: true }) });
     await screen.findByLabelText('First tenant id');
@@ -152,13 +152,13 @@ describe('SetupPage', () => {
 
     await waitFor(() => expect(currentPath()).toBe('/t/acme'));
     expect(server.sent('POST', '/api/v1/setup').map((r) => r.body)).toEqual([{ username: 'root', password: 'Change-Me-Now-42', tenant: 'acme' }]);
-    expect(server.sent('POST', '/api/v1/login').map((r) => r.body)).toEqual([{ username: 'root', password: 'Change-Me-Now-42' }]);
+    expect(server.sent('POST', '/api/v1/session').map((r) => r.body)).toEqual([{ username: 'root', password: 'Change-Me-Now-42' }]);
     expect(server.sent('GET', '/api/v1/setup')).toHaveLength(2);
   });
 
   it('asks for no tenant when there is a default tenant, and sends the email when given', async () => {
     server.on('POST', '/api/v1/setup', { status: 201, body: { user: { id: 'u-1', username: 'root', superAdmin: true }, tenant: null } });
-    server.on('POST', '/api/v1/login', { body: tokenPair('root-token') });
+    server.on('POST', '/api/v1/session', { body: tokenPair('root-token') });
     server.on('GET', '/api/v1/me', { body: userView() });
     renderWithAuth(server, <SetupPage />, { setup: setupStatus({ setupComplete: false, enabled: true, defaultTenant: true }) });
     await screen.findByLabelText('Username');
@@ -188,6 +188,6 @@ describe('SetupPage', () => {
     expect(fieldErrors('tenant')).toEqual(['id must be 2-63 characters']);
     expect(fieldErrors('password')).toEqual([]);
     expect([...screen.getByRole('alert').querySelectorAll('li')].map((li) => li.textContent)).toEqual(['locale unknown locale']);
-    expect(server.sent('POST', '/api/v1/login')).toHaveLength(0);
+    expect(server.sent('POST', '/api/v1/session')).toHaveLength(0);
   });
 });
