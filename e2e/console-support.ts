@@ -11,7 +11,7 @@ export function consoleUrl(base = process.env.GATEHOUSE_URL): string {
   return `${base}/ui`;
 }
 
-/** One browser per spec file; `page()` opens a new tab (a new in-memory session). */
+/** One browser per spec file; `newPage()` opens a tab in a context of its own (another person's browser). */
 export function useBrowser(): { browser: () => TestBrowser } {
   let browser: TestBrowser;
   beforeAll(async () => {
@@ -21,13 +21,22 @@ export function useBrowser(): { browser: () => TestBrowser } {
   return { browser: () => browser };
 }
 
+/** A tab in a browser context of its own: no cookie, so no console session until it signs in. */
 export async function newPage(browser: TestBrowser): Promise<Page> {
-  const page = await browser.newPage();
+  const context = await browser.newContext();
+  const page = await context.newPage();
   page.setDefaultTimeout(10_000);
   return page;
 }
 
-/** In-app navigation (no reload: tokens live in memory only). */
+/** Another tab of the same browser context as `page`: it shares the cookie, so the console session. */
+export async function newTab(page: Page): Promise<Page> {
+  const tab = await page.context().newPage();
+  tab.setDefaultTimeout(10_000);
+  return tab;
+}
+
+/** In-app navigation (no reload: keeps the page's state; a reload restores the session through its cookie). */
 export async function go(page: Page, path: string): Promise<void> {
   // A string: this runs in the page, and the e2e tsconfig has no DOM types.
   await page.evaluate(`window.history.pushState(null, '', ${JSON.stringify(`/ui${path}`)}); window.dispatchEvent(new PopStateEvent('popstate'));`);
