@@ -20,6 +20,8 @@ describe('identity: lockout and per-IP throttling', () => {
     return { id: created.body.id, username, password };
   }
   const attempt = (username: string, password: string) => http().post('/api/v1/login').send({ username, password });
+  /** The console's sign-in (a browser session): protected exactly like /api/v1/login. */
+  const browserSignIn = (username: string, password: string) => http().post('/api/v1/session').set('x-gatehouse-csrf', '1').send({ username, password });
 
   beforeAll(async () => {
     system = await TestSystem.start({
@@ -36,14 +38,16 @@ describe('identity: lockout and per-IP throttling', () => {
     await system?.stop();
   });
 
-  it('locks after the configured failures, refuses even the right password while locked, and unlocks by waiting', async () => {
+  it('locks after the configured failures, refuses even the right password while locked (the console sign-in too), and unlocks by waiting', async () => {
     const user = await newUser();
     for (let i = 0; i < 3; i++) await attempt(user.username, 'wrong-password').expect(401);
     // While locked, the right password gets exactly the answer of an unknown account or a wrong password.
     const locked = await attempt(user.username, user.password);
     const unknown = await attempt(`${unique('ghost')}@protection.test`, user.password);
     const wrong = await attempt(user.username, 'wrong-password');
-    for (const response of [locked, unknown, wrong]) {
+    const lockedBrowser = await browserSignIn(user.username, user.password);
+    expect(lockedBrowser.headers['set-cookie']).toBeUndefined();
+    for (const response of [locked, unknown, wrong, lockedBrowser]) {
       expect({ status: response.status, body: response.body, retryAfter: response.headers['retry-after'] })
         .toEqual({ status: 401, body: unknown.body, retryAfter: undefined });
     }
@@ -73,7 +77,7 @@ describe('identity: lockout and per-IP throttling', () => {
     await attempt(user.username, 'After-Reset-Pass-1').expect(200);
   });
 
-  it('throttles an address after too many failures, across accounts and for Basic auth (429)', async () => {
+  it('throttles an address after too many failures, across accounts, for Basic auth and the console sign-in (429)', async () => {
     const victim = await newUser();
     const { rows } = await db.query(`SELECT count(*)::int AS n FROM identity.login_failures WHERE ip IS NOT NULL`);
     for (let i = rows[0].n; i < 12; i++) {
@@ -85,8 +89,10 @@ describe('identity: lockout and per-IP throttling', () => {
     expect(viaBasic.status).toBe(429);
     const keyed = await attempt(victim.username, victim.password).set('idempotency-key', unique('login'));
     expect(keyed.status).toBe(429);
+    const viaBrowser = await browserSignIn(victim.username, victim.password);
+    expect([viaBrowser.status, viaBrowser.body.type, viaBrowser.headers['set-cookie']]).toEqual([429, throttled.body.type, undefined]);
     // Each says when to come back: when the oldest failures that make the count leave the 60 s window.
-    for (const response of [throttled, viaBasic, keyed]) {
+    for (const response of [throttled, viaBasic, keyed, viaBrowser]) {
       const retryAfter = Number(response.headers['retry-after']);
       expect({ retryAfter, inRange: retryAfter >= 1 && retryAfter <= 60 }).toEqual({ retryAfter: expect.any(Number), inRange: true });
     }
