@@ -91,6 +91,21 @@ describe('browser sessions: /api/v1/session', () => {
     await api().get('/api/v1/me').set(...bearer(rotated.body.accessToken)).expect(401);
   });
 
+  it("a sign-in ends the browser's previous session (the one its cookie holds): one session per browser, none left behind", async () => {
+    const before = await signIn({ username: user.username, password: user.password }).expect(200);
+    const previous = (setCookieOf(before) as SetCookie).value;
+    const other = await createUser(root);
+    const after = await signIn({ username: other.username, password: other.password }).set('cookie', `${COOKIE}=${previous}`).expect(200);
+    expect((setCookieOf(after) as SetCookie).value).not.toBe(previous);
+    await api().get('/api/v1/me').set(...bearer(before.body.accessToken)).expect(401);
+    await refresh(previous).expect(401);
+    expect((await api().get('/api/v1/me').set(...bearer(after.body.accessToken)).expect(200)).body.username).toBe(other.username);
+    // A failed sign-in leaves the current session alone.
+    const current = (setCookieOf(after) as SetCookie).value;
+    await signIn({ username: other.username, password: 'not-the-password' }).set('cookie', `${COOKIE}=${current}`).expect(401);
+    await refresh(current).expect(200);
+  });
+
   it('answers 401 to a refresh without a session cookie, or with one that holds no refresh token', async () => {
     const none = await refresh().expect(401);
     expect(none.headers['content-type']).toMatch(/application\/problem\+json/);

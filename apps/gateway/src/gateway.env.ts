@@ -27,8 +27,8 @@ export class GatewayEnv extends BaseServiceEnv {
   RATE_LIMIT_PER_SUBJECT_PER_MINUTE = 3000;
 
   /**
-   * Origins allowed by CORS, comma-separated (`*` for any); empty = no CORS headers. Listed origins
-   * (not `*`) may also use the browser-session endpoints besides the gateway's own.
+   * Origins allowed by CORS, comma-separated (`*` for any); empty = no CORS headers. The browser-session
+   * endpoints accept an Origin listed here (not through `*`) besides the gateway's own host.
    */
   @IsString()
   CORS_ORIGINS = '';

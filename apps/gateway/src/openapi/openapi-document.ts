@@ -69,7 +69,7 @@ function browserSessionOperation(step: BrowserSessionStep): { parameters: unknow
   return {
     parameters,
     responses: { ...responses, '403': refused },
-    description: 'For browsers (the console): the refresh token never reaches a script. API clients use /api/v1/login, /api/v1/token/refresh and /api/v1/logout.',
+    description: `For browsers (the console): the refresh token never reaches a script.${step === 'sign-in' ? ' A session the browser had (its cookie) is ended.' : ''} API clients use /api/v1/login, /api/v1/token/refresh and /api/v1/logout.`,
   };
 }
 

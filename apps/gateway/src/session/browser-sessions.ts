@@ -1,6 +1,6 @@
-import { FieldError, TokenPair } from '@gatehouse/contracts';
+import { FieldError, IdentityRpc, TokenPair } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { ServiceDispatcher } from '../dispatch/service-dispatcher';
 import { GatewayEnv } from '../gateway.env';
 import { Admission, IncomingRequest } from '../request/incoming-request';
@@ -44,6 +44,7 @@ export class BrowserSessions {
   private readonly cookieName: string;
   private readonly cookieAttributes: string;
   private readonly listedOrigins: Set<string>;
+  private readonly logger = new Logger('BrowserSessions');
 
   constructor(
     private readonly dispatcher: ServiceDispatcher,
@@ -82,9 +83,21 @@ export class BrowserSessions {
     throw crossSite('origin-not-allowed', `Origin ${String(origin).slice(0, 200)} is neither this gateway's nor one of CORS_ORIGINS`);
   }
 
+  /**
+   * Signs in; a session this browser had (its cookie) is ended once the new one exists, so that the
+   * browser holds one session and none is left behind without its refresh token.
+   */
   private async signIn(route: RouteDefinition, request: IncomingRequest, admission: Admission): Promise<SessionAnswer> {
+    const previous = this.refreshTokenOf(request.headers);
     // Never an Idempotency-Key here: a stored answer would keep the refresh token in the key-value store.
     const result = await this.dispatcher.dispatch(route, { ...request, headers: withoutIdempotencyKey(request.headers) }, admission);
+    if (previous) {
+      const signOut: RouteDefinition = { ...route, method: 'DELETE', target: IdentityRpc.logout, status: 204 };
+      await this.dispatcher.dispatch(signOut, cookieOnly(request, { refreshToken: previous }), admission).catch((error: unknown) => {
+        // The new session stands; the previous one ends with its refresh token's lifetime at worst.
+        this.logger.warn({ err: error }, 'Could not end the previous browser session at sign-in');
+      });
+    }
     return this.tokenAnswer(result.body as TokenPair);
   }
 

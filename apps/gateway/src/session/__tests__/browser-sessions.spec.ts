@@ -1,5 +1,6 @@
 import { TokenPair } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
+import { Logger } from '@nestjs/common';
 import { problemOf } from '@gatehouse/testing';
 import { DispatchResult, ServiceDispatcher } from '../../dispatch/service-dispatcher';
 import { GatewayEnv } from '../../gateway.env';
@@ -90,6 +91,28 @@ describe('BrowserSessions (gateway)', () => {
       expect([calledRoute, calledAdmission]).toEqual([SIGN_IN, admission]);
       expect(sent).toMatchObject({ body: { username: 'ada', password: 'pw' }, ip: '10.0.0.1' });
       expect(sent.headers['idempotency-key']).toBeUndefined();
+    });
+
+    it("ends the browser's previous session (its cookie) once the new one exists, and not when the sign-in fails", async () => {
+      const previous = { cookie: '__Secure-gatehouse-session=ghr_Previous' };
+      const answer = await sessions.handle(SIGN_IN, incoming(previous, { username: 'ada', password: 'pw' }), admission);
+      expect(cookieOf(answer).value).toBe(PAIR.refreshToken);
+      expect(dispatch).toHaveBeenCalledTimes(2);
+      const [logout, sent] = dispatch.mock.calls[1];
+      expect(logout).toMatchObject({ method: 'DELETE', target: { subject: 'identity.sessions.logout.v1' } });
+      expect(sent.body).toEqual({ refreshToken: 'ghr_Previous' });
+
+      dispatch.mockReset().mockRejectedValue(ProblemException.unauthorized('Invalid username or password'));
+      await expect(sessions.handle(SIGN_IN, incoming(previous, { username: 'ada', password: 'x' }), admission)).rejects.toThrow('Invalid username');
+      expect(dispatch).toHaveBeenCalledTimes(1);
+    });
+
+    it('signs in even when the previous session cannot be ended', async () => {
+      jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+      dispatch.mockResolvedValueOnce({ status: 200, body: PAIR }).mockRejectedValueOnce(ProblemException.timeout('late'));
+      const answer = await sessions.handle(SIGN_IN, incoming({ cookie: '__Secure-gatehouse-session=ghr_Previous' }, { username: 'ada', password: 'pw' }), admission);
+      expect(answer.status).toBe(200);
+      jest.restoreAllMocks();
     });
 
     it("passes identity's refusals on unchanged (bad credentials, password change required, throttling), setting no cookie", async () => {
