@@ -2,24 +2,32 @@ import type { Action, PermissionCatalogue, RoleTemplate, RoleView } from '@gateh
 import { useEffect, useState } from 'react';
 import { api, url } from '../api/client';
 import { Link, navigate } from '../router';
+import { useCapabilities } from '../session';
 import { DeleteButton, Field, Loading, PageHeader, ProblemBox, TextArea, Toggle, useAsync, useSubmit } from '../ui/kit';
 import { ListPage, nameColumns } from '../ui/resources';
 
 const tp = (tenant: string, path: string) => url(`/${encodeURIComponent(tenant)}${path}`);
 type Grid = Record<string, Action[]>;
 
+/** The permission × action pairs of a grid (FLOW with READ and UPDATE counts 2). */
+export function pairCount(grid: Record<string, readonly string[] | undefined>): number {
+  return Object.values(grid).reduce((n, actions) => n + new Set(actions ?? []).size, 0);
+}
+
 export function RolesList({ tenant, base }: { tenant: string; base: string }) {
+  const caps = useCapabilities(tenant);
   return (
     <ListPage<RoleView>
       title="Roles"
       base={base}
+      canCreate={caps?.can('ROLE', 'CREATE') ?? false}
       source={({ page, size, q }) => tp(tenant, `/roles?${new URLSearchParams({ page: String(page), size: String(size), sort: 'name', ...(q ? { q } : {}) })}`)}
       rowKey={(r) => r.id}
       empty="No roles yet."
       searchLabel="Search roles"
       columns={[
         ...nameColumns<RoleView>(base),
-        { label: 'Permissions', render: (r) => Object.keys(r.permissions).length },
+        { label: 'Permissions', render: (r) => <span title="permission × action pairs">{pairCount(r.permissions)}</span> },
         { label: '', render: (r) => <>{r.managed && <span className="badge">managed</span>} {r.isDefault && <span className="badge">default</span>}</> },
       ]}
     />

@@ -3,14 +3,19 @@ import { api } from '../api/client';
 import { Link } from '../router';
 import { Column, DeleteButton, Field, Loading, PagedTable, PagedTableProps, PageHeader, ProblemBox, Tabs, TextArea, useAsync, useSubmit } from './kit';
 
-/** A section's list: its title with a Create link (to `<base>/new`) above the paged table. */
-export function ListPage<T>({ title, base, ...table }: { title: string; base: string } & PagedTableProps<T>) {
+/**
+ * A section's list: its title with a Create link (to `<base>/new`) above the paged table. `canCreate`
+ * false (the caller may not create, or that is not known yet) leaves the link out.
+ */
+export function ListPage<T>({ title, base, canCreate = true, ...table }: { title: string; base: string; canCreate?: boolean } & PagedTableProps<T>) {
   return (
     <div>
       <PageHeader title={title}>
-        <Link to={`${base}/new`} className="button">
-          Create
-        </Link>
+        {canCreate && (
+          <Link to={`${base}/new`} className="button">
+            Create
+          </Link>
+        )}
       </PageHeader>
       <PagedTable<T> {...table} />
     </div>
