@@ -1,4 +1,4 @@
-import type { UserSettingsView } from '@gatehouse/contracts';
+import type { EditorPreferences, UserSettingsView } from '@gatehouse/contracts';
 import { useEffect, useState } from 'react';
 import { api, url } from '../api/client';
 import { useAuth } from '../session';
@@ -30,18 +30,40 @@ function ChangePassword() {
   );
 }
 
-/** Preferences are kept per tenant (theme, time zone, default namespace). */
-function Preferences({ tenant }: { tenant: string }) {
+const KEYMAPS = ['default', 'vim', 'emacs'] as const;
+type EditorForm = { fontSize: string; tabSize: string; wordWrap: boolean; keymap: string };
+const editorForm = (e: EditorPreferences | undefined): EditorForm => ({
+  fontSize: e?.fontSize?.toString() ?? '', tabSize: e?.tabSize?.toString() ?? '', wordWrap: e?.wordWrap ?? false, keymap: e?.keymap ?? 'default',
+});
+
+/** The editor preferences as sent: blank sizes left out (unset); a size that is not a number goes as typed, for the server to name. */
+export function editorBody(form: EditorForm): Record<string, unknown> {
+  const size = (v: string) => (/^\d+$/.test(v.trim()) ? Number(v.trim()) : v.trim());
+  return {
+    ...(form.fontSize.trim() ? { fontSize: size(form.fontSize) } : {}),
+    ...(form.tabSize.trim() ? { tabSize: size(form.tabSize) } : {}),
+    wordWrap: form.wordWrap,
+    keymap: form.keymap,
+  };
+}
+
+/** Preferences are kept per tenant (theme, editor, time zone, default namespace). */
+export function Preferences({ tenant }: { tenant: string }) {
   const base = url(`/${encodeURIComponent(tenant)}/settings/me`);
   const { data, error: loadError } = useAsync(() => api.get<UserSettingsView>(base), [base]);
   const [form, setForm] = useState({ theme: 'system', timezone: '', defaultNamespace: '' });
+  const [editor, setEditor] = useState<EditorForm>(editorForm(undefined));
   const [saved, setSaved] = useState(false);
   const { pending, error, submit } = useSubmit();
   useEffect(() => {
-    if (data) setForm({ theme: data.theme ?? 'system', timezone: data.timezone ?? '', defaultNamespace: data.defaultNamespace ?? '' });
+    if (data) {
+      setForm({ theme: data.theme ?? 'system', timezone: data.timezone ?? '', defaultNamespace: data.defaultNamespace ?? '' });
+      setEditor(editorForm(data.editor));
+    }
   }, [data]);
   const onSubmit = submit(async () => {
-    const body: Record<string, unknown> = { theme: form.theme, ...(data?.editor ? { editor: data.editor } : {}) };
+    setSaved(false);
+    const body: Record<string, unknown> = { theme: form.theme, editor: editorBody(editor) };
     if (form.timezone) body.timezone = form.timezone;
     if (form.defaultNamespace) body.defaultNamespace = form.defaultNamespace;
     const view = await api.put<UserSettingsView>(base, body);
@@ -70,7 +92,25 @@ function Preferences({ tenant }: { tenant: string }) {
         ))}
       </datalist>
       <Field label="Default namespace" name="defaultNamespace" value={form.defaultNamespace} onChange={(defaultNamespace) => setForm({ ...form, defaultNamespace })} error={error} placeholder="company.team" />
-      <ProblemBox error={error} fields={['timezone', 'defaultNamespace', 'theme']} />
+      <fieldset className="field" aria-label="Editor">
+        <legend>Editor</legend>
+        <div className="row">
+          <Field label="Font size" name="editor.fontSize" type="number" min={8} max={48} value={editor.fontSize} onChange={(fontSize) => setEditor({ ...editor, fontSize })} error={error} placeholder="14" />
+          <Field label="Tab size" name="editor.tabSize" type="number" min={1} max={16} value={editor.tabSize} onChange={(tabSize) => setEditor({ ...editor, tabSize })} error={error} placeholder="2" />
+          <div className="field">
+            <label htmlFor="f-keymap">Key bindings</label>
+            <select id="f-keymap" value={editor.keymap} onChange={(e) => setEditor({ ...editor, keymap: e.target.value })}>
+              {KEYMAPS.map((k) => (
+                <option key={k} value={k}>
+                  {k === 'default' ? 'Default' : k === 'vim' ? 'Vim' : 'Emacs'}
+                </option>
+              ))}
+            </select>
+          </div>
+        </div>
+        <Toggle label="Wrap long lines" name="wordWrap" checked={editor.wordWrap} onChange={(wordWrap) => setEditor({ ...editor, wordWrap })} />
+      </fieldset>
+      <ProblemBox error={error} fields={['timezone', 'defaultNamespace', 'theme', 'editor.fontSize', 'editor.tabSize']} />
       {saved && <p role="status">Saved.</p>}
       <button type="submit" disabled={pending}>
         Save preferences
