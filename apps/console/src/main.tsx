@@ -4,6 +4,7 @@ import { match, Redirect, useLocation } from './router';
 import { AuthProvider, DEFAULT_SEGMENT, useAuth, useCapabilities } from './session';
 import { Empty, Loading, PageHeader } from './ui/kit';
 import { AuditPage } from './pages/audit';
+import { InvitationsPage } from './pages/invitations';
 import { Shell, tenantLabel, tenantSections } from './pages/layout';
 import { ProfilePage } from './pages/profile';
 import { AcceptInvitationPage, ForgottenPasswordPage, LoginPage, PasswordChangeRequiredPage, ResetPasswordPage, SetupPage } from './pages/public';
@@ -71,6 +72,7 @@ function lastTenant(): string | null {
 function SignedIn({ path }: { path: string }) {
   let m: Record<string, string> | null;
   if ((m = match('/t/:tenant', path))) return <Shell tenant={m.tenant}><TenantHome tenant={m.tenant} /></Shell>;
+  if ((m = match('/t/:tenant/invitations', path))) return <Shell tenant={m.tenant}><InvitationsPage tenant={m.tenant} /></Shell>;
   if ((m = match('/t/:tenant/:section/*', path)) || (m = match('/t/:tenant/:section', path))) {
     const tenant = m.tenant;
     return (

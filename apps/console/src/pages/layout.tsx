@@ -88,6 +88,7 @@ export function tenantSections(caps: Capabilities | null): Array<{ id: string; l
     { id: 'service-accounts', label: 'Service accounts', show: caps.can('SERVICE_ACCOUNT') },
     { id: 'groups', label: 'Groups', show: caps.can('GROUP') },
     { id: 'access', label: 'Access', show: caps.can('BINDING') },
+    { id: 'invitations', label: 'Invitations', show: caps.can('INVITATION') },
     { id: 'roles', label: 'Roles', show: caps.can('ROLE') },
     { id: 'audit', label: 'Audit log', show: caps.can('AUDITLOG') },
   ].filter((s) => s.show);
