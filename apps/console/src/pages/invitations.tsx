@@ -15,8 +15,10 @@ export function roleErrors(error: ApiError | null): string[] {
   if (!error) return [];
   const own = error.errorsFor('roles');
   if (own.length) return own;
-  const rule = (error.problem as { rule?: unknown }).rule;
-  return typeof rule === 'string' && ROLE_RULES.includes(rule) ? [error.problem.detail ?? error.problem.title] : [];
+  const { rule, permission } = error.problem as { rule?: unknown; permission?: unknown };
+  // Giving a role through an invitation also needs BINDING:CREATE.
+  const aboutRole = (typeof rule === 'string' && ROLE_RULES.includes(rule)) || (rule === 'missing-permission' && permission === 'BINDING');
+  return aboutRole ? [error.problem.detail ?? error.problem.title] : [];
 }
 
 /** Names of the tenant's roles and groups (one page of each), for the form and the list. */

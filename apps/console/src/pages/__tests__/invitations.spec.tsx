@@ -3,7 +3,8 @@ import type { InvitationView } from '@gatehouse/contracts';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { FakeApi, fakeApiForEachTest, fieldErrors, invalid, renderWithAuth, SentRequest, userView } from '../../__tests__/fake-api';
-import { InvitationsPage } from '../invitations';
+import { ApiError } from '../../api/client';
+import { InvitationsPage, roleErrors } from '../invitations';
 
 let n = 0;
 let me = userView();
@@ -81,6 +82,15 @@ describe('InvitationsPage', () => {
 
     await waitFor(() => expect(fieldErrors('roles')).toEqual([detail]));
     expect(screen.getByLabelText('Role').getAttribute('aria-invalid')).toBe('true');
+  });
+
+  it('puts the refusals about the role at the role field, and no other', () => {
+    const refusal = (extra: Record<string, unknown>) => new ApiError({ type: 'https://gatehouse.dev/problems/forbidden', title: 'Forbidden', status: 403, detail: 'no', ...extra });
+    expect(roleErrors(refusal({ rule: 'tenant-permission-required' }))).toEqual(['no']);
+    expect(roleErrors(refusal({ rule: 'missing-permission', permission: 'BINDING' }))).toEqual(['no']);
+    expect(roleErrors(refusal({ rule: 'missing-permission', permission: 'GROUP_MEMBERSHIP' }))).toEqual([]);
+    expect(roleErrors(refusal({}))).toEqual([]);
+    expect(roleErrors(null)).toEqual([]);
   });
 
   it('names a bad email at its field, and withdraws an invitation once confirmed', async () => {
