@@ -88,8 +88,9 @@ function Name({ directory, kind, id, known }: { directory: NameDirectory; kind: 
   return name ? <span title={id}>{name}</span> : <code title={id}>{id}</code>;
 }
 
-/** The name an entry recorded of its resource (a deleted group's, say): `after.name`, else `before.name`. */
-const recordedName = (e: AuditLogView) => str(e.after?.name) ?? str(e.before?.name) ?? str(e.after?.email) ?? str(e.before?.email);
+/** The name an entry recorded of its resource (a deleted group's, say; a binding's role): `after.name`, else `before.name`, .... */
+const recordedName = (e: AuditLogView) =>
+  str(e.after?.name) ?? str(e.before?.name) ?? str(e.after?.email) ?? str(e.before?.email) ?? str(e.after?.roleName) ?? str(e.before?.roleName);
 
 /** Finds the actor to filter on by name: the tenant's users and service accounts, or the instance's users. */
 function ActorPicker({ tenant, label, onPick }: { tenant: string | null; label: string; onPick: (actor: Named | null) => void }) {
