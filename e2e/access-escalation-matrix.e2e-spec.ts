@@ -195,6 +195,30 @@ describe('access: the escalation matrix of every grant route', () => {
       deniedAtGateway(await as(accessOnly.token).post(path, { name: unique('steal') }), 'SERVICE_ACCOUNT');
       ok(await as(a.admin.token).post(path, { name: unique('mine') }));
     },
+    'POST /api/v1/{tenant}/users/{id}/api-tokens': async () => {
+      // An admin's API token for a user of its tenant: it must hold everything the user holds, everywhere.
+      const local = await newUser();
+      ok(await as(root).post(`${T()}/tenant-access`, { email: local.user.email, groupIds: [viewersGroup] }));
+      const created = await as(a.admin.token).post(`${T()}/users/${local.user.id}/api-tokens`, { name: unique('for-local') });
+      ok(created);
+      expect((await api().get('/api/v1/me').set(...bearer(created.body.token)).expect(200)).body.id).toBe(local.user.id);
+      const wider = await newUser();
+      ok(await as(root).post(`${T()}/tenant-access`, { email: wider.user.email, groupIds: [viewersGroup] }));
+      await bindRole(root, b.tenant, { roleId: b.adminRole.id, subjectId: wider.user.id });
+      refused(await as(a.admin.token).post(`${T()}/users/${wider.user.id}/api-tokens`, { name: unique('steal') }), 403, 'no-credential-escalation');
+      refused(await as(a.admin.token).post(`${T()}/users/${(await newUser()).user.id}/api-tokens`, { name: unique('outsider') }), 404);
+      deniedAtGateway(await as(accessOnly.token).post(`${T()}/users/${local.user.id}/api-tokens`, { name: unique('steal') }), 'USER');
+      ok(await as(root).post(`${T()}/users/${wider.user.id}/api-tokens`, { name: unique('root') }));
+    },
+    'POST /api/v1/users/{id}/api-tokens': async () => {
+      // The Instance Admin governs users but holds no tenant data: not a token for A's Admin.
+      refused(await as(instanceAdmin.token).post(`/api/v1/users/${a.admin.user.id}/api-tokens`, { name: unique('steal') }), 403, 'no-credential-escalation');
+      deniedAtGateway(await as(a.admin.token).post(`/api/v1/users/${a.admin.user.id}/api-tokens`, { name: unique('x') }), 'USER');
+      const me = await api().get('/api/v1/me').set(...bearer(root)).expect(200);
+      refused(await as(instanceAdmin.token).post(`/api/v1/users/${me.body.id}/api-tokens`, { name: unique('steal') }), 403, 'no-credential-escalation');
+      ok(await as(instanceAdmin.token).post(`/api/v1/users/${(await newUser()).user.id}/api-tokens`, { name: unique('plain') }));
+      ok(await as(root).post(`/api/v1/users/${a.admin.user.id}/api-tokens`, { name: unique('root') }));
+    },
     'PUT /api/v1/users/{id}/password': async () => {
       const victim = await newUser();
       refused(await as(instanceAdmin.token).put(`/api/v1/users/${victim.user.id}/password`, { password: 'Another-Pass-42x' }), 403, 'super-admin-required');

@@ -138,6 +138,11 @@ export const AuthorizationRpc = {
   findTenantUser: rpc<FindTenantUserRequest, TenantUserCandidate>('authorization.tenant-access.find.v1'),
   addTenantAccess: rpc<AddTenantAccessRequest, TenantAccessEntry>('authorization.tenant-access.add.v1'),
   removeTenantAccess: rpc<TenantAccessUserRequest, void>('authorization.tenant-access.remove.v1'),
+  /**
+   * `GET /me/tenants`: the live tenants the caller can reach, for the console's switcher: where it has a
+   * binding or a group membership; every one for a Super Admin or a holder of TENANT at instance level.
+   */
+  reachableTenants: rpc<Record<string, never>, { results: ReachableTenant[] }>('authorization.tenant-access.reachable.v1'),
   /** Users with access and groups, per tenant id (tenant searches). */
   countTenantMembers: rpc<TenantCountsRequest, Record<string, { users: number; groups: number }>>('authorization.tenant-access.count.v1'),
   /**
@@ -517,6 +522,13 @@ export interface TenantAccessEntry {
   user: Pick<UserView, 'id' | 'username' | 'email' | 'firstName' | 'lastName' | 'status'> | null;
   groups: Array<{ id: string; name: string }>;
   bindings: number;
+}
+
+/** A tenant the signed-in subject can reach (`GET /me/tenants`): `id` null = the default tenant. */
+export interface ReachableTenant {
+  id: string | null;
+  /** How: `access` (a binding or a group membership there) or `instance` (Super Admin, or TENANT at instance level). */
+  via: 'access' | 'instance';
 }
 
 export interface TenantUserCandidate {

@@ -346,6 +346,26 @@ export class ServiceAccountApiTokenIdRequest {
   tokenId: string;
 }
 
+/** An admin's request about a user's API tokens: `{t}/users/{id}/api-tokens`, `/users/{id}/api-tokens`. */
+export class CreateUserApiTokenRequest extends CreateApiTokenRequest {
+  /** The user. */
+  @IsUUID()
+  id: string;
+}
+
+export class ListUserApiTokensRequest extends PageQuery {
+  @IsUUID()
+  id: string;
+}
+
+export class UserApiTokenIdRequest {
+  @IsUUID()
+  id: string;
+
+  @IsUUID()
+  tokenId: string;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Credentials the gateway resolves through identity (API tokens, Basic)
 
@@ -576,6 +596,13 @@ export const IdentityRpc = {
   createServiceAccountApiToken: rpc<CreateServiceAccountApiTokenRequest, CreatedApiToken>('identity.api-tokens.create-for-service-account.v1'),
   listServiceAccountApiTokens: rpc<ListServiceAccountApiTokensRequest, Page<ApiTokenView>>('identity.api-tokens.list-for-service-account.v1'),
   deleteServiceAccountApiToken: rpc<ServiceAccountApiTokenIdRequest, void>('identity.api-tokens.delete-for-service-account.v1'),
+  /**
+   * An admin manages a user's API tokens: the caller must hold everything the user holds (act-for) and,
+   * in a tenant, the user must have access there.
+   */
+  createUserApiToken: rpc<CreateUserApiTokenRequest, CreatedApiToken>('identity.api-tokens.create-for-user.v1'),
+  listUserApiTokens: rpc<ListUserApiTokensRequest, Page<ApiTokenView>>('identity.api-tokens.list-for-user.v1'),
+  deleteUserApiToken: rpc<UserApiTokenIdRequest, void>('identity.api-tokens.delete-for-user.v1'),
 
   /** Gateway only: an API token secret to its subject (401 if unknown, revoked, expired or its owner is disabled). */
   resolveApiToken: rpc<ResolveApiTokenRequest, ResolvedCredential>('identity.credentials.resolve-api-token.v1'),

@@ -1,16 +1,25 @@
 import { ActForRequest, AuthorizationRpc, Caller } from '@gatehouse/contracts';
-import { RpcCaller, RpcData, RpcHandler } from '@gatehouse/messaging';
+import { ProblemException } from '@gatehouse/errors';
+import { RpcCaller, RpcData, RpcHandler, RpcTenant } from '@gatehouse/messaging';
 import { Controller } from '@nestjs/common';
+import { TenantMembers } from '../tenants/tenant-members';
 import { GrantGuard } from './grant-guard';
 
 const CREDENTIAL_NAMES = { API_TOKEN: 'an API token', PASSWORD: 'a password' } as const;
 
 @Controller()
 export class GrantsHandlers {
-  constructor(private readonly guard: GrantGuard) {}
+  constructor(
+    private readonly guard: GrantGuard,
+    private readonly members: TenantMembers,
+  ) {}
 
+  /** In a tenant (the envelope's tenant), the subject must also have access there: a tenant's Admin acts for its own users only. */
   @RpcHandler(AuthorizationRpc.assertMayActFor)
-  async actFor(@RpcData() request: ActForRequest, @RpcCaller() caller: Caller | null): Promise<void> {
+  async actFor(@RpcData() request: ActForRequest, @RpcCaller() caller: Caller | null, @RpcTenant() tenant: string | null | undefined): Promise<void> {
+    if (tenant !== undefined && !(await this.members.hasAccess(tenant, request.subjectId))) {
+      throw ProblemException.notFound(`User ${request.subjectId} has no access to this tenant`);
+    }
     await this.guard.assertMayActFor(caller, request.subjectId, CREDENTIAL_NAMES[request.credential]);
   }
 }

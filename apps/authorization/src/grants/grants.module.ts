@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DecisionsModule } from '../decisions/decisions.module';
 import { SubjectsModule } from '../subjects/subjects.module';
+import { TenantsModule } from '../tenants/tenants.module';
 import { AccessGains } from './access-gains';
 import { GrantGuard } from './grant-guard';
 import { GrantsHandlers } from './grants.handlers';
@@ -8,7 +9,7 @@ import { ScopeRuleReport } from './scope-rule-report';
 
 /** The one grant guard (docs/access-model.md) and what a change gives, below every context that grants access. */
 @Module({
-  imports: [DecisionsModule, SubjectsModule],
+  imports: [DecisionsModule, SubjectsModule, TenantsModule],
   controllers: [GrantsHandlers],
   providers: [GrantGuard, AccessGains, ScopeRuleReport],
   exports: [GrantGuard, AccessGains],

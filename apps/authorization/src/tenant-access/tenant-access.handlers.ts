@@ -31,6 +31,11 @@ export class TenantAccessHandlers {
     return this.access.requestPasswordReset(caller, tenantOf(tenant), request.id);
   }
 
+  @RpcHandler(AuthorizationRpc.reachableTenants)
+  reachable(@RpcCaller() caller: Caller | null) {
+    return this.access.reachable(caller);
+  }
+
   @RpcHandler(AuthorizationRpc.countTenantMembers)
   count(@RpcData() request: TenantCountsRequest) {
     return this.access.countByTenant(request.tenantIds);

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { BindingsModule } from '../bindings/bindings.module';
+import { DecisionsModule } from '../decisions/decisions.module';
 import { GrantsModule } from '../grants/grants.module';
 import { GroupsModule } from '../groups/groups.module';
 import { InvalidationModule } from '../invalidation/invalidation.module';
@@ -9,7 +10,7 @@ import { TenantAccessHandlers } from './tenant-access.handlers';
 import { TenantAccessService } from './tenant-access.service';
 
 @Module({
-  imports: [GroupsModule, BindingsModule, GrantsModule, InvalidationModule, SubjectsModule, TenantsModule],
+  imports: [DecisionsModule, GroupsModule, BindingsModule, GrantsModule, InvalidationModule, SubjectsModule, TenantsModule],
   controllers: [TenantAccessHandlers],
   providers: [TenantAccessService],
 })

@@ -1,5 +1,5 @@
 import {
-  AddTenantAccessRequest, Caller, IdentityRpc, JoinDefaultTenantResult, Page, PageQuery, PasswordResetRequestResult, resolvePage, SubjectType, TenantAccessEntry, TenantUserCandidate, UserView,
+  AddTenantAccessRequest, Caller, IdentityRpc, JoinDefaultTenantResult, Page, PageQuery, PasswordResetRequestResult, ReachableTenant, resolvePage, SubjectType, TenantAccessEntry, TenantUserCandidate, UserView,
 } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
 import { AuditRecorder } from '@gatehouse/durable-events';
@@ -8,6 +8,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { BindingsService } from '../bindings/bindings.service';
+import { DecisionService } from '../decisions/decision.service';
 import { SubjectDirectory } from '../subjects/subject-directory';
 import { TenantJoin } from '../tenants/tenant-join';
 import { TENANT_SUBJECTS_SQL, TenantMembers } from '../tenants/tenant-members';
@@ -41,7 +42,32 @@ export class TenantAccessService {
     private readonly guard: GrantGuard,
     private readonly gains: AccessGains,
     private readonly rpc: RpcClient,
+    private readonly decisions: DecisionService,
   ) {}
+
+  /**
+   * The live tenants the caller can reach: where it has access (a binding or a group membership), or
+   * every one for a Super Admin or a holder of TENANT at instance level. Never another subject's.
+   */
+  async reachable(caller: Caller | null): Promise<{ results: ReachableTenant[] }> {
+    if (!caller) throw ProblemException.unauthorized();
+    if (caller.type === 'SERVICE') throw ProblemException.forbidden('Only a user or a service account has tenants it can reach');
+    const index = await this.decisions.freshIndex(caller.id);
+    if (!index || index.state.disabled) return { results: [] };
+    const everywhere = index.state.superAdmin || index.decide({ scope: 'INSTANCE', permission: 'TENANT', action: 'READ' }).allowed;
+    const rows: Array<{ tenant_key: string }> = everywhere
+      ? await this.dataSource.query(`SELECT tenant_key FROM "authorization".live_tenants WHERE live`)
+      : await this.dataSource.query(
+          `SELECT coalesce(tenant_id, '') AS tenant_key FROM "authorization".bindings WHERE scope = 'TENANT' AND subject_id = $1
+           UNION
+           SELECT coalesce(g.tenant_id, '') FROM "authorization".group_members gm JOIN "authorization".groups g ON g.id = gm.group_id
+            WHERE gm.member_id = $1`,
+          [caller.id],
+        );
+    const ids = rows.map((r) => (r.tenant_key === '' ? null : r.tenant_key)).filter((id) => this.liveTenants.isLive(id));
+    ids.sort((a, b) => (a ?? '').localeCompare(b ?? ''));
+    return { results: ids.map((id) => ({ id, via: everywhere ? 'instance' : 'access' })) };
+  }
 
   async list(tenantId: string | null, query: PageQuery): Promise<Page<TenantAccessEntry>> {
     const page = resolvePage(query, ['subjectId', 'username', 'email'], 'subjectId');

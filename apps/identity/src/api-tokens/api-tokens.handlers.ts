@@ -1,6 +1,7 @@
 import {
   ApiTokenIdRequest, Caller, CreateApiTokenRequest, CreateServiceAccountApiTokenRequest, IdentityRpc, ListApiTokensRequest,
-  ListServiceAccountApiTokensRequest, ResolveApiTokenRequest, ServiceAccountApiTokenIdRequest,
+  ListServiceAccountApiTokensRequest, ResolveApiTokenRequest, ServiceAccountApiTokenIdRequest, CreateUserApiTokenRequest,
+  ListUserApiTokensRequest, UserApiTokenIdRequest,
 } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
 import { RpcCaller, RpcData, RpcHandler, RpcTenant } from '@gatehouse/messaging';
@@ -50,6 +51,23 @@ export class ApiTokensHandlers {
     @RpcCaller() caller: Caller | null,
   ) {
     return this.tokens.deleteForServiceAccount(caller, tenantId, request.id, request.tokenId);
+  }
+
+  @RpcHandler(IdentityRpc.createUserApiToken)
+  createForUser(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: CreateUserApiTokenRequest, @RpcCaller() caller: Caller | null) {
+    const { id, ...token } = request;
+    return this.tokens.createForUser(caller, tenantId, id, token);
+  }
+
+  @RpcHandler(IdentityRpc.listUserApiTokens)
+  listForUser(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: ListUserApiTokensRequest, @RpcCaller() caller: Caller | null) {
+    const { id, ...query } = request;
+    return this.tokens.listForUser(caller, tenantId, id, query);
+  }
+
+  @RpcHandler(IdentityRpc.deleteUserApiToken)
+  deleteForUser(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: UserApiTokenIdRequest, @RpcCaller() caller: Caller | null) {
+    return this.tokens.deleteForUser(caller, tenantId, request.id, request.tokenId);
   }
 
   @RpcHandler(IdentityRpc.resolveApiToken)

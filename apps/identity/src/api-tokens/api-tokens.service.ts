@@ -14,6 +14,7 @@ import { tenantIdOf, tenantKeyOf } from '../common/tenant-key';
 import { NOTHING_REVOKED, Revocations } from '../revocation/revocations';
 import { ServiceAccountsService } from '../service-accounts/service-accounts.service';
 import { hashToken, likePattern, newOpaqueToken } from '@gatehouse/database';
+import { UserEntity } from '../users/user.entity';
 import { ApiTokenEntity } from './api-token.entity';
 
 const SORTABLE = ['name', 'createdAt', 'expiresAt', 'lastUsedAt'] as const;
@@ -67,6 +68,28 @@ export class ApiTokensService {
     await this.serviceAccounts.findOrFail(this.dataSource.manager, tenantKey, serviceAccountId);
     await this.grantGuard.assertMayActFor(caller, serviceAccountId, 'API_TOKEN');
     return this.create(caller, { kind: 'SERVICE_ACCOUNT', tenantKey, serviceAccountId }, request);
+  }
+
+  /** An admin creates a token for a user: it must hold everything the user holds (and, in a tenant, the user is there). */
+  async createForUser(caller: Caller | null, tenantId: string | null | undefined, userId: string, request: CreateApiTokenRequest): Promise<CreatedApiToken> {
+    await this.assertMayManageUser(caller, tenantId, userId);
+    return this.create(caller, { kind: 'USER', userId }, request);
+  }
+
+  async listForUser(caller: Caller | null, tenantId: string | null | undefined, userId: string, query: ListApiTokensRequest): Promise<Page<ApiTokenView>> {
+    await this.assertMayManageUser(caller, tenantId, userId);
+    return this.list({ kind: 'USER', userId }, query);
+  }
+
+  async deleteForUser(caller: Caller | null, tenantId: string | null | undefined, userId: string, tokenId: string): Promise<void> {
+    await this.assertMayManageUser(caller, tenantId, userId);
+    return this.delete(caller, { kind: 'USER', userId }, tokenId);
+  }
+
+  private async assertMayManageUser(caller: Caller | null, tenantId: string | null | undefined, userId: string): Promise<void> {
+    const user = await this.dataSource.getRepository(UserEntity).findOneBy({ id: userId });
+    if (!user) throw ProblemException.notFound(`User ${userId} does not exist`);
+    await this.grantGuard.assertMayActFor(caller, userId, 'API_TOKEN', tenantId);
   }
 
   listOwn(caller: Caller, query: ListApiTokensRequest): Promise<Page<ApiTokenView>> {

@@ -10,8 +10,9 @@ import { Injectable } from '@nestjs/common';
 export class GrantGuardClient {
   constructor(private readonly rpc: RpcClient) {}
 
-  async assertMayActFor(caller: Caller | null, subjectId: string, credential: CredentialKind): Promise<void> {
+  /** `tenantId` (null = default tenant): the subject must also have access in that tenant (404 otherwise). */
+  async assertMayActFor(caller: Caller | null, subjectId: string, credential: CredentialKind, tenantId?: string | null): Promise<void> {
     if (caller?.type === 'SERVICE' || caller?.id === subjectId) return;
-    await this.rpc.request(AuthorizationRpc.assertMayActFor, { caller, data: { subjectId, credential } });
+    await this.rpc.request(AuthorizationRpc.assertMayActFor, { caller, tenantId, data: { subjectId, credential } });
   }
 }

@@ -5,6 +5,7 @@ import { RpcClient } from '@gatehouse/messaging';
 import { DataSource, EntityManager } from 'typeorm';
 import { BindingsService } from '../../bindings/bindings.service';
 import { DecisionService } from '../../decisions/decision.service';
+import { GrantIndex, GrantSource } from '../../decisions/grant-index';
 import { GrantLoader } from '../../decisions/grant-loader';
 import { AccessGains } from '../../grants/access-gains';
 import { AccessChange, GrantGuard } from '../../grants/grant-guard';
@@ -40,7 +41,7 @@ function accessOver(options: { defaultRole?: boolean } = {}) {
   const service = new TenantAccessService(
     dataSource, { findUserByEmail: async () => null } as unknown as SubjectDirectory, {} as TenantMembers, {} as GroupsService, {} as BindingsService, join,
     { publish: async (ids: string[]) => void log.push(`invalidate ${ids}`) } as unknown as InvalidationBus, {} as AuditRecorder,
-    { isLive: (t: string | null) => t === 'acme' } as unknown as LiveTenants, guard, new AccessGains(), {} as RpcClient,
+    { isLive: (t: string | null) => t === 'acme' } as unknown as LiveTenants, guard, new AccessGains(), {} as RpcClient, {} as DecisionService,
   );
   return { service, judged, log };
 }
@@ -70,5 +71,46 @@ describe('TenantAccessService', () => {
     expect(await status(service.add(operator, 'acme', { email: 'a@b.c' }))).toBe(400);
     expect(await status(service.add(operator, 'acme', { email: 'a@b.c', roles: [] }))).toBe(400);
     expect(await status(service.add(operator, 'acme', { email: 'a@b.c', groupIds: ['g'] }))).toBe(404);
+  });
+});
+
+describe('TenantAccessService.reachable (the console switcher)', () => {
+  const user: Caller = { type: 'USER', id: 'u1', via: 'jwt' };
+  function reachableOver(state: { superAdmin: boolean; disabled: boolean }, sources: GrantSource[]) {
+    const queries: string[] = [];
+    const dataSource = {
+      query: async (sql: string) => {
+        queries.push(sql);
+        return sql.includes('live_tenants') ? [{ tenant_key: '' }, { tenant_key: 'acme' }, { tenant_key: 'beta' }] : [{ tenant_key: 'acme' }, { tenant_key: 'gone' }];
+      },
+    } as unknown as DataSource;
+    const decisions = { freshIndex: async () => new GrantIndex(state, sources) } as unknown as DecisionService;
+    const service = new TenantAccessService(
+      dataSource, {} as SubjectDirectory, {} as TenantMembers, {} as GroupsService, {} as BindingsService, {} as TenantJoin, {} as InvalidationBus,
+      {} as AuditRecorder, { isLive: (t: string | null) => t !== 'gone' } as unknown as LiveTenants, {} as GrantGuard, new AccessGains(), {} as RpcClient, decisions,
+    );
+    return { service, queries };
+  }
+
+  it('lists only the live tenants where the caller has a binding or a membership', async () => {
+    const { service, queries } = reachableOver({ superAdmin: false, disabled: false }, [
+      { bindingId: 'b', scope: 'TENANT', tenantId: 'acme', namespaces: null, permissions: { FLOW: ['READ'] } },
+    ]);
+    expect(await service.reachable(user)).toEqual({ results: [{ id: 'acme', via: 'access' }] });
+    expect(queries[0]).toContain('subject_id = $1');
+  });
+
+  it('lists every live tenant (the default one as null) for a Super Admin or a holder of TENANT at instance level', async () => {
+    const root = reachableOver({ superAdmin: true, disabled: false }, []);
+    expect((await root.service.reachable(user)).results.map((t) => t.id)).toEqual([null, 'acme', 'beta']);
+    const instanceAdmin = reachableOver({ superAdmin: false, disabled: false }, [
+      { bindingId: 'b', scope: 'INSTANCE', tenantId: null, namespaces: null, permissions: { TENANT: ['READ'] } },
+    ]);
+    expect((await instanceAdmin.service.reachable(user)).results).toEqual([null, 'acme', 'beta'].map((id) => ({ id, via: 'instance' })));
+  });
+
+  it('answers nothing for a disabled subject and refuses internal callers', async () => {
+    expect(await reachableOver({ superAdmin: true, disabled: true }, []).service.reachable(user)).toEqual({ results: [] });
+    await expect(reachableOver({ superAdmin: false, disabled: false }, []).service.reachable(operator)).rejects.toBeInstanceOf(ProblemException);
   });
 });

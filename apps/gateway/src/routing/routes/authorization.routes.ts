@@ -48,6 +48,7 @@ export const AUTHORIZATION_ROUTES: RouteDefinition[] = [
   { method: 'POST', path: '/api/v1/bindings', summary: 'Grant an instance-level role (Instance Admin)', access: { permission: 'BINDING' }, target: AuthorizationRpc.createBinding, status: 201, grants: 'binding' },
   { method: 'DELETE', path: '/api/v1/bindings/:id', summary: 'Revoke an instance-level binding', access: { permission: 'BINDING' }, target: AuthorizationRpc.deleteBinding },
 
+  { method: 'GET', path: '/api/v1/me/tenants', summary: 'Tenants the signed-in subject can reach (access there; all of them for TENANT holders)', access: 'authenticated', target: AuthorizationRpc.reachableTenants },
   { method: 'GET', path: `${T}/tenant-access`, summary: 'Users and service accounts with access to this tenant', access: { permission: 'TENANT_ACCESS' }, target: AuthorizationRpc.listTenantAccess },
   { method: 'GET', path: `${T}/tenant-access/lookup`, summary: 'Find an existing user by exact email', access: { permission: 'TENANT_ACCESS', action: 'READ' }, target: AuthorizationRpc.findTenantUser },
   { method: 'POST', path: `${T}/tenant-access`, summary: 'Give an existing user (by email) groups and roles here', access: { permission: 'TENANT_ACCESS' }, target: AuthorizationRpc.addTenantAccess, status: 201, grants: 'tenant-access' },

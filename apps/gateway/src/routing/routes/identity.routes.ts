@@ -45,6 +45,13 @@ export const IDENTITY_ROUTES: RouteDefinition[] = [
   { method: 'POST', path: '/api/v1/users/:id/unlock', summary: 'Unlock a locked account (Super Admin)', access: { permission: 'USER', action: 'UPDATE' }, target: IdentityRpc.unlockUser },
   { method: 'POST', path: '/api/v1/users/:id/password-reset', summary: 'Require a new password at next sign-in and email a link', access: { permission: 'USER', action: 'UPDATE' }, target: IdentityRpc.requestUserPasswordReset, grants: 'account' },
   { method: 'PUT', path: '/api/v1/users/:id/password', summary: "Set a user's password (Super Admin)", access: { permission: 'USER', action: 'UPDATE' }, target: IdentityRpc.setUserPassword, status: 204, grants: 'credential' },
+  // An admin manages a user's API tokens: act-for (the caller holds all the user holds); in a tenant, a user there.
+  { method: 'GET', path: '/api/v1/users/:id/api-tokens', summary: "A user's API tokens (never the secrets)", access: { permission: 'USER', action: 'READ' }, target: IdentityRpc.listUserApiTokens },
+  { method: 'POST', path: '/api/v1/users/:id/api-tokens', summary: 'Create an API token for a user (shown once)', access: { permission: 'USER', action: 'UPDATE' }, target: IdentityRpc.createUserApiToken, status: 201, grants: 'credential' },
+  { method: 'DELETE', path: '/api/v1/users/:id/api-tokens/:tokenId', summary: "Revoke a user's API token", access: { permission: 'USER', action: 'UPDATE' }, target: IdentityRpc.deleteUserApiToken },
+  { method: 'GET', path: '/api/v1/:tenant/users/:id/api-tokens', summary: "API tokens of a user of the tenant (never the secrets)", access: { permission: 'USER', action: 'READ' }, target: IdentityRpc.listUserApiTokens },
+  { method: 'POST', path: '/api/v1/:tenant/users/:id/api-tokens', summary: 'Create an API token for a user of the tenant (shown once)', access: { permission: 'USER', action: 'UPDATE' }, target: IdentityRpc.createUserApiToken, status: 201, grants: 'credential' },
+  { method: 'DELETE', path: '/api/v1/:tenant/users/:id/api-tokens/:tokenId', summary: "Revoke an API token of a user of the tenant", access: { permission: 'USER', action: 'UPDATE' }, target: IdentityRpc.deleteUserApiToken },
 
   // Service accounts and their API tokens (tenant-scoped)
   { method: 'GET', path: '/api/v1/:tenant/service-accounts', summary: 'Search service accounts', access: { permission: 'SERVICE_ACCOUNT' }, target: IdentityRpc.listServiceAccounts },
