@@ -9,7 +9,7 @@ import { Shell, tenantLabel, tenantSections } from './pages/layout';
 import { ProfilePage } from './pages/profile';
 import { AcceptInvitationPage, ForgottenPasswordPage, LoginPage, PasswordChangeRequiredPage, ResetPasswordPage, SetupPage } from './pages/public';
 import { TenantSection } from './pages/tenant-sections';
-import { CreateTenantPage, TenantEditPage, TenantsPage } from './pages/tenants';
+import { CreateTenantPage, TenantsPage } from './pages/tenants';
 import { CreateUserPage, UserDetailPage, UsersList } from './pages/users';
 import { Link } from './router';
 import './styles.css';
@@ -29,8 +29,9 @@ const MOVED: Record<string, string> = {
 
 function TenantHome({ tenant }: { tenant: string }) {
   const caps = useCapabilities(tenant);
+  const instance = useCapabilities(null);
   if (!caps) return <Loading />;
-  const sections = tenantSections(caps);
+  const sections = tenantSections(caps, instance);
   return (
     <div>
       <PageHeader title={tenantLabel(tenant)} />
@@ -83,8 +84,10 @@ function SignedIn({ path }: { path: string }) {
   }
   if (path === '/admin/tenants') return <Shell tenant={null}><TenantsPage /></Shell>;
   if (path === '/admin/tenants/new') return <Shell tenant={null}><CreateTenantPage /></Shell>;
+  // One navigation per tenant: the old per-tenant administration pages lead to /t/{id}.
   if ((m = match('/admin/tenants/:id/:tab/*', path)) || (m = match('/admin/tenants/:id/:tab', path)) || (m = match('/admin/tenants/:id', path))) {
-    return <Shell tenant={null}><TenantEditPage id={m.id} tab={m.tab ?? 'overview'} rest={m['*'] ?? ''} /></Shell>;
+    const tab = !m.tab || m.tab === 'overview' ? 'settings' : m.tab;
+    return <Redirect to={`/t/${encodeURIComponent(m.id)}/${tab}${m['*'] ? `/${m['*']}` : ''}`} />;
   }
   if (path === '/admin/users') return <Shell tenant={null}><UsersList tenant={null} base="/admin/users" /></Shell>;
   if (path === '/admin/users/new') return <Shell tenant={null}><CreateUserPage tenant={null} base="/admin/users" /></Shell>;

@@ -1,4 +1,4 @@
-import type { BindingSubject, BindingView, GroupView, Page, RoleView, ServiceAccountView, TenantAccessEntry, TenantUserCandidate, UserView } from '@gatehouse/contracts';
+import type { BindingSubject, BindingView, EffectivePermission, GrantOrigin, GroupView, Page, RoleView, ServiceAccountView, TenantAccessEntry, TenantUserCandidate, UserView } from '@gatehouse/contracts';
 import { useEffect, useState } from 'react';
 import { api, url } from '../api/client';
 import { useCapabilities } from '../session';
@@ -223,5 +223,37 @@ export function SubjectBindings({ tenant, subjectType, subjectId }: { tenant: st
       <CreateBinding tenant={tenant} fixed={{ type: subjectType, id: subjectId }} onCreated={() => setVersion((v) => v + 1)} />
       <BindingsTable tenant={tenant} filter={{ subjectId, subjectType }} version={version} onDeleted={() => setVersion((v) => v + 1)} />
     </div>
+  );
+}
+
+const originLabel = (o: GrantOrigin) =>
+  `${o.roleName}${o.groupName ? ` via group ${o.groupName}` : ' (direct binding)'}${o.scope === 'INSTANCE' ? ' at instance level' : ''}`;
+
+/** What a user or service account can do in the tenant, each permission with where it comes from (a binding, a group, a flag). */
+export function EffectivePermissions({ tenant, subjectId }: { tenant: string; subjectId: string }) {
+  return (
+    <section aria-label="Effective permissions">
+      <h2>Effective permissions</h2>
+      <PagedTable<EffectivePermission>
+        source={({ page, size, q }) => tp(tenant, `/users/${encodeURIComponent(subjectId)}/permissions?${query({ page, size, q })}`)}
+        rowKey={(p) => `${p.permission}:${p.action}`}
+        empty="No access in this tenant: add a group or a binding."
+        size={100}
+        columns={[
+          { label: 'Permission', render: (p) => p.permission },
+          { label: 'Action', render: (p) => p.action },
+          { label: 'Namespaces', render: (p) => (p.namespaces?.length ? p.namespaces.join(', ') : <em>whole tenant</em>) },
+          {
+            label: 'From',
+            render: (p) =>
+              [
+                ...p.origins.map(originLabel),
+                ...(p.via.includes('super-admin') ? ['Super Admin'] : []),
+                ...(p.via.includes('instance-admin') ? ['Instance Admin'] : []),
+              ].filter((v, i, all) => all.indexOf(v) === i).join('; ') || '—',
+          },
+        ]}
+      />
+    </section>
   );
 }

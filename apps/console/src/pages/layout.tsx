@@ -1,4 +1,4 @@
-import type { Page, TenantView, UserSettingsView } from '@gatehouse/contracts';
+import type { ReachableTenant, UserSettingsView } from '@gatehouse/contracts';
 import { FormEvent, ReactNode, useEffect, useState } from 'react';
 import { api, url } from '../api/client';
 import { Link, navigate, useLocation } from '../router';
@@ -27,24 +27,20 @@ export function applyTheme(theme: string | null | undefined): void {
 
 export const tenantLabel = (tenant: string) => (tenant === DEFAULT_SEGMENT ? 'Default tenant' : tenant);
 
-/** Tenants the user can switch to: all of them for tenant governors, else the ones visited and the default one. */
-function TenantSwitcher({ current, instance }: { current: string | null; instance: Capabilities | null }) {
+/** The tenants the signed-in subject can reach (`GET /me/tenants`), read again on each navigation so a new tenant shows at once. */
+function TenantSwitcher({ current }: { current: string | null }) {
   const { setup } = useAuth();
+  const { path } = useLocation();
   const [listed, setListed] = useState<string[]>([]);
   const [other, setOther] = useState('');
-  const canList = !!instance?.can('TENANT');
   useEffect(() => {
-    if (!canList) return;
-    api.get<Page<TenantView>>(url('/tenants', { size: 100, sort: 'id' })).then(
-      (page) => setListed(page.results.map((t) => t.id)),
+    api.get<{ results: ReachableTenant[] }>(url('/me/tenants')).then(
+      (answer) => setListed(answer.results.map((t) => t.id ?? DEFAULT_SEGMENT)),
       () => setListed([]),
     );
-  }, [canList, current]);
+  }, [path]);
   if (setup && !setup.multiTenancy.enabled) return null;
-  const options = new Set<string>();
-  if (setup?.multiTenancy.defaultTenant) options.add(DEFAULT_SEGMENT);
-  listed.forEach((t) => options.add(t));
-  recentTenants().forEach((t) => options.add(t));
+  const options = new Set<string>(listed);
   if (current) options.add(current);
   const go = (event: FormEvent) => {
     event.preventDefault();
@@ -56,7 +52,7 @@ function TenantSwitcher({ current, instance }: { current: string | null; instanc
     <div className="tenant-switcher">
       <label htmlFor="tenant-select">Tenant</label>
       <select id="tenant-select" value={current ?? ''} onChange={(e) => e.target.value && navigate(`/t/${encodeURIComponent(e.target.value)}`)}>
-        <option value="">Choose…</option>
+        <option value="">{options.size ? 'Choose…' : 'No tenant yet'}</option>
         {[...options].map((t) => (
           <option key={t} value={t}>
             {tenantLabel(t)}
@@ -80,8 +76,11 @@ function NavLink({ to, children }: { to: string; children: ReactNode }) {
   );
 }
 
-/** The tenant's administration sections the subject may open. */
-export function tenantSections(caps: Capabilities | null): Array<{ id: string; label: string }> {
+/**
+ * The tenant's administration sections the subject may open; `instance` adds Settings (rename, worker
+ * group, delete) for TENANT holders. A tenant is managed from `/t/{id}` only.
+ */
+export function tenantSections(caps: Capabilities | null, instance: Capabilities | null = null): Array<{ id: string; label: string }> {
   if (!caps) return [];
   return [
     { id: 'users', label: 'Users', show: caps.can('TENANT_ACCESS') || caps.can('USER') },
@@ -91,6 +90,7 @@ export function tenantSections(caps: Capabilities | null): Array<{ id: string; l
     { id: 'invitations', label: 'Invitations', show: caps.can('INVITATION') },
     { id: 'roles', label: 'Roles', show: caps.can('ROLE') },
     { id: 'audit', label: 'Audit log', show: caps.can('AUDITLOG') },
+    { id: 'settings', label: 'Settings', show: !!instance?.can('TENANT') },
   ].filter((s) => s.show);
 }
 
@@ -110,7 +110,7 @@ export function Shell({ tenant, children }: { tenant: string | null; children: R
       () => undefined,
     );
   }, [tenant]);
-  const sections = tenant ? tenantSections(caps) : [];
+  const sections = tenant ? tenantSections(caps, instance) : [];
   const admin = instance ? [
     { to: '/admin/tenants', label: 'Tenants', show: instance.can('TENANT') },
     { to: '/admin/users', label: 'Users', show: instance.can('USER') },
@@ -122,7 +122,7 @@ export function Shell({ tenant, children }: { tenant: string | null; children: R
         <Link to="/" className="brand">
           Gatehouse
         </Link>
-        <TenantSwitcher current={tenant} instance={instance} />
+        <TenantSwitcher current={tenant} />
         <div className="user-menu">
           <NavLink to="/me">{me?.username ?? 'Profile'}</NavLink>
           <button type="button" className="link" onClick={() => void signOut().then(() => navigate('/login'))}>

@@ -5,6 +5,7 @@ import { AuditPage } from './audit';
 import { GroupDetailPage, GroupForm, GroupsList } from './groups';
 import { RoleEditPage, RolesList } from './roles';
 import { ServiceAccountDetailPage, ServiceAccountForm, ServiceAccountsList } from './service-accounts';
+import { TenantSettings } from './tenants';
 import { CreateUserPage, UserDetailPage, UsersList } from './users';
 import { PageHeader } from '../ui/kit';
 
@@ -38,6 +39,8 @@ export function TenantSection({ tenant, section, rest, base }: { tenant: string;
       return <RolesList tenant={tenant} base={base} />;
     case 'audit':
       return <AuditPage tenant={tenant} />;
+    case 'settings':
+      return <TenantSettings tenant={tenant} />;
     default:
       return <Empty>There is no such page.</Empty>;
   }

@@ -2,11 +2,8 @@ import type { TenantView } from '@gatehouse/contracts';
 import { useEffect, useState } from 'react';
 import { api, url } from '../api/client';
 import { Link, navigate } from '../router';
-import { useCapabilities } from '../session';
-import { Field, formatDate, Loading, PageHeader, ProblemBox, SaveFooter, Tabs, useAsync, useSubmit } from '../ui/kit';
+import { Field, formatDate, Loading, PageHeader, ProblemBox, SaveFooter, useAsync, useSubmit } from '../ui/kit';
 import { ListPage } from '../ui/resources';
-import { tenantSections } from './layout';
-import { TenantSection } from './tenant-sections';
 
 export function TenantsPage() {
   return (
@@ -18,7 +15,7 @@ export function TenantsPage() {
       empty="No tenants yet. Create the first one."
       searchLabel="Search tenants"
       columns={[
-        { label: 'Id', render: (t) => <Link to={`/admin/tenants/${t.id}`}>{t.id}</Link> },
+        { label: 'Id', render: (t) => <Link to={`/t/${t.id}`}>{t.id}</Link> },
         { label: 'Name', render: (t) => t.name },
         { label: 'Worker group', render: (t) => t.workerGroup ?? '—' },
         { label: 'Status', render: (t) => <span className={`badge ${t.status.toLowerCase()}`}>{t.status}</span> },
@@ -37,7 +34,7 @@ export function CreateTenantPage() {
     if (form.workerGroup) body.workerGroup = form.workerGroup;
     if (form.adminUser) body.adminUser = form.adminUser;
     const tenant = await api.post<TenantView>(url('/tenants'), body);
-    navigate(`/admin/tenants/${tenant.id}`);
+    navigate(`/t/${tenant.id}/settings`);
   });
   return (
     <div>
@@ -104,24 +101,15 @@ function Overview({ tenant, reload }: { tenant: TenantView; reload: () => void }
   );
 }
 
-/** Administration → Tenants → one tenant: Overview plus the tenant's own administration sections as tabs. */
-export function TenantEditPage({ id, tab, rest }: { id: string; tab: string; rest: string }) {
-  const { data, error, reload } = useAsync(() => api.get<TenantView>(url(`/tenants/${encodeURIComponent(id)}`)), [id]);
-  const caps = useCapabilities(id);
+/** A tenant's settings (rename, worker group, delete), a section of `/t/{id}` for TENANT holders. */
+export function TenantSettings({ tenant }: { tenant: string }) {
+  const { data, error, reload } = useAsync(() => api.get<TenantView>(url(`/tenants/${encodeURIComponent(tenant)}`)), [tenant]);
   if (error) return <ProblemBox error={error} />;
   if (!data) return <Loading />;
-  const order = ['users', 'service-accounts', 'groups', 'access', 'roles'];
-  const sections = tenantSections(caps).filter((s) => order.includes(s.id));
-  const base = `/admin/tenants/${id}`;
   return (
     <div>
-      <PageHeader title={data.name}>
-        <Link to={`/t/${id}`} className="button secondary">
-          Open tenant
-        </Link>
-      </PageHeader>
-      <Tabs active={tab} tabs={[{ id: 'overview', label: 'Overview', to: base }, ...sections.map((s) => ({ id: s.id, label: s.label, to: `${base}/${s.id}` }))]} />
-      {tab === 'overview' ? <Overview tenant={data} reload={reload} /> : <TenantSection tenant={id} section={tab} rest={rest} base={`${base}/${tab}`} embedded />}
+      <PageHeader title={data.name} />
+      <Overview tenant={data} reload={reload} />
     </div>
   );
 }

@@ -1,11 +1,11 @@
-import type { GroupView, Page, TenantAccessEntry, UserView } from '@gatehouse/contracts';
+import type { BindingView, GroupView, InvitationView, Page, RoleView, TenantAccessEntry, UserView } from '@gatehouse/contracts';
 import { useEffect, useState } from 'react';
-import { api, url } from '../api/client';
+import { api, ApiError, url } from '../api/client';
 import { Link, navigate } from '../router';
-import { useAuth } from '../session';
-import { Field, formatDate, Loading, PagedTable, PageHeader, PasswordField, ProblemBox, SaveFooter, Tabs, Toggle, useAsync, useSubmit } from '../ui/kit';
+import { useAuth, useCapabilities } from '../session';
+import { Empty, Field, formatDate, Loading, PagedTable, PageHeader, PasswordField, ProblemBox, SaveFooter, Tabs, Toggle, useAsync, useSubmit } from '../ui/kit';
 import { ApiTokens } from './api-tokens';
-import { SubjectBindings } from './access';
+import { EffectivePermissions, SubjectBindings } from './access';
 
 const fullName = (u: { firstName: string | null; lastName: string | null }) => [u.firstName, u.lastName].filter(Boolean).join(' ') || '—';
 const tp = (tenant: string, path: string) => url(`/${encodeURIComponent(tenant)}${path}`);
@@ -39,7 +39,12 @@ export function UsersList({ tenant, base }: { tenant: string | null; base: strin
             { label: 'Name', render: (e) => (e.user ? fullName(e.user) : '—') },
             { label: 'Email', render: (e) => e.user?.email ?? '—' },
             { label: 'Groups', render: (e) => e.groups.map((g) => g.name).join(', ') || '—' },
-            { label: 'Bindings', render: (e) => e.bindings },
+            {
+              label: 'Access',
+              render: (e) =>
+                [e.bindings ? `${e.bindings} direct binding${e.bindings === 1 ? '' : 's'}` : '', e.groups.length ? `through ${e.groups.length} group${e.groups.length === 1 ? '' : 's'}` : '']
+                  .filter(Boolean).join(', ') || 'none',
+            },
           ]}
         />
       ) : (
@@ -81,50 +86,136 @@ function AddExistingUser({ tenant, onDone }: { tenant: string; onDone: () => voi
   );
 }
 
+/** A user created in a tenant must get access there: a role, groups, or (for whoever cannot create users) an invitation. */
+function TenantAccessChoice({ tenant, roleId, setRoleId, groupIds, setGroupIds }: {
+  tenant: string; roleId: string; setRoleId: (id: string) => void; groupIds: string[]; setGroupIds: (ids: string[]) => void;
+}) {
+  const roles = useAsync(() => api.get<Page<RoleView>>(tp(tenant, '/roles?size=200&sort=name')), [tenant]);
+  const groups = useAsync(() => api.get<Page<GroupView>>(tp(tenant, '/groups?size=100')), [tenant]);
+  return (
+    <fieldset className="field" aria-label={`Access in ${tenant}`}>
+      <legend>Access in this tenant (a role, groups, or both)</legend>
+      <div className="field">
+        <label htmlFor="f-accessRole">Role</label>
+        <select id="f-accessRole" value={roleId} onChange={(e) => setRoleId(e.target.value)}>
+          <option value="">No role</option>
+          {roles.data?.results.map((r) => (
+            <option key={r.id} value={r.id}>
+              {r.name}
+            </option>
+          ))}
+        </select>
+      </div>
+      {groups.data && groups.data.results.length > 0 && (
+        <div className="field">
+          <span>Groups</span>
+          {groups.data.results.map((g) => (
+            <Toggle key={g.id} label={g.name} name={`group-${g.id}`} checked={groupIds.includes(g.id)} onChange={(on) => setGroupIds(on ? [...groupIds, g.id] : groupIds.filter((x) => x !== g.id))} />
+          ))}
+        </div>
+      )}
+    </fieldset>
+  );
+}
+
+const NO_ACCESS = 'Choose a role or a group: a user created here needs access to this tenant.';
+
 export function CreateUserPage({ tenant, base }: { tenant: string | null; base: string }) {
   const { me } = useAuth();
+  const instance = useCapabilities(null);
+  const canCreate = !tenant || !!instance?.can('USER', 'CREATE');
+  const [mode, setMode] = useState<'create' | 'invite'>('create');
   const [form, setForm] = useState({ username: '', firstName: '', lastName: '', email: '', password: '', superAdmin: false });
+  const [roleId, setRoleId] = useState('');
   const [groupIds, setGroupIds] = useState<string[]>([]);
-  const groups = useAsync(
-    () => (tenant ? api.get<Page<GroupView>>(tp(tenant, '/groups?size=100')) : Promise.resolve(null)),
-    [tenant],
-  );
+  const [created, setCreated] = useState<UserView | null>(null);
+  const [missing, setMissing] = useState(false);
+  const [invited, setInvited] = useState<InvitationView | null>(null);
   const { pending, error, submit } = useSubmit();
   const set = (k: 'username' | 'firstName' | 'lastName' | 'email' | 'password') => (v: string) => setForm({ ...form, [k]: v });
+  const inviting = !!tenant && (!canCreate || mode === 'invite');
   const onSubmit = submit(async () => {
-    const body: Record<string, unknown> = { username: form.username, password: form.password };
-    for (const k of ['firstName', 'lastName', 'email'] as const) if (form[k]) body[k] = form[k];
-    if (form.superAdmin) body.superAdmin = true;
-    const user = await api.post<UserView>(url('/users'), body);
+    setMissing(false);
+    if (tenant && !roleId && groupIds.length === 0) {
+      setMissing(true);
+      return;
+    }
+    if (tenant && inviting) {
+      const invitation = await api.post<InvitationView>(tp(tenant, '/invitations'), {
+        email: form.email, ...(roleId ? { roles: [{ roleId }] } : {}), ...(groupIds.length ? { groupIds } : {}),
+      });
+      setInvited(invitation);
+      return;
+    }
+    // Created once: when giving access fails (an escalation refused, say), Save again only retries the access.
+    let user = created;
+    if (!user) {
+      const body: Record<string, unknown> = { username: form.username, password: form.password };
+      for (const k of ['firstName', 'lastName', 'email'] as const) if (form[k]) body[k] = form[k];
+      if (form.superAdmin) body.superAdmin = true;
+      user = await api.post<UserView>(url('/users'), body);
+      setCreated(user);
+    }
     if (tenant) {
+      if (roleId) await api.post(tp(tenant, '/bindings'), { roleId, subjectType: 'USER', subjectId: user.id });
       for (const id of groupIds) await api.post(tp(tenant, `/groups/${id}/members`), { memberType: 'USER', memberId: user.id });
     }
     navigate(`${base}/${user.id}`);
   });
+  if (invited) {
+    return (
+      <div>
+        <PageHeader title="Invitation sent" />
+        <div className="panel">
+          <p role="status">
+            {invited.email} is invited to {tenant}. They get access when they accept the emailed link{invited.link ? ':' : '.'}
+          </p>
+          {invited.link && <code data-testid="invitation-link">{invited.link}</code>}
+          <div className="row">
+            <Link to={base} className="button">
+              Back to users
+            </Link>
+          </div>
+        </div>
+      </div>
+    );
+  }
   return (
     <div>
-      <PageHeader title="Create user" />
-      <form className="panel" onSubmit={onSubmit} noValidate aria-label="Create user">
-        <Field label="Username" name="username" value={form.username} onChange={set('username')} error={error} autoFocus />
-        <div className="row">
-          <Field label="First name" name="firstName" value={form.firstName} onChange={set('firstName')} error={error} />
-          <Field label="Last name" name="lastName" value={form.lastName} onChange={set('lastName')} error={error} />
-        </div>
-        <Field label="Email" name="email" type="email" value={form.email} onChange={set('email')} error={error} hint="Optional when the username is an email address" />
-        <PasswordField label="Initial password" name="password" value={form.password} onChange={set('password')} error={error} />
-        {tenant && groups.data && groups.data.results.length > 0 && (
-          <fieldset className="field">
-            <legend>Groups</legend>
-            {groups.data.results.map((g) => (
-              <Toggle key={g.id} label={g.name} name={`group-${g.id}`} checked={groupIds.includes(g.id)} onChange={(on) => setGroupIds(on ? [...groupIds, g.id] : groupIds.filter((x) => x !== g.id))} />
-            ))}
-          </fieldset>
+      <PageHeader title={inviting ? 'Invite user' : 'Create user'} />
+      <form className="panel" onSubmit={onSubmit} noValidate aria-label={inviting ? 'Invite user' : 'Create user'}>
+        {tenant && canCreate && (
+          <div className="field" role="radiogroup" aria-label="How">
+            <label>
+              <input type="radio" name="mode" checked={mode === 'create'} onChange={() => setMode('create')} /> Create the account now
+            </label>
+            <label>
+              <input type="radio" name="mode" checked={mode === 'invite'} onChange={() => setMode('invite')} /> Send an invitation instead
+            </label>
+          </div>
         )}
-        {me?.superAdmin && <Toggle label="Super Admin" name="superAdmin" checked={form.superAdmin} onChange={(superAdmin) => setForm({ ...form, superAdmin })} />}
+        {tenant && !canCreate && <p className="muted">Only an Instance Admin creates accounts: invite the person by email; they join this tenant when they accept. An existing user is added with “Add existing user”.</p>}
+        {inviting ? (
+          <Field label="Email" name="email" type="email" value={form.email} onChange={set('email')} error={error} autoFocus />
+        ) : (
+          <>
+            <Field label="Username" name="username" value={form.username} onChange={set('username')} error={error} autoFocus />
+            <div className="row">
+              <Field label="First name" name="firstName" value={form.firstName} onChange={set('firstName')} error={error} />
+              <Field label="Last name" name="lastName" value={form.lastName} onChange={set('lastName')} error={error} />
+            </div>
+            <Field label="Email" name="email" type="email" value={form.email} onChange={set('email')} error={error} hint="Optional when the username is an email address" />
+            <PasswordField label="Initial password" name="password" value={form.password} onChange={set('password')} error={error} />
+          </>
+        )}
+        {tenant && <TenantAccessChoice tenant={tenant} roleId={roleId} setRoleId={setRoleId} groupIds={groupIds} setGroupIds={setGroupIds} />}
+        {!inviting && me?.superAdmin && <Toggle label="Super Admin" name="superAdmin" checked={form.superAdmin} onChange={(superAdmin) => setForm({ ...form, superAdmin })} />}
+        {missing && <div className="problem" role="alert">{NO_ACCESS}</div>}
+        {created && error && <p className="muted" role="status">{created.username} was created but has no access here yet: change the choice and Save again.</p>}
         <ProblemBox error={error} fields={['username', 'firstName', 'lastName', 'email', 'password']} />
         <div className="row">
           <button type="submit" disabled={pending}>
-            {pending ? 'Creating…' : 'Save'}
+            {pending ? 'Saving…' : inviting ? 'Send invitation' : 'Save'}
           </button>
           <Link to={base} className="button secondary">
             Cancel
@@ -193,8 +284,11 @@ function UserOverview({ user, onSaved }: { user: UserView; onSaved: (u: UserView
   );
 }
 
-/** A Super Admin may set a password; any admin may require a reset (an email with a single-use link). */
-function Authentication({ user }: { user: UserView }) {
+/**
+ * How the user signs in. Password is the only method until an identity provider (SSO, issue #25) is
+ * configured; a Super Admin may set a password; an admin may require a reset (a single-use link by email).
+ */
+function Authentication({ user, tenant }: { user: UserView; tenant: string | null }) {
   const { me } = useAuth();
   const [password, setPassword] = useState('');
   const [message, setMessage] = useState('');
@@ -206,14 +300,22 @@ function Authentication({ user }: { user: UserView }) {
     setMessage('The password has been set.');
   });
   const onReset = reset.submit(async () => {
-    await api.post(url(`/users/${user.id}/password-reset`));
+    await api.post(tenant ? tp(tenant, `/users/${user.id}/password-reset`) : url(`/users/${user.id}/password-reset`));
     setMessage(`A reset request has been sent to ${user.email ?? user.username}. They must choose a new password before signing in again.`);
   });
   return (
     <div>
-      <p>Authentication method: <strong>Password</strong></p>
+      <div className="panel">
+        <div className="field">
+          <label htmlFor="f-authMethod">Authentication method</label>
+          <select id="f-authMethod" value={user.authMethod} disabled>
+            <option value="PASSWORD">Password</option>
+          </select>
+          <div className="hint" data-testid="sso-hint">Single sign-on (SSO) appears here once an identity provider is configured; none is.</div>
+        </div>
+      </div>
       {message && <p role="status">{message}</p>}
-      {me?.superAdmin && (
+      {me?.superAdmin && !tenant && (
         <form className="panel" onSubmit={onSet} noValidate aria-label="Set password">
           <h2>Set password</h2>
           <PasswordField label="New password" name="password" value={password} onChange={setPassword} error={setter.error} />
@@ -235,9 +337,146 @@ function Authentication({ user }: { user: UserView }) {
   );
 }
 
+/** A user's groups in the tenant: attach one (judged by the grant guard like any membership) or leave one. */
+export function UserGroups({ tenant, userId }: { tenant: string; userId: string }) {
+  const [version, setVersion] = useState(0);
+  const [groupId, setGroupId] = useState('');
+  const all = useAsync(() => api.get<Page<GroupView>>(tp(tenant, '/groups?size=200&sort=name')), [tenant]);
+  const mine = useAsync(() => api.get<Page<GroupView>>(tp(tenant, `/users/${userId}/groups?size=200`)), [tenant, userId, version]);
+  const attach = useSubmit();
+  const removal = useSubmit();
+  const memberOf = new Set(mine.data?.results.map((g) => g.id) ?? []);
+  const onAttach = attach.submit(async () => {
+    await api.post(tp(tenant, `/users/${userId}/groups`), { groupId });
+    setGroupId('');
+    setVersion((v) => v + 1);
+  });
+  const leave = (g: GroupView) =>
+    removal.submit(async () => {
+      if (!window.confirm(`Remove the user from ${g.name}?`)) return;
+      await api.del(tp(tenant, `/users/${userId}/groups/${g.id}`));
+      setVersion((v) => v + 1);
+    })();
+  return (
+    <div>
+      <form className="panel inline" onSubmit={onAttach} noValidate aria-label="Add to group">
+        <div className="field">
+          <label htmlFor="f-groupId">Group</label>
+          <select id="f-groupId" value={groupId} onChange={(e) => setGroupId(e.target.value)}>
+            <option value="">Choose a group…</option>
+            {all.data?.results.filter((g) => !memberOf.has(g.id)).map((g) => (
+              <option key={g.id} value={g.id}>
+                {g.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <ProblemBox error={attach.error} fields={['groupId']} />
+        <button type="submit" disabled={attach.pending || !groupId}>
+          Add to group
+        </button>
+      </form>
+      <ProblemBox error={removal.error ?? mine.error} />
+      {mine.data && mine.data.results.length === 0 ? (
+        <Empty>Not in any group of this tenant.</Empty>
+      ) : (
+        <table aria-label="Groups">
+          <thead>
+            <tr>
+              <th>Group</th>
+              <th>Description</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {mine.data?.results.map((g) => (
+              <tr key={g.id}>
+                <td>{g.name}</td>
+                <td>{g.description ?? ''}</td>
+                <td>
+                  <button type="button" className="danger small" onClick={() => void leave(g)}>
+                    Remove
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
+
+/** Instance Admin: the managed Instance Admin role bound at instance level (the grant guard judges it). */
+function InstanceAdmin({ user }: { user: UserView }) {
+  const roles = useAsync(() => api.get<Page<RoleView>>(url('/roles', { size: 100 })), []);
+  const [version, setVersion] = useState(0);
+  const bindings = useAsync(() => api.get<Page<BindingView>>(url('/bindings', { subjectId: user.id, size: 100 })), [user.id, version]);
+  const change = useSubmit();
+  const role = roles.data?.results.find((r) => r.name === 'Instance Admin');
+  const held = bindings.data?.results.find((b) => b.roleId === role?.id || b.roleName === 'Instance Admin');
+  const onToggle = change.submit(async () => {
+    if (held) {
+      if (!window.confirm(`Revoke Instance Admin from ${user.username}?`)) return;
+      await api.del(url(`/bindings/${held.id}`));
+    } else if (role) {
+      await api.post(url('/bindings'), { roleId: role.id, subjectType: 'USER', subjectId: user.id });
+    }
+    setVersion((v) => v + 1);
+  });
+  if (!bindings.data || !roles.data) return null;
+  return (
+    <div className="panel" aria-label="Instance Admin">
+      <h2>Instance Admin</h2>
+      <p className="muted">
+        Governs tenants, users, groups and roles across the instance; no tenant data unless also Admin there.{' '}
+        <span data-testid="instance-admin-state">{held ? `${user.username} is an Instance Admin.` : `${user.username} is not an Instance Admin.`}</span>
+      </p>
+      <ProblemBox error={change.error} />
+      <button type="button" className={held ? 'danger' : ''} onClick={() => void onToggle()} disabled={change.pending || (!held && !role)}>
+        {held ? 'Revoke Instance Admin' : 'Grant Instance Admin'}
+      </button>
+    </div>
+  );
+}
+
+/** Locked after too many failed sign-ins: a Super Admin unlocks; otherwise it ends with time or a completed password reset. */
+function Lockout({ user, onSaved }: { user: UserView; onSaved: (u: UserView) => void }) {
+  const { me } = useAuth();
+  const unlock = useSubmit();
+  if (!user.lockedUntil || new Date(user.lockedUntil).getTime() <= Date.now()) return null;
+  const onUnlock = unlock.submit(async () => {
+    onSaved(await api.post<UserView>(url(`/users/${user.id}/unlock`)));
+  });
+  return (
+    <div className="panel" aria-label="Locked">
+      <p data-testid="locked">Locked after too many failed sign-ins until {formatDate(user.lockedUntil)}.</p>
+      <ProblemBox error={unlock.error} />
+      {me?.superAdmin ? (
+        <button type="button" onClick={() => void onUnlock()} disabled={unlock.pending}>
+          Unlock
+        </button>
+      ) : (
+        <p className="muted">A Super Admin can unlock the account; a completed password reset unlocks it too.</p>
+      )}
+    </div>
+  );
+}
+
+/** A tenant's Admin cannot read the instance's users: the user is read from the tenant's access list. */
+async function loadUser(tenant: string | null, id: string, instanceUsers: boolean): Promise<UserView> {
+  if (!tenant || instanceUsers) return api.get<UserView>(url(`/users/${encodeURIComponent(id)}`));
+  const page = await api.get<Page<TenantAccessEntry>>(tp(tenant, `/tenant-access?${new URLSearchParams({ q: id, size: '5' })}`));
+  const entry = page.results.find((e) => e.subjectId === id && e.user);
+  if (!entry?.user) throw new ApiError({ type: 'about:blank', status: 404, title: 'Not Found', detail: `User ${id} has no access to this tenant` });
+  return { ...entry.user, superAdmin: false, authMethod: 'PASSWORD', lockedUntil: null, passwordChangeRequired: false, createdAt: '', updatedAt: '' };
+}
+
 export function UserDetailPage({ tenant, base, id, tab }: { tenant: string | null; base: string; id: string; tab: string }) {
   const { me } = useAuth();
-  const { data, error } = useAsync(() => api.get<UserView>(url(`/users/${encodeURIComponent(id)}`)), [id]);
+  const instance = useCapabilities(null);
+  const instanceUsers = !!instance?.can('USER');
+  const { data, error } = useAsync(() => (instance ? loadUser(tenant, id, instanceUsers) : new Promise<UserView>(() => undefined)), [tenant, id, instanceUsers, !!instance]);
   const [user, setUser] = useState<UserView | null>(null);
   useEffect(() => setUser(data ?? null), [data]);
   if (error) return <ProblemBox error={error} />;
@@ -245,23 +484,60 @@ export function UserDetailPage({ tenant, base, id, tab }: { tenant: string | nul
   const self = `${base}/${id}`;
   const tabs = [
     { id: 'overview', label: 'Overview', to: self },
-    ...(tenant ? [{ id: 'access', label: 'Access', to: `${self}/access` }] : []),
+    ...(tenant ? [{ id: 'groups', label: 'Groups', to: `${self}/groups` }, { id: 'access', label: 'Access', to: `${self}/access` }] : []),
     { id: 'authentication', label: 'Authentication', to: `${self}/authentication` },
     { id: 'api-tokens', label: 'API Tokens', to: `${self}/api-tokens` },
   ];
+  const tokens = user.id === me?.id ? url('/me/api-tokens') : tenant ? tp(tenant, `/users/${user.id}/api-tokens`) : url(`/users/${user.id}/api-tokens`);
   return (
     <div>
       <PageHeader title={user.username} />
       <Tabs active={tab} tabs={tabs} />
-      {tab === 'overview' && <UserOverview user={user} onSaved={setUser} />}
-      {tab === 'access' && tenant && <SubjectBindings tenant={tenant} subjectType="USER" subjectId={user.id} />}
-      {tab === 'authentication' && <Authentication user={user} />}
-      {tab === 'api-tokens' &&
-        (user.id === me?.id ? (
-          <ApiTokens base={url('/me/api-tokens')} />
-        ) : (
-          <p className="muted">API tokens are personal: {user.username} creates them from their profile. Service accounts are the way to give an application its own tokens.</p>
-        ))}
+      {tab === 'overview' && (
+        <>
+          <Lockout user={user} onSaved={setUser} />
+          {instanceUsers ? <UserOverview user={user} onSaved={setUser} /> : <TenantUserFacts user={user} />}
+          {/* Shown when the instance's bindings can be read (Super Admins, Instance Admins); the grant guard judges the change. */}
+          {!tenant && instanceUsers && user.id !== me?.id && <InstanceAdmin user={user} />}
+        </>
+      )}
+      {tab === 'groups' && tenant && <UserGroups tenant={tenant} userId={user.id} />}
+      {tab === 'access' && tenant && (
+        <>
+          <EffectivePermissions tenant={tenant} subjectId={user.id} />
+          <h2>Direct bindings</h2>
+          <SubjectBindings tenant={tenant} subjectType="USER" subjectId={user.id} />
+        </>
+      )}
+      {tab === 'authentication' && <Authentication user={user} tenant={instanceUsers ? null : tenant} />}
+      {tab === 'api-tokens' && (
+        <>
+          {user.id !== me?.id && (
+            <p className="muted">
+              A token acts as {user.username} with all their access: you can create one only if you hold everything they hold. The secret is shown once.
+            </p>
+          )}
+          <ApiTokens base={tokens} />
+        </>
+      )}
+    </div>
+  );
+}
+
+function TenantUserFacts({ user }: { user: UserView }) {
+  return (
+    <div className="panel">
+      <dl className="facts">
+        <dt>Username</dt>
+        <dd data-testid="user-username">{user.username}</dd>
+        <dt>Name</dt>
+        <dd>{fullName(user)}</dd>
+        <dt>Email</dt>
+        <dd>{user.email ?? '—'}</dd>
+        <dt>Status</dt>
+        <dd>{user.status}</dd>
+      </dl>
+      <p className="muted">Names and email are managed by the user or an Instance Admin.</p>
     </div>
   );
 }

@@ -3,7 +3,7 @@ import type { TenantView } from '@gatehouse/contracts';
 import { render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { currentPath, fakeApiForEachTest, fieldErrors, invalid, problem, renderWithAuth } from '../../__tests__/fake-api';
-import { CreateTenantPage, TenantEditPage } from '../tenants';
+import { CreateTenantPage, TenantSettings } from '../tenants';
 
 const acme: TenantView = { id: 'acme', name: 'Acme', workerGroup: 'eu', status: 'ACTIVE', createdAt: '2025-01-01T00:00:00Z', updatedAt: '2025-01-01T00:00:00Z' } as TenantView;
 
@@ -19,7 +19,7 @@ describe('CreateTenantPage', () => {
     await userEvent.type(screen.getByLabelText('Admin user'), 'ada@example.com');
     await userEvent.click(screen.getByRole('button', { name: 'Save' }));
 
-    await waitFor(() => expect(currentPath()).toBe('/admin/tenants/acme'));
+    await waitFor(() => expect(currentPath()).toBe('/t/acme/settings'));
     expect(server.sent('POST', '/api/v1/tenants').map((r) => r.body)).toEqual([{ id: 'acme', name: 'Acme', adminUser: 'ada@example.com' }]);
   });
 
@@ -44,11 +44,11 @@ describe('CreateTenantPage', () => {
   });
 });
 
-describe('TenantEditPage', () => {
+describe('TenantSettings (the Settings section of /t/{id})', () => {
   it('saves the overview (an empty worker group is null) and reads the tenant again', async () => {
     server.on('GET', '/api/v1/tenants/acme', { body: acme }, { body: { ...acme, name: 'Acme Corp', workerGroup: null } });
     server.on('PATCH', '/api/v1/tenants/acme', { body: acme });
-    renderWithAuth(server, <TenantEditPage id="acme" tab="overview" rest="" />);
+    renderWithAuth(server, <TenantSettings tenant="acme" />);
 
     const name = await screen.findByLabelText('Name');
     await userEvent.type(name, ' Corp');
@@ -64,7 +64,7 @@ describe('TenantEditPage', () => {
     const prompt = jest.spyOn(window, 'prompt').mockReturnValueOnce('acm').mockReturnValueOnce('acme');
     server.on('GET', '/api/v1/tenants/acme', { body: acme });
     server.on('DELETE', '/api/v1/tenants/acme', { status: 204 });
-    renderWithAuth(server, <TenantEditPage id="acme" tab="overview" rest="" />);
+    renderWithAuth(server, <TenantSettings tenant="acme" />);
 
     await userEvent.click(await screen.findByRole('button', { name: 'Delete acme' }));
     expect(server.sent('DELETE', '/api/v1/tenants/acme')).toHaveLength(0);

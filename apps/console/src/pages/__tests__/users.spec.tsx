@@ -1,8 +1,17 @@
 /** @jest-environment jsdom */
 import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { currentPath, fakeApiForEachTest, fieldErrors, invalid, renderWithAuth, userView } from '../../__tests__/fake-api';
+import { currentPath, FakeApi, fakeApiForEachTest, fieldErrors, invalid, problem, renderWithAuth, SentRequest, userView } from '../../__tests__/fake-api';
 import { CreateUserPage, UserDetailPage } from '../users';
+
+/** The instance-level decisions of the signed-in subject: the pairs listed are allowed. */
+function instanceGrants(server: FakeApi, pairs: string[]) {
+  server.on('POST', '/api/v1/acls/check', (r: SentRequest) => ({
+    body: (r.body as { checks: Array<{ permission: string; action: string }> }).checks.map((c) => ({ allowed: pairs.includes(`${c.permission}:${c.action}`) })),
+  }));
+}
+const USER_GOVERNANCE = ['USER:READ', 'USER:CREATE', 'USER:UPDATE', 'USER:DELETE'];
+const page = <T,>(results: T[]) => ({ body: { results, total: results.length, page: 1, size: 100 } });
 
 const admin = userView({ id: 'admin-1', username: 'admin', superAdmin: true });
 const tenantAdmin = userView({ id: 'ta-1', username: 'ta', superAdmin: false });
@@ -30,23 +39,81 @@ describe('CreateUserPage', () => {
     ]);
   });
 
-  it('in a tenant, adds the new user to the groups ticked (and offers no Super Admin to a tenant admin)', async () => {
-    server.on('GET', '/api/v1/acme/groups', { body: { results: [{ id: 'g-1', name: 'ops' }, { id: 'g-2', name: 'dev' }], total: 2, page: 1, size: 100 } });
+  it('in a tenant, gives the new user the role and the groups chosen (and offers no Super Admin to an Instance Admin)', async () => {
+    instanceGrants(server, USER_GOVERNANCE);
+    server.on('GET', '/api/v1/acme/groups', page([{ id: 'g-1', name: 'ops' }, { id: 'g-2', name: 'dev' }]));
+    server.on('GET', '/api/v1/acme/roles', page([{ id: 'r-v', name: 'Viewer' }]));
     server.on('POST', '/api/v1/users', { status: 201, body: userView({ id: 'u-7' }) });
+    server.on('POST', '/api/v1/acme/bindings', { status: 201, body: {} });
     server.on('POST', '/api/v1/acme/groups/g-2/members', { status: 201, body: {} });
     renderWithAuth(server, <CreateUserPage tenant="acme" base="/t/acme/users" />, { me: tenantAdmin });
 
     await userEvent.click(await screen.findByLabelText('dev'));
+    await screen.findByRole('option', { name: 'Viewer' });
+    await userEvent.selectOptions(screen.getByLabelText('Role'), 'r-v');
     expect(screen.queryByLabelText('Super Admin')).toBeNull();
     await userEvent.type(screen.getByLabelText('Username'), 'lin@example.com');
     await userEvent.type(screen.getByLabelText('Initial password'), 'pw');
     await userEvent.click(screen.getByRole('button', { name: 'Save' }));
 
     await waitFor(() => expect(currentPath()).toBe('/t/acme/users/u-7'));
-    expect(server.sent('GET', '/api/v1/acme/groups')[0].url).toBe('/api/v1/acme/groups?size=100');
     expect(server.sent('POST', '/api/v1/users')[0].body).toEqual({ username: 'lin@example.com', password: 'pw' });
+    expect(server.sent('POST', '/api/v1/acme/bindings').map((r) => r.body)).toEqual([{ roleId: 'r-v', subjectType: 'USER', subjectId: 'u-7' }]);
     expect(server.sent('POST', '/api/v1/acme/groups/g-2/members').map((r) => r.body)).toEqual([{ memberType: 'USER', memberId: 'u-7' }]);
     expect(server.sent('POST', '/api/v1/acme/groups/g-1/members')).toHaveLength(0);
+  });
+
+  it('in a tenant, refuses to create a user without a role or a group (they would have no access there)', async () => {
+    instanceGrants(server, USER_GOVERNANCE);
+    server.on('GET', '/api/v1/acme/groups', page([]));
+    server.on('GET', '/api/v1/acme/roles', page([{ id: 'r-v', name: 'Viewer' }]));
+    renderWithAuth(server, <CreateUserPage tenant="acme" base="/t/acme/users" />, { me: tenantAdmin });
+
+    await userEvent.type(await screen.findByLabelText('Username'), 'lin');
+    await userEvent.click(screen.getByRole('button', { name: 'Save' }));
+
+    expect((await screen.findByRole('alert')).textContent).toMatch(/Choose a role or a group/);
+    expect(server.sent('POST', '/api/v1/users')).toHaveLength(0);
+  });
+
+  it('when giving access is refused, the user is not created twice: Save again retries the access only', async () => {
+    instanceGrants(server, USER_GOVERNANCE);
+    server.on('GET', '/api/v1/acme/groups', page([]));
+    server.on('GET', '/api/v1/acme/roles', page([{ id: 'r-a', name: 'Admin' }, { id: 'r-v', name: 'Viewer' }]));
+    server.on('POST', '/api/v1/users', { status: 201, body: userView({ id: 'u-8', username: 'lin' }) });
+    server.on('POST', '/api/v1/acme/bindings', { status: 403, body: problem(403, 'Forbidden', [], 'forbidden', 'You cannot let anyone gain TENANT') }, { status: 201, body: {} });
+    renderWithAuth(server, <CreateUserPage tenant="acme" base="/t/acme/users" />, { me: tenantAdmin });
+
+    await screen.findByRole('option', { name: 'Admin' });
+    await userEvent.selectOptions(screen.getByLabelText('Role'), 'r-a');
+    await userEvent.type(screen.getByLabelText('Username'), 'lin');
+    await userEvent.type(screen.getByLabelText('Initial password'), 'pw');
+    await userEvent.click(screen.getByRole('button', { name: 'Save' }));
+    expect((await screen.findByText(/was created but has no access here yet/)).textContent).toContain('lin');
+    await userEvent.selectOptions(screen.getByLabelText('Role'), 'r-v');
+    await userEvent.click(screen.getByRole('button', { name: 'Save' }));
+
+    await waitFor(() => expect(currentPath()).toBe('/t/acme/users/u-8'));
+    expect(server.sent('POST', '/api/v1/users')).toHaveLength(1);
+    expect(server.sent('POST', '/api/v1/acme/bindings').map((r) => (r.body as { roleId: string }).roleId)).toEqual(['r-a', 'r-v']);
+  });
+
+  it('a tenant Admin, who cannot create accounts, invites by email with the role chosen and sees the link', async () => {
+    server.on('GET', '/api/v1/acme/groups', page([]));
+    server.on('GET', '/api/v1/acme/roles', page([{ id: 'r-v', name: 'Viewer' }]));
+    server.on('POST', '/api/v1/acme/invitations', { status: 201, body: { id: 'i-1', email: 'new@example.com', link: 'http://x/ui/invitations/accept?token=t' } });
+    // A user id of its own: capabilities are cached per signed-in user.
+    renderWithAuth(server, <CreateUserPage tenant="acme" base="/t/acme/users" />, { me: userView({ id: 'ta-2', username: 'ta2' }) });
+
+    expect(await screen.findByRole('heading', { name: 'Invite user' })).toBeTruthy();
+    await screen.findByRole('option', { name: 'Viewer' });
+    await userEvent.type(screen.getByLabelText('Email'), 'new@example.com');
+    await userEvent.selectOptions(screen.getByLabelText('Role'), 'r-v');
+    await userEvent.click(screen.getByRole('button', { name: 'Send invitation' }));
+
+    expect((await screen.findByTestId('invitation-link')).textContent).toContain('token=t');
+    expect(server.sent('POST', '/api/v1/acme/invitations').map((r) => r.body)).toEqual([{ email: 'new@example.com', roles: [{ roleId: 'r-v' }] }]);
+    expect(server.sent('POST', '/api/v1/users')).toHaveLength(0);
   });
 
   it('shows each error of a 422 next to its field and stays on the form', async () => {
@@ -71,6 +138,7 @@ describe('CreateUserPage', () => {
 describe('UserDetailPage', () => {
   it('saves the names of a user; an admin who is not a Super Admin cannot change the email', async () => {
     const user = userView({ id: 'u-5', username: 'lin', firstName: 'Lin', email: 'lin@example.com' });
+    instanceGrants(server, USER_GOVERNANCE);
     server.on('GET', '/api/v1/users/u-5', { body: user });
     server.on('PATCH', '/api/v1/users/u-5', { body: { ...user, lastName: 'Chen' } });
     renderWithAuth(server, <UserDetailPage tenant="acme" base="/t/acme/users" id="u-5" tab="overview" />, { me: tenantAdmin });
@@ -82,5 +150,95 @@ describe('UserDetailPage', () => {
     expect((await screen.findByRole('status')).textContent).toBe('Saved.');
     expect(server.sent('PATCH', '/api/v1/users/u-5').map((r) => r.body)).toEqual([{ firstName: 'Lin', lastName: 'Chen' }]);
     expect(screen.getByLabelText('Last name')).toHaveProperty('value', 'Chen');
+  });
+
+  let admins = 0;
+  /** A tenant Admin without instance-level USER, under a new id (capabilities are cached per signed-in user). */
+  const plainAdmin = () => userView({ id: `plain-${(admins += 1)}`, username: 'plain' });
+  const lin = userView({ id: 'u-5', username: 'lin', email: 'lin@example.com' });
+  const tenantEntry = { body: { results: [{ subjectType: 'USER', subjectId: 'u-5', user: lin, groups: [], bindings: 0 }], total: 1, page: 1, size: 5 } };
+
+  it("for a tenant Admin, reads the user from the tenant's access list and lists and attaches their groups", async () => {
+    server.on('GET', '/api/v1/acme/tenant-access', tenantEntry);
+    server.on('GET', '/api/v1/acme/groups', page([{ id: 'g-1', name: 'ops' }, { id: 'g-2', name: 'dev' }]));
+    server.on('GET', '/api/v1/acme/users/u-5/groups', page([{ id: 'g-1', name: 'ops', description: 'on call' }]), page([{ id: 'g-1', name: 'ops' }, { id: 'g-2', name: 'dev' }]));
+    server.on('POST', '/api/v1/acme/users/u-5/groups', { status: 201, body: {} });
+    renderWithAuth(server, <UserDetailPage tenant="acme" base="/t/acme/users" id="u-5" tab="groups" />, { me: plainAdmin() });
+
+    await waitFor(() => expect(screen.getByRole('table', { name: 'Groups' }).textContent).toContain('on call'));
+    expect(screen.getAllByRole('tab').map((t) => t.textContent)).toEqual(['Overview', 'Groups', 'Access', 'Authentication', 'API Tokens']);
+    await screen.findByRole('option', { name: 'dev' });
+    expect(screen.queryByRole('option', { name: 'ops' })).toBeNull();
+    await userEvent.selectOptions(screen.getByLabelText('Group'), 'g-2');
+    await userEvent.click(screen.getByRole('button', { name: 'Add to group' }));
+
+    await waitFor(() => expect(screen.getByRole('table', { name: 'Groups' }).textContent).toContain('dev'));
+    expect(server.sent('POST', '/api/v1/acme/users/u-5/groups').map((r) => r.body)).toEqual([{ groupId: 'g-2' }]);
+    expect(server.sent('GET', '/api/v1/users/u-5')).toHaveLength(0);
+  });
+
+  it('shows effective permissions with their origin: a role through a group, a direct binding', async () => {
+    server.on('GET', '/api/v1/acme/tenant-access', tenantEntry);
+    server.on('GET', '/api/v1/acme/roles', page([]));
+    server.on('GET', '/api/v1/acme/bindings', page([]));
+    const origin = (roleName: string, groupName: string | null) => ({ bindingId: 'b', roleId: 'r', roleName, groupId: groupName ? 'g' : null, groupName, scope: 'TENANT', namespaces: null });
+    server.on('GET', '/api/v1/acme/users/u-5/permissions', page([
+      { permission: 'FLOW', action: 'READ', namespaces: null, via: ['group'], origins: [origin('Viewer', 'ops')] },
+      { permission: 'EXECUTION', action: 'CREATE', namespaces: ['company.team'], via: ['binding'], origins: [origin('Launcher', null)] },
+    ]));
+    renderWithAuth(server, <UserDetailPage tenant="acme" base="/t/acme/users" id="u-5" tab="access" />, { me: plainAdmin() });
+
+    const table = await screen.findByRole('region', { name: 'Effective permissions' });
+    await waitFor(() => expect(table.textContent).toContain('Viewer via group ops'));
+    expect(table.textContent).toContain('Launcher (direct binding)');
+    expect(table.textContent).toContain('company.team');
+  });
+
+  it("creates an API token for a user of the tenant through the tenant's route; the secret is shown once", async () => {
+    server.on('GET', '/api/v1/acme/tenant-access', tenantEntry);
+    server.on('GET', '/api/v1/acme/users/u-5/api-tokens', page([]));
+    server.on('POST', '/api/v1/acme/users/u-5/api-tokens', { status: 201, body: { id: 't-1', name: 'ci', token: 'gh_secret123' } });
+    renderWithAuth(server, <UserDetailPage tenant="acme" base="/t/acme/users" id="u-5" tab="api-tokens" />, { me: plainAdmin() });
+
+    await userEvent.click(await screen.findByRole('button', { name: 'Create API token' }));
+    await userEvent.type(screen.getByLabelText('Name'), 'ci');
+    await userEvent.click(screen.getByRole('button', { name: 'Create' }));
+
+    expect((await screen.findByTestId('secret')).textContent).toBe('gh_secret123');
+    expect(server.sent('POST', '/api/v1/acme/users/u-5/api-tokens').map((r) => (r.body as { name: string }).name)).toEqual(['ci']);
+  });
+
+  it('shows the authentication method as Password and says SSO appears once an identity provider is configured', async () => {
+    server.on('GET', '/api/v1/acme/tenant-access', tenantEntry);
+    server.on('POST', '/api/v1/acme/users/u-5/password-reset', { body: {} });
+    renderWithAuth(server, <UserDetailPage tenant="acme" base="/t/acme/users" id="u-5" tab="authentication" />, { me: plainAdmin() });
+
+    const method = await screen.findByLabelText('Authentication method');
+    expect((method as HTMLSelectElement).value).toBe('PASSWORD');
+    expect(screen.getAllByRole('option').map((o) => o.textContent)).toEqual(['Password']);
+    expect(screen.getByTestId('sso-hint').textContent).toMatch(/identity provider is configured/);
+    await userEvent.click(screen.getByRole('button', { name: 'Send reset request' }));
+    await screen.findByRole('status');
+    expect(server.sent('POST', '/api/v1/acme/users/u-5/password-reset')).toHaveLength(1);
+  });
+
+  it('a Super Admin unlocks a locked user and grants Instance Admin (an instance-level binding)', async () => {
+    const locked = userView({ id: 'u-9', username: 'kim', lockedUntil: new Date(Date.now() + 600_000).toISOString() });
+    instanceGrants(server, [...USER_GOVERNANCE, 'BINDING:READ', 'BINDING:CREATE']);
+    server.on('GET', '/api/v1/users/u-9', { body: locked });
+    server.on('POST', '/api/v1/users/u-9/unlock', { body: { ...locked, lockedUntil: null } });
+    server.on('GET', '/api/v1/roles', page([{ id: 'r-ia', name: 'Instance Admin' }]));
+    server.on('GET', '/api/v1/bindings', page([]), page([{ id: 'b-1', roleId: 'r-ia', roleName: 'Instance Admin' }]));
+    server.on('POST', '/api/v1/bindings', { status: 201, body: {} });
+    renderWithAuth(server, <UserDetailPage tenant={null} base="/admin/users" id="u-9" tab="overview" />, { me: userView({ id: 'root-2', username: 'root', superAdmin: true }) });
+
+    expect((await screen.findByTestId('locked')).textContent).toMatch(/Locked/);
+    await userEvent.click(screen.getByRole('button', { name: 'Unlock' }));
+    await waitFor(() => expect(screen.queryByTestId('locked')).toBeNull());
+    await userEvent.click(await screen.findByRole('button', { name: 'Grant Instance Admin' }));
+
+    await waitFor(() => expect(screen.getByTestId('instance-admin-state').textContent).toBe('kim is an Instance Admin.'));
+    expect(server.sent('POST', '/api/v1/bindings').map((r) => r.body)).toEqual([{ roleId: 'r-ia', subjectType: 'USER', subjectId: 'u-9' }]);
+    expect(server.sent('POST', '/api/v1/users/u-9/unlock')).toHaveLength(1);
   });
 });
