@@ -209,6 +209,42 @@ describe('gatehouse resource commands through the gateway', () => {
     expect(refused.stderr).toContain(`also have access to tenant ${other}`);
   });
 
+  it("users api-tokens --tenant: a tenant Admin mints a token for a Viewer of its tenant (printed once, it works, revoked it stops); me tenants lists only what one can reach", async () => {
+    const admin = await createUser(root);
+    const own = (await createTenant(root, { adminUser: admin.username })).id;
+    const other = (await createTenant(root)).id;
+    const viewer = await createUser(root);
+    const viewerRole = ((await api().get(`/api/v1/${own}/roles`).query({ q: 'Viewer' }).set(...bearer(root)).expect(200)).body.results as RoleView[])
+      .find((r) => r.name === 'Viewer') as RoleView;
+    await api().post(`/api/v1/${own}/bindings`).set(...bearer(root)).send({ roleId: viewerRole.id, subjectType: 'USER', subjectId: viewer.user.id }).expect(201);
+    const asAdmin = (args: string[]) => gatehouse([...args, '--tenant', own, '--user', `${admin.username}:${admin.password}`]);
+
+    const created = asAdmin(['users', 'api-tokens', 'create', viewer.user.email as string, '--name', 'reports', '--output', 'json']);
+    expect(created.status).toBe(0);
+    expect(created.stderr).toContain('shown only this once');
+    const token = JSON.parse(created.stdout) as CreatedApiToken;
+    expect(json<{ id: string }>(gatehouse(['me', '--token', token.token, '--output', 'json'])).id).toBe(viewer.user.id);
+    const listed = asAdmin(['users', 'api-tokens', 'list', viewer.user.email as string]);
+    expect(listed.stdout).toContain(token.prefix);
+    expect(listed.stdout).not.toContain(token.token);
+
+    // The Viewer reaches its tenant only; the tenant Admin likewise (neither sees the other tenant).
+    const reach = json<{ results: Array<{ id: string | null }> }>(gatehouse(['me', 'tenants', '--token', token.token, '--output', 'json']));
+    expect(reach.results.map((t) => t.id)).toContain(own);
+    expect(reach.results.map((t) => t.id)).not.toContain(other);
+
+    // A user of the admin's tenant who is Admin elsewhere holds more than the admin: no token for them.
+    const elsewhere = await createUser(root);
+    await api().post(`/api/v1/${own}/bindings`).set(...bearer(root)).send({ roleId: viewerRole.id, subjectType: 'USER', subjectId: elsewhere.user.id }).expect(201);
+    await createTenant(root, { adminUser: elsewhere.username });
+    const refused = asAdmin(['users', 'api-tokens', 'create', elsewhere.user.email as string, '--name', 'nope']);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/403|404/);
+
+    expect(asAdmin(['users', 'api-tokens', 'delete', viewer.user.email as string, token.id]).status).toBe(0);
+    await eventually(async () => (await api().get('/api/v1/me').set(...bearer(token.token))).status === 401);
+  });
+
   it('a user without rights in the tenant is refused with exit 1, naming the permission', async () => {
     const outsider = await createUser(root);
     const result = gatehouse(['roles', 'list', '--tenant', tenant, '--user', `${outsider.username}:${outsider.password}`]);

@@ -1,9 +1,13 @@
 import { Command } from 'commander';
-import type { ApiTokenView, CreatedApiToken, Page, PageQuery, UserView } from '@gatehouse/contracts';
+import type { ReachableTenant, UserView } from '@gatehouse/contracts';
 import { ContextFactory } from '../context';
-import { renderPage, renderRecord } from '../output';
-import { pageQuery, withPaging } from './options';
-import { addTokenOptions, API_TOKEN_COLUMNS, printCreatedToken, tokenBody } from './service-accounts';
+import { Column, renderRecord, renderTable } from '../output';
+import { registerApiTokenCommands } from './api-tokens';
+
+const REACHABLE_TENANT_COLUMNS: Column<ReachableTenant>[] = [
+  { header: 'tenant', value: (t) => t.id ?? 'default' },
+  { header: 'via', value: (t) => (t.via === 'instance' ? 'instance-level access' : 'access in the tenant') },
+];
 
 export function registerMe(program: Command, context: ContextFactory): void {
   const me = program
@@ -15,27 +19,13 @@ export function registerMe(program: Command, context: ContextFactory): void {
       ctx.print(user, () => renderRecord(user));
     });
 
-  const tokens = me.command('api-tokens').alias('tokens').description('Your own API tokens');
+  registerApiTokenCommands(me, context, { whose: 'your own', path: async () => '/api/v1/me/api-tokens' });
 
-  withPaging(tokens.command('list').description('List your API tokens (never the secrets)')).action(async (options: PageQuery, command: Command) => {
-    const ctx = context(command);
-    const page = await ctx.api<Page<ApiTokenView>>('GET', '/api/v1/me/api-tokens', { query: pageQuery(options) });
-    ctx.print(page, () => renderPage(page, API_TOKEN_COLUMNS, 'API tokens'));
-  });
-
-  addTokenOptions(tokens.command('create').description('Create an API token for yourself; its secret is printed once')).action(
-    async (options: Parameters<typeof tokenBody>[0], command: Command) => {
+  me.command('tenants').description('The tenants you can reach (where you have access; all of them with TENANT at instance level)').action(
+    async (_options: unknown, command: Command) => {
       const ctx = context(command);
-      const token = await ctx.api<CreatedApiToken>('POST', '/api/v1/me/api-tokens', { body: tokenBody(options) });
-      printCreatedToken(ctx, token);
-    },
-  );
-
-  tokens.command('delete').description('Revoke one of your API tokens').argument('<token-id>', 'API token id').action(
-    async (tokenId: string, _options: unknown, command: Command) => {
-      const ctx = context(command);
-      await ctx.api('DELETE', `/api/v1/me/api-tokens/${encodeURIComponent(tokenId)}`);
-      ctx.print({ deleted: tokenId }, () => `Revoked API token ${tokenId}.\n`);
+      const reachable = await ctx.api<{ results: ReachableTenant[] }>('GET', '/api/v1/me/tenants');
+      ctx.print(reachable, () => (reachable.results.length === 0 ? 'No tenant within reach.\n' : renderTable(reachable.results, REACHABLE_TENANT_COLUMNS)));
     },
   );
 }

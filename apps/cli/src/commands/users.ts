@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import type { CreateUserRequest, Page, PageQuery, PasswordResetRequestResult, UpdateUserRequest, UserView } from '@gatehouse/contracts';
 import { ContextFactory } from '../context';
 import { Column, renderPage, renderRecord } from '../output';
+import { registerApiTokenCommands } from './api-tokens';
 import { userId } from './lookup';
 import { booleanWord, pageQuery, withPaging } from './options';
 
@@ -139,4 +140,15 @@ export function registerUsers(program: Command, context: ContextFactory): void {
       await ctx.api('DELETE', `/api/v1/users/${id}`);
       ctx.print({ deleted: id }, () => `Deleted user ${ref}.\n`);
     });
+
+  registerApiTokenCommands<{ tenant?: string }>(users, context, {
+    whose: "a user's",
+    argument: USER_ARG,
+    options: (command) => command.option('--tenant <id>', 'as a tenant Admin: a user of this tenant'),
+    path: async (ctx, ref, options) => {
+      const base = options.tenant === undefined ? '/api/v1' : ctx.tenantBase(options.tenant);
+      const id = await userId(ctx, ref as string, options.tenant === undefined ? undefined : base);
+      return `${base}/users/${id}/api-tokens`;
+    },
+  });
 }
