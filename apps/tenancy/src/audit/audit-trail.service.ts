@@ -1,12 +1,14 @@
 import { likePattern } from '@gatehouse/database';
 import {
-  AUDIT_SOURCES, AuditEntry, auditEvent, AuditLogView, AuditSearchRequest, EventEnvelope, Page, resolvePage,
+  AUDIT_SOURCES, AuditEntry, auditEvent, AuditLogView, AuditSearchRequest, EventEnvelope, IdentityRpc, Page, resolvePage,
 } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
 import { EventConsumers } from '@gatehouse/durable-events';
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { RETRY_SAFE, RpcClient } from '@gatehouse/messaging';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { SERVICE } from '../service-name';
 import { AuditLogEntity } from './audit-log.entity';
 
 const SORTABLE = ['at', 'type', 'resourceType'] as const;
@@ -17,7 +19,13 @@ const SORTABLE = ['at', 'type', 'resourceType'] as const;
  */
 @Injectable()
 export class AuditTrailService implements OnModuleInit {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource, private readonly consumers: EventConsumers) {}
+  private readonly logger = new Logger('AuditTrail');
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly consumers: EventConsumers,
+    private readonly rpc: RpcClient,
+  ) {}
 
   onModuleInit(): void {
     for (const source of AUDIT_SOURCES) {
@@ -87,7 +95,25 @@ export class AuditTrailService implements OnModuleInit {
       .skip(page.offset)
       .take(page.size)
       .getManyAndCount();
-    return { results: rows.map(toView), total, page: page.page, size: page.size };
+    return { results: await this.withActorNames(rows.map(toView)), total, page: page.page, size: page.size };
+  }
+
+  /**
+   * Entries whose producer did not record the acting user's name get it from identity, one call per
+   * page, so the log reads as names wherever the actor comes from (a Super Admin acting in a tenant
+   * included). Identity unreachable: the page is answered with the ids it has.
+   */
+  private async withActorNames(entries: AuditLogView[]): Promise<AuditLogView[]> {
+    const ids = [...new Set(entries.filter((e) => e.actor.type === 'USER' && e.actor.id && !e.actor.username).map((e) => e.actor.id as string))];
+    if (ids.length === 0) return entries;
+    try {
+      const users = await this.rpc.internal(SERVICE, IdentityRpc.getUsersByIds, { ids }, undefined, RETRY_SAFE);
+      const names = new Map(users.map((u) => [u.id, u.username]));
+      return entries.map((e) => (e.actor.id && names.has(e.actor.id) && !e.actor.username ? { ...e, actor: { ...e.actor, username: names.get(e.actor.id) } } : e));
+    } catch (error) {
+      this.logger.warn({ err: error }, 'Actor names unavailable: audit page answered with ids');
+      return entries;
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AuditEntry, auditEvent } from '@gatehouse/contracts';
+import { AuditEntry, auditEvent, IdentityRpc, UserView } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
 import { openTenancy, TenancyWorld } from '../../__tests__/tenancy-test-module';
 import { TenantsService } from '../../tenants/tenants.service';
@@ -81,6 +81,23 @@ describe('AuditTrailService: storing audit events and searching them (real Postg
     expect(await types('type:asc')).toEqual(['CREATE', 'DELETE']);
     expect(await types('resourceType:desc')).toEqual(['CREATE', 'DELETE']);
     expect(await types('resourceType:asc')).toEqual(['DELETE', 'CREATE']);
+  });
+
+  it("names a user actor the producer left unnamed (one identity call per page), and answers with ids when identity is unreachable", async () => {
+    const tenantId = `names-${randomUUID().slice(0, 8)}`;
+    const unnamed = { type: 'USER' as const, id: randomUUID(), username: null };
+    await deliver('authorization', entry({ tenantId, actor: unnamed }));
+    await deliver('authorization', entry({ tenantId, actor: unnamed }));
+    await deliver('authorization', entry({ tenantId }));
+    world.rpc.calls.length = 0;
+    world.rpc.on(IdentityRpc.getUsersByIds, (req) => req.ids.map((id) => ({ id, username: `user-${id.slice(0, 4)}` }) as UserView));
+    const named = await trail.searchTenant(tenantId, {});
+    expect(named.results.map((r) => r.actor.username).sort()).toEqual(['alice@example.com', `user-${unnamed.id.slice(0, 4)}`, `user-${unnamed.id.slice(0, 4)}`]);
+    expect(world.rpc.callsTo(IdentityRpc.getUsersByIds)).toEqual([{ ids: [unnamed.id] }]);
+
+    world.rpc.off(IdentityRpc.getUsersByIds);
+    const unnamedStill = await trail.searchTenant(tenantId, {});
+    expect(unnamedStill.results.filter((r) => r.actor.id === unnamed.id).map((r) => r.actor.username)).toEqual([null, null]);
   });
 
   it('refuses a time range that ends before it starts', async () => {
