@@ -7,6 +7,8 @@ import { ApiTokensModule } from './api-tokens/api-tokens.module';
 import { KeysModule } from './keys/keys.module';
 import { SigningKeyEntity } from './keys/signing-key.entity';
 import { IDENTITY_MIGRATIONS } from './migrations';
+import { OAuthClientEntity } from './oauth-clients/oauth-client.entity';
+import { OAuthClientsModule } from './oauth-clients/oauth-clients.module';
 import { PasswordFlowsModule } from './password-flows/password-flows.module';
 import { PasswordsModule } from './passwords/passwords.module';
 import { RevocationModule } from './revocation/revocation.module';
@@ -22,9 +24,10 @@ import { UsersModule } from './users/users.module';
 import { SERVICE } from './service-name';
 
 /** Identity's tables and its bounded contexts: what the service runs, and what its unit specs wire too. */
-export const IDENTITY_SCHEMA = { entities: [UserEntity, RefreshTokenEntity, SigningKeyEntity, ServiceAccountEntity, ApiTokenEntity], migrations: IDENTITY_MIGRATIONS };
+export const IDENTITY_SCHEMA = { entities: [UserEntity, RefreshTokenEntity, SigningKeyEntity, ServiceAccountEntity, ApiTokenEntity, OAuthClientEntity], migrations: IDENTITY_MIGRATIONS };
 export const IDENTITY_CONTEXTS = [
   PasswordsModule, KeysModule, UsersModule, SessionsModule, SetupModule, RevocationModule, PasswordFlowsModule, ServiceAccountsModule, ApiTokensModule, UserSettingsModule, TenantCleanupModule,
+  OAuthClientsModule,
 ];
 
 @Module({})

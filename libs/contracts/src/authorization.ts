@@ -384,7 +384,7 @@ export class UserGroupRequest {
   groupId: string;
 }
 
-export const CREDENTIAL_KINDS = ['API_TOKEN', 'PASSWORD'] as const;
+export const CREDENTIAL_KINDS = ['API_TOKEN', 'PASSWORD', 'OAUTH_CLIENT'] as const;
 export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
 
 export class ActForRequest {

@@ -5,6 +5,7 @@ export * from './input-rules';
 export * from './pagination';
 export * from './permissions';
 export * from './identity';
+export * from './oauth-clients';
 export * from './tenant-lifecycle';
 export * from './tenancy';
 export * from './authorization';

@@ -26,18 +26,31 @@ export function tenantWriteGuardSql(schema: string, tables: TenantScopedTable[])
          TG_ARGV[0]);
        RETURN NULL;
      END $$`,
-    ...tables.flatMap(({ table, tenantKey, events }) =>
-      events.map(
-        (event) => `CREATE TRIGGER ${table}_tenant_live_${event.toLowerCase()} AFTER ${event} ON "${schema}".${table}
-          REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ${guard}('${tenantKey.replace(/'/g, "''")}')`,
-      ),
-    ),
+    ...tenantRowTriggersSql(schema, tables),
   ];
+}
+
+/**
+ * The guard's triggers alone, for a tenant-scoped table added after `tenantWriteGuardSql` ran in the
+ * schema (its `guard_tenant_rows` function exists already).
+ */
+export function tenantRowTriggersSql(schema: string, tables: TenantScopedTable[]): string[] {
+  const guard = `"${schema}".guard_tenant_rows`;
+  return tables.flatMap(({ table, tenantKey, events }) =>
+    events.map(
+      (event) => `CREATE TRIGGER ${table}_tenant_live_${event.toLowerCase()} AFTER ${event} ON "${schema}".${table}
+        REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ${guard}('${tenantKey.replace(/'/g, "''")}')`,
+    ),
+  );
+}
+
+export function dropTenantRowTriggersSql(schema: string, tables: TenantScopedTable[]): string[] {
+  return tables.flatMap(({ table, events }) => events.map((event) => `DROP TRIGGER ${table}_tenant_live_${event.toLowerCase()} ON "${schema}".${table}`));
 }
 
 export function dropTenantWriteGuardSql(schema: string, tables: TenantScopedTable[]): string[] {
   return [
-    ...tables.flatMap(({ table, events }) => events.map((event) => `DROP TRIGGER ${table}_tenant_live_${event.toLowerCase()} ON "${schema}".${table}`)),
+    ...dropTenantRowTriggersSql(schema, tables),
     `DROP FUNCTION "${schema}".guard_tenant_rows()`,
   ];
 }

@@ -5,7 +5,7 @@ import { Controller } from '@nestjs/common';
 import { TenantMembers } from '../tenants/tenant-members';
 import { GrantGuard } from './grant-guard';
 
-const CREDENTIAL_NAMES = { API_TOKEN: 'an API token', PASSWORD: 'a password' } as const;
+const CREDENTIAL_NAMES = { API_TOKEN: 'an API token', PASSWORD: 'a password', OAUTH_CLIENT: 'an OAuth client (or its secret)' } as const;
 
 @Controller()
 export class GrantsHandlers {
