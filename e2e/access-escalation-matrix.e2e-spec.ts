@@ -219,6 +219,24 @@ describe('access: the escalation matrix of every grant route', () => {
       ok(await as(instanceAdmin.token).post(`/api/v1/users/${(await newUser()).user.id}/api-tokens`, { name: unique('plain') }));
       ok(await as(root).post(`/api/v1/users/${a.admin.user.id}/api-tokens`, { name: unique('root') }));
     },
+    'POST /api/v1/{tenant}/oauth-clients': async () => {
+      // A client acts for its owner: the service account is Admin of A (client_credentials), B's Admin holds B.
+      const machine = (name: string) => ({ name: unique(name), type: 'confidential', ownerType: 'SERVICE_ACCOUNT', ownerId: a.serviceAccount.id });
+      refused(await as(instanceAdmin.token).post(`${T()}/oauth-clients`, machine('steal')), 403, 'no-credential-escalation');
+      deniedAtGateway(await as(accessOnly.token).post(`${T()}/oauth-clients`, machine('steal')), 'SERVICE_ACCOUNT');
+      const forB = { name: unique('b-admin'), type: 'confidential', ownerType: 'USER', ownerId: b.admin.user.id, redirectUris: ['https://b.example.com/cb'] };
+      refused(await as(a.admin.token).post(`${T()}/oauth-clients`, forB), 403, 'no-credential-escalation');
+      ok(await as(a.admin.token).post(`${T()}/oauth-clients`, machine('mine')));
+      ok(await as(instanceAdmin.token).post(`${T()}/oauth-clients`, { name: unique('own'), type: 'public', redirectUris: ['http://localhost:3000/cb'] }));
+    },
+    'POST /api/v1/{tenant}/oauth-clients/{id}/secret': async () => {
+      const created = await as(root).post(`${T()}/oauth-clients`, { name: unique('rotate'), type: 'confidential', ownerType: 'SERVICE_ACCOUNT', ownerId: a.serviceAccount.id });
+      ok(created);
+      const path = `${T()}/oauth-clients/${created.body.id}/secret`;
+      refused(await as(instanceAdmin.token).post(path), 403, 'no-credential-escalation');
+      deniedAtGateway(await as(accessOnly.token).post(path), 'SERVICE_ACCOUNT');
+      ok(await as(a.admin.token).post(path));
+    },
     'PUT /api/v1/users/{id}/password': async () => {
       const victim = await newUser();
       refused(await as(instanceAdmin.token).put(`/api/v1/users/${victim.user.id}/password`, { password: 'Another-Pass-42x' }), 403, 'super-admin-required');

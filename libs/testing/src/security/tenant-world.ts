@@ -19,6 +19,8 @@ export interface TenantWorld {
   group: GroupView;
   binding: BindingView;
   invitation: { id: string; email: string };
+  /** A confidential OAuth client owned by the Admin, with its secret. */
+  oauthClient: { id: string; clientId: string; name: string; clientSecret: string };
   /** Ids, names and emails of the tenant's own objects (never expected in another tenant's answers). */
   markers: string[];
 }
@@ -61,6 +63,12 @@ export async function createTenantWorld(rootToken: string, label: string): Promi
     await api().post(`${base}/invitations`).set(...bearer(admin.token)).send({ email, roles: [{ roleId: role.id }], groupIds: [group.id] }),
     'creating an invitation',
   ) as { id: string };
+  const oauthClient = expect201(
+    await api().post(`${base}/oauth-clients`).set(...bearer(admin.token)).send({
+      name: unique(`${label}-client`), type: 'confidential', redirectUris: [`https://${label}.example.com/callback`],
+    }),
+    'creating an OAuth client',
+  ) as TenantWorld['oauthClient'];
   return {
     tenant,
     admin,
@@ -73,7 +81,9 @@ export async function createTenantWorld(rootToken: string, label: string): Promi
     group,
     binding,
     invitation: { id: invitation.id, email },
+    oauthClient,
     markers: [
+      oauthClient.id, oauthClient.clientId, oauthClient.name, oauthClient.clientSecret,
       role.id, role.name, role.description ?? '', group.id, group.name, binding.id, serviceAccount.id, serviceAccount.name,
       created.id, created.name, created.token, invitation.id, email,
     ],
@@ -99,6 +109,8 @@ export function pathValue(world: TenantWorld, path: string, param: string): stri
       return world.serviceAccount.id;
     case 'api-tokens':
       return world.serviceAccountTokenId;
+    case 'oauth-clients':
+      return world.oauthClient.id;
     // Subjects of a tenant: the service account (tenant-scoped; users are instance-wide).
     case 'members':
     case 'users':

@@ -1,4 +1,4 @@
-import { IdentityRpc } from '@gatehouse/contracts';
+import { IdentityRpc, OAuthClientsRpc } from '@gatehouse/contracts';
 import { RouteDefinition } from '../../request/route-definition';
 
 /**
@@ -62,4 +62,13 @@ export const IDENTITY_ROUTES: RouteDefinition[] = [
   { method: 'GET', path: '/api/v1/:tenant/service-accounts/:id/api-tokens', summary: "A service account's API tokens", access: { permission: 'SERVICE_ACCOUNT', action: 'READ' }, target: IdentityRpc.listServiceAccountApiTokens },
   { method: 'POST', path: '/api/v1/:tenant/service-accounts/:id/api-tokens', summary: 'Create an API token for a service account (shown once)', access: { permission: 'SERVICE_ACCOUNT', action: 'UPDATE' }, target: IdentityRpc.createServiceAccountApiToken, status: 201, grants: 'credential' },
   { method: 'DELETE', path: '/api/v1/:tenant/service-accounts/:id/api-tokens/:tokenId', summary: "Revoke a service account's API token", access: { permission: 'SERVICE_ACCOUNT', action: 'UPDATE' }, target: IdentityRpc.deleteServiceAccountApiToken },
+
+  // OAuth clients (tenant-scoped applications of the OIDC provider): managed with SERVICE_ACCOUNT, the
+  // catalogue's permission for applications. Creating one or rotating its secret acts for its owner.
+  { method: 'GET', path: '/api/v1/:tenant/oauth-clients', summary: 'Search OAuth clients', access: { permission: 'SERVICE_ACCOUNT' }, target: OAuthClientsRpc.list },
+  { method: 'POST', path: '/api/v1/:tenant/oauth-clients', summary: 'Register an OAuth client (a confidential client\'s secret is shown once)', access: { permission: 'SERVICE_ACCOUNT' }, target: OAuthClientsRpc.create, status: 201, grants: 'credential' },
+  { method: 'GET', path: '/api/v1/:tenant/oauth-clients/:id', summary: 'Read an OAuth client (never its secret)', access: { permission: 'SERVICE_ACCOUNT' }, target: OAuthClientsRpc.get },
+  { method: 'PATCH', path: '/api/v1/:tenant/oauth-clients/:id', summary: 'Update an OAuth client (name, redirect URIs, grant types, scopes, first party)', access: { permission: 'SERVICE_ACCOUNT' }, target: OAuthClientsRpc.update },
+  { method: 'DELETE', path: '/api/v1/:tenant/oauth-clients/:id', summary: 'Delete an OAuth client', access: { permission: 'SERVICE_ACCOUNT' }, target: OAuthClientsRpc.delete },
+  { method: 'POST', path: '/api/v1/:tenant/oauth-clients/:id/secret', summary: "Rotate a confidential client's secret (the new one is shown once; the old one stops working)", access: { permission: 'SERVICE_ACCOUNT', action: 'UPDATE' }, target: OAuthClientsRpc.rotateSecret, grants: 'credential' },
 ];
