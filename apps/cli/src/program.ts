@@ -5,6 +5,7 @@ import { registerBindings } from './commands/bindings';
 import { registerGroups } from './commands/groups';
 import { registerInvitations } from './commands/invitations';
 import { registerMe } from './commands/me';
+import { registerOAuthClients } from './commands/oauth-clients';
 import { registerRoles } from './commands/roles';
 import { registerServiceAccounts } from './commands/service-accounts';
 import { registerSetup } from './commands/setup';
@@ -42,6 +43,7 @@ export function buildProgram(io: CliIo): Command {
   registerMe(program, context);
   registerAuths(program, context);
   registerServiceAccounts(program, context);
+  registerOAuthClients(program, context);
   registerGroups(program, context);
   registerRoles(program, context);
   registerBindings(program, context);
