@@ -6,6 +6,7 @@ import { Empty, Loading, PageHeader } from './ui/kit';
 import { AuditPage } from './pages/audit';
 import { InvitationsPage } from './pages/invitations';
 import { Shell, tenantLabel, tenantSections } from './pages/layout';
+import { OAuthClientsSection } from './pages/oauth-clients';
 import { ProfilePage } from './pages/profile';
 import { AcceptInvitationPage, ForgottenPasswordPage, LoginPage, PasswordChangeRequiredPage, ResetPasswordPage, SetupPage } from './pages/public';
 import { TenantSection } from './pages/tenant-sections';
@@ -74,6 +75,9 @@ function SignedIn({ path }: { path: string }) {
   let m: Record<string, string> | null;
   if ((m = match('/t/:tenant', path))) return <Shell tenant={m.tenant}><TenantHome tenant={m.tenant} /></Shell>;
   if ((m = match('/t/:tenant/invitations', path))) return <Shell tenant={m.tenant}><InvitationsPage tenant={m.tenant} /></Shell>;
+  if ((m = match('/t/:tenant/oauth-clients/*', path)) || (m = match('/t/:tenant/oauth-clients', path))) {
+    return <Shell tenant={m.tenant}><OAuthClientsSection tenant={m.tenant} rest={m['*'] ?? ''} /></Shell>;
+  }
   if ((m = match('/t/:tenant/:section/*', path)) || (m = match('/t/:tenant/:section', path))) {
     const tenant = m.tenant;
     return (
