@@ -9,7 +9,7 @@ const transform = {
 const moduleNameMapper = { '^@gatehouse/(.*)$': '<rootDir>/libs/$1/src/index.ts' };
 // jose ships ES modules only (the services load it with Node's require(esm), which Jest's module system
 // lacks): unit specs of the code that signs and verifies tokens get it compiled to CommonJS.
-const esmOnly = ['jose'];
+const esmOnly = ['jose', 'oidc-provider'];
 // The console's React components (.tsx, automatic JSX runtime); their specs pick the jsdom environment
 // with a `@jest-environment jsdom` docblock.
 const consoleTransform = [

@@ -9,6 +9,7 @@ import { SigningKeyEntity } from './keys/signing-key.entity';
 import { IDENTITY_MIGRATIONS } from './migrations';
 import { OAuthClientEntity } from './oauth-clients/oauth-client.entity';
 import { OAuthClientsModule } from './oauth-clients/oauth-clients.module';
+import { OidcModule } from './oidc/oidc.module';
 import { PasswordFlowsModule } from './password-flows/password-flows.module';
 import { PasswordsModule } from './passwords/passwords.module';
 import { RevocationModule } from './revocation/revocation.module';
@@ -27,7 +28,7 @@ import { SERVICE } from './service-name';
 export const IDENTITY_SCHEMA = { entities: [UserEntity, RefreshTokenEntity, SigningKeyEntity, ServiceAccountEntity, ApiTokenEntity, OAuthClientEntity], migrations: IDENTITY_MIGRATIONS };
 export const IDENTITY_CONTEXTS = [
   PasswordsModule, KeysModule, UsersModule, SessionsModule, SetupModule, RevocationModule, PasswordFlowsModule, ServiceAccountsModule, ApiTokensModule, UserSettingsModule, TenantCleanupModule,
-  OAuthClientsModule,
+  OAuthClientsModule, OidcModule,
 ];
 
 @Module({})

@@ -524,22 +524,6 @@ export interface UserSettingsView {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Discovery
-
-export interface OpenIdConfiguration {
-  issuer: string;
-  jwks_uri: string;
-  token_endpoint: string;
-  revocation_endpoint: string;
-  userinfo_endpoint: string;
-  grant_types_supported: string[];
-  response_types_supported: string[];
-  subject_types_supported: string[];
-  id_token_signing_alg_values_supported: string[];
-  token_endpoint_auth_methods_supported: string[];
-  access_token_signing_alg_values_supported: string[];
-}
-
 /** The RFC 9457 `type` slugs identity answers with, so clients can branch on them. */
 export const IDENTITY_PROBLEMS = {
   passwordChangeRequired: 'password-change-required',
@@ -615,8 +599,6 @@ export const IdentityRpc = {
 
   getMySettings: rpc<Record<string, never>, UserSettingsView>('identity.settings.get-own.v1'),
   putMySettings: rpc<PutUserSettingsRequest, UserSettingsView>('identity.settings.put-own.v1'),
-
-  openIdConfiguration: rpc<Record<string, never>, OpenIdConfiguration>('identity.discovery.openid-configuration.v1'),
 
   /**
    * Idempotent, internal (tenancy): the tenant's service accounts, API tokens and settings accept no

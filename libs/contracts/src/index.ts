@@ -13,3 +13,4 @@ export * from './audit';
 export * from './notification';
 export * from './introspection';
 export * from './operator-socket';
+export * from './oidc';

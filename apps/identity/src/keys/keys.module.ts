@@ -8,6 +8,6 @@ import { SigningKeysService } from './signing-keys.service';
 @Module({
   controllers: [KeysHandlers, InternalTokensHandlers],
   providers: [SigningKeysService, AccessTokenIssuer, InternalTokenIssuer],
-  exports: [AccessTokenIssuer],
+  exports: [AccessTokenIssuer, SigningKeysService],
 })
 export class KeysModule {}

@@ -46,6 +46,23 @@ export class SigningKeysService implements OnModuleInit {
     return { keys: keys.map((k) => ({ ...k.publicJwk, kid: k.kid, alg: k.alg, use: 'sig' })) };
   }
 
+  /**
+   * The published keys with their private parts, the signing key first: what the OpenID Connect
+   * provider (oidc/) signs id_tokens and its access tokens with, and publishes, so there is one set of keys.
+   */
+  async privateJwks(): Promise<{ keys: Array<JWK & { kid: string; alg: string; use: 'sig' }> }> {
+    const signing = await this.currentKey();
+    const keys = await this.dataSource
+      .getRepository(SigningKeyEntity)
+      .createQueryBuilder('k')
+      .addSelect('k.privateJwk')
+      .where('k.publishUntil > now()')
+      .orderBy('k.createdAt', 'DESC')
+      .getMany();
+    keys.sort((a, b) => Number(b.kid === signing.kid) - Number(a.kid === signing.kid));
+    return { keys: keys.map((k) => ({ ...(k.privateJwk as JWK), kid: k.kid, alg: k.alg, use: 'sig' as const })) };
+  }
+
   private async loadOrCreate(): Promise<ActiveKey> {
     return this.dataSource.transaction(async (manager) => {
       await manager.query(`SELECT pg_advisory_xact_lock(hashtext('identity:signing-key'))`);

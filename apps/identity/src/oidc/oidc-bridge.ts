@@ -1,0 +1,58 @@
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { OidcHttpRequest, OidcHttpResponse } from '@gatehouse/contracts';
+import { Injectable } from '@nestjs/common';
+import { inject } from 'light-my-request';
+import { IdentityEnv } from '../identity.env';
+import { OidcInteractions } from './oidc-interactions';
+import { OidcProvider } from './oidc-provider';
+
+/** Response headers the bridge passes back (the rest is the gateway's: security headers, trace, CORS). */
+const PASSED_HEADERS = new Set([
+  'content-type', 'cache-control', 'pragma', 'location', 'set-cookie', 'www-authenticate', 'dpop-nonce', 'retry-after', 'access-control-allow-origin',
+  'access-control-allow-methods', 'access-control-allow-headers', 'access-control-expose-headers', 'access-control-max-age', 'vary',
+]);
+/** Request headers the gateway set or that would let a client pose as another host or address. */
+const DROPPED_HEADERS = new Set(['host', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded', 'content-length', 'connection', 'transfer-encoding']);
+
+/**
+ * One HTTP request of the provider, carried over NATS by the gateway (OidcRpc.http), answered in-process:
+ * injected (light-my-request) into the provider's request listener as if it had arrived at the issuer's
+ * URL from the client's address, or into the interactions (the console's sign-in page). The answer
+ * leaves only once a revocation it caused has been broadcast to the gateways.
+ */
+@Injectable()
+export class OidcBridge {
+  constructor(private readonly provider: OidcProvider, private readonly interactions: OidcInteractions, private readonly env: IdentityEnv) {}
+
+  async handle(request: OidcHttpRequest, ip: string | null): Promise<OidcHttpResponse> {
+    const { provider, callback } = await this.provider.current();
+    const issuer = new URL(this.env.JWT_ISSUER);
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(request.headers)) {
+      const lower = name.toLowerCase();
+      if (typeof value === 'string' && !DROPPED_HEADERS.has(lower)) headers[lower] = value;
+    }
+    headers['host'] = issuer.host;
+    headers['x-forwarded-proto'] = issuer.protocol.slice(0, -1);
+    if (ip) headers['x-forwarded-for'] = ip;
+    const dispatch = (req: IncomingMessage, res: ServerResponse) => {
+      const match = this.interactions.matches(req.url ?? '');
+      if (match) void this.interactions.handle(provider, match, req, res, ip);
+      else void callback(req, res);
+    };
+    const response = await inject(dispatch, {
+      method: request.method,
+      url: request.url,
+      headers,
+      ...(request.body !== undefined && request.method !== 'GET' ? { payload: request.body } : {}),
+      ...(ip ? { remoteAddress: ip } : {}),
+    });
+    await this.provider.settled();
+    this.provider.pruneSoon();
+    const out: Record<string, string | string[]> = {};
+    for (const [name, value] of Object.entries(response.headers)) {
+      if (value !== undefined && PASSED_HEADERS.has(name)) out[name] = Array.isArray(value) ? value : String(value);
+    }
+    return { status: response.statusCode, headers: out, body: response.payload };
+  }
+}

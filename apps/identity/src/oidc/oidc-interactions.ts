@@ -1,0 +1,194 @@
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { AuthorizationRpc, DEFAULT_TENANT_SEGMENT, Problem, TenancyRpc } from '@gatehouse/contracts';
+import { ProblemException } from '@gatehouse/errors';
+import { RpcClient } from '@gatehouse/messaging';
+import { Injectable } from '@nestjs/common';
+import type Provider from 'oidc-provider';
+import { PasswordAuthenticator } from '../login-protection/password-authenticator';
+import { SERVICE } from '../service-name';
+import { CONSOLE_INTERACTION_PATH, INTERACTION_PATH, tenantScope } from './oidc-provider';
+
+type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+/** What the console's interaction page shows next. */
+export interface InteractionStep {
+  uid: string;
+  step: 'login' | 'tenant' | 'consent';
+  client: { id: string; name: string; firstParty: boolean };
+  scopes: string[];
+  tenants?: Array<{ id: string; name: string }>;
+}
+
+const PATH = new RegExp(`^${INTERACTION_PATH}/([\\w-]{1,64})(?:/(details|login|tenant|consent|abort))?$`);
+const MAX_TENANTS = 100;
+
+/**
+ * The sign-in, tenant choice and consent of the provider's interactions, for the console's page
+ * `/ui/oidc/interaction/:uid`: the provider sends the browser to `/oidc/interaction/:uid` (here, a redirect to
+ * the page, so the interaction cookie's path covers the calls below), the page reads `…/details` and posts
+ * `…/login`, `…/tenant`, `…/consent` or `…/abort` (JSON only: a cross-site form cannot post them). The
+ * password sign-in is /api/v1/login's (PasswordAuthenticator: lockout, throttling, forced password change).
+ */
+@Injectable()
+export class OidcInteractions {
+  constructor(private readonly passwords: PasswordAuthenticator, private readonly rpc: RpcClient) {}
+
+  /** Whether the request is an interaction call (answered here), else it is the provider's. */
+  matches(url: string): RegExpMatchArray | null {
+    return PATH.exec(url.split('?')[0]);
+  }
+
+  async handle(provider: Provider, match: RegExpMatchArray, req: IncomingMessage, res: ServerResponse, ip: string | null): Promise<void> {
+    const [, uid, action] = match;
+    try {
+      if (!action) {
+        if (req.method !== 'GET') throw new ProblemException(405, 'http-405', 'Method not allowed');
+        return send(res, 303, undefined, { location: `${CONSOLE_INTERACTION_PATH}/${uid}` });
+      }
+      const interaction = await this.details(provider, req, res, uid);
+      if (action === 'details') {
+        if (req.method !== 'GET') throw new ProblemException(405, 'http-405', 'Method not allowed');
+        return send(res, 200, await this.step(provider, interaction));
+      }
+      if (req.method !== 'POST') throw new ProblemException(405, 'http-405', 'Method not allowed');
+      if (!/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '')) throw new ProblemException(415, 'http-415', 'Request bodies must be application/json');
+      const body = await jsonBody(req);
+      if (action === 'abort') {
+        return send(res, 200, { redirectTo: await this.finish(provider, req, res, { error: 'access_denied', error_description: 'The user cancelled' }) });
+      }
+      if (action === 'login') {
+        const username = stringField(body, 'username', 254);
+        const password = stringField(body, 'password', 1024);
+        const user = await this.passwords.authenticate(username, password, ip, 'login');
+        interaction.result = { ...interaction.result, login: { accountId: user.id } };
+      } else if (action === 'tenant') {
+        const tenant = stringField(body, 'tenant', 64);
+        await this.assertReachable(accountOf(interaction), tenant === DEFAULT_TENANT_SEGMENT ? null : tenant);
+        interaction.result = { ...interaction.result, tenant: tenant === DEFAULT_TENANT_SEGMENT ? null : tenant };
+      } else if (action === 'consent') {
+        if (!accountOf(interaction)) throw ProblemException.validation([{ field: 'step', message: 'Sign in first' }]);
+        interaction.result = { ...interaction.result, consented: true };
+      }
+      await interaction.save(interaction.exp - Math.floor(Date.now() / 1000));
+      return send(res, 200, await this.advance(provider, req, res, interaction));
+    } catch (error) {
+      const problem: Problem = error instanceof ProblemException ? error.problem : { type: 'about:blank', title: 'Not found', status: 404, detail: 'This sign-in has expired or does not exist; start again from the application' };
+      return send(res, problem.status, problem, { 'content-type': 'application/problem+json' });
+    }
+  }
+
+  private async details(provider: Provider, req: IncomingMessage, res: ServerResponse, uid: string): Promise<Interaction> {
+    const interaction = await provider.interactionDetails(req, res);
+    if (interaction.uid !== uid) throw new Error('interaction mismatch');
+    return interaction;
+  }
+
+  /** Either the next step the page must show, or the redirect that ends the interaction. */
+  private async advance(provider: Provider, req: IncomingMessage, res: ServerResponse, interaction: Interaction): Promise<InteractionStep | { redirectTo: string }> {
+    const step = await this.step(provider, interaction);
+    if (step.step !== 'consent') return step;
+    // First-party clients skip the consent screen; third-party ones wait for the user's consent.
+    if (!step.client.firstParty && !interaction.result?.['consented']) return step;
+    const accountId = accountOf(interaction) as string;
+    const tenantId = interaction.result?.['tenant'] as string | null;
+    const params = interaction.params as Record<string, string | undefined>;
+    const grant = interaction.grantId ? await provider.Grant.find(interaction.grantId) : new provider.Grant({ accountId, clientId: params.client_id as string });
+    if (!grant) throw new Error('grant gone');
+    if (params.scope) grant.addOIDCScope(params.scope);
+    grant.addOIDCScope(tenantScope(tenantId));
+    if (params.claims) {
+      const claims = JSON.parse(params.claims) as { id_token?: object; userinfo?: object };
+      grant.addOIDCClaims([...Object.keys(claims.id_token ?? {}), ...Object.keys(claims.userinfo ?? {})]);
+    }
+    for (const resource of [params.resource].flat().filter((r): r is string => !!r)) grant.addResourceScope(resource, params.scope ?? '');
+    const grantId = await grant.save();
+    const login = interaction.prompt.name === 'login' ? { login: { accountId } } : {};
+    return { redirectTo: await this.finish(provider, req, res, { ...login, consent: { grantId } }) };
+  }
+
+  /** The step the interaction is at: sign-in until an account is known, then the tenant, then the consent. */
+  private async step(provider: Provider, interaction: Interaction): Promise<InteractionStep> {
+    const params = interaction.params as Record<string, string | undefined>;
+    const client = await provider.Client.find(params.client_id as string);
+    if (!client) throw new Error('client gone');
+    const base = {
+      uid: interaction.uid,
+      client: { id: client.clientId, name: client.clientName ?? client.clientId, firstParty: client['gatehouse_first_party'] === true },
+      scopes: (params.scope ?? '').split(' ').filter(Boolean),
+    };
+    const accountId = accountOf(interaction);
+    if (!accountId) return { ...base, step: 'login' };
+    if (interaction.result?.['tenant'] === undefined) {
+      const tenants = await this.tenantChoice(accountId, params.tenant);
+      if (tenants.length !== 1) return { ...base, step: 'tenant', tenants };
+      interaction.result = { ...interaction.result, tenant: tenants[0].id === DEFAULT_TENANT_SEGMENT ? null : tenants[0].id };
+      await interaction.save(interaction.exp - Math.floor(Date.now() / 1000));
+    }
+    return { ...base, step: 'consent' };
+  }
+
+  /** The tenants the user may pick: the one the client asked for (if reachable), else every tenant they are in. */
+  private async tenantChoice(accountId: string, asked: string | undefined): Promise<Array<{ id: string; name: string }>> {
+    const settings = await this.rpc.internal(SERVICE, TenancyRpc.settings, {});
+    if (!settings.enabled) return [{ id: DEFAULT_TENANT_SEGMENT, name: 'Default tenant' }];
+    if (asked) {
+      await this.assertReachable(accountId, asked === DEFAULT_TENANT_SEGMENT ? null : asked);
+      return [{ id: asked, name: asked }];
+    }
+    const page = await this.rpc.internal(SERVICE, TenancyRpc.listTenants, { size: MAX_TENANTS });
+    const candidates = [...(settings.defaultTenant ? [{ id: null as string | null, name: 'Default tenant' }] : []), ...page.results.map((t) => ({ id: t.id as string | null, name: t.name }))];
+    const reachable = await Promise.all(candidates.map((t) => this.reachable(accountId, t.id)));
+    const tenants = candidates.filter((_, i) => reachable[i]).map((t) => ({ id: t.id ?? DEFAULT_TENANT_SEGMENT, name: t.name }));
+    if (tenants.length === 0) throw ProblemException.forbidden('Your account has access to no tenant');
+    return tenants;
+  }
+
+  private async reachable(accountId: string, tenantId: string | null): Promise<boolean> {
+    try {
+      await this.assertReachable(accountId, tenantId);
+      return true;
+    } catch (error) {
+      if (error instanceof ProblemException && [403, 404].includes(error.problem.status)) return false;
+      throw error;
+    }
+  }
+
+  private async assertReachable(accountId: string | undefined, tenantId: string | null): Promise<void> {
+    if (!accountId) throw ProblemException.validation([{ field: 'step', message: 'Sign in first' }]);
+    await this.rpc.internal(SERVICE, AuthorizationRpc.requireTenantMember, { subject: { type: 'USER', id: accountId } }, tenantId);
+  }
+
+  private async finish(provider: Provider, req: IncomingMessage, res: ServerResponse, result: object): Promise<string> {
+    return provider.interactionResult(req, res, result as never, { mergeWithLastSubmission: false });
+  }
+}
+
+function accountOf(interaction: Interaction): string | undefined {
+  const login = interaction.result?.['login'] as { accountId?: string } | undefined;
+  return login?.accountId ?? interaction.session?.accountId;
+}
+
+function send(res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'cache-control': 'no-store', ...(body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' }), ...headers });
+  res.end(body === undefined ? undefined : JSON.stringify(body));
+}
+
+async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  try {
+    const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {
+    // answered below
+  }
+  throw ProblemException.validation([{ field: 'body', message: 'The body must be a JSON object' }]);
+}
+
+function stringField(body: Record<string, unknown>, field: string, max: number): string {
+  const value = body[field];
+  if (typeof value !== 'string' || value.length === 0 || value.length > max) {
+    throw ProblemException.validation([{ field, message: `${field} must be a non-empty string of at most ${max} characters` }]);
+  }
+  return value;
+}

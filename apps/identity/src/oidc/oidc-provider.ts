@@ -1,0 +1,299 @@
+import { createHmac } from 'node:crypto';
+import { RequestListener } from 'node:http';
+import { DEFAULT_TENANT_SEGMENT } from '@gatehouse/contracts';
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import Provider, { Account, ClientMetadata, Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import { DataSource } from 'typeorm';
+import { IdentityEnv } from '../identity.env';
+import { SIGNING_ALG, SigningKeysService } from '../keys/signing-keys.service';
+import { NOTHING_REVOKED, Revocations } from '../revocation/revocations';
+import { UserEntity } from '../users/user.entity';
+import { OidcClient, OidcClientDirectory } from './oidc-clients';
+import { PostgresOidcAdapter, pruneExpiredOidcPayloads } from './postgres-adapter';
+
+/** The provider's endpoints, under the gateway's public URL (the issuer). */
+export const OIDC_ROUTES = {
+  authorization: '/oidc/auth',
+  token: '/oidc/token',
+  userinfo: '/oidc/userinfo',
+  introspection: '/oidc/token/introspection',
+  revocation: '/oidc/token/revocation',
+  end_session: '/oidc/session/end',
+  jwks: '/.well-known/jwks.json',
+} as const;
+
+/** Where oidc-provider sends the browser for a sign-in, tenant choice or consent (answered by identity: a redirect to the console). */
+export const INTERACTION_PATH = '/oidc/interaction';
+/** The console's page for an interaction. */
+export const CONSOLE_INTERACTION_PATH = '/ui/oidc/interaction';
+
+/** The scope asking for an access token the gateway accepts (a JWT for its audience), and its resource indicator (the issuer URL). */
+export const API_SCOPE = 'api';
+export const SCOPES = ['openid', 'offline_access', 'profile', 'email', API_SCOPE];
+/** A grant's tenant is kept in its scope as `tenant:<id>` (`tenant:default` for the default tenant). */
+export const TENANT_SCOPE_PREFIX = 'tenant:';
+
+const KEY_CHECK_MS = 60_000;
+const PRUNE_EVERY_MS = 10 * 60_000;
+
+interface Built {
+  provider: Provider;
+  callback: RequestListener;
+  kids: string;
+}
+
+/** The tenant a grant was given for: undefined when none was chosen; null for the default tenant. */
+export function tenantOfScope(scope: string | undefined): string | null | undefined {
+  const entry = scope?.split(' ').find((s) => s.startsWith(TENANT_SCOPE_PREFIX));
+  if (entry === undefined) return undefined;
+  const id = entry.slice(TENANT_SCOPE_PREFIX.length);
+  return id === DEFAULT_TENANT_SEGMENT ? null : id;
+}
+
+export function tenantScope(tenantId: string | null): string {
+  return `${TENANT_SCOPE_PREFIX}${tenantId ?? DEFAULT_TENANT_SEGMENT}`;
+}
+
+/**
+ * identity's OpenID Connect provider (oidc-provider): issuer = the gateway's public URL (JWT_ISSUER), state in
+ * Postgres (identity.oidc_payloads), keys = identity's signing keys (rebuilt when the published set changes:
+ * a rotation), accounts = identity's users, clients = identity's OAuth clients. Access tokens asked for the
+ * gateway (resource = the issuer URL, scope `api`) are JWTs the gateway verifies like its own: EdDSA,
+ * `typ: at+jwt`, `aud` = JWT_AUDIENCE, `sub_type`, `sid` (the grant: revoking it reaches every gateway) and
+ * `tenant`. A revoked grant (revocation, a reused refresh token, logout) is broadcast like an ended session.
+ */
+@Injectable()
+export class OidcProvider implements OnModuleDestroy {
+  private readonly logger = new Logger('OidcProvider');
+  private built?: Built;
+  private building?: Promise<Built>;
+  private checkedAt = 0;
+  private lastPrune = 0;
+  private readonly pendingBroadcasts = new Set<Promise<void>>();
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly keys: SigningKeysService,
+    private readonly clients: OidcClientDirectory,
+    private readonly revocations: Revocations,
+    private readonly env: IdentityEnv,
+  ) {}
+
+  onModuleDestroy(): void {
+    this.built = undefined;
+  }
+
+  /** The provider for the current keys (rebuilt after a rotation). */
+  async current(): Promise<Built> {
+    if (this.built && Date.now() - this.checkedAt < KEY_CHECK_MS) return this.built;
+    this.building ??= this.refresh().finally(() => (this.building = undefined));
+    return this.building;
+  }
+
+  /** Waits for the revocation broadcasts the last requests caused: an answer leaves only once the gateways know. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.pendingBroadcasts]);
+  }
+
+  /** Deletes expired provider state, at most every few minutes, off the request path. */
+  pruneSoon(): void {
+    if (Date.now() - this.lastPrune < PRUNE_EVERY_MS) return;
+    this.lastPrune = Date.now();
+    pruneExpiredOidcPayloads(this.dataSource).catch((error: unknown) => this.logger.warn({ err: error }, 'Could not prune expired OIDC state'));
+  }
+
+  private async refresh(): Promise<Built> {
+    const jwks = await this.keys.privateJwks();
+    const kids = jwks.keys.map((k) => k.kid).join(',');
+    this.checkedAt = Date.now();
+    if (this.built?.kids === kids) return this.built;
+    const provider = this.build(jwks);
+    this.built = { provider, callback: provider.callback() as RequestListener, kids };
+    return this.built;
+  }
+
+  private build(jwks: Awaited<ReturnType<SigningKeysService['privateJwks']>>): Provider {
+    const issuer = this.env.JWT_ISSUER.replace(/\/+$/, '');
+    const resource = `${issuer}/`;
+    const dataSource = this.dataSource;
+    const clients = this.clients;
+    const clientAdapter = {
+      async find(id: string) {
+        const client = await clients.find(id);
+        return client ? clientMetadata(client) : undefined;
+      },
+      upsert: async () => undefined,
+      findByUid: async () => undefined,
+      findByUserCode: async () => undefined,
+      consume: async () => undefined,
+      destroy: async () => undefined,
+      revokeByGrantId: async () => undefined,
+    };
+    const configuration: Configuration = {
+      adapter: (name: string) => (name === 'Client' ? clientAdapter : new PostgresOidcAdapter(dataSource, name)),
+      jwks: jwks as Configuration['jwks'],
+      cookies: { keys: cookieKeys(jwks.keys), long: { signed: true }, short: { signed: true } },
+      routes: OIDC_ROUTES,
+      interactions: { url: (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}` },
+      scopes: SCOPES,
+      claims: {
+        openid: ['sub', 'tenant'],
+        email: ['email', 'email_verified'],
+        profile: ['name', 'given_name', 'family_name', 'preferred_username'],
+      },
+      extraParams: ['tenant'],
+      extraClientMetadata: { properties: ['gatehouse_tenant', 'gatehouse_owner_type', 'gatehouse_owner_id', 'gatehouse_first_party'] },
+      clientDefaults: {
+        id_token_signed_response_alg: SIGNING_ALG,
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'client_secret_basic',
+      },
+      responseTypes: ['code'],
+      clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
+      enabledJWA: {
+        idTokenSigningAlgValues: [SIGNING_ALG],
+        userinfoSigningAlgValues: [SIGNING_ALG],
+        introspectionSigningAlgValues: [SIGNING_ALG],
+        authorizationSigningAlgValues: [SIGNING_ALG],
+        requestObjectSigningAlgValues: [SIGNING_ALG],
+        clientAuthSigningAlgValues: [SIGNING_ALG],
+      },
+      pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
+      rotateRefreshToken: true,
+      issueRefreshToken: async (_ctx, client, code) => client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
+      ttl: {
+        AccessToken: this.env.ACCESS_TOKEN_TTL_SECONDS,
+        ClientCredentials: this.env.ACCESS_TOKEN_TTL_SECONDS,
+        AuthorizationCode: 60,
+        IdToken: 3600,
+        Interaction: 3600,
+        Session: this.env.REFRESH_TOKEN_TTL_SECONDS,
+        Grant: this.env.REFRESH_TOKEN_TTL_SECONDS,
+        RefreshToken: this.env.REFRESH_TOKEN_TTL_SECONDS,
+      },
+      features: {
+        devInteractions: { enabled: false },
+        introspection: { enabled: true },
+        revocation: { enabled: true },
+        userinfo: { enabled: true },
+        clientCredentials: { enabled: true },
+        rpInitiatedLogout: { enabled: true },
+        backchannelLogout: { enabled: true },
+        resourceIndicators: {
+          enabled: true,
+          // Client credentials are for the gateway; a code or refresh grant gets a gateway token when it asks (resource).
+          defaultResource: (ctx) => (ctx.oidc.params?.['grant_type'] === 'client_credentials' ? resource : undefined),
+          useGrantedResource: () => false,
+          getResourceServerInfo: (_ctx, indicator) => {
+            if (indicator !== resource) throw new Error('unknown resource');
+            return {
+              scope: API_SCOPE,
+              audience: this.env.JWT_AUDIENCE,
+              accessTokenTTL: this.env.ACCESS_TOKEN_TTL_SECONDS,
+              accessTokenFormat: 'jwt',
+              jwt: { sign: { alg: SIGNING_ALG } },
+            };
+          },
+        },
+      },
+      findAccount: async (ctx, sub) => this.account(ctx, sub),
+      extraTokenClaims: async (ctx, token) => {
+        const client = token.client ?? ctx.oidc.client;
+        if (token.kind === 'ClientCredentials') {
+          return { sub_type: client?.['gatehouse_owner_type'] ?? 'SERVICE_ACCOUNT', tenant: client?.['gatehouse_tenant'] ?? null };
+        }
+        const grant = ctx.oidc.entities.Grant ?? (token.grantId ? await ctx.oidc.provider.Grant.find(token.grantId) : undefined);
+        const tenant = tenantOfScope(grant?.getOIDCScope());
+        return { sub_type: 'USER', ...(token.grantId ? { sid: token.grantId } : {}), ...(tenant !== undefined ? { tenant } : {}) };
+      },
+      formats: {
+        customizers: {
+          // A client-credentials token speaks for the service account that owns the client.
+          jwt: (_ctx, token, jwt) => {
+            if (token.kind === 'ClientCredentials' && token.client?.['gatehouse_owner_id']) jwt.payload.sub = token.client['gatehouse_owner_id'] as string;
+          },
+        },
+      },
+      loadExistingGrant: async (ctx) => {
+        const grantId = ctx.oidc.result?.consent?.grantId ?? (ctx.oidc.client ? ctx.oidc.session?.grantIdFor(ctx.oidc.client.clientId) : undefined);
+        if (!grantId) return undefined;
+        const grant = await ctx.oidc.provider.Grant.find(grantId);
+        // A `tenant` parameter naming another tenant than the grant's asks again (tenant choice).
+        const asked = ctx.oidc.params?.['tenant'];
+        if (grant && typeof asked === 'string' && tenantOfScope(grant.getOIDCScope()) !== (asked === DEFAULT_TENANT_SEGMENT ? null : asked)) return undefined;
+        return grant;
+      },
+      renderError: async (ctx, out) => {
+        ctx.type = 'application/json; charset=utf-8';
+        ctx.body = out;
+      },
+    };
+    const provider = new Provider(issuer, configuration);
+    provider.proxy = true;
+    // Client secrets are stored hashed: compared by the OAuth clients context, in constant time.
+    const Client = provider.Client as unknown as { prototype: { compareClientSecret(this: { clientId: string }, secret: string): Promise<boolean> } };
+    Client.prototype.compareClientSecret = function (secret: string) {
+      return clients.verifySecret(this.clientId, secret);
+    };
+    provider.on('grant.revoked', (_ctx: unknown, grantId: string) => this.broadcast(grantId));
+    provider.on('server_error', (_ctx: unknown, error: unknown) => this.logger.error({ err: error }, 'OpenID Connect provider error'));
+    return provider;
+  }
+
+  private broadcast(grantId: string): void {
+    const sent = this.revocations.publish({ ...NOTHING_REVOKED, sessionIds: [grantId] }).finally(() => this.pendingBroadcasts.delete(sent));
+    this.pendingBroadcasts.add(sent);
+  }
+
+  private async account(ctx: KoaContextWithOIDC, sub: string): Promise<Account | undefined> {
+    const user = await this.dataSource.getRepository(UserEntity).findOneBy({ id: sub });
+    if (!user || user.status !== 'ACTIVE') return undefined;
+    const grant = ctx.oidc.entities.Grant;
+    return {
+      accountId: user.id,
+      claims: async (_use, scope) => {
+        const tenant = tenantOfScope(grant?.getOIDCScope() ?? scope);
+        return {
+          sub: user.id,
+          email: user.email ?? undefined,
+          // No email verification exists yet: an address is never claimed verified.
+          email_verified: false,
+          name: [user.firstName, user.lastName].filter(Boolean).join(' ') || undefined,
+          given_name: user.firstName ?? undefined,
+          family_name: user.lastName ?? undefined,
+          preferred_username: user.username,
+          ...(tenant !== undefined ? { tenant } : {}),
+        };
+      },
+    };
+  }
+}
+
+/** An OAuth client as oidc-provider's metadata (the secret is checked by compareClientSecret, never stored here). */
+export function clientMetadata(client: OidcClient): ClientMetadata {
+  const confidential = client.type === 'confidential';
+  return {
+    client_id: client.clientId,
+    client_name: client.name,
+    // A placeholder: oidc-provider requires one for secret-based methods; compareClientSecret checks the real one.
+    ...(confidential ? { client_secret: `hashed:${client.clientId}` } : {}),
+    token_endpoint_auth_method: confidential ? 'client_secret_basic' : 'none',
+    redirect_uris: client.redirectUris,
+    post_logout_redirect_uris: client.postLogoutRedirectUris,
+    grant_types: client.grantTypes,
+    response_types: client.grantTypes.includes('authorization_code') ? ['code'] : [],
+    scope: client.scopes.join(' '),
+    ...(client.backchannelLogoutUri ? { backchannel_logout_uri: client.backchannelLogoutUri, backchannel_logout_session_required: true } : {}),
+    gatehouse_tenant: client.tenantId,
+    gatehouse_owner_type: client.owner.type,
+    gatehouse_owner_id: client.owner.id,
+    gatehouse_first_party: client.firstParty,
+  };
+}
+
+/** Cookie signing keys derived from the signing keys (current first, older ones still verify): no extra secret to manage. */
+function cookieKeys(keys: Array<{ d?: string; kid: string }>): string[] {
+  return keys.map((k) => createHmac('sha256', k.d ?? k.kid).update('gatehouse:oidc-cookies').digest('base64url'));
+}
