@@ -71,14 +71,17 @@ describe('identity: sessions, tokens and discovery', () => {
     expect(entries).toMatchObject({ type: 'LOGOUT', resourceType: 'USER' });
   });
 
-  it('serves JWKS and an OIDC-style discovery document', async () => {
+  it("serves JWKS and the OpenID Connect provider's discovery document (no password grant: it has none)", async () => {
     const discovery = (await api().get('/.well-known/openid-configuration').expect(200)).body;
     expect(discovery).toMatchObject({
       issuer: ISSUER,
       jwks_uri: `${ISSUER}/.well-known/jwks.json`,
-      token_endpoint: `${ISSUER}/api/v1/login`,
+      token_endpoint: `${ISSUER}/oidc/token`,
+      authorization_endpoint: `${ISSUER}/oidc/auth`,
       id_token_signing_alg_values_supported: ['EdDSA'],
+      response_types_supported: ['code'],
     });
+    expect(discovery.grant_types_supported).not.toContain('password');
     const jwks = (await api().get('/.well-known/jwks.json').expect(200)).body;
     expect(jwks.keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig' });
     expect(jwks.keys[0].d).toBeUndefined();

@@ -4,7 +4,7 @@ import { IdempotencyTicket, RETRY_SAFE, RpcClient } from '@gatehouse/messaging';
 import { Injectable } from '@nestjs/common';
 import { IdempotencyStore } from '../idempotency/idempotency-store';
 import { Admission, IncomingRequest } from '../request/incoming-request';
-import { isUpstream, RouteDefinition } from '../request/route-definition';
+import { isHttpBridge, isUpstream, RouteDefinition } from '../request/route-definition';
 
 export interface DispatchResult {
   status: number;
@@ -28,6 +28,7 @@ export class ServiceDispatcher {
   /** Forwards an admitted request to the built-in service that owns the route (over NATS). */
   async dispatch(route: RouteDefinition, request: IncomingRequest, admission: Admission): Promise<DispatchResult> {
     if (isUpstream(route.target)) throw new Error(`${route.path} targets an upstream; use the proxy`);
+    if (isHttpBridge(route.target)) throw new Error(`${route.path} targets an HTTP bridge; use HttpBridge`);
     const { caller, tenantId, params } = admission;
     const target = route.target;
     const envelope: RpcEnvelope = { caller, tenantId, ip: request.ip, data: this.dataOf(request, params) };

@@ -1,5 +1,5 @@
 import { ServiceSchemas } from '@gatehouse/contracts';
-import { BROWSER_SESSION, BrowserSessionStep, DEFAULT_ACTIONS, isUpstream, RouteDefinition } from '../request/route-definition';
+import { BROWSER_SESSION, BrowserSessionStep, DEFAULT_ACTIONS, isHttpBridge, isUpstream, RouteDefinition } from '../request/route-definition';
 
 const PROBLEM_SCHEMA = {
   type: 'object',
@@ -95,8 +95,10 @@ export function buildOpenApiDocument(routes: RouteDefinition[], services: Servic
     const pathParams = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
     const target = route.target;
     const upstream = isUpstream(target);
-    const service = isUpstream(target) ? `upstream:${target.upstream}` : target.subject.split('.')[0];
-    const schemaName = isUpstream(target) ? undefined : requestSchemaOf.get(target.subject);
+    // An HTTP bridge (the OpenID Connect provider) answers with its own protocol's bodies, like an upstream.
+    const bridge = isHttpBridge(target);
+    const service = isUpstream(target) ? `upstream:${target.upstream}` : (isHttpBridge(target) ? target.bridge : target).subject.split('.')[0];
+    const schemaName = isUpstream(target) || isHttpBridge(target) ? undefined : requestSchemaOf.get(target.subject);
     const session = route.browserSession ? browserSessionOperation(route.browserSession) : undefined;
     const needsBody = ['POST', 'PUT', 'PATCH'].includes(route.method) && (!session || route.browserSession === 'sign-in');
     const operation: Record<string, unknown> = {
@@ -116,7 +118,7 @@ export function buildOpenApiDocument(routes: RouteDefinition[], services: Servic
         ...(session?.parameters ?? []),
       ],
       responses: {
-        [String(route.status ?? 200)]: { description: 'Success', content: upstream ? {} : { 'application/json': { schema: { type: 'object' } } } },
+        [String(route.status ?? 200)]: { description: 'Success', content: upstream || bridge ? {} : { 'application/json': { schema: { type: 'object' } } } },
         '400': problem('Invalid input: `errors[]` names each field'),
         ...(route.access === 'public' ? {} : { '401': problem('Not authenticated') }),
         ...(typeof route.access === 'object'

@@ -1,4 +1,4 @@
-import { Action, Permission, RpcDefinition } from '@gatehouse/contracts';
+import { Action, OidcHttpRequest, OidcHttpResponse, Permission, RpcDefinition } from '@gatehouse/contracts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export const HTTP_METHODS: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
@@ -30,6 +30,18 @@ export interface UpstreamTarget {
 }
 
 /**
+ * A built-in service that answers HTTP itself (identity's OpenID Connect provider, docs/oidc.md): the
+ * request goes over NATS as it came (method, path and query, headers with cookies, raw body up to
+ * `maxBodyBytes`, the client's address) and the service's answer is written back verbatim (status,
+ * headers with Set-Cookie and Location, body). Its own protocol, not the gateway's, defines the answers
+ * (RFC 6749 errors rather than problems), so the route's access must be `public`.
+ */
+export interface HttpBridgeTarget {
+  bridge: RpcDefinition<OidcHttpRequest, OidcHttpResponse>;
+  maxBodyBytes: number;
+}
+
+/**
  * What a route can change about who may do what (DESIGN §3, docs/access-model.md). Every such route is
  * checked by authorization's grant guard (or identity's rule for the Super Admin flag), is published as
  * `x-gatehouse-grant` in the OpenAPI document, and must have an entry in the e2e escalation matrix.
@@ -40,7 +52,8 @@ export type GrantPath =
 /**
  * One entry of the gateway's route table. A path with a `:tenant` segment is tenant-scoped (the
  * segment `default` addresses the default tenant); any other path is instance-level. The target is a
- * built-in service (a typed NATS contract) or an upstream HTTP service (from the routes file).
+ * built-in service (a typed NATS contract), a built-in service that answers HTTP itself (HttpBridgeTarget)
+ * or an upstream HTTP service (from the routes file).
  */
 export interface RouteDefinition {
   method: HttpMethod;
@@ -49,7 +62,7 @@ export interface RouteDefinition {
   /** `public`: no credentials needed; `authenticated`: any signed-in subject; else the permission checked. */
   access: 'public' | 'authenticated' | PermissionRequirement;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  target: RpcDefinition<any, any> | UpstreamTarget;
+  target: RpcDefinition<any, any> | UpstreamTarget | HttpBridgeTarget;
   /** Status of a successful answer; 204 is used whenever the service returns nothing. */
   status?: number;
   /** Set when the route can let a subject gain access, a credential or an account action on someone else. */
@@ -87,4 +100,8 @@ export const DEFAULT_ACTIONS: Record<HttpMethod, Action> = {
 
 export function isUpstream(target: RouteDefinition['target']): target is UpstreamTarget {
   return 'upstream' in target;
+}
+
+export function isHttpBridge(target: RouteDefinition['target']): target is HttpBridgeTarget {
+  return 'bridge' in target;
 }

@@ -4,6 +4,7 @@ import { TraceContext } from '@gatehouse/logging';
 import { Injectable, Logger } from '@nestjs/common';
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RequestAdmission } from '../admission/request-admission';
+import { HttpBridge } from '../dispatch/http-bridge';
 import { ServiceDispatcher } from '../dispatch/service-dispatcher';
 import { GatewayMetrics } from '../observability/metrics';
 import { ROUTE_CONFIG } from '../observability/request-observer';
@@ -12,14 +13,15 @@ import { UpstreamProxy } from '../proxy/upstream-proxy';
 import { IncomingRequest } from '../request/incoming-request';
 import { isPromise } from '../request/maybe-async';
 import { sendProblem } from '../request/problem-reply';
-import { BrowserSessionStep, isUpstream, RouteDefinition, UpstreamTarget } from '../request/route-definition';
+import { BrowserSessionStep, HttpBridgeTarget, isHttpBridge, isUpstream, RouteDefinition, UpstreamTarget } from '../request/route-definition';
 import { BrowserSessions } from '../session/browser-sessions';
 
 /**
  * Registers the route table on Fastify (radix-tree matching), on top of the request path: each matched
  * request is admitted (RequestAdmission), then built-in routes go to their service over NATS
  * (ServiceDispatcher; browser-session routes through BrowserSessions, which keeps their refresh token in
- * a cookie) and upstream routes to their HTTP service (UpstreamProxy). Built-in routes get
+ * a cookie; the OpenID Connect provider's routes as raw HTTP through HttpBridge) and upstream routes to
+ * their HTTP service (UpstreamProxy). Built-in routes get
  * JSON bodies; upstream routes are registered in their own scope whose body parser
  * passes the raw stream through, so uploads are proxied without buffering.
  *
@@ -36,6 +38,7 @@ export class RouteRegistrar {
     private readonly dispatcher: ServiceDispatcher,
     private readonly sessions: BrowserSessions,
     private readonly proxy: UpstreamProxy,
+    private readonly bridge: HttpBridge,
     private readonly metrics: GatewayMetrics,
   ) {}
 
@@ -45,8 +48,20 @@ export class RouteRegistrar {
     // Nest's own root handler (Fastify's FSTWRN004 warning at every start), which the rest still uses.
     void fastify.register(async (gateway) => {
       gateway.setErrorHandler((error, _request, reply) => sendFrameworkError(reply, error));
-      for (const route of routes.filter((r) => !isUpstream(r.target))) {
+      for (const route of routes.filter((r) => !isUpstream(r.target) && !isHttpBridge(r.target))) {
         gateway.route({ ...this.routeOptions(route), handler: this.handlerFor(route) });
+      }
+      // HTTP-bridge routes (the OpenID Connect provider) take any body as text, size-capped: forms, JSON.
+      const bridgeRoutes = routes.filter((r) => isHttpBridge(r.target)) as Array<RouteDefinition & { target: HttpBridgeTarget }>;
+      if (bridgeRoutes.length > 0) {
+        await gateway.register(async (scope) => {
+          scope.removeAllContentTypeParsers();
+          const bodyLimit = Math.max(...bridgeRoutes.map((r) => r.target.maxBodyBytes));
+          scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit }, (_request, body, done) => done(null, body));
+          for (const route of bridgeRoutes) {
+            scope.route({ ...this.routeOptions(route), bodyLimit: route.target.maxBodyBytes, handler: this.handlerFor(route) });
+          }
+        });
       }
       const upstreamRoutes = routes.filter((r) => isUpstream(r.target));
       if (upstreamRoutes.length === 0) return;
@@ -80,14 +95,17 @@ export class RouteRegistrar {
   private async handle(route: RouteDefinition, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const trace = traceOf(request, reply);
     try {
-      const incoming = this.incoming(request, trace, isUpstream(route.target));
+      const raw = isUpstream(route.target) || isHttpBridge(route.target);
+      const incoming = this.incoming(request, trace, raw);
       // Built-in routes take JSON only: a form post (a cross-site "simple request") is not parsed into a command.
-      if (incoming.body !== undefined && !isUpstream(route.target) && !JSON_MEDIA_TYPE.test(header(request, 'content-type') ?? '')) {
+      if (incoming.body !== undefined && !raw && !JSON_MEDIA_TYPE.test(header(request, 'content-type') ?? '')) {
         throw new ProblemException(415, 'http-415', 'Request bodies must be application/json');
       }
       let admission = this.admission.admit(route, incoming);
       if (isPromise(admission)) admission = await admission;
-      if (isUpstream(route.target)) {
+      if (isHttpBridge(route.target)) {
+        await this.bridge.forward(route as RouteDefinition & { target: HttpBridgeTarget }, incoming, request, reply);
+      } else if (isUpstream(route.target)) {
         await this.proxy.forward(route as RouteDefinition & { target: UpstreamTarget }, admission, trace, request, reply);
       } else if (route.browserSession) {
         const answer = await this.sessions.handle(route as RouteDefinition & { browserSession: BrowserSessionStep }, incoming, admission);

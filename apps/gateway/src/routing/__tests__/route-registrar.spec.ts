@@ -3,6 +3,7 @@ import { ProblemException } from '@gatehouse/errors';
 import { Logger } from '@nestjs/common';
 import Fastify, { FastifyInstance } from 'fastify';
 import { RequestAdmission } from '../../admission/request-admission';
+import { HttpBridge } from '../../dispatch/http-bridge';
 import { DispatchResult, ServiceDispatcher } from '../../dispatch/service-dispatcher';
 import { GatewayMetrics } from '../../observability/metrics';
 import { registerTraceHeaders } from '../../observability/trace-headers';
@@ -29,12 +30,18 @@ const upstream: RouteDefinition = {
   target: { upstream: 'flows', baseUrl: 'http://127.0.0.1:1', timeoutMs: 1000 },
 };
 
+const provider: RouteDefinition = {
+  method: 'POST', path: '/oidc/token', summary: 'Token endpoint', access: 'public',
+  target: { bridge: { subject: 'identity.oidc.http.v1' }, maxBodyBytes: 64 },
+};
+
 describe('RouteRegistrar (gateway)', () => {
   let fastify: FastifyInstance;
   let admit: jest.Mock;
   let dispatch: jest.Mock;
   let forward: jest.Mock;
   let handleSession: jest.Mock;
+  let bridge: jest.Mock;
   const admitted: Admission = { caller: alice, tenantId: 'acme', params: {} };
 
   beforeAll(() => jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined));
@@ -49,16 +56,20 @@ describe('RouteRegistrar (gateway)', () => {
     handleSession = jest.fn(async (): Promise<SessionAnswer> => ({
       status: 200, body: { tokenType: 'Bearer', accessToken: 'a', expiresIn: 300 }, headers: { 'set-cookie': 'c=1; HttpOnly', 'cache-control': 'no-store' },
     }));
+    bridge = jest.fn(async (_route, _incoming, _request, reply) => {
+      reply.status(400).header('cache-control', 'no-store').send({ error: 'invalid_request' });
+    });
     const registrar = new RouteRegistrar(
       { admit } as unknown as RequestAdmission,
       { dispatch } as unknown as ServiceDispatcher,
       { handle: handleSession } as unknown as BrowserSessions,
       { forward } as unknown as UpstreamProxy,
+      { forward: bridge } as unknown as HttpBridge,
       new GatewayMetrics(),
     );
     fastify = Fastify();
     registerTraceHeaders(fastify);
-    registrar.register(fastify, [builtIn, signIn, upstream]);
+    registrar.register(fastify, [builtIn, signIn, upstream, provider]);
     await fastify.ready();
   });
   afterEach(() => fastify.close());
@@ -127,6 +138,22 @@ describe('RouteRegistrar (gateway)', () => {
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(response.headers['traceparent']).toMatch(/^00-[0-9a-f]{32}-/);
     expect(admit).not.toHaveBeenCalled();
+  });
+
+  it('hands an HTTP-bridge route (the OpenID Connect provider) its form body as text, admitted, and lets it answer', async () => {
+    const response = await post('/oidc/token', 'grant_type=x', 'application/x-www-form-urlencoded');
+    expect([response.statusCode, response.json()]).toEqual([400, { error: 'invalid_request' }]);
+    const [route, incoming, request] = bridge.mock.calls[0];
+    expect(route).toBe(provider);
+    expect(admit.mock.calls[0][1]).toBe(incoming);
+    expect(request.body).toBe('grant_type=x');
+    expect(dispatch).not.toHaveBeenCalled();
+  });
+
+  it('refuses an HTTP-bridge body over its cap before it reaches the service (413)', async () => {
+    const response = await post('/oidc/token', `grant_type=${'x'.repeat(100)}`, 'application/x-www-form-urlencoded');
+    expect(response.statusCode).toBe(413);
+    expect(bridge).not.toHaveBeenCalled();
   });
 
   it('hands an upstream route to the proxy with its admission, its body left unparsed whatever its type', async () => {

@@ -7,7 +7,7 @@ import { RouteDefinition } from '../../request/route-definition';
  * itself enforces the Super Admin-only rules (email, password, the Super Admin flag, unlock).
  */
 export const IDENTITY_ROUTES: RouteDefinition[] = [
-  // Sessions and discovery
+  // Sessions
   { method: 'POST', path: '/api/v1/login', summary: 'Sign in with username or email and password', access: 'public', target: IdentityRpc.login },
   { method: 'POST', path: '/api/v1/token/refresh', summary: 'Rotate a refresh token', access: 'public', target: IdentityRpc.refresh },
   { method: 'POST', path: '/api/v1/logout', summary: 'End the session of a refresh token', access: 'public', target: IdentityRpc.logout, status: 204 },
@@ -15,8 +15,7 @@ export const IDENTITY_ROUTES: RouteDefinition[] = [
   { method: 'POST', path: '/api/v1/session', summary: 'Sign a browser in: the access token in the body, the refresh token in an HttpOnly cookie', access: 'public', target: IdentityRpc.login, browserSession: 'sign-in' },
   { method: 'POST', path: '/api/v1/session/refresh', summary: "Rotate the browser session's refresh token (cookie) for a new access token", access: 'public', target: IdentityRpc.refresh, browserSession: 'refresh' },
   { method: 'DELETE', path: '/api/v1/session', summary: 'End the browser session (its access tokens are refused from now on) and clear its cookie', access: 'public', target: IdentityRpc.logout, status: 204, browserSession: 'sign-out' },
-  { method: 'GET', path: '/.well-known/jwks.json', summary: 'Public keys of access tokens', access: 'public', target: IdentityRpc.jwks },
-  { method: 'GET', path: '/.well-known/openid-configuration', summary: 'OIDC-style discovery document', access: 'public', target: IdentityRpc.openIdConfiguration },
+  // Discovery and the JWKS are the OpenID Connect provider's (oidc.routes.ts).
 
   // Passwords
   { method: 'POST', path: '/api/v1/validate-password', summary: 'Check a password against the policy', access: 'public', target: IdentityRpc.validatePassword },
