@@ -92,7 +92,8 @@ describe('security: fuzzing every route from its OpenAPI schema', () => {
   beforeAll(async () => {
     root = await superAdminToken();
     doc = await loadOpenApi();
-    ops = operationsOf(doc).filter((op) => !op.upstream);
+    // The OpenID Connect provider's routes speak OAuth 2 (RFC 6749 errors), not the API's problems: not fuzzed from a schema here.
+    ops = operationsOf(doc).filter((op) => !op.upstream && !op.httpBridge);
     world = await createTenantWorld(root, 'fz');
     self = await createUser(root);
     db = await testDb();

@@ -134,6 +134,8 @@ export function buildOpenApiDocument(routes: RouteDefinition[], services: Servic
         ? { 'x-gatehouse-permission': { permission: route.access.permission, action: route.access.action ?? DEFAULT_ACTIONS[route.method] } }
         : {}),
       ...(route.grants ? { 'x-gatehouse-grant': route.grants } : {}),
+      // Answered by a service in its own protocol (OAuth 2 / OpenID Connect errors, not problems): docs/oidc.md.
+      ...(bridge ? { 'x-gatehouse-http-bridge': true } : {}),
     };
     if (needsBody) {
       operation.requestBody = {

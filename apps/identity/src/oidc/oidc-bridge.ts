@@ -36,8 +36,7 @@ export class OidcBridge {
     headers['x-forwarded-proto'] = issuer.protocol.slice(0, -1);
     if (ip) headers['x-forwarded-for'] = ip;
     const dispatch = (req: IncomingMessage, res: ServerResponse) => {
-      const match = this.interactions.matches(req.url ?? '');
-      if (match) void this.interactions.handle(provider, match, req, res, ip);
+      if (this.interactions.matches(req.url ?? '')) void this.interactions.handle(provider, req, res, ip);
       else void callback(req, res);
     };
     const response = await inject(dispatch, {

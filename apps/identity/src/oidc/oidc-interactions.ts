@@ -19,7 +19,8 @@ export interface InteractionStep {
   tenants?: Array<{ id: string; name: string }>;
 }
 
-const PATH = new RegExp(`^${INTERACTION_PATH}/([\\w-]{1,64})(?:/(details|login|tenant|consent|abort))?$`);
+const PATH = new RegExp(`^${INTERACTION_PATH}(?:/|$)`);
+const STEP = /^\/([\w-]{1,64})(?:\/(details|login|tenant|consent|abort))?$/;
 const MAX_TENANTS = 100;
 
 /**
@@ -34,15 +35,18 @@ export class OidcInteractions {
   constructor(private readonly passwords: PasswordAuthenticator, private readonly rpc: RpcClient) {}
 
   /** Whether the request is an interaction call (answered here), else it is the provider's. */
-  matches(url: string): RegExpMatchArray | null {
-    return PATH.exec(url.split('?')[0]);
+  matches(url: string): boolean {
+    return PATH.test(url.split('?')[0]);
   }
 
-  async handle(provider: Provider, match: RegExpMatchArray, req: IncomingMessage, res: ServerResponse, ip: string | null): Promise<void> {
-    const [, uid, action] = match;
+  async handle(provider: Provider, req: IncomingMessage, res: ServerResponse, ip: string | null): Promise<void> {
     try {
+      const step = STEP.exec((req.url ?? '').split('?')[0].slice(INTERACTION_PATH.length));
+      if (!step) throw new Error('no such interaction');
+      const [, uid, action] = step;
       if (!action) {
         if (req.method !== 'GET') throw new ProblemException(405, 'http-405', 'Method not allowed');
+        if (!(await provider.Interaction.find(uid))) throw new Error('no such interaction');
         return send(res, 303, undefined, { location: `${CONSOLE_INTERACTION_PATH}/${uid}` });
       }
       const interaction = await this.details(provider, req, res, uid);
@@ -72,7 +76,9 @@ export class OidcInteractions {
       await interaction.save(interaction.exp - Math.floor(Date.now() / 1000));
       return send(res, 200, await this.advance(provider, req, res, interaction));
     } catch (error) {
-      const problem: Problem = error instanceof ProblemException ? error.problem : { type: 'about:blank', title: 'Not found', status: 404, detail: 'This sign-in has expired or does not exist; start again from the application' };
+      const problem: Problem = error instanceof ProblemException
+        ? error.problem
+        : { type: 'about:blank', title: 'Not Found', status: 404, detail: 'This sign-in has expired or does not exist; start again from the application' };
       return send(res, problem.status, problem, { 'content-type': 'application/problem+json' });
     }
   }

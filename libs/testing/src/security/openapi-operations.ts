@@ -33,6 +33,7 @@ interface OpenApiOperation {
   requestBody?: { content: Record<string, { schema: JsonSchema }> };
   'x-gatehouse-permission'?: { permission: string; action: string };
   'x-gatehouse-grant'?: string;
+  'x-gatehouse-http-bridge'?: boolean;
 }
 
 /** One route of the gateway, read from its OpenAPI document. */
@@ -47,6 +48,8 @@ export interface ApiOperation {
   tenantScoped: boolean;
   /** An HTTP service behind the gateway (from the routes file) rather than a built-in service. */
   upstream: boolean;
+  /** Answered by a service in its own protocol (the OpenID Connect provider: RFC 6749 errors, not problems). */
+  httpBridge: boolean;
   /** The request DTO (body for POST/PUT/PATCH, query otherwise), resolved; absent for upstream routes. */
   schema?: JsonSchema;
   schemaName?: string;
@@ -107,6 +110,7 @@ export function operationsOf(doc: OpenApiDocument): ApiOperation[] {
         permission: op['x-gatehouse-permission'],
         tenantScoped: path.includes('{tenant}'),
         upstream: op.tags.some((t) => t.startsWith('upstream:')),
+        httpBridge: op['x-gatehouse-http-bridge'] === true,
         schema: resolveSchema(doc, raw),
         schemaName: raw?.$ref?.replace('#/components/schemas/', ''),
         input,
