@@ -19,20 +19,9 @@ export interface OidcClient {
 
 /**
  * Where the provider finds its clients and checks their secrets (stored hashed, compared in constant time).
- * Bound in oidc.module.ts to identity's OAuth clients.
+ * Bound in oidc.module.ts to identity's OAuth clients (OAuthClientsDirectory).
  */
 export abstract class OidcClientDirectory {
   abstract find(clientId: string): Promise<OidcClient | null>;
   abstract verifySecret(clientId: string, secret: string): Promise<boolean>;
-}
-
-/** Until the OAuth clients context is wired in: the provider knows no client (every flow answers invalid_client). */
-export class NoOidcClients extends OidcClientDirectory {
-  async find(): Promise<OidcClient | null> {
-    return null;
-  }
-
-  async verifySecret(): Promise<boolean> {
-    return false;
-  }
 }

@@ -30,7 +30,8 @@ export const CONSOLE_INTERACTION_PATH = '/ui/oidc/interaction';
 
 /** The scope asking for an access token the gateway accepts (a JWT for its audience), and its resource indicator (the issuer URL). */
 export const API_SCOPE = 'api';
-export const SCOPES = ['openid', 'offline_access', 'profile', 'email', API_SCOPE];
+/** What the provider supports (OAuth clients may also list `roles` and `groups`: not issued yet, so not advertised). */
+export const SCOPES = ['openid', 'offline_access', 'profile', 'email', 'tenant', API_SCOPE];
 /** A grant's tenant is kept in its scope as `tenant:<id>` (`tenant:default` for the default tenant). */
 export const TENANT_SCOPE_PREFIX = 'tenant:';
 
@@ -138,7 +139,8 @@ export class OidcProvider implements OnModuleDestroy {
       interactions: { url: (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}` },
       scopes: SCOPES,
       claims: {
-        openid: ['sub', 'tenant'],
+        openid: ['sub'],
+        tenant: ['tenant'],
         email: ['email', 'email_verified'],
         profile: ['name', 'given_name', 'family_name', 'preferred_username'],
       },
