@@ -28,7 +28,9 @@ describe('access: the escalation matrix of every grant route', () => {
     post: (path: string, body: unknown = {}) => api().post(path).set(...bearer(token)).send(body as object),
     patch: (path: string, body: unknown) => api().patch(path).set(...bearer(token)).send(body as object),
     put: (path: string, body: unknown) => api().put(path).set(...bearer(token)).send(body as object),
+    delete: (path: string) => api().delete(path).set(...bearer(token)),
   });
+  const sessionOf = (token: string): string => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()).sid;
   const refused = (response: Response, status: number, rule?: string) => {
     expect({ status: response.status, rule: response.body.rule }).toEqual({ status, rule: rule ?? response.body.rule });
     expect(response.headers['content-type']).toContain('application/problem+json');
@@ -301,6 +303,41 @@ describe('access: the escalation matrix of every grant route', () => {
       refused(await as(a.admin.token).post(`${T()}/users/${(await newUser()).user.id}/password-reset`), 404);
       deniedAtGateway(await as(accessOnly.token).post(`${T()}/users/${local.user.id}/password-reset`), 'USER');
       ok(await as(instanceAdmin.token).post(`/api/v1/users/${both.user.id}/password-reset`));
+    },
+    'DELETE /api/v1/users/{id}/sessions': async () => {
+      const victim = await newUser();
+      deniedAtGateway(await as(a.admin.token).delete(`/api/v1/users/${victim.user.id}/sessions`), 'USER');
+      const me = await api().get('/api/v1/me').set(...bearer(root)).expect(200);
+      refused(await as(instanceAdmin.token).delete(`/api/v1/users/${me.body.id}/sessions`), 403, 'super-admin-required');
+      ok(await as(instanceAdmin.token).delete(`/api/v1/users/${victim.user.id}/sessions`));
+    },
+    'DELETE /api/v1/users/{id}/sessions/{sessionId}': async () => {
+      const victim = await newUser();
+      const path = `/api/v1/users/${victim.user.id}/sessions/${sessionOf(victim.token)}`;
+      deniedAtGateway(await as(accessOnly.token).delete(path), 'USER');
+      ok(await as(instanceAdmin.token).delete(path));
+    },
+    'DELETE /api/v1/{tenant}/users/{id}/sessions': async () => {
+      // Ending sessions is an account action: only while every tenant of the user is within the Admin's reach.
+      const local = await newUser();
+      ok(await as(a.admin.token).post(`${T()}/tenant-access`, { email: local.user.email, groupIds: [viewersGroup] }));
+      const both = await newUser();
+      ok(await as(a.admin.token).post(`${T()}/tenant-access`, { email: both.user.email, groupIds: [viewersGroup] }));
+      ok(await as(b.admin.token).post(`/api/v1/${b.tenant}/tenant-access`, { email: both.user.email, groupIds: [b.group.id] }));
+      refused(await as(a.admin.token).delete(`${T()}/users/${both.user.id}/sessions`), 403, 'tenant-boundary');
+      refused(await as(a.admin.token).delete(`${T()}/users/${(await newUser()).user.id}/sessions`), 404);
+      deniedAtGateway(await as(accessOnly.token).delete(`${T()}/users/${local.user.id}/sessions`), 'USER');
+      ok(await as(a.admin.token).delete(`${T()}/users/${local.user.id}/sessions`));
+    },
+    'DELETE /api/v1/{tenant}/users/{id}/sessions/{sessionId}': async () => {
+      const local = await newUser();
+      ok(await as(a.admin.token).post(`${T()}/tenant-access`, { email: local.user.email, groupIds: [viewersGroup] }));
+      const both = await newUser();
+      ok(await as(a.admin.token).post(`${T()}/tenant-access`, { email: both.user.email, groupIds: [viewersGroup] }));
+      await bindRole(root, b.tenant, { roleId: b.adminRole.id, subjectId: both.user.id });
+      refused(await as(a.admin.token).delete(`${T()}/users/${both.user.id}/sessions/${sessionOf(both.token)}`), 403, 'tenant-boundary');
+      ok(await as(a.admin.token).delete(`${T()}/users/${local.user.id}/sessions/${sessionOf(local.token)}`));
+      refused(await as(a.admin.token).delete(`${T()}/users/${local.user.id}/sessions/${sessionOf(local.token)}`), 404);
     },
     'POST /api/v1/tenants': async () => {
       const admin = await newUser();

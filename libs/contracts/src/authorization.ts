@@ -165,6 +165,12 @@ export const AuthorizationRpc = {
    * another subject: the caller must hold everything that subject holds. Answers nothing, or a 403 problem.
    */
   assertMayActFor: rpc<ActForRequest, void>('authorization.grants.act-for.v1'),
+  /**
+   * The tenant boundary of account actions, asked by identity before an admin sees or ends another
+   * user's sessions: in a tenant (the envelope's), the user must have access there (404 otherwise); every
+   * tenant the user is in must be within the caller's reach (USER:UPDATE), else 403 `tenant-boundary`.
+   */
+  assertAccountWithinReach: rpc<AccountReachRequest, void>('authorization.grants.account-reach.v1'),
 
   /** Idempotent: creates a tenant's managed roles and the Admin binding. */
   provisionTenant: rpc<ProvisionTenantRequest, ProvisionResult>('authorization.tenants.provision.v1'),
@@ -393,6 +399,18 @@ export class ActForRequest {
 
   @IsIn(CREDENTIAL_KINDS as unknown as string[])
   credential: CredentialKind;
+}
+
+/** Account actions on another user that the tenant boundary limits (docs/access-model.md). */
+export const ACCOUNT_ACTIONS = ['LIST_SESSIONS', 'END_SESSIONS'] as const;
+export type AccountAction = (typeof ACCOUNT_ACTIONS)[number];
+
+export class AccountReachRequest {
+  @IsUUID()
+  subjectId: string;
+
+  @IsIn(ACCOUNT_ACTIONS as unknown as string[])
+  action: AccountAction;
 }
 
 // Bindings ------------------------------------------------------------------------------------------

@@ -211,7 +211,10 @@ export class ChangeOwnPasswordRequest {
   @IsString() @MaxLength(1024)
   newPassword: string;
 
-  /** Revokes every other session (refresh tokens) of the user; the current one stays. */
+  /**
+   * Revokes every other session (refresh tokens) of the user; the current one stays. Default true (ASVS
+   * V3.3.3); false keeps them.
+   */
   @Optional() @IsBoolean()
   endOtherSessions?: boolean;
 }
@@ -364,6 +367,54 @@ export class UserApiTokenIdRequest {
 
   @IsUUID()
   tokenId: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sessions (a sign-in: one refresh-token family; docs/accounts.md)
+
+/** One live session of a user: where it was last refreshed from and when. */
+export interface SessionView {
+  /** The refresh-token family (the `sid` of its access tokens). */
+  id: string;
+  /** The User-Agent header of the sign-in or of the latest refresh (cut at 512 characters). */
+  userAgent: string | null;
+  /** The client address of the sign-in or of the latest refresh. */
+  ip: string | null;
+  createdAt: string;
+  /** The sign-in or the latest refresh. */
+  lastUsedAt: string;
+  /** When its refresh token expires unless refreshed. */
+  expiresAt: string;
+  /** The session of the access token that made this request. */
+  current: boolean;
+}
+
+/** Sortable: `lastUsedAt` (default, newest first), `createdAt`; `q` matches the device (User-Agent) or address. */
+export class ListSessionsRequest extends PageQuery {}
+
+export class SessionIdRequest {
+  @IsUUID()
+  sessionId: string;
+}
+
+export class ListUserSessionsRequest extends PageQuery {
+  /** The user. */
+  @IsUUID()
+  id: string;
+}
+
+export class UserSessionIdRequest {
+  /** The user. */
+  @IsUUID()
+  id: string;
+
+  @IsUUID()
+  sessionId: string;
+}
+
+/** Ending several sessions at once: how many were still live. */
+export interface EndedSessions {
+  ended: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -587,6 +638,19 @@ export const IdentityRpc = {
   createUserApiToken: rpc<CreateUserApiTokenRequest, CreatedApiToken>('identity.api-tokens.create-for-user.v1'),
   listUserApiTokens: rpc<ListUserApiTokensRequest, Page<ApiTokenView>>('identity.api-tokens.list-for-user.v1'),
   deleteUserApiToken: rpc<UserApiTokenIdRequest, void>('identity.api-tokens.delete-for-user.v1'),
+
+  /** Own sessions: list, end one, end every other (the caller's current one stays). */
+  listMySessions: rpc<ListSessionsRequest, Page<SessionView>>('identity.sessions.list-own.v1'),
+  endMySession: rpc<SessionIdRequest, void>('identity.sessions.end-own.v1'),
+  endMyOtherSessions: rpc<Record<string, never>, EndedSessions>('identity.sessions.end-others.v1'),
+  /**
+   * An admin's view of a user's sessions (an account action): in a tenant, the user must have access
+   * there and every tenant the user is in must be within the caller's reach (authorization's tenant
+   * boundary); a Super Admin's sessions are for Super Admins only.
+   */
+  listUserSessions: rpc<ListUserSessionsRequest, Page<SessionView>>('identity.sessions.list-for-user.v1'),
+  endUserSession: rpc<UserSessionIdRequest, void>('identity.sessions.end-for-user.v1'),
+  endUserSessions: rpc<UserIdRequest, EndedSessions>('identity.sessions.end-all-for-user.v1'),
 
   /** Gateway only: an API token secret to its subject (401 if unknown, revoked, expired or its owner is disabled). */
   resolveApiToken: rpc<ResolveApiTokenRequest, ResolvedCredential>('identity.credentials.resolve-api-token.v1'),

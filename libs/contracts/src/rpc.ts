@@ -19,6 +19,8 @@ export interface RpcEnvelope<T = unknown> {
   tenantId?: string | null;
   /** The client's address as seen by the gateway, also for anonymous requests (login throttling). */
   ip?: string;
+  /** The client's User-Agent header (cut at 512 characters), recorded with sessions. */
+  userAgent?: string;
   /** Set by the gateway for a write with an Idempotency-Key: where the service records its outcome. */
   idempotency?: { id: string; fingerprint: string };
   data: T;

@@ -1,4 +1,4 @@
-import { ActForRequest, AuthorizationRpc, Caller } from '@gatehouse/contracts';
+import { AccountReachRequest, ActForRequest, AuthorizationRpc, Caller } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
 import { RpcCaller, RpcData, RpcHandler, RpcTenant } from '@gatehouse/messaging';
 import { Controller } from '@nestjs/common';
@@ -6,6 +6,7 @@ import { TenantMembers } from '../tenants/tenant-members';
 import { GrantGuard } from './grant-guard';
 
 const CREDENTIAL_NAMES = { API_TOKEN: 'an API token', PASSWORD: 'a password', OAUTH_CLIENT: 'an OAuth client (or its secret)' } as const;
+const ACCOUNT_ACTION_NAMES = { LIST_SESSIONS: 'see the sessions of', END_SESSIONS: 'end the sessions of' } as const;
 
 @Controller()
 export class GrantsHandlers {
@@ -21,5 +22,16 @@ export class GrantsHandlers {
       throw ProblemException.notFound(`User ${request.subjectId} has no access to this tenant`);
     }
     await this.guard.assertMayActFor(caller, request.subjectId, CREDENTIAL_NAMES[request.credential]);
+  }
+
+  /** The tenant boundary of an account action (identity's sessions of another user); in a tenant, a user there. */
+  @RpcHandler(AuthorizationRpc.assertAccountWithinReach)
+  async accountWithinReach(
+    @RpcData() request: AccountReachRequest, @RpcCaller() caller: Caller | null, @RpcTenant() tenant: string | null | undefined,
+  ): Promise<void> {
+    if (tenant !== undefined && !(await this.members.hasAccess(tenant, request.subjectId))) {
+      throw ProblemException.notFound(`User ${request.subjectId} has no access to this tenant`);
+    }
+    await this.guard.assertAccountsWithinReach(caller, [request.subjectId], ACCOUNT_ACTION_NAMES[request.action]);
   }
 }

@@ -31,7 +31,10 @@ export class ServiceDispatcher {
     if (isHttpBridge(route.target)) throw new Error(`${route.path} targets an HTTP bridge; use HttpBridge`);
     const { caller, tenantId, params } = admission;
     const target = route.target;
-    const envelope: RpcEnvelope = { caller, tenantId, ip: request.ip, data: this.dataOf(request, params) };
+    const userAgent = request.headers['user-agent'];
+    const envelope: RpcEnvelope = {
+      caller, tenantId, ip: request.ip, ...(typeof userAgent === 'string' && userAgent ? { userAgent: userAgent.slice(0, 512) } : {}), data: this.dataOf(request, params),
+    };
     const call = (ticket?: IdempotencyTicket): Promise<unknown> =>
       this.rpc.request(
         target,

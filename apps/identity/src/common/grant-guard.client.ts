@@ -1,4 +1,4 @@
-import { AuthorizationRpc, Caller, CredentialKind } from '@gatehouse/contracts';
+import { AccountAction, AuthorizationRpc, Caller, CredentialKind } from '@gatehouse/contracts';
 import { RpcClient } from '@gatehouse/messaging';
 import { Injectable } from '@nestjs/common';
 
@@ -14,5 +14,14 @@ export class GrantGuardClient {
   async assertMayActFor(caller: Caller | null, subjectId: string, credential: CredentialKind, tenantId?: string | null): Promise<void> {
     if (caller?.type === 'SERVICE' || caller?.id === subjectId) return;
     await this.rpc.request(AuthorizationRpc.assertMayActFor, { caller, tenantId, data: { subjectId, credential } });
+  }
+
+  /**
+   * The tenant boundary of an account action on another user (sessions): in a tenant, the user must have
+   * access there (404); every tenant the user is in must be within the caller's reach (403 `tenant-boundary`).
+   */
+  async assertAccountWithinReach(caller: Caller | null, subjectId: string, action: AccountAction, tenantId?: string | null): Promise<void> {
+    if (caller?.type === 'SERVICE') return;
+    await this.rpc.request(AuthorizationRpc.assertAccountWithinReach, { caller, tenantId, data: { subjectId, action } });
   }
 }

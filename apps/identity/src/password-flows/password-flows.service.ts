@@ -61,10 +61,12 @@ export class PasswordFlowsService {
     const passwordHash = await this.hasher.hash(request.newPassword);
     const revoked = await this.dataSource.transaction(async (manager) => {
       await manager.query(`UPDATE identity.users SET password_hash = $2, updated_at = now() WHERE id = $1`, [user.id, passwordHash]);
-      const ended = request.endOtherSessions
+      // ASVS V3.3.3: ending the others is the default; `endOtherSessions: false` keeps them.
+      const endOthers = request.endOtherSessions !== false;
+      const ended = endOthers
         ? await this.revocations.endSessions(manager, user.id, caller.sessionId)
         : { ...NOTHING_REVOKED, subjectIds: [user.id] };
-      await this.auditPassword(manager, caller, user.id, 'change-password', { endOtherSessions: !!request.endOtherSessions });
+      await this.auditPassword(manager, caller, user.id, 'change-password', { endOtherSessions: endOthers });
       return ended;
     });
     void this.outbox.flush();

@@ -1,24 +1,60 @@
 import {
-  Caller, IdentityRpc, LoginRequest, LogoutRequest, RefreshRequest, ResolvedCredential, TokenPair, VerifyBasicRequest,
+  Caller, EndedSessions, IdentityRpc, ListSessionsRequest, ListUserSessionsRequest, LoginRequest, LogoutRequest, Page, RefreshRequest,
+  ResolvedCredential, SessionIdRequest, SessionView, TokenPair, UserIdRequest, UserSessionIdRequest, VerifyBasicRequest,
 } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
-import { RpcCaller, RpcData, RpcHandler } from '@gatehouse/messaging';
+import { RpcCaller, RpcData, RpcHandler, RpcTenant } from '@gatehouse/messaging';
 import { Controller } from '@nestjs/common';
-import { RpcIp } from '../common/envelope';
+import { RpcIp, RpcUserAgent } from '../common/envelope';
 import { SessionsService } from './sessions.service';
+import { UserSessionsService } from './user-sessions.service';
 
 @Controller()
 export class SessionsHandlers {
-  constructor(private readonly sessions: SessionsService) {}
+  constructor(
+    private readonly sessions: SessionsService,
+    private readonly userSessions: UserSessionsService,
+  ) {}
 
   @RpcHandler(IdentityRpc.login)
-  login(@RpcData() request: LoginRequest, @RpcIp() ip: string | null): Promise<TokenPair> {
-    return this.sessions.login(request, ip);
+  login(@RpcData() request: LoginRequest, @RpcIp() ip: string | null, @RpcUserAgent() userAgent: string | null): Promise<TokenPair> {
+    return this.sessions.login(request, ip, userAgent);
   }
 
   @RpcHandler(IdentityRpc.refresh)
-  refresh(@RpcData() request: RefreshRequest): Promise<TokenPair> {
-    return this.sessions.refresh(request.refreshToken);
+  refresh(@RpcData() request: RefreshRequest, @RpcIp() ip: string | null, @RpcUserAgent() userAgent: string | null): Promise<TokenPair> {
+    return this.sessions.refresh(request.refreshToken, ip, userAgent);
+  }
+
+  @RpcHandler(IdentityRpc.listMySessions)
+  listMySessions(@RpcData() request: ListSessionsRequest, @RpcCaller() caller: Caller | null): Promise<Page<SessionView>> {
+    return this.userSessions.listOwn(caller, request);
+  }
+
+  @RpcHandler(IdentityRpc.endMySession)
+  endMySession(@RpcData() request: SessionIdRequest, @RpcCaller() caller: Caller | null): Promise<void> {
+    return this.userSessions.endOwn(caller, request.sessionId);
+  }
+
+  @RpcHandler(IdentityRpc.endMyOtherSessions)
+  endMyOtherSessions(@RpcCaller() caller: Caller | null): Promise<EndedSessions> {
+    return this.userSessions.endOthers(caller);
+  }
+
+  @RpcHandler(IdentityRpc.listUserSessions)
+  listUserSessions(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: ListUserSessionsRequest, @RpcCaller() caller: Caller | null) {
+    const { id, ...query } = request;
+    return this.userSessions.listForUser(caller, tenantId, id, query);
+  }
+
+  @RpcHandler(IdentityRpc.endUserSession)
+  endUserSession(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: UserSessionIdRequest, @RpcCaller() caller: Caller | null) {
+    return this.userSessions.endForUser(caller, tenantId, request.id, request.sessionId);
+  }
+
+  @RpcHandler(IdentityRpc.endUserSessions)
+  endUserSessions(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: UserIdRequest, @RpcCaller() caller: Caller | null) {
+    return this.userSessions.endAllForUser(caller, tenantId, request.id);
   }
 
   @RpcHandler(IdentityRpc.logout)

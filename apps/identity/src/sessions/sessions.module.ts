@@ -1,13 +1,16 @@
 import { Module } from '@nestjs/common';
+import { GrantGuardClient } from '../common/grant-guard.client';
 import { KeysModule } from '../keys/keys.module';
 import { LoginProtectionModule } from '../login-protection/login-protection.module';
 import { RevocationModule } from '../revocation/revocation.module';
+import { SuperAdminGuard } from '../users/super-admin.guard';
 import { SessionsHandlers } from './sessions.handlers';
 import { SessionsService } from './sessions.service';
+import { UserSessionsService } from './user-sessions.service';
 
 @Module({
   imports: [KeysModule, LoginProtectionModule, RevocationModule],
   controllers: [SessionsHandlers],
-  providers: [SessionsService],
+  providers: [SessionsService, UserSessionsService, GrantGuardClient, SuperAdminGuard],
 })
 export class SessionsModule {}

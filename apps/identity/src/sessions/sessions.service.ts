@@ -31,7 +31,8 @@ export class SessionsService {
     private readonly env: IdentityEnv,
   ) {}
 
-  async login(request: LoginRequest, ip: string | null): Promise<TokenPair> {
+  /** `userAgent` (the client's header) and `ip` are recorded with the session (GET /me/sessions). */
+  async login(request: LoginRequest, ip: string | null, userAgent: string | null = null): Promise<TokenPair> {
     const user = await this.authenticator.authenticate(request.username, request.password, ip, 'login');
     const pair = await this.dataSource.transaction(async (manager) => {
       await this.protection.recordSuccess(manager, user.id);
@@ -44,7 +45,7 @@ export class SessionsService {
         actor: { type: 'USER', id: user.id, username: user.username },
         details: { sessionId: familyId },
       });
-      return this.issue(manager, user.id, familyId);
+      return this.issue(manager, user.id, familyId, { ip, userAgent });
     });
     void this.outbox.flush();
     return pair;
@@ -57,8 +58,11 @@ export class SessionsService {
     return { type: 'USER', id: user.id };
   }
 
-  /** Rotates the refresh token. A token presented twice means it leaked: the whole session is revoked. */
-  async refresh(refreshToken: string): Promise<TokenPair> {
+  /**
+   * Rotates the refresh token. A token presented twice means it leaked: the whole session is revoked.
+   * The new token records the refreshing client: the session's last use and device.
+   */
+  async refresh(refreshToken: string, ip: string | null = null, userAgent: string | null = null): Promise<TokenPair> {
     const outcome = await this.dataSource.transaction(async (manager) => {
       const repo = manager.getRepository(RefreshTokenEntity);
       const current = await repo
@@ -74,7 +78,7 @@ export class SessionsService {
       const user = await manager.getRepository(UserEntity).findOneBy({ id: current.userId });
       if (!user || user.status !== 'ACTIVE' || user.mustChangePassword) return null;
       await repo.update({ id: current.id }, { usedAt: new Date() });
-      return this.issue(manager, current.userId, current.familyId);
+      return this.issue(manager, current.userId, current.familyId, { ip, userAgent: userAgent ?? current.userAgent });
     });
     if (outcome && 'reused' in outcome) {
       await this.revocations.publish({ ...NOTHING_REVOKED, sessionIds: [outcome.reused] });
@@ -106,11 +110,13 @@ export class SessionsService {
     await manager.query(`UPDATE identity.refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL`, [familyId]);
   }
 
-  private async issue(manager: EntityManager, userId: string, familyId: string): Promise<TokenPair> {
+  private async issue(manager: EntityManager, userId: string, familyId: string, client: { ip: string | null; userAgent: string | null }): Promise<TokenPair> {
     const refreshToken = newOpaqueToken('ghr');
     await manager.getRepository(RefreshTokenEntity).insert({
       familyId,
       userId,
+      ip: client.ip?.slice(0, 64) ?? null,
+      userAgent: client.userAgent?.slice(0, 512) ?? null,
       tokenHash: hashToken(refreshToken),
       expiresAt: new Date(Date.now() + this.env.REFRESH_TOKEN_TTL_SECONDS * 1000),
     });

@@ -26,6 +26,9 @@ export const IDENTITY_ROUTES: RouteDefinition[] = [
   { method: 'GET', path: '/api/v1/me', summary: 'The signed-in user', access: 'authenticated', target: IdentityRpc.me },
   { method: 'PATCH', path: '/api/v1/me', summary: 'Change own names', access: 'authenticated', target: IdentityRpc.updateMe },
   { method: 'PUT', path: '/api/v1/me/password', summary: 'Change own password', access: 'authenticated', target: IdentityRpc.changeOwnPassword, status: 204 },
+  { method: 'GET', path: '/api/v1/me/sessions', summary: 'Own live sessions (device, address, created, last used, current)', access: 'authenticated', target: IdentityRpc.listMySessions },
+  { method: 'DELETE', path: '/api/v1/me/sessions', summary: 'End every own session but the current one', access: 'authenticated', target: IdentityRpc.endMyOtherSessions },
+  { method: 'DELETE', path: '/api/v1/me/sessions/:sessionId', summary: 'End one own session (its access tokens are refused from the next request on)', access: 'authenticated', target: IdentityRpc.endMySession, status: 204 },
   { method: 'GET', path: '/api/v1/me/api-tokens', summary: 'Own API tokens (never the secrets)', access: 'authenticated', target: IdentityRpc.listMyApiTokens },
   { method: 'POST', path: '/api/v1/me/api-tokens', summary: 'Create an API token (the secret is shown once)', access: 'authenticated', target: IdentityRpc.createMyApiToken, status: 201, grants: 'credential' },
   { method: 'DELETE', path: '/api/v1/me/api-tokens/:tokenId', summary: 'Revoke an own API token', access: 'authenticated', target: IdentityRpc.deleteMyApiToken },
@@ -51,6 +54,14 @@ export const IDENTITY_ROUTES: RouteDefinition[] = [
   { method: 'GET', path: '/api/v1/:tenant/users/:id/api-tokens', summary: "API tokens of a user of the tenant (never the secrets)", access: { permission: 'USER', action: 'READ' }, target: IdentityRpc.listUserApiTokens },
   { method: 'POST', path: '/api/v1/:tenant/users/:id/api-tokens', summary: 'Create an API token for a user of the tenant (shown once)', access: { permission: 'USER', action: 'UPDATE' }, target: IdentityRpc.createUserApiToken, status: 201, grants: 'credential' },
   { method: 'DELETE', path: '/api/v1/:tenant/users/:id/api-tokens/:tokenId', summary: "Revoke an API token of a user of the tenant", access: { permission: 'USER', action: 'UPDATE' }, target: IdentityRpc.deleteUserApiToken },
+  // An admin sees and ends a user's sessions: an account action within the tenant boundary (identity asks
+  // authorization); seeing them (devices, addresses) needs the same USER:UPDATE as ending them.
+  { method: 'GET', path: '/api/v1/users/:id/sessions', summary: "A user's live sessions", access: { permission: 'USER', action: 'UPDATE' }, target: IdentityRpc.listUserSessions },
+  { method: 'DELETE', path: '/api/v1/users/:id/sessions', summary: "End every session of a user", access: { permission: 'USER', action: 'UPDATE' }, target: IdentityRpc.endUserSessions, grants: 'account' },
+  { method: 'DELETE', path: '/api/v1/users/:id/sessions/:sessionId', summary: "End one session of a user", access: { permission: 'USER', action: 'UPDATE' }, target: IdentityRpc.endUserSession, status: 204, grants: 'account' },
+  { method: 'GET', path: '/api/v1/:tenant/users/:id/sessions', summary: 'Live sessions of a user of the tenant (every tenant the user is in within your reach)', access: { permission: 'USER', action: 'UPDATE' }, target: IdentityRpc.listUserSessions },
+  { method: 'DELETE', path: '/api/v1/:tenant/users/:id/sessions', summary: 'End every session of a user of the tenant (tenant boundary)', access: { permission: 'USER', action: 'UPDATE' }, target: IdentityRpc.endUserSessions, grants: 'account' },
+  { method: 'DELETE', path: '/api/v1/:tenant/users/:id/sessions/:sessionId', summary: 'End one session of a user of the tenant (tenant boundary)', access: { permission: 'USER', action: 'UPDATE' }, target: IdentityRpc.endUserSession, status: 204, grants: 'account' },
 
   // Service accounts and their API tokens (tenant-scoped)
   { method: 'GET', path: '/api/v1/:tenant/service-accounts', summary: 'Search service accounts', access: { permission: 'SERVICE_ACCOUNT' }, target: IdentityRpc.listServiceAccounts },

@@ -70,6 +70,18 @@ describe('PasswordFlowsService: change, forgotten, reset, admin-requested reset,
       const broadcast = world.nats.messagesOn<CredentialsRevoked>(IDENTITY_CREDENTIALS_REVOKED_SUBJECT).at(-1);
       expect(broadcast).toEqual({ sessionIds: [sidOf(other.accessToken)], subjectIds: [user.id], tokenIds: [] });
     });
+
+    it('ends the other sessions by default; endOtherSessions: false keeps them', async () => {
+      const user = await world.createUser();
+      const current = await sessions.login({ username: user.username, password: user.password }, null);
+      const other = await sessions.login({ username: user.username, password: user.password }, null);
+      const caller: Caller = { ...user.caller, sessionId: sidOf(current.accessToken) };
+      await flows.changeOwn(caller, { oldPassword: user.password, newPassword: NEW_PASSWORD });
+      expect((await problemOf(sessions.refresh(other.refreshToken))).status).toBe(401);
+      const kept = await sessions.login({ username: user.username, password: NEW_PASSWORD }, null);
+      await flows.changeOwn(caller, { oldPassword: NEW_PASSWORD, newPassword: `${NEW_PASSWORD}-2`, endOtherSessions: false });
+      await expect(sessions.refresh(kept.refreshToken)).resolves.toBeDefined();
+    });
   });
 
   describe('forgotten password and reset by link', () => {
