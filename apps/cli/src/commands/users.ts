@@ -4,6 +4,7 @@ import { ContextFactory } from '../context';
 import { Column, renderPage, renderRecord } from '../output';
 import { registerApiTokenCommands } from './api-tokens';
 import { userId } from './lookup';
+import { registerUserSessionCommands } from './sessions';
 import { booleanWord, pageQuery, withPaging } from './options';
 
 export const USER_COLUMNS: Column<UserView>[] = [
@@ -151,4 +152,5 @@ export function registerUsers(program: Command, context: ContextFactory): void {
       return `${base}/users/${id}/api-tokens`;
     },
   });
+  registerUserSessionCommands(users, context);
 }
