@@ -162,6 +162,7 @@ export function Shell({ tenant, children }: { tenant: string | null; children: R
           <section>
             <h2>Me</h2>
             <NavLink to="/me">Profile</NavLink>
+            <NavLink to="/me/sessions">Sessions</NavLink>
             <NavLink to="/me/api-tokens">API tokens</NavLink>
           </section>
         </nav>

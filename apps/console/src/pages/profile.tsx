@@ -4,6 +4,7 @@ import { api, url } from '../api/client';
 import { useAuth } from '../session';
 import { Field, Loading, PageHeader, PasswordField, ProblemBox, setTimeZone, Tabs, Toggle, useAsync, useSubmit } from '../ui/kit';
 import { ApiTokens } from './api-tokens';
+import { Sessions } from './sessions';
 import { applyTheme, tenantLabel } from './layout';
 
 function ChangePassword() {
@@ -130,6 +131,7 @@ export function ProfilePage({ tab, tenant }: { tab: string; tenant: string | nul
         tabs={[
           { id: 'overview', label: 'Overview', to: '/me' },
           { id: 'password', label: 'Password', to: '/me/password' },
+          { id: 'sessions', label: 'Sessions', to: '/me/sessions' },
           { id: 'api-tokens', label: 'API tokens', to: '/me/api-tokens' },
         ]}
       />
@@ -149,6 +151,7 @@ export function ProfilePage({ tab, tenant }: { tab: string; tenant: string | nul
         </>
       )}
       {tab === 'password' && <ChangePassword />}
+      {tab === 'sessions' && <Sessions base={url('/me/sessions')} own />}
       {tab === 'api-tokens' && <ApiTokens base={url('/me/api-tokens')} />}
     </div>
   );

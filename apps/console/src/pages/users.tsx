@@ -5,6 +5,7 @@ import { Link, navigate } from '../router';
 import { useAuth, useCapabilities } from '../session';
 import { Empty, Field, formatDate, Loading, PagedTable, PageHeader, PasswordField, ProblemBox, SaveFooter, Tabs, Toggle, useAsync, useSubmit } from '../ui/kit';
 import { ApiTokens } from './api-tokens';
+import { Sessions } from './sessions';
 import { EffectivePermissions, SubjectBindings } from './access';
 
 const fullName = (u: { firstName: string | null; lastName: string | null }) => [u.firstName, u.lastName].filter(Boolean).join(' ') || '—';
@@ -486,8 +487,10 @@ export function UserDetailPage({ tenant, base, id, tab }: { tenant: string | nul
     { id: 'overview', label: 'Overview', to: self },
     ...(tenant ? [{ id: 'groups', label: 'Groups', to: `${self}/groups` }, { id: 'access', label: 'Access', to: `${self}/access` }] : []),
     { id: 'authentication', label: 'Authentication', to: `${self}/authentication` },
+    { id: 'sessions', label: 'Sessions', to: `${self}/sessions` },
     { id: 'api-tokens', label: 'API Tokens', to: `${self}/api-tokens` },
   ];
+  const sessions = user.id === me?.id ? url('/me/sessions') : tenant && !instanceUsers ? tp(tenant, `/users/${user.id}/sessions`) : url(`/users/${user.id}/sessions`);
   const tokens = user.id === me?.id ? url('/me/api-tokens') : tenant ? tp(tenant, `/users/${user.id}/api-tokens`) : url(`/users/${user.id}/api-tokens`);
   return (
     <div>
@@ -510,6 +513,7 @@ export function UserDetailPage({ tenant, base, id, tab }: { tenant: string | nul
         </>
       )}
       {tab === 'authentication' && <Authentication user={user} tenant={instanceUsers ? null : tenant} />}
+      {tab === 'sessions' && <Sessions base={sessions} own={user.id === me?.id} />}
       {tab === 'api-tokens' && (
         <>
           {user.id !== me?.id && (

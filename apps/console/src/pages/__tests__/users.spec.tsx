@@ -166,7 +166,7 @@ describe('UserDetailPage', () => {
     renderWithAuth(server, <UserDetailPage tenant="acme" base="/t/acme/users" id="u-5" tab="groups" />, { me: plainAdmin() });
 
     await waitFor(() => expect(screen.getByRole('table', { name: 'Groups' }).textContent).toContain('on call'));
-    expect(screen.getAllByRole('tab').map((t) => t.textContent)).toEqual(['Overview', 'Groups', 'Access', 'Authentication', 'API Tokens']);
+    expect(screen.getAllByRole('tab').map((t) => t.textContent)).toEqual(['Overview', 'Groups', 'Access', 'Authentication', 'Sessions', 'API Tokens']);
     await screen.findByRole('option', { name: 'dev' });
     expect(screen.queryByRole('option', { name: 'ops' })).toBeNull();
     await userEvent.selectOptions(screen.getByLabelText('Group'), 'g-2');
