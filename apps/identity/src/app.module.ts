@@ -1,6 +1,7 @@
 import { ownedSchema } from '@gatehouse/durable-events';
 import { ServiceModule } from '@gatehouse/service-runtime';
 import { DynamicModule, Module } from '@nestjs/common';
+import { EmailVerificationModule } from './email-verification/email-verification.module';
 import { IdentityEnv } from './identity.env';
 import { ApiTokenEntity } from './api-tokens/api-token.entity';
 import { ApiTokensModule } from './api-tokens/api-tokens.module';
@@ -28,7 +29,7 @@ import { SERVICE } from './service-name';
 export const IDENTITY_SCHEMA = { entities: [UserEntity, RefreshTokenEntity, SigningKeyEntity, ServiceAccountEntity, ApiTokenEntity, OAuthClientEntity], migrations: IDENTITY_MIGRATIONS };
 export const IDENTITY_CONTEXTS = [
   PasswordsModule, KeysModule, UsersModule, SessionsModule, SetupModule, RevocationModule, PasswordFlowsModule, ServiceAccountsModule, ApiTokensModule, UserSettingsModule, TenantCleanupModule,
-  OAuthClientsModule, OidcModule,
+  OAuthClientsModule, OidcModule, EmailVerificationModule,
 ];
 
 @Module({})

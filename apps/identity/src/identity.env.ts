@@ -52,4 +52,12 @@ export class IdentityEnv extends DatabaseServiceEnv {
   /** forgotten-password answers no sooner than this, whether or not the account exists. */
   @Type(() => Number) @IsInt() @Min(0) @Max(5000)
   FORGOTTEN_PASSWORD_MIN_RESPONSE_MS = 250;
+
+  /** Lifetime of an email confirmation link (a new account's address, or the new address of a change). */
+  @Type(() => Number) @IsInt() @Min(300) @Max(30 * 24 * 3600)
+  EMAIL_VERIFICATION_TOKEN_TTL_SECONDS = 24 * 3600;
+
+  /** A user can have a confirmation link sent again at most once per this many seconds. */
+  @Type(() => Number) @IsInt() @Min(0) @Max(24 * 3600)
+  EMAIL_VERIFICATION_RESEND_INTERVAL_SECONDS = 60;
 }

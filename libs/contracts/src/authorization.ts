@@ -537,7 +537,7 @@ export class SelfCheckRequest {
 export interface TenantAccessEntry {
   subjectType: SubjectType;
   subjectId: string;
-  user: Pick<UserView, 'id' | 'username' | 'email' | 'firstName' | 'lastName' | 'status'> | null;
+  user: Pick<UserView, 'id' | 'username' | 'email' | 'emailVerified' | 'firstName' | 'lastName' | 'status'> | null;
   groups: Array<{ id: string; name: string }>;
   bindings: number;
 }

@@ -24,6 +24,10 @@ export interface UserView {
   lockedUntil: string | null;
   /** An admin requested a reset: the user must set a new password before signing in. */
   passwordChangeRequired: boolean;
+  /** The user proved they receive mail at `email` (a confirmation link, an accepted invitation). */
+  emailVerified: boolean;
+  /** An email change waiting for its confirmation link to be used; `email` stays until then. */
+  pendingEmail: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -62,6 +66,13 @@ export class CreateUserRequest extends UsernameField {
 
   @Optional() @IsBoolean()
   superAdmin?: boolean;
+
+  /**
+   * The address is known to be the user's (an accepted invitation; a Super Admin vouching for it): no
+   * verification email. Internal callers and Super Admins only.
+   */
+  @Optional() @IsBoolean()
+  emailVerified?: boolean;
 }
 
 export class GetUserRequest {
@@ -199,6 +210,46 @@ export class UpdateMeRequest {
   /** null clears it. */
   @OptionalOrNull() @IsString() @MaxLength(NAME_FIELD_MAX)
   lastName?: string | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Email verification and change (docs/accounts.md)
+
+/** A signed-in user asks to change their email: applied once the new address confirms it. */
+export class ChangeOwnEmailRequest {
+  @IsEmail() @MaxLength(254)
+  email: string;
+
+  /** The current password: a stolen session alone must not move the account to another address. */
+  @IsString() @MinLength(1) @MaxLength(1024)
+  password: string;
+}
+
+/** The link's token: verifies the address, or applies the pending email change. */
+export class MarkEmailVerifiedRequest {
+  @IsUUID()
+  userId: string;
+
+  /** Marked only while this is still the user's address. */
+  @IsEmail() @MaxLength(254)
+  email: string;
+}
+
+export class VerifyEmailRequest {
+  @IsString() @MinLength(1) @MaxLength(512)
+  token: string;
+}
+
+export interface EmailVerificationResult {
+  /** `VERIFIED`: the current address is verified; `CHANGED`: the pending email became the account's. */
+  outcome: 'VERIFIED' | 'CHANGED';
+  email: string;
+}
+
+/** Whether a link was sent, and to which address (the pending one when a change waits, else the current one). */
+export interface EmailVerificationSent {
+  email: string;
+  expiresAt: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -580,6 +631,7 @@ export const IDENTITY_PROBLEMS = {
   passwordChangeRequired: 'password-change-required',
   tooManyAttempts: 'too-many-attempts',
   invalidResetToken: 'invalid-reset-token',
+  invalidEmailVerificationToken: 'invalid-email-verification-token',
 } as const;
 
 export const IdentityRpc = {
@@ -638,6 +690,17 @@ export const IdentityRpc = {
   createUserApiToken: rpc<CreateUserApiTokenRequest, CreatedApiToken>('identity.api-tokens.create-for-user.v1'),
   listUserApiTokens: rpc<ListUserApiTokensRequest, Page<ApiTokenView>>('identity.api-tokens.list-for-user.v1'),
   deleteUserApiToken: rpc<UserApiTokenIdRequest, void>('identity.api-tokens.delete-for-user.v1'),
+
+  /** Starts an email change of the caller (current password required); the new address gets a confirmation link, the old one a notice. */
+  changeOwnEmail: rpc<ChangeOwnEmailRequest, EmailVerificationSent>('identity.email.change-own.v1'),
+  /** Sends the caller's confirmation link again (the pending change's, else the unverified address's); rate limited. */
+  resendEmailVerification: rpc<Record<string, never>, EmailVerificationSent>('identity.email.resend-verification.v1'),
+  /** Withdraws the caller's pending email change. */
+  cancelEmailChange: rpc<Record<string, never>, UserView>('identity.email.cancel-change.v1'),
+  /** Public: the emailed link's token, single use, expiring. */
+  verifyEmail: rpc<VerifyEmailRequest, EmailVerificationResult>('identity.email.verify.v1'),
+  /** Internal (authorization): an accepted invitation sent to `email` proves the user receives mail there. */
+  markEmailVerified: rpc<MarkEmailVerifiedRequest, void>('identity.email.mark-verified.v1'),
 
   /** Own sessions: list, end one, end every other (the caller's current one stays). */
   listMySessions: rpc<ListSessionsRequest, Page<SessionView>>('identity.sessions.list-own.v1'),
@@ -707,6 +770,33 @@ export interface UserCreated {
   firstName: string | null;
 }
 
+/**
+ * A confirmation link for an address: the account's at creation (`ACCOUNT_CREATED`), a new address of an
+ * email change (`EMAIL_CHANGE`, `previousEmail` is told), or one sent again (`RESEND`).
+ */
+export interface EmailVerificationRequested {
+  userId: string;
+  username: string;
+  /** The address to confirm (the link goes there). */
+  email: string;
+  /** The single-use secret of the link (only its hash is stored by identity). */
+  token: string;
+  expiresAt: string;
+  reason: 'ACCOUNT_CREATED' | 'EMAIL_CHANGE' | 'RESEND';
+  /** For EMAIL_CHANGE: the account's current address, told of the request. */
+  previousEmail: string | null;
+}
+
+/** The account's email changed (a confirmed change, or a Super Admin's): the previous address is told. */
+export interface EmailChanged {
+  userId: string;
+  username: string;
+  previousEmail: string;
+  email: string;
+  /** `CONFIRMED` by the user's link, or `ADMIN` (a Super Admin set it). */
+  by: 'CONFIRMED' | 'ADMIN';
+}
+
 export interface ApiTokenExpiring {
   tokenId: string;
   name: string;
@@ -719,4 +809,6 @@ export const IdentityNotificationEvents = {
   accountLocked: event<AccountLocked>('events.identity.account.locked.v1'),
   userCreated: event<UserCreated>('events.identity.user.created.v1'),
   apiTokenExpiring: event<ApiTokenExpiring>('events.identity.api-token.expiring.v1'),
+  emailVerificationRequested: event<EmailVerificationRequested>('events.identity.email-verification.requested.v1'),
+  emailChanged: event<EmailChanged>('events.identity.email.changed.v1'),
 } as const;

@@ -15,7 +15,7 @@ export const DEFAULT_TENANT_SEGMENT = 'default';
 /** Ids refused for tenants because they would shadow an instance-level path or the default tenant. */
 export const RESERVED_TENANT_IDS = [
   DEFAULT_TENANT_SEGMENT, 'api', 'setup', 'tenants', 'users', 'me', 'login', 'logout', 'token', 'session',
-  'forgotten-password', 'reset-password', 'validate-password', 'well-known', 'health', 'docs', 'ui',
+  'forgotten-password', 'reset-password', 'validate-password', 'verify-email', 'well-known', 'health', 'docs', 'ui',
   'acls', 'roles', 'bindings', 'invitations', 'notifications', 'auditlogs', 'metrics',
 ] as const;
 

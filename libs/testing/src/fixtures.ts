@@ -41,11 +41,14 @@ export interface TestUser {
   token: string;
 }
 
-/** Creates a user (as the Super Admin) and signs them in. */
+/**
+ * Creates a user (as the Super Admin, who vouches for the address: `emailVerified: true` unless the
+ * overrides say otherwise, so forgotten-password links reach it) and signs them in.
+ */
 export async function createUser(adminToken: string, overrides: Record<string, unknown> = {}): Promise<TestUser> {
   const username = (overrides.username as string | undefined) ?? `${unique('user')}@gatehouse.test`;
   const password = (overrides.password as string | undefined) ?? 'Test-User-Pass-1';
-  const response = await api().post('/api/v1/users').set(...bearer(adminToken)).send({ ...overrides, username, password });
+  const response = await api().post('/api/v1/users').set(...bearer(adminToken)).send({ emailVerified: true, ...overrides, username, password });
   if (response.status !== 201) throw new Error(`creating ${username} failed: ${response.status} ${JSON.stringify(response.body)}`);
   return { user: response.body as UserView, username, password, token: await login(username, password) };
 }

@@ -6,7 +6,7 @@ import { hashToken, likePattern, newOpaqueToken } from '@gatehouse/database';
 import { ProblemException } from '@gatehouse/errors';
 import { AuditRecorder, Outbox } from '@gatehouse/durable-events';
 import { RpcClient } from '@gatehouse/messaging';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuthorizationEnv } from '../authorization.env';
@@ -54,6 +54,8 @@ function toView(i: InvitationEntity, link?: string): InvitationView {
  */
 @Injectable()
 export class InvitationsService {
+  private readonly logger = new Logger('Invitations');
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly env: AuthorizationEnv,
@@ -165,7 +167,8 @@ export class InvitationsService {
         throw ProblemException.validation(missing.map((field) => ({ field, message: `${field} is required to create the invited account` })));
       }
       user = await this.rpc.internal(SERVICE, IdentityRpc.createUser, {
-        username: request.username as string, password: request.password as string, email: invitation.email,
+        // The invitation's token reached this address: it is verified from the start.
+        username: request.username as string, password: request.password as string, email: invitation.email, emailVerified: true,
         ...(request.firstName ? { firstName: request.firstName } : {}), ...(request.lastName ? { lastName: request.lastName } : {}),
       });
       created = true;
@@ -202,6 +205,12 @@ export class InvitationsService {
       });
     });
     await this.invalidation.publish([userId]);
+    if (!created) {
+      // An existing account with the invited address: the accepted link proves it receives mail there.
+      await this.rpc.internal(SERVICE, IdentityRpc.markEmailVerified, { userId, email: invitation.email }).catch((error: unknown) => {
+        this.logger.warn({ err: error }, 'Could not mark the invitee\'s email verified');
+      });
+    }
     return { tenantId: invitation.tenantId, userId, created };
   }
 

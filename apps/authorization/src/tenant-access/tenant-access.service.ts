@@ -220,7 +220,7 @@ export class TenantAccessService {
       return {
         subjectType: s.subject_type,
         subjectId: s.subject_id,
-        user: u ? { id: u.id, username: u.username, email: u.email, firstName: u.firstName, lastName: u.lastName, status: u.status } : null,
+        user: u ? { id: u.id, username: u.username, email: u.email, emailVerified: u.emailVerified ?? false, firstName: u.firstName, lastName: u.lastName, status: u.status } : null,
         groups: groups.filter((g) => g.member_id === s.subject_id).map((g) => ({ id: g.id, name: g.name })),
         bindings: counts.find((c) => c.subject_id === s.subject_id)?.n ?? 0,
       };

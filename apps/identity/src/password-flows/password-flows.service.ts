@@ -73,7 +73,10 @@ export class PasswordFlowsService {
     await this.revocations.publish(revoked);
   }
 
-  /** Answers the same, in about the same time, whether or not an account has this email. */
+  /**
+   * Answers the same, in about the same time, whether or not an account has this email. Only a verified
+   * address gets a link: an unverified one is treated as unknown (docs/accounts.md).
+   */
   async forgottenPassword(email: string, ip: string | null): Promise<void> {
     // The floor on the answer time comes first: once the transaction commits, the answer (and the
     // idempotency record of a keyed request) follows at once, so a crash cannot land in between.
@@ -86,7 +89,7 @@ export class PasswordFlowsService {
         .createQueryBuilder('u')
         .where('lower(u.email) = lower(:email)', { email })
         .getOne();
-      if (user && user.status === 'ACTIVE') {
+      if (user && user.status === 'ACTIVE' && user.emailVerified) {
         await this.issueResetToken(manager, user, secret, tokenHash, 'FORGOTTEN_PASSWORD', null);
         await this.auditPassword(manager, anonymousCaller(ip), user.id, 'forgotten-password', {}, ANONYMOUS_ACTOR);
       } else {
@@ -115,6 +118,8 @@ export class PasswordFlowsService {
       // Every other outstanding link of this user dies with this one.
       await manager.query(`UPDATE identity.password_reset_tokens SET used_at = now() WHERE user_id = $1 AND used_at IS NULL`, [user.id]);
       await this.setPassword(manager, user.id, passwordHash);
+      // The link reached the account's address: it is verified (as the migration judged existing users).
+      if (!user.emailVerified) await manager.query(`UPDATE identity.users SET email_verified = true WHERE id = $1`, [user.id]);
       await this.auditPassword(manager, { type: 'USER', id: user.id, via: 'internal', ...(ip ? { ip } : {}) }, user.id, 'reset-password', {});
       return this.revocations.endSessions(manager, user.id);
     });

@@ -31,6 +31,14 @@ export class UserEntity {
   @Column({ default: false })
   mustChangePassword: boolean;
 
+  /** The user proved they receive mail at `email` (docs/accounts.md). */
+  @Column({ default: false })
+  emailVerified: boolean;
+
+  /** An email change waiting for its confirmation link. */
+  @Column({ type: 'text', nullable: true })
+  pendingEmail: string | null;
+
   @Column({ type: 'integer', default: 0, select: false })
   failedLoginCount: number;
 

@@ -13,6 +13,8 @@ export function toUserView(user: UserEntity): UserView {
     authMethod: 'PASSWORD',
     lockedUntil: user.lockedUntil && user.lockedUntil.getTime() > Date.now() ? user.lockedUntil.toISOString() : null,
     passwordChangeRequired: user.mustChangePassword,
+    emailVerified: user.emailVerified ?? false,
+    pendingEmail: user.pendingEmail ?? null,
     createdAt: user.createdAt.toISOString(),
     updatedAt: user.updatedAt.toISOString(),
   };

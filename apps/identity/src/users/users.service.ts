@@ -9,6 +9,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { isEmail } from 'class-validator';
 import { DataSource, EntityManager, In } from 'typeorm';
+import { EmailLinks } from '../email-verification/email-links';
 import { LoginProtectionService } from '../login-protection/login-protection.service';
 import { PasswordHasher } from '../passwords/password-hasher';
 import { PasswordPolicyService } from '../passwords/password-policy';
@@ -34,26 +35,31 @@ export class UsersService {
     private readonly protection: LoginProtectionService,
     private readonly superAdmins: SuperAdminGuard,
     private readonly factsPublisher: SubjectFactsPublisher,
+    private readonly emailLinks: EmailLinks,
   ) {}
 
   /** Creates a user; granting Super Admin at creation needs a Super Admin caller (or an internal one). */
   async create(caller: Caller | null, request: CreateUserRequest): Promise<UserView> {
     const user = await this.dataSource.transaction(async (manager) => {
       if (request.superAdmin) await this.superAdmins.assertCaller(manager, caller, 'grant Super Admin');
+      if (request.emailVerified) await this.superAdmins.assertCaller(manager, caller, 'vouch for a new user\'s email address');
       return this.insert(manager, caller, request, request.superAdmin ?? false);
     });
     void this.outbox.flush();
     return toUserView(user);
   }
 
-  /** Set-up: creates the first user as Super Admin, only while no user exists (409 afterwards). */
+  /**
+   * Set-up: creates the first user as Super Admin, only while no user exists (409 afterwards). Its address
+   * starts unverified like anyone's (set-up proves nothing about the mailbox): a confirmation link is sent.
+   */
   async createFirst(caller: Caller | null, request: CreateUserRequest): Promise<UserView> {
     const user = await this.dataSource.transaction(async (manager) => {
       await manager.query(`SELECT pg_advisory_xact_lock(hashtext('identity:first-user'))`);
       if ((await manager.getRepository(UserEntity).count()) > 0) {
         throw ProblemException.conflict('Set-up is already complete: the instance has users');
       }
-      return this.insert(manager, caller, request, true);
+      return this.insert(manager, caller, { ...request, emailVerified: false }, true);
     });
     void this.outbox.flush();
     return toUserView(user);
@@ -119,12 +125,25 @@ export class UsersService {
     return this.dataSource.getRepository(UserEntity).count();
   }
 
+  /**
+   * A Super Admin's email change applies at once (DESIGN §3), unverified: the new address gets a
+   * confirmation link, the previous one is told, and a pending change of the user's own is dropped.
+   */
   async update(caller: Caller | null, request: UpdateUserRequest): Promise<UserView> {
     const user = await this.mutate(caller, request.id, 'UPDATE', async (manager, user) => {
       if (request.email !== undefined && request.email !== null && request.email.toLowerCase() !== (user.email ?? '').toLowerCase()) {
         await this.superAdmins.assertCaller(manager, caller, "change another user's email");
         await this.assertEmailFree(manager, request.email, user.id);
+        const previous = user.email;
         user.email = request.email;
+        user.emailVerified = false;
+        user.pendingEmail = null;
+        await this.emailLinks.issue(manager, user, request.email, 'VERIFY', 'ACCOUNT_CREATED');
+        if (previous) {
+          await this.outbox.add(manager, IdentityNotificationEvents.emailChanged, {
+            userId: user.id, username: user.username, previousEmail: previous, email: request.email, by: 'ADMIN',
+          });
+        }
       }
       if (typeof request.superAdmin === 'boolean' && request.superAdmin !== user.superAdmin) {
         await this.superAdmins.assertCaller(manager, caller, 'grant or revoke Super Admin');
@@ -290,8 +309,11 @@ export class UsersService {
       superAdmin,
       status: 'ACTIVE',
       mustChangePassword: false,
+      emailVerified: request.emailVerified ?? false,
+      pendingEmail: null,
     });
     const saved = await repo.save(user);
+    if (!saved.emailVerified) await this.emailLinks.issue(manager, saved, email, 'VERIFY', 'ACCOUNT_CREATED');
     await this.outbox.add(manager, IdentityEvents.subjectChanged, toSubjectFacts(saved));
     await this.outbox.add(manager, IdentityNotificationEvents.userCreated, {
       userId: saved.id,

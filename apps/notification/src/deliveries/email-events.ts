@@ -55,6 +55,20 @@ export const EMAIL_EVENTS: Array<EmailEvent<unknown>> = [
     emails: (d) => (d.ownerEmail ? [{ template: 'api-token-expiring', recipient: d.ownerEmail, data: d }] : []),
   }),
   emailEvent({
+    definition: IdentityNotificationEvents.emailVerificationRequested,
+    consumer: 'email-verification-requested',
+    // The link goes to the address to confirm; on a change, the current address is told as well.
+    emails: (d) => [
+      { template: 'verify-email', recipient: d.email, data: d },
+      ...(d.reason === 'EMAIL_CHANGE' && d.previousEmail ? [{ template: 'email-change-requested' as const, recipient: d.previousEmail, data: d }] : []),
+    ],
+  }),
+  emailEvent({
+    definition: IdentityNotificationEvents.emailChanged,
+    consumer: 'email-changed',
+    emails: (d) => [{ template: 'email-changed', recipient: d.previousEmail, data: d }],
+  }),
+  emailEvent({
     definition: AuthorizationNotificationEvents.invitationCreated,
     consumer: 'invitation-created',
     emails: (d) => [{ template: 'invitation', recipient: d.email, data: d }],

@@ -1,5 +1,6 @@
 import {
-  AccountLocked, ApiTokenExpiring, InvitationCreated, NotificationTemplate, PasswordResetRequested, UserCreated,
+  AccountLocked, ApiTokenExpiring, EmailChanged, EmailVerificationRequested, InvitationCreated, NotificationTemplate, PasswordResetRequested,
+  UserCreated,
 } from '@gatehouse/contracts';
 
 /**
@@ -25,6 +26,9 @@ export interface TemplateData {
   'account-locked': AccountLocked;
   welcome: UserCreated;
   'api-token-expiring': ApiTokenExpiring;
+  'verify-email': EmailVerificationRequested;
+  'email-change-requested': EmailVerificationRequested;
+  'email-changed': EmailChanged;
 }
 
 const PRODUCT = 'Gatehouse';
@@ -59,6 +63,8 @@ export function formatDate(iso: string): string {
 
 export const resetPasswordLink = (ctx: TemplateContext, token: string): string =>
   `${ctx.baseUrl}/ui/reset-password?token=${encodeURIComponent(token)}`;
+export const verifyEmailLink = (ctx: TemplateContext, token: string): string =>
+  `${ctx.baseUrl}/ui/verify-email?token=${encodeURIComponent(token)}`;
 export const acceptInvitationLink = (ctx: TemplateContext, token: string): string =>
   `${ctx.baseUrl}/ui/invitations/accept?token=${encodeURIComponent(token)}`;
 
@@ -77,6 +83,75 @@ ${body}
 }
 
 const greeting = (name: string | null | undefined): string => `Hello ${oneLine(name) || 'there'},`;
+
+/** The address-confirmation emails: the account's own (creation, resend) and the new address of a change. */
+const ADDRESS_TEMPLATES = {
+  'verify-email': (d: EmailVerificationRequested, ctx: TemplateContext): RenderedEmail => {
+    const link = verifyEmailLink(ctx, d.token);
+    const expires = formatDate(d.expiresAt);
+    const change = d.reason === 'EMAIL_CHANGE';
+    const title = change ? `Confirm your new ${PRODUCT} email address` : `Confirm your ${PRODUCT} email address`;
+    const why = change
+      ? `You asked to change the email address of your ${PRODUCT} account (${oneLine(d.username)}) to this one. The change applies once you confirm it.`
+      : `Confirm that this address belongs to your ${PRODUCT} account (${oneLine(d.username)}). Password reset links are only sent to confirmed addresses.`;
+    return {
+      subject: title,
+      text: `Hello,
+
+${why}
+Confirm it here (the link works once, until ${expires}):
+
+${link}
+
+If this was not you, ignore this email.
+`,
+      html: layout(title, html`<p>Hello,</p>
+<p>${why} The link works once, until ${expires}.</p>
+${button(link, 'Confirm this address')}
+<p>If this was not you, ignore this email.</p>`),
+    };
+  },
+
+  'email-change-requested': (d: EmailVerificationRequested, ctx: TemplateContext): RenderedEmail => {
+    const profile = `${ctx.baseUrl}/ui/me`;
+    return {
+      subject: `A change of your ${PRODUCT} email address was requested`,
+      text: `${greeting(d.username)}
+
+Someone signed in to your ${PRODUCT} account asked to change its email address to ${oneLine(d.email)}.
+Nothing changes until that address confirms it; this address stays the account's meanwhile.
+
+If this was not you, sign in, withdraw the change on your profile (${profile}) and change your password.
+`,
+      html: layout(`Your email address may change`, html`<p>${greeting(d.username)}</p>
+<p>Someone signed in to your ${PRODUCT} account asked to change its email address to <strong>${d.email}</strong>.
+Nothing changes until that address confirms it; this address stays the account's meanwhile.</p>
+${button(profile, 'Review my profile')}
+<p>If this was not you, withdraw the change on your profile and change your password.</p>`),
+    };
+  },
+
+  'email-changed': (d: EmailChanged, ctx: TemplateContext): RenderedEmail => {
+    const line = d.by === 'ADMIN'
+      ? `An administrator changed the email address of your ${PRODUCT} account to ${oneLine(d.email)}.`
+      : `The email address of your ${PRODUCT} account is now ${oneLine(d.email)}: the change was confirmed from that address.`;
+    const signIn = `${ctx.baseUrl}/ui/login`;
+    return {
+      subject: `Your ${PRODUCT} email address was changed`,
+      text: `${greeting(d.username)}
+
+${line}
+This address no longer receives the account's emails.
+
+If this was not you, contact your administrator at once.
+`,
+      html: layout(`Your email address was changed`, html`<p>${greeting(d.username)}</p>
+<p>${line}</p>
+<p>This address no longer receives the account's emails. If this was not you, contact your administrator at once.</p>
+${button(signIn, 'Sign in')}`),
+    };
+  },
+};
 
 export const TEMPLATES: { [K in NotificationTemplate]: (data: TemplateData[K], ctx: TemplateContext) => RenderedEmail } = {
   'forgotten-password': (d, ctx) => {
@@ -199,6 +274,8 @@ ${button(tokens, 'Manage API tokens')}
 <p>Create a new token and replace the old one before then.</p>`),
     };
   },
+
+  ...ADDRESS_TEMPLATES,
 };
 
 export function renderEmail(template: NotificationTemplate, data: unknown, ctx: TemplateContext): RenderedEmail {

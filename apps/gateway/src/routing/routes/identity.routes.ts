@@ -20,11 +20,15 @@ export const IDENTITY_ROUTES: RouteDefinition[] = [
   // Passwords
   { method: 'POST', path: '/api/v1/validate-password', summary: 'Check a password against the policy', access: 'public', target: IdentityRpc.validatePassword },
   { method: 'POST', path: '/api/v1/forgotten-password', summary: 'Email a reset link (same answer for unknown emails)', access: 'public', target: IdentityRpc.forgottenPassword, status: 204 },
+  { method: 'POST', path: '/api/v1/verify-email', summary: "Use an email confirmation link's token: verifies the address, or applies a pending email change", access: 'public', target: IdentityRpc.verifyEmail },
   { method: 'POST', path: '/api/v1/reset-password', summary: 'Set a new password with a reset link token', access: 'public', target: IdentityRpc.resetPassword, status: 204 },
 
   // Profile
   { method: 'GET', path: '/api/v1/me', summary: 'The signed-in user', access: 'authenticated', target: IdentityRpc.me },
   { method: 'PATCH', path: '/api/v1/me', summary: 'Change own names', access: 'authenticated', target: IdentityRpc.updateMe },
+  { method: 'POST', path: '/api/v1/me/email', summary: 'Change own email (current password required): applied once the new address confirms it; the current one is told', access: 'authenticated', target: IdentityRpc.changeOwnEmail, status: 202 },
+  { method: 'DELETE', path: '/api/v1/me/email/pending', summary: 'Withdraw own pending email change', access: 'authenticated', target: IdentityRpc.cancelEmailChange },
+  { method: 'POST', path: '/api/v1/me/email/verification', summary: 'Send the confirmation link again (the pending change, else the unverified address); rate limited', access: 'authenticated', target: IdentityRpc.resendEmailVerification, status: 202 },
   { method: 'PUT', path: '/api/v1/me/password', summary: 'Change own password', access: 'authenticated', target: IdentityRpc.changeOwnPassword, status: 204 },
   { method: 'GET', path: '/api/v1/me/sessions', summary: 'Own live sessions (device, address, created, last used, current)', access: 'authenticated', target: IdentityRpc.listMySessions },
   { method: 'DELETE', path: '/api/v1/me/sessions', summary: 'End every own session but the current one', access: 'authenticated', target: IdentityRpc.endMyOtherSessions },

@@ -86,8 +86,8 @@ describe('PasswordFlowsService: change, forgotten, reset, admin-requested reset,
 
   describe('forgotten password and reset by link', () => {
     it('emails a single-use link to an active account, and answers the same for an unknown or disabled one without a trace', async () => {
-      const user = await world.createUser();
-      const disabled = await world.createUser();
+      const user = await world.createUser({ emailVerified: true });
+      const disabled = await world.createUser({ emailVerified: true });
       await world.get(UsersService).disable(internal, disabled.id);
       const before = await world.db.dataSource.query(`SELECT count(*)::int AS n FROM identity.outbox`);
 
@@ -119,7 +119,7 @@ describe('PasswordFlowsService: change, forgotten, reset, admin-requested reset,
     });
 
     it('a reset sets the password, ends every session and every other link, clears a lockout; the link works once', async () => {
-      const user = await world.createUser();
+      const user = await world.createUser({ emailVerified: true });
       const session = await sessions.login({ username: user.username, password: user.password }, null);
       await flows.forgottenPassword(user.email, null);
       await flows.forgottenPassword(user.email, null);
@@ -138,7 +138,7 @@ describe('PasswordFlowsService: change, forgotten, reset, admin-requested reset,
     });
 
     it('refuses an expired link, and checks the policy before spending the link', async () => {
-      const user = await world.createUser();
+      const user = await world.createUser({ emailVerified: true });
       await flows.forgottenPassword(user.email, null);
       const [mail] = await resetMails(user.id);
       expect((await problemOf(flows.reset(mail.token, 'short', null))).errors).toEqual([{ field: 'password', message: expect.any(String) }]);

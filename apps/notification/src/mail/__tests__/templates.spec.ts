@@ -16,6 +16,13 @@ const samples: TemplateData = {
   'account-locked': { userId: 'u1', email: 'a@example.com', username: evil, lockedUntil: '2030-01-02T03:04:05Z' },
   welcome: { userId: 'u1', email: 'a@example.com', username: evil, firstName: evil },
   'api-token-expiring': { tokenId: 't1', name: evil, ownerEmail: 'a@example.com', expiresAt: '2030-01-02T03:04:05Z' },
+  'verify-email': {
+    userId: 'u1', username: evil, email: 'new@example.com', token: 'v/e+1=', expiresAt: '2030-01-02T03:04:05Z', reason: 'EMAIL_CHANGE', previousEmail: 'a@example.com',
+  },
+  'email-change-requested': {
+    userId: 'u1', username: evil, email: evil, token: 'secret-token', expiresAt: '2030-01-02T03:04:05Z', reason: 'EMAIL_CHANGE', previousEmail: 'a@example.com',
+  },
+  'email-changed': { userId: 'u1', username: evil, previousEmail: 'a@example.com', email: evil, by: 'CONFIRMED' },
 };
 
 describe('email templates', () => {
@@ -33,6 +40,14 @@ describe('email templates', () => {
     expect(email.text).toContain('https://iam.example.com/ui/reset-password?token=tok%2Fen%2B1%3D');
     expect(email.html).toContain('href="https://iam.example.com/ui/reset-password?token=tok%2Fen%2B1%3D"');
     expect(email.text).toContain('2030-01-02 03:04 UTC');
+  });
+
+  it('links the verification page with the URL-encoded token; the notice to the old address never carries the link', () => {
+    const verify = renderEmail('verify-email', samples['verify-email'], ctx);
+    expect(verify.text).toContain('https://iam.example.com/ui/verify-email?token=v%2Fe%2B1%3D');
+    expect(verify.subject).toBe('Confirm your new Gatehouse email address');
+    const notice = renderEmail('email-change-requested', samples['email-change-requested'], ctx);
+    expect(notice.text + notice.html).not.toContain('secret-token');
   });
 
   it('links the forgotten-password page from the account-locked email', () => {
