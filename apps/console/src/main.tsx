@@ -8,7 +8,7 @@ import { InvitationsPage } from './pages/invitations';
 import { Shell, tenantLabel, tenantSections } from './pages/layout';
 import { OAuthClientsSection } from './pages/oauth-clients';
 import { ProfilePage } from './pages/profile';
-import { AcceptInvitationPage, ForgottenPasswordPage, LoginPage, PasswordChangeRequiredPage, ResetPasswordPage, SetupPage } from './pages/public';
+import { AcceptInvitationPage, ForgottenPasswordPage, LoginPage, PasswordChangeRequiredPage, ResetPasswordPage, SetupPage, VerifyEmailPage } from './pages/public';
 import { TenantSection } from './pages/tenant-sections';
 import { CreateTenantPage, TenantsPage } from './pages/tenants';
 import { CreateUserPage, UserDetailPage, UsersList } from './pages/users';
@@ -19,6 +19,7 @@ const PUBLIC: Record<string, ComponentType> = {
   '/login': LoginPage,
   '/forgotten-password': ForgottenPasswordPage,
   '/reset-password': ResetPasswordPage,
+  '/verify-email': VerifyEmailPage,
   '/password-change-required': PasswordChangeRequiredPage,
   '/invitations/accept': AcceptInvitationPage,
 };

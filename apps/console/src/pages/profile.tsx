@@ -1,4 +1,4 @@
-import type { EditorPreferences, UserSettingsView } from '@gatehouse/contracts';
+import type { EditorPreferences, EmailVerificationSent, UserSettingsView } from '@gatehouse/contracts';
 import { useEffect, useState } from 'react';
 import { api, url } from '../api/client';
 import { useAuth } from '../session';
@@ -6,6 +6,89 @@ import { Field, Loading, PageHeader, PasswordField, ProblemBox, setTimeZone, Tab
 import { ApiTokens } from './api-tokens';
 import { Sessions } from './sessions';
 import { applyTheme, tenantLabel } from './layout';
+
+export function EmailBadge({ verified }: { verified: boolean }) {
+  return verified ? (
+    <span className="badge active" data-testid="email-verified">Verified</span>
+  ) : (
+    <span className="badge disabled" data-testid="email-unverified">Not verified</span>
+  );
+}
+
+/**
+ * Own email: change it (the current password is required; it applies once the new address confirms it),
+ * see and withdraw a pending change, or have the confirmation link sent again.
+ */
+function ChangeEmail() {
+  const { me, reloadMe } = useAuth();
+  const [form, setForm] = useState({ email: '', password: '' });
+  const [editing, setEditing] = useState(false);
+  const [message, setMessage] = useState<string | null>(null);
+  const { pending, error, submit } = useSubmit();
+  const other = useSubmit();
+  if (!me) return null;
+  const onSubmit = submit(async () => {
+    const sent = await api.post<EmailVerificationSent>(url('/me/email'), form);
+    setMessage(`A confirmation link was sent to ${sent.email}. Your address changes once you open it.`);
+    setForm({ email: '', password: '' });
+    setEditing(false);
+    await reloadMe();
+  });
+  const onResend = other.submit(async () => {
+    const sent = await api.post<EmailVerificationSent>(url('/me/email/verification'));
+    setMessage(`A new confirmation link was sent to ${sent.email}.`);
+  });
+  const onCancel = other.submit(async () => {
+    await api.del(url('/me/email/pending'));
+    setMessage('The email change was withdrawn.');
+    await reloadMe();
+  });
+  return (
+    <div className="panel" aria-label="Email address">
+      <h2>Email address</h2>
+      {message && <p role="status">{message}</p>}
+      {me.pendingEmail && (
+        <p data-testid="pending-email">
+          Waiting for confirmation: <strong>{me.pendingEmail}</strong>. Your address stays {me.email} until you open the link sent there.
+        </p>
+      )}
+      {!me.emailVerified && !me.pendingEmail && <p className="muted">Your address is not verified: password reset links are sent to verified addresses only.</p>}
+      <ProblemBox error={other.error} />
+      <div className="row">
+        {(me.pendingEmail || !me.emailVerified) && (
+          <button type="button" className="secondary" onClick={() => void onResend()} disabled={other.pending}>
+            Send the link again
+          </button>
+        )}
+        {me.pendingEmail && (
+          <button type="button" className="secondary" onClick={() => void onCancel()} disabled={other.pending}>
+            Withdraw the change
+          </button>
+        )}
+        {!editing && (
+          <button type="button" onClick={() => setEditing(true)}>
+            Change email
+          </button>
+        )}
+      </div>
+      {editing && (
+        <form onSubmit={onSubmit} noValidate aria-label="Change email">
+          <Field label="New email" name="email" type="email" autoComplete="email" value={form.email} onChange={(email) => setForm({ ...form, email })} error={error} />
+          <Field label="Current password" name="password" type="password" autoComplete="current-password" value={form.password} onChange={(password) => setForm({ ...form, password })} error={error} />
+          <ProblemBox error={error} fields={['email', 'password']} />
+          <div className="row">
+            <button type="submit" disabled={pending || !form.email || !form.password}>
+              {pending ? 'Sending…' : 'Send confirmation link'}
+            </button>
+            <button type="button" className="secondary" onClick={() => setEditing(false)}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      )}
+    </div>
+  );
+}
 
 function ChangePassword() {
   const [form, setForm] = useState({ oldPassword: '', newPassword: '', endOtherSessions: true });
@@ -143,10 +226,13 @@ export function ProfilePage({ tab, tenant }: { tab: string; tenant: string | nul
             <dt>Name</dt>
             <dd>{[me.firstName, me.lastName].filter(Boolean).join(' ') || '—'}</dd>
             <dt>Email</dt>
-            <dd>{me.email ?? '—'}</dd>
+            <dd>
+              {me.email ?? '—'} <EmailBadge verified={me.emailVerified} />
+            </dd>
             <dt>Super Admin</dt>
             <dd>{me.superAdmin ? 'Yes' : 'No'}</dd>
           </dl>
+          <ChangeEmail />
           {tenant ? <Preferences tenant={tenant} /> : <p className="muted">Choose a tenant to edit your preferences there.</p>}
         </>
       )}

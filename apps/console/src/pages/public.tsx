@@ -1,5 +1,5 @@
-import type { SetupResult } from '@gatehouse/contracts';
-import { ReactNode, useState } from 'react';
+import type { EmailVerificationResult, SetupResult } from '@gatehouse/contracts';
+import { ReactNode, useEffect, useRef, useState } from 'react';
 import { api, url } from '../api/client';
 import { Link, navigate, useLocation } from '../router';
 import { useAuth } from '../session';
@@ -172,6 +172,43 @@ export function ResetPasswordPage() {
             {pending ? 'Saving…' : 'Set password'}
           </button>
         </form>
+      )}
+    </Card>
+  );
+}
+
+/**
+ * The page of an emailed confirmation link: `/ui/verify-email?token=...`. It confirms on opening (the
+ * token is single use; a second render in development must not spend it twice).
+ */
+export function VerifyEmailPage() {
+  const { query } = useLocation();
+  const token = query.get('token') ?? '';
+  const [result, setResult] = useState<EmailVerificationResult | null>(null);
+  const { error, submit } = useSubmit();
+  const sent = useRef(false);
+  useEffect(() => {
+    if (!token || sent.current) return;
+    sent.current = true;
+    void submit(async () => setResult(await api.post<EmailVerificationResult>(url('/verify-email'), { token })))();
+  }, [token, submit]);
+  return (
+    <Card title="Confirm your email address">
+      {!token ? (
+        <p className="problem">This link is incomplete. Ask for a new one from your profile.</p>
+      ) : result ? (
+        <p role="status">
+          {result.outcome === 'CHANGED' ? `Your email address is now ${result.email}.` : `${result.email} is confirmed.`} <Link to="/me">Go to your profile</Link>
+        </p>
+      ) : error ? (
+        <>
+          <ProblemBox error={error} />
+          <p>
+            <Link to="/me">Ask for a new link from your profile</Link>
+          </p>
+        </>
+      ) : (
+        <p role="status" aria-busy="true">Confirming…</p>
       )}
     </Card>
   );

@@ -5,6 +5,7 @@ import { Link, navigate } from '../router';
 import { useAuth, useCapabilities } from '../session';
 import { Empty, Field, formatDate, Loading, PagedTable, PageHeader, PasswordField, ProblemBox, SaveFooter, Tabs, Toggle, useAsync, useSubmit } from '../ui/kit';
 import { ApiTokens } from './api-tokens';
+import { EmailBadge } from './profile';
 import { Sessions } from './sessions';
 import { EffectivePermissions, SubjectBindings } from './access';
 
@@ -470,7 +471,7 @@ async function loadUser(tenant: string | null, id: string, instanceUsers: boolea
   const page = await api.get<Page<TenantAccessEntry>>(tp(tenant, `/tenant-access?${new URLSearchParams({ q: id, size: '5' })}`));
   const entry = page.results.find((e) => e.subjectId === id && e.user);
   if (!entry?.user) throw new ApiError({ type: 'about:blank', status: 404, title: 'Not Found', detail: `User ${id} has no access to this tenant` });
-  return { ...entry.user, superAdmin: false, authMethod: 'PASSWORD', lockedUntil: null, passwordChangeRequired: false, createdAt: '', updatedAt: '' };
+  return { ...entry.user, superAdmin: false, authMethod: 'PASSWORD', lockedUntil: null, passwordChangeRequired: false, pendingEmail: null, createdAt: '', updatedAt: '' };
 }
 
 export function UserDetailPage({ tenant, base, id, tab }: { tenant: string | null; base: string; id: string; tab: string }) {
@@ -537,7 +538,9 @@ function TenantUserFacts({ user }: { user: UserView }) {
         <dt>Name</dt>
         <dd>{fullName(user)}</dd>
         <dt>Email</dt>
-        <dd>{user.email ?? '—'}</dd>
+        <dd>
+          {user.email ?? '—'} <EmailBadge verified={user.emailVerified} />
+        </dd>
         <dt>Status</dt>
         <dd>{user.status}</dd>
       </dl>
