@@ -3,6 +3,7 @@ import type { ReachableTenant, UserView } from '@gatehouse/contracts';
 import { ContextFactory } from '../context';
 import { Column, renderRecord, renderTable } from '../output';
 import { registerApiTokenCommands } from './api-tokens';
+import { registerOwnEmailCommands } from './email';
 import { registerOwnSessionCommands } from './sessions';
 
 const REACHABLE_TENANT_COLUMNS: Column<ReachableTenant>[] = [
@@ -22,6 +23,7 @@ export function registerMe(program: Command, context: ContextFactory): void {
 
   registerApiTokenCommands(me, context, { whose: 'your own', path: async () => '/api/v1/me/api-tokens' });
   registerOwnSessionCommands(me, context);
+  registerOwnEmailCommands(me, context);
 
   me.command('tenants').description('The tenants you can reach (where you have access; all of them with TENANT at instance level)').action(
     async (_options: unknown, command: Command) => {

@@ -11,6 +11,7 @@ export const USER_COLUMNS: Column<UserView>[] = [
   { header: 'id', value: (u) => u.id },
   { header: 'username', value: (u) => u.username },
   { header: 'email', value: (u) => u.email },
+  { header: 'verified', value: (u) => (u.emailVerified ? 'yes' : 'no') },
   { header: 'name', value: (u) => [u.firstName, u.lastName].filter(Boolean).join(' ') },
   { header: 'super admin', value: (u) => (u.superAdmin ? 'yes' : 'no') },
   { header: 'status', value: (u) => u.status },
