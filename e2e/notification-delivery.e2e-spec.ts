@@ -118,6 +118,23 @@ describe('notification: emails from domain events over SMTP', () => {
     expect((await waitForMail(MAIL_DIR, mailTo(to, 'api-token-expiring'))).subject).toBe('Your Gatehouse API token "ci-bot" expires soon');
   });
 
+  it('sends the confirmation link of a new address, and tells the old address of the request and of the change', async () => {
+    const [oldAddress, newAddress] = [address('old-addr'), address('new-addr')];
+    const token = secret();
+    await emitOutboxEvent(db, 'identity', IdentityNotificationEvents.emailVerificationRequested, {
+      userId: randomUUID(), username: 'mover', email: newAddress, token, expiresAt: inAnHour(), reason: 'EMAIL_CHANGE', previousEmail: oldAddress,
+    });
+    const link = await waitForMail(MAIL_DIR, mailTo(newAddress, 'verify-email'));
+    expect(link.links).toContain(`${BASE_URL}/ui/verify-email?token=${token}`);
+    const notice = await waitForMail(MAIL_DIR, mailTo(oldAddress, 'email-change-requested'));
+    expect(notice.text).toContain(newAddress);
+    expect(notice.text).not.toContain(token);
+    await emitOutboxEvent(db, 'identity', IdentityNotificationEvents.emailChanged, {
+      userId: randomUUID(), username: 'mover', previousEmail: oldAddress, email: newAddress, by: 'CONFIRMED',
+    });
+    expect((await waitForMail(MAIL_DIR, mailTo(oldAddress, 'email-changed'))).subject).toBe('Your Gatehouse email address was changed');
+  });
+
   it('escapes user data in the HTML body', async () => {
     const to = address('xss');
     await emitOutboxEvent(db, 'identity', IdentityNotificationEvents.userCreated, {
