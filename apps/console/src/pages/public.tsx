@@ -184,14 +184,19 @@ export function ResetPasswordPage() {
 export function VerifyEmailPage() {
   const { query } = useLocation();
   const token = query.get('token') ?? '';
+  const { reloadMe } = useAuth();
   const [result, setResult] = useState<EmailVerificationResult | null>(null);
   const { error, submit } = useSubmit();
   const sent = useRef(false);
   useEffect(() => {
     if (!token || sent.current) return;
     sent.current = true;
-    void submit(async () => setResult(await api.post<EmailVerificationResult>(url('/verify-email'), { token })))();
-  }, [token, submit]);
+    void submit(async () => {
+      setResult(await api.post<EmailVerificationResult>(url('/verify-email'), { token }));
+      // A signed-in tab shows the new address and badge from now on.
+      await reloadMe().catch(() => undefined);
+    })();
+  }, [token, submit, reloadMe]);
   return (
     <Card title="Confirm your email address">
       {!token ? (
