@@ -260,8 +260,8 @@ export class OidcProvider implements OnModuleDestroy {
         return {
           sub: user.id,
           email: user.email ?? undefined,
-          // No email verification exists yet: an address is never claimed verified.
-          email_verified: false,
+          // Verified by a confirmation link or an accepted invitation (docs/accounts.md).
+          email_verified: user.emailVerified,
           name: [user.firstName, user.lastName].filter(Boolean).join(' ') || undefined,
           given_name: user.firstName ?? undefined,
           family_name: user.lastName ?? undefined,
