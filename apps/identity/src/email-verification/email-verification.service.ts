@@ -7,12 +7,13 @@ import { AuditRecorder, Outbox } from '@gatehouse/durable-events';
 import { ProblemException } from '@gatehouse/errors';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { requireUserCaller } from '../common/callers';
 import { returning } from '../common/sql';
 import { IdentityEnv } from '../identity.env';
 import { LoginProtectionService } from '../login-protection/login-protection.service';
 import { PasswordHasher } from '../passwords/password-hasher';
+import { assertEmailFree } from '../users/email-free';
 import { UserEntity } from '../users/user.entity';
 import { toSubjectFacts, toUserView } from '../users/user.mapper';
 import { EmailLinkPurpose, EmailLinks } from './email-links';
@@ -50,7 +51,7 @@ export class EmailVerificationService {
       throw ProblemException.validation([{ field: 'email', message: 'email is already the address of this account' }]);
     }
     const sent = await this.dataSource.transaction(async (manager) => {
-      await this.assertEmailFree(manager, email, user.id);
+      await assertEmailFree(manager, email, user.id);
       await manager.query(`UPDATE identity.users SET pending_email = $2, updated_at = now() WHERE id = $1`, [user.id, email]);
       const link = await this.links.issue(manager, user, email, 'CHANGE', 'EMAIL_CHANGE', user.email);
       await this.audit.record(manager, self, {
@@ -125,7 +126,7 @@ export class EmailVerificationService {
         return { outcome: 'VERIFIED' as const, email: link.email };
       }
       if ((user.pendingEmail ?? '').toLowerCase() !== link.email.toLowerCase()) throw invalidLink();
-      await this.assertEmailFree(manager, link.email, user.id);
+      await assertEmailFree(manager, link.email, user.id);
       const previous = user.email;
       await manager.query(
         `UPDATE identity.users SET email = $2, pending_email = NULL, email_verified = true, updated_at = now(), version = version + 1 WHERE id = $1`,
@@ -166,16 +167,6 @@ export class EmailVerificationService {
       });
     });
     void this.outbox.flush();
-  }
-
-  private async assertEmailFree(manager: EntityManager, email: string, exceptId: string): Promise<void> {
-    const clash = await manager
-      .getRepository(UserEntity)
-      .createQueryBuilder('u')
-      .where('(lower(u.email) = lower(:email) OR lower(u.username) = lower(:email))', { email })
-      .andWhere('u.id <> :exceptId', { exceptId })
-      .getOne();
-    if (clash) throw ProblemException.conflict('Another user already has this email address');
   }
 }
 

@@ -16,6 +16,7 @@ import { PasswordPolicyService } from '../passwords/password-policy';
 import { NOTHING_REVOKED, Revocations } from '../revocation/revocations';
 import { ServiceAccountEntity } from '../service-accounts/service-account.entity';
 import { toServiceAccountFacts } from '../service-accounts/service-account.mapper';
+import { assertEmailFree } from './email-free';
 import { UserEntity } from './user.entity';
 import { toSubjectFacts, toUserView } from './user.mapper';
 import { SubjectFactsPublisher } from './subject-facts.publisher';
@@ -133,7 +134,7 @@ export class UsersService {
     const user = await this.mutate(caller, request.id, 'UPDATE', async (manager, user) => {
       if (request.email !== undefined && request.email !== null && request.email.toLowerCase() !== (user.email ?? '').toLowerCase()) {
         await this.superAdmins.assertCaller(manager, caller, "change another user's email");
-        await this.assertEmailFree(manager, request.email, user.id);
+        await assertEmailFree(manager, request.email, user.id);
         const previous = user.email;
         user.email = request.email;
         user.emailVerified = false;
@@ -270,16 +271,6 @@ export class UsersService {
     if (factsChanged) await this.factsPublisher.applyNow(toSubjectFacts(saved));
     await this.revocations.publish(revoked);
     return saved;
-  }
-
-  private async assertEmailFree(manager: EntityManager, email: string, exceptId?: string): Promise<void> {
-    const clash = await manager
-      .getRepository(UserEntity)
-      .createQueryBuilder('u')
-      .where('(lower(u.email) = lower(:email) OR lower(u.username) = lower(:email))', { email })
-      .andWhere(exceptId ? 'u.id <> :exceptId' : 'TRUE', { exceptId })
-      .getOne();
-    if (clash) throw ProblemException.conflict('Another user already has this email address');
   }
 
   private async insert(manager: EntityManager, caller: Caller | null, request: CreateUserRequest, superAdmin: boolean): Promise<UserEntity> {
