@@ -171,6 +171,13 @@ export const AuthorizationRpc = {
    * tenant the user is in must be within the caller's reach (USER:UPDATE), else 403 `tenant-boundary`.
    */
   assertAccountWithinReach: rpc<AccountReachRequest, void>('authorization.grants.account-reach.v1'),
+  /**
+   * The grant guard's impersonation rule, asked by identity before it issues an impersonation token in
+   * the envelope's tenant: the caller holds IMPERSONATE:CREATE there and everything the user holds there
+   * (and at instance level); the user has access to the tenant (404 otherwise), is not the caller and is
+   * not a Super Admin unless the caller is one. Answers nothing, or a 403 problem naming its rule.
+   */
+  assertMayImpersonate: rpc<ImpersonateRequest, void>('authorization.grants.impersonate.v1'),
 
   /** Idempotent: creates a tenant's managed roles and the Admin binding. */
   provisionTenant: rpc<ProvisionTenantRequest, ProvisionResult>('authorization.tenants.provision.v1'),
@@ -392,6 +399,11 @@ export class UserGroupRequest {
 
 export const CREDENTIAL_KINDS = ['API_TOKEN', 'PASSWORD', 'OAUTH_CLIENT'] as const;
 export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
+
+export class ImpersonateRequest {
+  @IsUUID()
+  userId: string;
+}
 
 export class ActForRequest {
   @IsUUID()

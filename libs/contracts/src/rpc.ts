@@ -10,6 +10,19 @@ export interface Caller {
   ip?: string;
   /** The session (refresh-token family) of a JWT caller, e.g. to keep it when ending the others. */
   sessionId?: string;
+  /**
+   * Set when the caller is being impersonated (an access token with an RFC 8693 `act` claim): who is
+   * really acting, and the one tenant the impersonation is good for (null = the default tenant). The
+   * request is made, decided and audited as the caller, with the impersonator recorded.
+   */
+  impersonator?: Impersonator;
+}
+
+/** Who acts through an impersonation token (its `act` claim), in which tenant. */
+export interface Impersonator {
+  type: 'USER';
+  id: string;
+  tenantId: string | null;
 }
 
 /** The payload of every request-reply message. `data` is what the handler validates. */

@@ -17,6 +17,8 @@ export const RULES = {
   noSelfElevation: 'no-self-elevation',
   noCredentialEscalation: 'no-credential-escalation',
   tenantBoundary: 'tenant-boundary',
+  noSelfImpersonation: 'no-self-impersonation',
+  whileImpersonating: 'not-while-impersonating',
   scopeRule: 'tenant-level-permission-in-namespaced-binding',
 } as const;
 
@@ -147,6 +149,8 @@ export class GrantGuard {
 
   /** To mint or reset a credential for another subject (API token, password), the actor holds all it holds. */
   async assertMayActFor(caller: Caller | null, subjectId: string, credential: string): Promise<void> {
+    // An impersonation stays what it is: short-lived and audited, never a way to a lasting credential.
+    if (caller?.impersonator) throw refuse(RULES.whileImpersonating, `You cannot create ${credential} while acting as another user`);
     const actor = await this.actor(caller);
     if (actor === TRUSTED || actor.caller.id === subjectId) return;
     const facts = await this.subjects.get(subjectId);
@@ -164,6 +168,41 @@ export class GrantGuard {
             throw refuse(
               RULES.noCredentialEscalation,
               `You cannot create ${credential} for ${subjectId}: it holds ${label(permission, action, namespace)} ${where(source.scope, source.tenantId)}, which you do not`,
+            );
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * To act as a user of a tenant (impersonation, RFC 8693 token exchange): the actor holds IMPERSONATE:CREATE
+   * there, and everything the user holds there and at instance level (what an impersonation token, good in
+   * that tenant only, can use). Not oneself, not while impersonating, not a Super Admin unless the actor is
+   * one. Super Admins get no pass: impersonating reaches tenant data, which the flag does not give. Whether
+   * the user has access to the tenant is the caller's check (the handler's 404).
+   */
+  async assertMayImpersonate(caller: Caller | null, tenantId: string | null, userId: string): Promise<void> {
+    if (!caller) throw ProblemException.unauthorized();
+    if (caller.impersonator) throw refuse(RULES.whileImpersonating, 'You cannot impersonate anyone while acting as another user');
+    if (caller.type === 'SERVICE') throw refuse(RULES.missingPermission, 'Internal identities do not impersonate');
+    if (caller.id === userId) throw refuse(RULES.noSelfImpersonation, 'You cannot impersonate yourself');
+    const index = await this.decisions.freshIndex(caller.id);
+    if (!index || index.state.disabled) throw refuse(RULES.missingPermission, 'The caller has no permissions');
+    this.assertHeld(index, 'TENANT', tenantId, [['IMPERSONATE', 'CREATE']]);
+    const facts = await this.subjects.get(userId);
+    if (!facts || facts.type !== 'USER') throw ProblemException.notFound(`User ${userId} does not exist`);
+    if (facts.superAdmin && !index.state.superAdmin) throw refuse(RULES.noCredentialEscalation, 'Only a Super Admin can impersonate a Super Admin');
+    for (const source of await this.loader.load(userId)) {
+      if (source.scope === 'TENANT' && source.tenantId !== tenantId) continue;
+      for (const [permission, action] of pairsOf(source.permissions)) {
+        if (source.scope === 'TENANT' && source.namespaces && !isNamespaced(permission)) continue;
+        for (const namespace of spotsOf(source.scope, source.namespaces)) {
+          const query: DecisionQuery = { scope: source.scope, tenantId: source.tenantId, permission, action, namespace };
+          if (!this.holds(index, query)) {
+            throw refuse(
+              RULES.noCredentialEscalation,
+              `You cannot impersonate ${userId}: it holds ${label(permission, action, namespace)} ${where(source.scope, source.tenantId)}, which you do not`,
             );
           }
         }

@@ -1,4 +1,4 @@
-import { AccountReachRequest, ActForRequest, AuthorizationRpc, Caller } from '@gatehouse/contracts';
+import { AccountReachRequest, ActForRequest, AuthorizationRpc, Caller, ImpersonateRequest } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
 import { RpcCaller, RpcData, RpcHandler, RpcTenant } from '@gatehouse/messaging';
 import { Controller } from '@nestjs/common';
@@ -33,5 +33,13 @@ export class GrantsHandlers {
       throw ProblemException.notFound(`User ${request.subjectId} has no access to this tenant`);
     }
     await this.guard.assertAccountsWithinReach(caller, [request.subjectId], ACCOUNT_ACTION_NAMES[request.action]);
+  }
+
+  /** Impersonation in the envelope's tenant (a tenant route: never instance level); the user must have access there. */
+  @RpcHandler(AuthorizationRpc.assertMayImpersonate)
+  async impersonate(@RpcData() request: ImpersonateRequest, @RpcCaller() caller: Caller | null, @RpcTenant() tenant: string | null | undefined): Promise<void> {
+    if (tenant === undefined) throw ProblemException.validation([{ field: 'tenant', message: 'Impersonation is always in one tenant' }]);
+    if (!(await this.members.hasAccess(tenant, request.userId))) throw ProblemException.notFound(`User ${request.userId} has no access to this tenant`);
+    await this.guard.assertMayImpersonate(caller, tenant, request.userId);
   }
 }

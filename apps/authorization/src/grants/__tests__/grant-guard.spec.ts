@@ -80,6 +80,55 @@ describe('GrantGuard', () => {
     expect(await ruleOf(guard.assertMayActFor(user('scoped'), 'scoped', 'an API token'))).toBe('allowed');
   });
 
+  describe('impersonation', () => {
+    const VIEWER: PermissionGrid = { FLOW: ['READ'] };
+    const withImpersonate: PermissionGrid = { ...ADMIN, IMPERSONATE: ['CREATE'] };
+    const people = guardOver({
+      admin: { sources: [binding(withImpersonate)] },
+      plainAdmin: { sources: [binding(ADMIN)] },
+      viewer: { sources: [binding(VIEWER)] },
+      otherAdmin: { sources: [binding(withImpersonate)] },
+      viewerElsewhereAdmin: { sources: [binding(VIEWER), binding(withImpersonate, { tenantId: 'other' })] },
+      viewerInstanceAdmin: { sources: [binding(VIEWER), INSTANCE_ADMIN] },
+      wider: { sources: [binding({ ...VIEWER, SECRET: ['READ'] })] },
+      rootViewer: { sources: [binding(VIEWER)], superAdmin: true },
+      root: { sources: [binding(withImpersonate)], superAdmin: true },
+      bareRoot: { sources: [], superAdmin: true },
+    });
+    const impersonate = (actor: Caller, target: string, tenant: string | null = T) => ruleOf(people.assertMayImpersonate(actor, tenant, target));
+
+    it('allows a holder of IMPERSONATE who holds everything the user holds in the tenant', async () => {
+      expect(await impersonate(user('admin'), 'viewer')).toBe('allowed');
+      expect(await impersonate(user('admin'), 'otherAdmin')).toBe('allowed');
+      // What the user holds in another tenant is out of an impersonation's reach (its token is good in this tenant only).
+      expect(await impersonate(user('admin'), 'viewerElsewhereAdmin')).toBe('allowed');
+    });
+
+    it('refuses without IMPERSONATE in that tenant, oneself, and while impersonating', async () => {
+      expect(await impersonate(user('plainAdmin'), 'viewer')).toBe('missing-permission');
+      expect(await impersonate(user('admin'), 'viewer', 'other')).toBe('missing-permission');
+      expect(await impersonate(user('admin'), 'admin')).toBe('no-self-impersonation');
+      expect(await impersonate({ type: 'USER', id: 'admin', impersonator: { type: 'USER', id: 'root', tenantId: T } }, 'viewer')).toBe('not-while-impersonating');
+      expect(await impersonate({ type: 'SERVICE', id: 'tenancy', via: 'internal' }, 'viewer')).toBe('missing-permission');
+    });
+
+    it('refuses a user who holds more than the actor: in the tenant, at instance level, or a Super Admin', async () => {
+      expect(await impersonate(user('admin'), 'wider')).toBe('no-credential-escalation');
+      expect(await impersonate(user('admin'), 'viewerInstanceAdmin')).toBe('no-credential-escalation');
+      expect(await impersonate(user('admin'), 'rootViewer')).toBe('no-credential-escalation');
+      expect(await impersonate(user('admin'), 'nobody-known')).toBe(404);
+    });
+
+    it('gives Super Admins no pass: they need IMPERSONATE and the tenant data the user holds', async () => {
+      expect(await impersonate(user('bareRoot'), 'viewer')).toBe('missing-permission');
+      expect(await impersonate(user('root'), 'rootViewer')).toBe('allowed');
+    });
+
+    it('mints no credential while impersonating, not even for oneself', async () => {
+      expect(await ruleOf(people.assertMayActFor({ type: 'USER', id: 'viewer', impersonator: { type: 'USER', id: 'admin', tenantId: T } }, 'viewer', 'an API token'))).toBe('not-while-impersonating');
+    });
+  });
+
   it('the scope rule refuses tenant-level permissions on a namespace-limited binding with 422, naming them', () => {
     expect(() => guard.assertScopeRule('role "x"', { FLOW: ['READ'] }, ['a'])).not.toThrow();
     expect(() => guard.assertScopeRule('role "x"', { GROUP: ['READ'], AUDITLOG: ['READ'] }, null)).not.toThrow();
