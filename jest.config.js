@@ -25,14 +25,15 @@ const consoleTransform = [
     },
   },
 ];
-const unitTransform = {
-  ...transform,
-  '^.+\\.tsx$': consoleTransform,
-  [`/node_modules/(${esmOnly.join('|')})/.+\\.js$`]: [
+const esmTransform = (packages) => ({
+  [`/node_modules/(${packages.join('|')})/.+\\.js$`]: [
     '@swc/jest',
     { ...swcrc, swcrc: false, jsc: { ...swcrc.jsc, parser: { syntax: 'ecmascript' }, baseUrl: __dirname } },
   ],
-};
+});
+const unitTransform = { ...transform, '^.+\\.tsx$': consoleTransform, ...esmTransform(esmOnly) };
+// The e2e relying party (openid-client, certified) and its ES-module-only dependencies, compiled likewise.
+const e2eEsmOnly = ['openid-client', 'oauth4webapi', 'jose'];
 
 module.exports = {
   reporters: ['default'],
@@ -61,7 +62,8 @@ module.exports = {
       rootDir: __dirname,
       testEnvironment: 'node',
       setupFiles: ['reflect-metadata'],
-      transform,
+      transform: { ...transform, ...esmTransform(e2eEsmOnly) },
+      transformIgnorePatterns: [`/node_modules/(?!(${e2eEsmOnly.join('|')})/)`],
       moduleNameMapper,
       testMatch: ['<rootDir>/e2e/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/e2e/global-setup.ts',

@@ -212,6 +212,24 @@ describe('access: the escalation matrix of every grant route', () => {
       deniedAtGateway(await as(accessOnly.token).post(`${T()}/users/${local.user.id}/api-tokens`, { name: unique('steal') }), 'USER');
       ok(await as(root).post(`${T()}/users/${wider.user.id}/api-tokens`, { name: unique('root') }));
     },
+    'POST /api/v1/{tenant}/users/{id}/impersonate': async () => {
+      // Acting as a user needs IMPERSONATE and everything the user holds there (the grant guard's impersonation rule).
+      const local = await newUser();
+      ok(await as(root).post(`${T()}/tenant-access`, { email: local.user.email, groupIds: [viewersGroup] }));
+      const started = await as(a.admin.token).post(`${T()}/users/${local.user.id}/impersonate`);
+      ok(started);
+      expect((await api().get('/api/v1/me').set(...bearer(started.body.accessToken)).expect(200)).body.id).toBe(local.user.id);
+      refused(await as(instanceAdmin.token).post(`${T()}/users/${local.user.id}/impersonate`), 403);
+      deniedAtGateway(await as(accessOnly.token).post(`${T()}/users/${local.user.id}/impersonate`), 'IMPERSONATE');
+      const wider = await newUser();
+      ok(await as(root).post(`${T()}/tenant-access`, { email: wider.user.email, groupIds: [adminsGroup] }));
+      await bindInstanceRole(root, 'Instance Admin', wider.user.id);
+      refused(await as(a.admin.token).post(`${T()}/users/${wider.user.id}/impersonate`), 403, 'no-credential-escalation');
+      refused(await as(a.admin.token).post(`${T()}/users/${a.admin.user.id}/impersonate`), 403, 'no-self-impersonation');
+      refused(await as(a.admin.token).post(`${T()}/users/${b.admin.user.id}/impersonate`), 404);
+      // Super Admins get no pass: the flag gives no tenant data.
+      refused(await as(root).post(`${T()}/users/${local.user.id}/impersonate`), 403);
+    },
     'POST /api/v1/users/{id}/api-tokens': async () => {
       // The Instance Admin governs users but holds no tenant data: not a token for A's Admin.
       refused(await as(instanceAdmin.token).post(`/api/v1/users/${a.admin.user.id}/api-tokens`, { name: unique('steal') }), 403, 'no-credential-escalation');

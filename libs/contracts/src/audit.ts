@@ -18,6 +18,11 @@ export interface AuditEntry {
   resourceType: string;
   resourceId: string | null;
   actor: { type: SubjectType | 'SERVICE' | 'ANONYMOUS'; id: string | null; username?: string | null };
+  /**
+   * Set when the actor was being impersonated: the user who really acted through an impersonation token
+   * (its `act` claim). Shown as "<impersonator> as <actor>".
+   */
+  impersonator?: { type: 'USER'; id: string; username?: string | null };
   ip: string | null;
   at: string;
   /** Changed fields only; secrets and hashes are never included. */

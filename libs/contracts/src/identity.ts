@@ -353,6 +353,19 @@ export interface ApiTokenView {
 }
 
 /** The only answer that carries the secret. */
+/** An impersonation token (docs/oidc.md): use it as a bearer token; drop it to stop. */
+export interface ImpersonationToken {
+  accessToken: string;
+  tokenType: 'Bearer';
+  /** Seconds. */
+  expiresIn: number;
+  /** Who the token acts as, and who acts (the `act` claim). */
+  user: { id: string; username: string };
+  impersonator: { id: string };
+  /** null = the default tenant. */
+  tenantId: string | null;
+}
+
 export interface CreatedApiToken extends ApiTokenView {
   token: string;
 }
@@ -690,6 +703,12 @@ export const IdentityRpc = {
   createUserApiToken: rpc<CreateUserApiTokenRequest, CreatedApiToken>('identity.api-tokens.create-for-user.v1'),
   listUserApiTokens: rpc<ListUserApiTokensRequest, Page<ApiTokenView>>('identity.api-tokens.list-for-user.v1'),
   deleteUserApiToken: rpc<UserApiTokenIdRequest, void>('identity.api-tokens.delete-for-user.v1'),
+  /**
+   * `POST {t}/users/{id}/impersonate`: the same token exchange as the provider's (RFC 8693), for the caller:
+   * an access token of the user with an `act` claim naming the caller, good in this tenant only, short-lived,
+   * never refreshed (grant guard: authorization.grants.impersonate.v1). Audited (IMPERSONATE).
+   */
+  impersonateUser: rpc<UserIdRequest, ImpersonationToken>('identity.impersonation.start.v1'),
 
   /** Starts an email change of the caller (current password required); the new address gets a confirmation link, the old one a notice. */
   changeOwnEmail: rpc<ChangeOwnEmailRequest, EmailVerificationSent>('identity.email.change-own.v1'),

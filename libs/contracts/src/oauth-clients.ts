@@ -12,8 +12,14 @@ export type OAuthClientType = (typeof OAUTH_CLIENT_TYPES)[number];
 export const OAUTH_CLIENT_OWNER_TYPES = ['USER', 'SERVICE_ACCOUNT'] as const;
 export type OAuthClientOwnerType = (typeof OAUTH_CLIENT_OWNER_TYPES)[number];
 
-/** `client_credentials` only for a confidential client owned by a service account (it acts as that account). */
-export const OAUTH_GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
+/** RFC 8693 token exchange: Gatehouse uses it for impersonation (docs/oidc.md). */
+export const TOKEN_EXCHANGE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+
+/**
+ * `client_credentials` only for a confidential client owned by a service account (it acts as that account);
+ * token exchange (impersonation) only for a confidential client.
+ */
+export const OAUTH_GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials', TOKEN_EXCHANGE_GRANT_TYPE] as const;
 export type OAuthGrantType = (typeof OAUTH_GRANT_TYPES)[number];
 
 export const OAUTH_SCOPES = ['openid', 'profile', 'email', 'offline_access', 'tenant', 'roles', 'groups'] as const;

@@ -37,6 +37,7 @@ export class AuditRecorder {
     const entry: AuditEntry = {
       ...input,
       actor: input.actor ?? actorOf(caller),
+      ...(caller?.impersonator ? { impersonator: { type: 'USER', id: caller.impersonator.id } } : {}),
       ip: caller?.ip ?? null,
       at: new Date().toISOString(),
     };

@@ -59,7 +59,7 @@ function withClientOptions(command: Command, forUpdate: boolean): Command {
     .option('--description <text>', 'description')
     .option('--redirect-uri <uri>', 'redirect URI, matched exactly (repeatable; https, or http on localhost/127.0.0.1)', collectWhole)
     .option('--post-logout-redirect-uri <uri>', 'post-logout redirect URI (repeatable)', collectWhole)
-    .option('--grant-type <type>', 'authorization_code, refresh_token or client_credentials (repeatable)', collect)
+    .option('--grant-type <type>', 'authorization_code, refresh_token, client_credentials or urn:ietf:params:oauth:grant-type:token-exchange (repeatable)', collect)
     .option('--scope <scope>', 'openid, profile, email, offline_access, tenant, roles or groups (repeatable)', collect)
     .option(
       forUpdate ? '--first-party <true|false>' : '--first-party [true|false]',

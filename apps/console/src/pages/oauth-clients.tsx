@@ -13,6 +13,7 @@ const GRANT_TYPES: Array<{ value: OAuthGrantType; label: string }> = [
   { value: 'authorization_code', label: 'Authorization code (sign users in)' },
   { value: 'refresh_token', label: 'Refresh tokens' },
   { value: 'client_credentials', label: 'Client credentials (acts as its service account)' },
+  { value: 'urn:ietf:params:oauth:grant-type:token-exchange', label: 'Token exchange (impersonation, confidential clients)' },
 ];
 const SCOPES: OAuthScope[] = ['openid', 'profile', 'email', 'offline_access', 'tenant', 'roles', 'groups'];
 const FIELDS = ['name', 'description', 'type', 'ownerId', 'redirectUris', 'postLogoutRedirectUris', 'grantTypes', 'scopes'];

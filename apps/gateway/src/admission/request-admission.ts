@@ -1,11 +1,11 @@
-import { Caller, Decision, DECISION_TENANT_NOT_FOUND, DEFAULT_TENANT_SEGMENT, NAMESPACE_PATTERN } from '@gatehouse/contracts';
+import { Caller, Decision, DECISION_TENANT_NOT_FOUND, DEFAULT_TENANT_SEGMENT, Impersonator, NAMESPACE_PATTERN } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
 import { Injectable } from '@nestjs/common';
 import { Authenticator } from '../auth/authenticator';
 import { DecisionCache } from '../decisions/decision-cache';
 import { Admission, IncomingRequest } from '../request/incoming-request';
 import { andThen, MaybePromise } from '../request/maybe-async';
-import { DEFAULT_ACTIONS, PermissionRequirement, RouteDefinition } from '../request/route-definition';
+import { DEFAULT_ACTIONS, isHttpBridge, PermissionRequirement, RouteDefinition } from '../request/route-definition';
 import { RateLimits } from '../security/rate-limits';
 import { TenantResolver } from './tenant-resolver';
 
@@ -29,10 +29,16 @@ export class RequestAdmission {
    */
   admit(route: RouteDefinition, request: IncomingRequest): MaybePromise<Admission> {
     this.rateLimits.consumeIp(request.ip);
-    return andThen(this.authenticator.authenticate(request.authorization, request.ip, request.trace), (caller) => {
+    // A service that answers HTTP itself reads its own Authorization header (the provider's client_secret_basic,
+    // a bearer token at userinfo): the gateway neither interprets nor refuses it.
+    const authorization = isHttpBridge(route.target) ? undefined : request.authorization;
+    return andThen(this.authenticator.authenticate(authorization, request.ip, request.trace), (caller) => {
       if (caller) this.rateLimits.consumeSubject(caller.id);
       const { tenant, ...params } = request.params;
-      return andThen(this.tenants.resolve(tenant), (tenantId) => this.authorize(route, request, caller, tenantId, params));
+      return andThen(this.tenants.resolve(tenant), (tenantId) => {
+        if (caller?.impersonator) assertImpersonationReaches(route, caller.impersonator, tenantId);
+        return this.authorize(route, request, caller, tenantId, params);
+      });
     });
   }
 
@@ -74,6 +80,23 @@ export class RequestAdmission {
       return { caller, tenantId, params, namespaces: answer.namespaces };
     });
   }
+}
+
+/** The `rule` of a 403 for an impersonation token used outside its tenant. */
+export const IMPERSONATION_TENANT_RULE = 'impersonation-tenant';
+
+/**
+ * An impersonation token is good in its tenant only: the grant guard judged the actor there (and at
+ * instance level), nowhere else. Instance-level routes take it only to read who one is (`GET` of a route
+ * open to any signed-in subject, e.g. `GET /me`): never an account change, a credential or instance data.
+ */
+function assertImpersonationReaches(route: RouteDefinition, impersonator: Impersonator, tenantId: string | null | undefined): void {
+  if (route.access === 'public') return;
+  if (tenantId === undefined ? route.method === 'GET' && route.access === 'authenticated' : tenantId === impersonator.tenantId) return;
+  throw ProblemException.forbidden(
+    tenantId === undefined ? 'An impersonation token is good in its tenant only, not at instance level' : `An impersonation token is good in tenant ${impersonator.tenantId ?? DEFAULT_TENANT_SEGMENT} only`,
+    { rule: IMPERSONATION_TENANT_RULE },
+  );
 }
 
 /** The namespace a request touches, from its path, query or a header, as the route declares. */

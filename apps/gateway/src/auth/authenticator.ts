@@ -1,9 +1,9 @@
-import { API_TOKEN_PREFIX, Caller, IdentityRpc, ResolvedCredential, RpcDefinition } from '@gatehouse/contracts';
+import { API_TOKEN_PREFIX, Caller, IdentityRpc, Impersonator, ResolvedCredential, RpcDefinition } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
 import { TraceContext } from '@gatehouse/logging';
 import { RpcClient } from '@gatehouse/messaging';
 import { Injectable } from '@nestjs/common';
-import { decodeProtectedHeader, jwtVerify } from 'jose';
+import { decodeProtectedHeader, JWTPayload, jwtVerify } from 'jose';
 import { GATEWAY } from '../gateway-service';
 import { GatewayEnv } from '../gateway.env';
 import { MaybePromise } from '../request/maybe-async';
@@ -29,6 +29,21 @@ const PASSED_THROUGH = new Set([401, 403, 429, 503, 504]);
  *   throttles and locks out like login), cached briefly by hash and dropped at once on revocation.
  * A credential already verified is answered synchronously.
  */
+/**
+ * An impersonation token (RFC 8693: `act: { sub }`, identity's impersonation/) names who acts and the one
+ * tenant it is good in (`tenant`, null = the default tenant); one without them is refused.
+ */
+function impersonatorOf(payload: JWTPayload): Impersonator | undefined {
+  const act = payload['act'];
+  if (act === undefined) return undefined;
+  const tenant = payload['tenant'];
+  const actor = typeof act === 'object' && act !== null ? (act as Record<string, unknown>)['sub'] : undefined;
+  if (typeof actor !== 'string' || !(typeof tenant === 'string' || tenant === null) || payload['sub_type'] !== 'USER') {
+    throw ProblemException.unauthorized('The access token is invalid or expired');
+  }
+  return { type: 'USER', id: actor, tenantId: tenant };
+}
+
 @Injectable()
 export class Authenticator {
   private readonly verified = new VerifiedTokens();
@@ -87,7 +102,8 @@ export class Authenticator {
     const sessionId = typeof payload['sid'] === 'string' ? payload['sid'] : undefined;
     if (this.revocations.isSessionRevoked(sessionId)) throw ProblemException.unauthorized('This session has ended; sign in again');
     const type = payload['sub_type'] === 'SERVICE_ACCOUNT' ? 'SERVICE_ACCOUNT' : 'USER';
-    const caller: Omit<Caller, 'ip'> = { type, id: payload.sub as string, via: 'jwt', ...(sessionId ? { sessionId } : {}) };
+    const impersonator = impersonatorOf(payload);
+    const caller: Omit<Caller, 'ip'> = { type, id: payload.sub as string, via: 'jwt', ...(sessionId ? { sessionId } : {}), ...(impersonator ? { impersonator } : {}) };
     this.verified.set(header, caller, payload.exp as number);
     return { ...caller, ip };
   }

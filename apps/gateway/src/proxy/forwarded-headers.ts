@@ -48,6 +48,8 @@ export function upstreamRequestHeaders(
   if (admission.caller) {
     headers[`${IDENTITY_HEADER_PREFIX}subject-id`] = admission.caller.id;
     headers[`${IDENTITY_HEADER_PREFIX}subject-type`] = admission.caller.type;
+    // An impersonation: the request is the subject's, made by this user (RFC 8693 `act`).
+    if (admission.caller.impersonator) headers[`${IDENTITY_HEADER_PREFIX}impersonator-id`] = admission.caller.impersonator.id;
   }
   if (admission.tenantId !== undefined) headers[`${IDENTITY_HEADER_PREFIX}tenant`] = admission.tenantId ?? DEFAULT_TENANT_SEGMENT;
   if (admission.namespaces !== undefined) {

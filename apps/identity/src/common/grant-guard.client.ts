@@ -12,7 +12,8 @@ export class GrantGuardClient {
 
   /** `tenantId` (null = default tenant): the subject must also have access in that tenant (404 otherwise). */
   async assertMayActFor(caller: Caller | null, subjectId: string, credential: CredentialKind, tenantId?: string | null): Promise<void> {
-    if (caller?.type === 'SERVICE' || caller?.id === subjectId) return;
+    // While impersonating, even one's "own" credential is the guard's to refuse.
+    if (caller?.type === 'SERVICE' || (caller?.id === subjectId && !caller.impersonator)) return;
     await this.rpc.request(AuthorizationRpc.assertMayActFor, { caller, tenantId, data: { subjectId, credential } });
   }
 
@@ -23,5 +24,10 @@ export class GrantGuardClient {
   async assertAccountWithinReach(caller: Caller | null, subjectId: string, action: AccountAction, tenantId?: string | null): Promise<void> {
     if (caller?.type === 'SERVICE') return;
     await this.rpc.request(AuthorizationRpc.assertAccountWithinReach, { caller, tenantId, data: { subjectId, action } });
+  }
+
+  /** Impersonation of a user of the tenant (docs/access-model.md); 404 when the user has no access there. */
+  async assertMayImpersonate(caller: Caller, tenantId: string | null, userId: string): Promise<void> {
+    await this.rpc.request(AuthorizationRpc.assertMayImpersonate, { caller, tenantId, data: { userId } });
   }
 }

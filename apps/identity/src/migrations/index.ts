@@ -5,6 +5,7 @@ import { IdentityTenantWriteGuard1764500000000 } from './1764500000000-identity-
 import { IdentityForgottenPasswordReason1764600000000 } from './1764600000000-identity-forgotten-password-reason';
 import { IdentityOAuthClients1764710000000 } from './1764710000000-identity-oauth-clients';
 import { IdentityOidcPayloads1764720000000 } from './1764720000000-identity-oidc-payloads';
+import { IdentityTokenExchangeGrant1764735000000 } from './1764735000000-identity-token-exchange-grant';
 import { IdentitySessionDevices1764800000000 } from './1764800000000-identity-session-devices';
 import { IdentityEmailVerification1764810000000 } from './1764810000000-identity-email-verification';
 
@@ -14,5 +15,5 @@ const IdentityEventRetention1764300000000 = eventRetentionMigration('identity', 
 export const IDENTITY_MIGRATIONS = [
   IdentityInitial1764000000000, IdentityAccounts1764100000000, IdentityEventRetention1764300000000, IdentityTenantWriteGuard1764500000000,
   IdentityForgottenPasswordReason1764600000000, IdentityOAuthClients1764710000000, IdentityOidcPayloads1764720000000,
-  IdentitySessionDevices1764800000000, IdentityEmailVerification1764810000000,
+  IdentityTokenExchangeGrant1764735000000, IdentitySessionDevices1764800000000, IdentityEmailVerification1764810000000,
 ];

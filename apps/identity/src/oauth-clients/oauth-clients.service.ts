@@ -1,6 +1,6 @@
 import {
   Caller, CreatedOAuthClient, CreateOAuthClientRequest, FieldError, ListOAuthClientsRequest, OAUTH_CLIENT_SECRET_PREFIX, OAuthClientOwnerType,
-  OAuthClientType, OAuthClientView, OAuthClientWithSecret, OAuthGrantType, OAuthScope, Page, resolvePage, UpdateOAuthClientRequest,
+  OAuthClientType, OAuthClientView, OAuthClientWithSecret, OAuthGrantType, OAuthScope, Page, resolvePage, TOKEN_EXCHANGE_GRANT_TYPE, UpdateOAuthClientRequest,
 } from '@gatehouse/contracts';
 import { hashToken, likePattern, newOpaqueToken } from '@gatehouse/database';
 import { AuditRecorder, auditDiff, Outbox } from '@gatehouse/durable-events';
@@ -274,6 +274,9 @@ export function clientSettingsErrors(type: OAuthClientType, ownerType: OAuthClie
       field: 'grantTypes',
       message: 'grantTypes: client_credentials is only for a confidential client owned by a service account (it acts as that account)',
     });
+  }
+  if (grants.includes(TOKEN_EXCHANGE_GRANT_TYPE) && type !== 'confidential') {
+    errors.push({ field: 'grantTypes', message: 'grantTypes: token exchange (impersonation) is only for a confidential client' });
   }
   if (grants.includes('refresh_token') && !grants.includes('authorization_code')) {
     errors.push({ field: 'grantTypes', message: 'grantTypes: refresh_token needs authorization_code' });

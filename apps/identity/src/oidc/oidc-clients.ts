@@ -1,4 +1,4 @@
-import { SubjectType } from '@gatehouse/contracts';
+import { OAuthGrantType, SubjectType } from '@gatehouse/contracts';
 
 /** An OAuth client as the provider needs it (identity's oauth-clients/ context owns them). */
 export interface OidcClient {
@@ -10,7 +10,7 @@ export interface OidcClient {
   type: 'public' | 'confidential';
   redirectUris: string[];
   postLogoutRedirectUris: string[];
-  grantTypes: Array<'authorization_code' | 'refresh_token' | 'client_credentials'>;
+  grantTypes: OAuthGrantType[];
   scopes: string[];
   /** First-party clients skip the consent screen. */
   firstParty: boolean;

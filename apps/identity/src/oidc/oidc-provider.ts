@@ -6,11 +6,13 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import Provider, { Account, ClientMetadata, Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import { DataSource } from 'typeorm';
 import { IdentityEnv } from '../identity.env';
+import { ImpersonationService } from '../impersonation/impersonation.service';
 import { SIGNING_ALG, SigningKeysService } from '../keys/signing-keys.service';
 import { NOTHING_REVOKED, Revocations } from '../revocation/revocations';
 import { UserEntity } from '../users/user.entity';
 import { OidcClient, OidcClientDirectory } from './oidc-clients';
 import { PostgresOidcAdapter, pruneExpiredOidcPayloads } from './postgres-adapter';
+import { TOKEN_EXCHANGE_GRANT_TYPE, TOKEN_EXCHANGE_PARAMS, tokenExchangeHandler } from './token-exchange';
 
 /** The provider's endpoints, under the gateway's public URL (the issuer). */
 export const OIDC_ROUTES = {
@@ -79,6 +81,7 @@ export class OidcProvider implements OnModuleDestroy {
     private readonly clients: OidcClientDirectory,
     private readonly revocations: Revocations,
     private readonly env: IdentityEnv,
+    private readonly impersonation: ImpersonationService,
   ) {}
 
   onModuleDestroy(): void {
@@ -234,6 +237,8 @@ export class OidcProvider implements OnModuleDestroy {
     };
     const provider = new Provider(issuer, configuration);
     provider.proxy = true;
+    // RFC 8693 token exchange, for impersonation only (token-exchange.ts).
+    provider.registerGrantType(TOKEN_EXCHANGE_GRANT_TYPE, tokenExchangeHandler(this.impersonation), TOKEN_EXCHANGE_PARAMS);
     // Client secrets are stored hashed: compared by the OAuth clients context, in constant time.
     const Client = provider.Client as unknown as { prototype: { compareClientSecret(this: { clientId: string }, secret: string): Promise<boolean> } };
     Client.prototype.compareClientSecret = function (secret: string) {

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ImpersonationModule } from '../impersonation/impersonation.module';
 import { KeysModule } from '../keys/keys.module';
 import { LoginProtectionModule } from '../login-protection/login-protection.module';
 import { OAuthClientsModule } from '../oauth-clients/oauth-clients.module';
@@ -12,7 +13,7 @@ import { OidcProvider } from './oidc-provider';
 
 /** The OpenID Connect provider (docs/oidc.md), reached over NATS through the gateway (OidcRpc.http). */
 @Module({
-  imports: [KeysModule, LoginProtectionModule, RevocationModule, OAuthClientsModule],
+  imports: [KeysModule, LoginProtectionModule, RevocationModule, OAuthClientsModule, ImpersonationModule],
   controllers: [OidcHandlers],
   providers: [OidcProvider, OidcInteractions, OidcBridge, { provide: OidcClientDirectory, useClass: OAuthClientsDirectory }],
   exports: [OidcProvider],

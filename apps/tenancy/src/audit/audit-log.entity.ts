@@ -35,6 +35,10 @@ export class AuditLogEntity {
   @Column({ type: 'text', nullable: true })
   actorUsername: string | null;
 
+  /** The user who acted through an impersonation of the actor (null: no impersonation). */
+  @Column({ type: 'text', nullable: true })
+  impersonatorId: string | null;
+
   @Column({ type: 'text', nullable: true })
   ip: string | null;
 

@@ -46,8 +46,8 @@ export class AuditTrailService implements OnModuleInit {
   private async store(manager: EntityManager, entry: AuditEntry, event: EventEnvelope<AuditEntry>): Promise<void> {
     await manager.query(
       `INSERT INTO tenancy.audit_logs (id, source, scope, tenant_id, type, resource_type, resource_id, actor_type,
-         actor_id, actor_username, ip, at, before, after, details)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+         actor_id, actor_username, ip, at, before, after, details, impersonator_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
        ON CONFLICT (id) DO NOTHING`,
       [
         event.id,
@@ -65,6 +65,7 @@ export class AuditTrailService implements OnModuleInit {
         jsonOrNull(entry.before),
         jsonOrNull(entry.after),
         jsonOrNull(entry.details),
+        entry.impersonator?.id ?? null,
       ],
     );
   }
@@ -78,7 +79,8 @@ export class AuditTrailService implements OnModuleInit {
     if (where.scope === 'TENANT') {
       qb.andWhere(where.tenantId === null ? 'a.tenant_id IS NULL' : 'a.tenant_id = :tenantId', { tenantId: where.tenantId });
     }
-    if (query.actor) qb.andWhere('a.actor_id = :actor', { actor: query.actor });
+    // An actor's entries include what it did as someone else (impersonation).
+    if (query.actor) qb.andWhere('(a.actor_id = :actor OR a.impersonator_id = :actor)', { actor: query.actor });
     if (query.type) qb.andWhere('a.type = :type', { type: query.type });
     if (query.resourceType) qb.andWhere('a.resource_type = :resourceType', { resourceType: query.resourceType });
     if (query.resourceId) qb.andWhere('a.resource_id = :resourceId', { resourceId: query.resourceId });
@@ -104,12 +106,20 @@ export class AuditTrailService implements OnModuleInit {
    * included). Identity unreachable: the page is answered with the ids it has.
    */
   private async withActorNames(entries: AuditLogView[]): Promise<AuditLogView[]> {
-    const ids = [...new Set(entries.filter((e) => e.actor.type === 'USER' && e.actor.id && !e.actor.username).map((e) => e.actor.id as string))];
+    const ids = [
+      ...new Set([
+        ...entries.filter((e) => e.actor.type === 'USER' && e.actor.id && !e.actor.username).map((e) => e.actor.id as string),
+        ...entries.flatMap((e) => (e.impersonator ? [e.impersonator.id] : [])),
+      ]),
+    ];
     if (ids.length === 0) return entries;
     try {
       const users = await this.rpc.internal(SERVICE, IdentityRpc.getUsersByIds, { ids }, undefined, RETRY_SAFE);
       const names = new Map(users.map((u) => [u.id, u.username]));
-      return entries.map((e) => (e.actor.id && names.has(e.actor.id) && !e.actor.username ? { ...e, actor: { ...e.actor, username: names.get(e.actor.id) } } : e));
+      return entries.map((e) => {
+        const named = e.actor.id && names.has(e.actor.id) && !e.actor.username ? { ...e, actor: { ...e.actor, username: names.get(e.actor.id) } } : e;
+        return named.impersonator ? { ...named, impersonator: { ...named.impersonator, username: names.get(named.impersonator.id) ?? null } } : named;
+      });
     } catch (error) {
       this.logger.warn({ err: error }, 'Actor names unavailable: audit page answered with ids');
       return entries;
@@ -126,6 +136,7 @@ function toView(row: AuditLogEntity): AuditLogView {
     resourceType: row.resourceType,
     resourceId: row.resourceId,
     actor: { type: row.actorType as AuditLogView['actor']['type'], id: row.actorId, username: row.actorUsername },
+    ...(row.impersonatorId ? { impersonator: { type: 'USER' as const, id: row.impersonatorId } } : {}),
     ip: row.ip,
     at: row.at.toISOString(),
     before: row.before,

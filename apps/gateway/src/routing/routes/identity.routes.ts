@@ -57,6 +57,8 @@ export const IDENTITY_ROUTES: RouteDefinition[] = [
   { method: 'DELETE', path: '/api/v1/users/:id/api-tokens/:tokenId', summary: "Revoke a user's API token", access: { permission: 'USER', action: 'UPDATE' }, target: IdentityRpc.deleteUserApiToken },
   { method: 'GET', path: '/api/v1/:tenant/users/:id/api-tokens', summary: "API tokens of a user of the tenant (never the secrets)", access: { permission: 'USER', action: 'READ' }, target: IdentityRpc.listUserApiTokens },
   { method: 'POST', path: '/api/v1/:tenant/users/:id/api-tokens', summary: 'Create an API token for a user of the tenant (shown once)', access: { permission: 'USER', action: 'UPDATE' }, target: IdentityRpc.createUserApiToken, status: 201, grants: 'credential' },
+  // Impersonation: the provider's token exchange (RFC 8693) for the caller; grant guard: IMPERSONATE and all the user holds there.
+  { method: 'POST', path: '/api/v1/:tenant/users/:id/impersonate', summary: 'Act as a user of the tenant: a short-lived access token of the user naming the caller as actor (act claim)', access: { permission: 'IMPERSONATE', action: 'CREATE' }, target: IdentityRpc.impersonateUser, grants: 'credential' },
   { method: 'DELETE', path: '/api/v1/:tenant/users/:id/api-tokens/:tokenId', summary: "Revoke an API token of a user of the tenant", access: { permission: 'USER', action: 'UPDATE' }, target: IdentityRpc.deleteUserApiToken },
   // An admin sees and ends a user's sessions: an account action within the tenant boundary (identity asks
   // authorization); seeing them (devices, addresses) needs the same USER:UPDATE as ending them.
