@@ -7,6 +7,7 @@ import { AuditPage } from './pages/audit';
 import { InvitationsPage } from './pages/invitations';
 import { Shell, tenantLabel, tenantSections } from './pages/layout';
 import { OAuthClientsSection } from './pages/oauth-clients';
+import { OidcInteractionPage } from './pages/oidc-interaction';
 import { ProfilePage } from './pages/profile';
 import { AcceptInvitationPage, ForgottenPasswordPage, LoginPage, PasswordChangeRequiredPage, ResetPasswordPage, SetupPage, VerifyEmailPage } from './pages/public';
 import { TenantSection } from './pages/tenant-sections';
@@ -113,6 +114,9 @@ function App() {
   const { path, query } = useLocation();
   if (!ready) return <Loading />;
   if (setup && !setup.setupComplete) return path === '/setup' ? <SetupPage /> : <Redirect to="/setup" />;
+  // An application's sign-in through the OpenID Connect provider: whoever is signed in to the console.
+  const interaction = match('/oidc/interaction/:uid', path);
+  if (interaction) return <OidcInteractionPage uid={interaction.uid} />;
   if (MOVED[path]) return <Redirect to={MOVED[path] + (query.toString() ? `?${query}` : '')} />;
   const Public = PUBLIC[path];
   if (Public) return me && path === '/login' ? <Redirect to={nextOf(query)} /> : <Public />;

@@ -281,6 +281,12 @@ export const api = {
   del: <T,>(path: string) => request<T>('DELETE', path),
 };
 
+/** Calls that carry no access token (the OpenID Connect interaction: its cookie says who is signing in). */
+export const anonymous = {
+  get: <T,>(path: string) => rawRequest<T>('GET', path, undefined, null),
+  post: <T,>(path: string, body: unknown = {}) => rawRequest<T>('POST', path, body, null),
+};
+
 /** `/api/v1/...` with query parameters (empty values left out). */
 export function url(path: string, query: Record<string, string | number | undefined | null> = {}): string {
   const params = new URLSearchParams();

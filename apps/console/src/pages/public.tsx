@@ -5,7 +5,8 @@ import { Link, navigate, useLocation } from '../router';
 import { useAuth } from '../session';
 import { Field, PasswordField, ProblemBox, useSubmit } from '../ui/kit';
 
-function Card({ title, children }: { title: string; children: ReactNode }) {
+/** The card of the console's public pages (sign-in, setup, password pages, the OpenID Connect sign-in). */
+export function Card({ title, children }: { title: string; children: ReactNode }) {
   return (
     <main className="card-page">
       <div className="card">
@@ -50,9 +51,16 @@ export function SetupPage() {
   );
 }
 
-export function LoginPage() {
-  const { signIn } = useAuth();
-  const { query } = useLocation();
+/**
+ * The sign-in form: username or email and password, posted by `signIn` (the console's session, or an
+ * OpenID Connect interaction). Lockout and throttling answer as problems shown here; a required password
+ * change calls `onPasswordChangeRequired` with the username.
+ */
+export function SignInForm({ signIn, onSignedIn, onPasswordChangeRequired }: {
+  signIn: (username: string, password: string) => Promise<void>;
+  onSignedIn: () => void;
+  onPasswordChangeRequired: (username: string) => void;
+}) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const { pending, error, submit } = useSubmit();
@@ -61,16 +69,15 @@ export function LoginPage() {
       await signIn(username, password);
     } catch (e) {
       if ((e as { slug?: string }).slug === 'password-change-required') {
-        navigate(`/password-change-required?username=${encodeURIComponent(username)}`);
+        onPasswordChangeRequired(username);
         return;
       }
       throw e;
     }
-    const next = query.get('next');
-    navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/', { replace: true });
+    onSignedIn();
   });
   return (
-    <Card title="Sign in">
+    <>
       <form onSubmit={onSubmit} noValidate>
         <Field label="Username or email" name="username" value={username} onChange={setUsername} error={error} autoComplete="username" autoFocus />
         <Field label="Password" name="password" type="password" value={password} onChange={setPassword} error={error} autoComplete="current-password" />
@@ -82,6 +89,21 @@ export function LoginPage() {
       <p className="muted">
         <Link to="/forgotten-password">Forgotten password?</Link>
       </p>
+    </>
+  );
+}
+
+export function LoginPage() {
+  const { signIn } = useAuth();
+  const { query } = useLocation();
+  const next = query.get('next');
+  return (
+    <Card title="Sign in">
+      <SignInForm
+        signIn={signIn}
+        onPasswordChangeRequired={(username) => navigate(`/password-change-required?username=${encodeURIComponent(username)}`)}
+        onSignedIn={() => navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/', { replace: true })}
+      />
     </Card>
   );
 }
@@ -222,12 +244,20 @@ export function VerifyEmailPage() {
 /** Login refused because an administrator requires a new password: the way out is a reset link. */
 export function PasswordChangeRequiredPage() {
   const { query } = useLocation();
-  const given = query.get('username') ?? '';
   return (
     <Card title="Password change required">
-      <p>An administrator requires you to choose a new password before signing in again. Use the link in the email you received, or request a new one.</p>
-      <ResetLinkRequest initialEmail={given.includes('@') ? given : ''} button="Send a new link" sentMessage={(email) => `A new link is on its way to ${email}.`} />
+      <PasswordChangeRequired username={query.get('username') ?? ''} />
     </Card>
+  );
+}
+
+/** Why the sign-in stopped (an administrator requires a new password) and the way out: a reset link. */
+export function PasswordChangeRequired({ username }: { username: string }) {
+  return (
+    <>
+      <p>An administrator requires you to choose a new password before signing in again. Use the link in the email you received, or request a new one.</p>
+      <ResetLinkRequest initialEmail={username.includes('@') ? username : ''} button="Send a new link" sentMessage={(email) => `A new link is on its way to ${email}.`} />
+    </>
   );
 }
 

@@ -10,18 +10,25 @@ import { CONSOLE_INTERACTION_PATH, INTERACTION_PATH, tenantScope } from './oidc-
 
 type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
 
+/**
+ * The steps of an interaction, in order. MFA (a second factor) will be a step of its own between `login`
+ * and `tenant`: `step()` answers it while `result.login.amr` lacks the second factor, and an `…/mfa` action
+ * records it (see `signedIn`); the console's page shows the steps it knows and a message for the others.
+ */
+export type InteractionStepName = 'login' | 'tenant' | 'consent';
+
 /** What the console's interaction page shows next. */
 export interface InteractionStep {
   uid: string;
-  step: 'login' | 'tenant' | 'consent';
+  step: InteractionStepName;
   client: { id: string; name: string; firstParty: boolean };
   scopes: string[];
   tenants?: Array<{ id: string; name: string }>;
 }
 
+const DEFAULT_TENANT_NAME = 'Default tenant';
 const PATH = new RegExp(`^${INTERACTION_PATH}(?:/|$)`);
 const STEP = /^\/([\w-]{1,64})(?:\/(details|login|tenant|consent|abort))?$/;
-const MAX_TENANTS = 100;
 
 /**
  * The sign-in, tenant choice and consent of the provider's interactions, for the console's page
@@ -64,10 +71,13 @@ export class OidcInteractions {
         const username = stringField(body, 'username', 254);
         const password = stringField(body, 'password', 1024);
         const user = await this.passwords.authenticate(username, password, ip, 'login');
-        interaction.result = { ...interaction.result, login: { accountId: user.id } };
+        interaction.result = { ...interaction.result, login: signedIn(user.id, ['pwd']) };
       } else if (action === 'tenant') {
         const tenant = stringField(body, 'tenant', 64);
-        await this.assertReachable(accountOf(interaction), tenant === DEFAULT_TENANT_SEGMENT ? null : tenant);
+        const accountId = accountOf(interaction);
+        if (!accountId) throw ProblemException.validation([{ field: 'step', message: 'Sign in first' }]);
+        const choice = await this.tenantChoice(accountId, undefined);
+        if (!choice.some((t) => t.id === tenant)) throw ProblemException.validation([{ field: 'tenant', message: 'Choose one of the tenants offered' }]);
         interaction.result = { ...interaction.result, tenant: tenant === DEFAULT_TENANT_SEGMENT ? null : tenant };
       } else if (action === 'consent') {
         if (!accountOf(interaction)) throw ProblemException.validation([{ field: 'step', message: 'Sign in first' }]);
@@ -108,7 +118,7 @@ export class OidcInteractions {
     }
     for (const resource of [params.resource].flat().filter((r): r is string => !!r)) grant.addResourceScope(resource, params.scope ?? '');
     const grantId = await grant.save();
-    const login = interaction.prompt.name === 'login' ? { login: { accountId } } : {};
+    const login = interaction.prompt.name === 'login' ? { login: interaction.result?.['login'] ?? { accountId } } : {};
     return { redirectTo: await this.finish(provider, req, res, { ...login, consent: { grantId } }) };
   }
 
@@ -133,30 +143,24 @@ export class OidcInteractions {
     return { ...base, step: 'consent' };
   }
 
-  /** The tenants the user may pick: the one the client asked for (if reachable), else every tenant they are in. */
+  /**
+   * The tenants the user may pick: the one the client asked for (if reachable), else every tenant they can
+   * reach (authorization's `GET /me/tenants`, asked as the user: where they have a binding or a group
+   * membership, every live one for a Super Admin).
+   */
   private async tenantChoice(accountId: string, asked: string | undefined): Promise<Array<{ id: string; name: string }>> {
     const settings = await this.rpc.internal(SERVICE, TenancyRpc.settings, {});
-    if (!settings.enabled) return [{ id: DEFAULT_TENANT_SEGMENT, name: 'Default tenant' }];
+    if (!settings.enabled) return [{ id: DEFAULT_TENANT_SEGMENT, name: DEFAULT_TENANT_NAME }];
     if (asked) {
       await this.assertReachable(accountId, asked === DEFAULT_TENANT_SEGMENT ? null : asked);
-      return [{ id: asked, name: asked }];
+      return [{ id: asked, name: asked === DEFAULT_TENANT_SEGMENT ? DEFAULT_TENANT_NAME : asked }];
     }
-    const page = await this.rpc.internal(SERVICE, TenancyRpc.listTenants, { size: MAX_TENANTS });
-    const candidates = [...(settings.defaultTenant ? [{ id: null as string | null, name: 'Default tenant' }] : []), ...page.results.map((t) => ({ id: t.id as string | null, name: t.name }))];
-    const reachable = await Promise.all(candidates.map((t) => this.reachable(accountId, t.id)));
-    const tenants = candidates.filter((_, i) => reachable[i]).map((t) => ({ id: t.id ?? DEFAULT_TENANT_SEGMENT, name: t.name }));
+    const { results } = await this.rpc.request(AuthorizationRpc.reachableTenants, { caller: { type: 'USER', id: accountId, via: 'internal' }, data: {} });
+    const tenants = results
+      .filter((t) => t.id !== null || settings.defaultTenant)
+      .map((t) => (t.id === null ? { id: DEFAULT_TENANT_SEGMENT, name: DEFAULT_TENANT_NAME } : { id: t.id, name: t.id }));
     if (tenants.length === 0) throw ProblemException.forbidden('Your account has access to no tenant');
     return tenants;
-  }
-
-  private async reachable(accountId: string, tenantId: string | null): Promise<boolean> {
-    try {
-      await this.assertReachable(accountId, tenantId);
-      return true;
-    } catch (error) {
-      if (error instanceof ProblemException && [403, 404].includes(error.problem.status)) return false;
-      throw error;
-    }
   }
 
   private async assertReachable(accountId: string | undefined, tenantId: string | null): Promise<void> {
@@ -167,6 +171,14 @@ export class OidcInteractions {
   private async finish(provider: Provider, req: IncomingMessage, res: ServerResponse, result: object): Promise<string> {
     return provider.interactionResult(req, res, result as never, { mergeWithLastSubmission: false });
   }
+}
+
+/**
+ * The login result of a finished sign-in. `amr` (RFC 8176) says how: `pwd` today; the MFA step will add its
+ * factor (`otp`, `hwk`…) before the interaction moves on to the tenant.
+ */
+function signedIn(accountId: string, amr: string[]): { accountId: string; amr: string[] } {
+  return { accountId, amr };
 }
 
 function accountOf(interaction: Interaction): string | undefined {
