@@ -16,6 +16,12 @@ export interface Caller {
    * request is made, decided and audited as the caller, with the impersonator recorded.
    */
   impersonator?: Impersonator;
+  /**
+   * The one tenant the credential is good for (null = the default tenant): an access token of the OpenID
+   * Connect provider carrying `tenant`. The gateway refuses it on any other tenant's routes and on
+   * instance-level permissions. Undefined: no such restriction (the console's and CLI's sessions, API tokens).
+   */
+  tenant?: string | null;
 }
 
 /** Who acts through an impersonation token (its `act` claim), in which tenant. */

@@ -52,6 +52,7 @@ export class RequestAdmission {
     const access = route.access;
     if (access === 'public') return { caller, tenantId, params };
     if (!caller) throw ProblemException.unauthorized();
+    assertTenantOfCredential(caller, tenantId, access !== 'authenticated');
     if (access === 'authenticated') return { caller, tenantId, params };
     const namespace = namespaceOf(access, params, request);
     if (caller.type === 'SERVICE') throw ProblemException.forbidden('Internal identities cannot call the public API');
@@ -97,6 +98,22 @@ function assertImpersonationReaches(route: RouteDefinition, impersonator: Impers
     tenantId === undefined ? 'An impersonation token is good in its tenant only, not at instance level' : `An impersonation token is good in tenant ${impersonator.tenantId ?? DEFAULT_TENANT_SEGMENT} only`,
     { rule: IMPERSONATION_TENANT_RULE },
   );
+}
+
+/**
+ * A credential bound to one tenant (an OpenID Connect access token's `tenant`) acts only there: refused on
+ * another tenant's routes and on instance-level permissions (creating tenants, managing users instance-wide);
+ * routes of the signed-in subject itself (`authenticated`, no tenant) stay open to it.
+ */
+function assertTenantOfCredential(caller: Caller, tenantId: string | null | undefined, needsPermission: boolean): void {
+  if (caller.tenant === undefined) return;
+  if (tenantId === undefined ? needsPermission : tenantId !== caller.tenant) {
+    const bound = caller.tenant ?? DEFAULT_TENANT_SEGMENT;
+    throw ProblemException.forbidden(
+      tenantId === undefined ? `This access token is for tenant "${bound}" only; instance-level calls need another credential` : `This access token is for tenant "${bound}", not "${tenantId ?? DEFAULT_TENANT_SEGMENT}"`,
+      { rule: 'token-tenant', tokenTenant: bound },
+    );
+  }
 }
 
 /** The namespace a request touches, from its path, query or a header, as the route declares. */

@@ -1,4 +1,4 @@
-import { API_TOKEN_PREFIX, Caller, IdentityRpc, Impersonator, ResolvedCredential, RpcDefinition } from '@gatehouse/contracts';
+import { API_TOKEN_PREFIX, Caller, DEFAULT_TENANT_SEGMENT, IdentityRpc, Impersonator, ResolvedCredential, RpcDefinition } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
 import { TraceContext } from '@gatehouse/logging';
 import { RpcClient } from '@gatehouse/messaging';
@@ -19,6 +19,18 @@ const API_TOKEN_SHAPE = /^[\w-]{1,512}$/;
 const BASIC_SHAPE = /^[A-Za-z0-9+/]{1,2000}={0,2}$/;
 /** identity's answers that are passed on as they are (throttling, must-change); anything else is a plain 401. */
 const PASSED_THROUGH = new Set([401, 403, 429, 503, 504]);
+
+/**
+ * The tenant an access token is bound to: its `tenant` claim (the OpenID Connect provider's tokens carry
+ * it; null or `default` is the default tenant), undefined when it has none. Any other value is refused.
+ */
+function tenantClaim(payload: Record<string, unknown>): string | null | undefined {
+  if (!('tenant' in payload)) return undefined;
+  const tenant = payload['tenant'];
+  if (tenant === null || tenant === DEFAULT_TENANT_SEGMENT) return null;
+  if (typeof tenant === 'string' && tenant.length > 0 && tenant.length <= 63) return tenant;
+  throw ProblemException.unauthorized('The access token is malformed');
+}
 
 /**
  * The single entry point that turns an `Authorization` header into a verified caller:
@@ -103,7 +115,10 @@ export class Authenticator {
     if (this.revocations.isSessionRevoked(sessionId)) throw ProblemException.unauthorized('This session has ended; sign in again');
     const type = payload['sub_type'] === 'SERVICE_ACCOUNT' ? 'SERVICE_ACCOUNT' : 'USER';
     const impersonator = impersonatorOf(payload);
-    const caller: Omit<Caller, 'ip'> = { type, id: payload.sub as string, via: 'jwt', ...(sessionId ? { sessionId } : {}), ...(impersonator ? { impersonator } : {}) };
+    const tenant = tenantClaim(payload);
+    const caller: Omit<Caller, 'ip'> = {
+      type, id: payload.sub as string, via: 'jwt', ...(sessionId ? { sessionId } : {}), ...(impersonator ? { impersonator } : {}), ...(tenant !== undefined ? { tenant } : {}),
+    };
     this.verified.set(header, caller, payload.exp as number);
     return { ...caller, ip };
   }

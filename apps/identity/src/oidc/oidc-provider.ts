@@ -55,7 +55,12 @@ export function tenantOfScope(scope: string | undefined): string | null | undefi
 }
 
 export function tenantScope(tenantId: string | null): string {
-  return `${TENANT_SCOPE_PREFIX}${tenantId ?? DEFAULT_TENANT_SEGMENT}`;
+  return `${TENANT_SCOPE_PREFIX}${tenantSegment(tenantId)}`;
+}
+
+/** The `tenant` claim: the tenant's path segment, as in `/api/v1/{tenant}/...` (`default` for the default tenant). */
+export function tenantSegment(tenantId: string | null): string {
+  return tenantId ?? DEFAULT_TENANT_SEGMENT;
 }
 
 /**
@@ -207,11 +212,11 @@ export class OidcProvider implements OnModuleDestroy {
       extraTokenClaims: async (ctx, token) => {
         const client = token.client ?? ctx.oidc.client;
         if (token.kind === 'ClientCredentials') {
-          return { sub_type: client?.['gatehouse_owner_type'] ?? 'SERVICE_ACCOUNT', tenant: client?.['gatehouse_tenant'] ?? null };
+          return { sub_type: client?.['gatehouse_owner_type'] ?? 'SERVICE_ACCOUNT', tenant: tenantSegment((client?.['gatehouse_tenant'] as string | null | undefined) ?? null) };
         }
         const grant = ctx.oidc.entities.Grant ?? (token.grantId ? await ctx.oidc.provider.Grant.find(token.grantId) : undefined);
         const tenant = tenantOfScope(grant?.getOIDCScope());
-        return { sub_type: 'USER', ...(token.grantId ? { sid: token.grantId } : {}), ...(tenant !== undefined ? { tenant } : {}) };
+        return { sub_type: 'USER', ...(token.grantId ? { sid: token.grantId } : {}), ...(tenant !== undefined ? { tenant: tenantSegment(tenant) } : {}) };
       },
       formats: {
         customizers: {
@@ -271,7 +276,7 @@ export class OidcProvider implements OnModuleDestroy {
           given_name: user.firstName ?? undefined,
           family_name: user.lastName ?? undefined,
           preferred_username: user.username,
-          ...(tenant !== undefined ? { tenant } : {}),
+          ...(tenant !== undefined ? { tenant: tenantSegment(tenant) } : {}),
         };
       },
     };

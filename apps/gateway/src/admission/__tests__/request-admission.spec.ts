@@ -140,6 +140,23 @@ describe('RequestAdmission (gateway)', () => {
     expect(check).not.toHaveBeenCalled();
   });
 
+  it("refuses a token bound to a tenant on another tenant's routes and on instance-level permissions, not on its own", async () => {
+    const bound: Caller = { ...alice, tenant: 'acme' };
+    const { admission, check } = admissionWith({ caller: bound });
+    expect(await admission.admit(route({ permission: 'GROUP' }), request())).toMatchObject({ tenantId: 'acme' });
+    expect(await admission.admit(route('authenticated', 'GET', '/api/v1/me'), request({ params: {} }))).toMatchObject({ caller: bound });
+    check.mockClear();
+    const other = await thrownBy(() => admission.admit(route({ permission: 'GROUP' }), request({ params: { tenant: 'globex' } })));
+    expect(other).toMatchObject({ status: 403, rule: 'token-tenant', tokenTenant: 'acme', detail: 'This access token is for tenant "acme", not "globex"' });
+    expect((await thrownBy(() => admission.admit(route('authenticated'), request({ params: { tenant: 'default' } })))).status).toBe(403);
+    expect((await thrownBy(() => admission.admit(route({ permission: 'TENANT' }, 'POST', '/api/v1/tenants'), request({ params: {} })))).status).toBe(403);
+    expect(check).not.toHaveBeenCalled();
+
+    const { admission: defaultBound } = admissionWith({ caller: { ...alice, tenant: null } });
+    expect(await defaultBound.admit(route({ permission: 'GROUP' }), request({ params: { tenant: 'default' } }))).toMatchObject({ tenantId: null });
+    expect((await thrownBy(() => defaultBound.admit(route({ permission: 'GROUP' }), request()))).detail).toBe('This access token is for tenant "default", not "acme"');
+  });
+
   it('limits the address before authenticating and the subject after', async () => {
     const { admission, consumeIp, consumeSubject, authenticate } = admissionWith();
     await admission.admit(route('authenticated'), request());

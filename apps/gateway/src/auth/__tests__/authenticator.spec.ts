@@ -62,6 +62,19 @@ describe('Authenticator (gateway)', () => {
     expect(await authenticatorWith().authenticator.authenticate(JWT, '10.0.0.1')).toEqual({ type: 'SERVICE_ACCOUNT', id: 'alice', via: 'jwt', ip: '10.0.0.1' });
   });
 
+  it("binds the caller to the tenant of a provider token's tenant claim (null or default: the default tenant), and refuses a malformed one", async () => {
+    verify.mockResolvedValue({ payload: { ...payload, tenant: 'acme' } });
+    expect(await authenticatorWith().authenticator.authenticate(JWT, '10.0.0.1')).toEqual({ type: 'USER', id: 'alice', via: 'jwt', sessionId: 's1', tenant: 'acme', ip: '10.0.0.1' });
+    for (const tenant of [null, 'default']) {
+      verify.mockResolvedValue({ payload: { ...payload, tenant } });
+      expect(await authenticatorWith().authenticator.authenticate(JWT, '10.0.0.1')).toMatchObject({ tenant: null });
+    }
+    for (const tenant of [42, '', ['acme'], 'x'.repeat(64)]) {
+      verify.mockResolvedValue({ payload: { ...payload, tenant } });
+      expect(await problemOf(() => authenticatorWith().authenticator.authenticate(JWT, '10.0.0.1'))).toMatchObject({ status: 401, detail: 'The access token is malformed' });
+    }
+  });
+
   it('answers a JWT verified before synchronously, with the same object while the address stays the same', async () => {
     const { authenticator } = authenticatorWith();
     await authenticator.authenticate(JWT, '10.0.0.1');
