@@ -196,7 +196,19 @@ export const AuthorizationRpc = {
    * exist, 403 with `rule: 'not-a-member'` otherwise.
    */
   requireTenantMember: rpc<TenantMemberRequest, void>('authorization.tenant-access.require-member.v1'),
+  /**
+   * Internal (identity's OpenID Connect provider): the names of the subject's roles in the tenant (bound
+   * directly or through a group) and of its groups there, for the `roles` and `groups` claims.
+   */
+  tenantClaims: rpc<TenantMemberRequest, SubjectTenantClaims>('authorization.tenant-access.claims.v1'),
 } as const;
+
+export interface SubjectTenantClaims {
+  /** Role names, sorted, each once (tenant-wide or namespace-limited bindings alike). */
+  roles: string[];
+  /** Group names, sorted. */
+  groups: string[];
+}
 
 export class TenantMemberRequest {
   @Nested(() => SubjectRef)

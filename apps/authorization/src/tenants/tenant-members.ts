@@ -31,4 +31,21 @@ export class TenantMembers {
     );
     return rows.length > 0;
   }
+
+  /** The names of the subject's roles in the tenant (direct bindings and its groups' bindings) and of its groups there. */
+  async claims(tenantId: string | null, subjectId: string): Promise<{ roles: string[]; groups: string[] }> {
+    const rows: Array<{ kind: 'role' | 'group'; name: string }> = await this.dataSource.query(
+      `WITH my_groups AS (
+         SELECT g.id, g.name FROM "authorization".group_members gm JOIN "authorization".groups g ON g.id = gm.group_id
+          WHERE g.tenant_id IS NOT DISTINCT FROM $1 AND gm.member_id = $2)
+       SELECT DISTINCT 'role' AS kind, r.name FROM "authorization".bindings b JOIN "authorization".roles r ON r.id = b.role_id
+        WHERE b.scope = 'TENANT' AND b.tenant_id IS NOT DISTINCT FROM $1
+          AND (b.subject_id = $2 OR (b.subject_type = 'GROUP' AND b.subject_id IN (SELECT id FROM my_groups)))
+       UNION
+       SELECT 'group', name FROM my_groups`,
+      [tenantId, subjectId],
+    );
+    const names = (kind: 'role' | 'group') => rows.filter((r) => r.kind === kind).map((r) => r.name).sort((a, b) => a.localeCompare(b));
+    return { roles: names('role'), groups: names('group') };
+  }
 }

@@ -1,5 +1,5 @@
 import {
-  AuthorizationRpc, Caller, DEFAULT_TENANT_SEGMENT, NOT_A_MEMBER_RULE, RetireTenantRequest, TenantMemberRequest,
+  AuthorizationRpc, Caller, DEFAULT_TENANT_SEGMENT, NOT_A_MEMBER_RULE, RetireTenantRequest, SubjectTenantClaims, TenantMemberRequest,
 } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
 import { RpcCaller, RpcData, RpcHandler } from '@gatehouse/messaging';
@@ -20,6 +20,14 @@ export class TenantsHandlers {
   retire(@RpcData() request: RetireTenantRequest, @RpcCaller() caller: Caller | null): Promise<void> {
     if (caller?.type !== 'SERVICE') throw ProblemException.forbidden('Tenants are retired by the tenancy service only');
     return this.liveTenants.retireNow(request.tenantId);
+  }
+
+  @RpcHandler(AuthorizationRpc.tenantClaims)
+  async claims(@RpcData() request: TenantMemberRequest, @RpcCaller() caller: Caller | null): Promise<SubjectTenantClaims> {
+    if (caller?.type !== 'SERVICE') throw ProblemException.forbidden("A subject's roles and groups are asked by identity's OpenID Connect provider only");
+    const tenantId = request.tenantId ?? null;
+    if (!this.liveTenants.isLive(tenantId)) return { roles: [], groups: [] };
+    return this.members.claims(tenantId, request.subject.id);
   }
 
   @RpcHandler(AuthorizationRpc.requireTenantMember)

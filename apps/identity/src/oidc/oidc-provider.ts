@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { RequestListener } from 'node:http';
-import { DEFAULT_TENANT_SEGMENT } from '@gatehouse/contracts';
+import { AuthorizationRpc, DEFAULT_TENANT_SEGMENT } from '@gatehouse/contracts';
+import { RpcClient } from '@gatehouse/messaging';
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import Provider, { Account, ClientMetadata, Configuration, KoaContextWithOIDC } from 'oidc-provider';
@@ -9,6 +10,7 @@ import { IdentityEnv } from '../identity.env';
 import { ImpersonationService } from '../impersonation/impersonation.service';
 import { SIGNING_ALG, SigningKeysService } from '../keys/signing-keys.service';
 import { NOTHING_REVOKED, Revocations } from '../revocation/revocations';
+import { SERVICE } from '../service-name';
 import { UserEntity } from '../users/user.entity';
 import { OidcClient, OidcClientDirectory } from './oidc-clients';
 import { PostgresOidcAdapter, pruneExpiredOidcPayloads } from './postgres-adapter';
@@ -32,8 +34,8 @@ export const CONSOLE_INTERACTION_PATH = '/ui/oidc/interaction';
 
 /** The scope asking for an access token the gateway accepts (a JWT for its audience), and its resource indicator (the issuer URL). */
 export const API_SCOPE = 'api';
-/** What the provider supports (OAuth clients may also list `roles` and `groups`: not issued yet, so not advertised). */
-export const SCOPES = ['openid', 'offline_access', 'profile', 'email', 'tenant', API_SCOPE];
+/** What the provider supports: the scopes OAuth clients may list, and `api`. */
+export const SCOPES = ['openid', 'offline_access', 'profile', 'email', 'tenant', 'roles', 'groups', API_SCOPE];
 /** A grant's tenant is kept in its scope as `tenant:<id>` (`tenant:default` for the default tenant). */
 export const TENANT_SCOPE_PREFIX = 'tenant:';
 
@@ -87,6 +89,7 @@ export class OidcProvider implements OnModuleDestroy {
     private readonly revocations: Revocations,
     private readonly env: IdentityEnv,
     private readonly impersonation: ImpersonationService,
+    private readonly rpc: RpcClient,
   ) {}
 
   onModuleDestroy(): void {
@@ -149,6 +152,8 @@ export class OidcProvider implements OnModuleDestroy {
       claims: {
         openid: ['sub'],
         tenant: ['tenant'],
+        roles: ['roles'],
+        groups: ['groups'],
         email: ['email', 'email_verified'],
         profile: ['name', 'given_name', 'family_name', 'preferred_username'],
       },
@@ -259,6 +264,12 @@ export class OidcProvider implements OnModuleDestroy {
     this.pendingBroadcasts.add(sent);
   }
 
+  /** `roles` and `groups` for the grant's tenant, from authorization (asked only when the scopes ask for them). */
+  private async tenantClaims(userId: string, tenantId: string | null, asked: Set<string>): Promise<{ roles?: string[]; groups?: string[] }> {
+    const { roles, groups } = await this.rpc.internal(SERVICE, AuthorizationRpc.tenantClaims, { subject: { type: 'USER', id: userId }, tenantId });
+    return { ...(asked.has('roles') ? { roles } : {}), ...(asked.has('groups') ? { groups } : {}) };
+  }
+
   private async account(ctx: KoaContextWithOIDC, sub: string): Promise<Account | undefined> {
     const user = await this.dataSource.getRepository(UserEntity).findOneBy({ id: sub });
     if (!user || user.status !== 'ACTIVE') return undefined;
@@ -267,7 +278,9 @@ export class OidcProvider implements OnModuleDestroy {
       accountId: user.id,
       claims: async (_use, scope) => {
         const tenant = tenantOfScope(grant?.getOIDCScope() ?? scope);
+        const asked = new Set(scope.split(' '));
         return {
+          ...(tenant !== undefined && (asked.has('roles') || asked.has('groups')) ? await this.tenantClaims(user.id, tenant, asked) : {}),
           sub: user.id,
           email: user.email ?? undefined,
           // Verified by a confirmation link or an accepted invitation (docs/accounts.md).

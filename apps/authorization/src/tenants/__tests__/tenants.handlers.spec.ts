@@ -11,7 +11,10 @@ const subject = (id: string) => ({ type: 'USER' as const, id });
 function handlers() {
   const retired: string[] = [];
   const live = { isLive: (t: string | null) => t === 'acme' || t === null, retireNow: async (t: string) => void retired.push(t) } as unknown as LiveTenants;
-  const members = { hasAccess: async (t: string | null, id: string) => t === 'acme' && id === 'member' } as unknown as TenantMembers;
+  const members = {
+    hasAccess: async (t: string | null, id: string) => t === 'acme' && id === 'member',
+    claims: async (t: string | null, id: string) => ({ roles: [`role-of-${id}-in-${t}`], groups: ['g'] }),
+  } as unknown as TenantMembers;
   const facts = {
     get: async (id: string) => ({ root: { superAdmin: true, disabled: false }, off: { superAdmin: true, disabled: true } })[id as 'root'] ?? null,
   } as unknown as SubjectFactsService;
@@ -36,6 +39,14 @@ describe('TenantsHandlers', () => {
     expect(await problemOf(h.requireMember({ tenantId: 'acme', subject: subject('root') }))).toBe('allowed');
     expect(await problemOf(h.requireMember({ tenantId: 'acme', subject: subject('off') }))).toBe('403 not-a-member');
     expect(await problemOf(h.requireMember({ tenantId: null, subject: subject('member') }))).toBe('403 not-a-member');
+  });
+
+  it("claims: the subject's roles and groups in a live tenant, nothing in another one, for a service only", async () => {
+    const { handlers: h } = handlers();
+    const identity: Caller = { type: 'SERVICE', id: 'identity', via: 'internal' };
+    expect(await h.claims({ tenantId: 'acme', subject: subject('member') }, identity)).toEqual({ roles: ['role-of-member-in-acme'], groups: ['g'] });
+    expect(await h.claims({ tenantId: 'gone', subject: subject('member') }, identity)).toEqual({ roles: [], groups: [] });
+    expect(await problemOf(h.claims({ tenantId: 'acme', subject: subject('member') }, { type: 'USER', id: 'member' }))).toBe('403');
   });
 
   it('retire: only the tenancy service (a SERVICE caller) retires a tenant', async () => {
