@@ -10,6 +10,14 @@ const moduleNameMapper = { '^@gatehouse/(.*)$': '<rootDir>/libs/$1/src/index.ts'
 // jose ships ES modules only (the services load it with Node's require(esm), which Jest's module system
 // lacks): unit specs of the code that signs and verifies tokens get it compiled to CommonJS.
 const esmOnly = ['jose', 'oidc-provider'];
+// The e2e suites drive the provider with openid-client (a certified relying party), ES modules only too.
+const e2eEsmOnly = ['jose', 'openid-client', 'oauth4webapi'];
+const esmTransform = (packages) => ({
+  [`/node_modules/(${packages.join('|')})/.+\\.js$`]: [
+    '@swc/jest',
+    { ...swcrc, swcrc: false, jsc: { ...swcrc.jsc, parser: { syntax: 'ecmascript' }, baseUrl: __dirname } },
+  ],
+});
 // The console's React components (.tsx, automatic JSX runtime); their specs pick the jsdom environment
 // with a `@jest-environment jsdom` docblock.
 const consoleTransform = [
@@ -25,15 +33,7 @@ const consoleTransform = [
     },
   },
 ];
-const esmTransform = (packages) => ({
-  [`/node_modules/(${packages.join('|')})/.+\\.js$`]: [
-    '@swc/jest',
-    { ...swcrc, swcrc: false, jsc: { ...swcrc.jsc, parser: { syntax: 'ecmascript' }, baseUrl: __dirname } },
-  ],
-});
 const unitTransform = { ...transform, '^.+\\.tsx$': consoleTransform, ...esmTransform(esmOnly) };
-// The e2e relying party (openid-client, certified) and its ES-module-only dependencies, compiled likewise.
-const e2eEsmOnly = ['openid-client', 'oauth4webapi', 'jose'];
 
 module.exports = {
   reporters: ['default'],
