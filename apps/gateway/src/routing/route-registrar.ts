@@ -101,8 +101,7 @@ export class RouteRegistrar {
       if (incoming.body !== undefined && !raw && !JSON_MEDIA_TYPE.test(header(request, 'content-type') ?? '')) {
         throw new ProblemException(415, 'http-415', 'Request bodies must be application/json');
       }
-      // The Authorization header of an HTTP-bridge route is the provider's (client secrets, its own tokens), never the gateway's credentials.
-      let admission = this.admission.admit(route, isHttpBridge(route.target) ? { ...incoming, authorization: undefined } : incoming);
+      let admission = this.admission.admit(route, incoming);
       if (isPromise(admission)) admission = await admission;
       if (isHttpBridge(route.target)) {
         await this.bridge.forward(route as RouteDefinition & { target: HttpBridgeTarget }, incoming, request, reply);
