@@ -9,7 +9,8 @@ const transform = {
 const moduleNameMapper = { '^@gatehouse/(.*)$': '<rootDir>/libs/$1/src/index.ts' };
 // jose ships ES modules only (the services load it with Node's require(esm), which Jest's module system
 // lacks): unit specs of the code that signs and verifies tokens get it compiled to CommonJS.
-const esmOnly = ['jose', 'oidc-provider'];
+// otplib's base32 and hash plugins' dependencies (TOTP) too (@otplib: some are nested in its plugins).
+const esmOnly = ['jose', 'oidc-provider', '@scure/base', '@noble/hashes', '@otplib'];
 // The e2e suites drive the provider with openid-client (a certified relying party), ES modules only too.
 const e2eEsmOnly = ['jose', 'openid-client', 'oauth4webapi'];
 const esmTransform = (packages) => ({

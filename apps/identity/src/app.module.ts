@@ -5,6 +5,7 @@ import { EmailVerificationModule } from './email-verification/email-verification
 import { IdentityEnv } from './identity.env';
 import { ApiTokenEntity } from './api-tokens/api-token.entity';
 import { ApiTokensModule } from './api-tokens/api-tokens.module';
+import { FactorsModule } from './factors/factors.module';
 import { KeysModule } from './keys/keys.module';
 import { SigningKeyEntity } from './keys/signing-key.entity';
 import { IDENTITY_MIGRATIONS } from './migrations';
@@ -29,7 +30,7 @@ import { SERVICE } from './service-name';
 export const IDENTITY_SCHEMA = { entities: [UserEntity, RefreshTokenEntity, SigningKeyEntity, ServiceAccountEntity, ApiTokenEntity, OAuthClientEntity], migrations: IDENTITY_MIGRATIONS };
 export const IDENTITY_CONTEXTS = [
   PasswordsModule, KeysModule, UsersModule, SessionsModule, SetupModule, RevocationModule, PasswordFlowsModule, ServiceAccountsModule, ApiTokensModule, UserSettingsModule, TenantCleanupModule,
-  OAuthClientsModule, OidcModule, EmailVerificationModule,
+  OAuthClientsModule, OidcModule, EmailVerificationModule, FactorsModule,
 ];
 
 @Module({})

@@ -1,6 +1,6 @@
 import { DatabaseServiceEnv } from '@gatehouse/config';
 import { Type } from 'class-transformer';
-import { IsInt, IsString, Max, Min, MinLength } from 'class-validator';
+import { IsInt, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 
 export class IdentityEnv extends DatabaseServiceEnv {
   @Type(() => Number) @IsInt() @Min(1) @Max(65535)
@@ -60,4 +60,28 @@ export class IdentityEnv extends DatabaseServiceEnv {
   /** A user can have a confirmation link sent again at most once per this many seconds. */
   @Type(() => Number) @IsInt() @Min(0) @Max(24 * 3600)
   EMAIL_VERIFICATION_RESEND_INTERVAL_SECONDS = 60;
+
+  /**
+   * Keys that encrypt TOTP secrets at rest (AES-256-GCM): comma-separated `id:base64` entries, each key
+   * 32 bytes. The first encrypts; all decrypt. Rotation: put the new key first and keep the old ones; a
+   * secret is re-encrypted with the first key whenever it is used. Empty: a built-in development key
+   * (warned at start-up; never for production).
+   */
+  @IsString() @MaxLength(10_000)
+  @Matches(/^$|^[A-Za-z0-9_.-]{1,32}:[A-Za-z0-9+/_-]{43}=?(,[A-Za-z0-9_.-]{1,32}:[A-Za-z0-9+/_-]{43}=?)*$/, {
+    message: 'MFA_ENCRYPTION_KEYS must be comma-separated id:base64 entries of 32-byte keys (e.g. k1:$(openssl rand -base64 32))',
+  })
+  MFA_ENCRYPTION_KEYS = '';
+
+  /** The issuer authenticator apps show next to a TOTP code (`otpauth://` issuer). */
+  @IsString() @MinLength(1) @MaxLength(100)
+  MFA_TOTP_ISSUER = 'Gatehouse';
+
+  /** Lifetime of the second step of a sign-in (the `mfaToken`) and of WebAuthn challenges. */
+  @Type(() => Number) @IsInt() @Min(30) @Max(3600)
+  MFA_CHALLENGE_TTL_SECONDS = 300;
+
+  /** Wrong second factors one `mfaToken` accepts before it is void (each also counts towards the lockout). */
+  @Type(() => Number) @IsInt() @Min(1) @Max(20)
+  MFA_CHALLENGE_MAX_ATTEMPTS = 5;
 }

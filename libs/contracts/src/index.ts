@@ -6,6 +6,7 @@ export * from './pagination';
 export * from './permissions';
 export * from './identity';
 export * from './oauth-clients';
+export * from './factors';
 export * from './tenant-lifecycle';
 export * from './tenancy';
 export * from './authorization';

@@ -64,7 +64,7 @@ function browserSessionOperation(step: BrowserSessionStep): { parameters: unknow
       ? { '204': { description: 'Signed out; its access tokens are refused from now on', headers: setCookie } }
       : {
           '200': { description: 'Signed in', headers: setCookie, content: { 'application/json': { schema: ACCESS_TOKEN_SCHEMA } } },
-          '401': problem(step === 'sign-in' ? 'Invalid username or password (a locked or unknown account alike)' : 'No session, or it is over (the cookie is cleared)'),
+          '401': problem(step === 'sign-in' ? 'Invalid username or password (a locked or unknown account alike); or a second factor is required (`mfa-required` with `mfaToken` and `factors`: post them to /api/v1/session/mfa), wrong (`invalid-second-factor`) or its token spent (`invalid-mfa-token`)' : 'No session, or it is over (the cookie is cleared)'),
         };
   return {
     parameters,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { SubjectType } from '@gatehouse/contracts';
+import { AuthenticationMethod, SubjectType } from '@gatehouse/contracts';
 import { Injectable } from '@nestjs/common';
 import { SignJWT } from 'jose';
 import { IdentityEnv } from '../identity.env';
@@ -12,10 +12,17 @@ export const ACCESS_TOKEN_TYP = 'at+jwt';
 export class AccessTokenIssuer {
   constructor(private readonly keys: SigningKeysService, private readonly env: IdentityEnv) {}
 
-  async issue(subjectId: string, subjectType: SubjectType, sessionId: string): Promise<{ token: string; expiresIn: number }> {
+  /**
+   * `amr` (RFC 8176) says how the session's sign-in authenticated the user, and `acr` sums it up: `mfa`
+   * once a second factor (or a user-verifying passkey) was presented, else `pwd`.
+   */
+  async issue(
+    subjectId: string, subjectType: SubjectType, sessionId: string, amr: readonly AuthenticationMethod[] = ['pwd'],
+  ): Promise<{ token: string; expiresIn: number }> {
     const { kid, key } = await this.keys.currentKey();
     const now = Math.floor(Date.now() / 1000);
-    const token = await new SignJWT({ sub_type: subjectType, sid: sessionId })
+    const acr = amr.includes('mfa') ? 'mfa' : 'pwd';
+    const token = await new SignJWT({ sub_type: subjectType, sid: sessionId, amr: [...amr], acr })
       .setProtectedHeader({ alg: SIGNING_ALG, kid, typ: ACCESS_TOKEN_TYP })
       .setSubject(subjectId)
       .setIssuer(this.env.JWT_ISSUER)

@@ -11,6 +11,9 @@ import { UserEntity } from '../users/user.entity';
 
 export type SignInChannel = 'login' | 'basic';
 
+/** Failures that count towards the lockout (a locked or disabled account's attempts are only audited). */
+const COUNTED_FAILURES = new Set(['invalid-credentials', 'invalid-second-factor']);
+
 /**
  * DESIGN §3 login protection: LOGIN_MAX_FAILURES failed sign-ins within the window lock the account
  * for LOGIN_LOCK_SECONDS; failures per source address are counted too and throttle that address (429).
@@ -47,9 +50,14 @@ export class LoginProtectionService {
     return !!user.lockedUntil && user.lockedUntil.getTime() > Date.now();
   }
 
-  /** Counts a failed sign-in (per account and per address) and locks the account at the threshold. */
-  async recordFailure(user: UserEntity | null, login: string, ip: string | null, channel: SignInChannel, reason: string): Promise<void> {
-    const counted = reason === 'invalid-credentials';
+  /**
+   * Counts a failed sign-in (per account and per address) and locks the account at the threshold: a
+   * wrong password, or a wrong second factor after a right password.
+   */
+  async recordFailure(
+    user: UserEntity | null, login: string, ip: string | null, channel: SignInChannel, reason: string, details: Record<string, unknown> = {},
+  ): Promise<void> {
+    const counted = COUNTED_FAILURES.has(reason);
     await this.dataSource.transaction(async (manager) => {
       if (counted) {
         await manager.query(`DELETE FROM identity.login_failures WHERE at < now() - make_interval(secs => $1)`, [
@@ -63,7 +71,7 @@ export class LoginProtectionService {
         resourceType: 'USER',
         resourceId: user?.id ?? null,
         actor: ANONYMOUS_ACTOR,
-        details: { login, reason, channel },
+        details: { login, reason, channel, ...details },
       });
       if (user && counted) await this.countTowardsLockout(manager, user, ip);
     });

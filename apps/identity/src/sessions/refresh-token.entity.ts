@@ -35,6 +35,10 @@ export class RefreshTokenEntity {
   @Column({ type: 'varchar', length: 64, nullable: true })
   ip: string | null;
 
+  /** How the session's sign-in authenticated the user (RFC 8176), for the access tokens a refresh issues; null = password. */
+  @Column('text', { array: true, nullable: true })
+  amr: string[] | null;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;
 }

@@ -1,5 +1,5 @@
 import {
-  Caller, EndedSessions, IdentityRpc, ListSessionsRequest, ListUserSessionsRequest, LoginRequest, LogoutRequest, Page, RefreshRequest,
+  Caller, CompleteMfaLoginRequest, EndedSessions, FactorsRpc, IdentityRpc, ListSessionsRequest, ListUserSessionsRequest, LoginRequest, LogoutRequest, Page, RefreshRequest,
   ResolvedCredential, SessionIdRequest, SessionView, TokenPair, UserIdRequest, UserSessionIdRequest, VerifyBasicRequest,
 } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
@@ -19,6 +19,11 @@ export class SessionsHandlers {
   @RpcHandler(IdentityRpc.login)
   login(@RpcData() request: LoginRequest, @RpcIp() ip: string | null, @RpcUserAgent() userAgent: string | null): Promise<TokenPair> {
     return this.sessions.login(request, ip, userAgent);
+  }
+
+  @RpcHandler(FactorsRpc.completeLogin)
+  completeLogin(@RpcData() request: CompleteMfaLoginRequest, @RpcIp() ip: string | null, @RpcUserAgent() userAgent: string | null): Promise<TokenPair> {
+    return this.sessions.completeMfaLogin(request, ip, userAgent);
   }
 
   @RpcHandler(IdentityRpc.refresh)

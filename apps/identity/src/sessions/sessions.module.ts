@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { FactorsModule } from '../factors/factors.module';
 import { GrantGuardClient } from '../common/grant-guard.client';
 import { KeysModule } from '../keys/keys.module';
 import { LoginProtectionModule } from '../login-protection/login-protection.module';
@@ -9,7 +10,7 @@ import { SessionsService } from './sessions.service';
 import { UserSessionsService } from './user-sessions.service';
 
 @Module({
-  imports: [KeysModule, LoginProtectionModule, RevocationModule],
+  imports: [FactorsModule, KeysModule, LoginProtectionModule, RevocationModule],
   controllers: [SessionsHandlers],
   providers: [SessionsService, UserSessionsService, GrantGuardClient, SuperAdminGuard],
 })

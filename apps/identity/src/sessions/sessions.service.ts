@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { Caller, LoginRequest, ResolvedCredential, TokenPair, VerifyBasicRequest } from '@gatehouse/contracts';
+import {
+  AuthenticationMethod, Caller, CompleteMfaLoginRequest, LoginRequest, MFA_PROBLEMS, ResolvedCredential, TokenPair, VerifyBasicRequest,
+} from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
 import { AuditRecorder, Outbox } from '@gatehouse/durable-events';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { SecondFactorService } from '../factors/second-factor.service';
 import { AccessTokenIssuer } from '../keys/access-tokens';
 import { IdentityEnv } from '../identity.env';
 import { LoginProtectionService } from '../login-protection/login-protection.service';
@@ -29,11 +32,31 @@ export class SessionsService {
     private readonly audit: AuditRecorder,
     private readonly outbox: Outbox,
     private readonly env: IdentityEnv,
+    private readonly secondFactor: SecondFactorService,
   ) {}
 
-  /** `userAgent` (the client's header) and `ip` are recorded with the session (GET /me/sessions). */
+  /**
+   * The password step. A user with a second factor gets the `mfa-required` problem (with its single-use
+   * token) instead of a session, and the failure count stays until the second step succeeds. `userAgent`
+   * (the client's header) and `ip` are recorded with the session (GET /me/sessions).
+   */
   async login(request: LoginRequest, ip: string | null, userAgent: string | null = null): Promise<TokenPair> {
     const user = await this.authenticator.authenticate(request.username, request.password, ip, 'login');
+    const factors = await this.secondFactor.factorsOf(user.id);
+    if (factors.length > 0) throw await this.secondFactor.challenge(user.id, factors);
+    return this.signIn(user, ['pwd'], { ip, userAgent });
+  }
+
+  /** The second step of a sign-in: the `mfaToken` of the first and one factor. */
+  async completeMfaLogin(request: CompleteMfaLoginRequest, ip: string | null, userAgent: string | null = null): Promise<TokenPair> {
+    const outcome = await this.secondFactor.verify(request, ip);
+    return this.signIn(outcome.user, ['pwd', ...outcome.methods, 'mfa'], { ip, userAgent }, { factor: outcome.factor });
+  }
+
+  private async signIn(
+    user: UserEntity, amr: AuthenticationMethod[], client: { ip: string | null; userAgent: string | null }, details: Record<string, unknown> = {},
+  ): Promise<TokenPair> {
+    const { ip } = client;
     const pair = await this.dataSource.transaction(async (manager) => {
       await this.protection.recordSuccess(manager, user.id);
       const familyId = randomUUID();
@@ -43,17 +66,27 @@ export class SessionsService {
         resourceType: 'USER',
         resourceId: user.id,
         actor: { type: 'USER', id: user.id, username: user.username },
-        details: { sessionId: familyId },
+        details: { sessionId: familyId, ...(amr.length > 1 ? { amr, ...details } : {}) },
       });
-      return this.issue(manager, user.id, familyId, { ip, userAgent });
+      return this.issue(manager, user.id, familyId, client, amr);
     });
     void this.outbox.flush();
     return pair;
   }
 
-  /** `Authorization: Basic` at the gateway: the same checks as login, no session. */
+  /**
+   * `Authorization: Basic` at the gateway: the same checks as login, no session. Basic cannot carry a
+   * second factor, so a user who has one is refused (after the password check) and told to use an API token.
+   */
   async verifyBasic(request: VerifyBasicRequest): Promise<ResolvedCredential> {
     const user = await this.authenticator.authenticate(request.username, request.password, request.ip ?? null, 'basic');
+    if ((await this.secondFactor.factorsOf(user.id)).length > 0) {
+      throw new ProblemException(
+        401,
+        MFA_PROBLEMS.basicRefusedForMfa,
+        'This account has a second factor, which Basic authentication cannot carry: use an API token (Authorization: Bearer gh_...) instead',
+      );
+    }
     await this.protection.recordSuccess(this.dataSource.manager, user.id);
     return { type: 'USER', id: user.id };
   }
@@ -78,7 +111,7 @@ export class SessionsService {
       const user = await manager.getRepository(UserEntity).findOneBy({ id: current.userId });
       if (!user || user.status !== 'ACTIVE' || user.mustChangePassword) return null;
       await repo.update({ id: current.id }, { usedAt: new Date() });
-      return this.issue(manager, current.userId, current.familyId, { ip, userAgent: userAgent ?? current.userAgent });
+      return this.issue(manager, current.userId, current.familyId, { ip, userAgent: userAgent ?? current.userAgent }, (current.amr as AuthenticationMethod[] | null) ?? ['pwd']);
     });
     if (outcome && 'reused' in outcome) {
       await this.revocations.publish({ ...NOTHING_REVOKED, sessionIds: [outcome.reused] });
@@ -110,7 +143,9 @@ export class SessionsService {
     await manager.query(`UPDATE identity.refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL`, [familyId]);
   }
 
-  private async issue(manager: EntityManager, userId: string, familyId: string, client: { ip: string | null; userAgent: string | null }): Promise<TokenPair> {
+  private async issue(
+    manager: EntityManager, userId: string, familyId: string, client: { ip: string | null; userAgent: string | null }, amr: AuthenticationMethod[],
+  ): Promise<TokenPair> {
     const refreshToken = newOpaqueToken('ghr');
     await manager.getRepository(RefreshTokenEntity).insert({
       familyId,
@@ -119,8 +154,9 @@ export class SessionsService {
       userAgent: client.userAgent?.slice(0, 512) ?? null,
       tokenHash: hashToken(refreshToken),
       expiresAt: new Date(Date.now() + this.env.REFRESH_TOKEN_TTL_SECONDS * 1000),
+      amr,
     });
-    const access = await this.accessTokens.issue(userId, 'USER', familyId);
+    const access = await this.accessTokens.issue(userId, 'USER', familyId, amr);
     return {
       tokenType: 'Bearer',
       accessToken: access.token,

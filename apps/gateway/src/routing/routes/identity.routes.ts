@@ -1,4 +1,4 @@
-import { IdentityRpc, OAuthClientsRpc } from '@gatehouse/contracts';
+import { FactorsRpc, IdentityRpc, OAuthClientsRpc } from '@gatehouse/contracts';
 import { RouteDefinition } from '../../request/route-definition';
 
 /**
@@ -9,10 +9,12 @@ import { RouteDefinition } from '../../request/route-definition';
 export const IDENTITY_ROUTES: RouteDefinition[] = [
   // Sessions
   { method: 'POST', path: '/api/v1/login', summary: 'Sign in with username or email and password', access: 'public', target: IdentityRpc.login },
+  { method: 'POST', path: '/api/v1/login/mfa', summary: 'Second step of a sign-in: the mfaToken of the mfa-required problem and a TOTP or recovery code', access: 'public', target: FactorsRpc.completeLogin },
   { method: 'POST', path: '/api/v1/token/refresh', summary: 'Rotate a refresh token', access: 'public', target: IdentityRpc.refresh },
   { method: 'POST', path: '/api/v1/logout', summary: 'End the session of a refresh token', access: 'public', target: IdentityRpc.logout, status: 204 },
   // Browser sessions (the console): the refresh token in an HttpOnly cookie, never in a body (session/)
   { method: 'POST', path: '/api/v1/session', summary: 'Sign a browser in: the access token in the body, the refresh token in an HttpOnly cookie', access: 'public', target: IdentityRpc.login, browserSession: 'sign-in' },
+  { method: 'POST', path: '/api/v1/session/mfa', summary: 'Second step of a browser sign-in (mfaToken and a TOTP or recovery code): the access token in the body, the refresh token in an HttpOnly cookie', access: 'public', target: FactorsRpc.completeLogin, browserSession: 'sign-in' },
   { method: 'POST', path: '/api/v1/session/refresh', summary: "Rotate the browser session's refresh token (cookie) for a new access token", access: 'public', target: IdentityRpc.refresh, browserSession: 'refresh' },
   { method: 'DELETE', path: '/api/v1/session', summary: 'End the browser session (its access tokens are refused from now on) and clear its cookie', access: 'public', target: IdentityRpc.logout, status: 204, browserSession: 'sign-out' },
   // Discovery and the JWKS are the OpenID Connect provider's (oidc.routes.ts).
@@ -36,6 +38,12 @@ export const IDENTITY_ROUTES: RouteDefinition[] = [
   { method: 'GET', path: '/api/v1/me/api-tokens', summary: 'Own API tokens (never the secrets)', access: 'authenticated', target: IdentityRpc.listMyApiTokens },
   { method: 'POST', path: '/api/v1/me/api-tokens', summary: 'Create an API token (the secret is shown once)', access: 'authenticated', target: IdentityRpc.createMyApiToken, status: 201, grants: 'credential' },
   { method: 'DELETE', path: '/api/v1/me/api-tokens/:tokenId', summary: 'Revoke an own API token', access: 'authenticated', target: IdentityRpc.deleteMyApiToken },
+  // Own second factors (factors/): TOTP, recovery codes
+  { method: 'GET', path: '/api/v1/me/mfa', summary: 'Own second factors (never their secrets)', access: 'authenticated', target: FactorsRpc.listMine },
+  { method: 'POST', path: '/api/v1/me/mfa/totp', summary: 'Start setting up an authenticator app: the secret, its otpauth URI and QR code (shown once)', access: 'authenticated', target: FactorsRpc.enrolTotp, status: 201 },
+  { method: 'POST', path: '/api/v1/me/mfa/totp/confirm', summary: 'Confirm the authenticator app with a current code (the first factor answers the recovery codes, shown once)', access: 'authenticated', target: FactorsRpc.confirmTotp },
+  { method: 'DELETE', path: '/api/v1/me/mfa/totp', summary: 'Remove the authenticator app', access: 'authenticated', target: FactorsRpc.removeTotp, status: 204 },
+  { method: 'POST', path: '/api/v1/me/mfa/recovery-codes', summary: 'New recovery codes (shown once); the previous ones stop working', access: 'authenticated', target: FactorsRpc.regenerateRecoveryCodes },
   // Own data only; identity keeps it per user and tenant, whether or not the user can access that tenant.
   { method: 'GET', path: '/api/v1/:tenant/settings/me', summary: 'Own settings in a tenant', access: 'authenticated', target: IdentityRpc.getMySettings },
   { method: 'PUT', path: '/api/v1/:tenant/settings/me', summary: 'Replace own settings in a tenant', access: 'authenticated', target: IdentityRpc.putMySettings },

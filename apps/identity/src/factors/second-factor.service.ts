@@ -1,0 +1,153 @@
+import {
+  AuthenticationMethod, CompleteMfaLoginRequest, FieldError, MFA_PROBLEMS, MfaRequired, SecondFactorKind,
+} from '@gatehouse/contracts';
+import { hashToken, newOpaqueToken } from '@gatehouse/database';
+import { ProblemException } from '@gatehouse/errors';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { returning } from '../common/sql';
+import { IdentityEnv } from '../identity.env';
+import { LoginProtectionService } from '../login-protection/login-protection.service';
+import { UserEntity } from '../users/user.entity';
+import { confirmedFactors, totpOf } from './factor-store';
+import { totpContext } from './factors.service';
+import { hashRecoveryCode } from './recovery-codes';
+import { SecretBox } from './secret-box';
+import { matchTotp } from './totp';
+
+/** How a completed second step authenticated the user. */
+export interface SecondFactorOutcome {
+  user: UserEntity;
+  /** What the second factor adds to the first step's methods (e.g. `otp`). */
+  methods: AuthenticationMethod[];
+  factor: SecondFactorKind;
+}
+
+interface ChallengeRow {
+  id: string;
+  user_id: string;
+  attempts: number;
+  expires_at: Date;
+  used_at: Date | null;
+}
+
+const INVALID_TOKEN = 'This second step is unknown, used or expired: sign in again';
+
+/**
+ * The second step of every way a person signs in (`/api/v1/login`, the console's session, and the OIDC
+ * provider's interaction): after the password, `challenge()` answers the `mfa-required` problem with a
+ * single-use token; `verify()` takes that token and one factor. Wrong factors count towards the account
+ * lockout like wrong passwords (and void the token after MFA_CHALLENGE_MAX_ATTEMPTS); the failure count
+ * is cleared only by a complete sign-in, never by the password step alone.
+ */
+@Injectable()
+export class SecondFactorService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly box: SecretBox,
+    private readonly protection: LoginProtectionService,
+    private readonly env: IdentityEnv,
+  ) {}
+
+  /** The factors a sign-in of this user must ask for; empty when the user has none. */
+  factorsOf(userId: string, manager: EntityManager = this.dataSource.manager): Promise<SecondFactorKind[]> {
+    return confirmedFactors(manager, userId);
+  }
+
+  /** Starts a second step for a user whose password was right: the `mfa-required` problem to answer with. */
+  async challenge(userId: string, factors: SecondFactorKind[]): Promise<ProblemException> {
+    const token = newOpaqueToken('ghm');
+    await this.dataSource.query(
+      `INSERT INTO identity.mfa_challenges (purpose, user_id, token_hash, methods, expires_at)
+       VALUES ('login', $1, $2, $3, now() + make_interval(secs => $4))`,
+      [userId, hashToken(token), factors, this.env.MFA_CHALLENGE_TTL_SECONDS],
+    );
+    const members: MfaRequired = { mfaToken: token, expiresIn: this.env.MFA_CHALLENGE_TTL_SECONDS, factors };
+    return new ProblemException(401, MFA_PROBLEMS.mfaRequired, 'A second factor is required: post it with mfaToken to the second step', { ...members });
+  }
+
+  /**
+   * Checks the second step: a live token and exactly one right factor. On success the token is used up;
+   * a wrong factor is a 401 naming the field (and counted), a bad token a 401 `invalid-mfa-token`.
+   */
+  async verify(request: CompleteMfaLoginRequest, ip: string | null): Promise<SecondFactorOutcome> {
+    const given = (['code', 'recoveryCode'] as const).filter((field) => request[field] !== undefined);
+    if (given.length !== 1) {
+      const errors: FieldError[] = [{ field: 'code', message: 'send exactly one second factor: code or recoveryCode' }];
+      throw ProblemException.validation(errors);
+    }
+    const challenge = await this.liveChallenge(request.mfaToken);
+    const user = await this.dataSource.getRepository(UserEntity).findOneBy({ id: challenge.user_id });
+    if (!user || user.status !== 'ACTIVE' || this.protection.isLocked(user)) {
+      await this.dataSource.query(`UPDATE identity.mfa_challenges SET used_at = now() WHERE id = $1`, [challenge.id]);
+      throw new ProblemException(401, MFA_PROBLEMS.invalidMfaToken, INVALID_TOKEN);
+    }
+    const outcome = await this.dataSource.transaction(async (manager) => {
+      // Locked: two requests with one token cannot both pass, nor spend more attempts than allowed.
+      const [row]: ChallengeRow[] = await manager.query(`SELECT * FROM identity.mfa_challenges WHERE id = $1 FOR UPDATE`, [challenge.id]);
+      if (!row || row.used_at || row.attempts >= this.env.MFA_CHALLENGE_MAX_ATTEMPTS) return 'invalid-token' as const;
+      const factor = request.code !== undefined
+        ? await this.checkTotp(manager, user.id, request.code)
+        : await this.checkRecoveryCode(manager, user.id, request.recoveryCode as string);
+      if (!factor) {
+        await manager.query(
+          `UPDATE identity.mfa_challenges SET attempts = attempts + 1,
+             used_at = CASE WHEN attempts + 1 >= $2 THEN now() END WHERE id = $1`,
+          [row.id, this.env.MFA_CHALLENGE_MAX_ATTEMPTS],
+        );
+        return null;
+      }
+      await manager.query(`UPDATE identity.mfa_challenges SET used_at = now() WHERE id = $1`, [row.id]);
+      return factor;
+    });
+    if (outcome === 'invalid-token') throw new ProblemException(401, MFA_PROBLEMS.invalidMfaToken, INVALID_TOKEN);
+    if (!outcome) {
+      const field = given[0];
+      await this.protection.recordFailure(user, user.username, ip, 'login', 'invalid-second-factor', { factor: field === 'code' ? 'totp' : 'recovery-code' });
+      throw new ProblemException(401, MFA_PROBLEMS.invalidSecondFactor, `The ${field === 'code' ? 'code' : 'recovery code'} is wrong or was already used`, {
+        errors: [{ field, message: `${field} is wrong or was already used` }],
+      });
+    }
+    return { user, methods: ['otp'], factor: outcome };
+  }
+
+  private async liveChallenge(token: string): Promise<ChallengeRow> {
+    const [row]: ChallengeRow[] = await this.dataSource.query(
+      `SELECT * FROM identity.mfa_challenges WHERE token_hash = $1 AND purpose = 'login'`,
+      [hashToken(token)],
+    );
+    if (!row || row.used_at || row.expires_at.getTime() <= Date.now() || row.attempts >= this.env.MFA_CHALLENGE_MAX_ATTEMPTS) {
+      throw new ProblemException(401, MFA_PROBLEMS.invalidMfaToken, INVALID_TOKEN);
+    }
+    return row;
+  }
+
+  /** A current code of the confirmed authenticator app, newer than the last accepted one (no replay). */
+  private async checkTotp(manager: EntityManager, userId: string, code: string): Promise<SecondFactorKind | null> {
+    const totp = await totpOf(manager, userId, true);
+    if (!totp?.confirmed_at) return null;
+    const secret = this.box.open({ ciphertext: totp.secret_ciphertext, keyId: totp.key_id }, totpContext(userId));
+    const step = matchTotp(secret, code, totp.last_time_step === null ? null : Number(totp.last_time_step));
+    if (step === null) return null;
+    // Rotation: a secret sealed with an older key is sealed again with the current one.
+    const resealed = totp.key_id === this.box.currentKeyId ? null : this.box.seal(secret, totpContext(userId));
+    await manager.query(
+      `UPDATE identity.totp_factors SET last_time_step = $2, last_used_at = now(),
+         secret_ciphertext = coalesce($3, secret_ciphertext), key_id = coalesce($4, key_id) WHERE user_id = $1`,
+      [userId, step, resealed?.ciphertext ?? null, resealed?.keyId ?? null],
+    );
+    return 'totp';
+  }
+
+  /** One unused recovery code, used up atomically. */
+  private async checkRecoveryCode(manager: EntityManager, userId: string, code: string): Promise<SecondFactorKind | null> {
+    if ((await confirmedFactors(manager, userId)).length === 0) return null;
+    const used = await returning(
+      manager,
+      `UPDATE identity.recovery_codes SET used_at = now() WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL RETURNING id`,
+      [userId, hashRecoveryCode(userId, code)],
+    );
+    return used.length > 0 ? 'recovery-code' : null;
+  }
+}

@@ -1,0 +1,123 @@
+import { IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { Optional } from './input-rules';
+import { rpc } from './rpc';
+import type { TokenPair } from './identity';
+
+// ---------------------------------------------------------------------------------------------
+// Second factors (identity's `factors/` context): TOTP, recovery codes, and the second step of a sign-in
+
+/** The factors a user can present at the second step of a sign-in. */
+export const SECOND_FACTOR_KINDS = ['totp', 'recovery-code', 'passkey'] as const;
+export type SecondFactorKind = (typeof SECOND_FACTOR_KINDS)[number];
+
+/**
+ * Authentication methods references (RFC 8176) carried by access tokens as `amr`: `pwd` (password),
+ * `otp` (a TOTP or a recovery code), `hwk` / `swk` (a passkey bound to one device / synced), `user`
+ * (the authenticator verified the user), `mfa` (more than one factor).
+ */
+export type AuthenticationMethod = 'pwd' | 'otp' | 'hwk' | 'swk' | 'user' | 'mfa';
+
+/** `acr` of an access token: `mfa` once a second factor (or a user-verifying passkey) was presented, else `pwd`. */
+export type AuthenticationContext = 'pwd' | 'mfa';
+
+/** Recovery codes issued at once; each works once. */
+export const RECOVERY_CODE_COUNT = 10;
+
+/** The RFC 9457 `type` slugs of the factors' problems, so clients can branch on them. */
+export const MFA_PROBLEMS = {
+  /** First step of a sign-in passed; the second factor is required: the problem carries `mfaToken` and `factors`. */
+  mfaRequired: 'mfa-required',
+  /** The second factor was wrong (the `field` member names it); the sign-in may be retried with the same token. */
+  invalidSecondFactor: 'invalid-second-factor',
+  /** The mfa token is unknown, used, expired or spent its attempts: sign in again. */
+  invalidMfaToken: 'invalid-mfa-token',
+  /** `Authorization: Basic` for a user with a second factor: use an API token. */
+  basicRefusedForMfa: 'basic-auth-refused-mfa',
+} as const;
+
+/** Members of the `mfa-required` problem. */
+export interface MfaRequired {
+  /** Single-use, short-lived; posted back with the second factor. */
+  mfaToken: string;
+  /** Seconds from now. */
+  expiresIn: number;
+  /** What this user can present. */
+  factors: SecondFactorKind[];
+}
+
+export interface TotpFactorView {
+  /** false while an enrolment awaits its confirmation code. */
+  confirmed: boolean;
+  createdAt: string;
+  confirmedAt: string | null;
+  lastUsedAt: string | null;
+}
+
+export interface RecoveryCodesView {
+  /** Codes not used yet. */
+  remaining: number;
+  createdAt: string;
+}
+
+/** A user's second factors (never their secrets). */
+export interface MfaFactorsView {
+  /** Whether the user has a confirmed second factor (sign-ins ask for it). */
+  enabled: boolean;
+  totp: TotpFactorView | null;
+  recoveryCodes: RecoveryCodesView | null;
+}
+
+/** The only answer that carries the TOTP secret: shown at enrolment, never again. */
+export interface TotpEnrolment {
+  /** Base32, for manual entry in an authenticator app. */
+  secret: string;
+  /** `otpauth://totp/...` (RFC 6238 parameters: SHA1, 6 digits, 30 s). */
+  otpauthUri: string;
+  /** The URI as a QR code: a `data:image/png;base64,...` URL. */
+  qrCode: string;
+}
+
+/** Recovery codes in clear: shown once (at the first confirmed factor, or when regenerated). */
+export interface RecoveryCodes {
+  codes: string[];
+}
+
+export interface TotpConfirmation {
+  /** Present when this is the user's first second factor: the recovery codes, shown once. */
+  recoveryCodes?: string[];
+}
+
+const TOTP_CODE = /^\d{6}$/;
+
+export class ConfirmTotpRequest {
+  /** The 6-digit code the authenticator app shows now. */
+  @IsString() @Matches(TOTP_CODE, { message: 'code must be the 6 digits the authenticator app shows' })
+  code: string;
+}
+
+/** The second step of a sign-in: the first step's `mfaToken` and exactly one factor. */
+export class CompleteMfaLoginRequest {
+  @IsString() @MinLength(1) @MaxLength(512)
+  mfaToken: string;
+
+  /** A TOTP code. */
+  @Optional() @IsString() @Matches(TOTP_CODE, { message: 'code must be the 6 digits the authenticator app shows' })
+  code?: string;
+
+  /** One of the recovery codes (dashes and spaces are ignored). */
+  @Optional() @IsString() @MinLength(1) @MaxLength(64)
+  recoveryCode?: string;
+}
+
+export const FactorsRpc = {
+  /** The caller's own factors. */
+  listMine: rpc<Record<string, never>, MfaFactorsView>('identity.factors.list-own.v1'),
+  /** Starts (or restarts) a TOTP enrolment: a new secret, unconfirmed until `confirmTotp`. */
+  enrolTotp: rpc<Record<string, never>, TotpEnrolment>('identity.factors.totp.enrol.v1'),
+  confirmTotp: rpc<ConfirmTotpRequest, TotpConfirmation>('identity.factors.totp.confirm.v1'),
+  removeTotp: rpc<Record<string, never>, void>('identity.factors.totp.remove.v1'),
+  /** A new set of recovery codes; the previous set stops working. */
+  regenerateRecoveryCodes: rpc<Record<string, never>, RecoveryCodes>('identity.factors.recovery-codes.regenerate.v1'),
+  /** The second step of `/api/v1/login` and `/api/v1/session`. */
+  completeLogin: rpc<CompleteMfaLoginRequest, TokenPair>('identity.sessions.login-second-factor.v1'),
+} as const;
