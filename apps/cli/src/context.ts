@@ -1,6 +1,6 @@
 import { Command } from 'commander';
-import { DEFAULT_TENANT_SEGMENT, TENANT_ID_PATTERN, type TokenPair } from '@gatehouse/contracts';
-import { FetchFn, HttpClient, QueryValue } from './http-client';
+import { DEFAULT_TENANT_SEGMENT, MFA_PROBLEMS, TENANT_ID_PATTERN, type TokenPair } from '@gatehouse/contracts';
+import { ApiError, FetchFn, HttpClient, QueryValue } from './http-client';
 import { OperatorConnector, OperatorRpc, operatorTargetFromEnv } from './operator/operator-rpc';
 import { OutputFormat, renderJson } from './output';
 import { EXIT_USAGE } from './report';
@@ -25,6 +25,7 @@ export interface GlobalOptions {
   token?: string;
   user?: string;
   passwordStdin?: boolean;
+  otp?: string;
   output: OutputFormat;
 }
 
@@ -115,8 +116,15 @@ export class CommandContext {
     if (options.token) return options.token;
     if (options.user) {
       const { username, password } = await this.credentials(options);
-      const tokens = await this.client.post<TokenPair>('/api/v1/login', { username, password });
-      return tokens.accessToken;
+      try {
+        return (await this.client.post<TokenPair>('/api/v1/login', { username, password })).accessToken;
+      } catch (error) {
+        const mfaToken = error instanceof ApiError && String(error.problem.type).endsWith(`/${MFA_PROBLEMS.mfaRequired}`) ? error.problem['mfaToken'] : undefined;
+        if (typeof mfaToken !== 'string') throw error;
+        if (!options.otp) this.usageError('this account has a second factor: add --otp <code> (or use --token with an API token)');
+        const factor = /^\d{6}$/.test(options.otp) ? { code: options.otp } : { recoveryCode: options.otp };
+        return (await this.client.post<TokenPair>('/api/v1/login/mfa', { mfaToken, ...factor })).accessToken;
+      }
     }
     if (this.io.env.GATEHOUSE_TOKEN) return this.io.env.GATEHOUSE_TOKEN;
     return this.usageError('not signed in: pass --token <access token> or --user <username:password> (or set GATEHOUSE_TOKEN)');

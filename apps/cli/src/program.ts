@@ -34,6 +34,7 @@ export function buildProgram(io: CliIo): Command {
     .addOption(new Option('--token <token>', 'API token or access token to send (env GATEHOUSE_TOKEN)').conflicts('user'))
     .option('--user <username:password>', 'sign in with this user for the command (the password is never printed)')
     .option('--password-stdin', 'read the password of --user from stdin')
+    .option('--otp <code>', "with --user: the authenticator app's code (or a recovery code) when the account has a second factor")
     .addOption(new Option('--output <format>', 'output format').choices(OUTPUT_FORMATS).default('table'));
 
   const context = (command: Command) => new CommandContext(command, io);

@@ -89,6 +89,7 @@ export interface TotpConfirmation {
 
 const TOTP_CODE = /^\d{6}$/;
 
+
 export class ConfirmTotpRequest {
   /** The 6-digit code the authenticator app shows now. */
   @IsString() @Matches(TOTP_CODE, { message: 'code must be the 6 digits the authenticator app shows' })

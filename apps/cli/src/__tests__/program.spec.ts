@@ -144,6 +144,35 @@ describe('gatehouse CLI (in-process)', () => {
     expect(removed.stdout).toBe(`Removed ${member} from group ${group}.\n`);
   });
 
+  it('me mfa: enrol prints the QR code and secret (not the image), confirm prints the recovery codes once, with notes on stderr', async () => {
+    const enrolment = { secret: 'JBSWY3DPEHPK3PXP', otpauthUri: 'otpauth://totp/Gatehouse:ada?secret=JBSWY3DPEHPK3PXP&issuer=Gatehouse', qrCode: 'data:image/png;base64,AAAA' };
+    const enrol = await cli(['me', 'mfa', 'totp', 'enrol', '--token', 'T'], () => json(201, enrolment));
+    expect(enrol.calls.map((c) => `${c.method} ${c.url}`)).toEqual(['POST http://localhost:8080/api/v1/me/mfa/totp']);
+    expect(enrol.stdout).toContain('JBSWY3DPEHPK3PXP');
+    expect(enrol.stdout).not.toContain('data:image');
+    expect(enrol.stderr).toContain('gatehouse me mfa totp confirm');
+    const confirm = await cli(['me', 'mfa', 'totp', 'confirm', '123456', '--token', 'T'], () => json(200, { recoveryCodes: ['aaaa-bbbb-cccc-dddd', 'eeee-ffff-gggg-hhhh'] }));
+    expect(confirm.calls[0]).toMatchObject({ method: 'POST', url: 'http://localhost:8080/api/v1/me/mfa/totp/confirm', body: { code: '123456' } });
+    expect(confirm.stdout).toBe('aaaa-bbbb-cccc-dddd\neeee-ffff-gggg-hhhh\n');
+    expect(confirm.stderr).toContain('shown only now');
+    const removed = await cli(['me', 'mfa', 'totp', 'remove', '--token', 'T'], () => new Response(null, { status: 204 }));
+    expect(removed.calls.map((c) => `${c.method} ${c.url}`)).toEqual(['DELETE http://localhost:8080/api/v1/me/mfa/totp']);
+  });
+
+  it('--user with a second factor: the mfa-required problem is answered with --otp (a code or a recovery code), or exit 2 without it', async () => {
+    const mfaRequired = () => problem(401, { type: 'https://gatehouse.dev/problems/mfa-required', title: 'Unauthorized', mfaToken: 'ghm_x', factors: ['totp'] });
+    const gateway = (call: Call) => (call.url.endsWith('/login') ? mfaRequired() : call.url.endsWith('/login/mfa') ? json(200, { accessToken: 'AT' }) : json(200, { id: 'me' }));
+    const withCode = await cli(['me', '--user', 'ada:pw', '--otp', '123456'], gateway);
+    expect(withCode.calls.map((c) => c.url.replace('http://localhost:8080', ''))).toEqual(['/api/v1/login', '/api/v1/login/mfa', '/api/v1/me']);
+    expect(withCode.calls[1].body).toEqual({ mfaToken: 'ghm_x', code: '123456' });
+    expect(withCode.calls[2].headers.authorization).toBe('Bearer AT');
+    const withRecovery = await cli(['me', '--user', 'ada:pw', '--otp', 'abcd-efgh-jkmn-pqrs'], gateway);
+    expect(withRecovery.calls[1].body).toEqual({ mfaToken: 'ghm_x', recoveryCode: 'abcd-efgh-jkmn-pqrs' });
+    const without = await cli(['me', '--user', 'ada:pw'], gateway);
+    expect(without.code).toBe(2);
+    expect(without.stderr).toContain('--otp');
+  });
+
   it('prints help with exit 0', async () => {
     const result = await cli(['users', 'create', '--help'], () => json(200, {}));
     expect(result.code).toBe(0);

@@ -4,6 +4,7 @@ import { ContextFactory } from '../context';
 import { Column, renderRecord, renderTable } from '../output';
 import { registerApiTokenCommands } from './api-tokens';
 import { registerOwnEmailCommands } from './email';
+import { registerMfaCommands } from './mfa';
 import { registerOwnSessionCommands } from './sessions';
 
 const REACHABLE_TENANT_COLUMNS: Column<ReachableTenant>[] = [
@@ -24,6 +25,7 @@ export function registerMe(program: Command, context: ContextFactory): void {
   registerApiTokenCommands(me, context, { whose: 'your own', path: async () => '/api/v1/me/api-tokens' });
   registerOwnSessionCommands(me, context);
   registerOwnEmailCommands(me, context);
+  registerMfaCommands(me, context);
 
   me.command('tenants').description('The tenants you can reach (where you have access; all of them with TENANT at instance level)').action(
     async (_options: unknown, command: Command) => {

@@ -1,4 +1,5 @@
 import { Caller, ConfirmTotpRequest, FactorsRpc } from '@gatehouse/contracts';
+import { ProblemException } from '@gatehouse/errors';
 import { RpcCaller, RpcData, RpcHandler } from '@gatehouse/messaging';
 import { Controller } from '@nestjs/common';
 import { requireUserCaller } from '../common/callers';
@@ -15,7 +16,8 @@ export class FactorsHandlers {
   }
 
   @RpcHandler(FactorsRpc.enrolTotp)
-  enrolTotp(@RpcCaller() caller: Caller | null) {
+  enrolTotp(@RpcData() input: Record<string, unknown>, @RpcCaller() caller: Caller | null) {
+    assertNoInput(input);
     return this.factors.enrolTotp(requireUserCaller(caller));
   }
 
@@ -30,7 +32,14 @@ export class FactorsHandlers {
   }
 
   @RpcHandler(FactorsRpc.regenerateRecoveryCodes)
-  regenerateRecoveryCodes(@RpcCaller() caller: Caller | null) {
+  regenerateRecoveryCodes(@RpcData() input: Record<string, unknown>, @RpcCaller() caller: Caller | null) {
+    assertNoInput(input);
     return this.factors.regenerateRecoveryCodes(requireUserCaller(caller));
   }
+}
+
+/** Actions that take no input (their schema is `Empty`): any field is refused by name. */
+function assertNoInput(input: Record<string, unknown> | undefined): void {
+  const fields = Object.keys(input ?? {});
+  if (fields.length > 0) throw ProblemException.validation(fields.map((field) => ({ field, message: `unknown field ${field}` })));
 }
