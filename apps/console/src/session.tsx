@@ -1,6 +1,6 @@
 import type { Action, Decision, Permission, SetupStatus, UserView } from '@gatehouse/contracts';
 import { createContext, ReactNode, useCallback, useContext, useEffect, useRef, useState } from 'react';
-import { api, ApiError, session, url } from './api/client';
+import { api, ApiError, SecondStep, session, url } from './api/client';
 
 interface AuthState {
   setup: SetupStatus | null;
@@ -8,6 +8,8 @@ interface AuthState {
   /** False until the set-up status is known and the session cookie, if any, has been tried. */
   ready: boolean;
   signIn(username: string, password: string): Promise<void>;
+  /** After a sign-in answered `mfa-required`: its token and the second factor. */
+  completeSignIn(secondStep: SecondStep): Promise<void>;
   signOut(): Promise<void>;
   reloadSetup(): Promise<void>;
   reloadMe(): Promise<void>;
@@ -80,13 +82,26 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     [follow],
   );
 
+  const completeSignIn = useCallback(
+    async (secondStep: SecondStep) => {
+      await session.completeSignIn(secondStep);
+      try {
+        await follow();
+      } catch (error) {
+        await session.signOut();
+        throw error;
+      }
+    },
+    [follow],
+  );
+
   const signOut = useCallback(async () => {
     await session.signOut();
     meRef.current = null;
     setMe(null);
   }, []);
 
-  return <AuthContext.Provider value={{ setup, me, ready, signIn, signOut, reloadSetup, reloadMe }}>{children}</AuthContext.Provider>;
+  return <AuthContext.Provider value={{ setup, me, ready, signIn, completeSignIn, signOut, reloadSetup, reloadMe }}>{children}</AuthContext.Provider>;
 }
 
 export function useAuth(): AuthState {

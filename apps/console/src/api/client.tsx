@@ -29,6 +29,9 @@ export class ApiError extends Error {
 
 type Listener = () => void;
 
+/** The second step of a sign-in: the `mfaToken` of the `mfa-required` problem and one factor. */
+export type SecondStep = { mfaToken: string } & ({ code: string } | { recoveryCode: string });
+
 /** What the gateway's browser-session endpoints answer: the access token only (the refresh token is in an HttpOnly cookie). */
 export interface AccessToken {
   tokenType: 'Bearer';
@@ -120,6 +123,15 @@ export class Session {
   /** Signs in (the gateway sets the session cookie) and gives the other tabs the access token. */
   async signIn(username: string, password: string): Promise<void> {
     const answer = await this.exclusive(() => rawRequest<AccessToken>('POST', SESSION_PATH, { username, password }, null, CSRF_HEADERS));
+    this.share(this.adopt(answer));
+  }
+
+  /**
+   * The second step of a sign-in (the first answered `mfa-required`): its `mfaToken` and one factor, at
+   * `/api/v1/session/mfa` (which sets the session cookie); signed in as with signIn.
+   */
+  async completeSignIn(secondStep: SecondStep): Promise<void> {
+    const answer = await this.exclusive(() => rawRequest<AccessToken>('POST', `${SESSION_PATH}/mfa`, secondStep, null, CSRF_HEADERS));
     this.share(this.adopt(answer));
   }
 

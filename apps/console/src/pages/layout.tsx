@@ -163,6 +163,7 @@ export function Shell({ tenant, children }: { tenant: string | null; children: R
             <h2>Me</h2>
             <NavLink to="/me">Profile</NavLink>
             <NavLink to="/me/sessions">Sessions</NavLink>
+            <NavLink to="/me/security">Security</NavLink>
             <NavLink to="/me/api-tokens">API tokens</NavLink>
           </section>
         </nav>

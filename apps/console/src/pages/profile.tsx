@@ -4,6 +4,7 @@ import { api, url } from '../api/client';
 import { useAuth } from '../session';
 import { Field, Loading, PageHeader, PasswordField, ProblemBox, setTimeZone, Tabs, Toggle, useAsync, useSubmit } from '../ui/kit';
 import { ApiTokens } from './api-tokens';
+import { SecurityPanel } from './security';
 import { Sessions } from './sessions';
 import { applyTheme, tenantLabel } from './layout';
 
@@ -215,6 +216,7 @@ export function ProfilePage({ tab, tenant }: { tab: string; tenant: string | nul
           { id: 'overview', label: 'Overview', to: '/me' },
           { id: 'password', label: 'Password', to: '/me/password' },
           { id: 'sessions', label: 'Sessions', to: '/me/sessions' },
+          { id: 'security', label: 'Security', to: '/me/security' },
           { id: 'api-tokens', label: 'API tokens', to: '/me/api-tokens' },
         ]}
       />
@@ -238,6 +240,7 @@ export function ProfilePage({ tab, tenant }: { tab: string; tenant: string | nul
       )}
       {tab === 'password' && <ChangePassword />}
       {tab === 'sessions' && <Sessions base={url('/me/sessions')} own />}
+      {tab === 'security' && <SecurityPanel />}
       {tab === 'api-tokens' && <ApiTokens base={url('/me/api-tokens')} />}
     </div>
   );

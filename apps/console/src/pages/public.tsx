@@ -1,6 +1,6 @@
-import type { EmailVerificationResult, SetupResult } from '@gatehouse/contracts';
+import type { EmailVerificationResult, MfaRequired, SetupResult } from '@gatehouse/contracts';
 import { ReactNode, useEffect, useRef, useState } from 'react';
-import { api, url } from '../api/client';
+import { api, ApiError, SecondStep, url } from '../api/client';
 import { Link, navigate, useLocation } from '../router';
 import { useAuth } from '../session';
 import { Field, PasswordField, ProblemBox, useSubmit } from '../ui/kit';
@@ -54,15 +54,18 @@ export function SetupPage() {
 /**
  * The sign-in form: username or email and password, posted by `signIn` (the console's session, or an
  * OpenID Connect interaction). Lockout and throttling answer as problems shown here; a required password
- * change calls `onPasswordChangeRequired` with the username.
+ * change calls `onPasswordChangeRequired` with the username. With `completeSecondStep`, an `mfa-required`
+ * answer leads to the second step (a factor posted with its mfaToken); without it, it shows as a problem.
  */
-export function SignInForm({ signIn, onSignedIn, onPasswordChangeRequired }: {
+export function SignInForm({ signIn, completeSecondStep, onSignedIn, onPasswordChangeRequired }: {
   signIn: (username: string, password: string) => Promise<void>;
+  completeSecondStep?: (secondStep: SecondStep) => Promise<void>;
   onSignedIn: () => void;
   onPasswordChangeRequired: (username: string) => void;
 }) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
+  const [secondStep, setSecondStep] = useState<MfaRequired | null>(null);
   const { pending, error, submit } = useSubmit();
   const onSubmit = submit(async () => {
     try {
@@ -72,10 +75,18 @@ export function SignInForm({ signIn, onSignedIn, onPasswordChangeRequired }: {
         onPasswordChangeRequired(username);
         return;
       }
+      if (completeSecondStep && e instanceof ApiError && e.slug === 'mfa-required') {
+        setSecondStep(e.problem as unknown as MfaRequired);
+        setPassword('');
+        return;
+      }
       throw e;
     }
     onSignedIn();
   });
+  if (secondStep && completeSecondStep) {
+    return <SecondFactorStep step={secondStep} complete={completeSecondStep} onDone={onSignedIn} onRestart={() => setSecondStep(null)} />;
+  }
   return (
     <>
       <form onSubmit={onSubmit} noValidate>
@@ -94,17 +105,64 @@ export function SignInForm({ signIn, onSignedIn, onPasswordChangeRequired }: {
 }
 
 export function LoginPage() {
-  const { signIn } = useAuth();
+  const { signIn, completeSignIn } = useAuth();
   const { query } = useLocation();
   const next = query.get('next');
   return (
     <Card title="Sign in">
       <SignInForm
         signIn={signIn}
+        completeSecondStep={completeSignIn}
         onPasswordChangeRequired={(username) => navigate(`/password-change-required?username=${encodeURIComponent(username)}`)}
         onSignedIn={() => navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/', { replace: true })}
       />
     </Card>
+  );
+}
+
+/** The second step of a sign-in: the authenticator app's code, or a recovery code. */
+function SecondFactorStep({ step, complete, onDone, onRestart }: {
+  step: MfaRequired;
+  complete: (secondStep: SecondStep) => Promise<void>;
+  onDone: () => void;
+  onRestart: () => void;
+}) {
+  const [useRecovery, setUseRecovery] = useState(!step.factors.includes('totp'));
+  const [value, setValue] = useState('');
+  const { pending, error, submit } = useSubmit();
+  const spent = error?.slug === 'invalid-mfa-token';
+  const onSubmit = submit(async () => {
+    const factor = useRecovery ? { recoveryCode: value.trim() } : { code: value.trim() };
+    await complete({ mfaToken: step.mfaToken, ...factor });
+    onDone();
+  });
+  return (
+    <>
+      <h2>Two-step verification</h2>
+      <form onSubmit={onSubmit} noValidate aria-label="Second factor">
+        {useRecovery ? (
+          <Field label="Recovery code" name="recoveryCode" value={value} onChange={setValue} error={error} autoComplete="off" autoFocus hint="Each recovery code works once" />
+        ) : (
+          <Field label="Code from your authenticator app" name="code" value={value} onChange={setValue} error={error} autoComplete="one-time-code" inputMode="numeric" autoFocus />
+        )}
+        <ProblemBox error={error} fields={['code', 'recoveryCode']} />
+        {spent ? (
+          <button type="button" onClick={onRestart}>Sign in again</button>
+        ) : (
+          <button type="submit" disabled={pending || value.trim() === ''}>
+            {pending ? 'Verifying…' : 'Verify'}
+          </button>
+        )}
+      </form>
+      <p className="muted">
+        {step.factors.includes('totp') && step.factors.includes('recovery-code') && (
+          <button type="button" className="link" onClick={() => { setUseRecovery(!useRecovery); setValue(''); }}>
+            {useRecovery ? 'Use your authenticator app' : 'Use a recovery code'}
+          </button>
+        )}{' '}
+        <button type="button" className="link" onClick={onRestart}>Cancel</button>
+      </p>
+    </>
   );
 }
 

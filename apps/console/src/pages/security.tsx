@@ -1,0 +1,124 @@
+import type { MfaFactorsView, RecoveryCodes, TotpConfirmation, TotpEnrolment } from '@gatehouse/contracts';
+import { useState } from 'react';
+import { api, url } from '../api/client';
+import { Field, formatDate, Loading, ProblemBox, useAsync, useSubmit } from '../ui/kit';
+
+/** Recovery codes in clear, shown once: they are gone once dismissed. */
+function RecoveryCodesOnce({ codes, onDone }: { codes: string[]; onDone: () => void }) {
+  const [copied, setCopied] = useState(false);
+  const copy = () => {
+    void navigator.clipboard?.writeText(codes.join('\n')).then(() => setCopied(true), () => setCopied(false));
+  };
+  return (
+    <div className="secret" role="dialog" aria-label="Recovery codes">
+      <p>Keep these recovery codes somewhere safe. Each works once, in place of your authenticator app; they will not be shown again.</p>
+      <ul className="recovery-codes" data-testid="recovery-codes">
+        {codes.map((code) => (
+          <li key={code}>
+            <code>{code}</code>
+          </li>
+        ))}
+      </ul>
+      <div className="row">
+        <button type="button" onClick={copy}>{copied ? 'Copied' : 'Copy'}</button>
+        <button type="button" className="secondary" onClick={onDone}>
+          Done
+        </button>
+      </div>
+    </div>
+  );
+}
+
+/** Setting up an authenticator app: its QR code and secret (shown once), then a code to confirm it. */
+function TotpEnrolmentForm({ enrolment, onConfirmed }: { enrolment: TotpEnrolment; onConfirmed: (codes: string[] | undefined) => void }) {
+  const [code, setCode] = useState('');
+  const { pending, error, submit } = useSubmit();
+  const onSubmit = submit(async () => {
+    const confirmed = await api.post<TotpConfirmation>(url('/me/mfa/totp/confirm'), { code: code.trim() });
+    onConfirmed(confirmed.recoveryCodes);
+  });
+  return (
+    <form onSubmit={onSubmit} noValidate aria-label="Set up an authenticator app">
+      <p>Scan this QR code with your authenticator app, or type the key below, then enter the code it shows.</p>
+      <img src={enrolment.qrCode} alt="QR code of the authenticator app's key" width={200} height={200} data-testid="totp-qr" />
+      <p>
+        Key: <code data-testid="totp-secret">{enrolment.secret}</code>
+      </p>
+      <Field label="Code from the app" name="code" value={code} onChange={setCode} error={error} autoComplete="one-time-code" inputMode="numeric" autoFocus />
+      <ProblemBox error={error} fields={['code']} />
+      <button type="submit" disabled={pending || code.trim() === ''}>
+        Confirm
+      </button>
+    </form>
+  );
+}
+
+/** Profile › Security: the second factors of the signed-in user (authenticator app, recovery codes). */
+export function SecurityPanel() {
+  const { data, error: loadError, reload } = useAsync(() => api.get<MfaFactorsView>(url('/me/mfa')), []);
+  const [enrolment, setEnrolment] = useState<TotpEnrolment | null>(null);
+  const [codes, setCodes] = useState<string[] | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const { pending, error, submit } = useSubmit();
+  if (loadError) return <ProblemBox error={loadError} />;
+  if (!data) return <Loading />;
+  const start = submit(async () => {
+    setNotice(null);
+    setEnrolment(await api.post<TotpEnrolment>(url('/me/mfa/totp')));
+  });
+  const remove = submit(async () => {
+    if (!window.confirm('Remove your authenticator app? Sign-ins will ask for your password only.')) return;
+    await api.del(url('/me/mfa/totp'));
+    setNotice('Authenticator app removed.');
+    reload();
+  });
+  const regenerate = submit(async () => {
+    if (!window.confirm('Generate new recovery codes? The current ones will stop working.')) return;
+    setCodes((await api.post<RecoveryCodes>(url('/me/mfa/recovery-codes'))).codes);
+    reload();
+  });
+  const confirmed = data.totp?.confirmed ?? false;
+  return (
+    <section className="panel" aria-label="Two-step verification">
+      <h2>Two-step verification</h2>
+      <p data-testid="mfa-status">{data.enabled ? 'On: sign-ins ask for a second factor after your password.' : 'Off: sign-ins ask for your password only.'}</p>
+      {notice && <p role="status">{notice}</p>}
+      {codes && <RecoveryCodesOnce codes={codes} onDone={() => setCodes(null)} />}
+      <h3>Authenticator app</h3>
+      {enrolment ? (
+        <TotpEnrolmentForm
+          enrolment={enrolment}
+          onConfirmed={(issued) => {
+            setEnrolment(null);
+            setNotice('Authenticator app set up.');
+            if (issued) setCodes(issued);
+            reload();
+          }}
+        />
+      ) : confirmed ? (
+        <div className="row">
+          <span>Set up {formatDate(data.totp?.confirmedAt)}{data.totp?.lastUsedAt ? `, last used ${formatDate(data.totp.lastUsedAt)}` : ''}</span>
+          <button type="button" className="danger" onClick={() => void remove()} disabled={pending}>
+            Remove
+          </button>
+        </div>
+      ) : (
+        <button type="button" onClick={() => void start()} disabled={pending}>
+          Set up an authenticator app
+        </button>
+      )}
+      <h3>Recovery codes</h3>
+      {data.recoveryCodes ? (
+        <div className="row">
+          <span data-testid="recovery-codes-left">{data.recoveryCodes.remaining} of 10 left</span>
+          <button type="button" className="secondary" onClick={() => void regenerate()} disabled={pending}>
+            Generate new codes
+          </button>
+        </div>
+      ) : (
+        <p className="muted">Issued with your first second factor.</p>
+      )}
+      <ProblemBox error={error} />
+    </section>
+  );
+}
