@@ -84,4 +84,16 @@ export class IdentityEnv extends DatabaseServiceEnv {
   /** Wrong second factors one `mfaToken` accepts before it is void (each also counts towards the lockout). */
   @Type(() => Number) @IsInt() @Min(1) @Max(20)
   MFA_CHALLENGE_MAX_ATTEMPTS = 5;
+
+  /** WebAuthn relying party id (a domain, no scheme or port). Empty: the host name of JWT_ISSUER. */
+  @IsString() @MaxLength(253) @Matches(/^$|^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/, { message: 'WEBAUTHN_RP_ID must be a domain name such as gatehouse.example.com' })
+  WEBAUTHN_RP_ID = '';
+
+  /** The name authenticators show for this relying party. */
+  @IsString() @MinLength(1) @MaxLength(100)
+  WEBAUTHN_RP_NAME = 'Gatehouse';
+
+  /** Origins passkey ceremonies may come from, comma-separated (`https://gatehouse.example.com`). Empty: the origin of JWT_ISSUER. */
+  @IsString() @MaxLength(4000) @Matches(/^$|^https?:\/\/[^\s,/]+(,https?:\/\/[^\s,/]+)*$/, { message: 'WEBAUTHN_ORIGINS must be comma-separated origins such as https://gatehouse.example.com' })
+  WEBAUTHN_ORIGINS = '';
 }

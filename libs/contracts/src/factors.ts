@@ -1,5 +1,5 @@
-import { IsString, Matches, MaxLength, MinLength } from 'class-validator';
-import { Optional } from './input-rules';
+import { IsIn, IsObject, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
+import { Nested, Optional } from './input-rules';
 import { rpc } from './rpc';
 import type { TokenPair } from './identity';
 
@@ -43,6 +43,8 @@ export interface MfaRequired {
   expiresIn: number;
   /** What this user can present. */
   factors: SecondFactorKind[];
+  /** With `passkey` among the factors: the options of `navigator.credentials.get()` (its challenge is this step's). */
+  passkeyOptions?: Record<string, unknown>;
 }
 
 export interface TotpFactorView {
@@ -59,12 +61,33 @@ export interface RecoveryCodesView {
   createdAt: string;
 }
 
+export interface PasskeyView {
+  id: string;
+  name: string;
+  /** `multiDevice`: synced between devices (amr `swk`); `singleDevice`: bound to one authenticator (`hwk`). */
+  deviceType: 'singleDevice' | 'multiDevice';
+  backedUp: boolean;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
 /** A user's second factors (never their secrets). */
 export interface MfaFactorsView {
   /** Whether the user has a confirmed second factor (sign-ins ask for it). */
   enabled: boolean;
   totp: TotpFactorView | null;
+  passkeys: PasskeyView[];
   recoveryCodes: RecoveryCodesView | null;
+}
+
+/** What `navigator.credentials.create()` / `.get()` take (WebAuthn JSON options), with the challenge kept server-side. */
+export interface PasskeyOptions {
+  options: Record<string, unknown>;
+}
+
+export interface RegisteredPasskey extends PasskeyView {
+  /** Present when this is the user's first second factor: the recovery codes, shown once. */
+  recoveryCodes?: string[];
 }
 
 /** The only answer that carries the TOTP secret: shown at enrolment, never again. */
@@ -96,6 +119,92 @@ export class ConfirmTotpRequest {
   code: string;
 }
 
+const B64URL = /^[A-Za-z0-9_-]*$/;
+const B64URL_MESSAGE = 'must be base64url';
+
+/** WebAuthn's `AuthenticatorAttestationResponse` / `AuthenticatorAssertionResponse` in JSON (base64url fields). */
+export class WebAuthnResponseFields {
+  @IsString() @MinLength(1) @MaxLength(4096) @Matches(B64URL, { message: `clientDataJSON ${B64URL_MESSAGE}` })
+  clientDataJSON: string;
+
+  /** Registration only. */
+  @Optional() @IsString() @MinLength(1) @MaxLength(16384) @Matches(B64URL, { message: `attestationObject ${B64URL_MESSAGE}` })
+  attestationObject?: string;
+
+  @Optional() @IsString() @MinLength(1) @MaxLength(4096) @Matches(B64URL, { message: `authenticatorData ${B64URL_MESSAGE}` })
+  authenticatorData?: string;
+
+  /** Authentication only. */
+  @Optional() @IsString() @MinLength(1) @MaxLength(1024) @Matches(B64URL, { message: `signature ${B64URL_MESSAGE}` })
+  signature?: string;
+
+  /** Authentication only: the user handle of a discoverable credential. */
+  @Optional() @IsString() @MaxLength(1024) @Matches(B64URL, { message: `userHandle ${B64URL_MESSAGE}` })
+  userHandle?: string;
+
+  /** Registration: `getTransports()`. */
+  @Optional() @IsString({ each: true }) @MaxLength(32, { each: true })
+  transports?: string[];
+
+  /** Registration: `getPublicKey()` (the library reads the key from the attestation). */
+  @Optional() @IsString() @MaxLength(4096) @Matches(B64URL, { message: `publicKey ${B64URL_MESSAGE}` })
+  publicKey?: string;
+
+  /** Registration: `getPublicKeyAlgorithm()` (COSE). */
+  @Optional() @IsIn([-7, -8, -257])
+  publicKeyAlgorithm?: number;
+}
+
+/** A `PublicKeyCredential` as JSON (what @simplewebauthn/browser's startRegistration / startAuthentication return). */
+export class WebAuthnCredential {
+  @IsString() @MinLength(1) @MaxLength(1024) @Matches(B64URL, { message: `id ${B64URL_MESSAGE}` })
+  id: string;
+
+  @IsString() @MinLength(1) @MaxLength(1024) @Matches(B64URL, { message: `rawId ${B64URL_MESSAGE}` })
+  rawId: string;
+
+  @IsIn(['public-key'])
+  type: 'public-key';
+
+  @Nested(() => WebAuthnResponseFields)
+  response: WebAuthnResponseFields;
+
+  /** `getClientExtensionResults()`: passed to the library as it is. */
+  @Optional() @IsObject()
+  clientExtensionResults?: Record<string, unknown>;
+
+  @Optional() @IsIn(['platform', 'cross-platform'])
+  authenticatorAttachment?: 'platform' | 'cross-platform';
+}
+
+export class RegisterPasskeyRequest {
+  /** A name to tell it from the others ("YubiKey", "Laptop"). */
+  @IsString() @MinLength(1) @MaxLength(100)
+  name: string;
+
+  @Nested(() => WebAuthnCredential)
+  credential: WebAuthnCredential;
+}
+
+export class RenamePasskeyRequest {
+  @IsUUID()
+  id: string;
+
+  @IsString() @MinLength(1) @MaxLength(100)
+  name: string;
+}
+
+export class PasskeyIdRequest {
+  @IsUUID()
+  id: string;
+}
+
+/** Signing in with a passkey alone (a discoverable credential): the assertion of the options' challenge. */
+export class PasskeyLoginRequest {
+  @Nested(() => WebAuthnCredential)
+  credential: WebAuthnCredential;
+}
+
 /** The second step of a sign-in: the first step's `mfaToken` and exactly one factor. */
 export class CompleteMfaLoginRequest {
   @IsString() @MinLength(1) @MaxLength(512)
@@ -108,6 +217,10 @@ export class CompleteMfaLoginRequest {
   /** One of the recovery codes (dashes and spaces are ignored). */
   @Optional() @IsString() @MinLength(1) @MaxLength(64)
   recoveryCode?: string;
+
+  /** A passkey's assertion of the challenge in the problem's `passkeyOptions`. */
+  @Optional() @Nested(() => WebAuthnCredential)
+  passkey?: WebAuthnCredential;
 }
 
 export const FactorsRpc = {
@@ -119,6 +232,15 @@ export const FactorsRpc = {
   removeTotp: rpc<Record<string, never>, void>('identity.factors.totp.remove.v1'),
   /** A new set of recovery codes; the previous set stops working. */
   regenerateRecoveryCodes: rpc<Record<string, never>, RecoveryCodes>('identity.factors.recovery-codes.regenerate.v1'),
+  /** Registration options for a new passkey of the caller (a resident key; attestation `none`). */
+  passkeyRegistrationOptions: rpc<Record<string, never>, PasskeyOptions>('identity.factors.passkeys.registration-options.v1'),
+  registerPasskey: rpc<RegisterPasskeyRequest, RegisteredPasskey>('identity.factors.passkeys.register.v1'),
+  renamePasskey: rpc<RenamePasskeyRequest, PasskeyView>('identity.factors.passkeys.rename.v1'),
+  removePasskey: rpc<PasskeyIdRequest, void>('identity.factors.passkeys.remove.v1'),
+  /** Options to sign in with a passkey alone (no user named: a discoverable credential answers). */
+  passkeyLoginOptions: rpc<Record<string, never>, PasskeyOptions>('identity.sessions.passkey-options.v1'),
+  /** Sign in with a passkey alone (user verification required); `/api/v1/login/passkey`, `/api/v1/session/passkey`. */
+  passkeyLogin: rpc<PasskeyLoginRequest, TokenPair>('identity.sessions.passkey-login.v1'),
   /** The second step of `/api/v1/login` and `/api/v1/session`. */
   completeLogin: rpc<CompleteMfaLoginRequest, TokenPair>('identity.sessions.login-second-factor.v1'),
 } as const;

@@ -13,3 +13,4 @@ export * from './browser';
 export * from './authorization-fixtures';
 export * from './security';
 export * from './problems';
+export * from './webauthn-authenticator';

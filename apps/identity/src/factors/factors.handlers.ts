@@ -1,14 +1,15 @@
-import { Caller, ConfirmTotpRequest, FactorsRpc } from '@gatehouse/contracts';
+import { Caller, ConfirmTotpRequest, FactorsRpc, PasskeyIdRequest, RegisterPasskeyRequest, RenamePasskeyRequest } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
 import { RpcCaller, RpcData, RpcHandler } from '@gatehouse/messaging';
 import { Controller } from '@nestjs/common';
 import { requireUserCaller } from '../common/callers';
 import { FactorsService } from './factors.service';
+import { PasskeysService } from './passkeys.service';
 
 /** A signed-in user's own factors (`/api/v1/me/mfa/...`). */
 @Controller()
 export class FactorsHandlers {
-  constructor(private readonly factors: FactorsService) {}
+  constructor(private readonly factors: FactorsService, private readonly passkeys: PasskeysService) {}
 
   @RpcHandler(FactorsRpc.listMine)
   listMine(@RpcCaller() caller: Caller | null) {
@@ -29,6 +30,27 @@ export class FactorsHandlers {
   @RpcHandler(FactorsRpc.removeTotp)
   removeTotp(@RpcCaller() caller: Caller | null) {
     return this.factors.removeTotp(requireUserCaller(caller));
+  }
+
+  @RpcHandler(FactorsRpc.passkeyRegistrationOptions)
+  passkeyRegistrationOptions(@RpcData() input: Record<string, unknown>, @RpcCaller() caller: Caller | null) {
+    assertNoInput(input);
+    return this.passkeys.registrationOptions(requireUserCaller(caller));
+  }
+
+  @RpcHandler(FactorsRpc.registerPasskey)
+  registerPasskey(@RpcData() request: RegisterPasskeyRequest, @RpcCaller() caller: Caller | null) {
+    return this.passkeys.register(requireUserCaller(caller), request);
+  }
+
+  @RpcHandler(FactorsRpc.renamePasskey)
+  renamePasskey(@RpcData() request: RenamePasskeyRequest, @RpcCaller() caller: Caller | null) {
+    return this.passkeys.rename(requireUserCaller(caller), request.id, request.name);
+  }
+
+  @RpcHandler(FactorsRpc.removePasskey)
+  removePasskey(@RpcData() request: PasskeyIdRequest, @RpcCaller() caller: Caller | null) {
+    return this.passkeys.remove(requireUserCaller(caller), request.id);
   }
 
   @RpcHandler(FactorsRpc.regenerateRecoveryCodes)

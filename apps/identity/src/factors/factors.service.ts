@@ -1,5 +1,5 @@
 import {
-  Caller, MfaFactorsView, RecoveryCodes, TotpConfirmation, TotpEnrolment,
+  Caller, MfaFactorsView, PasskeyView, RecoveryCodes, TotpConfirmation, TotpEnrolment,
 } from '@gatehouse/contracts';
 import { AuditRecorder, Outbox } from '@gatehouse/durable-events';
 import { ProblemException } from '@gatehouse/errors';
@@ -50,6 +50,7 @@ export class FactorsService {
             lastUsedAt: totp.last_used_at?.toISOString() ?? null,
           }
         : null,
+      passkeys: await this.passkeysOf(manager, caller.id),
       recoveryCodes: codes.created_at ? { remaining: Number(codes.remaining), createdAt: codes.created_at.toISOString() } : null,
     };
   }
@@ -90,7 +91,7 @@ export class FactorsService {
       );
       await this.record(manager, caller, user.id, 'totp-enrolled');
       if (hadFactors) return {};
-      return { recoveryCodes: await this.replaceRecoveryCodes(manager, caller, user.id) };
+      return { recoveryCodes: await this.issueRecoveryCodes(manager, caller, user.id) };
     });
     void this.outbox.flush();
     if (!result) {
@@ -118,7 +119,7 @@ export class FactorsService {
       if ((await confirmedFactors(manager, user.id)).filter((f) => f !== 'recovery-code').length === 0) {
         throw ProblemException.conflict('Recovery codes stand in for a second factor: set up an authenticator app or a passkey first');
       }
-      return this.replaceRecoveryCodes(manager, caller, user.id);
+      return this.issueRecoveryCodes(manager, caller, user.id);
     });
     void this.outbox.flush();
     return { codes };
@@ -131,7 +132,8 @@ export class FactorsService {
     if (dropped.length > 0) await this.record(manager, caller, userId, 'recovery-codes-removed');
   }
 
-  private async replaceRecoveryCodes(manager: EntityManager, caller: Caller, userId: string): Promise<string[]> {
+  /** A new set of recovery codes in the caller's transaction (the previous set is deleted); the codes in clear, once. */
+  async issueRecoveryCodes(manager: EntityManager, caller: Caller, userId: string): Promise<string[]> {
     const codes = newRecoveryCodes();
     await manager.query(`DELETE FROM identity.recovery_codes WHERE user_id = $1`, [userId]);
     await manager.query(
@@ -140,6 +142,14 @@ export class FactorsService {
     );
     await this.record(manager, caller, userId, 'recovery-codes-generated', { count: codes.length });
     return codes;
+  }
+
+  private async passkeysOf(manager: EntityManager, userId: string): Promise<PasskeyView[]> {
+    const rows: Array<{ id: string; name: string; device_type: PasskeyView['deviceType']; backed_up: boolean; created_at: Date; last_used_at: Date | null }> =
+      await manager.query(`SELECT id, name, device_type, backed_up, created_at, last_used_at FROM identity.passkeys WHERE user_id = $1 ORDER BY created_at, id`, [userId]);
+    return rows.map((r) => ({
+      id: r.id, name: r.name, deviceType: r.device_type, backedUp: r.backed_up, createdAt: r.created_at.toISOString(), lastUsedAt: r.last_used_at?.toISOString() ?? null,
+    }));
   }
 
   private async userOf(caller: Caller): Promise<UserEntity> {

@@ -1,5 +1,6 @@
 import {
-  AuthenticationMethod, CompleteMfaLoginRequest, FieldError, MFA_PROBLEMS, MfaRequired, SecondFactorKind,
+  AuthenticationMethod, CompleteMfaLoginRequest, FieldError, IDENTITY_PROBLEMS, MFA_PROBLEMS, MfaRequired, PasskeyLoginRequest, SecondFactorKind,
+  WebAuthnCredential,
 } from '@gatehouse/contracts';
 import { hashToken, newOpaqueToken } from '@gatehouse/database';
 import { ProblemException } from '@gatehouse/errors';
@@ -14,6 +15,7 @@ import { confirmedFactors, totpOf } from './factor-store';
 import { totpContext } from './factors.service';
 import { hashRecoveryCode } from './recovery-codes';
 import { SecretBox } from './secret-box';
+import { PasskeyRefused, PasskeysService } from './passkeys.service';
 import { matchTotp } from './totp';
 
 /** How a completed second step authenticated the user. */
@@ -27,6 +29,7 @@ export interface SecondFactorOutcome {
 interface ChallengeRow {
   id: string;
   user_id: string;
+  challenge: string | null;
   attempts: number;
   expires_at: Date;
   used_at: Date | null;
@@ -48,6 +51,7 @@ export class SecondFactorService {
     private readonly box: SecretBox,
     private readonly protection: LoginProtectionService,
     private readonly env: IdentityEnv,
+    private readonly passkeys: PasskeysService,
   ) {}
 
   /** The factors a sign-in of this user must ask for; empty when the user has none. */
@@ -55,15 +59,19 @@ export class SecondFactorService {
     return confirmedFactors(manager, userId);
   }
 
-  /** Starts a second step for a user whose password was right: the `mfa-required` problem to answer with. */
+  /**
+   * Starts a second step for a user whose password was right: the `mfa-required` problem to answer with
+   * (with a passkey among the factors, the assertion options whose challenge this step keeps).
+   */
   async challenge(userId: string, factors: SecondFactorKind[]): Promise<ProblemException> {
     const token = newOpaqueToken('ghm');
+    const passkeyOptions = factors.includes('passkey') ? await this.passkeys.assertionOptions(userId) : undefined;
     await this.dataSource.query(
-      `INSERT INTO identity.mfa_challenges (purpose, user_id, token_hash, methods, expires_at)
-       VALUES ('login', $1, $2, $3, now() + make_interval(secs => $4))`,
-      [userId, hashToken(token), factors, this.env.MFA_CHALLENGE_TTL_SECONDS],
+      `INSERT INTO identity.mfa_challenges (purpose, user_id, token_hash, methods, challenge, expires_at)
+       VALUES ('login', $1, $2, $3, $4, now() + make_interval(secs => $5))`,
+      [userId, hashToken(token), factors, passkeyOptions?.['challenge'] ?? null, this.env.MFA_CHALLENGE_TTL_SECONDS],
     );
-    const members: MfaRequired = { mfaToken: token, expiresIn: this.env.MFA_CHALLENGE_TTL_SECONDS, factors };
+    const members: MfaRequired = { mfaToken: token, expiresIn: this.env.MFA_CHALLENGE_TTL_SECONDS, factors, ...(passkeyOptions ? { passkeyOptions } : {}) };
     return new ProblemException(401, MFA_PROBLEMS.mfaRequired, 'A second factor is required: post it with mfaToken to the second step', { ...members });
   }
 
@@ -72,9 +80,9 @@ export class SecondFactorService {
    * a wrong factor is a 401 naming the field (and counted), a bad token a 401 `invalid-mfa-token`.
    */
   async verify(request: CompleteMfaLoginRequest, ip: string | null): Promise<SecondFactorOutcome> {
-    const given = (['code', 'recoveryCode'] as const).filter((field) => request[field] !== undefined);
+    const given = (['code', 'recoveryCode', 'passkey'] as const).filter((field) => request[field] !== undefined);
     if (given.length !== 1) {
-      const errors: FieldError[] = [{ field: 'code', message: 'send exactly one second factor: code or recoveryCode' }];
+      const errors: FieldError[] = [{ field: 'code', message: 'send exactly one second factor: code, recoveryCode or passkey' }];
       throw ProblemException.validation(errors);
     }
     const challenge = await this.liveChallenge(request.mfaToken);
@@ -83,6 +91,7 @@ export class SecondFactorService {
       await this.dataSource.query(`UPDATE identity.mfa_challenges SET used_at = now() WHERE id = $1`, [challenge.id]);
       throw new ProblemException(401, MFA_PROBLEMS.invalidMfaToken, INVALID_TOKEN);
     }
+    if (request.passkey) return this.verifyPasskeyStep(challenge, user, request, ip);
     const outcome = await this.dataSource.transaction(async (manager) => {
       // Locked: two requests with one token cannot both pass, nor spend more attempts than allowed.
       const [row]: ChallengeRow[] = await manager.query(`SELECT * FROM identity.mfa_challenges WHERE id = $1 FOR UPDATE`, [challenge.id]);
@@ -91,11 +100,7 @@ export class SecondFactorService {
         ? await this.checkTotp(manager, user.id, request.code)
         : await this.checkRecoveryCode(manager, user.id, request.recoveryCode as string);
       if (!factor) {
-        await manager.query(
-          `UPDATE identity.mfa_challenges SET attempts = attempts + 1,
-             used_at = CASE WHEN attempts + 1 >= $2 THEN now() END WHERE id = $1`,
-          [row.id, this.env.MFA_CHALLENGE_MAX_ATTEMPTS],
-        );
+        await this.countAttempt(manager, row.id);
         return null;
       }
       await manager.query(`UPDATE identity.mfa_challenges SET used_at = now() WHERE id = $1`, [row.id]);
@@ -110,6 +115,70 @@ export class SecondFactorService {
       });
     }
     return { user, methods: ['otp'], factor: outcome };
+  }
+
+  /** A passkey as the second factor: the assertion of this step's challenge, by one of the user's passkeys. */
+  private async verifyPasskeyStep(challenge: ChallengeRow, user: UserEntity, request: CompleteMfaLoginRequest, ip: string | null): Promise<SecondFactorOutcome> {
+    if (!challenge.challenge) {
+      throw ProblemException.validation([{ field: 'passkey', message: 'this sign-in offered no passkey: the account had none when it started' }]);
+    }
+    const used = await returning(
+      this.dataSource.manager,
+      `UPDATE identity.mfa_challenges SET used_at = now() WHERE id = $1 AND used_at IS NULL AND attempts < $2 RETURNING id`,
+      [challenge.id, this.env.MFA_CHALLENGE_MAX_ATTEMPTS],
+    );
+    if (used.length === 0) throw new ProblemException(401, MFA_PROBLEMS.invalidMfaToken, INVALID_TOKEN);
+    try {
+      const assertion = await this.passkeys.verifyAssertion(request.passkey as WebAuthnCredential, challenge.challenge, user.id, 'passkey', false);
+      return { user, methods: assertion.methods, factor: 'passkey' };
+    } catch (error) {
+      // A malformed or refused assertion spends an attempt; the step stays open for another try.
+      await this.dataSource.transaction((manager) => manager.query(
+        `UPDATE identity.mfa_challenges SET used_at = NULL, attempts = attempts + 1 WHERE id = $1`, [challenge.id],
+      ).then(() => this.countAttempt(manager, challenge.id, true)));
+      if (error instanceof PasskeyRefused) {
+        await this.protection.recordFailure(user, user.username, ip, 'login', 'invalid-second-factor', { factor: 'passkey', refusal: error.reason });
+        throw this.passkeys.refusal(error, 'passkey');
+      }
+      await this.protection.recordFailure(user, user.username, ip, 'login', 'invalid-second-factor', { factor: 'passkey' });
+      throw error;
+    }
+  }
+
+  /**
+   * Signing in with a passkey alone (a discoverable credential with user verification): the assertion
+   * of a stored passkey-login challenge. Counts as a complete sign-in (amr hwk/swk + user + mfa).
+   */
+  async verifyPasskeyLogin(request: PasskeyLoginRequest, ip: string | null): Promise<SecondFactorOutcome> {
+    const challenge = await this.passkeys.takeLoginChallenge(request.credential, 'credential');
+    let assertion;
+    try {
+      assertion = await this.passkeys.verifyAssertion(request.credential, challenge, null, 'credential', true);
+    } catch (error) {
+      if (!(error instanceof PasskeyRefused)) throw error;
+      const owner = await this.dataSource.getRepository(UserEntity).findOneBy({ id: error.userId });
+      await this.protection.recordFailure(owner, owner?.username ?? '', ip, 'login', 'invalid-passkey', { refusal: error.reason });
+      throw this.passkeys.refusal(error, 'credential');
+    }
+    const user = await this.dataSource.getRepository(UserEntity).findOneBy({ id: assertion.userId });
+    if (!user || user.status !== 'ACTIVE' || this.protection.isLocked(user)) {
+      if (user) await this.protection.recordFailure(user, user.username, ip, 'login', user.status !== 'ACTIVE' ? 'disabled' : 'locked', { factor: 'passkey' });
+      throw ProblemException.unauthorized('This account cannot sign in now');
+    }
+    if (user.mustChangePassword) {
+      await this.protection.recordFailure(user, user.username, ip, 'login', 'password-change-required', { factor: 'passkey' });
+      throw new ProblemException(403, IDENTITY_PROBLEMS.passwordChangeRequired, 'An administrator requires a new password: use the link sent by email, or request one with forgotten-password');
+    }
+    return { user, methods: assertion.methods, factor: 'passkey' };
+  }
+
+  /** One wrong factor: an attempt spent, and the step void once they are all spent. */
+  private async countAttempt(manager: EntityManager, id: string, alreadyCounted = false): Promise<void> {
+    await manager.query(
+      `UPDATE identity.mfa_challenges SET attempts = attempts + $3,
+         used_at = CASE WHEN attempts + $3 >= $2 THEN now() END WHERE id = $1`,
+      [id, this.env.MFA_CHALLENGE_MAX_ATTEMPTS, alreadyCounted ? 0 : 1],
+    );
   }
 
   private async liveChallenge(token: string): Promise<ChallengeRow> {

@@ -1,11 +1,12 @@
 import {
-  Caller, CompleteMfaLoginRequest, EndedSessions, FactorsRpc, IdentityRpc, ListSessionsRequest, ListUserSessionsRequest, LoginRequest, LogoutRequest, Page, RefreshRequest,
+  Caller, CompleteMfaLoginRequest, EndedSessions, FactorsRpc, IdentityRpc, ListSessionsRequest, ListUserSessionsRequest, LoginRequest, LogoutRequest, Page, PasskeyLoginRequest, PasskeyOptions, RefreshRequest,
   ResolvedCredential, SessionIdRequest, SessionView, TokenPair, UserIdRequest, UserSessionIdRequest, VerifyBasicRequest,
 } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
 import { RpcCaller, RpcData, RpcHandler, RpcTenant } from '@gatehouse/messaging';
 import { Controller } from '@nestjs/common';
 import { RpcIp, RpcUserAgent } from '../common/envelope';
+import { PasskeysService } from '../factors/passkeys.service';
 import { SessionsService } from './sessions.service';
 import { UserSessionsService } from './user-sessions.service';
 
@@ -14,6 +15,7 @@ export class SessionsHandlers {
   constructor(
     private readonly sessions: SessionsService,
     private readonly userSessions: UserSessionsService,
+    private readonly passkeys: PasskeysService,
   ) {}
 
   @RpcHandler(IdentityRpc.login)
@@ -24,6 +26,19 @@ export class SessionsHandlers {
   @RpcHandler(FactorsRpc.completeLogin)
   completeLogin(@RpcData() request: CompleteMfaLoginRequest, @RpcIp() ip: string | null, @RpcUserAgent() userAgent: string | null): Promise<TokenPair> {
     return this.sessions.completeMfaLogin(request, ip, userAgent);
+  }
+
+  @RpcHandler(FactorsRpc.passkeyLoginOptions)
+  passkeyLoginOptions(@RpcData() input: Record<string, unknown>): Promise<PasskeyOptions> {
+    if (Object.keys(input ?? {}).length > 0) {
+      throw ProblemException.validation(Object.keys(input).map((field) => ({ field, message: `unknown field ${field}` })));
+    }
+    return this.passkeys.loginOptions();
+  }
+
+  @RpcHandler(FactorsRpc.passkeyLogin)
+  passkeyLogin(@RpcData() request: PasskeyLoginRequest, @RpcIp() ip: string | null, @RpcUserAgent() userAgent: string | null): Promise<TokenPair> {
+    return this.sessions.passkeyLogin(request, ip, userAgent);
   }
 
   @RpcHandler(IdentityRpc.refresh)

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
-  AuthenticationMethod, Caller, CompleteMfaLoginRequest, LoginRequest, MFA_PROBLEMS, ResolvedCredential, TokenPair, VerifyBasicRequest,
+  AuthenticationMethod, Caller, CompleteMfaLoginRequest, LoginRequest, MFA_PROBLEMS, PasskeyLoginRequest, ResolvedCredential, TokenPair, VerifyBasicRequest,
 } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
 import { AuditRecorder, Outbox } from '@gatehouse/durable-events';
@@ -51,6 +51,12 @@ export class SessionsService {
   async completeMfaLogin(request: CompleteMfaLoginRequest, ip: string | null, userAgent: string | null = null): Promise<TokenPair> {
     const outcome = await this.secondFactor.verify(request, ip);
     return this.signIn(outcome.user, ['pwd', ...outcome.methods, 'mfa'], { ip, userAgent }, { factor: outcome.factor });
+  }
+
+  /** Signing in with a passkey alone (discoverable, user-verified): a complete sign-in by itself. */
+  async passkeyLogin(request: PasskeyLoginRequest, ip: string | null, userAgent: string | null = null): Promise<TokenPair> {
+    const outcome = await this.secondFactor.verifyPasskeyLogin(request, ip);
+    return this.signIn(outcome.user, [...outcome.methods, 'mfa'], { ip, userAgent }, { factor: 'passkey' });
   }
 
   private async signIn(

@@ -10,11 +10,14 @@ export const IDENTITY_ROUTES: RouteDefinition[] = [
   // Sessions
   { method: 'POST', path: '/api/v1/login', summary: 'Sign in with username or email and password', access: 'public', target: IdentityRpc.login },
   { method: 'POST', path: '/api/v1/login/mfa', summary: 'Second step of a sign-in: the mfaToken of the mfa-required problem and a TOTP or recovery code', access: 'public', target: FactorsRpc.completeLogin },
+  { method: 'POST', path: '/api/v1/login/passkey/options', summary: 'Options (a stored, single-use challenge) to sign in with a passkey alone', access: 'public', target: FactorsRpc.passkeyLoginOptions },
+  { method: 'POST', path: '/api/v1/login/passkey', summary: 'Sign in with a passkey alone (discoverable credential, user verification required)', access: 'public', target: FactorsRpc.passkeyLogin },
   { method: 'POST', path: '/api/v1/token/refresh', summary: 'Rotate a refresh token', access: 'public', target: IdentityRpc.refresh },
   { method: 'POST', path: '/api/v1/logout', summary: 'End the session of a refresh token', access: 'public', target: IdentityRpc.logout, status: 204 },
   // Browser sessions (the console): the refresh token in an HttpOnly cookie, never in a body (session/)
   { method: 'POST', path: '/api/v1/session', summary: 'Sign a browser in: the access token in the body, the refresh token in an HttpOnly cookie', access: 'public', target: IdentityRpc.login, browserSession: 'sign-in' },
   { method: 'POST', path: '/api/v1/session/mfa', summary: 'Second step of a browser sign-in (mfaToken and a TOTP or recovery code): the access token in the body, the refresh token in an HttpOnly cookie', access: 'public', target: FactorsRpc.completeLogin, browserSession: 'sign-in' },
+  { method: 'POST', path: '/api/v1/session/passkey', summary: 'Sign a browser in with a passkey alone (options from /api/v1/login/passkey/options): the access token in the body, the refresh token in an HttpOnly cookie', access: 'public', target: FactorsRpc.passkeyLogin, browserSession: 'sign-in' },
   { method: 'POST', path: '/api/v1/session/refresh', summary: "Rotate the browser session's refresh token (cookie) for a new access token", access: 'public', target: IdentityRpc.refresh, browserSession: 'refresh' },
   { method: 'DELETE', path: '/api/v1/session', summary: 'End the browser session (its access tokens are refused from now on) and clear its cookie', access: 'public', target: IdentityRpc.logout, status: 204, browserSession: 'sign-out' },
   // Discovery and the JWKS are the OpenID Connect provider's (oidc.routes.ts).
@@ -43,6 +46,10 @@ export const IDENTITY_ROUTES: RouteDefinition[] = [
   { method: 'POST', path: '/api/v1/me/mfa/totp', summary: 'Start setting up an authenticator app: the secret, its otpauth URI and QR code (shown once)', access: 'authenticated', target: FactorsRpc.enrolTotp, status: 201 },
   { method: 'POST', path: '/api/v1/me/mfa/totp/confirm', summary: 'Confirm the authenticator app with a current code (the first factor answers the recovery codes, shown once)', access: 'authenticated', target: FactorsRpc.confirmTotp },
   { method: 'DELETE', path: '/api/v1/me/mfa/totp', summary: 'Remove the authenticator app', access: 'authenticated', target: FactorsRpc.removeTotp, status: 204 },
+  { method: 'POST', path: '/api/v1/me/mfa/passkeys/options', summary: 'Options (a stored, single-use challenge) to register a passkey', access: 'authenticated', target: FactorsRpc.passkeyRegistrationOptions },
+  { method: 'POST', path: '/api/v1/me/mfa/passkeys', summary: 'Register a passkey (the first factor answers the recovery codes, shown once)', access: 'authenticated', target: FactorsRpc.registerPasskey, status: 201 },
+  { method: 'PATCH', path: '/api/v1/me/mfa/passkeys/:id', summary: 'Rename a passkey', access: 'authenticated', target: FactorsRpc.renamePasskey },
+  { method: 'DELETE', path: '/api/v1/me/mfa/passkeys/:id', summary: 'Remove a passkey', access: 'authenticated', target: FactorsRpc.removePasskey, status: 204 },
   { method: 'POST', path: '/api/v1/me/mfa/recovery-codes', summary: 'New recovery codes (shown once); the previous ones stop working', access: 'authenticated', target: FactorsRpc.regenerateRecoveryCodes },
   // Own data only; identity keeps it per user and tenant, whether or not the user can access that tenant.
   { method: 'GET', path: '/api/v1/:tenant/settings/me', summary: 'Own settings in a tenant', access: 'authenticated', target: IdentityRpc.getMySettings },
