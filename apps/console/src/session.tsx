@@ -1,6 +1,7 @@
 import type { Action, Decision, Permission, SetupStatus, UserView } from '@gatehouse/contracts';
 import { createContext, ReactNode, useCallback, useContext, useEffect, useRef, useState } from 'react';
 import { api, ApiError, SecondStep, session, url } from './api/client';
+import { assertPasskey } from './api/passkeys';
 
 interface AuthState {
   setup: SetupStatus | null;
@@ -10,6 +11,8 @@ interface AuthState {
   signIn(username: string, password: string): Promise<void>;
   /** After a sign-in answered `mfa-required`: its token and the second factor. */
   completeSignIn(secondStep: SecondStep): Promise<void>;
+  /** Signs in with a passkey alone (the browser asks which one). */
+  passkeySignIn(): Promise<void>;
   signOut(): Promise<void>;
   reloadSetup(): Promise<void>;
   reloadMe(): Promise<void>;
@@ -95,13 +98,24 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     [follow],
   );
 
+  const passkeySignIn = useCallback(async () => {
+    const { options } = await api.post<{ options: Record<string, unknown> }>(url('/login/passkey/options'));
+    await session.passkeySignIn(await assertPasskey(options));
+    try {
+      await follow();
+    } catch (error) {
+      await session.signOut();
+      throw error;
+    }
+  }, [follow]);
+
   const signOut = useCallback(async () => {
     await session.signOut();
     meRef.current = null;
     setMe(null);
   }, []);
 
-  return <AuthContext.Provider value={{ setup, me, ready, signIn, completeSignIn, signOut, reloadSetup, reloadMe }}>{children}</AuthContext.Provider>;
+  return <AuthContext.Provider value={{ setup, me, ready, signIn, completeSignIn, passkeySignIn, signOut, reloadSetup, reloadMe }}>{children}</AuthContext.Provider>;
 }
 
 export function useAuth(): AuthState {

@@ -16,6 +16,11 @@ export interface SystemOptions {
   replicas?: Partial<Record<BackendService, number>>;
   /** Gateway instances (default 1); all URLs are in `gatewayUrls`. */
   gateways?: number;
+  /**
+   * The first gateway's port (default: a free one), for a suite that must know its public URL before the
+   * services start (e.g. JWT_ISSUER=http://localhost:<port>, from which WebAuthn takes its origin).
+   */
+  gatewayPort?: number;
   /** Postgres server (any database name); each run creates and drops its own database there. */
   postgresUrl?: string;
   /** Used only when no nats-server binary is available to start a private one. */
@@ -141,8 +146,8 @@ export class TestSystem {
   }
 
   private async startInstance(service: ServiceName): Promise<ServiceInstance> {
-    const port = await freePort();
     const index = this.instances.filter((i) => i.service === service).length;
+    const port = service === 'gateway' && index === 0 && this.options.gatewayPort ? this.options.gatewayPort : await freePort();
     const logFile = join(this.logDir, `${service}-${index}.log`);
     const out = openSync(logFile, 'w');
     const child = spawn(process.execPath, [...nodeFlagsOf(join(this.root, `dist/apps/${service}`)), join(this.root, `dist/apps/${service}/src/main.js`)], {

@@ -30,7 +30,7 @@ export class ApiError extends Error {
 type Listener = () => void;
 
 /** The second step of a sign-in: the `mfaToken` of the `mfa-required` problem and one factor. */
-export type SecondStep = { mfaToken: string } & ({ code: string } | { recoveryCode: string });
+export type SecondStep = { mfaToken: string } & ({ code: string } | { recoveryCode: string } | { passkey: Record<string, unknown> });
 
 /** What the gateway's browser-session endpoints answer: the access token only (the refresh token is in an HttpOnly cookie). */
 export interface AccessToken {
@@ -132,6 +132,12 @@ export class Session {
    */
   async completeSignIn(secondStep: SecondStep): Promise<void> {
     const answer = await this.exclusive(() => rawRequest<AccessToken>('POST', `${SESSION_PATH}/mfa`, secondStep, null, CSRF_HEADERS));
+    this.share(this.adopt(answer));
+  }
+
+  /** Signs in with a passkey alone: the assertion of /login/passkey/options' challenge, at `/api/v1/session/passkey`. */
+  async passkeySignIn(credential: Record<string, unknown>): Promise<void> {
+    const answer = await this.exclusive(() => rawRequest<AccessToken>('POST', `${SESSION_PATH}/passkey`, { credential }, null, CSRF_HEADERS));
     this.share(this.adopt(answer));
   }
 

@@ -1,6 +1,7 @@
 import type { EmailVerificationResult, MfaRequired, SetupResult } from '@gatehouse/contracts';
 import { ReactNode, useEffect, useRef, useState } from 'react';
 import { api, ApiError, SecondStep, url } from '../api/client';
+import { assertPasskey, passkeysSupported } from '../api/passkeys';
 import { Link, navigate, useLocation } from '../router';
 import { useAuth } from '../session';
 import { Field, PasswordField, ProblemBox, useSubmit } from '../ui/kit';
@@ -56,9 +57,11 @@ export function SetupPage() {
  * OpenID Connect interaction). Lockout and throttling answer as problems shown here; a required password
  * change calls `onPasswordChangeRequired` with the username. With `completeSecondStep`, an `mfa-required`
  * answer leads to the second step (a factor posted with its mfaToken); without it, it shows as a problem.
+ * With `passkeySignIn`, a passkey alone signs in too.
  */
-export function SignInForm({ signIn, completeSecondStep, onSignedIn, onPasswordChangeRequired }: {
+export function SignInForm({ signIn, completeSecondStep, passkeySignIn, onSignedIn, onPasswordChangeRequired }: {
   signIn: (username: string, password: string) => Promise<void>;
+  passkeySignIn?: () => Promise<void>;
   completeSecondStep?: (secondStep: SecondStep) => Promise<void>;
   onSignedIn: () => void;
   onPasswordChangeRequired: (username: string) => void;
@@ -84,6 +87,10 @@ export function SignInForm({ signIn, completeSecondStep, onSignedIn, onPasswordC
     }
     onSignedIn();
   });
+  const withPasskey = submit(async () => {
+    await passkeySignIn?.();
+    onSignedIn();
+  });
   if (secondStep && completeSecondStep) {
     return <SecondFactorStep step={secondStep} complete={completeSecondStep} onDone={onSignedIn} onRestart={() => setSecondStep(null)} />;
   }
@@ -97,6 +104,13 @@ export function SignInForm({ signIn, completeSecondStep, onSignedIn, onPasswordC
           {pending ? 'Signing in…' : 'Sign in'}
         </button>
       </form>
+      {passkeySignIn && passkeysSupported() && (
+        <p>
+          <button type="button" className="secondary" onClick={() => void withPasskey()} disabled={pending}>
+            Use a passkey instead
+          </button>
+        </p>
+      )}
       <p className="muted">
         <Link to="/forgotten-password">Forgotten password?</Link>
       </p>
@@ -105,7 +119,7 @@ export function SignInForm({ signIn, completeSecondStep, onSignedIn, onPasswordC
 }
 
 export function LoginPage() {
-  const { signIn, completeSignIn } = useAuth();
+  const { signIn, completeSignIn, passkeySignIn } = useAuth();
   const { query } = useLocation();
   const next = query.get('next');
   return (
@@ -113,6 +127,7 @@ export function LoginPage() {
       <SignInForm
         signIn={signIn}
         completeSecondStep={completeSignIn}
+        passkeySignIn={passkeySignIn}
         onPasswordChangeRequired={(username) => navigate(`/password-change-required?username=${encodeURIComponent(username)}`)}
         onSignedIn={() => navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/', { replace: true })}
       />
@@ -127,7 +142,7 @@ function SecondFactorStep({ step, complete, onDone, onRestart }: {
   onDone: () => void;
   onRestart: () => void;
 }) {
-  const [useRecovery, setUseRecovery] = useState(!step.factors.includes('totp'));
+  const [useRecovery, setUseRecovery] = useState(!step.factors.includes('totp') && !step.factors.includes('passkey'));
   const [value, setValue] = useState('');
   const { pending, error, submit } = useSubmit();
   const spent = error?.slug === 'invalid-mfa-token';
@@ -136,9 +151,22 @@ function SecondFactorStep({ step, complete, onDone, onRestart }: {
     await complete({ mfaToken: step.mfaToken, ...factor });
     onDone();
   });
+  const withPasskey = submit(async () => {
+    await complete({ mfaToken: step.mfaToken, passkey: await assertPasskey(step.passkeyOptions ?? {}) });
+    onDone();
+  });
+  const totp = step.factors.includes('totp');
   return (
     <>
       <h2>Two-step verification</h2>
+      {step.passkeyOptions && (
+        <p>
+          <button type="button" onClick={() => void withPasskey()} disabled={pending || spent}>
+            Use your passkey
+          </button>
+        </p>
+      )}
+      {(totp || useRecovery) && (
       <form onSubmit={onSubmit} noValidate aria-label="Second factor">
         {useRecovery ? (
           <Field label="Recovery code" name="recoveryCode" value={value} onChange={setValue} error={error} autoComplete="off" autoFocus hint="Each recovery code works once" />
@@ -154,10 +182,12 @@ function SecondFactorStep({ step, complete, onDone, onRestart }: {
           </button>
         )}
       </form>
+      )}
+      {!(totp || useRecovery) && <ProblemBox error={error} fields={['passkey']} />}
       <p className="muted">
-        {step.factors.includes('totp') && step.factors.includes('recovery-code') && (
+        {step.factors.includes('recovery-code') && (totp || !useRecovery) && (
           <button type="button" className="link" onClick={() => { setUseRecovery(!useRecovery); setValue(''); }}>
-            {useRecovery ? 'Use your authenticator app' : 'Use a recovery code'}
+            {useRecovery ? (totp ? 'Use your authenticator app' : 'Use your passkey') : 'Use a recovery code'}
           </button>
         )}{' '}
         <button type="button" className="link" onClick={onRestart}>Cancel</button>

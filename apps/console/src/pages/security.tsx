@@ -1,6 +1,7 @@
-import type { MfaFactorsView, RecoveryCodes, TotpConfirmation, TotpEnrolment } from '@gatehouse/contracts';
+import type { MfaFactorsView, PasskeyOptions, PasskeyView, RecoveryCodes, RegisteredPasskey, TotpConfirmation, TotpEnrolment } from '@gatehouse/contracts';
 import { useState } from 'react';
-import { api, url } from '../api/client';
+import { api, enc, url } from '../api/client';
+import { createPasskey, passkeysSupported } from '../api/passkeys';
 import { Field, formatDate, Loading, ProblemBox, useAsync, useSubmit } from '../ui/kit';
 
 /** Recovery codes in clear, shown once: they are gone once dismissed. */
@@ -11,7 +12,7 @@ function RecoveryCodesOnce({ codes, onDone }: { codes: string[]; onDone: () => v
   };
   return (
     <div className="secret" role="dialog" aria-label="Recovery codes">
-      <p>Keep these recovery codes somewhere safe. Each works once, in place of your authenticator app; they will not be shown again.</p>
+      <p>Keep these recovery codes somewhere safe. Each works once, in place of your authenticator app or passkey; they will not be shown again.</p>
       <ul className="recovery-codes" data-testid="recovery-codes">
         {codes.map((code) => (
           <li key={code}>
@@ -50,6 +51,67 @@ function TotpEnrolmentForm({ enrolment, onConfirmed }: { enrolment: TotpEnrolmen
         Confirm
       </button>
     </form>
+  );
+}
+
+/** The user's passkeys: add one (the browser creates it), rename, remove. */
+function Passkeys({ passkeys, onChange, onCodes }: { passkeys: PasskeyView[]; onChange: (notice: string) => void; onCodes: (codes: string[]) => void }) {
+  const [name, setName] = useState('');
+  const { pending, error, submit } = useSubmit();
+  const add = submit(async () => {
+    const { options } = await api.post<PasskeyOptions>(url('/me/mfa/passkeys/options'));
+    const credential = await createPasskey(options);
+    const registered = await api.post<RegisteredPasskey>(url('/me/mfa/passkeys'), { name: name.trim(), credential });
+    setName('');
+    if (registered.recoveryCodes) onCodes(registered.recoveryCodes);
+    onChange(`Passkey "${registered.name}" added.`);
+  });
+  const rename = (passkey: PasskeyView) => submit(async () => {
+    const next = window.prompt('New name of this passkey', passkey.name);
+    if (!next || next.trim() === passkey.name) return;
+    await api.patch(url(`/me/mfa/passkeys/${enc(passkey.id)}`), { name: next.trim() });
+    onChange(`Passkey renamed to "${next.trim()}".`);
+  });
+  const remove = (passkey: PasskeyView) => submit(async () => {
+    if (!window.confirm(`Remove the passkey "${passkey.name}"?`)) return;
+    await api.del(url(`/me/mfa/passkeys/${enc(passkey.id)}`));
+    onChange(`Passkey "${passkey.name}" removed.`);
+  });
+  return (
+    <div aria-label="Passkeys">
+      {passkeys.length > 0 ? (
+        <table className="table" data-testid="passkeys">
+          <thead>
+            <tr><th>Name</th><th>Kind</th><th>Added</th><th>Last used</th><th /></tr>
+          </thead>
+          <tbody>
+            {passkeys.map((p) => (
+              <tr key={p.id}>
+                <td>{p.name}</td>
+                <td>{p.deviceType === 'multiDevice' ? 'Synced' : 'This device'}</td>
+                <td>{formatDate(p.createdAt)}</td>
+                <td>{p.lastUsedAt ? formatDate(p.lastUsedAt) : 'never'}</td>
+                <td className="row">
+                  <button type="button" className="secondary" onClick={() => void rename(p)()} disabled={pending}>Rename</button>
+                  <button type="button" className="danger" onClick={() => void remove(p)()} disabled={pending} aria-label={`Remove ${p.name}`}>Remove</button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : (
+        <p className="muted">No passkey yet.</p>
+      )}
+      {passkeysSupported() ? (
+        <form onSubmit={add} noValidate aria-label="Add a passkey" className="row">
+          <Field label="Passkey name" name="name" value={name} onChange={setName} error={error} placeholder="Laptop, YubiKey…" />
+          <button type="submit" disabled={pending || name.trim() === ''}>Add a passkey</button>
+        </form>
+      ) : (
+        <p className="muted">This browser cannot create passkeys.</p>
+      )}
+      <ProblemBox error={error} fields={['name', 'credential']} />
+    </div>
   );
 }
 
@@ -107,6 +169,15 @@ export function SecurityPanel() {
           Set up an authenticator app
         </button>
       )}
+      <h3>Passkeys</h3>
+      <Passkeys
+        passkeys={data.passkeys}
+        onCodes={setCodes}
+        onChange={(message) => {
+          setNotice(message);
+          reload();
+        }}
+      />
       <h3>Recovery codes</h3>
       {data.recoveryCodes ? (
         <div className="row">
