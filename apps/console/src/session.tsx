@@ -72,9 +72,10 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     });
   }, [reloadSetup, follow]);
 
-  const signIn = useCallback(
-    async (username: string, password: string) => {
-      await session.signIn(username, password);
+  /** Shows the user of a session just started (by `start`); signed out again when that fails. */
+  const adopt = useCallback(
+    async (start: () => Promise<void>) => {
+      await start();
       try {
         await follow();
       } catch (error) {
@@ -85,29 +86,16 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     [follow],
   );
 
-  const completeSignIn = useCallback(
-    async (secondStep: SecondStep) => {
-      await session.completeSignIn(secondStep);
-      try {
-        await follow();
-      } catch (error) {
-        await session.signOut();
-        throw error;
-      }
-    },
-    [follow],
+  const signIn = useCallback((username: string, password: string) => adopt(() => session.signIn(username, password)), [adopt]);
+  const completeSignIn = useCallback((secondStep: SecondStep) => adopt(() => session.completeSignIn(secondStep)), [adopt]);
+  const passkeySignIn = useCallback(
+    () =>
+      adopt(async () => {
+        const { options } = await api.post<{ options: Record<string, unknown> }>(url('/login/passkey/options'));
+        await session.passkeySignIn(await assertPasskey(options));
+      }),
+    [adopt],
   );
-
-  const passkeySignIn = useCallback(async () => {
-    const { options } = await api.post<{ options: Record<string, unknown> }>(url('/login/passkey/options'));
-    await session.passkeySignIn(await assertPasskey(options));
-    try {
-      await follow();
-    } catch (error) {
-      await session.signOut();
-      throw error;
-    }
-  }, [follow]);
 
   const signOut = useCallback(async () => {
     await session.signOut();

@@ -2,14 +2,10 @@ import type { MfaFactorsView, PasskeyOptions, PasskeyView, RecoveryCodes, Regist
 import { useState } from 'react';
 import { api, enc, url } from '../api/client';
 import { createPasskey, passkeysSupported } from '../api/passkeys';
-import { Field, formatDate, Loading, ProblemBox, useAsync, useSubmit } from '../ui/kit';
+import { CopyThenDone, Field, formatDate, Loading, ProblemBox, useAsync, useSubmit } from '../ui/kit';
 
 /** Recovery codes in clear, shown once: they are gone once dismissed. */
 function RecoveryCodesOnce({ codes, onDone }: { codes: string[]; onDone: () => void }) {
-  const [copied, setCopied] = useState(false);
-  const copy = () => {
-    void navigator.clipboard?.writeText(codes.join('\n')).then(() => setCopied(true), () => setCopied(false));
-  };
   return (
     <div className="secret" role="dialog" aria-label="Recovery codes">
       <p>Keep these recovery codes somewhere safe. Each works once, in place of your authenticator app or passkey; they will not be shown again.</p>
@@ -20,12 +16,7 @@ function RecoveryCodesOnce({ codes, onDone }: { codes: string[]; onDone: () => v
           </li>
         ))}
       </ul>
-      <div className="row">
-        <button type="button" onClick={copy}>{copied ? 'Copied' : 'Copy'}</button>
-        <button type="button" className="secondary" onClick={onDone}>
-          Done
-        </button>
-      </div>
+      <CopyThenDone text={codes.join('\n')} onDone={onDone} />
     </div>
   );
 }

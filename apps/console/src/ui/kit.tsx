@@ -190,24 +190,31 @@ export function PageHeader({ title, children }: { title: ReactNode; children?: R
   );
 }
 
-/** Shows a secret (a new API token) exactly once, with a copy button; it is gone once dismissed. */
-export function SecretOnce({ secret, onDone }: { secret: string; onDone: () => void }) {
+/** Copy (to the clipboard) and Done: the buttons under a secret shown once. */
+export function CopyThenDone({ text, onDone }: { text: string; onDone: () => void }) {
   const [copied, setCopied] = useState(false);
   const copy = () => {
-    void navigator.clipboard?.writeText(secret).then(() => setCopied(true), () => setCopied(false));
+    void navigator.clipboard?.writeText(text).then(() => setCopied(true), () => setCopied(false));
   };
+  return (
+    <div className="row">
+      <button type="button" onClick={copy}>{copied ? 'Copied' : 'Copy'}</button>
+      <button type="button" className="secondary" onClick={onDone}>
+        Done
+      </button>
+    </div>
+  );
+}
+
+/** Shows a secret (a new API token) exactly once, with a copy button; it is gone once dismissed. */
+export function SecretOnce({ secret, onDone }: { secret: string; onDone: () => void }) {
   return (
     <div className="secret" role="dialog" aria-label="New token">
       <p>Copy this token now. It will not be shown again.</p>
       <code className="secret-value" data-testid="secret">
         {secret}
       </code>
-      <div className="row">
-        <button type="button" onClick={copy}>{copied ? 'Copied' : 'Copy'}</button>
-        <button type="button" className="secondary" onClick={onDone}>
-          Done
-        </button>
-      </div>
+      <CopyThenDone text={secret} onDone={onDone} />
     </div>
   );
 }

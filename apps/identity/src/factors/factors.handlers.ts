@@ -1,8 +1,8 @@
 import { Caller, ConfirmTotpRequest, FactorsRpc, PasskeyIdRequest, RegisterPasskeyRequest, RenamePasskeyRequest } from '@gatehouse/contracts';
-import { ProblemException } from '@gatehouse/errors';
 import { RpcCaller, RpcData, RpcHandler } from '@gatehouse/messaging';
 import { Controller } from '@nestjs/common';
 import { requireUserCaller } from '../common/callers';
+import { assertNoInput } from '../common/no-input';
 import { FactorsService } from './factors.service';
 import { PasskeysService } from './passkeys.service';
 
@@ -60,8 +60,3 @@ export class FactorsHandlers {
   }
 }
 
-/** Actions that take no input (their schema is `Empty`): any field is refused by name. */
-function assertNoInput(input: Record<string, unknown> | undefined): void {
-  const fields = Object.keys(input ?? {});
-  if (fields.length > 0) throw ProblemException.validation(fields.map((field) => ({ field, message: `unknown field ${field}` })));
-}

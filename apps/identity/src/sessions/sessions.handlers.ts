@@ -6,6 +6,7 @@ import { ProblemException } from '@gatehouse/errors';
 import { RpcCaller, RpcData, RpcHandler, RpcTenant } from '@gatehouse/messaging';
 import { Controller } from '@nestjs/common';
 import { RpcIp, RpcUserAgent } from '../common/envelope';
+import { assertNoInput } from '../common/no-input';
 import { PasskeysService } from '../factors/passkeys.service';
 import { SessionsService } from './sessions.service';
 import { UserSessionsService } from './user-sessions.service';
@@ -30,9 +31,7 @@ export class SessionsHandlers {
 
   @RpcHandler(FactorsRpc.passkeyLoginOptions)
   passkeyLoginOptions(@RpcData() input: Record<string, unknown>): Promise<PasskeyOptions> {
-    if (Object.keys(input ?? {}).length > 0) {
-      throw ProblemException.validation(Object.keys(input).map((field) => ({ field, message: `unknown field ${field}` })));
-    }
+    assertNoInput(input);
     return this.passkeys.loginOptions();
   }
 
