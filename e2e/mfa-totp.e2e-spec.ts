@@ -19,14 +19,15 @@ const typeOf = (body: { type?: string }) => body.type?.split('/').pop();
 describe('MFA: TOTP and recovery codes', () => {
   const suite = superAdminSuite();
 
-  async function enrolledUser(): Promise<TestUser & { secret: string; recoveryCodes: string[] }> {
+  async function enrolledUser(): Promise<TestUser & { secret: string; recoveryCodes: string[]; confirmedWith: string }> {
     const user = await createUser(suite.admin);
     const enrolment = await api().post('/api/v1/me/mfa/totp').set(...bearer(user.token)).expect(201);
     expect(enrolment.body).toMatchObject({ secret: expect.stringMatching(/^[A-Z2-7]+$/), otpauthUri: expect.stringMatching(/^otpauth:\/\/totp\//) });
     expect(enrolment.body.qrCode).toMatch(/^data:image\/png;base64,/);
-    const confirmed = await api().post('/api/v1/me/mfa/totp/confirm').set(...bearer(user.token)).send({ code: totp(enrolment.body.secret) }).expect(200);
+    const confirmedWith = totp(enrolment.body.secret);
+    const confirmed = await api().post('/api/v1/me/mfa/totp/confirm').set(...bearer(user.token)).send({ code: confirmedWith }).expect(200);
     expect(confirmed.body.recoveryCodes).toHaveLength(10);
-    return { ...user, secret: enrolment.body.secret, recoveryCodes: confirmed.body.recoveryCodes };
+    return { ...user, secret: enrolment.body.secret, recoveryCodes: confirmed.body.recoveryCodes, confirmedWith };
   }
 
   async function passwordStep(user: TestUser, path = '/api/v1/login') {
@@ -45,8 +46,8 @@ describe('MFA: TOTP and recovery codes', () => {
 
     const step = await passwordStep(user);
     expect(step.factors).toEqual(['totp', 'recovery-code']);
-    // The confirmation used this step's code: it never works again.
-    const replay = await api().post('/api/v1/login/mfa').send({ mfaToken: step.mfaToken, code: totp(user.secret) }).expect(401);
+    // The code of the confirmation never works again.
+    const replay = await api().post('/api/v1/login/mfa').send({ mfaToken: step.mfaToken, code: user.confirmedWith }).expect(401);
     expect(typeOf(replay.body)).toBe(MFA_PROBLEMS.invalidSecondFactor);
     expect(replay.body.errors).toEqual([expect.objectContaining({ field: 'code' })]);
     const next = totp(user.secret, 1);

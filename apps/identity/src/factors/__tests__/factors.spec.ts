@@ -56,7 +56,11 @@ describe('SecretBox: AES-256-GCM with rotatable keys', () => {
     expect(rotated.seal('x', 'c').keyId).toBe('k2');
     expect(() => rotated.open(sealed, 'totp:user-b')).toThrow();
     expect(() => boxWith(`k2:${k2}`).open(sealed, 'totp:user-a')).toThrow(/k1/);
-    const tampered = { ...sealed, ciphertext: sealed.ciphertext.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')) };
+    // One bit of the encrypted body flipped (not a base64 character: the last one of a part may carry only padding bits).
+    const [version, iv, body, tag] = sealed.ciphertext.split('.');
+    const flipped = Buffer.from(body, 'base64url');
+    flipped[0] ^= 0x01;
+    const tampered = { ...sealed, ciphertext: [version, iv, flipped.toString('base64url'), tag].join('.') };
     expect(() => rotated.open(tampered, 'totp:user-a')).toThrow();
   });
 });
@@ -79,8 +83,9 @@ describe('FactorsService and the second step of a sign-in (real Postgres)', () =
   async function enrolled() {
     const user = await world.createUser();
     const enrolment = await factors.enrolTotp(user.caller);
-    const { recoveryCodes } = await factors.confirmTotp(user.caller, codeAt(enrolment.secret));
-    return { user, secret: enrolment.secret, recoveryCodes: recoveryCodes as string[] };
+    const confirmedWith = codeAt(enrolment.secret);
+    const { recoveryCodes } = await factors.confirmTotp(user.caller, confirmedWith);
+    return { user, secret: enrolment.secret, recoveryCodes: recoveryCodes as string[], confirmedWith };
   }
 
   async function passwordStep(user: { username: string; password: string }): Promise<MfaRequired> {
@@ -115,11 +120,11 @@ describe('FactorsService and the second step of a sign-in (real Postgres)', () =
   });
 
   it('signs in in two steps with amr pwd+otp+mfa; a replayed code is refused', async () => {
-    const { user, secret } = await enrolled();
+    const { user, secret, confirmedWith } = await enrolled();
     const first = await passwordStep(user);
     expect(first.factors).toEqual(['totp', 'recovery-code']);
-    // The confirmation used the current step: the same code never works again.
-    const replay = await problemOf(sessions.completeMfaLogin({ mfaToken: first.mfaToken, code: codeAt(secret) }, null));
+    // The code of the confirmation never works again.
+    const replay = await problemOf(sessions.completeMfaLogin({ mfaToken: first.mfaToken, code: confirmedWith }, null));
     expect(replay).toMatchObject({ status: 401, type: expect.stringContaining(MFA_PROBLEMS.invalidSecondFactor), errors: [{ field: 'code' }] });
     const pair = await sessions.completeMfaLogin({ mfaToken: first.mfaToken, code: codeAt(secret, 1) }, null);
     expect(claims(pair.accessToken)).toMatchObject({ sub: user.id, amr: ['pwd', 'otp', 'mfa'], acr: 'mfa' });
