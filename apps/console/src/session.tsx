@@ -1,6 +1,6 @@
 import type { Action, Decision, Permission, SetupStatus, UserView } from '@gatehouse/contracts';
-import { createContext, ReactNode, useCallback, useContext, useEffect, useRef, useState } from 'react';
-import { api, ApiError, SecondStep, session, url } from './api/client';
+import { createContext, ReactNode, useCallback, useContext, useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { api, ApiError, currentToken, currentUserId, impersonation, ImpersonationState, SecondStep, session, url } from './api/client';
 import { assertPasskey } from './api/passkeys';
 
 interface AuthState {
@@ -36,21 +36,22 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   }, []);
 
   /** Shows the session's user: loads /me unless it is that user's already (or loading); none when signed out. */
-  const follow = useCallback((): Promise<void> => {
+  const follow = useCallback((again = false): Promise<void> => {
     if (!session.signedIn) {
       meRef.current = null;
       setMe(null);
       return Promise.resolve();
     }
-    // The token's subject, when it can be read: a tab whose session became another user's follows it.
-    const userId = session.userId;
-    if (meRef.current && (userId === null || meRef.current.id === userId)) return Promise.resolve();
-    const token = session.accessToken;
+    // The token's subject, when it can be read: a tab whose session became another user's follows it, and
+    // an impersonation shows the user acted as.
+    const userId = currentUserId();
+    if (!again && meRef.current && (userId === null || meRef.current.id === userId)) return Promise.resolve();
+    const token = currentToken();
     if (loading.current?.token === token) return loading.current.done;
     const done = api
       .get<UserView>(url('/me'))
       .then((user) => {
-        if (session.accessToken !== token && session.userId !== user.id) return;
+        if (currentToken() !== token && currentUserId() !== user.id) return;
         meRef.current = user;
         setMe(user);
       })
@@ -65,11 +66,24 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     // A reload, a bookmark or a new tab: the session cookie (if any) gives this tab its access token.
     const restored = session.restore().then((signedIn) => (signedIn ? follow() : undefined));
     void Promise.allSettled([reloadSetup().catch(() => setSetup(null)), restored]).then(() => setReady(true));
-    // Signed in or out here or in another tab (whose session every tab shares: it may be someone else's now).
-    return session.onChange(() => {
+    // Signed in or out here or in another tab (whose session every tab shares: it may be someone else's now),
+    // or an impersonation started or ended in this tab.
+    const changed = (again: boolean) => () => {
       capabilityCache.clear();
-      follow().catch(() => undefined);
-    });
+      follow(again).catch(() => undefined);
+    };
+    // The user is read again when an impersonation starts or ends (the session's token may not tell whose it is).
+    let acting = impersonation.actingAs;
+    const actingChanged = changed(true);
+    const unsubscribe = [
+      session.onChange(changed(false)),
+      impersonation.onChange(() => {
+        if (impersonation.actingAs === acting) return; // a notice dismissed
+        acting = impersonation.actingAs;
+        actingChanged();
+      }),
+    ];
+    return () => unsubscribe.forEach((u) => u());
   }, [reloadSetup, follow]);
 
   /** Shows the user of a session just started (by `start`); signed out again when that fails. */
@@ -98,6 +112,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   );
 
   const signOut = useCallback(async () => {
+    impersonation.stop();
     await session.signOut();
     meRef.current = null;
     setMe(null);
@@ -133,6 +148,8 @@ const TENANT_PROBES: Partial<Record<Permission, string>> = {
   INVITATION: '/invitations',
 };
 const INSTANCE_PROBES: Partial<Record<Permission, string>> = { TENANT: '/tenants', USER: '/users', AUDITLOG: '/auditlogs/search' };
+/** Asked of the decision API only (no list tells them): not offered where the server has no such API. */
+const TENANT_DECISIONS_ONLY: Array<{ permission: Permission; action: Action }> = [{ permission: 'IMPERSONATE', action: 'CREATE' }];
 
 export interface Capabilities {
   can(permission: Permission, action?: Action): boolean;
@@ -146,7 +163,7 @@ async function loadCapabilities(tenant: string | null): Promise<Capabilities> {
   const probes = tenant === null ? INSTANCE_PROBES : TENANT_PROBES;
   const prefix = tenant === null ? '' : `/${encodeURIComponent(tenant)}`;
   const permissions = Object.keys(probes) as Permission[];
-  const checks = permissions.flatMap((permission) => ACTIONS.map((action) => ({ permission, action })));
+  const checks = [...permissions.flatMap((permission) => ACTIONS.map((action) => ({ permission, action }))), ...(tenant === null ? [] : TENANT_DECISIONS_ONLY)];
   try {
     const decisions = await api.post<Decision[]>(url(`${prefix}/acls/check`), { checks });
     const allowed = new Set(checks.filter((_, i) => decisions[i]?.allowed).map((c) => `${c.permission}:${c.action}`));
@@ -186,4 +203,12 @@ export function useCapabilities(tenant: string | null): Capabilities | null {
     };
   }, [key, me, tenant]);
   return caps?.key === key ? caps.caps : null;
+}
+
+/** The impersonation under way in this tab, if any, and the notice of one that ended by itself. */
+export function useImpersonation(): ImpersonationState {
+  return useSyncExternalStore(
+    (listener) => impersonation.onChange(listener),
+    () => impersonation.snapshot,
+  );
 }

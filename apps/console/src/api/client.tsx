@@ -1,4 +1,4 @@
-import type { FieldError, Problem } from '@gatehouse/contracts';
+import type { FieldError, ImpersonationToken, Problem } from '@gatehouse/contracts';
 
 /** A failed API call, carrying the problem+json body (RFC 9457) the gateway answered with. */
 export class ApiError extends Error {
@@ -246,6 +246,103 @@ export class Session {
 
 export const session = new Session();
 
+/** An impersonation under way in this tab (docs/oidc.md): who is acted as, in which tenant, until when. */
+export interface ActingAs {
+  accessToken: string;
+  expiresAt: number;
+  user: { id: string; username: string };
+  impersonatorId: string;
+  /** The console's tenant segment (`default` for the default tenant). */
+  tenant: string;
+}
+
+/** What the banner shows: the impersonation under way, or why the last one ended by itself. */
+export interface ImpersonationState {
+  actingAs: ActingAs | null;
+  notice: string | null;
+}
+
+/**
+ * Acting as another user of a tenant (`POST {t}/users/{id}/impersonate`). The token lives in this tab's
+ * memory only: never stored, never handed to other tabs, never refreshed. While it is on, every API call
+ * carries it instead of the session's; the admin's own session stays and keeps refreshing underneath.
+ * It ends with End, when it expires (or is refused with 401: it is never retried as the admin), and when
+ * the session ends or becomes another user's.
+ */
+export class Impersonation {
+  private state: ImpersonationState = { actingAs: null, notice: null };
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly listeners = new Set<Listener>();
+
+  constructor(private readonly owner: Session) {
+    owner.onChange(() => {
+      const acting = this.state.actingAs;
+      if (acting && (!owner.signedIn || (owner.userId !== null && owner.userId !== acting.impersonatorId))) this.stop();
+    });
+  }
+
+  get actingAs(): ActingAs | null {
+    return this.state.actingAs;
+  }
+
+  /** A stable snapshot (for useSyncExternalStore): replaced on every change. */
+  get snapshot(): ImpersonationState {
+    return this.state;
+  }
+
+  onChange(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  start(answer: ImpersonationToken, tenant: string): void {
+    const acting: ActingAs = {
+      accessToken: answer.accessToken,
+      expiresAt: Date.now() + answer.expiresIn * 1000,
+      user: answer.user,
+      impersonatorId: answer.impersonator.id,
+      tenant,
+    };
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.expire(acting), Math.max(0, acting.expiresAt - Date.now()));
+    this.update({ actingAs: acting, notice: null });
+  }
+
+  /** Drops the token: the calls carry the session's again. */
+  stop(): void {
+    clearTimeout(this.timer);
+    if (this.state.actingAs || this.state.notice) this.update({ actingAs: null, notice: null });
+  }
+
+  /** Ends `acting` by itself (its token expired or was refused), with a notice saying so. */
+  expire(acting: ActingAs): void {
+    if (this.state.actingAs !== acting) return;
+    clearTimeout(this.timer);
+    this.update({ actingAs: null, notice: `You are no longer acting as ${acting.user.username}: the impersonation has expired. You are yourself again.` });
+  }
+
+  dismissNotice(): void {
+    if (this.state.notice) this.update({ ...this.state, notice: null });
+  }
+
+  private update(state: ImpersonationState): void {
+    this.state = state;
+    this.listeners.forEach((l) => l());
+  }
+}
+
+export const impersonation = new Impersonation(session);
+
+/** The subject API calls act as: the impersonated user while an impersonation is on, else the session's. */
+export function currentUserId(): string | null {
+  return impersonation.actingAs?.user.id ?? session.userId;
+}
+
+/** The token API calls carry. */
+export function currentToken(): string | null {
+  return impersonation.actingAs?.accessToken ?? session.accessToken;
+}
+
 const nextTask = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
 async function rawRequest<T>(method: string, path: string, body: unknown, token: string | null, extraHeaders: Record<string, string> = {}): Promise<T> {
@@ -281,6 +378,16 @@ async function rawRequest<T>(method: string, path: string, body: unknown, token:
 
 /** An authenticated call of the public API; refreshes the session once on 401. */
 export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const acting = impersonation.actingAs;
+  if (acting) {
+    try {
+      return await rawRequest<T>(method, path, body, acting.accessToken);
+    } catch (error) {
+      // The impersonation is over (expired, or the admin's session ended): never retried as the admin.
+      if (error instanceof ApiError && error.status === 401) impersonation.expire(acting);
+      throw error;
+    }
+  }
   try {
     return await rawRequest<T>(method, path, body, session.accessToken);
   } catch (error) {

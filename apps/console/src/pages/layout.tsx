@@ -1,8 +1,8 @@
 import type { ReachableTenant, UserSettingsView } from '@gatehouse/contracts';
-import { FormEvent, ReactNode, useEffect, useState } from 'react';
-import { api, url } from '../api/client';
+import { FormEvent, ReactNode, useEffect, useRef, useState } from 'react';
+import { api, impersonation, url } from '../api/client';
 import { Link, navigate, useLocation } from '../router';
-import { Capabilities, DEFAULT_SEGMENT, useAuth, useCapabilities } from '../session';
+import { Capabilities, DEFAULT_SEGMENT, useAuth, useCapabilities, useImpersonation } from '../session';
 import { setTimeZone } from '../ui/kit';
 
 const RECENT_KEY = 'gatehouse.recentTenants';
@@ -95,6 +95,56 @@ export function tenantSections(caps: Capabilities | null, instance: Capabilities
   ].filter((s) => s.show);
 }
 
+/** Tokens whose banner took the focus once (module state: the shell is mounted again when `me` changes). */
+const focused = new WeakSet<object>();
+
+/**
+ * At the top of every page while this tab acts as another user (an impersonation): who, where, and End,
+ * which drops the token and comes back to the admin's own session on that user's page. Focused when it
+ * appears, and announced (role=status); once an impersonation has expired, the notice saying so.
+ */
+export function ImpersonationBanner() {
+  const { actingAs, notice } = useImpersonation();
+  const banner = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!actingAs) return;
+    // When it appears, and again when the page under it was replaced (the console follows the user acted as)
+    // and the focus went with it; not on every navigation.
+    const lost = !document.activeElement || document.activeElement === document.body;
+    if (focused.has(actingAs) && !lost) return;
+    focused.add(actingAs);
+    banner.current?.focus();
+  }, [actingAs]);
+  if (actingAs) {
+    const end = () => {
+      impersonation.stop();
+      navigate(`/t/${encodeURIComponent(actingAs.tenant)}/users/${encodeURIComponent(actingAs.user.id)}`);
+    };
+    return (
+      <div className="impersonation-banner" role="status" tabIndex={-1} ref={banner} data-testid="impersonation-banner">
+        <span>
+          You are acting as <strong>{actingAs.user.username}</strong> in <strong>{tenantLabel(actingAs.tenant)}</strong>
+        </span>
+        {' — '}
+        <button type="button" className="small" onClick={end}>
+          End
+        </button>
+      </div>
+    );
+  }
+  if (notice) {
+    return (
+      <div className="impersonation-banner ended" role="status" tabIndex={-1} data-testid="impersonation-notice">
+        <span>{notice}</span>{' '}
+        <button type="button" className="small secondary" onClick={() => impersonation.dismissNotice()}>
+          Dismiss
+        </button>
+      </div>
+    );
+  }
+  return null;
+}
+
 export function Shell({ tenant, children }: { tenant: string | null; children: ReactNode }) {
   const { me, signOut } = useAuth();
   const instance = useCapabilities(null);
@@ -119,6 +169,7 @@ export function Shell({ tenant, children }: { tenant: string | null; children: R
   ].filter((a) => a.show) : [];
   return (
     <div className="shell">
+      <ImpersonationBanner />
       <header className="topbar">
         <Link to="/" className="brand">
           Gatehouse

@@ -1,8 +1,8 @@
-import type { BindingView, GroupView, InvitationView, Page, RoleView, TenantAccessEntry, UserView } from '@gatehouse/contracts';
+import type { BindingView, GroupView, ImpersonationToken, InvitationView, Page, RoleView, TenantAccessEntry, UserView } from '@gatehouse/contracts';
 import { useEffect, useState } from 'react';
-import { api, ApiError, url } from '../api/client';
+import { api, ApiError, impersonation, url } from '../api/client';
 import { Link, navigate } from '../router';
-import { useAuth, useCapabilities } from '../session';
+import { useAuth, useCapabilities, useImpersonation } from '../session';
 import { Empty, Field, formatDate, Loading, PagedTable, PageHeader, PasswordField, ProblemBox, SaveFooter, Tabs, Toggle, useAsync, useSubmit } from '../ui/kit';
 import { ApiTokens } from './api-tokens';
 import { EmailBadge } from './profile';
@@ -474,10 +474,33 @@ async function loadUser(tenant: string | null, id: string, instanceUsers: boolea
   return { ...entry.user, superAdmin: false, authMethod: 'PASSWORD', lockedUntil: null, passwordChangeRequired: false, pendingEmail: null, createdAt: '', updatedAt: '' };
 }
 
+/**
+ * Act as the user in the tenant (docs/oidc.md, Impersonation): the console's calls carry the impersonation
+ * token until End, expiry or sign-out. Offered to whoever holds IMPERSONATE:CREATE there; the grant guard
+ * decides, and its refusal is shown as the server words it.
+ */
+function ImpersonateButton({ tenant, user, action }: { tenant: string; user: UserView; action: ReturnType<typeof useSubmit> }) {
+  const { me } = useAuth();
+  const caps = useCapabilities(tenant);
+  const { actingAs } = useImpersonation();
+  if (!caps?.can('IMPERSONATE', 'CREATE') || actingAs || user.id === me?.id) return null;
+  const onClick = action.submit(async () => {
+    const answer = await api.post<ImpersonationToken>(tp(tenant, `/users/${encodeURIComponent(user.id)}/impersonate`));
+    impersonation.start(answer, tenant);
+    navigate(`/t/${encodeURIComponent(tenant)}`);
+  });
+  return (
+    <button type="button" className="secondary" onClick={() => void onClick()} disabled={action.pending}>
+      Impersonate
+    </button>
+  );
+}
+
 export function UserDetailPage({ tenant, base, id, tab }: { tenant: string | null; base: string; id: string; tab: string }) {
   const { me } = useAuth();
   const instance = useCapabilities(null);
   const instanceUsers = !!instance?.can('USER');
+  const impersonate = useSubmit();
   const { data, error } = useAsync(() => (instance ? loadUser(tenant, id, instanceUsers) : new Promise<UserView>(() => undefined)), [tenant, id, instanceUsers, !!instance]);
   const [user, setUser] = useState<UserView | null>(null);
   useEffect(() => setUser(data ?? null), [data]);
@@ -495,7 +518,8 @@ export function UserDetailPage({ tenant, base, id, tab }: { tenant: string | nul
   const tokens = user.id === me?.id ? url('/me/api-tokens') : tenant ? tp(tenant, `/users/${user.id}/api-tokens`) : url(`/users/${user.id}/api-tokens`);
   return (
     <div>
-      <PageHeader title={user.username} />
+      <PageHeader title={user.username}>{tenant && <ImpersonateButton tenant={tenant} user={user} action={impersonate} />}</PageHeader>
+      <ProblemBox error={impersonate.error} />
       <Tabs active={tab} tabs={tabs} />
       {tab === 'overview' && (
         <>
