@@ -1,12 +1,14 @@
-// Loaded into the gateway by `proxy.js --cpu-profile` or `--heap-profile` (NODE_OPTIONS=--require). When
-// the file PROFILE_DIR/start appears, samples for PROFILE_MS and writes PROFILE_DIR/gateway-<pid>.cpuprofile
+// Loaded into the gateway by `proxy.js --cpu-profile` or `--heap-profile` (NODE_OPTIONS=--require); into
+// another service with PROFILE_SERVICE (benchmarks/oidc/grants.js: identity). When
+// the file PROFILE_DIR/start appears, samples for PROFILE_MS and writes PROFILE_DIR/<service>-<pid>.cpuprofile
 // (CPU) or .heapprofile (sampled allocations, PROFILE_KIND=heap); open either in Chrome DevTools or
 // speedscope. A file, not a signal: Nest's shutdown hooks take SIGUSR1/2.
 const inspector = require('node:inspector');
 const { existsSync, rmSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 
-if (process.argv[1]?.includes('apps/gateway') && process.env.PROFILE_DIR) {
+const service = process.env.PROFILE_SERVICE ?? 'gateway';
+if (process.argv[1]?.includes(`apps/${service}`) && process.env.PROFILE_DIR) {
   const dir = process.env.PROFILE_DIR;
   const heap = process.env.PROFILE_KIND === 'heap';
   const session = new inspector.Session();
@@ -18,7 +20,7 @@ if (process.argv[1]?.includes('apps/gateway') && process.env.PROFILE_DIR) {
     session.post(heap ? 'HeapProfiler.startSampling' : 'Profiler.start', heap ? { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } : {});
     setTimeout(() => {
       session.post(heap ? 'HeapProfiler.stopSampling' : 'Profiler.stop', (error, result) => {
-        if (!error) writeFileSync(join(dir, `gateway-${process.pid}.${heap ? 'heapprofile' : 'cpuprofile'}`), JSON.stringify(result.profile));
+        if (!error) writeFileSync(join(dir, `${service}-${process.pid}.${heap ? 'heapprofile' : 'cpuprofile'}`), JSON.stringify(result.profile));
       });
     }, Number(process.env.PROFILE_MS ?? 4000));
   }, 100);
