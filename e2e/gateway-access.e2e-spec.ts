@@ -112,7 +112,7 @@ describe('gateway: upstream access by namespace and method', () => {
     expect(token).not.toBe(forged);
     const { header, payload } = await verifyWithJwks(token);
     expect(header).toMatchObject({ alg: 'EdDSA', typ: 'gatehouse-internal+jwt' });
-    expect(payload).toMatchObject({ sub: reader.user.id, sub_type: 'USER', tenant, aud: 'echo-signed', iss: 'http://localhost:8080' });
+    expect(payload).toMatchObject({ sub: reader.user.id, sub_type: 'USER', tenant, aud: 'echo-signed', iss: process.env.E2E_ISSUER });
     expect(Number(payload.exp) - Number(payload.iat)).toBe(60);
     expect(Number(payload.exp) * 1000).toBeGreaterThan(Date.now());
 

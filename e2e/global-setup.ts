@@ -15,7 +15,6 @@ export default async function globalSetup(): Promise<void> {
   const upstream = await UpstreamEcho.start();
   (globalThis as { __GATEHOUSE_UPSTREAM__?: UpstreamEcho }).__GATEHOUSE_UPSTREAM__ = upstream;
   const routesFile = await writeUpstreamRoutes(upstream.url);
-  const publicBaseUrl = 'http://gatehouse.e2e.test';
   const system = await TestSystem.start({
     name: 'main',
     env: {
@@ -23,7 +22,6 @@ export default async function globalSetup(): Promise<void> {
       DEFAULT_TENANT_ENABLED: 'true',
       SMTP_HOST: smtp.host,
       SMTP_PORT: String(smtp.port),
-      PUBLIC_BASE_URL: publicBaseUrl,
       GATEWAY_ROUTES_FILE: routesFile,
       BODY_LIMIT_BYTES: String(1024 * 1024),
     },
@@ -39,7 +37,9 @@ export default async function globalSetup(): Promise<void> {
   process.env.E2E_NATS_MONITOR_URL = system.nats.monitorUrl ?? '';
   process.env.E2E_NATS_URL = system.nats.url;
   process.env.E2E_MAIL_DIR = smtp.dir;
-  process.env.E2E_PUBLIC_BASE_URL = publicBaseUrl;
+  // The gateway's URL is the issuer (JWT_ISSUER) and the base of the links in emails (TestSystem.publicUrl).
+  process.env.E2E_ISSUER = system.publicUrl;
+  process.env.E2E_PUBLIC_BASE_URL = system.publicUrl;
 }
 
 /** Routes that put the echo upstream (and an unreachable one) behind the gateway, as a user would. */

@@ -14,7 +14,8 @@ function signJwt(header: Record<string, unknown>, payload: Record<string, unknow
   return `${input}.${signature.toString('base64url')}`;
 }
 
-const ISSUER = 'http://localhost:8080';
+/** JWT_ISSUER: the gateway's URL in e2e (TestSystem.publicUrl). */
+const ISSUER = process.env.E2E_ISSUER as string;
 const AUDIENCE = 'gatehouse';
 
 describe('identity: sessions, tokens and discovery', () => {

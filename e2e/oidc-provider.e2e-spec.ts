@@ -4,31 +4,20 @@ import * as client from 'openid-client';
 
 /**
  * The OpenID Connect provider (docs/oidc.md) driven by openid-client, a certified relying party: no OAuth
- * request here is written by hand. The issuer is JWT_ISSUER (http://localhost:8080): the relying party's
- * fetch sends its requests to the gateway under test.
+ * request here is written by hand. The issuer, JWT_ISSUER, is the gateway's URL (TestSystem.publicUrl), so
+ * the relying party and the browser reach the provider at the URLs it advertises.
  */
 jest.setTimeout(180_000);
 
-const ISSUER = 'http://localhost:8080';
+const ISSUER = process.env.E2E_ISSUER as string;
 const REDIRECT_URI = 'http://127.0.0.1:65001/callback';
 const POST_LOGOUT_URI = 'http://127.0.0.1:65001/signed-out';
 
-const gateway = (): string => {
-  const url = process.env.GATEHOUSE_URL;
-  if (!url) throw new Error('GATEHOUSE_URL is not set');
-  return url;
-};
-const toGateway = (url: string): string => (url.startsWith(ISSUER) ? gateway() + url.slice(ISSUER.length) : url);
-
-/** The relying party's view of the provider: discovery through the gateway, http allowed (tests only). */
+/** The relying party's view of the provider: discovery at the issuer (the gateway), http allowed (tests only). */
 async function relyingParty(clientId: string, secret?: string): Promise<client.Configuration> {
-  const fetcher: client.CustomFetch = (url, options) => fetch(toGateway(url), options as RequestInit);
-  const config = await client.discovery(new URL(ISSUER), clientId, secret ? { client_secret: secret } : { token_endpoint_auth_method: 'none' }, secret ? client.ClientSecretBasic(secret) : client.None(), {
+  return client.discovery(new URL(ISSUER), clientId, secret ? { client_secret: secret } : { token_endpoint_auth_method: 'none' }, secret ? client.ClientSecretBasic(secret) : client.None(), {
     execute: [client.allowInsecureRequests],
-    [client.customFetch]: fetcher,
   });
-  config[client.customFetch] = fetcher;
-  return config;
 }
 
 interface Started {
@@ -114,14 +103,14 @@ describe('OpenID Connect provider (openid-client)', () => {
   it('refuses a public client without PKCE and a redirect URI that is not registered, before any sign-in', async () => {
     const config = await relyingParty(spa.clientId);
     const noPkce = client.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, scope: 'openid', state: 's' });
-    const withoutPkce = await fetch(toGateway(noPkce.href), { redirect: 'manual' });
+    const withoutPkce = await fetch(noPkce.href, { redirect: 'manual' });
     const location = new URL(withoutPkce.headers.get('location') as string);
     expect(location.href.startsWith(REDIRECT_URI)).toBe(true);
     expect(location.searchParams.get('error')).toBe('invalid_request');
     expect(location.searchParams.get('error_description')).toMatch(/PKCE/);
 
     const started = await startAuthorization(config, { redirect_uri: 'http://127.0.0.1:65001/other' });
-    const wrongUri = await fetch(toGateway(started.url.href), { redirect: 'manual' });
+    const wrongUri = await fetch(started.url.href, { redirect: 'manual' });
     expect(wrongUri.status).toBe(400);
     expect(wrongUri.headers.get('location')).toBeNull();
     expect(await wrongUri.json()).toMatchObject({ error: 'invalid_redirect_uri' });

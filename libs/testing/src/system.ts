@@ -57,6 +57,12 @@ export class TestSystem {
   readonly instances: ServiceInstance[] = [];
   gatewayUrl = '';
   readonly gatewayUrls: string[] = [];
+  /**
+   * The public URL: the first gateway's, its port reserved before any process starts (and kept across
+   * restart()), so it is JWT_ISSUER (the provider's issuer: a browser follows its redirects to the gateway)
+   * and the base of the links in emails, as in a deployment. `env` may set them otherwise.
+   */
+  readonly publicUrl: string;
   /** GATEHOUSE_URL as it was before useForFixtures(), put back by stop(). */
   private fixturesWere?: { url: string | undefined };
 
@@ -66,7 +72,10 @@ export class TestSystem {
     readonly nats: TestNats,
     private readonly root: string,
     private readonly logDir: string,
-  ) {}
+    private readonly publicPort: number,
+  ) {
+    this.publicUrl = `http://127.0.0.1:${publicPort}`;
+  }
 
   static async start(options: SystemOptions = {}): Promise<TestSystem> {
     const root = resolve(process.env.GATEHOUSE_ROOT ?? process.cwd());
@@ -77,7 +86,7 @@ export class TestSystem {
     mkdirSync(logDir, { recursive: true });
     const database = await createTestDatabase(options.postgresUrl ?? process.env.E2E_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
     const nats = await startTestNats(options.natsUrl ?? process.env.NATS_URL ?? 'nats://127.0.0.1:4222');
-    const system = new TestSystem(options, database, nats, root, logDir);
+    const system = new TestSystem(options, database, nats, root, logDir, options.gatewayPort ?? (await freePort()));
     try {
       const starting: Array<Promise<ServiceInstance>> = [];
       for (const service of BACKEND_SERVICES) {
@@ -146,8 +155,9 @@ export class TestSystem {
   }
 
   private async startInstance(service: ServiceName): Promise<ServiceInstance> {
+    // The first gateway listens at the public URL (gatewayPort when given); the others (and the services' health ports) anywhere.
+    const port = service === 'gateway' && this.gatewayUrls.length === 0 ? this.publicPort : await freePort();
     const index = this.instances.filter((i) => i.service === service).length;
-    const port = service === 'gateway' && index === 0 && this.options.gatewayPort ? this.options.gatewayPort : await freePort();
     const logFile = join(this.logDir, `${service}-${index}.log`);
     const out = openSync(logFile, 'w');
     const child = spawn(process.execPath, [...nodeFlagsOf(join(this.root, `dist/apps/${service}`)), join(this.root, `dist/apps/${service}/src/main.js`)], {
@@ -159,6 +169,9 @@ export class TestSystem {
         LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn',
         HTTP_HOST: '127.0.0.1',
         ...(service === 'gateway' ? { PORT: String(port) } : { HEALTH_PORT: String(port) }),
+        JWT_ISSUER: this.publicUrl,
+        PUBLIC_BASE_URL: this.publicUrl,
+        INVITATION_LINK_BASE: `${this.publicUrl}/ui/invitations/accept`,
         ...this.options.env,
       },
       stdio: ['ignore', out, out],
