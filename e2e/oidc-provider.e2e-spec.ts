@@ -1,6 +1,11 @@
+import { createHash } from 'node:crypto';
+import { createServer, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
 import type { CreatedOAuthClient } from '@gatehouse/contracts';
-import { api, bearer, bindRole, createTenantWorld, rolesByName, superAdminToken, TenantWorld, unique } from '@gatehouse/testing';
+import { api, bearer, bindRole, createTenantWorld, createUser, rolesByName, superAdminToken, TenantWorld, TestUser, unique } from '@gatehouse/testing';
 import * as client from 'openid-client';
+import type { Page } from 'playwright-core';
+import { newPage, useBrowser } from './console-support';
 
 /**
  * The OpenID Connect provider (docs/oidc.md) driven by openid-client, a certified relying party: no OAuth
@@ -10,8 +15,10 @@ import * as client from 'openid-client';
 jest.setTimeout(180_000);
 
 const ISSUER = process.env.E2E_ISSUER as string;
-const REDIRECT_URI = 'http://127.0.0.1:65001/callback';
-const POST_LOGOUT_URI = 'http://127.0.0.1:65001/signed-out';
+/** The relying party's pages (a local HTTP server the browser comes back to), set once it listens. */
+let RELYING_PARTY = '';
+let REDIRECT_URI = '';
+let POST_LOGOUT_URI = '';
 
 /** The relying party's view of the provider: discovery at the issuer (the gateway), http allowed (tests only). */
 async function relyingParty(clientId: string, secret?: string): Promise<client.Configuration> {
@@ -44,7 +51,28 @@ async function startAuthorization(config: client.Configuration, params: Record<s
   return { url, verifier, nonce, state };
 }
 
+/** The payload of a JWT, read without verification (what the tests look at once openid-client validated it). */
+const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8')) as Record<string, unknown>;
+
+/** The console's sign-in page of the interaction: username or email and password. */
+async function signInOnPage(page: Page, user: TestUser): Promise<void> {
+  await page.getByLabel('Username or email').fill(user.username);
+  await page.getByLabel('Password', { exact: true }).fill(user.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** Waits for the browser to come back to the relying party; the URL it came back to. */
+async function callback(page: Page, to = REDIRECT_URI): Promise<URL> {
+  await page.waitForURL((url) => url.href.startsWith(to));
+  return new URL(page.url());
+}
+
+/** at_hash (OpenID Connect Core §3.1.3.6): the left half of the access token's hash, SHA-512 for EdDSA (Ed25519). */
+const atHash = (accessToken: string) => createHash('sha512').update(accessToken).digest().subarray(0, 32).toString('base64url');
+
 describe('OpenID Connect provider (openid-client)', () => {
+  const { browser } = useBrowser();
+  let relyingPartyServer: Server;
   let root: string;
   let a: TenantWorld;
   let b: TenantWorld;
@@ -55,6 +83,12 @@ describe('OpenID Connect provider (openid-client)', () => {
     (await api().post(`/api/v1/${world.tenant}/oauth-clients`).set(...bearer(world.admin.token)).send({ name: unique('rp'), ...body }).expect(201)).body as CreatedOAuthClient;
 
   beforeAll(async () => {
+    // The relying party's redirect URIs: a page the browser comes back to (a redirect is not something Playwright can intercept).
+    relyingPartyServer = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('relying party'));
+    await new Promise<void>((resolve) => relyingPartyServer.listen(0, '127.0.0.1', resolve));
+    RELYING_PARTY = `http://127.0.0.1:${(relyingPartyServer.address() as AddressInfo).port}`;
+    REDIRECT_URI = `${RELYING_PARTY}/callback`;
+    POST_LOGOUT_URI = `${RELYING_PARTY}/signed-out`;
     root = await superAdminToken();
     a = await createTenantWorld(root, 'opa');
     b = await createTenantWorld(root, 'opb');
@@ -62,6 +96,7 @@ describe('OpenID Connect provider (openid-client)', () => {
     web = await createClient(a, { type: 'confidential', redirectUris: [REDIRECT_URI], postLogoutRedirectUris: [POST_LOGOUT_URI], scopes });
     spa = await createClient(a, { type: 'public', redirectUris: [REDIRECT_URI], scopes, firstParty: true });
   }, 180_000);
+  afterAll(() => new Promise<void>((resolve) => relyingPartyServer?.close(() => resolve())));
 
   it('discovery advertises exactly what is supported: code with PKCE S256, EdDSA, the scopes and claims issued', async () => {
     const config = await relyingParty(web.clientId, web.clientSecret as string);
@@ -109,10 +144,157 @@ describe('OpenID Connect provider (openid-client)', () => {
     expect(location.searchParams.get('error')).toBe('invalid_request');
     expect(location.searchParams.get('error_description')).toMatch(/PKCE/);
 
-    const started = await startAuthorization(config, { redirect_uri: 'http://127.0.0.1:65001/other' });
+    const started = await startAuthorization(config, { redirect_uri: `${RELYING_PARTY}/other` });
     const wrongUri = await fetch(started.url.href, { redirect: 'manual' });
     expect(wrongUri.status).toBe(400);
     expect(wrongUri.headers.get('location')).toBeNull();
     expect(await wrongUri.json()).toMatchObject({ error: 'invalid_redirect_uri' });
+  });
+
+  describe('authorization code + PKCE through the console sign-in page (Chromium)', () => {
+    /** Signs `user` in through the browser for `config` (consent when asked for), then the code grant checked by openid-client. */
+    const codeFlow = async (config: client.Configuration, user: TestUser, params: Record<string, string> = {}, steps: { consent?: boolean } = {}) => {
+      const started = await startAuthorization(config, params);
+      const page = await newPage(browser());
+      await page.goto(started.url.href);
+      await signInOnPage(page, user);
+      if (steps.consent) await page.getByRole('button', { name: 'Allow' }).click();
+      const back = await callback(page);
+      const tokens = await client.authorizationCodeGrant(config, back, { pkceCodeVerifier: started.verifier, expectedNonce: started.nonce, expectedState: started.state, idTokenExpected: true });
+      return { page, tokens, started, back };
+    };
+
+    it("a third-party client: sign-in, the consent screen listing the scopes, an id_token validated (signature by JWKS, nonce, at_hash, audience) and userinfo's claims", async () => {
+      const config = await relyingParty(web.clientId, web.clientSecret as string);
+      client.enableNonRepudiationChecks(config); // the id_token's signature, checked against the JWKS
+      const started = await startAuthorization(config);
+      const page = await newPage(browser());
+      await page.goto(started.url.href);
+      expect(new URL(page.url()).pathname).toMatch(/^\/ui\/oidc\/interaction\//);
+      await signInOnPage(page, a.member);
+      await page.getByRole('button', { name: 'Allow' }).waitFor();
+      expect(await page.getByTestId('oidc-client').textContent()).toContain(web.name);
+      const scopes = await page.getByTestId('oidc-scopes').locator('li').evaluateAll((items) => items.map((i) => i.getAttribute('data-scope')));
+      expect(scopes).toEqual(['openid', 'profile', 'email', 'offline_access', 'tenant', 'roles', 'groups']);
+      await page.getByRole('button', { name: 'Allow' }).click();
+      const back = await callback(page);
+      expect(back.searchParams.get('iss')).toBe(ISSUER);
+
+      const tokens = await client.authorizationCodeGrant(config, back, { pkceCodeVerifier: started.verifier, expectedNonce: started.nonce, expectedState: started.state, idTokenExpected: true });
+      const idToken = tokens.claims();
+      expect(idToken).toMatchObject({ iss: ISSUER, sub: a.member.user.id, aud: web.clientId, nonce: started.nonce });
+      // at_hash is OPTIONAL in an id_token from the token endpoint (OIDC Core §3.1.3.6) and oidc-provider puts it only
+      // in id_tokens from the authorization endpoint (which response_type=code never issues): checked when present.
+      if (idToken.at_hash !== undefined) expect(idToken.at_hash).toBe(atHash(tokens.access_token));
+      expect(JSON.parse(Buffer.from((tokens.id_token as string).split('.')[0], 'base64url').toString())).toMatchObject({ alg: 'EdDSA' });
+      expect(tokens.refresh_token).toEqual(expect.any(String));
+      // A wrong nonce is refused by the relying party (the code is spent by then: the check is the client's).
+      await expect(client.authorizationCodeGrant(config, back, { pkceCodeVerifier: started.verifier, expectedNonce: 'another', expectedState: started.state })).rejects.toThrow();
+
+      const info = await client.fetchUserInfo(config, tokens.access_token, a.member.user.id);
+      expect(info).toMatchObject({ sub: a.member.user.id, email: a.member.username, email_verified: true, tenant: a.tenant, preferred_username: a.member.username });
+      expect(info['groups']).toContain(a.group.name);
+      expect(info['roles']).toEqual(expect.arrayContaining([expect.any(String)]));
+      await page.context().close();
+    });
+
+    it('roles and groups only when asked for', async () => {
+      const config = await relyingParty(spa.clientId);
+      const { tokens, page } = await codeFlow(config, a.member, { scope: 'openid email tenant', prompt: 'login' });
+      const info = await client.fetchUserInfo(config, tokens.access_token, a.member.user.id);
+      expect(info).toMatchObject({ sub: a.member.user.id, tenant: a.tenant, email_verified: true });
+      expect(info).not.toHaveProperty('roles');
+      expect(info).not.toHaveProperty('groups');
+      await page.context().close();
+    });
+
+    it('refresh tokens rotate; a reused one revokes the grant: the new one fails too and the gateway refuses its access token', async () => {
+      const config = await relyingParty(spa.clientId);
+      const { tokens, page } = await codeFlow(config, a.member, { resource: `${ISSUER}/`, scope: 'openid offline_access tenant' });
+      await page.context().close();
+      const first = tokens.refresh_token as string;
+      const second = await client.refreshTokenGrant(config, first, { resource: `${ISSUER}/` });
+      expect(second.refresh_token).toEqual(expect.any(String));
+      expect(second.refresh_token).not.toBe(first);
+      const gatewayToken = second.access_token;
+      expect(claimsOf(gatewayToken)).toMatchObject({ sub: a.member.user.id, sub_type: 'USER', tenant: a.tenant, aud: 'gatehouse', iss: ISSUER });
+      await api().get(`/api/v1/${a.tenant}/groups`).set(...bearer(gatewayToken)).expect(200);
+
+      // The first refresh token again: reuse. The grant is revoked, so the newest refresh token fails as well.
+      await expect(client.refreshTokenGrant(config, first)).rejects.toMatchObject({ error: 'invalid_grant' });
+      await expect(client.refreshTokenGrant(config, second.refresh_token as string)).rejects.toMatchObject({ error: 'invalid_grant' });
+      await api().get(`/api/v1/${a.tenant}/groups`).set(...bearer(gatewayToken)).expect(401);
+    });
+
+    it('introspection (RFC 7662) and revocation (RFC 7009): refresh tokens and opaque access tokens; a revoked refresh token is inactive and refused', async () => {
+      const config = await relyingParty(web.clientId, web.clientSecret as string);
+      const { tokens, page } = await codeFlow(config, a.member, {}, { consent: true });
+      await page.context().close();
+      const refresh = tokens.refresh_token as string;
+
+      const ofRefresh = await client.tokenIntrospection(config, refresh);
+      expect(ofRefresh).toMatchObject({ active: true, client_id: web.clientId, sub: a.member.user.id, iss: ISSUER });
+      const ofAccess = await client.tokenIntrospection(config, tokens.access_token);
+      expect(ofAccess).toMatchObject({ active: true, client_id: web.clientId, sub: a.member.user.id, token_type: 'Bearer' });
+      expect(String(ofAccess.scope).split(' ')).toEqual(expect.arrayContaining(['openid', 'email']));
+      expect(await client.tokenIntrospection(config, 'not-a-token')).toEqual({ active: false });
+
+      // Revoking the opaque access token: userinfo refuses it, introspection says inactive.
+      await client.tokenRevocation(config, tokens.access_token);
+      expect(await client.tokenIntrospection(config, tokens.access_token)).toEqual({ active: false });
+      await expect(client.fetchUserInfo(config, tokens.access_token, a.member.user.id)).rejects.toMatchObject({ status: 401 });
+      // Revoking the refresh token: inactive, and refreshing with it is invalid_grant.
+      await client.tokenRevocation(config, refresh);
+      expect(await client.tokenIntrospection(config, refresh)).toEqual({ active: false });
+      await expect(client.refreshTokenGrant(config, refresh)).rejects.toMatchObject({ error: 'invalid_grant' });
+      // Revoking an unknown token is not an error (RFC 7009 §2.2).
+      await expect(client.tokenRevocation(config, 'not-a-token')).resolves.toBeUndefined();
+    });
+
+    it('RP-initiated logout: end_session with id_token_hint and post_logout_redirect_uri; the session ends (prompt=none then needs a sign-in)', async () => {
+      const config = await relyingParty(web.clientId, web.clientSecret as string);
+      const { tokens, page } = await codeFlow(config, a.member, {}, { consent: true });
+      // Signed in at the provider: prompt=none goes straight back with a code.
+      const silent = await startAuthorization(config, { prompt: 'none', scope: 'openid' });
+      await page.goto(silent.url.href);
+      expect((await callback(page)).searchParams.get('code')).toEqual(expect.any(String));
+
+      const logout = client.buildEndSessionUrl(config, { id_token_hint: tokens.id_token as string, post_logout_redirect_uri: POST_LOGOUT_URI, state: 'bye' });
+      await page.goto(logout.href);
+      await page.getByRole('button', { name: /sign me out/i }).click();
+      const out = await callback(page, POST_LOGOUT_URI);
+      expect(out.searchParams.get('state')).toBe('bye');
+
+      const after = await startAuthorization(config, { prompt: 'none', scope: 'openid' });
+      await page.goto(after.url.href);
+      expect((await callback(page)).searchParams.get('error')).toBe('login_required');
+      await page.context().close();
+    });
+
+    it('a user of two tenants chooses one in the browser; the tenant parameter skips the choice', async () => {
+      const both = await createUser(root);
+      await bindRole(root, a.tenant, { roleId: (await rolesByName(root, a.tenant)).Viewer.id, subjectId: both.user.id });
+      await bindRole(root, b.tenant, { roleId: (await rolesByName(root, b.tenant)).Viewer.id, subjectId: both.user.id });
+      const config = await relyingParty(spa.clientId);
+
+      const started = await startAuthorization(config);
+      const page = await newPage(browser());
+      await page.goto(started.url.href);
+      await signInOnPage(page, both);
+      await page.getByRole('button', { name: 'Continue' }).waitFor();
+      const offered = await page.locator('input[name="tenant"]').evaluateAll((inputs) => inputs.map((i) => i.getAttribute('value')));
+      expect(offered).toEqual(expect.arrayContaining([a.tenant, b.tenant]));
+      await page.locator(`input[name="tenant"][value="${b.tenant}"]`).check();
+      await page.getByRole('button', { name: 'Continue' }).click();
+      const back = await callback(page);
+      const tokens = await client.authorizationCodeGrant(config, back, { pkceCodeVerifier: started.verifier, expectedNonce: started.nonce, expectedState: started.state });
+      expect(await client.fetchUserInfo(config, tokens.access_token, both.user.id)).toMatchObject({ sub: both.user.id, tenant: b.tenant });
+      await page.context().close();
+
+      // tenant=<a>: no choice shown, straight back with a grant for tenant a.
+      const { tokens: inA, page: second } = await codeFlow(config, both, { tenant: a.tenant });
+      expect(await client.fetchUserInfo(config, inA.access_token, both.user.id)).toMatchObject({ sub: both.user.id, tenant: a.tenant });
+      await second.context().close();
+    });
   });
 });
