@@ -213,7 +213,7 @@ export class OidcProvider implements OnModuleDestroy {
           },
         },
       },
-      findAccount: async (ctx, sub) => this.account(ctx, sub),
+      findAccount: async (ctx, sub, token) => this.account(ctx, sub, token?.grantId),
       extraTokenClaims: async (ctx, token) => {
         const client = token.client ?? ctx.oidc.client;
         if (token.kind === 'ClientCredentials') {
@@ -270,13 +270,15 @@ export class OidcProvider implements OnModuleDestroy {
     return { ...(asked.has('roles') ? { roles } : {}), ...(asked.has('groups') ? { groups } : {}) };
   }
 
-  private async account(ctx: KoaContextWithOIDC, sub: string): Promise<Account | undefined> {
+  private async account(ctx: KoaContextWithOIDC, sub: string, grantId: string | undefined): Promise<Account | undefined> {
     const user = await this.dataSource.getRepository(UserEntity).findOneBy({ id: sub });
     if (!user || user.status !== 'ACTIVE') return undefined;
-    const grant = ctx.oidc.entities.Grant;
     return {
       accountId: user.id,
       claims: async (_use, scope) => {
+        // The grant holds the tenant (`tenant:<id>`), not the scope asked for. Read when the claims are: userinfo
+        // finds the account before it loads the grant, so it is loaded here if need be.
+        const grant = ctx.oidc.entities.Grant ?? (grantId ? await ctx.oidc.provider.Grant.find(grantId) : undefined);
         const tenant = tenantOfScope(grant?.getOIDCScope() ?? scope);
         const asked = new Set(scope.split(' '));
         return {
