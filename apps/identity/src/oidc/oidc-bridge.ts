@@ -8,7 +8,7 @@ import { OidcProvider } from './oidc-provider';
 
 /** Response headers the bridge passes back (the rest is the gateway's: security headers, trace, CORS). */
 const PASSED_HEADERS = new Set([
-  'content-type', 'cache-control', 'pragma', 'location', 'set-cookie', 'www-authenticate', 'dpop-nonce', 'retry-after', 'access-control-allow-origin',
+  'content-type', 'cache-control', 'pragma', 'location', 'set-cookie', 'www-authenticate', 'dpop-nonce', 'retry-after', 'content-security-policy', 'access-control-allow-origin',
   'access-control-allow-methods', 'access-control-allow-headers', 'access-control-expose-headers', 'access-control-max-age', 'vary',
 ]);
 /** Request headers the gateway set or that would let a client pose as another host or address. */

@@ -254,6 +254,15 @@ export class OidcProvider implements OnModuleDestroy {
     Client.prototype.compareClientSecret = function (secret: string) {
       return clients.verifySecret(this.clientId, secret);
     };
+    // The provider's own pages (the logout confirmation, form posts) carry their CSP, which the gateway passes on.
+    provider.use(async (ctx, next) => {
+      ctx.set('content-security-policy', PAGE_CSP);
+      await next();
+      if (ctx.response.is('html')) {
+        const params = (ctx as unknown as Partial<KoaContextWithOIDC>).oidc?.params;
+        ctx.set('content-security-policy', pageCsp(ctx.response.get('content-security-policy'), [params?.['redirect_uri'], params?.['post_logout_redirect_uri']]));
+      }
+    });
     provider.on('grant.revoked', (_ctx: unknown, grantId: string) => this.broadcast(grantId));
     provider.on('server_error', (_ctx: unknown, error: unknown) => this.logger.error({ err: error }, 'OpenID Connect provider error'));
     return provider;
@@ -318,6 +327,32 @@ export function clientMetadata(client: OidcClient): ClientMetadata {
     gatehouse_owner_id: client.owner.id,
     gatehouse_first_party: client.firstParty,
   };
+}
+
+/**
+ * The CSP of the provider's HTML pages (instead of the gateway's default, whose `form-action 'self'` stops a form's
+ * redirect to a client and whose `upgrade-insecure-requests` breaks plain-http test set-ups): no script but the
+ * provider's inline ones (oidc-provider adds their hashes to `script-src`), inline styles, forms to the provider.
+ */
+export const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/**
+ * A page's CSP whose `form-action` also admits the origins its forms end at: the client's redirect URI (form post)
+ * or post-logout redirect URI, both checked against the client's registered ones before any page is rendered.
+ */
+export function pageCsp(csp: string, targets: unknown[]): string {
+  const origins = new Set<string>();
+  for (const target of targets) {
+    if (typeof target !== 'string') continue;
+    try {
+      const url = new URL(target);
+      if (url.protocol === 'https:' || url.protocol === 'http:') origins.add(url.origin);
+    } catch {
+      // not a URL: nothing to admit
+    }
+  }
+  if (origins.size === 0) return csp;
+  return csp.replace(/form-action ([^;]*)/, (_all, sources: string) => `form-action ${sources} ${[...origins].join(' ')}`);
 }
 
 /** Cookie signing keys derived from the signing keys (current first, older ones still verify): no extra secret to manage. */
