@@ -165,7 +165,7 @@ export class OidcInteractions {
 
   private async assertReachable(accountId: string | undefined, tenantId: string | null): Promise<void> {
     if (!accountId) throw ProblemException.validation([{ field: 'step', message: 'Sign in first' }]);
-    await this.rpc.internal(SERVICE, AuthorizationRpc.requireTenantMember, { subject: { type: 'USER', id: accountId } }, tenantId);
+    await this.rpc.internal(SERVICE, AuthorizationRpc.requireTenantMember, { subject: { type: 'USER', id: accountId }, tenantId });
   }
 
   private async finish(provider: Provider, req: IncomingMessage, res: ServerResponse, result: object): Promise<string> {

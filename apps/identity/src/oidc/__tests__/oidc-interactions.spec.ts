@@ -139,6 +139,8 @@ describe('OidcInteractions', () => {
     const asked = fakeProvider({ firstParty: true, params: { tenant: 'globex' } });
     expect((await call(asked.provider, 'POST', '/oidc/interaction/uid-1/login', { username: 'ada', password: 'pw' })).json()).toHaveProperty('redirectTo');
     expect(asked.interaction.result?.['tenant']).toBe('globex');
+    // Asked of authorization for that tenant (the request's tenantId, not the caller's).
+    expect(rpc.internal).toHaveBeenCalledWith(expect.any(String), AuthorizationRpc.requireTenantMember, { subject: { type: 'USER', id: 'user-of-ada' }, tenantId: 'globex' });
 
     rpc.internal.mockImplementation(async (_s: string, definition: unknown) => {
       if (definition === TenancyRpc.settings) return settings;
