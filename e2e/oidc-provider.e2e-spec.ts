@@ -3,6 +3,7 @@ import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import type { CreatedOAuthClient } from '@gatehouse/contracts';
 import { api, bearer, bindRole, createTenantWorld, createUser, rolesByName, superAdminToken, TenantWorld, TestUser, unique } from '@gatehouse/testing';
+import fc from 'fast-check';
 import * as client from 'openid-client';
 import type { Page } from 'playwright-core';
 import { newPage, useBrowser } from './console-support';
@@ -302,5 +303,104 @@ describe('OpenID Connect provider (openid-client)', () => {
       expect(await client.fetchUserInfo(config, inA.access_token, both.user.id)).toMatchObject({ sub: both.user.id, tenant: a.tenant });
       await second.context().close();
     });
+  });
+});
+
+/**
+ * Bad input at every provider endpoint (raw HTTP: a relying party would not send it): each answers the RFC error
+ * (RFC 6749 §5.2, RFC 7662, RFC 7009, OpenID Connect) or a 4xx, never a 5xx. Fixed seed, bounded runs.
+ */
+describe('OpenID Connect provider: bad input (fuzz)', () => {
+  const RFC_ERRORS = new Set(['invalid_request', 'invalid_client', 'invalid_grant', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope', 'invalid_token', 'invalid_target', 'invalid_redirect_uri', 'unsupported_token_type', 'unsupported_response_type', 'invalid_client_metadata', 'login_required']);
+  let confidential: CreatedOAuthClient;
+  let machine: CreatedOAuthClient;
+  let basic: string;
+
+  beforeAll(async () => {
+    const root = await superAdminToken();
+    const world = await createTenantWorld(root, 'opf');
+    const create = async (body: object) =>
+      (await api().post(`/api/v1/${world.tenant}/oauth-clients`).set(...bearer(world.admin.token)).send({ name: unique('fuzz'), ...body }).expect(201)).body as CreatedOAuthClient;
+    confidential = await create({ type: 'confidential', redirectUris: ['http://127.0.0.1:9/cb'] });
+    machine = await create({ type: 'confidential', ownerType: 'SERVICE_ACCOUNT', ownerId: world.serviceAccount.id });
+    basic = `Basic ${Buffer.from(`${confidential.clientId}:${confidential.clientSecret}`).toString('base64')}`;
+  }, 120_000);
+
+  const send = async (method: string, path: string, body?: string, headers: Record<string, string> = {}) => {
+    const response = await fetch(`${ISSUER}${path}`, { method, redirect: 'manual', headers, ...(body !== undefined ? { body } : {}) });
+    const text = await response.text();
+    let json: Record<string, unknown> | undefined;
+    try {
+      json = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      json = undefined;
+    }
+    return { status: response.status, json, location: response.headers.get('location') };
+  };
+  const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+
+  it.each([
+    ['no grant_type', 'POST', '/oidc/token', '', FORM, 400, 'invalid_request'],
+    ['unknown grant_type', 'POST', '/oidc/token', 'grant_type=password&username=a&password=b', FORM, 400, 'unsupported_grant_type'],
+    ['a JSON body', 'POST', '/oidc/token', '{"grant_type":"client_credentials"}', { 'content-type': 'application/json' }, 400, 'invalid_request'],
+    ['garbage code', 'POST', '/oidc/token', 'grant_type=authorization_code&code=nope&redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcb&code_verifier=' + 'a'.repeat(43), FORM, 400, 'invalid_grant'],
+    ['garbage refresh token', 'POST', '/oidc/token', 'grant_type=refresh_token&refresh_token=nope', FORM, 400, 'invalid_grant'],
+    ['a parameter twice', 'POST', '/oidc/token', 'grant_type=refresh_token&grant_type=refresh_token&refresh_token=x', FORM, 400, 'invalid_request'],
+    ['introspection without token', 'POST', '/oidc/token/introspection', '', FORM, 400, 'invalid_request'],
+    ['revocation without token', 'POST', '/oidc/token/revocation', '', FORM, 400, 'invalid_request'],
+    ['revocation of an unknown token type hint', 'POST', '/oidc/token/revocation', 'token=x&token_type_hint=nonsense', FORM, 200, undefined],
+  ])('token endpoints, %s: the RFC error', async (_name, method, path, body, headers, status, error) => {
+    const answer = await send(method, path, body, { ...headers, authorization: basic });
+    expect(answer.status).toBe(status);
+    if (error) expect(answer.json).toMatchObject({ error });
+  });
+
+  it('client authentication: none, a wrong secret, an unknown client are invalid_client (401)', async () => {
+    for (const authorization of [undefined, `Basic ${Buffer.from(`${confidential.clientId}:wrong`).toString('base64')}`, `Basic ${Buffer.from('nobody:x').toString('base64')}`, 'Basic %%%']) {
+      const answer = await send('POST', '/oidc/token', 'grant_type=client_credentials', { ...FORM, ...(authorization ? { authorization } : {}) });
+      expect([400, 401]).toContain(answer.status);
+      expect(answer.json?.['error']).toMatch(/^invalid_(client|request)$/);
+    }
+  });
+
+  it('a JWT access token (client credentials, any token for the gateway) is neither introspected nor revoked: unsupported_token_type', async () => {
+    const machineBasic = `Basic ${Buffer.from(`${machine.clientId}:${machine.clientSecret}`).toString('base64')}`;
+    const issued = await send('POST', '/oidc/token', 'grant_type=client_credentials', { ...FORM, authorization: machineBasic });
+    expect(issued.status).toBe(200);
+    const token = issued.json?.['access_token'] as string;
+    // oidc-provider keeps no record of structured tokens: the gateway verifies them itself (docs/oidc.md).
+    for (const path of ['/oidc/token/introspection', '/oidc/token/revocation']) {
+      const answer = await send('POST', path, `token=${encodeURIComponent(token)}`, { ...FORM, authorization: machineBasic });
+      expect(answer.status).toBe(400);
+      expect(answer.json).toMatchObject({ error: 'unsupported_token_type' });
+    }
+  });
+
+  it('authorization and logout: unknown client, missing parameters, garbage: an error answer, never 5xx', async () => {
+    expect((await send('GET', '/oidc/auth')).status).toBe(400);
+    expect((await send('GET', `/oidc/auth?client_id=nobody&response_type=code&scope=openid`)).json).toMatchObject({ error: 'invalid_client' });
+    const badType = await send('GET', `/oidc/auth?client_id=${confidential.clientId}&response_type=token&scope=openid&redirect_uri=${encodeURIComponent('http://127.0.0.1:9/cb')}`);
+    expect(badType.status).toBeLessThan(500);
+    expect((await send('GET', '/oidc/session/end?id_token_hint=garbage')).status).toBe(400);
+    expect((await send('GET', '/oidc/auth/not-an-interaction')).status).toBeLessThan(500);
+    expect((await send('GET', '/oidc/userinfo', undefined, { authorization: 'Bearer garbage' })).status).toBe(401);
+  });
+
+  it('random bodies, content types and huge values at every POST endpoint: never 5xx', async () => {
+    const paths = ['/oidc/token', '/oidc/token/introspection', '/oidc/token/revocation', '/oidc/userinfo', '/oidc/session/end', '/oidc/auth'];
+    const contentTypes = ['application/x-www-form-urlencoded', 'application/json', 'text/plain', 'multipart/form-data; boundary=x', 'application/x-www-form-urlencoded; charset=utf-16'];
+    const pairs = fc.dictionary(fc.constantFrom('grant_type', 'code', 'refresh_token', 'token', 'client_id', 'client_secret', 'scope', 'redirect_uri', 'code_verifier', 'resource', 'token_type_hint', 'id_token_hint', 'tenant', 'x'), fc.oneof(fc.string(), fc.string({ minLength: 2000, maxLength: 8000 }), fc.constant('\u0000'), fc.constant('%ZZ')));
+    const body = fc.oneof(pairs.map((p) => new URLSearchParams(p).toString()), fc.string(), fc.constant('x'.repeat(70_000)), fc.constant('{"a":'));
+    let tried = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...paths), fc.constantFrom(...contentTypes), body, fc.boolean(), async (path, contentType, payload, authenticated) => {
+        tried++;
+        const answer = await send('POST', path, payload, { 'content-type': contentType, ...(authenticated ? { authorization: basic } : {}) });
+        if (answer.status >= 500) throw new Error(`${path} (${contentType}) answered ${answer.status}: ${JSON.stringify(answer.json)}`);
+        if (typeof answer.json?.['error'] === 'string' && answer.status < 413) expect(RFC_ERRORS).toContain(answer.json['error']);
+      }),
+      { seed: 20261207, numRuns: 120 },
+    );
+    expect(tried).toBe(120);
   });
 });
