@@ -2,6 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { OAuthClientsService } from '../oauth-clients/oauth-clients.service';
 import { OidcClient, OidcClientDirectory } from './oidc-clients';
 
+/** What a client id can be (they are random base64url): anything else is no client, never a query (a NUL failed in Postgres). */
+const CLIENT_ID = /^[A-Za-z0-9_-]{1,128}$/;
+
 /** The provider's clients are identity's OAuth clients (oauth-clients/): metadata by client id, secrets checked against their hash. */
 @Injectable()
 export class OAuthClientsDirectory extends OidcClientDirectory {
@@ -10,6 +13,7 @@ export class OAuthClientsDirectory extends OidcClientDirectory {
   }
 
   async find(clientId: string): Promise<OidcClient | null> {
+    if (!CLIENT_ID.test(clientId)) return null;
     const found = await this.clients.findForProvider(clientId);
     if (!found) return null;
     return {
@@ -26,7 +30,8 @@ export class OAuthClientsDirectory extends OidcClientDirectory {
     };
   }
 
-  verifySecret(clientId: string, secret: string): Promise<boolean> {
+  async verifySecret(clientId: string, secret: string): Promise<boolean> {
+    if (!CLIENT_ID.test(clientId)) return false;
     return this.clients.verifySecret(clientId, secret);
   }
 }
