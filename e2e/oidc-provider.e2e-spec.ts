@@ -186,7 +186,7 @@ describe('OpenID Connect provider (openid-client)', () => {
       expect(back.searchParams.get('iss')).toBe(ISSUER);
 
       const tokens = await client.authorizationCodeGrant(config, back, { pkceCodeVerifier: started.verifier, expectedNonce: started.nonce, expectedState: started.state, idTokenExpected: true });
-      const idToken = tokens.claims();
+      const idToken = tokens.claims() as client.IDToken;
       expect(idToken).toMatchObject({ iss: ISSUER, sub: a.member.user.id, aud: web.clientId, nonce: started.nonce });
       // at_hash is OPTIONAL in an id_token from the token endpoint (OIDC Core §3.1.3.6) and oidc-provider puts it only
       // in id_tokens from the authorization endpoint (which response_type=code never issues): checked when present.
