@@ -16,7 +16,7 @@ describe('identity: lockout and per-IP throttling', () => {
   async function newUser(): Promise<{ id: string; username: string; password: string }> {
     const username = `${unique('p')}@protection.test`;
     const password = 'Protected-Pass-1';
-    const created = await http().post('/api/v1/users').set('authorization', `Bearer ${adminToken}`).send({ username, password }).expect(201);
+    const created = await http().post('/api/v1/users').set('authorization', `Bearer ${adminToken}`).send({ username, password, emailVerified: true }).expect(201);
     return { id: created.body.id, username, password };
   }
   const attempt = (username: string, password: string) => http().post('/api/v1/login').send({ username, password });

@@ -39,6 +39,18 @@ export async function latestResetToken(db: TestDbClient, userId: string, reason?
   return rows[0].token as string;
 }
 
+/** The newest email-confirmation secret emitted for a user (`events.identity.email-verification.requested.v1`). */
+export async function latestEmailVerificationToken(db: TestDbClient, userId: string): Promise<string> {
+  const { rows } = await db.query(
+    `SELECT envelope->'data'->>'token' AS token FROM identity.outbox
+     WHERE subject = 'events.identity.email-verification.requested.v1' AND envelope->'data'->>'userId' = $1
+     ORDER BY seq DESC LIMIT 1`,
+    [userId],
+  );
+  if (!rows[0]) throw new Error(`no email verification token was emitted for ${userId}`);
+  return rows[0].token as string;
+}
+
 /** Identity's audit entries (outbox rows) about one resource. */
 export async function identityAudit(db: TestDbClient, resourceId: string): Promise<Array<Record<string, unknown>>> {
   const { rows } = await db.query(

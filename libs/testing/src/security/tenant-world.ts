@@ -10,6 +10,8 @@ export interface TenantWorld {
   admin: TestUser;
   /** A plain user with a custom role (data permissions, some reads) bound here. */
   member: TestUser;
+  /** The member's session (its sign-in), for the routes that name a user's session. */
+  memberSessionId: string;
   serviceAccount: { id: string; name: string };
   /** An API token of the service account, which holds the Admin role here. */
   serviceAccountToken: string;
@@ -43,6 +45,9 @@ export async function createTenantWorld(rootToken: string, label: string): Promi
   });
   const binding = await bindRole(admin.token, tenant, { roleId: role.id, subjectId: member.user.id });
   const base = `/api/v1/${tenant}`;
+  const sessions = await api().get('/api/v1/me/sessions').set(...bearer(member.token));
+  const memberSessionId = (sessions.body?.results as Array<{ id: string; current: boolean }> | undefined)?.find((s) => s.current)?.id;
+  if (!memberSessionId) throw new Error(`reading the member's session failed: ${sessions.status} ${JSON.stringify(sessions.body)}`);
   const serviceAccount = expect201(
     await api().post(`${base}/service-accounts`).set(...bearer(admin.token)).send({ name: unique(`${label}-sa`), description: unique(`${label}-sa-d`) }),
     'creating a service account',
@@ -73,6 +78,7 @@ export async function createTenantWorld(rootToken: string, label: string): Promi
     tenant,
     admin,
     member,
+    memberSessionId,
     serviceAccount,
     serviceAccountToken: created.token,
     serviceAccountTokenId: created.id,
@@ -85,7 +91,7 @@ export async function createTenantWorld(rootToken: string, label: string): Promi
     markers: [
       oauthClient.id, oauthClient.clientId, oauthClient.name, oauthClient.clientSecret,
       role.id, role.name, role.description ?? '', group.id, group.name, binding.id, serviceAccount.id, serviceAccount.name,
-      created.id, created.name, created.token, invitation.id, email,
+      created.id, created.name, created.token, invitation.id, email, memberSessionId,
     ],
   };
 }
@@ -111,9 +117,13 @@ export function pathValue(world: TenantWorld, path: string, param: string): stri
       return world.serviceAccountTokenId;
     case 'oauth-clients':
       return world.oauthClient.id;
+    case 'sessions':
+      return world.memberSessionId;
+    // A person's own things (API tokens, sessions, factors) under a user of the tenant: the member.
+    case 'users':
+      return /\/users\/\{id\}\/(api-tokens|sessions|mfa)/.test(path) ? world.member.user.id : world.serviceAccount.id;
     // Subjects of a tenant: the service account (tenant-scoped; users are instance-wide).
     case 'members':
-    case 'users':
     case 'tenant-access':
       return world.serviceAccount.id;
     default:
