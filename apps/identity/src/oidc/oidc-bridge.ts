@@ -36,8 +36,11 @@ export class OidcBridge {
     headers['x-forwarded-proto'] = issuer.protocol.slice(0, -1);
     if (ip) headers['x-forwarded-for'] = ip;
     const dispatch = (req: IncomingMessage, res: ServerResponse) => {
-      if (this.interactions.matches(req.url ?? '')) void this.interactions.handle(provider, req, res, ip);
-      else void callback(req, res);
+      const answered = (async () => {
+        if (this.interactions.matches(req.url ?? '')) await this.interactions.handle(provider, req, res, ip);
+        else await callback(req, res);
+      })();
+      answered.catch((error: unknown) => answerError(res, error));
     };
     const response = await inject(dispatch, {
       method: request.method,
@@ -54,4 +57,20 @@ export class OidcBridge {
     }
     return { status: response.statusCode, headers: out, body: response.payload };
   }
+}
+
+/**
+ * An exception that escaped the provider (or the interactions) still answers, as an RFC 6749 error: a provider
+ * error (OIDCProviderError: invalid_request…) with its own status, anything else as `server_error`.
+ */
+function answerError(res: ServerResponse, error: unknown): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  const known = error as { statusCode?: unknown; error?: unknown; error_description?: unknown } | null;
+  const status = typeof known?.statusCode === 'number' && known.statusCode >= 400 && known.statusCode < 500 && typeof known.error === 'string' ? known.statusCode : 500;
+  const body = status === 500 ? { error: 'server_error' } : { error: known?.error, ...(typeof known?.error_description === 'string' ? { error_description: known.error_description } : {}) };
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(body));
 }
