@@ -46,6 +46,8 @@ export interface OAuthClientView {
   /** Matched exactly (no prefix or wildcard match). */
   redirectUris: string[];
   postLogoutRedirectUris: string[];
+  /** OpenID Connect back-channel logout: where the provider POSTs a logout token when a session of the client ends; null = none. */
+  backchannelLogoutUri: string | null;
   grantTypes: OAuthGrantType[];
   scopes: OAuthScope[];
   /** Sign-ins through a first-party client skip the consent screen. */
@@ -72,6 +74,10 @@ class OAuthClientUris {
 
   @Optional() @IsArray() @ArrayMaxSize(OAUTH_MAX_REDIRECT_URIS) @IsString({ each: true }) @MaxLength(OAUTH_REDIRECT_URI_MAX_LENGTH, { each: true })
   postLogoutRedirectUris?: string[];
+
+  /** https, or http on localhost/127.0.0.1/[::1]; no fragment. null clears it. */
+  @OptionalOrNull() @IsString() @MaxLength(OAUTH_REDIRECT_URI_MAX_LENGTH)
+  backchannelLogoutUri?: string | null;
 
   @Optional() @IsArray() @ArrayMinSize(1) @ArrayUnique() @IsIn(OAUTH_GRANT_TYPES as unknown as string[], { each: true })
   grantTypes?: OAuthGrantType[];

@@ -30,6 +30,7 @@ interface ClientOptions extends TenantOption {
   description?: string;
   redirectUri?: string[];
   postLogoutRedirectUri?: string[];
+  backchannelLogoutUri?: string;
   grantType?: string[];
   scope?: string[];
   firstParty?: boolean;
@@ -59,6 +60,7 @@ function withClientOptions(command: Command, forUpdate: boolean): Command {
     .option('--description <text>', 'description')
     .option('--redirect-uri <uri>', 'redirect URI, matched exactly (repeatable; https, or http on localhost/127.0.0.1)', collectWhole)
     .option('--post-logout-redirect-uri <uri>', 'post-logout redirect URI (repeatable)', collectWhole)
+    .option('--backchannel-logout-uri <uri>', `back-channel logout URI: receives a logout token when a session ends (https, or http on localhost)${forUpdate ? "; '' removes it" : ''}`)
     .option('--grant-type <type>', 'authorization_code, refresh_token, client_credentials or urn:ietf:params:oauth:grant-type:token-exchange (repeatable)', collect)
     .option('--scope <scope>', 'openid, profile, email, offline_access, tenant, roles or groups (repeatable)', collect)
     .option(
@@ -73,6 +75,7 @@ function clientBody(options: ClientOptions): Partial<CreateOAuthClientRequest> {
     ...(options.description !== undefined ? { description: options.description } : {}),
     ...(options.redirectUri !== undefined ? { redirectUris: options.redirectUri } : {}),
     ...(options.postLogoutRedirectUri !== undefined ? { postLogoutRedirectUris: options.postLogoutRedirectUri } : {}),
+    ...(options.backchannelLogoutUri !== undefined ? { backchannelLogoutUri: options.backchannelLogoutUri || null } : {}),
     ...(options.grantType !== undefined ? { grantTypes: options.grantType as OAuthGrantType[] } : {}),
     ...(options.scope !== undefined ? { scopes: options.scope as OAuthScope[] } : {}),
     ...(options.firstParty !== undefined ? { firstParty: options.firstParty } : {}),

@@ -16,7 +16,7 @@ const GRANT_TYPES: Array<{ value: OAuthGrantType; label: string }> = [
   { value: 'urn:ietf:params:oauth:grant-type:token-exchange', label: 'Token exchange (impersonation, confidential clients)' },
 ];
 const SCOPES: OAuthScope[] = ['openid', 'profile', 'email', 'offline_access', 'tenant', 'roles', 'groups'];
-const FIELDS = ['name', 'description', 'type', 'ownerId', 'redirectUris', 'postLogoutRedirectUris', 'grantTypes', 'scopes'];
+const FIELDS = ['name', 'description', 'type', 'ownerId', 'redirectUris', 'postLogoutRedirectUris', 'backchannelLogoutUri', 'grantTypes', 'scopes'];
 
 const lines = (text: string) => text.split('\n').map((l) => l.trim()).filter(Boolean);
 
@@ -84,6 +84,7 @@ interface ClientForm {
   description: string;
   redirectUris: string;
   postLogoutRedirectUris: string;
+  backchannelLogoutUri: string;
   grantTypes: OAuthGrantType[];
   scopes: OAuthScope[];
   firstParty: boolean;
@@ -94,6 +95,7 @@ const formOf = (c?: OAuthClientView): ClientForm => ({
   description: c?.description ?? '',
   redirectUris: (c?.redirectUris ?? []).join('\n'),
   postLogoutRedirectUris: (c?.postLogoutRedirectUris ?? []).join('\n'),
+  backchannelLogoutUri: c?.backchannelLogoutUri ?? '',
   grantTypes: c?.grantTypes ?? ['authorization_code', 'refresh_token'],
   scopes: c?.scopes ?? ['openid', 'profile', 'email'],
   firstParty: c?.firstParty ?? false,
@@ -104,6 +106,7 @@ const bodyOf = (form: ClientForm) => ({
   description: form.description || null,
   redirectUris: lines(form.redirectUris),
   postLogoutRedirectUris: lines(form.postLogoutRedirectUris),
+  backchannelLogoutUri: form.backchannelLogoutUri.trim() || null,
   grantTypes: form.grantTypes,
   scopes: form.scopes,
   firstParty: form.firstParty,
@@ -125,6 +128,13 @@ function ClientFields({ form, setForm, error }: { form: ClientForm; setForm: (f:
         name="postLogoutRedirectUris"
         value={form.postLogoutRedirectUris}
         onChange={(postLogoutRedirectUris) => setForm({ ...form, postLogoutRedirectUris })}
+        error={error}
+      />
+      <Field
+        label="Back-channel logout URI (receives a logout token when a session ends)"
+        name="backchannelLogoutUri"
+        value={form.backchannelLogoutUri}
+        onChange={(backchannelLogoutUri) => setForm({ ...form, backchannelLogoutUri })}
         error={error}
       />
       <fieldset className="field">

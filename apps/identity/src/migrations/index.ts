@@ -10,6 +10,7 @@ import { IdentitySessionDevices1764800000000 } from './1764800000000-identity-se
 import { IdentityEmailVerification1764810000000 } from './1764810000000-identity-email-verification';
 import { IdentityFactors1764820000000 } from './1764820000000-identity-factors';
 import { IdentityPasskeys1764830000000 } from './1764830000000-identity-passkeys';
+import { IdentityOAuthClientBackchannelLogout1764845000000 } from './1764845000000-identity-oauth-client-backchannel-logout';
 
 /** Indexes for the hourly prune of old outbox and processed-event rows (see EventRetention). */
 const IdentityEventRetention1764300000000 = eventRetentionMigration('identity', 'IdentityEventRetention1764300000000');
@@ -18,5 +19,5 @@ export const IDENTITY_MIGRATIONS = [
   IdentityInitial1764000000000, IdentityAccounts1764100000000, IdentityEventRetention1764300000000, IdentityTenantWriteGuard1764500000000,
   IdentityForgottenPasswordReason1764600000000, IdentityOAuthClients1764710000000, IdentityOidcPayloads1764720000000,
   IdentityTokenExchangeGrant1764735000000, IdentitySessionDevices1764800000000, IdentityEmailVerification1764810000000,
-  IdentityFactors1764820000000, IdentityPasskeys1764830000000,
+  IdentityFactors1764820000000, IdentityPasskeys1764830000000, IdentityOAuthClientBackchannelLogout1764845000000,
 ];

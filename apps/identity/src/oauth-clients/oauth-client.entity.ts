@@ -36,6 +36,9 @@ export class OAuthClientEntity {
   @Column('text', { array: true })
   postLogoutRedirectUris: string[];
 
+  @Column({ type: 'text', nullable: true })
+  backchannelLogoutUri: string | null;
+
   @Column('text', { array: true })
   grantTypes: OAuthGrantType[];
 

@@ -14,6 +14,7 @@ export function toOAuthClientView(client: OAuthClientEntity): OAuthClientView {
     ownerId: client.ownerId,
     redirectUris: client.redirectUris,
     postLogoutRedirectUris: client.postLogoutRedirectUris,
+    backchannelLogoutUri: client.backchannelLogoutUri ?? null,
     grantTypes: client.grantTypes,
     scopes: client.scopes,
     firstParty: client.firstParty,

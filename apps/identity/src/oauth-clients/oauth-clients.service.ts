@@ -14,7 +14,7 @@ import { tenantIdOf, tenantKeyOf } from '../common/tenant-key';
 import { OAuthClientEntity } from './oauth-client.entity';
 import { toOAuthClientView } from './oauth-client.mapper';
 import { ProviderClientMetadata } from './provider-client-metadata';
-import { redirectUriErrors } from './redirect-uris';
+import { redirectUriErrors, redirectUriProblem } from './redirect-uris';
 
 const SORTABLE = ['name', 'createdAt', 'updatedAt'] as const;
 const DEFAULT_SCOPES: OAuthScope[] = ['openid', 'profile', 'email'];
@@ -29,6 +29,7 @@ interface Owner {
 interface ClientSettings {
   redirectUris: string[];
   postLogoutRedirectUris: string[];
+  backchannelLogoutUri: string | null;
   grantTypes: OAuthGrantType[];
   scopes: OAuthScope[];
 }
@@ -53,6 +54,7 @@ export class OAuthClientsService {
     const settings: ClientSettings = {
       redirectUris: request.redirectUris ?? [],
       postLogoutRedirectUris: request.postLogoutRedirectUris ?? [],
+      backchannelLogoutUri: request.backchannelLogoutUri ?? null,
       grantTypes: request.grantTypes ?? defaultGrantTypes(request.type, owner.type, request.redirectUris ?? []),
       scopes: request.scopes ?? DEFAULT_SCOPES,
     };
@@ -119,6 +121,7 @@ export class OAuthClientsService {
       const settings: ClientSettings = {
         redirectUris: request.redirectUris ?? client.redirectUris,
         postLogoutRedirectUris: request.postLogoutRedirectUris ?? client.postLogoutRedirectUris,
+        backchannelLogoutUri: request.backchannelLogoutUri !== undefined ? request.backchannelLogoutUri : client.backchannelLogoutUri,
         grantTypes: request.grantTypes ?? client.grantTypes,
         scopes: request.scopes ?? client.scopes,
       };
@@ -194,6 +197,7 @@ export class OAuthClientsService {
       client_name: client.name,
       redirect_uris: client.redirectUris,
       post_logout_redirect_uris: client.postLogoutRedirectUris,
+      ...(client.backchannelLogoutUri ? { backchannel_logout_uri: client.backchannelLogoutUri } : {}),
       grant_types: client.grantTypes,
       response_types: client.grantTypes.includes('authorization_code') ? ['code'] : [],
       token_endpoint_auth_method: client.type === 'public' ? 'none' : 'client_secret_basic',
@@ -268,6 +272,8 @@ function defaultGrantTypes(type: OAuthClientType, ownerType: OAuthClientOwnerTyp
 /** The rules across fields: URIs, and which grant types a client of this type and owner may use. */
 export function clientSettingsErrors(type: OAuthClientType, ownerType: OAuthClientOwnerType, settings: ClientSettings): FieldError[] {
   const errors = [...redirectUriErrors('redirectUris', settings.redirectUris), ...redirectUriErrors('postLogoutRedirectUris', settings.postLogoutRedirectUris)];
+  const backchannel = settings.backchannelLogoutUri === null ? null : redirectUriProblem(settings.backchannelLogoutUri);
+  if (backchannel) errors.push({ field: 'backchannelLogoutUri', message: `backchannelLogoutUri ${backchannel}` });
   const grants = settings.grantTypes;
   if (grants.includes('client_credentials') && (type !== 'confidential' || ownerType !== 'SERVICE_ACCOUNT')) {
     errors.push({

@@ -10,6 +10,8 @@ export interface ProviderClientMetadata {
   /** Matched exactly. */
   redirect_uris: string[];
   post_logout_redirect_uris: string[];
+  /** Back-channel logout: where the provider POSTs a logout token; absent when none. */
+  backchannel_logout_uri?: string;
   grant_types: OAuthGrantType[];
   /** `['code']` when the client may use authorization_code, else none. */
   response_types: Array<'code'>;

@@ -24,6 +24,7 @@ export class OAuthClientsDirectory extends OidcClientDirectory {
       type: found.token_endpoint_auth_method === 'none' ? 'public' : 'confidential',
       redirectUris: found.redirect_uris,
       postLogoutRedirectUris: found.post_logout_redirect_uris,
+      ...(found.backchannel_logout_uri ? { backchannelLogoutUri: found.backchannel_logout_uri } : {}),
       grantTypes: found.grant_types,
       scopes: found.scope.split(' ').filter(Boolean),
       firstParty: found.firstParty,

@@ -120,6 +120,10 @@ describe('OAuthClientsService: OAuth clients of a tenant (real Postgres)', () =>
       expect(await fields({ ...web, name: 'a', postLogoutRedirectUris: ['https://ok.example/bye#x'] })).toEqual([
         { field: 'postLogoutRedirectUris[0]', message: expect.stringMatching(/fragment/) },
       ]);
+      // back-channel logout: https, or http on loopback only
+      expect(await fields({ ...web, name: 'a', backchannelLogoutUri: 'http://rp.example/logout' })).toEqual([{ field: 'backchannelLogoutUri', message: expect.stringMatching(/https/) }]);
+      expect(await fields({ ...web, name: 'a', backchannelLogoutUri: 'not a url' })).toEqual([{ field: 'backchannelLogoutUri', message: expect.stringMatching(/absolute/) }]);
+      expect(await fields({ ...web, name: 'a', backchannelLogoutUri: 'https://rp.example/logout#x' })).toEqual([{ field: 'backchannelLogoutUri', message: expect.stringMatching(/fragment/) }]);
       // client_credentials: only for a confidential client owned by a service account
       expect(await fields({ ...web, name: 'a', grantTypes: ['client_credentials'] })).toEqual([{ field: 'grantTypes', message: expect.stringMatching(/service account/) }]);
       expect(await fields({ name: 'a', type: 'public', ownerType: 'SERVICE_ACCOUNT', ownerId: account.id, grantTypes: ['client_credentials'] })).toEqual([
@@ -219,6 +223,13 @@ describe('OAuthClientsService: OAuth clients of a tenant (real Postgres)', () =>
       });
       expect(updated).toMatchObject({ name: 'web-2', description: null, firstParty: true, type: 'confidential', ownerId: user.id, clientId: client.clientId });
       expect(updated.redirectUris).toEqual(['https://a.example/cb', 'https://b.example/cb']);
+      expect(updated.backchannelLogoutUri).toBeNull();
+      const withLogout = await clients.update(user.caller, acme, { id: client.id, backchannelLogoutUri: 'http://127.0.0.1:4000/backchannel' });
+      expect(withLogout.backchannelLogoutUri).toBe('http://127.0.0.1:4000/backchannel');
+      expect(await clients.findForProvider(client.clientId)).toMatchObject({ backchannel_logout_uri: 'http://127.0.0.1:4000/backchannel' });
+      expect((await clients.update(user.caller, acme, { id: client.id, name: 'web-3' })).backchannelLogoutUri).toBe('http://127.0.0.1:4000/backchannel');
+      expect((await clients.update(user.caller, acme, { id: client.id, backchannelLogoutUri: null })).backchannelLogoutUri).toBeNull();
+      expect(await clients.findForProvider(client.clientId)).not.toHaveProperty('backchannel_logout_uri');
       expect((await problemOf(clients.update(user.caller, acme, { id: client.id, redirectUris: [] }))).errors).toEqual([{ field: 'redirectUris', message: expect.any(String) }]);
       expect((await problemOf(clients.update(user.caller, acme, { id: client.id, grantTypes: ['client_credentials'] }))).errors?.[0].field).toBe('grantTypes');
       await clients.create(user.caller, acme, { ...web, name: 'other' });

@@ -1,7 +1,7 @@
 import { OAuthClientsService } from '../../oauth-clients/oauth-clients.service';
 import { OAuthClientsDirectory } from '../oauth-clients-directory';
 
-const stored = {
+const stored: Record<string, unknown> & { client_id: string } = {
   client_id: 'AbC-123_xyz',
   client_name: 'Acme Books',
   tenantId: 'acme',
@@ -53,6 +53,8 @@ describe('OAuthClientsDirectory: client_id plausibility', () => {
       scopes: ['openid', 'email'],
       firstParty: false,
     });
+    clients.findForProvider.mockResolvedValueOnce({ ...stored, backchannel_logout_uri: 'https://books.test/logout' });
+    expect(await d.find(stored.client_id)).toMatchObject({ backchannelLogoutUri: 'https://books.test/logout' });
     expect(await d.verifySecret(stored.client_id, 'ghcs_secret')).toBe(true);
     expect(clients.verifySecret).toHaveBeenCalledWith(stored.client_id, 'ghcs_secret');
   });
