@@ -4,6 +4,7 @@ import { AddressInfo } from 'node:net';
 import type { CreatedOAuthClient } from '@gatehouse/contracts';
 import { api, bearer, bindRole, createTenantWorld, createUser, rolesByName, superAdminToken, TenantWorld, TestUser, unique } from '@gatehouse/testing';
 import fc from 'fast-check';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as client from 'openid-client';
 import type { Page } from 'playwright-core';
 import { newPage, useBrowser } from './console-support';
@@ -20,6 +21,9 @@ const ISSUER = process.env.E2E_ISSUER as string;
 let RELYING_PARTY = '';
 let REDIRECT_URI = '';
 let POST_LOGOUT_URI = '';
+let BACKCHANNEL_URI = '';
+/** The logout tokens the relying party's back-channel endpoint received (form field `logout_token`). */
+const logoutTokens: string[] = [];
 
 /** The relying party's view of the provider: discovery at the issuer (the gateway), http allowed (tests only). */
 async function relyingParty(clientId: string, secret?: string): Promise<client.Configuration> {
@@ -89,16 +93,30 @@ describe('OpenID Connect provider (openid-client)', () => {
 
   beforeAll(async () => {
     // The relying party's redirect URIs: a page the browser comes back to (a redirect is not something Playwright can intercept).
-    relyingPartyServer = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('relying party'));
+    // Its back-channel logout endpoint records the logout tokens the provider POSTs (OpenID Connect Back-Channel Logout §2.5).
+    relyingPartyServer = createServer((req, res) => {
+      if (req.method === 'POST' && req.url === '/backchannel') {
+        let body = '';
+        req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+        req.on('end', () => {
+          const token = new URLSearchParams(body).get('logout_token');
+          if (token) logoutTokens.push(token);
+          res.writeHead(token ? 200 : 400, { 'cache-control': 'no-store' }).end();
+        });
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('relying party');
+    });
     await new Promise<void>((resolve) => relyingPartyServer.listen(0, '127.0.0.1', resolve));
     RELYING_PARTY = `http://127.0.0.1:${(relyingPartyServer.address() as AddressInfo).port}`;
     REDIRECT_URI = `${RELYING_PARTY}/callback`;
     POST_LOGOUT_URI = `${RELYING_PARTY}/signed-out`;
+    BACKCHANNEL_URI = `${RELYING_PARTY}/backchannel`;
     root = await superAdminToken();
     a = await createTenantWorld(root, 'opa');
     b = await createTenantWorld(root, 'opb');
     const scopes = ['openid', 'profile', 'email', 'offline_access', 'tenant', 'roles', 'groups'];
-    web = await createClient(a, { type: 'confidential', redirectUris: [REDIRECT_URI], postLogoutRedirectUris: [POST_LOGOUT_URI], scopes });
+    web = await createClient(a, { type: 'confidential', redirectUris: [REDIRECT_URI], postLogoutRedirectUris: [POST_LOGOUT_URI], backchannelLogoutUri: BACKCHANNEL_URI, scopes });
     spa = await createClient(a, { type: 'public', redirectUris: [REDIRECT_URI], scopes, firstParty: true });
   }, 180_000);
   afterAll(() => new Promise<void>((resolve) => relyingPartyServer?.close(() => resolve())));
@@ -258,23 +276,65 @@ describe('OpenID Connect provider (openid-client)', () => {
       await expect(client.tokenRevocation(config, 'not-a-token')).resolves.toBeUndefined();
     });
 
-    it('RP-initiated logout: end_session with id_token_hint and post_logout_redirect_uri; the session ends (prompt=none then needs a sign-in)', async () => {
+    it("RP-initiated logout through the console's page: end_session with id_token_hint and post_logout_redirect_uri; the session ends (prompt=none then needs a sign-in); the back-channel endpoint gets a logout token", async () => {
+      expect(web.backchannelLogoutUri).toBe(BACKCHANNEL_URI);
       const config = await relyingParty(web.clientId, web.clientSecret as string);
       const { tokens, page } = await codeFlow(config, a.member, {}, { consent: true });
+      const sid = claimsOf(tokens.id_token as string)['sid'];
+      expect(sid).toEqual(expect.any(String));
       // Signed in at the provider: prompt=none goes straight back with a code.
       const silent = await startAuthorization(config, { prompt: 'none', scope: 'openid' });
       await page.goto(silent.url.href);
       expect((await callback(page)).searchParams.get('code')).toEqual(expect.any(String));
 
+      const csp: string[] = [];
+      page.on('console', (message) => {
+        if (/Content Security Policy/i.test(message.text())) csp.push(message.text());
+      });
       const logout = client.buildEndSessionUrl(config, { id_token_hint: tokens.id_token as string, post_logout_redirect_uri: POST_LOGOUT_URI, state: 'bye' });
       await page.goto(logout.href);
-      await page.getByRole('button', { name: /sign me out/i }).click();
+      // The console's page (its card), naming the application; the xsrf value is in the fragment, not the path or query.
+      await page.waitForURL((url) => url.pathname === '/ui/oidc/logout');
+      expect(new URL(page.url()).search).toBe('');
+      await expect(page.getByTestId('oidc-client').textContent()).resolves.toContain(web.name);
+      expect(logoutTokens).toEqual([]);
+      await page.getByRole('button', { name: 'Sign out' }).click();
       const out = await callback(page, POST_LOGOUT_URI);
       expect(out.searchParams.get('state')).toBe('bye');
+      expect(csp).toEqual([]);
+
+      // Back-channel logout: one logout token, sent before the browser was sent back; verified against the JWKS.
+      expect(logoutTokens).toHaveLength(1);
+      const verified = await jwtVerify(logoutTokens[0], createRemoteJWKSet(new URL(`${ISSUER}/.well-known/jwks.json`)), {
+        issuer: ISSUER,
+        audience: web.clientId,
+        typ: 'logout+jwt',
+        algorithms: ['EdDSA'],
+      });
+      expect(verified.payload).toMatchObject({
+        sub: a.member.user.id,
+        sid,
+        events: { 'http://schemas.openid.net/event/backchannel-logout': {} },
+        jti: expect.any(String),
+        iat: expect.any(Number),
+      });
+      expect(verified.payload).not.toHaveProperty('nonce');
 
       const after = await startAuthorization(config, { prompt: 'none', scope: 'openid' });
       await page.goto(after.url.href);
       expect((await callback(page)).searchParams.get('error')).toBe('login_required');
+      await page.context().close();
+    });
+
+    it("a logout without a post-logout redirect URI ends on the console's success page; Stay signed in keeps the Gatehouse session", async () => {
+      const config = await relyingParty(spa.clientId);
+      const { tokens, page } = await codeFlow(config, a.member);
+      await page.goto(client.buildEndSessionUrl(config, { id_token_hint: tokens.id_token as string }).href);
+      await page.waitForURL((url) => url.pathname === '/ui/oidc/logout');
+      await page.getByRole('button', { name: 'Stay signed in' }).click();
+      await page.waitForURL((url) => url.pathname === '/ui/oidc/logout/done');
+      await page.getByRole('heading', { name: 'Signed out' }).waitFor();
+      await expect(page.getByTestId('oidc-client').textContent()).resolves.toContain(spa.name);
       await page.context().close();
     });
 

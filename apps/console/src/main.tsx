@@ -8,6 +8,7 @@ import { InvitationsPage } from './pages/invitations';
 import { Shell, tenantLabel, tenantSections } from './pages/layout';
 import { OAuthClientsSection } from './pages/oauth-clients';
 import { OidcInteractionPage } from './pages/oidc-interaction';
+import { OidcLogoutDonePage, OidcLogoutPage } from './pages/oidc-logout';
 import { ProfilePage } from './pages/profile';
 import { AcceptInvitationPage, ForgottenPasswordPage, LoginPage, PasswordChangeRequiredPage, ResetPasswordPage, SetupPage, VerifyEmailPage } from './pages/public';
 import { TenantSection } from './pages/tenant-sections';
@@ -117,6 +118,9 @@ function App() {
   // An application's sign-in through the OpenID Connect provider: whoever is signed in to the console.
   const interaction = match('/oidc/interaction/:uid', path);
   if (interaction) return <OidcInteractionPage uid={interaction.uid} />;
+  // The provider's logout confirmation and success pages (RP-initiated logout).
+  if (path === '/oidc/logout') return <OidcLogoutPage />;
+  if (path === '/oidc/logout/done') return <OidcLogoutDonePage />;
   if (MOVED[path]) return <Redirect to={MOVED[path] + (query.toString() ? `?${query}` : '')} />;
   const Public = PUBLIC[path];
   if (Public) return me && path === '/login' ? <Redirect to={nextOf(query)} /> : <Public />;

@@ -4,7 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { inject } from 'light-my-request';
 import { IdentityEnv } from '../identity.env';
 import { OidcInteractions } from './oidc-interactions';
-import { OidcProvider } from './oidc-provider';
+import { LOGOUT_CONFIRM_PATH, OidcProvider } from './oidc-provider';
 
 /** Response headers the bridge passes back (the rest is the gateway's: security headers, trace, CORS). */
 const PASSED_HEADERS = new Set([
@@ -55,8 +55,19 @@ export class OidcBridge {
     for (const [name, value] of Object.entries(response.headers)) {
       if (value !== undefined && PASSED_HEADERS.has(name)) out[name] = Array.isArray(value) ? value : String(value);
     }
+    const location = out['location'];
+    if (request.url.split('?')[0] === LOGOUT_CONFIRM_PATH && acceptsJson(headers) && response.statusCode >= 300 && response.statusCode < 400 && typeof location === 'string') {
+      // The console's logout page posts with fetch (a form's redirect to the client would be stopped by its CSP's
+      // form-action): the provider's redirect is its answer, and the page goes there.
+      delete out['location'];
+      return { status: 200, headers: { ...out, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }, body: JSON.stringify({ redirectTo: location }) };
+    }
     return { status: response.statusCode, headers: out, body: response.payload };
   }
+}
+
+function acceptsJson(headers: Record<string, string>): boolean {
+  return (headers['accept'] ?? '').split(',').some((type) => type.trim().split(';')[0] === 'application/json');
 }
 
 /**

@@ -31,6 +31,10 @@ export const OIDC_ROUTES = {
 export const INTERACTION_PATH = '/oidc/interaction';
 /** The console's page for an interaction. */
 export const CONSOLE_INTERACTION_PATH = '/ui/oidc/interaction';
+/** The console's logout pages: the confirmation (RP-initiated logout) and, under `/done`, the success page. */
+export const CONSOLE_LOGOUT_PATH = '/ui/oidc/logout';
+/** Where the logout confirmation is posted (oidc-provider's `end_session_confirm`). */
+export const LOGOUT_CONFIRM_PATH = `${OIDC_ROUTES.end_session}/confirm`;
 
 /** The scope asking for an access token the gateway accepts (a JWT for its audience), and its resource indicator (the issuer URL). */
 export const API_SCOPE = 'api';
@@ -194,7 +198,7 @@ export class OidcProvider implements OnModuleDestroy {
         revocation: { enabled: true },
         userinfo: { enabled: true },
         clientCredentials: { enabled: true },
-        rpInitiatedLogout: { enabled: true },
+        rpInitiatedLogout: { enabled: true, logoutSource: consoleLogoutPage, postLogoutSuccessSource: consoleLogoutDonePage },
         backchannelLogout: { enabled: true },
         resourceIndicators: {
           enabled: true,
@@ -240,6 +244,13 @@ export class OidcProvider implements OnModuleDestroy {
         if (grant && typeof asked === 'string' && tenantOfScope(grant.getOIDCScope()) !== (asked === DEFAULT_TENANT_SEGMENT ? null : asked)) return undefined;
         return grant;
       },
+      // oidc-provider refuses outgoing requests (back-channel logout) to special-use addresses (SSRF). A loopback
+      // back-channel URI (http is allowed only there) is called only when the issuer itself is on this machine (dev, e2e).
+      fetch: (url, options) => {
+        if (!isLoopback(issuer) || !isLoopback(String(url))) return globalThis.fetch(url, options);
+        const { dispatcher: _protected, ...rest } = options as RequestInit & { dispatcher?: unknown };
+        return globalThis.fetch(url, rest);
+      },
       renderError: async (ctx, out) => {
         ctx.type = 'application/json; charset=utf-8';
         ctx.body = out;
@@ -264,6 +275,9 @@ export class OidcProvider implements OnModuleDestroy {
       }
     });
     provider.on('grant.revoked', (_ctx: unknown, grantId: string) => this.broadcast(grantId));
+    provider.on('backchannel.error', (_ctx: unknown, error: unknown, client: { clientId?: string } | undefined) =>
+      this.logger.warn({ err: error, clientId: client?.clientId }, 'Back-channel logout not delivered'),
+    );
     provider.on('server_error', (_ctx: unknown, error: unknown) => this.logger.error({ err: error }, 'OpenID Connect provider error'));
     return provider;
   }
@@ -353,6 +367,37 @@ export function pageCsp(csp: string, targets: unknown[]): string {
   }
   if (origins.size === 0) return csp;
   return csp.replace(/form-action ([^;]*)/, (_all, sources: string) => `form-action ${sources} ${[...origins].join(' ')}`);
+}
+
+/**
+ * The logout confirmation is the console's page (same look as the sign-in): the browser is sent there with the
+ * client's name and the form's xsrf value in the fragment (never sent to a server, so never in a log); the page
+ * posts them back to the confirmation endpoint (oidc-bridge.ts answers it `{redirectTo}` for the page).
+ */
+async function consoleLogoutPage(ctx: KoaContextWithOIDC, form: string): Promise<void> {
+  const xsrf = /name="xsrf" value="([^"]*)"/.exec(form)?.[1] ?? '';
+  const client = ctx.oidc.client;
+  const fragment = new URLSearchParams({ xsrf, ...(client ? { client: client.clientName ?? client.clientId } : {}) });
+  ctx.status = 303;
+  ctx.redirect(`${CONSOLE_LOGOUT_PATH}#${fragment.toString()}`);
+}
+
+/** The success page (a logout without a post-logout redirect URI) is the console's too. */
+async function consoleLogoutDonePage(ctx: KoaContextWithOIDC): Promise<void> {
+  const client = ctx.oidc.client;
+  const fragment = client ? `#${new URLSearchParams({ client: client.clientName ?? client.clientId }).toString()}` : '';
+  ctx.status = 303;
+  ctx.redirect(`${CONSOLE_LOGOUT_PATH}/done${fragment}`);
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+function isLoopback(url: string): boolean {
+  try {
+    return LOOPBACK_HOSTS.has(new URL(url).hostname);
+  } catch {
+    return false;
+  }
 }
 
 /** Cookie signing keys derived from the signing keys (current first, older ones still verify): no extra secret to manage. */

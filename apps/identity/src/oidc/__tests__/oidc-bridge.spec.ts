@@ -104,6 +104,20 @@ describe('OidcBridge (identity)', () => {
     expect(provider.settled).toHaveBeenCalled();
   });
 
+  it("answers the console's logout confirmation (fetch, JSON) with where to go, keeping the cookies; a form's post gets the redirect", async () => {
+    const { bridge } = bridgeWith((_req, res) => {
+      res.writeHead(303, { location: 'https://app.test/signed-out?state=s', 'set-cookie': ['_session=; expires=Thu, 01 Jan 1970 00:00:00 GMT'] }).end();
+    });
+    const request = { method: 'POST' as const, url: '/oidc/session/end/confirm', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'xsrf=x&logout=yes' };
+    const forPage = await bridge.handle({ ...request, headers: { ...request.headers, accept: 'application/json' } }, null);
+    expect(forPage).toEqual({
+      status: 200,
+      headers: { 'set-cookie': ['_session=; expires=Thu, 01 Jan 1970 00:00:00 GMT'], 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+      body: JSON.stringify({ redirectTo: 'https://app.test/signed-out?state=s' }),
+    });
+    expect(await bridge.handle(request, null)).toMatchObject({ status: 303, headers: { location: 'https://app.test/signed-out?state=s' } });
+  });
+
   it('sends the interaction paths to the interactions (the console page), everything else to the provider', async () => {
     const { bridge, interactions } = bridgeWith(ok, { interaction: (_req, res) => res.writeHead(303, { location: '/ui/oidc/interaction/u' }).end() });
     expect((await bridge.handle({ method: 'GET', url: '/oidc/interaction/u', headers: {} }, '10.0.0.1')).headers).toEqual({ location: '/ui/oidc/interaction/u' });
