@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
-import { anonymous, ApiError } from '../api/client';
+import { anonymous, ApiError, SecondStep, url } from '../api/client';
+import { assertPasskey } from '../api/passkeys';
 import { Loading, ProblemBox, useAsync, useSubmit } from '../ui/kit';
 import { Card, PasswordChangeRequired, SignInForm } from './public';
 
@@ -35,9 +36,10 @@ export const interactionExit = {
 
 /**
  * The OpenID Connect provider's sign-in (`/ui/oidc/interaction/:uid`, where identity sends the browser):
- * password sign-in (the console's form: lockout, forced password change), the tenant when the user can
- * reach several, the consent of a third-party client; then back to the application. Steps this page does
- * not know yet (MFA will be one) are shown as such, with the way out.
+ * password sign-in (the console's form: lockout, forced password change) and its second step for a user
+ * with a factor (`…/mfa`), or a passkey alone (`…/passkey`), the tenant when the user can reach several,
+ * the consent of a third-party client; then back to the application. Steps this page does not know are
+ * shown as such, with the way out.
  */
 export function OidcInteractionPage({ uid }: { uid: string }) {
   const base = `/oidc/interaction/${encodeURIComponent(uid)}`;
@@ -81,7 +83,16 @@ export function OidcInteractionPage({ uid }: { uid: string }) {
     <Card title={current.step === 'login' ? 'Sign in' : current.step === 'tenant' ? 'Choose a tenant' : current.step === 'consent' ? 'Allow access' : 'Sign in'}>
       {intro}
       {current.step === 'login' ? (
-        <SignInForm signIn={(username, password) => advance('login', { username, password })} onSignedIn={() => undefined} onPasswordChangeRequired={setMustChange} />
+        <SignInForm
+          signIn={(username, password) => advance('login', { username, password })}
+          completeSecondStep={(secondStep: SecondStep) => advance('mfa', secondStep)}
+          passkeySignIn={async () => {
+            const { options } = await anonymous.post<{ options: Record<string, unknown> }>(url('/login/passkey/options'));
+            await advance('passkey', { credential: await assertPasskey(options) });
+          }}
+          onSignedIn={() => undefined}
+          onPasswordChangeRequired={setMustChange}
+        />
       ) : current.step === 'tenant' ? (
         <TenantChoice tenants={current.tenants ?? []} choose={(tenant) => advance('tenant', { tenant })} />
       ) : current.step === 'consent' ? (

@@ -1,9 +1,15 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
-import { AuthorizationRpc, DEFAULT_TENANT_SEGMENT, Problem, TenancyRpc } from '@gatehouse/contracts';
-import { ProblemException } from '@gatehouse/errors';
+import {
+  AuthenticationMethod, AuthorizationRpc, CompleteMfaLoginRequest, DEFAULT_TENANT_SEGMENT, PasskeyLoginRequest, Problem, TenancyRpc,
+} from '@gatehouse/contracts';
+import { ProblemException, validateDto } from '@gatehouse/errors';
 import { RpcClient } from '@gatehouse/messaging';
 import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
 import type Provider from 'oidc-provider';
+import { DataSource } from 'typeorm';
+import { SecondFactorService } from '../factors/second-factor.service';
+import { LoginProtectionService } from '../login-protection/login-protection.service';
 import { PasswordAuthenticator } from '../login-protection/password-authenticator';
 import { SERVICE } from '../service-name';
 import { CONSOLE_INTERACTION_PATH, INTERACTION_PATH, tenantScope } from './oidc-provider';
@@ -11,9 +17,9 @@ import { CONSOLE_INTERACTION_PATH, INTERACTION_PATH, tenantScope } from './oidc-
 type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
 
 /**
- * The steps of an interaction, in order. MFA (a second factor) will be a step of its own between `login`
- * and `tenant`: `step()` answers it while `result.login.amr` lacks the second factor, and an `…/mfa` action
- * records it (see `signedIn`); the console's page shows the steps it knows and a message for the others.
+ * The steps of an interaction, in order. The second factor belongs to `login`: a user with one is answered
+ * the `mfa-required` problem by `…/login` (as /api/v1/session) and signs in by `…/mfa` (its mfaToken and one
+ * factor); `…/passkey` signs in with a passkey alone. The console's page shows a message for unknown steps.
  */
 export type InteractionStepName = 'login' | 'tenant' | 'consent';
 
@@ -28,18 +34,26 @@ export interface InteractionStep {
 
 const DEFAULT_TENANT_NAME = 'Default tenant';
 const PATH = new RegExp(`^${INTERACTION_PATH}(?:/|$)`);
-const STEP = /^\/([\w-]{1,64})(?:\/(details|login|tenant|consent|abort))?$/;
+const STEP = /^\/([\w-]{1,64})(?:\/(details|login|mfa|passkey|tenant|consent|abort))?$/;
 
 /**
  * The sign-in, tenant choice and consent of the provider's interactions, for the console's page
  * `/ui/oidc/interaction/:uid`: the provider sends the browser to `/oidc/interaction/:uid` (here, a redirect to
  * the page, so the interaction cookie's path covers the calls below), the page reads `…/details` and posts
- * `…/login`, `…/tenant`, `…/consent` or `…/abort` (JSON only: a cross-site form cannot post them). The
- * password sign-in is /api/v1/login's (PasswordAuthenticator: lockout, throttling, forced password change).
+ * `…/login`, `…/mfa`, `…/passkey`, `…/tenant`, `…/consent` or `…/abort` (JSON only: a cross-site form cannot
+ * post them). The sign-in is /api/v1/session's: PasswordAuthenticator (lockout, throttling, forced password
+ * change), then SecondFactorService for a user with a factor; the failure count is cleared only once the
+ * sign-in is complete.
  */
 @Injectable()
 export class OidcInteractions {
-  constructor(private readonly passwords: PasswordAuthenticator, private readonly rpc: RpcClient) {}
+  constructor(
+    private readonly passwords: PasswordAuthenticator,
+    private readonly rpc: RpcClient,
+    private readonly secondFactor: SecondFactorService,
+    private readonly protection: LoginProtectionService,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
 
   /** Whether the request is an interaction call (answered here), else it is the provider's. */
   matches(url: string): boolean {
@@ -71,7 +85,15 @@ export class OidcInteractions {
         const username = stringField(body, 'username', 254);
         const password = stringField(body, 'password', 1024);
         const user = await this.passwords.authenticate(username, password, ip, 'login');
-        interaction.result = { ...interaction.result, login: signedIn(user.id, ['pwd']) };
+        const factors = await this.secondFactor.factorsOf(user.id);
+        if (factors.length > 0) throw await this.secondFactor.challenge(user.id, factors);
+        interaction.result = { ...interaction.result, login: await this.signedIn(user.id, ['pwd']) };
+      } else if (action === 'mfa') {
+        const outcome = await this.secondFactor.verify(await validateDto(CompleteMfaLoginRequest, body), ip);
+        interaction.result = { ...interaction.result, login: await this.signedIn(outcome.user.id, ['pwd', ...outcome.methods, 'mfa']) };
+      } else if (action === 'passkey') {
+        const outcome = await this.secondFactor.verifyPasskeyLogin(await validateDto(PasskeyLoginRequest, body), ip);
+        interaction.result = { ...interaction.result, login: await this.signedIn(outcome.user.id, [...outcome.methods, 'mfa']) };
       } else if (action === 'tenant') {
         const tenant = stringField(body, 'tenant', 64);
         const accountId = accountOf(interaction);
@@ -91,6 +113,15 @@ export class OidcInteractions {
         : { type: 'about:blank', title: 'Not Found', status: 404, detail: 'This sign-in has expired or does not exist; start again from the application' };
       return send(res, problem.status, problem, { 'content-type': 'application/problem+json' });
     }
+  }
+
+  /**
+   * The login result of a complete sign-in (the failure count cleared). `amr` (RFC 8176) says how (`pwd`;
+   * `pwd otp mfa`; `hwk user mfa`…) and `acr` sums it up (`mfa` or `pwd`), as in the console's sessions.
+   */
+  private async signedIn(accountId: string, amr: AuthenticationMethod[]): Promise<{ accountId: string; amr: string[]; acr: string }> {
+    await this.protection.recordSuccess(this.dataSource.manager, accountId);
+    return { accountId, amr, acr: amr.includes('mfa') ? 'mfa' : 'pwd' };
   }
 
   private async details(provider: Provider, req: IncomingMessage, res: ServerResponse, uid: string): Promise<Interaction> {
@@ -171,14 +202,6 @@ export class OidcInteractions {
   private async finish(provider: Provider, req: IncomingMessage, res: ServerResponse, result: object): Promise<string> {
     return provider.interactionResult(req, res, result as never, { mergeWithLastSubmission: false });
   }
-}
-
-/**
- * The login result of a finished sign-in. `amr` (RFC 8176) says how: `pwd` today; the MFA step will add its
- * factor (`otp`, `hwk`…) before the interaction moves on to the tenant.
- */
-function signedIn(accountId: string, amr: string[]): { accountId: string; amr: string[] } {
-  return { accountId, amr };
 }
 
 function accountOf(interaction: Interaction): string | undefined {

@@ -154,13 +154,16 @@ export class OidcProvider implements OnModuleDestroy {
       interactions: { url: (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}` },
       scopes: SCOPES,
       claims: {
-        openid: ['sub'],
+        // amr/acr: how the sign-in authenticated the user (the interaction's login result), in every id_token.
+        openid: ['sub', 'amr', 'acr'],
         tenant: ['tenant'],
         roles: ['roles'],
         groups: ['groups'],
         email: ['email', 'email_verified'],
         profile: ['name', 'given_name', 'family_name', 'preferred_username'],
       },
+      // How the sign-in authenticated the user (set by the interaction, oidc-interactions.ts): `mfa` or `pwd`.
+      acrValues: ['mfa', 'pwd'],
       extraParams: ['tenant'],
       extraClientMetadata: { properties: ['gatehouse_tenant', 'gatehouse_owner_type', 'gatehouse_owner_id', 'gatehouse_first_party'] },
       clientDefaults: {
@@ -225,7 +228,15 @@ export class OidcProvider implements OnModuleDestroy {
         }
         const grant = ctx.oidc.entities.Grant ?? (token.grantId ? await ctx.oidc.provider.Grant.find(token.grantId) : undefined);
         const tenant = tenantOfScope(grant?.getOIDCScope());
-        return { sub_type: 'USER', ...(token.grantId ? { sid: token.grantId } : {}), ...(tenant !== undefined ? { tenant: tenantSegment(tenant) } : {}) };
+        // The sign-in's amr/acr, like the console's session tokens: from the code, or the refresh token it became.
+        const signIn = ctx.oidc.entities.AuthorizationCode ?? ctx.oidc.entities.RefreshToken;
+        return {
+          sub_type: 'USER',
+          ...(token.grantId ? { sid: token.grantId } : {}),
+          ...(tenant !== undefined ? { tenant: tenantSegment(tenant) } : {}),
+          ...(signIn?.amr ? { amr: signIn.amr } : {}),
+          ...(signIn?.acr ? { acr: signIn.acr } : {}),
+        };
       },
       formats: {
         customizers: {

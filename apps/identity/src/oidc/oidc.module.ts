@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { FactorsModule } from '../factors/factors.module';
 import { ImpersonationModule } from '../impersonation/impersonation.module';
 import { KeysModule } from '../keys/keys.module';
 import { LoginProtectionModule } from '../login-protection/login-protection.module';
@@ -13,7 +14,7 @@ import { OidcProvider } from './oidc-provider';
 
 /** The OpenID Connect provider (docs/oidc.md), reached over NATS through the gateway (OidcRpc.http). */
 @Module({
-  imports: [KeysModule, LoginProtectionModule, RevocationModule, OAuthClientsModule, ImpersonationModule],
+  imports: [KeysModule, FactorsModule, LoginProtectionModule, RevocationModule, OAuthClientsModule, ImpersonationModule],
   controllers: [OidcHandlers],
   providers: [OidcProvider, OidcInteractions, OidcBridge, { provide: OidcClientDirectory, useClass: OAuthClientsDirectory }],
   exports: [OidcProvider],

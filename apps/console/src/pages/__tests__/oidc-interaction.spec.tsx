@@ -97,10 +97,27 @@ describe('OidcInteractionPage', () => {
     expect((await screen.findByRole('alert')).textContent).toContain('This sign-in has expired');
   });
 
-  it('names a step it does not know (a future MFA step) instead of failing', async () => {
-    server.on('GET', `${BASE}/details`, { body: step({ step: 'mfa' }) });
+  it('asks for the second factor after the password and posts it with its mfaToken to …/mfa', async () => {
+    server.on('GET', `${BASE}/details`, { body: step({}) });
+    server.on('POST', `${BASE}/login`, {
+      status: 401,
+      body: { ...problem(401, 'A second factor is required', [], 'mfa-required'), mfaToken: 'ghm_1', expiresIn: 300, factors: ['totp', 'recovery-code'] },
+    });
+    server.on('POST', `${BASE}/mfa`, { body: { redirectTo: 'https://gatehouse.test/oidc/auth/uid-1' } });
     render(<OidcInteractionPage uid="uid-1" />);
 
-    expect((await screen.findByText(/needs a step this page does not know \(mfa\)/)).textContent).toBeTruthy();
+    await signIn();
+    await userEvent.type(await screen.findByLabelText('Code from your authenticator app'), '123456');
+    await userEvent.click(screen.getByRole('button', { name: 'Verify' }));
+
+    await waitFor(() => expect(leave).toHaveBeenCalledWith('https://gatehouse.test/oidc/auth/uid-1'));
+    expect(server.sent('POST', `${BASE}/mfa`).map((r) => r.body)).toEqual([{ mfaToken: 'ghm_1', code: '123456' }]);
+  });
+
+  it('names a step it does not know instead of failing', async () => {
+    server.on('GET', `${BASE}/details`, { body: step({ step: 'webauthn-enrolment' }) });
+    render(<OidcInteractionPage uid="uid-1" />);
+
+    expect((await screen.findByText(/needs a step this page does not know \(webauthn-enrolment\)/)).textContent).toBeTruthy();
   });
 });

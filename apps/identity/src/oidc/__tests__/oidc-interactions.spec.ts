@@ -4,6 +4,9 @@ import { ProblemException } from '@gatehouse/errors';
 import { RpcClient } from '@gatehouse/messaging';
 import { inject } from 'light-my-request';
 import type Provider from 'oidc-provider';
+import { DataSource } from 'typeorm';
+import { SecondFactorService } from '../../factors/second-factor.service';
+import { LoginProtectionService } from '../../login-protection/login-protection.service';
 import { PasswordAuthenticator } from '../../login-protection/password-authenticator';
 import { OidcInteractions } from '../oidc-interactions';
 
@@ -47,6 +50,8 @@ function fakeProvider(options: { firstParty?: boolean; params?: Record<string, s
 describe('OidcInteractions', () => {
   let rpc: { internal: jest.Mock; request: jest.Mock };
   let passwords: { authenticate: jest.Mock };
+  let secondFactor: { factorsOf: jest.Mock; challenge: jest.Mock; verify: jest.Mock; verifyPasskeyLogin: jest.Mock };
+  let protection: { recordSuccess: jest.Mock };
   let interactions: OidcInteractions;
   let settings: { enabled: boolean; defaultTenant: boolean };
   let reachable: Array<{ id: string | null; via: string }>;
@@ -66,7 +71,20 @@ describe('OidcInteractions', () => {
       }),
     };
     passwords = { authenticate: jest.fn(async (username: string) => ({ id: `user-of-${username}` })) };
-    interactions = new OidcInteractions(passwords as unknown as PasswordAuthenticator, rpc as unknown as RpcClient);
+    secondFactor = {
+      factorsOf: jest.fn(async () => []),
+      challenge: jest.fn(async () => new ProblemException(401, 'mfa-required', 'A second factor is required', { mfaToken: 'ghm_1', factors: ['totp'] })),
+      verify: jest.fn(async () => ({ user: { id: 'user-of-ada' }, methods: ['otp'], factor: 'totp' })),
+      verifyPasskeyLogin: jest.fn(async () => ({ user: { id: 'user-of-ada' }, methods: ['hwk', 'user'], factor: 'passkey' })),
+    };
+    protection = { recordSuccess: jest.fn(async () => undefined) };
+    interactions = new OidcInteractions(
+      passwords as unknown as PasswordAuthenticator,
+      rpc as unknown as RpcClient,
+      secondFactor as unknown as SecondFactorService,
+      protection as unknown as LoginProtectionService,
+      { manager: {} } as unknown as DataSource,
+    );
   });
 
   function call(provider: Provider, method: 'GET' | 'POST', url: string, body?: unknown, contentType = 'application/json') {
@@ -104,13 +122,13 @@ describe('OidcInteractions', () => {
     const login = await call(provider, 'POST', '/oidc/interaction/uid-1/login', { username: 'ada', password: 'pw' });
     expect(login.json()).toMatchObject({ step: 'consent' });
     expect(passwords.authenticate).toHaveBeenCalledWith('ada', 'pw', '203.0.113.9', 'login');
-    expect(interaction.result).toEqual({ login: { accountId: 'user-of-ada', amr: ['pwd'] }, tenant: 'acme' });
+    expect(interaction.result).toEqual({ login: { accountId: 'user-of-ada', amr: ['pwd'], acr: 'pwd' }, tenant: 'acme' });
     expect(rpc.request).toHaveBeenCalledWith(AuthorizationRpc.reachableTenants, { caller: { type: 'USER', id: 'user-of-ada', via: 'internal' }, data: {} });
 
     const consent = await call(provider, 'POST', '/oidc/interaction/uid-1/consent', {});
     expect(consent.json()).toEqual({ redirectTo: 'https://gatehouse.test/oidc/auth/uid-1' });
     expect(saved).toEqual([{ accountId: 'user-of-ada', clientId: 'client-1', scopes: ['openid', 'email', 'tenant:acme'] }]);
-    expect(interactionResult).toHaveBeenCalledWith(expect.anything(), expect.anything(), { login: { accountId: 'user-of-ada', amr: ['pwd'] }, consent: { grantId: 'grant-1' } }, { mergeWithLastSubmission: false });
+    expect(interactionResult).toHaveBeenCalledWith(expect.anything(), expect.anything(), { login: { accountId: 'user-of-ada', amr: ['pwd'], acr: 'pwd' }, consent: { grantId: 'grant-1' } }, { mergeWithLastSubmission: false });
   });
 
   it('skips the consent of a first-party client', async () => {
@@ -169,6 +187,46 @@ describe('OidcInteractions', () => {
     expect((await call(provider, 'POST', '/oidc/interaction/uid-1/consent', {})).statusCode).toBe(400);
     expect((await call(provider, 'POST', '/oidc/interaction/uid-1/tenant', { tenant: 'acme' })).statusCode).toBe(400);
     expect(passwords.authenticate).not.toHaveBeenCalled();
+  });
+
+  it('asks a user with a second factor for it after the password, and signs in only with it (amr/acr, failures cleared then)', async () => {
+    secondFactor.factorsOf.mockResolvedValue(['totp']);
+    const { provider, interaction } = fakeProvider({ firstParty: true });
+    const login = await call(provider, 'POST', '/oidc/interaction/uid-1/login', { username: 'ada', password: 'pw' });
+    expect(login.statusCode).toBe(401);
+    expect(login.json()).toMatchObject({ type: expect.stringContaining('mfa-required'), mfaToken: 'ghm_1', factors: ['totp'] });
+    expect(secondFactor.challenge).toHaveBeenCalledWith('user-of-ada', ['totp']);
+    expect(interaction.result).toBeUndefined();
+    expect(protection.recordSuccess).not.toHaveBeenCalled();
+    expect((await call(provider, 'GET', '/oidc/interaction/uid-1/details')).json()).toMatchObject({ step: 'login' });
+
+    const mfa = await call(provider, 'POST', '/oidc/interaction/uid-1/mfa', { mfaToken: 'ghm_1', code: '123456' });
+    expect(mfa.json()).toEqual({ redirectTo: 'https://gatehouse.test/oidc/auth/uid-1' });
+    expect(secondFactor.verify).toHaveBeenCalledWith({ mfaToken: 'ghm_1', code: '123456' }, '203.0.113.9');
+    expect(interaction.result?.['login']).toEqual({ accountId: 'user-of-ada', amr: ['pwd', 'otp', 'mfa'], acr: 'mfa' });
+    expect(protection.recordSuccess).toHaveBeenCalledWith({}, 'user-of-ada');
+  });
+
+  it('passes a wrong second factor on without signing in, and refuses a malformed one naming the field', async () => {
+    secondFactor.verify.mockRejectedValue(new ProblemException(401, 'invalid-second-factor', 'The code is wrong', { errors: [{ field: 'code', message: 'code is wrong' }] }));
+    const { provider, interaction } = fakeProvider();
+    const wrong = await call(provider, 'POST', '/oidc/interaction/uid-1/mfa', { mfaToken: 'ghm_1', code: '000000' });
+    expect(wrong.statusCode).toBe(401);
+    expect(interaction.result).toBeUndefined();
+    const malformed = await call(provider, 'POST', '/oidc/interaction/uid-1/mfa', { mfaToken: 'ghm_1', code: 'abc' });
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.json().errors).toEqual([expect.objectContaining({ field: 'code' })]);
+    expect((await call(provider, 'POST', '/oidc/interaction/uid-1/mfa', { code: '123456' })).json().errors).toContainEqual(expect.objectContaining({ field: 'mfaToken' }));
+    expect((await call(provider, 'POST', '/oidc/interaction/uid-1/passkey', { credential: 'x' })).statusCode).toBe(400);
+    expect(protection.recordSuccess).not.toHaveBeenCalled();
+  });
+
+  it('signs in with a passkey alone', async () => {
+    const { provider, interaction } = fakeProvider({ firstParty: true });
+    const credential = { id: 'cred', rawId: 'cred', type: 'public-key', response: { clientDataJSON: 'a', authenticatorData: 'b', signature: 'c' }, clientExtensionResults: {} };
+    const answer = await call(provider, 'POST', '/oidc/interaction/uid-1/passkey', { credential });
+    expect(answer.json()).toHaveProperty('redirectTo');
+    expect(interaction.result?.['login']).toEqual({ accountId: 'user-of-ada', amr: ['hwk', 'user', 'mfa'], acr: 'mfa' });
   });
 
   it('aborts with access_denied', async () => {
