@@ -357,6 +357,27 @@ describe('access: the escalation matrix of every grant route', () => {
       ok(await as(a.admin.token).delete(`${T()}/users/${local.user.id}/sessions/${sessionOf(local.token)}`));
       refused(await as(a.admin.token).delete(`${T()}/users/${local.user.id}/sessions/${sessionOf(local.token)}`), 404);
     },
+    'POST /api/v1/users/{id}/mfa-reset': async () => {
+      // Admin recovery of second factors: an account action like ending sessions; a Super Admin's by a Super Admin only.
+      const victim = await newUser();
+      deniedAtGateway(await as(a.admin.token).post(`/api/v1/users/${victim.user.id}/mfa-reset`), 'USER');
+      deniedAtGateway(await as(accessOnly.token).post(`/api/v1/users/${victim.user.id}/mfa-reset`), 'USER');
+      const me = await api().get('/api/v1/me').set(...bearer(root)).expect(200);
+      refused(await as(instanceAdmin.token).post(`/api/v1/users/${me.body.id}/mfa-reset`), 403, 'super-admin-required');
+      ok(await as(instanceAdmin.token).post(`/api/v1/users/${victim.user.id}/mfa-reset`));
+    },
+    'POST /api/v1/{tenant}/users/{id}/mfa-reset': async () => {
+      // Only while every tenant of the user is within the Admin's reach; a user of another tenant is not found.
+      const local = await newUser();
+      ok(await as(a.admin.token).post(`${T()}/tenant-access`, { email: local.user.email, groupIds: [viewersGroup] }));
+      const both = await newUser();
+      ok(await as(a.admin.token).post(`${T()}/tenant-access`, { email: both.user.email, groupIds: [viewersGroup] }));
+      ok(await as(b.admin.token).post(`/api/v1/${b.tenant}/tenant-access`, { email: both.user.email, groupIds: [b.group.id] }));
+      refused(await as(a.admin.token).post(`${T()}/users/${both.user.id}/mfa-reset`), 403, 'tenant-boundary');
+      refused(await as(a.admin.token).post(`${T()}/users/${(await newUser()).user.id}/mfa-reset`), 404);
+      deniedAtGateway(await as(accessOnly.token).post(`${T()}/users/${local.user.id}/mfa-reset`), 'USER');
+      ok(await as(a.admin.token).post(`${T()}/users/${local.user.id}/mfa-reset`));
+    },
     'POST /api/v1/tenants': async () => {
       const admin = await newUser();
       deniedAtGateway(await as(a.admin.token).post('/api/v1/tenants', { id: unique('t').slice(0, 40), name: 'x', adminUser: admin.username }), 'TENANT');

@@ -167,7 +167,7 @@ export const AuthorizationRpc = {
   assertMayActFor: rpc<ActForRequest, void>('authorization.grants.act-for.v1'),
   /**
    * The tenant boundary of account actions, asked by identity before an admin sees or ends another
-   * user's sessions: in a tenant (the envelope's), the user must have access there (404 otherwise); every
+   * user's sessions or resets their second factors: in a tenant (the envelope's), the user must have access there (404 otherwise); every
    * tenant the user is in must be within the caller's reach (USER:UPDATE), else 403 `tenant-boundary`.
    */
   assertAccountWithinReach: rpc<AccountReachRequest, void>('authorization.grants.account-reach.v1'),
@@ -426,7 +426,7 @@ export class ActForRequest {
 }
 
 /** Account actions on another user that the tenant boundary limits (docs/access-model.md). */
-export const ACCOUNT_ACTIONS = ['LIST_SESSIONS', 'END_SESSIONS'] as const;
+export const ACCOUNT_ACTIONS = ['LIST_SESSIONS', 'END_SESSIONS', 'RESET_FACTORS'] as const;
 export type AccountAction = (typeof ACCOUNT_ACTIONS)[number];
 
 export class AccountReachRequest {

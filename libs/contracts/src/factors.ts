@@ -1,7 +1,7 @@
 import { IsIn, IsObject, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
 import { Nested, Optional } from './input-rules';
 import { rpc } from './rpc';
-import type { TokenPair } from './identity';
+import type { TokenPair, UserIdRequest } from './identity';
 
 // ---------------------------------------------------------------------------------------------
 // Second factors (identity's `factors/` context): TOTP, recovery codes, and the second step of a sign-in
@@ -223,6 +223,14 @@ export class CompleteMfaLoginRequest {
   passkey?: WebAuthnCredential;
 }
 
+/** What an administrator's reset of a user's second factors removed, and whether the user was emailed. */
+export interface MfaResetResult {
+  userId: string;
+  removed: { totp: boolean; passkeys: number; recoveryCodes: number };
+  /** Whether an email told the user (only to a verified address). */
+  notified: boolean;
+}
+
 export const FactorsRpc = {
   /** The caller's own factors. */
   listMine: rpc<Record<string, never>, MfaFactorsView>('identity.factors.list-own.v1'),
@@ -241,6 +249,11 @@ export const FactorsRpc = {
   passkeyLoginOptions: rpc<Record<string, never>, PasskeyOptions>('identity.sessions.passkey-options.v1'),
   /** Sign in with a passkey alone (user verification required); `/api/v1/login/passkey`, `/api/v1/session/passkey`. */
   passkeyLogin: rpc<PasskeyLoginRequest, TokenPair>('identity.sessions.passkey-login.v1'),
+  /**
+   * An administrator resets a user's second factors (TOTP, passkeys, recovery codes): within authorization's
+   * tenant boundary (`RESET_FACTORS`), a Super Admin's by a Super Admin only; audited, the user emailed.
+   */
+  resetUserFactors: rpc<UserIdRequest, MfaResetResult>('identity.factors.reset-user.v1'),
   /** The second step of `/api/v1/login` and `/api/v1/session`. */
   completeLogin: rpc<CompleteMfaLoginRequest, TokenPair>('identity.sessions.login-second-factor.v1'),
 } as const;

@@ -816,6 +816,15 @@ export interface EmailChanged {
   by: 'CONFIRMED' | 'ADMIN';
 }
 
+/** An administrator reset a user's second factors: the user is told (at a verified address only). */
+export interface MfaReset {
+  userId: string;
+  username: string;
+  email: string;
+  /** Who reset them (a username), when known. */
+  resetBy: string | null;
+}
+
 export interface ApiTokenExpiring {
   tokenId: string;
   name: string;
@@ -830,4 +839,5 @@ export const IdentityNotificationEvents = {
   apiTokenExpiring: event<ApiTokenExpiring>('events.identity.api-token.expiring.v1'),
   emailVerificationRequested: event<EmailVerificationRequested>('events.identity.email-verification.requested.v1'),
   emailChanged: event<EmailChanged>('events.identity.email.changed.v1'),
+  mfaReset: event<MfaReset>('events.identity.mfa.reset.v1'),
 } as const;

@@ -1,8 +1,9 @@
 import { Command } from 'commander';
-import type { MfaFactorsView, RecoveryCodes, TotpConfirmation, TotpEnrolment } from '@gatehouse/contracts';
+import type { MfaFactorsView, MfaResetResult, RecoveryCodes, TotpConfirmation, TotpEnrolment } from '@gatehouse/contracts';
 import { toString as qrText } from 'qrcode';
 import { ContextFactory } from '../context';
 import { renderRecord } from '../output';
+import { userId } from './lookup';
 
 const codesText = (codes: string[]) => `${codes.join('\n')}\n`;
 
@@ -56,5 +57,33 @@ export function registerMfaCommands(me: Command, context: ContextFactory): void 
       const codes = await ctx.api<RecoveryCodes>('POST', '/api/v1/me/mfa/recovery-codes');
       ctx.note('Keep these recovery codes somewhere safe: each works once, and they are shown only now.');
       ctx.print(codes, () => codesText(codes.codes));
+    });
+}
+
+/**
+ * `gatehouse users mfa reset <user> [--tenant <id>]`: an administrator's reset of a user who lost their
+ * factors (authenticator app, passkeys, recovery codes); the user is emailed at a verified address.
+ */
+export function registerUserMfaCommands(users: Command, context: ContextFactory): void {
+  const mfa = users.command('mfa').description("A user's second factors (an account action: within your reach)");
+  mfa
+    .command('reset')
+    .description("Remove a user's authenticator app, passkeys and recovery codes (they sign in with the password, then set up new ones)")
+    .argument('<user>', 'user id, username or email')
+    .option('--tenant <id>', 'as a tenant Admin: a user of this tenant (who must be in no tenant outside your reach)')
+    .action(async (ref: string, options: { tenant?: string }, command: Command) => {
+      const ctx = context(command);
+      const root = options.tenant === undefined ? '/api/v1' : ctx.tenantBase(options.tenant);
+      const id = await userId(ctx, ref, options.tenant === undefined ? undefined : root);
+      const result = await ctx.api<MfaResetResult>('POST', `${root}/users/${id}/mfa-reset`);
+      ctx.print(result, () =>
+        renderRecord({
+          user: result.userId,
+          'authenticator app removed': result.removed.totp,
+          'passkeys removed': result.removed.passkeys,
+          'recovery codes removed': result.removed.recoveryCodes,
+          'user emailed': result.notified ? 'yes' : 'no (no verified address)',
+        }),
+      );
     });
 }

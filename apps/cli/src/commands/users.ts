@@ -4,6 +4,7 @@ import { ContextFactory } from '../context';
 import { Column, renderPage, renderRecord } from '../output';
 import { registerApiTokenCommands } from './api-tokens';
 import { userId } from './lookup';
+import { registerUserMfaCommands } from './mfa';
 import { registerUserSessionCommands } from './sessions';
 import { booleanWord, pageQuery, withPaging } from './options';
 
@@ -154,4 +155,5 @@ export function registerUsers(program: Command, context: ContextFactory): void {
     },
   });
   registerUserSessionCommands(users, context);
+  registerUserMfaCommands(users, context);
 }

@@ -1,9 +1,9 @@
-import type { BindingView, GroupView, ImpersonationToken, InvitationView, Page, RoleView, TenantAccessEntry, UserView } from '@gatehouse/contracts';
+import type { BindingView, GroupView, ImpersonationToken, InvitationView, MfaResetResult, Page, RoleView, TenantAccessEntry, UserView } from '@gatehouse/contracts';
 import { useEffect, useState } from 'react';
 import { api, ApiError, impersonation, url } from '../api/client';
 import { Link, navigate } from '../router';
 import { useAuth, useCapabilities, useImpersonation } from '../session';
-import { Empty, Field, formatDate, Loading, PagedTable, PageHeader, PasswordField, ProblemBox, SaveFooter, Tabs, Toggle, useAsync, useSubmit } from '../ui/kit';
+import { ConfirmDialog, Empty, Field, formatDate, Loading, PagedTable, PageHeader, PasswordField, ProblemBox, SaveFooter, Tabs, Toggle, useAsync, useSubmit } from '../ui/kit';
 import { ApiTokens } from './api-tokens';
 import { EmailBadge } from './profile';
 import { Sessions } from './sessions';
@@ -335,6 +335,46 @@ function Authentication({ user, tenant }: { user: UserView; tenant: string | nul
           Send reset request
         </button>
       </div>
+      {user.id !== me?.id && <FactorReset user={user} tenant={tenant} />}
+    </div>
+  );
+}
+
+/**
+ * Admin recovery of a user who lost their second factors: removes the authenticator app, passkeys and
+ * recovery codes (POST …/users/{id}/mfa-reset, within the tenant boundary), after an in-app confirmation.
+ */
+function FactorReset({ user, tenant }: { user: UserView; tenant: string | null }) {
+  const [asking, setAsking] = useState(false);
+  const [done, setDone] = useState<MfaResetResult | null>(null);
+  const { pending, error, submit } = useSubmit();
+  const onConfirm = submit(async () => {
+    setDone(await api.post<MfaResetResult>(tenant ? tp(tenant, `/users/${user.id}/mfa-reset`) : url(`/users/${user.id}/mfa-reset`)));
+    setAsking(false);
+  });
+  return (
+    <div className="panel" aria-label="Second factors">
+      <h2>Second factors</h2>
+      <p className="muted">For a user who lost their authenticator app, passkeys and recovery codes: they sign in with their password, then set up new ones.</p>
+      {done && (
+        <p role="status">
+          The second factors of {user.username} were reset
+          {done.notified ? '; they have been told by email.' : ' (no verified email address: tell them yourself).'}
+        </p>
+      )}
+      <ProblemBox error={error} />
+      {asking ? (
+        <ConfirmDialog title="Reset second factors?" confirmLabel="Reset second factors" pending={pending} onConfirm={() => void onConfirm()} onCancel={() => setAsking(false)}>
+          <p>
+            This removes the authenticator app, every passkey and the recovery codes of <strong>{user.username}</strong>. It is audited, and they
+            are emailed.
+          </p>
+        </ConfirmDialog>
+      ) : (
+        <button type="button" onClick={() => setAsking(true)}>
+          Reset second factors…
+        </button>
+      )}
     </div>
   );
 }

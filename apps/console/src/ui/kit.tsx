@@ -206,6 +206,34 @@ export function CopyThenDone({ text, onDone }: { text: string; onDone: () => voi
   );
 }
 
+/**
+ * An in-app confirmation (instead of the browser's `confirm()`): the question, what confirming does, and
+ * the two ways out; focus goes to Cancel, Escape cancels.
+ */
+export function ConfirmDialog({ title, children, confirmLabel, pending, onConfirm, onCancel }: {
+  title: string;
+  children: ReactNode;
+  confirmLabel: string;
+  pending?: boolean;
+  onConfirm: () => void;
+  onCancel: () => void;
+}) {
+  return (
+    <div className="secret" role="alertdialog" aria-modal="false" aria-label={title} onKeyDown={(e) => e.key === 'Escape' && onCancel()}>
+      <h3>{title}</h3>
+      {children}
+      <div className="row">
+        <button type="button" className="danger" onClick={onConfirm} disabled={pending}>
+          {confirmLabel}
+        </button>
+        <button type="button" className="secondary" onClick={onCancel} autoFocus>
+          Cancel
+        </button>
+      </div>
+    </div>
+  );
+}
+
 /** Shows a secret (a new API token) exactly once, with a copy button; it is gone once dismissed. */
 export function SecretOnce({ secret, onDone }: { secret: string; onDone: () => void }) {
   return (

@@ -1,15 +1,21 @@
-import { Caller, ConfirmTotpRequest, FactorsRpc, PasskeyIdRequest, RegisterPasskeyRequest, RenamePasskeyRequest } from '@gatehouse/contracts';
-import { RpcCaller, RpcData, RpcHandler } from '@gatehouse/messaging';
+import { Caller, ConfirmTotpRequest, FactorsRpc, PasskeyIdRequest, RegisterPasskeyRequest, RenamePasskeyRequest, UserIdRequest } from '@gatehouse/contracts';
+import { RpcCaller, RpcData, RpcHandler, RpcTenant } from '@gatehouse/messaging';
 import { Controller } from '@nestjs/common';
 import { requireUserCaller } from '../common/callers';
 import { assertNoInput } from '../common/no-input';
+import { FactorResetService } from './factor-reset.service';
 import { FactorsService } from './factors.service';
 import { PasskeysService } from './passkeys.service';
 
-/** A signed-in user's own factors (`/api/v1/me/mfa/...`). */
+/** A signed-in user's own factors (`/api/v1/me/mfa/...`), and an administrator's reset of a user's. */
 @Controller()
 export class FactorsHandlers {
-  constructor(private readonly factors: FactorsService, private readonly passkeys: PasskeysService) {}
+  constructor(private readonly factors: FactorsService, private readonly passkeys: PasskeysService, private readonly resets: FactorResetService) {}
+
+  @RpcHandler(FactorsRpc.resetUserFactors)
+  resetUserFactors(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: UserIdRequest, @RpcCaller() caller: Caller | null) {
+    return this.resets.reset(caller, tenantId, request.id);
+  }
 
   @RpcHandler(FactorsRpc.listMine)
   listMine(@RpcCaller() caller: Caller | null) {

@@ -69,6 +69,11 @@ export const EMAIL_EVENTS: Array<EmailEvent<unknown>> = [
     emails: (d) => [{ template: 'email-changed', recipient: d.previousEmail, data: d }],
   }),
   emailEvent({
+    definition: IdentityNotificationEvents.mfaReset,
+    consumer: 'mfa-reset',
+    emails: (d) => [{ template: 'mfa-reset', recipient: d.email, data: d }],
+  }),
+  emailEvent({
     definition: AuthorizationNotificationEvents.invitationCreated,
     consumer: 'invitation-created',
     emails: (d) => [{ template: 'invitation', recipient: d.email, data: d }],

@@ -1,5 +1,5 @@
 import {
-  AccountLocked, ApiTokenExpiring, EmailChanged, EmailVerificationRequested, InvitationCreated, NotificationTemplate, PasswordResetRequested,
+  AccountLocked, ApiTokenExpiring, EmailChanged, EmailVerificationRequested, InvitationCreated, MfaReset, NotificationTemplate, PasswordResetRequested,
   UserCreated,
 } from '@gatehouse/contracts';
 
@@ -29,6 +29,7 @@ export interface TemplateData {
   'verify-email': EmailVerificationRequested;
   'email-change-requested': EmailVerificationRequested;
   'email-changed': EmailChanged;
+  'mfa-reset': MfaReset;
 }
 
 const PRODUCT = 'Gatehouse';
@@ -272,6 +273,26 @@ Create a new token and replace the old one before then: ${tokens}
 <p>The API token <strong>${d.name}</strong> expires at ${expires}. Anything that uses it will then be refused.</p>
 ${button(tokens, 'Manage API tokens')}
 <p>Create a new token and replace the old one before then.</p>`),
+    };
+  },
+
+  'mfa-reset': (d: MfaReset, ctx: TemplateContext): RenderedEmail => {
+    const by = d.resetBy ? ` (${oneLine(d.resetBy)})` : '';
+    const security = `${ctx.baseUrl}/ui/me`;
+    return {
+      subject: `Your ${PRODUCT} second factors were reset`,
+      text: `${greeting(d.username)}
+
+An administrator${by} removed the second factors of your ${PRODUCT} account: the authenticator app, the passkeys and the recovery codes.
+You now sign in with your password alone. Set up a new authenticator app or passkey on your profile: ${security}
+
+If you did not ask for this, change your password and contact your administrator at once.
+`,
+      html: layout(`Your second factors were reset`, html`<p>${greeting(d.username)}</p>
+<p>An administrator${by} removed the second factors of your ${PRODUCT} account: the authenticator app, the passkeys and the recovery codes.
+You now sign in with your password alone.</p>
+${button(security, 'Set up a new factor')}
+<p>If you did not ask for this, change your password and contact your administrator at once.</p>`),
     };
   },
 

@@ -222,6 +222,23 @@ describe('UserDetailPage', () => {
     expect(server.sent('POST', '/api/v1/acme/users/u-5/password-reset')).toHaveLength(1);
   });
 
+  it("resets a user's second factors through the tenant's route after the in-app confirmation (Cancel sends nothing)", async () => {
+    server.on('GET', '/api/v1/acme/tenant-access', tenantEntry);
+    server.on('POST', '/api/v1/acme/users/u-5/mfa-reset', { body: { userId: 'u-5', removed: { totp: true, passkeys: 1, recoveryCodes: 8 }, notified: true } });
+    renderWithAuth(server, <UserDetailPage tenant="acme" base="/t/acme/users" id="u-5" tab="authentication" />, { me: plainAdmin() });
+
+    await userEvent.click(await screen.findByRole('button', { name: 'Reset second factors…' }));
+    expect(screen.getByRole('alertdialog', { name: 'Reset second factors?' }).textContent).toMatch(/authenticator app, every passkey and the recovery codes/);
+    await userEvent.click(screen.getByRole('button', { name: 'Cancel' }));
+    expect(screen.queryByRole('alertdialog')).toBeNull();
+    expect(server.sent('POST', '/api/v1/acme/users/u-5/mfa-reset')).toHaveLength(0);
+
+    await userEvent.click(screen.getByRole('button', { name: 'Reset second factors…' }));
+    await userEvent.click(screen.getByRole('button', { name: 'Reset second factors' }));
+    expect((await screen.findByRole('status')).textContent).toMatch(/were reset; they have been told by email/);
+    expect(server.sent('POST', '/api/v1/acme/users/u-5/mfa-reset')).toHaveLength(1);
+  });
+
   it('a Super Admin unlocks a locked user and grants Instance Admin (an instance-level binding)', async () => {
     const locked = userView({ id: 'u-9', username: 'kim', lockedUntil: new Date(Date.now() + 600_000).toISOString() });
     instanceGrants(server, [...USER_GOVERNANCE, 'BINDING:READ', 'BINDING:CREATE']);

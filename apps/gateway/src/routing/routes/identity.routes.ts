@@ -83,6 +83,10 @@ export const IDENTITY_ROUTES: RouteDefinition[] = [
   { method: 'GET', path: '/api/v1/:tenant/users/:id/sessions', summary: 'Live sessions of a user of the tenant (every tenant the user is in within your reach)', access: { permission: 'USER', action: 'UPDATE' }, target: IdentityRpc.listUserSessions },
   { method: 'DELETE', path: '/api/v1/:tenant/users/:id/sessions', summary: 'End every session of a user of the tenant (tenant boundary)', access: { permission: 'USER', action: 'UPDATE' }, target: IdentityRpc.endUserSessions, grants: 'account' },
   { method: 'DELETE', path: '/api/v1/:tenant/users/:id/sessions/:sessionId', summary: 'End one session of a user of the tenant (tenant boundary)', access: { permission: 'USER', action: 'UPDATE' }, target: IdentityRpc.endUserSession, status: 204, grants: 'account' },
+  // Admin recovery: reset a user's second factors (TOTP, passkeys, recovery codes), within the same tenant
+  // boundary (identity asks authorization, RESET_FACTORS); a Super Admin's by a Super Admin only; the user is emailed.
+  { method: 'POST', path: '/api/v1/users/:id/mfa-reset', summary: "Reset a user's second factors (authenticator app, passkeys, recovery codes); the user is emailed", access: { permission: 'USER', action: 'UPDATE' }, target: FactorsRpc.resetUserFactors, grants: 'account' },
+  { method: 'POST', path: '/api/v1/:tenant/users/:id/mfa-reset', summary: "Reset the second factors of a user of the tenant (tenant boundary); the user is emailed", access: { permission: 'USER', action: 'UPDATE' }, target: FactorsRpc.resetUserFactors, grants: 'account' },
 
   // Service accounts and their API tokens (tenant-scoped)
   { method: 'GET', path: '/api/v1/:tenant/service-accounts', summary: 'Search service accounts', access: { permission: 'SERVICE_ACCOUNT' }, target: IdentityRpc.listServiceAccounts },
