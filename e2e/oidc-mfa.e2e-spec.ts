@@ -6,12 +6,13 @@ import { generateSync } from 'otplib';
 
 /**
  * The OpenID Connect provider's sign-in asks for the second factor like /api/v1/session: the interaction
- * endpoints are driven over HTTP with the browser's cookies (the console's page makes the same calls);
- * the authorization URL, PKCE and the code exchange are openid-client's.
+ * endpoints are driven over HTTP with the browser's cookies (the console's page makes the same calls; the
+ * Chromium run is in oidc-provider), to try what a page would not send; the authorization URL, PKCE and
+ * the code exchange are openid-client's.
  */
 jest.setTimeout(180_000);
 
-const ISSUER = 'http://localhost:8080';
+const ISSUER = process.env.E2E_ISSUER as string;
 const REDIRECT_URI = 'http://127.0.0.1:65001/callback';
 
 const gateway = (): string => {

@@ -5,6 +5,7 @@ import type { CreatedOAuthClient } from '@gatehouse/contracts';
 import { api, bearer, bindRole, createTenantWorld, createUser, rolesByName, superAdminToken, TenantWorld, TestUser, unique } from '@gatehouse/testing';
 import fc from 'fast-check';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { generateSync } from 'otplib';
 import * as client from 'openid-client';
 import type { Page } from 'playwright-core';
 import { newPage, useBrowser } from './console-support';
@@ -362,6 +363,29 @@ describe('OpenID Connect provider (openid-client)', () => {
       const { tokens: inA, page: second } = await codeFlow(config, both, { tenant: a.tenant });
       expect(await client.fetchUserInfo(config, inA.access_token, both.user.id)).toMatchObject({ sub: both.user.id, tenant: a.tenant });
       await second.context().close();
+    });
+
+    it('a user with an authenticator app: the page asks for its code after the password; the id_token says pwd+otp+mfa', async () => {
+      const user = await createUser(root);
+      await bindRole(root, a.tenant, { roleId: (await rolesByName(root, a.tenant)).Viewer.id, subjectId: user.user.id });
+      const { secret } = (await api().post('/api/v1/me/mfa/totp').set(...bearer(user.token)).expect(201)).body as { secret: string };
+      await api().post('/api/v1/me/mfa/totp/confirm').set(...bearer(user.token)).send({ code: generateSync({ secret }) }).expect(200);
+      const config = await relyingParty(spa.clientId);
+
+      const started = await startAuthorization(config);
+      const page = await newPage(browser());
+      await page.goto(started.url.href);
+      await signInOnPage(page, user);
+      // The password alone does not finish the sign-in: the second step, on the same page.
+      await page.getByRole('heading', { name: 'Two-step verification' }).waitFor();
+      expect(page.url()).not.toContain(REDIRECT_URI);
+      const now = Math.floor(Date.now() / 1000);
+      await page.getByLabel('Code from your authenticator app').fill(generateSync({ secret, epoch: now - (now % 30) + 31 }));
+      await page.getByRole('button', { name: 'Verify' }).click();
+      const back = await callback(page);
+      const tokens = await client.authorizationCodeGrant(config, back, { pkceCodeVerifier: started.verifier, expectedNonce: started.nonce, expectedState: started.state, idTokenExpected: true });
+      expect(tokens.claims()).toMatchObject({ sub: user.user.id, amr: ['pwd', 'otp', 'mfa'], acr: 'mfa' });
+      await page.context().close();
     });
   });
 });
