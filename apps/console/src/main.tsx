@@ -1,10 +1,11 @@
 import { ComponentType, StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { match, Redirect, useLocation } from './router';
-import { AuthProvider, DEFAULT_SEGMENT, useAuth, useCapabilities } from './session';
+import { AuthProvider, DEFAULT_SEGMENT, useAuth, useCapabilities, useEnrolmentOnly } from './session';
 import { Empty, Loading, PageHeader } from './ui/kit';
 import { AuditPage } from './pages/audit';
 import { InvitationsPage } from './pages/invitations';
+import { MfaEnrolmentPage } from './pages/mfa-enrolment';
 import { Shell, tenantLabel, tenantSections } from './pages/layout';
 import { OAuthClientsSection } from './pages/oauth-clients';
 import { OidcInteractionPage } from './pages/oidc-interaction';
@@ -112,6 +113,7 @@ function SignedIn({ path }: { path: string }) {
 
 function App() {
   const { ready, setup, me } = useAuth();
+  const enrolmentOnly = useEnrolmentOnly();
   const { path, query } = useLocation();
   if (!ready) return <Loading />;
   if (setup && !setup.setupComplete) return path === '/setup' ? <SetupPage /> : <Redirect to="/setup" />;
@@ -129,6 +131,8 @@ function App() {
     const next = path === '/' ? '' : `?next=${encodeURIComponent(path + (query.toString() ? `?${query}` : ''))}`;
     return <Redirect to={`/login${next}`} />;
   }
+  // An MFA policy requires a second factor this user has not set up: the walk-through, then the full session.
+  if (enrolmentOnly) return <MfaEnrolmentPage key={me.id} />;
   // Keyed by user: when another tab signs in as someone else (the tabs share one session), nothing of the previous user's pages stays.
   return <SignedIn key={me.id} path={path} />;
 }

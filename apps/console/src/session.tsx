@@ -205,6 +205,14 @@ export function useCapabilities(tenant: string | null): Capabilities | null {
   return caps?.key === key ? caps.caps : null;
 }
 
+/** Whether this tab's session is good for setting up a second factor only (an MFA policy requires one). */
+export function useEnrolmentOnly(): boolean {
+  return useSyncExternalStore(
+    (listener) => session.onChange(listener),
+    () => session.enrolmentOnly,
+  );
+}
+
 /** The impersonation under way in this tab, if any, and the notice of one that ended by itself. */
 export function useImpersonation(): ImpersonationState {
   return useSyncExternalStore(

@@ -1,6 +1,7 @@
 import { DatabaseServiceEnv } from '@gatehouse/config';
 import { Type } from 'class-transformer';
-import { IsInt, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { MFA_POLICIES, MfaPolicy } from '@gatehouse/contracts';
+import { IsIn, IsInt, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 
 export class IdentityEnv extends DatabaseServiceEnv {
   @Type(() => Number) @IsInt() @Min(1) @Max(65535)
@@ -76,6 +77,13 @@ export class IdentityEnv extends DatabaseServiceEnv {
   /** The issuer authenticator apps show next to a TOTP code (`otpauth://` issuer). */
   @IsString() @MinLength(1) @MaxLength(100)
   MFA_TOTP_ISSUER = 'Gatehouse';
+
+  /**
+   * The instance's MFA policy (docs/mfa.md), which a tenant may override: `optional`, `required` (everybody)
+   * or `required-for-admins` (Admin of a tenant, Instance Admin, Super Admin).
+   */
+  @IsIn(MFA_POLICIES as unknown as string[])
+  MFA_POLICY: MfaPolicy = 'optional';
 
   /** Lifetime of the second step of a sign-in (the `mfaToken`) and of WebAuthn challenges. */
   @Type(() => Number) @IsInt() @Min(30) @Max(3600)

@@ -201,7 +201,23 @@ export const AuthorizationRpc = {
    * directly or through a group) and of its groups there, for the `roles` and `groups` claims.
    */
   tenantClaims: rpc<TenantMemberRequest, SubjectTenantClaims>('authorization.tenant-access.claims.v1'),
+  /**
+   * Internal (identity's MFA policies): the tenants the user is in (a binding or a group membership there),
+   * whether they hold the managed Admin role in each, and whether they hold Instance Admin.
+   */
+  mfaSubjectFacts: rpc<MfaSubjectFactsRequest, MfaSubjectFacts>('authorization.tenant-access.mfa-facts.v1'),
 } as const;
+
+export class MfaSubjectFactsRequest {
+  @IsUUID()
+  userId: string;
+}
+
+export interface MfaSubjectFacts {
+  /** Every tenant the user is in (null = the default tenant), with whether they are Admin there. */
+  tenants: Array<{ tenantId: string | null; admin: boolean }>;
+  instanceAdmin: boolean;
+}
 
 export interface SubjectTenantClaims {
   /** Role names, sorted, each once (tenant-wide or namespace-limited bindings alike). */

@@ -1,5 +1,5 @@
 import { IsIn, IsObject, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
-import { Nested, Optional } from './input-rules';
+import { Nested, Optional, OptionalOrNull } from './input-rules';
 import { rpc } from './rpc';
 import type { TokenPair, UserIdRequest } from './identity';
 
@@ -33,7 +33,33 @@ export const MFA_PROBLEMS = {
   invalidMfaToken: 'invalid-mfa-token',
   /** `Authorization: Basic` for a user with a second factor: use an API token. */
   basicRefusedForMfa: 'basic-auth-refused-mfa',
+  /**
+   * An MFA policy requires this user to set up a second factor: their session is good for the enrolment
+   * routes only (`GET /me`, `/me/mfa` enrolment) until they have one; Basic and the OIDC sign-in refuse them.
+   */
+  enrolmentRequired: 'mfa-enrolment-required',
 } as const;
+
+/**
+ * Who must have a second factor (docs/mfa.md): nobody (`optional`), everybody (`required`), or anyone
+ * holding an admin permission (`required-for-admins`: Admin of a tenant, Instance Admin, Super Admin).
+ */
+export const MFA_POLICIES = ['optional', 'required', 'required-for-admins'] as const;
+export type MfaPolicy = (typeof MFA_POLICIES)[number];
+
+/** A tenant's MFA policy: its own override, else the instance's default (MFA_POLICY). */
+export interface MfaPolicyView {
+  policy: MfaPolicy;
+  source: 'tenant' | 'instance';
+  tenantPolicy: MfaPolicy | null;
+  instanceDefault: MfaPolicy;
+}
+
+export class SetMfaPolicyRequest {
+  /** The tenant's policy; null goes back to the instance's default. */
+  @OptionalOrNull() @IsIn(MFA_POLICIES as unknown as string[])
+  policy: MfaPolicy | null;
+}
 
 /** Members of the `mfa-required` problem. */
 export interface MfaRequired {
@@ -254,6 +280,10 @@ export const FactorsRpc = {
    * tenant boundary (`RESET_FACTORS`), a Super Admin's by a Super Admin only; audited, the user emailed.
    */
   resetUserFactors: rpc<UserIdRequest, MfaResetResult>('identity.factors.reset-user.v1'),
+  /** The envelope's tenant's MFA policy (its override, else the instance default). */
+  getMfaPolicy: rpc<Record<string, never>, MfaPolicyView>('identity.factors.policy.get.v1'),
+  /** Sets (or clears, null) the envelope's tenant's MFA policy: its Admin, or a holder of TENANT. */
+  setMfaPolicy: rpc<SetMfaPolicyRequest, MfaPolicyView>('identity.factors.policy.set.v1'),
   /** The second step of `/api/v1/login` and `/api/v1/session`. */
   completeLogin: rpc<CompleteMfaLoginRequest, TokenPair>('identity.sessions.login-second-factor.v1'),
 } as const;

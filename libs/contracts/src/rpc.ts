@@ -22,6 +22,11 @@ export interface Caller {
    * instance-level permissions. Undefined: no such restriction (the console's and CLI's sessions, API tokens).
    */
   tenant?: string | null;
+  /**
+   * Set for a session whose user must first set up a second factor (an MFA policy): the gateway lets it
+   * reach the enrolment routes only (`mfa-enrolment-required` elsewhere).
+   */
+  enrolmentOnly?: boolean;
 }
 
 /** Who acts through an impersonation token (its `act` claim), in which tenant. */

@@ -48,4 +48,32 @@ export class TenantMembers {
     const names = (kind: 'role' | 'group') => rows.filter((r) => r.kind === kind).map((r) => r.name).sort((a, b) => a.localeCompare(b));
     return { roles: names('role'), groups: names('group') };
   }
+
+  /**
+   * For MFA policies: every tenant the user is in (a binding or a group membership), whether they hold the
+   * managed Admin role there (directly or through a group), and whether they hold Instance Admin.
+   */
+  async mfaFacts(userId: string): Promise<{ tenants: Array<{ tenantId: string | null; admin: boolean }>; instanceAdmin: boolean }> {
+    const rows: Array<{ scope: string; tenant_id: string | null; admin: boolean }> = await this.dataSource.query(
+      `WITH my_groups AS (
+         SELECT g.id, g.tenant_id FROM "authorization".group_members gm JOIN "authorization".groups g ON g.id = gm.group_id WHERE gm.member_id = $1)
+       SELECT b.scope, b.tenant_id, bool_or(r.managed AND r.name IN ('Admin', 'Instance Admin')) AS admin
+         FROM "authorization".bindings b JOIN "authorization".roles r ON r.id = b.role_id
+        WHERE b.subject_id = $1 OR (b.subject_type = 'GROUP' AND b.subject_id IN (SELECT id FROM my_groups))
+        GROUP BY b.scope, b.tenant_id
+       UNION ALL
+       SELECT 'TENANT', tenant_id, false FROM my_groups`,
+      [userId],
+    );
+    const tenants = new Map<string | null, boolean>();
+    let instanceAdmin = false;
+    for (const row of rows) {
+      if (row.scope === 'INSTANCE') {
+        instanceAdmin ||= row.admin;
+        continue;
+      }
+      tenants.set(row.tenant_id, (tenants.get(row.tenant_id) ?? false) || row.admin);
+    }
+    return { tenants: [...tenants].map(([tenantId, admin]) => ({ tenantId, admin })), instanceAdmin };
+  }
 }

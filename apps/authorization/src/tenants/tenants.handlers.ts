@@ -1,5 +1,6 @@
 import {
-  AuthorizationRpc, Caller, DEFAULT_TENANT_SEGMENT, NOT_A_MEMBER_RULE, RetireTenantRequest, SubjectTenantClaims, TenantMemberRequest,
+  AuthorizationRpc, Caller, DEFAULT_TENANT_SEGMENT, MfaSubjectFacts, MfaSubjectFactsRequest, NOT_A_MEMBER_RULE, RetireTenantRequest, SubjectTenantClaims,
+  TenantMemberRequest,
 } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
 import { RpcCaller, RpcData, RpcHandler } from '@gatehouse/messaging';
@@ -28,6 +29,13 @@ export class TenantsHandlers {
     const tenantId = request.tenantId ?? null;
     if (!this.liveTenants.isLive(tenantId)) return { roles: [], groups: [] };
     return this.members.claims(tenantId, request.subject.id);
+  }
+
+  @RpcHandler(AuthorizationRpc.mfaSubjectFacts)
+  async mfaFacts(@RpcData() request: MfaSubjectFactsRequest, @RpcCaller() caller: Caller | null): Promise<MfaSubjectFacts> {
+    if (caller?.type !== 'SERVICE') throw ProblemException.forbidden("A user's MFA facts are asked by identity only");
+    const facts = await this.members.mfaFacts(request.userId);
+    return { ...facts, tenants: facts.tenants.filter((t) => this.liveTenants.isLive(t.tenantId)) };
   }
 
   @RpcHandler(AuthorizationRpc.requireTenantMember)

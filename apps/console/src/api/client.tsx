@@ -70,11 +70,11 @@ function browserTabServices(): TabServices {
 }
 
 /** The user and session an access token is for (its `sub` and `sid`), read from the JWT, not verified: for display and comparison only. */
-export function claimsOf(accessToken: string): { sub?: string; sid?: string } {
+export function claimsOf(accessToken: string): { sub?: string; sid?: string; mfa_enrolment?: boolean } {
   try {
     const payload = accessToken.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
     const claims: unknown = JSON.parse(atob(payload.padEnd(payload.length + ((4 - (payload.length % 4)) % 4), '=')));
-    return claims && typeof claims === 'object' ? (claims as { sub?: string; sid?: string }) : {};
+    return claims && typeof claims === 'object' ? (claims as { sub?: string; sid?: string; mfa_enrolment?: boolean }) : {};
   } catch {
     return {};
   }
@@ -111,6 +111,11 @@ export class Session {
   }
 
   /** The signed-in user's id (the access token's subject). */
+  /** A session good for setting up a second factor only (an MFA policy requires one): the access token's `mfa_enrolment`. */
+  get enrolmentOnly(): boolean {
+    return this.token ? claimsOf(this.token.accessToken).mfa_enrolment === true : false;
+  }
+
   get userId(): string | null {
     return this.token ? (claimsOf(this.token.accessToken).sub ?? null) : null;
   }

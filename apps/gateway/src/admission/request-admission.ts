@@ -1,4 +1,4 @@
-import { Caller, Decision, DECISION_TENANT_NOT_FOUND, DEFAULT_TENANT_SEGMENT, Impersonator, NAMESPACE_PATTERN } from '@gatehouse/contracts';
+import { Caller, Decision, DECISION_TENANT_NOT_FOUND, DEFAULT_TENANT_SEGMENT, Impersonator, MFA_PROBLEMS, NAMESPACE_PATTERN } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
 import { Injectable } from '@nestjs/common';
 import { Authenticator } from '../auth/authenticator';
@@ -37,6 +37,9 @@ export class RequestAdmission {
       const { tenant, ...params } = request.params;
       return andThen(this.tenants.resolve(tenant), (tenantId) => {
         if (caller?.impersonator) assertImpersonationReaches(route, caller.impersonator, tenantId);
+        if (caller?.enrolmentOnly && route.access !== 'public' && !route.enrolment) {
+          throw new ProblemException(403, MFA_PROBLEMS.enrolmentRequired, 'Set up a second factor first (/api/v1/me/mfa): a policy requires one for your account');
+        }
         return this.authorize(route, request, caller, tenantId, params);
       });
     });

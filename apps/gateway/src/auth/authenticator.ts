@@ -118,6 +118,8 @@ export class Authenticator {
     const tenant = tenantClaim(payload);
     const caller: Omit<Caller, 'ip'> = {
       type, id: payload.sub as string, via: 'jwt', ...(sessionId ? { sessionId } : {}), ...(impersonator ? { impersonator } : {}), ...(tenant !== undefined ? { tenant } : {}),
+      // A session whose user must first set up a second factor (an MFA policy): the enrolment routes only.
+      ...(payload['mfa_enrolment'] === true ? { enrolmentOnly: true } : {}),
     };
     this.verified.set(header, caller, payload.exp as number);
     return { ...caller, ip };

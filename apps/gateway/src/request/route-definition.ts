@@ -72,6 +72,12 @@ export interface RouteDefinition {
    * body, and the request must carry the CSRF header. The target is identity's login, refresh or logout.
    */
   browserSession?: BrowserSessionStep;
+  /**
+   * Reachable by a session whose user must first set up a second factor (an MFA policy: the access token's
+   * `mfa_enrolment`): reading who one is and one's factors, and setting one up. Every other route answers
+   * 403 `mfa-enrolment-required` to such a session.
+   */
+  enrolment?: true;
 }
 
 export type BrowserSessionStep = 'sign-in' | 'refresh' | 'sign-out';

@@ -1,16 +1,33 @@
-import { Caller, ConfirmTotpRequest, FactorsRpc, PasskeyIdRequest, RegisterPasskeyRequest, RenamePasskeyRequest, UserIdRequest } from '@gatehouse/contracts';
+import { Caller, ConfirmTotpRequest, FactorsRpc, PasskeyIdRequest, RegisterPasskeyRequest, RenamePasskeyRequest, SetMfaPolicyRequest, UserIdRequest } from '@gatehouse/contracts';
 import { RpcCaller, RpcData, RpcHandler, RpcTenant } from '@gatehouse/messaging';
 import { Controller } from '@nestjs/common';
 import { requireUserCaller } from '../common/callers';
 import { assertNoInput } from '../common/no-input';
 import { FactorResetService } from './factor-reset.service';
 import { FactorsService } from './factors.service';
+import { MfaPolicyService } from './mfa-policy.service';
 import { PasskeysService } from './passkeys.service';
 
 /** A signed-in user's own factors (`/api/v1/me/mfa/...`), and an administrator's reset of a user's. */
 @Controller()
 export class FactorsHandlers {
-  constructor(private readonly factors: FactorsService, private readonly passkeys: PasskeysService, private readonly resets: FactorResetService) {}
+  constructor(
+    private readonly factors: FactorsService,
+    private readonly passkeys: PasskeysService,
+    private readonly resets: FactorResetService,
+    private readonly policies: MfaPolicyService,
+  ) {}
+
+  @RpcHandler(FactorsRpc.getMfaPolicy)
+  getMfaPolicy(@RpcTenant() tenantId: string | null | undefined) {
+    if (tenantId === undefined) return this.policies.view(null);
+    return this.policies.view(tenantId);
+  }
+
+  @RpcHandler(FactorsRpc.setMfaPolicy)
+  setMfaPolicy(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: SetMfaPolicyRequest, @RpcCaller() caller: Caller | null) {
+    return this.policies.set(caller, tenantId, request);
+  }
 
   @RpcHandler(FactorsRpc.resetUserFactors)
   resetUserFactors(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: UserIdRequest, @RpcCaller() caller: Caller | null) {

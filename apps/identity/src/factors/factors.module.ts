@@ -3,6 +3,7 @@ import { GrantGuardClient } from '../common/grant-guard.client';
 import { LoginProtectionModule } from '../login-protection/login-protection.module';
 import { SuperAdminGuard } from '../users/super-admin.guard';
 import { FactorResetService } from './factor-reset.service';
+import { MfaPolicyService } from './mfa-policy.service';
 import { FactorsHandlers } from './factors.handlers';
 import { FactorsService } from './factors.service';
 import { PasskeysService } from './passkeys.service';
@@ -16,7 +17,7 @@ import { SecretBox } from './secret-box';
 @Module({
   imports: [LoginProtectionModule],
   controllers: [FactorsHandlers],
-  providers: [SecretBox, FactorsService, PasskeysService, SecondFactorService, FactorResetService, GrantGuardClient, SuperAdminGuard],
-  exports: [FactorsService, PasskeysService, SecondFactorService],
+  providers: [SecretBox, FactorsService, PasskeysService, SecondFactorService, FactorResetService, MfaPolicyService, GrantGuardClient, SuperAdminGuard],
+  exports: [FactorsService, PasskeysService, SecondFactorService, MfaPolicyService],
 })
 export class FactorsModule {}

@@ -92,6 +92,8 @@ export class ImpersonationService {
       throw new SubjectTokenRefused('subject_token is not a valid, unexpired access token of this issuer');
     }
     if (payload['act'] !== undefined) throw new SubjectTokenRefused('subject_token is already an impersonation token');
+    // A session good for setting up a second factor only (an MFA policy) acts for nobody.
+    if (payload['mfa_enrolment'] === true) throw new SubjectTokenRefused('subject_token is for setting up a second factor only');
     if (payload['sub_type'] !== 'USER') throw new SubjectTokenRefused('only users impersonate');
     const sessionId = typeof payload['sid'] === 'string' ? payload['sid'] : undefined;
     if (!sessionId || !(await this.sessionAlive(sessionId))) throw new SubjectTokenRefused('the session of subject_token has ended');

@@ -14,15 +14,17 @@ export class AccessTokenIssuer {
 
   /**
    * `amr` (RFC 8176) says how the session's sign-in authenticated the user, and `acr` sums it up: `mfa`
-   * once a second factor (or a user-verifying passkey) was presented, else `pwd`.
+   * once a second factor (or a user-verifying passkey) was presented, else `pwd`. `mfa_enrolment: true`
+   * marks a session whose user must first set up a second factor (an MFA policy): the gateway lets it
+   * reach the enrolment routes only.
    */
   async issue(
-    subjectId: string, subjectType: SubjectType, sessionId: string, amr: readonly AuthenticationMethod[] = ['pwd'],
+    subjectId: string, subjectType: SubjectType, sessionId: string, amr: readonly AuthenticationMethod[] = ['pwd'], enrolmentOnly = false,
   ): Promise<{ token: string; expiresIn: number }> {
     const { kid, key } = await this.keys.currentKey();
     const now = Math.floor(Date.now() / 1000);
     const acr = amr.includes('mfa') ? 'mfa' : 'pwd';
-    const token = await new SignJWT({ sub_type: subjectType, sid: sessionId, amr: [...amr], acr })
+    const token = await new SignJWT({ sub_type: subjectType, sid: sessionId, amr: [...amr], acr, ...(enrolmentOnly ? { mfa_enrolment: true } : {}) })
       .setProtectedHeader({ alg: SIGNING_ALG, kid, typ: ACCESS_TOKEN_TYP })
       .setSubject(subjectId)
       .setIssuer(this.env.JWT_ISSUER)

@@ -1,6 +1,6 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import {
-  AuthenticationMethod, AuthorizationRpc, CompleteMfaLoginRequest, DEFAULT_TENANT_SEGMENT, PasskeyLoginRequest, Problem, TenancyRpc,
+  AuthenticationMethod, AuthorizationRpc, CompleteMfaLoginRequest, DEFAULT_TENANT_SEGMENT, MFA_PROBLEMS, PasskeyLoginRequest, Problem, TenancyRpc,
 } from '@gatehouse/contracts';
 import { ProblemException, validateDto } from '@gatehouse/errors';
 import { RpcClient } from '@gatehouse/messaging';
@@ -8,6 +8,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type Provider from 'oidc-provider';
 import { DataSource } from 'typeorm';
+import { MfaPolicyService } from '../factors/mfa-policy.service';
 import { SecondFactorService } from '../factors/second-factor.service';
 import { LoginProtectionService } from '../login-protection/login-protection.service';
 import { PasswordAuthenticator } from '../login-protection/password-authenticator';
@@ -52,6 +53,7 @@ export class OidcInteractions {
     private readonly rpc: RpcClient,
     private readonly secondFactor: SecondFactorService,
     private readonly protection: LoginProtectionService,
+    private readonly policies: MfaPolicyService,
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
@@ -87,6 +89,9 @@ export class OidcInteractions {
         const user = await this.passwords.authenticate(username, password, ip, 'login');
         const factors = await this.secondFactor.factorsOf(user.id);
         if (factors.length > 0) throw await this.secondFactor.challenge(user.id, factors);
+        if (await this.policies.mustHaveFactor(user)) {
+          throw new ProblemException(403, MFA_PROBLEMS.enrolmentRequired, 'Your account must set up a second factor first: sign in to the Gatehouse console to set one up, then sign in here again');
+        }
         interaction.result = { ...interaction.result, login: await this.signedIn(user.id, ['pwd']) };
       } else if (action === 'mfa') {
         const outcome = await this.secondFactor.verify(await validateDto(CompleteMfaLoginRequest, body), ip);

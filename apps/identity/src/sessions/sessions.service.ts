@@ -7,6 +7,7 @@ import { AuditRecorder, Outbox } from '@gatehouse/durable-events';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { MfaPolicyService } from '../factors/mfa-policy.service';
 import { SecondFactorService } from '../factors/second-factor.service';
 import { AccessTokenIssuer } from '../keys/access-tokens';
 import { IdentityEnv } from '../identity.env';
@@ -33,6 +34,7 @@ export class SessionsService {
     private readonly outbox: Outbox,
     private readonly env: IdentityEnv,
     private readonly secondFactor: SecondFactorService,
+    private readonly policies: MfaPolicyService,
   ) {}
 
   /**
@@ -44,7 +46,9 @@ export class SessionsService {
     const user = await this.authenticator.authenticate(request.username, request.password, ip, 'login');
     const factors = await this.secondFactor.factorsOf(user.id);
     if (factors.length > 0) throw await this.secondFactor.challenge(user.id, factors);
-    return this.signIn(user, ['pwd'], { ip, userAgent });
+    // An MFA policy requires a factor this user has not set up: a session good for setting one up only.
+    const enrolmentOnly = await this.policies.mustHaveFactor(user);
+    return this.signIn(user, ['pwd'], { ip, userAgent }, enrolmentOnly ? { mfaEnrolment: true } : {}, enrolmentOnly);
   }
 
   /** The second step of a sign-in: the `mfaToken` of the first and one factor. */
@@ -61,6 +65,7 @@ export class SessionsService {
 
   private async signIn(
     user: UserEntity, amr: AuthenticationMethod[], client: { ip: string | null; userAgent: string | null }, details: Record<string, unknown> = {},
+    enrolmentOnly = false,
   ): Promise<TokenPair> {
     const { ip } = client;
     const pair = await this.dataSource.transaction(async (manager) => {
@@ -72,9 +77,9 @@ export class SessionsService {
         resourceType: 'USER',
         resourceId: user.id,
         actor: { type: 'USER', id: user.id, username: user.username },
-        details: { sessionId: familyId, ...(amr.length > 1 ? { amr, ...details } : {}) },
+        details: { sessionId: familyId, ...(amr.length > 1 || enrolmentOnly ? { amr, ...details } : {}) },
       });
-      return this.issue(manager, user.id, familyId, client, amr);
+      return this.issue(manager, user.id, familyId, client, amr, enrolmentOnly);
     });
     void this.outbox.flush();
     return pair;
@@ -92,6 +97,9 @@ export class SessionsService {
         MFA_PROBLEMS.basicRefusedForMfa,
         'This account has a second factor, which Basic authentication cannot carry: use an API token (Authorization: Bearer gh_...) instead',
       );
+    }
+    if (await this.policies.mustHaveFactor(user)) {
+      throw new ProblemException(401, MFA_PROBLEMS.enrolmentRequired, 'This account must set up a second factor first: sign in to the console to set one up');
     }
     await this.protection.recordSuccess(this.dataSource.manager, user.id);
     return { type: 'USER', id: user.id };
@@ -117,7 +125,10 @@ export class SessionsService {
       const user = await manager.getRepository(UserEntity).findOneBy({ id: current.userId });
       if (!user || user.status !== 'ACTIVE' || user.mustChangePassword) return null;
       await repo.update({ id: current.id }, { usedAt: new Date() });
-      return this.issue(manager, current.userId, current.familyId, { ip, userAgent: userAgent ?? current.userAgent }, (current.amr as AuthenticationMethod[] | null) ?? ['pwd']);
+      // The policy is judged again at every refresh: a session set up a factor (a full session from now on),
+      // or a policy now requires one (enrolment only until it is set up).
+      const enrolmentOnly = (await this.secondFactor.factorsOf(user.id, manager)).length === 0 && (await this.policies.mustHaveFactor(user));
+      return this.issue(manager, current.userId, current.familyId, { ip, userAgent: userAgent ?? current.userAgent }, (current.amr as AuthenticationMethod[] | null) ?? ['pwd'], enrolmentOnly);
     });
     if (outcome && 'reused' in outcome) {
       await this.revocations.publish({ ...NOTHING_REVOKED, sessionIds: [outcome.reused] });
@@ -151,6 +162,7 @@ export class SessionsService {
 
   private async issue(
     manager: EntityManager, userId: string, familyId: string, client: { ip: string | null; userAgent: string | null }, amr: AuthenticationMethod[],
+    enrolmentOnly = false,
   ): Promise<TokenPair> {
     const refreshToken = newOpaqueToken('ghr');
     await manager.getRepository(RefreshTokenEntity).insert({
@@ -162,7 +174,7 @@ export class SessionsService {
       expiresAt: new Date(Date.now() + this.env.REFRESH_TOKEN_TTL_SECONDS * 1000),
       amr,
     });
-    const access = await this.accessTokens.issue(userId, 'USER', familyId, amr);
+    const access = await this.accessTokens.issue(userId, 'USER', familyId, amr, enrolmentOnly);
     return {
       tokenType: 'Bearer',
       accessToken: access.token,

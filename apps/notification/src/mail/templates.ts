@@ -284,13 +284,13 @@ ${button(tokens, 'Manage API tokens')}
       text: `${greeting(d.username)}
 
 An administrator${by} removed the second factors of your ${PRODUCT} account: the authenticator app, the passkeys and the recovery codes.
-You now sign in with your password alone. Set up a new authenticator app or passkey on your profile: ${security}
+Set up a new authenticator app or passkey on your profile (your next sign-in asks for it if your organisation requires one): ${security}
 
 If you did not ask for this, change your password and contact your administrator at once.
 `,
       html: layout(`Your second factors were reset`, html`<p>${greeting(d.username)}</p>
 <p>An administrator${by} removed the second factors of your ${PRODUCT} account: the authenticator app, the passkeys and the recovery codes.
-You now sign in with your password alone.</p>
+Set up a new authenticator app or passkey (your next sign-in asks for it if your organisation requires one).</p>
 ${button(security, 'Set up a new factor')}
 <p>If you did not ask for this, change your password and contact your administrator at once.</p>`),
     };

@@ -115,6 +115,16 @@ describe('RequestAdmission (gateway)', () => {
     expect(await thrownBy(() => admission.admit(route({ permission: 'GROUP' }), request()))).toMatchObject({ status: 404, detail: 'Tenant "acme" does not exist' });
   });
 
+  it('lets an enrolment-only session (an MFA policy) reach the enrolment routes and public ones only', async () => {
+    const { admission, check } = admissionWith({ caller: { ...alice, enrolmentOnly: true } });
+    const refused = await thrownBy(() => admission.admit(route({ permission: 'GROUP' }), request()));
+    expect(refused).toMatchObject({ status: 403, type: expect.stringContaining('mfa-enrolment-required') });
+    expect((await thrownBy(() => admission.admit(route('authenticated', 'GET', '/api/v1/me/tenants'), request({ params: {} })))).status).toBe(403);
+    expect(check).not.toHaveBeenCalled();
+    expect(await admission.admit({ ...route('authenticated', 'POST', '/api/v1/me/mfa/totp'), enrolment: true }, request({ params: {} }))).toMatchObject({ caller: { id: 'alice' } });
+    expect(await admission.admit(route('public', 'POST', '/api/v1/session/refresh'), request({ params: {} }))).toMatchObject({ tenantId: undefined });
+  });
+
   it('refuses internal identities on the public API', async () => {
     const { admission, check } = admissionWith({ caller: { type: 'SERVICE', id: 'identity' } });
     expect((await thrownBy(() => admission.admit(route({ permission: 'GROUP' }), request()))).status).toBe(403);

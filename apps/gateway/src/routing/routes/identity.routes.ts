@@ -29,7 +29,7 @@ export const IDENTITY_ROUTES: RouteDefinition[] = [
   { method: 'POST', path: '/api/v1/reset-password', summary: 'Set a new password with a reset link token', access: 'public', target: IdentityRpc.resetPassword, status: 204 },
 
   // Profile
-  { method: 'GET', path: '/api/v1/me', summary: 'The signed-in user', access: 'authenticated', target: IdentityRpc.me },
+  { method: 'GET', path: '/api/v1/me', summary: 'The signed-in user', access: 'authenticated', target: IdentityRpc.me, enrolment: true },
   { method: 'PATCH', path: '/api/v1/me', summary: 'Change own names', access: 'authenticated', target: IdentityRpc.updateMe },
   { method: 'POST', path: '/api/v1/me/email', summary: 'Change own email (current password required): applied once the new address confirms it; the current one is told', access: 'authenticated', target: IdentityRpc.changeOwnEmail, status: 202 },
   { method: 'DELETE', path: '/api/v1/me/email/pending', summary: 'Withdraw own pending email change', access: 'authenticated', target: IdentityRpc.cancelEmailChange },
@@ -42,12 +42,12 @@ export const IDENTITY_ROUTES: RouteDefinition[] = [
   { method: 'POST', path: '/api/v1/me/api-tokens', summary: 'Create an API token (the secret is shown once)', access: 'authenticated', target: IdentityRpc.createMyApiToken, status: 201, grants: 'credential' },
   { method: 'DELETE', path: '/api/v1/me/api-tokens/:tokenId', summary: 'Revoke an own API token', access: 'authenticated', target: IdentityRpc.deleteMyApiToken },
   // Own second factors (factors/): TOTP, recovery codes
-  { method: 'GET', path: '/api/v1/me/mfa', summary: 'Own second factors (never their secrets)', access: 'authenticated', target: FactorsRpc.listMine },
-  { method: 'POST', path: '/api/v1/me/mfa/totp', summary: 'Start setting up an authenticator app: the secret, its otpauth URI and QR code (shown once)', access: 'authenticated', target: FactorsRpc.enrolTotp, status: 201 },
-  { method: 'POST', path: '/api/v1/me/mfa/totp/confirm', summary: 'Confirm the authenticator app with a current code (the first factor answers the recovery codes, shown once)', access: 'authenticated', target: FactorsRpc.confirmTotp },
+  { method: 'GET', path: '/api/v1/me/mfa', summary: 'Own second factors (never their secrets)', access: 'authenticated', target: FactorsRpc.listMine, enrolment: true },
+  { method: 'POST', path: '/api/v1/me/mfa/totp', summary: 'Start setting up an authenticator app: the secret, its otpauth URI and QR code (shown once)', access: 'authenticated', target: FactorsRpc.enrolTotp, status: 201, enrolment: true },
+  { method: 'POST', path: '/api/v1/me/mfa/totp/confirm', summary: 'Confirm the authenticator app with a current code (the first factor answers the recovery codes, shown once)', access: 'authenticated', target: FactorsRpc.confirmTotp, enrolment: true },
   { method: 'DELETE', path: '/api/v1/me/mfa/totp', summary: 'Remove the authenticator app', access: 'authenticated', target: FactorsRpc.removeTotp, status: 204 },
-  { method: 'POST', path: '/api/v1/me/mfa/passkeys/options', summary: 'Options (a stored, single-use challenge) to register a passkey', access: 'authenticated', target: FactorsRpc.passkeyRegistrationOptions },
-  { method: 'POST', path: '/api/v1/me/mfa/passkeys', summary: 'Register a passkey (the first factor answers the recovery codes, shown once)', access: 'authenticated', target: FactorsRpc.registerPasskey, status: 201 },
+  { method: 'POST', path: '/api/v1/me/mfa/passkeys/options', summary: 'Options (a stored, single-use challenge) to register a passkey', access: 'authenticated', target: FactorsRpc.passkeyRegistrationOptions, enrolment: true },
+  { method: 'POST', path: '/api/v1/me/mfa/passkeys', summary: 'Register a passkey (the first factor answers the recovery codes, shown once)', access: 'authenticated', target: FactorsRpc.registerPasskey, status: 201, enrolment: true },
   { method: 'PATCH', path: '/api/v1/me/mfa/passkeys/:id', summary: 'Rename a passkey', access: 'authenticated', target: FactorsRpc.renamePasskey },
   { method: 'DELETE', path: '/api/v1/me/mfa/passkeys/:id', summary: 'Remove a passkey', access: 'authenticated', target: FactorsRpc.removePasskey, status: 204 },
   { method: 'POST', path: '/api/v1/me/mfa/recovery-codes', summary: 'New recovery codes (shown once); the previous ones stop working', access: 'authenticated', target: FactorsRpc.regenerateRecoveryCodes },
@@ -83,6 +83,9 @@ export const IDENTITY_ROUTES: RouteDefinition[] = [
   { method: 'GET', path: '/api/v1/:tenant/users/:id/sessions', summary: 'Live sessions of a user of the tenant (every tenant the user is in within your reach)', access: { permission: 'USER', action: 'UPDATE' }, target: IdentityRpc.listUserSessions },
   { method: 'DELETE', path: '/api/v1/:tenant/users/:id/sessions', summary: 'End every session of a user of the tenant (tenant boundary)', access: { permission: 'USER', action: 'UPDATE' }, target: IdentityRpc.endUserSessions, grants: 'account' },
   { method: 'DELETE', path: '/api/v1/:tenant/users/:id/sessions/:sessionId', summary: 'End one session of a user of the tenant (tenant boundary)', access: { permission: 'USER', action: 'UPDATE' }, target: IdentityRpc.endUserSession, status: 204, grants: 'account' },
+  // MFA policy of a tenant (its override, else the instance's MFA_POLICY); set by its Admin, an Instance Admin or a Super Admin (identity checks).
+  { method: 'GET', path: '/api/v1/:tenant/mfa-policy', summary: "The tenant's MFA policy: optional, required, or required for admins (its own, else the instance's)", access: { permission: 'USER', action: 'READ' }, target: FactorsRpc.getMfaPolicy },
+  { method: 'PUT', path: '/api/v1/:tenant/mfa-policy', summary: "Set the tenant's MFA policy (null: the instance's); its Admin, an Instance Admin or a Super Admin", access: { permission: 'USER', action: 'UPDATE' }, target: FactorsRpc.setMfaPolicy },
   // Admin recovery: reset a user's second factors (TOTP, passkeys, recovery codes), within the same tenant
   // boundary (identity asks authorization, RESET_FACTORS); a Super Admin's by a Super Admin only; the user is emailed.
   { method: 'POST', path: '/api/v1/users/:id/mfa-reset', summary: "Reset a user's second factors (authenticator app, passkeys, recovery codes); the user is emailed", access: { permission: 'USER', action: 'UPDATE' }, target: FactorsRpc.resetUserFactors, grants: 'account' },

@@ -5,6 +5,7 @@ import { RpcClient } from '@gatehouse/messaging';
 import { inject } from 'light-my-request';
 import type Provider from 'oidc-provider';
 import { DataSource } from 'typeorm';
+import { MfaPolicyService } from '../../factors/mfa-policy.service';
 import { SecondFactorService } from '../../factors/second-factor.service';
 import { LoginProtectionService } from '../../login-protection/login-protection.service';
 import { PasswordAuthenticator } from '../../login-protection/password-authenticator';
@@ -52,6 +53,7 @@ describe('OidcInteractions', () => {
   let passwords: { authenticate: jest.Mock };
   let secondFactor: { factorsOf: jest.Mock; challenge: jest.Mock; verify: jest.Mock; verifyPasskeyLogin: jest.Mock };
   let protection: { recordSuccess: jest.Mock };
+  let policies: { mustHaveFactor: jest.Mock };
   let interactions: OidcInteractions;
   let settings: { enabled: boolean; defaultTenant: boolean };
   let reachable: Array<{ id: string | null; via: string }>;
@@ -78,11 +80,13 @@ describe('OidcInteractions', () => {
       verifyPasskeyLogin: jest.fn(async () => ({ user: { id: 'user-of-ada' }, methods: ['hwk', 'user'], factor: 'passkey' })),
     };
     protection = { recordSuccess: jest.fn(async () => undefined) };
+    policies = { mustHaveFactor: jest.fn(async () => false) };
     interactions = new OidcInteractions(
       passwords as unknown as PasswordAuthenticator,
       rpc as unknown as RpcClient,
       secondFactor as unknown as SecondFactorService,
       protection as unknown as LoginProtectionService,
+      policies as unknown as MfaPolicyService,
       { manager: {} } as unknown as DataSource,
     );
   });
@@ -219,6 +223,15 @@ describe('OidcInteractions', () => {
     expect((await call(provider, 'POST', '/oidc/interaction/uid-1/mfa', { code: '123456' })).json().errors).toContainEqual(expect.objectContaining({ field: 'mfaToken' }));
     expect((await call(provider, 'POST', '/oidc/interaction/uid-1/passkey', { credential: 'x' })).statusCode).toBe(400);
     expect(protection.recordSuccess).not.toHaveBeenCalled();
+  });
+
+  it('refuses a user whom a policy requires to set up a factor first (no factor yet): the console first', async () => {
+    policies.mustHaveFactor.mockResolvedValue(true);
+    const { provider, interaction } = fakeProvider();
+    const answer = await call(provider, 'POST', '/oidc/interaction/uid-1/login', { username: 'ada', password: 'pw' });
+    expect(answer.statusCode).toBe(403);
+    expect(answer.json().type).toContain('mfa-enrolment-required');
+    expect(interaction.result).toBeUndefined();
   });
 
   it('signs in with a passkey alone', async () => {
