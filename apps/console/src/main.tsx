@@ -6,6 +6,7 @@ import { Empty, Loading, PageHeader } from './ui/kit';
 import { AuditPage } from './pages/audit';
 import { InvitationsPage } from './pages/invitations';
 import { MfaEnrolmentPage } from './pages/mfa-enrolment';
+import { StepUpDialog } from './pages/step-up';
 import { Shell, tenantLabel, tenantSections } from './pages/layout';
 import { OAuthClientsSection } from './pages/oauth-clients';
 import { OidcInteractionPage } from './pages/oidc-interaction';
@@ -147,6 +148,7 @@ createRoot(document.getElementById('root') as HTMLElement).render(
   <StrictMode>
     <AuthProvider>
       <App />
+      <StepUpDialog />
     </AuthProvider>
   </StrictMode>,
 );

@@ -82,4 +82,12 @@ export class GatewayEnv extends BaseServiceEnv {
   /** Upper bound of identity's ACCESS_TOKEN_TTL_SECONDS: how long a revoked session is remembered. */
   @Type(() => Number) @IsInt() @Min(30) @Max(24 * 3600)
   ACCESS_TOKEN_MAX_TTL_SECONDS = 3600;
+
+  /**
+   * Step-up (docs/mfa.md): how recent the last second factor of a session must be for a sensitive action
+   * (credentials, impersonation, granting Admin or Instance Admin, one's own password or factors, deleting a
+   * tenant); older, the gateway answers 401 `step-up-required`. Users without a second factor are not asked.
+   */
+  @Type(() => Number) @IsInt() @Min(30) @Max(24 * 3600)
+  STEP_UP_MAX_AGE_SECONDS = 600;
 }

@@ -38,7 +38,19 @@ export const MFA_PROBLEMS = {
    * routes only (`GET /me`, `/me/mfa` enrolment) until they have one; Basic and the OIDC sign-in refuse them.
    */
   enrolmentRequired: 'mfa-enrolment-required',
+  /**
+   * A sensitive action (docs/mfa.md, step-up) needs a second factor presented within the last
+   * STEP_UP_MAX_AGE_SECONDS: step up (`POST /api/v1/me/mfa/step-up/start`, then `/step-up`) and retry.
+   */
+  stepUpRequired: 'step-up-required',
 } as const;
+
+/** A step-up's answer: an access token of the same session whose `auth_time` is now. */
+export interface StepUpResult {
+  tokenType: 'Bearer';
+  accessToken: string;
+  expiresIn: number;
+}
 
 /**
  * Who must have a second factor (docs/mfa.md): nobody (`optional`), everybody (`required`), or anyone
@@ -280,6 +292,10 @@ export const FactorsRpc = {
    * tenant boundary (`RESET_FACTORS`), a Super Admin's by a Super Admin only; audited, the user emailed.
    */
   resetUserFactors: rpc<UserIdRequest, MfaResetResult>('identity.factors.reset-user.v1'),
+  /** Step-up, first step: a second step for the signed-in user (mfaToken, factors, passkey options). */
+  startStepUp: rpc<Record<string, never>, MfaRequired>('identity.sessions.step-up.start.v1'),
+  /** Step-up, second step: one factor with the step's mfaToken; a new access token of the session. */
+  stepUp: rpc<CompleteMfaLoginRequest, StepUpResult>('identity.sessions.step-up.v1'),
   /** The envelope's tenant's MFA policy (its override, else the instance default). */
   getMfaPolicy: rpc<Record<string, never>, MfaPolicyView>('identity.factors.policy.get.v1'),
   /** Sets (or clears, null) the envelope's tenant's MFA policy: its Admin, or a holder of TENANT. */

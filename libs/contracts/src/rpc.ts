@@ -27,6 +27,16 @@ export interface Caller {
    * reach the enrolment routes only (`mfa-enrolment-required` elsewhere).
    */
   enrolmentOnly?: boolean;
+  /**
+   * Step-up (the gateway, from a session token's `mfa_enrolled` and `auth_time`): the user has a second
+   * factor and presented one at `factorAt` (epoch seconds; undefined: not in this session).
+   */
+  mfa?: { enrolled: true; factorAt?: number };
+  /**
+   * Set by the gateway when the caller has a second factor but presented none recently (STEP_UP_MAX_AGE_SECONDS):
+   * a service refuses a sensitive action it judges itself (granting Admin) with 401 `step-up-required`.
+   */
+  stepUpRequired?: boolean;
 }
 
 /** Who acts through an impersonation token (its `act` claim), in which tenant. */

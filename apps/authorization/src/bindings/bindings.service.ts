@@ -1,6 +1,6 @@
 import { likePattern } from '@gatehouse/database';
 import {
-  BindingView, BulkCreateBindingsRequest, Caller, CreateBindingRequest, Page, Scope, SearchBindingsRequest,
+  BindingView, BulkCreateBindingsRequest, Caller, CreateBindingRequest, MFA_PROBLEMS, Page, Scope, SearchBindingsRequest,
 } from '@gatehouse/contracts';
 import { isUniqueViolation, ProblemException } from '@gatehouse/errors';
 import { AuditRecorder } from '@gatehouse/durable-events';
@@ -142,6 +142,10 @@ export class BindingsService {
       throw ProblemException.validation([{ field: 'namespaces', message: 'instance-level bindings cannot be limited to namespaces' }]);
     }
     const role = await this.roles.find(manager, tenantId, item.roleId);
+    // Step-up (docs/mfa.md): granting Admin or Instance Admin needs a recent second factor of a user who has one.
+    if (caller?.stepUpRequired && role.managed && (role.name === 'Admin' || role.name === 'Instance Admin')) {
+      throw new ProblemException(401, MFA_PROBLEMS.stepUpRequired, `Confirm it is you before granting ${role.name}: present a second factor (POST /api/v1/me/mfa/step-up), then retry`);
+    }
     await this.directory.assertExists(manager, where.tenantId, item.subjectType, item.subjectId, where.scope === 'INSTANCE');
     const source = `role "${role.name}"`;
     this.guard.assertScopeRule(source, role.permissions, namespaces);

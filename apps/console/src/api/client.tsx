@@ -381,7 +381,13 @@ async function rawRequest<T>(method: string, path: string, body: unknown, token:
   return parsed as T;
 }
 
-/** An authenticated call of the public API; refreshes the session once on 401. */
+/**
+ * Step-up (docs/mfa.md): what answers a `step-up-required` problem. The console's StepUpDialog sets `ask`:
+ * it asks for a second factor, steps the session up, and resolves true (the call is retried once) or false.
+ */
+export const stepUp: { ask: (() => Promise<boolean>) | null } = { ask: null };
+
+/** An authenticated call of the public API; refreshes the session once on 401; steps up once when asked to. */
 export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   const acting = impersonation.actingAs;
   if (acting) {
@@ -396,6 +402,10 @@ export async function request<T>(method: string, path: string, body?: unknown): 
   try {
     return await rawRequest<T>(method, path, body, session.accessToken);
   } catch (error) {
+    if (error instanceof ApiError && error.slug === 'step-up-required') {
+      if (stepUp.ask && (await stepUp.ask())) return rawRequest<T>(method, path, body, session.accessToken);
+      throw error;
+    }
     if (error instanceof ApiError && error.status === 401 && session.signedIn && (await session.refresh())) {
       return rawRequest<T>(method, path, body, session.accessToken);
     }

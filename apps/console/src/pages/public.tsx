@@ -135,8 +135,8 @@ export function LoginPage() {
   );
 }
 
-/** The second step of a sign-in: the authenticator app's code, or a recovery code. */
-function SecondFactorStep({ step, complete, onDone, onRestart }: {
+/** The second step of a sign-in (or a step-up): the authenticator app's code, a passkey, or a recovery code. */
+export function SecondFactorStep({ step, complete, onDone, onRestart }: {
   step: MfaRequired;
   complete: (secondStep: SecondStep) => Promise<void>;
   onDone: () => void;

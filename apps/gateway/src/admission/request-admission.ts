@@ -3,6 +3,7 @@ import { ProblemException } from '@gatehouse/errors';
 import { Injectable } from '@nestjs/common';
 import { Authenticator } from '../auth/authenticator';
 import { DecisionCache } from '../decisions/decision-cache';
+import { GatewayEnv } from '../gateway.env';
 import { Admission, IncomingRequest } from '../request/incoming-request';
 import { andThen, MaybePromise } from '../request/maybe-async';
 import { DEFAULT_ACTIONS, isHttpBridge, PermissionRequirement, RouteDefinition } from '../request/route-definition';
@@ -21,6 +22,7 @@ export class RequestAdmission {
     private readonly tenants: TenantResolver,
     private readonly rateLimits: RateLimits,
     private readonly decisions: DecisionCache,
+    private readonly env: GatewayEnv,
   ) {}
 
   /**
@@ -40,9 +42,24 @@ export class RequestAdmission {
         if (caller?.enrolmentOnly && route.access !== 'public' && !route.enrolment) {
           throw new ProblemException(403, MFA_PROBLEMS.enrolmentRequired, 'Set up a second factor first (/api/v1/me/mfa): a policy requires one for your account');
         }
-        return this.authorize(route, request, caller, tenantId, params);
+        return andThen(this.authorize(route, request, this.withStepUp(caller), tenantId, params), (admission) => {
+          // After the permission: a caller without it is told so, not asked for a factor first.
+          if (admission.caller?.stepUpRequired && (route.stepUp || route.grants === 'credential')) {
+            throw new ProblemException(401, MFA_PROBLEMS.stepUpRequired, `Confirm it is you: present a second factor (POST /api/v1/me/mfa/step-up) within the last ${this.env.STEP_UP_MAX_AGE_SECONDS} seconds, then retry`, {
+              maxAgeSeconds: this.env.STEP_UP_MAX_AGE_SECONDS,
+            });
+          }
+          return admission;
+        });
       });
     });
+  }
+
+  /** Marks a user with a second factor who presented none recently: sensitive actions ask for one (step-up). */
+  private withStepUp(caller: Caller | null): Caller | null {
+    if (!caller?.mfa?.enrolled || caller.type !== 'USER') return caller;
+    const fresh = caller.mfa.factorAt !== undefined && Date.now() / 1000 - caller.mfa.factorAt <= this.env.STEP_UP_MAX_AGE_SECONDS;
+    return fresh ? caller : { ...caller, stepUpRequired: true };
   }
 
   private authorize(

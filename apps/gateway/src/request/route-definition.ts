@@ -78,6 +78,11 @@ export interface RouteDefinition {
    * 403 `mfa-enrolment-required` to such a session.
    */
   enrolment?: true;
+  /**
+   * A sensitive action (docs/mfa.md, step-up): a user with a second factor must have presented one within
+   * STEP_UP_MAX_AGE_SECONDS, else 401 `step-up-required`. Every `grants: 'credential'` route is one too.
+   */
+  stepUp?: true;
 }
 
 export type BrowserSessionStep = 'sign-in' | 'refresh' | 'sign-out';

@@ -64,28 +64,36 @@ export class SecondFactorService {
    * (with a passkey among the factors, the assertion options whose challenge this step keeps).
    */
   async challenge(userId: string, factors: SecondFactorKind[]): Promise<ProblemException> {
+    const members = await this.start(userId, factors, 'login');
+    return new ProblemException(401, MFA_PROBLEMS.mfaRequired, 'A second factor is required: post it with mfaToken to the second step', { ...members });
+  }
+
+  /**
+   * A second step: its single-use token (stored hashed, for `purpose` only: a step-up's token never
+   * completes a sign-in, nor the reverse) and, with a passkey among the factors, the assertion options.
+   */
+  async start(userId: string, factors: SecondFactorKind[], purpose: 'login' | 'step-up'): Promise<MfaRequired> {
     const token = newOpaqueToken('ghm');
     const passkeyOptions = factors.includes('passkey') ? await this.passkeys.assertionOptions(userId) : undefined;
     await this.dataSource.query(
       `INSERT INTO identity.mfa_challenges (purpose, user_id, token_hash, methods, challenge, expires_at)
-       VALUES ('login', $1, $2, $3, $4, now() + make_interval(secs => $5))`,
-      [userId, hashToken(token), factors, passkeyOptions?.['challenge'] ?? null, this.env.MFA_CHALLENGE_TTL_SECONDS],
+       VALUES ($6, $1, $2, $3, $4, now() + make_interval(secs => $5))`,
+      [userId, hashToken(token), factors, passkeyOptions?.['challenge'] ?? null, this.env.MFA_CHALLENGE_TTL_SECONDS, purpose],
     );
-    const members: MfaRequired = { mfaToken: token, expiresIn: this.env.MFA_CHALLENGE_TTL_SECONDS, factors, ...(passkeyOptions ? { passkeyOptions } : {}) };
-    return new ProblemException(401, MFA_PROBLEMS.mfaRequired, 'A second factor is required: post it with mfaToken to the second step', { ...members });
+    return { mfaToken: token, expiresIn: this.env.MFA_CHALLENGE_TTL_SECONDS, factors, ...(passkeyOptions ? { passkeyOptions } : {}) };
   }
 
   /**
    * Checks the second step: a live token and exactly one right factor. On success the token is used up;
    * a wrong factor is a 401 naming the field (and counted), a bad token a 401 `invalid-mfa-token`.
    */
-  async verify(request: CompleteMfaLoginRequest, ip: string | null): Promise<SecondFactorOutcome> {
+  async verify(request: CompleteMfaLoginRequest, ip: string | null, purpose: 'login' | 'step-up' = 'login'): Promise<SecondFactorOutcome> {
     const given = (['code', 'recoveryCode', 'passkey'] as const).filter((field) => request[field] !== undefined);
     if (given.length !== 1) {
       const errors: FieldError[] = [{ field: 'code', message: 'send exactly one second factor: code, recoveryCode or passkey' }];
       throw ProblemException.validation(errors);
     }
-    const challenge = await this.liveChallenge(request.mfaToken);
+    const challenge = await this.liveChallenge(request.mfaToken, purpose);
     const user = await this.dataSource.getRepository(UserEntity).findOneBy({ id: challenge.user_id });
     if (!user || user.status !== 'ACTIVE' || this.protection.isLocked(user)) {
       await this.dataSource.query(`UPDATE identity.mfa_challenges SET used_at = now() WHERE id = $1`, [challenge.id]);
@@ -181,10 +189,10 @@ export class SecondFactorService {
     );
   }
 
-  private async liveChallenge(token: string): Promise<ChallengeRow> {
+  private async liveChallenge(token: string, purpose: 'login' | 'step-up'): Promise<ChallengeRow> {
     const [row]: ChallengeRow[] = await this.dataSource.query(
-      `SELECT * FROM identity.mfa_challenges WHERE token_hash = $1 AND purpose = 'login'`,
-      [hashToken(token)],
+      `SELECT * FROM identity.mfa_challenges WHERE token_hash = $1 AND purpose = $2`,
+      [hashToken(token), purpose],
     );
     if (!row || row.used_at || row.expires_at.getTime() <= Date.now() || row.attempts >= this.env.MFA_CHALLENGE_MAX_ATTEMPTS) {
       throw new ProblemException(401, MFA_PROBLEMS.invalidMfaToken, INVALID_TOKEN);

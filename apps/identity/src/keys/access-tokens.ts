@@ -16,15 +16,23 @@ export class AccessTokenIssuer {
    * `amr` (RFC 8176) says how the session's sign-in authenticated the user, and `acr` sums it up: `mfa`
    * once a second factor (or a user-verifying passkey) was presented, else `pwd`. `mfa_enrolment: true`
    * marks a session whose user must first set up a second factor (an MFA policy): the gateway lets it
-   * reach the enrolment routes only.
+   * reach the enrolment routes only. Step-up (docs/mfa.md): `auth_time` is when the session's user last
+   * presented a second factor (sign-in or step-up), `mfa_enrolled` says the user has one (the gateway then
+   * asks for a fresh one before sensitive actions).
    */
   async issue(
-    subjectId: string, subjectType: SubjectType, sessionId: string, amr: readonly AuthenticationMethod[] = ['pwd'], enrolmentOnly = false,
+    subjectId: string, subjectType: SubjectType, sessionId: string, amr: readonly AuthenticationMethod[] = ['pwd'],
+    marks: { enrolmentOnly?: boolean; factorAt?: Date | null; hasFactor?: boolean } = {},
   ): Promise<{ token: string; expiresIn: number }> {
     const { kid, key } = await this.keys.currentKey();
     const now = Math.floor(Date.now() / 1000);
     const acr = amr.includes('mfa') ? 'mfa' : 'pwd';
-    const token = await new SignJWT({ sub_type: subjectType, sid: sessionId, amr: [...amr], acr, ...(enrolmentOnly ? { mfa_enrolment: true } : {}) })
+    const token = await new SignJWT({
+      sub_type: subjectType, sid: sessionId, amr: [...amr], acr,
+      ...(marks.enrolmentOnly ? { mfa_enrolment: true } : {}),
+      ...(marks.hasFactor ? { mfa_enrolled: true } : {}),
+      ...(marks.factorAt ? { auth_time: Math.floor(marks.factorAt.getTime() / 1000) } : {}),
+    })
       .setProtectedHeader({ alg: SIGNING_ALG, kid, typ: ACCESS_TOKEN_TYP })
       .setSubject(subjectId)
       .setIssuer(this.env.JWT_ISSUER)

@@ -39,6 +39,10 @@ export class RefreshTokenEntity {
   @Column('text', { array: true, nullable: true })
   amr: string[] | null;
 
+  /** When the session's user last presented a second factor (sign-in or step-up); access tokens carry it as `auth_time`. */
+  @Column({ type: 'timestamptz', nullable: true })
+  factorAt: Date | null;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;
 }

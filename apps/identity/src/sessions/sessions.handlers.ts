@@ -29,6 +29,17 @@ export class SessionsHandlers {
     return this.sessions.completeMfaLogin(request, ip, userAgent);
   }
 
+  @RpcHandler(FactorsRpc.startStepUp)
+  startStepUp(@RpcData() input: Record<string, unknown>, @RpcCaller() caller: Caller | null) {
+    assertNoInput(input);
+    return this.sessions.startStepUp(caller);
+  }
+
+  @RpcHandler(FactorsRpc.stepUp)
+  stepUp(@RpcData() request: CompleteMfaLoginRequest, @RpcCaller() caller: Caller | null, @RpcIp() ip: string | null) {
+    return this.sessions.stepUp(caller, request, ip);
+  }
+
   @RpcHandler(FactorsRpc.passkeyLoginOptions)
   passkeyLoginOptions(@RpcData() input: Record<string, unknown>): Promise<PasskeyOptions> {
     assertNoInput(input);

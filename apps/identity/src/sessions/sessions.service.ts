@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
-  AuthenticationMethod, Caller, CompleteMfaLoginRequest, LoginRequest, MFA_PROBLEMS, PasskeyLoginRequest, ResolvedCredential, TokenPair, VerifyBasicRequest,
+  AuthenticationMethod, Caller, CompleteMfaLoginRequest, LoginRequest, MFA_PROBLEMS, MfaRequired, PasskeyLoginRequest, ResolvedCredential, StepUpResult,
+  TokenPair, VerifyBasicRequest,
 } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
 import { AuditRecorder, Outbox } from '@gatehouse/durable-events';
@@ -9,6 +10,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { MfaPolicyService } from '../factors/mfa-policy.service';
 import { SecondFactorService } from '../factors/second-factor.service';
+import { returning } from '../common/sql';
 import { AccessTokenIssuer } from '../keys/access-tokens';
 import { IdentityEnv } from '../identity.env';
 import { LoginProtectionService } from '../login-protection/login-protection.service';
@@ -79,10 +81,59 @@ export class SessionsService {
         actor: { type: 'USER', id: user.id, username: user.username },
         details: { sessionId: familyId, ...(amr.length > 1 || enrolmentOnly ? { amr, ...details } : {}) },
       });
-      return this.issue(manager, user.id, familyId, client, amr, enrolmentOnly);
+      return this.issue(manager, user.id, familyId, client, amr, { enrolmentOnly, factorAt: amr.includes('mfa') ? new Date() : null });
     });
     void this.outbox.flush();
     return pair;
+  }
+
+  /**
+   * Step-up (docs/mfa.md), first step: a second step for the signed-in user (its token, the factors, the
+   * passkey options), good for `stepUp` only. A user without a factor has nothing to step up with.
+   */
+  async startStepUp(caller: Caller | null): Promise<MfaRequired> {
+    const user = this.stepUpCaller(caller);
+    const factors = await this.secondFactor.factorsOf(user.id);
+    if (factors.length === 0) throw ProblemException.validation([{ field: 'factor', message: 'You have no second factor to step up with: set one up first' }]);
+    return this.secondFactor.start(user.id, factors, 'step-up');
+  }
+
+  /**
+   * Step-up, second step: one factor with the step's token. The session is marked (`factor_at` = now, kept by
+   * its refreshes) and answers a new access token whose `auth_time` says so; audited like a second step.
+   */
+  async stepUp(caller: Caller | null, request: CompleteMfaLoginRequest, ip: string | null): Promise<StepUpResult> {
+    const { id, sessionId } = this.stepUpCaller(caller);
+    const outcome = await this.secondFactor.verify(request, ip, 'step-up');
+    if (outcome.user.id !== id) throw new ProblemException(401, MFA_PROBLEMS.invalidMfaToken, 'This second step is not yours: start another');
+    const pair = await this.dataSource.transaction(async (manager) => {
+      const [live] = await returning<{ amr: string[] | null }>(
+        manager,
+        `UPDATE identity.refresh_tokens SET factor_at = now()
+          WHERE family_id = $1 AND user_id = $2 AND revoked_at IS NULL AND used_at IS NULL AND expires_at > now() RETURNING amr`,
+        [sessionId, id],
+      );
+      if (!live) throw ProblemException.unauthorized('This session has ended; sign in again');
+      await this.protection.recordSuccess(manager, id);
+      await this.audit.record(manager, caller, {
+        tenantId: undefined,
+        type: 'UPDATE',
+        resourceType: 'USER',
+        resourceId: id,
+        details: { action: 'step-up', sessionId, factor: outcome.factor },
+      });
+      const amr = (live.amr as AuthenticationMethod[] | null) ?? ['pwd'];
+      return this.accessTokens.issue(id, 'USER', sessionId, amr, { factorAt: new Date(), hasFactor: true });
+    });
+    void this.outbox.flush();
+    return { tokenType: 'Bearer', accessToken: pair.token, expiresIn: pair.expiresIn };
+  }
+
+  /** A step-up is a session's: a user signed in with a session token, not impersonated, not enrolment-only. */
+  private stepUpCaller(caller: Caller | null): { id: string; sessionId: string } {
+    if (caller?.type !== 'USER' || caller.impersonator || caller.enrolmentOnly) throw ProblemException.forbidden('Only a signed-in user steps up, in their own session');
+    if (!caller.sessionId) throw ProblemException.forbidden('Step-up needs a session (a console or CLI sign-in), not an API token');
+    return { id: caller.id, sessionId: caller.sessionId };
   }
 
   /**
@@ -128,7 +179,8 @@ export class SessionsService {
       // The policy is judged again at every refresh: a session set up a factor (a full session from now on),
       // or a policy now requires one (enrolment only until it is set up).
       const enrolmentOnly = (await this.secondFactor.factorsOf(user.id, manager)).length === 0 && (await this.policies.mustHaveFactor(user));
-      return this.issue(manager, current.userId, current.familyId, { ip, userAgent: userAgent ?? current.userAgent }, (current.amr as AuthenticationMethod[] | null) ?? ['pwd'], enrolmentOnly);
+      const amr = (current.amr as AuthenticationMethod[] | null) ?? ['pwd'];
+      return this.issue(manager, current.userId, current.familyId, { ip, userAgent: userAgent ?? current.userAgent }, amr, { enrolmentOnly, factorAt: current.factorAt });
     });
     if (outcome && 'reused' in outcome) {
       await this.revocations.publish({ ...NOTHING_REVOKED, sessionIds: [outcome.reused] });
@@ -162,7 +214,7 @@ export class SessionsService {
 
   private async issue(
     manager: EntityManager, userId: string, familyId: string, client: { ip: string | null; userAgent: string | null }, amr: AuthenticationMethod[],
-    enrolmentOnly = false,
+    marks: { enrolmentOnly?: boolean; factorAt?: Date | null } = {},
   ): Promise<TokenPair> {
     const refreshToken = newOpaqueToken('ghr');
     await manager.getRepository(RefreshTokenEntity).insert({
@@ -173,8 +225,10 @@ export class SessionsService {
       tokenHash: hashToken(refreshToken),
       expiresAt: new Date(Date.now() + this.env.REFRESH_TOKEN_TTL_SECONDS * 1000),
       amr,
+      factorAt: marks.factorAt ?? null,
     });
-    const access = await this.accessTokens.issue(userId, 'USER', familyId, amr, enrolmentOnly);
+    const hasFactor = (await this.secondFactor.factorsOf(userId, manager)).length > 0;
+    const access = await this.accessTokens.issue(userId, 'USER', familyId, amr, { ...marks, hasFactor });
     return {
       tokenType: 'Bearer',
       accessToken: access.token,

@@ -3,6 +3,7 @@ import { ProblemException } from '@gatehouse/errors';
 import { RpcClient } from '@gatehouse/messaging';
 import { Authenticator } from '../../auth/authenticator';
 import { DecisionCache } from '../../decisions/decision-cache';
+import { GatewayEnv } from '../../gateway.env';
 import { IncomingRequest } from '../../request/incoming-request';
 import { RouteDefinition } from '../../request/route-definition';
 import { RateLimits } from '../../security/rate-limits';
@@ -42,6 +43,7 @@ function admissionWith({ caller = alice, decision = { allowed: true, reason: 'bi
     tenants,
     { consumeIp, consumeSubject } as unknown as RateLimits,
     { check } as unknown as DecisionCache,
+    Object.assign(new GatewayEnv(), { STEP_UP_MAX_AGE_SECONDS: 600 }),
   );
   return { admission, authenticate, check, consumeIp, consumeSubject, tenants };
 }
@@ -123,6 +125,22 @@ describe('RequestAdmission (gateway)', () => {
     expect(check).not.toHaveBeenCalled();
     expect(await admission.admit({ ...route('authenticated', 'POST', '/api/v1/me/mfa/totp'), enrolment: true }, request({ params: {} }))).toMatchObject({ caller: { id: 'alice' } });
     expect(await admission.admit(route('public', 'POST', '/api/v1/session/refresh'), request({ params: {} }))).toMatchObject({ tenantId: undefined });
+  });
+
+  it('step-up: a user with a factor who presented none recently is asked for one on sensitive routes, after the permission check', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const stale = admissionWith({ caller: { ...alice, mfa: { enrolled: true, factorAt: now - 601 } } });
+    const sensitive = { ...route({ permission: 'USER' }, 'POST'), stepUp: true as const };
+    expect(await thrownBy(() => stale.admission.admit(sensitive, request()))).toMatchObject({ status: 401, type: expect.stringContaining('step-up-required'), maxAgeSeconds: 600 });
+    expect(await thrownBy(() => stale.admission.admit({ ...route({ permission: 'USER' }, 'POST'), grants: 'credential' }, request()))).toMatchObject({ status: 401 });
+    // Other routes pass, telling the services (which judge granting Admin themselves).
+    expect(await stale.admission.admit(route({ permission: 'USER' }), request())).toMatchObject({ caller: { stepUpRequired: true } });
+    const denied = admissionWith({ caller: { ...alice, mfa: { enrolled: true } }, decision: { allowed: false, reason: 'no-binding', namespaces: null } });
+    expect((await thrownBy(() => denied.admission.admit(sensitive, request()))).status).toBe(403);
+    const fresh = admissionWith({ caller: { ...alice, mfa: { enrolled: true, factorAt: now - 30 } } });
+    expect((await fresh.admission.admit(sensitive, request())).caller).not.toHaveProperty('stepUpRequired');
+    const noFactor = admissionWith();
+    expect((await noFactor.admission.admit(sensitive, request())).caller).not.toHaveProperty('stepUpRequired');
   });
 
   it('refuses internal identities on the public API', async () => {

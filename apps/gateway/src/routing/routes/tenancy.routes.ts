@@ -9,7 +9,7 @@ export const TENANCY_ROUTES: RouteDefinition[] = [
   { method: 'POST', path: '/api/v1/tenants', summary: 'Create a tenant', access: { permission: 'TENANT' }, target: TenancyRpc.createTenant, status: 201, grants: 'tenant-admin' },
   { method: 'GET', path: '/api/v1/tenants/:id', summary: 'Read a tenant', access: { permission: 'TENANT' }, target: TenancyRpc.getTenant },
   { method: 'PATCH', path: '/api/v1/tenants/:id', summary: 'Rename a tenant or change its worker group', access: { permission: 'TENANT' }, target: TenancyRpc.updateTenant },
-  { method: 'DELETE', path: '/api/v1/tenants/:id', summary: 'Delete a tenant and everything in it (users and audit trail stay)', access: { permission: 'TENANT' }, target: TenancyRpc.deleteTenant },
+  { method: 'DELETE', path: '/api/v1/tenants/:id', summary: 'Delete a tenant and everything in it (users and audit trail stay)', access: { permission: 'TENANT' }, target: TenancyRpc.deleteTenant, stepUp: true },
   { method: 'GET', path: '/api/v1/:tenant/auditlogs/search', summary: "Search the tenant's audit trail", access: { permission: 'AUDITLOG' }, target: TenancyRpc.searchAudit },
   { method: 'GET', path: '/api/v1/auditlogs/search', summary: 'Search instance-level audit entries (tenants, users)', access: { permission: 'AUDITLOG' }, target: TenancyRpc.searchInstanceAudit },
 ];

@@ -89,4 +89,31 @@ describe('MfaPolicyService: who must have a second factor, and the enrolment-onl
     const full = await sessions.refresh(still.refreshToken as string);
     expect(claims(full.accessToken).mfa_enrolment).toBeUndefined();
   });
+
+  it('step-up: a session marked when a factor is presented (auth_time, kept by refreshes); its token is no sign-in\'s', async () => {
+    const user = await world.createUser();
+    const before = await sessions.login({ username: user.username, password: user.password }, null);
+    const { secret } = await factors.enrolTotp(user.caller);
+    await factors.confirmTotp(user.caller, generateSync({ secret }));
+    const stale = await sessions.refresh(before.refreshToken as string);
+    expect(claims(stale.accessToken)).toMatchObject({ mfa_enrolled: true });
+    expect(claims(stale.accessToken).auth_time).toBeUndefined();
+    const caller = { ...user.caller, sessionId: claims(stale.accessToken).sid as string };
+
+    const started = await sessions.startStepUp(caller);
+    expect(started.factors).toEqual(['totp', 'recovery-code']);
+    expect(await problemOf(sessions.completeMfaLogin({ mfaToken: started.mfaToken, recoveryCode: 'x' }, null))).toMatchObject({ status: 401, type: expect.stringContaining('invalid-mfa-token') });
+    const now = Math.floor(Date.now() / 1000);
+    const stepped = await sessions.stepUp(caller, { mfaToken: started.mfaToken, code: generateSync({ secret, epoch: now - (now % 30) + 31 }) }, null);
+    expect(Math.abs(claims(stepped.accessToken).auth_time - Date.now() / 1000)).toBeLessThan(5);
+    const refreshed = await sessions.refresh(stale.refreshToken as string);
+    expect(claims(refreshed.accessToken).auth_time).toBe(claims(stepped.accessToken).auth_time);
+
+    // Not another user's step, not without a session, not for a user without a factor.
+    const other = await world.createUser();
+    expect(await problemOf(sessions.startStepUp(other.caller))).toMatchObject({ status: 403 });
+    expect(await problemOf(sessions.startStepUp({ ...other.caller, sessionId: 's' }))).toMatchObject({ status: 400, errors: [{ field: 'factor' }] });
+    const foreign = await sessions.startStepUp(caller);
+    expect(await problemOf(sessions.stepUp({ ...other.caller, sessionId: 's' }, { mfaToken: foreign.mfaToken, recoveryCode: 'nope' }, null))).toMatchObject({ status: 401 });
+  });
 });
