@@ -1,8 +1,9 @@
 import { MFA_PROBLEMS } from '@gatehouse/contracts';
 import { api, bearer, createUser, superAdminSuite, SoftAuthenticator, testDb } from '@gatehouse/testing';
 
-/** The shared system's public URL is identity's default JWT_ISSUER: RP id `localhost`, this origin. */
-const ORIGIN = 'http://localhost:8080';
+/** The shared system's public URL is its JWT_ISSUER (the gateway's real URL): the RP id is its host, the origin itself. */
+const ORIGIN = process.env.E2E_ISSUER as string;
+const RP_ID = new URL(ORIGIN).hostname;
 const claims = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8'));
 const typeOf = (body: { type?: string }) => body.type?.split('/').pop();
 const fieldsOf = (body: { errors?: Array<{ field: string }> }) => (body.errors ?? []).map((e) => e.field);
@@ -19,7 +20,7 @@ describe('MFA: passkeys over HTTP', () => {
     const user = await createUser(suite.admin);
     const authenticator = new SoftAuthenticator({ userHandle: user.user.id });
     const { options } = (await api().post('/api/v1/me/mfa/passkeys/options').set(...bearer(user.token)).expect(200)).body;
-    expect(options).toMatchObject({ rp: { id: 'localhost' }, attestation: 'none' });
+    expect(options).toMatchObject({ rp: { id: RP_ID }, attestation: 'none' });
     const created = await api().post('/api/v1/me/mfa/passkeys').set(...bearer(user.token)).send({ name: 'Soft key', credential: authenticator.register(options, ORIGIN) }).expect(201);
     expect(created.body).toMatchObject({ name: 'Soft key', deviceType: 'singleDevice', recoveryCodes: expect.any(Array) });
     return { user, authenticator, passkeyId: created.body.id as string };
@@ -61,7 +62,7 @@ describe('MFA: passkeys over HTTP', () => {
     const cases: Array<[string, Promise<{ status: number; body: { errors?: Array<{ field: string }> } }>, string]> = [
       ['registration from another origin', register(fresh().register(await registration(), 'https://evil.example')), 'credential.response.clientDataJSON'],
       ['registration for another RP id', register(fresh().register(await registration(), ORIGIN, { rpId: 'evil.example' })), 'credential.response.authenticatorData'],
-      ['registration of an unknown challenge', register(fresh().register({ challenge: 'bm90LWEtcmVhbC1jaGFsbGVuZ2U', rp: { id: 'localhost' } }, ORIGIN)), 'credential.response.clientDataJSON'],
+      ['registration of an unknown challenge', register(fresh().register({ challenge: 'bm90LWEtcmVhbC1jaGFsbGVuZ2U', rp: { id: RP_ID } }, ORIGIN)), 'credential.response.clientDataJSON'],
       ['sign-in from another origin', signIn(authenticator.authenticate(await loginOptions(), 'https://evil.example')), 'credential.response.clientDataJSON'],
       ['sign-in for another RP id', signIn(authenticator.authenticate(await loginOptions(), ORIGIN, { rpId: 'evil.example' })), 'credential.response.authenticatorData'],
       ['a forged signature', signIn(authenticator.authenticate(await loginOptions(), ORIGIN, { badSignature: true })), 'credential.response.signature'],
