@@ -128,7 +128,7 @@ describe('console: users, access and tenants', () => {
     await adminPage.getByRole('button', { name: 'Create API token' }).click();
     await adminPage.getByLabel('Name', { exact: true }).fill('steal');
     await adminPage.getByRole('button', { name: 'Create', exact: true }).click();
-    await adminPage.getByRole('alert').filter({ hasText: 'cannot create an API token' }).waitFor();
+    await adminPage.getByRole('form', { name: 'New API token' }).getByRole('alert').filter({ hasText: 'cannot create an API token' }).waitFor();
     expect(await adminPage.getByTestId('secret').count()).toBe(0);
   });
 
