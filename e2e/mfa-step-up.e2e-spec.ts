@@ -1,5 +1,5 @@
 import { MFA_PROBLEMS } from '@gatehouse/contracts';
-import { api, bearer, bindInstanceRole, createTenant, createUser, rolesByName, superAdminSuite, TestUser, unique } from '@gatehouse/testing';
+import { api, bearer, bindInstanceRole, createGroup, createTenant, createUser, rolesByName, superAdminSuite, TestUser, unique } from '@gatehouse/testing';
 import { generateSync } from 'otplib';
 
 const claims = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8'));
@@ -64,6 +64,26 @@ describe('MFA: step-up', () => {
     expect(typeOf(refused.body)).toBe(MFA_PROBLEMS.stepUpRequired);
     const fresh = await stepUp(accessToken, totp(secret, 1));
     await api().post(`/api/v1/${tenant}/bindings`).set(...bearer(fresh)).send({ subjectType: 'USER', subjectId: target.user.id, roleId: roles.Admin.id }).expect(201);
+  });
+
+  it('granting Admin through a group: adding a member to a group bound to Admin asks the same, from both sides', async () => {
+    const admin = await createUser(suite.admin, { username: `${unique('stepup-group')}@gatehouse.test` });
+    await bindInstanceRole(suite.admin, 'Instance Admin', admin.user.id);
+    const tenant = (await createTenant(suite.admin, { id: unique('stepupg').toLowerCase().slice(0, 40), adminUser: admin.username })).id;
+    const roles = await rolesByName(suite.admin, tenant);
+    const admins = await createGroup(suite.admin, tenant, unique('admins'));
+    await api().post(`/api/v1/${tenant}/bindings`).set(...bearer(suite.admin)).send({ subjectType: 'GROUP', subjectId: admins.id, roleId: roles.Admin.id }).expect(201);
+    const viewers = await createGroup(suite.admin, tenant, unique('viewers'));
+    await api().post(`/api/v1/${tenant}/bindings`).set(...bearer(suite.admin)).send({ subjectType: 'GROUP', subjectId: viewers.id, roleId: roles.Viewer.id }).expect(201);
+    const { accessToken, secret } = await staleSession(admin);
+    const target = await createUser(suite.admin);
+    await api().post(`/api/v1/${tenant}/groups/${viewers.id}/members`).set(...bearer(accessToken)).send({ memberType: 'USER', memberId: target.user.id }).expect(201);
+    const byGroup = await api().post(`/api/v1/${tenant}/groups/${admins.id}/members`).set(...bearer(accessToken)).send({ memberType: 'USER', memberId: target.user.id }).expect(401);
+    expect(typeOf(byGroup.body)).toBe(MFA_PROBLEMS.stepUpRequired);
+    const byUser = await api().post(`/api/v1/${tenant}/users/${target.user.id}/groups`).set(...bearer(accessToken)).send({ groupId: admins.id }).expect(401);
+    expect(typeOf(byUser.body)).toBe(MFA_PROBLEMS.stepUpRequired);
+    const fresh = await stepUp(accessToken, totp(secret, 1));
+    await api().post(`/api/v1/${tenant}/users/${target.user.id}/groups`).set(...bearer(fresh)).send({ groupId: admins.id }).expect(201);
   });
 
   it('a user without a second factor is not asked; step-up needs a factor', async () => {

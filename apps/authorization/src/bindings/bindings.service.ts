@@ -1,6 +1,6 @@
 import { likePattern } from '@gatehouse/database';
 import {
-  BindingView, BulkCreateBindingsRequest, Caller, CreateBindingRequest, MFA_PROBLEMS, Page, Scope, SearchBindingsRequest,
+  BindingView, BulkCreateBindingsRequest, Caller, CreateBindingRequest, Page, Scope, SearchBindingsRequest,
 } from '@gatehouse/contracts';
 import { isUniqueViolation, ProblemException } from '@gatehouse/errors';
 import { AuditRecorder } from '@gatehouse/durable-events';
@@ -10,6 +10,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { subjectsOfBinding } from '../common/affected-subjects';
 import { normaliseNamespaces } from '../common/namespaces';
 import { pageOf } from '../common/sql';
+import { asksStepUp, stepUpRequired } from '../common/step-up';
 import { SubjectDirectory } from '../subjects/subject-directory';
 import { TenantJoin } from '../tenants/tenant-join';
 import { InvalidationBus } from '../invalidation/invalidation-bus';
@@ -143,9 +144,8 @@ export class BindingsService {
     }
     const role = await this.roles.find(manager, tenantId, item.roleId);
     // Step-up (docs/mfa.md): granting Admin or Instance Admin needs a recent second factor of a user who has one.
-    if (caller?.stepUpRequired && role.managed && (role.name === 'Admin' || role.name === 'Instance Admin')) {
-      throw new ProblemException(401, MFA_PROBLEMS.stepUpRequired, `Confirm it is you before granting ${role.name}: present a second factor (POST /api/v1/me/mfa/step-up), then retry`);
-    }
+    // Joining a group that holds one asks the same (GroupsService.addMemberIn).
+    if (caller?.stepUpRequired && asksStepUp(role)) throw stepUpRequired(role.name);
     await this.directory.assertExists(manager, where.tenantId, item.subjectType, item.subjectId, where.scope === 'INSTANCE');
     const source = `role "${role.name}"`;
     this.guard.assertScopeRule(source, role.permissions, namespaces);

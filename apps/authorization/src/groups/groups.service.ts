@@ -11,6 +11,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { membersOfGroup } from '../common/affected-subjects';
 import { pageOf } from '../common/sql';
+import { assertGroupStepUp } from '../common/step-up';
 import { SubjectDirectory, userSummary } from '../subjects/subject-directory';
 import { TenantJoin } from '../tenants/tenant-join';
 import { InvalidationBus } from '../invalidation/invalidation-bus';
@@ -187,6 +188,8 @@ export class GroupsService {
     manager: EntityManager, caller: Caller | null, tenantId: string | null, groupId: string, memberType: MemberType, memberId: string,
   ): Promise<MemberRow | null> {
     await this.lock(manager, tenantId, groupId);
+    // Step-up (docs/mfa.md): a group bound to Admin or Instance Admin grants it to the member, as a direct binding would.
+    await assertGroupStepUp(manager, caller, groupId);
     await this.directory.assertExists(manager, tenantId, memberType, memberId);
     const newcomer = await this.join.isNewcomer(manager, tenantId, { type: memberType, id: memberId });
     await this.guard.assertMayChange(caller, {

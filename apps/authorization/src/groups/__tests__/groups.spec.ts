@@ -23,9 +23,9 @@ const JOINERS: PermissionGrid = { APP: ['READ'] };
 /**
  * A GroupsService over group `g1` of tenant acme (bound to role Launcher, on namespace a; users u1 and u2
  * are its user members) and a default role; the real AccessGains. The guard records what it judges and which accounts
- * it is asked to reach; `already` makes the membership exist already.
+ * it is asked to reach; `already` makes the membership exist already; `adminGroup` binds the group to the managed Admin too.
  */
-function groupsOver(options: { newcomer?: boolean; already?: boolean } = {}) {
+function groupsOver(options: { newcomer?: boolean; already?: boolean; adminGroup?: boolean } = {}) {
   const judged: AccessChange[] = [];
   const log: string[] = [];
   const group = Object.assign(new GroupEntity(), { id: 'g1', tenantId: T, name: 'ops', description: null });
@@ -33,6 +33,10 @@ function groupsOver(options: { newcomer?: boolean; already?: boolean } = {}) {
   const manager = {
     getRepository: () => ({ createQueryBuilder: () => queryBuilder }),
     query: async (sql: string, params: unknown[] = []) => {
+      if (sql.includes('r.managed')) {
+        log.push('step-up read');
+        return options.adminGroup ? [{ role_name: 'Admin', group_name: 'ops' }] : [];
+      }
       if (sql.includes('JOIN "authorization".groups g ON g.id = b.subject_id')) return [{ namespaces: ['a'], role_name: 'Launcher', permissions: OPS, group_name: 'ops' }];
       if (sql.includes('is_default')) return [{ name: 'Joiner', permissions: JOINERS }];
       if (sql.includes('INSERT INTO "authorization".group_members')) {
@@ -50,7 +54,7 @@ function groupsOver(options: { newcomer?: boolean; already?: boolean } = {}) {
     isNewcomer: async () => options.newcomer ?? false,
     welcome: async (_m: EntityManager, _c: Caller, _t: string | null, id: string) => void log.push(`welcome ${id}`),
   } as unknown as TenantJoin;
-  const directory = { assertExists: async () => undefined, users: async () => new Map() } as unknown as SubjectDirectory;
+  const directory = { assertExists: async () => undefined, users: async () => new Map(), typeOf: async () => 'USER' } as unknown as SubjectDirectory;
   const rpc = { request: async (_subject: unknown, request: { data: { userIds: string[] } }) => ({ requested: request.data.userIds.length }) } as unknown as RpcClient;
   const service = new GroupsService(
     dataSource, { record: async () => undefined } as unknown as AuditRecorder,
@@ -92,5 +96,28 @@ describe('GroupsService: what joining a group gives', () => {
     const { service, log } = groupsOver();
     expect(await service.requestPasswordReset(admin, T, 'g1')).toEqual({ requested: 2 });
     expect(log).toEqual(['reach u1,u2']);
+  });
+});
+
+describe('GroupsService: step-up when a group holds Admin (docs/mfa.md)', () => {
+  const stale: Caller = { ...admin, stepUpRequired: true };
+
+  it('adding a member to a group bound to Admin asks a caller without a recent factor for one (401), from either side', async () => {
+    const { service, judged, log } = groupsOver({ adminGroup: true });
+    await expect(service.addMember(stale, T, 'g1', 'USER', 'u1')).rejects.toMatchObject({
+      problem: { status: 401, type: expect.stringMatching(/step-up-required$/), detail: expect.stringContaining('Admin through group "ops"') },
+    });
+    await expect(service.addSubject(stale, T, 'g1', 'u1')).rejects.toMatchObject({ problem: { status: 401 } });
+    expect(judged).toEqual([]);
+    expect(log).toEqual(['step-up read', 'step-up read']);
+  });
+
+  it('a recent factor (no mark) passes without reading; a group without Admin does not ask', async () => {
+    const fresh = groupsOver({ adminGroup: true });
+    await fresh.service.addMember(admin, T, 'g1', 'USER', 'u1');
+    expect(fresh.log).toEqual(['invalidate u1']);
+    const plain = groupsOver();
+    await plain.service.addSubject(stale, T, 'g1', 'u1');
+    expect(plain.log).toEqual(['step-up read', 'invalidate u1']);
   });
 });
