@@ -1,6 +1,7 @@
 import { MFA_PROBLEMS } from '@gatehouse/contracts';
 import { api, basic, bearer, bindRole, createTenant, createUser, rolesByName, superAdminSuite, TestUser, unique } from '@gatehouse/testing';
 import { generateSync } from 'otplib';
+import { gatehouse, json } from './cli-support';
 
 const claims = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8'));
 const typeOf = (body: { type?: string }) => body.type?.split('/').pop();
@@ -35,6 +36,21 @@ describe('MFA policies', () => {
     expect(bad.body.errors).toEqual([expect.objectContaining({ field: 'policy' })]);
     expect((await api().put(`/api/v1/${tenant}/mfa-policy`).set(...bearer(admin.token)).send({}).expect(400)).body.errors).toEqual([expect.objectContaining({ field: 'policy' })]);
     await api().put(`/api/v1/${tenant}/mfa-policy`).set(...bearer(viewer.token)).send({ policy: 'optional' }).expect(403);
+  });
+
+  it('the CLI: gatehouse tenants mfa-policy get|set (inherit goes back to the instance\'s)', () => {
+    const cli = (...args: string[]) => gatehouse(['tenants', 'mfa-policy', ...args, '--tenant', tenant, '--token', admin.token]);
+    expect(json(cli('set', 'required', '--output', 'json'))).toEqual({ policy: 'required', source: 'tenant', tenantPolicy: 'required', instanceDefault: 'optional' });
+    const shown = cli('get');
+    expect(shown.status).toBe(0);
+    expect(shown.stdout).toBe("required (the tenant's own; the instance's default is optional)\n");
+    const wrong = cli('set', 'sometimes');
+    expect(wrong.status).not.toBe(0);
+    expect(wrong.stderr).toContain('policy must be one of optional, required, required-for-admins or inherit');
+    expect(json(cli('set', 'inherit', '--output', 'json'))).toMatchObject({ policy: 'optional', source: 'instance', tenantPolicy: null });
+    expect(cli('get').stdout).toBe("optional (the instance's default, MFA_POLICY)\n");
+    const refused = gatehouse(['tenants', 'mfa-policy', 'set', 'required', '--tenant', tenant, '--token', viewer.token]);
+    expect(refused.status).not.toBe(0);
   });
 
   it('"required for admins": the Admin\'s next sign-in is for enrolment only; once a factor is set up, the full session', async () => {

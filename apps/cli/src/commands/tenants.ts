@@ -1,8 +1,15 @@
 import { Command } from 'commander';
-import { TenancyRpc, type CreateTenantRequest, type Page, type PageQuery, type TenantView, type UpdateTenantRequest } from '@gatehouse/contracts';
+import {
+  MFA_POLICIES, TenancyRpc, type CreateTenantRequest, type MfaPolicyView, type Page, type PageQuery, type SetMfaPolicyRequest, type TenantView,
+  type UpdateTenantRequest,
+} from '@gatehouse/contracts';
 import { Column, renderPage, renderRecord } from '../output';
 import { ContextFactory } from '../context';
-import { pageQuery, withPaging } from './options';
+import { pageQuery, withPaging, withTenant } from './options';
+
+interface TenantOption {
+  tenant?: string;
+}
 
 export const TENANT_COLUMNS: Column<TenantView>[] = [
   { header: 'id', value: (t) => t.id },
@@ -94,4 +101,49 @@ Examples:
       await ctx.api('DELETE', `/api/v1/tenants/${encodeURIComponent(id)}`);
       ctx.print({ deleted: id }, () => `Deleted tenant ${id}.\n`);
     });
+
+  registerMfaPolicy(tenants, context);
+}
+
+/** What `inherit` means: the tenant drops its own policy and follows the instance's (MFA_POLICY). */
+const INHERIT = 'inherit';
+
+function renderPolicy(view: MfaPolicyView): string {
+  const origin = view.source === 'tenant' ? `the tenant's own; the instance's default is ${view.instanceDefault}` : "the instance's default, MFA_POLICY";
+  return `${view.policy} (${origin})\n`;
+}
+
+/** `tenants mfa-policy get|set`: a tenant's MFA policy (docs/mfa.md), GET/PUT /api/v1/{tenant}/mfa-policy. */
+function registerMfaPolicy(tenants: Command, context: ContextFactory): void {
+  const policy = tenants
+    .command('mfa-policy')
+    .description("A tenant's two-step verification policy: optional, required or required-for-admins (else the instance's)");
+
+  withTenant(policy.command('get').description("Show the tenant's MFA policy and where it comes from")).action(async (options: TenantOption, command: Command) => {
+    const ctx = context(command);
+    const view = await ctx.api<MfaPolicyView>('GET', `${ctx.tenantBase(options.tenant)}/mfa-policy`);
+    ctx.print(view, () => renderPolicy(view));
+  });
+
+  withTenant(
+    policy
+      .command('set')
+      .description(`Set the tenant's MFA policy (its Admin, an Instance Admin or a Super Admin); "${INHERIT}" goes back to the instance's`)
+      .argument('<policy>', `${MFA_POLICIES.join(' | ')} | ${INHERIT}`)
+      .addHelpText('after', `
+Users the policy reaches without a second factor get a session good only for setting one up at their next
+sign-in (docs/mfa.md).
+
+Examples:
+  $ gatehouse tenants mfa-policy set required-for-admins --tenant prod
+  $ gatehouse tenants mfa-policy set inherit --tenant prod`),
+  ).action(async (value: string, options: TenantOption, command: Command) => {
+    const ctx = context(command);
+    if (value !== INHERIT && !(MFA_POLICIES as readonly string[]).includes(value)) {
+      ctx.usageError(`policy must be one of ${MFA_POLICIES.join(', ')} or ${INHERIT}`);
+    }
+    const body: SetMfaPolicyRequest = { policy: value === INHERIT ? null : (value as SetMfaPolicyRequest['policy']) };
+    const view = await ctx.api<MfaPolicyView>('PUT', `${ctx.tenantBase(options.tenant)}/mfa-policy`, { body });
+    ctx.print(view, () => renderPolicy(view));
+  });
 }
