@@ -1,6 +1,6 @@
-import type { TenantView } from '@gatehouse/contracts';
+import type { MfaPolicy, MfaPolicyView, TenantView } from '@gatehouse/contracts';
 import { useEffect, useState } from 'react';
-import { api, url } from '../api/client';
+import { api, tenantPath, url } from '../api/client';
 import { Link, navigate } from '../router';
 import { Field, formatDate, Loading, PageHeader, ProblemBox, SaveFooter, useAsync, useSubmit } from '../ui/kit';
 import { ListPage } from '../ui/resources';
@@ -90,6 +90,7 @@ function Overview({ tenant, reload }: { tenant: TenantView; reload: () => void }
         <Field label="Worker group" name="workerGroup" value={form.workerGroup} onChange={(workerGroup) => setForm({ ...form, workerGroup })} error={error} />
         <SaveFooter error={error} fields={['name', 'workerGroup']} saved={saved} pending={pending} />
       </form>
+      <MfaPolicyPanel tenant={tenant.id} />
       <div className="panel danger-zone">
         <h2>Delete tenant</h2>
         <ProblemBox error={removal.error} />
@@ -101,7 +102,66 @@ function Overview({ tenant, reload }: { tenant: TenantView; reload: () => void }
   );
 }
 
-/** A tenant's settings (rename, worker group, delete), a section of `/t/{id}` for TENANT holders. */
+const POLICY_LABELS: Record<MfaPolicy, string> = {
+  optional: 'Optional',
+  required: 'Required for everyone',
+  'required-for-admins': 'Required for admins',
+};
+const INHERIT = 'inherit';
+
+/**
+ * The tenant's two-step verification policy (docs/mfa.md) over GET/PUT /api/v1/{tenant}/mfa-policy:
+ * its own, or the instance's default ("inherit" sends null). Setting it is its Admin's, an Instance Admin's
+ * or a Super Admin's: anyone else is told so by the API.
+ */
+export function MfaPolicyPanel({ tenant }: { tenant: string }) {
+  const path = url(tenantPath(tenant, '/mfa-policy'));
+  const { data, error: loadError, reload } = useAsync(() => api.get<MfaPolicyView>(path), [path]);
+  const [choice, setChoice] = useState<string>(INHERIT);
+  const [saved, setSaved] = useState(false);
+  const { pending, error, submit } = useSubmit();
+  useEffect(() => {
+    if (data) setChoice(data.tenantPolicy ?? INHERIT);
+  }, [data]);
+  const onSubmit = submit(async () => {
+    setSaved(false);
+    await api.put<MfaPolicyView>(path, { policy: choice === INHERIT ? null : choice });
+    setSaved(true);
+    reload();
+  });
+  return (
+    <form className="panel" onSubmit={onSubmit} noValidate aria-label="Two-step verification policy">
+      <h2>Two-step verification policy</h2>
+      {loadError ? (
+        <ProblemBox error={loadError} />
+      ) : !data ? (
+        <Loading />
+      ) : (
+        <>
+          <div className={`field${error?.errorsFor('policy').length ? ' invalid' : ''}`}>
+            <label htmlFor="f-policy">Who must use two-step verification</label>
+            <select id="f-policy" value={choice} onChange={(e) => { setChoice(e.target.value); setSaved(false); }}>
+              <option value={INHERIT}>Instance default ({POLICY_LABELS[data.instanceDefault]})</option>
+              {(Object.keys(POLICY_LABELS) as MfaPolicy[]).map((p) => (
+                <option key={p} value={p}>
+                  {POLICY_LABELS[p]}
+                </option>
+              ))}
+            </select>
+            <div className="hint">
+              In effect: {POLICY_LABELS[data.policy]} ({data.source === 'tenant' ? "this tenant's own" : "the instance's default"}). Users it reaches
+              without a second factor set one up at their next sign-in.
+            </div>
+            {error?.errorsFor('policy').map((m) => <div key={m} className="field-error" data-field="policy">{m}</div>)}
+          </div>
+          <SaveFooter error={error} fields={['policy']} saved={saved} pending={pending} />
+        </>
+      )}
+    </form>
+  );
+}
+
+/** A tenant's settings (rename, worker group, two-step verification policy, delete), a section of `/t/{id}` for TENANT holders. */
 export function TenantSettings({ tenant }: { tenant: string }) {
   const { data, error, reload } = useAsync(() => api.get<TenantView>(url(`/tenants/${encodeURIComponent(tenant)}`)), [tenant]);
   if (error) return <ProblemBox error={error} />;

@@ -1,6 +1,6 @@
 /** @jest-environment jsdom */
-import type { TenantView } from '@gatehouse/contracts';
-import { render, screen, waitFor } from '@testing-library/react';
+import type { MfaPolicyView, TenantView } from '@gatehouse/contracts';
+import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { currentPath, fakeApiForEachTest, fieldErrors, invalid, problem, renderWithAuth } from '../../__tests__/fake-api';
 import { CreateTenantPage, TenantSettings } from '../tenants';
@@ -73,5 +73,44 @@ describe('TenantSettings (the Settings section of /t/{id})', () => {
     await waitFor(() => expect(currentPath()).toBe('/admin/tenants'));
     expect(server.sent('DELETE', '/api/v1/tenants/acme')).toHaveLength(1);
     expect(prompt).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe('TenantSettings: the two-step verification policy', () => {
+  const inherited: MfaPolicyView = { policy: 'optional', source: 'instance', tenantPolicy: null, instanceDefault: 'optional' };
+  const own: MfaPolicyView = { policy: 'required-for-admins', source: 'tenant', tenantPolicy: 'required-for-admins', instanceDefault: 'optional' };
+
+  it("shows the policy in effect, sets the tenant's own, then goes back to the instance's (null)", async () => {
+    server.on('GET', '/api/v1/tenants/acme', { body: acme });
+    server.on('GET', '/api/v1/acme/mfa-policy', { body: inherited }, { body: own }, { body: inherited });
+    server.on('PUT', '/api/v1/acme/mfa-policy', { body: own }, { body: inherited });
+    renderWithAuth(server, <TenantSettings tenant="acme" />);
+
+    const panel = within(await screen.findByRole('form', { name: 'Two-step verification policy' }));
+    const select = await panel.findByLabelText('Who must use two-step verification');
+    expect((select as HTMLSelectElement).value).toBe('inherit');
+    expect(panel.getByText(/In effect: Optional \(the instance's default\)/)).toBeTruthy();
+
+    await userEvent.selectOptions(select, 'required-for-admins');
+    await userEvent.click(panel.getByRole('button', { name: 'Save' }));
+    expect((await panel.findByRole('status')).textContent).toBe('Saved.');
+    await waitFor(() => expect(panel.getByText(/In effect: Required for admins \(this tenant's own\)/)).toBeTruthy());
+
+    await userEvent.selectOptions(panel.getByLabelText('Who must use two-step verification'), 'inherit');
+    await userEvent.click(panel.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(server.sent('PUT', '/api/v1/acme/mfa-policy').map((r) => r.body)).toEqual([{ policy: 'required-for-admins' }, { policy: null }]));
+  });
+
+  it('a caller who may not set it is told why, in the panel', async () => {
+    server.on('GET', '/api/v1/tenants/acme', { body: acme });
+    server.on('GET', '/api/v1/acme/mfa-policy', { body: inherited });
+    server.on('PUT', '/api/v1/acme/mfa-policy', { status: 403, body: problem(403, 'Forbidden', [], 'forbidden', 'Only an Admin of acme sets its MFA policy') });
+    renderWithAuth(server, <TenantSettings tenant="acme" />);
+
+    const panel = within(await screen.findByRole('form', { name: 'Two-step verification policy' }));
+    await userEvent.selectOptions(await panel.findByLabelText('Who must use two-step verification'), 'required');
+    await userEvent.click(panel.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(panel.getByRole('alert').textContent).toContain('Only an Admin of acme sets its MFA policy'));
+    expect(panel.queryByRole('status')).toBeNull();
   });
 });
