@@ -6,6 +6,7 @@ import { hashToken, likePattern, newOpaqueToken } from '@gatehouse/database';
 import { ProblemException } from '@gatehouse/errors';
 import { AuditRecorder, Outbox } from '@gatehouse/durable-events';
 import { RpcClient } from '@gatehouse/messaging';
+import { asksStepUp, assertGroupStepUp, stepUpRequired } from '../common/step-up';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -103,6 +104,8 @@ export class InvitationsService {
         const role = await this.roles.find(manager, tenantId, grant.roleId).catch((error: unknown) => {
           throw error instanceof ProblemException ? ProblemException.validation([{ field: `roles[${i}].roleId`, message: error.problem.detail ?? 'unknown role' }]) : error;
         });
+        // The grant happens at acceptance, under no caller who could be asked: the inviter steps up now.
+        if (caller?.stepUpRequired && asksStepUp(role)) throw stepUpRequired(role.name);
         const namespaces = normaliseNamespaces(grant.namespaces);
         this.guard.assertScopeRule(`role "${role.name}"`, role.permissions, namespaces);
         roles.push({ roleId: role.id, namespaces });
@@ -111,6 +114,7 @@ export class InvitationsService {
         await this.groups.get(tenantId, groupId, manager).catch(() => {
           throw ProblemException.validation([{ field: `groupIds[${i}]`, message: `group ${groupId} does not exist in this tenant` }]);
         });
+        await assertGroupStepUp(manager, caller, groupId);
       }
       // The invitee may have no account yet: it is judged as someone who holds nothing and joins the tenant.
       await this.guard.assertMayChange(caller, {

@@ -28,8 +28,8 @@ const EDITOR: PermissionGrid = { FLOW: ['READ', 'UPDATE'] };
 const OPS_GROUP: PermissionGrid = { EXECUTION: ['CREATE'] };
 const JOINERS: PermissionGrid = { APP: ['READ'] };
 
-const roleEntity = (id: string, name: string, permissions: PermissionGrid): RoleEntity =>
-  Object.assign(new RoleEntity(), { id, scope: 'TENANT', tenantId: T, name, permissions });
+const roleEntity = (id: string, name: string, permissions: PermissionGrid, managed = false): RoleEntity =>
+  Object.assign(new RoleEntity(), { id, scope: 'TENANT', tenantId: T, name, permissions, managed });
 
 /**
  * An InvitationsService over a tenant with the roles `editor` and `admin` (`gone` was deleted), the group
@@ -44,7 +44,7 @@ function invitationsOver(options: { stored?: Partial<InvitationEntity>; existing
     expiresAt: new Date(Date.now() + 3600_000), invitedBy: 'inviter', acceptedBy: null, acceptedAt: null, createdAt: new Date(),
     ...options.stored,
   });
-  const roles = new Map([['editor', roleEntity('editor', 'Editor', EDITOR)], ['admin', roleEntity('admin', 'Admin', { ROLE: ['CREATE'] })]]);
+  const roles = new Map([['editor', roleEntity('editor', 'Editor', EDITOR)], ['admin', roleEntity('admin', 'Admin', { ROLE: ['CREATE'] }, true)]]);
   const queryBuilder = { where: () => queryBuilder, setLock: () => queryBuilder, getOne: async () => stored };
   const repository = {
     create: (values: Partial<InvitationEntity>) => Object.assign(new InvitationEntity(), { id: 'i2', createdAt: new Date(), ...values }),
@@ -55,7 +55,9 @@ function invitationsOver(options: { stored?: Partial<InvitationEntity>; existing
   const manager = {
     getRepository: () => repository,
     update: async () => undefined,
-    query: async (sql: string) => {
+    query: async (sql: string, params?: unknown[]) => {
+      // The step-up read: does the group hold a managed Admin or Instance Admin? (`ops` holds Launcher, `admins` Admin.)
+      if (sql.includes('r.managed AND r.name = ANY')) return params?.[0] === 'admins' ? [{ role_name: 'Admin', group_name: 'admins' }] : [];
       if (sql.includes('JOIN "authorization".groups g')) return [{ namespaces: null, role_name: 'Launcher', permissions: OPS_GROUP, group_name: 'ops' }];
       if (sql.includes('is_default')) return [{ name: 'Joiner', permissions: JOINERS }];
       throw new Error(`unexpected query ${sql}`);
@@ -75,7 +77,7 @@ function invitationsOver(options: { stored?: Partial<InvitationEntity>; existing
   } as unknown as RolesService;
   const groups = {
     get: async (_t: string | null, id: string) => {
-      if (id !== 'ops') throw ProblemException.notFound('no such group');
+      if (id !== 'ops' && id !== 'admins') throw ProblemException.notFound('no such group');
       return {};
     },
     addMemberIn: async (_m: EntityManager, caller: Caller, _t: string | null, groupId: string, _type: string, userId: string) => {
@@ -125,6 +127,20 @@ describe('InvitationsService: what an invitation gives', () => {
         },
       },
     ]);
+  });
+
+  it('on creation, asks an inviter without a recent second factor to step up before offering Admin, directly or through a group (401); others pass', async () => {
+    const stale: Caller = { ...inviter, stepUpRequired: true };
+    const { service, judged } = invitationsOver();
+    await expect(service.create(stale, T, { email: 'a@example.com', roles: [{ roleId: 'admin' }] })).rejects.toMatchObject({
+      problem: { status: 401, type: expect.stringMatching(/step-up-required$/) },
+    });
+    await expect(service.create(stale, T, { email: 'a@example.com', groupIds: ['admins'] })).rejects.toMatchObject({
+      problem: { status: 401, detail: expect.stringContaining('Admin through group "admins"') },
+    });
+    expect(judged).toEqual([]);
+    await expect(service.create(stale, T, { email: 'a@example.com', roles: [{ roleId: 'editor' }], groupIds: ['ops'] })).resolves.toMatchObject({ status: 'PENDING' });
+    await expect(service.create(inviter, T, { email: 'a@example.com', roles: [{ roleId: 'admin' }] })).resolves.toMatchObject({ status: 'PENDING' });
   });
 
   it('on creation, names the unknown role or group field and applies the scope rule (422)', async () => {
