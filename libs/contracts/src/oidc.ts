@@ -45,3 +45,19 @@ export const OidcRpc = {
   /** Gateway only: one HTTP request of the OpenID Connect provider (identity, oidc/). */
   http: rpc<OidcHttpRequest, OidcHttpResponse>('identity.oidc.http.v1'),
 } as const;
+
+/**
+ * The steps of an interaction, in order. The second factor belongs to `login`: a user with one is answered
+ * the `mfa-required` problem by `…/login` (as /api/v1/session) and signs in by `…/mfa` (its mfaToken and one
+ * factor); `…/passkey` signs in with a passkey alone. The console's page shows a message for unknown steps.
+ */
+export type InteractionStepName = 'login' | 'tenant' | 'consent';
+
+/** What identity answers the console's interaction page (`…/details` and each step): what it shows next. */
+export interface InteractionStep {
+  uid: string;
+  step: InteractionStepName;
+  client: { id: string; name: string; firstParty: boolean };
+  scopes: string[];
+  tenants?: Array<{ id: string; name: string }>;
+}

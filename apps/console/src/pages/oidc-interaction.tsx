@@ -1,17 +1,9 @@
+import type { InteractionStep } from '@gatehouse/contracts';
 import { useEffect, useState } from 'react';
 import { anonymous, ApiError, SecondStep, url } from '../api/client';
 import { assertPasskey } from '../api/passkeys';
 import { Loading, ProblemBox, useAsync, useSubmit } from '../ui/kit';
 import { Card, PasswordChangeRequired, SignInForm } from './public';
-
-/** What identity answers for an interaction (apps/identity/src/oidc/oidc-interactions.ts, InteractionStep). */
-export interface InteractionStep {
-  uid: string;
-  step: string;
-  client: { id: string; name: string; firstParty: boolean };
-  scopes: string[];
-  tenants?: Array<{ id: string; name: string }>;
-}
 
 type Answer = InteractionStep | { redirectTo: string };
 

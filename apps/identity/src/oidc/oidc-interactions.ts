@@ -1,6 +1,6 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import {
-  AuthenticationMethod, AuthorizationRpc, CompleteMfaLoginRequest, DEFAULT_TENANT_SEGMENT, MFA_PROBLEMS, PasskeyLoginRequest, Problem, TenancyRpc,
+  AuthenticationMethod, AuthorizationRpc, InteractionStep, CompleteMfaLoginRequest, DEFAULT_TENANT_SEGMENT, MFA_PROBLEMS, PasskeyLoginRequest, Problem, TenancyRpc,
 } from '@gatehouse/contracts';
 import { ProblemException, validateDto } from '@gatehouse/errors';
 import { RpcClient } from '@gatehouse/messaging';
@@ -16,22 +16,6 @@ import { SERVICE } from '../service-name';
 import { CONSOLE_INTERACTION_PATH, INTERACTION_PATH, tenantScope } from './oidc-provider';
 
 type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
-
-/**
- * The steps of an interaction, in order. The second factor belongs to `login`: a user with one is answered
- * the `mfa-required` problem by `…/login` (as /api/v1/session) and signs in by `…/mfa` (its mfaToken and one
- * factor); `…/passkey` signs in with a passkey alone. The console's page shows a message for unknown steps.
- */
-export type InteractionStepName = 'login' | 'tenant' | 'consent';
-
-/** What the console's interaction page shows next. */
-export interface InteractionStep {
-  uid: string;
-  step: InteractionStepName;
-  client: { id: string; name: string; firstParty: boolean };
-  scopes: string[];
-  tenants?: Array<{ id: string; name: string }>;
-}
 
 const DEFAULT_TENANT_NAME = 'Default tenant';
 const PATH = new RegExp(`^${INTERACTION_PATH}(?:/|$)`);

@@ -2,7 +2,8 @@
 import { render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { fakeApiForEachTest, problem } from '../../__tests__/fake-api';
-import { interactionExit, InteractionStep, OidcInteractionPage } from '../oidc-interaction';
+import type { InteractionStep } from '@gatehouse/contracts';
+import { interactionExit, OidcInteractionPage } from '../oidc-interaction';
 
 const server = fakeApiForEachTest();
 const BASE = '/oidc/interaction/uid-1';
@@ -115,7 +116,7 @@ describe('OidcInteractionPage', () => {
   });
 
   it('names a step it does not know instead of failing', async () => {
-    server.on('GET', `${BASE}/details`, { body: step({ step: 'webauthn-enrolment' }) });
+    server.on('GET', `${BASE}/details`, { body: step({ step: 'webauthn-enrolment' as InteractionStep['step'] }) });
     render(<OidcInteractionPage uid="uid-1" />);
 
     expect((await screen.findByText(/needs a step this page does not know \(webauthn-enrolment\)/)).textContent).toBeTruthy();
