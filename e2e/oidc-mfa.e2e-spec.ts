@@ -22,6 +22,7 @@ const gateway = (): string => {
 };
 const toGateway = (url: string): string => (url.startsWith(ISSUER) ? gateway() + url.slice(ISSUER.length) : url.startsWith('/') ? gateway() + url : url);
 const typeOf = (body: { type?: string }) => body.type?.split('/').pop();
+const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8'));
 
 function totp(secret: string, offset = 0): string {
   const now = Math.floor(Date.now() / 1000);
@@ -75,7 +76,7 @@ describe('OpenID Connect sign-in with a second factor', () => {
     await api().post('/api/v1/me/mfa/totp/confirm').set(...bearer(user.token)).send({ code: totp(secret) }).expect(200);
   });
 
-  async function start(config: client.Configuration) {
+  async function start(config: client.Configuration, extra: Record<string, string> = {}, browser = new Browser()) {
     const verifier = client.randomPKCECodeVerifier();
     const nonce = client.randomNonce();
     const state = client.randomState();
@@ -87,8 +88,8 @@ describe('OpenID Connect sign-in with a second factor', () => {
       nonce,
       state,
       tenant,
+      ...extra,
     });
-    const browser = new Browser();
     const toInteraction = await browser.request('GET', url.href);
     expect(toInteraction.status).toBe(303);
     const uid = /\/oidc\/interaction\/([\w-]+)$/.exec(toInteraction.headers.get('location') ?? '')?.[1];
@@ -132,6 +133,75 @@ describe('OpenID Connect sign-in with a second factor', () => {
     const tokens = await client.authorizationCodeGrant(config, new URL(location), { pkceCodeVerifier: verifier, expectedNonce: nonce, expectedState: state });
     expect(tokens.claims()).toMatchObject({ sub: user.user.id, amr: ['pwd', 'otp', 'mfa'], acr: 'mfa' });
   });
+
+  /** Follows the provider's redirects from an interaction's answer to the client's callback. */
+  async function toCallback(browser: Browser, from: string): Promise<URL> {
+    let location = from;
+    for (let hops = 0; hops < 5 && !location.startsWith(REDIRECT_URI); hops++) location = (await browser.request('GET', location)).headers.get('location') as string;
+    expect(location.startsWith(`${REDIRECT_URI}?`)).toBe(true);
+    return new URL(location);
+  }
+
+  it('step-up for the provider\'s access tokens: a sign-in that presented no factor is answered insufficient_user_authentication (RFC 9470); authorizing again with max_age asks for the factor and satisfies it', async () => {
+    const root = await superAdminToken();
+    const later = await createUser(root);
+    await bindRole(root, tenant, { roleId: (await rolesByName(root, tenant)).Admin.id, subjectId: later.user.id });
+    const config = await relyingParty(rp.clientId);
+    const forGateway = { resource: `${ISSUER}/` };
+
+    // Signed in at the provider with the password alone, before the user had a factor.
+    const first = await start(config, forGateway);
+    const login = await first.browser.request('POST', `${first.base}/login`, { username: later.username, password: later.password });
+    expect(login.status).toBe(200);
+    const early = await client.authorizationCodeGrant(config, await toCallback(first.browser, ((await login.json()) as { redirectTo: string }).redirectTo), {
+      pkceCodeVerifier: first.verifier, expectedNonce: first.nonce, expectedState: first.state,
+    }, forGateway);
+    expect(claimsOf(early.access_token)).not.toHaveProperty('mfa_enrolled');
+
+    // The user sets up an authenticator app (in the console); the provider's session still says pwd.
+    const { secret: laterSecret } = (await api().post('/api/v1/me/mfa/totp').set(...bearer(later.token)).expect(201)).body;
+    await api().post('/api/v1/me/mfa/totp/confirm').set(...bearer(later.token)).send({ code: totp(laterSecret) }).expect(200);
+    const again = await signInSilently(config, first.browser, forGateway);
+    const stale = again.access_token;
+    expect(claimsOf(stale)).toMatchObject({ sub: later.user.id, mfa_enrolled: true, client_id: rp.clientId, amr: ['pwd'] });
+    expect(claimsOf(stale)).not.toHaveProperty('auth_time');
+
+    // A sensitive action: refused with the standard challenge; the console's in-place step-up is not for this token.
+    const refused = await api().post('/api/v1/me/mfa/recovery-codes').set(...bearer(stale)).expect(401);
+    expect(typeOf(refused.body)).toBe(MFA_PROBLEMS.stepUpRequired);
+    expect(refused.body.detail).toContain('authorization endpoint');
+    expect(refused.headers['www-authenticate']).toMatch(/^Bearer error="insufficient_user_authentication", error_description="[^"]+", max_age=\d+$/);
+    const inPlace = await api().post('/api/v1/me/mfa/step-up/start').set(...bearer(stale)).expect(403);
+    expect(inPlace.body.detail).toContain(rp.clientId);
+
+    // Authorizing again with max_age=0: the password and now the second factor; the new token carries auth_time.
+    const fresh = await start(config, { ...forGateway, max_age: '0' }, first.browser);
+    const password = await fresh.browser.request('POST', `${fresh.base}/login`, { username: later.username, password: later.password });
+    expect(password.status).toBe(401);
+    const step = (await password.json()) as { mfaToken: string };
+    const mfa = await fresh.browser.request('POST', `${fresh.base}/mfa`, { mfaToken: step.mfaToken, code: totp(laterSecret, 1) });
+    expect(mfa.status).toBe(200);
+    const stepped = await client.authorizationCodeGrant(config, await toCallback(fresh.browser, ((await mfa.json()) as { redirectTo: string }).redirectTo), {
+      pkceCodeVerifier: fresh.verifier, expectedNonce: fresh.nonce, expectedState: fresh.state, maxAge: 0,
+    }, forGateway);
+    const claims = claimsOf(stepped.access_token);
+    expect(claims).toMatchObject({ mfa_enrolled: true, acr: 'mfa' });
+    expect(Math.abs(claims.auth_time - Date.now() / 1000)).toBeLessThan(60);
+    const codes = await api().post('/api/v1/me/mfa/recovery-codes').set(...bearer(stepped.access_token)).expect(200);
+    expect(codes.body.codes ?? codes.body.recoveryCodes).toEqual(expect.any(Array));
+  });
+
+  /** An authorization the provider answers without an interaction (its session and the grant are there): the code at once. */
+  async function signInSilently(config: client.Configuration, browser: Browser, extra: Record<string, string>) {
+    const verifier = client.randomPKCECodeVerifier();
+    const nonce = client.randomNonce();
+    const state = client.randomState();
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT_URI, scope: 'openid profile tenant', code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', nonce, state, tenant, ...extra,
+    });
+    const callback = await toCallback(browser, url.href);
+    return client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedNonce: nonce, expectedState: state }, extra);
+  }
 
   it('a user without a factor signs in with the password alone: amr pwd, acr pwd', async () => {
     const root = await superAdminToken();

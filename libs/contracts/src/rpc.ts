@@ -27,6 +27,8 @@ export interface Caller {
    * reach the enrolment routes only (`mfa-enrolment-required` elsewhere).
    */
   enrolmentOnly?: boolean;
+  /** The OAuth client an access token of the OpenID Connect provider was issued to (its `client_id`). */
+  client?: string;
   /**
    * Step-up (the gateway, from a session token's `mfa_enrolled` and `auth_time`): the user has a second
    * factor and presented one at `factorAt` (epoch seconds; undefined: not in this session).

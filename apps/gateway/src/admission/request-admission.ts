@@ -45,7 +45,9 @@ export class RequestAdmission {
         return andThen(this.authorize(route, request, this.withStepUp(caller), tenantId, params), (admission) => {
           // After the permission: a caller without it is told so, not asked for a factor first.
           if (admission.caller?.stepUpRequired && (route.stepUp || route.grants === 'credential')) {
-            throw new ProblemException(401, MFA_PROBLEMS.stepUpRequired, `Confirm it is you: present a second factor (POST /api/v1/me/mfa/step-up) within the last ${this.env.STEP_UP_MAX_AGE_SECONDS} seconds, then retry`, {
+            throw new ProblemException(401, MFA_PROBLEMS.stepUpRequired, caller?.client
+              ? `Confirm it is you: the OpenID Connect client must send you through its authorization endpoint again (max_age=${this.env.STEP_UP_MAX_AGE_SECONDS}) to present a second factor, then retry`
+              : `Confirm it is you: present a second factor (POST /api/v1/me/mfa/step-up) within the last ${this.env.STEP_UP_MAX_AGE_SECONDS} seconds, then retry`, {
               maxAgeSeconds: this.env.STEP_UP_MAX_AGE_SECONDS,
             });
           }

@@ -120,6 +120,7 @@ export class Authenticator {
       type, id: payload.sub as string, via: 'jwt', ...(sessionId ? { sessionId } : {}), ...(impersonator ? { impersonator } : {}), ...(tenant !== undefined ? { tenant } : {}),
       // A session whose user must first set up a second factor (an MFA policy): the enrolment routes only.
       ...(payload['mfa_enrolment'] === true ? { enrolmentOnly: true } : {}),
+      ...(typeof payload['client_id'] === 'string' ? { client: payload['client_id'] } : {}),
       // Step-up: the user has a second factor, last presented in this session at auth_time.
       ...(payload['mfa_enrolled'] === true ? { mfa: { enrolled: true as const, ...(typeof payload['auth_time'] === 'number' ? { factorAt: payload['auth_time'] } : {}) } } : {}),
     };

@@ -7,6 +7,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import Provider, { Account, ClientMetadata, Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import { DataSource } from 'typeorm';
 import { IdentityEnv } from '../identity.env';
+import { SecondFactorService } from '../factors/second-factor.service';
 import { ImpersonationService } from '../impersonation/impersonation.service';
 import { SIGNING_ALG, SigningKeysService } from '../keys/signing-keys.service';
 import { NOTHING_REVOKED, Revocations } from '../revocation/revocations';
@@ -94,6 +95,7 @@ export class OidcProvider implements OnModuleDestroy {
     private readonly env: IdentityEnv,
     private readonly impersonation: ImpersonationService,
     private readonly rpc: RpcClient,
+    private readonly secondFactor: SecondFactorService,
   ) {}
 
   onModuleDestroy(): void {
@@ -230,12 +232,20 @@ export class OidcProvider implements OnModuleDestroy {
         const tenant = tenantOfScope(grant?.getOIDCScope());
         // The sign-in's amr/acr, like the console's session tokens: from the code, or the refresh token it became.
         const signIn = ctx.oidc.entities.AuthorizationCode ?? ctx.oidc.entities.RefreshToken;
+        // Step-up at the gateway, as for the console's session tokens: `mfa_enrolled` when the user has a second
+        // factor, `auth_time` when this sign-in presented one (a refresh keeps it: the factor ages). An older one
+        // is answered 401 insufficient_user_authentication (RFC 9470): the client authorizes again with max_age.
+        const accountId = (token as { accountId?: string }).accountId;
+        const hasFactor = accountId ? (await this.secondFactor.factorsOf(accountId)).length > 0 : false;
+        const factorAt = hasFactor && signIn?.amr?.includes('mfa') ? signIn.authTime : undefined;
         return {
           sub_type: 'USER',
           ...(token.grantId ? { sid: token.grantId } : {}),
           ...(tenant !== undefined ? { tenant: tenantSegment(tenant) } : {}),
           ...(signIn?.amr ? { amr: signIn.amr } : {}),
           ...(signIn?.acr ? { acr: signIn.acr } : {}),
+          ...(hasFactor ? { mfa_enrolled: true } : {}),
+          ...(typeof factorAt === 'number' ? { auth_time: factorAt } : {}),
         };
       },
       formats: {

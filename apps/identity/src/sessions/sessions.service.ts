@@ -133,6 +133,7 @@ export class SessionsService {
   private stepUpCaller(caller: Caller | null): { id: string; sessionId: string } {
     if (caller?.type !== 'USER' || caller.impersonator || caller.enrolmentOnly) throw ProblemException.forbidden('Only a signed-in user steps up, in their own session');
     if (!caller.sessionId) throw ProblemException.forbidden('Step-up needs a session (a console or CLI sign-in), not an API token');
+    if (caller.client) throw ProblemException.forbidden(`The OpenID Connect client "${caller.client}" steps up at the authorization endpoint: authorize again with max_age`);
     return { id: caller.id, sessionId: caller.sessionId };
   }
 
