@@ -54,6 +54,7 @@ describe('tenants: lifecycle and audit trail', () => {
         as(admin.token, 'post', '/service-accounts', { name: `late-sa-${n}` }),
         as(admin.token, 'post', `/service-accounts/${sa.id}/api-tokens`, { name: `late-token-${n}` }),
         as(admin.token, 'put', '/settings/me', { theme: 'dark' }),
+        as(admin.token, 'put', '/mfa-policy', { policy: 'optional' }),
       ];
     };
     // Every kind of write is accepted while the tenant lives; each instance has seen the tenant and the admin.
@@ -76,7 +77,8 @@ describe('tenants: lifecycle and audit trail', () => {
               + (SELECT count(*) FROM "authorization".invitations WHERE tenant_id = $1)::int
               + (SELECT count(*) FROM identity.service_accounts WHERE tenant_key = $1)::int
               + (SELECT count(*) FROM identity.api_tokens WHERE sa_tenant_key = $1)::int
-              + (SELECT count(*) FROM identity.user_settings WHERE tenant_key = $1)::int AS n`,
+              + (SELECT count(*) FROM identity.user_settings WHERE tenant_key = $1)::int
+              + (SELECT count(*) FROM identity.mfa_policies WHERE tenant_key = $1)::int AS n`,
         [tenant],
       )).rows[0].n as number;
       // The purge (from the durable tenant.deleted event) removes what was written before; nothing comes after it.
@@ -88,6 +90,7 @@ describe('tenants: lifecycle and audit trail', () => {
         `INSERT INTO "authorization".groups (tenant_id, name) VALUES ($1, 'direct')`,
         `INSERT INTO identity.service_accounts (tenant_key, name) VALUES ($1, 'direct')`,
         `INSERT INTO identity.user_settings (user_id, tenant_key, settings) VALUES ('${admin.user.id}', $1, '{}')`,
+        `INSERT INTO identity.mfa_policies (tenant_key, policy) VALUES ($1, 'required')`,
       ]) {
         await expect(db.query(sql, [tenant])).rejects.toMatchObject({ code: 'GH404' });
       }

@@ -13,6 +13,7 @@ import { IdentityPasskeys1764830000000 } from './1764830000000-identity-passkeys
 import { IdentityOAuthClientBackchannelLogout1764845000000 } from './1764845000000-identity-oauth-client-backchannel-logout';
 import { IdentityMfaPolicies1764846000000 } from './1764846000000-identity-mfa-policies';
 import { IdentityStepUp1764850000000 } from './1764850000000-identity-step-up';
+import { IdentityMfaPolicyTenantGuard1764860000000 } from './1764860000000-identity-mfa-policy-tenant-guard';
 
 /** Indexes for the hourly prune of old outbox and processed-event rows (see EventRetention). */
 const IdentityEventRetention1764300000000 = eventRetentionMigration('identity', 'IdentityEventRetention1764300000000');
@@ -22,5 +23,5 @@ export const IDENTITY_MIGRATIONS = [
   IdentityForgottenPasswordReason1764600000000, IdentityOAuthClients1764710000000, IdentityOidcPayloads1764720000000,
   IdentityTokenExchangeGrant1764735000000, IdentitySessionDevices1764800000000, IdentityEmailVerification1764810000000,
   IdentityFactors1764820000000, IdentityPasskeys1764830000000, IdentityOAuthClientBackchannelLogout1764845000000,
-  IdentityMfaPolicies1764846000000, IdentityStepUp1764850000000,
+  IdentityMfaPolicies1764846000000, IdentityStepUp1764850000000, IdentityMfaPolicyTenantGuard1764860000000,
 ];

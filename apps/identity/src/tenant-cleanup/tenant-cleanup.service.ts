@@ -9,7 +9,7 @@ import { ServiceAccountEntity } from '../service-accounts/service-account.entity
 import { toServiceAccountFacts } from '../service-accounts/service-account.mapper';
 
 /**
- * A deleted tenant takes its service accounts (and their API tokens), its OAuth clients and every user's settings for it
+ * A deleted tenant takes its service accounts (and their API tokens), its OAuth clients, its MFA policy and every user's settings for it
  * with it. Idempotent: a redelivered event finds nothing left to delete.
  */
 @Injectable()
@@ -48,6 +48,7 @@ export class TenantCleanupService implements OnModuleInit {
     await manager.query(`DELETE FROM identity.oauth_clients WHERE tenant_key = $1`, [tenantId]);
     await manager.query(`DELETE FROM identity.service_accounts WHERE tenant_key = $1`, [tenantId]);
     await manager.query(`DELETE FROM identity.user_settings WHERE tenant_key = $1`, [tenantId]);
+    await manager.query(`DELETE FROM identity.mfa_policies WHERE tenant_key = $1`, [tenantId]);
     for (const account of accounts) await this.outbox.add(manager, IdentityEvents.subjectChanged, toServiceAccountFacts(account, true));
     return mergeRevoked({ subjectIds: accounts.map((a) => a.id), tokenIds: tokens.map((t) => t.id) });
   }
