@@ -363,7 +363,11 @@ describe('access: the escalation matrix of every grant route', () => {
       deniedAtGateway(await as(a.admin.token).post(`/api/v1/users/${victim.user.id}/mfa-reset`), 'USER');
       deniedAtGateway(await as(accessOnly.token).post(`/api/v1/users/${victim.user.id}/mfa-reset`), 'USER');
       const me = await api().get('/api/v1/me').set(...bearer(root)).expect(200);
-      refused(await as(instanceAdmin.token).post(`/api/v1/users/${me.body.id}/mfa-reset`), 403, 'super-admin-required');
+      const superAdminReset = await as(instanceAdmin.token).post(`/api/v1/users/${me.body.id}/mfa-reset`);
+      refused(superAdminReset, 403, 'no-credential-escalation');
+      expect(superAdminReset.body.detail).toBe('Only a Super Admin can reset the second factors for a Super Admin');
+      // Without its factors an account is one password away: the actor must hold all the user holds (a tenant's Admin here).
+      refused(await as(instanceAdmin.token).post(`/api/v1/users/${a.admin.user.id}/mfa-reset`), 403, 'no-credential-escalation');
       ok(await as(instanceAdmin.token).post(`/api/v1/users/${victim.user.id}/mfa-reset`));
     },
     'POST /api/v1/{tenant}/users/{id}/mfa-reset': async () => {
@@ -376,6 +380,15 @@ describe('access: the escalation matrix of every grant route', () => {
       refused(await as(a.admin.token).post(`${T()}/users/${both.user.id}/mfa-reset`), 403, 'tenant-boundary');
       refused(await as(a.admin.token).post(`${T()}/users/${(await newUser()).user.id}/mfa-reset`), 404);
       deniedAtGateway(await as(accessOnly.token).post(`${T()}/users/${local.user.id}/mfa-reset`), 'USER');
+      // A help desk that may update users (and holds what a Viewer holds) resets a Viewer, never an Admin of the tenant.
+      const helpDesk = await newUser();
+      const helpDeskRole = await createRole(root, a.tenant, { name: unique('help-desk'), permissions: { USER: ['READ', 'UPDATE'] } });
+      await bindRole(root, a.tenant, { roleId: helpDeskRole.id, subjectId: helpDesk.user.id });
+      await bindRole(root, a.tenant, { roleId: rolesA.Viewer.id, subjectId: helpDesk.user.id });
+      const localAdmin = await newUser();
+      ok(await as(root).post(`${T()}/tenant-access`, { email: localAdmin.user.email, groupIds: [adminsGroup] }));
+      refused(await as(helpDesk.token).post(`${T()}/users/${localAdmin.user.id}/mfa-reset`), 403, 'no-credential-escalation');
+      ok(await as(helpDesk.token).post(`${T()}/users/${local.user.id}/mfa-reset`));
       ok(await as(a.admin.token).post(`${T()}/users/${local.user.id}/mfa-reset`));
     },
     'POST /api/v1/tenants': async () => {

@@ -147,16 +147,19 @@ export class GrantGuard {
     }
   }
 
-  /** To mint or reset a credential for another subject (API token, password), the actor holds all it holds. */
-  async assertMayActFor(caller: Caller | null, subjectId: string, credential: string): Promise<void> {
+  /**
+   * To mint or reset a credential for another subject (API token, password, second factors), the actor holds
+   * all it holds. `deed` says what, for the refusal: "create an API token".
+   */
+  async assertMayActFor(caller: Caller | null, subjectId: string, deed: string): Promise<void> {
     // An impersonation stays what it is: short-lived and audited, never a way to a lasting credential.
-    if (caller?.impersonator) throw refuse(RULES.whileImpersonating, `You cannot create ${credential} while acting as another user`);
+    if (caller?.impersonator) throw refuse(RULES.whileImpersonating, `You cannot ${deed} while acting as another user`);
     const actor = await this.actor(caller);
     if (actor === TRUSTED || actor.caller.id === subjectId) return;
     const facts = await this.subjects.get(subjectId);
     if (!facts) throw ProblemException.notFound(`Subject ${subjectId} does not exist`);
     if (facts.superAdmin) {
-      throw refuse(RULES.noCredentialEscalation, `Only a Super Admin can create ${credential} for a Super Admin`);
+      throw refuse(RULES.noCredentialEscalation, `Only a Super Admin can ${deed} for a Super Admin`);
     }
     for (const source of await this.loader.load(subjectId)) {
       for (const [permission, action] of pairsOf(source.permissions)) {
@@ -167,7 +170,7 @@ export class GrantGuard {
           if (!this.holds(actor.index, query)) {
             throw refuse(
               RULES.noCredentialEscalation,
-              `You cannot create ${credential} for ${subjectId}: it holds ${label(permission, action, namespace)} ${where(source.scope, source.tenantId)}, which you do not`,
+              `You cannot ${deed} for ${subjectId}: it holds ${label(permission, action, namespace)} ${where(source.scope, source.tenantId)}, which you do not`,
             );
           }
         }

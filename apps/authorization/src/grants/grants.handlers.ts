@@ -5,7 +5,7 @@ import { Controller } from '@nestjs/common';
 import { TenantMembers } from '../tenants/tenant-members';
 import { GrantGuard } from './grant-guard';
 
-const CREDENTIAL_NAMES = { API_TOKEN: 'an API token', PASSWORD: 'a password', OAUTH_CLIENT: 'an OAuth client (or its secret)' } as const;
+const CREDENTIAL_DEEDS = { API_TOKEN: 'create an API token', PASSWORD: 'set a password', OAUTH_CLIENT: 'create an OAuth client (or its secret)' } as const;
 const ACCOUNT_ACTION_NAMES = { LIST_SESSIONS: 'see the sessions of', END_SESSIONS: 'end the sessions of', RESET_FACTORS: 'reset the second factors of' } as const;
 
 @Controller()
@@ -21,7 +21,7 @@ export class GrantsHandlers {
     if (tenant !== undefined && !(await this.members.hasAccess(tenant, request.subjectId))) {
       throw ProblemException.notFound(`User ${request.subjectId} has no access to this tenant`);
     }
-    await this.guard.assertMayActFor(caller, request.subjectId, CREDENTIAL_NAMES[request.credential]);
+    await this.guard.assertMayActFor(caller, request.subjectId, CREDENTIAL_DEEDS[request.credential]);
   }
 
   /** The tenant boundary of an account action (identity's sessions of another user); in a tenant, a user there. */
@@ -33,6 +33,9 @@ export class GrantsHandlers {
       throw ProblemException.notFound(`User ${request.subjectId} has no access to this tenant`);
     }
     await this.guard.assertAccountsWithinReach(caller, [request.subjectId], ACCOUNT_ACTION_NAMES[request.action]);
+    // Without its factors an account is one password away from being taken: the actor must hold all it holds,
+    // as for setting its password (a tenant's Admin cannot strip an Instance Admin who is only in that tenant).
+    if (request.action === 'RESET_FACTORS') await this.guard.assertMayActFor(caller, request.subjectId, 'reset the second factors');
   }
 
   /** Impersonation in the envelope's tenant (a tenant route: never instance level); the user must have access there. */

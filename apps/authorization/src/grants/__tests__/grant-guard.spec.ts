@@ -74,10 +74,10 @@ describe('GrantGuard', () => {
   });
 
   it('a credential for another subject needs everything that subject holds', async () => {
-    expect(await ruleOf(guard.assertMayActFor(user('instanceAdmin'), 'alreadyAdmin', 'an API token'))).toBe('no-credential-escalation');
-    expect(await ruleOf(guard.assertMayActFor(user('admin'), 'alreadyAdmin', 'an API token'))).toBe('allowed');
-    expect(await ruleOf(guard.assertMayActFor(user('admin'), 'root', 'a password'))).toBe('no-credential-escalation');
-    expect(await ruleOf(guard.assertMayActFor(user('scoped'), 'scoped', 'an API token'))).toBe('allowed');
+    expect(await ruleOf(guard.assertMayActFor(user('instanceAdmin'), 'alreadyAdmin', 'create an API token'))).toBe('no-credential-escalation');
+    expect(await ruleOf(guard.assertMayActFor(user('admin'), 'alreadyAdmin', 'create an API token'))).toBe('allowed');
+    expect(await ruleOf(guard.assertMayActFor(user('admin'), 'root', 'set a password'))).toBe('no-credential-escalation');
+    expect(await ruleOf(guard.assertMayActFor(user('scoped'), 'scoped', 'create an API token'))).toBe('allowed');
   });
 
   describe('impersonation', () => {
@@ -125,7 +125,7 @@ describe('GrantGuard', () => {
     });
 
     it('mints no credential while impersonating, not even for oneself', async () => {
-      expect(await ruleOf(people.assertMayActFor({ type: 'USER', id: 'viewer', impersonator: { type: 'USER', id: 'admin', tenantId: T } }, 'viewer', 'an API token'))).toBe('not-while-impersonating');
+      expect(await ruleOf(people.assertMayActFor({ type: 'USER', id: 'viewer', impersonator: { type: 'USER', id: 'admin', tenantId: T } }, 'viewer', 'create an API token'))).toBe('not-while-impersonating');
     });
   });
 
