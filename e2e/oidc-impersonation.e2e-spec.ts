@@ -3,6 +3,7 @@ import {
   api, bearer, bindRole, createRole, createTenantWorld, createUser, eventually, rolesByName, superAdminToken, TenantWorld, TestUser, unique,
 } from '@gatehouse/testing';
 import * as oidc from 'openid-client';
+import { generateSync } from 'otplib';
 
 /**
  * Impersonation (docs/oidc.md): the provider's RFC 8693 token exchange through the gateway, driven by
@@ -144,6 +145,37 @@ describe('OIDC impersonation (token exchange)', () => {
     expect((await exchange(a.admin.token, a.admin.user.id)).refused).toEqual({ status: 400, error: 'invalid_request', rule: 'no-self-impersonation' });
     // A Super Admin, for a non-Super Admin.
     expect((await exchange(a.admin.token, superViewer.user.id)).refused).toEqual({ status: 400, error: 'invalid_request', rule: 'no-credential-escalation' });
+  });
+
+  it('asks an actor with a second factor for a recent one (step-up), as the gateway does for the console\'s route', async () => {
+    const roles = await rolesByName(root, a.tenant);
+    const stepper = await createUser(root);
+    const desk = await createRole(root, a.tenant, { name: unique('desk'), permissions: { ...roles.Viewer.permissions, IMPERSONATE: ['CREATE'] } });
+    await bindRole(root, a.tenant, { roleId: desk.id, subjectId: stepper.user.id });
+    // A session signed in with the password, then the user sets up an authenticator app: it has presented no factor.
+    const pair = (await api().post('/api/v1/login').send({ username: stepper.username, password: stepper.password }).expect(200)).body;
+    const { secret } = (await as(pair.accessToken).post('/api/v1/me/mfa/totp')).body;
+    const code = (offset = 0) => {
+      const now = Math.floor(Date.now() / 1000);
+      return generateSync({ secret, epoch: now - (now % 30) + offset * 30 + 1 });
+    };
+    expect((await as(pair.accessToken).post('/api/v1/me/mfa/totp/confirm', { code: code() })).status).toBe(200);
+    const stale = (await api().post('/api/v1/token/refresh').send({ refreshToken: pair.refreshToken }).expect(200)).body.accessToken;
+    expect(claimsOf(stale)).toMatchObject({ mfa_enrolled: true });
+
+    try {
+      await oidc.genericGrantRequest(config, TOKEN_EXCHANGE, { subject_token: stale, subject_token_type: ACCESS_TOKEN, requested_subject: viewer.user.id });
+      throw new Error('the exchange was granted');
+    } catch (error) {
+      expect(error).toBeInstanceOf(oidc.ResponseBodyError);
+      expect(error).toMatchObject({ status: 400, error: 'invalid_request', error_description: expect.stringContaining('step up first') });
+    }
+    // The console's route says the same, the gateway's way.
+    expect((await as(stale).post(`/api/v1/${a.tenant}/users/${viewer.user.id}/impersonate`)).status).toBe(401);
+
+    const started = (await as(stale).post('/api/v1/me/mfa/step-up/start')).body;
+    const stepped = (await as(stale).post('/api/v1/me/mfa/step-up', { mfaToken: started.mfaToken, code: code(1) })).body.accessToken;
+    expect((await granted(stepped, viewer.user.id)).access_token).toEqual(expect.any(String));
   });
 
   it('answers bad input with the RFC errors, never 5xx', async () => {

@@ -20,6 +20,13 @@ export class IdentityEnv extends DatabaseServiceEnv {
   @Type(() => Number) @IsInt() @Min(300) @Max(90 * 24 * 3600)
   REFRESH_TOKEN_TTL_SECONDS = 14 * 24 * 3600;
 
+  /**
+   * Step-up (docs/mfa.md), as the gateway's variable of the same name: identity applies it itself where the
+   * gateway does not see the action, the token endpoint's impersonation (token exchange). Set both alike.
+   */
+  @Type(() => Number) @IsInt() @Min(30) @Max(24 * 3600)
+  STEP_UP_MAX_AGE_SECONDS = 600;
+
   /** A signing key is used for this long, then a new one takes over; old keys stay published until their tokens expire. */
   @Type(() => Number) @IsInt() @Min(3600)
   SIGNING_KEY_ROTATION_SECONDS = 30 * 24 * 3600;

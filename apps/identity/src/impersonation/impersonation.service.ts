@@ -95,11 +95,21 @@ export class ImpersonationService {
     // A session good for setting up a second factor only (an MFA policy) acts for nobody.
     if (payload['mfa_enrolment'] === true) throw new SubjectTokenRefused('subject_token is for setting up a second factor only');
     if (payload['sub_type'] !== 'USER') throw new SubjectTokenRefused('only users impersonate');
+    // Impersonating is a sensitive action (step-up): the actor, if it has a second factor, presented one recently.
+    if (payload['mfa_enrolled'] === true && !this.factorIsRecent(payload['auth_time'])) {
+      throw new SubjectTokenRefused(
+        `subject_token's user has a second factor but presented none in the last ${this.env.STEP_UP_MAX_AGE_SECONDS} seconds: step up first (POST /api/v1/me/mfa/step-up, or authorize again with max_age)`,
+      );
+    }
     const sessionId = typeof payload['sid'] === 'string' ? payload['sid'] : undefined;
     if (!sessionId || !(await this.sessionAlive(sessionId))) throw new SubjectTokenRefused('the session of subject_token has ended');
     const tenant = payload['tenant'];
     const caller: Caller = { type: 'USER', id: payload.sub as string, via: 'jwt', sessionId, ...(ip ? { ip } : {}) };
     return { caller, tenant: typeof tenant === 'string' || tenant === null ? tenant : undefined };
+  }
+
+  private factorIsRecent(authTime: unknown): boolean {
+    return typeof authTime === 'number' && Date.now() / 1000 - authTime <= this.env.STEP_UP_MAX_AGE_SECONDS;
   }
 
   /** A console/CLI session (a refresh-token family) or a provider grant, not revoked nor expired. */
