@@ -4,6 +4,7 @@ import { Observable, throwError } from 'rxjs';
 import { ProblemException } from './problem.exception';
 
 const UNIQUE_VIOLATION = '23505';
+const FOREIGN_KEY_VIOLATION = '23503';
 /**
  * Raised by the services' tenant write guards (database triggers, see libs/database tenant-write-guard)
  * when a row is written for a tenant that is deleted or was never created.
@@ -47,6 +48,11 @@ export function toProblem(exception: unknown, logger: Logger, where: string, log
     return ProblemException.conflict('A resource with the same unique value already exists').problem;
   }
   if (hasSqlState(exception, TENANT_NOT_LIVE_SQLSTATE)) return ProblemException.notFound('This tenant does not exist').problem;
+  // A row this write refers to was deleted between the service's check and its commit (a role, group or tenant
+  // removed by a concurrent request): the client's view is stale, not the server broken.
+  if (hasSqlState(exception, FOREIGN_KEY_VIOLATION)) {
+    return ProblemException.conflict('Something this change refers to was removed meanwhile: reload and try again').problem;
+  }
   logger.error({ err: exception, where, ...logFields }, 'Unhandled error');
   return ProblemException.internal().problem;
 }

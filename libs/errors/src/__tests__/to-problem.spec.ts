@@ -31,6 +31,16 @@ describe('toProblem', () => {
     expect(logged).not.toHaveBeenCalled();
   });
 
+  it('answers a write whose reference was deleted meanwhile (SQLSTATE 23503) with a 409, without logging it', () => {
+    const raised = Object.assign(new Error('insert or update on table "bindings" violates foreign key constraint "bindings_role_id_fkey"'), { code: '23503' });
+    for (const error of [raised, Object.assign(new Error('query failed'), { driverError: raised })]) {
+      const problem = toProblem(error, logger, 'rpc');
+      expect(problem).toMatchObject({ status: 409 });
+      expect(JSON.stringify(problem)).not.toMatch(/bindings|fkey/);
+    }
+    expect(logged).not.toHaveBeenCalled();
+  });
+
   it('keeps a ProblemException as it is', () => {
     expect(toProblem(ProblemException.conflict('taken'), logger, 'http')).toMatchObject({ status: 409, detail: 'taken' });
   });
