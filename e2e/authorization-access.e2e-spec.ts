@@ -247,4 +247,22 @@ describe('authorization admin API', () => {
     );
     expect(rows[0].entry).toMatchObject({ tenantId: tenant, type: 'CREATE', resourceType: 'ROLE', actor: { type: 'USER', id: admin.user.id } });
   });
+
+  it('answers writes that race the deletion of what they refer to with 4xx, never 5xx (roles under new bindings, groups under new members)', async () => {
+    const statuses: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      const role = await createRole(admin.token, tenant, { name: unique('racing-role'), permissions: { FLOW: ['READ'] } });
+      const group = await createGroup(admin.token, tenant, unique('racing-group'));
+      const users = await Promise.all([1, 2, 3, 4].map(() => createUser(root)));
+      const writes = [
+        ...users.map((u) => api().post(`${T()}/bindings`).set(...bearer(admin.token)).send({ roleId: role.id, subjectType: 'USER', subjectId: u.user.id })),
+        ...users.map((u) => api().post(`${T()}/groups/${group.id}/members`).set(...bearer(admin.token)).send({ memberType: 'USER', memberId: u.user.id })),
+        api().delete(`${T()}/roles/${role.id}`).set(...bearer(admin.token)),
+        api().delete(`${T()}/groups/${group.id}`).set(...bearer(admin.token)),
+        ...users.map((u) => api().post(`${T()}/bindings`).set(...bearer(admin.token)).send({ roleId: role.id, subjectType: 'GROUP', subjectId: group.id, namespaces: [u.user.id.slice(0, 8)] })),
+      ];
+      statuses.push(...(await Promise.all(writes)).map((r) => r.status));
+    }
+    expect(statuses.filter((status) => status >= 500)).toEqual([]);
+  });
 });

@@ -160,7 +160,7 @@ export class BindingsService {
         { source, grid: role.permissions, namespaces, recipients, newcomers: item.subjectType === 'GROUP' },
         ...(newcomer && !role.isDefault ? await this.gains.ofDefaultRole(manager, where.tenantId, recipients) : []),
       ],
-    });
+    }, manager);
     let rows: Array<{ id: string }>;
     // A savepoint keeps the caller's transaction usable after a duplicate (invitations skip those).
     await manager.query('SAVEPOINT binding_insert');
@@ -189,7 +189,7 @@ export class BindingsService {
     const where = scopeOf(tenantId);
     const affected = await this.dataSource.transaction(async (manager) => {
       const view = await this.get(tenantId, id, manager);
-      await this.guard.assertPathPermission(caller, where.scope, where.tenantId, 'BINDING', 'DELETE');
+      await this.guard.assertPathPermission(caller, where.scope, where.tenantId, 'BINDING', 'DELETE', manager);
       const subjects = await subjectsOfBinding(manager, view);
       await manager.query(`DELETE FROM "authorization".bindings WHERE id = $1`, [id]);
       await this.audit.record(manager, caller, {

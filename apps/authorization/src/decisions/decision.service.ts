@@ -1,5 +1,6 @@
 import { CheckRequest, Decision, DECISION_TENANT_NOT_FOUND } from '@gatehouse/contracts';
 import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { SubjectFactsService } from '../subjects/subject-facts.service';
 import { LiveTenants } from '../tenants/live-tenants';
 import { GrantIndex } from './grant-index';
@@ -50,10 +51,10 @@ export class DecisionService {
   }
 
   /** The subject's grants straight from the database (escalation checks must not trust a cache). */
-  async freshIndex(subjectId: string): Promise<GrantIndex | null> {
-    const facts = await this.subjects.get(subjectId);
+  async freshIndex(subjectId: string, manager?: EntityManager): Promise<GrantIndex | null> {
+    const facts = await this.subjects.get(subjectId, manager);
     if (!facts) return null;
-    return new GrantIndex({ superAdmin: facts.superAdmin, disabled: facts.disabled }, await this.loader.load(subjectId));
+    return new GrantIndex({ superAdmin: facts.superAdmin, disabled: facts.disabled }, await this.loader.load(subjectId, manager));
   }
 
   /**

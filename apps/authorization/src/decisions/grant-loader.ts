@@ -1,7 +1,7 @@
 import { PermissionGrid, Scope } from '@gatehouse/contracts';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { GrantSource } from './grant-index';
 
 interface Row {
@@ -21,8 +21,8 @@ interface Row {
 export class GrantLoader {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async load(subjectId: string): Promise<GrantSource[]> {
-    const rows: Row[] = await this.dataSource.query(
+  async load(subjectId: string, manager: EntityManager = this.dataSource.manager): Promise<GrantSource[]> {
+    const rows: Row[] = await manager.query(
       `SELECT b.id AS binding_id, b.scope, b.tenant_id, b.namespaces, r.permissions, NULL::uuid AS group_id,
               r.id AS role_id, r.name AS role_name, NULL::text AS group_name
          FROM "authorization".bindings b JOIN "authorization".roles r ON r.id = b.role_id

@@ -2,7 +2,7 @@ import { Action, Caller, isNamespaced, Permission, PermissionGrid, PERMISSIONS, 
 import { ProblemException } from '@gatehouse/errors';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { pairsOf } from '../common/permission-grid';
 import { DecisionService } from '../decisions/decision.service';
 import { DecisionQuery, GrantIndex } from '../decisions/grant-index';
@@ -82,8 +82,10 @@ export class GrantGuard {
   ) {}
 
   /** A path's own permission (BINDING:DELETE to revoke, ...). */
-  async assertPathPermission(caller: Caller | null, scope: Scope, tenantId: string | null, permission: Permission, action: Action): Promise<void> {
-    const actor = await this.actor(caller);
+  async assertPathPermission(
+    caller: Caller | null, scope: Scope, tenantId: string | null, permission: Permission, action: Action, manager: EntityManager = this.dataSource.manager,
+  ): Promise<void> {
+    const actor = await this.actor(caller, manager);
     if (actor !== TRUSTED) this.assertHeld(actor.index, scope, tenantId, [[permission, action]]);
   }
 
@@ -100,14 +102,14 @@ export class GrantGuard {
     );
   }
 
-  async assertMayChange(caller: Caller | null, change: AccessChange): Promise<void> {
-    const actor = await this.actor(caller);
+  async assertMayChange(caller: Caller | null, change: AccessChange, manager: EntityManager = this.dataSource.manager): Promise<void> {
+    const actor = await this.actor(caller, manager);
     if (actor === TRUSTED) return;
     const { scope, tenantId } = change;
     this.assertHeld(actor.index, scope, tenantId, change.requires ?? []);
     const holdings = new Map<string, Promise<GrantIndex | null>>();
     const holdingOf = (id: string) => {
-      if (!holdings.has(id)) holdings.set(id, this.decisions.freshIndex(id));
+      if (!holdings.has(id)) holdings.set(id, this.decisions.freshIndex(id, manager));
       return holdings.get(id) as Promise<GrantIndex | null>;
     };
     /** Whether some subject the gain reaches does not hold the pair yet (its own bindings, before the change). */
@@ -151,17 +153,17 @@ export class GrantGuard {
    * To mint or reset a credential for another subject (API token, password, second factors), the actor holds
    * all it holds. `deed` says what, for the refusal: "create an API token".
    */
-  async assertMayActFor(caller: Caller | null, subjectId: string, deed: string): Promise<void> {
+  async assertMayActFor(caller: Caller | null, subjectId: string, deed: string, manager: EntityManager = this.dataSource.manager): Promise<void> {
     // An impersonation stays what it is: short-lived and audited, never a way to a lasting credential.
     if (caller?.impersonator) throw refuse(RULES.whileImpersonating, `You cannot ${deed} while acting as another user`);
-    const actor = await this.actor(caller);
+    const actor = await this.actor(caller, manager);
     if (actor === TRUSTED || actor.caller.id === subjectId) return;
-    const facts = await this.subjects.get(subjectId);
+    const facts = await this.subjects.get(subjectId, manager);
     if (!facts) throw ProblemException.notFound(`Subject ${subjectId} does not exist`);
     if (facts.superAdmin) {
       throw refuse(RULES.noCredentialEscalation, `Only a Super Admin can ${deed} for a Super Admin`);
     }
-    for (const source of await this.loader.load(subjectId)) {
+    for (const source of await this.loader.load(subjectId, manager)) {
       for (const [permission, action] of pairsOf(source.permissions)) {
         // A tenant-level pair of a namespace-limited binding grants nothing (scope rule), so it is not held.
         if (source.scope === 'TENANT' && source.namespaces && !isNamespaced(permission)) continue;
@@ -218,11 +220,11 @@ export class GrantGuard {
    * an instance-level binding puts a user beyond any tenant's reach. Instance-wide USER:UPDATE (Instance
    * Admin) and Super Admins reach everyone.
    */
-  async assertAccountsWithinReach(caller: Caller | null, userIds: string[], action: string): Promise<void> {
-    const actor = await this.actor(caller);
+  async assertAccountsWithinReach(caller: Caller | null, userIds: string[], action: string, manager: EntityManager = this.dataSource.manager): Promise<void> {
+    const actor = await this.actor(caller, manager);
     if (actor === TRUSTED || userIds.length === 0) return;
     if (actor.index.decide({ scope: 'INSTANCE', permission: 'USER', action: 'UPDATE' }).allowed) return;
-    const rows: Array<{ user_id: string; scope: Scope; tenant_id: string | null }> = await this.dataSource.query(
+    const rows: Array<{ user_id: string; scope: Scope; tenant_id: string | null }> = await manager.query(
       `SELECT subject_id AS user_id, scope, tenant_id FROM "authorization".bindings WHERE subject_id = ANY($1::uuid[])
        UNION
        SELECT gm.member_id, 'TENANT', g.tenant_id FROM "authorization".group_members gm JOIN "authorization".groups g ON g.id = gm.group_id
@@ -243,8 +245,8 @@ export class GrantGuard {
   }
 
   /** Defining or changing a role's grid: the actor holds every pair tenant-wide (else it could widen a role it holds). */
-  async assertMayDefineRole(caller: Caller | null, tenantId: string | null, grid: PermissionGrid): Promise<void> {
-    const actor = await this.actor(caller);
+  async assertMayDefineRole(caller: Caller | null, tenantId: string | null, grid: PermissionGrid, manager: EntityManager = this.dataSource.manager): Promise<void> {
+    const actor = await this.actor(caller, manager);
     if (actor === TRUSTED) return;
     for (const [permission, action] of pairsOf(grid)) {
       if (!this.holds(actor.index, { scope: 'TENANT', tenantId, permission, action })) {
@@ -266,10 +268,15 @@ export class GrantGuard {
     return decision.allowed && (query.namespace !== undefined || decision.namespaces === null || decision.namespaces === undefined);
   }
 
-  private async actor(caller: Caller | null): Promise<Actor> {
+  /**
+   * Every read goes through `manager`: the caller's transaction when there is one. A second pool connection
+   * taken while the transaction holds the first starves the pool under a burst of concurrent grants (each
+   * holding one connection, all waiting for another).
+   */
+  private async actor(caller: Caller | null, manager: EntityManager): Promise<Actor> {
     if (!caller) throw ProblemException.unauthorized();
     if (caller.type === 'SERVICE') return TRUSTED;
-    const index = await this.decisions.freshIndex(caller.id);
+    const index = await this.decisions.freshIndex(caller.id, manager);
     if (!index || index.state.disabled) throw refuse(RULES.missingPermission, 'The caller has no permissions');
     return index.state.superAdmin ? TRUSTED : { caller, index };
   }

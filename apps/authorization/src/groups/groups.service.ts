@@ -200,7 +200,7 @@ export class GroupsService {
         ...(await this.gains.ofGroup(manager, groupId, [memberId])),
         ...(newcomer ? await this.gains.ofDefaultRole(manager, tenantId, [memberId]) : []),
       ],
-    });
+    }, manager);
     const rows: MemberRow[] = await manager.query(
       `INSERT INTO "authorization".group_members (group_id, member_type, member_id) VALUES ($1, $2, $3)
        ON CONFLICT (group_id, member_id) DO NOTHING RETURNING *`,

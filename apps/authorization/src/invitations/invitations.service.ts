@@ -122,7 +122,7 @@ export class InvitationsService {
         tenantId,
         requires: [...(roles.length > 0 ? [['BINDING', 'CREATE'] as const] : []), ...(request.groupIds?.length ? [['GROUP_MEMBERSHIP', 'CREATE'] as const] : [])],
         gains: await this.gainsOf(manager, tenantId, { roles, groupIds: request.groupIds ?? [] }, [], true),
-      });
+      }, manager);
       const repo = manager.getRepository(InvitationEntity);
       const invitation = await repo.save(
         repo.create({
@@ -190,7 +190,7 @@ export class InvitationsService {
       // The grants are the inviter's to give: judged again, on what the inviter holds now.
       const inviter: Caller = invitation.invitedBy ? { type: 'USER', id: invitation.invitedBy } : ACCEPTANCE;
       const newcomer = await this.join.isNewcomer(manager, tenantId, { type: 'USER', id: userId });
-      await this.guard.assertMayChange(inviter, { scope: 'TENANT', tenantId, gains: await this.gainsOf(manager, tenantId, invitation, [userId], newcomer) });
+      await this.guard.assertMayChange(inviter, { scope: 'TENANT', tenantId, gains: await this.gainsOf(manager, tenantId, invitation, [userId], newcomer) }, manager);
       for (const groupId of invitation.groupIds) {
         await this.groups.addMemberIn(manager, ACCEPTANCE, tenantId, groupId, 'USER', userId).catch((error: unknown) => {
           if (!(error instanceof ProblemException && error.problem.status === 404)) throw error; // group deleted since

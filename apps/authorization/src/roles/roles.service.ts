@@ -178,7 +178,7 @@ export class RolesService {
     if (pairsOf(toJoiners).length > 0) {
       gains.push({ source: `the default role "${role.name}"`, grid: toJoiners, namespaces: null, recipients: [], newcomers: true });
     }
-    await this.guard.assertMayChange(caller, { scope: role.scope, tenantId: role.tenantId, gains });
+    await this.guard.assertMayChange(caller, { scope: role.scope, tenantId: role.tenantId, gains }, manager);
   }
 
   /** The tenant's default role, bound to users who join the tenant. */

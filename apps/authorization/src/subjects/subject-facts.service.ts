@@ -29,8 +29,8 @@ export class SubjectFactsService implements OnModuleInit {
     });
   }
 
-  async get(id: string): Promise<SubjectFactEntity | null> {
-    const known = await this.dataSource.getRepository(SubjectFactEntity).findOneBy({ id });
+  async get(id: string, manager: EntityManager = this.dataSource.manager): Promise<SubjectFactEntity | null> {
+    const known = await manager.getRepository(SubjectFactEntity).findOneBy({ id });
     if (known) return known;
     let facts: SubjectFacts;
     try {
@@ -39,8 +39,8 @@ export class SubjectFactsService implements OnModuleInit {
       if (error instanceof ProblemException && error.problem.status === 404) return null;
       throw error;
     }
-    await this.apply(this.dataSource.manager, facts);
-    return this.dataSource.getRepository(SubjectFactEntity).findOneBy({ id });
+    await this.apply(manager, facts);
+    return manager.getRepository(SubjectFactEntity).findOneBy({ id });
   }
 
   /** The synchronous path of a flag change (identity calls it before answering): apply, then invalidate everywhere. */

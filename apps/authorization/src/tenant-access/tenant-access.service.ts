@@ -164,7 +164,7 @@ export class TenantAccessService {
       const granted: string[] = [];
       for (const userId of userIds) {
         if (!(await this.join.isNewcomer(manager, null, { type: 'USER', id: userId }))) continue;
-        await this.guard.assertMayChange(caller, { scope: 'TENANT', tenantId: null, gains: await this.gains.ofDefaultRole(manager, null, [userId]) });
+        await this.guard.assertMayChange(caller, { scope: 'TENANT', tenantId: null, gains: await this.gains.ofDefaultRole(manager, null, [userId]) }, manager);
         if (await this.join.welcome(manager, caller, null, userId)) granted.push(userId);
       }
       return { defaultRole: role[0].name, granted };
