@@ -79,7 +79,7 @@ describe('environment variables', () => {
     ['identity', IdentityEnv, declared(DatabaseServiceEnv), ['### identity']],
     ['tenancy', TenancyEnv, declared(DatabaseServiceEnv), ['### tenancy']],
     ['authorization', AuthorizationEnv, declared(DatabaseServiceEnv), ['### authorization']],
-    ['notification', NotificationEnv, declared(DatabaseServiceEnv), ['### notification', '## Email delivery (notification)']],
+    ['notification', NotificationEnv, declared(DatabaseServiceEnv), ['### notification', '## Email delivery (notification)', '## Webhooks (notification)']],
     ['local mode', LocalEnv, new Set<string>(), ['### local mode']],
   ];
 

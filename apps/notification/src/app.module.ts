@@ -5,8 +5,9 @@ import { DeliveriesModule } from './deliveries/deliveries.module';
 import { NOTIFICATION_MIGRATIONS } from './migrations';
 import { NotificationEnv } from './notification.env';
 import { SERVICE } from './service-name';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
-/** Email delivery driven by domain events (SMTP or .eml files), and the delivery log. */
+/** Email delivery driven by domain events (SMTP or .eml files), the delivery log, and webhooks fed by the audit events. */
 @Module({})
 export class NotificationAppModule {
   static register(env: NotificationEnv): DynamicModule {
@@ -20,6 +21,7 @@ export class NotificationAppModule {
           database: ownedSchema({ entities: [], migrations: NOTIFICATION_MIGRATIONS }),
         }),
         DeliveriesModule,
+        WebhooksModule,
       ],
     };
   }

@@ -1,5 +1,6 @@
 import { DatabaseServiceEnv, parseBoolean } from '@gatehouse/config';
 import { Transform, Type } from 'class-transformer';
+import { parseNetworks } from './webhooks/destination-policy';
 import {
   IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength, Validate, ValidateIf,
   ValidationArguments, ValidatorConstraint, ValidatorConstraintInterface,
@@ -16,6 +17,31 @@ class LeaseOutlastsSmtpTimeout implements ValidatorConstraintInterface {
 
   defaultMessage(): string {
     return `must be at least SMTP_TIMEOUT_MS + ${LEASE_MARGIN_MS}, or a slow send could be retried while still in flight`;
+  }
+}
+
+/** Lease margin over the webhook request deadline: time to record the outcome. */
+export const WEBHOOK_LEASE_MARGIN_MS = 1000;
+
+@ValidatorConstraint({ name: 'webhookLeaseOutlastsTimeout' })
+class WebhookLeaseOutlastsTimeout implements ValidatorConstraintInterface {
+  validate(value: number, args: ValidationArguments): boolean {
+    return value >= (args.object as NotificationEnv).WEBHOOK_TIMEOUT_MS + WEBHOOK_LEASE_MARGIN_MS;
+  }
+
+  defaultMessage(): string {
+    return `must be at least WEBHOOK_TIMEOUT_MS + ${WEBHOOK_LEASE_MARGIN_MS}, or a slow delivery could be sent again while still in flight`;
+  }
+}
+
+@ValidatorConstraint({ name: 'networkList' })
+class NetworkList implements ValidatorConstraintInterface {
+  validate(value: string): boolean {
+    return typeof value === 'string' && parseNetworks(value) !== null;
+  }
+
+  defaultMessage(): string {
+    return 'must be a comma-separated list of CIDR networks (10.0.0.0/8, fd00::/8) or addresses';
   }
 }
 
@@ -89,4 +115,51 @@ export class NotificationEnv extends DatabaseServiceEnv {
   /** Emails one instance sends at the same time (also the SMTP connection pool size). */
   @Type(() => Number) @IsInt() @Min(1) @Max(50)
   DELIVERY_CONCURRENCY = 4;
+
+  /** Keys sealing webhook signing secrets at rest: `id:base64 of 32 bytes`, comma-separated, the first seals. Empty: a public development key. */
+  @IsString()
+  WEBHOOK_ENCRYPTION_KEYS = '';
+
+  /** Development only: accept http:// webhook URLs on a loopback host (localhost, 127.0.0.0/8, ::1), and deliver to loopback. */
+  @Transform(parseBoolean) @IsBoolean()
+  WEBHOOK_ALLOW_HTTP_LOOPBACK = false;
+
+  /** Networks webhooks may reach although private, loopback, link-local or reserved (comma-separated CIDRs); empty: none. */
+  @IsString() @Validate(NetworkList)
+  WEBHOOK_ALLOWED_NETWORKS = '';
+
+  /** PEM file of extra certificate authorities trusted for webhook receivers (added to Node's bundled roots). */
+  @IsOptional() @IsString() @MinLength(1)
+  WEBHOOK_CA_FILE?: string;
+
+  /** Deadline of one delivery attempt (connect, TLS, request and the answer's status), ms. */
+  @Type(() => Number) @IsInt() @Min(500) @Max(120000)
+  WEBHOOK_TIMEOUT_MS = 15000;
+
+  /** Attempts of one delivery before it is given up (DEAD, redeliverable on demand). */
+  @Type(() => Number) @IsInt() @Min(1) @Max(100)
+  WEBHOOK_MAX_ATTEMPTS = 15;
+
+  /** Wait after a delivery's first failed attempt; doubles per attempt up to WEBHOOK_RETRY_MAX_MS (±20% jitter). */
+  @Type(() => Number) @IsInt() @Min(100) @Max(86400000)
+  WEBHOOK_RETRY_BASE_MS = 10000;
+
+  @Type(() => Number) @IsInt() @Min(100) @Max(86400000)
+  WEBHOOK_RETRY_MAX_MS = 3600000;
+
+  /** Failed attempts in a row after which a subscription is disabled and the tenant's Admins are emailed. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(1000)
+  WEBHOOK_DISABLE_AFTER_FAILURES = 10;
+
+  /** Deliveries one instance sends at the same time (one per subscription at most: they go in order). */
+  @Type(() => Number) @IsInt() @Min(1) @Max(100)
+  WEBHOOK_CONCURRENCY = 8;
+
+  /** How often each instance looks for due deliveries (new events also wake it at once). */
+  @Type(() => Number) @IsInt() @Min(50) @Max(60000)
+  WEBHOOK_POLL_MS = 1000;
+
+  /** How long a worker owns a delivery it is sending; after a crash it is sent again once the lease expires. */
+  @Type(() => Number) @IsInt() @Min(1000) @Max(3600000) @Validate(WebhookLeaseOutlastsTimeout)
+  WEBHOOK_LEASE_MS = 30000;
 }

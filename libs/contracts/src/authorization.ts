@@ -206,7 +206,26 @@ export const AuthorizationRpc = {
    * whether they hold the managed Admin role in each, and whether they hold Instance Admin.
    */
   mfaSubjectFacts: rpc<MfaSubjectFactsRequest, MfaSubjectFacts>('authorization.tenant-access.mfa-facts.v1'),
+  /**
+   * The grant guard's audit-feed rule, asked by notification before a webhook subscription is created,
+   * retargeted or enabled, and before each delivery for the subscription's owner: a standing feed of an
+   * audit trail needs AUDITLOG:READ in the envelope's tenant, or the Super Admin flag at instance level
+   * (undefined tenant). `subject` is judged when an internal service asks (the owner); otherwise the caller.
+   * Answers nothing, or a 403 problem naming its rule.
+   */
+  assertMayFollowAudit: rpc<AuditFeedRequest, void>('authorization.grants.audit-feed.v1'),
+  /**
+   * Internal (notification): who to tell about a tenant's webhook trouble: the users holding the managed Admin
+   * role in the envelope's tenant (directly or through a group); at instance level, the Super Admins.
+   */
+  administrators: rpc<Record<string, never>, { userIds: string[] }>('authorization.tenant-access.administrators.v1'),
 } as const;
+
+export class AuditFeedRequest {
+  /** Set by an internal caller only (the subscription's owner); a user or service account is judged itself. */
+  @Optional() @Nested(() => SubjectRef)
+  subject?: SubjectRef;
+}
 
 export class MfaSubjectFactsRequest {
   @IsUUID()

@@ -12,6 +12,7 @@ export * from './tenancy';
 export * from './authorization';
 export * from './audit';
 export * from './notification';
+export * from './webhooks';
 export * from './introspection';
 export * from './operator-socket';
 export * from './oidc';

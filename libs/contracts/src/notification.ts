@@ -17,7 +17,7 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
  */
 export const NOTIFICATION_TEMPLATES = [
   'forgotten-password', 'admin-password-reset', 'invitation', 'account-locked', 'welcome', 'api-token-expiring',
-  'verify-email', 'email-change-requested', 'email-changed', 'mfa-reset',
+  'verify-email', 'email-change-requested', 'email-changed', 'mfa-reset', 'webhook-disabled',
 ] as const;
 export type NotificationTemplate = (typeof NOTIFICATION_TEMPLATES)[number];
 

@@ -3,3 +3,4 @@ export * from './database.module';
 export * from './stored-secrets';
 export * from './tenant-write-guard';
 export * from './like-pattern';
+export * from './secret-sealer';

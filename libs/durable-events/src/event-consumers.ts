@@ -14,10 +14,20 @@ export type EventHandler<T> = (
   event: EventEnvelope<T>,
 ) => Promise<void | (() => unknown)>;
 
+export interface ConsumerOptions {
+  /**
+   * One event at a time across every instance (JetStream max_ack_pending 1), in the stream's order: the
+   * next is handed out only once this one is acked, a failed one is retried first. For consumers whose
+   * effects must follow the events' order (webhook deliveries); costs throughput.
+   */
+  ordered?: boolean;
+}
+
 interface Registration {
   definition: EventDefinition<unknown>;
   name: string;
   handler: EventHandler<unknown>;
+  options: ConsumerOptions;
 }
 
 /**
@@ -49,8 +59,8 @@ export class EventConsumers implements OnApplicationBootstrap, BeforeApplication
   ) {}
 
   /** Call from a module's onModuleInit. `name` identifies the consumer within the service. */
-  on<T>(definition: EventDefinition<T>, name: string, handler: EventHandler<T>): void {
-    this.registrations.push({ definition, name, handler: handler as EventHandler<unknown> });
+  on<T>(definition: EventDefinition<T>, name: string, handler: EventHandler<T>, options: ConsumerOptions = {}): void {
+    this.registrations.push({ definition, name, handler: handler as EventHandler<unknown>, options });
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -70,12 +80,13 @@ export class EventConsumers implements OnApplicationBootstrap, BeforeApplication
           // A message pulled by an instance that dies is redelivered after this; handlers are short transactions.
           ack_wait: nanos(10_000),
           max_deliver: -1,
+          ...(registration.options.ordered ? { max_ack_pending: 1 } : {}),
         }).catch((error: Error) => {
           if (!error.message.includes('already')) throw error;
         });
       }
       const consumer = await this.nats.nc.jetstream().consumers.get(EVENTS_STREAM, durable);
-      const messages = await consumer.consume({ max_messages: 64 });
+      const messages = await consumer.consume({ max_messages: registration.options.ordered ? 1 : 64 });
       this.running.push(messages);
       this.loops.push(this.loop(durable, registration, messages));
     }

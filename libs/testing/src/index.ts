@@ -14,3 +14,4 @@ export * from './authorization-fixtures';
 export * from './security';
 export * from './problems';
 export * from './webauthn-authenticator';
+export * from './webhook-receiver';

@@ -20,6 +20,8 @@ export const RULES = {
   noSelfImpersonation: 'no-self-impersonation',
   whileImpersonating: 'not-while-impersonating',
   scopeRule: 'tenant-level-permission-in-namespaced-binding',
+  auditReadRequired: 'audit-read-required',
+  superAdminRequired: 'super-admin-required',
 } as const;
 
 /**
@@ -212,6 +214,27 @@ export class GrantGuard {
           }
         }
       }
+    }
+  }
+
+  /**
+   * A webhook subscription is a standing read of an audit trail: whoever creates, retargets or enables one,
+   * and its owner before every delivery, must hold AUDITLOG:READ in the tenant (tenant-wide: a tenant-level
+   * permission), or be a Super Admin for the instance-level trail (`tenantId` undefined). Super Admins get
+   * no pass in a tenant (its audit trail is tenant data), and an impersonation may not leave a feed behind.
+   */
+  async assertMayFollowAudit(subject: { type: string; id: string; impersonating?: boolean }, tenantId: string | null | undefined): Promise<void> {
+    if (subject.impersonating) throw refuse(RULES.whileImpersonating, 'A webhook cannot be set up while acting as another user');
+    const index = subject.type === 'SERVICE' ? null : await this.decisions.freshIndex(subject.id);
+    if (!index || index.state.disabled) throw refuse(RULES.missingPermission, `${subject.type === 'SERVICE' ? 'An internal service' : 'The subject'} cannot follow an audit trail`);
+    if (tenantId === undefined) {
+      if (!index.state.superAdmin) throw refuse(RULES.superAdminRequired, 'Only a Super Admin can follow the instance-level audit trail');
+      return;
+    }
+    if (!index.decide({ scope: 'TENANT', tenantId, permission: 'AUDITLOG', action: 'READ' }).allowed) {
+      throw refuse(RULES.auditReadRequired, `Following the audit trail by webhook needs AUDITLOG:READ ${where('TENANT', tenantId)}`, {
+        permission: 'AUDITLOG', action: 'READ',
+      });
     }
   }
 

@@ -1,4 +1,4 @@
-import { AccountReachRequest, ActForRequest, AuthorizationRpc, Caller, ImpersonateRequest } from '@gatehouse/contracts';
+import { AccountReachRequest, ActForRequest, AuditFeedRequest, AuthorizationRpc, Caller, ImpersonateRequest } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
 import { RpcCaller, RpcData, RpcHandler, RpcTenant } from '@gatehouse/messaging';
 import { Controller } from '@nestjs/common';
@@ -44,5 +44,14 @@ export class GrantsHandlers {
     if (tenant === undefined) throw ProblemException.validation([{ field: 'tenant', message: 'Impersonation is always in one tenant' }]);
     if (!(await this.members.hasAccess(tenant, request.userId))) throw ProblemException.notFound(`User ${request.userId} has no access to this tenant`);
     await this.guard.assertMayImpersonate(caller, tenant, request.userId);
+  }
+
+  /** A webhook's feed of the envelope's tenant's audit trail (instance level when undefined): the caller, or the owner an internal service names. */
+  @RpcHandler(AuthorizationRpc.assertMayFollowAudit)
+  async followAudit(@RpcData() request: AuditFeedRequest, @RpcCaller() caller: Caller | null, @RpcTenant() tenant: string | null | undefined): Promise<void> {
+    if (!caller) throw ProblemException.unauthorized();
+    if (caller.type === 'SERVICE' && !request.subject) return;
+    const subject = caller.type === 'SERVICE' && request.subject ? request.subject : { type: caller.type, id: caller.id, impersonating: !!caller.impersonator };
+    await this.guard.assertMayFollowAudit(subject, tenant);
   }
 }

@@ -76,4 +76,30 @@ export class TenantMembers {
     }
     return { tenants: [...tenants].map(([tenantId, admin]) => ({ tenantId, admin })), instanceAdmin };
   }
+
+  /** Users holding the managed Admin role in the tenant, bound directly or through a group, not disabled. */
+  async adminUserIds(tenantId: string | null): Promise<string[]> {
+    const rows: Array<{ id: string }> = await this.dataSource.query(
+      `WITH admin_bindings AS (
+         SELECT b.subject_type, b.subject_id FROM "authorization".bindings b JOIN "authorization".roles r ON r.id = b.role_id
+          WHERE b.scope = 'TENANT' AND b.tenant_id IS NOT DISTINCT FROM $1 AND r.managed AND r.name = 'Admin' AND b.namespaces IS NULL)
+       SELECT DISTINCT u.id FROM (
+         SELECT subject_id AS id FROM admin_bindings WHERE subject_type = 'USER'
+         UNION
+         SELECT gm.member_id FROM admin_bindings ab JOIN "authorization".group_members gm ON gm.group_id = ab.subject_id
+          WHERE ab.subject_type = 'GROUP' AND gm.member_type = 'USER') u
+       LEFT JOIN "authorization".subject_facts f ON f.id = u.id
+       WHERE f.disabled IS NOT TRUE
+       ORDER BY u.id`,
+      [tenantId],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async superAdminIds(): Promise<string[]> {
+    const rows: Array<{ id: string }> = await this.dataSource.query(
+      `SELECT id FROM "authorization".subject_facts WHERE super_admin AND NOT disabled AND type = 'USER' ORDER BY id`,
+    );
+    return rows.map((r) => r.id);
+  }
 }

@@ -3,7 +3,7 @@ import {
   TenantMemberRequest,
 } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
-import { RpcCaller, RpcData, RpcHandler } from '@gatehouse/messaging';
+import { RpcCaller, RpcData, RpcHandler, RpcTenant } from '@gatehouse/messaging';
 import { Controller } from '@nestjs/common';
 import { TenantMembers } from './tenant-members';
 import { SubjectFactsService } from '../subjects/subject-facts.service';
@@ -36,6 +36,12 @@ export class TenantsHandlers {
     if (caller?.type !== 'SERVICE') throw ProblemException.forbidden("A user's MFA facts are asked by identity only");
     const facts = await this.members.mfaFacts(request.userId);
     return { ...facts, tenants: facts.tenants.filter((t) => this.liveTenants.isLive(t.tenantId)) };
+  }
+
+  @RpcHandler(AuthorizationRpc.administrators)
+  async administrators(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined): Promise<{ userIds: string[] }> {
+    if (caller?.type !== 'SERVICE') throw ProblemException.forbidden("A tenant's administrators are asked by internal services only");
+    return { userIds: tenantId === undefined ? await this.members.superAdminIds() : await this.members.adminUserIds(tenantId) };
   }
 
   @RpcHandler(AuthorizationRpc.requireTenantMember)

@@ -47,7 +47,9 @@ export interface HttpBridgeTarget {
  * `x-gatehouse-grant` in the OpenAPI document, and must have an entry in the e2e escalation matrix.
  */
 export type GrantPath =
-  | 'binding' | 'membership' | 'tenant-access' | 'invitation' | 'role' | 'credential' | 'account' | 'super-admin' | 'tenant-admin' | 'setup';
+  | 'binding' | 'membership' | 'tenant-access' | 'invitation' | 'role' | 'credential' | 'account' | 'super-admin' | 'tenant-admin' | 'setup'
+  /** A webhook subscription: a standing read of an audit trail (authorization's audit-feed rule, docs/webhooks.md). */
+  | 'audit-feed';
 
 /**
  * One entry of the gateway's route table. A path with a `:tenant` segment is tenant-scoped (the

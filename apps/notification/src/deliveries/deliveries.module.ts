@@ -10,5 +10,6 @@ import { EventIntake } from './event-intake';
 @Module({
   controllers: [DeliveriesHandlers],
   providers: [MailTransport, DeliveryQueue, DeliveryWorker, EventIntake, DeliveryLogService],
+  exports: [DeliveryQueue, DeliveryWorker],
 })
 export class DeliveriesModule {}

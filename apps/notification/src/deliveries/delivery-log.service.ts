@@ -8,6 +8,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { SERVICE } from '../service-name';
+import { isoOrNull } from '../common/claim-pump';
 
 const SORTABLE = ['createdAt', 'updatedAt', 'recipient', 'status', 'attempts', 'template'] as const;
 const COLUMNS: Record<(typeof SORTABLE)[number], string> = {
@@ -16,8 +17,6 @@ const COLUMNS: Record<(typeof SORTABLE)[number], string> = {
 };
 const VIEW_COLUMNS = `id, event_id, event_subject, recipient, template, subject, status, attempts, last_error, message_id,
   next_attempt_at, sent_at, created_at, updated_at`;
-
-const iso = (value: unknown): string | null => (value instanceof Date ? value.toISOString() : null);
 
 function toView(r: Record<string, unknown>): DeliveryView {
   return {
@@ -31,10 +30,10 @@ function toView(r: Record<string, unknown>): DeliveryView {
     attempts: r.attempts as number,
     lastError: (r.last_error as string | null) ?? null,
     messageId: r.message_id as string,
-    nextAttemptAt: iso(r.next_attempt_at),
-    sentAt: iso(r.sent_at),
-    createdAt: iso(r.created_at) as string,
-    updatedAt: iso(r.updated_at) as string,
+    nextAttemptAt: isoOrNull(r.next_attempt_at),
+    sentAt: isoOrNull(r.sent_at),
+    createdAt: isoOrNull(r.created_at) as string,
+    updatedAt: isoOrNull(r.updated_at) as string,
   };
 }
 

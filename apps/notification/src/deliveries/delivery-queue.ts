@@ -42,7 +42,7 @@ export class DeliveryQueue {
     this.messageIdDomain = /@([^\s@<>]+)>?\s*$/.exec(env.MAIL_FROM)?.[1] ?? 'gatehouse.local';
   }
 
-  /** Returns false when this (event, template) was already queued. */
+  /** Returns false when this (event, template, recipient) was already queued. */
   async enqueue(manager: EntityManager, event: EventEnvelope, delivery: NewDelivery): Promise<boolean> {
     const id = randomUUID();
     const valid = ADDRESS.test(delivery.recipient) && delivery.recipient.length <= 254;
@@ -50,7 +50,7 @@ export class DeliveryQueue {
       `INSERT INTO ${TABLE} (id, event_id, event_subject, recipient, template, subject, status, message_id, payload,
          next_attempt_at, last_error)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-       ON CONFLICT (event_id, template) DO NOTHING RETURNING id`,
+       ON CONFLICT (event_id, template, recipient) DO NOTHING RETURNING id`,
       [
         id, event.id, event.subject, String(delivery.recipient ?? '').slice(0, 320), delivery.template, delivery.subject,
         valid ? 'PENDING' : 'DEAD', `<${id}@${this.messageIdDomain}>`, valid ? JSON.stringify(delivery.data) : null,

@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { MailTransport, PermanentMailError } from '../mail/mail-transport';
 import { renderEmail, RenderedEmail } from '../mail/templates';
+import { ClaimPump } from '../common/claim-pump';
 import { NotificationEnv } from '../notification.env';
 import { ClaimedDelivery, DeliveryQueue } from './delivery-queue';
 
@@ -13,63 +14,26 @@ import { ClaimedDelivery, DeliveryQueue } from './delivery-queue';
 @Injectable()
 export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('DeliveryWorker');
-  private readonly inFlight = new Set<Promise<void>>();
-  private timer?: NodeJS.Timeout;
-  private pumping = false;
-  private again = false;
-  private stopped = false;
+  private readonly pump: ClaimPump<ClaimedDelivery>;
   private readonly baseUrl: string;
 
   constructor(private readonly queue: DeliveryQueue, private readonly mail: MailTransport, private readonly env: NotificationEnv) {
     this.baseUrl = env.PUBLIC_BASE_URL.replace(/\/+$/, '');
+    this.pump = new ClaimPump(this.logger, env.DELIVERY_CONCURRENCY, (limit) => this.queue.claim(limit), (delivery) => this.deliver(delivery));
   }
 
   onApplicationBootstrap(): void {
     this.logger.log(`Delivering email via ${this.mail.describe()}`);
-    this.timer = setInterval(() => this.wake(), this.env.DELIVERY_POLL_MS);
-    this.timer.unref();
-    this.wake();
+    this.pump.start(this.env.DELIVERY_POLL_MS);
   }
 
   /** Stop claiming, and let the sends in flight finish so their outcome is recorded. */
-  async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
-    await Promise.allSettled([...this.inFlight]);
+  beforeApplicationShutdown(): Promise<void> {
+    return this.pump.stop();
   }
 
   wake(): void {
-    if (this.stopped) return;
-    if (this.pumping) {
-      this.again = true;
-      return;
-    }
-    this.pumping = true;
-    void this.pump()
-      .catch((error: unknown) => this.logger.warn({ err: error }, 'Claiming deliveries failed; will retry'))
-      .finally(() => {
-        this.pumping = false;
-        if (this.again) {
-          this.again = false;
-          this.wake();
-        }
-      });
-  }
-
-  private async pump(): Promise<void> {
-    while (!this.stopped) {
-      const free = this.env.DELIVERY_CONCURRENCY - this.inFlight.size;
-      if (free <= 0) return;
-      const claimed = await this.queue.claim(free);
-      for (const delivery of claimed) {
-        const sending: Promise<void> = this.deliver(delivery).finally(() => {
-          this.inFlight.delete(sending);
-          this.wake();
-        });
-        this.inFlight.add(sending);
-      }
-      if (claimed.length < free) return;
-    }
+    this.pump.wake();
   }
 
   private async deliver(delivery: ClaimedDelivery): Promise<void> {

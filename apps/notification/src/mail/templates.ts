@@ -1,6 +1,6 @@
 import {
   AccountLocked, ApiTokenExpiring, EmailChanged, EmailVerificationRequested, InvitationCreated, MfaReset, NotificationTemplate, PasswordResetRequested,
-  UserCreated,
+  UserCreated, WebhookDisabled,
 } from '@gatehouse/contracts';
 
 /**
@@ -30,6 +30,7 @@ export interface TemplateData {
   'email-change-requested': EmailVerificationRequested;
   'email-changed': EmailChanged;
   'mfa-reset': MfaReset;
+  'webhook-disabled': WebhookDisabled;
 }
 
 const PRODUCT = 'Gatehouse';
@@ -293,6 +294,28 @@ If you did not ask for this, change your password and contact your administrator
 Set up a new authenticator app or passkey (your next sign-in asks for it if your organisation requires one).</p>
 ${button(security, 'Set up a new factor')}
 <p>If you did not ask for this, change your password and contact your administrator at once.</p>`),
+    };
+  },
+
+  'webhook-disabled': (d: WebhookDisabled, ctx: TemplateContext): RenderedEmail => {
+    const where = d.scope === 'INSTANCE' ? 'instance-wide' : `of tenant ${oneLine(d.tenantId ?? 'default')}`;
+    const why = d.reason === 'FAILURES'
+      ? `its last ${Number(d.consecutiveFailures)} delivery attempts failed in a row${d.lastError ? ` (last: ${oneLine(d.lastError)})` : ''}`
+      : 'the administrator it delivers for can no longer read the audit trail';
+    const page = d.scope === 'INSTANCE'
+      ? `${ctx.baseUrl}/ui/webhooks/${UUID.test(d.subscriptionId) ? d.subscriptionId : ''}`
+      : `${ctx.baseUrl}/ui/t/${encodeURIComponent(d.tenantId ?? 'default')}/webhooks/${UUID.test(d.subscriptionId) ? d.subscriptionId : ''}`;
+    return {
+      subject: `A ${PRODUCT} webhook was disabled`,
+      text: `${greeting(d.username)}
+
+The webhook ${where} that delivers audit events to ${oneLine(d.url)} was disabled on ${formatDate(d.disabledAt)}: ${why}.
+Events are no longer queued for it; deliveries already queued wait. Fix the receiver, then enable the webhook again: ${page}
+`,
+      html: layout('A webhook was disabled', html`<p>${greeting(d.username)}</p>
+<p>The webhook ${where} that delivers audit events to <code>${oneLine(d.url)}</code> was disabled on ${formatDate(d.disabledAt)}: ${why}.</p>
+<p>Events are no longer queued for it; deliveries already queued wait. Fix the receiver, then enable the webhook again.</p>
+${button(page, 'Open the webhook')}`),
     };
   },
 

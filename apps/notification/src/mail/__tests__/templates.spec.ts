@@ -24,6 +24,10 @@ const samples: TemplateData = {
   },
   'email-changed': { userId: 'u1', username: evil, previousEmail: 'a@example.com', email: evil, by: 'CONFIRMED' },
   'mfa-reset': { userId: 'u1', username: evil, email: 'a@example.com', resetBy: evil },
+  'webhook-disabled': {
+    subscriptionId: '0b6f3c1e-6a1d-4c52-9f3e-0d3d3f6a1b2c', scope: 'TENANT', tenantId: evil, url: `https://hooks.example.com/${evil}`, reason: 'FAILURES',
+    consecutiveFailures: 10, lastError: evil, disabledAt: '2030-01-02T03:04:05Z', username: evil,
+  },
 };
 
 describe('email templates', () => {
@@ -34,6 +38,17 @@ describe('email templates', () => {
     expect(email.html).toContain('<html>');
     expect(email.html).not.toContain('<script>');
     expect(email.text).not.toMatch(/\r\nBcc:/);
+  });
+
+  it('tells why a webhook was disabled and links its page in the tenant (or at instance level)', () => {
+    const sample = samples['webhook-disabled'];
+    const email = renderEmail('webhook-disabled', { ...sample, tenantId: 'acme' }, ctx);
+    expect(email.subject).toBe('A Gatehouse webhook was disabled');
+    expect(email.text).toContain('its last 10 delivery attempts failed in a row');
+    expect(email.text).toContain(`https://iam.example.com/ui/t/acme/webhooks/${sample.subscriptionId}`);
+    const instance = renderEmail('webhook-disabled', { ...sample, scope: 'INSTANCE', tenantId: undefined, reason: 'OWNER_LOST_ACCESS' }, ctx);
+    expect(instance.text).toContain(`https://iam.example.com/ui/webhooks/${sample.subscriptionId}`);
+    expect(instance.text).toContain('can no longer read the audit trail');
   });
 
   it('links the reset page with the URL-encoded token under PUBLIC_BASE_URL', () => {
