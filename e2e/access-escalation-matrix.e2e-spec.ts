@@ -239,6 +239,47 @@ describe('access: the escalation matrix of every grant route', () => {
       ok(await as(instanceAdmin.token).post(`/api/v1/users/${(await newUser()).user.id}/api-tokens`, { name: unique('plain') }));
       ok(await as(root).post(`/api/v1/users/${a.admin.user.id}/api-tokens`, { name: unique('root') }));
     },
+    // A webhook is a standing read of an audit trail (authorization's audit-feed rule): AUDITLOG:READ in the tenant.
+    'POST /api/v1/{tenant}/webhooks': async () => {
+      const hook = { url: 'https://hooks.matrix.example.invalid/in', enabled: false };
+      deniedAtGateway(await as(instanceAdmin.token).post(`${T()}/webhooks`, hook), 'AUDITLOG');
+      deniedAtGateway(await as(accessOnly.token).post(`${T()}/webhooks`, hook), 'AUDITLOG');
+      deniedAtGateway(await as(root).post(`${T()}/webhooks`, hook), 'AUDITLOG');
+      deniedAtGateway(await as(b.admin.token).post(`${T()}/webhooks`, hook), 'AUDITLOG');
+      const writer = await newUser();
+      const writeOnly = await createRole(root, a.tenant, { name: unique('audit-write'), permissions: { AUDITLOG: ['CREATE', 'UPDATE'] } });
+      await bindRole(root, a.tenant, { roleId: writeOnly.id, subjectId: writer.user.id });
+      refused(await as(writer.token).post(`${T()}/webhooks`, hook), 403, 'audit-read-required');
+      ok(await as(a.admin.token).post(`${T()}/webhooks`, hook));
+    },
+    'PATCH /api/v1/{tenant}/webhooks/{id}': async () => {
+      const path = `${T()}/webhooks/${a.webhook.id}`;
+      const retarget = { url: 'https://hooks.stolen.example.invalid/in' };
+      const writer = await newUser();
+      const writeOnly = await createRole(root, a.tenant, { name: unique('audit-update'), permissions: { AUDITLOG: ['UPDATE'] } });
+      await bindRole(root, a.tenant, { roleId: writeOnly.id, subjectId: writer.user.id });
+      refused(await as(writer.token).patch(path, retarget), 403, 'audit-read-required');
+      deniedAtGateway(await as(instanceAdmin.token).patch(path, retarget), 'AUDITLOG');
+      deniedAtGateway(await as(b.admin.token).patch(path, retarget), 'AUDITLOG');
+      expect((await api().patch(`/api/v1/${b.tenant}/webhooks/${a.webhook.id}`).set(...bearer(b.admin.token)).send(retarget)).status).toBe(404);
+      expect((await api().get(path).set(...bearer(a.admin.token))).body.url).toBe(a.webhook.url);
+      ok(await as(a.admin.token).patch(path, { description: 'kept by its Admin' }));
+    },
+    // The instance-level audit trail: Super Admins only (an Instance Admin passes the gateway's TENANT check, not the rule).
+    'POST /api/v1/notifications/webhooks': async () => {
+      const hook = { url: 'https://hooks.instance.example.invalid/in', enabled: false };
+      refused(await as(instanceAdmin.token).post('/api/v1/notifications/webhooks', hook), 403, 'super-admin-required');
+      deniedAtGateway(await as(a.admin.token).post('/api/v1/notifications/webhooks', hook), 'TENANT');
+      ok(await as(root).post('/api/v1/notifications/webhooks', hook));
+    },
+    'PATCH /api/v1/notifications/webhooks/{id}': async () => {
+      const created = await as(root).post('/api/v1/notifications/webhooks', { url: 'https://hooks.instance2.example.invalid/in', enabled: false });
+      ok(created);
+      const path = `/api/v1/notifications/webhooks/${created.body.id}`;
+      refused(await as(instanceAdmin.token).patch(path, { url: 'https://hooks.stolen.example.invalid/in' }), 403, 'super-admin-required');
+      deniedAtGateway(await as(a.admin.token).patch(path, { url: 'https://hooks.stolen.example.invalid/in' }), 'TENANT');
+      ok(await as(root).patch(path, { description: 'kept' }));
+    },
     'POST /api/v1/{tenant}/oauth-clients': async () => {
       // A client acts for its owner: the service account is Admin of A (client_credentials), B's Admin holds B.
       const machine = (name: string) => ({ name: unique(name), type: 'confidential', ownerType: 'SERVICE_ACCOUNT', ownerId: a.serviceAccount.id });

@@ -5,6 +5,7 @@ import {
 } from '@gatehouse/testing';
 import { Webhook } from 'standardwebhooks';
 import request from 'supertest';
+import { gatehouse } from './cli-support';
 import { eventually } from './notification-support';
 
 /**
@@ -344,6 +345,32 @@ describe('webhooks: signed audit events delivered over HTTPS', () => {
     const last = receiver.receivedAt('/failing').at(-1);
     expect((JSON.parse(last?.body ?? '{}') as WebhookPayload).data.resourceId).toBe(groupId);
     expect((await as(A.admin).get(`/api/v1/${A.tenant}/webhooks/${sub.id}`).expect(200)).body).toMatchObject({ enabled: true, consecutiveFailures: 0, disabledReason: null });
+  });
+
+  it('CLI: gatehouse webhooks create, list, update, deliveries, delivery, redeliver, rotate-secret and delete', async () => {
+    const cli = (...args: string[]) => {
+      const result = gatehouse([...args, '--tenant', A.tenant, '--user', `${A.adminEmail}:Webhook-User-Pass-1`, '--output', 'json']);
+      if (result.status !== 0) throw new Error(`gatehouse ${args.join(' ')}: ${result.status} ${result.stderr}`);
+      return JSON.parse(result.stdout);
+    };
+    const created = cli('webhooks', 'create', receiver.url('/cli'), '--event', 'GROUP.CREATE', '--description', 'from the CLI');
+    expect(created).toMatchObject({ url: receiver.url('/cli'), eventTypes: ['GROUP.CREATE'], signingSecret: expect.stringMatching(/^whsec_/) });
+    expect(cli('webhooks', 'list').results.map((w: { id: string }) => w.id)).toContain(created.id);
+    const groupId = await createGroup(A.admin, A.tenant);
+    await eventually(async () => receiver.receivedAt('/cli').length === 1, 20_000, 'delivered to the CLI one');
+    const [delivery] = cli('webhooks', 'deliveries', created.id).results;
+    expect(delivery).toMatchObject({ status: 'SUCCEEDED', eventType: 'GROUP.CREATE' });
+    expect(cli('webhooks', 'delivery', created.id, delivery.id).payload.data.resourceId).toBe(groupId);
+    expect(cli('webhooks', 'redeliver', created.id, delivery.id)).toMatchObject({ status: 'PENDING' });
+    await eventually(async () => receiver.receivedAt('/cli').length === 2, 20_000, 'redelivered');
+    expect(cli('webhooks', 'update', created.id, '--enabled', 'false')).toMatchObject({ enabled: false, disabledReason: 'MANUAL' });
+    const rotated = cli('webhooks', 'rotate-secret', created.id);
+    expect(rotated.signingSecret).not.toBe(created.signingSecret);
+    const refused = gatehouse(['webhooks', 'create', 'http://example.com/in', '--tenant', A.tenant, '--user', `${A.adminEmail}:Webhook-User-Pass-1`]);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toMatch(/url must use https/);
+    cli('webhooks', 'delete', created.id);
+    expect(cli('webhooks', 'list').results.map((w: { id: string }) => w.id)).not.toContain(created.id);
   });
 
   it('loses nothing when the delivering notification process is SIGKILLed mid-burst: every id arrives, in order, duplicates only of the one in flight', async () => {

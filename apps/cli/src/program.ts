@@ -11,6 +11,7 @@ import { registerServiceAccounts } from './commands/service-accounts';
 import { registerSetup } from './commands/setup';
 import { registerTenants } from './commands/tenants';
 import { registerUsers } from './commands/users';
+import { registerWebhooks } from './commands/webhooks';
 import { CliIo, CommandContext, DEFAULT_SERVER } from './context';
 import { OUTPUT_FORMATS } from './output';
 import { EXIT_OK, reportError } from './report';
@@ -45,6 +46,7 @@ export function buildProgram(io: CliIo): Command {
   registerAuths(program, context);
   registerServiceAccounts(program, context);
   registerOAuthClients(program, context);
+  registerWebhooks(program, context);
   registerGroups(program, context);
   registerRoles(program, context);
   registerBindings(program, context);

@@ -9,6 +9,7 @@ import { MfaEnrolmentPage } from './pages/mfa-enrolment';
 import { StepUpDialog } from './pages/step-up';
 import { Shell, tenantLabel, tenantSections } from './pages/layout';
 import { OAuthClientsSection } from './pages/oauth-clients';
+import { WebhooksSection } from './pages/webhooks';
 import { OidcInteractionPage } from './pages/oidc-interaction';
 import { OidcLogoutDonePage, OidcLogoutPage } from './pages/oidc-logout';
 import { ProfilePage } from './pages/profile';
@@ -83,6 +84,9 @@ function SignedIn({ path }: { path: string }) {
   if ((m = match('/t/:tenant/oauth-clients/*', path)) || (m = match('/t/:tenant/oauth-clients', path))) {
     return <Shell tenant={m.tenant}><OAuthClientsSection tenant={m.tenant} rest={m['*'] ?? ''} /></Shell>;
   }
+  if ((m = match('/t/:tenant/webhooks/*', path)) || (m = match('/t/:tenant/webhooks', path))) {
+    return <Shell tenant={m.tenant}><WebhooksSection tenant={m.tenant} rest={m['*'] ?? ''} /></Shell>;
+  }
   if ((m = match('/t/:tenant/:section/*', path)) || (m = match('/t/:tenant/:section', path))) {
     const tenant = m.tenant;
     return (
@@ -104,6 +108,9 @@ function SignedIn({ path }: { path: string }) {
     return <Shell tenant={null}><UserDetailPage tenant={null} base="/admin/users" id={m.id} tab={m.tab ?? 'overview'} /></Shell>;
   }
   if (path === '/admin/audit') return <Shell tenant={null}><AuditPage tenant={null} /></Shell>;
+  if ((m = match('/admin/webhooks/*', path)) || (m = match('/admin/webhooks', path))) {
+    return <Shell tenant={null}><WebhooksSection tenant={null} rest={m['*'] ?? ''} /></Shell>;
+  }
   if ((m = match('/me/:tab', path)) || path === '/me') {
     const tenant = lastTenant();
     return <Shell tenant={tenant}><ProfilePage tab={m?.tab ?? 'overview'} tenant={tenant} /></Shell>;

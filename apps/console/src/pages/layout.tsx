@@ -91,6 +91,7 @@ export function tenantSections(caps: Capabilities | null, instance: Capabilities
     { id: 'invitations', label: 'Invitations', show: caps.can('INVITATION') },
     { id: 'roles', label: 'Roles', show: caps.can('ROLE') },
     { id: 'audit', label: 'Audit log', show: caps.can('AUDITLOG') },
+    { id: 'webhooks', label: 'Webhooks', show: caps.can('AUDITLOG') },
     { id: 'settings', label: 'Settings', show: !!instance?.can('TENANT') },
   ].filter((s) => s.show);
 }
@@ -166,6 +167,7 @@ export function Shell({ tenant, children }: { tenant: string | null; children: R
     { to: '/admin/tenants', label: 'Tenants', show: instance.can('TENANT') },
     { to: '/admin/users', label: 'Users', show: instance.can('USER') },
     { to: '/admin/audit', label: 'Audit log', show: instance.can('AUDITLOG') },
+    { to: '/admin/webhooks', label: 'Webhooks', show: !!me?.superAdmin },
   ].filter((a) => a.show) : [];
   return (
     <div className="shell">

@@ -303,7 +303,7 @@ ${button(security, 'Set up a new factor')}
       ? `its last ${Number(d.consecutiveFailures)} delivery attempts failed in a row${d.lastError ? ` (last: ${oneLine(d.lastError)})` : ''}`
       : 'the administrator it delivers for can no longer read the audit trail';
     const page = d.scope === 'INSTANCE'
-      ? `${ctx.baseUrl}/ui/webhooks/${UUID.test(d.subscriptionId) ? d.subscriptionId : ''}`
+      ? `${ctx.baseUrl}/ui/admin/webhooks/${UUID.test(d.subscriptionId) ? d.subscriptionId : ''}`
       : `${ctx.baseUrl}/ui/t/${encodeURIComponent(d.tenantId ?? 'default')}/webhooks/${UUID.test(d.subscriptionId) ? d.subscriptionId : ''}`;
     return {
       subject: `A ${PRODUCT} webhook was disabled`,

@@ -23,6 +23,8 @@ export interface TenantWorld {
   invitation: { id: string; email: string };
   /** A confidential OAuth client owned by the Admin, with its secret. */
   oauthClient: { id: string; clientId: string; name: string; clientSecret: string };
+  /** A webhook subscription made by the Admin (disabled once it has a delivery), its secret and that delivery. */
+  webhook: { id: string; url: string; signingSecret: string; deliveryId: string };
   /** Ids, names and emails of the tenant's own objects (never expected in another tenant's answers). */
   markers: string[];
 }
@@ -45,6 +47,11 @@ export async function createTenantWorld(rootToken: string, label: string): Promi
   });
   const binding = await bindRole(admin.token, tenant, { roleId: role.id, subjectId: member.user.id });
   const base = `/api/v1/${tenant}`;
+  // Its receiver does not exist: deliveries fail until the subscription is switched off below.
+  const webhook = expect201(
+    await api().post(`${base}/webhooks`).set(...bearer(admin.token)).send({ url: `https://hooks.${label}.example.invalid/${unique('in')}`, description: unique(`${label}-hook`) }),
+    'creating a webhook',
+  ) as { id: string; url: string; signingSecret: string };
   const sessions = await api().get('/api/v1/me/sessions').set(...bearer(member.token));
   const memberSessionId = (sessions.body?.results as Array<{ id: string; current: boolean }> | undefined)?.find((s) => s.current)?.id;
   if (!memberSessionId) throw new Error(`reading the member's session failed: ${sessions.status} ${JSON.stringify(sessions.body)}`);
@@ -74,6 +81,9 @@ export async function createTenantWorld(rootToken: string, label: string): Promi
     }),
     'creating an OAuth client',
   ) as TenantWorld['oauthClient'];
+  const deliveryId = await firstDelivery(admin.token, base, webhook.id);
+  const disabled = await api().patch(`${base}/webhooks/${webhook.id}`).set(...bearer(admin.token)).send({ enabled: false });
+  if (disabled.status !== 200) throw new Error(`disabling the webhook failed: ${disabled.status} ${JSON.stringify(disabled.body)}`);
   return {
     tenant,
     admin,
@@ -88,12 +98,26 @@ export async function createTenantWorld(rootToken: string, label: string): Promi
     binding,
     invitation: { id: invitation.id, email },
     oauthClient,
+    webhook: { ...webhook, deliveryId },
     markers: [
+      webhook.id, webhook.url, webhook.signingSecret, deliveryId,
       oauthClient.id, oauthClient.clientId, oauthClient.name, oauthClient.clientSecret,
       role.id, role.name, role.description ?? '', group.id, group.name, binding.id, serviceAccount.id, serviceAccount.name,
       created.id, created.name, created.token, invitation.id, email, memberSessionId,
     ],
   };
+}
+
+/** The first delivery queued for a webhook (the world's own changes are audit events it takes). */
+async function firstDelivery(token: string, base: string, webhookId: string): Promise<string> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const log = await api().get(`${base}/webhooks/${webhookId}/deliveries`).query({ sort: 'sequence:asc' }).set(...bearer(token));
+    const first = (log.body?.results as Array<{ id: string }> | undefined)?.[0];
+    if (first) return first.id;
+    if (Date.now() > deadline) throw new Error(`no delivery was queued for webhook ${webhookId}: ${log.status} ${JSON.stringify(log.body)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 /** The object a path parameter names, from the segment before it (`/roles/{id}` → the world's role). */
@@ -117,6 +141,10 @@ export function pathValue(world: TenantWorld, path: string, param: string): stri
       return world.serviceAccountTokenId;
     case 'oauth-clients':
       return world.oauthClient.id;
+    case 'webhooks':
+      return world.webhook.id;
+    case 'deliveries':
+      return world.webhook.deliveryId;
     case 'sessions':
       return world.memberSessionId;
     // A person's own things (API tokens, sessions, factors) under a user of the tenant: the member.

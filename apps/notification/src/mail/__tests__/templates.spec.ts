@@ -47,7 +47,7 @@ describe('email templates', () => {
     expect(email.text).toContain('its last 10 delivery attempts failed in a row');
     expect(email.text).toContain(`https://iam.example.com/ui/t/acme/webhooks/${sample.subscriptionId}`);
     const instance = renderEmail('webhook-disabled', { ...sample, scope: 'INSTANCE', tenantId: undefined, reason: 'OWNER_LOST_ACCESS' }, ctx);
-    expect(instance.text).toContain(`https://iam.example.com/ui/webhooks/${sample.subscriptionId}`);
+    expect(instance.text).toContain(`https://iam.example.com/ui/admin/webhooks/${sample.subscriptionId}`);
     expect(instance.text).toContain('can no longer read the audit trail');
   });
 
