@@ -42,7 +42,10 @@ export default async function globalSetup(): Promise<void> {
   process.env.E2E_PUBLIC_BASE_URL = system.publicUrl;
 }
 
-/** Routes that put the echo upstream (and an unreachable one) behind the gateway, as a user would. */
+/**
+ * Routes that put the echo upstream (and an unreachable one) behind the gateway, as a user would, and a
+ * route without an upstream that an ingress proxies and only asks the forward-auth endpoints about.
+ */
 async function writeUpstreamRoutes(echoUrl: string): Promise<string> {
   const closedPort = await freePort();
   const file = resolve('tmp/e2e-routes.yaml');
@@ -86,6 +89,11 @@ routes:
   - path: /public/echo/**
     public: true
     upstream: echo
+  - path: /ingress/{tenant}/apps/{namespace}/**
+    methods: [GET, DELETE]
+    permission: APP
+    namespace: { from: path, name: namespace }
+    signInUrl: /sign-in
 `,
   );
   return file;

@@ -4,6 +4,7 @@ import { AdmissionModule } from './admission/admission.module';
 import { AuthModule } from './auth/auth.module';
 import { DecisionsModule } from './decisions/decisions.module';
 import { DispatchModule } from './dispatch/dispatch.module';
+import { ForwardAuthModule } from './forward-auth/forward-auth.module';
 import { GatewayEnv } from './gateway.env';
 import { GATEWAY } from './gateway-service';
 import { IdempotencyModule } from './idempotency/idempotency.module';
@@ -23,6 +24,7 @@ import { SessionModule } from './session/session.module';
  *     ├─▶ session (browser sessions: cookie, CSRF) ─▶ dispatch
  *     ├─▶ dispatch (NATS) ─▶ idempotency        dispatch and proxy are siblings: neither imports the other
  *     └─▶ proxy (upstream HTTP)
+ *   forward-auth (decisions for an ingress) ─▶ admission, proxy (identity headers, internal tokens)
  *   openapi, console                            beside routing, read the route table's types
  *   observability                               below routing, proxy and decisions
  *   request/ (types, problem sending, maybe-async): below all of them, imports none of them; no module
@@ -38,6 +40,7 @@ export const GATEWAY_CONTEXTS = [
   SessionModule,
   ProxyModule,
   RoutingModule,
+  ForwardAuthModule,
   OpenApiModule,
 ];
 

@@ -1,6 +1,6 @@
 import { BaseServiceEnv, parseBoolean } from '@gatehouse/config';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsInt, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
+import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 
 export class GatewayEnv extends BaseServiceEnv {
   /** The only public port of Gatehouse (API, health). */
@@ -40,6 +40,14 @@ export class GatewayEnv extends BaseServiceEnv {
    */
   @Transform(parseBoolean) @IsBoolean()
   SESSION_COOKIE_SECURE = true;
+
+  /**
+   * The ingresses (nginx, Caddy, Traefik, Envoy) whose `X-Forwarded-For` names the client on the
+   * forward-auth endpoints (docs/forward-auth.md): comma-separated addresses and CIDR blocks; empty trusts
+   * none. The client's address keys the per-IP rate limit and Basic sign-in throttling.
+   */
+  @IsString() @Matches(/^[\s\da-fA-F.:/,]*$/, { message: 'FORWARD_AUTH_TRUSTED_PROXIES must be comma-separated IP addresses or CIDR blocks' })
+  FORWARD_AUTH_TRUSTED_PROXIES = '127.0.0.0/8,::1';
 
   /** YAML/JSON file declaring upstream HTTP services behind the gateway (see docs/gateway-routes.md). */
   @IsOptional() @IsString()

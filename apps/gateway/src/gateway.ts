@@ -8,6 +8,7 @@ import { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { GatewayAppModule } from './app.module';
 import { registerConsole } from './console/console-static';
+import { ForwardAuth } from './forward-auth/forward-auth';
 import { GatewayEnv } from './gateway.env';
 import { RequestObserver } from './observability/request-observer';
 import { GatewayMetrics } from './observability/metrics';
@@ -16,6 +17,7 @@ import { OpenApiPublisher } from './openapi/openapi-publisher';
 import { loadRouteFile } from './routing/route-file';
 import { RouteRegistrar, sendFrameworkError } from './routing/route-registrar';
 import { ROUTES } from './routing/route-table';
+import { isForwardAuthOnly } from './request/route-definition';
 import { registerSecurityHeaders } from './security/security-headers';
 
 /** The gateway's module with the MessagingTransport its start-up chose. */
@@ -67,12 +69,14 @@ export async function startGateway(env: GatewayEnv, options: { transport: Messag
     const metrics = app.get(GatewayMetrics);
     fastify.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
   }
-  const routes = [...ROUTES, ...upstreamRoutes];
+  // Routes without an upstream are proxied by an ingress: only the forward-auth endpoints decide them.
+  const routes = [...ROUTES, ...upstreamRoutes.filter((route) => !isForwardAuthOnly(route.target))];
   app.get(RouteRegistrar).register(fastify, routes);
+  app.get(ForwardAuth).register(fastify, upstreamRoutes);
   await app.get(OpenApiPublisher).register(fastify, routes);
   await registerConsole(fastify);
   await app.listen(env.PORT, env.HTTP_HOST);
   const host = env.HTTP_HOST === '0.0.0.0' ? 'localhost' : env.HTTP_HOST;
-  app.get(Logger).log(`Gatehouse gateway listening on http://${host}:${env.PORT} (${ROUTES.length} built-in routes, ${upstreamRoutes.length} upstream routes)`);
+  app.get(Logger).log(`Gatehouse gateway listening on http://${host}:${env.PORT} (${ROUTES.length} built-in routes, ${upstreamRoutes.length} routes from the routes file)`);
   return app;
 }

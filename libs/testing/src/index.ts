@@ -15,3 +15,4 @@ export * from './security';
 export * from './problems';
 export * from './webauthn-authenticator';
 export * from './webhook-receiver';
+export * from './ingress';

@@ -22,6 +22,7 @@ const ALLOWED: Record<string, string[]> = {
   session: ['request', 'dispatch'],
   proxy: ['request', 'observability'],
   routing: ['request', 'admission', 'dispatch', 'session', 'proxy', 'observability'],
+  'forward-auth': ['request', 'admission', 'proxy', 'observability'],
   openapi: ['request'],
   console: ['request'],
 };

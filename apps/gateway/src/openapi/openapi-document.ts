@@ -1,5 +1,6 @@
 import { ServiceSchemas } from '@gatehouse/contracts';
-import { BROWSER_SESSION, BrowserSessionStep, DEFAULT_ACTIONS, isHttpBridge, isUpstream, RouteDefinition } from '../request/route-definition';
+import { FORWARD_AUTH_ENDPOINTS } from '../request/forward-auth-endpoints';
+import { BROWSER_SESSION, BrowserSessionStep, DEFAULT_ACTIONS, isForwardAuthOnly, isHttpBridge, isUpstream, RouteDefinition } from '../request/route-definition';
 
 const PROBLEM_SCHEMA = {
   type: 'object',
@@ -94,6 +95,8 @@ export function buildOpenApiDocument(routes: RouteDefinition[], services: Servic
     const path = openApiPath(route.path);
     const pathParams = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
     const target = route.target;
+    // An ingress's route: not the gateway's to serve (its decisions are the forward-auth operations below).
+    if (isForwardAuthOnly(target)) continue;
     const upstream = isUpstream(target);
     // An HTTP bridge (the OpenID Connect provider) answers with its own protocol's bodies, like an upstream.
     const bridge = isHttpBridge(target);
@@ -147,6 +150,7 @@ export function buildOpenApiDocument(routes: RouteDefinition[], services: Servic
     }
     paths[path] = { ...paths[path], [route.method.toLowerCase()]: operation };
   }
+  Object.assign(paths, forwardAuthPaths());
   return {
     openapi: '3.1.0',
     info: {
@@ -164,5 +168,53 @@ export function buildOpenApiDocument(routes: RouteDefinition[], services: Servic
       schemas,
     },
     paths,
+  };
+}
+
+const header = (name: string, description: string) => ({ name, in: 'header', required: false, description, schema: { type: 'string' } });
+
+/** The decision endpoints for an ingress (docs/forward-auth.md): any method, the original request in headers. */
+function forwardAuthPaths(): Record<string, Record<string, unknown>> {
+  const identity = {
+    description: 'Allowed: copy the x-gatehouse-* headers upstream',
+    headers: Object.fromEntries(
+      ['subject-id', 'subject-type', 'tenant', 'namespaces', 'impersonator-id', 'token'].map((h) => [`x-gatehouse-${h}`, { schema: { type: 'string' } }]),
+    ),
+  };
+  const operation = (summary: string, parameters: unknown[], signIn: string) => ({
+    get: {
+      summary,
+      description: 'Any method is accepted (nginx and Envoy ask with the original one); a body is ignored. A request carrying a client\'s x-gatehouse-* header is refused (403, `rule: client-identity-header`).',
+      operationId: `forwardAuth${summary.split(' ')[0]}`,
+      tags: ['forward-auth'],
+      security: [],
+      'x-gatehouse-forward-auth': true,
+      parameters: [...parameters, header('authorization', 'The original request\'s credentials (Bearer JWT, Bearer API token, Basic)')],
+      responses: {
+        '200': identity,
+        '400': problem('The original method or URI is missing or malformed: `errors[]` names the header'),
+        '401': problem(`Not authenticated. ${signIn}`),
+        '403': problem('Refused: a missing permission (`permission`, `action`), no route of the routes file (`rule: no-route`), a client\'s x-gatehouse-* header (`rule: client-identity-header`)'),
+        '503': problem('Gatehouse unavailable: the ingress must fail closed'),
+      },
+    },
+  });
+  const redirect = 'A browser page load on a route with `signInUrl` gets a 302 to it, with the original URL in `rd`.';
+  return {
+    [FORWARD_AUTH_ENDPOINTS.authRequest]: operation(
+      'AuthRequest: nginx auth_request and Kubernetes ingress-nginx auth-url',
+      [header('x-original-url', 'The original URL (ingress-nginx)'), header('x-original-uri', 'The original path and query (nginx)'), header('x-original-method', 'The original method')],
+      'A browser page load on a route with `signInUrl` also gets `Location` (nginx redirects there: docs/forward-auth.md). Refusals nginx cannot pass on (400, 404, 429) are answered 403 with `originalStatus`.',
+    ),
+    [FORWARD_AUTH_ENDPOINTS.forwardAuth]: operation(
+      'ForwardAuth: Caddy forward_auth and Traefik ForwardAuth',
+      ['x-forwarded-method', 'x-forwarded-uri', 'x-forwarded-host', 'x-forwarded-proto'].map((h) => header(h, `The original request's ${h.slice(12)}`)),
+      redirect,
+    ),
+    [`${FORWARD_AUTH_ENDPOINTS.extAuthz}/{path}`]: operation(
+      'ExtAuthz: Envoy ext_authz HTTP service (path_prefix)',
+      [{ name: 'path', in: 'path', required: true, description: 'The original path (and query)', schema: { type: 'string' } }],
+      redirect,
+    ),
   };
 }

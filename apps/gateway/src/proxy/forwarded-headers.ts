@@ -45,23 +45,32 @@ export function upstreamRequestHeaders(
     if (lower === 'x-request-id' || lower === 'traceparent' || lower.startsWith('x-forwarded-')) continue;
     headers[lower] = value;
   }
-  if (admission.caller) {
-    headers[`${IDENTITY_HEADER_PREFIX}subject-id`] = admission.caller.id;
-    headers[`${IDENTITY_HEADER_PREFIX}subject-type`] = admission.caller.type;
-    // An impersonation: the request is the subject's, made by this user (RFC 8693 `act`).
-    if (admission.caller.impersonator) headers[`${IDENTITY_HEADER_PREFIX}impersonator-id`] = admission.caller.impersonator.id;
-  }
-  if (admission.tenantId !== undefined) headers[`${IDENTITY_HEADER_PREFIX}tenant`] = admission.tenantId ?? DEFAULT_TENANT_SEGMENT;
-  if (admission.namespaces !== undefined) {
-    headers[`${IDENTITY_HEADER_PREFIX}namespaces`] = admission.namespaces === null ? '*' : admission.namespaces.join(',');
-  }
-  if (internalToken) headers[`${IDENTITY_HEADER_PREFIX}token`] = internalToken;
+  addIdentityHeaders(headers, admission, internalToken);
   headers['x-request-id'] = trace.requestId;
   headers['traceparent'] = trace.traceparent;
   headers['x-forwarded-for'] = client.ip;
   headers['x-forwarded-proto'] = client.protocol;
   if (client.host) headers['x-forwarded-host'] = client.host;
   return headers;
+}
+
+/**
+ * The verified identity of an admitted request, as `x-gatehouse-*` headers added to `into`: what an
+ * upstream receives from the gateway, and what the forward-auth endpoints answer for an ingress to copy.
+ */
+export function addIdentityHeaders(into: Record<string, string | string[]>, admission: Admission, internalToken?: string): Record<string, string | string[]> {
+  if (admission.caller) {
+    into[`${IDENTITY_HEADER_PREFIX}subject-id`] = admission.caller.id;
+    into[`${IDENTITY_HEADER_PREFIX}subject-type`] = admission.caller.type;
+    // An impersonation: the request is the subject's, made by this user (RFC 8693 `act`).
+    if (admission.caller.impersonator) into[`${IDENTITY_HEADER_PREFIX}impersonator-id`] = admission.caller.impersonator.id;
+  }
+  if (admission.tenantId !== undefined) into[`${IDENTITY_HEADER_PREFIX}tenant`] = admission.tenantId ?? DEFAULT_TENANT_SEGMENT;
+  if (admission.namespaces !== undefined) {
+    into[`${IDENTITY_HEADER_PREFIX}namespaces`] = admission.namespaces === null ? '*' : admission.namespaces.join(',');
+  }
+  if (internalToken) into[`${IDENTITY_HEADER_PREFIX}token`] = internalToken;
+  return into;
 }
 
 /** The upstream's response headers a client may see, added to `into` (which they override). */

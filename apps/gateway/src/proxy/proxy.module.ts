@@ -3,10 +3,10 @@ import { ObservabilityModule } from '../observability/observability.module';
 import { InternalTokens } from './internal-tokens';
 import { UpstreamProxy } from './upstream-proxy';
 
-/** Forwarding to upstream HTTP services (the sibling of DispatchModule). */
+/** Forwarding to upstream HTTP services (the sibling of DispatchModule); forward-auth shares its internal tokens. */
 @Module({
   imports: [ObservabilityModule],
   providers: [InternalTokens, UpstreamProxy],
-  exports: [UpstreamProxy],
+  exports: [UpstreamProxy, InternalTokens],
 })
 export class ProxyModule {}

@@ -10,7 +10,7 @@ import { clientResponseHeaders, upstreamRequestHeaders } from './forwarded-heade
 import { InternalTokens } from './internal-tokens';
 
 /** A `.` or `..` segment, also percent-encoded or after a backslash (which URL parsers treat as a slash). */
-const DOT_SEGMENT = /(?:^|[/\\])(?:\.|%2e){1,2}(?:[/\\?#]|$)/i;
+export const DOT_SEGMENT = /(?:^|[/\\])(?:\.|%2e){1,2}(?:[/\\?#]|$)/i;
 
 interface Upstream {
   pool: Pool;

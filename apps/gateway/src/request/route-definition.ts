@@ -30,6 +30,15 @@ export interface UpstreamTarget {
 }
 
 /**
+ * A route of the routes file without an upstream: an ingress already in front of the service (nginx,
+ * Caddy, Traefik, Envoy) proxies it and asks the forward-auth endpoints for the decision (docs/forward-auth.md).
+ * The gateway itself does not serve it.
+ */
+export interface ForwardAuthOnlyTarget {
+  forwardAuthOnly: true;
+}
+
+/**
  * A built-in service that answers HTTP itself (identity's OpenID Connect provider, docs/oidc.md): the
  * request goes over NATS as it came (method, path and query, headers with cookies, raw body up to
  * `maxBodyBytes`, the client's address) and the service's answer is written back verbatim (status,
@@ -64,7 +73,12 @@ export interface RouteDefinition {
   /** `public`: no credentials needed; `authenticated`: any signed-in subject; else the permission checked. */
   access: 'public' | 'authenticated' | PermissionRequirement;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  target: RpcDefinition<any, any> | UpstreamTarget | HttpBridgeTarget;
+  target: RpcDefinition<any, any> | UpstreamTarget | HttpBridgeTarget | ForwardAuthOnlyTarget;
+  /**
+   * Routes file only: where a browser is sent to sign in when it asks for this route without valid
+   * credentials (forward-auth endpoints: a redirect with the original URL in `rd`).
+   */
+  signInUrl?: string;
   /** Status of a successful answer; 204 is used whenever the service returns nothing. */
   status?: number;
   /** Set when the route can let a subject gain access, a credential or an account action on someone else. */
@@ -113,6 +127,10 @@ export const DEFAULT_ACTIONS: Record<HttpMethod, Action> = {
 
 export function isUpstream(target: RouteDefinition['target']): target is UpstreamTarget {
   return 'upstream' in target;
+}
+
+export function isForwardAuthOnly(target: RouteDefinition['target']): target is ForwardAuthOnlyTarget {
+  return 'forwardAuthOnly' in target;
 }
 
 export function isHttpBridge(target: RouteDefinition['target']): target is HttpBridgeTarget {

@@ -31,8 +31,9 @@ interface UpstreamEntry {
  *     permission: FLOW              # omit for `access: authenticated` or `public`
  *     action: READ                  # default: from the method
  *     namespace: { from: path, name: namespace }   # or query / header
- *     upstream: flows
+ *     upstream: flows               # omit: an ingress proxies it, forward-auth decides it
  *     stripPrefix: /api/v1/{tenant}/flows         # optional
+ *     signInUrl: https://app.example.com/sign-in  # optional: forward-auth redirects browsers there
  * ```
  * Every mistake is reported with its line, and start-up stops.
  */
@@ -105,7 +106,9 @@ export function parseRouteFile(text: string, file = 'routes'): RouteDefinition[]
   return routes;
 }
 
-const KNOWN_KEYS = ['path', 'methods', 'permission', 'action', 'namespace', 'upstream', 'stripPrefix', 'summary', 'public'];
+const KNOWN_KEYS = ['path', 'methods', 'permission', 'action', 'namespace', 'upstream', 'stripPrefix', 'summary', 'public', 'signInUrl'];
+/** An absolute http(s) URL, or a path on the original request's host. */
+const SIGN_IN_URL = /^(?:https?:\/\/[^\s/?#]+)?\/[^\s#]*$/;
 
 function compileRoute(
   item: YAMLMap,
@@ -148,34 +151,46 @@ function compileRoute(
       namespace = value;
     }
   }
+  // Without an upstream, an ingress in front of the service proxies the route and only asks forward-auth.
   const upstreamName = item.get('upstream');
   const upstream = typeof upstreamName === 'string' ? upstreams.get(upstreamName) : undefined;
-  if (!upstream) report(`${where}.upstream`, item.get('upstream', true) ?? item, `must name one of the upstreams (${[...upstreams.keys()].join(', ') || 'none defined'})`);
+  if (upstreamName !== undefined && !upstream) {
+    report(`${where}.upstream`, item.get('upstream', true), `must name one of the upstreams (${[...upstreams.keys()].join(', ') || 'none defined'})`);
+  }
   const stripPrefix = item.get('stripPrefix');
-  if (stripPrefix !== undefined && (typeof stripPrefix !== 'string' || !path.startsWith(stripPrefix))) {
+  if (stripPrefix !== undefined && upstreamName === undefined) {
+    report(`${where}.stripPrefix`, item.get('stripPrefix', true), 'applies to a route with an upstream only');
+  } else if (stripPrefix !== undefined && (typeof stripPrefix !== 'string' || !path.startsWith(stripPrefix))) {
     report(`${where}.stripPrefix`, item.get('stripPrefix', true), 'must be a leading part of path');
+  }
+  const signInUrl = item.get('signInUrl');
+  if (signInUrl !== undefined && (typeof signInUrl !== 'string' || !SIGN_IN_URL.test(signInUrl))) {
+    report(`${where}.signInUrl`, item.get('signInUrl', true), 'must be an http(s) URL or an absolute path like /sign-in');
   }
   const isPublic = item.get('public') === true;
   if (isPublic && permission !== undefined) report(`${where}.public`, item.get('public', true), 'a public route cannot also require a permission');
-  if (!upstream || (permission !== undefined && !(typeof permission === 'string' && isPermission(permission)))) return [];
+  if ((upstreamName !== undefined && !upstream) || (permission !== undefined && !(typeof permission === 'string' && isPermission(permission)))) return [];
 
   const fastifyPath = toFastifyPath(path);
   return (methods as HttpMethod[]).map((method) => ({
     method,
     path: fastifyPath,
-    summary: String(item.get('summary') ?? `${method} ${path} → ${String(upstreamName)}`),
+    summary: String(item.get('summary') ?? `${method} ${path} → ${upstream ? String(upstreamName) : 'an ingress (forward-auth)'}`),
     access: isPublic
       ? 'public'
       : permission === undefined
         ? 'authenticated'
         : { permission: permission as Permission, ...(action ? { action: action as Action } : {}), ...(namespace ? { namespace } : {}) },
-    target: {
-      upstream: String(upstreamName),
-      baseUrl: upstream.url,
-      timeoutMs: upstream.timeoutMs,
-      ...(upstream.internalToken ? { internalToken: true } : {}),
-      ...(stripPrefix ? { stripPrefix: toFastifyPath(stripPrefix as string) } : {}),
-    },
+    target: upstream
+      ? {
+          upstream: String(upstreamName),
+          baseUrl: upstream.url,
+          timeoutMs: upstream.timeoutMs,
+          ...(upstream.internalToken ? { internalToken: true } : {}),
+          ...(stripPrefix ? { stripPrefix: toFastifyPath(stripPrefix as string) } : {}),
+        }
+      : { forwardAuthOnly: true as const },
+    ...(typeof signInUrl === 'string' && SIGN_IN_URL.test(signInUrl) ? { signInUrl } : {}),
   }));
 }
 

@@ -9,6 +9,8 @@ const routes: RouteDefinition[] = [
   { method: 'GET', path: '/api/v1/:tenant/groups', summary: 'Search groups', access: { permission: 'GROUP' }, target: { subject: 'authorization.groups.list.v1' } as RouteDefinition['target'] },
   { method: 'POST', path: '/api/v1/login', summary: 'Sign in', access: 'public', target: { subject: 'identity.sessions.login.v1' } as RouteDefinition['target'] },
   { method: 'PUT', path: '/api/v1/:tenant/flows/:namespace/*', summary: 'Flows', access: { permission: 'FLOW', namespaceParam: 'namespace' }, target: { upstream: 'flows', baseUrl: 'http://flows', timeoutMs: 1000 } },
+  // An ingress's route (no upstream): decided by forward-auth, not an operation of the gateway.
+  { method: 'GET', path: '/ingress/:tenant/apps/*', summary: 'Apps', access: { permission: 'APP' }, target: { forwardAuthOnly: true } },
 ];
 const services = [
   { service: 'authorization', requests: { 'authorization.groups.create.v1': 'CreateGroupRequest', 'authorization.groups.list.v1': 'ListGroupsQuery' }, schemas: { CreateGroupRequest: { type: 'object' }, ListGroupsQuery: { type: 'object' } } },
@@ -21,7 +23,15 @@ describe('OpenAPI document (gateway)', () => {
   it('turns route paths into OpenAPI templates', () => {
     expect(openApiPath('/api/v1/:tenant/groups/:id')).toBe('/api/v1/{tenant}/groups/{id}');
     expect(openApiPath('/api/v1/:tenant/flows/*')).toBe('/api/v1/{tenant}/flows/{path}');
-    expect(Object.keys(document.paths)).toEqual(['/api/v1/{tenant}/groups', '/api/v1/login', '/api/v1/{tenant}/flows/{namespace}/{path}']);
+    expect(Object.keys(document.paths)).toEqual([
+      '/api/v1/{tenant}/groups',
+      '/api/v1/login',
+      '/api/v1/{tenant}/flows/{namespace}/{path}',
+      // The forward-auth endpoints (docs/forward-auth.md), beside the route table.
+      '/api/v1/authz/auth-request',
+      '/api/v1/authz/forward-auth',
+      '/api/v1/authz/ext-authz/{path}',
+    ]);
     expect(document.info.version).toBe('1.2.3');
   });
 

@@ -69,6 +69,36 @@ routes:
     expect(message).toContain('routes.yaml:6 routes[0].stripPrefix: must be a leading part of path');
   });
 
+  it('compiles a route without an upstream for the forward-auth endpoints only, with its sign-in URL', () => {
+    const [route] = parseRouteFile(`upstreams: {}
+routes:
+  - path: /apps/{tenant}/**
+    methods: [GET]
+    permission: APP
+    signInUrl: https://login.example.com/start
+`);
+    expect(route).toEqual({
+      method: 'GET',
+      path: '/apps/:tenant/*',
+      summary: 'GET /apps/{tenant}/** → an ingress (forward-auth)',
+      access: { permission: 'APP' },
+      target: { forwardAuthOnly: true },
+      signInUrl: 'https://login.example.com/start',
+    });
+    expect(parseRouteFile('upstreams: {}\nroutes:\n  - path: /a\n    signInUrl: /sign-in\n')[0].signInUrl).toBe('/sign-in');
+  });
+
+  it('refuses a stripPrefix without an upstream and a sign-in URL that is neither http(s) nor a path', () => {
+    const message = errorOf(`upstreams: {}
+routes:
+  - path: /x/y
+    stripPrefix: /x
+    signInUrl: javascript:alert(1)
+`);
+    expect(message).toContain('routes.yaml:4 routes[0].stripPrefix: applies to a route with an upstream only');
+    expect(message).toContain('routes.yaml:5 routes[0].signInUrl: must be an http(s) URL or an absolute path like /sign-in');
+  });
+
   it('reports YAML syntax errors with their line', () => {
     expect(errorOf('upstreams:\n  a: [unclosed\nroutes: []\n')).toMatch(/^routes.yaml:\d+: /);
   });
