@@ -29,11 +29,11 @@
 //        BENCH_NODE_OPTIONS=...  (NODE_OPTIONS for the Gatehouse processes, e.g. --require a tracing preload)
 // Rate limits are switched off for the gateway (RATE_LIMIT_*=0): the benchmark is one client and one subject.
 require('reflect-metadata');
-const { spawn } = require('node:child_process');
-const { createServer } = require('node:http');
-const { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
+const { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const { join, resolve } = require('node:path');
 const { Readable } = require('node:stream');
+
+const { cannon: cannonFor, cpuOf, ms, pairedMedian, runPacer, runUpstream, startChild: startChildOf, summarize, warm: warmFor } = require('./load-tools');
 
 const ROOT = resolve(__dirname, '../..');
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')));
@@ -41,31 +41,7 @@ const ROLE = args.role;
 const MB = 1024 * 1024;
 
 // ---------------------------------------------------------------------------------------------------
-// Child roles: the upstream and the bare proxy run in their own processes, like the gateway.
-
-function runUpstream() {
-  const body = JSON.stringify({ ok: true, service: 'bench-upstream' });
-  const server = createServer((req, res) => {
-    if (req.url.includes('/download')) {
-      const bytes = Number(new URL(req.url, 'http://x').searchParams.get('bytes') ?? 0);
-      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(bytes) });
-      const chunk = Buffer.alloc(64 * 1024, 7);
-      Readable.from((function* () {
-        for (let sent = 0; sent < bytes; sent += chunk.length) yield bytes - sent >= chunk.length ? chunk : chunk.subarray(0, bytes - sent);
-      })()).pipe(res);
-      return;
-    }
-    let size = 0;
-    req.on('data', (c) => (size += c.length));
-    req.on('end', () => {
-      const answer = size > 0 ? JSON.stringify({ received: size }) : body;
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(answer) });
-      res.end(answer);
-    });
-  });
-  server.keepAliveTimeout = 60_000;
-  server.listen(Number(args.port), '127.0.0.1', () => process.send?.('ready'));
-}
+// Child roles: the upstream (load-tools.js) and the bare proxy run in their own processes, like the gateway.
 
 function runBare() {
   const fastify = require('fastify')({ logger: false });
@@ -102,78 +78,9 @@ function runHttpProxy() {
   void fastify.listen({ port: Number(args.port), host: '127.0.0.1' }).then(() => process.send?.('ready'));
 }
 
-const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
-
-/**
- * The phase-2 load generator, in a process of its own: a lean heap whose garbage collections do not
- * delay the responses it times (in the orchestrator, which also ran autocannon and the test system,
- * its own pauses showed up in every target's p99). One warmed keep-alive pool per target.
- */
-function runPacer() {
-  const { Pool } = require('undici');
-  const pools = new Map();
-  process.on('message', async ({ name, url, headers, rate, seconds, slowLog }) => {
-    if (!pools.has(name)) pools.set(name, new Pool(new URL(url).origin, { connections: Number(args.connections), pipelining: 1, keepAliveTimeout: 60_000 }));
-    process.send(await paced(name, url, headers, rate, seconds, pools.get(name), slowLog));
-  });
-  process.send('ready');
-}
-
-/**
- * Open loop at a constant rate: every millisecond, the requests due are sent (autocannon's overallRate
- * sends each second's budget in a burst, which measures queueing, not the latency at that load).
- * When this process itself was held up (its own GC, or descheduled on this 2-core machine), it catches
- * up at twice the rate rather than all at once: a catch-up burst of 30-40 requests in one millisecond
- * was the largest single source of slow requests, for every target, and not a load any target was
- * asked to take. Such ticks are counted (`lateTicks`).
- */
-async function paced(name, url, headers, rate, seconds, pool, slowLog) {
-  const target = new URL(url);
-  const path = target.pathname + target.search;
-  const samples = [];
-  const slow = [];
-  let failures = 0;
-  const inFlight = new Set();
-  const started = process.hrtime.bigint();
-  const end = started + BigInt(seconds) * 1_000_000_000n;
-  let sent = 0;
-  let lateTicks = 0;
-  const maxPerTick = 2 * Math.ceil(rate / 1000);
-  await new Promise((done) => {
-    const tick = () => {
-      const now = process.hrtime.bigint();
-      if (now >= end) return done();
-      const due = Math.floor((Number(now - started) / 1e9) * rate);
-      if (due - sent > maxPerTick) lateTicks++;
-      for (const last = Math.min(due, sent + maxPerTick); sent < last; sent++) {
-        const t0 = process.hrtime.bigint();
-        const call = pool
-          .request({ method: 'GET', path, headers })
-          .then(async (response) => {
-            await response.body.dump();
-            if (response.statusCode !== 200) return failures++;
-            const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-            samples.push(ms);
-            if (slowLog && ms > 5) slow.push({ target: name, at: Math.round((performance.timeOrigin + performance.now() - ms) * 10) / 10, ms });
-          })
-          .catch(() => failures++)
-          .finally(() => inFlight.delete(call));
-        inFlight.add(call);
-      }
-      setTimeout(tick, 1);
-    };
-    tick();
-  });
-  await Promise.all(inFlight);
-  if (slowLog && slow.length) appendFileSync(slowLog, slow.map((l) => JSON.stringify(l)).join('\n') + '\n');
-  samples.sort((a, b) => a - b);
-  return { name, rps: samples.length / seconds, p50: pct(samples, 50) ?? NaN, p99: pct(samples, 99) ?? NaN, p999: pct(samples, 99.9) ?? NaN, failures, lateTicks };
-}
-
 // ---------------------------------------------------------------------------------------------------
 // Orchestrator
 
-const autocannon = require('autocannon');
 const distTesting = join(ROOT, 'dist/libs/testing/src/index.js');
 const testing = ROLE ? undefined : existsSync(distTesting) ? require(distTesting) : undefined;
 
@@ -205,79 +112,9 @@ const CONTROL_US = args.control === undefined ? undefined : Number(args.control)
 const POSTGRES = args.postgres ?? process.env.E2E_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 const children = [];
-function startChild(role, extra) {
-  return new Promise((resolveReady, reject) => {
-    const child = spawn(process.execPath, [__filename, `--role=${role}`, ...Object.entries(extra).map(([k, v]) => `--${k}=${v}`)], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    children.push(child);
-    child.once('message', () => resolveReady(child));
-    child.once('exit', (code) => reject(new Error(`${role} exited with ${code}`)));
-  });
-}
-
-const ms = (n) => `${n.toFixed(2)} ms`;
-
-async function cannon(name, url, headers, options = {}) {
-  const samples = [];
-  const instance = autocannon({ url, headers, connections: CONNECTIONS, duration: DURATION, ...options });
-  instance.on('response', (_client, status, _bytes, time) => {
-    if (status === 200) samples.push(time);
-  });
-  const result = await new Promise((resolveResult, reject) => {
-    instance.on('done', resolveResult);
-    instance.on('error', reject);
-  });
-  samples.sort((a, b) => a - b);
-  const failures = result.non2xx + result.errors + result.timeouts;
-  return {
-    name,
-    rps: samples.length / DURATION,
-    p50: pct(samples, 50) ?? NaN,
-    p99: pct(samples, 99) ?? NaN,
-    failures,
-  };
-}
-
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length % 2 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
-};
-
-/** Per target: the median of each figure over the rounds, the req/s range and the failures summed. */
-function summarize(runsByTarget) {
-  return Object.fromEntries(
-    Object.entries(runsByTarget).map(([name, runs]) => {
-      const rps = runs.map((r) => r.rps);
-      return [
-        name,
-        {
-          rps: median(rps),
-          range: `${Math.round(Math.min(...rps))}-${Math.round(Math.max(...rps))}`,
-          p50: median(runs.map((r) => r.p50)),
-          p99: median(runs.map((r) => r.p99)),
-          ...(runs[0].cpuPerRequest === undefined ? {} : { cpuPerRequest: median(runs.map((r) => r.cpuPerRequest)) }),
-          failures: runs.reduce((sum, r) => sum + r.failures, 0),
-        },
-      ];
-    }),
-  );
-}
-
-/** The median over rounds of f(a's run, b's run) for runs of the same round. */
-const pairedMedian = (a, b, f) => median(a.map((run, i) => f(run, b[i])));
-
-async function warm(url, headers) {
-  await new Promise((resolveDone) => autocannon({ url, headers, connections: CONNECTIONS, duration: 2 }, resolveDone));
-}
-
-const CLOCK_TICK_US = 10_000; // USER_HZ is 100 on Linux
-
-/** CPU time (user + system) the process has used so far, in µs. */
-function cpuOf(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * CLOCK_TICK_US;
-}
+const startChild = (role, extra) => startChildOf(__filename, role, extra, children);
+const cannon = (name, url, headers) => cannonFor(name, url, headers, { duration: DURATION, connections: CONNECTIONS });
+const warm = (url, headers) => warmFor(url, headers, CONNECTIONS);
 
 function rssOf(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -295,6 +132,7 @@ async function peakRss(pid, work) {
   }
   return Math.max(peak, rssOf(pid));
 }
+
 
 /** NODE_OPTIONS of the Gatehouse processes: BENCH_NODE_OPTIONS plus the preloads the options ask for (those act in the gateway only); each adds to the others. */
 function servicesNodeOptions() {
@@ -516,10 +354,10 @@ routes:
   }
 }
 
-if (ROLE === 'upstream') runUpstream();
+if (ROLE === 'upstream') runUpstream(Number(args.port));
 else if (ROLE === 'bare') runBare();
 else if (ROLE === 'http-proxy') runHttpProxy();
-else if (ROLE === 'pacer') runPacer();
+else if (ROLE === 'pacer') runPacer(Number(args.connections));
 else if (!testing) {
   console.error('No build in dist/: run "npm run build" first');
   process.exitCode = 2;

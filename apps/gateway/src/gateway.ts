@@ -17,6 +17,7 @@ import { OpenApiPublisher } from './openapi/openapi-publisher';
 import { loadRouteFile } from './routing/route-file';
 import { RouteRegistrar, sendFrameworkError } from './routing/route-registrar';
 import { ROUTES } from './routing/route-table';
+import { FORWARD_AUTH_PREFIX } from './request/forward-auth-endpoints';
 import { isForwardAuthOnly } from './request/route-definition';
 import { registerSecurityHeaders } from './security/security-headers';
 
@@ -54,7 +55,7 @@ export async function startGateway(env: GatewayEnv, options: { transport: Messag
   app.useGlobalFilters(new ProblemExceptionFilter());
   if (options.shutdownHooks !== false) app.enableShutdownHooks();
   const fastify = app.getHttpAdapter().getInstance();
-  registerSecurityHeaders(fastify);
+  registerSecurityHeaders(fastify, { except: FORWARD_AUTH_PREFIX });
   registerTraceHeaders(fastify);
   app.get(RequestObserver).register(fastify);
   if (env.CORS_ORIGINS) {

@@ -42,11 +42,13 @@ export function nginxForwardAuthServer(site: ForwardAuthSite, name = `s${site.po
   const strip = GATEHOUSE_IDENTITY_HEADERS.map((h) => `        proxy_set_header ${h} "";`).join('\n');
   return `upstream gatehouse_${name} {
     server ${hostPort(site.gatehouse)};
-    keepalive 32;
+    keepalive 128;
+    keepalive_requests 100000;
 }
 upstream app_${name} {
     server ${hostPort(site.upstream)};
-    keepalive 32;
+    keepalive 128;
+    keepalive_requests 100000;
 }
 server {
     listen 127.0.0.1:${site.port};
@@ -98,7 +100,8 @@ ${strip}
 export function nginxProxyServer(site: IngressSite, name = `s${site.port}`): string {
   return `upstream app_${name} {
     server ${hostPort(site.upstream)};
-    keepalive 32;
+    keepalive 128;
+    keepalive_requests 100000;
 }
 server {
     listen 127.0.0.1:${site.port};
@@ -137,7 +140,8 @@ ${caddyPlaceholderCleanup()}
  * its placeholder, `{http.reverse_proxy.header.X-Gatehouse-Token}`: such leftovers are removed.
  */
 function caddyPlaceholderCleanup(): string {
-  return GATEHOUSE_IDENTITY_HEADERS.map((h) => {
+  const why = '        # Caddy before 2.7 sets a header the answer lacks to its placeholder\'s text: remove those.\n';
+  return why + GATEHOUSE_IDENTITY_HEADERS.map((h) => {
     const matcher = `@unset_${variableOf(h)}`;
     return `        ${matcher} header_regexp ${h} ^.http\\.reverse_proxy\\.header\\.
         request_header ${matcher} -${h}`;

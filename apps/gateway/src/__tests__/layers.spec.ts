@@ -22,7 +22,7 @@ const ALLOWED: Record<string, string[]> = {
   session: ['request', 'dispatch'],
   proxy: ['request', 'observability'],
   routing: ['request', 'admission', 'dispatch', 'session', 'proxy', 'observability'],
-  'forward-auth': ['request', 'admission', 'proxy', 'observability'],
+  'forward-auth': ['request', 'admission', 'proxy', 'observability', 'security'],
   openapi: ['request'],
   console: ['request'],
 };

@@ -16,8 +16,9 @@ import { Admission, IncomingRequest } from '../request/incoming-request';
 import { andThen, isPromise, MaybePromise } from '../request/maybe-async';
 import { sendProblem } from '../request/problem-reply';
 import { isUpstream, RouteDefinition } from '../request/route-definition';
+import { defaultSecurityHeaders } from '../security/security-headers';
 import { IngressRoutes, MatchedRoute } from './ingress-routes';
-import { OriginalRequest, originalRequestOf } from './original-request';
+import { OriginalRequest, originalRequestOf, originOf } from './original-request';
 import { TrustedProxies } from './trusted-proxies';
 
 /** Every method an ingress may ask with (nginx and Envoy ask with the original one; the body is never read). */
@@ -27,6 +28,9 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 export const CLIENT_IDENTITY_HEADER_RULE = 'client-identity-header';
 /** The `rule` of the 403 for a request no route of the routes file declares (a decision is never "allow by default"). */
 export const NO_ROUTE_RULE = 'no-route';
+
+/** A refusal may reach a browser (Caddy, Traefik and Envoy pass it on): it carries the gateway's security headers. */
+const SECURITY_HEADERS = defaultSecurityHeaders();
 
 /**
  * The decision endpoints for an ingress that proxies by itself (docs/forward-auth.md): the original
@@ -128,6 +132,7 @@ export class ForwardAuth {
 
   private refuse(ingress: ForwardAuthIngress, error: unknown, reply: FastifyReply, original?: OriginalRequest, route?: RouteDefinition, accept?: string): void {
     if (reply.sent) return;
+    reply.headers(SECURITY_HEADERS);
     let problem: Problem = toProblem(error, this.logger, `forward-auth ${original?.method ?? ''} ${original?.uri.slice(0, 200) ?? ''}`);
     if (problem.status === 401 && route?.signInUrl && original && isBrowserNavigation(original.method, accept)) {
       const location = signInLocation(route.signInUrl, original);
@@ -163,6 +168,6 @@ function isBrowserNavigation(method: string, accept: string | undefined): boolea
 
 /** The route's sign-in URL with the original URL to come back to in `rd`. */
 export function signInLocation(signInUrl: string, original: OriginalRequest): string {
-  const back = `${original.origin ?? ''}${original.uri}`;
+  const back = `${originOf(original) ?? ''}${original.uri}`;
   return `${signInUrl}${signInUrl.includes('?') ? '&' : '?'}rd=${encodeURIComponent(back)}`;
 }

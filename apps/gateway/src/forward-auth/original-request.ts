@@ -6,8 +6,9 @@ export interface OriginalRequest {
   method: string;
   /** Path and query, as the client sent them. */
   uri: string;
-  /** `https://app.example.com`, when the ingress told (for the sign-in redirect's return URL). */
-  origin?: string;
+  /** The scheme and host, as the ingress told them: read only for a sign-in redirect's return URL (originOf). */
+  proto?: string;
+  host?: string;
 }
 
 type Headers = Record<string, string | string[] | undefined>;
@@ -49,9 +50,17 @@ export function originalRequestOf(ingress: ForwardAuthIngress, ownMethod: string
 }
 
 function withOrigin(request: OriginalRequest, proto: string | undefined, host: string | undefined): OriginalRequest {
-  if (!host || !HOST_SHAPE.test(host)) return request;
+  if (host !== undefined) request.host = host;
+  if (proto !== undefined) request.proto = proto;
+  return request;
+}
+
+/** `https://app.example.com`, when the ingress told a well-formed host (https unless it said http). */
+export function originOf(request: OriginalRequest): string | undefined {
+  const { host, proto } = request;
+  if (!host || !HOST_SHAPE.test(host)) return undefined;
   const scheme = proto && PROTOS.has(proto.toLowerCase()) ? proto.toLowerCase() : 'https';
-  return { ...request, origin: `${scheme}://${host}` };
+  return `${scheme}://${host}`;
 }
 
 function one(headers: Headers, name: string): string | undefined {

@@ -11,4 +11,7 @@ export const FORWARD_AUTH_ENDPOINTS = {
   extAuthz: '/api/v1/authz/ext-authz',
 } as const;
 
+/** The path prefix of every forward-auth endpoint. */
+export const FORWARD_AUTH_PREFIX = '/api/v1/authz/';
+
 export type ForwardAuthIngress = keyof typeof FORWARD_AUTH_ENDPOINTS;

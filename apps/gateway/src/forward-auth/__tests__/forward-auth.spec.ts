@@ -60,6 +60,7 @@ describe('forward-auth endpoints (gateway)', () => {
     expect(response.statusCode).toBe(200);
     expect(response.headers).toMatchObject({ 'x-gatehouse-subject-id': 'alice', 'x-gatehouse-subject-type': 'USER', 'x-gatehouse-tenant': 'acme' });
     expect(response.body).toBe('');
+    expect(response.headers['x-content-type-options']).toBeUndefined();
     expect(seen[0]).toMatchObject({ ip: '203.0.113.9', authorization: 'Bearer t', query: { y: '1' }, params: { tenant: 'acme', namespace: 'a.b' } });
   });
 
@@ -73,6 +74,8 @@ describe('forward-auth endpoints (gateway)', () => {
   it('refuses a client\'s x-gatehouse-* header, an undeclared method or path, and a dot segment, before admission', async () => {
     const spoofed = await app.inject({ method: 'GET', url: '/api/v1/authz/forward-auth', headers: { ...caddy('/apps/acme/a.b/x'), 'x-gatehouse-tenant': 'x' } });
     expect([spoofed.statusCode, spoofed.json().rule]).toEqual([403, 'client-identity-header']);
+    // A refusal may reach a browser: it carries the security headers.
+    expect(spoofed.headers['x-content-type-options']).toBe('nosniff');
     const patch = await app.inject({ method: 'GET', url: '/api/v1/authz/forward-auth', headers: caddy('/apps/acme/a.b/x', { 'x-forwarded-method': 'PATCH' }) });
     expect([patch.statusCode, patch.json().rule]).toEqual([403, 'no-route']);
     const dots = await app.inject({ method: 'GET', url: '/api/v1/authz/forward-auth', headers: caddy('/apps/acme/a.b/%2e%2e/x') });

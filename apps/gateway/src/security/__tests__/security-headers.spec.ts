@@ -23,4 +23,13 @@ describe('security headers (gateway)', () => {
     expect((await fastify.inject({ method: 'GET', url: '/framed' })).headers['x-frame-options']).toBe('DENY');
     await fastify.close();
   });
+
+  it('are left to the routes under the given prefix (the forward-auth endpoints)', async () => {
+    const fastify = Fastify();
+    registerSecurityHeaders(fastify, { except: '/api/v1/authz/' });
+    fastify.get('/api/v1/authz/decide', (_request, reply) => reply.send());
+    expect((await fastify.inject({ method: 'GET', url: '/api/v1/authz/decide' })).headers['x-content-type-options']).toBeUndefined();
+    expect((await fastify.inject({ method: 'GET', url: '/api/v1/authzed' })).headers['x-content-type-options']).toBe('nosniff');
+    await fastify.close();
+  });
 });
