@@ -28,6 +28,7 @@ interface Sent {
 describe('security: fuzzing every route from its OpenAPI schema', () => {
   let doc: OpenApiDocument;
   let ops: ApiOperation[];
+  let forwardAuth: ApiOperation[];
   let root: string;
   let world: TenantWorld;
   let self: TestUser;
@@ -92,8 +93,10 @@ describe('security: fuzzing every route from its OpenAPI schema', () => {
   beforeAll(async () => {
     root = await superAdminToken();
     doc = await loadOpenApi();
-    // The OpenID Connect provider's routes speak OAuth 2 (RFC 6749 errors), not the API's problems: not fuzzed from a schema here.
-    ops = operationsOf(doc).filter((op) => !op.upstream && !op.httpBridge);
+    // The OpenID Connect provider's routes speak OAuth 2 (RFC 6749 errors), not the API's problems: not fuzzed from a schema here;
+    // the forward-auth endpoints take their input in headers (their own case below).
+    ops = operationsOf(doc).filter((op) => !op.upstream && !op.httpBridge && !op.forwardAuth);
+    forwardAuth = operationsOf(doc).filter((op) => op.forwardAuth);
     world = await createTenantWorld(root, 'fz');
     self = await createUser(root);
     db = await testDb();
@@ -197,6 +200,43 @@ describe('security: fuzzing every route from its OpenAPI schema', () => {
     expect(problems).toEqual([]);
     expect(serverErrors).toBe(0);
     expect(leaks).toBe(0);
+  }, 60_000);
+
+  it('answers hostile original requests on the forward-auth endpoints (every header, the ext_authz path) with a 4xx problem or a decision, never a 5xx', async () => {
+    problems.length = 0;
+    expect(forwardAuth.map((op) => op.path).sort()).toEqual(['/api/v1/authz/auth-request', '/api/v1/authz/ext-authz/{path}', '/api/v1/authz/forward-auth']);
+    // Header values must be printable: what an HTTP client can send at all.
+    const headerText = fc.oneof(
+      fc.string({ maxLength: 80, unit: fc.constantFrom(...' !"#$%&\'()*+,-./0123456789:;<=>?@AZaz[\\]^_`{|}~'.split('')) }),
+      fc.constantFrom('', '/', '//evil.example/x', '/../../etc/passwd', '/%2e%2e/x', 'http://x', 'GET', 'get', 'CONNECT', '/a'.repeat(5000), `/${'a'.repeat(9000)}`, '/\\x', '/ x', '[::1]', 'x'.repeat(300)),
+    );
+    for (const op of forwardAuth) {
+      await fc.assert(
+        fc.asyncProperty(fc.constantFrom(...op.headerParams), headerText, fc.boolean(), async (name, value, signedIn) => {
+          const filled = op.path.replace('{path}', `api/v1/${world.tenant}/flows/company/x`);
+          let req = api().get(filled).set(name, value).set('x-original-method', 'GET').set('x-forwarded-method', 'GET');
+          if (name !== 'x-original-uri') req = req.set('x-original-uri', '/x');
+          if (name !== 'x-forwarded-uri') req = req.set('x-forwarded-uri', '/x');
+          if (signedIn) req = req.set(...bearer(world.admin.token));
+          tried += 1;
+          routes.add(describeOperation(op));
+          checkAnswer({ op, path: `${filled} ${name}: ${value.slice(0, 60)}`, input: {} }, await req);
+        }),
+        { seed: SEED, numRuns: RUNS_PER_ROUTE * 3, endOnFailure: true },
+      );
+    }
+    const extAuthz = forwardAuth.find((op) => op.path.includes('{path}')) as ApiOperation;
+    await fc.assert(
+      fc.asyncProperty(hostileText, async (segment) => {
+        // Every byte percent-encoded (encodeURIComponent refuses a lone surrogate): the segment as some client sent it.
+        const encoded = [...Buffer.from(segment)].map((byte) => `%${byte.toString(16).padStart(2, '0')}`).join('');
+        const path = `/api/v1/authz/ext-authz/api/v1/${encoded}/flows/${encoded}/x`;
+        tried += 1;
+        checkAnswer({ op: extAuthz, path, input: {} }, await api().get(path).set(...bearer(world.admin.token)));
+      }),
+      { seed: SEED, numRuns: RUNS_PER_ROUTE * 3, endOnFailure: true },
+    );
+    expect(problems).toEqual([]);
   }, 60_000);
 
   it('answers null where a field admits it (its own tenant, own profile) and query bytes that are not UTF-8 on every read, without a 5xx', async () => {

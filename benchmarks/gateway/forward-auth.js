@@ -22,7 +22,7 @@
 require('reflect-metadata');
 const { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } = require('node:fs');
 const { join, resolve } = require('node:path');
-const { cannon, cpuOf, median, ms, pairedMedian, startChild, summarize, warm } = require('./load-tools');
+const { cannon, cpuOf, flowReader, median, ms, pairedMedian, startChild, summarize, warm } = require('./load-tools');
 
 const ROOT = resolve(__dirname, '../..');
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')));
@@ -59,6 +59,8 @@ function nginxCpu(master) {
 }
 
 const children = [];
+/** What main() started that must be stopped: run on Ctrl-C too. */
+const cleanups = [];
 
 async function main() {
   const upstreamPort = await testing.freePort();
@@ -93,15 +95,14 @@ routes:
     },
   });
   const ingresses = [];
+  cleanups.push(async () => {
+    for (const ingress of ingresses) await ingress.stop();
+    await system.stop();
+  });
   try {
     system.useForFixtures();
-    // A user with FLOW:READ on company.team only (a custom role, a namespaced binding): a JWT and an API token.
-    const root = await testing.superAdminToken();
-    const admin = await testing.createUser(root);
-    const tenant = (await testing.createTenant(root, { adminUser: admin.username })).id;
-    const role = await testing.createRole(admin.token, tenant, { name: 'bench-flow-reader', permissions: { FLOW: ['READ'] } });
-    const reader = await testing.createUser(root);
-    await testing.bindRole(admin.token, tenant, { roleId: role.id, subjectId: reader.user.id, namespaces: ['company.team'] });
+    // A user with FLOW:READ on company.team only: a JWT and an API token.
+    const { tenant, reader } = await flowReader(testing);
     const apiToken = (await testing.api().post('/api/v1/me/api-tokens').set(...testing.bearer(reader.token)).send({ name: 'bench' })).body.token;
     const gatewayPid = system.instancesOf('gateway')[0].process.pid;
 
@@ -208,11 +209,25 @@ routes:
     };
     console.log(`  p99 added over nginx (median of the rounds' differences; target < 2 ms):`);
     for (const name of ['nginx (A/A)', 'nginx+fa jwt', 'nginx+fa token', 'gateway']) console.log(`    ${name.padEnd(15)} ${added(name, 'nginx')}`);
-    console.log(`\nReproduce: npm run build && npm run bench:forward-auth -- ${process.argv.slice(2).join(' ')}`.trimEnd());
+    const given = process.argv.slice(2).map((a) => (/\s/.test(a) ? `'${a}'` : a)).join(' ');
+    console.log(`\nReproduce: npm run build && npm run bench:forward-auth${given ? ` -- ${given}` : ''}`);
   } finally {
-    for (const ingress of ingresses) await ingress.stop();
-    await system.stop();
+    await cleanups.pop()();
   }
+}
+
+// Ctrl-C: stop what was started (the system, nginx, the children) rather than leave it running.
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    console.error(`\n${signal}: stopping`);
+    Promise.allSettled(cleanups.map((cleanup) => cleanup())).finally(() => {
+      for (const child of children) child.kill();
+      process.exit(130);
+    });
+  });
 }
 
 main()

@@ -175,7 +175,21 @@ function startChild(file, role, extra, children) {
 
 const ms = (n) => `${n.toFixed(2)} ms`;
 
-module.exports = { runUpstream, runPacer, startChild, cannon, warm, median, summarize, pairedMedian, cpuOf, pct, ms };
+/**
+ * The benchmarks' subject: a user with FLOW:READ on company.team only (a custom role, a namespaced binding)
+ * in a tenant of its own, signed in (a JWT), through the fixtures of libs/testing (`testing`, from dist/).
+ */
+async function flowReader(testing) {
+  const root = await testing.superAdminToken();
+  const admin = await testing.createUser(root);
+  const tenant = (await testing.createTenant(root, { adminUser: admin.username })).id;
+  const role = await testing.createRole(admin.token, tenant, { name: 'bench-flow-reader', permissions: { FLOW: ['READ'] } });
+  const reader = await testing.createUser(root);
+  await testing.bindRole(admin.token, tenant, { roleId: role.id, subjectId: reader.user.id, namespaces: ['company.team'] });
+  return { admin, tenant, reader };
+}
+
+module.exports = { runUpstream, runPacer, startChild, cannon, warm, median, summarize, pairedMedian, cpuOf, pct, ms, flowReader };
 
 if (require.main === module) {
   const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')));

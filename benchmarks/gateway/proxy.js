@@ -33,7 +33,7 @@ const { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync 
 const { join, resolve } = require('node:path');
 const { Readable } = require('node:stream');
 
-const { cannon: cannonFor, cpuOf, ms, pairedMedian, runPacer, runUpstream, startChild: startChildOf, summarize, warm: warmFor } = require('./load-tools');
+const { cannon: cannonFor, cpuOf, flowReader, ms, pairedMedian, runPacer, runUpstream, startChild: startChildOf, summarize, warm: warmFor } = require('./load-tools');
 
 const ROOT = resolve(__dirname, '../..');
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')));
@@ -217,13 +217,7 @@ routes:
   });
   try {
     system.useForFixtures();
-    // A user with FLOW:READ on company.team only (a custom role, a namespaced binding), signed in with a JWT.
-    const root = await testing.superAdminToken();
-    const admin = await testing.createUser(root);
-    const tenant = (await testing.createTenant(root, { adminUser: admin.username })).id;
-    const role = await testing.createRole(admin.token, tenant, { name: 'bench-flow-reader', permissions: { FLOW: ['READ'] } });
-    const reader = await testing.createUser(root);
-    await testing.bindRole(admin.token, tenant, { roleId: role.id, subjectId: reader.user.id, namespaces: ['company.team'] });
+    const { admin, tenant, reader } = await flowReader(testing);
     const auth = { authorization: `Bearer ${reader.token}` };
     const writerAuth = { authorization: `Bearer ${admin.token}` }; // the reader may not POST (FLOW:CREATE)
     const gatewayPid = system.instancesOf('gateway')[0].process.pid;

@@ -34,23 +34,26 @@ const hostPort = (url: string): string => new URL(url).host;
 const variableOf = (header: string): string => header.toLowerCase().replace(/-/g, '_');
 
 /**
+ * A keep-alive pool: without one nginx opens a connection per request (and per decision); sized past the
+ * concurrency, or the connections beyond it are closed after each use.
+ */
+function nginxUpstream(name: string, url: string): string {
+  return `upstream ${name} {
+    server ${hostPort(url)};
+    keepalive 128;
+    keepalive_requests 100000;
+}
+`;
+}
+
+/**
  * An nginx `server` (and its two keep-alive `upstream`s) that asks Gatehouse with `auth_request` before
  * proxying: docs/forward-auth.md's configuration.
  */
 export function nginxForwardAuthServer(site: ForwardAuthSite, name = `s${site.port}`): string {
   const copy = GATEHOUSE_IDENTITY_HEADERS.map((h) => `        auth_request_set $${variableOf(h)} $upstream_http_${variableOf(h)};\n        proxy_set_header ${h} $${variableOf(h)};`).join('\n');
   const strip = GATEHOUSE_IDENTITY_HEADERS.map((h) => `        proxy_set_header ${h} "";`).join('\n');
-  return `upstream gatehouse_${name} {
-    server ${hostPort(site.gatehouse)};
-    keepalive 128;
-    keepalive_requests 100000;
-}
-upstream app_${name} {
-    server ${hostPort(site.upstream)};
-    keepalive 128;
-    keepalive_requests 100000;
-}
-server {
+  return `${nginxUpstream(`gatehouse_${name}`, site.gatehouse)}${nginxUpstream(`app_${name}`, site.upstream)}server {
     listen 127.0.0.1:${site.port};
 
     location / {
@@ -98,12 +101,7 @@ ${strip}
 
 /** An nginx `server` that only proxies (the benchmark's baseline). */
 export function nginxProxyServer(site: IngressSite, name = `s${site.port}`): string {
-  return `upstream app_${name} {
-    server ${hostPort(site.upstream)};
-    keepalive 128;
-    keepalive_requests 100000;
-}
-server {
+  return `${nginxUpstream(`app_${name}`, site.upstream)}server {
     listen 127.0.0.1:${site.port};
     location / {
         proxy_set_header Host $host;

@@ -34,6 +34,7 @@ interface OpenApiOperation {
   'x-gatehouse-permission'?: { permission: string; action: string };
   'x-gatehouse-grant'?: string;
   'x-gatehouse-http-bridge'?: boolean;
+  'x-gatehouse-forward-auth'?: boolean;
 }
 
 /** One route of the gateway, read from its OpenAPI document. */
@@ -50,6 +51,10 @@ export interface ApiOperation {
   upstream: boolean;
   /** Answered by a service in its own protocol (the OpenID Connect provider: RFC 6749 errors, not problems). */
   httpBridge: boolean;
+  /** A decision endpoint for an ingress (docs/forward-auth.md): its input is the original request, in headers. */
+  forwardAuth: boolean;
+  /** Header parameters the document names (a forward-auth endpoint's original request). */
+  headerParams: string[];
   /** The request DTO (body for POST/PUT/PATCH, query otherwise), resolved; absent for upstream routes. */
   schema?: JsonSchema;
   schemaName?: string;
@@ -111,6 +116,8 @@ export function operationsOf(doc: OpenApiDocument): ApiOperation[] {
         tenantScoped: path.includes('{tenant}'),
         upstream: op.tags.some((t) => t.startsWith('upstream:')),
         httpBridge: op['x-gatehouse-http-bridge'] === true,
+        forwardAuth: op['x-gatehouse-forward-auth'] === true,
+        headerParams: op.parameters.filter((p) => p.in === 'header').map((p) => p.name),
         schema: resolveSchema(doc, raw),
         schemaName: raw?.$ref?.replace('#/components/schemas/', ''),
         input,

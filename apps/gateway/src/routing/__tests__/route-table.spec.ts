@@ -1,12 +1,14 @@
 import { RESERVED_TENANT_IDS } from '@gatehouse/contracts';
+import { FORWARD_AUTH_ENDPOINTS } from '../../request/forward-auth-endpoints';
 import { isUpstream } from '../../request/route-definition';
 import { ROUTES } from '../route-table';
 
 describe('built-in route table', () => {
   it('reserves, as tenant ids, every first segment of an instance-level path (so /api/v1/{tenant}/... is never shadowed)', () => {
     const segments = new Set(
-      ROUTES.map((r) => /^\/api\/v1\/([^/:]+)/.exec(r.path)?.[1]).filter((s): s is string => s !== undefined),
+      [...ROUTES.map((r) => r.path), ...Object.values(FORWARD_AUTH_ENDPOINTS)].map((path) => /^\/api\/v1\/([^/:]+)/.exec(path)?.[1]).filter((s): s is string => s !== undefined),
     );
+    expect(segments).toContain('authz');
     const unreserved = [...segments].filter((s) => !(RESERVED_TENANT_IDS as readonly string[]).includes(s));
     expect(unreserved).toEqual([]);
   });
