@@ -6,6 +6,8 @@
 //   - nginx+fa jwt:    autocannon → nginx, which asks Gatehouse's forward-auth endpoint (auth_request, the
 //                      configuration of docs/forward-auth.md) for every request, then proxies: a JWT
 //   - nginx+fa token:  the same with an API token
+//   - nginx+null auth: the same nginx configuration asking a server that answers 200 at once (an nginx
+//                      `return 200`): the most any forward-auth service could give on this machine
 //   - gateway:         autocannon → the Gatehouse gateway proxying itself (JWT, decision, identity headers)
 // The decision is cached in the gateway (verified JWT, resolved API token, decision cache: every target is
 // warmed first); nginx caches nothing. Each nginx runs one worker. Phase 1: full load (autocannon, closed
@@ -106,11 +108,16 @@ routes:
     const apiToken = (await testing.api().post('/api/v1/me/api-tokens').set(...testing.bearer(reader.token)).send({ name: 'bench' })).body.token;
     const gatewayPid = system.instancesOf('gateway')[0].process.pid;
 
-    const [bareA, bareB, withAuth] = [await testing.freePort(), await testing.freePort(), await testing.freePort()];
+    const [bareA, bareB, withAuth, nullAuth, nullAnswer] = [await testing.freePort(), await testing.freePort(), await testing.freePort(), await testing.freePort(), await testing.freePort()];
     ingresses.push(await testing.NginxProcess.start([testing.nginxProxyServer({ port: bareA, upstream: upstreamUrl })], [bareA]));
     ingresses.push(await testing.NginxProcess.start([testing.nginxProxyServer({ port: bareB, upstream: upstreamUrl })], [bareB]));
     ingresses.push(await testing.NginxProcess.start([testing.nginxForwardAuthServer({ port: withAuth, upstream: upstreamUrl, gatehouse: system.gatewayUrl })], [withAuth]));
-    const [nginxA, nginxB, nginxFa] = ingresses.map((ingress) => ingress.pid);
+    // The null decision is answered by the same nginx, so its CPU is counted with the ingress's.
+    const allowAll = `server {\n    listen 127.0.0.1:${nullAnswer};\n    location / {\n        return 200;\n    }\n}\n`;
+    ingresses.push(
+      await testing.NginxProcess.start([testing.nginxForwardAuthServer({ port: nullAuth, upstream: upstreamUrl, gatehouse: `http://127.0.0.1:${nullAnswer}` }), allowAll], [nullAuth, nullAnswer]),
+    );
+    const [nginxA, nginxB, nginxFa, nginxNull] = ingresses.map((ingress) => ingress.pid);
     const cpuOfAll = (t) => (t.nginx ? nginxCpu(t.nginx) : 0) + (t.gatehouse ? cpuOf(t.gatehouse) : 0) + (t.upstream ? cpuOf(t.upstream) : 0);
 
     const path = `/api/v1/${tenant}/flows/company.team.flows/x`;
@@ -122,6 +129,7 @@ routes:
       { name: 'nginx (A/A)', url: `http://127.0.0.1:${bareB}${path}`, headers: {}, nginx: nginxB },
       { name: 'nginx+fa jwt', url: `http://127.0.0.1:${withAuth}${path}`, headers: jwt, nginx: nginxFa, gatehouse: gatewayPid },
       { name: 'nginx+fa token', url: `http://127.0.0.1:${withAuth}${path}`, headers: token, nginx: nginxFa, gatehouse: gatewayPid },
+      { name: 'nginx+null auth', url: `http://127.0.0.1:${nullAuth}${path}`, headers: jwt, nginx: nginxNull },
       { name: 'gateway', url: `${system.gatewayUrl}${path}`, headers: jwt, gatehouse: gatewayPid },
     ];
     const targets = allTargets.filter((t) => !ONLY || ONLY.includes(t.name));
@@ -130,7 +138,7 @@ routes:
       if (probe.status !== 200) throw new Error(`${t.name}: ${probe.status} ${await probe.text()}`);
       await probe.arrayBuffer();
       // A denied request must be denied through the ingress too: the figures are of a working decision.
-      if (t.name.startsWith('nginx+fa')) {
+      if (t.name === 'nginx+fa jwt' || t.name === 'nginx+fa token') {
         const denied = await fetch(t.url.replace('company.team.flows', 'company.teams'), { headers: t.headers });
         if (denied.status !== 403) throw new Error(`${t.name}: a request outside the binding answered ${denied.status}`);
       }
@@ -171,6 +179,7 @@ routes:
       const percent = (value) => (value === undefined ? 'n/a' : `${value.toFixed(1)} %`);
       console.log(`  nginx+fa jwt / nginx:    ${percent(ratio('nginx+fa jwt', 'nginx'))}  (median of the rounds' ratios; target >= 70 %)`);
       console.log(`  nginx+fa token / nginx:  ${percent(ratio('nginx+fa token', 'nginx'))}`);
+      console.log(`  nginx+null auth / nginx: ${percent(ratio('nginx+null auth', 'nginx'))}  (nginx's auth_request alone, with a decision that costs nothing: the ceiling)`);
       console.log(`  nginx (A/A) / nginx:     ${percent(ratio('nginx (A/A)', 'nginx'))}  (the same configuration twice: this machine's noise)`);
       console.log(`  gateway / nginx:         ${percent(ratio('gateway', 'nginx'))}`);
       console.log(`  nginx / direct:          ${percent(ratio('nginx', 'direct'))}`);
@@ -208,7 +217,7 @@ routes:
       return `${ms(pairedMedian(halfRuns[name], halfRuns[baseline], (x, y) => x.p99 - y.p99))} (${under}/${halfRuns[name].length} rounds < 2 ms)`;
     };
     console.log(`  p99 added over nginx (median of the rounds' differences; target < 2 ms):`);
-    for (const name of ['nginx (A/A)', 'nginx+fa jwt', 'nginx+fa token', 'gateway']) console.log(`    ${name.padEnd(15)} ${added(name, 'nginx')}`);
+    for (const name of ['nginx (A/A)', 'nginx+fa jwt', 'nginx+fa token', 'nginx+null auth', 'gateway']) console.log(`    ${name.padEnd(15)} ${added(name, 'nginx')}`);
     const given = process.argv.slice(2).map((a) => (/\s/.test(a) ? `'${a}'` : a)).join(' ');
     console.log(`\nReproduce: npm run build && npm run bench:forward-auth${given ? ` -- ${given}` : ''}`);
   } finally {
