@@ -15,6 +15,7 @@ import { InvitationsModule } from './invitations/invitations.module';
 import { AUTHORIZATION_MIGRATIONS } from './migrations';
 import { ProvisioningModule } from './provisioning/provisioning.module';
 import { RoleEntity } from './roles/role.entity';
+import { ScimGroupsModule } from './scim-groups/scim-groups.module';
 import { RolesModule } from './roles/roles.module';
 import { SubjectFactEntity } from './subjects/subject-fact.entity';
 import { SubjectsModule } from './subjects/subjects.module';
@@ -30,7 +31,7 @@ export const AUTHORIZATION_SCHEMA = {
 // through their modules' exports (never the other way round; see README.md beside this file).
 export const AUTHORIZATION_CONTEXTS = [
   InvalidationModule, SubjectsModule, TenantsModule, DecisionsModule, GrantsModule, CatalogueModule, RolesModule, GroupsModule,
-  BindingsModule, TenantAccessModule, InvitationsModule, ProvisioningModule,
+  BindingsModule, TenantAccessModule, InvitationsModule, ProvisioningModule, ScimGroupsModule,
 ];
 
 @Module({})

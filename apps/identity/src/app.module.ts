@@ -14,6 +14,8 @@ import { OAuthClientsModule } from './oauth-clients/oauth-clients.module';
 import { OidcModule } from './oidc/oidc.module';
 import { PasswordFlowsModule } from './password-flows/password-flows.module';
 import { PasswordsModule } from './passwords/passwords.module';
+import { IntegrationEntity } from './provisioning/integration.entity';
+import { ProvisioningModule } from './provisioning/provisioning.module';
 import { RevocationModule } from './revocation/revocation.module';
 import { ServiceAccountEntity } from './service-accounts/service-account.entity';
 import { ServiceAccountsModule } from './service-accounts/service-accounts.module';
@@ -27,10 +29,10 @@ import { UsersModule } from './users/users.module';
 import { SERVICE } from './service-name';
 
 /** Identity's tables and its bounded contexts: what the service runs, and what its unit specs wire too. */
-export const IDENTITY_SCHEMA = { entities: [UserEntity, RefreshTokenEntity, SigningKeyEntity, ServiceAccountEntity, ApiTokenEntity, OAuthClientEntity], migrations: IDENTITY_MIGRATIONS };
+export const IDENTITY_SCHEMA = { entities: [UserEntity, RefreshTokenEntity, SigningKeyEntity, ServiceAccountEntity, ApiTokenEntity, OAuthClientEntity, IntegrationEntity], migrations: IDENTITY_MIGRATIONS };
 export const IDENTITY_CONTEXTS = [
   PasswordsModule, KeysModule, UsersModule, SessionsModule, SetupModule, RevocationModule, PasswordFlowsModule, ServiceAccountsModule, ApiTokensModule, UserSettingsModule, TenantCleanupModule,
-  OAuthClientsModule, OidcModule, EmailVerificationModule, FactorsModule,
+  OAuthClientsModule, OidcModule, EmailVerificationModule, FactorsModule, ProvisioningModule,
 ];
 
 @Module({})

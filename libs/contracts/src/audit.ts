@@ -17,7 +17,7 @@ export interface AuditEntry {
   /** e.g. USER, SERVICE_ACCOUNT, API_TOKEN, TENANT, ROLE, GROUP, BINDING, INVITATION, SESSION. */
   resourceType: string;
   resourceId: string | null;
-  actor: { type: SubjectType | 'SERVICE' | 'ANONYMOUS'; id: string | null; username?: string | null };
+  actor: { type: SubjectType | 'SERVICE' | 'ANONYMOUS' | 'INTEGRATION'; id: string | null; username?: string | null };
   /**
    * Set when the actor was being impersonated: the user who really acted through an impersonation token
    * (its `act` claim). Shown as "<impersonator> as <actor>".

@@ -461,7 +461,7 @@ export class ActForRequest {
 }
 
 /** Account actions on another user that the tenant boundary limits (docs/access-model.md). */
-export const ACCOUNT_ACTIONS = ['LIST_SESSIONS', 'END_SESSIONS', 'RESET_FACTORS'] as const;
+export const ACCOUNT_ACTIONS = ['LIST_SESSIONS', 'END_SESSIONS', 'RESET_FACTORS', 'PROVISION'] as const;
 export type AccountAction = (typeof ACCOUNT_ACTIONS)[number];
 
 export class AccountReachRequest {

@@ -16,3 +16,4 @@ export * from './webhooks';
 export * from './introspection';
 export * from './operator-socket';
 export * from './oidc';
+export * from './provisioning';

@@ -6,7 +6,7 @@ export interface Caller {
   /** User or service-account id; the service name for internal calls. */
   id: string;
   /** How the gateway authenticated the caller. */
-  via?: 'jwt' | 'api-token' | 'basic' | 'internal';
+  via?: 'jwt' | 'api-token' | 'basic' | 'internal' | 'integration';
   ip?: string;
   /** The session (refresh-token family) of a JWT caller, e.g. to keep it when ending the others. */
   sessionId?: string;
@@ -39,6 +39,12 @@ export interface Caller {
    * a service refuses a sensitive action it judges itself (granting Admin) with 401 `step-up-required`.
    */
   stepUpRequired?: boolean;
+  /**
+   * Set when a provisioning integration calls (its SCIM secret, docs/scim.md): the caller is the admin who
+   * created it, whose permissions it acts with; it is good on that integration's SCIM routes only, and
+   * audited with the integration as actor.
+   */
+  integration?: { id: string; tenantId: string | null };
 }
 
 /** Who acts through an impersonation token (its `act` claim), in which tenant. */

@@ -22,6 +22,8 @@ export function auditDiff(
 
 export function actorOf(caller: Caller | null): AuditEntry['actor'] {
   if (!caller) return { type: 'ANONYMOUS', id: null };
+  // A provisioning integration acts with its owner's permissions, but the change is the integration's.
+  if (caller.integration) return { type: 'INTEGRATION', id: caller.integration.id };
   return { type: caller.type, id: caller.id };
 }
 
@@ -38,6 +40,7 @@ export class AuditRecorder {
       ...input,
       actor: input.actor ?? actorOf(caller),
       ...(caller?.impersonator ? { impersonator: { type: 'USER', id: caller.impersonator.id } } : {}),
+      ...(caller?.integration ? { details: { ...input.details, integrationOwner: caller.id } } : {}),
       ip: caller?.ip ?? null,
       at: new Date().toISOString(),
     };

@@ -16,3 +16,4 @@ export * from './problems';
 export * from './webauthn-authenticator';
 export * from './webhook-receiver';
 export * from './ingress';
+export * from './scim-fixtures';

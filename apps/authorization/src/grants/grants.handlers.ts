@@ -6,7 +6,7 @@ import { TenantMembers } from '../tenants/tenant-members';
 import { GrantGuard } from './grant-guard';
 
 const CREDENTIAL_DEEDS = { API_TOKEN: 'create an API token', PASSWORD: 'set a password', OAUTH_CLIENT: 'create an OAuth client (or its secret)' } as const;
-const ACCOUNT_ACTION_NAMES = { LIST_SESSIONS: 'see the sessions of', END_SESSIONS: 'end the sessions of', RESET_FACTORS: 'reset the second factors of' } as const;
+const ACCOUNT_ACTION_NAMES = { LIST_SESSIONS: 'see the sessions of', END_SESSIONS: 'end the sessions of', RESET_FACTORS: 'reset the second factors of', PROVISION: 'change through provisioning the account of' } as const;
 
 @Controller()
 export class GrantsHandlers {

@@ -16,6 +16,10 @@ export class GroupEntity {
   @Column({ type: 'text', nullable: true })
   description: string | null;
 
+  /** The identifier a provisioning directory gave the group (SCIM externalId). */
+  @Column({ type: 'text', nullable: true })
+  externalId: string | null;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;
 

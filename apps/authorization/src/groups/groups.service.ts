@@ -264,7 +264,8 @@ export class GroupsService {
     return result;
   }
 
-  private async lock(manager: EntityManager, tenantId: string | null, id: string): Promise<GroupEntity> {
+  /** The group under a row lock for the caller's transaction (404 when it is not this tenant's). */
+  async lock(manager: EntityManager, tenantId: string | null, id: string): Promise<GroupEntity> {
     const group = await manager
       .getRepository(GroupEntity)
       .createQueryBuilder('g')

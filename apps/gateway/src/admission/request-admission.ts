@@ -6,7 +6,7 @@ import { DecisionCache } from '../decisions/decision-cache';
 import { GatewayEnv } from '../gateway.env';
 import { Admission, IncomingRequest } from '../request/incoming-request';
 import { andThen, MaybePromise } from '../request/maybe-async';
-import { DEFAULT_ACTIONS, isHttpBridge, PermissionRequirement, RouteDefinition } from '../request/route-definition';
+import { DEFAULT_ACTIONS, isHttpBridge, isScim, PermissionRequirement, RouteDefinition } from '../request/route-definition';
 import { RateLimits } from '../security/rate-limits';
 import { TenantResolver } from './tenant-resolver';
 
@@ -38,6 +38,7 @@ export class RequestAdmission {
       if (caller) this.rateLimits.consumeSubject(caller.id);
       const { tenant, ...params } = request.params;
       return andThen(this.tenants.resolve(tenant), (tenantId) => {
+        assertIntegrationScope(route, caller, tenantId, params);
         if (caller?.impersonator) assertImpersonationReaches(route, caller.impersonator, tenantId);
         if (caller?.enrolmentOnly && route.access !== 'public' && !route.enrolment) {
           throw new ProblemException(403, MFA_PROBLEMS.enrolmentRequired, 'Set up a second factor first (/api/v1/me/mfa): a policy requires one for your account');
@@ -102,6 +103,24 @@ export class RequestAdmission {
       }
       return { caller, tenantId, params, namespaces: answer.namespaces };
     });
+  }
+}
+
+/**
+ * A provisioning integration's secret is good on that integration's SCIM routes only (its tenant, its id),
+ * and those routes take nothing else: an admin's session or API token does not speak for an integration.
+ */
+function assertIntegrationScope(route: RouteDefinition, caller: Caller | null, tenantId: string | null | undefined, params: Record<string, string>): void {
+  if (isScim(route.target)) {
+    if (!caller) return;
+    const integration = caller.integration;
+    if (!integration || integration.id !== params['id'] || integration.tenantId !== tenantId) {
+      throw ProblemException.unauthorized("Use this integration's secret as the bearer token");
+    }
+    return;
+  }
+  if (caller?.integration) {
+    throw ProblemException.forbidden("An integration's secret is good on its SCIM endpoint only", { rule: 'integration-scope' });
   }
 }
 

@@ -1,4 +1,6 @@
-import { API_TOKEN_PREFIX, Caller, DEFAULT_TENANT_SEGMENT, IdentityRpc, Impersonator, ResolvedCredential, RpcDefinition } from '@gatehouse/contracts';
+import {
+  API_TOKEN_PREFIX, Caller, DEFAULT_TENANT_SEGMENT, IdentityRpc, Impersonator, INTEGRATION_SECRET_PREFIX, ProvisioningRpc, RpcDefinition,
+} from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
 import { TraceContext } from '@gatehouse/logging';
 import { RpcClient } from '@gatehouse/messaging';
@@ -79,10 +81,13 @@ export class Authenticator {
     if (scheme === 'bearer' && credentials.startsWith(API_TOKEN_PREFIX) && API_TOKEN_SHAPE.test(credentials)) {
       return this.apiToken(credentials, ip, trace);
     }
+    if (scheme === 'bearer' && credentials.startsWith(INTEGRATION_SECRET_PREFIX) && API_TOKEN_SHAPE.test(credentials)) {
+      return this.integration(credentials, ip, trace);
+    }
     if (scheme === 'bearer' && JWT_SHAPE.test(credentials)) return this.verifyJwt(credentials, header, ip);
     if (scheme === 'basic' && BASIC_SHAPE.test(credentials)) return this.basic(credentials, ip, trace);
     throw ProblemException.unauthorized(
-      'Unsupported or malformed Authorization header; use "Bearer <access token>", "Bearer <API token>" or "Basic <base64 username:password>"',
+      'Unsupported or malformed Authorization header; use "Bearer <access token>", "Bearer <API token>", "Bearer <integration secret>" (SCIM) or "Basic <base64 username:password>"',
     );
   }
 
@@ -141,6 +146,26 @@ export class Authenticator {
     return { ...caller, ip };
   }
 
+  /**
+   * A provisioning integration's secret (docs/scim.md): the caller is its owner, marked with the integration,
+   * which admission holds to that integration's SCIM routes. Cached like an API token, dropped when identity
+   * revokes it (rotated, disabled, deleted) or its owner.
+   */
+  private integration(secret: string, ip: string, trace: TraceContext | undefined): MaybePromise<Caller> {
+    const key = CredentialCache.keyOf('integration', secret);
+    const cached = this.cache.get(key);
+    return cached ? { ...cached, ip } : this.resolveIntegration(secret, key, ip, trace);
+  }
+
+  private async resolveIntegration(secret: string, key: string, ip: string, trace: TraceContext | undefined): Promise<Caller> {
+    const resolved = await this.resolve(ProvisioningRpc.resolveIntegrationSecret, { secret }, 'The integration secret is invalid, rotated, or its integration is disabled', trace);
+    const caller: Omit<Caller, 'ip'> = {
+      type: 'USER', id: resolved.ownerId, via: 'integration', integration: { id: resolved.integrationId, tenantId: resolved.tenantId },
+    };
+    this.cache.set(key, caller, resolved.integrationId, null);
+    return { ...caller, ip };
+  }
+
   private basic(credentials: string, ip: string, trace: TraceContext | undefined): MaybePromise<Caller> {
     const key = CredentialCache.keyOf('basic', credentials);
     const cached = this.cache.get(key);
@@ -159,12 +184,12 @@ export class Authenticator {
     return { ...caller, ip };
   }
 
-  private async resolve<Req>(
-    definition: RpcDefinition<Req, ResolvedCredential>,
+  private async resolve<Req, Res>(
+    definition: RpcDefinition<Req, Res>,
     data: Req,
     refusal: string,
     trace: TraceContext | undefined,
-  ): Promise<ResolvedCredential> {
+  ): Promise<Res> {
     try {
       return await this.rpc.internal(GATEWAY, definition, data, undefined, { trace });
     } catch (error) {

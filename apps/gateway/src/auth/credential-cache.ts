@@ -12,7 +12,7 @@ interface Entry {
 const MAX_ENTRIES = 10_000;
 
 /**
- * API tokens and Basic credentials resolved by identity, kept for CREDENTIAL_CACHE_SECONDS (never past
+ * API tokens, integration secrets and Basic credentials resolved by identity, kept for CREDENTIAL_CACHE_SECONDS (never past
  * the token's own expiry), keyed by a SHA-256 of the secret so no secret sits in memory in clear.
  * identity's revocation broadcast drops entries at once; a reconnection to NATS (broadcasts may have been
  * missed) drops them all.
@@ -23,7 +23,7 @@ export class CredentialCache {
 
   constructor(private readonly env: GatewayEnv) {}
 
-  static keyOf(kind: 'api-token' | 'basic', secret: string): string {
+  static keyOf(kind: 'api-token' | 'basic' | 'integration', secret: string): string {
     return createHash('sha256').update(`${kind}\0${secret}`).digest('hex');
   }
 

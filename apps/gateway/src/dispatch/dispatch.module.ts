@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { IdempotencyModule } from '../idempotency/idempotency.module';
 import { HttpBridge } from './http-bridge';
+import { ScimDispatcher } from './scim-dispatcher';
 import { ServiceDispatcher } from './service-dispatcher';
 
-/** Forwarding to the built-in services over NATS (the sibling of ProxyModule), as commands or as HTTP (HttpBridge). */
+/** Forwarding to the built-in services over NATS (the sibling of ProxyModule), as commands, as HTTP (HttpBridge) or as SCIM (ScimDispatcher). */
 @Module({
   imports: [IdempotencyModule],
-  providers: [ServiceDispatcher, HttpBridge],
-  exports: [ServiceDispatcher, HttpBridge],
+  providers: [ServiceDispatcher, HttpBridge, ScimDispatcher],
+  exports: [ServiceDispatcher, HttpBridge, ScimDispatcher],
 })
 export class DispatchModule {}

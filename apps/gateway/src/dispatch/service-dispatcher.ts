@@ -4,7 +4,7 @@ import { IdempotencyTicket, RETRY_SAFE, RpcClient } from '@gatehouse/messaging';
 import { Injectable } from '@nestjs/common';
 import { IdempotencyStore } from '../idempotency/idempotency-store';
 import { Admission, IncomingRequest } from '../request/incoming-request';
-import { isForwardAuthOnly, isHttpBridge, isUpstream, RouteDefinition } from '../request/route-definition';
+import { isForwardAuthOnly, isHttpBridge, isScim, isUpstream, RouteDefinition } from '../request/route-definition';
 
 export interface DispatchResult {
   status: number;
@@ -30,6 +30,7 @@ export class ServiceDispatcher {
     if (isUpstream(route.target)) throw new Error(`${route.path} targets an upstream; use the proxy`);
     if (isHttpBridge(route.target)) throw new Error(`${route.path} targets an HTTP bridge; use HttpBridge`);
     if (isForwardAuthOnly(route.target)) throw new Error(`${route.path} is an ingress's route; only forward-auth decides it`);
+    if (isScim(route.target)) throw new Error(`${route.path} is a SCIM route; use ScimDispatcher`);
     const { caller, tenantId, params } = admission;
     const target = route.target;
     const userAgent = request.headers['user-agent'];

@@ -1,6 +1,6 @@
 import { ServiceSchemas } from '@gatehouse/contracts';
 import { FORWARD_AUTH_ENDPOINTS } from '../request/forward-auth-endpoints';
-import { BROWSER_SESSION, BrowserSessionStep, DEFAULT_ACTIONS, isForwardAuthOnly, isHttpBridge, isUpstream, RouteDefinition } from '../request/route-definition';
+import { BROWSER_SESSION, BrowserSessionStep, DEFAULT_ACTIONS, isForwardAuthOnly, isHttpBridge, isScim, isUpstream, RouteDefinition } from '../request/route-definition';
 
 const PROBLEM_SCHEMA = {
   type: 'object',
@@ -100,15 +100,17 @@ export function buildOpenApiDocument(routes: RouteDefinition[], services: Servic
     const upstream = isUpstream(target);
     // An HTTP bridge (the OpenID Connect provider) answers with its own protocol's bodies, like an upstream.
     const bridge = isHttpBridge(target);
-    const service = isUpstream(target) ? `upstream:${target.upstream}` : (isHttpBridge(target) ? target.bridge : target).subject.split('.')[0];
-    const schemaName = isUpstream(target) || isHttpBridge(target) ? undefined : requestSchemaOf.get(target.subject);
+    // A SCIM route (docs/scim.md) takes and answers application/scim+json, its errors SCIM error bodies.
+    const scim = isScim(target);
+    const service = isUpstream(target) ? `upstream:${target.upstream}` : (isHttpBridge(target) ? target.bridge : isScim(target) ? target.scim : target).subject.split('.')[0];
+    const schemaName = isUpstream(target) || isHttpBridge(target) || isScim(target) ? undefined : requestSchemaOf.get(target.subject);
     const session = route.browserSession ? browserSessionOperation(route.browserSession) : undefined;
     const needsBody = ['POST', 'PUT', 'PATCH'].includes(route.method) && (!session || route.browserSession === 'sign-in');
     const operation: Record<string, unknown> = {
       summary: route.summary,
       operationId: `${route.method.toLowerCase()}${path.replace(/[{}]/g, '').replace(/[^a-zA-Z0-9]+(.)?/g, (_, c: string | undefined) => (c ?? '').toUpperCase())}`,
       tags: [service],
-      security: route.access === 'public' ? [] : [{ bearer: [] }, { apiToken: [] }, { basic: [] }],
+      security: route.access === 'public' ? [] : scim ? [{ integrationSecret: [] }] : [{ bearer: [] }, { apiToken: [] }, { basic: [] }],
       parameters: [
         ...pathParams.map((name) => ({
           name,
@@ -121,7 +123,9 @@ export function buildOpenApiDocument(routes: RouteDefinition[], services: Servic
         ...(session?.parameters ?? []),
       ],
       responses: {
-        [String(route.status ?? 200)]: { description: 'Success', content: upstream || bridge ? {} : { 'application/json': { schema: { type: 'object' } } } },
+        [String(route.status ?? 200)]: {
+          description: 'Success', content: upstream || bridge ? {} : { [scim ? 'application/scim+json' : 'application/json']: { schema: { type: 'object' } } },
+        },
         '400': problem('Invalid input: `errors[]` names each field'),
         ...(route.access === 'public' ? {} : { '401': problem('Not authenticated') }),
         ...(typeof route.access === 'object'
@@ -139,13 +143,16 @@ export function buildOpenApiDocument(routes: RouteDefinition[], services: Servic
       ...(route.grants ? { 'x-gatehouse-grant': route.grants } : {}),
       // Answered by a service in its own protocol (OAuth 2 / OpenID Connect errors, not problems): docs/oidc.md.
       ...(bridge ? { 'x-gatehouse-http-bridge': true } : {}),
+      ...(scim ? { 'x-gatehouse-scim': true } : {}),
     };
     if (needsBody) {
       operation.requestBody = {
         required: !upstream,
         content: upstream
           ? { '*/*': { schema: {} } }
-          : { 'application/json': { schema: schemaName ? { $ref: `#/components/schemas/${schemaName}` } : { type: 'object' } } },
+          : scim
+            ? { 'application/scim+json': { schema: { type: 'object' } } }
+            : { 'application/json': { schema: schemaName ? { $ref: `#/components/schemas/${schemaName}` } : { type: 'object' } } },
       };
     }
     paths[path] = { ...paths[path], [route.method.toLowerCase()]: operation };
@@ -164,6 +171,7 @@ export function buildOpenApiDocument(routes: RouteDefinition[], services: Servic
         bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
         apiToken: { type: 'http', scheme: 'bearer', description: 'API token (`gh_...`)' },
         basic: { type: 'http', scheme: 'basic' },
+        integrationSecret: { type: 'http', scheme: 'bearer', description: "A provisioning integration's secret (`ghscim_...`), on its SCIM routes only" },
       },
       schemas,
     },

@@ -1,4 +1,4 @@
-import { Action, OidcHttpRequest, OidcHttpResponse, Permission, RpcDefinition } from '@gatehouse/contracts';
+import { Action, OidcHttpRequest, OidcHttpResponse, Permission, RpcDefinition, ScimEndpoint, ScimRequest, ScimResponse } from '@gatehouse/contracts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export const HTTP_METHODS: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
@@ -51,6 +51,18 @@ export interface HttpBridgeTarget {
 }
 
 /**
+ * A SCIM 2.0 route of a provisioning integration (identity's provisioning context, docs/scim.md). The
+ * gateway authenticates it like any route, but only with that integration's secret (`Bearer ghscim_...`),
+ * checks its owner's permission, and speaks SCIM: bodies are application/scim+json (or JSON) passed as
+ * parsed, answers carry ETag and Location, and every refusal, its own included, is a SCIM error body.
+ */
+export interface ScimTarget {
+  scim: RpcDefinition<ScimRequest, ScimResponse>;
+  endpoint: ScimEndpoint;
+  maxBodyBytes: number;
+}
+
+/**
  * What a route can change about who may do what (DESIGN §3, docs/access-model.md). Every such route is
  * checked by authorization's grant guard (or identity's rule for the Super Admin flag), is published as
  * `x-gatehouse-grant` in the OpenAPI document, and must have an entry in the e2e escalation matrix.
@@ -58,7 +70,9 @@ export interface HttpBridgeTarget {
 export type GrantPath =
   | 'binding' | 'membership' | 'tenant-access' | 'invitation' | 'role' | 'credential' | 'account' | 'super-admin' | 'tenant-admin' | 'setup'
   /** A webhook subscription: a standing read of an audit trail (authorization's audit-feed rule, docs/webhooks.md). */
-  | 'audit-feed';
+  | 'audit-feed'
+  /** SCIM provisioning (docs/scim.md): accounts, passwords and memberships changed by an integration, judged against its owner. */
+  | 'provisioning';
 
 /**
  * One entry of the gateway's route table. A path with a `:tenant` segment is tenant-scoped (the
@@ -73,7 +87,7 @@ export interface RouteDefinition {
   /** `public`: no credentials needed; `authenticated`: any signed-in subject; else the permission checked. */
   access: 'public' | 'authenticated' | PermissionRequirement;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  target: RpcDefinition<any, any> | UpstreamTarget | HttpBridgeTarget | ForwardAuthOnlyTarget;
+  target: RpcDefinition<any, any> | UpstreamTarget | HttpBridgeTarget | ForwardAuthOnlyTarget | ScimTarget;
   /**
    * Routes file only: where a browser is sent to sign in when it asks for this route without valid
    * credentials (forward-auth endpoints: a redirect with the original URL in `rd`).
@@ -135,4 +149,8 @@ export function isForwardAuthOnly(target: RouteDefinition['target']): target is 
 
 export function isHttpBridge(target: RouteDefinition['target']): target is HttpBridgeTarget {
   return 'bridge' in target;
+}
+
+export function isScim(target: RouteDefinition['target']): target is ScimTarget {
+  return 'scim' in target;
 }

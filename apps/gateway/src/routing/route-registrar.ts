@@ -1,10 +1,12 @@
 import { Problem } from '@gatehouse/contracts';
-import { ProblemException, toProblem } from '@gatehouse/errors';
+import { assertNestingWithinLimit, ProblemException, toProblem } from '@gatehouse/errors';
+import { scimError } from '@gatehouse/scim';
 import { TraceContext } from '@gatehouse/logging';
 import { Injectable, Logger } from '@nestjs/common';
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RequestAdmission } from '../admission/request-admission';
 import { HttpBridge } from '../dispatch/http-bridge';
+import { ScimDispatcher } from '../dispatch/scim-dispatcher';
 import { ServiceDispatcher } from '../dispatch/service-dispatcher';
 import { GatewayMetrics } from '../observability/metrics';
 import { ROUTE_CONFIG } from '../observability/request-observer';
@@ -13,7 +15,10 @@ import { UpstreamProxy } from '../proxy/upstream-proxy';
 import { IncomingRequest } from '../request/incoming-request';
 import { isPromise } from '../request/maybe-async';
 import { sendProblem } from '../request/problem-reply';
-import { BrowserSessionStep, HttpBridgeTarget, isHttpBridge, isUpstream, RouteDefinition, UpstreamTarget } from '../request/route-definition';
+import { sendScim, sendScimError } from '../request/scim-reply';
+import {
+  BrowserSessionStep, HttpBridgeTarget, isHttpBridge, isScim, isUpstream, RouteDefinition, ScimTarget, UpstreamTarget,
+} from '../request/route-definition';
 import { BrowserSessions } from '../session/browser-sessions';
 
 /**
@@ -39,6 +44,7 @@ export class RouteRegistrar {
     private readonly sessions: BrowserSessions,
     private readonly proxy: UpstreamProxy,
     private readonly bridge: HttpBridge,
+    private readonly scim: ScimDispatcher,
     private readonly metrics: GatewayMetrics,
   ) {}
 
@@ -48,8 +54,25 @@ export class RouteRegistrar {
     // Nest's own root handler (Fastify's FSTWRN004 warning at every start), which the rest still uses.
     void fastify.register(async (gateway) => {
       gateway.setErrorHandler((error, _request, reply) => sendFrameworkError(reply, error));
-      for (const route of routes.filter((r) => !isUpstream(r.target) && !isHttpBridge(r.target))) {
+      for (const route of routes.filter((r) => !isUpstream(r.target) && !isHttpBridge(r.target) && !isScim(r.target))) {
         gateway.route({ ...this.routeOptions(route), handler: this.handlerFor(route) });
+      }
+      // SCIM routes speak SCIM's errors from the first byte: bodies are read as text and parsed here, so bad
+      // JSON, a wrong content type or a body too large is a SCIM error, not Fastify's problem.
+      const scimRoutes = routes.filter((r) => isScim(r.target)) as Array<RouteDefinition & { target: ScimTarget }>;
+      if (scimRoutes.length > 0) {
+        await gateway.register(async (scope) => {
+          scope.removeAllContentTypeParsers();
+          const bodyLimit = Math.max(...scimRoutes.map((r) => r.target.maxBodyBytes));
+          scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit }, (_request, body, done) => done(null, body));
+          scope.setErrorHandler((error, request, reply) => {
+            setTraceHeaders(request, reply);
+            sendScimError(reply, toProblem(error, FRAMEWORK_LOGGER, 'fastify', logFieldsOf(traceOf(request, reply))));
+          });
+          for (const route of scimRoutes) {
+            scope.route({ ...this.routeOptions(route), bodyLimit: route.target.maxBodyBytes, handler: this.scimHandlerFor(route) });
+          }
+        });
       }
       // HTTP-bridge routes (the OpenID Connect provider) take any body as text, size-capped: forms, JSON.
       const bridgeRoutes = routes.filter((r) => isHttpBridge(r.target)) as Array<RouteDefinition & { target: HttpBridgeTarget }>;
@@ -86,6 +109,22 @@ export class RouteRegistrar {
         if (!answered(reply)) sendProblem(reply, toProblem(error, this.logger, `${route.method} ${route.path}`));
       });
     };
+  }
+
+  private scimHandlerFor(route: RouteDefinition & { target: ScimTarget }): (request: FastifyRequest, reply: FastifyReply) => void {
+    return (request, reply) => {
+      const trace = traceOf(request, reply);
+      this.handleScim(route, request, reply, trace).catch((error: unknown) => {
+        if (!answered(reply)) sendScimError(reply, toProblem(error, this.logger, `${route.method} ${route.path}`, logFieldsOf(trace)));
+      });
+    };
+  }
+
+  private async handleScim(route: RouteDefinition & { target: ScimTarget }, request: FastifyRequest, reply: FastifyReply, trace: TraceContext): Promise<void> {
+    const incoming = { ...this.incoming(request, trace, false), body: scimBodyOf(request) };
+    let admission = this.admission.admit(route, incoming);
+    if (isPromise(admission)) admission = await admission;
+    sendScim(reply, await this.scim.dispatch(route, incoming, admission));
   }
 
   private routeOptions(route: RouteDefinition) {
@@ -139,6 +178,27 @@ export class RouteRegistrar {
 }
 
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+
+/** A SCIM request's body (RFC 7644 §3.1: application/scim+json, or JSON), parsed; anything else is a SCIM 400. */
+function scimBodyOf(request: FastifyRequest): unknown {
+  const text = typeof request.body === 'string' ? request.body : undefined;
+  if (text === undefined || text.length === 0) return undefined;
+  if (!JSON_MEDIA_TYPE.test(header(request, 'content-type') ?? '')) {
+    throw scimError(400, 'invalidSyntax', 'A SCIM body must be application/scim+json (or application/json)');
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw scimError(400, 'invalidSyntax', 'The body is not valid JSON');
+  }
+  try {
+    assertNestingWithinLimit(body);
+  } catch {
+    throw scimError(400, 'invalidSyntax', 'The body nests too deeply');
+  }
+  return body;
+}
 
 /** Whether the response has begun: a Problem can no longer replace it. */
 function answered(reply: FastifyReply): boolean {

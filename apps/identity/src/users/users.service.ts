@@ -24,6 +24,13 @@ import { SuperAdminGuard } from './super-admin.guard';
 
 const SORTABLE = ['username', 'email', 'createdAt', 'status'] as const;
 
+/** What one change of a user did, for afterChange once its transaction committed. */
+export interface UserChange {
+  user: UserEntity;
+  revoked: CredentialsRevoked;
+  factsChanged: boolean;
+}
+
 @Injectable()
 export class UsersService {
   constructor(
@@ -170,12 +177,7 @@ export class UsersService {
   /** Disabling ends every session and API token at once; authorization denies the subject from its facts. */
   async disable(caller: Caller | null, id: string): Promise<UserView> {
     return toUserView(
-      await this.mutate(caller, id, 'UPDATE', async (manager, user) => {
-        if (user.status === 'DISABLED') return NOTHING_REVOKED;
-        await this.superAdmins.assertNotLast(manager, user, 'disable');
-        user.status = 'DISABLED';
-        return this.revocations.endEverything(manager, { type: 'USER', id: user.id });
-      }),
+      await this.mutate(caller, id, 'UPDATE', (manager, user) => this.applyStatus(manager, user, false)),
     );
   }
 
@@ -250,27 +252,93 @@ export class UsersService {
     type: 'UPDATE',
     change: (manager: EntityManager, user: UserEntity) => Promise<CredentialsRevoked>,
   ): Promise<UserEntity> {
-    let revoked = NOTHING_REVOKED;
-    let factsChanged = false;
-    const saved = await this.dataSource.transaction(async (manager) => {
-      const user = await this.findOrFail(manager, id, true);
-      if (user.superAdmin && caller?.id !== user.id) await this.superAdmins.assertCaller(manager, caller, 'change a Super Admin');
-      const before = toUserView(user);
-      revoked = await change(manager, user);
-      const saved = await manager.getRepository(UserEntity).save(user);
-      const after = toUserView(saved);
-      const diff = auditDiff({ ...before, updatedAt: null }, { ...after, updatedAt: null });
-      if (Object.keys(diff.after ?? {}).length === 0 && revoked === NOTHING_REVOKED) return saved;
-      factsChanged = before.superAdmin !== after.superAdmin || before.status !== after.status;
-      await this.outbox.add(manager, IdentityEvents.subjectChanged, toSubjectFacts(saved));
-      await this.audit.record(manager, caller, { tenantId: undefined, type, resourceType: 'USER', resourceId: id, ...diff });
-      return saved;
-    });
+    const outcome = await this.dataSource.transaction((manager) => this.mutateIn(manager, caller, id, type, change));
+    await this.afterChange(outcome);
+    return outcome.user;
+  }
+
+  /**
+   * mutate's work in the caller's transaction (provisioning changes a user and its SCIM record at once);
+   * the caller hands the outcome to afterChange once committed.
+   */
+  async mutateIn(
+    manager: EntityManager,
+    caller: Caller | null,
+    id: string,
+    type: 'UPDATE',
+    change: (manager: EntityManager, user: UserEntity) => Promise<CredentialsRevoked>,
+  ): Promise<UserChange> {
+    const user = await this.findOrFail(manager, id, true);
+    if (user.superAdmin && caller?.id !== user.id) await this.superAdmins.assertCaller(manager, caller, 'change a Super Admin');
+    const before = toUserView(user);
+    const revoked = await change(manager, user);
+    const saved = await manager.getRepository(UserEntity).save(user);
+    const after = toUserView(saved);
+    const diff = auditDiff({ ...before, updatedAt: null }, { ...after, updatedAt: null });
+    if (Object.keys(diff.after ?? {}).length === 0 && revoked === NOTHING_REVOKED) return { user: saved, revoked, factsChanged: false };
+    await this.outbox.add(manager, IdentityEvents.subjectChanged, toSubjectFacts(saved));
+    await this.audit.record(manager, caller, { tenantId: undefined, type, resourceType: 'USER', resourceId: id, ...diff });
+    return { user: saved, revoked, factsChanged: before.superAdmin !== after.superAdmin || before.status !== after.status };
+  }
+
+  /** After the commit: the outbox flushed, authorization told of a new disabled state at once, revocations broadcast. */
+  async afterChange(outcome: UserChange): Promise<void> {
     void this.outbox.flush();
     // Only a change authorization decides on (Super Admin flag, disabled) is worth a round trip.
-    if (factsChanged) await this.factsPublisher.applyNow(toSubjectFacts(saved));
-    await this.revocations.publish(revoked);
+    if (outcome.factsChanged) await this.factsPublisher.applyNow(toSubjectFacts(outcome.user));
+    await this.revocations.publish(outcome.revoked);
+  }
+
+  /** Disables (ending every session and API token) or enables a user, in the caller's transaction. */
+  setStatusIn(manager: EntityManager, caller: Caller | null, id: string, active: boolean): Promise<UserChange> {
+    return this.mutateIn(manager, caller, id, 'UPDATE', (m, user) => this.applyStatus(m, user, active));
+  }
+
+  /** Inside a mutateIn change: the user's new status, and what disabling it revokes. */
+  async applyStatus(manager: EntityManager, user: UserEntity, active: boolean): Promise<CredentialsRevoked> {
+    if (active) {
+      user.status = 'ACTIVE';
+      return NOTHING_REVOKED;
+    }
+    if (user.status === 'DISABLED') return NOTHING_REVOKED;
+    await this.superAdmins.assertNotLast(manager, user, 'disable');
+    user.status = 'DISABLED';
+    return this.revocations.endEverything(manager, { type: 'USER', id: user.id });
+  }
+
+  /**
+   * A user created by provisioning (SCIM), in the caller's transaction: the directory's password if it syncs
+   * one, else none (they sign in through their directory's federation, or set one with a reset link once their
+   * address is verified), the address
+   * unverified and a confirmation link sent, as for any new account. 409 when the username or email is taken.
+   */
+  async insertProvisioned(
+    manager: EntityManager, caller: Caller | null,
+    account: { username: string; email: string; firstName: string | null; lastName: string | null; passwordHash: string | null },
+  ): Promise<UserEntity> {
+    const repo = manager.getRepository(UserEntity);
+    const saved = await repo.save(
+      repo.create({ ...account, superAdmin: false, status: 'ACTIVE', mustChangePassword: false, emailVerified: false, pendingEmail: null }),
+    );
+    await this.emailLinks.issue(manager, saved, account.email, 'VERIFY', 'ACCOUNT_CREATED');
+    await this.outbox.add(manager, IdentityEvents.subjectChanged, toSubjectFacts(saved));
+    await this.audit.record(manager, caller, {
+      tenantId: undefined, type: 'CREATE', resourceType: 'USER', resourceId: saved.id, ...auditDiff(null, { ...toUserView(saved) }),
+    });
     return saved;
+  }
+
+  /** A password a directory provisions, judged by the password policy like any other (400 naming `password`). */
+  async provisionedPasswordHash(password: string): Promise<string> {
+    const check = this.policy.validate(password);
+    if (!check.valid) throw ProblemException.validation(check.errors.map((message) => ({ field: 'password', message })));
+    return this.hasher.hash(password);
+  }
+
+  /** Tells authorization of a new user at once (a SCIM client adds it to a group right after creating it). */
+  announce(user: UserEntity): Promise<void> {
+    void this.outbox.flush();
+    return this.factsPublisher.applyNow(toSubjectFacts(user));
   }
 
   private async insert(manager: EntityManager, caller: Caller | null, request: CreateUserRequest, superAdmin: boolean): Promise<UserEntity> {

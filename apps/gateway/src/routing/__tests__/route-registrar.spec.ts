@@ -4,6 +4,7 @@ import { Logger } from '@nestjs/common';
 import Fastify, { FastifyInstance } from 'fastify';
 import { RequestAdmission } from '../../admission/request-admission';
 import { HttpBridge } from '../../dispatch/http-bridge';
+import { ScimDispatcher } from '../../dispatch/scim-dispatcher';
 import { DispatchResult, ServiceDispatcher } from '../../dispatch/service-dispatcher';
 import { GatewayMetrics } from '../../observability/metrics';
 import { registerTraceHeaders } from '../../observability/trace-headers';
@@ -35,6 +36,11 @@ const provider: RouteDefinition = {
   target: { bridge: { subject: 'identity.oidc.http.v1' }, maxBodyBytes: 64 },
 };
 
+const scimUsers: RouteDefinition = {
+  method: 'POST', path: '/api/v1/:tenant/integrations/:id/scim/v2/Users', summary: 'SCIM users', access: { permission: 'USER' },
+  target: { scim: { subject: 'identity.scim.request.v1' }, endpoint: 'Users', maxBodyBytes: 256 },
+};
+
 describe('RouteRegistrar (gateway)', () => {
   let fastify: FastifyInstance;
   let admit: jest.Mock;
@@ -42,6 +48,7 @@ describe('RouteRegistrar (gateway)', () => {
   let forward: jest.Mock;
   let handleSession: jest.Mock;
   let bridge: jest.Mock;
+  let scim: jest.Mock;
   const admitted: Admission = { caller: alice, tenantId: 'acme', params: {} };
 
   beforeAll(() => jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined));
@@ -59,17 +66,19 @@ describe('RouteRegistrar (gateway)', () => {
     bridge = jest.fn(async (_route, _incoming, _request, reply) => {
       reply.status(400).header('cache-control', 'no-store').send({ error: 'invalid_request' });
     });
+    scim = jest.fn(async () => ({ status: 201, body: { id: 'u1' }, etag: 'W/"v1"', location: 'http://gw/Users/u1' }));
     const registrar = new RouteRegistrar(
       { admit } as unknown as RequestAdmission,
       { dispatch } as unknown as ServiceDispatcher,
       { handle: handleSession } as unknown as BrowserSessions,
       { forward } as unknown as UpstreamProxy,
       { forward: bridge } as unknown as HttpBridge,
+      { dispatch: scim } as unknown as ScimDispatcher,
       new GatewayMetrics(),
     );
     fastify = Fastify();
     registerTraceHeaders(fastify);
-    registrar.register(fastify, [builtIn, signIn, upstream, provider]);
+    registrar.register(fastify, [builtIn, signIn, upstream, provider, scimUsers]);
     await fastify.ready();
   });
   afterEach(() => fastify.close());
@@ -86,6 +95,41 @@ describe('RouteRegistrar (gateway)', () => {
     expect(admission).toBe(admitted);
     expect(incoming).toMatchObject({ params: { tenant: 'acme' }, query: { x: '1' }, body: { name: 'g' }, trace: { requestId: expect.any(String) } });
     expect(admit.mock.calls[0][1]).toBe(incoming);
+  });
+
+  describe('SCIM routes', () => {
+    const url = '/api/v1/acme/integrations/i1/scim/v2/Users';
+
+    it('parses an application/scim+json body, dispatches it and answers application/scim+json with ETag and Location', async () => {
+      const response = await post(url, '{"userName":"a"}', 'application/scim+json');
+      expect(response.statusCode).toBe(201);
+      expect(response.headers['content-type']).toMatch(/^application\/scim\+json/);
+      expect([response.headers['etag'], response.headers['location']]).toEqual(['W/"v1"', 'http://gw/Users/u1']);
+      expect(scim.mock.calls[0][1]).toMatchObject({ body: { userName: 'a' }, params: { tenant: 'acme', id: 'i1' } });
+    });
+
+    it.each([
+      ['bad JSON', '{"userName":', 'application/scim+json'],
+      ['a form', 'userName=a', 'application/x-www-form-urlencoded'],
+      ['JSON nested past the limit', `${'['.repeat(40)}${']'.repeat(40)}`, 'application/json'],
+    ])('answers %s with a SCIM 400 invalidSyntax, before admission', async (_what, payload, type) => {
+      const response = await post(url, payload, type);
+      expect(response.statusCode).toBe(400);
+      expect(response.headers['content-type']).toMatch(/^application\/scim\+json/);
+      expect(response.json()).toMatchObject({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '400', scimType: 'invalidSyntax' });
+      expect(admit).not.toHaveBeenCalled();
+    });
+
+    it("answers a body past the route's limit and a refused admission as SCIM errors", async () => {
+      const tooLarge = await post(url, JSON.stringify({ userName: 'a'.repeat(500) }), 'application/scim+json');
+      expect([tooLarge.statusCode, tooLarge.json().schemas]).toEqual([413, ['urn:ietf:params:scim:api:messages:2.0:Error']]);
+      admit.mockImplementation(() => {
+        throw ProblemException.unauthorized('no');
+      });
+      const refused = await post(url, '{}', 'application/scim+json');
+      expect([refused.statusCode, refused.headers['www-authenticate']]).toEqual([401, 'Bearer realm="SCIM"']);
+      expect(refused.json()).toEqual({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '401', detail: 'no' });
+    });
   });
 
   it('waits for an admission that is not ready yet', async () => {
