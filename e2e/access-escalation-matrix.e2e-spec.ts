@@ -1,7 +1,7 @@
 import { RoleView } from '@gatehouse/contracts';
 import {
-  api, bearer, bindInstanceRole, bindRole, createGroup, createRole, createTenantWorld, createUser, describeOperation, loadOpenApi,
-  operationsOf, rolesByName, superAdminToken, TenantWorld, TestUser, unique,
+  api, bearer, bindInstanceRole, bindRole, createGroup, createIntegration, createRole, createTenantWorld, createUser, describeOperation, loadOpenApi,
+  operationsOf, patchOp, rolesByName, SCIM_GROUP_SCHEMA, scimClient, ScimClient, scimUser, superAdminToken, TenantWorld, TestUser, unique,
 } from '@gatehouse/testing';
 import { Response } from 'supertest';
 
@@ -22,6 +22,10 @@ describe('access: the escalation matrix of every grant route', () => {
   let rolesA: Record<string, RoleView>;
   let adminsGroup: string;
   let viewersGroup: string;
+  /** SCIM integrations of A: the Admin's, and a user manager's (USER, GROUP, GROUP_MEMBERSHIP only). */
+  let adminScim: ScimClient;
+  let managerScim: ScimClient;
+  let groupEditorScim: ScimClient;
 
   const T = () => `/api/v1/${a.tenant}`;
   const as = (token: string) => ({
@@ -64,7 +68,33 @@ describe('access: the escalation matrix of every grant route', () => {
     await bindRole(root, a.tenant, { roleId: rolesA.Admin.id, subjectType: 'GROUP', subjectId: adminsGroup });
     viewersGroup = (await createGroup(root, a.tenant, unique('viewers'))).id;
     await bindRole(root, a.tenant, { roleId: rolesA.Viewer.id, subjectType: 'GROUP', subjectId: viewersGroup });
+    adminScim = scimClient(await createIntegration(a.admin.token, a.tenant));
+    const crud = ['CREATE', 'READ', 'UPDATE', 'DELETE'];
+    const manager = await newUser();
+    await bindRole(root, a.tenant, { roleId: (await createRole(root, a.tenant, { name: unique('user-managers'), permissions: { USER: crud, GROUP: crud, GROUP_MEMBERSHIP: crud } })).id, subjectId: manager.user.id });
+    managerScim = scimClient(await createIntegration(manager.token, a.tenant));
+    const groupEditor = await newUser();
+    await bindRole(root, a.tenant, { roleId: (await createRole(root, a.tenant, { name: unique('group-editors'), permissions: { USER: crud, GROUP: crud } })).id, subjectId: groupEditor.user.id });
+    groupEditorScim = scimClient(await createIntegration(groupEditor.token, a.tenant));
   }, 120_000);
+
+  /** A SCIM refusal: the status and rule in a SCIM error body (application/scim+json). */
+  const scimRefused = (response: Response, status: number, rule?: string) => {
+    expect({ status: response.status, rule: response.body.rule }).toEqual({ status, rule: rule ?? response.body.rule });
+    expect(response.body.schemas).toEqual(['urn:ietf:params:scim:api:messages:2.0:Error']);
+    expect(response.headers['content-type']).toContain('application/scim+json');
+  };
+  /** A user provisioned into A by the Admin's integration: its SCIM id. */
+  const provisioned = async () => (await adminScim.post('/Users', scimUser(`${unique('prov')}@gatehouse.test`)).expect(201)).body.id as string;
+  const scimMembersOf = async (groupId: string) => ((await adminScim.get(`/Groups/${groupId}`).expect(200)).body.members as Array<{ value: string }>).map((m) => m.value);
+  /** A verified user who is Admin of B (beyond A's admins for credentials and account actions), linked into A by email. */
+  const adminOfBLinkedIntoA = async () => {
+    const user = await newUser();
+    await bindRole(root, b.tenant, { roleId: b.adminRole.id, subjectId: user.user.id });
+    const linked = await managerScim.post('/Users', scimUser(user.user.email as string)).expect(201);
+    expect(linked.body.id).toBe(user.user.id);
+    return user;
+  };
 
   /** One entry per grant route: the attempts that must be refused and the legitimate path that must work. */
   const MATRIX: Record<string, () => Promise<void>> = {
@@ -437,6 +467,68 @@ describe('access: the escalation matrix of every grant route', () => {
       deniedAtGateway(await as(a.admin.token).post('/api/v1/tenants', { id: unique('t').slice(0, 40), name: 'x', adminUser: admin.username }), 'TENANT');
       deniedAtGateway(await as(accessOnly.token).post('/api/v1/tenants', { id: unique('t').slice(0, 40), name: 'x', adminUser: admin.username }), 'TENANT');
       ok(await as(instanceAdmin.token).post('/api/v1/tenants', { id: unique('t').slice(0, 40), name: 'x', adminUser: admin.username }));
+    },
+    // Provisioning (docs/scim.md): an integration acts with its owner's permissions, judged by the same guard.
+    'POST /api/v1/{tenant}/integrations/{id}/scim/v2/Users': async () => {
+      // A password synchronised for an existing account is a credential for it: the owner must hold what it holds.
+      const wider = await newUser();
+      await bindRole(root, b.tenant, { roleId: b.adminRole.id, subjectId: wider.user.id });
+      scimRefused(await managerScim.post('/Users', scimUser(wider.user.email as string, { password: 'Taken-Over-42!' })), 403, 'no-credential-escalation');
+      // Deactivating it at link time is an account action beyond A's reach.
+      scimRefused(await adminScim.post('/Users', scimUser(wider.user.email as string, { active: false })), 403, 'tenant-boundary');
+      expect((await adminScim.get('/Users', { filter: `userName eq "${wider.username}"` }).expect(200)).body.totalResults).toBe(0);
+      expect((await api().post('/api/v1/login').send({ username: wider.username, password: wider.password })).status).toBe(200);
+      ok(await managerScim.post('/Users', scimUser(`${unique('fresh')}@gatehouse.test`, { password: 'Fresh-Pass-42!' })));
+    },
+    'PUT /api/v1/{tenant}/integrations/{id}/scim/v2/Users/{resourceId}': async () => {
+      const wider = await adminOfBLinkedIntoA();
+      scimRefused(await managerScim.put(`/Users/${wider.user.id}`, scimUser(wider.username, { name: { givenName: 'Renamed' } })), 403, 'tenant-boundary');
+      scimRefused(await managerScim.put(`/Users/${wider.user.id}`, scimUser(wider.username, { password: 'Taken-Over-42!' })), 403, 'no-credential-escalation');
+      const account = await api().get(`/api/v1/users/${wider.user.id}`).set(...bearer(root)).expect(200);
+      expect(account.body.firstName).toBe(wider.user.firstName);
+      const local = await provisioned();
+      ok(await managerScim.put(`/Users/${local}`, scimUser((await adminScim.get(`/Users/${local}`)).body.userName, { name: { givenName: 'Renamed' } })));
+    },
+    'PATCH /api/v1/{tenant}/integrations/{id}/scim/v2/Users/{resourceId}': async () => {
+      const wider = await adminOfBLinkedIntoA();
+      scimRefused(await adminScim.patch(`/Users/${wider.user.id}`, patchOp({ op: 'replace', path: 'active', value: false })), 403, 'tenant-boundary');
+      scimRefused(await managerScim.patch(`/Users/${wider.user.id}`, patchOp({ op: 'add', path: 'password', value: 'Taken-Over-42!' })), 403, 'no-credential-escalation');
+      expect((await api().post('/api/v1/login').send({ username: wider.username, password: wider.password })).status).toBe(200);
+      ok(await managerScim.patch(`/Users/${await provisioned()}`, patchOp({ op: 'replace', path: 'active', value: false })));
+    },
+    'POST /api/v1/{tenant}/integrations/{id}/scim/v2/Groups': async () => {
+      const member = await provisioned();
+      // Adding members needs GROUP_MEMBERSHIP:CREATE of the owner; the group is not created either.
+      const name = unique('scim-new');
+      scimRefused(await groupEditorScim.post('/Groups', { schemas: [SCIM_GROUP_SCHEMA], displayName: name, members: [{ value: member }] }), 403, 'missing-permission');
+      expect((await adminScim.get('/Groups', { filter: `displayName eq "${name}"` }).expect(200)).body.totalResults).toBe(0);
+      scimRefused(await scimClient({ scimPath: `/api/v1/${a.tenant}/integrations/${a.oauthClient.id}/scim/v2`, secret: '' }, `ghscim_${'x'.repeat(60)}`).post('/Groups', { schemas: [SCIM_GROUP_SCHEMA], displayName: name }), 401);
+      ok(await managerScim.post('/Groups', { schemas: [SCIM_GROUP_SCHEMA], displayName: name, members: [{ value: member }] }));
+    },
+    'PUT /api/v1/{tenant}/integrations/{id}/scim/v2/Groups/{resourceId}': async () => {
+      const member = await provisioned();
+      const current = (await adminScim.get(`/Groups/${adminsGroup}`).expect(200)).body;
+      const withMember = { schemas: [SCIM_GROUP_SCHEMA], displayName: current.displayName, members: [...current.members, { value: member }] };
+      // The group is bound to Admin, which carries ROLE: only a TENANT holder may let anyone gain it, even A's Admin.
+      scimRefused(await managerScim.put(`/Groups/${adminsGroup}`, withMember), 403, 'tenant-permission-required');
+      scimRefused(await adminScim.put(`/Groups/${adminsGroup}`, withMember), 403, 'tenant-permission-required');
+      expect(await scimMembersOf(adminsGroup)).not.toContain(member);
+      const viewers = (await adminScim.get(`/Groups/${viewersGroup}`).expect(200)).body;
+      scimRefused(await managerScim.put(`/Groups/${viewersGroup}`, { schemas: [SCIM_GROUP_SCHEMA], displayName: viewers.displayName, members: [...viewers.members, { value: member }] }), 403, 'no-permission-escalation');
+      ok(await adminScim.put(`/Groups/${viewersGroup}`, { schemas: [SCIM_GROUP_SCHEMA], displayName: viewers.displayName, members: [...viewers.members, { value: member }] }));
+    },
+    'PATCH /api/v1/{tenant}/integrations/{id}/scim/v2/Groups/{resourceId}': async () => {
+      // The SCIM request that would grant Admin through a group its integration's owner cannot grant.
+      const member = await provisioned();
+      const addTo = (groupId: string, client: ScimClient) => client.patch(`/Groups/${groupId}`, patchOp({ op: 'add', path: 'members', value: [{ value: member }] }));
+      scimRefused(await addTo(adminsGroup, managerScim), 403, 'tenant-permission-required');
+      scimRefused(await addTo(adminsGroup, adminScim), 403, 'tenant-permission-required');
+      scimRefused(await addTo(viewersGroup, managerScim), 403, 'no-permission-escalation');
+      scimRefused(await addTo(viewersGroup, groupEditorScim), 403, 'missing-permission');
+      expect(await scimMembersOf(adminsGroup)).not.toContain(member);
+      expect(await membersOf(viewersGroup)).not.toContain(member);
+      ok(await addTo(viewersGroup, adminScim));
+      expect(await membersOf(viewersGroup)).toContain(member);
     },
     'POST /api/v1/setup': async () => {
       refused(await api().post('/api/v1/setup').send({ username: `${unique('late')}@gatehouse.test`, password: 'Test-User-Pass-1' }), 409);

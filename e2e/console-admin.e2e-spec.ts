@@ -63,7 +63,7 @@ describe('console: administration', () => {
     await admin.waitForURL(`${consoleUrl()}/t/${tenantId}/settings`);
     await admin.getByRole('heading', { name: 'UI tenant' }).waitFor();
     await admin.locator('nav.sidebar section', { has: admin.locator('h2', { hasText: tenantId }) }).locator('a', { hasText: 'Settings' }).waitFor();
-    expect(await sidebarLinks(admin, tenantId)).toEqual(['Users', 'Service accounts', 'OAuth clients', 'Groups', 'Access', 'Invitations', 'Roles', 'Audit log', 'Settings']);
+    expect(await sidebarLinks(admin, tenantId)).toEqual(['Users', 'Service accounts', 'OAuth clients', 'Provisioning', 'Groups', 'Access', 'Invitations', 'Roles', 'Audit log', 'Settings']);
     await shot(admin, '06-tenant-overview');
     const token = await superAdminToken();
     const created = await api().get(`/api/v1/tenants/${tenantId}`).set(...bearer(token)).expect(200);

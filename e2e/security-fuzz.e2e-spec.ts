@@ -29,6 +29,7 @@ describe('security: fuzzing every route from its OpenAPI schema', () => {
   let doc: OpenApiDocument;
   let ops: ApiOperation[];
   let forwardAuth: ApiOperation[];
+  let scimOps: ApiOperation[];
   let root: string;
   let world: TenantWorld;
   let self: TestUser;
@@ -94,9 +95,11 @@ describe('security: fuzzing every route from its OpenAPI schema', () => {
     root = await superAdminToken();
     doc = await loadOpenApi();
     // The OpenID Connect provider's routes speak OAuth 2 (RFC 6749 errors), not the API's problems: not fuzzed from a schema here;
-    // the forward-auth endpoints take their input in headers (their own case below).
-    ops = operationsOf(doc).filter((op) => !op.upstream && !op.httpBridge && !op.forwardAuth);
+    // the forward-auth endpoints take their input in headers (their own case below); SCIM routes speak SCIM (its error bodies,
+    // its own filter and PATCH grammar): fuzzed by their own case too.
+    ops = operationsOf(doc).filter((op) => !op.upstream && !op.httpBridge && !op.forwardAuth && !op.scim);
     forwardAuth = operationsOf(doc).filter((op) => op.forwardAuth);
+    scimOps = operationsOf(doc).filter((op) => op.scim);
     world = await createTenantWorld(root, 'fz');
     self = await createUser(root);
     db = await testDb();
@@ -261,4 +264,102 @@ describe('security: fuzzing every route from its OpenAPI schema', () => {
     expect(problems).toEqual([]);
     expect(serverErrors).toBe(0);
   }, 60_000);
+  it('answers malformed SCIM bodies, filters, PATCH paths and parameters on every SCIM route with a SCIM 400 (a SCIM 404 for a hostile id), never a 5xx, and writes nothing', async () => {
+    problems.length = 0;
+    const before = await settledRowCounts(db);
+    const scimSchemas = { user: 'urn:ietf:params:scim:schemas:core:2.0:User', group: 'urn:ietf:params:scim:schemas:core:2.0:Group', patch: 'urn:ietf:params:scim:api:messages:2.0:PatchOp' };
+    /** Every refusal is a SCIM error body (RFC 7644 §3.12) as application/scim+json; a 400 says its scimType. */
+    const checkScim = (where: string, response: { status: number; text: string; headers: Record<string, string>; body: Record<string, unknown> }, allowed: number[]) => {
+      tried += 1;
+      if (response.status >= 500) serverErrors += 1;
+      const trace = stackTraceIn(response.text ?? '');
+      if (trace) {
+        leaks += 1;
+        problems.push(`${where}: ${trace}`);
+      }
+      if (!allowed.includes(response.status)) problems.push(`${where} -> ${response.status} ${response.text?.slice(0, 160)}`);
+      if (response.status >= 400) {
+        if (!String(response.headers['content-type']).includes('application/scim+json')) problems.push(`${where}: content-type ${response.headers['content-type']}`);
+        const body = response.body;
+        const isError = Array.isArray(body.schemas) && body.schemas.includes('urn:ietf:params:scim:api:messages:2.0:Error') && body.status === String(response.status);
+        if (!isError || (response.status === 400 && typeof body.scimType !== 'string')) problems.push(`${where}: not a SCIM error ${response.text?.slice(0, 160)}`);
+      }
+    };
+    const send = (op: ApiOperation, path: string, body?: string, query?: string) => {
+      routes.add(describeOperation(op));
+      let req = api()[op.method.toLowerCase() as 'get'](query ? `${path}?${query}` : path).set(...bearer(world.integration.secret));
+      if (body !== undefined) req = req.set('content-type', 'application/scim+json').send(body);
+      return req;
+    };
+    const resourceOf = (op: ApiOperation) => (op.path.includes('/Groups') ? scimSchemas.group : scimSchemas.user);
+    const malformedBodies = (op: ApiOperation): string[] => {
+      const schema = resourceOf(op);
+      const common = [
+        '', '{', '{"schemas": [', 'null', '[]', '"text"', '42', 'true', '{}', '{"schemas": "x"}', `{"schemas": ["${schema}"], "\u0000": 1}`,
+        JSON.stringify({ schemas: [schema], displayName: '\u0000', userName: '\ud800' }), `${'['.repeat(100)}${']'.repeat(100)}`,
+        `{"schemas": ["${schema}"], "__proto__": {"admin": true}, "constructor": {"prototype": {"x": 1}}}`,
+      ];
+      if (op.method === 'PATCH') {
+        const patch = (operations: unknown) => JSON.stringify({ schemas: [scimSchemas.patch], Operations: operations });
+        return [
+          ...common, patch([]), patch('x'), patch([null]), patch([{ op: 'replace' }]), patch([{ op: 'delete', path: 'title' }]), patch([{ op: 'remove' }]),
+          ...['emails[type eq', 'members[value eq "x"', 'name..givenName', '[]', 'emails[type eq "work"].value.x', 'members[value zz "x"]', 'urn:x:y:z', ']', '%00', 'a'.repeat(2000), 'members[value eq "x"].value[type eq "y"]']
+            .flatMap((path) => [patch([{ op: 'remove', path }]), patch([{ op: 'replace', path, value: 'x' }]), patch([{ op: 'add', path, value: [{ value: 1 }] }])]),
+          patch([{ op: 'add', value: 'not-an-object' }]), patch([{ op: 'replace', value: { userName: 42, displayName: ['x'], members: 'x', active: 'maybe' } }]),
+          patch([{ op: 'add', path: 'members', value: [{ value: 'not-a-uuid' }] }]), patch([{ op: 'add', path: 'members', value: { value: 1 } }]),
+          patch(Array.from({ length: 1001 }, () => ({ op: 'remove', path: 'title' }))),
+        ];
+      }
+      return [
+        ...common,
+        JSON.stringify({ schemas: [schema], userName: 42, displayName: 42 }), JSON.stringify({ schemas: [schema], userName: 'a b', displayName: '' }),
+        JSON.stringify({ schemas: [schema], userName: 'x@example.com', displayName: 'x', emails: 'x', members: 'x' }),
+        JSON.stringify({ schemas: [schema], userName: 'x@example.com', displayName: 'x', emails: [{ value: 'nope' }], members: [{ value: 'nope' }] }),
+        JSON.stringify({ schemas: [schema], userName: 'x@example.com', displayName: 'x', name: 'x', active: 'maybe', members: [{ value: 1 }] }),
+        JSON.stringify({ schemas: [schema], userName: 'x@example.com', displayName: 'x'.repeat(5000), unknownAttribute: 1 }),
+        JSON.stringify({ schemas: [schema], userName: 'y@example.com', displayName: 'y', emails: Array.from({ length: 50 }, (_, i) => ({ value: `a${i}@example.com` })), members: Array.from({ length: 3 }, () => ({ value: '00000000-0000-0000-0000-000000000000' })) }),
+      ];
+    };
+    const malformedQueries = [
+      'filter=', 'filter=userName', 'filter=userName%20eq', 'filter=userName%20zz%20%22x%22', 'filter=(userName%20eq%20%22a%22', 'filter=userName%20eq%20%22a%22)',
+      'filter=shoeSize%20eq%201', 'filter=emails[type%20eq', 'filter=active%20co%20%22x%22', 'filter=meta.created%20gt%20%22never%22', 'filter=members[members[value%20eq%20%22x%22]]',
+      `filter=${'('.repeat(300)}`, `filter=${encodeURIComponent('userName eq "' + 'a'.repeat(5000) + '"')}`, 'filter=%00', 'filter=userName%20eq%20%22%ED%A0%80%22',
+      'startIndex=x', 'count=1e9', 'count=99999999999', 'sortBy=shoeSize', 'sortOrder=up', 'attributes=a%20b', 'excludedAttributes=%3Cscript%3E', 'filter=a&filter=b',
+    ];
+    const randomFilters = fc.sample(fc.oneof(hostileText, fc.string({ maxLength: 40 }).map((t) => `userName ${t}`), fc.string({ maxLength: 40 }).map((t) => `${t} eq "x"`)), { seed: SEED, numRuns: 40 });
+    for (const op of scimOps) {
+      const path = fillPath(op.path, op.pathParams, () => world);
+      if (op.input === 'body') {
+        for (const body of malformedBodies(op)) checkScim(`${op.method} ${path} ${body.slice(0, 80)}`, await send(op, path, body), [400, 413]);
+        for (const type of ['text/plain', 'application/x-www-form-urlencoded']) {
+          const response = await send(op, path).set('content-type', type).send('userName=x');
+          checkScim(`${op.method} ${path} as ${type}`, response, [400]);
+        }
+        const stale = await send(op, path, JSON.stringify({ schemas: [scimSchemas.patch], Operations: [{ op: 'remove', path: 'nickName' }] })).set('if-match', 'W/"stale"');
+        if (op.pathParams.includes('resourceId')) checkScim(`${op.method} ${path} stale If-Match`, stale, [400, 412]);
+      } else if (/\/(Users|Groups)$/.test(op.path)) {
+        for (const query of malformedQueries) checkScim(`${op.method} ${path}?${query.slice(0, 80)}`, await send(op, path, undefined, query), [400]);
+        // Text with a lone surrogate has no URL encoding (malformedQueries sends its bytes).
+        for (const filter of randomFilters.filter((f) => !/[\ud800-\udfff]/.test(f.replace(/[\ud800-\udbff][\udc00-\udfff]/g, '')))) {
+          const response = await send(op, path, undefined, `filter=${encodeURIComponent(filter)}`);
+          // A random filter may happen to be valid: then it answers a list.
+          checkScim(`${op.method} ${path} filter=${filter.slice(0, 60)}`, response, response.status === 200 ? [200] : [400]);
+          if (response.status === 200 && !Array.isArray(response.body.Resources)) problems.push(`${path} filter=${filter}: not a list`);
+        }
+      }
+      for (const param of op.pathParams.filter((p) => p === 'resourceId')) {
+        // (Past 100 characters a segment matches no route: the gateway's 414, before any SCIM route.)
+        for (const value of ['..', 'null', '0', '-1', 'a'.repeat(99), '00000000-0000-0000-0000-000000000000', '\u0000', '%2e%2e', "' OR 1=1 --", 'urn:x']) {
+          const segments = path.split('/');
+          segments[op.path.split('/').indexOf(`{${param}}`)] = encodeURIComponent(value);
+          const body = op.input === 'body' ? JSON.stringify(op.method === 'PATCH' ? { schemas: [scimSchemas.patch], Operations: [{ op: 'remove', path: 'nickName' }] } : { schemas: [resourceOf(op)], userName: 'z@example.com', displayName: 'z' }) : undefined;
+          checkScim(`${op.method} ${segments.join('/')}`, await send(op, segments.join('/'), body), [400, 404]);
+        }
+      }
+    }
+    expect(scimOps.length).toBeGreaterThanOrEqual(16);
+    expect(problems).toEqual([]);
+    expect(serverErrors).toBe(0);
+    expect(countChanges(before, await settledRowCounts(db))).toEqual([]);
+  }, 180_000);
 });

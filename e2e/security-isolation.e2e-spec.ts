@@ -1,7 +1,8 @@
 import { GOVERNANCE_PERMISSIONS } from '@gatehouse/contracts';
 import {
   api, ApiOperation, bearer, bindInstanceRole, createTenantWorld, createUser, describeOperation, FieldValues, fillPath, loadOpenApi,
-  markersIn, OpenApiDocument, operationsOf, secretFieldsIn, stackTraceIn, superAdminToken, TenantWorld, TestUser, validSample,
+  markersIn, OpenApiDocument, operationsOf, patchOp, pathValue, SCIM_GROUP_SCHEMA, scimUser, secretFieldsIn, stackTraceIn, superAdminToken, TenantWorld,
+  TestUser, validSample,
 } from '@gatehouse/testing';
 
 /**
@@ -46,8 +47,20 @@ describe('security: cross-tenant isolation matrix', () => {
     return undefined;
   };
 
+  /**
+   * SCIM routes take an integration's secret only: a world's subjects call them with its integration's
+   * secret (the Super Admin and the Instance Admin have none: their tokens are refused with 401).
+   */
+  const credentialFor = (op: ApiOperation, token: string | null): string | null => {
+    if (!op.scim || token === null) return token;
+    const world = [A, B].find((w) => [w.admin.token, w.member.token, w.serviceAccountToken].includes(token));
+    return world ? world.integration.secret : token;
+  };
+  const deniedFor = (op: ApiOperation) => (op.scim ? [401, ...DENIED] : DENIED);
+
   /** Calls an operation; counts it, and records a 5xx, a stack trace or another tenant's markers as leaks. */
-  async function call(op: ApiOperation, path: string, token: string | null, body: unknown, forbiddenMarkers: string[]): Promise<Outcome> {
+  async function call(op: ApiOperation, path: string, subjectToken: string | null, body: unknown, forbiddenMarkers: string[]): Promise<Outcome> {
+    const token = credentialFor(op, subjectToken);
     const upstreamQuery = op.path.includes('/kv/') ? { namespace: 'company.team' } : {};
     let req = api()[op.method.toLowerCase() as 'get'](path).query(upstreamQuery).set('x-namespace', 'company.team');
     if (token) req = req.set(...bearer(token));
@@ -69,7 +82,15 @@ describe('security: cross-tenant isolation matrix', () => {
   }
 
   const tenantOps = () => ops.filter((op) => op.tenantScoped);
-  const bodyFor = (op: ApiOperation, world: TenantWorld) => (op.input === 'body' && !op.upstream ? validSample(doc, op.schema, '', valuesOf(world)) : undefined);
+  const bodyFor = (op: ApiOperation, world: TenantWorld) => {
+    if (op.scim) return op.input === 'body' ? scimBodyFor(op) : undefined;
+    return op.input === 'body' && !op.upstream ? validSample(doc, op.schema, '', valuesOf(world)) : undefined;
+  };
+  /** A well-formed SCIM request, so that only whose objects it names can refuse it. */
+  const scimBodyFor = (op: ApiOperation) => {
+    if (op.method === 'PATCH') return patchOp({ op: 'replace', path: 'displayName', value: 'isolation' });
+    return op.path.includes('/Groups') ? { schemas: [SCIM_GROUP_SCHEMA], displayName: 'isolation' } : scimUser('isolation@gatehouse.test');
+  };
 
   async function snapshot(world: TenantWorld): Promise<Record<string, unknown>> {
     const base = `/api/v1/${world.tenant}`;
@@ -124,7 +145,7 @@ describe('security: cross-tenant isolation matrix', () => {
         for (const ids of [A, B]) {
           const path = fillPath(op.path, op.pathParams, () => ids, A.tenant);
           const outcome = await call(op, path, token, bodyFor(op, ids), [...A.markers, ...(ids === A ? B.markers : [])]);
-          if (!DENIED.includes(outcome.status)) wrong.push(`${who}: ${op.method} ${path} -> ${outcome.status}`);
+          if (!deniedFor(op).includes(outcome.status)) wrong.push(`${who}: ${op.method} ${path} -> ${outcome.status}`);
         }
       }
     }
@@ -153,7 +174,7 @@ describe('security: cross-tenant isolation matrix', () => {
       for (const op of tenantOps().filter((o) => o.permission && !governs.includes(o.permission.permission))) {
         const path = fillPath(op.path, op.pathParams, () => A);
         const outcome = await call(op, path, token, bodyFor(op, A), A.markers.filter((m) => !path.includes(m)));
-        if (outcome.status !== 403) wrong.push(`${who}: ${op.method} ${path} (${op.permission?.permission}) -> ${outcome.status}`);
+        if (outcome.status !== (op.scim ? 401 : 403)) wrong.push(`${who}: ${op.method} ${path} (${op.permission?.permission}) -> ${outcome.status}`);
       }
     }
     expect(wrong).toEqual([]);
@@ -162,7 +183,8 @@ describe('security: cross-tenant isolation matrix', () => {
   it('A\u2019s Admin on tenant A is refused B\u2019s objects named in the path (each id parameter, and all of them)', async () => {
     const wrong: string[] = [];
     for (const op of tenantOps().filter((o) => o.permission && !o.upstream)) {
-      const idParams = op.pathParams.filter((p) => p !== 'tenant');
+      // Resource types and schemas are the same in every tenant: not B's objects.
+      const idParams = op.pathParams.filter((p) => p !== 'tenant' && pathValue(A, op.path, p) !== pathValue(B, op.path, p));
       if (idParams.length === 0) continue;
       const variants = [...idParams.map((p) => [p]), ...(idParams.length > 1 ? [idParams] : [])];
       for (const fromB of variants) {
@@ -170,7 +192,7 @@ describe('security: cross-tenant isolation matrix', () => {
         const outcome = await call(op, path, A.admin.token, bodyFor(op, A), B.markers);
         // A list filtered by a foreign subject (its groups here) may answer, empty.
         if (op.method === 'GET' && outcome.status === 200 && (outcome.body as { total?: number }).total === 0) continue;
-        if (!DENIED.includes(outcome.status)) wrong.push(`${op.method} ${path} (B's ${fromB.join('+')}) -> ${outcome.status} ${outcome.text.slice(0, 120)}`);
+        if (!deniedFor(op).includes(outcome.status)) wrong.push(`${op.method} ${path} (B's ${fromB.join('+')}) -> ${outcome.status} ${outcome.text.slice(0, 120)}`);
       }
     }
     expect(wrong).toEqual([]);

@@ -5,6 +5,7 @@ import { registerBindings } from './commands/bindings';
 import { registerGroups } from './commands/groups';
 import { registerInvitations } from './commands/invitations';
 import { registerMe } from './commands/me';
+import { registerIntegrations } from './commands/integrations';
 import { registerOAuthClients } from './commands/oauth-clients';
 import { registerRoles } from './commands/roles';
 import { registerServiceAccounts } from './commands/service-accounts';
@@ -47,6 +48,7 @@ export function buildProgram(io: CliIo): Command {
   registerServiceAccounts(program, context);
   registerOAuthClients(program, context);
   registerWebhooks(program, context);
+  registerIntegrations(program, context);
   registerGroups(program, context);
   registerRoles(program, context);
   registerBindings(program, context);

@@ -8,6 +8,7 @@ import { InvitationsPage } from './pages/invitations';
 import { MfaEnrolmentPage } from './pages/mfa-enrolment';
 import { StepUpDialog } from './pages/step-up';
 import { Shell, tenantLabel, tenantSections } from './pages/layout';
+import { IntegrationsSection } from './pages/integrations';
 import { OAuthClientsSection } from './pages/oauth-clients';
 import { WebhooksSection } from './pages/webhooks';
 import { OidcInteractionPage } from './pages/oidc-interaction';
@@ -86,6 +87,9 @@ function SignedIn({ path }: { path: string }) {
   }
   if ((m = match('/t/:tenant/webhooks/*', path)) || (m = match('/t/:tenant/webhooks', path))) {
     return <Shell tenant={m.tenant}><WebhooksSection tenant={m.tenant} rest={m['*'] ?? ''} /></Shell>;
+  }
+  if ((m = match('/t/:tenant/integrations/*', path)) || (m = match('/t/:tenant/integrations', path))) {
+    return <Shell tenant={m.tenant}><IntegrationsSection tenant={m.tenant} rest={m['*'] ?? ''} /></Shell>;
   }
   if ((m = match('/t/:tenant/:section/*', path)) || (m = match('/t/:tenant/:section', path))) {
     const tenant = m.tenant;

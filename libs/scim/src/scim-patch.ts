@@ -1,15 +1,51 @@
 import { InvalidScimPatch, ScimPatchOperation, scimPatch, ScimResource } from 'scim-patch';
 import { scimError, ScimType } from './scim-error';
+import { parseScimFilter } from './scim-filter';
 import { SCIM_MAX_PATCH_OPERATIONS, SCIM_SCHEMAS } from './scim-protocol';
 
 const OPS = new Set(['add', 'remove', 'replace']);
 
+/** The attributes a resource type's PATCH paths may name: its core schema's, and each extension's by URN. */
+export interface ScimPatchTargets {
+  core: { urn: string; attributes: readonly string[] };
+  extensions?: Record<string, readonly string[]>;
+}
+
+/** RFC 7644 §3.5.2's PATH: [URN ":"] attribute, an optional value filter in brackets, an optional ".subAttribute". */
+const PATH = /^(?:(urn:[A-Za-z0-9.:_-]+):)?([A-Za-z$][\w$-]*)(?:\[(.+)\])?(?:\.([A-Za-z$][\w$-]*))?$/;
+
+/** A path names an attribute of the resource (case-insensitive) and, when it has one, a value filter that parses. */
+function assertPath(path: string, targets: ScimPatchTargets, where: string): void {
+  const match = PATH.exec(path);
+  if (!match) throw scimError(400, 'invalidPath', `${where}: "${path}" is not an attribute path`);
+  const [, urn, attribute, filter, sub] = match;
+  const extension = urn ? Object.entries(targets.extensions ?? {}).find(([u]) => u.toLowerCase() === urn.toLowerCase()) : undefined;
+  if (urn && !extension && urn.toLowerCase() !== targets.core.urn.toLowerCase()) {
+    // The extension itself as an attribute of the resource (its whole object): `urn:...:enterprise:2.0:User`.
+    const whole = Object.keys(targets.extensions ?? {}).find((u) => u.toLowerCase() === `${urn}:${attribute}`.toLowerCase());
+    if (whole && !filter && !sub) return;
+    throw scimError(400, 'invalidPath', `${where}: "${urn}" is not a schema of this resource`);
+  }
+  const names = extension ? extension[1] : targets.core.attributes;
+  if (!names.some((n) => n.toLowerCase() === attribute.toLowerCase())) {
+    throw scimError(400, 'invalidPath', `${where}: "${attribute}" is not an attribute of this resource`);
+  }
+  if (filter !== undefined) {
+    try {
+      parseScimFilter(filter);
+    } catch (error) {
+      throw scimError(400, 'invalidPath', `${where}: the value filter of "${path}" does not parse (${error instanceof Error ? error.message : String(error)})`);
+    }
+  }
+}
+
 /**
  * The operations of a PATCH body (RFC 7644 §3.5.2), checked before anything is applied: the PatchOp
  * schema, 1..SCIM_MAX_PATCH_OPERATIONS operations, each `add`, `remove` or `replace` (any case: Entra ID
- * sends "Replace"), a textual path when there is one, a path for every remove.
+ * sends "Replace"), a path when there is one that names an attribute of the resource (with a value filter
+ * that parses), a path for every remove.
  */
-export function patchOperations(body: unknown): ScimPatchOperation[] {
+export function patchOperations(body: unknown, targets: ScimPatchTargets): ScimPatchOperation[] {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw scimError(400, 'invalidSyntax', 'A PATCH body must be a PatchOp object');
   const { schemas, Operations: operations, ...rest } = body as Record<string, unknown>;
   if (!Array.isArray(schemas) || !schemas.includes(SCIM_SCHEMAS.patchOp)) {
@@ -27,6 +63,7 @@ export function patchOperations(body: unknown): ScimPatchOperation[] {
     if (path !== undefined && (typeof path !== 'string' || path.length === 0 || path.length > 1000)) {
       throw scimError(400, 'invalidPath', `Operations[${i}].path must be a non-empty attribute path`);
     }
+    if (typeof path === 'string') assertPath(path, targets, `Operations[${i}].path`);
     const name = op.toLowerCase() as 'add' | 'remove' | 'replace';
     if (name === 'remove' && path === undefined) throw scimError(400, 'noTarget', `Operations[${i}]: remove needs a path`);
     // Entra ID removes members as {"op":"Remove","path":"members","value":[{"value":"<id>"}]}: the values named by their value.

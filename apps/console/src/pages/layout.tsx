@@ -86,6 +86,7 @@ export function tenantSections(caps: Capabilities | null, instance: Capabilities
     { id: 'users', label: 'Users', show: caps.can('TENANT_ACCESS') || caps.can('USER') },
     { id: 'service-accounts', label: 'Service accounts', show: caps.can('SERVICE_ACCOUNT') },
     { id: 'oauth-clients', label: 'OAuth clients', show: caps.can('SERVICE_ACCOUNT') },
+    { id: 'integrations', label: 'Provisioning', show: caps.can('USER') },
     { id: 'groups', label: 'Groups', show: caps.can('GROUP') },
     { id: 'access', label: 'Access', show: caps.can('BINDING') },
     { id: 'invitations', label: 'Invitations', show: caps.can('INVITATION') },

@@ -3,7 +3,7 @@ import { ProblemException } from '@gatehouse/errors';
 import { RETRY_SAFE, RpcClient } from '@gatehouse/messaging';
 import {
   applyPatch, attributeParameters, etagOf, ifMatchAdmits, listResponse, parseListQuery, patchOperations, projectAttributes, ScimListQuery,
-  scimError, SCIM_SCHEMAS,
+  scimError, ScimPatchTargets, SCIM_SCHEMAS,
 } from '@gatehouse/scim';
 import { Injectable } from '@nestjs/common';
 import { isUUID } from 'class-validator';
@@ -15,6 +15,9 @@ interface ScimGroupInput {
   externalId: string | null;
   memberIds: string[];
 }
+
+/** What a Group's PATCH paths may name. */
+const GROUP_PATCH_TARGETS: ScimPatchTargets = { core: { urn: SCIM_SCHEMAS.group, attributes: ['displayName', 'externalId', 'members'] } };
 
 /** Ignored when a client sends them back (read-only, or set by the server). */
 const IGNORED = new Set(['id', 'meta', 'schemas']);
@@ -95,7 +98,7 @@ export class ScimGroupsEndpoint {
 
   /** Applies the operations to the group as read, then saves it at that version; a concurrent change re-reads it. */
   async patch(context: ScimContext, id: string, body: unknown, ifMatch: string | undefined): Promise<ScimResponse> {
-    const operations = patchOperations(body);
+    const operations = patchOperations(body, GROUP_PATCH_TARGETS);
     for (let attempt = 1; ; attempt++) {
       const current = await this.find(context, id, true);
       if (!ifMatchAdmits(ifMatch, current.version)) throw scimError(412, undefined, `Group ${id} has changed; read it again`);

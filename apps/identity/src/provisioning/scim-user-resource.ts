@@ -1,5 +1,5 @@
 import { isStorableText } from '@gatehouse/contracts';
-import { etagOf, scimError, SCIM_SCHEMAS } from '@gatehouse/scim';
+import { etagOf, scimError, ScimPatchTargets, SCIM_SCHEMAS } from '@gatehouse/scim';
 import { isEmail } from 'class-validator';
 
 const EXT = SCIM_SCHEMAS.enterpriseUser;
@@ -32,6 +32,15 @@ const MULTI = {
   x509Certificates: ['value', 'type', 'primary', 'display'],
 } as const;
 const ENTERPRISE = ['employeeNumber', 'costCenter', 'organization', 'division', 'department'] as const;
+
+/** What a User's PATCH paths may name (read-only ones too: a client may send them back; they are ignored). */
+export const USER_PATCH_TARGETS: ScimPatchTargets = {
+  core: {
+    urn: SCIM_SCHEMAS.user,
+    attributes: ['userName', 'externalId', 'active', 'name', 'password', 'groups', ...SIMPLE_STRINGS, ...Object.keys(MULTI)],
+  },
+  extensions: { [EXT]: [...ENTERPRISE, 'manager'] },
+};
 /** Read-only or server-set attributes a client may send back (a PUT of what it read): ignored (RFC 7643 §2.2 mutability). */
 const IGNORED = new Set(['id', 'meta', 'groups', 'schemas']);
 const MAX_TEXT = 1000;

@@ -13,7 +13,7 @@ import { GrantGuardClient } from '../common/grant-guard.client';
 import { tenantIdOf } from '../common/tenant-key';
 import { NOTHING_REVOKED } from '../revocation/revocations';
 import { UserChange, UsersService } from '../users/users.service';
-import { readScimUser, renderScimUser, ScimUserInput, ScimUserRow } from './scim-user-resource';
+import { readScimUser, renderScimUser, ScimUserInput, ScimUserRow, USER_PATCH_TARGETS } from './scim-user-resource';
 
 const EXT = SCIM_SCHEMAS.enterpriseUser.toLowerCase();
 const stored = (path: string) => ({ sql: `s.resource #>> '{${path}}'`, type: 'string' as const });
@@ -180,7 +180,7 @@ export class ScimUsersService {
   }
 
   patch(context: ScimContext, id: string, body: unknown, ifMatch: string | undefined): Promise<ScimResponse> {
-    const operations = patchOperations(body);
+    const operations = patchOperations(body, USER_PATCH_TARGETS);
     return this.write(context, id, ifMatch, (current) => readScimUser(applyPatch(current, operations)));
   }
 

@@ -35,6 +35,7 @@ interface OpenApiOperation {
   'x-gatehouse-grant'?: string;
   'x-gatehouse-http-bridge'?: boolean;
   'x-gatehouse-forward-auth'?: boolean;
+  'x-gatehouse-scim'?: boolean;
 }
 
 /** One route of the gateway, read from its OpenAPI document. */
@@ -55,6 +56,8 @@ export interface ApiOperation {
   forwardAuth: boolean;
   /** Header parameters the document names (a forward-auth endpoint's original request). */
   headerParams: string[];
+  /** A SCIM route (docs/scim.md): reached with an integration's secret, answered with SCIM bodies and SCIM errors. */
+  scim: boolean;
   /** The request DTO (body for POST/PUT/PATCH, query otherwise), resolved; absent for upstream routes. */
   schema?: JsonSchema;
   schemaName?: string;
@@ -118,6 +121,7 @@ export function operationsOf(doc: OpenApiDocument): ApiOperation[] {
         httpBridge: op['x-gatehouse-http-bridge'] === true,
         forwardAuth: op['x-gatehouse-forward-auth'] === true,
         headerParams: op.parameters.filter((p) => p.in === 'header').map((p) => p.name),
+        scim: op['x-gatehouse-scim'] === true,
         schema: resolveSchema(doc, raw),
         schemaName: raw?.$ref?.replace('#/components/schemas/', ''),
         input,

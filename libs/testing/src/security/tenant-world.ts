@@ -1,7 +1,8 @@
-import { BindingView, GroupView, RoleView } from '@gatehouse/contracts';
+import { BindingView, GroupView, IntegrationWithSecret, RoleView } from '@gatehouse/contracts';
 import { api, bearer, unique } from '../api';
 import { bindRole, createGroup, createRole, rolesByName } from '../authorization-fixtures';
 import { createTenant, createUser, TestUser } from '../fixtures';
+import { createIntegration, SCIM_USER_SCHEMA, scimClient, scimUser } from '../scim-fixtures';
 
 /** Everything one tenant holds for the isolation suites, and the markers that identify its data. */
 export interface TenantWorld {
@@ -25,6 +26,9 @@ export interface TenantWorld {
   oauthClient: { id: string; clientId: string; name: string; clientSecret: string };
   /** A webhook subscription made by the Admin (disabled once it has a delivery), its secret and that delivery. */
   webhook: { id: string; url: string; signingSecret: string; deliveryId: string };
+  /** A provisioning integration of the Admin, with its SCIM secret, and a user it provisioned (docs/scim.md). */
+  integration: IntegrationWithSecret;
+  scimUserId: string;
   /** Ids, names and emails of the tenant's own objects (never expected in another tenant's answers). */
   markers: string[];
 }
@@ -84,6 +88,10 @@ export async function createTenantWorld(rootToken: string, label: string): Promi
   const deliveryId = await firstDelivery(admin.token, base, webhook.id);
   const disabled = await api().patch(`${base}/webhooks/${webhook.id}`).set(...bearer(admin.token)).send({ enabled: false });
   if (disabled.status !== 200) throw new Error(`disabling the webhook failed: ${disabled.status} ${JSON.stringify(disabled.body)}`);
+  const integration = await createIntegration(admin.token, tenant, unique(`${label}-directory`));
+  const scimUserName = `${unique(`${label}-scim`)}@gatehouse.test`;
+  const provisioned = await scimClient(integration).post('/Users', scimUser(scimUserName));
+  if (provisioned.status !== 201) throw new Error(`provisioning a SCIM user failed: ${provisioned.status} ${JSON.stringify(provisioned.body)}`);
   return {
     tenant,
     admin,
@@ -99,8 +107,11 @@ export async function createTenantWorld(rootToken: string, label: string): Promi
     invitation: { id: invitation.id, email },
     oauthClient,
     webhook: { ...webhook, deliveryId },
+    integration,
+    scimUserId: provisioned.body.id as string,
     markers: [
       webhook.id, webhook.url, webhook.signingSecret, deliveryId,
+      integration.id, integration.name, integration.secret, provisioned.body.id as string, scimUserName,
       oauthClient.id, oauthClient.clientId, oauthClient.name, oauthClient.clientSecret,
       role.id, role.name, role.description ?? '', group.id, group.name, binding.id, serviceAccount.id, serviceAccount.name,
       created.id, created.name, created.token, invitation.id, email, memberSessionId,
@@ -145,6 +156,17 @@ export function pathValue(world: TenantWorld, path: string, param: string): stri
       return world.webhook.id;
     case 'deliveries':
       return world.webhook.deliveryId;
+    case 'integrations':
+      return world.integration.id;
+    // SCIM resources (…/scim/v2/Users/{resourceId}): the world's provisioned user, its group, a resource type, a schema.
+    case 'Users':
+      return world.scimUserId;
+    case 'Groups':
+      return world.group.id;
+    case 'ResourceTypes':
+      return 'User';
+    case 'Schemas':
+      return SCIM_USER_SCHEMA;
     case 'sessions':
       return world.memberSessionId;
     // A person's own things (API tokens, sessions, factors) under a user of the tenant: the member.

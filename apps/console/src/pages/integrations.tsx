@@ -1,0 +1,146 @@
+import type { IntegrationView, IntegrationWithSecret } from '@gatehouse/contracts';
+import { useState } from 'react';
+import { api, url } from '../api/client';
+import { Link, match, navigate } from '../router';
+import { CopyThenDone, DeleteButton, Field, formatDate, Loading, PageHeader, ProblemBox, Toggle, useAsync, useSubmit } from '../ui/kit';
+import { ListPage } from '../ui/resources';
+
+const tp = (tenant: string, path: string) => url(`/${encodeURIComponent(tenant)}${path}`);
+
+/** The SCIM base URL a directory is given: the gateway's origin and the integration's path. */
+const scimUrl = (integration: IntegrationView) => `${window.location.origin}${integration.scimPath}`;
+
+/** The tenant's provisioning integrations (docs/scim.md): `/t/{tenant}/integrations[/new | /{id}]`. */
+export function IntegrationsSection({ tenant, rest }: { tenant: string; rest: string }) {
+  const base = `/t/${encodeURIComponent(tenant)}/integrations`;
+  const path = `/${rest}`;
+  if (path === '/new') return <IntegrationCreatePage tenant={tenant} base={base} />;
+  const detail = match('/:id', path);
+  if (detail) return <IntegrationPage tenant={tenant} base={base} id={detail.id} />;
+  return (
+    <ListPage<IntegrationView>
+      title="Provisioning"
+      base={base}
+      source={({ page, size, q }) => tp(tenant, `/integrations?${new URLSearchParams({ page: String(page), size: String(size), ...(q ? { q } : {}) })}`)}
+      rowKey={(i) => i.id}
+      empty="No integrations yet. A directory (Entra ID, Okta, Keycloak, authentik) provisions users and groups here over SCIM 2.0 with one."
+      searchLabel="Search integrations"
+      columns={[
+        { label: 'Name', render: (i) => <Link to={`${base}/${i.id}`}>{i.name}</Link> },
+        { label: 'Status', render: (i) => (i.enabled ? 'Enabled' : 'Disabled') },
+        { label: 'Secret', render: (i) => <code>{i.secretPrefix}…</code> },
+        { label: 'Last used', render: (i) => (i.lastUsedAt ? formatDate(i.lastUsedAt) : 'Never') },
+      ]}
+    />
+  );
+}
+
+/** The secret, shown once after creation or rotation, with the SCIM base URL to give the directory. */
+function SecretOnce({ integration, onDone }: { integration: IntegrationWithSecret; onDone: () => void }) {
+  return (
+    <div className="secret" role="dialog" aria-label="Integration secret">
+      <p>SCIM base URL: <code data-testid="scim-url">{scimUrl(integration)}</code></p>
+      <p>Copy the secret now and give it to your directory as the bearer token. It will not be shown again.</p>
+      <code className="secret-value" data-testid="integration-secret">{integration.secret}</code>
+      <CopyThenDone text={integration.secret} onDone={onDone} />
+    </div>
+  );
+}
+
+function IntegrationCreatePage({ tenant, base }: { tenant: string; base: string }) {
+  const [name, setName] = useState('');
+  const [created, setCreated] = useState<IntegrationWithSecret | null>(null);
+  const { pending, error, submit } = useSubmit();
+  const onSubmit = submit(async () => setCreated(await api.post<IntegrationWithSecret>(tp(tenant, '/integrations'), { name })));
+  if (created) {
+    return (
+      <>
+        <PageHeader title={`Integration ${created.name} created`} />
+        <SecretOnce integration={created} onDone={() => navigate(`${base}/${created.id}`)} />
+      </>
+    );
+  }
+  return (
+    <>
+      <PageHeader title="Create integration" />
+      <form className="panel" onSubmit={onSubmit} noValidate aria-label="Integration">
+        <p>The integration acts with your permissions: it can provision what you could grant yourself, and stops when you lose them.</p>
+        <Field label="Name" name="name" value={name} onChange={setName} error={error} />
+        <ProblemBox error={error} fields={['name']} />
+        <div className="row">
+          <button type="submit" disabled={pending}>
+            {pending ? 'Creating…' : 'Create'}
+          </button>
+        </div>
+      </form>
+    </>
+  );
+}
+
+function IntegrationPage({ tenant, base, id }: { tenant: string; base: string; id: string }) {
+  const path = tp(tenant, `/integrations/${encodeURIComponent(id)}`);
+  const { data, error } = useAsync(() => api.get<IntegrationView>(path), [path]);
+  if (error) return <ProblemBox error={error} />;
+  if (!data) return <Loading />;
+  return <IntegrationEditor key={data.id} integration={data} path={path} base={base} />;
+}
+
+function IntegrationEditor({ integration: initial, path, base }: { integration: IntegrationView; path: string; base: string }) {
+  const [integration, setIntegration] = useState(initial);
+  const [name, setName] = useState(initial.name);
+  const [enabled, setEnabled] = useState(initial.enabled);
+  const [saved, setSaved] = useState(false);
+  const [rotated, setRotated] = useState<IntegrationWithSecret | null>(null);
+  const save = useSubmit();
+  const rotation = useSubmit();
+  const removal = useSubmit();
+  const onSave = save.submit(async () => {
+    setSaved(false);
+    setIntegration(await api.patch<IntegrationView>(path, { name, enabled }));
+    setSaved(true);
+  });
+  const onRotate = rotation.submit(async () => {
+    if (!window.confirm(`Rotate the secret of ${integration.name}? The directory is refused until it has the new one, and the integration then acts with your permissions.`)) return;
+    const next = await api.post<IntegrationWithSecret>(`${path}/secret`, {});
+    setIntegration(next);
+    setRotated(next);
+  });
+  const onDelete = removal.submit(async () => {
+    if (!window.confirm(`Delete ${integration.name}? The directory can no longer provision; what it provisioned stays.`)) return;
+    await api.del(path);
+    navigate(base);
+  });
+  return (
+    <div>
+      <PageHeader title={integration.name} />
+      <dl className="panel facts">
+        <dt>SCIM base URL</dt>
+        <dd><code data-testid="scim-url">{scimUrl(integration)}</code></dd>
+        <dt>Secret</dt>
+        <dd><code>{integration.secretPrefix}…</code> issued {formatDate(integration.secretCreatedAt)}</dd>
+        <dt>Acts as</dt>
+        <dd><code>{integration.ownerId}</code></dd>
+        <dt>Last used</dt>
+        <dd>{integration.lastUsedAt ? formatDate(integration.lastUsedAt) : 'Never'}</dd>
+      </dl>
+      {rotated && <SecretOnce integration={rotated} onDone={() => setRotated(null)} />}
+      <form className="panel" onSubmit={onSave} noValidate aria-label="Integration">
+        <Field label="Name" name="name" value={name} onChange={setName} error={save.error} />
+        <Toggle label="Enabled (a disabled integration's secret is refused)" name="enabled" checked={enabled} onChange={setEnabled} />
+        <ProblemBox error={save.error} fields={['name', 'enabled']} />
+        {saved && <p role="status">Saved.</p>}
+        <div className="row">
+          <button type="submit" disabled={save.pending}>
+            Save
+          </button>
+          <button type="button" className="secondary" onClick={() => void onRotate()}>
+            Rotate secret
+          </button>
+          <DeleteButton onDelete={onDelete} />
+        </div>
+        <ProblemBox error={rotation.error} />
+        <ProblemBox error={removal.error} />
+      </form>
+    </div>
+  );
+}
