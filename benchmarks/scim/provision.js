@@ -74,6 +74,10 @@ async function main() {
     name: 'bench-scim',
     env: { RATE_LIMIT_PER_IP_PER_MINUTE: '0', RATE_LIMIT_PER_SUBJECT_PER_MINUTE: '0', LOG_LEVEL: 'error' },
   });
+  // Interrupted: the services it started go with it.
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.once(signal, () => void system.stop().finally(() => process.exit(130)));
+  }
   try {
     const url = system.gatewayUrl;
     const admin = { username: 'bench@gatehouse.test', password: 'Bench-Password-1' };

@@ -187,32 +187,49 @@ export class GroupsService {
   async addMemberIn(
     manager: EntityManager, caller: Caller | null, tenantId: string | null, groupId: string, memberType: MemberType, memberId: string,
   ): Promise<MemberRow | null> {
+    return (await this.addMembersIn(manager, caller, tenantId, groupId, memberType, [memberId]))[0] ?? null;
+  }
+
+  /**
+   * Adds members of one type in the caller's transaction, judged together by one grant guard call (what the
+   * group's bindings give each of them, and the default role to newcomers), audited one by one; answers the
+   * rows added (existing members are left alone). Provisioning adds a group's members this way.
+   */
+  async addMembersIn(
+    manager: EntityManager, caller: Caller | null, tenantId: string | null, groupId: string, memberType: MemberType, memberIds: string[],
+  ): Promise<MemberRow[]> {
     await this.lock(manager, tenantId, groupId);
+    if (memberIds.length === 0) return [];
     // Step-up (docs/mfa.md): a group bound to Admin or Instance Admin grants it to the member, as a direct binding would.
     await assertGroupStepUp(manager, caller, groupId);
-    await this.directory.assertExists(manager, tenantId, memberType, memberId);
-    const newcomer = await this.join.isNewcomer(manager, tenantId, { type: memberType, id: memberId });
+    const newcomers: string[] = [];
+    for (const memberId of memberIds) {
+      await this.directory.assertExists(manager, tenantId, memberType, memberId);
+      if (await this.join.isNewcomer(manager, tenantId, { type: memberType, id: memberId })) newcomers.push(memberId);
+    }
     await this.guard.assertMayChange(caller, {
       scope: 'TENANT',
       tenantId,
       requires: [['GROUP_MEMBERSHIP', 'CREATE']],
       gains: [
-        ...(await this.gains.ofGroup(manager, groupId, [memberId])),
-        ...(newcomer ? await this.gains.ofDefaultRole(manager, tenantId, [memberId]) : []),
+        ...(await this.gains.ofGroup(manager, groupId, memberIds)),
+        ...(newcomers.length > 0 ? await this.gains.ofDefaultRole(manager, tenantId, newcomers) : []),
       ],
     }, manager);
     const rows: MemberRow[] = await manager.query(
-      `INSERT INTO "authorization".group_members (group_id, member_type, member_id) VALUES ($1, $2, $3)
+      `INSERT INTO "authorization".group_members (group_id, member_type, member_id) SELECT $1, $2, unnest($3::uuid[])
        ON CONFLICT (group_id, member_id) DO NOTHING RETURNING *`,
-      [groupId, memberType, memberId],
+      [groupId, memberType, memberIds],
     );
-    if (rows.length === 0) return null;
-    await this.audit.record(manager, caller, {
-      tenantId, type: 'CREATE', resourceType: 'GROUP_MEMBERSHIP', resourceId: groupId, before: null,
-      after: { groupId, memberType, memberId },
-    });
-    if (newcomer) await this.join.welcome(manager, caller, tenantId, memberId);
-    return rows[0];
+    for (const row of rows) {
+      await this.audit.record(manager, caller, {
+        tenantId, type: 'CREATE', resourceType: 'GROUP_MEMBERSHIP', resourceId: groupId, before: null,
+        after: { groupId, memberType, memberId: row.member_id },
+      });
+    }
+    const added = new Set(rows.map((r) => r.member_id));
+    for (const memberId of newcomers.filter((m) => added.has(m))) await this.join.welcome(manager, caller, tenantId, memberId);
+    return rows;
   }
 
   /** From the user (or service account) side: the member type is identity's. */

@@ -89,7 +89,7 @@ export class ScimGroupsService {
           tenantId, type: 'CREATE', resourceType: 'GROUP', resourceId: group.id, before: null,
           after: { name: group.name, externalId: group.externalId }, details: { via: 'scim' },
         });
-        for (const memberId of members) await this.addMember(manager, caller, tenantId, group.id, memberId);
+        await this.addMembers(manager, caller, tenantId, group.id, members);
         return this.get(tenantId, group.id, true, manager);
       }),
     );
@@ -127,7 +127,7 @@ export class ScimGroupsService {
             });
           }
         }
-        for (const memberId of added) await this.addMember(manager, caller, tenantId, id, memberId);
+        await this.addMembers(manager, caller, tenantId, id, added);
         const diff = auditDiff(before, { name: group.name, externalId: group.externalId });
         // The version and lastModified follow membership changes too.
         group.updatedAt = new Date();
@@ -163,10 +163,12 @@ export class ScimGroupsService {
     return result;
   }
 
-  /** Adds a user member through GroupsService (the grant guard, the default role for newcomers, the audit). */
-  private async addMember(manager: EntityManager, caller: Caller | null, tenantId: string | null, groupId: string, memberId: string): Promise<void> {
-    if ((await this.directory.typeOf(memberId).catch(() => null)) !== 'USER') throw scimError(400, 'invalidValue', `members: ${memberId} is not a user`);
-    await this.groups.addMemberIn(manager, caller, tenantId, groupId, 'USER', memberId);
+  /** Adds user members through GroupsService (the grant guard, the default role for newcomers, the audit). */
+  private async addMembers(manager: EntityManager, caller: Caller | null, tenantId: string | null, groupId: string, memberIds: string[]): Promise<void> {
+    for (const memberId of memberIds) {
+      if ((await this.directory.typeOf(memberId).catch(() => null)) !== 'USER') throw scimError(400, 'invalidValue', `members: ${memberId} is not a user`);
+    }
+    await this.groups.addMembersIn(manager, caller, tenantId, groupId, 'USER', memberIds);
   }
 
   private async records(manager: EntityManager, rows: GroupRow[], withMembers: boolean): Promise<ScimGroupRecord[]> {

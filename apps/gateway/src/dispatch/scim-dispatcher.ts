@@ -1,9 +1,15 @@
 import { ScimMethod, ScimResponse } from '@gatehouse/contracts';
-import { RETRY_SAFE, RpcClient } from '@gatehouse/messaging';
+import { RpcClient } from '@gatehouse/messaging';
 import { scimError } from '@gatehouse/scim';
 import { Injectable } from '@nestjs/common';
 import { Admission, IncomingRequest } from '../request/incoming-request';
 import { RouteDefinition, ScimTarget } from '../request/route-definition';
+
+/**
+ * How long a SCIM request may take: a group written with thousands of members, each judged by the grant
+ * guard, or a page of 1000 resources, takes longer than a plain command (RPC_TIMEOUT_MS).
+ */
+export const SCIM_TIMEOUT_MS = 30_000;
 
 /**
  * Forwards an admitted SCIM request (docs/scim.md) to identity's provisioning context over NATS: the
@@ -33,6 +39,6 @@ export class ScimDispatcher {
       ...(ifMatch !== undefined ? { ifMatch } : {}),
       ...(ifNoneMatch !== undefined ? { ifNoneMatch } : {}),
     };
-    return this.rpc.request(route.target.scim, { caller, tenantId, ip: request.ip, data }, route.method === 'GET' ? { trace: request.trace, ...RETRY_SAFE } : { trace: request.trace });
+    return this.rpc.request(route.target.scim, { caller, tenantId, ip: request.ip, data }, { trace: request.trace, timeoutMs: SCIM_TIMEOUT_MS });
   }
 }

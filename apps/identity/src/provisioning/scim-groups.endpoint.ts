@@ -1,6 +1,6 @@
 import { ScimGroupRecord, ScimGroupsRpc, ScimResponse } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
-import { RETRY_SAFE, RpcClient } from '@gatehouse/messaging';
+import { RpcClient } from '@gatehouse/messaging';
 import {
   applyPatch, attributeParameters, etagOf, ifMatchAdmits, listResponse, parseListQuery, patchOperations, projectAttributes, ScimListQuery,
   scimError, ScimPatchTargets, SCIM_SCHEMAS,
@@ -8,6 +8,7 @@ import {
 import { Injectable } from '@nestjs/common';
 import { isUUID } from 'class-validator';
 import { tenantIdOf } from '../common/tenant-key';
+import { schemasOf } from './scim-user-resource';
 import { ScimContext, ScimUsersService } from './scim-users.service';
 
 interface ScimGroupInput {
@@ -28,7 +29,7 @@ const PATCH_ATTEMPTS = 3;
 export function readScimGroup(body: unknown): ScimGroupInput {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw scimError(400, 'invalidSyntax', 'A Group must be a JSON object');
   const source = body as Record<string, unknown>;
-  const schemas = source['schemas'];
+  const schemas = schemasOf(source);
   if (!Array.isArray(schemas) || !schemas.includes(SCIM_SCHEMAS.group)) throw scimError(400, 'invalidValue', `schemas must contain "${SCIM_SCHEMAS.group}"`);
   let displayName: unknown;
   let externalId: unknown = null;
@@ -138,8 +139,8 @@ export class ScimGroupsEndpoint {
   }
 
   private call<Req, Res>(context: ScimContext, definition: { subject: string; __req?: Req; __res?: Res }, data: Req): Promise<Res> {
-    const read = definition === ScimGroupsRpc.get || definition === ScimGroupsRpc.list;
-    return this.rpc.request(definition, { caller: context.caller, tenantId: tenantIdOf(context.tenantKey), data }, read ? RETRY_SAFE : {});
+    // Within the gateway's SCIM_TIMEOUT_MS: a group's whole membership is judged in one call.
+    return this.rpc.request(definition, { caller: context.caller, tenantId: tenantIdOf(context.tenantKey), data }, { timeoutMs: 25_000 });
   }
 
   private render(context: ScimContext, group: ScimGroupRecord, query: Pick<ScimListQuery, 'attributes' | 'excludedAttributes'>): Record<string, unknown> {

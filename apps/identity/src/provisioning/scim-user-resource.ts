@@ -46,6 +46,11 @@ const IGNORED = new Set(['id', 'meta', 'groups', 'schemas']);
 const MAX_TEXT = 1000;
 const MAX_VALUES = 20;
 
+/** A resource's `schemas`, whatever the case of its name. */
+export function schemasOf(source: Record<string, unknown>): unknown {
+  return source[Object.keys(source).find((k) => k.toLowerCase() === 'schemas') ?? 'schemas'];
+}
+
 /** The canonical spelling of an attribute name (names are case-insensitive, RFC 7643 §2.1). */
 function canonical(key: string, names: readonly string[]): string | undefined {
   const lower = key.toLowerCase();
@@ -106,7 +111,7 @@ function multiValued(value: unknown, field: keyof typeof MULTI): Array<Record<st
 export function readScimUser(body: unknown): ScimUserInput {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw scimError(400, 'invalidSyntax', 'A User must be a JSON object');
   const source = body as Record<string, unknown>;
-  const schemas = source['schemas'];
+  const schemas = schemasOf(source);
   if (!Array.isArray(schemas) || !schemas.includes(SCIM_SCHEMAS.user)) throw invalid(`schemas must contain "${SCIM_SCHEMAS.user}"`);
   const known = ['userName', 'externalId', 'active', 'name', 'password', ...Object.keys(MULTI), ...SIMPLE_STRINGS, EXT];
   const stored: Record<string, unknown> = {};

@@ -115,9 +115,9 @@ export class ScimUsersService {
     return { status: 200, body: listResponse(resources, total, list.startIndex) };
   }
 
-  async get(context: ScimContext, id: string, query: Record<string, unknown>): Promise<ScimResponse> {
+  async get(context: ScimContext, id: string, query: Record<string, unknown>, withGroups = true): Promise<ScimResponse> {
     const row = await this.find(this.dataSource.manager, context.tenantKey, id);
-    const [resource] = await this.render(context, [row], attributeParameters(query));
+    const [resource] = await this.render(context, [row], attributeParameters(query), withGroups);
     return { status: 200, body: resource, etag: etagOf(row.version) };
   }
 
@@ -171,7 +171,8 @@ export class ScimUsersService {
     const done = created as unknown as { id: string; announce: boolean };
     if (change) await this.users.afterChange(change);
     else if (done.announce) await this.users.announce(await this.users.findOrFail(this.dataSource.manager, done.id));
-    const answer = await this.get(context, done.id, {});
+    // A new account is in no group yet: its groups are not asked for.
+    const answer = await this.get(context, done.id, {}, !done.announce);
     return { ...answer, status: 201, location: `${context.baseUrl}/Users/${done.id}` };
   }
 

@@ -40,7 +40,7 @@ function groupsOver(options: { newcomer?: boolean; already?: boolean; adminGroup
       if (sql.includes('JOIN "authorization".groups g ON g.id = b.subject_id')) return [{ namespaces: ['a'], role_name: 'Launcher', permissions: OPS, group_name: 'ops' }];
       if (sql.includes('is_default')) return [{ name: 'Joiner', permissions: JOINERS }];
       if (sql.includes('INSERT INTO "authorization".group_members')) {
-        return options.already ? [] : [{ group_id: params[0], member_type: params[1], member_id: params[2], created_at: new Date(0) }];
+        return options.already ? [] : (params[2] as string[]).map((id) => ({ group_id: params[0], member_type: params[1], member_id: id, created_at: new Date(0) }));
       }
       if (sql.includes(`member_type = 'USER'`)) return [{ member_id: 'u1' }, { member_id: 'u2' }];
       throw new Error(`unexpected query ${sql}`);
@@ -62,7 +62,7 @@ function groupsOver(options: { newcomer?: boolean; already?: boolean; adminGroup
     directory, join, { isLive: () => true } as unknown as LiveTenants, rpc, guard, new AccessGains(),
   );
   jest.spyOn(service, 'get').mockResolvedValue({} as never);
-  return { service, judged, log };
+  return { service, judged, log, manager };
 }
 
 describe('GroupsService: what joining a group gives', () => {
@@ -84,6 +84,18 @@ describe('GroupsService: what joining a group gives', () => {
     await service.addMember(admin, T, 'g1', 'USER', 'u1');
     expect(judged[0].gains.map((g) => g.source)).toEqual(['group "ops" (role "Launcher")', 'the default role "Joiner"']);
     expect(log).toEqual(['welcome u1', 'invalidate u1']);
+  });
+
+  it('several members at once (provisioning) are judged by one guard call that reaches each of them', async () => {
+    const { service, judged, log, manager } = groupsOver({ newcomer: true });
+    const rows = await service.addMembersIn(manager, admin, T, 'g1', 'USER', ['u1', 'u2']);
+    expect(rows.map((r) => r.member_id)).toEqual(['u1', 'u2']);
+    expect(judged).toHaveLength(1);
+    expect(judged[0].gains.map((g) => [g.source, g.recipients])).toEqual([
+      ['group "ops" (role "Launcher")', ['u1', 'u2']],
+      ['the default role "Joiner"', ['u1', 'u2']],
+    ]);
+    expect(log).toEqual(['welcome u1', 'welcome u2']);
   });
 
   it('an existing member is a conflict (409)', async () => {

@@ -127,6 +127,25 @@ describe('RequestAdmission (gateway)', () => {
     expect(await admission.admit(route('public', 'POST', '/api/v1/session/refresh'), request({ params: {} }))).toMatchObject({ tenantId: undefined });
   });
 
+  it("holds an integration's secret to its own SCIM routes, and those routes to integration secrets (docs/scim.md)", async () => {
+    const scimRoute: RouteDefinition = {
+      method: 'GET', path: '/api/v1/:tenant/integrations/:id/scim/v2/Users', summary: 'SCIM', access: { permission: 'USER' },
+      target: { scim: { subject: 'identity.scim.request.v1' }, endpoint: 'Users', maxBodyBytes: 1024 },
+    };
+    const integration: Caller = { ...alice, via: 'integration', integration: { id: 'i1', tenantId: 'acme' } };
+    const { admission, check } = admissionWith({ caller: integration });
+    const scimRequest = (id: string, tenant = 'acme') => request({ params: { tenant, id } });
+    await expect(admission.admit(scimRoute, scimRequest('i1'))).resolves.toMatchObject({ caller: { id: 'alice', integration: { id: 'i1' } }, tenantId: 'acme' });
+    // Decided as its owner.
+    expect(check.mock.calls[0][0]).toMatchObject({ subject: { type: 'USER', id: 'alice' }, permission: 'USER', action: 'READ', tenantId: 'acme' });
+    expect((await thrownBy(() => admission.admit(scimRoute, scimRequest('i2')))).status).toBe(401);
+    expect((await thrownBy(() => admission.admit(scimRoute, scimRequest('i1', 'other')))).status).toBe(401);
+    expect(await thrownBy(() => admission.admit(route({ permission: 'GROUP' }), request()))).toMatchObject({ status: 403, rule: 'integration-scope' });
+    expect((await thrownBy(() => admission.admit(route('authenticated', 'GET', '/api/v1/me'), request({ params: {} })))).status).toBe(403);
+    const session = admissionWith();
+    expect((await thrownBy(() => session.admission.admit(scimRoute, scimRequest('i1')))).status).toBe(401);
+  });
+
   it('step-up: a user with a factor who presented none recently is asked for one on sensitive routes, after the permission check', async () => {
     const now = Math.floor(Date.now() / 1000);
     const stale = admissionWith({ caller: { ...alice, mfa: { enrolled: true, factorAt: now - 601 } } });
