@@ -63,7 +63,7 @@ describe('console: administration', () => {
     await admin.waitForURL(`${consoleUrl()}/t/${tenantId}/settings`);
     await admin.getByRole('heading', { name: 'UI tenant' }).waitFor();
     await admin.locator('nav.sidebar section', { has: admin.locator('h2', { hasText: tenantId }) }).locator('a', { hasText: 'Settings' }).waitFor();
-    expect(await sidebarLinks(admin, tenantId)).toEqual(['Users', 'Service accounts', 'OAuth clients', 'Provisioning', 'Groups', 'Access', 'Invitations', 'Roles', 'Audit log', 'Settings']);
+    expect(await sidebarLinks(admin, tenantId)).toEqual(['Users', 'Service accounts', 'OAuth clients', 'Provisioning', 'Groups', 'Access', 'Invitations', 'Roles', 'Audit log', 'Webhooks', 'Settings']);
     await shot(admin, '06-tenant-overview');
     const token = await superAdminToken();
     const created = await api().get(`/api/v1/tenants/${tenantId}`).set(...bearer(token)).expect(200);
@@ -124,7 +124,7 @@ describe('console: administration', () => {
     await go(page, `/t/${tenantId}`);
     await page.getByRole('heading', { name: tenantId, level: 1 }).waitFor({ timeout: 20_000 });
     await page.locator('nav.sidebar section', { has: page.locator('h2', { hasText: tenantId }) }).locator('a').first().waitFor();
-    expect(await sidebarLinks(page, tenantId)).toEqual(['Groups', 'Audit log']);
+    expect(await sidebarLinks(page, tenantId)).toEqual(['Groups', 'Audit log', 'Webhooks']);
     expect(await page.locator('[data-testid="administration"]').count()).toBe(0);
     await shot(page, '10-limited-user-home');
     // A page the role does not cover: the server refuses and the console says why.

@@ -30,6 +30,32 @@ const GROUP_SELECT = `SELECT g.id, g.name, g.external_id, g.created_at, g.update
     md5(g.name || '|' || coalesce(g.external_id, '') || '|' || coalesce((SELECT string_agg(x.value, ',' ORDER BY x.value) FROM (${USER_MEMBERS}) x), '')) AS version
   FROM "authorization".groups g`;
 
+/**
+ * SCIM group writes one instance runs at once. Each holds a pooled connection for its transaction while the
+ * grant guard and the subjects' facts read through others: a directory's burst of group writes (a first
+ * full push) would otherwise take every connection of the pool and wait on itself.
+ */
+const CONCURRENT_WRITES = 3;
+
+/** A queue of at most `limit` tasks running at once. */
+class WriteQueue {
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly limit: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.running >= this.limit) await new Promise<void>((start) => this.waiting.push(start));
+    this.running++;
+    try {
+      return await task();
+    } finally {
+      this.running--;
+      this.waiting.shift()?.();
+    }
+  }
+}
+
 interface GroupRow {
   id: string;
   name: string;
@@ -48,6 +74,8 @@ interface GroupRow {
  */
 @Injectable()
 export class ScimGroupsService {
+  private readonly writes = new WriteQueue(CONCURRENT_WRITES);
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly groups: GroupsService,
@@ -81,17 +109,18 @@ export class ScimGroupsService {
   async create(caller: Caller | null, tenantId: string | null, request: ScimGroupWriteRequest): Promise<ScimGroupRecord> {
     if (!this.liveTenants.isLive(tenantId)) throw ProblemException.notFound('This tenant does not exist');
     const members = unique(request.memberIds);
+    await this.assertUsers(members);
     const record = await this.named(request.displayName, () =>
-      this.dataSource.transaction(async (manager) => {
+      this.writes.run(() => this.dataSource.transaction(async (manager) => {
         const repo = manager.getRepository(GroupEntity);
         const group = await repo.save(repo.create({ tenantId, name: request.displayName.trim(), description: null, externalId: request.externalId ?? null }));
         await this.audit.record(manager, caller, {
           tenantId, type: 'CREATE', resourceType: 'GROUP', resourceId: group.id, before: null,
           after: { name: group.name, externalId: group.externalId }, details: { via: 'scim' },
         });
-        await this.addMembers(manager, caller, tenantId, group.id, members);
+        await this.groups.addMembersIn(manager, caller, tenantId, group.id, 'USER', members);
         return this.get(tenantId, group.id, true, manager);
-      }),
+      })),
     );
     await this.invalidation.publish(members);
     return record;
@@ -101,8 +130,9 @@ export class ScimGroupsService {
   async replace(caller: Caller | null, tenantId: string | null, request: ScimGroupWriteRequest): Promise<ScimGroupRecord> {
     const id = request.id as string;
     let touched: string[] = [];
+    await this.assertUsers(unique(request.memberIds));
     const record = await this.named(request.displayName, () =>
-      this.dataSource.transaction(async (manager) => {
+      this.writes.run(() => this.dataSource.transaction(async (manager) => {
         const group = await this.groups.lock(manager, tenantId, id);
         const current = await this.get(tenantId, id, true, manager);
         if (request.ifVersion !== undefined && request.ifVersion !== current.version) {
@@ -127,7 +157,7 @@ export class ScimGroupsService {
             });
           }
         }
-        await this.addMembers(manager, caller, tenantId, id, added);
+        await this.groups.addMembersIn(manager, caller, tenantId, id, 'USER', added);
         const diff = auditDiff(before, { name: group.name, externalId: group.externalId });
         // The version and lastModified follow membership changes too.
         group.updatedAt = new Date();
@@ -137,7 +167,7 @@ export class ScimGroupsService {
         }
         touched = [...removed, ...added];
         return this.get(tenantId, id, true, manager);
-      }),
+      })),
     );
     await this.invalidation.publish(touched);
     return record;
@@ -163,12 +193,18 @@ export class ScimGroupsService {
     return result;
   }
 
-  /** Adds user members through GroupsService (the grant guard, the default role for newcomers, the audit). */
-  private async addMembers(manager: EntityManager, caller: Caller | null, tenantId: string | null, groupId: string, memberIds: string[]): Promise<void> {
+  /**
+   * Members are users (SCIM's to add), checked before the write's transaction: a user authorization has not
+   * heard of yet is asked of identity, which takes a connection of its own.
+   */
+  private async assertUsers(memberIds: string[]): Promise<void> {
     for (const memberId of memberIds) {
-      if ((await this.directory.typeOf(memberId).catch(() => null)) !== 'USER') throw scimError(400, 'invalidValue', `members: ${memberId} is not a user`);
+      const type = await this.directory.typeOf(memberId).catch((error: unknown) => {
+        if (error instanceof ProblemException && error.problem.status === 404) return null;
+        throw error;
+      });
+      if (type !== 'USER') throw scimError(400, 'invalidValue', `members: ${memberId} is not a user`);
     }
-    await this.groups.addMembersIn(manager, caller, tenantId, groupId, 'USER', memberIds);
   }
 
   private async records(manager: EntityManager, rows: GroupRow[], withMembers: boolean): Promise<ScimGroupRecord[]> {
