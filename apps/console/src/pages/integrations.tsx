@@ -2,7 +2,7 @@ import type { IntegrationView, IntegrationWithSecret } from '@gatehouse/contract
 import { useState } from 'react';
 import { api, url } from '../api/client';
 import { Link, match, navigate } from '../router';
-import { CopyThenDone, DeleteButton, Field, formatDate, Loading, PageHeader, ProblemBox, Toggle, useAsync, useSubmit } from '../ui/kit';
+import { CopyThenDone, Field, formatDate, Loading, PageHeader, ProblemBox, SecretHolderActions, Toggle, useAsync, useSubmit } from '../ui/kit';
 import { ListPage } from '../ui/resources';
 
 const tp = (tenant: string, path: string) => url(`/${encodeURIComponent(tenant)}${path}`);
@@ -128,18 +128,9 @@ function IntegrationEditor({ integration: initial, path, base }: { integration: 
         <Field label="Name" name="name" value={name} onChange={setName} error={save.error} />
         <Toggle label="Enabled (a disabled integration's secret is refused)" name="enabled" checked={enabled} onChange={setEnabled} />
         <ProblemBox error={save.error} fields={['name', 'enabled']} />
-        {saved && <p role="status">Saved.</p>}
-        <div className="row">
-          <button type="submit" disabled={save.pending}>
-            Save
-          </button>
-          <button type="button" className="secondary" onClick={() => void onRotate()}>
-            Rotate secret
-          </button>
-          <DeleteButton onDelete={onDelete} />
-        </div>
-        <ProblemBox error={rotation.error} />
-        <ProblemBox error={removal.error} />
+        <SecretHolderActions
+          saving={save.pending} saved={saved} onRotate={onRotate} onDelete={onDelete} rotationError={rotation.error} removalError={removal.error}
+        />
       </form>
     </div>
   );

@@ -4,7 +4,7 @@ import type {
 import { useState } from 'react';
 import { api, ApiError, url } from '../api/client';
 import { Link, match, navigate } from '../router';
-import { DeleteButton, Field, formatDate, Loading, PageHeader, ProblemBox, TextArea, Toggle, useAsync, useSubmit } from '../ui/kit';
+import { Field, formatDate, Loading, PageHeader, ProblemBox, SecretHolderActions, TextArea, Toggle, useAsync, useSubmit } from '../ui/kit';
 import { ListPage } from '../ui/resources';
 
 const FIELDS = ['url', 'description', 'eventTypes', 'enabled'];
@@ -188,18 +188,9 @@ function WebhookEditor({ webhook: initial, path, paths }: { webhook: WebhookSubs
       <form className="panel" onSubmit={onSave} noValidate aria-label="Webhook">
         <WebhookFields form={form} setForm={setForm} error={save.error} />
         <ProblemBox error={save.error} fields={FIELDS} />
-        {saved && <p role="status">Saved.</p>}
-        <div className="row">
-          <button type="submit" disabled={save.pending}>
-            Save
-          </button>
-          <button type="button" className="secondary" onClick={() => void onRotate()}>
-            Rotate secret
-          </button>
-          <DeleteButton onDelete={onDelete} />
-        </div>
-        <ProblemBox error={rotation.error} />
-        <ProblemBox error={removal.error} />
+        <SecretHolderActions
+          saving={save.pending} saved={saved} onRotate={onRotate} onDelete={onDelete} rotationError={rotation.error} removalError={removal.error}
+        />
       </form>
       <DeliveryLog path={path} base={`${paths.base}/${encodeURIComponent(webhook.id)}`} />
     </div>

@@ -113,6 +113,38 @@ export function SaveFooter({ error, fields, saved, pending }: { error: ApiError 
   );
 }
 
+/**
+ * The actions under the editor of something that holds a secret (an OAuth client, a webhook, an
+ * integration): Save (the form's submit), Rotate secret when it has one, Delete, and what refused the last two.
+ */
+export function SecretHolderActions({ saving, saved, onRotate, onDelete, rotationError, removalError }: {
+  saving: boolean;
+  saved: boolean;
+  onRotate?: () => Promise<void>;
+  onDelete: () => Promise<void>;
+  rotationError: ApiError | null;
+  removalError: ApiError | null;
+}) {
+  return (
+    <>
+      {saved && <p role="status">Saved.</p>}
+      <div className="row">
+        <button type="submit" disabled={saving}>
+          Save
+        </button>
+        {onRotate && (
+          <button type="button" className="secondary" onClick={() => void onRotate()}>
+            Rotate secret
+          </button>
+        )}
+        <DeleteButton onDelete={onDelete} />
+      </div>
+      <ProblemBox error={rotationError} />
+      <ProblemBox error={removalError} />
+    </>
+  );
+}
+
 /** A form's Delete button: `onDelete` asks for confirmation and deletes. */
 export function DeleteButton({ onDelete }: { onDelete: () => Promise<void> }) {
   return (
