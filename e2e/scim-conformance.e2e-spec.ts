@@ -461,8 +461,13 @@ describe('SCIM 2.0 service provider (RFC 7644)', () => {
       }).expect(201);
       const user = created.body as Resource;
       expect(user).not.toHaveProperty('password');
-      // The synchronised password is the account's.
+      // The synchronised password is the account's, and its setting is audited (never the password).
       expect((await api().post('/api/v1/login').send({ username: userName, password: 'Okta-Sync-9x!q' })).status).toBe(200);
+      const audited = async () =>
+        ((await api().get('/api/v1/auditlogs/search').query({ resourceId: user.id }).set(...bearer(root)).expect(200)).body.results as Array<{ details?: { action?: string } }>)
+          .some((e) => e.details?.action === 'set-password');
+      for (let attempt = 0; attempt < 50 && !(await audited()); attempt++) await new Promise((done) => setTimeout(done, 200));
+      expect(await audited()).toBe(true);
       const deactivated = await scim.patch(`/Users/${user.id}`, patchOp({ op: 'replace', value: { active: false } })).expect(200);
       expect(deactivated.body).toMatchObject({ active: false });
       expect((await scim.get(`/Users/${user.id}`).expect(200)).body).toMatchObject({ active: false });

@@ -165,6 +165,7 @@ export class ScimUsersService {
         tenantId: tenantIdOf(context.tenantKey), type: 'CREATE', resourceType: 'SCIM_USER', resourceId: userId, before: null,
         after: { externalId: input.externalId, active: input.active, linkedExisting: !!same },
       });
+      if (passwordHash !== null) await this.auditPasswordSet(manager, context, userId);
       if (!input.active) change = await this.users.setStatusIn(manager, context.caller, userId, false);
       created = { id: userId, announce: !same };
     });
@@ -250,6 +251,7 @@ export class ScimUsersService {
           return this.users.applyStatus(m, user, input.active);
         });
       }
+      if (passwordHash !== null) await this.auditPasswordSet(manager, context, id);
       const before = { externalId: row.external_id, active: row.active, attributes: row.resource };
       await manager.query(
         `UPDATE identity.scim_users SET external_id = $3, active = $4, resource = $5, updated_at = now() WHERE tenant_key = $1 AND user_id = $2`,
@@ -262,6 +264,13 @@ export class ScimUsersService {
     });
     if (change) await this.users.afterChange(change);
     return this.get(context, id, {});
+  }
+
+  /** A synchronised password is a credential change the user's own audit shows (the hash never is). */
+  private auditPasswordSet(manager: EntityManager, context: ScimContext, userId: string): Promise<void> {
+    return this.audit.record(manager, context.caller, {
+      tenantId: undefined, type: 'UPDATE', resourceType: 'USER', resourceId: userId, details: { action: 'set-password', via: 'scim' },
+    });
   }
 
   private async assertAccountWithinReach(context: ScimContext, userId: string): Promise<void> {
