@@ -2,6 +2,7 @@ import { ComponentType, StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { match, Redirect, useLocation } from './router';
 import { AuthProvider, DEFAULT_SEGMENT, useAuth, useCapabilities, useEnrolmentOnly } from './session';
+import { FeedbackHost } from './ui/feedback';
 import { Empty, Loading, PageHeader } from './ui/kit';
 import { AuditPage } from './pages/audit';
 import { InvitationsPage } from './pages/invitations';
@@ -160,6 +161,7 @@ createRoot(document.getElementById('root') as HTMLElement).render(
     <AuthProvider>
       <App />
       <StepUpDialog />
+      <FeedbackHost />
     </AuthProvider>
   </StrictMode>,
 );

@@ -1,8 +1,9 @@
 import type { FieldError, SetupStatus, TokenPair, UserView } from '@gatehouse/contracts';
-import { render, RenderResult } from '@testing-library/react';
+import { render, RenderResult, waitFor, within } from '@testing-library/react';
 import { ReactNode, useEffect } from 'react';
 import { session } from '../api/client';
 import { AuthProvider, useAuth } from '../session';
+import { FeedbackHost, resetFeedback } from '../ui/feedback';
 
 /**
  * A fake of the gateway for the console's unit specs: `global.fetch` is a jest.fn that answers from
@@ -182,14 +183,37 @@ export function renderWithAuth(api: FakeApi, ui: ReactNode, { me, setup = setupS
   api.on('GET', '/api/v1/setup', { body: setup });
   // On load the console asks for the session of its cookie: none here, unless signed in below.
   api.on('POST', '/api/v1/session/refresh', { status: 401, body: problem(401, 'Unauthorized', [], 'unauthorized', 'No browser session: sign in') });
-  if (!me) return render(<AuthProvider>{ui}</AuthProvider>);
+  if (!me) return render(<AuthProvider>{ui}<FeedbackHost /></AuthProvider>);
   api.on('GET', '/api/v1/me', { body: me });
   session.set(tokenPair('access-1'));
   return render(
     <AuthProvider>
       <WhenSignedIn>{ui}</WhenSignedIn>
+      <FeedbackHost />
     </AuthProvider>,
   );
+}
+
+/** `ui` with the host of the console's dialogs and notices (ui/feedback), as the console's root has it. */
+export function withFeedback(ui: ReactNode): ReactNode {
+  return (
+    <>
+      {ui}
+      <FeedbackHost />
+    </>
+  );
+}
+
+/** Answers the in-app dialog open now: types `typed` first when it asks for it, then presses `button`. */
+export async function answerDialog(user: { click: (e: Element) => Promise<void>; type: (e: Element, text: string) => Promise<void> }, button: string, typed?: string): Promise<HTMLElement> {
+  const dialog = await waitFor(() => {
+    const open = document.querySelector<HTMLElement>('[role="alertdialog"], [role="dialog"][aria-modal="true"]');
+    if (!open) throw new Error('No dialog is open');
+    return open;
+  });
+  if (typed !== undefined) await user.type(within(dialog).getByRole('textbox'), typed);
+  await user.click(within(dialog).getByRole('button', { name: button }));
+  return dialog;
 }
 
 /** The messages shown under the field named `name` (Field renders them with data-field). */
@@ -199,6 +223,7 @@ export function fieldErrors(name: string): string[] {
 
 /** Resets what the console keeps between renders: the session (and its refresh timer), the location. */
 function resetConsole(): void {
+  resetFeedback();
   session.set(null);
   visit('/');
   jest.restoreAllMocks();

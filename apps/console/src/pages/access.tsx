@@ -2,7 +2,8 @@ import type { BindingSubject, BindingView, EffectivePermission, GrantOrigin, Gro
 import { useEffect, useState } from 'react';
 import { api, url } from '../api/client';
 import { useCapabilities } from '../session';
-import { Field, formatDate, PagedTable, PageHeader, ProblemBox, useAsync, useSubmit } from '../ui/kit';
+import { confirmAction, notify } from '../ui/feedback';
+import { Field, FieldErrors, formatDate, PagedTable, PageHeader, ProblemBox, useAsync, useSubmit } from '../ui/kit';
 
 const tp = (tenant: string, path: string) => url(`/${encodeURIComponent(tenant)}${path}`);
 const query = (q: Record<string, string | number | undefined>) =>
@@ -106,6 +107,7 @@ function CreateBinding({ tenant, onCreated, fixed }: { tenant: string; onCreated
     });
     setSubject(null);
     setNamespaces('');
+    notify(`${roles.data?.results.find((r) => r.id === roleId)?.name ?? 'Role'} bound.`);
     onCreated();
   });
   return (
@@ -120,7 +122,7 @@ function CreateBinding({ tenant, onCreated, fixed }: { tenant: string; onCreated
             </option>
           ))}
         </select>
-        {error?.errorsFor('roleId').map((m) => <div key={m} className="field-error">{m}</div>)}
+        <FieldErrors error={error} name="roleId" />
       </div>
       {!fixed && (
         <>
@@ -135,7 +137,7 @@ function CreateBinding({ tenant, onCreated, fixed }: { tenant: string; onCreated
           <div className="field">
             <label>Subject</label>
             <SubjectPicker tenant={tenant} type={type} onPick={setSubject} />
-            {error?.errorsFor('subjectId').map((m) => <div key={m} className="field-error">{m}</div>)}
+            <FieldErrors error={error} name="subjectId" />
           </div>
         </>
       )}
@@ -152,8 +154,9 @@ function BindingsTable({ tenant, filter, version, onDeleted }: { tenant: string;
   const removal = useSubmit();
   const remove = (b: BindingView) =>
     removal.submit(async () => {
-      if (!window.confirm(`Remove the ${b.roleName} binding?`)) return;
+      if (!(await confirmAction({ title: `Remove the ${b.roleName} binding?`, body: 'Its subject loses what this role gave it here.', confirmLabel: 'Remove', danger: true }))) return;
       await api.del(tp(tenant, `/bindings/${b.id}`));
+      notify(`${b.roleName} binding removed.`);
       onDeleted();
     })();
   return (
@@ -170,7 +173,7 @@ function BindingsTable({ tenant, filter, version, onDeleted }: { tenant: string;
           { label: 'Subject', render: (b) => <span title={b.subjectId}>{b.subjectType.replace('_', ' ').toLowerCase()} · <SubjectName tenant={tenant} type={b.subjectType} id={b.subjectId} /></span> },
           { label: 'Namespaces', render: (b) => (b.namespaces?.length ? b.namespaces.join(', ') : <em>whole tenant</em>) },
           { label: 'Created', render: (b) => formatDate(b.createdAt) },
-          { label: '', render: (b) => <button type="button" className="danger small" onClick={() => void remove(b)}>Remove</button> },
+          { label: '', render: (b) => <button type="button" className="danger small" onClick={() => void remove(b)} aria-label={`Remove the ${b.roleName} binding`}>Remove</button> },
         ]}
       />
     </>

@@ -1,6 +1,8 @@
 import type { ApiTokenView, CreatedApiToken } from '@gatehouse/contracts';
 import { useState } from 'react';
 import { api } from '../api/client';
+import { assertValid, RULES } from '../ui/checks';
+import { confirmAction, notify } from '../ui/feedback';
 import { Field, formatDate, PagedTable, ProblemBox, SecretOnce, TextArea, Toggle, useSubmit } from '../ui/kit';
 
 const MAX_AGES = [
@@ -22,6 +24,8 @@ export function ApiTokens({ base }: { base: string }) {
   const revoke = useSubmit();
   const onCreate = submit(async () => {
     const maxAge = form.maxAge === 'custom' ? form.custom : form.maxAge;
+    const custom = form.maxAge === 'custom';
+    assertValid(custom ? { ...RULES.apiToken, maxAge: { ...RULES.apiToken.maxAge, required: true } } : RULES.apiToken, { ...form, maxAge: custom ? form.custom : '' });
     const body: Record<string, unknown> = { name: form.name, extended: form.extended };
     if (form.description) body.description = form.description;
     if (maxAge) body.maxAge = maxAge;
@@ -33,8 +37,9 @@ export function ApiTokens({ base }: { base: string }) {
   });
   const onRevoke = (token: ApiTokenView) =>
     revoke.submit(async () => {
-      if (!window.confirm(`Revoke the token “${token.name}”? Clients using it stop working at once.`)) return;
+      if (!(await confirmAction({ title: `Revoke the token “${token.name}”?`, body: 'Clients using it stop working at once.', confirmLabel: 'Revoke', danger: true }))) return;
       await api.del(`${base}/${encodeURIComponent(token.id)}`);
+      notify(`Token “${token.name}” revoked.`);
       setVersion((v) => v + 1);
     })();
   return (
@@ -86,7 +91,7 @@ export function ApiTokens({ base }: { base: string }) {
           {
             label: '',
             render: (t) => (
-              <button type="button" className="danger small" onClick={() => void onRevoke(t)}>
+              <button type="button" className="danger small" onClick={() => void onRevoke(t)} aria-label={`Revoke ${t.name}`}>
                 Revoke
               </button>
             ),

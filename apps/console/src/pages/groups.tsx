@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { api, url } from '../api/client';
 import { navigate } from '../router';
 import { useCapabilities } from '../session';
+import { confirmAction, notify } from '../ui/feedback';
 import { formatDate, PagedTable, ProblemBox, useSubmit } from '../ui/kit';
 import { ListPage, nameColumns, NameDescriptionForm, ResourcePage } from '../ui/resources';
 import { SubjectBindings, SubjectPicker } from './access';
@@ -37,12 +38,16 @@ export function GroupForm({ tenant, base, group }: { tenant: string; base: strin
           await api.patch(tp(tenant, `/groups/${group.id}`), body);
         } else {
           const created = await api.post<GroupView>(tp(tenant, '/groups'), body);
+          notify(`Group ${created.name} created.`);
           navigate(`${base}/${created.id}/members`);
         }
       }}
       remove={async () => {
-        if (!group || !window.confirm(`Delete ${group.name}? Members lose what the group's bindings gave them; they are not deleted.`)) return;
+        if (!group || !(await confirmAction({
+          title: `Delete the group ${group.name}?`, body: "Members lose what the group's bindings gave them; they are not deleted.", confirmLabel: 'Delete group', danger: true, typeToConfirm: group.name,
+        }))) return;
         await api.del(tp(tenant, `/groups/${group.id}`));
+        notify(`Group ${group.name} deleted.`);
         navigate(base);
       }}
     />
@@ -55,7 +60,9 @@ export function GroupPasswordReset({ tenant, group }: { tenant: string; group: G
   const { pending, error, submit } = useSubmit();
   const onReset = submit(async () => {
     setRequested(null);
-    if (!window.confirm(`Require a new password from every user of ${group.name}? Each must choose one before signing in again and gets an email with a link.`)) return;
+    if (!(await confirmAction({
+      title: `Require a new password from every user of ${group.name}?`, body: 'Each must choose one before signing in again, and gets an email with a link.', confirmLabel: 'Require password reset', danger: true,
+    }))) return;
     const result = await api.post<PasswordResetRequestResult>(tp(tenant, `/groups/${group.id}/password-reset`));
     setRequested(result.requested);
   });
@@ -85,11 +92,14 @@ function Members({ tenant, group }: { tenant: string; group: GroupView }) {
   const onAdd = submit(async () => {
     if (!picked) return;
     await api.post(tp(tenant, `/groups/${group.id}/members`), { memberType: type, memberId: picked.id });
+    notify(`Member added to ${group.name}.`);
     setVersion((v) => v + 1);
   });
   const remove = (m: GroupMemberView) =>
     submit(async () => {
+      if (!(await confirmAction({ title: `Remove ${m.user?.username ?? 'this member'} from ${group.name}?`, body: "They lose what the group's roles gave them here.", confirmLabel: 'Remove', danger: true }))) return;
       await api.del(tp(tenant, `/groups/${group.id}/members/${m.memberId}`));
+      notify(`${m.user?.username ?? 'Member'} removed from ${group.name}.`);
       setVersion((v) => v + 1);
     })();
   const canAdd = caps?.can('GROUP_MEMBERSHIP', 'CREATE') ?? false;
@@ -133,7 +143,7 @@ function Members({ tenant, group }: { tenant: string; group: GroupView }) {
           { label: 'Since', render: (m) => formatDate(m.createdAt) },
           {
             label: '',
-            render: (m) => (caps?.can('GROUP_MEMBERSHIP', 'DELETE') ? <button type="button" className="danger small" onClick={() => void remove(m)}>Remove</button> : null),
+            render: (m) => (caps?.can('GROUP_MEMBERSHIP', 'DELETE') ? <button type="button" className="danger small" onClick={() => void remove(m)} aria-label={`Remove ${m.user?.username ?? m.memberId}`}>Remove</button> : null),
           },
         ]}
       />

@@ -2,18 +2,23 @@ import type { GroupView, InvitationStatus, InvitationView, Page, RoleView } from
 import { useState } from 'react';
 import { api, ApiError, url } from '../api/client';
 import { useCapabilities } from '../session';
+import { assertValid, RULES } from '../ui/checks';
+import { confirmAction, notify } from '../ui/feedback';
 import { Field, formatDate, PagedTable, PageHeader, ProblemBox, useAsync, useSubmit } from '../ui/kit';
+import { isUnder, plainMessage } from '../ui/wording';
 
 const tp = (tenant: string, path: string, query: Record<string, string | number | undefined> = {}) => url(`/${encodeURIComponent(tenant)}${path}`, query);
 const STATUSES: InvitationStatus[] = ['PENDING', 'ACCEPTED', 'EXPIRED'];
+const NAMESPACES = 'roles[0].namespaces';
 
 /** Refusals of the grant guard: about what the chosen role would give, so shown at the role field. */
 const ROLE_RULES = ['no-permission-escalation', 'tenant-permission-required', 'no-self-elevation', 'tenant-level-permission-in-namespaced-binding'];
 
-/** The messages to show at the role field: its own field errors, or the guard's refusal of the role. */
+/** The messages to show at the role field: its own field errors (in plain words), or the guard's refusal of the role. */
 export function roleErrors(error: ApiError | null): string[] {
   if (!error) return [];
-  const own = error.errorsFor('roles');
+  // The namespaces' own errors are on the Namespaces field.
+  const own = [...new Set(error.fieldErrors.filter((e) => isUnder(e.field, 'roles') && !isUnder(e.field, NAMESPACES)).map(plainMessage))];
   if (own.length) return own;
   const { rule, permission } = error.problem as { rule?: unknown; permission?: unknown };
   // Giving a role through an invitation also needs BINDING:CREATE.
@@ -32,6 +37,7 @@ export function InviteForm({ tenant, roles, groups, onCreated }: { tenant: strin
   const [form, setForm] = useState({ email: '', roleId: '', namespaces: '', groupIds: [] as string[] });
   const { pending, error, submit } = useSubmit();
   const onSubmit = submit(async () => {
+    assertValid(RULES.invitation, { email: form.email.trim() });
     const namespaces = form.namespaces.split(',').map((n) => n.trim()).filter(Boolean);
     const body = {
       email: form.email.trim(),
@@ -43,6 +49,8 @@ export function InviteForm({ tenant, roles, groups, onCreated }: { tenant: strin
     onCreated(created);
   });
   const roleMessages = roleErrors(error);
+  // A refusal of the role itself is shown at the role field only, not a second time below.
+  const refusalAtRole = roleMessages.length > 0 && error !== null && error.fieldErrors.length === 0;
   const toggleGroup = (id: string, on: boolean) => setForm({ ...form, groupIds: on ? [...form.groupIds, id] : form.groupIds.filter((g) => g !== id) });
   return (
     <form className="panel" onSubmit={onSubmit} noValidate aria-label="Invite">
@@ -50,7 +58,7 @@ export function InviteForm({ tenant, roles, groups, onCreated }: { tenant: strin
       <Field label="Email" name="email" type="email" autoComplete="off" value={form.email} onChange={(email) => setForm({ ...form, email })} error={error} />
       <div className={`field${roleMessages.length ? ' invalid' : ''}`}>
         <label htmlFor="f-invite-role">Role</label>
-        <select id="f-invite-role" value={form.roleId} onChange={(e) => setForm({ ...form, roleId: e.target.value })} aria-invalid={roleMessages.length > 0}>
+        <select id="f-invite-role" value={form.roleId} onChange={(e) => setForm({ ...form, roleId: e.target.value })} aria-invalid={roleMessages.length > 0} aria-describedby={roleMessages.length ? 'f-invite-role-errors' : undefined}>
           <option value="">No role</option>
           {roles.map((r) => (
             <option key={r.id} value={r.id}>
@@ -58,14 +66,16 @@ export function InviteForm({ tenant, roles, groups, onCreated }: { tenant: strin
             </option>
           ))}
         </select>
-        {roleMessages.map((m, i) => (
-          <div key={i} className="field-error" data-field="roles">
-            {m}
-          </div>
-        ))}
+        <div id="f-invite-role-errors">
+          {roleMessages.map((m, i) => (
+            <div key={i} className="field-error" data-field="roles">
+              {m}
+            </div>
+          ))}
+        </div>
       </div>
       <Field
-        label="Namespaces" name="roles[0].namespaces" value={form.namespaces} onChange={(namespaces) => setForm({ ...form, namespaces })} error={error}
+        label="Namespaces" name={NAMESPACES} value={form.namespaces} onChange={(namespaces) => setForm({ ...form, namespaces })} error={error}
         placeholder="company.team, company.data" hint="Comma-separated; empty: the role applies to the whole tenant." disabled={!form.roleId}
       />
       {groups.length > 0 && (
@@ -78,7 +88,7 @@ export function InviteForm({ tenant, roles, groups, onCreated }: { tenant: strin
           ))}
         </fieldset>
       )}
-      <ProblemBox error={error} fields={['email', 'roles', 'groupIds']} />
+      <ProblemBox error={refusalAtRole ? null : error} fields={['email', 'roles', 'groupIds']} />
       <button type="submit" disabled={pending || !form.email.trim()}>
         Send invitation
       </button>
@@ -98,8 +108,9 @@ export function InvitationsPage({ tenant }: { tenant: string }) {
   const groupName = (id: string) => groups.find((g) => g.id === id)?.name ?? id;
   const withdraw = (invitation: InvitationView) =>
     removal.submit(async () => {
-      if (!window.confirm(`Withdraw the invitation of ${invitation.email}? Its link stops working.`)) return;
+      if (!(await confirmAction({ title: `Withdraw the invitation of ${invitation.email}?`, body: 'Its link stops working.', confirmLabel: 'Withdraw', danger: true }))) return;
       await api.del(tp(tenant, `/invitations/${invitation.id}`));
+      notify(`Invitation of ${invitation.email} withdrawn.`);
       setVersion((v) => v + 1);
     })();
   return (
@@ -150,7 +161,7 @@ export function InvitationsPage({ tenant }: { tenant: string }) {
           { label: 'Sent', render: (i) => formatDate(i.createdAt) },
           {
             label: '',
-            render: (i) => (caps?.can('INVITATION', 'DELETE') ? <button type="button" className="danger small" onClick={() => void withdraw(i)}>Delete</button> : null),
+            render: (i) => (caps?.can('INVITATION', 'DELETE') ? <button type="button" className="danger small" onClick={() => void withdraw(i)} aria-label={`Withdraw the invitation of ${i.email}`}>Delete</button> : null),
           },
         ]}
       />

@@ -151,6 +151,10 @@ export function Shell({ tenant, children }: { tenant: string | null; children: R
   const { me, signOut } = useAuth();
   const instance = useCapabilities(null);
   const caps = useCapabilities(tenant);
+  const { path } = useLocation();
+  // On a narrow screen the sidebar is a menu, opened by its button and closed by any navigation.
+  const [menuOpen, setMenuOpen] = useState(false);
+  useEffect(() => setMenuOpen(false), [path]);
   useEffect(() => {
     if (!tenant) return;
     rememberTenant(tenant);
@@ -173,7 +177,13 @@ export function Shell({ tenant, children }: { tenant: string | null; children: R
   return (
     <div className="shell">
       <ImpersonationBanner />
+      <a href="#main" className="skip-link">
+        Skip to content
+      </a>
       <header className="topbar">
+        <button type="button" className="menu-button secondary" aria-expanded={menuOpen} aria-controls="sidebar" onClick={() => setMenuOpen(!menuOpen)}>
+          Menu
+        </button>
         <Link to="/" className="brand">
           Gatehouse
         </Link>
@@ -186,7 +196,7 @@ export function Shell({ tenant, children }: { tenant: string | null; children: R
         </div>
       </header>
       <div className="body">
-        <nav className="sidebar" aria-label="Sections">
+        <nav id="sidebar" className={`sidebar${menuOpen ? ' open' : ''}`} aria-label="Sections">
           {tenant && (
             <section>
               <h2>{tenantLabel(tenant)}</h2>
@@ -221,7 +231,9 @@ export function Shell({ tenant, children }: { tenant: string | null; children: R
             <NavLink to="/me/api-tokens">API tokens</NavLink>
           </section>
         </nav>
-        <main className="content">{children}</main>
+        <main className="content" id="main" tabIndex={-1}>
+          {children}
+        </main>
       </div>
     </div>
   );

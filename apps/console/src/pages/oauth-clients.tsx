@@ -6,6 +6,8 @@ import { api, ApiError, url } from '../api/client';
 import { Link, match, navigate } from '../router';
 import { Field, formatDate, Loading, PageHeader, ProblemBox, SecretHolderActions, TextArea, Toggle, useAsync, useSubmit } from '../ui/kit';
 import { ListPage } from '../ui/resources';
+import { confirmAction, notify } from '../ui/feedback';
+import { useCapabilities } from '../session';
 
 const tp = (tenant: string, path: string) => url(`/${encodeURIComponent(tenant)}${path}`);
 
@@ -31,10 +33,12 @@ export function OAuthClientsSection({ tenant, rest }: { tenant: string; rest: st
 }
 
 export function OAuthClientsList({ tenant, base }: { tenant: string; base: string }) {
+  const caps = useCapabilities(tenant);
   return (
     <ListPage<OAuthClientView>
       title="OAuth clients"
       base={base}
+      canCreate={caps?.can('SERVICE_ACCOUNT', 'CREATE') ?? false}
       source={({ page, size, q }) => tp(tenant, `/oauth-clients?${new URLSearchParams({ page: String(page), size: String(size), ...(q ? { q } : {}) })}`)}
       rowKey={(c) => c.id}
       empty="No OAuth clients yet. Applications sign users in (or themselves, as a service account) through Gatehouse's OpenID Connect provider with one."
@@ -230,14 +234,17 @@ function OAuthClientEditor({ client: initial, path, base }: { client: OAuthClien
     setSaved(true);
   });
   const onRotate = rotation.submit(async () => {
-    if (!window.confirm(`Rotate the secret of ${client.name}? The current secret stops working at once.`)) return;
+    if (!(await confirmAction({ title: `Rotate the secret of ${client.name}?`, body: 'The current secret stops working at once.', confirmLabel: 'Rotate secret', danger: true }))) return;
     const next = await api.post<OAuthClientWithSecret>(`${path}/secret`, {});
     setClient(next);
     setRotated(next);
   });
   const onDelete = removal.submit(async () => {
-    if (!window.confirm(`Delete ${client.name}? Applications using it can no longer sign in.`)) return;
+    if (!(await confirmAction({
+      title: `Delete the OAuth client ${client.name}?`, body: 'Applications using it can no longer sign in.', confirmLabel: 'Delete client', danger: true, typeToConfirm: client.name,
+    }))) return;
     await api.del(path);
+    notify(`OAuth client ${client.name} deleted.`);
     navigate(base);
   });
   return (

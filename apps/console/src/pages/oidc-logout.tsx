@@ -44,7 +44,8 @@ export function OidcLogoutPage() {
       const response = await fetch(LOGOUT_CONFIRM, { method: 'POST', headers: { accept: 'application/json' }, body, credentials: 'same-origin' });
       const answer = parsed(await response.text());
       if (!response.ok || !answer.redirectTo) {
-        throw new ApiError({ type: 'about:blank', title: answer.error ?? 'Error', status: response.status, detail: answer.error_description ?? 'This sign-out request has expired; sign out from the application again.' });
+        const reason = answer.error_description ? ` (the provider says: ${answer.error_description})` : '';
+        throw new ApiError({ type: 'about:blank', title: answer.error ?? 'Error', status: response.status, detail: `This sign-out request has expired or is not valid; sign out from the application again${reason}` });
       }
       interactionExit.leave(answer.redirectTo);
     } catch (e) {

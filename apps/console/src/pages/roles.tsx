@@ -3,7 +3,9 @@ import { useEffect, useState } from 'react';
 import { api, url } from '../api/client';
 import { Link, navigate } from '../router';
 import { useCapabilities } from '../session';
-import { DeleteButton, Field, Loading, PageHeader, ProblemBox, TextArea, Toggle, useAsync, useSubmit } from '../ui/kit';
+import { assertValid, RULES } from '../ui/checks';
+import { confirmAction, notify } from '../ui/feedback';
+import { DeleteButton, Field, FieldErrors, Loading, PageHeader, ProblemBox, TextArea, Toggle, useAsync, useSubmit } from '../ui/kit';
 import { ListPage, nameColumns } from '../ui/resources';
 
 const tp = (tenant: string, path: string) => url(`/${encodeURIComponent(tenant)}${path}`);
@@ -97,14 +99,19 @@ export function RoleEditPage({ tenant, base, id }: { tenant: string; base: strin
     }
   }, [role.data]);
   const onSubmit = submit(async () => {
+    assertValid(RULES.nameAndDescription, form);
     const body = { name: form.name, permissions: grid, isDefault: form.isDefault, ...(form.description ? { description: form.description } : {}) };
     if (id) await api.patch(tp(tenant, `/roles/${id}`), body);
     else await api.post(tp(tenant, '/roles'), body);
+    notify(id ? `Role ${form.name} saved.` : `Role ${form.name} created.`);
     navigate(base);
   });
   const onDelete = removal.submit(async () => {
-    if (!window.confirm(`Delete the role ${form.name}? Its bindings are removed too.`)) return;
+    if (!(await confirmAction({
+      title: `Delete the role ${form.name}?`, body: 'Its bindings are removed too: whoever holds it through them loses what it gives.', confirmLabel: 'Delete role', danger: true, typeToConfirm: form.name,
+    }))) return;
     await api.del(tp(tenant, `/roles/${id}`));
+    notify(`Role ${form.name} deleted.`);
     navigate(base);
   });
   if (catalogue.error) return <ProblemBox error={catalogue.error} />;
@@ -135,7 +142,7 @@ export function RoleEditPage({ tenant, base, id }: { tenant: string; base: strin
         <TextArea label="Description" name="description" value={form.description} onChange={(description) => setForm({ ...form, description })} error={error} />
         <Toggle label="Default role (bound to users who join the tenant)" name="isDefault" checked={form.isDefault} onChange={(isDefault) => setForm({ ...form, isDefault })} />
         <PermissionGridEditor catalogue={catalogue.data} grid={grid} onChange={setGrid} readOnly={managed} />
-        {error?.errorsFor('permissions').map((m) => <div key={m} className="field-error">{m}</div>)}
+        <FieldErrors error={error} name="permissions" />
         <ProblemBox error={error} fields={['name', 'description', 'permissions']} />
         <div className="row">
           <button type="submit" disabled={pending}>

@@ -3,6 +3,8 @@ import { useState } from 'react';
 import { api, enc, url } from '../api/client';
 import { createPasskey, passkeysSupported } from '../api/passkeys';
 import { CopyThenDone, Field, formatDate, Loading, ProblemBox, useAsync, useSubmit } from '../ui/kit';
+import { RULES } from '../ui/checks';
+import { confirmAction, promptText } from '../ui/feedback';
 
 /** Recovery codes in clear, shown once: they are gone once dismissed. */
 function RecoveryCodesOnce({ codes, onDone }: { codes: string[]; onDone: () => void }) {
@@ -57,14 +59,15 @@ function Passkeys({ passkeys, onChange, onCodes }: { passkeys: PasskeyView[]; on
     if (registered.recoveryCodes) onCodes(registered.recoveryCodes);
     onChange(`Passkey "${registered.name}" added.`);
   });
-  const rename = (passkey: PasskeyView) => submit(async () => {
-    const next = window.prompt('New name of this passkey', passkey.name);
-    if (!next || next.trim() === passkey.name) return;
-    await api.patch(url(`/me/mfa/passkeys/${enc(passkey.id)}`), { name: next.trim() });
-    onChange(`Passkey renamed to "${next.trim()}".`);
+  const changes = useSubmit();
+  const rename = (passkey: PasskeyView) => changes.submit(async () => {
+    const next = await promptText({ title: `Rename the passkey "${passkey.name}"`, label: 'New name', initial: passkey.name, confirmLabel: 'Rename', rule: RULES.passkey.name });
+    if (!next || next === passkey.name) return;
+    await api.patch(url(`/me/mfa/passkeys/${enc(passkey.id)}`), { name: next });
+    onChange(`Passkey renamed to "${next}".`);
   });
-  const remove = (passkey: PasskeyView) => submit(async () => {
-    if (!window.confirm(`Remove the passkey "${passkey.name}"?`)) return;
+  const remove = (passkey: PasskeyView) => changes.submit(async () => {
+    if (!(await confirmAction({ title: `Remove the passkey "${passkey.name}"?`, body: 'It can no longer sign you in or confirm it is you.', confirmLabel: 'Remove passkey', danger: true }))) return;
     await api.del(url(`/me/mfa/passkeys/${enc(passkey.id)}`));
     onChange(`Passkey "${passkey.name}" removed.`);
   });
@@ -83,8 +86,8 @@ function Passkeys({ passkeys, onChange, onCodes }: { passkeys: PasskeyView[]; on
                 <td>{formatDate(p.createdAt)}</td>
                 <td>{p.lastUsedAt ? formatDate(p.lastUsedAt) : 'never'}</td>
                 <td className="row">
-                  <button type="button" className="secondary" onClick={() => void rename(p)()} disabled={pending}>Rename</button>
-                  <button type="button" className="danger" onClick={() => void remove(p)()} disabled={pending} aria-label={`Remove ${p.name}`}>Remove</button>
+                  <button type="button" className="secondary" onClick={() => void rename(p)()} disabled={pending || changes.pending} aria-label={`Rename ${p.name}`}>Rename</button>
+                  <button type="button" className="danger" onClick={() => void remove(p)()} disabled={pending || changes.pending} aria-label={`Remove ${p.name}`}>Remove</button>
                 </td>
               </tr>
             ))}
@@ -102,6 +105,7 @@ function Passkeys({ passkeys, onChange, onCodes }: { passkeys: PasskeyView[]; on
         <p className="muted">This browser cannot create passkeys.</p>
       )}
       <ProblemBox error={error} fields={['name', 'credential']} />
+      <ProblemBox error={changes.error} />
     </div>
   );
 }
@@ -120,13 +124,13 @@ export function SecurityPanel() {
     setEnrolment(await api.post<TotpEnrolment>(url('/me/mfa/totp')));
   });
   const remove = submit(async () => {
-    if (!window.confirm('Remove your authenticator app? Sign-ins will ask for your password only.')) return;
+    if (!(await confirmAction({ title: 'Remove your authenticator app?', body: 'Sign-ins will no longer ask for its codes.', confirmLabel: 'Remove authenticator app', danger: true }))) return;
     await api.del(url('/me/mfa/totp'));
     setNotice('Authenticator app removed.');
     reload();
   });
   const regenerate = submit(async () => {
-    if (!window.confirm('Generate new recovery codes? The current ones will stop working.')) return;
+    if (!(await confirmAction({ title: 'Generate new recovery codes?', body: 'The current ones will stop working.', confirmLabel: 'Generate new codes', danger: true }))) return;
     setCodes((await api.post<RecoveryCodes>(url('/me/mfa/recovery-codes'))).codes);
     reload();
   });

@@ -1,7 +1,10 @@
 import type { ServiceAccountView } from '@gatehouse/contracts';
 import { api, url } from '../api/client';
 import { navigate } from '../router';
+import { RULES } from '../ui/checks';
+import { confirmAction, notify } from '../ui/feedback';
 import { formatDate } from '../ui/kit';
+import { useCapabilities } from '../session';
 import { ListPage, nameColumns, NameDescriptionForm, ResourcePage } from '../ui/resources';
 import { SubjectBindings } from './access';
 import { ApiTokens } from './api-tokens';
@@ -9,10 +12,12 @@ import { ApiTokens } from './api-tokens';
 const tp = (tenant: string, path: string) => url(`/${encodeURIComponent(tenant)}${path}`);
 
 export function ServiceAccountsList({ tenant, base }: { tenant: string; base: string }) {
+  const caps = useCapabilities(tenant);
   return (
     <ListPage<ServiceAccountView>
       title="Service accounts"
       base={base}
+      canCreate={caps?.can('SERVICE_ACCOUNT', 'CREATE') ?? false}
       source={({ page, size, q }) => tp(tenant, `/service-accounts?${new URLSearchParams({ page: String(page), size: String(size), ...(q ? { q } : {}) })}`)}
       rowKey={(s) => s.id}
       empty="No service accounts yet. Applications authenticate with a service account's API tokens."
@@ -28,18 +33,23 @@ export function ServiceAccountForm({ tenant, base, account }: { tenant: string; 
       label="Service account"
       resource={account}
       nameHint="Lowercase letters, digits and dashes"
+      rules={RULES.serviceAccount}
       save={async (form) => {
         const body = { name: form.name, description: form.description || null };
         if (account) {
           await api.patch(tp(tenant, `/service-accounts/${account.id}`), body);
         } else {
           const created = await api.post<ServiceAccountView>(tp(tenant, '/service-accounts'), body);
+          notify(`Service account ${created.name} created.`);
           navigate(`${base}/${created.id}/api-tokens`);
         }
       }}
       remove={async () => {
-        if (!account || !window.confirm(`Delete ${account.name}? Its API tokens stop working at once.`)) return;
+        if (!account || !(await confirmAction({
+          title: `Delete the service account ${account.name}?`, body: 'Its API tokens stop working at once.', confirmLabel: 'Delete service account', danger: true, typeToConfirm: account.name,
+        }))) return;
         await api.del(tp(tenant, `/service-accounts/${account.id}`));
+        notify(`Service account ${account.name} deleted.`);
         navigate(base);
       }}
     />

@@ -1,6 +1,7 @@
 import type { EndedSessions, SessionView } from '@gatehouse/contracts';
 import { useState } from 'react';
 import { api } from '../api/client';
+import { confirmAction } from '../ui/feedback';
 import { formatDate, PagedTable, ProblemBox, useSubmit } from '../ui/kit';
 
 /**
@@ -14,13 +15,14 @@ export function Sessions({ base, own }: { base: string; own: boolean }) {
   const action = useSubmit();
   const onEnd = (session: SessionView) =>
     action.submit(async () => {
-      if (!window.confirm(`End the session of ${session.userAgent ?? 'an unknown device'}? It is signed out at its next request.`)) return;
+      if (!(await confirmAction({ title: 'End this session?', body: `${session.userAgent ?? 'The unknown device'} is signed out at its next request.`, confirmLabel: 'End session', danger: true }))) return;
       await api.del(`${base}/${encodeURIComponent(session.id)}`);
       setMessage('Session ended.');
       setVersion((v) => v + 1);
     })();
   const onEndAll = action.submit(async () => {
-    if (!window.confirm(own ? 'End every session but this one?' : 'End every session of this user?')) return;
+    const title = own ? 'End every session but this one?' : 'End every session of this user?';
+    if (!(await confirmAction({ title, body: 'Each device is signed out at its next request.', confirmLabel: own ? 'End all other sessions' : 'End all sessions', danger: true }))) return;
     const result = await api.del<EndedSessions>(base);
     setMessage(`${result?.ended ?? 0} session${result?.ended === 1 ? '' : 's'} ended.`);
     setVersion((v) => v + 1);
@@ -61,7 +63,7 @@ export function Sessions({ base, own }: { base: string; own: boolean }) {
             label: '',
             render: (s) =>
               s.current ? null : (
-                <button type="button" className="danger small" onClick={() => void onEnd(s)}>
+                <button type="button" className="danger small" onClick={() => void onEnd(s)} aria-label={`End the session of ${s.userAgent ?? 'an unknown device'}`}>
                   End
                 </button>
               ),

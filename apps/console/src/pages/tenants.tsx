@@ -2,14 +2,20 @@ import type { MfaPolicy, MfaPolicyView, TenantView } from '@gatehouse/contracts'
 import { useEffect, useState } from 'react';
 import { api, tenantPath, url } from '../api/client';
 import { Link, navigate } from '../router';
-import { Field, formatDate, Loading, PageHeader, ProblemBox, SaveFooter, useAsync, useSubmit } from '../ui/kit';
+import { Field, FieldErrors, formatDate, Loading, PageHeader, ProblemBox, SaveFooter, useAsync, useSubmit } from '../ui/kit';
 import { ListPage } from '../ui/resources';
+import { assertValid, RULES } from '../ui/checks';
+import { confirmAction, notify } from '../ui/feedback';
+import { fieldMessages } from '../ui/wording';
+import { useCapabilities } from '../session';
 
 export function TenantsPage() {
+  const instance = useCapabilities(null);
   return (
     <ListPage<TenantView>
       title="Tenants"
       base="/admin/tenants"
+      canCreate={instance?.can('TENANT', 'CREATE') ?? false}
       source={({ page, size, q }) => url('/tenants', { page, size, q, sort: 'id' })}
       rowKey={(t) => t.id}
       empty="No tenants yet. Create the first one."
@@ -30,10 +36,12 @@ export function CreateTenantPage() {
   const { pending, error, submit } = useSubmit();
   const set = (k: keyof typeof form) => (v: string) => setForm({ ...form, [k]: v });
   const onSubmit = submit(async () => {
+    assertValid(RULES.createTenant, form);
     const body: Record<string, string> = { id: form.id, name: form.name };
     if (form.workerGroup) body.workerGroup = form.workerGroup;
     if (form.adminUser) body.adminUser = form.adminUser;
     const tenant = await api.post<TenantView>(url('/tenants'), body);
+    notify(`Tenant ${tenant.id} created.`);
     navigate(`/t/${tenant.id}/settings`);
   });
   return (
@@ -65,14 +73,23 @@ function Overview({ tenant, reload }: { tenant: TenantView; reload: () => void }
   const removal = useSubmit();
   useEffect(() => setForm({ name: tenant.name, workerGroup: tenant.workerGroup ?? '' }), [tenant]);
   const onSubmit = submit(async () => {
+    setSaved(false);
+    assertValid(RULES.updateTenant, form);
     await api.patch(url(`/tenants/${tenant.id}`), { name: form.name, workerGroup: form.workerGroup || null });
     setSaved(true);
     reload();
   });
   const onDelete = removal.submit(async () => {
-    const typed = window.prompt(`Deleting ${tenant.id} removes its roles, groups, bindings and service accounts. Users and the audit trail stay. Type the tenant id to confirm.`);
-    if (typed !== tenant.id) return;
+    const confirmed = await confirmAction({
+      title: `Delete the tenant ${tenant.id}?`,
+      body: 'Its roles, groups, bindings and service accounts are removed. Users and the audit trail stay.',
+      confirmLabel: 'Delete tenant',
+      danger: true,
+      typeToConfirm: tenant.id,
+    });
+    if (!confirmed) return;
     await api.del(url(`/tenants/${tenant.id}`));
+    notify(`Tenant ${tenant.id} deleted.`);
     navigate('/admin/tenants');
   });
   return (
@@ -138,7 +155,7 @@ export function MfaPolicyPanel({ tenant }: { tenant: string }) {
         <Loading />
       ) : (
         <>
-          <div className={`field${error?.errorsFor('policy').length ? ' invalid' : ''}`}>
+          <div className={`field${fieldMessages(error, 'policy').length ? ' invalid' : ''}`}>
             <label htmlFor="f-policy">Who must use two-step verification</label>
             <select id="f-policy" value={choice} onChange={(e) => { setChoice(e.target.value); setSaved(false); }}>
               <option value={INHERIT}>Instance default ({POLICY_LABELS[data.instanceDefault]})</option>
@@ -152,7 +169,7 @@ export function MfaPolicyPanel({ tenant }: { tenant: string }) {
               In effect: {POLICY_LABELS[data.policy]} ({data.source === 'tenant' ? "this tenant's own" : "the instance's default"}). Users it reaches
               without a second factor set one up at their next sign-in.
             </div>
-            {error?.errorsFor('policy').map((m) => <div key={m} className="field-error" data-field="policy">{m}</div>)}
+            <FieldErrors error={error} name="policy" />
           </div>
           <SaveFooter error={error} fields={['policy']} saved={saved} pending={pending} />
         </>

@@ -3,11 +3,13 @@ import { useEffect, useState } from 'react';
 import { api, ApiError, impersonation, url } from '../api/client';
 import { Link, navigate } from '../router';
 import { useAuth, useCapabilities, useImpersonation } from '../session';
-import { ConfirmDialog, Empty, Field, formatDate, Loading, PagedTable, PageHeader, PasswordField, ProblemBox, SaveFooter, Tabs, Toggle, useAsync, useSubmit } from '../ui/kit';
+import { Empty, Field, formatDate, Loading, PagedTable, PageHeader, PasswordField, ProblemBox, SaveFooter, Tabs, Toggle, useAsync, useSubmit } from '../ui/kit';
 import { ApiTokens } from './api-tokens';
 import { EmailBadge } from './profile';
 import { Sessions } from './sessions';
 import { EffectivePermissions, SubjectBindings } from './access';
+import { assertValid, RULES } from '../ui/checks';
+import { confirmAction, notify } from '../ui/feedback';
 
 const fullName = (u: { firstName: string | null; lastName: string | null }) => [u.firstName, u.lastName].filter(Boolean).join(' ') || '—';
 const tp = (tenant: string, path: string) => url(`/${encodeURIComponent(tenant)}${path}`);
@@ -16,17 +18,24 @@ const tp = (tenant: string, path: string) => url(`/${encodeURIComponent(tenant)}
 export function UsersList({ tenant, base }: { tenant: string | null; base: string }) {
   const [adding, setAdding] = useState(false);
   const [version, setVersion] = useState(0);
+  const caps = useCapabilities(tenant);
+  const instance = useCapabilities(null);
+  // Create leads to creating an account (an instance's USER:CREATE) or, in a tenant, to an invitation.
+  const canCreate = tenant ? !!instance?.can('USER', 'CREATE') || !!caps?.can('INVITATION', 'CREATE') : !!instance?.can('USER', 'CREATE');
+  const canAdd = !!tenant && !!caps?.can('TENANT_ACCESS', 'CREATE');
   return (
     <div>
       <PageHeader title="Users">
-        {tenant && (
-          <button type="button" className="secondary" onClick={() => setAdding(!adding)}>
+        {canAdd && (
+          <button type="button" className="secondary" onClick={() => setAdding(!adding)} aria-expanded={adding}>
             Add existing user
           </button>
         )}
-        <Link to={`${base}/new`} className="button">
-          Create
-        </Link>
+        {canCreate && (
+          <Link to={`${base}/new`} className="button">
+            Create
+          </Link>
+        )}
       </PageHeader>
       {tenant && adding && <AddExistingUser tenant={tenant} onDone={() => { setAdding(false); setVersion((v) => v + 1); }} />}
       {tenant ? (
@@ -74,7 +83,9 @@ function AddExistingUser({ tenant, onDone }: { tenant: string; onDone: () => voi
   const [email, setEmail] = useState('');
   const { pending, error, submit } = useSubmit();
   const onSubmit = submit(async () => {
+    assertValid(RULES.invitation, { email });
     await api.post(tp(tenant, '/tenant-access'), { email });
+    notify(`${email} now has access to this tenant.`);
     onDone();
   });
   return (
@@ -138,6 +149,7 @@ export function CreateUserPage({ tenant, base }: { tenant: string | null; base: 
   const inviting = !!tenant && (!canCreate || mode === 'invite');
   const onSubmit = submit(async () => {
     setMissing(false);
+    assertValid(inviting ? RULES.invitation : RULES.createUser, form);
     if (tenant && !roleId && groupIds.length === 0) {
       setMissing(true);
       return;
@@ -162,6 +174,7 @@ export function CreateUserPage({ tenant, base }: { tenant: string | null; base: 
       if (roleId) await api.post(tp(tenant, '/bindings'), { roleId, subjectType: 'USER', subjectId: user.id });
       for (const id of groupIds) await api.post(tp(tenant, `/groups/${id}/members`), { memberType: 'USER', memberId: user.id });
     }
+    notify(`User ${user.username} created.`);
     navigate(`${base}/${user.id}`);
   });
   if (invited) {
@@ -236,6 +249,8 @@ function UserOverview({ user, onSaved }: { user: UserView; onSaved: (u: UserView
   const status = useSubmit();
   useEffect(() => setForm({ firstName: user.firstName ?? '', lastName: user.lastName ?? '', email: user.email ?? '', superAdmin: user.superAdmin }), [user]);
   const onSubmit = submit(async () => {
+    setSaved(false);
+    assertValid(RULES.updateUser, me?.superAdmin ? form : { ...form, email: '' });
     const body: Record<string, unknown> = { firstName: form.firstName || null, lastName: form.lastName || null };
     if (me?.superAdmin) {
       if (form.email && form.email !== user.email) body.email = form.email;
@@ -245,11 +260,16 @@ function UserOverview({ user, onSaved }: { user: UserView; onSaved: (u: UserView
     setSaved(true);
   });
   const toggleStatus = status.submit(async () => {
-    onSaved(await api.post<UserView>(url(`/users/${user.id}/${user.status === 'ACTIVE' ? 'disable' : 'enable'}`)));
+    const disabling = user.status === 'ACTIVE';
+    onSaved(await api.post<UserView>(url(`/users/${user.id}/${disabling ? 'disable' : 'enable'}`)));
+    notify(`${user.username} is ${disabling ? 'disabled' : 'enabled'}.`);
   });
   const remove = status.submit(async () => {
-    if (!window.confirm(`Delete ${user.username}? Their audit trail stays.`)) return;
+    if (!(await confirmAction({
+      title: `Delete ${user.username}?`, body: 'The account, its sessions and API tokens are removed. Their audit trail stays.', confirmLabel: 'Delete user', danger: true, typeToConfirm: user.username,
+    }))) return;
     await api.del(url(`/users/${user.id}`));
+    notify(`User ${user.username} deleted.`);
     window.history.back();
   });
   return (
@@ -345,12 +365,22 @@ function Authentication({ user, tenant }: { user: UserView; tenant: string | nul
  * recovery codes (POST …/users/{id}/mfa-reset, within the tenant boundary), after an in-app confirmation.
  */
 function FactorReset({ user, tenant }: { user: UserView; tenant: string | null }) {
-  const [asking, setAsking] = useState(false);
   const [done, setDone] = useState<MfaResetResult | null>(null);
   const { pending, error, submit } = useSubmit();
-  const onConfirm = submit(async () => {
+  const onReset = submit(async () => {
+    const confirmed = await confirmAction({
+      title: 'Reset second factors?',
+      body: (
+        <p>
+          This removes the authenticator app, every passkey and the recovery codes of <strong>{user.username}</strong>. It is audited, and they are
+          emailed.
+        </p>
+      ),
+      confirmLabel: 'Reset second factors',
+      danger: true,
+    });
+    if (!confirmed) return;
     setDone(await api.post<MfaResetResult>(tenant ? tp(tenant, `/users/${user.id}/mfa-reset`) : url(`/users/${user.id}/mfa-reset`)));
-    setAsking(false);
   });
   return (
     <div className="panel" aria-label="Second factors">
@@ -363,18 +393,9 @@ function FactorReset({ user, tenant }: { user: UserView; tenant: string | null }
         </p>
       )}
       <ProblemBox error={error} />
-      {asking ? (
-        <ConfirmDialog title="Reset second factors?" confirmLabel="Reset second factors" pending={pending} onConfirm={() => void onConfirm()} onCancel={() => setAsking(false)}>
-          <p>
-            This removes the authenticator app, every passkey and the recovery codes of <strong>{user.username}</strong>. It is audited, and they
-            are emailed.
-          </p>
-        </ConfirmDialog>
-      ) : (
-        <button type="button" onClick={() => setAsking(true)}>
-          Reset second factors…
-        </button>
-      )}
+      <button type="button" onClick={() => void onReset()} disabled={pending}>
+        Reset second factors…
+      </button>
     </div>
   );
 }
@@ -390,13 +411,15 @@ export function UserGroups({ tenant, userId }: { tenant: string; userId: string 
   const memberOf = new Set(mine.data?.results.map((g) => g.id) ?? []);
   const onAttach = attach.submit(async () => {
     await api.post(tp(tenant, `/users/${userId}/groups`), { groupId });
+    notify(`Added to ${all.data?.results.find((g) => g.id === groupId)?.name ?? 'the group'}.`);
     setGroupId('');
     setVersion((v) => v + 1);
   });
   const leave = (g: GroupView) =>
     removal.submit(async () => {
-      if (!window.confirm(`Remove the user from ${g.name}?`)) return;
+      if (!(await confirmAction({ title: `Remove from ${g.name}?`, body: "The user loses what the group's roles gave them here.", confirmLabel: 'Remove', danger: true }))) return;
       await api.del(tp(tenant, `/users/${userId}/groups/${g.id}`));
+      notify(`Removed from ${g.name}.`);
       setVersion((v) => v + 1);
     })();
   return (
@@ -436,7 +459,7 @@ export function UserGroups({ tenant, userId }: { tenant: string; userId: string 
                 <td>{g.name}</td>
                 <td>{g.description ?? ''}</td>
                 <td>
-                  <button type="button" className="danger small" onClick={() => void leave(g)}>
+                  <button type="button" className="danger small" onClick={() => void leave(g)} aria-label={`Remove from ${g.name}`}>
                     Remove
                   </button>
                 </td>
@@ -459,10 +482,12 @@ function InstanceAdmin({ user }: { user: UserView }) {
   const held = bindings.data?.results.find((b) => b.roleId === role?.id || b.roleName === 'Instance Admin');
   const onToggle = change.submit(async () => {
     if (held) {
-      if (!window.confirm(`Revoke Instance Admin from ${user.username}?`)) return;
+      if (!(await confirmAction({ title: `Revoke Instance Admin from ${user.username}?`, body: 'They lose the administration of tenants, users, groups and roles across the instance.', confirmLabel: 'Revoke', danger: true }))) return;
       await api.del(url(`/bindings/${held.id}`));
+      notify(`${user.username} is no longer an Instance Admin.`);
     } else if (role) {
       await api.post(url('/bindings'), { roleId: role.id, subjectType: 'USER', subjectId: user.id });
+      notify(`${user.username} is now an Instance Admin.`);
     }
     setVersion((v) => v + 1);
   });
@@ -489,6 +514,7 @@ function Lockout({ user, onSaved }: { user: UserView; onSaved: (u: UserView) => 
   if (!user.lockedUntil || new Date(user.lockedUntil).getTime() <= Date.now()) return null;
   const onUnlock = unlock.submit(async () => {
     onSaved(await api.post<UserView>(url(`/users/${user.id}/unlock`)));
+    notify(`${user.username} is unlocked.`);
   });
   return (
     <div className="panel" aria-label="Locked">

@@ -2,6 +2,7 @@ import type { Page, PasswordValidation } from '@gatehouse/contracts';
 import { DependencyList, FormEvent, InputHTMLAttributes, ReactNode, useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiError, url } from '../api/client';
 import { Link } from '../router';
+import { explainProblem, fieldMessages } from './wording';
 
 /** Loads something; `reload` runs it again. Stale answers (after deps changed) are dropped. */
 export function useAsync<T>(load: () => Promise<T>, deps: DependencyList) {
@@ -58,23 +59,42 @@ export function Empty({ children }: { children: ReactNode }) {
   return <div className="empty">{children}</div>;
 }
 
-/** The problem's `detail` (and, for errors not tied to a visible field, their messages). */
+/**
+ * A problem in plain words (ui/wording): its headline, what the server added, and the errors of fields
+ * the form does not show (`fields` are those it shows: their errors are on them, never repeated here).
+ */
 export function ProblemBox({ error, fields = [] }: { error: ApiError | null | undefined; fields?: string[] }) {
   if (!error) return null;
-  const loose = error.fieldErrors.filter((e) => !fields.some((f) => e.field === f || e.field.startsWith(`${f}.`) || e.field.startsWith(`${f}[`)));
+  const { headline, detail, loose } = explainProblem(error, fields);
   return (
     <div className="problem" role="alert">
-      <strong>{error.problem.title}</strong>
-      {error.problem.detail && error.problem.detail !== error.problem.title ? <div>{error.problem.detail}</div> : null}
+      <strong>{headline}</strong>
+      {detail ? <div>{detail}</div> : null}
       {loose.length > 0 && (
         <ul>
           {loose.map((e, i) => (
             <li key={i}>
-              {e.field ? <code>{e.field}</code> : null} {e.message}
+              {e.label ? <>{e.label}: </> : null}
+              {e.message}
             </li>
           ))}
         </ul>
       )}
+    </div>
+  );
+}
+
+/** The plain messages of one field (and the fields under it), under its input; `id` lets the input point at them. */
+export function FieldErrors({ error, name, id }: { error: ApiError | null | undefined; name: string; id?: string }) {
+  const messages = fieldMessages(error, name);
+  if (messages.length === 0) return null;
+  return (
+    <div id={id} className="field-errors">
+      {messages.map((m) => (
+        <div key={m} className="field-error" data-field={name}>
+          {m}
+        </div>
+      ))}
     </div>
   );
 }
@@ -84,18 +104,15 @@ type InputProps = Omit<InputHTMLAttributes<HTMLInputElement>, 'onChange' | 'valu
 export function Field({
   label, name, value, onChange, error, hint, ...rest
 }: { label: string; name: string; value: string; onChange: (v: string) => void; error?: ApiError | null; hint?: ReactNode } & InputProps) {
-  const messages = error?.errorsFor(name) ?? [];
+  const invalid = fieldMessages(error, name).length > 0;
   const id = `f-${name}`;
+  const described = [hint ? `${id}-hint` : '', invalid ? `${id}-errors` : ''].filter(Boolean).join(' ') || undefined;
   return (
-    <div className={`field${messages.length ? ' invalid' : ''}`}>
+    <div className={`field${invalid ? ' invalid' : ''}`}>
       <label htmlFor={id}>{label}</label>
-      <input id={id} name={name} value={value} onChange={(e) => onChange(e.target.value)} aria-invalid={messages.length > 0} {...rest} />
-      {hint && <div className="hint">{hint}</div>}
-      {messages.map((m, i) => (
-        <div key={i} className="field-error" data-field={name}>
-          {m}
-        </div>
-      ))}
+      <input id={id} name={name} value={value} onChange={(e) => onChange(e.target.value)} aria-invalid={invalid} aria-describedby={described} {...rest} />
+      {hint && <div className="hint" id={`${id}-hint`}>{hint}</div>}
+      <FieldErrors error={error} name={name} id={`${id}-errors`} />
     </div>
   );
 }
@@ -155,16 +172,13 @@ export function DeleteButton({ onDelete }: { onDelete: () => Promise<void> }) {
 }
 
 export function TextArea({ label, name, value, onChange, error }: { label: string; name: string; value: string; onChange: (v: string) => void; error?: ApiError | null }) {
-  const messages = error?.errorsFor(name) ?? [];
+  const invalid = fieldMessages(error, name).length > 0;
+  const id = `f-${name}`;
   return (
-    <div className={`field${messages.length ? ' invalid' : ''}`}>
-      <label htmlFor={`f-${name}`}>{label}</label>
-      <textarea id={`f-${name}`} name={name} value={value} rows={3} onChange={(e) => onChange(e.target.value)} />
-      {messages.map((m, i) => (
-        <div key={i} className="field-error" data-field={name}>
-          {m}
-        </div>
-      ))}
+    <div className={`field${invalid ? ' invalid' : ''}`}>
+      <label htmlFor={id}>{label}</label>
+      <textarea id={id} name={name} value={value} rows={3} onChange={(e) => onChange(e.target.value)} aria-invalid={invalid} aria-describedby={invalid ? `${id}-errors` : undefined} />
+      <FieldErrors error={error} name={name} id={`${id}-errors`} />
     </div>
   );
 }
@@ -238,34 +252,6 @@ export function CopyThenDone({ text, onDone }: { text: string; onDone: () => voi
   );
 }
 
-/**
- * An in-app confirmation (instead of the browser's `confirm()`): the question, what confirming does, and
- * the two ways out; focus goes to Cancel, Escape cancels.
- */
-export function ConfirmDialog({ title, children, confirmLabel, pending, onConfirm, onCancel }: {
-  title: string;
-  children: ReactNode;
-  confirmLabel: string;
-  pending?: boolean;
-  onConfirm: () => void;
-  onCancel: () => void;
-}) {
-  return (
-    <div className="secret" role="alertdialog" aria-modal="false" aria-label={title} onKeyDown={(e) => e.key === 'Escape' && onCancel()}>
-      <h3>{title}</h3>
-      {children}
-      <div className="row">
-        <button type="button" className="danger" onClick={onConfirm} disabled={pending}>
-          {confirmLabel}
-        </button>
-        <button type="button" className="secondary" onClick={onCancel} autoFocus>
-          Cancel
-        </button>
-      </div>
-    </div>
-  );
-}
-
 /** Shows a secret (a new API token) exactly once, with a copy button; it is gone once dismissed. */
 export function SecretOnce({ secret, onDone }: { secret: string; onDone: () => void }) {
   return (
@@ -322,24 +308,26 @@ export function PagedTable<T>({ source, columns, rowKey, empty, size = 20, reloa
       ) : data.results.length === 0 ? (
         <Empty>{q ? `Nothing matches “${q}”.` : empty}</Empty>
       ) : (
-        <table className={loading ? 'stale' : ''}>
-          <thead>
-            <tr>
-              {columns.map((c) => (
-                <th key={c.label}>{c.label}</th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {data.results.map((row) => (
-              <tr key={rowKey(row)}>
+        <div className="table-scroll">
+          <table className={loading ? 'stale' : ''}>
+            <thead>
+              <tr>
                 {columns.map((c) => (
-                  <td key={c.label}>{c.render(row)}</td>
+                  <th key={c.label}>{c.label || <span className="visually-hidden">Actions</span>}</th>
                 ))}
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {data.results.map((row) => (
+                <tr key={rowKey(row)}>
+                  {columns.map((c) => (
+                    <td key={c.label}>{c.render(row)}</td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
       {data && data.total > 0 && (
         <div className="pager">

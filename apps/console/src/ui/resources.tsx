@@ -1,13 +1,15 @@
 import { ReactNode, useState } from 'react';
 import { api } from '../api/client';
 import { Link } from '../router';
+import { Rules, RULES, assertValid } from './checks';
 import { Column, DeleteButton, Field, Loading, PagedTable, PagedTableProps, PageHeader, ProblemBox, Tabs, TextArea, useAsync, useSubmit } from './kit';
 
 /**
- * A section's list: its title with a Create link (to `<base>/new`) above the paged table. `canCreate`
- * false (the caller may not create, or that is not known yet) leaves the link out.
+ * A section's list: its title with a Create link (to `<base>/new`) above the paged table. The link shows
+ * only when `canCreate` (the caller may create there, as far as the decision API says): never above a
+ * "Forbidden".
  */
-export function ListPage<T>({ title, base, canCreate = true, ...table }: { title: string; base: string; canCreate?: boolean } & PagedTableProps<T>) {
+export function ListPage<T>({ title, base, canCreate, ...table }: { title: string; base: string; canCreate: boolean } & PagedTableProps<T>) {
   return (
     <div>
       <PageHeader title={title}>
@@ -61,11 +63,13 @@ export interface NameAndDescription {
  * the resource or, when there is one, updates it ("Saved." after); Delete (`remove`) shows once it exists.
  */
 export function NameDescriptionForm({
-  label, resource, nameHint, save, remove,
+  label, resource, nameHint, rules = RULES.nameAndDescription, save, remove,
 }: {
   label: string;
   resource?: { name: string; description: string | null };
   nameHint?: string;
+  /** The server's rules for the name and description (ui/checks). */
+  rules?: Rules;
   save: (form: NameAndDescription) => Promise<void>;
   remove: () => Promise<void>;
 }) {
@@ -74,6 +78,8 @@ export function NameDescriptionForm({
   const { pending, error, submit } = useSubmit();
   const removal = useSubmit();
   const onSubmit = submit(async () => {
+    setSaved(false);
+    assertValid(rules, { ...form });
     await save(form);
     if (resource) setSaved(true);
   });

@@ -2,7 +2,7 @@
 import type { GroupView, RoleView } from '@gatehouse/contracts';
 import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { FakeApi, fakeApiForEachTest, renderWithAuth, SentRequest, userView } from '../../__tests__/fake-api';
+import { answerDialog, FakeApi, fakeApiForEachTest, renderWithAuth, SentRequest, userView } from '../../__tests__/fake-api';
 import { GroupDetailPage, GroupsList } from '../groups';
 import { pairCount, RolesList } from '../roles';
 
@@ -59,7 +59,7 @@ describe('groups', () => {
     server.on('GET', '/api/v1/acme/groups', { status: 403, body: { type: 'about:blank', title: 'Forbidden', status: 403 } });
     renderWithAuth(server, <GroupsList tenant="acme" base="/t/acme/groups" />, { me });
 
-    expect((await screen.findByRole('alert')).textContent).toContain('Forbidden');
+    expect((await screen.findByRole('alert')).textContent).toBe('You are not allowed to do this.');
     expect(screen.queryByRole('link', { name: 'Create' })).toBeNull();
   });
 
@@ -68,17 +68,21 @@ describe('groups', () => {
     server.on('GET', '/api/v1/acme/groups/g-1', { body: group });
     server.on('GET', '/api/v1/acme/groups/g-1/members', { body: page([]) });
     server.on('POST', '/api/v1/acme/groups/g-1/password-reset', { body: { requested: 3 } });
-    const confirm = jest.spyOn(window, 'confirm').mockReturnValueOnce(false).mockReturnValueOnce(true);
     renderWithAuth(server, <GroupDetailPage tenant="acme" base="/t/acme/groups" id="g-1" tab="members" />, { me });
 
     expect(await screen.findByRole('group', { name: 'Find a user (name or email)' })).toBeTruthy();
     expect(screen.getByLabelText('Type')).toBeTruthy();
     const reset = await screen.findByRole('button', { name: 'Require password reset' });
     await userEvent.click(reset);
+    const asked = await answerDialog(userEvent, 'Cancel');
+    expect(asked.getAttribute('aria-labelledby')).toBeTruthy();
+    expect(asked.textContent).toContain('Require a new password from every user of ops?');
+    expect(screen.queryByRole('alertdialog')).toBeNull();
     expect(server.sent('POST', '/api/v1/acme/groups/g-1/password-reset')).toHaveLength(0);
     await userEvent.click(reset);
+    await answerDialog(userEvent, 'Require password reset');
     expect((await screen.findByTestId('group-reset-done')).textContent).toBe('3 users must choose a new password.');
-    expect(confirm).toHaveBeenCalledTimes(2);
+    expect(server.sent('POST', '/api/v1/acme/groups/g-1/password-reset')).toHaveLength(1);
   });
 
   it('shows the refusal of a reset that reaches users out of reach', async () => {
@@ -88,11 +92,12 @@ describe('groups', () => {
     server.on('POST', '/api/v1/acme/groups/g-1/password-reset', {
       status: 403, body: { type: 'https://gatehouse.dev/problems/forbidden', title: 'Forbidden', status: 403, detail: 'You cannot reset 2 users: they also have access to tenant other, outside your reach' },
     });
-    jest.spyOn(window, 'confirm').mockReturnValue(true);
     renderWithAuth(server, <GroupDetailPage tenant="acme" base="/t/acme/groups" id="g-1" tab="members" />, { me });
 
     await userEvent.click(await screen.findByRole('button', { name: 'Require password reset' }));
-    expect((await screen.findByRole('alert')).textContent).toContain('outside your reach');
+    await answerDialog(userEvent, 'Require password reset');
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toBe('You are not allowed to do this.You cannot reset 2 users: they also have access to tenant other, outside your reach.');
     expect(screen.queryByRole('form', { name: 'Add member' })).toBeNull();
   });
 });

@@ -2,7 +2,7 @@
 import type { InvitationView } from '@gatehouse/contracts';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { FakeApi, fakeApiForEachTest, fieldErrors, invalid, renderWithAuth, SentRequest, userView } from '../../__tests__/fake-api';
+import { answerDialog, FakeApi, fakeApiForEachTest, fieldErrors, invalid, renderWithAuth, SentRequest, userView } from '../../__tests__/fake-api';
 import { ApiError } from '../../api/client';
 import { InvitationsPage, roleErrors } from '../invitations';
 
@@ -82,6 +82,9 @@ describe('InvitationsPage', () => {
 
     await waitFor(() => expect(fieldErrors('roles')).toEqual([detail]));
     expect(screen.getByLabelText('Role').getAttribute('aria-invalid')).toBe('true');
+    // Once: at the role field, not again in a problem box.
+    expect(screen.queryByRole('alert')).toBeNull();
+    expect(document.body.textContent?.split(detail)).toHaveLength(2);
   });
 
   it('puts the refusals about the role at the role field, and no other', () => {
@@ -98,15 +101,23 @@ describe('InvitationsPage', () => {
     server.on('GET', PATH, { body: page([invitation()]) }, { body: page([]) });
     server.on('POST', PATH, invalid({ field: 'email', message: 'email must be an email' }));
     server.on('DELETE', `${PATH}/i-1`, { status: 204 });
-    jest.spyOn(window, 'confirm').mockReturnValue(true);
     renderWithAuth(server, <InvitationsPage tenant="acme" />, { me });
 
+    // The form's own check (the server's rule) first: nothing is sent.
     await userEvent.type(await screen.findByLabelText('Email'), 'nope');
     await userEvent.click(screen.getByRole('button', { name: 'Send invitation' }));
-    await waitFor(() => expect(fieldErrors('email')).toEqual(['email must be an email']));
+    await waitFor(() => expect(fieldErrors('email')).toEqual(['Enter an email address, such as name@example.com.']));
+    expect(server.sent('POST', PATH)).toHaveLength(0);
+    // What the server refuses all the same, in plain words at the field.
+    await userEvent.type(screen.getByLabelText('Email'), '@example.com');
+    await userEvent.click(screen.getByRole('button', { name: 'Send invitation' }));
+    await waitFor(() => expect(server.sent('POST', PATH)).toHaveLength(1));
+    expect(fieldErrors('email')).toEqual(['Enter an email address, such as name@example.com.']);
 
-    await userEvent.click(await screen.findByRole('button', { name: 'Delete' }));
+    await userEvent.click(await screen.findByRole('button', { name: 'Withdraw the invitation of grace@example.com' }));
+    await answerDialog(userEvent, 'Withdraw');
     await screen.findByText('No invitations.');
+    expect(screen.getByTestId('notice').textContent).toContain('Invitation of grace@example.com withdrawn.');
     expect(server.sent('DELETE', `${PATH}/i-1`)).toHaveLength(1);
   });
 });

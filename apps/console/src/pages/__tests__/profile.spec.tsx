@@ -43,9 +43,9 @@ describe('Preferences: editor preferences per tenant', () => {
     await userEvent.type(await screen.findByLabelText('Font size'), '99');
     await userEvent.click(screen.getByRole('button', { name: 'Save preferences' }));
 
-    expect(await screen.findByText('fontSize must not be greater than 48')).toBeTruthy();
-    expect(fieldErrors('editor.fontSize')).toEqual(['fontSize must not be greater than 48']);
-    expect(screen.getByRole('alert').querySelector('li')).toBeNull();
+    expect(await screen.findByText('Use 48 or less.')).toBeTruthy();
+    expect(fieldErrors('editor.fontSize')).toEqual(['Use 48 or less.']);
+    expect(screen.getByRole('alert').textContent).toBe('Check the fields marked below.');
     expect((server.sent('PUT', PATH)[0].body as { editor: unknown }).editor).toEqual({ fontSize: 99, wordWrap: false, keymap: 'default' });
   });
 });

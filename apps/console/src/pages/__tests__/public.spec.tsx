@@ -72,7 +72,7 @@ describe('ForgottenPasswordPage', () => {
     await userEvent.type(screen.getByLabelText('Email'), 'nope');
     await userEvent.click(screen.getByRole('button', { name: 'Send link' }));
 
-    await waitFor(() => expect(fieldErrors('email')).toEqual(['email must be an email']));
+    await waitFor(() => expect(fieldErrors('email')).toEqual(['Enter an email address, such as name@example.com.']));
     expect(screen.getByRole('alert').querySelector('li')).toBeNull();
   });
 });
@@ -126,7 +126,7 @@ describe('ResetPasswordPage', () => {
     await userEvent.type(screen.getByLabelText('New password'), 'short');
 
     await userEvent.click(screen.getByRole('button', { name: 'Set password' }));
-    await waitFor(() => expect(fieldErrors('password')).toEqual(['password must be at least 12 characters']));
+    await waitFor(() => expect(fieldErrors('password')).toEqual(['Must be at least 12 characters.']));
     expect(screen.queryByRole('link', { name: 'Request a new link' })).toBeNull();
     await userEvent.click(screen.getByRole('button', { name: 'Set password' }));
 
@@ -184,10 +184,10 @@ describe('SetupPage', () => {
 
     await userEvent.click(screen.getByRole('button', { name: 'Create user' }));
 
-    await waitFor(() => expect(fieldErrors('username')).toEqual(['username must not be empty']));
-    expect(fieldErrors('tenant')).toEqual(['id must be 2-63 characters']);
+    await waitFor(() => expect(fieldErrors('username')).toEqual(['This is required.']));
+    expect(fieldErrors('tenant')).toEqual(['Must be 2-63 characters.']);
     expect(fieldErrors('password')).toEqual([]);
-    expect([...screen.getByRole('alert').querySelectorAll('li')].map((li) => li.textContent)).toEqual(['locale unknown locale']);
+    expect([...screen.getByRole('alert').querySelectorAll('li')].map((li) => li.textContent)).toEqual(['Locale: Unknown locale.']);
     expect(server.sent('POST', '/api/v1/session')).toHaveLength(0);
   });
 });

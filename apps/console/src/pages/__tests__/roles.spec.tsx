@@ -81,19 +81,23 @@ describe('RoleEditPage', () => {
 
   it('shows the errors of the permissions under the grid and the name error next to the name', async () => {
     server.on('POST', '/api/v1/acme/roles', invalid(
-      { field: 'name', message: 'name must not be empty' },
+      { field: 'name', message: 'name must be shorter than or equal to 100 characters' },
       { field: 'permissions.FLOW[0]', message: 'FLOW does not take CREATE' },
     ));
     render(<RoleEditPage tenant="acme" base={BASE} id={null} />);
-    await screen.findByLabelText('Name');
+    // Checked before sending (the server's rule): an empty name never leaves the form.
+    await userEvent.click(await screen.findByRole('button', { name: 'Save' }));
+    expect(fieldErrors('name')).toEqual(['This is required.']);
+    expect(server.sent('POST', '/api/v1/acme/roles')).toHaveLength(0);
 
+    await userEvent.type(screen.getByLabelText('Name'), 'Flow maker');
     await userEvent.click(box('FLOW CREATE'));
     await userEvent.click(screen.getByRole('button', { name: 'Save' }));
 
-    await waitFor(() => expect(fieldErrors('name')).toEqual(['name must not be empty']));
+    await waitFor(() => expect(fieldErrors('name')).toEqual(['Use at most 100 characters.']));
     const grid = screen.getByRole('table', { name: 'Permissions' });
-    expect(grid.nextElementSibling?.textContent).toBe('FLOW does not take CREATE');
-    expect(screen.getByRole('alert').querySelector('li')).toBeNull();
+    expect(grid.nextElementSibling?.textContent).toBe('FLOW does not take CREATE.');
+    expect(screen.getByRole('alert').textContent).toBe('Check the fields marked below.');
     expect(currentPath()).toBe('/');
   });
 

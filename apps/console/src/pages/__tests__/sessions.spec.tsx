@@ -2,7 +2,7 @@
 import type { SessionView } from '@gatehouse/contracts';
 import { render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { fakeApiForEachTest } from '../../__tests__/fake-api';
+import { answerDialog, fakeApiForEachTest, withFeedback } from '../../__tests__/fake-api';
 import { Sessions } from '../sessions';
 
 const session = (id: string, fields: Partial<SessionView> = {}): SessionView => ({
@@ -13,23 +13,21 @@ const PATH = '/api/v1/me/sessions';
 const server = fakeApiForEachTest();
 
 describe('Sessions: own live sessions', () => {
-  beforeEach(() => {
-    jest.spyOn(window, 'confirm').mockReturnValue(true);
-  });
-
   it('lists sessions with the current one marked and not endable; ends another and all the others', async () => {
     server.on('GET', PATH, { body: { results: [session('a', { current: true }), session('b')], total: 2, page: 1, size: 20 } });
     server.on('DELETE', `${PATH}/b`, { status: 204 });
     server.on('DELETE', PATH, { body: { ended: 1 } });
-    render(<Sessions base={PATH} own />);
+    render(withFeedback(<Sessions base={PATH} own />));
 
     expect(await screen.findByTestId('current-session')).toBeTruthy();
-    expect(screen.getAllByRole('button', { name: 'End' })).toHaveLength(1);
-    await userEvent.click(screen.getByRole('button', { name: 'End' }));
+    expect(screen.getAllByRole('button', { name: /^End the session of/ })).toHaveLength(1);
+    await userEvent.click(screen.getByRole('button', { name: 'End the session of Browser b' }));
+    await answerDialog(userEvent, 'End session');
     await waitFor(() => expect(server.sent('DELETE', `${PATH}/b`)).toHaveLength(1));
     expect((await screen.findByRole('status')).textContent).toBe('Session ended.');
 
     await userEvent.click(screen.getByRole('button', { name: 'End all other sessions' }));
+    await answerDialog(userEvent, 'End all other sessions');
     await waitFor(() => expect(server.sent('DELETE', PATH)).toHaveLength(1));
     expect((await screen.findByRole('status')).textContent).toBe('1 session ended.');
   });

@@ -2,7 +2,7 @@
 import type { MfaPolicyView, TenantView } from '@gatehouse/contracts';
 import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { currentPath, fakeApiForEachTest, fieldErrors, invalid, problem, renderWithAuth } from '../../__tests__/fake-api';
+import { answerDialog, currentPath, fakeApiForEachTest, fieldErrors, invalid, problem, renderWithAuth } from '../../__tests__/fake-api';
 import { CreateTenantPage, TenantSettings } from '../tenants';
 
 const acme: TenantView = { id: 'acme', name: 'Acme', workerGroup: 'eu', status: 'ACTIVE', createdAt: '2025-01-01T00:00:00Z', updatedAt: '2025-01-01T00:00:00Z' } as TenantView;
@@ -23,10 +23,10 @@ describe('CreateTenantPage', () => {
     expect(server.sent('POST', '/api/v1/tenants').map((r) => r.body)).toEqual([{ id: 'acme', name: 'Acme', adminUser: 'ada@example.com' }]);
   });
 
-  it('shows the id error next to the id, and a conflict in the problem box', async () => {
+  it('shows the id error next to the id (checked before sending), then the server\'s conflict in the problem box', async () => {
     server.on(
       'POST', '/api/v1/tenants',
-      invalid({ field: 'id', message: 'id must be 2-63 characters of lowercase letters, digits and dashes' }),
+      invalid({ field: 'id', message: 'id must be 2-63 characters of lowercase letters, digits and dashes, starting with a letter or digit' }),
       { status: 409, body: problem(409, 'Conflict', [], 'conflict', 'A tenant with id acme exists') },
     );
     render(<CreateTenantPage />);
@@ -34,11 +34,18 @@ describe('CreateTenantPage', () => {
     await userEvent.type(screen.getByLabelText('Name'), 'Acme');
 
     await userEvent.click(screen.getByRole('button', { name: 'Save' }));
-    await waitFor(() => expect(fieldErrors('id')).toEqual(['id must be 2-63 characters of lowercase letters, digits and dashes']));
+    const plain = 'Use 2-63 lowercase letters, digits and dashes, starting with a letter or digit.';
+    expect(fieldErrors('id')).toEqual([plain]);
+    expect(server.requests).toHaveLength(0);
+    await userEvent.clear(screen.getByLabelText('Id'));
+    await userEvent.type(screen.getByLabelText('Id'), 'acme');
+    // The server says the same, in the same words.
+    await userEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(fieldErrors('id')).toEqual([plain]));
     expect(fieldErrors('name')).toEqual([]);
     await userEvent.click(screen.getByRole('button', { name: 'Save' }));
 
-    await waitFor(() => expect(screen.getByRole('alert').textContent).toContain('A tenant with id acme exists'));
+    await waitFor(() => expect(screen.getByRole('alert').textContent).toBe('A tenant with id acme exists.'));
     expect(fieldErrors('id')).toEqual([]);
     expect(currentPath()).toBe('/');
   });
@@ -61,18 +68,26 @@ describe('TenantSettings (the Settings section of /t/{id})', () => {
   });
 
   it('deletes the tenant only when its id is typed to confirm', async () => {
-    const prompt = jest.spyOn(window, 'prompt').mockReturnValueOnce('acm').mockReturnValueOnce('acme');
     server.on('GET', '/api/v1/tenants/acme', { body: acme });
     server.on('DELETE', '/api/v1/tenants/acme', { status: 204 });
     renderWithAuth(server, <TenantSettings tenant="acme" />);
 
     await userEvent.click(await screen.findByRole('button', { name: 'Delete acme' }));
+    const dialog = await screen.findByRole('alertdialog', { name: 'Delete the tenant acme?' });
+    await userEvent.type(within(dialog).getByLabelText('Type acme to confirm'), 'acm');
+    expect(within(dialog).getByRole('button', { name: 'Delete tenant' })).toHaveProperty('disabled', true);
+    await userEvent.keyboard('{Enter}');
+    await userEvent.keyboard('{Escape}');
+    expect(screen.queryByRole('alertdialog')).toBeNull();
     expect(server.sent('DELETE', '/api/v1/tenants/acme')).toHaveLength(0);
-    await userEvent.click(screen.getByRole('button', { name: 'Delete acme' }));
+    const deleteButton = screen.getByRole('button', { name: 'Delete acme' });
+    await waitFor(() => expect(document.activeElement).toBe(deleteButton));
+    await userEvent.click(deleteButton);
+    await answerDialog(userEvent, 'Delete tenant', 'acme');
 
     await waitFor(() => expect(currentPath()).toBe('/admin/tenants'));
     expect(server.sent('DELETE', '/api/v1/tenants/acme')).toHaveLength(1);
-    expect(prompt).toHaveBeenCalledTimes(2);
+    expect(screen.getByTestId('notice').textContent).toContain('Tenant acme deleted.');
   });
 });
 

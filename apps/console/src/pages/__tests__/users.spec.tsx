@@ -2,7 +2,7 @@
 import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { currentPath, FakeApi, fakeApiForEachTest, fieldErrors, invalid, problem, renderWithAuth, SentRequest, userView } from '../../__tests__/fake-api';
-import { CreateUserPage, UserDetailPage } from '../users';
+import { CreateUserPage, UserDetailPage, UsersList } from '../users';
 
 /** The instance-level decisions of the signed-in subject: the pairs listed are allowed. */
 function instanceGrants(server: FakeApi, pairs: string[]) {
@@ -19,6 +19,39 @@ const tenantAdmin = userView({ id: 'ta-1', username: 'ta', superAdmin: false });
 const server = fakeApiForEachTest();
 beforeEach(() => {
   server.on('POST', '/api/v1/validate-password', { body: { valid: true, errors: [] } });
+});
+
+/** The decisions of the signed-in subject in tenant acme: the pairs listed are allowed. */
+function tenantGrants(server: FakeApi, pairs: string[]) {
+  server.on('POST', '/api/v1/acme/acls/check', (r: SentRequest) => ({
+    body: (r.body as { checks: Array<{ permission: string; action: string }> }).checks.map((c) => ({ allowed: pairs.includes(`${c.permission}:${c.action}`) })),
+  }));
+}
+
+describe('UsersList', () => {
+  it('offers no Create nor Add existing user above a Forbidden list to a member without rights', async () => {
+    instanceGrants(server, []);
+    tenantGrants(server, []);
+    server.on('GET', '/api/v1/acme/tenant-access', { status: 403, body: problem(403, 'Forbidden', [], 'forbidden', 'Missing permission TENANT_ACCESS:READ') });
+    // The console caches decisions per user: users of their own here.
+    renderWithAuth(server, <UsersList tenant="acme" base="/t/acme/users" />, { me: userView({ id: 'member-1', username: 'member' }) });
+
+    expect((await screen.findByRole('alert')).textContent).toBe('You are not allowed to do this.It needs the TENANT_ACCESS:READ permission, which you do not have here.');
+    await waitFor(() => expect(server.sent('POST', '/api/v1/acme/acls/check')).toHaveLength(1));
+    await waitFor(() => expect(server.sent('POST', '/api/v1/acls/check')).toHaveLength(1));
+    expect(screen.queryByRole('link', { name: 'Create' })).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Add existing user' })).toBeNull();
+  });
+
+  it('offers Create (to invite) and Add existing user to a tenant Admin', async () => {
+    instanceGrants(server, []);
+    tenantGrants(server, ['TENANT_ACCESS:READ', 'TENANT_ACCESS:CREATE', 'INVITATION:CREATE']);
+    server.on('GET', '/api/v1/acme/tenant-access', page([]));
+    renderWithAuth(server, <UsersList tenant="acme" base="/t/acme/users" />, { me: userView({ id: 'ta-9', username: 'ta9' }) });
+
+    expect(await screen.findByRole('link', { name: 'Create' })).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Add existing user' })).toBeTruthy();
+  });
 });
 
 describe('CreateUserPage', () => {
@@ -118,7 +151,7 @@ describe('CreateUserPage', () => {
 
   it('shows each error of a 422 next to its field and stays on the form', async () => {
     server.on('POST', '/api/v1/users', invalid(
-      { field: 'username', message: 'username is taken' },
+      { field: 'username', message: 'username must not contain spaces or colons' },
       { field: 'password', message: 'password must be at least 12 characters' },
     ));
     renderWithAuth(server, <CreateUserPage tenant={null} base="/admin/users" />, { me: admin });
@@ -127,8 +160,9 @@ describe('CreateUserPage', () => {
     await userEvent.type(screen.getByLabelText('Initial password'), 'short');
     await userEvent.click(screen.getByRole('button', { name: 'Save' }));
 
-    await waitFor(() => expect(fieldErrors('username')).toEqual(['username is taken']));
-    expect(fieldErrors('password')).toEqual(['password must be at least 12 characters']);
+    await waitFor(() => expect(fieldErrors('username')).toEqual(['Must not contain spaces or colons.']));
+    expect(fieldErrors('password')).toEqual(['Must be at least 12 characters.']);
+    expect(screen.getByRole('alert').textContent).toBe('Check the fields marked below.');
     expect(fieldErrors('email')).toEqual([]);
     expect(screen.getByLabelText('Initial password').getAttribute('aria-invalid')).toBe('true');
     expect(currentPath()).toBe('/');

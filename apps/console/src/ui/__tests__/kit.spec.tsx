@@ -39,7 +39,7 @@ describe('Field', () => {
   it('shows the messages of its own field (and nested ones) and is marked invalid', () => {
     render(<ControlledField error={validation({ field: 'name', message: 'is taken' }, { field: 'name.first', message: 'too long' }, { field: 'email', message: 'is not an email' })} />);
 
-    expect(fieldErrors('name')).toEqual(['is taken', 'too long']);
+    expect(fieldErrors('name')).toEqual(['Is taken.', 'Too long.']);
     expect(screen.queryByText('is not an email')).toBeNull();
     expect(screen.getByLabelText('Name').getAttribute('aria-invalid')).toBe('true');
     expect(screen.getByLabelText('Name').closest('.field')?.classList.contains('invalid')).toBe(true);
@@ -57,7 +57,7 @@ it('TextArea shows the messages of its field', async () => {
   render(<TextArea label="Description" name="description" value="" onChange={onChange} error={validation({ field: 'description', message: 'too long' })} />);
   await userEvent.type(screen.getByLabelText('Description'), 'x');
   expect(onChange).toHaveBeenCalledWith('x');
-  expect(fieldErrors('description')).toEqual(['too long']);
+  expect(fieldErrors('description')).toEqual(['Too long.']);
 });
 
 it('Toggle reports the new state', async () => {
@@ -68,17 +68,23 @@ it('Toggle reports the new state', async () => {
 });
 
 describe('ProblemBox', () => {
-  it('shows the title and detail, and lists only the errors of fields the form does not show', () => {
+  it('says it in plain words, and lists only the errors of fields the form does not show (named by label)', () => {
     render(
       <ProblemBox
-        error={validation({ field: 'name', message: 'is taken' }, { field: 'permissions.FLOW[0]', message: 'bad action' }, { field: 'tenantId', message: 'unknown tenant' })}
+        error={validation({ field: 'name', message: 'is taken' }, { field: 'permissions.FLOW[0]', message: 'bad action' }, { field: 'tenantId', message: 'tenantId must be a UUID' })}
         fields={['name', 'permissions']}
       />,
     );
     const alert = screen.getByRole('alert');
-    expect(alert.textContent).toContain('Validation failed');
-    expect(alert.textContent).toContain('The request is not valid');
-    expect([...alert.querySelectorAll('li')].map((li) => li.textContent)).toEqual(['tenantId unknown tenant']);
+    expect(alert.querySelector('strong')?.textContent).toBe('Check the fields marked below, and:');
+    expect(alert.textContent).not.toContain('Validation failed');
+    expect(alert.textContent).not.toContain('is taken');
+    expect([...alert.querySelectorAll('li')].map((li) => li.textContent)).toEqual(['Tenant ID: Choose one from the list.']);
+  });
+
+  it("adds the server's detail under the headline of a refusal, once", () => {
+    render(<ProblemBox error={new ApiError({ type: 'https://gatehouse.dev/problems/forbidden', title: 'Forbidden', status: 403, detail: 'Missing permission ROLE:CREATE' })} />);
+    expect(screen.getByRole('alert').textContent).toBe('You are not allowed to do this.It needs the ROLE:CREATE permission, which you do not have here.');
   });
 
   it('shows nothing without an error', () => {
@@ -109,7 +115,7 @@ describe('useSubmit', () => {
     await act(async () => fail(validation()));
 
     expect(screen.getByRole('button', { name: 'Save' })).toHaveProperty('disabled', false);
-    expect(screen.getByRole('alert').textContent).toContain('Validation failed');
+    expect(screen.getByRole('alert').textContent).toBe('This was not accepted.');
   });
 
   it('turns any other failure into a problem, and clears it on the next submit', async () => {
