@@ -1,6 +1,6 @@
 import { api, bearer, CaughtMail, createUser, login, meStatus, superAdminToken, TestUser, tokenFromLink, unique, waitForMail } from '@gatehouse/testing';
 import type { Page } from 'playwright-core';
-import { consoleUrl, go, newPage, shot, signIn, useBrowser } from './console-support';
+import { confirmInApp, consoleUrl, go, newPage, shot, signIn, useBrowser } from './console-support';
 
 /** The profile's sessions and email change in a real browser (docs/accounts.md). */
 jest.setTimeout(60_000);
@@ -18,7 +18,6 @@ describe('console: own sessions and email on the profile', () => {
   beforeAll(async () => {
     user = await createUser(await superAdminToken(), { username: `${unique('profile')}@gatehouse.test`.toLowerCase() });
     page = await newPage(browser());
-    page.on('dialog', (dialog) => void dialog.accept());
     await signIn(page, user.username, user.password);
   }, 30_000);
 
@@ -29,7 +28,8 @@ describe('console: own sessions and email on the profile', () => {
     const phoneRow = page.getByRole('row', { name: /Phone-Browser\/1\.0/ });
     await phoneRow.waitFor();
     await shot(page, '30-profile-sessions');
-    await phoneRow.getByRole('button', { name: 'End' }).click();
+    await phoneRow.getByRole('button', { name: /^End the session of/ }).click();
+    await confirmInApp(page, 'End session');
     await page.getByRole('status').filter({ hasText: 'Session ended.' }).waitFor();
     await phoneRow.waitFor({ state: 'detached' });
     expect(await meStatus(bearer(phone.accessToken))).toBe(401);
@@ -38,6 +38,7 @@ describe('console: own sessions and email on the profile', () => {
     await page.reload();
     await page.getByRole('row', { name: /Tablet-Browser\/2\.0/ }).waitFor();
     await page.getByRole('button', { name: 'End all other sessions' }).click();
+    await confirmInApp(page, 'End all other sessions');
     await page.getByRole('status').filter({ hasText: /sessions? ended/ }).waitFor();
     expect(await meStatus(bearer(tablet.accessToken))).toBe(401);
     // This browser's own session lives on: one row left, the current one.

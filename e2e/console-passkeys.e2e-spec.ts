@@ -1,7 +1,7 @@
 import { freePort, TestSystem, unique } from '@gatehouse/testing';
 import type { CDPSession, Page } from 'playwright-core';
 import request from 'supertest';
-import { consoleUrl, go, newPage, shot, signIn, useBrowser } from './console-support';
+import { confirmInApp, consoleUrl, go, newPage, shot, signIn, useBrowser } from './console-support';
 
 interface VirtualCredential {
   credentialId: string;
@@ -114,8 +114,8 @@ describe('console: passkeys with a virtual authenticator (Chromium)', () => {
 
   it('removes the passkey: sign-in is password-only again', async () => {
     await go(page, '/me/security');
-    page.once('dialog', (dialog) => void dialog.accept());
     await page.getByRole('button', { name: 'Remove Virtual key' }).click();
+    await confirmInApp(page, 'Remove passkey');
     await page.getByText('No passkey yet.').waitFor();
     expect(await page.getByTestId('mfa-status').textContent()).toContain('Off');
     await signOut(page);

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { launchBrowser, TestBrowser } from '@gatehouse/testing';
 import type { Page } from 'playwright-core';
@@ -53,6 +53,59 @@ export async function signIn(page: Page, username: string, password: string, bas
 export async function shot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+}
+
+/**
+ * Answers the console's in-app confirmation (ui/feedback; the browser's confirm() is never used): types
+ * `typed` where a deletion asks for the name, then presses `button`.
+ */
+export async function confirmInApp(page: Page, button: string, typed?: string): Promise<void> {
+  const dialog = page.getByRole('alertdialog');
+  await dialog.waitFor();
+  if (typed !== undefined) await dialog.getByLabel(/^Type .* to confirm$/).fill(typed);
+  await dialog.getByRole('button', { name: button, exact: true }).click();
+  await dialog.waitFor({ state: 'detached' });
+}
+
+/** axe-core's browser build, evaluated in the page (through the DevTools protocol, so the console's CSP does not apply). */
+const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  targets: string[];
+}
+
+/**
+ * Runs axe-core (WCAG 2.1 A and AA, and its best practices) on the page as it is now and answers the
+ * violations of `impact` serious or critical, each with the elements it found (their selectors).
+ */
+export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
+  if (!(await page.evaluate('typeof window.axe === "object"'))) await page.evaluate(AXE_SOURCE);
+  // A string: this runs in the page, and the e2e tsconfig has no DOM types.
+  const violations = (await page.evaluate(`
+    axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] }, resultTypes: ['violations'] })
+      .then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) })))
+  `)) as AxeViolation[];
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+/**
+ * How far the page scrolls sideways beyond the window (0 when it fits: tables must scroll inside it), and
+ * the deepest elements that reach past its right edge (what to fix when it does not fit).
+ */
+export async function horizontalOverflow(page: Page): Promise<{ overflow: number; culprits: string[] }> {
+  return (await page.evaluate(`(() => {
+    const overflow = document.scrollingElement.scrollWidth - window.innerWidth;
+    const name = (e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (typeof e.className === 'string' && e.className ? '.' + e.className.trim().split(/\\s+/).join('.') : '');
+    const culprits = overflow <= 0 ? [] : [...document.body.querySelectorAll('*')]
+      .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.parentElement?.closest('.table-scroll, .tabs'))
+      .filter((e, _i, all) => !all.some((o) => o !== e && e.contains(o)))
+      .slice(0, 5)
+      .map((e) => [...[e.parentElement?.parentElement, e.parentElement].filter(Boolean).map(name), name(e)].join(' > ') + ' (' + Math.round(e.getBoundingClientRect().right) + 'px)');
+    return { overflow, culprits };
+  })()`)) as { overflow: number; culprits: string[] };
 }
 
 /** The labels of the sidebar's links in one section (e.g. the tenant's administration). */

@@ -121,7 +121,7 @@ function SignedIn({ path }: { path: string }) {
     return <Shell tenant={tenant}><ProfilePage tab={m?.tab ?? 'overview'} tenant={tenant} /></Shell>;
   }
   if (path === '/') return <Home />;
-  return <Shell tenant={null}><Empty>There is no such page.</Empty></Shell>;
+  return <Shell tenant={null}><PageHeader title="Page not found" /><Empty>There is no such page.</Empty></Shell>;
 }
 
 function App() {

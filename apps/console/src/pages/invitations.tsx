@@ -161,7 +161,7 @@ export function InvitationsPage({ tenant }: { tenant: string }) {
           { label: 'Sent', render: (i) => formatDate(i.createdAt) },
           {
             label: '',
-            render: (i) => (caps?.can('INVITATION', 'DELETE') ? <button type="button" className="danger small" onClick={() => void withdraw(i)} aria-label={`Withdraw the invitation of ${i.email}`}>Delete</button> : null),
+            render: (i) => (caps?.can('INVITATION', 'DELETE') ? <button type="button" className="danger small" onClick={() => void withdraw(i)} aria-label={`Withdraw the invitation of ${i.email}`}>Withdraw</button> : null),
           },
         ]}
       />
