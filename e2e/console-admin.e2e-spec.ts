@@ -106,10 +106,10 @@ describe('console: administration', () => {
     await admin.getByLabel('Find subject').fill(username);
     await admin.getByRole('button', { name: new RegExp(username.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) }).click();
     await admin.getByLabel('Namespaces').fill('company.team');
-    await admin.getByRole('button', { name: 'Bind' }).click();
+    await admin.getByRole('button', { name: 'Bind', exact: true }).click();
     await admin.getByRole('alert').filter({ hasText: 'tenant-level permissions (AUDITLOG, GROUP)' }).waitFor();
     await admin.getByLabel('Namespaces').fill('');
-    await admin.getByRole('button', { name: 'Bind' }).click();
+    await admin.getByRole('button', { name: 'Bind', exact: true }).click();
     const row = admin.locator('tr', { hasText: roleName });
     await row.waitFor();
     expect(await row.textContent()).toContain('whole tenant');

@@ -1,6 +1,6 @@
 import { TestSystem } from '@gatehouse/testing';
 import request from 'supertest';
-import { consoleUrl, go, newPage, shot, sidebarLinks, useBrowser } from './console-support';
+import { consoleUrl, go, newPage, seriousViolations, shot, sidebarLinks, useBrowser } from './console-support';
 
 /** The welcome page needs an instance without users: a separate small system, multi-tenancy without a default tenant. */
 jest.setTimeout(60_000);
@@ -21,6 +21,7 @@ describe('console: first run', () => {
     await page.waitForURL(`${base}/setup`);
     await page.getByRole('heading', { name: 'Welcome' }).waitFor();
     await shot(page, '01-welcome');
+    expect(await seriousViolations(page)).toEqual([]);
 
     // Missing tenant and a too-short password: the server's problem names the fields, shown beside them.
     await page.getByLabel('Username').fill('owner@gatehouse.test');
@@ -34,6 +35,7 @@ describe('console: first run', () => {
     expect(await page.getByText('Bad Request').count()).toBe(0);
     expect((await request(system.gatewayUrl).get('/api/v1/setup').expect(200)).body.setupComplete).toBe(false);
     await shot(page, '02-welcome-errors');
+    expect(await seriousViolations(page)).toEqual([]);
 
     await page.getByLabel('Password').fill('Owner-Pass-2024!');
     await page.getByLabel('First tenant id').fill('main');

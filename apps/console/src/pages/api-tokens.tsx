@@ -22,6 +22,9 @@ export function ApiTokens({ base }: { base: string }) {
   const [form, setForm] = useState({ name: '', description: '', maxAge: 'P30D', custom: '', extended: false });
   const { pending, error, submit } = useSubmit();
   const revoke = useSubmit();
+  // The list, creation and revocation are judged alike (may the caller act for this owner?): when the list
+  // is refused, its refusal is shown once, and no Create is offered that would only be refused again.
+  const [refused, setRefused] = useState(false);
   const onCreate = submit(async () => {
     const maxAge = form.maxAge === 'custom' ? form.custom : form.maxAge;
     const custom = form.maxAge === 'custom';
@@ -45,7 +48,7 @@ export function ApiTokens({ base }: { base: string }) {
   return (
     <div className="api-tokens">
       {secret && <SecretOnce secret={secret} onDone={() => setSecret(null)} />}
-      {!creating ? (
+      {refused ? null : !creating ? (
         <button type="button" onClick={() => setCreating(true)}>
           Create API token
         </button>
@@ -80,6 +83,7 @@ export function ApiTokens({ base }: { base: string }) {
       <PagedTable<ApiTokenView>
         source={({ page, size, q }) => `${base}?${new URLSearchParams({ page: String(page), size: String(size), ...(q ? { q } : {}) })}`}
         reloadKey={version}
+        onProblem={(problem) => setRefused(problem?.status === 403)}
         rowKey={(t) => t.id}
         empty="No API tokens yet."
         columns={[

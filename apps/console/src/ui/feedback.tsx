@@ -202,7 +202,11 @@ function QuestionDialog({ question }: { question: Question }) {
         aria-describedby={options.body ? bodyId : undefined} onKeyDown={(e) => trapKeys(e, cancel)} onSubmit={onSubmit} noValidate
       >
         <h2 id={titleId}>{options.title}</h2>
-        {options.body && <div id={bodyId}>{options.body}</div>}
+        {options.body && (
+          <div id={bodyId} className="dialog-body">
+            {options.body}
+          </div>
+        )}
         {typed !== undefined && (
           <div className="field">
             <label htmlFor={inputId}>

@@ -278,13 +278,15 @@ export interface PagedTableProps<T> {
   size?: number;
   reloadKey?: unknown;
   searchLabel?: string;
+  /** Told what the last load failed with (undefined once one succeeds): a page can then leave out what would be refused alike. */
+  onProblem?: (error: ApiError | undefined) => void;
 }
 
 /**
  * A server-paged list with a search box, page navigation, loading, empty and error states.
  * `source(page, size, q)` returns the URL of one page.
  */
-export function PagedTable<T>({ source, columns, rowKey, empty, size = 20, reloadKey, searchLabel = 'Search' }: PagedTableProps<T>) {
+export function PagedTable<T>({ source, columns, rowKey, empty, size = 20, reloadKey, searchLabel = 'Search', onProblem }: PagedTableProps<T>) {
   const [page, setPage] = useState(1);
   const [q, setQ] = useState('');
   const [typed, setTyped] = useState('');
@@ -297,6 +299,9 @@ export function PagedTable<T>({ source, columns, rowKey, empty, size = 20, reloa
   }, [typed]);
   const target = source({ page, size, q });
   const { data, error, loading } = useAsync(() => api.get<Page<T>>(target), [target, reloadKey]);
+  useEffect(() => {
+    if (!loading) onProblem?.(error);
+  }, [error, loading]);
   const pages = data ? Math.max(1, Math.ceil(data.total / (data.size || size))) : 1;
   return (
     <div className="paged">

@@ -112,7 +112,7 @@ export interface ExplainedProblem {
 
 /**
  * A problem in plain words. `shown` are the fields the form shows (their errors go there, not here).
- * Field errors make the headline "Check the fields marked below"; a 403 naming a missing permission says
+ * Field errors make the headline "Check the marked fields"; a 403 naming a missing permission says
  * which; a 429 says when to try again.
  */
 export function explainProblem(error: ApiError, shown: string[] = []): ExplainedProblem {
@@ -129,8 +129,8 @@ export function explainProblem(error: ApiError, shown: string[] = []): Explained
   let headline: string;
   let detail: string | null = null;
   if (errors.length > 0) {
-    if (uniqueLoose.length === 0) headline = 'Check the fields marked below.';
-    else headline = uniqueLoose.length < errors.length ? 'Check the fields marked below, and:' : 'Some details need correcting:';
+    if (uniqueLoose.length === 0) headline = 'Check the marked fields.';
+    else headline = uniqueLoose.length < errors.length ? 'Check the marked fields, and:' : 'Some details need correcting:';
     detail = said;
   } else if (problem.status === 403) {
     headline = HEADLINES[403];

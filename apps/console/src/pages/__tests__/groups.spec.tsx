@@ -38,7 +38,7 @@ describe('GroupForm', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Save' }));
 
     await waitFor(() => expect(fieldErrors('name')).toEqual(['Use at most 100 characters.']));
-    expect(screen.getByRole('alert').textContent).toBe('Check the fields marked below.');
+    expect(screen.getByRole('alert').textContent).toBe('Check the marked fields.');
     expect(document.body.textContent).not.toContain('Bad Request');
     expect(document.body.textContent?.split('Use at most 100 characters.')).toHaveLength(2);
     expect(screen.getByLabelText('Name').getAttribute('aria-describedby')).toBe('f-name-errors');

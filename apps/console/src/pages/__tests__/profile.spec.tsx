@@ -45,7 +45,7 @@ describe('Preferences: editor preferences per tenant', () => {
 
     expect(await screen.findByText('Use 48 or less.')).toBeTruthy();
     expect(fieldErrors('editor.fontSize')).toEqual(['Use 48 or less.']);
-    expect(screen.getByRole('alert').textContent).toBe('Check the fields marked below.');
+    expect(screen.getByRole('alert').textContent).toBe('Check the marked fields.');
     expect((server.sent('PUT', PATH)[0].body as { editor: unknown }).editor).toEqual({ fontSize: 99, wordWrap: false, keymap: 'default' });
   });
 });

@@ -97,7 +97,7 @@ describe('RoleEditPage', () => {
     await waitFor(() => expect(fieldErrors('name')).toEqual(['Use at most 100 characters.']));
     const grid = screen.getByRole('table', { name: 'Permissions' });
     expect(grid.nextElementSibling?.textContent).toBe('FLOW does not take CREATE.');
-    expect(screen.getByRole('alert').textContent).toBe('Check the fields marked below.');
+    expect(screen.getByRole('alert').textContent).toBe('Check the marked fields.');
     expect(currentPath()).toBe('/');
   });
 

@@ -162,7 +162,7 @@ describe('CreateUserPage', () => {
 
     await waitFor(() => expect(fieldErrors('username')).toEqual(['Must not contain spaces or colons.']));
     expect(fieldErrors('password')).toEqual(['Must be at least 12 characters.']);
-    expect(screen.getByRole('alert').textContent).toBe('Check the fields marked below.');
+    expect(screen.getByRole('alert').textContent).toBe('Check the marked fields.');
     expect(fieldErrors('email')).toEqual([]);
     expect(screen.getByLabelText('Initial password').getAttribute('aria-invalid')).toBe('true');
     expect(currentPath()).toBe('/');
@@ -240,6 +240,17 @@ describe('UserDetailPage', () => {
 
     expect((await screen.findByTestId('secret')).textContent).toBe('gh_secret123');
     expect(server.sent('POST', '/api/v1/acme/users/u-5/api-tokens').map((r) => (r.body as { name: string }).name)).toEqual(['ci']);
+  });
+
+  it("shows the refusal of a user's API tokens once, and offers no Create that would be refused the same way", async () => {
+    const detail = 'You cannot create an API token for u-5: it holds APP:CREATE in tenant other, which you do not';
+    server.on('GET', '/api/v1/acme/tenant-access', tenantEntry);
+    server.on('GET', '/api/v1/acme/users/u-5/api-tokens', { status: 403, body: problem(403, 'Forbidden', [], 'forbidden', detail) });
+    renderWithAuth(server, <UserDetailPage tenant="acme" base="/t/acme/users" id="u-5" tab="api-tokens" />, { me: plainAdmin() });
+
+    expect((await screen.findByRole('alert')).textContent).toBe(`You are not allowed to do this.${detail}.`);
+    expect(screen.getAllByRole('alert')).toHaveLength(1);
+    await waitFor(() => expect(screen.queryByRole('button', { name: 'Create API token' })).toBeNull());
   });
 
   it('shows the authentication method as Password and says SSO appears once an identity provider is configured', async () => {

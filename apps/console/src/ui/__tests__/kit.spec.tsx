@@ -76,7 +76,7 @@ describe('ProblemBox', () => {
       />,
     );
     const alert = screen.getByRole('alert');
-    expect(alert.querySelector('strong')?.textContent).toBe('Check the fields marked below, and:');
+    expect(alert.querySelector('strong')?.textContent).toBe('Check the marked fields, and:');
     expect(alert.textContent).not.toContain('Validation failed');
     expect(alert.textContent).not.toContain('is taken');
     expect([...alert.querySelectorAll('li')].map((li) => li.textContent)).toEqual(['Tenant ID: Choose one from the list.']);

@@ -45,7 +45,7 @@ it('fieldMessages gives the plain messages of a field and the fields under it, e
 describe('explainProblem', () => {
   it('leaves out the detail that repeats the field errors, and the HTTP reason phrase', () => {
     const error = problem({ detail: 'name: name must be longer than or equal to 1 characters', errors: [{ field: 'name', message: 'name must be longer than or equal to 1 characters' }] });
-    expect(explainProblem(error, ['name'])).toEqual({ headline: 'Check the fields marked below.', detail: null, loose: [] });
+    expect(explainProblem(error, ['name'])).toEqual({ headline: 'Check the marked fields.', detail: null, loose: [] });
     expect(explainProblem(error, [])).toEqual({ headline: 'Some details need correcting:', detail: null, loose: [{ label: 'Name', message: 'This is required.' }] });
   });
 
