@@ -75,6 +75,7 @@ describe('console: accessibility and small screens', () => {
       `${t}/oauth-clients`, `${t}/oauth-clients/new`, `${t}/oauth-clients/${world.oauthClient.id}`,
       `${t}/groups`, `${t}/groups/new`, group, `${group}/members`, `${group}/access`,
       `${t}/access`, `${t}/invitations`, `${t}/roles`, `${t}/roles/new`, `${t}/roles/${world.role.id}`, `${t}/audit`, `${t}/settings`,
+      `${t}/webhooks`, `${t}/webhooks/new`, `${t}/webhooks/${world.webhook.id}`, `${t}/webhooks/${world.webhook.id}/deliveries/${world.webhook.deliveryId}`,
     ]) {
       await audit(page, path);
     }
@@ -84,7 +85,7 @@ describe('console: accessibility and small screens', () => {
   it('finds no serious or critical violation on the instance and profile pages', async () => {
     for (const path of [
       '/admin/tenants', '/admin/tenants/new', '/admin/users', '/admin/users/new', `/admin/users/${world.member.user.id}`,
-      `/admin/users/${world.member.user.id}/authentication`, '/admin/audit',
+      `/admin/users/${world.member.user.id}/authentication`, '/admin/audit', '/admin/webhooks', '/admin/webhooks/new',
       '/me', '/me/password', '/me/sessions', '/me/security', '/me/api-tokens', '/no/such/page',
     ]) {
       await audit(page, path);
@@ -177,7 +178,7 @@ describe('console: accessibility and small screens', () => {
       const wide: string[] = [];
       for (const path of [
         `${t}/users`, `${t}/service-accounts`, `${t}/oauth-clients`, `${t}/groups`, `${t}/groups/${world.group.id}/members`, `${t}/access`,
-        `${t}/invitations`, `${t}/roles`, `${t}/audit`, '/admin/tenants', '/admin/users', '/admin/audit', '/me/sessions', '/me/api-tokens',
+        `${t}/invitations`, `${t}/roles`, `${t}/audit`, `${t}/webhooks`, '/admin/tenants', '/admin/users', '/admin/audit', '/me/sessions', '/me/api-tokens',
       ]) {
         await go(small, path);
         await settled(small);

@@ -6,6 +6,8 @@ import { api, ApiError, url } from '../api/client';
 import { Link, match, navigate } from '../router';
 import { Field, formatDate, Loading, PageHeader, ProblemBox, SecretHolderActions, TextArea, Toggle, useAsync, useSubmit } from '../ui/kit';
 import { ListPage } from '../ui/resources';
+import { confirmAction, notify } from '../ui/feedback';
+import { useAuth, useCapabilities } from '../session';
 
 const FIELDS = ['url', 'description', 'eventTypes', 'enabled'];
 
@@ -25,7 +27,7 @@ export function WebhooksSection({ tenant, rest }: { tenant: string | null; rest:
   if (delivery) return <DeliveryPage paths={paths} id={delivery.id} deliveryId={delivery.deliveryId} />;
   const detail = match('/:id', path);
   if (detail) return <WebhookPage paths={paths} id={detail.id} />;
-  return <WebhooksList paths={paths} instance={tenant === null} />;
+  return <WebhooksList paths={paths} tenant={tenant} />;
 }
 
 type Paths = ReturnType<typeof webhookPaths>;
@@ -33,11 +35,15 @@ type Paths = ReturnType<typeof webhookPaths>;
 const status = (w: WebhookSubscriptionView) =>
   w.enabled ? 'Enabled' : w.disabledReason === 'FAILURES' ? 'Disabled: failures' : w.disabledReason === 'OWNER_LOST_ACCESS' ? 'Disabled: owner lost access' : 'Disabled';
 
-function WebhooksList({ paths, instance }: { paths: Paths; instance: boolean }) {
+function WebhooksList({ paths, tenant }: { paths: Paths; tenant: string | null }) {
+  const instance = tenant === null;
+  const { me } = useAuth();
+  const caps = useCapabilities(tenant);
   return (
     <ListPage<WebhookSubscriptionView>
       title={instance ? 'Instance webhooks' : 'Webhooks'}
       base={paths.base}
+      canCreate={instance ? !!me?.superAdmin : (caps?.can('AUDITLOG', 'CREATE') ?? false)}
       source={({ page, size, q }) => `${paths.api}?${new URLSearchParams({ page: String(page), size: String(size), ...(q ? { q } : {}) })}`}
       rowKey={(w) => w.id}
       empty={`No webhooks yet. A webhook sends each ${instance ? 'instance-level ' : ''}audit event, signed, to an HTTPS endpoint of yours.`}
@@ -161,14 +167,15 @@ function WebhookEditor({ webhook: initial, path, paths }: { webhook: WebhookSubs
     setSaved(true);
   });
   const onRotate = rotation.submit(async () => {
-    if (!window.confirm('Rotate the signing secret? Deliveries are signed with the new one from the next attempt.')) return;
+    if (!(await confirmAction({ title: 'Rotate the signing secret?', body: 'Deliveries are signed with the new one from the next attempt.', confirmLabel: 'Rotate secret', danger: true }))) return;
     const next = await api.post<WebhookSubscriptionWithSecret>(`${path}/secret`, {});
     setWebhook(next);
     setRotated(next);
   });
   const onDelete = removal.submit(async () => {
-    if (!window.confirm(`Delete the webhook to ${webhook.url} and its delivery log?`)) return;
+    if (!(await confirmAction({ title: `Delete the webhook to ${webhook.url}?`, body: 'Its delivery log is deleted with it.', confirmLabel: 'Delete webhook', danger: true }))) return;
     await api.del(path);
+    notify('Webhook deleted.');
     navigate(paths.base);
   });
   return (
