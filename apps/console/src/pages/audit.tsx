@@ -37,6 +37,10 @@ function nameSources(tenant: string | null): Record<string, NameSource> {
   };
 }
 
+/** Kinds of resource whose id is another kind's: a membership's entry names its group. */
+const SAME_IDS: Record<string, string> = { GROUP_MEMBERSHIP: 'GROUP' };
+const kindOf = (kind: string) => SAME_IDS[kind] ?? kind;
+
 /**
  * Names of the users, service accounts, groups, roles (... ) an audit page mentions. Each kind is read
  * once, with one list call, the first time a row needs it: never one call per row. Ids the caller may
@@ -53,10 +57,11 @@ export class NameDirectory {
   }
 
   get(kind: string, id: string): string | undefined {
-    return this.names.get(`${kind}:${id}`);
+    return this.names.get(`${kindOf(kind)}:${id}`);
   }
 
-  want(kind: string): void {
+  want(wanted: string): void {
+    const kind = kindOf(wanted);
     const source = this.sources[kind];
     if (!source || this.asked.has(kind)) return;
     this.asked.add(kind);
