@@ -75,6 +75,7 @@ describe('console: accessibility and small screens', () => {
       `${t}/oauth-clients`, `${t}/oauth-clients/new`, `${t}/oauth-clients/${world.oauthClient.id}`,
       `${t}/groups`, `${t}/groups/new`, group, `${group}/members`, `${group}/access`,
       `${t}/access`, `${t}/invitations`, `${t}/roles`, `${t}/roles/new`, `${t}/roles/${world.role.id}`, `${t}/audit`, `${t}/settings`,
+      `${t}/integrations`, `${t}/integrations/new`, `${t}/integrations/${world.integration.id}`,
       `${t}/webhooks`, `${t}/webhooks/new`, `${t}/webhooks/${world.webhook.id}`, `${t}/webhooks/${world.webhook.id}/deliveries/${world.webhook.deliveryId}`,
     ]) {
       await audit(page, path);

@@ -4,6 +4,8 @@ import { api, url } from '../api/client';
 import { Link, match, navigate } from '../router';
 import { CopyThenDone, Field, formatDate, Loading, PageHeader, ProblemBox, SecretHolderActions, Toggle, useAsync, useSubmit } from '../ui/kit';
 import { ListPage } from '../ui/resources';
+import { confirmAction, notify } from '../ui/feedback';
+import { useCapabilities } from '../session';
 
 const tp = (tenant: string, path: string) => url(`/${encodeURIComponent(tenant)}${path}`);
 
@@ -17,10 +19,16 @@ export function IntegrationsSection({ tenant, rest }: { tenant: string; rest: st
   if (path === '/new') return <IntegrationCreatePage tenant={tenant} base={base} />;
   const detail = match('/:id', path);
   if (detail) return <IntegrationPage tenant={tenant} base={base} id={detail.id} />;
+  return <IntegrationsList tenant={tenant} base={base} />;
+}
+
+function IntegrationsList({ tenant, base }: { tenant: string; base: string }) {
+  const caps = useCapabilities(tenant);
   return (
     <ListPage<IntegrationView>
       title="Provisioning"
       base={base}
+      canCreate={caps?.can('USER', 'CREATE') ?? false}
       source={({ page, size, q }) => tp(tenant, `/integrations?${new URLSearchParams({ page: String(page), size: String(size), ...(q ? { q } : {}) })}`)}
       rowKey={(i) => i.id}
       empty="No integrations yet. A directory (Entra ID, Okta, Keycloak, authentik) provisions users and groups here over SCIM 2.0 with one."
@@ -100,14 +108,19 @@ function IntegrationEditor({ integration: initial, path, base }: { integration: 
     setSaved(true);
   });
   const onRotate = rotation.submit(async () => {
-    if (!window.confirm(`Rotate the secret of ${integration.name}? The directory is refused until it has the new one, and the integration then acts with your permissions.`)) return;
+    if (!(await confirmAction({
+      title: `Rotate the secret of ${integration.name}?`, body: 'The directory is refused until it has the new one, and the integration then acts with your permissions.', confirmLabel: 'Rotate secret', danger: true,
+    }))) return;
     const next = await api.post<IntegrationWithSecret>(`${path}/secret`, {});
     setIntegration(next);
     setRotated(next);
   });
   const onDelete = removal.submit(async () => {
-    if (!window.confirm(`Delete ${integration.name}? The directory can no longer provision; what it provisioned stays.`)) return;
+    if (!(await confirmAction({
+      title: `Delete the integration ${integration.name}?`, body: 'The directory can no longer provision; what it provisioned stays.', confirmLabel: 'Delete integration', danger: true, typeToConfirm: integration.name,
+    }))) return;
     await api.del(path);
+    notify(`Integration ${integration.name} deleted.`);
     navigate(base);
   });
   return (
