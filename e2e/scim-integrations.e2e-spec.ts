@@ -4,7 +4,7 @@ import {
   scimClient, scimUser, superAdminToken, TenantWorld, TestUser, unique,
 } from '@gatehouse/testing';
 import { gatehouse, json } from './cli-support';
-import { consoleUrl, newPage, shot, signIn, useBrowser } from './console-support';
+import { confirmInApp, consoleUrl, newPage, shot, signIn, useBrowser } from './console-support';
 
 /**
  * Provisioning integrations (docs/scim.md) through the gateway, the CLI and the console: the secret shown
@@ -229,6 +229,19 @@ describe('SCIM provisioning integrations', () => {
       await page.getByRole('button', { name: 'Save', exact: true }).click();
       await page.getByRole('status').waitFor();
       expect((await api().get(`${new URL(scimUrl).pathname}/ServiceProviderConfig`).set(...bearer(secret))).status).toBe(401);
+
+      // Rotating shows the new secret once; deleting asks for the name, then leaves for the list with a notice.
+      await page.getByRole('button', { name: 'Rotate secret' }).click();
+      await confirmInApp(page, 'Rotate secret');
+      const rotated = (await page.getByTestId('integration-secret').textContent())?.trim() ?? '';
+      expect(rotated).toMatch(/^ghscim_/);
+      expect(rotated).not.toBe(secret);
+      await page.getByRole('button', { name: 'Done' }).click();
+      await page.getByRole('button', { name: 'Delete', exact: true }).click();
+      await confirmInApp(page, 'Delete integration', name);
+      await page.getByText(`Integration ${name} deleted.`).waitFor();
+      expect(new URL(page.url()).pathname).toBe(`/ui/t/${a.tenant}/integrations`);
+      expect((await api().get(`${new URL(scimUrl).pathname}/ServiceProviderConfig`).set(...bearer(rotated))).status).toBe(401);
     });
   });
 

@@ -4,7 +4,7 @@ import { api, url } from '../api/client';
 import { Link, match, navigate } from '../router';
 import { CopyThenDone, Field, formatDate, Loading, PageHeader, ProblemBox, SecretHolderActions, Toggle, useAsync, useSubmit } from '../ui/kit';
 import { ListPage } from '../ui/resources';
-import { confirmAction, notify } from '../ui/feedback';
+import { useSecretHolder } from '../ui/secret-holder';
 import { useCapabilities } from '../session';
 
 const tp = (tenant: string, path: string) => url(`/${encodeURIComponent(tenant)}${path}`);
@@ -94,34 +94,19 @@ function IntegrationPage({ tenant, base, id }: { tenant: string; base: string; i
 }
 
 function IntegrationEditor({ integration: initial, path, base }: { integration: IntegrationView; path: string; base: string }) {
-  const [integration, setIntegration] = useState(initial);
+  const holder = useSecretHolder<IntegrationView, IntegrationWithSecret>(initial, path);
+  const { value: integration, rotated, save } = holder;
   const [name, setName] = useState(initial.name);
   const [enabled, setEnabled] = useState(initial.enabled);
-  const [saved, setSaved] = useState(false);
-  const [rotated, setRotated] = useState<IntegrationWithSecret | null>(null);
-  const save = useSubmit();
-  const rotation = useSubmit();
-  const removal = useSubmit();
-  const onSave = save.submit(async () => {
-    setSaved(false);
-    setIntegration(await api.patch<IntegrationView>(path, { name, enabled }));
-    setSaved(true);
-  });
-  const onRotate = rotation.submit(async () => {
-    if (!(await confirmAction({
+  const actions = holder.actions({
+    rotate: {
       title: `Rotate the secret of ${integration.name}?`, body: 'The directory is refused until it has the new one, and the integration then acts with your permissions.', confirmLabel: 'Rotate secret', danger: true,
-    }))) return;
-    const next = await api.post<IntegrationWithSecret>(`${path}/secret`, {});
-    setIntegration(next);
-    setRotated(next);
-  });
-  const onDelete = removal.submit(async () => {
-    if (!(await confirmAction({
+    },
+    remove: {
       title: `Delete the integration ${integration.name}?`, body: 'The directory can no longer provision; what it provisioned stays.', confirmLabel: 'Delete integration', danger: true, typeToConfirm: integration.name,
-    }))) return;
-    await api.del(path);
-    notify(`Integration ${integration.name} deleted.`);
-    navigate(base);
+    },
+    removed: `Integration ${integration.name} deleted.`,
+    leaveTo: base,
   });
   return (
     <div>
@@ -136,14 +121,12 @@ function IntegrationEditor({ integration: initial, path, base }: { integration: 
         <dt>Last used</dt>
         <dd>{integration.lastUsedAt ? formatDate(integration.lastUsedAt) : 'Never'}</dd>
       </dl>
-      {rotated && <SecretOnce integration={rotated} onDone={() => setRotated(null)} />}
-      <form className="panel" onSubmit={onSave} noValidate aria-label="Integration">
+      {rotated && <SecretOnce integration={rotated} onDone={holder.clearRotated} />}
+      <form className="panel" onSubmit={holder.onSave(() => ({ name, enabled }))} noValidate aria-label="Integration">
         <Field label="Name" name="name" value={name} onChange={setName} error={save.error} />
         <Toggle label="Enabled (a disabled integration's secret is refused)" name="enabled" checked={enabled} onChange={setEnabled} />
         <ProblemBox error={save.error} fields={['name', 'enabled']} />
-        <SecretHolderActions
-          saving={save.pending} saved={saved} onRotate={onRotate} onDelete={onDelete} rotationError={rotation.error} removalError={removal.error}
-        />
+        <SecretHolderActions {...actions} />
       </form>
     </div>
   );

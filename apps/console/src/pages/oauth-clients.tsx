@@ -6,7 +6,7 @@ import { api, ApiError, url } from '../api/client';
 import { Link, match, navigate } from '../router';
 import { Field, formatDate, Loading, PageHeader, ProblemBox, SecretHolderActions, TextArea, Toggle, useAsync, useSubmit } from '../ui/kit';
 import { ListPage } from '../ui/resources';
-import { confirmAction, notify } from '../ui/feedback';
+import { useSecretHolder } from '../ui/secret-holder';
 import { useCapabilities } from '../session';
 
 const tp = (tenant: string, path: string) => url(`/${encodeURIComponent(tenant)}${path}`);
@@ -221,31 +221,14 @@ export function OAuthClientPage({ tenant, base, id }: { tenant: string; base: st
 }
 
 function OAuthClientEditor({ client: initial, path, base }: { client: OAuthClientView; path: string; base: string }) {
-  const [client, setClient] = useState(initial);
+  const holder = useSecretHolder<OAuthClientView, OAuthClientWithSecret>(initial, path);
+  const { value: client, rotated, save } = holder;
   const [form, setForm] = useState<ClientForm>(formOf(initial));
-  const [saved, setSaved] = useState(false);
-  const [rotated, setRotated] = useState<OAuthClientWithSecret | null>(null);
-  const save = useSubmit();
-  const rotation = useSubmit();
-  const removal = useSubmit();
-  const onSave = save.submit(async () => {
-    setSaved(false);
-    setClient(await api.patch<OAuthClientView>(path, bodyOf(form)));
-    setSaved(true);
-  });
-  const onRotate = rotation.submit(async () => {
-    if (!(await confirmAction({ title: `Rotate the secret of ${client.name}?`, body: 'The current secret stops working at once.', confirmLabel: 'Rotate secret', danger: true }))) return;
-    const next = await api.post<OAuthClientWithSecret>(`${path}/secret`, {});
-    setClient(next);
-    setRotated(next);
-  });
-  const onDelete = removal.submit(async () => {
-    if (!(await confirmAction({
-      title: `Delete the OAuth client ${client.name}?`, body: 'Applications using it can no longer sign in.', confirmLabel: 'Delete client', danger: true, typeToConfirm: client.name,
-    }))) return;
-    await api.del(path);
-    notify(`OAuth client ${client.name} deleted.`);
-    navigate(base);
+  const actions = holder.actions({
+    rotate: { title: `Rotate the secret of ${client.name}?`, body: 'The current secret stops working at once.', confirmLabel: 'Rotate secret', danger: true },
+    remove: { title: `Delete the OAuth client ${client.name}?`, body: 'Applications using it can no longer sign in.', confirmLabel: 'Delete client', danger: true, typeToConfirm: client.name },
+    removed: `OAuth client ${client.name} deleted.`,
+    leaveTo: base,
   });
   return (
     <div>
@@ -260,13 +243,11 @@ function OAuthClientEditor({ client: initial, path, base }: { client: OAuthClien
         <dt>Secret</dt>
         <dd>{client.secretCreatedAt ? `issued ${formatDate(client.secretCreatedAt)}` : 'none (public client)'}</dd>
       </dl>
-      {rotated && <ClientSecretOnce client={rotated} onDone={() => setRotated(null)} />}
-      <form className="panel" onSubmit={onSave} noValidate aria-label="OAuth client">
+      {rotated && <ClientSecretOnce client={rotated} onDone={holder.clearRotated} />}
+      <form className="panel" onSubmit={holder.onSave(() => bodyOf(form))} noValidate aria-label="OAuth client">
         <ClientFields form={form} setForm={setForm} error={save.error} />
         <ProblemBox error={save.error} fields={FIELDS} />
-        <SecretHolderActions
-          saving={save.pending} saved={saved} onRotate={client.type === 'confidential' ? onRotate : undefined} onDelete={onDelete} rotationError={rotation.error} removalError={removal.error}
-        />
+        <SecretHolderActions {...actions} onRotate={client.type === 'confidential' ? actions.onRotate : undefined} />
       </form>
     </div>
   );

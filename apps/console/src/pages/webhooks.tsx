@@ -6,7 +6,7 @@ import { api, ApiError, url } from '../api/client';
 import { Link, match, navigate } from '../router';
 import { Field, formatDate, Loading, PageHeader, ProblemBox, SecretHolderActions, TextArea, Toggle, useAsync, useSubmit } from '../ui/kit';
 import { ListPage } from '../ui/resources';
-import { confirmAction, notify } from '../ui/feedback';
+import { useSecretHolder } from '../ui/secret-holder';
 import { useAuth, useCapabilities } from '../session';
 
 const FIELDS = ['url', 'description', 'eventTypes', 'enabled'];
@@ -154,29 +154,14 @@ function WebhookPage({ paths, id }: { paths: Paths; id: string }) {
 }
 
 function WebhookEditor({ webhook: initial, path, paths }: { webhook: WebhookSubscriptionView; path: string; paths: Paths }) {
-  const [webhook, setWebhook] = useState(initial);
+  const holder = useSecretHolder<WebhookSubscriptionView, WebhookSubscriptionWithSecret>(initial, path);
+  const { value: webhook, rotated, save } = holder;
   const [form, setForm] = useState<WebhookForm>(formOf(initial));
-  const [saved, setSaved] = useState(false);
-  const [rotated, setRotated] = useState<WebhookSubscriptionWithSecret | null>(null);
-  const save = useSubmit();
-  const rotation = useSubmit();
-  const removal = useSubmit();
-  const onSave = save.submit(async () => {
-    setSaved(false);
-    setWebhook(await api.patch<WebhookSubscriptionView>(path, bodyOf(form)));
-    setSaved(true);
-  });
-  const onRotate = rotation.submit(async () => {
-    if (!(await confirmAction({ title: 'Rotate the signing secret?', body: 'Deliveries are signed with the new one from the next attempt.', confirmLabel: 'Rotate secret', danger: true }))) return;
-    const next = await api.post<WebhookSubscriptionWithSecret>(`${path}/secret`, {});
-    setWebhook(next);
-    setRotated(next);
-  });
-  const onDelete = removal.submit(async () => {
-    if (!(await confirmAction({ title: `Delete the webhook to ${webhook.url}?`, body: 'Its delivery log is deleted with it.', confirmLabel: 'Delete webhook', danger: true }))) return;
-    await api.del(path);
-    notify('Webhook deleted.');
-    navigate(paths.base);
+  const actions = holder.actions({
+    rotate: { title: 'Rotate the signing secret?', body: 'Deliveries are signed with the new one from the next attempt.', confirmLabel: 'Rotate secret', danger: true },
+    remove: { title: `Delete the webhook to ${webhook.url}?`, body: 'Its delivery log is deleted with it.', confirmLabel: 'Delete webhook', danger: true },
+    removed: 'Webhook deleted.',
+    leaveTo: paths.base,
   });
   return (
     <div>
@@ -191,13 +176,11 @@ function WebhookEditor({ webhook: initial, path, paths }: { webhook: WebhookSubs
         <dt>Delivers for</dt>
         <dd>{webhook.owner.type === 'USER' ? 'User' : webhook.owner.type === 'SERVICE_ACCOUNT' ? 'Service account' : 'Service'} <code>{webhook.owner.id}</code></dd>
       </dl>
-      {rotated && <SecretOnce webhook={rotated} onDone={() => setRotated(null)} />}
-      <form className="panel" onSubmit={onSave} noValidate aria-label="Webhook">
+      {rotated && <SecretOnce webhook={rotated} onDone={holder.clearRotated} />}
+      <form className="panel" onSubmit={holder.onSave(() => bodyOf(form))} noValidate aria-label="Webhook">
         <WebhookFields form={form} setForm={setForm} error={save.error} />
         <ProblemBox error={save.error} fields={FIELDS} />
-        <SecretHolderActions
-          saving={save.pending} saved={saved} onRotate={onRotate} onDelete={onDelete} rotationError={rotation.error} removalError={removal.error}
-        />
+        <SecretHolderActions {...actions} />
       </form>
       <DeliveryLog path={path} base={`${paths.base}/${encodeURIComponent(webhook.id)}`} />
     </div>
