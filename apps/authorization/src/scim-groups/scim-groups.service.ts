@@ -30,6 +30,32 @@ const GROUP_SELECT = `SELECT g.id, g.name, g.external_id, g.created_at, g.update
     md5(g.name || '|' || coalesce(g.external_id, '') || '|' || coalesce((SELECT string_agg(x.value, ',' ORDER BY x.value) FROM (${USER_MEMBERS}) x), '')) AS version
   FROM "authorization".groups g`;
 
+/**
+ * SCIM group writes one instance runs at once. Each holds a pooled connection for its transaction while the
+ * grant guard and the subjects' facts read through others: a directory's burst of group writes (a first
+ * full push) would otherwise take every connection of the pool and wait on itself.
+ */
+const CONCURRENT_WRITES = 3;
+
+/** A queue of at most `limit` tasks running at once. */
+class WriteQueue {
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly limit: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.running >= this.limit) await new Promise<void>((start) => this.waiting.push(start));
+    this.running++;
+    try {
+      return await task();
+    } finally {
+      this.running--;
+      this.waiting.shift()?.();
+    }
+  }
+}
+
 interface GroupRow {
   id: string;
   name: string;
@@ -48,6 +74,7 @@ interface GroupRow {
  */
 @Injectable()
 export class ScimGroupsService {
+  private readonly writes = new WriteQueue(CONCURRENT_WRITES);
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -84,7 +111,7 @@ export class ScimGroupsService {
     const members = unique(request.memberIds);
     await this.assertUsers(members);
     const record = await this.named(request.displayName, () =>
-      this.dataSource.transaction(async (manager) => {
+      this.writes.run(() => this.dataSource.transaction(async (manager) => {
         const repo = manager.getRepository(GroupEntity);
         const group = await repo.save(repo.create({ tenantId, name: request.displayName.trim(), description: null, externalId: request.externalId ?? null }));
         await this.audit.record(manager, caller, {
@@ -93,7 +120,7 @@ export class ScimGroupsService {
         });
         await this.groups.addMembersIn(manager, caller, tenantId, group.id, 'USER', members);
         return this.get(tenantId, group.id, true, manager);
-      }),
+      })),
     );
     await this.invalidation.publish(members);
     return record;
@@ -105,7 +132,7 @@ export class ScimGroupsService {
     let touched: string[] = [];
     await this.assertUsers(unique(request.memberIds));
     const record = await this.named(request.displayName, () =>
-      this.dataSource.transaction(async (manager) => {
+      this.writes.run(() => this.dataSource.transaction(async (manager) => {
         const group = await this.groups.lock(manager, tenantId, id);
         const current = await this.get(tenantId, id, true, manager);
         if (request.ifVersion !== undefined && request.ifVersion !== current.version) {
@@ -119,7 +146,7 @@ export class ScimGroupsService {
         group.name = request.displayName.trim();
         if (request.externalId !== undefined) group.externalId = request.externalId;
         if (removed.length > 0) {
-          await this.guard.assertMayChange(caller, { scope: 'TENANT', tenantId, requires: [['GROUP_MEMBERSHIP', 'DELETE']], gains: [] }, manager);
+          await this.guard.assertMayChange(caller, { scope: 'TENANT', tenantId, requires: [['GROUP_MEMBERSHIP', 'DELETE']], gains: [] });
           await manager.query(
             `DELETE FROM "authorization".group_members WHERE group_id = $1 AND member_type = 'USER' AND member_id = ANY($2::uuid[])`,
             [id, removed],
@@ -140,7 +167,7 @@ export class ScimGroupsService {
         }
         touched = [...removed, ...added];
         return this.get(tenantId, id, true, manager);
-      }),
+      })),
     );
     await this.invalidation.publish(touched);
     return record;
