@@ -31,9 +31,10 @@ const GROUP_SELECT = `SELECT g.id, g.name, g.external_id, g.created_at, g.update
   FROM "authorization".groups g`;
 
 /**
- * SCIM group writes one instance runs at once. Each holds a pooled connection for its transaction while the
- * grant guard and the subjects' facts read through others: a directory's burst of group writes (a first
- * full push) would otherwise take every connection of the pool and wait on itself.
+ * SCIM group writes one instance runs at once: a directory's first full push sends dozens of group writes
+ * together, each a long transaction (every member judged and inserted); beyond the pool's size they would
+ * wait for a connection past its acquisition timeout and answer 503 (bench:scim on an idle machine without
+ * this limit: 416 of 500 groups refused).
  */
 const CONCURRENT_WRITES = 3;
 
@@ -146,7 +147,7 @@ export class ScimGroupsService {
         group.name = request.displayName.trim();
         if (request.externalId !== undefined) group.externalId = request.externalId;
         if (removed.length > 0) {
-          await this.guard.assertMayChange(caller, { scope: 'TENANT', tenantId, requires: [['GROUP_MEMBERSHIP', 'DELETE']], gains: [] });
+          await this.guard.assertMayChange(caller, { scope: 'TENANT', tenantId, requires: [['GROUP_MEMBERSHIP', 'DELETE']], gains: [] }, manager);
           await manager.query(
             `DELETE FROM "authorization".group_members WHERE group_id = $1 AND member_type = 'USER' AND member_id = ANY($2::uuid[])`,
             [id, removed],
