@@ -9,27 +9,27 @@ export class BindingsHandlers {
   constructor(private readonly bindings: BindingsService) {}
 
   @RpcHandler(AuthorizationRpc.searchBindings)
-  search(@RpcData() request: SearchBindingsRequest, @RpcTenant() tenant: string | null | undefined) {
-    return this.bindings.search(tenant, request);
+  search(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: SearchBindingsRequest) {
+    return this.bindings.search(tenantId, request);
   }
 
   @RpcHandler(AuthorizationRpc.getBinding)
-  get(@RpcData() request: IdRequest, @RpcTenant() tenant: string | null | undefined) {
-    return this.bindings.get(tenant, request.id);
+  get(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: IdRequest) {
+    return this.bindings.get(tenantId, request.id);
   }
 
   @RpcHandler(AuthorizationRpc.createBinding)
-  create(@RpcData() request: CreateBindingRequest, @RpcCaller() caller: Caller | null, @RpcTenant() tenant: string | null | undefined) {
-    return this.bindings.create(caller, tenant, request);
+  create(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: CreateBindingRequest) {
+    return this.bindings.create(caller, tenantId, request);
   }
 
   @RpcHandler(AuthorizationRpc.createBindings)
-  createMany(@RpcData() request: BulkCreateBindingsRequest, @RpcCaller() caller: Caller | null, @RpcTenant() tenant: string | null | undefined) {
-    return this.bindings.createMany(caller, tenant, request);
+  createMany(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: BulkCreateBindingsRequest) {
+    return this.bindings.createMany(caller, tenantId, request);
   }
 
   @RpcHandler(AuthorizationRpc.deleteBinding)
-  delete(@RpcData() request: IdRequest, @RpcCaller() caller: Caller | null, @RpcTenant() tenant: string | null | undefined) {
-    return this.bindings.delete(caller, tenant, request.id);
+  delete(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: IdRequest) {
+    return this.bindings.delete(caller, tenantId, request.id);
   }
 }

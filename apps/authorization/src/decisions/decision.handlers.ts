@@ -36,9 +36,9 @@ export class DecisionHandlers {
 
   @RpcHandler(AuthorizationRpc.explainSelf)
   explainSelf(
-    @RpcData() request: SelfCheck,
     @RpcCaller() caller: Caller | null,
     @RpcTenant() tenantId: string | null | undefined,
+    @RpcData() request: SelfCheck,
   ): Promise<Explanation> {
     if (!caller || caller.type === 'SERVICE') throw ProblemException.forbidden('Only users and service accounts have permissions');
     return this.effective.explain({
@@ -53,9 +53,9 @@ export class DecisionHandlers {
 
   @RpcHandler(AuthorizationRpc.checkSelf)
   checkSelf(
-    @RpcData() request: SelfCheckRequest,
     @RpcCaller() caller: Caller | null,
     @RpcTenant() tenantId: string | null | undefined,
+    @RpcData() request: SelfCheckRequest,
   ): Promise<Decision[]> {
     if (!caller || caller.type === 'SERVICE') throw ProblemException.forbidden('Only users and service accounts have permissions');
     return this.decisions.checkMany(
@@ -76,8 +76,8 @@ export class DecisionHandlers {
    */
   @RpcHandler(AuthorizationRpc.userPermissions)
   async userPermissions(
-    @RpcData() request: UserPermissionsRequest,
     @RpcTenant() tenantId: string | null | undefined,
+    @RpcData() request: UserPermissionsRequest,
   ): Promise<Page<EffectivePermission>> {
     const tenant = tenantId ?? null;
     const notFound = () => ProblemException.notFound(`No user or service account ${request.id} in this tenant`);

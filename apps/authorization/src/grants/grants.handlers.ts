@@ -17,8 +17,8 @@ export class GrantsHandlers {
 
   /** In a tenant (the envelope's tenant), the subject must also have access there: a tenant's Admin acts for its own users only. */
   @RpcHandler(AuthorizationRpc.assertMayActFor)
-  async actFor(@RpcData() request: ActForRequest, @RpcCaller() caller: Caller | null, @RpcTenant() tenant: string | null | undefined): Promise<void> {
-    if (tenant !== undefined && !(await this.members.hasAccess(tenant, request.subjectId))) {
+  async actFor(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: ActForRequest): Promise<void> {
+    if (tenantId !== undefined && !(await this.members.hasAccess(tenantId, request.subjectId))) {
       throw ProblemException.notFound(`User ${request.subjectId} has no access to this tenant`);
     }
     await this.guard.assertMayActFor(caller, request.subjectId, CREDENTIAL_DEEDS[request.credential]);
@@ -27,9 +27,9 @@ export class GrantsHandlers {
   /** The tenant boundary of an account action (identity's sessions of another user); in a tenant, a user there. */
   @RpcHandler(AuthorizationRpc.assertAccountWithinReach)
   async accountWithinReach(
-    @RpcData() request: AccountReachRequest, @RpcCaller() caller: Caller | null, @RpcTenant() tenant: string | null | undefined,
+    @RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: AccountReachRequest,
   ): Promise<void> {
-    if (tenant !== undefined && !(await this.members.hasAccess(tenant, request.subjectId))) {
+    if (tenantId !== undefined && !(await this.members.hasAccess(tenantId, request.subjectId))) {
       throw ProblemException.notFound(`User ${request.subjectId} has no access to this tenant`);
     }
     await this.guard.assertAccountsWithinReach(caller, [request.subjectId], ACCOUNT_ACTION_NAMES[request.action]);
@@ -40,18 +40,18 @@ export class GrantsHandlers {
 
   /** Impersonation in the envelope's tenant (a tenant route: never instance level); the user must have access there. */
   @RpcHandler(AuthorizationRpc.assertMayImpersonate)
-  async impersonate(@RpcData() request: ImpersonateRequest, @RpcCaller() caller: Caller | null, @RpcTenant() tenant: string | null | undefined): Promise<void> {
-    if (tenant === undefined) throw ProblemException.validation([{ field: 'tenant', message: 'Impersonation is always in one tenant' }]);
-    if (!(await this.members.hasAccess(tenant, request.userId))) throw ProblemException.notFound(`User ${request.userId} has no access to this tenant`);
-    await this.guard.assertMayImpersonate(caller, tenant, request.userId);
+  async impersonate(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: ImpersonateRequest): Promise<void> {
+    if (tenantId === undefined) throw ProblemException.validation([{ field: 'tenant', message: 'Impersonation is always in one tenant' }]);
+    if (!(await this.members.hasAccess(tenantId, request.userId))) throw ProblemException.notFound(`User ${request.userId} has no access to this tenant`);
+    await this.guard.assertMayImpersonate(caller, tenantId, request.userId);
   }
 
   /** A webhook's feed of the envelope's tenant's audit trail (instance level when undefined): the caller, or the owner an internal service names. */
   @RpcHandler(AuthorizationRpc.assertMayFollowAudit)
-  async followAudit(@RpcData() request: AuditFeedRequest, @RpcCaller() caller: Caller | null, @RpcTenant() tenant: string | null | undefined): Promise<void> {
+  async followAudit(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: AuditFeedRequest): Promise<void> {
     if (!caller) throw ProblemException.unauthorized();
     if (caller.type === 'SERVICE' && !request.subject) return;
     const subject = caller.type === 'SERVICE' && request.subject ? request.subject : { type: caller.type, id: caller.id, impersonating: !!caller.impersonator };
-    await this.guard.assertMayFollowAudit(subject, tenant);
+    await this.guard.assertMayFollowAudit(subject, tenantId);
   }
 }

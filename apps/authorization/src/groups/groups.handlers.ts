@@ -12,64 +12,64 @@ export class GroupsHandlers {
   constructor(private readonly groups: GroupsService) {}
 
   @RpcHandler(AuthorizationRpc.listGroups)
-  list(@RpcData() request: ListGroupsRequest, @RpcTenant() tenant: string | null | undefined) {
-    return this.groups.list(tenantOf(tenant), request);
+  list(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: ListGroupsRequest) {
+    return this.groups.list(tenantOf(tenantId), request);
   }
 
   @RpcHandler(AuthorizationRpc.getGroup)
-  get(@RpcData() request: IdRequest, @RpcTenant() tenant: string | null | undefined) {
-    return this.groups.get(tenantOf(tenant), request.id);
+  get(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: IdRequest) {
+    return this.groups.get(tenantOf(tenantId), request.id);
   }
 
   @RpcHandler(AuthorizationRpc.createGroup)
-  create(@RpcData() request: CreateGroupRequest, @RpcCaller() caller: Caller | null, @RpcTenant() tenant: string | null | undefined) {
-    return this.groups.create(caller, tenantOf(tenant), request);
+  create(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: CreateGroupRequest) {
+    return this.groups.create(caller, tenantOf(tenantId), request);
   }
 
   @RpcHandler(AuthorizationRpc.updateGroup)
-  update(@RpcData() request: UpdateGroupRequest, @RpcCaller() caller: Caller | null, @RpcTenant() tenant: string | null | undefined) {
-    return this.groups.update(caller, tenantOf(tenant), request);
+  update(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: UpdateGroupRequest) {
+    return this.groups.update(caller, tenantOf(tenantId), request);
   }
 
   @RpcHandler(AuthorizationRpc.deleteGroup)
-  delete(@RpcData() request: IdRequest, @RpcCaller() caller: Caller | null, @RpcTenant() tenant: string | null | undefined) {
-    return this.groups.delete(caller, tenantOf(tenant), request.id);
+  delete(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: IdRequest) {
+    return this.groups.delete(caller, tenantOf(tenantId), request.id);
   }
 
   @RpcHandler(AuthorizationRpc.listGroupMembers)
-  members(@RpcData() request: ListGroupMembersRequest, @RpcTenant() tenant: string | null | undefined) {
-    return this.groups.members(tenantOf(tenant), request);
+  members(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: ListGroupMembersRequest) {
+    return this.groups.members(tenantOf(tenantId), request);
   }
 
   @RpcHandler(AuthorizationRpc.addGroupMember)
-  addMember(@RpcData() request: AddGroupMemberRequest, @RpcCaller() caller: Caller | null, @RpcTenant() tenant: string | null | undefined) {
-    return this.groups.addMember(caller, tenantOf(tenant), request.id, request.memberType, request.memberId);
+  addMember(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: AddGroupMemberRequest) {
+    return this.groups.addMember(caller, tenantOf(tenantId), request.id, request.memberType, request.memberId);
   }
 
   @RpcHandler(AuthorizationRpc.removeGroupMember)
-  removeMember(@RpcData() request: GroupMemberRequest, @RpcCaller() caller: Caller | null, @RpcTenant() tenant: string | null | undefined) {
-    return this.groups.removeMember(caller, tenantOf(tenant), request.id, request.memberId);
+  removeMember(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: GroupMemberRequest) {
+    return this.groups.removeMember(caller, tenantOf(tenantId), request.id, request.memberId);
   }
 
   @RpcHandler(AuthorizationRpc.listUserGroups)
-  userGroups(@RpcData() request: ListUserGroupsRequest, @RpcTenant() tenant: string | null | undefined) {
+  userGroups(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: ListUserGroupsRequest) {
     const { userId, ...page } = request;
-    return this.groups.userGroups(tenantOf(tenant), userId, page);
+    return this.groups.userGroups(tenantOf(tenantId), userId, page);
   }
 
   /** The user (or service account) side of membership: the member type comes from identity's facts. */
   @RpcHandler(AuthorizationRpc.addUserToGroup)
-  addUserToGroup(@RpcData() request: UserGroupRequest, @RpcCaller() caller: Caller | null, @RpcTenant() tenant: string | null | undefined) {
-    return this.groups.addSubject(caller, tenantOf(tenant), request.groupId, request.userId);
+  addUserToGroup(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: UserGroupRequest) {
+    return this.groups.addSubject(caller, tenantOf(tenantId), request.groupId, request.userId);
   }
 
   @RpcHandler(AuthorizationRpc.removeUserFromGroup)
-  removeUserFromGroup(@RpcData() request: UserGroupRequest, @RpcCaller() caller: Caller | null, @RpcTenant() tenant: string | null | undefined) {
-    return this.groups.removeMember(caller, tenantOf(tenant), request.groupId, request.userId);
+  removeUserFromGroup(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: UserGroupRequest) {
+    return this.groups.removeMember(caller, tenantOf(tenantId), request.groupId, request.userId);
   }
 
   @RpcHandler(AuthorizationRpc.requestGroupPasswordReset)
-  requestGroupPasswordReset(@RpcData() request: IdRequest, @RpcCaller() caller: Caller | null, @RpcTenant() tenant: string | null | undefined) {
-    return this.groups.requestPasswordReset(caller, tenantOf(tenant), request.id);
+  requestGroupPasswordReset(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: IdRequest) {
+    return this.groups.requestPasswordReset(caller, tenantOf(tenantId), request.id);
   }
 }

@@ -9,23 +9,23 @@ export class InvitationsHandlers {
   constructor(private readonly invitations: InvitationsService) {}
 
   @RpcHandler(AuthorizationRpc.listInvitations)
-  list(@RpcData() request: ListInvitationsRequest, @RpcTenant() tenant: string | null | undefined) {
-    return this.invitations.list(tenantOf(tenant), request);
+  list(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: ListInvitationsRequest) {
+    return this.invitations.list(tenantOf(tenantId), request);
   }
 
   @RpcHandler(AuthorizationRpc.getInvitation)
-  get(@RpcData() request: IdRequest, @RpcTenant() tenant: string | null | undefined) {
-    return this.invitations.get(tenantOf(tenant), request.id);
+  get(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: IdRequest) {
+    return this.invitations.get(tenantOf(tenantId), request.id);
   }
 
   @RpcHandler(AuthorizationRpc.createInvitation)
-  create(@RpcData() request: CreateInvitationRequest, @RpcCaller() caller: Caller | null, @RpcTenant() tenant: string | null | undefined) {
-    return this.invitations.create(caller, tenantOf(tenant), request);
+  create(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: CreateInvitationRequest) {
+    return this.invitations.create(caller, tenantOf(tenantId), request);
   }
 
   @RpcHandler(AuthorizationRpc.deleteInvitation)
-  delete(@RpcData() request: IdRequest, @RpcCaller() caller: Caller | null, @RpcTenant() tenant: string | null | undefined) {
-    return this.invitations.delete(caller, tenantOf(tenant), request.id);
+  delete(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: IdRequest) {
+    return this.invitations.delete(caller, tenantOf(tenantId), request.id);
   }
 
   @RpcHandler(AuthorizationRpc.acceptInvitation)

@@ -10,27 +10,27 @@ export class RolesHandlers {
   constructor(private readonly roles: RolesService) {}
 
   @RpcHandler(AuthorizationRpc.listRoles)
-  list(@RpcData() request: ListRolesRequest, @RpcTenant() tenantId: string | null | undefined): Promise<Page<RoleView>> {
+  list(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: ListRolesRequest): Promise<Page<RoleView>> {
     return this.roles.list(tenantId, request);
   }
 
   @RpcHandler(AuthorizationRpc.getRole)
-  get(@RpcData() request: IdRequest, @RpcTenant() tenantId: string | null | undefined): Promise<RoleView> {
+  get(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: IdRequest): Promise<RoleView> {
     return this.roles.get(tenantId, request.id);
   }
 
   @RpcHandler(AuthorizationRpc.createRole)
-  create(@RpcData() request: CreateRoleRequest, @RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined) {
+  create(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: CreateRoleRequest) {
     return this.roles.create(caller, tenantId, request);
   }
 
   @RpcHandler(AuthorizationRpc.updateRole)
-  update(@RpcData() request: UpdateRoleRequest, @RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined) {
+  update(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: UpdateRoleRequest) {
     return this.roles.update(caller, tenantId, request);
   }
 
   @RpcHandler(AuthorizationRpc.deleteRole)
-  delete(@RpcData() request: IdRequest, @RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined) {
+  delete(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: IdRequest) {
     return this.roles.delete(caller, tenantId, request.id);
   }
 }

@@ -13,33 +13,33 @@ export class ScimGroupsHandlers {
   constructor(private readonly groups: ScimGroupsService) {}
 
   @RpcHandler(ScimGroupsRpc.list)
-  list(@RpcData() request: ScimGroupListRequest, @RpcTenant() tenant: string | null | undefined) {
-    return this.groups.list(tenantOf(tenant), request);
+  list(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: ScimGroupListRequest) {
+    return this.groups.list(tenantOf(tenantId), request);
   }
 
   @RpcHandler(ScimGroupsRpc.get)
-  get(@RpcData() request: ScimGroupGetRequest, @RpcTenant() tenant: string | null | undefined) {
-    return this.groups.get(tenantOf(tenant), request.id, request.withMembers);
+  get(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: ScimGroupGetRequest) {
+    return this.groups.get(tenantOf(tenantId), request.id, request.withMembers);
   }
 
   @RpcHandler(ScimGroupsRpc.create)
-  create(@RpcData() request: ScimGroupWriteRequest, @RpcCaller() caller: Caller | null, @RpcTenant() tenant: string | null | undefined) {
-    return this.groups.create(caller, tenantOf(tenant), request);
+  create(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: ScimGroupWriteRequest) {
+    return this.groups.create(caller, tenantOf(tenantId), request);
   }
 
   @RpcHandler(ScimGroupsRpc.replace)
-  replace(@RpcData() request: ScimGroupWriteRequest, @RpcCaller() caller: Caller | null, @RpcTenant() tenant: string | null | undefined) {
+  replace(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: ScimGroupWriteRequest) {
     if (!request.id) throw ProblemException.validation([{ field: 'id', message: 'id is required to replace a group' }]);
-    return this.groups.replace(caller, tenantOf(tenant), request);
+    return this.groups.replace(caller, tenantOf(tenantId), request);
   }
 
   @RpcHandler(ScimGroupsRpc.delete)
-  delete(@RpcData() request: ScimGroupDeleteRequest, @RpcCaller() caller: Caller | null, @RpcTenant() tenant: string | null | undefined) {
-    return this.groups.delete(caller, tenantOf(tenant), request.id, request.ifVersion);
+  delete(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: ScimGroupDeleteRequest) {
+    return this.groups.delete(caller, tenantOf(tenantId), request.id, request.ifVersion);
   }
 
   @RpcHandler(ScimGroupsRpc.groupsOfUsers)
-  groupsOfUsers(@RpcData() request: ScimUsersGroupsRequest, @RpcTenant() tenant: string | null | undefined) {
-    return this.groups.groupsOfUsers(tenantOf(tenant), request.userIds);
+  groupsOfUsers(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: ScimUsersGroupsRequest) {
+    return this.groups.groupsOfUsers(tenantOf(tenantId), request.userIds);
   }
 }

@@ -12,23 +12,23 @@ export class TenantAccessHandlers {
   constructor(private readonly access: TenantAccessService) {}
 
   @RpcHandler(AuthorizationRpc.listTenantAccess)
-  list(@RpcData() request: PageQuery, @RpcTenant() tenant: string | null | undefined) {
-    return this.access.list(tenantOf(tenant), request);
+  list(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: PageQuery) {
+    return this.access.list(tenantOf(tenantId), request);
   }
 
   @RpcHandler(AuthorizationRpc.findTenantUser)
-  find(@RpcData() request: FindTenantUserRequest, @RpcTenant() tenant: string | null | undefined) {
-    return this.access.find(tenantOf(tenant), request.email);
+  find(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: FindTenantUserRequest) {
+    return this.access.find(tenantOf(tenantId), request.email);
   }
 
   @RpcHandler(AuthorizationRpc.addTenantAccess)
-  add(@RpcData() request: AddTenantAccessRequest, @RpcCaller() caller: Caller | null, @RpcTenant() tenant: string | null | undefined) {
-    return this.access.add(caller, tenantOf(tenant), request);
+  add(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: AddTenantAccessRequest) {
+    return this.access.add(caller, tenantOf(tenantId), request);
   }
 
   @RpcHandler(AuthorizationRpc.requestTenantUserPasswordReset)
-  requestTenantUserPasswordReset(@RpcData() request: IdRequest, @RpcCaller() caller: Caller | null, @RpcTenant() tenant: string | null | undefined) {
-    return this.access.requestPasswordReset(caller, tenantOf(tenant), request.id);
+  requestTenantUserPasswordReset(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: IdRequest) {
+    return this.access.requestPasswordReset(caller, tenantOf(tenantId), request.id);
   }
 
   @RpcHandler(AuthorizationRpc.reachableTenants)
@@ -42,13 +42,13 @@ export class TenantAccessHandlers {
   }
 
   @RpcHandler(AuthorizationRpc.joinDefaultTenant)
-  joinDefault(@RpcData() request: JoinDefaultTenantRequest, @RpcCaller() caller: Caller | null) {
+  joinDefault(@RpcCaller() caller: Caller | null, @RpcData() request: JoinDefaultTenantRequest) {
     if (caller?.type !== 'SERVICE') throw ProblemException.forbidden('sync-access is an operator command');
     return this.access.joinDefaultTenant(caller, request.userIds);
   }
 
   @RpcHandler(AuthorizationRpc.removeTenantAccess)
-  remove(@RpcData() request: TenantAccessUserRequest, @RpcCaller() caller: Caller | null, @RpcTenant() tenant: string | null | undefined) {
-    return this.access.remove(caller, tenantOf(tenant), request.userId);
+  remove(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: TenantAccessUserRequest) {
+    return this.access.remove(caller, tenantOf(tenantId), request.userId);
   }
 }

@@ -18,13 +18,13 @@ export class TenantsHandlers {
   ) {}
 
   @RpcHandler(AuthorizationRpc.retireTenant)
-  retire(@RpcData() request: RetireTenantRequest, @RpcCaller() caller: Caller | null): Promise<void> {
+  retire(@RpcCaller() caller: Caller | null, @RpcData() request: RetireTenantRequest): Promise<void> {
     if (caller?.type !== 'SERVICE') throw ProblemException.forbidden('Tenants are retired by the tenancy service only');
     return this.liveTenants.retireNow(request.tenantId);
   }
 
   @RpcHandler(AuthorizationRpc.tenantClaims)
-  async claims(@RpcData() request: TenantMemberRequest, @RpcCaller() caller: Caller | null): Promise<SubjectTenantClaims> {
+  async claims(@RpcCaller() caller: Caller | null, @RpcData() request: TenantMemberRequest): Promise<SubjectTenantClaims> {
     if (caller?.type !== 'SERVICE') throw ProblemException.forbidden("A subject's roles and groups are asked by identity's OpenID Connect provider only");
     const tenantId = request.tenantId ?? null;
     if (!this.liveTenants.isLive(tenantId)) return { roles: [], groups: [] };
@@ -32,7 +32,7 @@ export class TenantsHandlers {
   }
 
   @RpcHandler(AuthorizationRpc.mfaSubjectFacts)
-  async mfaFacts(@RpcData() request: MfaSubjectFactsRequest, @RpcCaller() caller: Caller | null): Promise<MfaSubjectFacts> {
+  async mfaFacts(@RpcCaller() caller: Caller | null, @RpcData() request: MfaSubjectFactsRequest): Promise<MfaSubjectFacts> {
     if (caller?.type !== 'SERVICE') throw ProblemException.forbidden("A user's MFA facts are asked by identity only");
     const facts = await this.members.mfaFacts(request.userId);
     return { ...facts, tenants: facts.tenants.filter((t) => this.liveTenants.isLive(t.tenantId)) };

@@ -14,25 +14,25 @@ export class ApiTokensHandlers {
   constructor(private readonly tokens: ApiTokensService) {}
 
   @RpcHandler(IdentityRpc.createMyApiToken)
-  createOwn(@RpcData() request: CreateApiTokenRequest, @RpcCaller() caller: Caller | null) {
+  createOwn(@RpcCaller() caller: Caller | null, @RpcData() request: CreateApiTokenRequest) {
     return this.tokens.createOwn(requireUserCaller(caller), request);
   }
 
   @RpcHandler(IdentityRpc.listMyApiTokens)
-  listOwn(@RpcData() request: ListApiTokensRequest, @RpcCaller() caller: Caller | null) {
+  listOwn(@RpcCaller() caller: Caller | null, @RpcData() request: ListApiTokensRequest) {
     return this.tokens.listOwn(requireUserCaller(caller), request);
   }
 
   @RpcHandler(IdentityRpc.deleteMyApiToken)
-  deleteOwn(@RpcData() request: ApiTokenIdRequest, @RpcCaller() caller: Caller | null) {
+  deleteOwn(@RpcCaller() caller: Caller | null, @RpcData() request: ApiTokenIdRequest) {
     return this.tokens.deleteOwn(requireUserCaller(caller), request.tokenId);
   }
 
   @RpcHandler(IdentityRpc.createServiceAccountApiToken)
   createForServiceAccount(
+    @RpcCaller() caller: Caller | null,
     @RpcTenant() tenantId: string | null | undefined,
     @RpcData() request: CreateServiceAccountApiTokenRequest,
-    @RpcCaller() caller: Caller | null,
   ) {
     const { id, ...token } = request;
     return this.tokens.createForServiceAccount(caller, tenantId, id, token);
@@ -46,32 +46,32 @@ export class ApiTokensHandlers {
 
   @RpcHandler(IdentityRpc.deleteServiceAccountApiToken)
   deleteForServiceAccount(
+    @RpcCaller() caller: Caller | null,
     @RpcTenant() tenantId: string | null | undefined,
     @RpcData() request: ServiceAccountApiTokenIdRequest,
-    @RpcCaller() caller: Caller | null,
   ) {
     return this.tokens.deleteForServiceAccount(caller, tenantId, request.id, request.tokenId);
   }
 
   @RpcHandler(IdentityRpc.createUserApiToken)
-  createForUser(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: CreateUserApiTokenRequest, @RpcCaller() caller: Caller | null) {
+  createForUser(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: CreateUserApiTokenRequest) {
     const { id, ...token } = request;
     return this.tokens.createForUser(caller, tenantId, id, token);
   }
 
   @RpcHandler(IdentityRpc.listUserApiTokens)
-  listForUser(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: ListUserApiTokensRequest, @RpcCaller() caller: Caller | null) {
+  listForUser(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: ListUserApiTokensRequest) {
     const { id, ...query } = request;
     return this.tokens.listForUser(caller, tenantId, id, query);
   }
 
   @RpcHandler(IdentityRpc.deleteUserApiToken)
-  deleteForUser(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: UserApiTokenIdRequest, @RpcCaller() caller: Caller | null) {
+  deleteForUser(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: UserApiTokenIdRequest) {
     return this.tokens.deleteForUser(caller, tenantId, request.id, request.tokenId);
   }
 
   @RpcHandler(IdentityRpc.resolveApiToken)
-  resolve(@RpcData() request: ResolveApiTokenRequest, @RpcCaller() caller: Caller | null) {
+  resolve(@RpcCaller() caller: Caller | null, @RpcData() request: ResolveApiTokenRequest) {
     if (caller?.type !== 'SERVICE' || caller.id !== 'gateway') throw ProblemException.forbidden('Only the gateway resolves API tokens');
     return this.tokens.resolve(request.token);
   }

@@ -11,7 +11,7 @@ export class EmailVerificationHandlers {
   constructor(private readonly emails: EmailVerificationService) {}
 
   @RpcHandler(IdentityRpc.changeOwnEmail)
-  changeOwnEmail(@RpcData() request: ChangeOwnEmailRequest, @RpcCaller() caller: Caller | null): Promise<EmailVerificationSent> {
+  changeOwnEmail(@RpcCaller() caller: Caller | null, @RpcData() request: ChangeOwnEmailRequest): Promise<EmailVerificationSent> {
     return this.emails.changeOwn(caller, request);
   }
 
@@ -31,7 +31,7 @@ export class EmailVerificationHandlers {
   }
 
   @RpcHandler(IdentityRpc.markEmailVerified)
-  markEmailVerified(@RpcData() request: MarkEmailVerifiedRequest, @RpcCaller() caller: Caller | null): Promise<void> {
+  markEmailVerified(@RpcCaller() caller: Caller | null, @RpcData() request: MarkEmailVerifiedRequest): Promise<void> {
     return this.emails.markVerified(caller, request.userId, request.email);
   }
 }

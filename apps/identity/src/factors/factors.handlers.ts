@@ -25,12 +25,12 @@ export class FactorsHandlers {
   }
 
   @RpcHandler(FactorsRpc.setMfaPolicy)
-  setMfaPolicy(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: SetMfaPolicyRequest, @RpcCaller() caller: Caller | null) {
+  setMfaPolicy(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: SetMfaPolicyRequest) {
     return this.policies.set(caller, tenantId, request);
   }
 
   @RpcHandler(FactorsRpc.resetUserFactors)
-  resetUserFactors(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: UserIdRequest, @RpcCaller() caller: Caller | null) {
+  resetUserFactors(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: UserIdRequest) {
     return this.resets.reset(caller, tenantId, request.id);
   }
 
@@ -40,13 +40,13 @@ export class FactorsHandlers {
   }
 
   @RpcHandler(FactorsRpc.enrolTotp)
-  enrolTotp(@RpcData() input: Record<string, unknown>, @RpcCaller() caller: Caller | null) {
-    assertNoInput(input);
+  enrolTotp(@RpcCaller() caller: Caller | null, @RpcData() request: Record<string, unknown>) {
+    assertNoInput(request);
     return this.factors.enrolTotp(requireUserCaller(caller));
   }
 
   @RpcHandler(FactorsRpc.confirmTotp)
-  confirmTotp(@RpcData() request: ConfirmTotpRequest, @RpcCaller() caller: Caller | null) {
+  confirmTotp(@RpcCaller() caller: Caller | null, @RpcData() request: ConfirmTotpRequest) {
     return this.factors.confirmTotp(requireUserCaller(caller), request.code);
   }
 
@@ -56,29 +56,29 @@ export class FactorsHandlers {
   }
 
   @RpcHandler(FactorsRpc.passkeyRegistrationOptions)
-  passkeyRegistrationOptions(@RpcData() input: Record<string, unknown>, @RpcCaller() caller: Caller | null) {
-    assertNoInput(input);
+  passkeyRegistrationOptions(@RpcCaller() caller: Caller | null, @RpcData() request: Record<string, unknown>) {
+    assertNoInput(request);
     return this.passkeys.registrationOptions(requireUserCaller(caller));
   }
 
   @RpcHandler(FactorsRpc.registerPasskey)
-  registerPasskey(@RpcData() request: RegisterPasskeyRequest, @RpcCaller() caller: Caller | null) {
+  registerPasskey(@RpcCaller() caller: Caller | null, @RpcData() request: RegisterPasskeyRequest) {
     return this.passkeys.register(requireUserCaller(caller), request);
   }
 
   @RpcHandler(FactorsRpc.renamePasskey)
-  renamePasskey(@RpcData() request: RenamePasskeyRequest, @RpcCaller() caller: Caller | null) {
+  renamePasskey(@RpcCaller() caller: Caller | null, @RpcData() request: RenamePasskeyRequest) {
     return this.passkeys.rename(requireUserCaller(caller), request.id, request.name);
   }
 
   @RpcHandler(FactorsRpc.removePasskey)
-  removePasskey(@RpcData() request: PasskeyIdRequest, @RpcCaller() caller: Caller | null) {
+  removePasskey(@RpcCaller() caller: Caller | null, @RpcData() request: PasskeyIdRequest) {
     return this.passkeys.remove(requireUserCaller(caller), request.id);
   }
 
   @RpcHandler(FactorsRpc.regenerateRecoveryCodes)
-  regenerateRecoveryCodes(@RpcData() input: Record<string, unknown>, @RpcCaller() caller: Caller | null) {
-    assertNoInput(input);
+  regenerateRecoveryCodes(@RpcCaller() caller: Caller | null, @RpcData() request: Record<string, unknown>) {
+    assertNoInput(request);
     return this.factors.regenerateRecoveryCodes(requireUserCaller(caller));
   }
 }

@@ -10,7 +10,7 @@ export class ImpersonationHandlers {
 
   /** `POST {t}/users/{id}/impersonate`: the caller's own token exchange, for the console. */
   @RpcHandler(IdentityRpc.impersonateUser)
-  impersonateUser(@RpcData() request: UserIdRequest, @RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined): Promise<ImpersonationToken> {
+  impersonateUser(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: UserIdRequest): Promise<ImpersonationToken> {
     if (!caller) throw ProblemException.unauthorized();
     if (tenantId === undefined) throw ProblemException.validation([{ field: 'tenant', message: 'Impersonation is always in one tenant' }]);
     return this.impersonation.start(caller, tenantId, request.id, { via: 'api' });

@@ -10,7 +10,7 @@ export class InternalTokensHandlers {
 
   /** The gateway vouches for a caller it has verified; nobody else may ask. */
   @RpcHandler(IdentityRpc.issueInternalToken)
-  issue(@RpcData() request: IssueInternalTokenRequest, @RpcCaller() caller: Caller | null): Promise<InternalToken> {
+  issue(@RpcCaller() caller: Caller | null, @RpcData() request: IssueInternalTokenRequest): Promise<InternalToken> {
     if (caller?.type !== 'SERVICE' || caller.id !== 'gateway') throw ProblemException.forbidden('Only the gateway issues internal tokens');
     return this.issuer.issue(request);
   }

@@ -10,7 +10,7 @@ export class OAuthClientsHandlers {
   constructor(private readonly clients: OAuthClientsService) {}
 
   @RpcHandler(OAuthClientsRpc.create)
-  create(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: CreateOAuthClientRequest, @RpcCaller() caller: Caller | null) {
+  create(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: CreateOAuthClientRequest) {
     return this.clients.create(caller, tenantId, request);
   }
 
@@ -25,17 +25,17 @@ export class OAuthClientsHandlers {
   }
 
   @RpcHandler(OAuthClientsRpc.update)
-  update(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: UpdateOAuthClientRequest, @RpcCaller() caller: Caller | null) {
+  update(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: UpdateOAuthClientRequest) {
     return this.clients.update(caller, tenantId, request);
   }
 
   @RpcHandler(OAuthClientsRpc.delete)
-  delete(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: OAuthClientIdRequest, @RpcCaller() caller: Caller | null) {
+  delete(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: OAuthClientIdRequest) {
     return this.clients.delete(caller, tenantId, request.id);
   }
 
   @RpcHandler(OAuthClientsRpc.rotateSecret)
-  rotateSecret(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: OAuthClientIdRequest, @RpcCaller() caller: Caller | null) {
+  rotateSecret(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: OAuthClientIdRequest) {
     return this.clients.rotateSecret(caller, tenantId, request.id);
   }
 }

@@ -14,7 +14,7 @@ export class PasswordFlowsHandlers {
   constructor(private readonly flows: PasswordFlowsService) {}
 
   @RpcHandler(IdentityRpc.changeOwnPassword)
-  changeOwnPassword(@RpcData() request: ChangeOwnPasswordRequest, @RpcCaller() caller: Caller | null): Promise<void> {
+  changeOwnPassword(@RpcCaller() caller: Caller | null, @RpcData() request: ChangeOwnPasswordRequest): Promise<void> {
     return this.flows.changeOwn(requireUserCaller(caller), request);
   }
 
@@ -30,22 +30,22 @@ export class PasswordFlowsHandlers {
 
   @RpcHandler(IdentityRpc.requestPasswordReset)
   requestPasswordReset(
-    @RpcData() request: RequestPasswordResetRequest,
     @RpcCaller() caller: Caller | null,
     @RpcTenant() tenantId: string | null | undefined,
+    @RpcData() request: RequestPasswordResetRequest,
   ): Promise<PasswordResetRequestResult> {
     return this.flows.requestReset(caller, tenantId, request.userIds);
   }
 
   @RpcHandler(IdentityRpc.requestUserPasswordReset)
-  async requestUserPasswordReset(@RpcData() request: UserIdRequest, @RpcCaller() caller: Caller | null): Promise<PasswordResetRequestResult> {
+  async requestUserPasswordReset(@RpcCaller() caller: Caller | null, @RpcData() request: UserIdRequest): Promise<PasswordResetRequestResult> {
     const result = await this.flows.requestReset(caller, undefined, [request.id]);
     if (result.requested === 0) throw ProblemException.notFound(`User ${request.id} does not exist or is disabled`);
     return result;
   }
 
   @RpcHandler(IdentityRpc.setUserPassword)
-  setUserPassword(@RpcData() request: SetUserPasswordRequest, @RpcCaller() caller: Caller | null): Promise<void> {
+  setUserPassword(@RpcCaller() caller: Caller | null, @RpcData() request: SetUserPasswordRequest): Promise<void> {
     return this.flows.setByAdmin(caller, request.id, request.password);
   }
 }

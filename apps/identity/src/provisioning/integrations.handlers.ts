@@ -11,7 +11,7 @@ export class IntegrationsHandlers {
   constructor(private readonly integrations: IntegrationsService) {}
 
   @RpcHandler(ProvisioningRpc.createIntegration)
-  create(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: CreateIntegrationRequest, @RpcCaller() caller: Caller | null) {
+  create(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: CreateIntegrationRequest) {
     return this.integrations.create(caller, tenantId, request);
   }
 
@@ -26,23 +26,23 @@ export class IntegrationsHandlers {
   }
 
   @RpcHandler(ProvisioningRpc.updateIntegration)
-  update(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: UpdateIntegrationRequest, @RpcCaller() caller: Caller | null) {
+  update(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: UpdateIntegrationRequest) {
     return this.integrations.update(caller, tenantId, request);
   }
 
   @RpcHandler(ProvisioningRpc.deleteIntegration)
-  delete(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: IntegrationIdRequest, @RpcCaller() caller: Caller | null) {
+  delete(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: IntegrationIdRequest) {
     return this.integrations.delete(caller, tenantId, request.id);
   }
 
   @RpcHandler(ProvisioningRpc.rotateIntegrationSecret)
-  rotateSecret(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: IntegrationIdRequest, @RpcCaller() caller: Caller | null) {
+  rotateSecret(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: IntegrationIdRequest) {
     return this.integrations.rotateSecret(caller, tenantId, request.id);
   }
 
   /** The gateway's look-up of a SCIM bearer secret. */
   @RpcHandler(ProvisioningRpc.resolveIntegrationSecret)
-  resolve(@RpcData() request: ResolveIntegrationSecretRequest, @RpcCaller() caller: Caller | null) {
+  resolve(@RpcCaller() caller: Caller | null, @RpcData() request: ResolveIntegrationSecretRequest) {
     if (caller?.type !== 'SERVICE' || caller.id !== 'gateway') throw ProblemException.forbidden('Integration secrets are resolved by the gateway only');
     return this.integrations.resolve(request.secret);
   }

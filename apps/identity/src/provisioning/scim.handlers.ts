@@ -15,7 +15,7 @@ export class ScimHandlers {
   constructor(private readonly users: ScimUsersService, private readonly groups: ScimGroupsEndpoint, private readonly env: IdentityEnv) {}
 
   @RpcHandler(ProvisioningRpc.scim)
-  handle(@RpcData() request: ScimRequest, @RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined): Promise<ScimResponse> | ScimResponse {
+  handle(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: ScimRequest): Promise<ScimResponse> | ScimResponse {
     const tenantKey = tenantKeyOf(tenantId);
     // The gateway admits an integration's secret on its own routes only; this holds it to that here too.
     if (!caller?.integration || caller.integration.id !== request.integrationId || (caller.integration.tenantId ?? '') !== tenantKey) {

@@ -8,8 +8,8 @@ export class RevocationHandlers {
   constructor(private readonly revocations: Revocations) {}
 
   @RpcHandler(IdentityRpc.recentRevocations)
-  recent(@RpcData() query: RecentRevocationsQuery): Promise<RecentRevocations> {
-    return this.revocations.recent(query.after);
+  recent(@RpcData() request: RecentRevocationsQuery): Promise<RecentRevocations> {
+    return this.revocations.recent(request.after);
   }
 }
 

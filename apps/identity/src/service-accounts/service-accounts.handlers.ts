@@ -10,7 +10,7 @@ export class ServiceAccountsHandlers {
   constructor(private readonly accounts: ServiceAccountsService) {}
 
   @RpcHandler(IdentityRpc.createServiceAccount)
-  create(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: CreateServiceAccountRequest, @RpcCaller() caller: Caller | null) {
+  create(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: CreateServiceAccountRequest) {
     return this.accounts.create(caller, tenantId, request);
   }
 
@@ -30,12 +30,12 @@ export class ServiceAccountsHandlers {
   }
 
   @RpcHandler(IdentityRpc.updateServiceAccount)
-  update(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: UpdateServiceAccountRequest, @RpcCaller() caller: Caller | null) {
+  update(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: UpdateServiceAccountRequest) {
     return this.accounts.update(caller, tenantId, request);
   }
 
   @RpcHandler(IdentityRpc.deleteServiceAccount)
-  delete(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: ServiceAccountIdRequest, @RpcCaller() caller: Caller | null) {
+  delete(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: ServiceAccountIdRequest) {
     return this.accounts.delete(caller, tenantId, request.id);
   }
 }

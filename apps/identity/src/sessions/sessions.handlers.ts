@@ -30,19 +30,19 @@ export class SessionsHandlers {
   }
 
   @RpcHandler(FactorsRpc.startStepUp)
-  startStepUp(@RpcData() input: Record<string, unknown>, @RpcCaller() caller: Caller | null) {
-    assertNoInput(input);
+  startStepUp(@RpcCaller() caller: Caller | null, @RpcData() request: Record<string, unknown>) {
+    assertNoInput(request);
     return this.sessions.startStepUp(caller);
   }
 
   @RpcHandler(FactorsRpc.stepUp)
-  stepUp(@RpcData() request: CompleteMfaLoginRequest, @RpcCaller() caller: Caller | null, @RpcIp() ip: string | null) {
+  stepUp(@RpcCaller() caller: Caller | null, @RpcData() request: CompleteMfaLoginRequest, @RpcIp() ip: string | null) {
     return this.sessions.stepUp(caller, request, ip);
   }
 
   @RpcHandler(FactorsRpc.passkeyLoginOptions)
-  passkeyLoginOptions(@RpcData() input: Record<string, unknown>): Promise<PasskeyOptions> {
-    assertNoInput(input);
+  passkeyLoginOptions(@RpcData() request: Record<string, unknown>): Promise<PasskeyOptions> {
+    assertNoInput(request);
     return this.passkeys.loginOptions();
   }
 
@@ -57,12 +57,12 @@ export class SessionsHandlers {
   }
 
   @RpcHandler(IdentityRpc.listMySessions)
-  listMySessions(@RpcData() request: ListSessionsRequest, @RpcCaller() caller: Caller | null): Promise<Page<SessionView>> {
+  listMySessions(@RpcCaller() caller: Caller | null, @RpcData() request: ListSessionsRequest): Promise<Page<SessionView>> {
     return this.userSessions.listOwn(caller, request);
   }
 
   @RpcHandler(IdentityRpc.endMySession)
-  endMySession(@RpcData() request: SessionIdRequest, @RpcCaller() caller: Caller | null): Promise<void> {
+  endMySession(@RpcCaller() caller: Caller | null, @RpcData() request: SessionIdRequest): Promise<void> {
     return this.userSessions.endOwn(caller, request.sessionId);
   }
 
@@ -72,28 +72,28 @@ export class SessionsHandlers {
   }
 
   @RpcHandler(IdentityRpc.listUserSessions)
-  listUserSessions(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: ListUserSessionsRequest, @RpcCaller() caller: Caller | null) {
+  listUserSessions(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: ListUserSessionsRequest) {
     const { id, ...query } = request;
     return this.userSessions.listForUser(caller, tenantId, id, query);
   }
 
   @RpcHandler(IdentityRpc.endUserSession)
-  endUserSession(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: UserSessionIdRequest, @RpcCaller() caller: Caller | null) {
+  endUserSession(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: UserSessionIdRequest) {
     return this.userSessions.endForUser(caller, tenantId, request.id, request.sessionId);
   }
 
   @RpcHandler(IdentityRpc.endUserSessions)
-  endUserSessions(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: UserIdRequest, @RpcCaller() caller: Caller | null) {
+  endUserSessions(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: UserIdRequest) {
     return this.userSessions.endAllForUser(caller, tenantId, request.id);
   }
 
   @RpcHandler(IdentityRpc.logout)
-  async logout(@RpcData() request: LogoutRequest, @RpcCaller() caller: Caller | null, @RpcIp() ip: string | null): Promise<void> {
+  async logout(@RpcCaller() caller: Caller | null, @RpcData() request: LogoutRequest, @RpcIp() ip: string | null): Promise<void> {
     await this.sessions.logout(caller, request.refreshToken, ip);
   }
 
   @RpcHandler(IdentityRpc.verifyBasic)
-  verifyBasic(@RpcData() request: VerifyBasicRequest, @RpcCaller() caller: Caller | null): Promise<ResolvedCredential> {
+  verifyBasic(@RpcCaller() caller: Caller | null, @RpcData() request: VerifyBasicRequest): Promise<ResolvedCredential> {
     if (caller?.type !== 'SERVICE' || caller.id !== 'gateway') throw ProblemException.forbidden('Only the gateway verifies credentials');
     return this.sessions.verifyBasic(request);
   }

@@ -14,7 +14,7 @@ export class UserSettingsHandlers {
   }
 
   @RpcHandler(IdentityRpc.putMySettings)
-  put(@RpcData() request: PutUserSettingsRequest, @RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined) {
+  put(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: PutUserSettingsRequest) {
     return this.settings.put(requireUserCaller(caller), tenantId, request);
   }
 }

@@ -14,7 +14,7 @@ export class SetupHandlers {
   }
 
   @RpcHandler(IdentityRpc.createFirstUser)
-  createFirst(@RpcData() request: CreateUserRequest, @RpcCaller() caller: Caller | null): Promise<UserView> {
+  createFirst(@RpcCaller() caller: Caller | null, @RpcData() request: CreateUserRequest): Promise<UserView> {
     return this.users.createFirst(caller, request);
   }
 }

@@ -9,7 +9,7 @@ export class TenantCleanupHandlers {
   constructor(private readonly cleanup: TenantCleanupService) {}
 
   @RpcHandler(IdentityRpc.retireTenant)
-  retire(@RpcData() request: RetireTenantRequest, @RpcCaller() caller: Caller | null): Promise<void> {
+  retire(@RpcCaller() caller: Caller | null, @RpcData() request: RetireTenantRequest): Promise<void> {
     if (caller?.type !== 'SERVICE') throw ProblemException.forbidden('Tenants are retired by the tenancy service only');
     return this.cleanup.retire(request.tenantId);
   }

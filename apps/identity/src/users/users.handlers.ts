@@ -12,7 +12,7 @@ export class UsersHandlers {
   constructor(private readonly users: UsersService) {}
 
   @RpcHandler(IdentityRpc.createUser)
-  create(@RpcData() request: CreateUserRequest, @RpcCaller() caller: Caller | null) {
+  create(@RpcCaller() caller: Caller | null, @RpcData() request: CreateUserRequest) {
     return this.users.create(caller, request);
   }
 
@@ -42,27 +42,27 @@ export class UsersHandlers {
   }
 
   @RpcHandler(IdentityRpc.updateUser)
-  update(@RpcData() request: UpdateUserRequest, @RpcCaller() caller: Caller | null) {
+  update(@RpcCaller() caller: Caller | null, @RpcData() request: UpdateUserRequest) {
     return this.users.update(caller, request);
   }
 
   @RpcHandler(IdentityRpc.disableUser)
-  disable(@RpcData() request: UserIdRequest, @RpcCaller() caller: Caller | null) {
+  disable(@RpcCaller() caller: Caller | null, @RpcData() request: UserIdRequest) {
     return this.users.disable(caller, request.id);
   }
 
   @RpcHandler(IdentityRpc.enableUser)
-  enable(@RpcData() request: UserIdRequest, @RpcCaller() caller: Caller | null) {
+  enable(@RpcCaller() caller: Caller | null, @RpcData() request: UserIdRequest) {
     return this.users.enable(caller, request.id);
   }
 
   @RpcHandler(IdentityRpc.unlockUser)
-  unlock(@RpcData() request: UserIdRequest, @RpcCaller() caller: Caller | null) {
+  unlock(@RpcCaller() caller: Caller | null, @RpcData() request: UserIdRequest) {
     return this.users.unlock(caller, request.id);
   }
 
   @RpcHandler(IdentityRpc.deleteUser)
-  delete(@RpcData() request: UserIdRequest, @RpcCaller() caller: Caller | null) {
+  delete(@RpcCaller() caller: Caller | null, @RpcData() request: UserIdRequest) {
     return this.users.delete(caller, request.id);
   }
 
@@ -77,7 +77,7 @@ export class UsersHandlers {
   }
 
   @RpcHandler(IdentityRpc.updateMe)
-  updateMe(@RpcData() request: UpdateMeRequest, @RpcCaller() caller: Caller | null) {
+  updateMe(@RpcCaller() caller: Caller | null, @RpcData() request: UpdateMeRequest) {
     return this.users.updateMe(requireUserCaller(caller), request);
   }
 }

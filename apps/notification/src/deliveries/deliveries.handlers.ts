@@ -8,12 +8,12 @@ export class DeliveriesHandlers {
   constructor(private readonly log: DeliveryLogService) {}
 
   @RpcHandler(NotificationRpc.listDeliveries)
-  list(@RpcData() request: ListDeliveriesRequest, @RpcCaller() caller: Caller | null) {
+  list(@RpcCaller() caller: Caller | null, @RpcData() request: ListDeliveriesRequest) {
     return this.log.list(caller, request);
   }
 
   @RpcHandler(NotificationRpc.getDelivery)
-  get(@RpcData() request: GetDeliveryRequest, @RpcCaller() caller: Caller | null) {
+  get(@RpcCaller() caller: Caller | null, @RpcData() request: GetDeliveryRequest) {
     return this.log.get(caller, request.id);
   }
 }

@@ -18,49 +18,49 @@ export class WebhooksHandlers {
   ) {}
 
   @RpcHandler(WebhooksRpc.list)
-  list(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: ListWebhooksRequest, @RpcCaller() caller: Caller | null) {
+  list(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: ListWebhooksRequest) {
     return this.subscriptions.list(caller, tenantId, request);
   }
 
   @RpcHandler(WebhooksRpc.get)
-  get(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: WebhookIdRequest, @RpcCaller() caller: Caller | null) {
+  get(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: WebhookIdRequest) {
     return this.subscriptions.get(caller, tenantId, request.id);
   }
 
   @RpcHandler(WebhooksRpc.create)
-  async create(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: CreateWebhookRequest, @RpcCaller() caller: Caller | null) {
+  async create(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: CreateWebhookRequest) {
     return this.subscriptions.create(caller, tenantId, request);
   }
 
   @RpcHandler(WebhooksRpc.update)
-  async update(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: UpdateWebhookRequest, @RpcCaller() caller: Caller | null) {
+  async update(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: UpdateWebhookRequest) {
     const updated = await this.subscriptions.update(caller, tenantId, request);
     if (updated.enabled) this.dispatcher.wake();
     return updated;
   }
 
   @RpcHandler(WebhooksRpc.delete)
-  delete(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: WebhookIdRequest, @RpcCaller() caller: Caller | null) {
+  delete(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: WebhookIdRequest) {
     return this.subscriptions.delete(caller, tenantId, request.id);
   }
 
   @RpcHandler(WebhooksRpc.rotateSecret)
-  rotateSecret(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: WebhookIdRequest, @RpcCaller() caller: Caller | null) {
+  rotateSecret(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: WebhookIdRequest) {
     return this.subscriptions.rotateSecret(caller, tenantId, request.id);
   }
 
   @RpcHandler(WebhooksRpc.listDeliveries)
-  listDeliveries(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: ListWebhookDeliveriesRequest, @RpcCaller() caller: Caller | null) {
+  listDeliveries(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: ListWebhookDeliveriesRequest) {
     return this.log.list(caller, tenantId, request);
   }
 
   @RpcHandler(WebhooksRpc.getDelivery)
-  getDelivery(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: WebhookDeliveryRequest, @RpcCaller() caller: Caller | null) {
+  getDelivery(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: WebhookDeliveryRequest) {
     return this.log.get(caller, tenantId, request.id, request.deliveryId);
   }
 
   @RpcHandler(WebhooksRpc.redeliver)
-  async redeliver(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: WebhookDeliveryRequest, @RpcCaller() caller: Caller | null) {
+  async redeliver(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: WebhookDeliveryRequest) {
     const queued = await this.log.redeliver(caller, tenantId, request.id, request.deliveryId);
     this.dispatcher.wake();
     return queued;

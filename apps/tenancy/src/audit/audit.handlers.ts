@@ -9,13 +9,13 @@ export class AuditHandlers {
   constructor(private readonly trail: AuditTrailService) {}
 
   @RpcHandler(TenancyRpc.searchAudit)
-  search(@RpcData() query: AuditSearchRequest, @RpcTenant() tenantId: string | null | undefined) {
+  search(@RpcTenant() tenantId: string | null | undefined, @RpcData() request: AuditSearchRequest) {
     if (tenantId === undefined) throw ProblemException.badRequest('A tenant is required');
-    return this.trail.searchTenant(tenantId, query);
+    return this.trail.searchTenant(tenantId, request);
   }
 
   @RpcHandler(TenancyRpc.searchInstanceAudit)
-  searchInstance(@RpcData() query: AuditSearchRequest) {
-    return this.trail.searchInstance(query);
+  searchInstance(@RpcData() request: AuditSearchRequest) {
+    return this.trail.searchInstance(request);
   }
 }

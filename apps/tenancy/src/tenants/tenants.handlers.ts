@@ -10,7 +10,7 @@ export class TenantsHandlers {
   constructor(private readonly tenants: TenantsService) {}
 
   @RpcHandler(TenancyRpc.createTenant)
-  create(@RpcData() request: CreateTenantRequest, @RpcCaller() caller: Caller | null) {
+  create(@RpcCaller() caller: Caller | null, @RpcData() request: CreateTenantRequest) {
     return this.tenants.create(caller, request);
   }
 
@@ -20,12 +20,12 @@ export class TenantsHandlers {
   }
 
   @RpcHandler(TenancyRpc.updateTenant)
-  update(@RpcData() request: UpdateTenantRequest, @RpcCaller() caller: Caller | null) {
+  update(@RpcCaller() caller: Caller | null, @RpcData() request: UpdateTenantRequest) {
     return this.tenants.update(caller, request);
   }
 
   @RpcHandler(TenancyRpc.deleteTenant)
-  async delete(@RpcData() request: DeleteTenantRequest, @RpcCaller() caller: Caller | null): Promise<void> {
+  async delete(@RpcCaller() caller: Caller | null, @RpcData() request: DeleteTenantRequest): Promise<void> {
     await this.tenants.delete(caller, request.id);
   }
 

@@ -44,17 +44,17 @@ describe('TenantsHandlers', () => {
   it("claims: the subject's roles and groups in a live tenant, nothing in another one, for a service only", async () => {
     const { handlers: h } = handlers();
     const identity: Caller = { type: 'SERVICE', id: 'identity', via: 'internal' };
-    expect(await h.claims({ tenantId: 'acme', subject: subject('member') }, identity)).toEqual({ roles: ['role-of-member-in-acme'], groups: ['g'] });
-    expect(await h.claims({ tenantId: 'gone', subject: subject('member') }, identity)).toEqual({ roles: [], groups: [] });
-    expect(await problemOf(h.claims({ tenantId: 'acme', subject: subject('member') }, { type: 'USER', id: 'member' }))).toBe('403');
+    expect(await h.claims(identity, { tenantId: 'acme', subject: subject('member') })).toEqual({ roles: ['role-of-member-in-acme'], groups: ['g'] });
+    expect(await h.claims(identity, { tenantId: 'gone', subject: subject('member') })).toEqual({ roles: [], groups: [] });
+    expect(await problemOf(h.claims({ type: 'USER', id: 'member' }, { tenantId: 'acme', subject: subject('member') }))).toBe('403');
   });
 
   it('retire: only the tenancy service (a SERVICE caller) retires a tenant', async () => {
     const { handlers: h, retired } = handlers();
     const user: Caller = { type: 'USER', id: 'root' };
-    expect(await problemOf(Promise.resolve().then(() => h.retire({ tenantId: 'acme' }, user)))).toBe('403');
-    expect(await problemOf(Promise.resolve().then(() => h.retire({ tenantId: 'acme' }, null)))).toBe('403');
-    await h.retire({ tenantId: 'acme' }, { type: 'SERVICE', id: 'tenancy', via: 'internal' });
+    expect(await problemOf(Promise.resolve().then(() => h.retire(user, { tenantId: 'acme' })))).toBe('403');
+    expect(await problemOf(Promise.resolve().then(() => h.retire(null, { tenantId: 'acme' })))).toBe('403');
+    await h.retire({ type: 'SERVICE', id: 'tenancy', via: 'internal' }, { tenantId: 'acme' });
     expect(retired).toEqual(['acme']);
   });
 });
