@@ -1,5 +1,6 @@
 /** @jest-environment jsdom */
-import { AccessToken, api, ApiError, request, session, Session, TabMessage, TabServices, tenantPath, url } from '../client';
+import type { ImpersonationToken } from '@gatehouse/contracts';
+import { AccessToken, anonymous, api, ApiError, Impersonation, request, session, Session, stepUp, TabMessage, TabServices, tenantPath, url } from '../client';
 import { fakeApiForEachTest, invalid, problem, SentRequest } from '../../__tests__/fake-api';
 
 const problemError = (fields: Partial<ConstructorParameters<typeof ApiError>[0]> = {}) =>
@@ -409,5 +410,85 @@ describe('url', () => {
     expect(url('/users', { q: 'a b&c' })).toBe('/api/v1/users?q=a+b%26c');
     expect(url('/setup')).toBe('/api/v1/setup');
     expect(url(tenantPath('acme/x', '/groups'))).toBe('/api/v1/acme%2Fx/groups');
+  });
+});
+
+describe('step-up', () => {
+  const stepUpRequired = { status: 403, body: problem(403, 'Step-up required', [], 'step-up-required', 'Confirm with a second factor') };
+  afterEach(() => {
+    stepUp.ask = null;
+  });
+
+  it('asks for a second factor on step-up-required and repeats the call once with the stepped-up token', async () => {
+    session.set(accessToken('before'));
+    server.on('DELETE', '/api/v1/acme/users/u-1', stepUpRequired, { status: 204 });
+    stepUp.ask = jest.fn(async () => {
+      session.set(accessToken('stepped-up'));
+      return true;
+    });
+    await expect(api.del('/api/v1/acme/users/u-1')).resolves.toBeUndefined();
+    expect(stepUp.ask).toHaveBeenCalledTimes(1);
+    expect(server.requests.map((r) => r.headers.authorization)).toEqual(['Bearer before', 'Bearer stepped-up']);
+  });
+
+  it('gives the refusal back when the step-up is declined, or when nothing can ask for it', async () => {
+    session.set(accessToken('t'));
+    server.on('DELETE', '/api/v1/acme/users/u-1', stepUpRequired);
+    stepUp.ask = jest.fn(async () => false);
+    await expect(api.del('/api/v1/acme/users/u-1')).rejects.toMatchObject({ status: 403, slug: 'step-up-required' });
+    stepUp.ask = null;
+    await expect(api.del('/api/v1/acme/users/u-1')).rejects.toMatchObject({ slug: 'step-up-required' });
+    expect(server.requests).toHaveLength(2);
+  });
+});
+
+describe('anonymous', () => {
+  it('never carries the access token, even signed in, and is not refreshed on 401', async () => {
+    session.set(accessToken('secret-token'));
+    server.on('GET', '/api/v1/oidc/interaction/i-1', { body: { prompt: 'login' } });
+    server.on('POST', '/api/v1/oidc/interaction/i-1/login', { status: 401, body: problem(401, 'Unauthorized', [], 'unauthorized') });
+    await expect(anonymous.get('/api/v1/oidc/interaction/i-1')).resolves.toEqual({ prompt: 'login' });
+    await expect(anonymous.post('/api/v1/oidc/interaction/i-1/login')).rejects.toMatchObject({ status: 401 });
+    expect(server.requests.map((r) => [r.method, r.headers.authorization, r.body])).toEqual([
+      ['GET', undefined, undefined], ['POST', undefined, {}],
+    ]);
+    expect(server.sent('POST', REFRESH)).toEqual([]);
+  });
+});
+
+describe('Impersonation', () => {
+  const owner = () => new Session({ channel: null, locks: null });
+  const token: ImpersonationToken = { accessToken: 'as-bob', expiresIn: 60, user: { id: 'u-bob', username: 'bob' }, impersonator: { id: 'u-admin' } } as ImpersonationToken;
+
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('start acts as the user until the token expires, then says so; the notice can be dismissed', () => {
+    const impersonation = new Impersonation(owner());
+    const changes = jest.fn();
+    impersonation.onChange(changes);
+    impersonation.start(token, 'acme');
+    expect(impersonation.actingAs).toMatchObject({ accessToken: 'as-bob', user: token.user, impersonatorId: 'u-admin', tenant: 'acme' });
+    jest.advanceTimersByTime(59_000);
+    expect(impersonation.actingAs).not.toBeNull();
+    jest.advanceTimersByTime(1_000);
+    expect(impersonation.snapshot).toEqual({ actingAs: null, notice: expect.stringContaining('no longer acting as bob') });
+    impersonation.dismissNotice();
+    expect(impersonation.snapshot).toEqual({ actingAs: null, notice: null });
+    expect(changes).toHaveBeenCalledTimes(3);
+  });
+
+  it('stop ends it with no notice, and a stale expiry of an earlier impersonation changes nothing', () => {
+    const impersonation = new Impersonation(owner());
+    impersonation.start(token, 'acme');
+    const first = impersonation.actingAs;
+    if (!first) throw new Error('not acting');
+    impersonation.start({ ...token, accessToken: 'as-bob-again' }, 'acme');
+    impersonation.expire(first);
+    expect(impersonation.actingAs?.accessToken).toBe('as-bob-again');
+    impersonation.stop();
+    expect(impersonation.snapshot).toEqual({ actingAs: null, notice: null });
+    jest.advanceTimersByTime(120_000);
+    expect(impersonation.snapshot.notice).toBeNull();
   });
 });
