@@ -2,6 +2,9 @@ import { BaseServiceEnv, parseBoolean } from '@gatehouse/config';
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 
+const ROUTE_TIMEOUT_ENTRY = String.raw`\s*(GET|POST|PUT|PATCH|DELETE)\s+/[^\s,=]*=\d{2,6}\s*`;
+const ROUTE_TIMEOUTS_SYNTAX = new RegExp(`^(${ROUTE_TIMEOUT_ENTRY}(,${ROUTE_TIMEOUT_ENTRY})*)?$`);
+
 export class GatewayEnv extends BaseServiceEnv {
   /** The only public port of Gatehouse (API, health). */
   @Type(() => Number) @IsInt() @Min(1) @Max(65535)
@@ -48,6 +51,15 @@ export class GatewayEnv extends BaseServiceEnv {
    */
   @IsString() @Matches(/^[\s\da-fA-F.:/,]*$/, { message: 'FORWARD_AUTH_TRUSTED_PROXIES must be comma-separated IP addresses or CIDR blocks' })
   FORWARD_AUTH_TRUSTED_PROXIES = '127.0.0.0/8,::1';
+
+  /**
+   * Per-route deadlines for the built-in routes, overriding RPC_TIMEOUT_MS (SCIM routes: 30000):
+   * comma-separated `METHOD /path=ms` with the route's path as the route table declares it, e.g.
+   * `GET /api/v1/:tenant/users=10000,POST /api/v1/tenants=20000`. The deadline travels with the request,
+   * so the service stops work the client no longer waits for.
+   */
+  @IsString() @Matches(ROUTE_TIMEOUTS_SYNTAX, { message: 'GATEWAY_ROUTE_TIMEOUTS must be comma-separated `METHOD /path=milliseconds` entries' })
+  GATEWAY_ROUTE_TIMEOUTS = '';
 
   /** YAML/JSON file declaring upstream HTTP services behind the gateway (see docs/gateway-routes.md). */
   @IsOptional() @IsString()

@@ -82,3 +82,22 @@ export function rpc<Req, Res>(subject: string): RpcDefinition<Req, Res> {
 
 export type RpcRequestOf<D> = D extends RpcDefinition<infer Req, unknown> ? Req : never;
 export type RpcResponseOf<D> = D extends RpcDefinition<unknown, infer Res> ? Res : never;
+
+/**
+ * Every request-reply call carries its id in this NATS header; each instance knows the ids it is running.
+ */
+export const CALL_ID_HEADER = 'gatehouse-call-id';
+
+/**
+ * Asked of every instance of `service` (no queue group) about a call that has gone unanswered a while:
+ * the instance running it answers `{ running: true }`; the others stay silent. Nobody answering means no
+ * live instance has the call (the one that took it died), so a caller may send it again without running
+ * it twice (libs/messaging's RpcClient, for calls that are safe to repeat).
+ */
+export function inFlightProbeSubject(service: string): string {
+  return `${service}.calls.in-flight.v1`;
+}
+
+export interface InFlightProbe {
+  callId: string;
+}

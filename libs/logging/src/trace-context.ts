@@ -5,6 +5,11 @@ import { randomFillSync, randomUUID } from 'node:crypto';
 export interface TraceContext {
   requestId: string;
   traceparent: string;
+  /**
+   * When the client that started the request stops waiting (epoch ms, this process's clock): onward calls
+   * get only what is left of it, and work past it is abandoned (see deadlineLeftMs).
+   */
+  deadline?: number;
 }
 
 const storage = new AsyncLocalStorage<TraceContext>();
@@ -20,6 +25,14 @@ export const traceContext = {
     return storage.getStore();
   },
 };
+
+/**
+ * Milliseconds left before the current request's deadline (Infinity without one). Long work checks it
+ * between steps so a service stops what its caller has given up on.
+ */
+export function deadlineLeftMs(context: TraceContext | undefined = storage.getStore()): number {
+  return context?.deadline === undefined ? Infinity : context.deadline - Date.now();
+}
 
 /** A valid incoming `traceparent` continues its trace with a new span; anything else starts a new trace. */
 export function continueTrace(incoming: string | undefined | null): string {

@@ -72,6 +72,7 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
   // answers from empty state (e.g. "This tenant does not exist").
   await app.init();
   await app.startAllMicroservices();
+  inFlight.answerProbes(app.get(NatsClient), options.name);
   if (options.sharedProcess) {
     await app.init();
     app.get(Logger).log(`${options.name} ready: ${options.transport.name} queue "${options.name}"`);

@@ -1,23 +1,60 @@
+import { CALL_ID_HEADER, InFlightProbe, inFlightProbeSubject } from '@gatehouse/contracts';
+import { NatsClient } from '@gatehouse/messaging';
 import { CallHandler, ExecutionContext, Injectable, Logger, NestInterceptor } from '@nestjs/common';
-import { NatsOptions, ServerNats } from '@nestjs/microservices';
-import { NatsConnection, Subscription } from 'nats';
+import { NatsContext, NatsOptions, ServerNats } from '@nestjs/microservices';
+import { JSONCodec, NatsConnection, Subscription } from 'nats';
 import { finalize, Observable } from 'rxjs';
 
-/** Counts NATS requests whose handler has not answered yet (the outermost global interceptor). */
+const probeCodec = JSONCodec<InFlightProbe>();
+const RUNNING = JSONCodec().encode({ running: true });
+
+/**
+ * Counts NATS requests whose handler has not answered yet (the outermost global interceptor), and knows
+ * their call ids, to answer callers asking whether this instance is still running their call.
+ */
 @Injectable()
 export class InFlightRequests implements NestInterceptor {
   private count = 0;
   private waiters: Array<() => void> = [];
+  private readonly calls = new Map<string, number>();
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'rpc') return next.handle();
+    const callId = (context.switchToRpc().getContext() as NatsContext).getHeaders?.()?.get?.(CALL_ID_HEADER);
     this.count++;
+    if (callId) this.calls.set(callId, (this.calls.get(callId) ?? 0) + 1);
     return next.handle().pipe(
       finalize(() => {
         this.count--;
+        if (callId) {
+          const left = (this.calls.get(callId) ?? 1) - 1;
+          if (left > 0) this.calls.set(callId, left);
+          else this.calls.delete(callId);
+        }
         if (this.count === 0) for (const wake of this.waiters.splice(0)) wake();
       }),
     );
+  }
+
+  running(callId: string): boolean {
+    return this.calls.has(callId);
+  }
+
+  /**
+   * Answers the in-flight probes of `service` (every instance hears them): `{ running: true }` for a call
+   * this instance is running, silence otherwise.
+   */
+  answerProbes(nats: NatsClient, service: string): Subscription {
+    return nats.nc.subscribe(inFlightProbeSubject(service), {
+      callback: (error, msg) => {
+        if (error || !msg.reply) return;
+        try {
+          if (this.running(probeCodec.decode(msg.data).callId)) msg.respond(RUNNING);
+        } catch {
+          // not a probe: nothing to answer
+        }
+      },
+    });
   }
 
   get pending(): number {

@@ -5,6 +5,7 @@ import { Injectable } from '@nestjs/common';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { IncomingRequest } from '../request/incoming-request';
 import { HttpBridgeTarget, RouteDefinition } from '../request/route-definition';
+import { RouteTimeouts } from './route-timeouts';
 
 /** Request headers never carried: hop-by-hop ones, and the ones only the gateway may set (identity sets host and forwarding itself). */
 const NOT_CARRIED = new Set([
@@ -19,7 +20,10 @@ const NOT_CARRIED = new Set([
  */
 @Injectable()
 export class HttpBridge {
-  constructor(private readonly rpc: RpcClient) {}
+  constructor(
+    private readonly rpc: RpcClient,
+    private readonly timeouts: RouteTimeouts,
+  ) {}
 
   async forward(route: RouteDefinition & { target: HttpBridgeTarget }, incoming: IncomingRequest, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const method = request.method as OidcHttpMethod;
@@ -33,7 +37,7 @@ export class HttpBridge {
     const answer = await this.rpc.request(
       route.target.bridge,
       { caller: null, ip: incoming.ip, data: { method, url: request.url, headers, ...(body !== undefined ? { body } : {}) } },
-      { trace: incoming.trace },
+      { trace: incoming.trace, timeoutMs: this.timeouts.of(route) },
     );
     reply.status(answer.status);
     for (const [name, value] of Object.entries(answer.headers)) reply.header(name, value);

@@ -4,6 +4,7 @@ import { scimError } from '@gatehouse/scim';
 import { Injectable } from '@nestjs/common';
 import { Admission, IncomingRequest } from '../request/incoming-request';
 import { RouteDefinition, ScimTarget } from '../request/route-definition';
+import { RouteTimeouts } from './route-timeouts';
 
 /**
  * How long a SCIM request may take: a group written with thousands of members, each judged by the grant
@@ -18,7 +19,10 @@ export const SCIM_TIMEOUT_MS = 30_000;
  */
 @Injectable()
 export class ScimDispatcher {
-  constructor(private readonly rpc: RpcClient) {}
+  constructor(
+    private readonly rpc: RpcClient,
+    private readonly timeouts: RouteTimeouts,
+  ) {}
 
   dispatch(route: RouteDefinition & { target: ScimTarget }, request: IncomingRequest, admission: Admission): Promise<ScimResponse> {
     const { caller, tenantId, params } = admission;
@@ -39,6 +43,6 @@ export class ScimDispatcher {
       ...(ifMatch !== undefined ? { ifMatch } : {}),
       ...(ifNoneMatch !== undefined ? { ifNoneMatch } : {}),
     };
-    return this.rpc.request(route.target.scim, { caller, tenantId, ip: request.ip, data }, { trace: request.trace, timeoutMs: SCIM_TIMEOUT_MS });
+    return this.rpc.request(route.target.scim, { caller, tenantId, ip: request.ip, data }, { trace: request.trace, timeoutMs: this.timeouts.of(route, SCIM_TIMEOUT_MS) });
   }
 }

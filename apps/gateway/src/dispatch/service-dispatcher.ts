@@ -4,6 +4,7 @@ import { IdempotencyTicket, RETRY_SAFE, RpcClient } from '@gatehouse/messaging';
 import { Injectable } from '@nestjs/common';
 import { IdempotencyStore } from '../idempotency/idempotency-store';
 import { Admission, IncomingRequest } from '../request/incoming-request';
+import { RouteTimeouts } from './route-timeouts';
 import { isForwardAuthOnly, isHttpBridge, isScim, isUpstream, RouteDefinition } from '../request/route-definition';
 
 export interface DispatchResult {
@@ -23,6 +24,7 @@ export class ServiceDispatcher {
   constructor(
     private readonly rpc: RpcClient,
     private readonly idempotency: IdempotencyStore,
+    private readonly timeouts: RouteTimeouts,
   ) {}
 
   /** Forwards an admitted request to the built-in service that owns the route (over NATS). */
@@ -37,12 +39,8 @@ export class ServiceDispatcher {
     const envelope: RpcEnvelope = {
       caller, tenantId, ip: request.ip, ...(typeof userAgent === 'string' && userAgent ? { userAgent: userAgent.slice(0, 512) } : {}), data: this.dataOf(request, params),
     };
-    const call = (ticket?: IdempotencyTicket): Promise<unknown> =>
-      this.rpc.request(
-        target,
-        ticket ? { ...envelope, idempotency: ticket } : envelope,
-        route.method === 'GET' ? { trace: request.trace, ...RETRY_SAFE } : { trace: request.trace },
-      );
+    const options = { trace: request.trace, timeoutMs: this.timeouts.of(route), ...(route.method === 'GET' ? RETRY_SAFE : {}) };
+    const call = (ticket?: IdempotencyTicket): Promise<unknown> => this.rpc.request(target, ticket ? { ...envelope, idempotency: ticket } : envelope, options);
     const result = (response: unknown): DispatchResult =>
       response === undefined || response === null ? { status: 204, body: undefined } : { status: route.status ?? 200, body: response };
     const key = request.headers['idempotency-key'];

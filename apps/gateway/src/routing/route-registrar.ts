@@ -7,6 +7,7 @@ import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RequestAdmission } from '../admission/request-admission';
 import { HttpBridge } from '../dispatch/http-bridge';
 import { ScimDispatcher } from '../dispatch/scim-dispatcher';
+import { RouteTimeouts } from '../dispatch/route-timeouts';
 import { ServiceDispatcher } from '../dispatch/service-dispatcher';
 import { GatewayMetrics } from '../observability/metrics';
 import { ROUTE_CONFIG } from '../observability/request-observer';
@@ -17,7 +18,7 @@ import { isPromise } from '../request/maybe-async';
 import { sendProblem } from '../request/problem-reply';
 import { sendScim, sendScimError } from '../request/scim-reply';
 import {
-  BrowserSessionStep, HttpBridgeTarget, isHttpBridge, isScim, isUpstream, RouteDefinition, ScimTarget, UpstreamTarget,
+  BrowserSessionStep, HttpBridgeTarget, isForwardAuthOnly, isHttpBridge, isScim, isUpstream, RouteDefinition, ScimTarget, UpstreamTarget,
 } from '../request/route-definition';
 import { BrowserSessions } from '../session/browser-sessions';
 
@@ -46,9 +47,11 @@ export class RouteRegistrar {
     private readonly bridge: HttpBridge,
     private readonly scim: ScimDispatcher,
     private readonly metrics: GatewayMetrics,
+    private readonly timeouts: RouteTimeouts,
   ) {}
 
   register(fastify: FastifyInstance, routes: RouteDefinition[]): void {
+    this.timeouts.assertKnown(routes.filter((r) => !isUpstream(r.target) && !isForwardAuthOnly(r.target)));
     // The route table's routes live in a scope of their own, with an error handler for what Fastify raises
     // before a handler runs (bad JSON, body too large, unsupported media type). Set at the root, it fought
     // Nest's own root handler (Fastify's FSTWRN004 warning at every start), which the rest still uses.

@@ -1,10 +1,11 @@
-import { rpc } from '@gatehouse/contracts';
+import { CALL_ID_HEADER, inFlightProbeSubject, rpc } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
 import { problemOf, startTestNats, TestNats } from '@gatehouse/testing';
+import { traceContext } from '@gatehouse/logging';
 import { Logger } from '@nestjs/common';
 import { JSONCodec, Msg, Subscription } from 'nats';
 import { NatsClient, natsConnectionOptions } from '../nats-connection';
-import { RpcClient } from '../rpc-client';
+import { RETRY_SAFE, RpcClient, TIMEOUT_HEADER } from '../rpc-client';
 
 const codec = JSONCodec();
 let subjects = 0;
@@ -122,19 +123,96 @@ describe('RpcClient and NatsClient against a real nats-server', () => {
     expect(calls).toBe(1);
   });
 
-  it('retries a timed-out call (an instance that died mid-request) and gives up after retries + 1 attempts', async () => {
+  it('runs a slow handler once per request: a call that timed out is never sent again (its handler may still be running)', async () => {
     const def = definition();
-    let calls = 0;
-    serve(def.subject, () => (++calls === 1 ? undefined : { response: { a: calls } }));
-    await expect(rpcClient.request(def, { caller: null, data: { q: 1 } }, { retries: 1, timeoutMs: 500 })).resolves.toEqual({ a: 2 });
+    let runs = 0;
+    const sub = client.nc.subscribe(def.subject, { queue: 'unit' });
+    responders.push(sub);
+    void (async () => {
+      for await (const msg of sub) {
+        runs++;
+        // A slow handler: answers after the caller's deadline.
+        setTimeout(() => msg.respond(codec.encode({ response: { a: runs } })), 400);
+      }
+    })();
+    const problem = await problemOf(rpcClient.request(def, { caller: null, data: { q: 1 } }, { ...RETRY_SAFE, timeoutMs: 150 }));
+    expect(problem.status).toBe(504);
+    await new Promise((r) => setTimeout(r, 700));
+    expect(runs).toBe(1);
+  });
 
-    const silent = definition();
-    let attempts = 0;
-    serve(silent.subject, () => void attempts++);
-    expect((await problemOf(rpcClient.request(silent, { caller: null, data: { q: 1 } }, { retries: 2, timeoutMs: 100 }))).status).toBe(504);
-    await eventually(() => attempts === 3);
-    await new Promise((r) => setTimeout(r, 300));
-    expect(attempts).toBe(3);
+  describe('an instance that dies with a call (SIGKILL) versus one that is slow', () => {
+    /** Answers in-flight probes for `service` like each instance does: running if `calls` holds the id. */
+    const answerProbes = (service: string, calls: Set<string>) => {
+      const sub = client.nc.subscribe(inFlightProbeSubject(service), {
+        callback: (_error, msg) => {
+          if (calls.has((codec.decode(msg.data) as { callId: string }).callId)) msg.respond(codec.encode({ running: true }));
+        },
+      });
+      responders.push(sub);
+    };
+
+    it('sends a repeatable call again once no instance is running it any more, and only then', async () => {
+      const def = definition('identity');
+      const taken: string[] = [];
+      // The instance that takes the first attempt dies with it: it never answers, nor says it runs it.
+      const dead = client.nc.subscribe(def.subject, { queue: 'unit', max: 1, callback: (_e, msg) => taken.push(`dead:${msg.headers?.get(CALL_ID_HEADER)}`) });
+      responders.push(dead);
+      answerProbes('identity', new Set());
+      await client.nc.flush();
+      const answer = rpcClient.request(def, { caller: null, data: { q: 1 } }, { ...RETRY_SAFE, timeoutMs: 8000 });
+      await eventually(() => taken.length === 1);
+      serve(def.subject, (request, msg) => (taken.push(`live:${msg.headers?.get(CALL_ID_HEADER)}`), { response: { a: 5 } }));
+      await expect(answer).resolves.toEqual({ a: 5 });
+      expect(taken).toHaveLength(2);
+      expect(taken[1].slice(5)).toBe(taken[0].slice(5)); // the same call, sent again
+    }, 15_000);
+
+    it('waits for a slow call whose instance says it is still running it: one run, its answer', async () => {
+      const def = definition('tenancy');
+      const running = new Set<string>();
+      let runs = 0;
+      answerProbes('tenancy', running);
+      const sub = client.nc.subscribe(def.subject, { queue: 'unit' });
+      responders.push(sub);
+      void (async () => {
+        for await (const msg of sub) {
+          runs++;
+          const id = msg.headers?.get(CALL_ID_HEADER) ?? '';
+          running.add(id);
+          setTimeout(() => (running.delete(id), msg.respond(codec.encode({ response: { a: runs } }))), 2500);
+        }
+      })();
+      await expect(rpcClient.request(def, { caller: null, data: { q: 1 } }, { ...RETRY_SAFE, timeoutMs: 8000 })).resolves.toEqual({ a: 1 });
+      expect(runs).toBe(1);
+    }, 15_000);
+  });
+
+  it("sends the time it will wait with the request, never more than what is left of the current request's deadline", async () => {
+    const def = definition();
+    const budgets: number[] = [];
+    serve(def.subject, (_request, msg) => {
+      budgets.push(Number(msg.headers?.get(TIMEOUT_HEADER)));
+      return { response: { a: 1 } };
+    });
+    await rpcClient.request(def, { caller: null, data: { q: 1 } }, { timeoutMs: 3000 });
+    const trace = { requestId: 'r', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', deadline: Date.now() + 800 };
+    await traceContext.run(trace, () => rpcClient.request(def, { caller: null, data: { q: 1 } }, { timeoutMs: 3000 }));
+    expect(budgets[0]).toBeGreaterThan(800);
+    expect(budgets[0]).toBeLessThanOrEqual(3000);
+    expect(budgets[1]).toBeGreaterThan(0);
+    expect(budgets[1]).toBeLessThanOrEqual(800);
+  });
+
+  it('does not send a request whose deadline has already passed: 504 at once', async () => {
+    const def = definition('identity');
+    let runs = 0;
+    serve(def.subject, () => (runs++, { response: { a: 1 } }));
+    const trace = { requestId: 'r', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', deadline: Date.now() - 1 };
+    const problem = await problemOf(traceContext.run(trace, () => rpcClient.request(def, { caller: null, data: { q: 1 } }, RETRY_SAFE)));
+    expect(problem).toMatchObject({ status: 504, detail: expect.stringContaining('identity') });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(runs).toBe(0);
   });
 
   it('uses the configured default timeout when the call names none', async () => {

@@ -1,8 +1,15 @@
+import { CALL_ID_HEADER, inFlightProbeSubject } from '@gatehouse/contracts';
+import { NatsClient, natsConnectionOptions } from '@gatehouse/messaging';
+import { startTestNats } from '@gatehouse/testing';
 import { CallHandler, ExecutionContext } from '@nestjs/common';
+import { JSONCodec } from 'nats';
 import { lastValueFrom, Subject, throwError } from 'rxjs';
 import { InFlightRequests } from '../draining-nats-server';
 
-const rpc = { getType: () => 'rpc' } as unknown as ExecutionContext;
+/** The execution context of a NATS request carrying `headers`. */
+const rpcWith = (headers: Record<string, string>) =>
+  ({ getType: () => 'rpc', switchToRpc: () => ({ getContext: () => ({ getHeaders: () => ({ get: (name: string) => headers[name] }) }) }) }) as unknown as ExecutionContext;
+const rpc = rpcWith({});
 const http = { getType: () => 'http' } as unknown as ExecutionContext;
 
 describe('InFlightRequests', () => {
@@ -36,4 +43,29 @@ describe('InFlightRequests', () => {
     tracker.intercept(rpc, { handle: () => new Subject() }).subscribe();
     await expect(tracker.idle(20)).resolves.toBe(false);
   });
+
+  it("answers an in-flight probe (real NATS) for a call it is running, and stays silent once it has answered or for another call", async () => {
+    const nats = await startTestNats('nats://127.0.0.1:4222');
+    const client = new NatsClient();
+    await client.connect(natsConnectionOptions({ NATS_URL: nats.url }, 'unit-probes'));
+    const codec = JSONCodec();
+    try {
+      const tracker = new InFlightRequests();
+      const sub = tracker.answerProbes(client, 'probed');
+      const reply = new Subject<string>();
+      const answered = lastValueFrom(tracker.intercept(rpcWith({ [CALL_ID_HEADER]: 'call-1' }), { handle: () => reply } as CallHandler));
+      const ask = (callId: string) =>
+        client.nc.request(inFlightProbeSubject('probed'), codec.encode({ callId }), { timeout: 300 }).then((m) => codec.decode(m.data), (e: { code?: string }) => e.code);
+      expect(await ask('call-1')).toEqual({ running: true });
+      expect(await ask('call-2')).toBe('TIMEOUT');
+      reply.next('done');
+      reply.complete();
+      await answered;
+      expect(await ask('call-1')).toBe('TIMEOUT');
+      sub.unsubscribe();
+    } finally {
+      await client.onApplicationShutdown();
+      await nats.stop();
+    }
+  }, 20_000);
 });

@@ -5,7 +5,9 @@ import { ErrorCode } from 'nats';
 import { IncomingRequest } from '../../request/incoming-request';
 import { HttpBridgeTarget, RouteDefinition } from '../../request/route-definition';
 import { sendFrameworkError } from '../../routing/route-registrar';
+import { GatewayEnv } from '../../gateway.env';
 import { HttpBridge } from '../http-bridge';
+import { RouteTimeouts } from '../route-timeouts';
 
 const trace = { requestId: 'r1', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
 const target: HttpBridgeTarget = { bridge: OidcRpc.http, maxBodyBytes: OIDC_HTTP_MAX_BODY_BYTES };
@@ -13,7 +15,7 @@ const route = { method: 'POST', path: '/oidc/token', summary: 'token', access: '
 
 /** A gateway with one bridged route (body read as text, as the route registrar does) in front of the given RpcClient. */
 async function gatewayWith(rpc: object): Promise<FastifyInstance> {
-  const bridge = new HttpBridge(rpc as RpcClient);
+  const bridge = new HttpBridge(rpc as RpcClient, new RouteTimeouts(new GatewayEnv()));
   const app = Fastify();
   app.setErrorHandler((error, _request, reply) => sendFrameworkError(reply, error));
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: target.maxBodyBytes }, (_request, body, done) => done(null, body));
@@ -58,7 +60,7 @@ describe('HttpBridge (gateway)', () => {
     expect(rpc.request).toHaveBeenCalledTimes(1);
     const [definition, envelope, options] = rpc.request.mock.calls[0] as unknown as [unknown, { caller: unknown; ip: string; data: { method: string; url: string; headers: Record<string, string>; body?: string } }, unknown];
     expect(definition).toBe(OidcRpc.http);
-    expect(options).toEqual({ trace });
+    expect(options).toEqual({ trace, timeoutMs: undefined });
     expect(envelope).toMatchObject({ caller: null, ip: '203.0.113.7', data: { method: 'POST', url: '/oidc/token?x=1', body: 'grant_type=client_credentials&scope=api' } });
     expect(envelope.data.headers).toMatchObject({ 'content-type': 'application/x-www-form-urlencoded', cookie: '_session=abc', authorization: 'Basic Y2xpZW50OnNlY3JldA==' });
     for (const name of ['host', 'content-length', 'connection', 'x-forwarded-for', 'x-forwarded-host', 'forwarded', 'x-real-ip', 'proxy-authorization']) {

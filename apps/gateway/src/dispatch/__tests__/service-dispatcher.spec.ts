@@ -4,6 +4,8 @@ import { IdempotencyOutcome, IdempotencyTicket, RETRY_SAFE, RpcClient } from '@g
 import { IdempotencyStore, KeyedScope } from '../../idempotency/idempotency-store';
 import { Admission, IncomingRequest } from '../../request/incoming-request';
 import { RouteDefinition } from '../../request/route-definition';
+import { GatewayEnv } from '../../gateway.env';
+import { RouteTimeouts } from '../route-timeouts';
 import { ServiceDispatcher } from '../service-dispatcher';
 
 const alice: Caller = { type: 'USER', id: 'alice', via: 'jwt', ip: '10.0.0.1' };
@@ -18,10 +20,11 @@ const request = (overrides: Partial<IncomingRequest> = {}): IncomingRequest => (
 });
 const admission: Admission = { caller: alice, tenantId: 'acme', params: { id: 'g1' } };
 
-function dispatcherWith(answer: unknown, run?: IdempotencyStore['run']) {
+function dispatcherWith(answer: unknown, run?: IdempotencyStore['run'], routeTimeouts = '') {
   const rpc = { request: jest.fn(async (..._args: unknown[]) => answer) };
   const store = { run: jest.fn(run) };
-  return { dispatcher: new ServiceDispatcher(rpc as unknown as RpcClient, store as unknown as IdempotencyStore), rpc, store };
+  const timeouts = new RouteTimeouts(Object.assign(new GatewayEnv(), { GATEWAY_ROUTE_TIMEOUTS: routeTimeouts }));
+  return { dispatcher: new ServiceDispatcher(rpc as unknown as RpcClient, store as unknown as IdempotencyStore, timeouts), rpc, store };
 }
 
 describe('ServiceDispatcher (gateway)', () => {
@@ -32,16 +35,24 @@ describe('ServiceDispatcher (gateway)', () => {
     expect(rpc.request).toHaveBeenCalledWith(
       target,
       { caller: alice, tenantId: 'acme', ip: '10.0.0.1', data: { name: 'g', q: 'x', id: 'g1' } }, // path parameters win
-      { trace },
+      { trace, timeoutMs: undefined },
     );
   });
 
   it('lets a read be retried on another instance, never a write', async () => {
     const { dispatcher, rpc } = dispatcherWith({ id: 'g1' });
     await dispatcher.dispatch(route('GET'), request(), admission);
-    expect(rpc.request.mock.calls[0][2]).toEqual({ trace, ...RETRY_SAFE });
+    expect(rpc.request.mock.calls[0][2]).toEqual({ trace, timeoutMs: undefined, ...RETRY_SAFE });
     await dispatcher.dispatch(route('DELETE'), request(), admission);
-    expect(rpc.request.mock.calls[1][2]).toEqual({ trace });
+    expect(rpc.request.mock.calls[1][2]).toEqual({ trace, timeoutMs: undefined });
+  });
+
+  it("gives a route the deadline GATEWAY_ROUTE_TIMEOUTS sets for it, other routes RPC_TIMEOUT_MS (the client's default)", async () => {
+    const { dispatcher, rpc } = dispatcherWith({ id: 'g1' }, undefined, 'GET /api/v1/:tenant/groups/:id=12000, POST /api/v1/tenants=100');
+    await dispatcher.dispatch(route('GET'), request(), admission);
+    expect(rpc.request.mock.calls[0][2]).toMatchObject({ timeoutMs: 12000 });
+    await dispatcher.dispatch(route('DELETE'), request(), admission);
+    expect(rpc.request.mock.calls[1][2]).toEqual({ trace, timeoutMs: undefined });
   });
 
   it("answers 204 when the service returns nothing, else the route's status (200 by default)", async () => {

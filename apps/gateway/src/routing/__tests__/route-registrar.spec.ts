@@ -13,6 +13,8 @@ import { Admission } from '../../request/incoming-request';
 import { RouteDefinition } from '../../request/route-definition';
 import { BrowserSessions, SessionAnswer } from '../../session/browser-sessions';
 import { RouteRegistrar } from '../route-registrar';
+import { GatewayEnv } from '../../gateway.env';
+import { RouteTimeouts } from '../../dispatch/route-timeouts';
 
 // jose is ES-module only (Jest's CommonJS runtime cannot load it); authentication is a stub here.
 jest.mock('jose', () => ({}));
@@ -75,6 +77,7 @@ describe('RouteRegistrar (gateway)', () => {
       { forward: bridge } as unknown as HttpBridge,
       { dispatch: scim } as unknown as ScimDispatcher,
       new GatewayMetrics(),
+      new RouteTimeouts(new GatewayEnv()),
     );
     fastify = Fastify();
     registerTraceHeaders(fastify);
@@ -95,6 +98,14 @@ describe('RouteRegistrar (gateway)', () => {
     expect(admission).toBe(admitted);
     expect(incoming).toMatchObject({ params: { tenant: 'acme' }, query: { x: '1' }, body: { name: 'g' }, trace: { requestId: expect.any(String) } });
     expect(admit.mock.calls[0][1]).toBe(incoming);
+  });
+
+  it('refuses, at start-up, a GATEWAY_ROUTE_TIMEOUTS entry that names no built-in route', () => {
+    const env = Object.assign(new GatewayEnv(), { GATEWAY_ROUTE_TIMEOUTS: 'POST /api/v1/:tenant/groups=9000,GET /api/v1/nope=100' });
+    const registrar = new RouteRegistrar(
+      {} as RequestAdmission, {} as ServiceDispatcher, {} as BrowserSessions, {} as UpstreamProxy, {} as HttpBridge, {} as ScimDispatcher, new GatewayMetrics(), new RouteTimeouts(env),
+    );
+    expect(() => registrar.register(Fastify(), [builtIn, upstream])).toThrow('GATEWAY_ROUTE_TIMEOUTS names no built-in route of the gateway: GET /api/v1/nope');
   });
 
   describe('SCIM routes', () => {
