@@ -1,7 +1,8 @@
 import { RoleView } from '@gatehouse/contracts';
 import {
-  api, bearer, bindInstanceRole, bindRole, createGroup, createIntegration, createRole, createTenantWorld, createUser, describeOperation, loadOpenApi,
-  operationsOf, patchOp, rolesByName, SCIM_GROUP_SCHEMA, scimClient, ScimClient, scimUser, superAdminToken, TenantWorld, TestUser, unique,
+  api, bearer, bindInstanceRole, bindRole, createGroup, createIntegration, createRole, createTenantWorld, createUser, describeOperation, LdapServer,
+  ldapPerson, loadOpenApi, operationsOf, patchOp, rolesByName, SCIM_GROUP_SCHEMA, scimClient, ScimClient, scimUser, superAdminToken, TenantWorld,
+  TestUser, unique,
 } from '@gatehouse/testing';
 import { Response } from 'supertest';
 
@@ -26,6 +27,10 @@ describe('access: the escalation matrix of every grant route', () => {
   let adminScim: ScimClient;
   let managerScim: ScimClient;
   let groupEditorScim: ScimClient;
+  /** A user manager of A (USER, GROUP, GROUP_MEMBERSHIP only), and a directory for identity providers' links. */
+  let userManager: TestUser;
+  let directory: LdapServer;
+  const DIRECTORY_PEOPLE = ['mx-one', 'mx-two', 'mx-three', 'mx-four'];
 
   const T = () => `/api/v1/${a.tenant}`;
   const as = (token: string) => ({
@@ -47,6 +52,11 @@ describe('access: the escalation matrix of every grant route', () => {
     if (response.status >= 300) throw new Error(`expected success, got ${response.status} ${JSON.stringify(response.body)}`);
   };
   const newUser = () => createUser(root);
+  /** An LDAP provider's body (a directory that need not answer unless `url` is given), with one group mapping. */
+  const idp = (groupId?: string, tenantId?: string, url = 'ldaps://ldap.matrix.example.invalid') => ({
+    type: 'ldap', name: unique('idp'), ldap: { url, userBase: 'ou=people,dc=example,dc=com' },
+    groupMappings: groupId ? [{ providerGroup: 'staff', groupId, ...(tenantId ? { tenantId } : {}) }] : [],
+  });
   const membersOf = async (groupId: string) =>
     (await api().get(`${T()}/groups/${groupId}/members`).set(...bearer(root)).expect(200)).body.results.map((m: { memberId: string }) => m.memberId);
   const bindingsOf = async (subjectId: string) =>
@@ -71,12 +81,22 @@ describe('access: the escalation matrix of every grant route', () => {
     adminScim = scimClient(await createIntegration(a.admin.token, a.tenant));
     const crud = ['CREATE', 'READ', 'UPDATE', 'DELETE'];
     const manager = await newUser();
+    userManager = manager;
     await bindRole(root, a.tenant, { roleId: (await createRole(root, a.tenant, { name: unique('user-managers'), permissions: { USER: crud, GROUP: crud, GROUP_MEMBERSHIP: crud } })).id, subjectId: manager.user.id });
     managerScim = scimClient(await createIntegration(manager.token, a.tenant));
+    const suffix = 'dc=example,dc=com';
+    directory = await LdapServer.start({
+      suffix,
+      seed: [`dn: ou=people,${suffix}\nobjectClass: organizationalUnit\nou: people\n`, ...DIRECTORY_PEOPLE.map((uid) => ldapPerson(suffix, uid, { password: `${uid}-pass` }))].join('\n'),
+    });
     const groupEditor = await newUser();
     await bindRole(root, a.tenant, { roleId: (await createRole(root, a.tenant, { name: unique('group-editors'), permissions: { USER: crud, GROUP: crud } })).id, subjectId: groupEditor.user.id });
     groupEditorScim = scimClient(await createIntegration(groupEditor.token, a.tenant));
   }, 120_000);
+
+  afterAll(async () => {
+    await directory?.stop();
+  });
 
   /** A SCIM refusal: the status and rule in a SCIM error body (application/scim+json). */
   const scimRefused = (response: Response, status: number, rule?: string) => {
@@ -529,6 +549,88 @@ describe('access: the escalation matrix of every grant route', () => {
       expect(await membersOf(viewersGroup)).not.toContain(member);
       ok(await addTo(viewersGroup, adminScim));
       expect(await membersOf(viewersGroup)).toContain(member);
+    },
+    // Federation (docs/federation.md): a group mapping makes a directory add anyone to the group; a link is a credential.
+    'POST /api/v1/{tenant}/identity-providers': async () => {
+      const path = `${T()}/identity-providers`;
+      const count = async () => (await api().get(path).set(...bearer(root)).expect(200)).body.total as number;
+      const before = await count();
+      // The group is bound to Admin (which carries ROLE): only a TENANT holder may let a directory grant it, even A's Admin.
+      refused(await as(a.admin.token).post(path, idp(adminsGroup)), 403, 'tenant-permission-required');
+      refused(await as(userManager.token).post(path, idp(viewersGroup)), 403, 'no-permission-escalation');
+      deniedAtGateway(await as(accessOnly.token).post(path, idp(viewersGroup)), 'USER');
+      deniedAtGateway(await as(b.admin.token).post(path, idp(viewersGroup)), 'USER');
+      expect(await count()).toBe(before);
+      ok(await as(a.admin.token).post(path, idp(viewersGroup)));
+      ok(await as(root).post(path, idp(adminsGroup)));
+    },
+    'PATCH /api/v1/{tenant}/identity-providers/{id}': async () => {
+      const created = await as(a.admin.token).post(`${T()}/identity-providers`, idp());
+      ok(created);
+      const path = `${T()}/identity-providers/${created.body.id}`;
+      const mapTo = (groupId: string) => ({ groupMappings: [{ providerGroup: 'staff', groupId }] });
+      refused(await as(a.admin.token).patch(path, mapTo(adminsGroup)), 403, 'tenant-permission-required');
+      refused(await as(userManager.token).patch(path, mapTo(viewersGroup)), 403, 'no-permission-escalation');
+      expect((await api().patch(`/api/v1/${b.tenant}/identity-providers/${created.body.id}`).set(...bearer(b.admin.token)).send(mapTo(viewersGroup))).status).toBe(404);
+      expect((await api().get(path).set(...bearer(root)).expect(200)).body.groupMappings).toEqual([]);
+      ok(await as(a.admin.token).patch(path, mapTo(viewersGroup)));
+      ok(await as(root).patch(path, mapTo(adminsGroup)));
+    },
+    'POST /api/v1/identity-providers': async () => {
+      const body = (groupId: string) => idp(groupId, a.tenant);
+      deniedAtGateway(await as(a.admin.token).post('/api/v1/identity-providers', body(viewersGroup)), 'TENANT');
+      // An Instance Admin has no tenant data: it cannot let a directory hand out A's Admin group.
+      refused(await as(instanceAdmin.token).post('/api/v1/identity-providers', body(adminsGroup)), 403);
+      ok(await as(root).post('/api/v1/identity-providers', body(adminsGroup)));
+    },
+    'PATCH /api/v1/identity-providers/{id}': async () => {
+      const created = await as(root).post('/api/v1/identity-providers', idp());
+      ok(created);
+      const path = `/api/v1/identity-providers/${created.body.id}`;
+      const mapTo = (groupId: string) => ({ groupMappings: [{ providerGroup: 'staff', groupId, tenantId: a.tenant }] });
+      deniedAtGateway(await as(a.admin.token).patch(path, mapTo(viewersGroup)), 'TENANT');
+      refused(await as(instanceAdmin.token).patch(path, mapTo(adminsGroup)), 403);
+      expect((await api().get(path).set(...bearer(root)).expect(200)).body.groupMappings).toEqual([]);
+      ok(await as(root).patch(path, mapTo(adminsGroup)));
+    },
+    'POST /api/v1/{tenant}/identity-providers/{id}/links': async () => {
+      const created = await as(a.admin.token).post(`${T()}/identity-providers`, idp(undefined, undefined, directory.url));
+      ok(created);
+      const path = `${T()}/identity-providers/${created.body.id}/links`;
+      // Whoever holds the directory account signs in as the user: A's Admin cannot link an Admin of B who is also in A.
+      const wider = await adminOfBLinkedIntoA();
+      ok(await as(root).post(`${T()}/groups/${viewersGroup}/members`, { memberType: 'USER', memberId: wider.user.id }));
+      refused(await as(a.admin.token).post(path, { userId: wider.user.id, login: 'mx-one' }), 403, 'no-credential-escalation');
+      // Nor a user outside the tenant.
+      expect((await as(a.admin.token).post(path, { userId: (await newUser()).user.id, login: 'mx-one' })).status).toBe(404);
+      deniedAtGateway(await as(accessOnly.token).post(path, { userId: a.member.user.id, login: 'mx-one' }), 'USER');
+      expect((await api().get(path).set(...bearer(root)).expect(200)).body.total).toBe(0);
+      ok(await as(a.admin.token).post(path, { userId: a.member.user.id, login: 'mx-one' }));
+    },
+    'POST /api/v1/identity-providers/{id}/links': async () => {
+      const created = await as(root).post('/api/v1/identity-providers', idp(undefined, undefined, directory.url));
+      ok(created);
+      const path = `/api/v1/identity-providers/${created.body.id}/links`;
+      const superAdmin = await newUser();
+      ok(await as(root).patch(`/api/v1/users/${superAdmin.user.id}`, { superAdmin: true }));
+      refused(await as(instanceAdmin.token).post(path, { userId: superAdmin.user.id, login: 'mx-two' }), 403, 'no-credential-escalation');
+      deniedAtGateway(await as(a.admin.token).post(path, { userId: superAdmin.user.id, login: 'mx-two' }), 'TENANT');
+      ok(await as(root).post(path, { userId: superAdmin.user.id, login: 'mx-two' }));
+      ok(await as(instanceAdmin.token).post(path, { userId: (await newUser()).user.id, login: 'mx-three' }));
+    },
+    'PUT /api/v1/users/{id}/authentication': async () => {
+      const superAdmin = await newUser();
+      ok(await as(root).patch(`/api/v1/users/${superAdmin.user.id}`, { superAdmin: true }));
+      deniedAtGateway(await as(a.admin.token).put(`/api/v1/users/${superAdmin.user.id}/authentication`, { password: true }), 'USER');
+      refused(await as(instanceAdmin.token).put(`/api/v1/users/${superAdmin.user.id}/authentication`, { password: false }), 403, 'super-admin-required');
+      ok(await as(instanceAdmin.token).put(`/api/v1/users/${(await newUser()).user.id}/authentication`, { password: true }));
+    },
+    'PUT /api/v1/{tenant}/users/{id}/authentication': async () => {
+      const wider = await adminOfBLinkedIntoA();
+      ok(await as(root).post(`${T()}/groups/${viewersGroup}/members`, { memberType: 'USER', memberId: wider.user.id }));
+      refused(await as(a.admin.token).put(`${T()}/users/${wider.user.id}/authentication`, { password: false }), 403, 'tenant-boundary');
+      expect((await as(a.admin.token).put(`${T()}/users/${(await newUser()).user.id}/authentication`, { password: false })).status).toBe(404);
+      ok(await as(a.admin.token).put(`${T()}/users/${a.member.user.id}/authentication`, { password: true }));
     },
     'POST /api/v1/setup': async () => {
       refused(await api().post('/api/v1/setup').send({ username: `${unique('late')}@gatehouse.test`, password: 'Test-User-Pass-1' }), 409);

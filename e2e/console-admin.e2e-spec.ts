@@ -64,7 +64,7 @@ describe('console: administration', () => {
     await admin.waitForURL(`${consoleUrl()}/t/${tenantId}/settings`);
     await admin.getByRole('heading', { name: 'UI tenant' }).waitFor();
     await admin.locator('nav.sidebar section', { has: admin.locator('h2', { hasText: tenantId }) }).locator('a', { hasText: 'Settings' }).waitFor();
-    expect(await sidebarLinks(admin, tenantId)).toEqual(['Users', 'Service accounts', 'OAuth clients', 'Provisioning', 'Groups', 'Access', 'Invitations', 'Roles', 'Audit log', 'Webhooks', 'Settings']);
+    expect(await sidebarLinks(admin, tenantId)).toEqual(['Users', 'Service accounts', 'OAuth clients', 'Provisioning', 'Identity providers', 'Groups', 'Access', 'Invitations', 'Roles', 'Audit log', 'Webhooks', 'Settings']);
     await shot(admin, '06-tenant-overview');
     const token = await superAdminToken();
     const created = await api().get(`/api/v1/tenants/${tenantId}`).set(...bearer(token)).expect(200);

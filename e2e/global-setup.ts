@@ -24,6 +24,8 @@ export default async function globalSetup(): Promise<void> {
       SMTP_PORT: String(smtp.port),
       GATEWAY_ROUTES_FILE: routesFile,
       BODY_LIMIT_BYTES: String(1024 * 1024),
+      // The suites' directories (slapd) run on this machine: identity providers on loopback are allowed here only.
+      FEDERATION_ALLOW_LOOPBACK: 'true',
     },
     replicas: { authorization: 2 },
   }).catch(async (error: unknown) => {

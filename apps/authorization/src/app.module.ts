@@ -6,6 +6,7 @@ import { BindingEntity } from './bindings/binding.entity';
 import { BindingsModule } from './bindings/bindings.module';
 import { CatalogueModule } from './catalogue/catalogue.module';
 import { DecisionsModule } from './decisions/decisions.module';
+import { FederationGroupsModule } from './federation-groups/federation-groups.module';
 import { GrantsModule } from './grants/grants.module';
 import { GroupEntity } from './groups/group.entity';
 import { GroupsModule } from './groups/groups.module';
@@ -31,7 +32,7 @@ export const AUTHORIZATION_SCHEMA = {
 // through their modules' exports (never the other way round; see README.md beside this file).
 export const AUTHORIZATION_CONTEXTS = [
   InvalidationModule, SubjectsModule, TenantsModule, DecisionsModule, GrantsModule, CatalogueModule, RolesModule, GroupsModule,
-  BindingsModule, TenantAccessModule, InvitationsModule, ProvisioningModule, ScimGroupsModule,
+  BindingsModule, TenantAccessModule, InvitationsModule, ProvisioningModule, ScimGroupsModule, FederationGroupsModule,
 ];
 
 @Module({})

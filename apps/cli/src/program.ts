@@ -5,6 +5,7 @@ import { registerBindings } from './commands/bindings';
 import { registerGroups } from './commands/groups';
 import { registerInvitations } from './commands/invitations';
 import { registerMe } from './commands/me';
+import { registerIdentityProviders } from './commands/identity-providers';
 import { registerIntegrations } from './commands/integrations';
 import { registerOAuthClients } from './commands/oauth-clients';
 import { registerRoles } from './commands/roles';
@@ -49,6 +50,7 @@ export function buildProgram(io: CliIo): Command {
   registerOAuthClients(program, context);
   registerWebhooks(program, context);
   registerIntegrations(program, context);
+  registerIdentityProviders(program, context);
   registerGroups(program, context);
   registerRoles(program, context);
   registerBindings(program, context);

@@ -9,6 +9,7 @@ import { InvitationsPage } from './pages/invitations';
 import { MfaEnrolmentPage } from './pages/mfa-enrolment';
 import { StepUpDialog } from './pages/step-up';
 import { Shell, tenantLabel, tenantSections } from './pages/layout';
+import { IdentityProvidersSection } from './pages/identity-providers';
 import { IntegrationsSection } from './pages/integrations';
 import { OAuthClientsSection } from './pages/oauth-clients';
 import { WebhooksSection } from './pages/webhooks';
@@ -89,6 +90,9 @@ function SignedIn({ path }: { path: string }) {
   if ((m = match('/t/:tenant/webhooks/*', path)) || (m = match('/t/:tenant/webhooks', path))) {
     return <Shell tenant={m.tenant}><WebhooksSection tenant={m.tenant} rest={m['*'] ?? ''} /></Shell>;
   }
+  if ((m = match('/t/:tenant/identity-providers/*', path)) || (m = match('/t/:tenant/identity-providers', path))) {
+    return <Shell tenant={m.tenant}><IdentityProvidersSection tenant={m.tenant} rest={m['*'] ?? ''} /></Shell>;
+  }
   if ((m = match('/t/:tenant/integrations/*', path)) || (m = match('/t/:tenant/integrations', path))) {
     return <Shell tenant={m.tenant}><IntegrationsSection tenant={m.tenant} rest={m['*'] ?? ''} /></Shell>;
   }
@@ -113,6 +117,9 @@ function SignedIn({ path }: { path: string }) {
     return <Shell tenant={null}><UserDetailPage tenant={null} base="/admin/users" id={m.id} tab={m.tab ?? 'overview'} /></Shell>;
   }
   if (path === '/admin/audit') return <Shell tenant={null}><AuditPage tenant={null} /></Shell>;
+  if ((m = match('/admin/identity-providers/*', path)) || (m = match('/admin/identity-providers', path))) {
+    return <Shell tenant={null}><IdentityProvidersSection tenant={null} rest={m['*'] ?? ''} /></Shell>;
+  }
   if ((m = match('/admin/webhooks/*', path)) || (m = match('/admin/webhooks', path))) {
     return <Shell tenant={null}><WebhooksSection tenant={null} rest={m['*'] ?? ''} /></Shell>;
   }

@@ -6,6 +6,9 @@ import { IdentityEnv } from './identity.env';
 import { ApiTokenEntity } from './api-tokens/api-token.entity';
 import { ApiTokensModule } from './api-tokens/api-tokens.module';
 import { FactorsModule } from './factors/factors.module';
+import { IdentityLinkEntity } from './federation/identity-link.entity';
+import { IdentityProviderEntity } from './federation/identity-provider.entity';
+import { FederationModule } from './federation/federation.module';
 import { KeysModule } from './keys/keys.module';
 import { SigningKeyEntity } from './keys/signing-key.entity';
 import { IDENTITY_MIGRATIONS } from './migrations';
@@ -29,10 +32,10 @@ import { UsersModule } from './users/users.module';
 import { SERVICE } from './service-name';
 
 /** Identity's tables and its bounded contexts: what the service runs, and what its unit specs wire too. */
-export const IDENTITY_SCHEMA = { entities: [UserEntity, RefreshTokenEntity, SigningKeyEntity, ServiceAccountEntity, ApiTokenEntity, OAuthClientEntity, IntegrationEntity], migrations: IDENTITY_MIGRATIONS };
+export const IDENTITY_SCHEMA = { entities: [UserEntity, RefreshTokenEntity, SigningKeyEntity, ServiceAccountEntity, ApiTokenEntity, OAuthClientEntity, IntegrationEntity, IdentityProviderEntity, IdentityLinkEntity], migrations: IDENTITY_MIGRATIONS };
 export const IDENTITY_CONTEXTS = [
   PasswordsModule, KeysModule, UsersModule, SessionsModule, SetupModule, RevocationModule, PasswordFlowsModule, ServiceAccountsModule, ApiTokensModule, UserSettingsModule, TenantCleanupModule,
-  OAuthClientsModule, OidcModule, EmailVerificationModule, FactorsModule, ProvisioningModule,
+  OAuthClientsModule, OidcModule, EmailVerificationModule, FactorsModule, ProvisioningModule, FederationModule,
 ];
 
 @Module({})

@@ -1,7 +1,8 @@
-import { DatabaseServiceEnv } from '@gatehouse/config';
-import { Type } from 'class-transformer';
+import { DatabaseServiceEnv, parseBoolean } from '@gatehouse/config';
+import { NetworkList } from '@gatehouse/service-runtime';
+import { Transform, Type } from 'class-transformer';
 import { MFA_POLICIES, MfaPolicy } from '@gatehouse/contracts';
-import { IsIn, IsInt, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsString, Matches, Max, MaxLength, Min, MinLength, Validate } from 'class-validator';
 
 export class IdentityEnv extends DatabaseServiceEnv {
   @Type(() => Number) @IsInt() @Min(1) @Max(65535)
@@ -111,4 +112,23 @@ export class IdentityEnv extends DatabaseServiceEnv {
   /** Origins passkey ceremonies may come from, comma-separated (`https://gatehouse.example.com`). Empty: the origin of JWT_ISSUER. */
   @IsString() @MaxLength(4000) @Matches(/^$|^https?:\/\/[^\s,/]+(,https?:\/\/[^\s,/]+)*$/, { message: 'WEBAUTHN_ORIGINS must be comma-separated origins such as https://gatehouse.example.com' })
   WEBAUTHN_ORIGINS = '';
+
+  /**
+   * Keys that encrypt identity providers' secrets at rest (an LDAP bind password, an OIDC client secret;
+   * docs/federation.md): comma-separated `id:base64` entries of 32-byte keys, the first encrypts, all decrypt.
+   * Empty: a built-in development key (warned at start-up; never for production).
+   */
+  @IsString() @MaxLength(10_000)
+  @Matches(/^$|^[A-Za-z0-9_.-]{1,32}:[A-Za-z0-9+/_-]{43}=?(,[A-Za-z0-9_.-]{1,32}:[A-Za-z0-9+/_-]{43}=?)*$/, {
+    message: 'FEDERATION_ENCRYPTION_KEYS must be comma-separated id:base64 entries of 32-byte keys (e.g. k1:$(openssl rand -base64 32))',
+  })
+  FEDERATION_ENCRYPTION_KEYS = '';
+
+  /** Networks identity providers may be reached on although private, loopback, link-local or reserved (comma-separated CIDRs); empty: none. */
+  @IsString() @Validate(NetworkList)
+  FEDERATION_ALLOWED_NETWORKS = '';
+
+  /** Development and tests only: identity providers on a loopback host (and `ldap://`, `http://` to it without TLS). */
+  @Transform(parseBoolean) @IsBoolean()
+  FEDERATION_ALLOW_LOOPBACK = false;
 }

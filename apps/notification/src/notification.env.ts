@@ -1,6 +1,6 @@
 import { DatabaseServiceEnv, parseBoolean } from '@gatehouse/config';
 import { Transform, Type } from 'class-transformer';
-import { parseNetworks } from './webhooks/destination-policy';
+import { NetworkList } from '@gatehouse/service-runtime';
 import {
   IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength, Validate, ValidateIf,
   ValidationArguments, ValidatorConstraint, ValidatorConstraintInterface,
@@ -31,17 +31,6 @@ class WebhookLeaseOutlastsTimeout implements ValidatorConstraintInterface {
 
   defaultMessage(): string {
     return `must be at least WEBHOOK_TIMEOUT_MS + ${WEBHOOK_LEASE_MARGIN_MS}, or a slow delivery could be sent again while still in flight`;
-  }
-}
-
-@ValidatorConstraint({ name: 'networkList' })
-class NetworkList implements ValidatorConstraintInterface {
-  validate(value: string): boolean {
-    return typeof value === 'string' && parseNetworks(value) !== null;
-  }
-
-  defaultMessage(): string {
-    return 'must be a comma-separated list of CIDR networks (10.0.0.0/8, fd00::/8) or addresses';
   }
 }
 

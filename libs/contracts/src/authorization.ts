@@ -444,7 +444,8 @@ export class UserGroupRequest {
   groupId: string;
 }
 
-export const CREDENTIAL_KINDS = ['API_TOKEN', 'PASSWORD', 'OAUTH_CLIENT'] as const;
+/** IDENTITY_LINK: an account at an identity provider that signs in as the user (docs/federation.md). */
+export const CREDENTIAL_KINDS = ['API_TOKEN', 'PASSWORD', 'OAUTH_CLIENT', 'IDENTITY_LINK'] as const;
 export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
 
 export class ImpersonateRequest {
@@ -461,7 +462,7 @@ export class ActForRequest {
 }
 
 /** Account actions on another user that the tenant boundary limits (docs/access-model.md). */
-export const ACCOUNT_ACTIONS = ['LIST_SESSIONS', 'END_SESSIONS', 'RESET_FACTORS', 'PROVISION'] as const;
+export const ACCOUNT_ACTIONS = ['LIST_SESSIONS', 'END_SESSIONS', 'RESET_FACTORS', 'PROVISION', 'AUTHENTICATION'] as const;
 export type AccountAction = (typeof ACCOUNT_ACTIONS)[number];
 
 export class AccountReachRequest {

@@ -19,7 +19,8 @@ export interface UserView {
   lastName: string | null;
   superAdmin: boolean;
   status: UserStatus;
-  authMethod: 'PASSWORD';
+  /** PASSWORD: a Gatehouse password (and any identity provider the user is linked to); FEDERATED: identity providers only (docs/federation.md). */
+  authMethod: 'PASSWORD' | 'FEDERATED';
   /** Locked after too many failed sign-ins (until `lockedUntil`). */
   lockedUntil: string | null;
   /** An admin requested a reset: the user must set a new password before signing in. */

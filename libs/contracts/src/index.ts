@@ -17,3 +17,4 @@ export * from './introspection';
 export * from './operator-socket';
 export * from './oidc';
 export * from './provisioning';
+export * from './federation';

@@ -16,7 +16,7 @@ export const DEFAULT_TENANT_SEGMENT = 'default';
 export const RESERVED_TENANT_IDS = [
   DEFAULT_TENANT_SEGMENT, 'api', 'setup', 'tenants', 'users', 'me', 'login', 'logout', 'token', 'session',
   'forgotten-password', 'reset-password', 'validate-password', 'verify-email', 'well-known', 'health', 'docs', 'ui',
-  'acls', 'roles', 'bindings', 'invitations', 'notifications', 'auditlogs', 'metrics', 'authz',
+  'acls', 'roles', 'bindings', 'invitations', 'notifications', 'auditlogs', 'metrics', 'authz', 'identity-providers',
 ] as const;
 
 export type TenantStatus = 'PROVISIONING' | 'ACTIVE' | 'DELETED';

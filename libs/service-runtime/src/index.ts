@@ -8,3 +8,4 @@ export * from './idempotency.interceptor';
 export * from './database-unavailable.interceptor';
 export * from './draining-nats-server';
 export * from './service.module';
+export * from './destination-policy';

@@ -17,3 +17,4 @@ export * from './webauthn-authenticator';
 export * from './webhook-receiver';
 export * from './ingress';
 export * from './scim-fixtures';
+export * from './ldap-server';

@@ -17,7 +17,7 @@ const LAYERS: string[][] = [
   ['grants'],
   ['catalogue', 'roles', 'groups'],
   ['bindings'],
-  ['tenant-access', 'invitations', 'provisioning', 'scim-groups'],
+  ['tenant-access', 'invitations', 'provisioning', 'scim-groups', 'federation-groups'],
 ];
 const CONTEXTS = LAYERS.flat().filter((folder) => folder !== 'common');
 const SRC = resolve(__dirname, '..');

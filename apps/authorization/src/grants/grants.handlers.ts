@@ -5,8 +5,8 @@ import { Controller } from '@nestjs/common';
 import { TenantMembers } from '../tenants/tenant-members';
 import { GrantGuard } from './grant-guard';
 
-const CREDENTIAL_DEEDS = { API_TOKEN: 'create an API token', PASSWORD: 'set a password', OAUTH_CLIENT: 'create an OAuth client (or its secret)' } as const;
-const ACCOUNT_ACTION_NAMES = { LIST_SESSIONS: 'see the sessions of', END_SESSIONS: 'end the sessions of', RESET_FACTORS: 'reset the second factors of', PROVISION: 'change through provisioning the account of' } as const;
+const CREDENTIAL_DEEDS = { API_TOKEN: 'create an API token', PASSWORD: 'set a password', OAUTH_CLIENT: 'create an OAuth client (or its secret)', IDENTITY_LINK: 'link an identity provider account' } as const;
+const ACCOUNT_ACTION_NAMES = { LIST_SESSIONS: 'see the sessions of', END_SESSIONS: 'end the sessions of', RESET_FACTORS: 'reset the second factors of', PROVISION: 'change through provisioning the account of', AUTHENTICATION: 'change the authentication method of' } as const;
 
 @Controller()
 export class GrantsHandlers {

@@ -87,6 +87,7 @@ export function tenantSections(caps: Capabilities | null, instance: Capabilities
     { id: 'service-accounts', label: 'Service accounts', show: caps.can('SERVICE_ACCOUNT') },
     { id: 'oauth-clients', label: 'OAuth clients', show: caps.can('SERVICE_ACCOUNT') },
     { id: 'integrations', label: 'Provisioning', show: caps.can('USER') },
+    { id: 'identity-providers', label: 'Identity providers', show: caps.can('USER') },
     { id: 'groups', label: 'Groups', show: caps.can('GROUP') },
     { id: 'access', label: 'Access', show: caps.can('BINDING') },
     { id: 'invitations', label: 'Invitations', show: caps.can('INVITATION') },
@@ -173,6 +174,7 @@ export function Shell({ tenant, children }: { tenant: string | null; children: R
     { to: '/admin/users', label: 'Users', show: instance.can('USER') },
     { to: '/admin/audit', label: 'Audit log', show: instance.can('AUDITLOG') },
     { to: '/admin/webhooks', label: 'Webhooks', show: !!me?.superAdmin },
+    { to: '/admin/identity-providers', label: 'Identity providers', show: instance.can('TENANT') },
   ].filter((a) => a.show) : [];
   return (
     <div className="shell">

@@ -1,4 +1,6 @@
-import type { BindingView, GroupView, ImpersonationToken, InvitationView, MfaResetResult, Page, RoleView, TenantAccessEntry, UserView } from '@gatehouse/contracts';
+import type {
+  BindingView, GroupView, ImpersonationToken, InvitationView, MfaResetResult, Page, RoleView, TenantAccessEntry, UserAuthenticationView, UserView,
+} from '@gatehouse/contracts';
 import { useEffect, useState } from 'react';
 import { api, ApiError, impersonation, url } from '../api/client';
 import { Link, navigate } from '../router';
@@ -307,8 +309,8 @@ function UserOverview({ user, onSaved }: { user: UserView; onSaved: (u: UserView
 }
 
 /**
- * How the user signs in. Password is the only method until an identity provider (SSO, issue #25) is
- * configured; a Super Admin may set a password; an admin may require a reset (a single-use link by email).
+ * How the user signs in (seed 003): a Gatehouse password, or identity providers only (docs/federation.md),
+ * with the accounts the user is linked to; a Super Admin may set a password; an admin may require a reset.
  */
 function Authentication({ user, tenant }: { user: UserView; tenant: string | null }) {
   const { me } = useAuth();
@@ -316,6 +318,12 @@ function Authentication({ user, tenant }: { user: UserView; tenant: string | nul
   const [message, setMessage] = useState('');
   const setter = useSubmit();
   const reset = useSubmit();
+  const method = useSubmit();
+  const authPath = tenant ? tp(tenant, `/users/${user.id}/authentication`) : url(`/users/${user.id}/authentication`);
+  const [reload, setReload] = useState(0);
+  const auth = useAsync(() => api.get<UserAuthenticationView>(authPath), [authPath, reload]);
+  const links = auth.data?.links ?? [];
+  const current = auth.data ? (auth.data.password ? 'PASSWORD' : 'FEDERATED') : user.authMethod;
   const onSet = setter.submit(async () => {
     await api.put(url(`/users/${user.id}/password`), { password });
     setPassword('');
@@ -325,15 +333,29 @@ function Authentication({ user, tenant }: { user: UserView; tenant: string | nul
     await api.post(tenant ? tp(tenant, `/users/${user.id}/password-reset`) : url(`/users/${user.id}/password-reset`));
     setMessage(`A reset request has been sent to ${user.email ?? user.username}. They must choose a new password before signing in again.`);
   });
+  const onMethod = (value: string) =>
+    method.submit(async () => {
+      await api.put(authPath, { password: value === 'PASSWORD' });
+      setReload((n) => n + 1);
+      setMessage(value === 'PASSWORD' ? 'The user may sign in with a password again (send a reset request so they choose one).' : 'The user now signs in through identity providers only; their password was removed.');
+    })();
   return (
     <div>
       <div className="panel">
         <div className="field">
           <label htmlFor="f-authMethod">Authentication method</label>
-          <select id="f-authMethod" value={user.authMethod} disabled>
+          <select id="f-authMethod" value={current} disabled={method.pending || (links.length === 0 && current === 'PASSWORD')} onChange={(e) => void onMethod(e.target.value)}>
             <option value="PASSWORD">Password</option>
+            {(links.length > 0 || current === 'FEDERATED') && <option value="FEDERATED">Identity providers only</option>}
           </select>
-          <div className="hint" data-testid="sso-hint">Single sign-on (SSO) appears here once an identity provider is configured; none is.</div>
+          {links.length === 0 ? (
+            <div className="hint" data-testid="sso-hint">Single sign-on (SSO) can be chosen once an identity provider is configured and the user is linked to it.</div>
+          ) : (
+            <ul data-testid="identity-links">
+              {links.map((l) => <li key={l.providerId}>{l.providerName} ({l.providerType.toUpperCase()}): <code>{l.externalId}</code>, linked by {l.linkedBy.toLowerCase().replace('_', ' ')}</li>)}
+            </ul>
+          )}
+          <ProblemBox error={method.error} />
         </div>
       </div>
       {message && <p role="status">{message}</p>}

@@ -1,10 +1,11 @@
 import { IDENTITY_PROBLEMS } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { PasswordHasher } from '../passwords/password-hasher';
 import { UserEntity } from '../users/user.entity';
+import { DirectorySignIn } from './directory-sign-in';
 import { LoginProtectionService, SignInChannel } from './login-protection.service';
 
 export const INVALID_CREDENTIALS = 'Invalid username or password';
@@ -12,7 +13,8 @@ export const INVALID_CREDENTIALS = 'Invalid username or password';
 /**
  * Username-or-email + password, for login and for `Authorization: Basic`: per-address throttling,
  * lockout (silent: a locked account answers like a wrong password), constant work for unknown accounts,
- * and the must-change-password rule.
+ * and the must-change-password rule. A name the Gatehouse password does not sign in is asked of the
+ * LDAP directories that may know it (DirectorySignIn, docs/federation.md), with the same lockout.
  */
 @Injectable()
 export class PasswordAuthenticator {
@@ -20,6 +22,7 @@ export class PasswordAuthenticator {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly hasher: PasswordHasher,
     private readonly protection: LoginProtectionService,
+    @Optional() private readonly directories?: DirectorySignIn,
   ) {}
 
   async authenticate(login: string, password: string, ip: string | null, channel: SignInChannel): Promise<UserEntity> {
@@ -37,16 +40,27 @@ export class PasswordAuthenticator {
       await this.protection.recordFailure(user, login, ip, channel, 'locked');
       throw ProblemException.unauthorized(INVALID_CREDENTIALS);
     }
-    const valid = await this.hasher.verify(user?.passwordHash ?? null, password);
-    if (!user || !valid) {
-      await this.protection.recordFailure(user, login, ip, channel, 'invalid-credentials');
-      throw ProblemException.unauthorized(INVALID_CREDENTIALS);
-    }
+    const valid = await this.hasher.verify(user?.passwordSignIn === false ? null : user?.passwordHash ?? null, password);
+    if (!valid) return this.fromDirectory(login, password, user, ip, channel);
+    if (!user) throw ProblemException.unauthorized(INVALID_CREDENTIALS);
+    return this.admitted(user, login, ip, channel);
+  }
+
+  private async fromDirectory(login: string, password: string, local: UserEntity | null, ip: string | null, channel: SignInChannel): Promise<UserEntity> {
+    const outcome = this.directories ? await this.directories.authenticate(login, password, local, ip) : { kind: 'unknown' as const };
+    if (outcome.kind === 'user') return this.admitted(outcome.user, login, ip, channel, { providerId: outcome.providerId });
+    const reason = outcome.kind === 'refused' ? outcome.reason : 'invalid-credentials';
+    const user = outcome.kind === 'refused' ? outcome.user ?? local : local;
+    await this.protection.recordFailure(user, login, ip, channel, reason, outcome.kind === 'refused' ? { providerId: outcome.providerId } : {});
+    throw ProblemException.unauthorized(reason === 'directory-disabled' ? 'This account is disabled in its directory' : INVALID_CREDENTIALS);
+  }
+
+  private async admitted(user: UserEntity, login: string, ip: string | null, channel: SignInChannel, details: Record<string, unknown> = {}): Promise<UserEntity> {
     if (user.status !== 'ACTIVE') {
-      await this.protection.recordFailure(user, login, ip, channel, 'disabled');
+      await this.protection.recordFailure(user, login, ip, channel, 'disabled', details);
       throw ProblemException.unauthorized('This account is disabled');
     }
-    if (user.mustChangePassword) {
+    if (user.mustChangePassword && details['providerId'] === undefined) {
       await this.protection.recordFailure(user, login, ip, channel, 'password-change-required');
       throw new ProblemException(
         403,

@@ -89,7 +89,8 @@ export class PasswordFlowsService {
         .createQueryBuilder('u')
         .where('lower(u.email) = lower(:email)', { email })
         .getOne();
-      if (user && user.status === 'ACTIVE' && user.emailVerified) {
+      // A federated-only user has no password to reset (docs/federation.md): answered alike, nothing sent.
+      if (user && user.status === 'ACTIVE' && user.emailVerified && user.passwordSignIn) {
         await this.issueResetToken(manager, user, secret, tokenHash, 'FORGOTTEN_PASSWORD', null);
         await this.auditPassword(manager, anonymousCaller(ip), user.id, 'forgotten-password', {}, ANONYMOUS_ACTOR);
       } else {

@@ -9,7 +9,7 @@ import { ServiceAccountEntity } from '../service-accounts/service-account.entity
 import { toServiceAccountFacts } from '../service-accounts/service-account.mapper';
 
 /**
- * A deleted tenant takes its service accounts (and their API tokens), its OAuth clients, its MFA policy, its provisioning integrations and SCIM records, and every user's settings for it
+ * A deleted tenant takes its service accounts (and their API tokens), its OAuth clients, its MFA policy, its provisioning integrations and SCIM records, its identity providers (with their links), and every user's settings for it
  * with it. Idempotent: a redelivered event finds nothing left to delete.
  */
 @Injectable()
@@ -48,6 +48,7 @@ export class TenantCleanupService implements OnModuleInit {
     await manager.query(`DELETE FROM identity.oauth_clients WHERE tenant_key = $1`, [tenantId]);
     const integrations = await returning<{ id: string }>(manager, `DELETE FROM identity.integrations WHERE tenant_key = $1 RETURNING id`, [tenantId]);
     await manager.query(`DELETE FROM identity.scim_users WHERE tenant_key = $1`, [tenantId]);
+    await manager.query(`DELETE FROM identity.identity_providers WHERE tenant_key = $1`, [tenantId]);
     await manager.query(`DELETE FROM identity.service_accounts WHERE tenant_key = $1`, [tenantId]);
     await manager.query(`DELETE FROM identity.user_settings WHERE tenant_key = $1`, [tenantId]);
     await manager.query(`DELETE FROM identity.mfa_policies WHERE tenant_key = $1`, [tenantId]);

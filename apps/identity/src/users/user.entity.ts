@@ -24,6 +24,10 @@ export class UserEntity {
   @Column({ default: false })
   superAdmin: boolean;
 
+  /** Whether the user may sign in with a Gatehouse password; false: only through an identity provider (docs/federation.md). */
+  @Column({ default: true })
+  passwordSignIn: boolean;
+
   @Column({ type: 'text', default: 'ACTIVE' })
   status: UserStatus;
 

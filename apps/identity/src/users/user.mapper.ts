@@ -10,7 +10,7 @@ export function toUserView(user: UserEntity): UserView {
     lastName: user.lastName,
     superAdmin: user.superAdmin,
     status: user.status,
-    authMethod: 'PASSWORD',
+    authMethod: user.passwordSignIn === false ? 'FEDERATED' : 'PASSWORD',
     lockedUntil: user.lockedUntil && user.lockedUntil.getTime() > Date.now() ? user.lockedUntil.toISOString() : null,
     passwordChangeRequired: user.mustChangePassword,
     emailVerified: user.emailVerified ?? false,

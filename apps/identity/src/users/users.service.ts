@@ -307,20 +307,26 @@ export class UsersService {
   }
 
   /**
-   * A user created by provisioning (SCIM), in the caller's transaction: the directory's password if it syncs
+   * A user created by provisioning (SCIM) or just in time by an identity provider (`federated`: no password, the
+   * address verified when the provider vouches for it), in the caller's transaction: the directory's password if it syncs
    * one, else none (they sign in through their directory's federation, or set one with a reset link once their
    * address is verified), the address
    * unverified and a confirmation link sent, as for any new account. 409 when the username or email is taken.
    */
   async insertProvisioned(
     manager: EntityManager, caller: Caller | null,
-    account: { username: string; email: string; firstName: string | null; lastName: string | null; passwordHash: string | null },
+    account: { username: string; email: string | null; firstName: string | null; lastName: string | null; passwordHash: string | null },
+    federated: { emailVerified: boolean } | null = null,
   ): Promise<UserEntity> {
     const repo = manager.getRepository(UserEntity);
     const saved = await repo.save(
-      repo.create({ ...account, superAdmin: false, status: 'ACTIVE', mustChangePassword: false, emailVerified: false, pendingEmail: null }),
+      repo.create({
+        ...account, superAdmin: false, status: 'ACTIVE', mustChangePassword: false, emailVerified: federated?.emailVerified ?? false, pendingEmail: null,
+        // A user an identity provider created just in time signs in through it only (docs/federation.md).
+        passwordSignIn: federated === null,
+      }),
     );
-    await this.emailLinks.issue(manager, saved, account.email, 'VERIFY', 'ACCOUNT_CREATED');
+    if (account.email && !saved.emailVerified) await this.emailLinks.issue(manager, saved, account.email, 'VERIFY', 'ACCOUNT_CREATED');
     await this.outbox.add(manager, IdentityEvents.subjectChanged, toSubjectFacts(saved));
     await this.audit.record(manager, caller, {
       tenantId: undefined, type: 'CREATE', resourceType: 'USER', resourceId: saved.id, ...auditDiff(null, { ...toUserView(saved) }),

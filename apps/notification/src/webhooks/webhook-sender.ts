@@ -7,7 +7,7 @@ import { rootCertificates } from 'node:tls';
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Webhook } from 'standardwebhooks';
 import { NotificationEnv } from '../notification.env';
-import { DestinationPolicy } from './destination-policy';
+import { DestinationPolicy } from '@gatehouse/service-runtime';
 
 /** What the receiver answered, or why no answer came. */
 export interface SendOutcome {

@@ -29,6 +29,8 @@ export interface TenantWorld {
   /** A provisioning integration of the Admin, with its SCIM secret, and a user it provisioned (docs/scim.md). */
   integration: IntegrationWithSecret;
   scimUserId: string;
+  /** An LDAP identity provider of the tenant, made by the Admin (its directory does not exist), with a secret (docs/federation.md). */
+  identityProvider: { id: string; name: string; bindPassword: string };
   /** Ids, names and emails of the tenant's own objects (never expected in another tenant's answers). */
   markers: string[];
 }
@@ -92,6 +94,13 @@ export async function createTenantWorld(rootToken: string, label: string): Promi
   const scimUserName = `${unique(`${label}-scim`)}@gatehouse.test`;
   const provisioned = await scimClient(integration).post('/Users', scimUser(scimUserName));
   if (provisioned.status !== 201) throw new Error(`provisioning a SCIM user failed: ${provisioned.status} ${JSON.stringify(provisioned.body)}`);
+  const bindPassword = unique(`${label}-bind-secret`);
+  const identityProvider = expect201(
+    await api().post(`${base}/identity-providers`).set(...bearer(admin.token)).send({
+      type: 'ldap', name: unique(`${label}-idp`), ldap: { url: `ldaps://ldap.${label}.example.invalid`, userBase: 'dc=example,dc=com', bindDn: 'cn=reader', bindPassword },
+    }),
+    'creating an identity provider',
+  ) as { id: string; name: string };
   return {
     tenant,
     admin,
@@ -109,7 +118,9 @@ export async function createTenantWorld(rootToken: string, label: string): Promi
     webhook: { ...webhook, deliveryId },
     integration,
     scimUserId: provisioned.body.id as string,
+    identityProvider: { ...identityProvider, bindPassword },
     markers: [
+      identityProvider.id, identityProvider.name, bindPassword,
       webhook.id, webhook.url, webhook.signingSecret, deliveryId,
       integration.id, integration.name, integration.secret, provisioned.body.id as string, scimUserName,
       oauthClient.id, oauthClient.clientId, oauthClient.name, oauthClient.clientSecret,
@@ -158,6 +169,11 @@ export function pathValue(world: TenantWorld, path: string, param: string): stri
       return world.webhook.deliveryId;
     case 'integrations':
       return world.integration.id;
+    case 'identity-providers':
+      return world.identityProvider.id;
+    // A provider's link to a user (…/links/{userId}): the member.
+    case 'links':
+      return world.member.user.id;
     // SCIM resources (…/scim/v2/Users/{resourceId}): the world's provisioned user, its group, a resource type, a schema.
     case 'Users':
       return world.scimUserId;
@@ -171,7 +187,7 @@ export function pathValue(world: TenantWorld, path: string, param: string): stri
       return world.memberSessionId;
     // A person's own things (API tokens, sessions, factors) under a user of the tenant: the member.
     case 'users':
-      return /\/users\/\{id\}\/(api-tokens|sessions|mfa)/.test(path) ? world.member.user.id : world.serviceAccount.id;
+      return /\/users\/\{id\}\/(api-tokens|sessions|mfa|authentication)/.test(path) ? world.member.user.id : world.serviceAccount.id;
     // Subjects of a tenant: the service account (tenant-scoped; users are instance-wide).
     case 'members':
     case 'tenant-access':

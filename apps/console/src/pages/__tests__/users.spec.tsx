@@ -255,6 +255,7 @@ describe('UserDetailPage', () => {
 
   it('shows the authentication method as Password and says SSO appears once an identity provider is configured', async () => {
     server.on('GET', '/api/v1/acme/tenant-access', tenantEntry);
+    server.on('GET', '/api/v1/acme/users/u-5/authentication', { body: { userId: 'u-5', password: true, links: [] } });
     server.on('POST', '/api/v1/acme/users/u-5/password-reset', { body: {} });
     renderWithAuth(server, <UserDetailPage tenant="acme" base="/t/acme/users" id="u-5" tab="authentication" />, { me: plainAdmin() });
 
@@ -265,6 +266,21 @@ describe('UserDetailPage', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Send reset request' }));
     await screen.findByRole('status');
     expect(server.sent('POST', '/api/v1/acme/users/u-5/password-reset')).toHaveLength(1);
+  });
+
+  it('lets an admin make a user linked to an identity provider federated only, through the tenant\'s route', async () => {
+    server.on('GET', '/api/v1/acme/tenant-access', tenantEntry);
+    const link = { providerId: 'p-1', providerName: 'Corporate LDAP', providerType: 'ldap', externalId: 'e-1', linkedBy: 'ADMIN', createdAt: '2026-12-01T00:00:00Z', lastSignInAt: null };
+    server.on('GET', '/api/v1/acme/users/u-5/authentication', { body: { userId: 'u-5', password: true, links: [link] } });
+    server.on('PUT', '/api/v1/acme/users/u-5/authentication', { body: { userId: 'u-5', password: false, links: [link] } });
+    renderWithAuth(server, <UserDetailPage tenant="acme" base="/t/acme/users" id="u-5" tab="authentication" />, { me: plainAdmin() });
+
+    const method = (await screen.findByLabelText('Authentication method')) as HTMLSelectElement;
+    await screen.findByText(/Corporate LDAP/);
+    expect(screen.getAllByRole('option').map((o) => o.textContent)).toEqual(['Password', 'Identity providers only']);
+    await userEvent.selectOptions(method, 'FEDERATED');
+    await screen.findByText(/identity providers only; their password was removed/);
+    expect(server.sent('PUT', '/api/v1/acme/users/u-5/authentication').map((r) => r.body)).toEqual([{ password: false }]);
   });
 
   it("resets a user's second factors through the tenant's route after the in-app confirmation (Cancel sends nothing)", async () => {

@@ -89,10 +89,14 @@ describe('PasswordFlowsService: change, forgotten, reset, admin-requested reset,
       const user = await world.createUser({ emailVerified: true });
       const disabled = await world.createUser({ emailVerified: true });
       await world.get(UsersService).disable(internal, disabled.id);
+      // Federated only (docs/federation.md): no password, so no reset link either.
+      const federated = await world.createUser({ emailVerified: true });
+      await world.db.dataSource.query(`UPDATE identity.users SET password_sign_in = false, password_hash = NULL WHERE id = $1`, [federated.id]);
       const before = await world.db.dataSource.query(`SELECT count(*)::int AS n FROM identity.outbox`);
 
       await expect(flows.forgottenPassword('nobody@example.com', '10.9.0.1')).resolves.toBeUndefined();
       await expect(flows.forgottenPassword(disabled.email, '10.9.0.1')).resolves.toBeUndefined();
+      await expect(flows.forgottenPassword(federated.email, '10.9.0.1')).resolves.toBeUndefined();
       const after = await world.db.dataSource.query(`SELECT count(*)::int AS n FROM identity.outbox`);
       expect(after[0].n).toBe(before[0].n);
 

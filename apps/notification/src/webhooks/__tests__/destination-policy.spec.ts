@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { webhookEventTypeMatches, WEBHOOK_EVENT_TYPE_PATTERN } from '@gatehouse/contracts';
 import { Webhook } from 'standardwebhooks';
-import { DestinationPolicy, parseNetworks } from '../destination-policy';
+import { DestinationPolicy, parseNetworks } from '@gatehouse/service-runtime';
 import { signedHeaders } from '../webhook-sender';
 
 describe('DestinationPolicy: where webhooks may go', () => {

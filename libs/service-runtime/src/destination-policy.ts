@@ -1,9 +1,11 @@
 import { BlockList, isIP, isIPv4 } from 'node:net';
+import { ValidatorConstraint, ValidatorConstraintInterface } from 'class-validator';
 
 type Family = 'ipv4' | 'ipv6';
 
 /**
- * Where a webhook must never go unless the operator allows the network (WEBHOOK_ALLOWED_NETWORKS): this
+ * Where an outbound request (a webhook, an identity provider's URL) must never go unless the operator allows
+ * the network (WEBHOOK_ALLOWED_NETWORKS, FEDERATION_ALLOWED_NETWORKS): this
  * host, private networks, link-local (and so the cloud metadata services at 169.254.169.254 and
  * fd00:ec2::254), carrier-grade NAT, multicast, documentation and reserved ranges (RFC 6890).
  */
@@ -33,6 +35,18 @@ export function parseNetworks(value: string): Array<[string, number, Family]> | 
   return networks;
 }
 
+/** An env variable's rule (`@Validate(NetworkList)`): a list parseNetworks accepts. */
+@ValidatorConstraint({ name: 'networkList' })
+export class NetworkList implements ValidatorConstraintInterface {
+  validate(value: string): boolean {
+    return typeof value === 'string' && parseNetworks(value) !== null;
+  }
+
+  defaultMessage(): string {
+    return 'must be a comma-separated list of CIDR networks (10.0.0.0/8, fd00::/8) or addresses';
+  }
+}
+
 const blockListOf = (networks: Array<[string, number, Family]>): BlockList => {
   const list = new BlockList();
   for (const [address, prefix, family] of networks) list.addSubnet(address, prefix, family);
@@ -55,18 +69,33 @@ function unmapped(address: string): { address: string; family: Family } {
 
 const LOOPBACK_NAMES = /^(localhost|localhost\.localdomain|[^.]+\.localhost)\.?$/i;
 
+/** The variables that relax a policy, named in its refusals, and what the policy guards. */
+export interface DestinationVariables {
+  allowedNetworks: string;
+  allowLoopback: string;
+  /** Plural, for messages: `webhooks`. */
+  what: string;
+}
+
+const WEBHOOK_VARIABLES: DestinationVariables = { allowedNetworks: 'WEBHOOK_ALLOWED_NETWORKS', allowLoopback: 'WEBHOOK_ALLOW_HTTP_LOOPBACK', what: 'webhooks' };
+
 /**
- * The SSRF rules of webhook URLs (docs/webhooks.md): checked on the URL when a subscription is saved, and
- * on every address the host resolves to when a delivery connects (so a name that later resolves to a
- * refused address, DNS rebinding included, is refused at the connection).
+ * The SSRF rules of outbound URLs (docs/webhooks.md, docs/federation.md): checked on the URL when it is
+ * saved, and on every address the host resolves to when a connection is opened (so a name that later
+ * resolves to a refused address, DNS rebinding included, is refused at the connection).
  */
 export class DestinationPolicy {
   private readonly refused = blockListOf(REFUSED_NETWORKS);
   private readonly loopback = blockListOf(LOOPBACK_NETWORKS);
   private readonly allowed: BlockList;
 
-  constructor(allowedNetworks: string, private readonly allowHttpLoopback: boolean) {
+  constructor(allowedNetworks: string, private readonly allowHttpLoopback: boolean, private readonly variables: DestinationVariables = WEBHOOK_VARIABLES) {
     this.allowed = blockListOf(parseNetworks(allowedNetworks) ?? []);
+  }
+
+  /** Whether loopback addresses (and http:// to them) are allowed: a developer machine, e2e. */
+  get loopbackAllowed(): boolean {
+    return this.allowHttpLoopback;
   }
 
   /** Why a delivery must not connect to this address; null when it may. */
@@ -75,7 +104,7 @@ export class DestinationPolicy {
     if (this.allowed.check(ip, family)) return null;
     if (this.allowHttpLoopback && this.loopback.check(ip, family)) return null;
     if (this.refused.check(ip, family)) {
-      return `${address} is a private, loopback, link-local or reserved address (allow its network with WEBHOOK_ALLOWED_NETWORKS)`;
+      return `${address} is a private, loopback, link-local or reserved address (allow its network with ${this.variables.allowedNetworks})`;
     }
     return null;
   }
@@ -85,30 +114,40 @@ export class DestinationPolicy {
     return this.loopback.check(ip, family);
   }
 
-  /** What is wrong with a subscription's URL, for a 400 naming `url`; null when it may be saved. */
-  urlProblem(text: string): string | null {
+  /** Whether a host name or address names this machine. */
+  isLoopbackHost(hostname: string): boolean {
+    const host = hostname.replace(/^\[|\]$/g, '');
+    return LOOPBACK_NAMES.test(host) || (isIP(host) !== 0 && this.isLoopbackAddress(host));
+  }
+
+  /** What is wrong with a subscription's URL, for a 400 naming `field` (default `url`); null when it may be saved. */
+  urlProblem(text: string, field = 'url'): string | null {
     let url: URL;
     try {
       url = new URL(text);
     } catch {
-      return 'url must be an absolute URL (https://receiver.example.com/path)';
+      return `${field} must be an absolute URL (https://receiver.example.com/path)`;
     }
-    const host = url.hostname.replace(/^\[|\]$/g, '');
-    const loopbackHost = LOOPBACK_NAMES.test(host) || (isIP(host) !== 0 && this.isLoopbackAddress(host));
     if (url.protocol === 'http:') {
-      if (!this.allowHttpLoopback) return 'url must use https';
-      if (!loopbackHost) return 'url must use https (http only to a loopback host, with WEBHOOK_ALLOW_HTTP_LOOPBACK)';
+      if (!this.allowHttpLoopback) return `${field} must use https`;
+      if (!this.isLoopbackHost(url.hostname)) return `${field} must use https (http only to a loopback host, with ${this.variables.allowLoopback})`;
     } else if (url.protocol !== 'https:') {
-      return 'url must use https';
+      return `${field} must use https`;
     }
-    if (url.username || url.password) return 'url must not carry a user name or password';
-    if (url.hash || text.includes('#')) return 'url must not have a fragment';
+    if (url.username || url.password) return `${field} must not carry a user name or password`;
+    if (url.hash || text.includes('#')) return `${field} must not have a fragment`;
+    return this.hostProblem(url.hostname, field);
+  }
+
+  /** What is wrong with the host of a URL (any scheme) as it is written: a refused address, or a loopback name. */
+  hostProblem(hostname: string, field: string): string | null {
+    const host = hostname.replace(/^\[|\]$/g, '');
     if (isIP(host) !== 0) {
       const refusal = this.addressRefusal(host);
-      return refusal ? `url points at ${refusal}` : null;
+      return refusal ? `${field} points at ${refusal}` : null;
     }
     if (LOOPBACK_NAMES.test(host) && !this.allowHttpLoopback && this.addressRefusal('127.0.0.1')) {
-      return 'url points at this host (loopback), which webhooks may not reach';
+      return `${field} points at this host (loopback), which ${this.variables.what} may not reach`;
     }
     return null;
   }

@@ -1,0 +1,261 @@
+import { readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError } from 'commander';
+import type {
+  ConnectionTestResult, GroupMapping, IdentityLinkWithUser, IdentityProviderView, LdapSettings, Page, PageQuery, UserAuthenticationView,
+} from '@gatehouse/contracts';
+import { CommandContext, ContextFactory } from '../context';
+import { Column, renderPage, renderRecord } from '../output';
+import { idOrName, userId } from './lookup';
+import { booleanWord, collect, collectWhole, pageQuery, positiveInt, withPaging, withTenant } from './options';
+
+export const PROVIDER_COLUMNS: Column<IdentityProviderView>[] = [
+  { header: 'id', value: (p) => p.id },
+  { header: 'name', value: (p) => p.name },
+  { header: 'type', value: (p) => p.type },
+  { header: 'enabled', value: (p) => (p.enabled ? 'yes' : 'no') },
+  { header: 'jit', value: (p) => (p.jitProvisioning ? 'yes' : 'no') },
+  { header: 'domains', value: (p) => p.domains.join(',') },
+  { header: 'mappings', value: (p) => String(p.groupMappings.length) },
+];
+
+const LINK_COLUMNS: Column<IdentityLinkWithUser>[] = [
+  { header: 'user', value: (l) => l.username },
+  { header: 'user id', value: (l) => l.userId },
+  { header: 'external id', value: (l) => l.externalId },
+  { header: 'linked by', value: (l) => l.linkedBy },
+  { header: 'last sign-in', value: (l) => l.lastSignInAt ?? 'never' },
+];
+
+interface ScopeOptions {
+  tenant?: string;
+  instance?: boolean;
+}
+
+interface ProviderOptions extends ScopeOptions {
+  name?: string;
+  enabled?: boolean;
+  jit?: boolean;
+  domain?: string[];
+  map?: string[];
+  url?: string;
+  startTls?: boolean;
+  caFile?: string;
+  bindDn?: string;
+  bindPassword?: string;
+  userBase?: string;
+  userFilter?: string;
+  activeFilter?: string;
+  groupBase?: string;
+  groupFilter?: string;
+  groupNameAttribute?: string;
+  attribute?: string[];
+  emailVerified?: boolean;
+  timeoutMs?: number;
+  poolSize?: number;
+}
+
+const PROVIDER_ARG = ['<provider>', 'identity provider id or name'] as const;
+
+function withScope(command: Command): Command {
+  return withTenant(command).option('--instance', "the instance-wide providers (TENANT at instance level) instead of a tenant's");
+}
+
+function basePath(ctx: CommandContext, options: ScopeOptions): string {
+  if (options.instance && options.tenant !== undefined) ctx.usageError('give --tenant or --instance, not both');
+  return options.instance ? '/api/v1/identity-providers' : `${ctx.tenantBase(options.tenant)}/identity-providers`;
+}
+
+async function providerPath(ctx: CommandContext, options: ScopeOptions, ref: string): Promise<string> {
+  const base = basePath(ctx, options);
+  return `${base}/${await idOrName<IdentityProviderView>(ctx, ref, base, [(p) => p.name], 'identity provider')}`;
+}
+
+/** `--map "cn=admins,ou=groups,dc=example,dc=com=<group id>"`: the provider group, then `=`, the Gatehouse group id (and `@tenant` for an instance-wide provider). */
+function mappingOf(value: string, instance: boolean): GroupMapping {
+  const match = /^(.+)=([0-9a-f-]{36})(?:@([a-z0-9-]+|default))?$/i.exec(value);
+  if (!match) throw new InvalidArgumentError(`--map must be <provider group>=<group id>[@<tenant>], not "${value}"`);
+  const [, providerGroup, groupId, tenant] = match;
+  if (!instance) return { providerGroup, groupId };
+  return { providerGroup, groupId, tenantId: tenant === undefined || tenant === 'default' ? null : tenant };
+}
+
+function withProviderOptions(command: Command): Command {
+  return command
+    .option('--name <name>', 'display name, unique where it lives')
+    .option('--enabled <true|false>', 'enabled (default true)', booleanWord)
+    .option('--jit <true|false>', 'create a user at the first sign-in of someone the provider knows (default false)', booleanWord)
+    .option('--domain <domain>', 'email domain sent to this provider (repeatable)', collect)
+    .option('--map <group=id[@tenant]>', 'provider group (name or DN) mapped to a Gatehouse group id (repeatable; @tenant for --instance)', collectWhole)
+    .option('--url <url>', 'LDAP: ldaps://host[:port], or ldap:// with --start-tls')
+    .option('--start-tls <true|false>', 'LDAP: upgrade ldap:// with StartTLS', booleanWord)
+    .option('--ca-file <pem>', "LDAP: PEM file of the CA of the directory's certificate")
+    .option('--bind-dn <dn>', 'LDAP: the service account that searches')
+    .option('--bind-password <password>', 'LDAP: its password ("-" reads it from stdin); stored encrypted')
+    .option('--user-base <dn>', 'LDAP: where users are searched')
+    .option('--user-filter <filter>', 'LDAP: user filter with {login} (default (|(uid={login})(mail={login})))')
+    .option('--active-filter <filter>', 'LDAP: an entry must also match this to sign in')
+    .option('--group-base <dn>', 'LDAP: where groups are searched')
+    .option('--group-filter <filter>', 'LDAP: group filter with {dn} / {login} (default (|(member={dn})(uniqueMember={dn})))')
+    .option('--group-name-attribute <attribute>', 'LDAP: group name attribute (default cn)')
+    .option('--attribute <field=attribute>', 'LDAP: attribute mapping, e.g. username=sAMAccountName (id, username, email, firstName, lastName; repeatable)', collectWhole)
+    .option('--email-verified <true|false>', "LDAP: the directory's addresses are verified (they may link existing accounts)", booleanWord)
+    .option('--timeout-ms <ms>', 'LDAP: per-operation timeout', positiveInt)
+    .option('--pool-size <n>', 'LDAP: search connections kept', positiveInt);
+}
+
+function ldapSettings(ctx: CommandContext, options: ProviderOptions, base: Partial<LdapSettings>): LdapSettings {
+  const attributes: Record<string, string> = { ...(base.attributes ?? {}) };
+  for (const entry of options.attribute ?? []) {
+    const [field, attribute] = entry.split('=');
+    if (!field || !attribute) ctx.usageError(`--attribute must be field=attribute, not "${entry}"`);
+    attributes[field] = attribute;
+  }
+  const settings: Record<string, unknown> = {
+    ...base,
+    ...(options.url !== undefined ? { url: options.url } : {}),
+    ...(options.startTls !== undefined ? { startTls: options.startTls } : {}),
+    ...(options.caFile !== undefined ? { caCertificate: readFileSync(options.caFile, 'utf8') } : {}),
+    ...(options.bindDn !== undefined ? { bindDn: options.bindDn } : {}),
+    ...(options.userBase !== undefined ? { userBase: options.userBase } : {}),
+    ...(options.userFilter !== undefined ? { userFilter: options.userFilter } : {}),
+    ...(options.activeFilter !== undefined ? { activeFilter: options.activeFilter } : {}),
+    ...(options.groupBase !== undefined ? { groupBase: options.groupBase } : {}),
+    ...(options.groupFilter !== undefined ? { groupFilter: options.groupFilter } : {}),
+    ...(options.groupNameAttribute !== undefined ? { groupNameAttribute: options.groupNameAttribute } : {}),
+    ...(options.emailVerified !== undefined ? { emailVerified: options.emailVerified } : {}),
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.poolSize !== undefined ? { poolSize: options.poolSize } : {}),
+    ...(Object.keys(attributes).length > 0 ? { attributes } : {}),
+  };
+  delete settings['bindPasswordSet'];
+  return settings as unknown as LdapSettings;
+}
+
+async function providerBody(ctx: CommandContext, options: ProviderOptions, current?: IdentityProviderView): Promise<Record<string, unknown>> {
+  const ldapTouched = ['url', 'startTls', 'caFile', 'bindDn', 'bindPassword', 'userBase', 'userFilter', 'activeFilter', 'groupBase', 'groupFilter', 'groupNameAttribute', 'attribute', 'emailVerified', 'timeoutMs', 'poolSize']
+    .some((key) => options[key as keyof ProviderOptions] !== undefined);
+  const body: Record<string, unknown> = {
+    ...(options.name !== undefined ? { name: options.name } : {}),
+    ...(options.enabled !== undefined ? { enabled: options.enabled } : {}),
+    ...(options.jit !== undefined ? { jitProvisioning: options.jit } : {}),
+    ...(options.domain !== undefined ? { domains: options.domain } : {}),
+    ...(options.map !== undefined ? { groupMappings: options.map.map((m) => mappingOf(m, !!options.instance)) } : {}),
+  };
+  if (ldapTouched || !current) {
+    const ldap = ldapSettings(ctx, options, current?.ldap ?? {}) as unknown as Record<string, unknown>;
+    if (options.bindPassword !== undefined) ldap['bindPassword'] = await ctx.secret(options.bindPassword);
+    body['ldap'] = ldap;
+  }
+  return body;
+}
+
+function renderTest(result: ConnectionTestResult): string {
+  const lines = result.steps.map((s) => `${s.ok ? 'ok  ' : 'FAIL'} ${s.step.padEnd(7)} ${s.detail}`);
+  return `${lines.join('\n')}\n${result.ok ? 'The provider answered every step.' : `Failed at ${result.step}: ${result.detail}`}\n`;
+}
+
+export function registerIdentityProviders(program: Command, context: ContextFactory): void {
+  const providers = program
+    .command('identity-providers')
+    .description("Sign-in through the company's identity provider (LDAP / Active Directory): a tenant's own (needs USER) or, with --instance, the instance's (TENANT)");
+
+  withPaging(withScope(providers.command('list').description('Search identity providers'))).action(async (options: PageQuery & ScopeOptions, command: Command) => {
+    const ctx = context(command);
+    const page = await ctx.api<Page<IdentityProviderView>>('GET', basePath(ctx, options), { query: pageQuery(options) });
+    ctx.print(page, () => renderPage(page, PROVIDER_COLUMNS, 'identity providers'));
+  });
+
+  withScope(providers.command('get').description('Show one identity provider (never its secret)').argument(...PROVIDER_ARG)).action(
+    async (ref: string, options: ScopeOptions, command: Command) => {
+      const ctx = context(command);
+      const provider = await ctx.api<IdentityProviderView>('GET', await providerPath(ctx, options, ref));
+      ctx.print(provider, () => renderRecord(provider));
+    },
+  );
+
+  withProviderOptions(withScope(providers.command('create').description('Create an identity provider (type ldap); you become its owner').option('--type <type>', 'ldap', 'ldap'))).action(
+    async (options: ProviderOptions & { type: string }, command: Command) => {
+      const ctx = context(command);
+      if (!options.name) ctx.usageError('--name is required');
+      const body = { type: options.type, ...(await providerBody(ctx, options)) };
+      const provider = await ctx.api<IdentityProviderView>('POST', basePath(ctx, options), { body });
+      ctx.print(provider, () => renderRecord(provider));
+    },
+  );
+
+  withProviderOptions(withScope(providers.command('update').description('Change an identity provider; LDAP settings not given are kept').argument(...PROVIDER_ARG))).action(
+    async (ref: string, options: ProviderOptions, command: Command) => {
+      const ctx = context(command);
+      const path = await providerPath(ctx, options, ref);
+      const current = await ctx.api<IdentityProviderView>('GET', path);
+      const body = await providerBody(ctx, options, current);
+      if (Object.keys(body).length === 0) ctx.usageError('nothing to change');
+      const provider = await ctx.api<IdentityProviderView>('PATCH', path, { body });
+      ctx.print(provider, () => renderRecord(provider));
+    },
+  );
+
+  withScope(providers.command('delete').description('Delete an identity provider and its links').argument(...PROVIDER_ARG)).action(
+    async (ref: string, options: ScopeOptions, command: Command) => {
+      const ctx = context(command);
+      const path = await providerPath(ctx, options, ref);
+      await ctx.api('DELETE', path);
+      ctx.print({ deleted: path.split('/').pop() }, () => `Deleted identity provider ${ref}.\n`);
+    },
+  );
+
+  withScope(
+    providers.command('test').description('Test the connection step by step (DNS, connect, TLS, bind, search); exits 1 on a failed step').argument(...PROVIDER_ARG)
+      .option('--login <name>', 'also look this sign-in name and its groups up (no password)'),
+  ).action(async (ref: string, options: ScopeOptions & { login?: string }, command: Command) => {
+    const ctx = context(command);
+    const result = await ctx.api<ConnectionTestResult>('POST', `${await providerPath(ctx, options, ref)}/test`, { body: options.login ? { login: options.login } : {} });
+    ctx.print(result, () => renderTest(result));
+    if (!result.ok) process.exitCode = 1;
+  });
+
+  withPaging(withScope(providers.command('links').description('The users linked to accounts of a provider').argument(...PROVIDER_ARG))).action(
+    async (ref: string, options: PageQuery & ScopeOptions, command: Command) => {
+      const ctx = context(command);
+      const page = await ctx.api<Page<IdentityLinkWithUser>>('GET', `${await providerPath(ctx, options, ref)}/links`, { query: pageQuery(options) });
+      ctx.print(page, () => renderPage(page, LINK_COLUMNS, 'links'));
+    },
+  );
+
+  withScope(
+    providers.command('link').description("Link a user to their account at the provider (a credential for the user: you must hold all they hold)").argument(...PROVIDER_ARG)
+      .argument('<user>', 'user id, username or email').argument('<login>', "the account's sign-in name at the provider"),
+  ).action(async (ref: string, user: string, login: string, options: ScopeOptions, command: Command) => {
+    const ctx = context(command);
+    const path = await providerPath(ctx, options, ref);
+    const body = { userId: await userId(ctx, user, options.instance ? undefined : ctx.tenantBase(options.tenant)), login };
+    const link = await ctx.api<IdentityLinkWithUser>('POST', `${path}/links`, { body });
+    ctx.print(link, () => renderRecord(link));
+  });
+
+  withScope(providers.command('unlink').description('Remove a user\'s link to the provider').argument(...PROVIDER_ARG).argument('<user>', 'user id, username or email')).action(
+    async (ref: string, user: string, options: ScopeOptions, command: Command) => {
+      const ctx = context(command);
+      const path = await providerPath(ctx, options, ref);
+      const id = await userId(ctx, user, options.instance ? undefined : ctx.tenantBase(options.tenant));
+      await ctx.api('DELETE', `${path}/links/${id}`);
+      ctx.print({ unlinked: id }, () => `Unlinked ${user} from ${ref}.\n`);
+    },
+  );
+
+  withTenant(
+    providers.command('auth-method').description("Show or set a user's authentication method (seed 003): password, or identity providers only")
+      .argument('<user>', 'user id, username or email')
+      .option('--password <true|false>', 'false: identity providers only (the password is removed); true: a password may be set again', booleanWord),
+  ).action(async (user: string, options: { tenant?: string; password?: boolean }, command: Command) => {
+    const ctx = context(command);
+    const base = options.tenant !== undefined ? ctx.tenantBase(options.tenant) : '/api/v1';
+    const path = `${base}/users/${await userId(ctx, user, options.tenant !== undefined ? base : undefined)}/authentication`;
+    const view = options.password === undefined
+      ? await ctx.api<UserAuthenticationView>('GET', path)
+      : await ctx.api<UserAuthenticationView>('PUT', path, { body: { password: options.password } });
+    ctx.print(view, () =>
+      `password: ${view.password ? 'yes' : 'no'}\n${view.links.map((l) => `${l.providerName} (${l.providerType}): ${l.externalId}, linked by ${l.linkedBy}\n`).join('') || 'no identity provider accounts\n'}`,
+    );
+  });
+}

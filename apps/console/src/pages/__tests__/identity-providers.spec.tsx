@@ -1,0 +1,82 @@
+/** @jest-environment jsdom */
+import type { ConnectionTestResult, IdentityProviderView, Page } from '@gatehouse/contracts';
+import { render, screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { currentPath, fakeApiForEachTest, fieldErrors, invalid, renderWithAuth, SentRequest, userView } from '../../__tests__/fake-api';
+import { IdentityProvidersSection } from '../identity-providers';
+
+const provider: IdentityProviderView = {
+  id: 'p-1', scope: 'TENANT', tenantId: 'acme', type: 'ldap', name: 'Corporate LDAP', enabled: true, jitProvisioning: false, domains: ['acme.example'],
+  groupMappings: [], ownerId: 'u-1', createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z',
+  ldap: {
+    url: 'ldaps://ldap.acme.example', startTls: false, caCertificate: null, bindDn: 'cn=reader', bindPasswordSet: true, userBase: 'ou=people,dc=acme',
+    userFilter: '(|(uid={login})(mail={login}))', activeFilter: null, groupBase: null, groupFilter: '(|(member={dn})(uniqueMember={dn}))',
+    groupNameAttribute: 'cn', emailVerified: false, timeoutMs: 2000, poolSize: 4,
+    attributes: { id: 'entryUUID', username: 'uid', email: 'mail', firstName: 'givenName', lastName: 'sn' },
+  },
+};
+
+const server = fakeApiForEachTest();
+
+describe('Identity providers', () => {
+  it('lists the providers with their type, status and domains; Create only for USER:CREATE holders', async () => {
+    server.on('GET', '/api/v1/acme/identity-providers', { body: { results: [provider], total: 1, page: 1, size: 25 } satisfies Page<IdentityProviderView> });
+    server.on('POST', '/api/v1/acme/acls/check', (r: SentRequest) => ({
+      body: (r.body as { checks: Array<{ permission: string; action: string }> }).checks.map((c) => ({ allowed: c.permission === 'USER' })),
+    }));
+    renderWithAuth(server, <IdentityProvidersSection tenant="acme" rest="" />, { me: userView({ id: 'admin-1' }) });
+    expect(await screen.findByRole('link', { name: 'Corporate LDAP' })).toHaveProperty('href', expect.stringContaining('/t/acme/identity-providers/p-1'));
+    expect(screen.getByText('LDAP')).toBeTruthy();
+    expect(screen.getByText('acme.example')).toBeTruthy();
+    expect(await screen.findByRole('link', { name: 'Create' })).toBeTruthy();
+  });
+
+  it('creates an LDAP provider with its directory settings and a group mapping, then opens it', async () => {
+    server.on('GET', '/api/v1/acme/groups', { body: { results: [{ id: 'g-1', name: 'engineers' }], total: 1, page: 1, size: 500 } });
+    server.on('POST', '/api/v1/acme/identity-providers', { status: 201, body: provider });
+    render(<IdentityProvidersSection tenant="acme" rest="new" />);
+    await userEvent.type(screen.getByLabelText('Name'), 'Corporate LDAP');
+    await userEvent.type(screen.getByLabelText(/^URL/), 'ldaps://ldap.acme.example');
+    await userEvent.type(screen.getByLabelText('User search base'), 'ou=people,dc=acme');
+    await userEvent.type(screen.getByLabelText(/^Bind password/), 'reader-secret');
+    await userEvent.click(screen.getByRole('button', { name: 'Add a mapping' }));
+    await userEvent.type(screen.getByLabelText('Directory group'), 'engineers');
+    await screen.findByRole('option', { name: 'engineers' });
+    await userEvent.selectOptions(screen.getByLabelText('Gatehouse group'), 'g-1');
+    await userEvent.click(screen.getByRole('button', { name: 'Create' }));
+    await waitFor(() => expect(currentPath()).toBe('/t/acme/identity-providers/p-1'));
+    const [sent] = server.sent('POST', '/api/v1/acme/identity-providers').map((r) => r.body as Record<string, unknown>);
+    expect(sent).toMatchObject({
+      type: 'ldap', name: 'Corporate LDAP', groupMappings: [{ providerGroup: 'engineers', groupId: 'g-1' }],
+      ldap: { url: 'ldaps://ldap.acme.example', userBase: 'ou=people,dc=acme', bindPassword: 'reader-secret', activeFilter: null, groupBase: null },
+    });
+  });
+
+  it('shows a refused URL next to its field', async () => {
+    server.on('GET', '/api/v1/acme/groups', { body: { results: [], total: 0, page: 1, size: 500 } });
+    server.on('POST', '/api/v1/acme/identity-providers', invalid({ field: 'ldap.url', message: 'ldap.url must use ldaps:// or ldap:// with startTls' }));
+    render(<IdentityProvidersSection tenant="acme" rest="new" />);
+    await userEvent.type(screen.getByLabelText('Name'), 'x');
+    await userEvent.click(screen.getByRole('button', { name: 'Create' }));
+    await waitFor(() => expect(fieldErrors('ldap.url').join(' ')).toMatch(/ldaps/));
+  });
+
+  it('never shows the bind password, keeps it when left empty, and reports which step of a connection test failed', async () => {
+    const failed: ConnectionTestResult = {
+      ok: false, step: 'bind', detail: 'bind: invalid credentials',
+      steps: [{ step: 'dns', ok: true, detail: 'resolves' }, { step: 'connect', ok: true, detail: 'connected' }, { step: 'tls', ok: true, detail: 'TLS' }, { step: 'bind', ok: false, detail: 'bind: invalid credentials' }],
+    };
+    server.on('GET', '/api/v1/acme/identity-providers/p-1', { body: provider });
+    server.on('GET', '/api/v1/acme/identity-providers/p-1/links', { body: { results: [], total: 0, page: 1, size: 20 } });
+    server.on('GET', '/api/v1/acme/groups', { body: { results: [], total: 0, page: 1, size: 500 } });
+    server.on('PATCH', '/api/v1/acme/identity-providers/p-1', { body: provider });
+    server.on('POST', '/api/v1/acme/identity-providers/p-1/test', { body: failed });
+    render(<IdentityProvidersSection tenant="acme" rest="p-1" />);
+    expect(((await screen.findByLabelText(/^Bind password/)) as HTMLInputElement).value).toBe('');
+    await userEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await screen.findByText('Saved.');
+    expect((server.sent('PATCH', '/api/v1/acme/identity-providers/p-1')[0].body as { ldap: object }).ldap).not.toHaveProperty('bindPassword');
+    await userEvent.click(screen.getByRole('button', { name: 'Test connection' }));
+    expect((await screen.findByTestId('connection-test')).textContent).toContain('Failed at bind: bind: invalid credentials');
+  });
+});

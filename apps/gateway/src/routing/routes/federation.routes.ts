@@ -1,0 +1,54 @@
+import { FederationRpc } from '@gatehouse/contracts';
+import { PermissionRequirement, RouteDefinition } from '../../request/route-definition';
+
+const PROVIDER_ROUTES = (base: string, access: PermissionRequirement, who: string): RouteDefinition[] => [
+  { method: 'GET', path: base, summary: `Search identity providers (${who})`, access, target: FederationRpc.listProviders },
+  {
+    method: 'POST', path: base, summary: `Create an identity provider (${who}); its group mappings are judged by the grant guard as memberships you grant`,
+    access, target: FederationRpc.createProvider, status: 201, grants: 'membership',
+  },
+  { method: 'GET', path: `${base}/:id`, summary: `Read an identity provider (${who}; never its secret)`, access, target: FederationRpc.getProvider },
+  {
+    method: 'PATCH', path: `${base}/:id`, summary: `Change an identity provider (${who}); you become the owner its mappings and links are judged against`,
+    access, target: FederationRpc.updateProvider, grants: 'membership',
+  },
+  { method: 'DELETE', path: `${base}/:id`, summary: `Delete an identity provider and its links (${who})`, access, target: FederationRpc.deleteProvider },
+  {
+    method: 'POST', path: `${base}/:id/test`, summary: `Test the connection to an identity provider step by step (${who}); with a login, its search and groups too`,
+    access: { ...access, action: 'UPDATE' }, target: FederationRpc.testProvider,
+  },
+  { method: 'GET', path: `${base}/:id/links`, summary: `The users linked to accounts of an identity provider (${who})`, access, target: FederationRpc.listLinks },
+  {
+    method: 'POST', path: `${base}/:id/links`, summary: `Link a user to an account of the provider (${who}; a credential for the user: you must hold all the user holds)`,
+    access: { ...access, action: 'UPDATE' }, target: FederationRpc.createLink, status: 201, grants: 'credential',
+  },
+  {
+    method: 'DELETE', path: `${base}/:id/links/:userId`, summary: `Unlink a user from the provider (${who})`,
+    access: { ...access, action: 'UPDATE' }, target: FederationRpc.deleteLink,
+  },
+];
+
+/**
+ * Federation (docs/federation.md), owned by identity: a tenant's identity providers (its admins, USER) and the
+ * instance-wide ones (TENANT at instance level), and each user's authentication method (seed 003).
+ */
+export const FEDERATION_ROUTES: RouteDefinition[] = [
+  ...PROVIDER_ROUTES('/api/v1/:tenant/identity-providers', { permission: 'USER' }, "the tenant's own; USER"),
+  ...PROVIDER_ROUTES('/api/v1/identity-providers', { permission: 'TENANT' }, 'instance-wide; TENANT at instance level'),
+  {
+    method: 'GET', path: '/api/v1/users/:id/authentication', summary: "A user's authentication method: password, identity provider accounts, or both",
+    access: { permission: 'USER', action: 'UPDATE' }, target: FederationRpc.getUserAuthentication,
+  },
+  {
+    method: 'PUT', path: '/api/v1/users/:id/authentication', summary: "Set a user's authentication method: password (true) or identity providers only (false: the password is removed)",
+    access: { permission: 'USER', action: 'UPDATE' }, target: FederationRpc.setUserAuthentication, grants: 'account',
+  },
+  {
+    method: 'GET', path: '/api/v1/:tenant/users/:id/authentication', summary: "Authentication method of a user of the tenant (every tenant the user is in within your reach)",
+    access: { permission: 'USER', action: 'UPDATE' }, target: FederationRpc.getUserAuthentication,
+  },
+  {
+    method: 'PUT', path: '/api/v1/:tenant/users/:id/authentication', summary: 'Set the authentication method of a user of the tenant (tenant boundary)',
+    access: { permission: 'USER', action: 'UPDATE' }, target: FederationRpc.setUserAuthentication, grants: 'account',
+  },
+];

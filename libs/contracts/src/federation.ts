@@ -1,0 +1,310 @@
+import {
+  ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength,
+} from 'class-validator';
+import { UserIdRequest } from './identity';
+import { Nested, Optional, OptionalOrNull } from './input-rules';
+import { Page, PageQuery } from './pagination';
+import { rpc } from './rpc';
+
+// ---------------------------------------------------------------------------------------------
+// Federation (docs/federation.md): identity providers a user signs in with instead of (or besides) a
+// Gatehouse password. Instance-wide (Super Admins and Instance Admins) or a tenant's own (its Admins).
+// identity owns them; group mappings change memberships through authorization's grant guard.
+
+export const IDENTITY_PROVIDER_TYPES = ['ldap'] as const;
+export type IdentityProviderType = (typeof IDENTITY_PROVIDER_TYPES)[number];
+
+/** A provider's group (its name, or its DN for LDAP) that makes its users members of a Gatehouse group. */
+export class GroupMapping {
+  /** Compared without regard to case with the provider's group names and DNs. */
+  @IsString() @MinLength(1) @MaxLength(500)
+  providerGroup: string;
+
+  /** The Gatehouse group's tenant: a tenant's own provider maps to its own tenant only (omit it); null = the default tenant. */
+  @OptionalOrNull() @IsString() @MaxLength(63)
+  tenantId?: string | null;
+
+  @IsUUID()
+  groupId: string;
+}
+
+/** The attributes of a directory entry read as the user's fields. */
+export class LdapAttributeMapping {
+  /** A stable identifier of the entry (`entryUUID`, `objectGUID` for Active Directory); links survive renames. */
+  @Optional() @IsString() @Matches(/^[A-Za-z][A-Za-z0-9-]{0,63}$/)
+  id?: string;
+
+  @Optional() @IsString() @Matches(/^[A-Za-z][A-Za-z0-9-]{0,63}$/)
+  username?: string;
+
+  @Optional() @IsString() @Matches(/^[A-Za-z][A-Za-z0-9-]{0,63}$/)
+  email?: string;
+
+  @Optional() @IsString() @Matches(/^[A-Za-z][A-Za-z0-9-]{0,63}$/)
+  firstName?: string;
+
+  @Optional() @IsString() @Matches(/^[A-Za-z][A-Za-z0-9-]{0,63}$/)
+  lastName?: string;
+}
+
+/** LDAP / Active Directory (ldapjs): the user is found with the service account, then verified by a bind as that entry. */
+export class LdapSettings {
+  /** `ldaps://host[:port]` or `ldap://host[:port]` (then `startTls` is required unless the host is loopback and allowed). */
+  @IsString() @MaxLength(500)
+  url: string;
+
+  @Optional() @IsBoolean()
+  startTls?: boolean;
+
+  /** PEM of the CA that signs the directory's certificate, when it is not a public one. */
+  @OptionalOrNull() @IsString() @MaxLength(20_000)
+  caCertificate?: string | null;
+
+  /** The service account that searches (empty: anonymous search). */
+  @Optional() @IsString() @MaxLength(500)
+  bindDn?: string;
+
+  /** Write-only: stored encrypted, never answered (`bindPasswordSet` says whether there is one). */
+  @Optional() @IsString() @MaxLength(1000)
+  bindPassword?: string;
+
+  @IsString() @MinLength(1) @MaxLength(500)
+  userBase: string;
+
+  /** `{login}` is replaced by the escaped sign-in name. Default `(|(uid={login})(mail={login}))`. */
+  @Optional() @IsString() @MaxLength(1000)
+  userFilter?: string;
+
+  /** An entry must also match this to sign in (e.g. AD: `(!(userAccountControl:1.2.840.113556.1.4.803:=2))`); else it is disabled. */
+  @OptionalOrNull() @IsString() @MaxLength(1000)
+  activeFilter?: string | null;
+
+  @Optional() @Nested(() => LdapAttributeMapping)
+  attributes?: LdapAttributeMapping;
+
+  /** Where groups are searched; none: no group search (group mappings then never match). */
+  @OptionalOrNull() @IsString() @MaxLength(500)
+  groupBase?: string | null;
+
+  /** `{dn}` is the user's DN, `{login}` the sign-in name, both escaped. Default `(|(member={dn})(uniqueMember={dn}))`. */
+  @Optional() @IsString() @MaxLength(1000)
+  groupFilter?: string;
+
+  /** Default `cn`. */
+  @Optional() @IsString() @Matches(/^[A-Za-z][A-Za-z0-9-]{0,63}$/)
+  groupNameAttribute?: string;
+
+  /** Whether the directory's email addresses are verified (it alone sets them): only then does an address link an existing account. */
+  @Optional() @IsBoolean()
+  emailVerified?: boolean;
+
+  /** Per operation (connect, bind, search), ms. Default 2000: a sign-in must answer within the gateway's RPC_TIMEOUT_MS. */
+  @Optional() @IsInt() @Min(100) @Max(10_000)
+  timeoutMs?: number;
+
+  /** Connections kept to the directory for searches. Default 4. */
+  @Optional() @IsInt() @Min(1) @Max(32)
+  poolSize?: number;
+}
+
+/** What is answered of LDAP settings: everything but the bind password. */
+export type LdapSettingsView = Required<Omit<LdapSettings, 'bindPassword' | 'attributes'>> & {
+  attributes: Required<LdapAttributeMapping>;
+  bindPasswordSet: boolean;
+};
+
+export interface IdentityProviderView {
+  id: string;
+  /** INSTANCE: any user may sign in with it and its mappings reach any tenant; TENANT: a tenant's own. */
+  scope: 'INSTANCE' | 'TENANT';
+  /** The owning tenant of a TENANT provider (null = default tenant); absent for INSTANCE. */
+  tenantId?: string | null;
+  type: IdentityProviderType;
+  name: string;
+  enabled: boolean;
+  /** Create a Gatehouse user at the first sign-in of someone the provider knows and no user is linked to. */
+  jitProvisioning: boolean;
+  /** Email domains whose users are sent to this provider (home-realm discovery); also which sign-in names it is asked about. */
+  domains: string[];
+  groupMappings: GroupMapping[];
+  /** The admin whose permissions the group mappings and email links are judged against (who last configured it). */
+  ownerId: string | null;
+  ldap?: LdapSettingsView;
+  createdAt: string;
+  updatedAt: string;
+}
+
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+/** What creating and changing a provider share; each field left out keeps its default (or, on a change, its value). */
+class IdentityProviderSettings {
+  @Optional() @IsBoolean()
+  enabled?: boolean;
+
+  @Optional() @IsBoolean()
+  jitProvisioning?: boolean;
+
+  @Optional() @IsArray() @ArrayMaxSize(50) @IsString({ each: true }) @Matches(DOMAIN, { each: true, message: 'each of domains must be a lower-case domain name' })
+  domains?: string[];
+
+  @Optional() @IsArray() @ArrayMaxSize(200) @Nested(() => GroupMapping, { each: true })
+  groupMappings?: GroupMapping[];
+
+  /** On a change, replaces the settings; a bind password left out keeps the stored one. */
+  @Optional() @Nested(() => LdapSettings)
+  ldap?: LdapSettings;
+}
+
+export class CreateIdentityProviderRequest extends IdentityProviderSettings {
+  @IsIn(IDENTITY_PROVIDER_TYPES as unknown as string[])
+  type: IdentityProviderType;
+
+  @IsString() @MinLength(1) @MaxLength(100)
+  name: string;
+}
+
+export class UpdateIdentityProviderRequest extends IdentityProviderSettings {
+  @IsUUID()
+  id: string;
+
+  @Optional() @IsString() @MinLength(1) @MaxLength(100)
+  name?: string;
+}
+
+export class IdentityProviderIdRequest {
+  @IsUUID()
+  id: string;
+}
+
+export class ListIdentityProvidersRequest extends PageQuery {}
+
+/** Which step of a connection test failed, or `ok`. */
+export type ConnectionStep = 'url' | 'dns' | 'connect' | 'tls' | 'bind' | 'search' | 'ok';
+
+export interface ConnectionTestResult {
+  ok: boolean;
+  /** The step that failed (`ok` when none did). */
+  step: ConnectionStep;
+  detail: string;
+  /** Each step tried, in order. */
+  steps: Array<{ step: Exclude<ConnectionStep, 'ok'>; ok: boolean; detail: string }>;
+}
+
+export class TestIdentityProviderRequest {
+  @IsUUID()
+  id: string;
+
+  /** Also look this sign-in name up (user search and group search), without any password. */
+  @Optional() @IsString() @MinLength(1) @MaxLength(254)
+  login?: string;
+}
+
+/** A user's link to an account at a provider (explicit admin link, a verified email, or just-in-time creation). */
+export interface IdentityLinkView {
+  providerId: string;
+  providerName: string;
+  providerType: IdentityProviderType;
+  /** The account's stable id at the provider (LDAP: the id attribute, else the DN). */
+  externalId: string;
+  /** How the link was made. */
+  linkedBy: 'ADMIN' | 'VERIFIED_EMAIL' | 'JIT';
+  createdAt: string;
+  lastSignInAt: string | null;
+}
+
+export class CreateIdentityLinkRequest {
+  /** The provider (its id, path parameter). */
+  @IsUUID()
+  id: string;
+
+  @IsUUID()
+  userId: string;
+
+  /** The account at the provider: for LDAP its sign-in name (searched), or its id attribute's value. */
+  @IsString() @MinLength(1) @MaxLength(500)
+  login: string;
+}
+
+export class IdentityLinkIdRequest {
+  @IsUUID()
+  id: string;
+
+  @IsUUID()
+  userId: string;
+}
+
+export class ListIdentityLinksRequest extends PageQuery {
+  @IsUUID()
+  id: string;
+}
+
+export interface IdentityLinkWithUser extends IdentityLinkView {
+  userId: string;
+  username: string;
+}
+
+/** A user's ways of signing in (seed 003's "Authentication" tab). */
+export interface UserAuthenticationView {
+  userId: string;
+  /** Whether the user may sign in with a Gatehouse password (a federated-only user has none and no password flows). */
+  password: boolean;
+  links: IdentityLinkView[];
+}
+
+export class SetUserAuthenticationRequest {
+  @IsUUID()
+  id: string;
+
+  /** false: federated only (the password is removed; needs a link to an enabled provider). true: a password may be set (reset link). */
+  @IsBoolean()
+  password: boolean;
+}
+
+export const FederationRpc = {
+  createProvider: rpc<CreateIdentityProviderRequest, IdentityProviderView>('identity.identity-providers.create.v1'),
+  listProviders: rpc<ListIdentityProvidersRequest, Page<IdentityProviderView>>('identity.identity-providers.list.v1'),
+  getProvider: rpc<IdentityProviderIdRequest, IdentityProviderView>('identity.identity-providers.get.v1'),
+  updateProvider: rpc<UpdateIdentityProviderRequest, IdentityProviderView>('identity.identity-providers.update.v1'),
+  deleteProvider: rpc<IdentityProviderIdRequest, void>('identity.identity-providers.delete.v1'),
+  testProvider: rpc<TestIdentityProviderRequest, ConnectionTestResult>('identity.identity-providers.test.v1'),
+  listLinks: rpc<ListIdentityLinksRequest, Page<IdentityLinkWithUser>>('identity.identity-providers.links.list.v1'),
+  createLink: rpc<CreateIdentityLinkRequest, IdentityLinkWithUser>('identity.identity-providers.links.create.v1'),
+  deleteLink: rpc<IdentityLinkIdRequest, void>('identity.identity-providers.links.delete.v1'),
+  getUserAuthentication: rpc<UserIdRequest, UserAuthenticationView>('identity.users.authentication.get.v1'),
+  setUserAuthentication: rpc<SetUserAuthenticationRequest, UserAuthenticationView>('identity.users.authentication.set.v1'),
+} as const;
+
+// ---------------------------------------------------------------------------------------------
+// Authorization's side of group mappings: judged by the grant guard like any membership.
+
+/** Saving a mapping: whoever configures it must be able to add anyone to each group (the group's future members). */
+export class FederationMappingCheckRequest {
+  @IsArray() @ArrayMaxSize(200) @IsUUID('all', { each: true })
+  groupIds: string[];
+}
+
+/** At each sign-in: the user becomes a member of exactly `wantedGroupIds` among `managedGroupIds` (the mapping's groups of the tenant). */
+export class FederationMembershipSyncRequest {
+  @IsUUID()
+  userId: string;
+
+  @IsArray() @ArrayMaxSize(200) @IsUUID('all', { each: true })
+  managedGroupIds: string[];
+
+  @IsArray() @ArrayMaxSize(200) @IsUUID('all', { each: true })
+  wantedGroupIds: string[];
+
+  @IsUUID()
+  providerId: string;
+}
+
+export interface FederationMembershipSyncResult {
+  added: string[];
+  removed: string[];
+}
+
+export const FederationGroupsRpc = {
+  checkMapping: rpc<FederationMappingCheckRequest, void>('authorization.federation.mapping-check.v1'),
+  syncMemberships: rpc<FederationMembershipSyncRequest, FederationMembershipSyncResult>('authorization.federation.sync-memberships.v1'),
+} as const;
+
