@@ -2,8 +2,8 @@ import type { IntegrationView, IntegrationWithSecret } from '@gatehouse/contract
 import { useState } from 'react';
 import { api, url } from '../api/client';
 import { Link, match, navigate } from '../router';
-import { CopyThenDone, Field, formatDate, Loading, PageHeader, ProblemBox, SecretHolderActions, Toggle, useAsync, useSubmit } from '../ui/kit';
-import { ListPage } from '../ui/resources';
+import { Field, formatDate, PageHeader, ProblemBox, SecretHolderActions, SecretOnce, Toggle, useSubmit } from '../ui/kit';
+import { ListPage, Loaded } from '../ui/resources';
 import { useSecretHolder } from '../ui/secret-holder';
 import { useCapabilities } from '../session';
 
@@ -44,14 +44,14 @@ function IntegrationsList({ tenant, base }: { tenant: string; base: string }) {
 }
 
 /** The secret, shown once after creation or rotation, with the SCIM base URL to give the directory. */
-function SecretOnce({ integration, onDone }: { integration: IntegrationWithSecret; onDone: () => void }) {
+function IntegrationSecretOnce({ integration, onDone }: { integration: IntegrationWithSecret; onDone: () => void }) {
   return (
-    <div className="secret" role="dialog" aria-label="Integration secret">
+    <SecretOnce
+      label="Integration secret" intro="Copy the secret now and give it to your directory as the bearer token. It will not be shown again."
+      testId="integration-secret" secret={integration.secret} onDone={onDone}
+    >
       <p>SCIM base URL: <code data-testid="scim-url">{scimUrl(integration)}</code></p>
-      <p>Copy the secret now and give it to your directory as the bearer token. It will not be shown again.</p>
-      <code className="secret-value" data-testid="integration-secret">{integration.secret}</code>
-      <CopyThenDone text={integration.secret} onDone={onDone} />
-    </div>
+    </SecretOnce>
   );
 }
 
@@ -64,7 +64,7 @@ function IntegrationCreatePage({ tenant, base }: { tenant: string; base: string 
     return (
       <>
         <PageHeader title={`Integration ${created.name} created`} />
-        <SecretOnce integration={created} onDone={() => navigate(`${base}/${created.id}`)} />
+        <IntegrationSecretOnce integration={created} onDone={() => navigate(`${base}/${created.id}`)} />
       </>
     );
   }
@@ -87,10 +87,7 @@ function IntegrationCreatePage({ tenant, base }: { tenant: string; base: string 
 
 function IntegrationPage({ tenant, base, id }: { tenant: string; base: string; id: string }) {
   const path = tp(tenant, `/integrations/${encodeURIComponent(id)}`);
-  const { data, error } = useAsync(() => api.get<IntegrationView>(path), [path]);
-  if (error) return <ProblemBox error={error} />;
-  if (!data) return <Loading />;
-  return <IntegrationEditor key={data.id} integration={data} path={path} base={base} />;
+  return <Loaded<IntegrationView> path={path}>{(data) => <IntegrationEditor key={data.id} integration={data} path={path} base={base} />}</Loaded>;
 }
 
 function IntegrationEditor({ integration: initial, path, base }: { integration: IntegrationView; path: string; base: string }) {
@@ -121,7 +118,7 @@ function IntegrationEditor({ integration: initial, path, base }: { integration: 
         <dt>Last used</dt>
         <dd>{integration.lastUsedAt ? formatDate(integration.lastUsedAt) : 'Never'}</dd>
       </dl>
-      {rotated && <SecretOnce integration={rotated} onDone={holder.clearRotated} />}
+      {rotated && <IntegrationSecretOnce integration={rotated} onDone={holder.clearRotated} />}
       <form className="panel" onSubmit={holder.onSave(() => ({ name, enabled }))} noValidate aria-label="Integration">
         <Field label="Name" name="name" value={name} onChange={setName} error={save.error} />
         <Toggle label="Enabled (a disabled integration's secret is refused)" name="enabled" checked={enabled} onChange={setEnabled} />

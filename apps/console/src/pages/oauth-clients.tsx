@@ -4,8 +4,8 @@ import type {
 import { useState } from 'react';
 import { api, ApiError, url } from '../api/client';
 import { Link, match, navigate } from '../router';
-import { Field, formatDate, Loading, PageHeader, ProblemBox, SecretHolderActions, TextArea, Toggle, useAsync, useSubmit } from '../ui/kit';
-import { ListPage } from '../ui/resources';
+import { Field, formatDate, PageHeader, ProblemBox, SecretHolderActions, SecretOnce, TextArea, Toggle, useAsync, useSubmit } from '../ui/kit';
+import { ListPage, Loaded } from '../ui/resources';
 import { useSecretHolder } from '../ui/secret-holder';
 import { useCapabilities } from '../session';
 
@@ -54,32 +54,13 @@ export function OAuthClientsList({ tenant, base }: { tenant: string; base: strin
   );
 }
 
-/** A client secret, shown once after creation or rotation. */
+/** A client's ID and its secret, shown once after creation or rotation (a public client has none). */
 function ClientSecretOnce({ client, onDone }: { client: CreatedOAuthClient; onDone: () => void }) {
   return (
-    <div className="secret" role="dialog" aria-label="Client secret">
+    <SecretOnce label="Client secret" intro="Copy the client secret now. It will not be shown again." testId="client-secret" secret={client.clientSecret ?? null} onDone={onDone}>
       <p>Client ID: <code data-testid="client-id">{client.clientId}</code></p>
-      {client.clientSecret ? (
-        <>
-          <p>Copy the client secret now. It will not be shown again.</p>
-          <code className="secret-value" data-testid="client-secret">
-            {client.clientSecret}
-          </code>
-        </>
-      ) : (
-        <p>A public client has no secret: it proves itself with PKCE.</p>
-      )}
-      <div className="row">
-        {client.clientSecret && (
-          <button type="button" onClick={() => void navigator.clipboard?.writeText(client.clientSecret ?? '')}>
-            Copy
-          </button>
-        )}
-        <button type="button" className="secondary" onClick={onDone}>
-          Done
-        </button>
-      </div>
-    </div>
+      {!client.clientSecret && <p>A public client has no secret: it proves itself with PKCE.</p>}
+    </SecretOnce>
   );
 }
 
@@ -214,10 +195,7 @@ export function OAuthClientCreatePage({ tenant, base }: { tenant: string; base: 
 
 export function OAuthClientPage({ tenant, base, id }: { tenant: string; base: string; id: string }) {
   const path = tp(tenant, `/oauth-clients/${encodeURIComponent(id)}`);
-  const { data, error } = useAsync(() => api.get<OAuthClientView>(path), [path]);
-  if (error) return <ProblemBox error={error} />;
-  if (!data) return <Loading />;
-  return <OAuthClientEditor key={data.id} client={data} path={path} base={base} />;
+  return <Loaded<OAuthClientView> path={path}>{(data) => <OAuthClientEditor key={data.id} client={data} path={path} base={base} />}</Loaded>;
 }
 
 function OAuthClientEditor({ client: initial, path, base }: { client: OAuthClientView; path: string; base: string }) {

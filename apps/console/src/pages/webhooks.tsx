@@ -4,8 +4,8 @@ import type {
 import { useState } from 'react';
 import { api, ApiError, url } from '../api/client';
 import { Link, match, navigate } from '../router';
-import { Field, formatDate, Loading, PageHeader, ProblemBox, SecretHolderActions, TextArea, Toggle, useAsync, useSubmit } from '../ui/kit';
-import { ListPage } from '../ui/resources';
+import { Field, formatDate, Loading, PageHeader, ProblemBox, SecretHolderActions, SecretOnce, TextArea, Toggle, useAsync, useSubmit } from '../ui/kit';
+import { ListPage, Loaded } from '../ui/resources';
 import { useSecretHolder } from '../ui/secret-holder';
 import { useAuth, useCapabilities } from '../session';
 
@@ -96,25 +96,12 @@ function WebhookFields({ form, setForm, error }: { form: WebhookForm; setForm: (
   );
 }
 
-/** The signing secret, shown once after creation or rotation. */
-function SecretOnce({ webhook, onDone }: { webhook: WebhookSubscriptionWithSecret; onDone: () => void }) {
-  return (
-    <div className="secret" role="dialog" aria-label="Signing secret">
-      <p>Copy the signing secret now. It will not be shown again. Receivers verify each delivery with it (Standard Webhooks).</p>
-      <code className="secret-value" data-testid="signing-secret">
-        {webhook.signingSecret}
-      </code>
-      <div className="row">
-        <button type="button" onClick={() => void navigator.clipboard?.writeText(webhook.signingSecret)}>
-          Copy
-        </button>
-        <button type="button" className="secondary" onClick={onDone}>
-          Done
-        </button>
-      </div>
-    </div>
-  );
-}
+/** How the signing secret is shown, once, after creation or rotation. */
+const SIGNING_SECRET = {
+  label: 'Signing secret',
+  intro: 'Copy the signing secret now. It will not be shown again. Receivers verify each delivery with it (Standard Webhooks).',
+  testId: 'signing-secret',
+};
 
 function WebhookCreatePage({ paths }: { paths: Paths }) {
   const [form, setForm] = useState<WebhookForm>(formOf());
@@ -125,7 +112,7 @@ function WebhookCreatePage({ paths }: { paths: Paths }) {
     return (
       <>
         <PageHeader title="Webhook created" />
-        <SecretOnce webhook={created} onDone={() => navigate(`${paths.base}/${created.id}`)} />
+        <SecretOnce {...SIGNING_SECRET} secret={created.signingSecret} onDone={() => navigate(`${paths.base}/${created.id}`)} />
       </>
     );
   }
@@ -147,10 +134,7 @@ function WebhookCreatePage({ paths }: { paths: Paths }) {
 
 function WebhookPage({ paths, id }: { paths: Paths; id: string }) {
   const path = `${paths.api}/${encodeURIComponent(id)}`;
-  const { data, error } = useAsync(() => api.get<WebhookSubscriptionView>(path), [path]);
-  if (error) return <ProblemBox error={error} />;
-  if (!data) return <Loading />;
-  return <WebhookEditor key={data.id} webhook={data} path={path} paths={paths} />;
+  return <Loaded<WebhookSubscriptionView> path={path}>{(data) => <WebhookEditor key={data.id} webhook={data} path={path} paths={paths} />}</Loaded>;
 }
 
 function WebhookEditor({ webhook: initial, path, paths }: { webhook: WebhookSubscriptionView; path: string; paths: Paths }) {
@@ -176,7 +160,7 @@ function WebhookEditor({ webhook: initial, path, paths }: { webhook: WebhookSubs
         <dt>Delivers for</dt>
         <dd>{webhook.owner.type === 'USER' ? 'User' : webhook.owner.type === 'SERVICE_ACCOUNT' ? 'Service account' : 'Service'} <code>{webhook.owner.id}</code></dd>
       </dl>
-      {rotated && <SecretOnce webhook={rotated} onDone={holder.clearRotated} />}
+      {rotated && <SecretOnce {...SIGNING_SECRET} secret={rotated.signingSecret} onDone={holder.clearRotated} />}
       <form className="panel" onSubmit={holder.onSave(() => bodyOf(form))} noValidate aria-label="Webhook">
         <WebhookFields form={form} setForm={setForm} error={save.error} />
         <ProblemBox error={save.error} fields={FIELDS} />
@@ -236,13 +220,14 @@ function DeliveryLog({ path, base }: { path: string; base: string }) {
 /** One delivery: its webhook-id, the body sent, and every attempt (when, how long, status code, error). */
 function DeliveryPage({ paths, id, deliveryId }: { paths: Paths; id: string; deliveryId: string }) {
   const path = `${paths.api}/${encodeURIComponent(id)}/deliveries/${encodeURIComponent(deliveryId)}`;
-  const { data, error } = useAsync(() => api.get<WebhookDeliveryDetail>(path), [path]);
-  if (error) return <ProblemBox error={error} />;
-  if (!data) return <Loading />;
+  return <Loaded<WebhookDeliveryDetail> path={path}>{(data) => <Delivery data={data} back={`${paths.base}/${encodeURIComponent(id)}`} />}</Loaded>;
+}
+
+function Delivery({ data, back }: { data: WebhookDeliveryDetail; back: string }) {
   return (
     <div>
       <PageHeader title={`Delivery ${data.sequence}: ${data.eventType}`} />
-      <p><Link to={`${paths.base}/${encodeURIComponent(id)}`}>Back to the webhook</Link></p>
+      <p><Link to={back}>Back to the webhook</Link></p>
       <dl className="panel facts">
         <dt>webhook-id</dt>
         <dd><code>{data.webhookId}</code></dd>

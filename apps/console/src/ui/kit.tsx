@@ -237,14 +237,14 @@ export function PageHeader({ title, children }: { title: ReactNode; children?: R
 }
 
 /** Copy (to the clipboard) and Done: the buttons under a secret shown once. */
-export function CopyThenDone({ text, onDone }: { text: string; onDone: () => void }) {
+export function CopyThenDone({ text, onDone }: { text: string | null; onDone: () => void }) {
   const [copied, setCopied] = useState(false);
   const copy = () => {
-    void navigator.clipboard?.writeText(text).then(() => setCopied(true), () => setCopied(false));
+    if (text !== null) void navigator.clipboard?.writeText(text).then(() => setCopied(true), () => setCopied(false));
   };
   return (
     <div className="row">
-      <button type="button" onClick={copy}>{copied ? 'Copied' : 'Copy'}</button>
+      {text !== null && <button type="button" onClick={copy}>{copied ? 'Copied' : 'Copy'}</button>}
       <button type="button" className="secondary" onClick={onDone}>
         Done
       </button>
@@ -252,14 +252,34 @@ export function CopyThenDone({ text, onDone }: { text: string; onDone: () => voi
   );
 }
 
-/** Shows a secret (a new API token) exactly once, with a copy button; it is gone once dismissed. */
-export function SecretOnce({ secret, onDone }: { secret: string; onDone: () => void }) {
+/**
+ * Shows a secret exactly once (a new API token by default; a client, signing or integration secret),
+ * with Copy and Done; it is gone once dismissed. `children` come first (what goes with the secret: a
+ * client ID, a URL); `secret` null shows them alone (a public client has none).
+ */
+export function SecretOnce({
+  secret, onDone, label = 'New token', intro = 'Copy this token now. It will not be shown again.', testId = 'secret', children,
+}: {
+  secret: string | null;
+  onDone: () => void;
+  /** The dialog's name. */
+  label?: string;
+  intro?: string;
+  /** The secret's data-testid. */
+  testId?: string;
+  children?: ReactNode;
+}) {
   return (
-    <div className="secret" role="dialog" aria-label="New token">
-      <p>Copy this token now. It will not be shown again.</p>
-      <code className="secret-value" data-testid="secret">
-        {secret}
-      </code>
+    <div className="secret" role="dialog" aria-label={label}>
+      {children}
+      {secret !== null && (
+        <>
+          <p>{intro}</p>
+          <code className="secret-value" data-testid={testId}>
+            {secret}
+          </code>
+        </>
+      )}
       <CopyThenDone text={secret} onDone={onDone} />
     </div>
   );

@@ -32,6 +32,14 @@ export function nameColumns<T extends { id: string; name: string; description: s
   ];
 }
 
+/** What `children` renders of the resource read from `path` once it is there; before, Loading or its problem. */
+export function Loaded<T>({ path, children }: { path: string; children: (resource: T) => ReactNode }) {
+  const { data, error } = useAsync(() => api.get<T>(path), [path]);
+  if (error) return <ProblemBox error={error} />;
+  if (!data) return <Loading />;
+  return <>{children(data)}</>;
+}
+
 /** One resource's page: reads it from `path`, then shows its name, the tabs and what `children` renders of it. */
 export function ResourcePage<T extends { name: string }>({
   path, tab, tabs, children,
@@ -41,15 +49,16 @@ export function ResourcePage<T extends { name: string }>({
   tabs: Array<{ id: string; label: string; to: string }>;
   children: (resource: T) => ReactNode;
 }) {
-  const { data, error } = useAsync(() => api.get<T>(path), [path]);
-  if (error) return <ProblemBox error={error} />;
-  if (!data) return <Loading />;
   return (
-    <div>
-      <PageHeader title={data.name} />
-      <Tabs active={tab} tabs={tabs} />
-      {children(data)}
-    </div>
+    <Loaded<T> path={path}>
+      {(data) => (
+        <div>
+          <PageHeader title={data.name} />
+          <Tabs active={tab} tabs={tabs} />
+          {children(data)}
+        </div>
+      )}
+    </Loaded>
   );
 }
 
