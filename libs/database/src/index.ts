@@ -4,3 +4,4 @@ export * from './stored-secrets';
 export * from './tenant-write-guard';
 export * from './like-pattern';
 export * from './secret-sealer';
+export * from './entity-page';

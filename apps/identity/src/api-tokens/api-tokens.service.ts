@@ -13,7 +13,7 @@ import { returning } from '../common/sql';
 import { tenantIdOf, tenantKeyOf } from '../common/tenant-key';
 import { NOTHING_REVOKED, Revocations } from '../revocation/revocations';
 import { ServiceAccountsService } from '../service-accounts/service-accounts.service';
-import { hashToken, likePattern, newOpaqueToken } from '@gatehouse/database';
+import { entityPage, hashToken, likePattern, newOpaqueToken } from '@gatehouse/database';
 import { UserEntity } from '../users/user.entity';
 import { ApiTokenEntity } from './api-token.entity';
 
@@ -186,8 +186,7 @@ export class ApiTokensService {
     if (query.q) {
       qb.andWhere('(t.name ILIKE :q OR t.description ILIKE :q OR t.prefix ILIKE :q)', { q: likePattern(query.q) });
     }
-    const [rows, total] = await qb.orderBy(`t.${page.sortField}`, page.sortDir).addOrderBy('t.id').skip(page.offset).take(page.size).getManyAndCount();
-    return { results: rows.map(toApiTokenView), total, page: page.page, size: page.size };
+    return entityPage(qb, page, toApiTokenView);
   }
 
   private async delete(caller: Caller | null, owner: Owner, tokenId: string): Promise<void> {

@@ -2,7 +2,7 @@ import {
   Caller, CreatedOAuthClient, CreateOAuthClientRequest, FieldError, ListOAuthClientsRequest, OAUTH_CLIENT_SECRET_PREFIX, OAuthClientOwnerType,
   OAuthClientType, OAuthClientView, OAuthClientWithSecret, OAuthGrantType, OAuthScope, Page, resolvePage, TOKEN_EXCHANGE_GRANT_TYPE, UpdateOAuthClientRequest,
 } from '@gatehouse/contracts';
-import { hashToken, likePattern, newOpaqueToken } from '@gatehouse/database';
+import { entityPage, hashToken, likePattern, newOpaqueToken } from '@gatehouse/database';
 import { AuditRecorder, auditDiff, Outbox } from '@gatehouse/durable-events';
 import { ProblemException } from '@gatehouse/errors';
 import { Injectable } from '@nestjs/common';
@@ -104,8 +104,7 @@ export class OAuthClientsService {
     if (query.q) {
       qb.andWhere('(c.name ILIKE :q OR c.description ILIKE :q OR c.clientId ILIKE :q)', { q: likePattern(query.q) });
     }
-    const [rows, total] = await qb.orderBy(`c.${page.sortField}`, page.sortDir).addOrderBy('c.id').skip(page.offset).take(page.size).getManyAndCount();
-    return { results: rows.map(toOAuthClientView), total, page: page.page, size: page.size };
+    return entityPage(qb, page, toOAuthClientView);
   }
 
   async get(tenantId: string | null | undefined, id: string): Promise<OAuthClientView> {

@@ -2,7 +2,7 @@ import {
   Caller, CreateIntegrationRequest, DEFAULT_TENANT_SEGMENT, INTEGRATION_SECRET_PREFIX, IntegrationView, IntegrationWithSecret, ListIntegrationsRequest,
   Page, ResolvedIntegration, resolvePage, UpdateIntegrationRequest,
 } from '@gatehouse/contracts';
-import { hashToken, likePattern, newOpaqueToken } from '@gatehouse/database';
+import { entityPage, hashToken, likePattern, newOpaqueToken } from '@gatehouse/database';
 import { AuditRecorder, auditDiff, Outbox } from '@gatehouse/durable-events';
 import { isUniqueViolation, ProblemException } from '@gatehouse/errors';
 import { Injectable } from '@nestjs/common';
@@ -84,8 +84,7 @@ export class IntegrationsService {
     const page = resolvePage(query, SORTABLE, 'name');
     const qb = this.dataSource.getRepository(IntegrationEntity).createQueryBuilder('i').where('i.tenantKey = :tenantKey', { tenantKey: tenantKeyOf(tenantId) });
     if (query.q) qb.andWhere('i.name ILIKE :q', { q: likePattern(query.q) });
-    const [rows, total] = await qb.orderBy(`i.${page.sortField}`, page.sortDir).addOrderBy('i.id').skip(page.offset).take(page.size).getManyAndCount();
-    return { results: rows.map(toView), total, page: page.page, size: page.size };
+    return entityPage(qb, page, toView);
   }
 
   async get(tenantId: string | null | undefined, id: string): Promise<IntegrationView> {

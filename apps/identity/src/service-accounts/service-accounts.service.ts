@@ -1,4 +1,4 @@
-import { likePattern } from '@gatehouse/database';
+import { entityPage, likePattern } from '@gatehouse/database';
 import { randomUUID } from 'node:crypto';
 import {
   Caller, CreateServiceAccountRequest, IdentityEvents, ListServiceAccountsRequest, Page, resolvePage, ServiceAccountView,
@@ -53,8 +53,7 @@ export class ServiceAccountsService {
     if (query.q) {
       qb.andWhere('(s.name ILIKE :q OR s.description ILIKE :q)', { q: likePattern(query.q) });
     }
-    const [rows, total] = await qb.orderBy(`s.${page.sortField}`, page.sortDir).addOrderBy('s.id').skip(page.offset).take(page.size).getManyAndCount();
-    return { results: rows.map(toServiceAccountView), total, page: page.page, size: page.size };
+    return entityPage(qb, page, toServiceAccountView);
   }
 
   async get(tenantId: string | null | undefined, id: string): Promise<ServiceAccountView> {

@@ -1,4 +1,4 @@
-import { likePattern } from '@gatehouse/database';
+import { entityPage, likePattern } from '@gatehouse/database';
 import {
   AuthorizationRpc, Caller, CreateTenantRequest, IdentityRpc, ListTenantsRequest, Page, RESERVED_TENANT_IDS,
   resolvePage, SubjectRef, TenancyEvents, TenantView, UpdateTenantRequest,
@@ -145,8 +145,8 @@ export class TenantsService implements OnApplicationBootstrap, OnApplicationShut
     const page = resolvePage(query, SORTABLE, 'id');
     const qb = this.dataSource.getRepository(TenantEntity).createQueryBuilder('t').where(`t.status = 'ACTIVE'`);
     if (query.q) qb.andWhere('(t.id ILIKE :q OR t.name ILIKE :q)', { q: likePattern(query.q) });
-    const [rows, total] = await qb.orderBy(`t.${page.sortField}`, page.sortDir).skip(page.offset).take(page.size).getManyAndCount();
-    return { results: await this.withCounts(rows.map(toTenantView)), total, page: page.page, size: page.size };
+    const found = await entityPage(qb, page, toTenantView);
+    return { ...found, results: await this.withCounts(found.results) };
   }
 
   /**
