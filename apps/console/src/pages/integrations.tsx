@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { api, url } from '../api/client';
 import { Link, match, navigate } from '../router';
 import { Field, formatDate, PageHeader, ProblemBox, SecretHolderActions, SecretOnce, Toggle, useSubmit } from '../ui/kit';
-import { ListPage, Loaded } from '../ui/resources';
+import { CreatePage, ListPage, Loaded } from '../ui/resources';
 import { useSecretHolder } from '../ui/secret-holder';
 import { useCapabilities } from '../session';
 
@@ -69,19 +69,10 @@ function IntegrationCreatePage({ tenant, base }: { tenant: string; base: string 
     );
   }
   return (
-    <>
-      <PageHeader title="Create integration" />
-      <form className="panel" onSubmit={onSubmit} noValidate aria-label="Integration">
-        <p>The integration acts with your permissions: it can provision what you could grant yourself, and stops when you lose them.</p>
-        <Field label="Name" name="name" value={name} onChange={setName} error={error} />
-        <ProblemBox error={error} fields={['name']} />
-        <div className="row">
-          <button type="submit" disabled={pending}>
-            {pending ? 'Creating…' : 'Create'}
-          </button>
-        </div>
-      </form>
-    </>
+    <CreatePage title="Create integration" label="Integration" onSubmit={onSubmit} pending={pending} error={error} fields={['name']}>
+      <p>The integration acts with your permissions: it can provision what you could grant yourself, and stops when you lose them.</p>
+      <Field label="Name" name="name" value={name} onChange={setName} error={error} />
+    </CreatePage>
   );
 }
 

@@ -5,7 +5,7 @@ import { useState } from 'react';
 import { api, ApiError, url } from '../api/client';
 import { Link, match, navigate } from '../router';
 import { Field, formatDate, PageHeader, ProblemBox, SecretHolderActions, SecretOnce, TextArea, Toggle, useAsync, useSubmit } from '../ui/kit';
-import { ListPage, Loaded } from '../ui/resources';
+import { CreatePage, ListPage, Loaded } from '../ui/resources';
 import { useSecretHolder } from '../ui/secret-holder';
 import { useCapabilities } from '../session';
 
@@ -160,36 +160,27 @@ export function OAuthClientCreatePage({ tenant, base }: { tenant: string; base: 
     );
   }
   return (
-    <>
-      <PageHeader title="Create OAuth client" />
-      <form className="panel" onSubmit={onSubmit} noValidate aria-label="OAuth client">
-        <div className="field">
-          <label htmlFor="f-type">Type</label>
-          <select id="f-type" value={type} onChange={(e) => setType(e.target.value as 'confidential' | 'public')}>
-            <option value="confidential">Confidential (server-side app: has a secret)</option>
-            <option value="public">Public (SPA or native app: no secret, PKCE)</option>
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="f-owner">Owner</label>
-          <select id="f-owner" value={owner} onChange={(e) => setOwner(e.target.value)}>
-            <option value="">Me</option>
-            {(accounts.data?.results ?? []).map((a) => (
-              <option key={a.id} value={a.id}>
-                Service account {a.name}
-              </option>
-            ))}
-          </select>
-        </div>
-        <ClientFields form={form} setForm={setForm} error={error} />
-        <ProblemBox error={error} fields={FIELDS} />
-        <div className="row">
-          <button type="submit" disabled={pending}>
-            {pending ? 'Creating…' : 'Create'}
-          </button>
-        </div>
-      </form>
-    </>
+    <CreatePage title="Create OAuth client" label="OAuth client" onSubmit={onSubmit} pending={pending} error={error} fields={FIELDS}>
+      <div className="field">
+        <label htmlFor="f-type">Type</label>
+        <select id="f-type" value={type} onChange={(e) => setType(e.target.value as 'confidential' | 'public')}>
+          <option value="confidential">Confidential (server-side app: has a secret)</option>
+          <option value="public">Public (SPA or native app: no secret, PKCE)</option>
+        </select>
+      </div>
+      <div className="field">
+        <label htmlFor="f-owner">Owner</label>
+        <select id="f-owner" value={owner} onChange={(e) => setOwner(e.target.value)}>
+          <option value="">Me</option>
+          {(accounts.data?.results ?? []).map((a) => (
+            <option key={a.id} value={a.id}>
+              Service account {a.name}
+            </option>
+          ))}
+        </select>
+      </div>
+      <ClientFields form={form} setForm={setForm} error={error} />
+    </CreatePage>
   );
 }
 

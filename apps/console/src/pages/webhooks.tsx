@@ -5,7 +5,7 @@ import { useState } from 'react';
 import { api, ApiError, url } from '../api/client';
 import { Link, match, navigate } from '../router';
 import { Field, formatDate, Loading, PageHeader, ProblemBox, SecretHolderActions, SecretOnce, TextArea, Toggle, useAsync, useSubmit } from '../ui/kit';
-import { ListPage, Loaded } from '../ui/resources';
+import { CreatePage, ListPage, Loaded } from '../ui/resources';
 import { useSecretHolder } from '../ui/secret-holder';
 import { useAuth, useCapabilities } from '../session';
 
@@ -117,18 +117,9 @@ function WebhookCreatePage({ paths }: { paths: Paths }) {
     );
   }
   return (
-    <>
-      <PageHeader title="Create webhook" />
-      <form className="panel" onSubmit={onSubmit} noValidate aria-label="Webhook">
-        <WebhookFields form={form} setForm={setForm} error={error} />
-        <ProblemBox error={error} fields={FIELDS} />
-        <div className="row">
-          <button type="submit" disabled={pending}>
-            {pending ? 'Creating…' : 'Create'}
-          </button>
-        </div>
-      </form>
-    </>
+    <CreatePage title="Create webhook" label="Webhook" onSubmit={onSubmit} pending={pending} error={error} fields={FIELDS}>
+      <WebhookFields form={form} setForm={setForm} error={error} />
+    </CreatePage>
   );
 }
 

@@ -1,5 +1,5 @@
-import { ReactNode, useState } from 'react';
-import { api } from '../api/client';
+import { FormEvent, ReactNode, useState } from 'react';
+import { api, ApiError } from '../api/client';
 import { Link } from '../router';
 import { Rules, RULES, assertValid } from './checks';
 import { Column, DeleteButton, Field, Loading, PagedTable, PagedTableProps, PageHeader, ProblemBox, Tabs, TextArea, useAsync, useSubmit } from './kit';
@@ -59,6 +59,36 @@ export function ResourcePage<T extends { name: string }>({
         </div>
       )}
     </Loaded>
+  );
+}
+
+/** A section's create page: its title, then a form of `children`, the problem of the last try and Create. */
+export function CreatePage({
+  title, label, onSubmit, pending, error, fields, children,
+}: {
+  title: string;
+  /** The form's name. */
+  label: string;
+  onSubmit: (event: FormEvent) => void;
+  pending: boolean;
+  error: ApiError | null;
+  /** The fields the form shows, whose problems go next to them rather than in the box. */
+  fields: string[];
+  children: ReactNode;
+}) {
+  return (
+    <>
+      <PageHeader title={title} />
+      <form className="panel" onSubmit={onSubmit} noValidate aria-label={label}>
+        {children}
+        <ProblemBox error={error} fields={fields} />
+        <div className="row">
+          <button type="submit" disabled={pending}>
+            {pending ? 'Creating…' : 'Create'}
+          </button>
+        </div>
+      </form>
+    </>
   );
 }
 
