@@ -3,14 +3,21 @@
  * Benchmark (not a test): a directory pushing 10,000 users and 500 groups (20 members each, every user
  * in one group) to a tenant's SCIM integration, as Entra ID or Okta would, through the gateway.
  *
- *   npm run build && npm run bench:scim -- [--users 10000] [--groups 500] [--concurrency 32]
+ *   npm run build && npm run bench:scim -- [--users 10000] [--groups 500] [--concurrency 32] [--cpu-profile identity,authorization]
+ *
+ * --cpu-profile samples the named services for the first 10 s of the user phase (of the group phase with
+ * --profile-groups); files in tmp/scim-profile/, to open in Chrome DevTools or speedscope. Each phase also
+ * reports the CPU time its Gatehouse processes used per user or group (from /proc, so other load on the
+ * machine does not inflate it as it does the rates).
  *
  * Needs local Postgres (E2E_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/postgres) and a
  * nats-server binary (or NATS_URL); starts a private Gatehouse like the e2e suites do (rate limits off:
  * a real directory backs off on 429s) and stops it. Reports the time and rate of each phase, latency
  * percentiles, refusals, then checks the totals and times a userName lookup on the full tenant.
  */
+const { mkdirSync, readdirSync, readFileSync, writeFileSync } = require('node:fs');
 const { availableParallelism } = require('node:os');
+const { join } = require('node:path');
 const { Agent } = require('undici');
 
 const root = require('node:path').resolve(__dirname, '../..');
@@ -23,6 +30,16 @@ const arg = (name, fallback) => {
 const USERS = arg('users', 10_000);
 const GROUPS = arg('groups', 500);
 const CONCURRENCY = arg('concurrency', 32);
+const profiled = process.argv.indexOf('--cpu-profile');
+const PROFILED = profiled > 0 ? process.argv[profiled + 1].split(',') : [];
+const PROFILE_DIR = join(root, 'tmp/scim-profile');
+const PROFILE_PHASE = process.argv.includes('--profile-groups') ? 'groups' : 'users';
+
+function startProfiles() {
+  if (!PROFILED.length) return;
+  mkdirSync(PROFILE_DIR, { recursive: true });
+  for (const service of PROFILED) writeFileSync(join(PROFILE_DIR, `start-${service}`), '');
+}
 const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
@@ -38,12 +55,32 @@ async function call(url, method, path, body, token, type = 'application/json') {
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
 }
 
+const TICKS_PER_SECOND = 100;
+/** CPU seconds used so far by this benchmark's Gatehouse processes, by service (from /proc: load on the machine does not count). */
+function cpuByService() {
+  const used = {};
+  for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[1]) !== process.pid) continue;
+      const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      const service = /dist\/apps\/([a-z-]+)\//.exec(command)?.[1] ?? (command.includes('nats-server') ? 'nats-server' : undefined);
+      if (service) used[service] = (used[service] ?? 0) + (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return used;
+}
+
 /** Runs `count` requests with `CONCURRENCY` in flight; answers the elapsed seconds, latencies and failures. */
 async function push(count, request) {
   const latencies = [];
   const failures = new Map();
   let next = 0;
   const started = process.hrtime.bigint();
+  const cpuBefore = cpuByService();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < count) {
@@ -57,7 +94,9 @@ async function push(count, request) {
   );
   latencies.sort((x, y) => x - y);
   const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))].toFixed(0);
-  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, p50: at(0.5), p99: at(0.99), failures };
+  const cpuAfter = cpuByService();
+  const cpu = Object.fromEntries(Object.keys(cpuAfter).map((service) => [service, cpuAfter[service] - (cpuBefore[service] ?? 0)]));
+  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, p50: at(0.5), p99: at(0.99), failures, cpu };
 }
 
 function report(label, count, result) {
@@ -66,13 +105,24 @@ function report(label, count, result) {
     `${label}: ${count} in ${result.seconds.toFixed(1)} s = ${(count / result.seconds).toFixed(0)}/s (p50 ${result.p50} ms, p99 ${result.p99} ms)` +
       `${refused.length ? `; refused: ${refused.join(', ')}` : ''}`,
   );
+  const cpu = Object.entries(result.cpu).sort(([, a], [, b]) => b - a);
+  const total = cpu.reduce((sum, [, seconds]) => sum + seconds, 0);
+  console.log(
+    `  CPU per ${label.split(' ')[0].replace(/s$/, '')}: ${((total * 1000) / count).toFixed(1)} ms in Gatehouse's processes (` +
+      cpu.map(([service, seconds]) => `${service} ${((seconds * 1000) / count).toFixed(1)}`).join(', ') + '; Postgres not counted)',
+  );
 }
 
 async function main() {
   console.log(`cpus=${availableParallelism()} users=${USERS} groups=${GROUPS} concurrency=${CONCURRENCY}`);
   const system = await TestSystem.start({
     name: 'bench-scim',
-    env: { RATE_LIMIT_PER_IP_PER_MINUTE: '0', RATE_LIMIT_PER_SUBJECT_PER_MINUTE: '0', LOG_LEVEL: 'error' },
+    env: {
+      RATE_LIMIT_PER_IP_PER_MINUTE: '0', RATE_LIMIT_PER_SUBJECT_PER_MINUTE: '0', LOG_LEVEL: 'error',
+      ...(PROFILED.length
+        ? { NODE_OPTIONS: `--require ${join(root, 'benchmarks/gateway/cpu-profile-preload.js')}`, PROFILE_SERVICE: PROFILED.join(','), PROFILE_DIR, PROFILE_MS: '10000' }
+        : {}),
+    },
   });
   // Interrupted: the services it started go with it.
   for (const signal of ['SIGINT', 'SIGTERM']) {
@@ -87,6 +137,7 @@ async function main() {
     const scim = (method, path, body) => call(url, method, `${integration.scimPath}${path}`, body, integration.secret, 'application/scim+json');
 
     const ids = new Array(USERS);
+    if (PROFILE_PHASE === 'users') startProfiles();
     const users = await push(USERS, async (i) => {
       const answer = await scim('POST', '/Users', {
         schemas: [USER_SCHEMA, ENTERPRISE], externalId: `ext-${i}`, userName: `user${i}@bench.example.com`, active: true,
@@ -100,6 +151,7 @@ async function main() {
     report('users', USERS, users);
 
     const perGroup = Math.floor(USERS / GROUPS);
+    if (PROFILE_PHASE === 'groups') startProfiles();
     const groups = await push(GROUPS, (g) =>
       scim('POST', '/Groups', {
         schemas: [GROUP_SCHEMA], externalId: `grp-${g}`, displayName: `Group ${g}`,

@@ -36,14 +36,22 @@ export class AuditRecorder {
   constructor(private readonly outbox: Outbox, @Inject(DURABLE_EVENTS_OPTIONS) private readonly options: DurableEventsOptions) {}
 
   async record(manager: EntityManager, caller: Caller | null, input: AuditInput): Promise<void> {
-    const entry: AuditEntry = {
-      ...input,
-      actor: input.actor ?? actorOf(caller),
-      ...(caller?.impersonator ? { impersonator: { type: 'USER', id: caller.impersonator.id } } : {}),
-      ...(caller?.integration ? { details: { ...input.details, integrationOwner: caller.id } } : {}),
-      ip: caller?.ip ?? null,
-      at: new Date().toISOString(),
-    };
-    await this.outbox.add(manager, auditEvent(this.options.service), entry);
+    await this.outbox.add(manager, auditEvent(this.options.service), entryOf(caller, input));
   }
+
+  /** Several entries, in this order, written by one statement (a group's members, a batch of bindings). */
+  async recordAll(manager: EntityManager, caller: Caller | null, inputs: AuditInput[]): Promise<void> {
+    await this.outbox.addAll(manager, auditEvent(this.options.service), inputs.map((input) => entryOf(caller, input)));
+  }
+}
+
+function entryOf(caller: Caller | null, input: AuditInput): AuditEntry {
+  return {
+    ...input,
+    actor: input.actor ?? actorOf(caller),
+    ...(caller?.impersonator ? { impersonator: { type: 'USER', id: caller.impersonator.id } } : {}),
+    ...(caller?.integration ? { details: { ...input.details, integrationOwner: caller.id } } : {}),
+    ip: caller?.ip ?? null,
+    at: new Date().toISOString(),
+  };
 }

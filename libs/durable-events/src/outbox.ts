@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { EventDefinition, EventEnvelope } from '@gatehouse/contracts';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { JSONCodec } from 'nats';
-import { DataSource, EntityManager } from 'typeorm';
+import {
+  DataSource, EntityManager, EntitySubscriberInterface, QueryRunner, TransactionCommitEvent, TransactionRollbackEvent, TransactionStartEvent,
+} from 'typeorm';
 import { ensureEventsStream, NatsClient } from '@gatehouse/messaging';
 import { DURABLE_EVENTS_OPTIONS, DurableEventsOptions } from './durable-events.options';
 
@@ -10,13 +12,20 @@ const codec = JSONCodec();
 const BATCH = 200;
 const POLL_MS = 500;
 
+type PendingEvent = { id: string; subject: string; envelope: string };
+
 /**
  * Transactional outbox: `add` writes an event in the caller's transaction; the relay publishes pending
  * rows to JetStream (msgID = event id, so a re-publish after a crash is deduplicated) and marks them
  * sent. `FOR UPDATE SKIP LOCKED` lets several instances relay side by side.
+ *
+ * Within a transaction the events are held and written by one statement just before it commits (a
+ * TypeORM subscriber): a change that records an account, its confirmation link and two audit entries
+ * makes one round trip to the outbox instead of four. A rollback drops them; a nested transaction
+ * (savepoint) writes what came before it first, so rolling back to it drops only its own.
  */
 @Injectable()
-export class Outbox implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class Outbox implements OnApplicationBootstrap, BeforeApplicationShutdown, EntitySubscriberInterface {
   private readonly logger = new Logger('Outbox');
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
@@ -24,26 +33,63 @@ export class Outbox implements OnApplicationBootstrap, BeforeApplicationShutdown
   private stopped = false;
   private streamReady?: Promise<void>;
 
+  private readonly held = new WeakMap<QueryRunner, PendingEvent[]>();
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly nats: NatsClient,
     @Inject(DURABLE_EVENTS_OPTIONS) private readonly options: DurableEventsOptions,
-  ) {}
+  ) {
+    dataSource.subscribers.push(this);
+  }
+
+  async beforeTransactionStart(event: TransactionStartEvent): Promise<void> {
+    if (event.queryRunner.isTransactionActive) await this.write(event.queryRunner);
+  }
+
+  async beforeTransactionCommit(event: TransactionCommitEvent): Promise<void> {
+    await this.write(event.queryRunner);
+  }
+
+  beforeTransactionRollback(event: TransactionRollbackEvent): void {
+    this.held.delete(event.queryRunner);
+  }
 
   async add<T>(manager: EntityManager, definition: EventDefinition<T>, data: T): Promise<EventEnvelope<T>> {
-    const envelope: EventEnvelope<T> = {
-      id: randomUUID(),
-      subject: definition.subject,
-      occurredAt: new Date().toISOString(),
-      source: this.options.service,
-      data,
-    };
-    await manager.query(`INSERT INTO "${this.options.schema}".outbox (id, subject, envelope) VALUES ($1, $2, $3)`, [
-      envelope.id,
-      envelope.subject,
-      JSON.stringify(envelope),
-    ]);
+    const [envelope] = await this.addAll(manager, definition, [data]);
     return envelope;
+  }
+
+  /** Several events of one kind, published in this order. */
+  async addAll<T>(manager: EntityManager, definition: EventDefinition<T>, items: T[]): Promise<Array<EventEnvelope<T>>> {
+    const occurredAt = new Date().toISOString();
+    const envelopes = items.map((data): EventEnvelope<T> => ({ id: randomUUID(), subject: definition.subject, occurredAt, source: this.options.service, data }));
+    const events = envelopes.map((e) => ({ id: e.id, subject: e.subject, envelope: JSON.stringify(e) }));
+    const runner = manager.queryRunner;
+    if (runner?.isTransactionActive && runner.connection === this.dataSource) {
+      const held = this.held.get(runner);
+      if (held) held.push(...events);
+      else this.held.set(runner, events);
+    } else {
+      await this.insert(manager, events);
+    }
+    return envelopes;
+  }
+
+  private async write(runner: QueryRunner): Promise<void> {
+    const events = this.held.get(runner);
+    this.held.delete(runner);
+    if (events?.length) await this.insert(runner.manager, events);
+  }
+
+  private async insert(manager: EntityManager, events: PendingEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    // unnest WITH ORDINALITY keeps the given order in the rows' seq, which is the publishing order.
+    await manager.query(
+      `INSERT INTO "${this.options.schema}".outbox (id, subject, envelope)
+       SELECT e.id, e.subject, e.envelope FROM unnest($1::uuid[], $2::text[], $3::jsonb[]) WITH ORDINALITY AS e(id, subject, envelope, n) ORDER BY e.n`,
+      [events.map((e) => e.id), events.map((e) => e.subject), events.map((e) => e.envelope)],
+    );
   }
 
   /** Ask the relay to publish now (call after the transaction that added events has committed). */

@@ -202,11 +202,8 @@ export class GroupsService {
     if (memberIds.length === 0) return [];
     // Step-up (docs/mfa.md): a group bound to Admin or Instance Admin grants it to the member, as a direct binding would.
     await assertGroupStepUp(manager, caller, groupId);
-    const newcomers: string[] = [];
-    for (const memberId of memberIds) {
-      await this.directory.assertExists(manager, tenantId, memberType, memberId);
-      if (await this.join.isNewcomer(manager, tenantId, { type: memberType, id: memberId })) newcomers.push(memberId);
-    }
+    await this.directory.assertAllExist(manager, tenantId, memberType, memberIds);
+    const newcomers = await this.join.newcomersAmong(manager, tenantId, memberType, memberIds);
     await this.guard.assertMayChange(caller, {
       scope: 'TENANT',
       tenantId,
@@ -221,14 +218,12 @@ export class GroupsService {
        ON CONFLICT (group_id, member_id) DO NOTHING RETURNING *`,
       [groupId, memberType, memberIds],
     );
-    for (const row of rows) {
-      await this.audit.record(manager, caller, {
-        tenantId, type: 'CREATE', resourceType: 'GROUP_MEMBERSHIP', resourceId: groupId, before: null,
-        after: { groupId, memberType, memberId: row.member_id },
-      });
-    }
+    await this.audit.recordAll(manager, caller, rows.map((row) => ({
+      tenantId, type: 'CREATE', resourceType: 'GROUP_MEMBERSHIP', resourceId: groupId, before: null,
+      after: { groupId, memberType, memberId: row.member_id },
+    })));
     const added = new Set(rows.map((r) => r.member_id));
-    for (const memberId of newcomers.filter((m) => added.has(m))) await this.join.welcome(manager, caller, tenantId, memberId);
+    await this.join.welcomeAll(manager, caller, tenantId, newcomers.filter((m) => added.has(m)));
     return rows;
   }
 

@@ -152,11 +152,9 @@ export class ScimGroupsService {
             `DELETE FROM "authorization".group_members WHERE group_id = $1 AND member_type = 'USER' AND member_id = ANY($2::uuid[])`,
             [id, removed],
           );
-          for (const memberId of removed) {
-            await this.audit.record(manager, caller, {
-              tenantId, type: 'DELETE', resourceType: 'GROUP_MEMBERSHIP', resourceId: id, before: { groupId: id, memberType: 'USER', memberId }, after: null,
-            });
-          }
+          await this.audit.recordAll(manager, caller, removed.map((memberId) => ({
+            tenantId, type: 'DELETE', resourceType: 'GROUP_MEMBERSHIP', resourceId: id, before: { groupId: id, memberType: 'USER', memberId }, after: null,
+          })));
         }
         await this.groups.addMembersIn(manager, caller, tenantId, id, 'USER', added);
         const diff = auditDiff(before, { name: group.name, externalId: group.externalId });
@@ -199,13 +197,9 @@ export class ScimGroupsService {
    * heard of yet is asked of identity, which takes a connection of its own.
    */
   private async assertUsers(memberIds: string[]): Promise<void> {
-    for (const memberId of memberIds) {
-      const type = await this.directory.typeOf(memberId).catch((error: unknown) => {
-        if (error instanceof ProblemException && error.problem.status === 404) return null;
-        throw error;
-      });
-      if (type !== 'USER') throw scimError(400, 'invalidValue', `members: ${memberId} is not a user`);
-    }
+    const types = await this.directory.typesOf(memberIds);
+    const other = memberIds.find((memberId) => types.get(memberId) !== 'USER');
+    if (other !== undefined) throw scimError(400, 'invalidValue', `members: ${other} is not a user`);
   }
 
   private async records(manager: EntityManager, rows: GroupRow[], withMembers: boolean): Promise<ScimGroupRecord[]> {

@@ -35,6 +35,25 @@ export class SubjectDirectory {
     if (type === 'SERVICE_ACCOUNT' && !instanceLevel) await this.assertServiceAccountOf(tenantId, id);
   }
 
+  /** `assertExists` for several subjects of one type, the facts read together; the first missing one (in the given order) is the 404. */
+  async assertAllExist(manager: EntityManager, tenantId: string | null, type: 'USER' | 'SERVICE_ACCOUNT' | 'GROUP', ids: string[]): Promise<void> {
+    if (type === 'GROUP') {
+      for (const id of ids) await this.assertExists(manager, tenantId, type, id);
+      return;
+    }
+    const facts = await this.facts.getMany(ids, manager);
+    for (const id of ids) {
+      if (facts.get(id)?.type !== type) throw ProblemException.notFound(`${type === 'USER' ? 'User' : 'Service account'} ${id} does not exist`);
+      if (type === 'SERVICE_ACCOUNT') await this.assertServiceAccountOf(tenantId, id);
+    }
+  }
+
+  /** The type of each subject that exists (users and service accounts), read together. */
+  async typesOf(ids: string[]): Promise<Map<string, 'USER' | 'SERVICE_ACCOUNT'>> {
+    const facts = await this.facts.getMany(ids);
+    return new Map([...facts].map(([id, fact]) => [id, fact.type]));
+  }
+
   /** Service accounts belong to the tenant they were created in; identity answers 404 for another tenant's. */
   async assertServiceAccountOf(tenantId: string | null, id: string): Promise<void> {
     await this.rpc.internal(SERVICE, IdentityRpc.getServiceAccount, { id }, tenantId, RETRY_SAFE).catch((error: unknown) => {

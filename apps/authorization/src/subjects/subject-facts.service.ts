@@ -4,7 +4,7 @@ import { EventConsumers } from '@gatehouse/durable-events';
 import { RETRY_SAFE, RpcClient } from '@gatehouse/messaging';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, In } from 'typeorm';
 import { InvalidationBus } from '../invalidation/invalidation-bus';
 import { SubjectFactEntity } from './subject-fact.entity';
 import { SERVICE } from '../service-name';
@@ -41,6 +41,18 @@ export class SubjectFactsService implements OnModuleInit {
     }
     await this.apply(manager, facts);
     return manager.getRepository(SubjectFactEntity).findOneBy({ id });
+  }
+
+  /** Several subjects' facts in one query; those not seen yet are fetched from identity one by one, as `get` does. Unknown ones are absent. */
+  async getMany(ids: string[], manager: EntityManager = this.dataSource.manager): Promise<Map<string, SubjectFactEntity>> {
+    const found = new Map<string, SubjectFactEntity>();
+    if (ids.length === 0) return found;
+    for (const fact of await manager.getRepository(SubjectFactEntity).findBy({ id: In(ids) })) found.set(fact.id, fact);
+    for (const id of ids.filter((i) => !found.has(i))) {
+      const fact = await this.get(id, manager);
+      if (fact) found.set(id, fact);
+    }
+    return found;
   }
 
   /** The synchronous path of a flag change (identity calls it before answering): apply, then invalidate everywhere. */

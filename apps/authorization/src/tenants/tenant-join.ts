@@ -17,21 +17,34 @@ export class TenantJoin {
     return subject.type === 'USER' && !(await this.members.hasAccess(tenantId, subject.id, manager));
   }
 
+  /** `isNewcomer` for several subjects of one type, in one query. */
+  async newcomersAmong(manager: EntityManager, tenantId: string | null, type: string, ids: string[]): Promise<string[]> {
+    if (type !== 'USER') return [];
+    const members = await this.members.withAccess(tenantId, ids, manager);
+    return ids.filter((id) => !members.has(id));
+  }
+
   /** Binds the tenant's default role (tenant-wide), if there is one; returns the new binding id. */
   async welcome(manager: EntityManager, caller: Caller | null, tenantId: string | null, userId: string): Promise<string | null> {
-    const rows: Array<{ id: string; role_id: string }> = await manager.query(
+    return (await this.welcomeAll(manager, caller, tenantId, [userId])).get(userId) ?? null;
+  }
+
+  /** `welcome` for several users, in one statement; answers the new binding id of each user who got one. */
+  async welcomeAll(manager: EntityManager, caller: Caller | null, tenantId: string | null, userIds: string[]): Promise<Map<string, string>> {
+    if (userIds.length === 0) return new Map();
+    const rows: Array<{ id: string; role_id: string; subject_id: string }> = await manager.query(
       `INSERT INTO "authorization".bindings (scope, tenant_id, role_id, subject_type, subject_id, namespaces)
-       SELECT 'TENANT', r.tenant_id, r.id, 'USER', $2, NULL FROM "authorization".roles r
+       SELECT 'TENANT', r.tenant_id, r.id, 'USER', u.id, NULL FROM "authorization".roles r, unnest($2::uuid[]) WITH ORDINALITY AS u(id, n)
         WHERE r.scope = 'TENANT' AND r.tenant_id IS NOT DISTINCT FROM $1 AND r.is_default
-       ON CONFLICT DO NOTHING RETURNING id, role_id`,
-      [tenantId, userId],
+        ORDER BY u.n
+       ON CONFLICT DO NOTHING RETURNING id, role_id, subject_id`,
+      [tenantId, userIds],
     );
-    if (rows.length === 0) return null;
-    await this.audit.record(manager, caller, {
-      tenantId, type: 'CREATE', resourceType: 'BINDING', resourceId: rows[0].id, before: null,
-      after: { roleId: rows[0].role_id, subjectType: 'USER', subjectId: userId, namespaces: null },
+    await this.audit.recordAll(manager, caller, rows.map((row) => ({
+      tenantId, type: 'CREATE', resourceType: 'BINDING', resourceId: row.id, before: null,
+      after: { roleId: row.role_id, subjectType: 'USER', subjectId: row.subject_id, namespaces: null },
       details: { reason: 'default role of a user joining the tenant' },
-    });
-    return rows[0].id;
+    })));
+    return new Map(rows.map((row) => [row.subject_id, row.id]));
   }
 }

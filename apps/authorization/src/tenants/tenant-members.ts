@@ -32,6 +32,20 @@ export class TenantMembers {
     return rows.length > 0;
   }
 
+  /** Which of these subjects have access to the tenant (`hasAccess` for many, in one query). */
+  async withAccess(tenantId: string | null, subjectIds: string[], manager: EntityManager = this.dataSource.manager): Promise<Set<string>> {
+    if (subjectIds.length === 0) return new Set();
+    const rows: Array<{ subject_id: string }> = await manager.query(
+      `SELECT subject_id FROM "authorization".bindings
+        WHERE scope = 'TENANT' AND tenant_id IS NOT DISTINCT FROM $1 AND subject_id = ANY($2::uuid[])
+       UNION
+       SELECT gm.member_id FROM "authorization".group_members gm JOIN "authorization".groups g ON g.id = gm.group_id
+        WHERE g.tenant_id IS NOT DISTINCT FROM $1 AND gm.member_id = ANY($2::uuid[])`,
+      [tenantId, subjectIds],
+    );
+    return new Set(rows.map((r) => r.subject_id));
+  }
+
   /** The names of the subject's roles in the tenant (direct bindings and its groups' bindings) and of its groups there. */
   async claims(tenantId: string | null, subjectId: string): Promise<{ roles: string[]; groups: string[] }> {
     const rows: Array<{ kind: 'role' | 'group'; name: string }> = await this.dataSource.query(

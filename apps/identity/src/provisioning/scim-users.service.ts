@@ -12,6 +12,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { GrantGuardClient } from '../common/grant-guard.client';
 import { tenantIdOf } from '../common/tenant-key';
 import { NOTHING_REVOKED } from '../revocation/revocations';
+import { UserEntity } from '../users/user.entity';
 import { UserChange, UsersService } from '../users/users.service';
 import { readScimUser, renderScimUser, ScimUserInput, ScimUserRow, USER_PATCH_TARGETS } from './scim-user-resource';
 
@@ -125,7 +126,7 @@ export class ScimUsersService {
     const input = readScimUser(body);
     const passwordHash = input.password !== undefined ? await this.users.provisionedPasswordHash(input.password) : null;
     let change: UserChange | null = null;
-    let created: { id: string; announce: boolean } | null = null;
+    let created: { id: string; account: UserEntity | null } | null = null;
     await this.dataSource.transaction(async (manager) => {
       await manager.query(`SELECT pg_advisory_xact_lock(hashtext('identity:scim-user:' || lower($1)))`, [input.email]);
       const clashes: Array<{ id: string; email: string | null; email_verified: boolean }> = await manager.query(
@@ -139,6 +140,7 @@ export class ScimUsersService {
         throw scimError(409, 'uniqueness', 'A user with this userName or email already exists');
       }
       let userId: string;
+      let account: UserEntity | null = null;
       if (same) {
         const linked: unknown[] = await manager.query(`SELECT 1 FROM identity.scim_users WHERE tenant_key = $1 AND user_id = $2`, [context.tenantKey, same.id]);
         if (linked.length > 0) throw scimError(409, 'uniqueness', 'This user is already provisioned in this tenant');
@@ -152,10 +154,10 @@ export class ScimUsersService {
           });
         }
       } else {
-        const user = await this.users.insertProvisioned(manager, context.caller, {
+        account = await this.users.insertProvisioned(manager, context.caller, {
           username: input.userName, email: input.email, firstName: input.givenName, lastName: input.familyName, passwordHash,
         });
-        userId = user.id;
+        userId = account.id;
       }
       await manager.query(
         `INSERT INTO identity.scim_users (tenant_key, user_id, integration_id, external_id, active, resource, created_account) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
@@ -167,13 +169,13 @@ export class ScimUsersService {
       });
       if (passwordHash !== null) await this.auditPasswordSet(manager, context, userId);
       if (!input.active) change = await this.users.setStatusIn(manager, context.caller, userId, false);
-      created = { id: userId, announce: !same };
+      created = { id: userId, account };
     });
-    const done = created as unknown as { id: string; announce: boolean };
+    const done = created as unknown as { id: string; account: UserEntity | null };
     if (change) await this.users.afterChange(change);
-    else if (done.announce) await this.users.announce(await this.users.findOrFail(this.dataSource.manager, done.id));
+    else if (done.account) await this.users.announce(done.account);
     // A new account is in no group yet: its groups are not asked for.
-    const answer = await this.get(context, done.id, {}, !done.announce);
+    const answer = await this.get(context, done.id, {}, !done.account);
     return { ...answer, status: 201, location: `${context.baseUrl}/Users/${done.id}` };
   }
 

@@ -46,6 +46,53 @@ describe('Outbox (real Postgres and JetStream)', () => {
     expect(await unpublished()).toEqual([]);
   });
 
+  it('addAll writes many events by one statement, published in the given order between the ones added before and after', async () => {
+    const numbers = Array.from({ length: 300 }, (_, i) => i + 2);
+    const added = await world.db.dataSource.transaction(async (manager) => [
+      await outbox.add(manager, thingHappened, { n: 1 }),
+      ...(await outbox.addAll(manager, thingHappened, numbers.map((n) => ({ n })))),
+      await outbox.add(manager, thingHappened, { n: 302 }),
+      ...(await outbox.addAll(manager, thingHappened, [])),
+    ]);
+    await outbox.flush();
+    const events = await world.streamEvents();
+    expect(events.map((e) => (e.data as { n: number }).n)).toEqual([1, ...numbers, 302]);
+    expect(events.map((e) => e.id)).toEqual(added.map((e) => e.id));
+    expect(new Set(events.map((e) => e.id)).size).toBe(302);
+  });
+
+  it("a transaction's events are written by one statement as it commits, in the order they were added", async () => {
+    const statements: string[] = [];
+    await world.db.dataSource.transaction(async (manager) => {
+      const query = manager.queryRunner!.query.bind(manager.queryRunner);
+      jest.spyOn(manager.queryRunner!, 'query').mockImplementation((sql: string, ...rest: unknown[]) => {
+        if (sql.includes('.outbox')) statements.push(sql);
+        return (query as (...args: unknown[]) => Promise<unknown>)(sql, ...rest);
+      });
+      await outbox.add(manager, thingHappened, { n: 1 });
+      await outbox.addAll(manager, thingHappened, [{ n: 2 }, { n: 3 }]);
+      await outbox.add(manager, thingHappened, { n: 4 });
+      expect(statements).toEqual([]);
+    });
+    expect(statements).toHaveLength(1);
+    await outbox.flush();
+    expect((await world.streamEvents()).map((e) => e.data)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }]);
+  });
+
+  it('a nested transaction rolled back (a savepoint) drops only its own events; the outer ones commit', async () => {
+    await world.db.dataSource.transaction(async (manager) => {
+      await outbox.add(manager, thingHappened, { n: 1 });
+      await expect(manager.transaction(async (inner) => {
+        await outbox.add(inner, thingHappened, { n: 2 });
+        throw new Error('the inner change failed');
+      })).rejects.toThrow('the inner change failed');
+      await manager.transaction((inner) => outbox.add(inner, thingHappened, { n: 3 }));
+      await outbox.add(manager, thingHappened, { n: 4 });
+    });
+    await outbox.flush();
+    expect((await world.streamEvents()).map((e) => e.data)).toEqual([{ n: 1 }, { n: 3 }, { n: 4 }]);
+  });
+
   it('never publishes an event whose transaction rolled back', async () => {
     await expect(
       world.db.dataSource.transaction(async (manager) => {

@@ -51,13 +51,13 @@ function groupsOver(options: { newcomer?: boolean; already?: boolean; adminGroup
   jest.spyOn(guard, 'assertMayChange').mockImplementation(async (_caller, change) => void judged.push(change));
   jest.spyOn(guard, 'assertAccountsWithinReach').mockImplementation(async (_caller, ids) => void log.push(`reach ${ids}`));
   const join = {
-    isNewcomer: async () => options.newcomer ?? false,
-    welcome: async (_m: EntityManager, _c: Caller, _t: string | null, id: string) => void log.push(`welcome ${id}`),
+    newcomersAmong: async (_m: EntityManager, _t: string | null, _type: string, ids: string[]) => (options.newcomer ? ids : []),
+    welcomeAll: async (_m: EntityManager, _c: Caller, _t: string | null, ids: string[]) => void ids.forEach((id) => log.push(`welcome ${id}`)),
   } as unknown as TenantJoin;
-  const directory = { assertExists: async () => undefined, users: async () => new Map(), typeOf: async () => 'USER' } as unknown as SubjectDirectory;
+  const directory = { assertAllExist: async () => undefined, users: async () => new Map(), typeOf: async () => 'USER' } as unknown as SubjectDirectory;
   const rpc = { request: async (_subject: unknown, request: { data: { userIds: string[] } }) => ({ requested: request.data.userIds.length }) } as unknown as RpcClient;
   const service = new GroupsService(
-    dataSource, { record: async () => undefined } as unknown as AuditRecorder,
+    dataSource, { record: async () => undefined, recordAll: async () => undefined } as unknown as AuditRecorder,
     { publish: async (ids: string[]) => void log.push(`invalidate ${ids}`) } as unknown as InvalidationBus,
     directory, join, { isLive: () => true } as unknown as LiveTenants, rpc, guard, new AccessGains(),
   );

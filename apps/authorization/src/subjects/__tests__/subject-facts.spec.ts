@@ -103,4 +103,20 @@ describe('SubjectFactsService: identity facts read model (real Postgres)', () =>
     world.rpc.off(IdentityRpc.subjectFacts);
     await expect(service.get(id)).rejects.toMatchObject({ problem: { status: 503 } });
   });
+
+  it('getMany: known subjects in one read, the unseen one asked of identity, the unknown one absent', async () => {
+    const known = await world.seed.subject({ type: 'SERVICE_ACCOUNT' });
+    const unseen = randomUUID();
+    const unknown = randomUUID();
+    world.rpc.on(IdentityRpc.subjectFacts, (request) => {
+      if (request.id === unknown) throw ProblemException.notFound('no such subject');
+      return facts(request.id, 2);
+    });
+    const found = await service.getMany([known, unseen, unknown]);
+    expect([...found.keys()].sort()).toEqual([known, unseen].sort());
+    expect(found.get(known)).toMatchObject({ type: 'SERVICE_ACCOUNT' });
+    expect(found.get(unseen)).toMatchObject({ type: 'USER', version: 2 });
+    expect(world.rpc.callsTo(IdentityRpc.subjectFacts)).toEqual([{ id: unseen }, { id: unknown }]);
+    expect(await service.getMany([])).toEqual(new Map());
+  });
 });
