@@ -1,4 +1,5 @@
 import { event } from '@gatehouse/contracts';
+import { QueryRunner } from 'typeorm';
 import { DurableEventsWorld, eventually, openWorld, SCHEMA } from './durable-events-fixture';
 import { Outbox } from '../outbox';
 
@@ -64,8 +65,9 @@ describe('Outbox (real Postgres and JetStream)', () => {
   it("a transaction's events are written by one statement as it commits, in the order they were added", async () => {
     const statements: string[] = [];
     await world.db.dataSource.transaction(async (manager) => {
-      const query = manager.queryRunner!.query.bind(manager.queryRunner);
-      jest.spyOn(manager.queryRunner!, 'query').mockImplementation((sql: string, ...rest: unknown[]) => {
+      const runner = manager.queryRunner as QueryRunner;
+      const query = runner.query.bind(runner);
+      jest.spyOn(runner, 'query').mockImplementation((sql: string, ...rest: unknown[]) => {
         if (sql.includes('.outbox')) statements.push(sql);
         return (query as (...args: unknown[]) => Promise<unknown>)(sql, ...rest);
       });
