@@ -119,7 +119,8 @@ export interface PasswordPolicy {
 }
 
 export interface IdentitySetupStatus {
-  userCount: number;
+  /** Whether any user exists (asked on every anonymous GET /setup: an EXISTS, never a count of all users). */
+  hasUsers: boolean;
   passwordPolicy: PasswordPolicy;
 }
 

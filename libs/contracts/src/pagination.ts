@@ -16,13 +16,28 @@ export class PageQuery {
   /** `field` or `field:asc|desc`; each list documents its sortable fields. */
   @Optional() @IsString() @MaxLength(100)
   sort?: string;
+
+  /**
+   * The `next` of the previous page (same q, sort and filters): the page after it, found through the
+   * sort's index whatever its depth, where a deep `page` makes the database skip every row before it.
+   */
+  @Optional() @IsString() @MaxLength(600)
+  cursor?: string;
 }
+
+/** Totals are counted exactly up to this many matches; beyond, `total` is this and `totalCapped` is true. */
+export const TOTAL_CAP = 10_000;
 
 export interface Page<T> {
   results: T[];
+  /** Exact up to TOTAL_CAP matches (see totalCapped). */
   total: number;
   page: number;
   size: number;
+  /** True when more than TOTAL_CAP match: `total` is then a lower bound, not counted further. */
+  totalCapped?: boolean;
+  /** Opaque cursor of the next page (pass it as `cursor`); absent on the last page. */
+  next?: string;
 }
 
 export const DEFAULT_PAGE_SIZE = 25;

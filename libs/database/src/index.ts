@@ -5,3 +5,4 @@ export * from './tenant-write-guard';
 export * from './like-pattern';
 export * from './secret-sealer';
 export * from './entity-page';
+export * from './keyset';

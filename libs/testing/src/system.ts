@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createTestDatabase, TestDatabase } from './test-database';
+import { createTestDatabase, TestDatabase, withDatabase } from './test-database';
 import { startTestNats, TestNats } from './nats-server';
 import { freePort } from './ports';
 
@@ -23,6 +23,11 @@ export interface SystemOptions {
   gatewayPort?: number;
   /** Postgres server (any database name); each run creates and drops its own database there. */
   postgresUrl?: string;
+  /**
+   * Run on this existing database of that server instead, kept when the system stops (the benchmark at
+   * scale runs on a database seeded beforehand, docs/scale.md).
+   */
+  existingDatabase?: string;
   /** Used only when no nats-server binary is available to start a private one. */
   natsUrl?: string;
   logDir?: string;
@@ -84,7 +89,10 @@ export class TestSystem {
     }
     const logDir = resolve(options.logDir ?? join(root, 'tmp/e2e-logs', options.name ?? 'system'));
     mkdirSync(logDir, { recursive: true });
-    const database = await createTestDatabase(options.postgresUrl ?? process.env.E2E_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
+    const server = options.postgresUrl ?? process.env.E2E_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+    const database: TestDatabase = options.existingDatabase
+      ? { name: options.existingDatabase, url: withDatabase(server, options.existingDatabase), drop: async () => undefined }
+      : await createTestDatabase(server);
     const nats = await startTestNats(options.natsUrl ?? process.env.NATS_URL ?? 'nats://127.0.0.1:4222');
     const system = new TestSystem(options, database, nats, root, logDir, options.gatewayPort ?? (await freePort()));
     try {

@@ -18,3 +18,9 @@ export function normaliseNamespaces(namespaces: string[] | null | undefined): st
   const sorted = [...new Set(namespaces)].sort();
   return sorted.filter((ns) => !sorted.some((other) => other !== ns && ns.startsWith(`${other}.`)));
 }
+
+/** The namespace and every prefix of it ending before a dot: the binding namespaces that cover it (`covers`). */
+export function namespaceAndAncestors(namespace: string): string[] {
+  const prefixes = [...namespace].flatMap((c, i) => (c === '.' ? [namespace.slice(0, i)] : []));
+  return [...prefixes, namespace];
+}

@@ -1,3 +1,4 @@
+import { nullSafeEquals } from '@gatehouse/database';
 import { Caller, FederationMembershipSyncRequest, FederationMembershipSyncResult } from '@gatehouse/contracts';
 import { AuditRecorder } from '@gatehouse/durable-events';
 import { ProblemException } from '@gatehouse/errors';
@@ -33,7 +34,7 @@ export class FederationGroupsService {
     if (!this.liveTenants.isLive(tenantId)) throw ProblemException.validation([{ field: 'groupMappings', message: `tenant ${tenantId ?? 'default'} does not exist` }]);
     await this.dataSource.transaction(async (manager) => {
       for (const groupId of [...new Set(groupIds)]) {
-        const found: unknown[] = await manager.query(`SELECT 1 FROM "authorization".groups WHERE id = $1 AND tenant_id IS NOT DISTINCT FROM $2`, [groupId, tenantId]);
+        const found: unknown[] = await manager.query(`SELECT 1 FROM "authorization".groups WHERE id = $1 AND ${nullSafeEquals('tenant_id', '$2')}`, [groupId, tenantId]);
         if (found.length === 0) {
           throw ProblemException.validation([{ field: 'groupMappings', message: `group ${groupId} does not exist in tenant ${tenantId ?? 'default'}` }]);
         }
@@ -55,7 +56,7 @@ export class FederationGroupsService {
       // Groups deleted since the mapping was saved are skipped.
       const rows: Array<{ group_id: string; member: boolean }> = await manager.query(
         `SELECT g.id AS group_id, EXISTS (SELECT 1 FROM "authorization".group_members m WHERE m.group_id = g.id AND m.member_id = $3) AS member
-           FROM "authorization".groups g WHERE g.id = ANY($1::uuid[]) AND g.tenant_id IS NOT DISTINCT FROM $2 ORDER BY g.id`,
+           FROM "authorization".groups g WHERE g.id = ANY($1::uuid[]) AND ${nullSafeEquals('g.tenant_id', '$2')} ORDER BY g.id`,
         [managed, tenantId, request.userId],
       );
       const removed = rows.filter((r) => r.member && !wanted.has(r.group_id)).map((r) => r.group_id);

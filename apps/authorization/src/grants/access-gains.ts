@@ -1,4 +1,5 @@
 import { PermissionGrid } from '@gatehouse/contracts';
+import { nullSafeEquals } from '@gatehouse/database';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { AccessGain } from './grant-guard';
@@ -34,7 +35,7 @@ export class AccessGains {
   /** The tenant's default role, bound tenant-wide to a user joining it. */
   async ofDefaultRole(manager: EntityManager, tenantId: string | null, recipients: string[], newcomers = false): Promise<AccessGain[]> {
     const rows: Array<{ name: string; permissions: PermissionGrid }> = await manager.query(
-      `SELECT name, permissions FROM "authorization".roles WHERE scope = 'TENANT' AND tenant_id IS NOT DISTINCT FROM $1 AND is_default`,
+      `SELECT name, permissions FROM "authorization".roles WHERE scope = 'TENANT' AND ${nullSafeEquals('tenant_id', '$1')} AND is_default`,
       [tenantId],
     );
     return rows.map((r) => ({ source: `the default role "${r.name}"`, grid: r.permissions, namespaces: null, recipients, newcomers }));

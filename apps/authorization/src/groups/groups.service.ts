@@ -1,4 +1,4 @@
-import { likePattern } from '@gatehouse/database';
+import { likePattern, nullSafeEquals } from '@gatehouse/database';
 import {
   Caller, CreateGroupRequest, GroupMemberView, GroupView, IdentityRpc, ListGroupMembersRequest,
   ListGroupsRequest, MemberType, Page, PageQuery, PasswordResetRequestResult, UpdateGroupRequest,
@@ -75,7 +75,7 @@ export class GroupsService {
   async list(tenantId: string | null, query: ListGroupsRequest, memberId?: string): Promise<Page<GroupView>> {
     const page = pageOf(query, SORTABLE, 'name');
     const params: unknown[] = [tenantId];
-    let where = `g.tenant_id IS NOT DISTINCT FROM $1`;
+    let where = nullSafeEquals('g.tenant_id', '$1');
     if (query.q) {
       params.push(likePattern(query.q));
       where += ` AND (g.name ILIKE $${params.length} OR g.description ILIKE $${params.length})`;
@@ -93,7 +93,7 @@ export class GroupsService {
   }
 
   async get(tenantId: string | null, id: string, manager: EntityManager = this.dataSource.manager): Promise<GroupView> {
-    const rows: GroupRow[] = await manager.query(`${GROUP_SELECT} WHERE g.id = $1 AND g.tenant_id IS NOT DISTINCT FROM $2`, [id, tenantId]);
+    const rows: GroupRow[] = await manager.query(`${GROUP_SELECT} WHERE g.id = $1 AND ${nullSafeEquals('g.tenant_id', '$2')}`, [id, tenantId]);
     if (rows.length === 0) throw ProblemException.notFound(`Group ${id} does not exist in this tenant`);
     return toView(rows[0]);
   }
@@ -282,7 +282,7 @@ export class GroupsService {
       .getRepository(GroupEntity)
       .createQueryBuilder('g')
       .setLock('pessimistic_write')
-      .where('g.id = :id AND g.tenantId IS NOT DISTINCT FROM :tenantId', { id, tenantId })
+      .where(`g.id = :id AND ${nullSafeEquals('g.tenantId', ':tenantId')}`, { id, tenantId })
       .getOne();
     if (!group) throw ProblemException.notFound(`Group ${id} does not exist in this tenant`);
     return group;

@@ -2,7 +2,7 @@ import {
   AcceptedInvitation, AcceptInvitationRequest, AuthorizationNotificationEvents, Caller, CreateInvitationRequest, IdentityRpc,
   InvitationView, ListInvitationsRequest, Page,
 } from '@gatehouse/contracts';
-import { hashToken, likePattern, newOpaqueToken } from '@gatehouse/database';
+import { hashToken, likePattern, newOpaqueToken, nullSafeEquals } from '@gatehouse/database';
 import { ProblemException } from '@gatehouse/errors';
 import { AuditRecorder, Outbox } from '@gatehouse/durable-events';
 import { RpcClient } from '@gatehouse/messaging';
@@ -76,7 +76,7 @@ export class InvitationsService {
 
   async list(tenantId: string | null, query: ListInvitationsRequest): Promise<Page<InvitationView>> {
     const page = pageOf(query, SORTABLE, 'createdAt:desc');
-    const qb = this.dataSource.getRepository(InvitationEntity).createQueryBuilder('i').where('i.tenantId IS NOT DISTINCT FROM :tenantId', { tenantId });
+    const qb = this.dataSource.getRepository(InvitationEntity).createQueryBuilder('i').where(nullSafeEquals('i.tenantId', ':tenantId'), { tenantId });
     if (query.q) qb.andWhere('i.email ILIKE :q', { q: likePattern(query.q) });
     if (query.status === 'ACCEPTED') qb.andWhere(`i.status = 'ACCEPTED'`);
     if (query.status === 'PENDING') qb.andWhere(`i.status = 'PENDING' AND i.expiresAt > now()`);
@@ -243,7 +243,7 @@ export class InvitationsService {
     const invitation = await this.dataSource
       .getRepository(InvitationEntity)
       .createQueryBuilder('i')
-      .where('i.id = :id AND i.tenantId IS NOT DISTINCT FROM :tenantId', { id, tenantId })
+      .where(`i.id = :id AND ${nullSafeEquals('i.tenantId', ':tenantId')}`, { id, tenantId })
       .getOne();
     if (!invitation) throw ProblemException.notFound(`Invitation ${id} does not exist in this tenant`);
     return invitation;

@@ -3,11 +3,12 @@ import { AuthorizationInitial1764000000000 } from './1764000000000-authorization
 import { AuthorizationAccess1764100000000 } from './1764100000000-authorization-access';
 import { AuthorizationTenantWriteGuard1764500000000 } from './1764500000000-authorization-tenant-write-guard';
 import { AuthorizationScimGroups1764860000000 } from './1764860000000-authorization-scim-groups';
+import { AuthorizationListIndexes1764880000000 } from './1764880000000-authorization-list-indexes';
 
 /** Indexes for the hourly prune of old outbox and processed-event rows (see EventRetention). */
 const AuthorizationEventRetention1764300000000 = eventRetentionMigration('authorization', 'AuthorizationEventRetention1764300000000');
 
 export const AUTHORIZATION_MIGRATIONS = [
   AuthorizationInitial1764000000000, AuthorizationAccess1764100000000, AuthorizationEventRetention1764300000000,
-  AuthorizationTenantWriteGuard1764500000000, AuthorizationScimGroups1764860000000,
+  AuthorizationTenantWriteGuard1764500000000, AuthorizationScimGroups1764860000000, AuthorizationListIndexes1764880000000,
 ];

@@ -1,4 +1,4 @@
-import { likePattern } from '@gatehouse/database';
+import { likePattern, nullSafeEquals } from '@gatehouse/database';
 import { Caller, CreateRoleRequest, PermissionGrid, ListRolesRequest, Page, RoleView, Scope, UpdateRoleRequest } from '@gatehouse/contracts';
 import { isUniqueViolation, ProblemException } from '@gatehouse/errors';
 import { auditDiff, AuditRecorder } from '@gatehouse/durable-events';
@@ -52,7 +52,7 @@ export class RolesService {
     const qb = this.dataSource
       .getRepository(RoleEntity)
       .createQueryBuilder('r')
-      .where('r.scope = :scope AND r.tenantId IS NOT DISTINCT FROM :tenantId', where);
+      .where(`r.scope = :scope AND ${nullSafeEquals('r.tenantId', ':tenantId')}`, where);
     if (query.q) qb.andWhere(`(r.name ILIKE :q OR r.description ILIKE :q)`, { q: likePattern(query.q) });
     const [rows, total] = await qb.orderBy(SORTABLE[page.sortField as keyof typeof SORTABLE], page.sortDir).skip(page.offset).take(page.size).getManyAndCount();
     return { results: rows.map(toRoleView), total, page: page.page, size: page.size };
@@ -68,7 +68,7 @@ export class RolesService {
     const qb = manager
       .getRepository(RoleEntity)
       .createQueryBuilder('r')
-      .where('r.id = :id AND r.scope = :scope AND r.tenantId IS NOT DISTINCT FROM :tenantId', { id, ...where });
+      .where(`r.id = :id AND r.scope = :scope AND ${nullSafeEquals('r.tenantId', ':tenantId')}`, { id, ...where });
     if (lock) qb.setLock('pessimistic_write');
     const role = await qb.getOne();
     if (!role) throw ProblemException.notFound(`Role ${id} does not exist in this ${where.scope === 'TENANT' ? 'tenant' : 'instance'}`);
@@ -189,7 +189,7 @@ export class RolesService {
   private async clearDefault(manager: EntityManager, tenantId: string | null): Promise<void> {
     await manager.query(
       `UPDATE "authorization".roles SET is_default = false, updated_at = now()
-        WHERE scope = 'TENANT' AND tenant_id IS NOT DISTINCT FROM $1 AND is_default`,
+        WHERE scope = 'TENANT' AND ${nullSafeEquals('tenant_id', '$1')} AND is_default`,
       [tenantId],
     );
   }

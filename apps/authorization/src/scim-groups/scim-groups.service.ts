@@ -1,4 +1,5 @@
 import { Caller, ScimGroupListRequest, ScimGroupRecord, ScimGroupWriteRequest } from '@gatehouse/contracts';
+import { nullSafeEquals } from '@gatehouse/database';
 import { AuditRecorder, auditDiff } from '@gatehouse/durable-events';
 import { isUniqueViolation, ProblemException } from '@gatehouse/errors';
 import { ScimAttributeMap, scimError, scimFilterSql, scimSortSql, SqlParameters } from '@gatehouse/scim';
@@ -89,7 +90,7 @@ export class ScimGroupsService {
 
   async list(tenantId: string | null, request: ScimGroupListRequest): Promise<{ total: number; results: ScimGroupRecord[] }> {
     const params = new SqlParameters([tenantId]);
-    let where = 'g.tenant_id IS NOT DISTINCT FROM $1';
+    let where = nullSafeEquals('g.tenant_id', '$1');
     if (request.filter !== undefined) where += ` AND ${scimFilterSql(request.filter, GROUP_ATTRIBUTES, params)}`;
     const order = request.sortBy ? `${scimSortSql(request.sortBy, request.sortOrder, GROUP_ATTRIBUTES)}, g.id` : 'g.created_at, g.id';
     const [{ total }] = await this.dataSource.query(`SELECT count(*)::int AS total FROM "authorization".groups g WHERE ${where}`, params.values);
@@ -102,7 +103,7 @@ export class ScimGroupsService {
   }
 
   async get(tenantId: string | null, id: string, withMembers: boolean, manager: EntityManager = this.dataSource.manager): Promise<ScimGroupRecord> {
-    const rows: GroupRow[] = await manager.query(`${GROUP_SELECT} WHERE g.id = $1 AND g.tenant_id IS NOT DISTINCT FROM $2`, [id, tenantId]);
+    const rows: GroupRow[] = await manager.query(`${GROUP_SELECT} WHERE g.id = $1 AND ${nullSafeEquals('g.tenant_id', '$2')}`, [id, tenantId]);
     if (rows.length === 0) throw scimError(404, undefined, `Group ${id} does not exist in this tenant`);
     return (await this.records(manager, rows, withMembers))[0];
   }
@@ -184,7 +185,7 @@ export class ScimGroupsService {
   async groupsOfUsers(tenantId: string | null, userIds: string[]): Promise<Record<string, Array<{ id: string; displayName: string }>>> {
     const rows: Array<{ member_id: string; id: string; name: string }> = await this.dataSource.query(
       `SELECT gm.member_id, g.id, g.name FROM "authorization".group_members gm JOIN "authorization".groups g ON g.id = gm.group_id
-        WHERE g.tenant_id IS NOT DISTINCT FROM $1 AND gm.member_id = ANY($2::uuid[]) ORDER BY g.name, g.id`,
+        WHERE ${nullSafeEquals('g.tenant_id', '$1')} AND gm.member_id = ANY($2::uuid[]) ORDER BY g.name, g.id`,
       [tenantId, userIds],
     );
     const result: Record<string, Array<{ id: string; displayName: string }>> = Object.fromEntries(userIds.map((id) => [id, []]));

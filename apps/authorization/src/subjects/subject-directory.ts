@@ -1,4 +1,5 @@
 import { IdentityRpc, UserView } from '@gatehouse/contracts';
+import { nullSafeEquals } from '@gatehouse/database';
 import { ProblemException } from '@gatehouse/errors';
 import { RETRY_SAFE, RpcClient } from '@gatehouse/messaging';
 import { Injectable, Logger } from '@nestjs/common';
@@ -22,7 +23,7 @@ export class SubjectDirectory {
   ): Promise<void> {
     if (type === 'GROUP') {
       const rows: unknown[] = await manager.query(
-        `SELECT 1 FROM "authorization".groups WHERE id = $1 AND tenant_id IS NOT DISTINCT FROM $2`,
+        `SELECT 1 FROM "authorization".groups WHERE id = $1 AND ${nullSafeEquals('tenant_id', '$2')}`,
         [id, tenantId],
       );
       if (rows.length === 0) throw ProblemException.notFound(`Group ${id} does not exist in this tenant`);

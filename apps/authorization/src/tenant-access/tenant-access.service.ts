@@ -1,3 +1,4 @@
+import { cappedCount, decodeCursor, encodeCursor, Keyset, nullSafeEquals } from '@gatehouse/database';
 import {
   AddTenantAccessRequest, Caller, IdentityRpc, JoinDefaultTenantResult, Page, PageQuery, PasswordResetRequestResult, ReachableTenant, resolvePage, SubjectType, TenantAccessEntry, TenantUserCandidate, UserView,
 } from '@gatehouse/contracts';
@@ -11,7 +12,7 @@ import { BindingsService } from '../bindings/bindings.service';
 import { DecisionService } from '../decisions/decision.service';
 import { SubjectDirectory } from '../subjects/subject-directory';
 import { TenantJoin } from '../tenants/tenant-join';
-import { TENANT_SUBJECTS_SQL, TenantMembers } from '../tenants/tenant-members';
+import { TENANT_SUBJECTS_SQL, TenantMembers, tenantSubjectsPageSql } from '../tenants/tenant-members';
 import { InvalidationBus } from '../invalidation/invalidation-bus';
 import { AccessGains } from '../grants/access-gains';
 import { GrantGuard } from '../grants/grant-guard';
@@ -94,12 +95,24 @@ export class TenantAccessService {
       total = matching.length;
       subjects = matching.slice(page.offset, page.offset + page.size);
     } else {
-      [{ total }] = await this.dataSource.query(`SELECT count(*)::int AS total FROM (${TENANT_SUBJECTS_SQL}) s`, [tenantId]);
-      subjects = await this.dataSource.query(
-        `${TENANT_SUBJECTS_SQL} ORDER BY 1 ${page.sortDir} LIMIT ${page.size} OFFSET ${page.offset}`,
-        [tenantId],
+      // By subject id: a page through the indexes, after the cursor's id (any depth) or at a small offset.
+      const keyset: Keyset = { columns: ['subject_id'], dir: page.sortDir, sort: `subjectId:${page.sortDir}` };
+      const [after] = query.cursor ? decodeCursor(keyset, query.cursor) : [null];
+      const counted = cappedCount(this.dataSource.manager, `SELECT 1 FROM (${TENANT_SUBJECTS_SQL}) s`, [tenantId]);
+      const rows: SubjectRow[] = await this.dataSource.query(
+        `${tenantSubjectsPageSql(page.sortDir, (query.cursor ? 0 : page.offset) + page.size + 1)} OFFSET ${query.cursor ? 0 : page.offset}`,
+        [tenantId, after],
       );
+      subjects = rows.slice(0, page.size);
       users = await this.directory.users(subjects.filter((s) => s.subject_type === 'USER').map((s) => s.subject_id));
+      const last = subjects.at(-1);
+      return {
+        results: await this.entries(tenantId, subjects, users),
+        ...(await counted),
+        page: page.page,
+        size: page.size,
+        ...(rows.length > page.size && last ? { next: encodeCursor(keyset, [last.subject_id]) } : {}),
+      };
     }
     return { results: await this.entries(tenantId, subjects, users), total, page: page.page, size: page.size };
   }
@@ -186,12 +199,12 @@ export class TenantAccessService {
   async remove(caller: Caller | null, tenantId: string | null, subjectId: string): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       const [, bindings] = (await manager.query(
-        `DELETE FROM "authorization".bindings WHERE scope = 'TENANT' AND tenant_id IS NOT DISTINCT FROM $1 AND subject_id = $2`,
+        `DELETE FROM "authorization".bindings WHERE scope = 'TENANT' AND ${nullSafeEquals('tenant_id', '$1')} AND subject_id = $2`,
         [tenantId, subjectId],
       )) as [unknown, number];
       const [, memberships] = (await manager.query(
         `DELETE FROM "authorization".group_members gm USING "authorization".groups g
-          WHERE g.id = gm.group_id AND g.tenant_id IS NOT DISTINCT FROM $1 AND gm.member_id = $2`,
+          WHERE g.id = gm.group_id AND ${nullSafeEquals('g.tenant_id', '$1')} AND gm.member_id = $2`,
         [tenantId, subjectId],
       )) as [unknown, number];
       if (bindings + memberships === 0) throw ProblemException.notFound(`${subjectId} has no access to this tenant`);
@@ -207,12 +220,12 @@ export class TenantAccessService {
     const ids = subjects.map((s) => s.subject_id);
     const groups: Array<{ member_id: string; id: string; name: string }> = await this.dataSource.query(
       `SELECT gm.member_id, g.id, g.name FROM "authorization".group_members gm JOIN "authorization".groups g ON g.id = gm.group_id
-        WHERE g.tenant_id IS NOT DISTINCT FROM $1 AND gm.member_id = ANY($2::uuid[]) ORDER BY g.name`,
+        WHERE ${nullSafeEquals('g.tenant_id', '$1')} AND gm.member_id = ANY($2::uuid[]) ORDER BY g.name`,
       [tenantId, ids],
     );
     const counts: Array<{ subject_id: string; n: number }> = await this.dataSource.query(
       `SELECT subject_id, count(*)::int AS n FROM "authorization".bindings
-        WHERE scope = 'TENANT' AND tenant_id IS NOT DISTINCT FROM $1 AND subject_id = ANY($2::uuid[]) GROUP BY subject_id`,
+        WHERE scope = 'TENANT' AND ${nullSafeEquals('tenant_id', '$1')} AND subject_id = ANY($2::uuid[]) GROUP BY subject_id`,
       [tenantId, ids],
     );
     return subjects.map((s) => {

@@ -1,4 +1,5 @@
 import { Caller } from '@gatehouse/contracts';
+import { nullSafeEquals } from '@gatehouse/database';
 import { AuditRecorder } from '@gatehouse/durable-events';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
@@ -35,7 +36,7 @@ export class TenantJoin {
     const rows: Array<{ id: string; role_id: string; subject_id: string }> = await manager.query(
       `INSERT INTO "authorization".bindings (scope, tenant_id, role_id, subject_type, subject_id, namespaces)
        SELECT 'TENANT', r.tenant_id, r.id, 'USER', u.id, NULL FROM "authorization".roles r, unnest($2::uuid[]) WITH ORDINALITY AS u(id, n)
-        WHERE r.scope = 'TENANT' AND r.tenant_id IS NOT DISTINCT FROM $1 AND r.is_default
+        WHERE r.scope = 'TENANT' AND ${nullSafeEquals('r.tenant_id', '$1')} AND r.is_default
         ORDER BY u.n
        ON CONFLICT DO NOTHING RETURNING id, role_id, subject_id`,
       [tenantId, userIds],

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { nullSafeEquals } from '@gatehouse/database';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 
@@ -9,11 +10,32 @@ import { DataSource, EntityManager } from 'typeorm';
 export const TENANT_SUBJECTS_SQL = `
   SELECT b.subject_id AS subject_id, b.subject_type AS subject_type
     FROM "authorization".bindings b
-   WHERE b.scope = 'TENANT' AND b.tenant_id IS NOT DISTINCT FROM $1 AND b.subject_type <> 'GROUP'
+   WHERE b.scope = 'TENANT' AND ${nullSafeEquals('b.tenant_id', '$1')} AND b.subject_type <> 'GROUP'
   UNION
   SELECT gm.member_id, gm.member_type
     FROM "authorization".group_members gm JOIN "authorization".groups g ON g.id = gm.group_id
-   WHERE g.tenant_id IS NOT DISTINCT FROM $1`;
+   WHERE ${nullSafeEquals('g.tenant_id', '$1')}`;
+
+/**
+ * One page of the tenant's subjects by id (`$1` the tenant, `$2` the id to continue after, or null from
+ * the start): each half stops at `limit` distinct ids read in index order, so a page costs the same at
+ * any depth instead of sorting every subject of the tenant.
+ */
+export function tenantSubjectsPageSql(dir: 'ASC' | 'DESC', limit: number): string {
+  const after = (column: string) => `($2::uuid IS NULL OR ${column} ${dir === 'ASC' ? '>' : '<'} $2::uuid)`;
+  return `
+  SELECT subject_id, subject_type FROM (
+    (SELECT DISTINCT b.subject_id AS subject_id, b.subject_type AS subject_type
+       FROM "authorization".bindings b
+      WHERE b.scope = 'TENANT' AND ${nullSafeEquals('b.tenant_id', '$1')} AND b.subject_type <> 'GROUP' AND ${after('b.subject_id')}
+      ORDER BY 1 ${dir} LIMIT ${limit})
+    UNION
+    (SELECT DISTINCT gm.member_id, gm.member_type
+       FROM "authorization".group_members gm JOIN "authorization".groups g ON g.id = gm.group_id
+      WHERE ${nullSafeEquals('g.tenant_id', '$1')} AND ${after('gm.member_id')}
+      ORDER BY 1 ${dir} LIMIT ${limit})
+  ) s ORDER BY 1 ${dir} LIMIT ${limit}`;
+}
 
 @Injectable()
 export class TenantMembers {
@@ -22,10 +44,10 @@ export class TenantMembers {
   async hasAccess(tenantId: string | null, subjectId: string, manager: EntityManager = this.dataSource.manager): Promise<boolean> {
     const rows: unknown[] = await manager.query(
       `SELECT 1 FROM "authorization".bindings
-        WHERE scope = 'TENANT' AND tenant_id IS NOT DISTINCT FROM $1 AND subject_id = $2
+        WHERE scope = 'TENANT' AND ${nullSafeEquals('tenant_id', '$1')} AND subject_id = $2
        UNION ALL
        SELECT 1 FROM "authorization".group_members gm JOIN "authorization".groups g ON g.id = gm.group_id
-        WHERE g.tenant_id IS NOT DISTINCT FROM $1 AND gm.member_id = $2
+        WHERE ${nullSafeEquals('g.tenant_id', '$1')} AND gm.member_id = $2
        LIMIT 1`,
       [tenantId, subjectId],
     );
@@ -37,10 +59,10 @@ export class TenantMembers {
     if (subjectIds.length === 0) return new Set();
     const rows: Array<{ subject_id: string }> = await manager.query(
       `SELECT subject_id FROM "authorization".bindings
-        WHERE scope = 'TENANT' AND tenant_id IS NOT DISTINCT FROM $1 AND subject_id = ANY($2::uuid[])
+        WHERE scope = 'TENANT' AND ${nullSafeEquals('tenant_id', '$1')} AND subject_id = ANY($2::uuid[])
        UNION
        SELECT gm.member_id FROM "authorization".group_members gm JOIN "authorization".groups g ON g.id = gm.group_id
-        WHERE g.tenant_id IS NOT DISTINCT FROM $1 AND gm.member_id = ANY($2::uuid[])`,
+        WHERE ${nullSafeEquals('g.tenant_id', '$1')} AND gm.member_id = ANY($2::uuid[])`,
       [tenantId, subjectIds],
     );
     return new Set(rows.map((r) => r.subject_id));
@@ -51,9 +73,9 @@ export class TenantMembers {
     const rows: Array<{ kind: 'role' | 'group'; name: string }> = await this.dataSource.query(
       `WITH my_groups AS (
          SELECT g.id, g.name FROM "authorization".group_members gm JOIN "authorization".groups g ON g.id = gm.group_id
-          WHERE g.tenant_id IS NOT DISTINCT FROM $1 AND gm.member_id = $2)
+          WHERE ${nullSafeEquals('g.tenant_id', '$1')} AND gm.member_id = $2)
        SELECT DISTINCT 'role' AS kind, r.name FROM "authorization".bindings b JOIN "authorization".roles r ON r.id = b.role_id
-        WHERE b.scope = 'TENANT' AND b.tenant_id IS NOT DISTINCT FROM $1
+        WHERE b.scope = 'TENANT' AND ${nullSafeEquals('b.tenant_id', '$1')}
           AND (b.subject_id = $2 OR (b.subject_type = 'GROUP' AND b.subject_id IN (SELECT id FROM my_groups)))
        UNION
        SELECT 'group', name FROM my_groups`,
@@ -96,7 +118,7 @@ export class TenantMembers {
     const rows: Array<{ id: string }> = await this.dataSource.query(
       `WITH admin_bindings AS (
          SELECT b.subject_type, b.subject_id FROM "authorization".bindings b JOIN "authorization".roles r ON r.id = b.role_id
-          WHERE b.scope = 'TENANT' AND b.tenant_id IS NOT DISTINCT FROM $1 AND r.managed AND r.name = 'Admin' AND b.namespaces IS NULL)
+          WHERE b.scope = 'TENANT' AND ${nullSafeEquals('b.tenant_id', '$1')} AND r.managed AND r.name = 'Admin' AND b.namespaces IS NULL)
        SELECT DISTINCT u.id FROM (
          SELECT subject_id AS id FROM admin_bindings WHERE subject_type = 'USER'
          UNION

@@ -16,6 +16,7 @@ import { IdentityStepUp1764850000000 } from './1764850000000-identity-step-up';
 import { IdentityMfaPolicyTenantGuard1764860000000 } from './1764860000000-identity-mfa-policy-tenant-guard';
 import { IdentityProvisioning1764870000000 } from './1764870000000-identity-provisioning';
 import { IdentityFederation1765400000000 } from './1765400000000-identity-federation';
+import { IdentityListIndexes1765500000000 } from './1765500000000-identity-list-indexes';
 
 /** Indexes for the hourly prune of old outbox and processed-event rows (see EventRetention). */
 const IdentityEventRetention1764300000000 = eventRetentionMigration('identity', 'IdentityEventRetention1764300000000');
@@ -26,5 +27,5 @@ export const IDENTITY_MIGRATIONS = [
   IdentityTokenExchangeGrant1764735000000, IdentitySessionDevices1764800000000, IdentityEmailVerification1764810000000,
   IdentityFactors1764820000000, IdentityPasskeys1764830000000, IdentityOAuthClientBackchannelLogout1764845000000,
   IdentityMfaPolicies1764846000000, IdentityStepUp1764850000000, IdentityMfaPolicyTenantGuard1764860000000,
-  IdentityProvisioning1764870000000, IdentityFederation1765400000000,
+  IdentityProvisioning1764870000000, IdentityFederation1765400000000, IdentityListIndexes1765500000000,
 ];

@@ -10,7 +10,7 @@ export class SetupHandlers {
 
   @RpcHandler(IdentityRpc.setupStatus)
   async status(): Promise<IdentitySetupStatus> {
-    return { userCount: await this.users.countAll(), passwordPolicy: this.policy.policy };
+    return { hasUsers: await this.users.anyExists(), passwordPolicy: this.policy.policy };
   }
 
   @RpcHandler(IdentityRpc.createFirstUser)

@@ -1,4 +1,4 @@
-import { likePattern } from '@gatehouse/database';
+import { cappedCount, decodeCursor, encodeCursor, Keyset, keysetCondition, keysetOrder, likePattern } from '@gatehouse/database';
 import {
   Caller, CreateUserRequest, CredentialsRevoked, IdentityEvents, IdentityNotificationEvents, ListUsersRequest, Page, resolvePage, SubjectFacts,
   UpdateMeRequest, UpdateUserRequest, UserView,
@@ -23,6 +23,7 @@ import { SubjectFactsPublisher } from './subject-facts.publisher';
 import { SuperAdminGuard } from './super-admin.guard';
 
 const SORTABLE = ['username', 'email', 'createdAt', 'status'] as const;
+const SORT_COLUMNS: Record<string, string> = { username: 'username', email: 'email', createdAt: 'created_at', status: 'status' };
 
 /** What one change of a user did, for afterChange once its transaction committed. */
 export interface UserChange {
@@ -64,7 +65,7 @@ export class UsersService {
   async createFirst(caller: Caller | null, request: CreateUserRequest): Promise<UserView> {
     const user = await this.dataSource.transaction(async (manager) => {
       await manager.query(`SELECT pg_advisory_xact_lock(hashtext('identity:first-user'))`);
-      if ((await manager.getRepository(UserEntity).count()) > 0) {
+      if (await this.anyExists(manager)) {
         throw ProblemException.conflict('Set-up is already complete: the instance has users');
       }
       return this.insert(manager, caller, { ...request, emailVerified: false }, true);
@@ -103,21 +104,43 @@ export class UsersService {
     return toUserView(user);
   }
 
+  /**
+   * A page of users: by `page` (offset, for the first pages) or after `cursor` (any depth, through the
+   * sort's (column, id) index); `q` is a substring of username, email or names, found through their
+   * trigram indexes; the total is counted up to TOTAL_CAP.
+   */
   async list(query: ListUsersRequest): Promise<Page<UserView>> {
     const page = resolvePage(query, SORTABLE, 'username');
-    const qb = this.dataSource.getRepository(UserEntity).createQueryBuilder('u');
+    const keyset: Keyset = { columns: [`u.${SORT_COLUMNS[page.sortField]}`, 'u.id'], dir: page.sortDir, sort: `${page.sortField}:${page.sortDir}` };
+    const params: unknown[] = [];
+    const where: string[] = [];
     if (query.q) {
-      qb.where(`(u.username ILIKE :q OR u.email ILIKE :q OR u.first_name ILIKE :q OR u.last_name ILIKE :q)`, {
-        q: likePattern(query.q),
-      });
+      params.push(likePattern(query.q));
+      where.push(`(u.username ILIKE $1 OR u.email ILIKE $1 OR u.first_name ILIKE $1 OR u.last_name ILIKE $1)`);
     }
-    const [rows, total] = await qb
-      .orderBy(`u.${page.sortField}`, page.sortDir)
-      .addOrderBy('u.id')
-      .skip(page.offset)
-      .take(page.size)
-      .getManyAndCount();
-    return { results: rows.map(toUserView), total, page: page.page, size: page.size };
+    const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+    const counted = cappedCount(this.dataSource.manager, `SELECT 1 FROM identity.users u ${filter}`, [...params]);
+    if (query.cursor) {
+      const after = decodeCursor(keyset, query.cursor);
+      where.push(keysetCondition(keyset, after.map((_, i) => `$${params.length + i + 1}`)));
+      params.push(...after);
+    }
+    const rows: Array<{ id: string; key: string }> = await this.dataSource.query(
+      `SELECT u.id, ${keyset.columns[0]}::text AS key FROM identity.users u ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY ${keysetOrder(keyset)} LIMIT ${page.size + 1} ${query.cursor ? '' : `OFFSET ${page.offset}`}`,
+      params,
+    );
+    const more = rows.length > page.size;
+    const shown = rows.slice(0, page.size);
+    const byId = new Map((await this.dataSource.getRepository(UserEntity).findBy({ id: In(shown.map((r) => r.id)) })).map((u) => [u.id, u]));
+    const last = shown.at(-1);
+    return {
+      results: shown.flatMap((r) => (byId.has(r.id) ? [toUserView(byId.get(r.id) as UserEntity)] : [])),
+      ...(await counted),
+      page: page.page,
+      size: page.size,
+      ...(more && last ? { next: encodeCursor(keyset, [last.key, last.id]) } : {}),
+    };
   }
 
   /** Users and service accounts: authorization's read model asks for a subject it has not seen yet. */
@@ -129,8 +152,9 @@ export class UsersService {
     throw ProblemException.notFound(`Subject ${id} does not exist`);
   }
 
-  async countAll(): Promise<number> {
-    return this.dataSource.getRepository(UserEntity).count();
+  async anyExists(manager: EntityManager = this.dataSource.manager): Promise<boolean> {
+    const rows: unknown[] = await manager.query(`SELECT 1 FROM identity.users LIMIT 1`);
+    return rows.length > 0;
   }
 
   /**

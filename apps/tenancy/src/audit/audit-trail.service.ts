@@ -1,4 +1,4 @@
-import { likePattern } from '@gatehouse/database';
+import { cappedCount, decodeCursor, encodeCursor, Keyset, keysetCondition, likePattern } from '@gatehouse/database';
 import {
   AUDIT_SOURCES, AuditEntry, auditEvent, AuditLogView, AuditSearchRequest, EventEnvelope, IdentityRpc, Page, resolvePage,
 } from '@gatehouse/contracts';
@@ -12,6 +12,7 @@ import { SERVICE } from '../service-name';
 import { AuditLogEntity } from './audit-log.entity';
 
 const SORTABLE = ['at', 'type', 'resourceType'] as const;
+const SORT_COLUMNS: Record<string, string> = { at: 'at', type: 'type', resourceType: 'resource_type' };
 
 /**
  * The audit trail: every service's audit events, consumed durably and stored once (by event id), then
@@ -75,10 +76,10 @@ export class AuditTrailService implements OnModuleInit {
       throw ProblemException.validation([{ field: 'to', message: 'to must be after from' }]);
     }
     const page = resolvePage(query, SORTABLE, 'at:desc');
+    const keyset: Keyset = { columns: [`a.${SORT_COLUMNS[page.sortField]}`, 'a.id'], dir: page.sortDir, sort: `${page.sortField}:${page.sortDir}` };
+    // Instance entries have no tenant: saying so lets the (scope, tenant_id, at, id) index give their order.
     const qb = this.dataSource.getRepository(AuditLogEntity).createQueryBuilder('a').where('a.scope = :scope', { scope: where.scope });
-    if (where.scope === 'TENANT') {
-      qb.andWhere(where.tenantId === null ? 'a.tenant_id IS NULL' : 'a.tenant_id = :tenantId', { tenantId: where.tenantId });
-    }
+    qb.andWhere(where.tenantId === null ? 'a.tenant_id IS NULL' : 'a.tenant_id = :tenantId', { tenantId: where.tenantId });
     // An actor's entries include what it did as someone else (impersonation).
     if (query.actor) qb.andWhere('(a.actor_id = :actor OR a.impersonator_id = :actor)', { actor: query.actor });
     if (query.type) qb.andWhere('a.type = :type', { type: query.type });
@@ -91,13 +92,27 @@ export class AuditTrailService implements OnModuleInit {
         q: likePattern(query.q),
       });
     }
-    const [rows, total] = await qb
-      .orderBy(`a.${page.sortField}`, query.sort ? page.sortDir : 'DESC')
-      .addOrderBy('a.id')
-      .skip(page.offset)
-      .take(page.size)
-      .getManyAndCount();
-    return { results: await this.withActorNames(rows.map(toView)), total, page: page.page, size: page.size };
+    const counted = cappedCount(this.dataSource.manager, ...qb.clone().select('1').getQueryAndParameters());
+    if (query.cursor) {
+      const [k0, k1] = decodeCursor(keyset, query.cursor);
+      qb.andWhere(keysetCondition(keyset, [':k0', ':k1']), { k0, k1 });
+    }
+    const rows = await qb
+      .orderBy(keyset.columns[0], page.sortDir)
+      .addOrderBy('a.id', page.sortDir)
+      .limit(page.size + 1)
+      .offset(query.cursor ? 0 : page.offset)
+      .getMany();
+    const shown = rows.slice(0, page.size);
+    const last = shown.at(-1);
+    const key = (row: AuditLogEntity) => (page.sortField === 'at' ? row.at.toISOString() : page.sortField === 'type' ? row.type : row.resourceType);
+    return {
+      results: await this.withActorNames(shown.map(toView)),
+      ...(await counted),
+      page: page.page,
+      size: page.size,
+      ...(rows.length > page.size && last ? { next: encodeCursor(keyset, [key(last), last.id]) } : {}),
+    };
   }
 
   /**

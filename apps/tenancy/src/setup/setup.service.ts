@@ -23,7 +23,7 @@ export class SetupService {
   async status(): Promise<SetupStatus> {
     const identity = await this.rpc.internal(SERVICE, IdentityRpc.setupStatus, {}, undefined, RETRY_SAFE);
     return {
-      setupComplete: identity.userCount > 0,
+      setupComplete: identity.hasUsers,
       multiTenancy: this.settings.current,
       passwordPolicy: identity.passwordPolicy,
     };

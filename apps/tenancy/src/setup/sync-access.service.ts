@@ -18,8 +18,9 @@ export class SyncAccessService {
 
   async run(): Promise<SyncAccessResult> {
     const result: SyncAccessResult = { defaultRole: null, usersExamined: 0, usersGranted: 0, grantedUserIds: [] };
-    for (let page = 1; ; page++) {
-      const users = await this.rpc.internal(SERVICE, IdentityRpc.listUsers, { page, size: PAGE, sort: 'createdAt' }, undefined, RETRY_SAFE);
+    // Through the cursor: each page read through the (created_at, id) index, however many users came before.
+    for (let cursor: string | undefined; ; ) {
+      const users = await this.rpc.internal(SERVICE, IdentityRpc.listUsers, { size: PAGE, sort: 'createdAt', ...(cursor ? { cursor } : {}) }, undefined, RETRY_SAFE);
       if (users.results.length === 0) break;
       result.usersExamined += users.results.length;
       const joined = await this.rpc.internal(SERVICE, AuthorizationRpc.joinDefaultTenant, { userIds: users.results.map((u) => u.id) }, undefined, RETRY_SAFE);
@@ -27,7 +28,8 @@ export class SyncAccessService {
       if (joined.defaultRole === null) break;
       result.usersGranted += joined.granted.length;
       result.grantedUserIds.push(...joined.granted.slice(0, 1000 - result.grantedUserIds.length));
-      if (users.results.length < PAGE) break;
+      if (!users.next) break;
+      cursor = users.next;
     }
     this.logger.log(`sync-access: ${result.usersGranted} of ${result.usersExamined} users joined the default tenant (role ${result.defaultRole ?? 'none'})`);
     return result;

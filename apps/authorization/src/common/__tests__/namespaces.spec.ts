@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { covers, coversAll, normaliseNamespaces } from '../namespaces';
+import { covers, coversAll, namespaceAndAncestors, normaliseNamespaces } from '../namespaces';
 
 const segment = fc.stringMatching(/^[a-c]{1,2}$/);
 const namespace = fc.array(segment, { minLength: 1, maxLength: 4 }).map((parts) => parts.join('.'));
@@ -48,5 +48,13 @@ describe('normaliseNamespaces', () => {
         expect(normalised.some((p) => covers(p, probe))).toBe(input.some((p) => covers(p, probe)));
       }),
     );
+  });
+
+  it('lists exactly the binding namespaces that cover a namespace: itself and its dotted ancestors', () => {
+    expect(namespaceAndAncestors('a.b.c')).toEqual(['a', 'a.b', 'a.b.c']);
+    expect(namespaceAndAncestors('flows')).toEqual(['flows']);
+    for (const ns of ['a.b.c', 'a..b', 'x.y']) {
+      for (const p of ['a', 'a.', 'a.b', 'a.bc', 'a..b', 'x', 'x.y.z', 'a.b.c']) expect(namespaceAndAncestors(ns).includes(p)).toBe(covers(p, ns));
+    }
   });
 });

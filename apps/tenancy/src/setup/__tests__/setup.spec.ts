@@ -50,10 +50,10 @@ describe('tenancy settings, first-run set-up and sync-access (real Postgres)', (
   });
 
   it('reports set-up as complete once identity has a user, with the effective settings and password policy', async () => {
-    let userCount = 0;
-    world.rpc.on(IdentityRpc.setupStatus, () => ({ userCount, passwordPolicy: { minLength: 12 } }));
+    let hasUsers = false;
+    world.rpc.on(IdentityRpc.setupStatus, () => ({ hasUsers, passwordPolicy: { minLength: 12 } }));
     expect(await setup.status()).toEqual({ setupComplete: false, multiTenancy: { enabled: false, defaultTenant: true }, passwordPolicy: { minLength: 12 } });
-    userCount = 1;
+    hasUsers = true;
     expect((await setup.status()).setupComplete).toBe(true);
   });
 
@@ -92,14 +92,18 @@ describe('tenancy settings, first-run set-up and sync-access (real Postgres)', (
     expect(world.rpc.callsTo(AuthorizationRpc.provisionDefaultTenant)).toEqual([]);
   });
 
+  /** Identity's users list by cursor (the cursor here: the index of the next user). */
+  const byCursor = (users: Array<{ id: string }>) => (req: { cursor?: string; size?: number }) => {
+    const start = req.cursor ? Number(req.cursor) : 0;
+    const size = req.size ?? 25;
+    const end = start + size;
+    return { results: users.slice(start, end), total: users.length, page: 1, size, ...(end < users.length ? { next: String(end) } : {}) } as never;
+  };
+
   it('sync-access walks every page of users and reports who joined the default tenant', async () => {
     const users = Array.from({ length: 501 }, () => ({ id: randomUUID() }));
     world.rpc
-      .on(IdentityRpc.listUsers, (req) => {
-        const page = req.page ?? 1;
-        const size = req.size ?? 500;
-        return { results: users.slice((page - 1) * size, page * size), total: users.length, page, size } as never;
-      })
+      .on(IdentityRpc.listUsers, byCursor(users))
       .on(AuthorizationRpc.joinDefaultTenant, (req) => ({ defaultRole: 'Viewer', granted: req.userIds.slice(1) }));
     const result = await world.app.get(SyncAccessService).run();
     expect(result).toMatchObject({ defaultRole: 'Viewer', usersExamined: 501, usersGranted: 499 });
@@ -110,7 +114,7 @@ describe('tenancy settings, first-run set-up and sync-access (real Postgres)', (
   it('sync-access reports every grant in its count but names at most 1000 users', async () => {
     const users = Array.from({ length: 1200 }, () => ({ id: randomUUID() }));
     world.rpc
-      .on(IdentityRpc.listUsers, (req) => ({ results: users.slice(((req.page ?? 1) - 1) * 500, (req.page ?? 1) * 500), total: 1200, page: req.page ?? 1, size: 500 }) as never)
+      .on(IdentityRpc.listUsers, byCursor(users))
       .on(AuthorizationRpc.joinDefaultTenant, (req) => ({ defaultRole: 'Viewer', granted: req.userIds }));
     const result = await world.app.get(SyncAccessService).run();
     expect(result.usersGranted).toBe(1200);
