@@ -109,6 +109,16 @@ describe('AuditTrailService: storing audit events and searching them (real Postg
     }
   });
 
+  it("reads the instance's entries newest first from an index, never by sorting the whole instance trail", async () => {
+    const plan = await world.db.dataSource.transaction(async (m) => {
+      await m.query('SET LOCAL enable_seqscan = off');
+      return m.query(`EXPLAIN SELECT * FROM tenancy.audit_logs a WHERE a.scope = 'INSTANCE' AND a.tenant_id IS NULL ORDER BY a.at DESC, a.id DESC LIMIT 26`);
+    });
+    const text = JSON.stringify(plan);
+    expect(text).toContain('audit_logs_untenanted_at_id_idx');
+    expect(text).not.toContain('Sort');
+  });
+
   it("names a user actor the producer left unnamed (one identity call per page), and answers with ids when identity is unreachable", async () => {
     const tenantId = `names-${randomUUID().slice(0, 8)}`;
     const unnamed = { type: 'USER' as const, id: randomUUID(), username: null };
