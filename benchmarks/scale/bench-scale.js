@@ -31,8 +31,13 @@ const CLIENTS = arg('clients', 4);
 const SERVER = process.env.E2E_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const PG_LOG = arg('pg-log', '/var/log/postgresql/postgresql-15-main.log');
 const PASSWORD = 'Scale-Bench-Pass-1';
-const TENANTS = { big: 'tenant-00001', small: 'tenant-00002', empty: 'tenant-10000' };
-const uid = (kind, n) => require('node:crypto').createHash('md5').update(`${kind}${n}`).digest('hex').replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
+const TENANTS = { big: 'tenant-00001', small: 'tenant-00002', empty: arg('empty-tenant', 'tenant-10000') };
+/** The seed's ids: md5(kind || n) shaped as a version-4 uuid. */
+const uid = (kind, n) => {
+  const hex = require('node:crypto').createHash('md5').update(`${kind}${n}`).digest('hex');
+  const v4 = `${hex.slice(0, 12)}4${hex.slice(13, 16)}8${hex.slice(17)}`;
+  return v4.replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
+};
 
 let base = '';
 async function call(method, path, { token, body } = {}) {
@@ -64,6 +69,7 @@ async function measure(name, request, requests = REQUESTS) {
     }
   }));
   times.sort((a, b) => a - b);
+  if (times.length === 0) return { name, n: 0 };
   const row = { name, n: times.length, p50: pct(times, 50), p95: pct(times, 95), p99: pct(times, 99), max: times.at(-1), failures: [...failures].map(([s, n]) => `${n}x${s}`).join(' ') };
   process.stdout.write(`${name.padEnd(58)} p50 ${row.p50.toFixed(1).padStart(7)}  p95 ${row.p95.toFixed(1).padStart(7)}  p99 ${row.p99.toFixed(1).padStart(7)}  max ${row.max.toFixed(1).padStart(7)} ms  n=${row.n}${row.failures ? `  FAILED ${row.failures}` : ''}\n`);
   return row;
@@ -117,7 +123,7 @@ async function main() {
         [`${kind}: GET groups`, get(`${T}/groups`, adminToken)],
         [`${kind}: GET roles`, get(`${T}/roles`, adminToken)],
         [`${kind}: GET auditlogs/search`, get(`${T}/auditlogs/search`, adminToken)],
-        [`${kind}: POST acls/check (decision)`, () => call('POST', `${T}/acls/check`, { token: adminToken, body: { permission: 'FLOW', action: 'READ', namespace: 'team5.project5' } })],
+        [`${kind}: POST acls/check (decision)`, () => call('POST', `${T}/acls/check`, { token: adminToken, body: { subject: { type: 'USER', id: uid('user', 5) }, scope: 'TENANT', permission: 'FLOW', action: 'READ', namespace: 'team5.project5' } })],
         [`${kind}: GET users/:id/permissions (via a 10,000-member group)`, get(`${T}/users/${uid('user', 5)}/permissions`, adminToken)],
       );
     }
@@ -133,7 +139,7 @@ async function main() {
         if (answer.status === 201) made.push(answer.body.id);
         return answer;
       }));
-      rows.push(await measure(`${kind}: DELETE bindings/:id (write)`, async () => call('DELETE', `/api/v1/${t}/bindings/${made.pop()}`, { token: adminToken }), made.length - 3));
+      if (made.length > 3) rows.push(await measure(`${kind}: DELETE bindings/:id (write)`, async () => call('DELETE', `/api/v1/${t}/bindings/${made.pop()}`, { token: adminToken }), made.length - 3));
     }
     rows.push(await measure('POST /login (argon2id)', async (i) => call('POST', '/api/v1/login', { body: { username: `user${1000 + Math.abs(i)}@scale.test`, password: PASSWORD } }), Math.min(REQUESTS, 40)));
 

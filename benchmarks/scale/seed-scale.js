@@ -37,8 +37,8 @@ const BINDINGS = arg('bindings', 1_020_000);
 const AUDIT = arg('audit', 1_000_000);
 const PASSWORD = 'Scale-Bench-Pass-1';
 
-/** Deterministic ids, so the benchmark finds the same rows: `md5(kind || n)` as a uuid. */
-const uid = (kind, n) => `md5('${kind}' || ${n})::uuid`;
+/** Deterministic ids, so the benchmark finds the same rows: `md5(kind || n)` shaped as a version-4 uuid (the API checks ids are). */
+const uid = (kind, n) => `overlay(overlay(md5('${kind}' || ${n}) placing '4' from 13) placing '8' from 17)::uuid`;
 const tenant = (n) => `'tenant-' || lpad((${n})::text, 5, '0')`;
 
 async function main() {
