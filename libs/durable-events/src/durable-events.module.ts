@@ -4,6 +4,8 @@ import { DURABLE_EVENTS_OPTIONS, DurableEventsOptions } from './durable-events.o
 import { EventConsumers } from './event-consumers';
 import { EventRetention } from './event-retention';
 import { Outbox } from './outbox';
+import { PostgresIdempotencyLedger } from './idempotency-ledger';
+import { IDEMPOTENCY_LEDGER } from '@gatehouse/messaging';
 
 /**
  * The Postgres-backed half of messaging, for services with a database: the transactional outbox,
@@ -15,11 +17,12 @@ import { Outbox } from './outbox';
 @Module({})
 export class DurableEventsModule {
   static forRoot(options: DurableEventsOptions): DynamicModule {
-    const providers = [Outbox, EventConsumers, AuditRecorder, EventRetention];
+    const providers = [Outbox, EventConsumers, AuditRecorder, EventRetention, PostgresIdempotencyLedger];
+    const ledger = { provide: IDEMPOTENCY_LEDGER, useExisting: PostgresIdempotencyLedger };
     return {
       module: DurableEventsModule,
-      providers: [{ provide: DURABLE_EVENTS_OPTIONS, useValue: options }, ...providers],
-      exports: providers,
+      providers: [{ provide: DURABLE_EVENTS_OPTIONS, useValue: options }, ...providers, ledger],
+      exports: [...providers, ledger],
     };
   }
 }

@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBoo
 import { DataSource } from 'typeorm';
 import { EVENTS_MAX_AGE_MS } from '@gatehouse/messaging';
 import { DURABLE_EVENTS_OPTIONS, DurableEventsOptions } from './durable-events.options';
+import { IDEMPOTENCY_RECORDS_RETENTION_MS } from './idempotency-ledger';
 
 /**
  * A processed-event row guards against a redelivery of its event; the stream drops events after
@@ -16,10 +17,11 @@ const BATCH = 5000;
 export interface PruneResult {
   outbox: number;
   processedEvents: number;
+  idempotencyRecords: number;
 }
 
 /**
- * Keeps the outbox and processed_events tables bounded: published outbox rows older than the
+ * Keeps the outbox, processed_events and idempotency_records tables bounded: published outbox rows older than the
  * retention, and processed-event rows older than the stream's own retention, are deleted hourly in
  * small batches (`SKIP LOCKED`, so instances pruning side by side do not wait on each other).
  * Unpublished outbox rows are never deleted.
@@ -67,8 +69,15 @@ export class EventRetention implements OnApplicationBootstrap, BeforeApplication
          LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)`,
       [PROCESSED_EVENTS_RETENTION_MS / 1000],
     );
-    if (outbox + processedEvents > 0) this.logger.log({ outbox, processedEvents }, 'Pruned old events');
-    return { outbox, processedEvents };
+    const idempotencyRecords = await this.deleteInBatches(
+      `DELETE FROM "${schema}".idempotency_records WHERE id IN (
+         SELECT id FROM "${schema}".idempotency_records
+         WHERE created_at < now() - make_interval(secs => $1)
+         LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)`,
+      [IDEMPOTENCY_RECORDS_RETENTION_MS / 1000],
+    );
+    if (outbox + processedEvents + idempotencyRecords > 0) this.logger.log({ outbox, processedEvents, idempotencyRecords }, 'Pruned old events');
+    return { outbox, processedEvents, idempotencyRecords };
   }
 
   private async deleteInBatches(sql: string, parameters: unknown[]): Promise<number> {

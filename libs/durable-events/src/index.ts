@@ -6,3 +6,4 @@ export * from './audit-recorder';
 export * from './durable-events.module';
 export * from './durable-events.options';
 export * from './owned-schema';
+export * from './idempotency-ledger';

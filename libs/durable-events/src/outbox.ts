@@ -7,6 +7,7 @@ import {
 } from 'typeorm';
 import { ensureEventsStream, NatsClient } from '@gatehouse/messaging';
 import { DURABLE_EVENTS_OPTIONS, DurableEventsOptions } from './durable-events.options';
+import { PostgresIdempotencyLedger } from './idempotency-ledger';
 
 const codec = JSONCodec();
 const BATCH = 200;
@@ -39,6 +40,7 @@ export class Outbox implements OnApplicationBootstrap, BeforeApplicationShutdown
     private readonly dataSource: DataSource,
     private readonly nats: NatsClient,
     @Inject(DURABLE_EVENTS_OPTIONS) private readonly options: DurableEventsOptions,
+    private readonly ledger: PostgresIdempotencyLedger,
   ) {
     dataSource.subscribers.push(this);
   }
@@ -84,6 +86,9 @@ export class Outbox implements OnApplicationBootstrap, BeforeApplicationShutdown
 
   private async insert(manager: EntityManager, events: PendingEvent[]): Promise<void> {
     if (events.length === 0) return;
+    // While a keyed request (Idempotency-Key) runs, its key is claimed in the same transaction as its
+    // events: the change and the record that it was made commit together.
+    await this.ledger.claim(manager);
     // unnest WITH ORDINALITY keeps the given order in the rows' seq, which is the publishing order.
     await manager.query(
       `INSERT INTO "${this.options.schema}".outbox (id, subject, envelope)

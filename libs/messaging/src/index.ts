@@ -6,3 +6,4 @@ export * from './jetstream';
 export * from './messaging.options';
 export * from './messaging.module';
 export * from './idempotency';
+export * from './last-good-value';

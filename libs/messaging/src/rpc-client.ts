@@ -3,7 +3,7 @@ import { CALL_ID_HEADER, Caller, inFlightProbeSubject, isProblem, RpcDefinition,
 import { ProblemException } from '@gatehouse/errors';
 import { continueTrace, deadlineLeftMs, TraceContext, traceContext } from '@gatehouse/logging';
 import { Injectable, Logger } from '@nestjs/common';
-import { ErrorCode, headers as natsHeaders, JSONCodec, Msg, NatsError } from 'nats';
+import { ErrorCode, headers as natsHeaders, JSONCodec, Msg, MsgHdrs, NatsError } from 'nats';
 import { NatsClient } from './nats-connection';
 
 const codec = JSONCodec();
@@ -50,6 +50,8 @@ export interface RpcCallOptions {
    * AsyncLocalStorage (the gateway, whose hot path avoids its per-promise cost). Defaults to the current one.
    */
   trace?: TraceContext;
+  /** Called with the reply's headers (e.g. Idempotent-Replayed from a service's idempotency record). */
+  onReplyHeaders?: (headers: MsgHdrs | undefined) => void;
 }
 
 interface NestReply<T> {
@@ -100,6 +102,7 @@ export class RpcClient {
         await new Promise((r) => setTimeout(r, Math.min(100 * (attempt + 1), Math.max(0, deadline - Date.now()))));
       }
     }
+    options.onReplyHeaders?.(reply.headers);
     const decoded = codec.decode(reply.data) as NestReply<Res>;
     if (decoded.err !== undefined && decoded.err !== null) {
       if (isProblem(decoded.err)) throw ProblemException.fromProblem(decoded.err);

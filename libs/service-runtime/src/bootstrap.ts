@@ -1,6 +1,14 @@
 import { BaseServiceEnv, EnvSources, loadConfigOrExit } from '@gatehouse/config';
 import { DtoValidationPipe, ProblemExceptionFilter } from '@gatehouse/errors';
-import { MessagingTransport, MessagingTransportModule, NATS_TRANSPORT, NatsClient, natsConnectionOptions } from '@gatehouse/messaging';
+import {
+  IDEMPOTENCY_LEDGER,
+  IdempotencyLedger,
+  MessagingTransport,
+  MessagingTransportModule,
+  NATS_TRANSPORT,
+  NatsClient,
+  natsConnectionOptions,
+} from '@gatehouse/messaging';
 import { DynamicModule, INestApplication, Module, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MicroserviceOptions } from '@nestjs/microservices';
@@ -10,6 +18,7 @@ import { DatabaseUnavailableInterceptor } from './database-unavailable.intercept
 import { DrainingNatsServer, InFlightRequests } from './draining-nats-server';
 import { IdempotencyInterceptor } from './idempotency.interceptor';
 import { IntrospectionModule } from './schema-introspection';
+import { ReplySerializer } from './reply-serializer';
 import { TraceContextInterceptor } from './trace-context.interceptor';
 
 /** Root of every service: the service's own module plus what each service serves alike. */
@@ -56,12 +65,19 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
   app.useGlobalPipes(new DtoValidationPipe());
   app.useGlobalFilters(new ProblemExceptionFilter());
   const inFlight = new InFlightRequests();
-  app.useGlobalInterceptors(inFlight, new TraceContextInterceptor(), new IdempotencyInterceptor(app.get(NatsClient)), new DatabaseUnavailableInterceptor());
+  // Outside the idempotency interceptor: a database that cannot be reached, for its record too, is a 503 (never recorded).
+  app.useGlobalInterceptors(
+    inFlight,
+    new TraceContextInterceptor(),
+    new DatabaseUnavailableInterceptor(),
+    new IdempotencyInterceptor(app.get(NatsClient), ledgerOf(app)),
+  );
   const natsOptions = {
     ...natsConnectionOptions(options.env, options.name),
     queue: options.name,
     gracefulShutdown: true,
     gracePeriod: 1000,
+    serializer: new ReplySerializer(),
   };
   app.connectMicroservice<MicroserviceOptions>(
     { strategy: options.transport.server ? options.transport.server(natsOptions) : new DrainingNatsServer(natsOptions, inFlight, DRAIN_TIMEOUT_MS) },
@@ -81,6 +97,15 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
   await app.listen(options.httpPort, options.httpHost);
   app.get(Logger).log(`${options.name} ready: NATS queue "${options.name}", health on http://${options.httpHost}:${options.httpPort}/health/ready`);
   return app;
+}
+
+/** The service's own idempotency record, when it owns a database (the gateway has none). */
+function ledgerOf(app: INestApplication): IdempotencyLedger | undefined {
+  try {
+    return app.get<IdempotencyLedger>(IDEMPOTENCY_LEDGER, { strict: false });
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 import { DatabaseServiceEnv, GatehouseConfigModule } from '@gatehouse/config';
 import { DatabaseOptions } from '@gatehouse/database';
-import { AuditRecorder, DURABLE_EVENTS_OPTIONS, EventConsumers, Outbox } from '@gatehouse/durable-events';
+import { AuditRecorder, DURABLE_EVENTS_OPTIONS, EventConsumers, Outbox, PostgresIdempotencyLedger } from '@gatehouse/durable-events';
 import { NatsClient, RpcClient } from '@gatehouse/messaging';
 import { createServiceDatabase, FakeEventConsumers, FakeNats, FakeRpc, ServiceDatabase } from '@gatehouse/testing';
 import { DynamicModule, Global, INestApplicationContext, Logger, Module, Type } from '@nestjs/common';
@@ -37,7 +37,7 @@ export interface ServiceWorld<E> {
   close(): Promise<void>;
 }
 
-/** MessagingModule and DurableEventsModule as a service has them, over fakes of NATS: the real outbox and audit recorder. */
+/** MessagingModule and DurableEventsModule as a service has them, over fakes of NATS: the real outbox, audit recorder and idempotency record. */
 @Global()
 @Module({})
 class FakeMessagingModule {
@@ -49,6 +49,7 @@ class FakeMessagingModule {
       { provide: DURABLE_EVENTS_OPTIONS, useValue: { service, schema: service, outboxRetentionHours: 1 } },
       Outbox,
       AuditRecorder,
+      PostgresIdempotencyLedger,
     ];
     return { module: FakeMessagingModule, providers, exports: providers.map((p) => ('provide' in p ? p.provide : p)) };
   }

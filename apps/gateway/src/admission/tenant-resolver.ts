@@ -1,7 +1,7 @@
 import { DEFAULT_TENANT_SEGMENT, MultiTenancySettings, TenancyRpc, TENANT_ID_PATTERN } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
-import { RpcClient } from '@gatehouse/messaging';
-import { Injectable } from '@nestjs/common';
+import { LastGoodValue, RETRY_SAFE, RpcClient } from '@gatehouse/messaging';
+import { Injectable, Logger } from '@nestjs/common';
 import { GATEWAY } from '../gateway-service';
 import { andThen, MaybePromise } from '../request/maybe-async';
 
@@ -16,8 +16,15 @@ const REFRESH_AHEAD_MS = 2_000;
  */
 @Injectable()
 export class TenantResolver {
-  private settings?: { value: MultiTenancySettings; expiresAt: number };
-  private loading?: Promise<MultiTenancySettings>;
+  private readonly logger = new Logger('TenantResolver');
+  // Refreshed ahead of expiry, so requests never queue behind the settings call; a failed refresh (a
+  // broker outage) serves the last good settings, so requests do not fail together when NATS is back.
+  private readonly settings = new LastGoodValue(() => this.rpc.internal(GATEWAY, TenancyRpc.settings, {}, undefined, RETRY_SAFE), {
+    ttlMs: SETTINGS_TTL_MS,
+    attempts: 2,
+    refreshAheadMs: REFRESH_AHEAD_MS,
+    onStale: (error) => this.logger.warn({ err: error }, 'Could not refresh the multi-tenancy settings; serving the last ones'),
+  });
 
   constructor(private readonly rpc: RpcClient) {}
 
@@ -40,21 +47,6 @@ export class TenantResolver {
   }
 
   private current(): MaybePromise<MultiTenancySettings> {
-    const now = Date.now();
-    if (!this.settings || this.settings.expiresAt <= now) return this.load();
-    // Refreshed ahead of expiry, so requests never queue behind the settings call.
-    if (this.settings.expiresAt - now < REFRESH_AHEAD_MS) this.load().catch(() => undefined);
-    return this.settings.value;
-  }
-
-  private load(): Promise<MultiTenancySettings> {
-    this.loading ??= this.rpc
-      .internal(GATEWAY, TenancyRpc.settings, {})
-      .then((value) => {
-        this.settings = { value, expiresAt: Date.now() + SETTINGS_TTL_MS };
-        return value;
-      })
-      .finally(() => (this.loading = undefined));
-    return this.loading;
+    return this.settings.get();
   }
 }

@@ -1,5 +1,5 @@
 import { IdentityRpc } from '@gatehouse/contracts';
-import { RpcClient } from '@gatehouse/messaging';
+import { LastGoodValue, RETRY_SAFE, RpcClient } from '@gatehouse/messaging';
 import { GATEWAY } from '../gateway-service';
 import { Injectable } from '@nestjs/common';
 import { createLocalJWKSet, JSONWebKeySet, JWTVerifyGetKey } from 'jose';
@@ -12,32 +12,25 @@ import { GatewayEnv } from '../gateway.env';
  */
 @Injectable()
 export class JwksCache {
-  private keySet?: JWTVerifyGetKey;
   private kids = new Set<string>();
   private lastLoad = 0;
-  private loading?: Promise<void>;
+  // Loaded once, reloaded only for an unknown kid; a reload that fails (identity or NATS away) keeps the
+  // keys already held, so tokens signed with them keep working through the outage.
+  private readonly keySet = new LastGoodValue<JWTVerifyGetKey>(
+    async () => {
+      const jwks = await this.rpc.internal(GATEWAY, IdentityRpc.jwks, {}, undefined, RETRY_SAFE);
+      this.kids = new Set(jwks.keys.map((k) => String(k.kid)));
+      this.lastLoad = Date.now();
+      return createLocalJWKSet(jwks as JSONWebKeySet);
+    },
+    { ttlMs: Number.POSITIVE_INFINITY, attempts: 2 },
+  );
 
   constructor(private readonly rpc: RpcClient, private readonly env: GatewayEnv) {}
 
   async resolverFor(kid: string | undefined): Promise<JWTVerifyGetKey> {
     const cooledDown = Date.now() - this.lastLoad >= this.env.JWKS_REFRESH_COOLDOWN_SECONDS * 1000;
-    if (!this.keySet || (kid !== undefined && !this.kids.has(kid) && cooledDown)) return this.reload();
-    return this.keySet;
-  }
-
-  private async reload(): Promise<JWTVerifyGetKey> {
-    this.loading ??= (async () => {
-      try {
-        const jwks = await this.rpc.internal(GATEWAY, IdentityRpc.jwks, {});
-        this.keySet = createLocalJWKSet(jwks as JSONWebKeySet);
-        this.kids = new Set(jwks.keys.map((k) => String(k.kid)));
-        this.lastLoad = Date.now();
-      } finally {
-        this.loading = undefined;
-      }
-    })();
-    await this.loading;
-    if (!this.keySet) throw new Error('JWKS could not be loaded');
-    return this.keySet;
+    if (kid !== undefined && !this.kids.has(kid) && cooledDown) this.keySet.invalidate();
+    return this.keySet.get();
   }
 }

@@ -1,6 +1,6 @@
 import { RpcEnvelope } from '@gatehouse/contracts';
 import { assertNestingWithinLimit, ProblemException } from '@gatehouse/errors';
-import { IdempotencyTicket, RETRY_SAFE, RpcClient } from '@gatehouse/messaging';
+import { IDEMPOTENT_REPLAYED_HEADER, IdempotencyTicket, RETRY_SAFE, RpcCallOptions, RpcClient } from '@gatehouse/messaging';
 import { Injectable } from '@nestjs/common';
 import { IdempotencyStore } from '../idempotency/idempotency-store';
 import { Admission, IncomingRequest } from '../request/incoming-request';
@@ -40,7 +40,8 @@ export class ServiceDispatcher {
       caller, tenantId, ip: request.ip, ...(typeof userAgent === 'string' && userAgent ? { userAgent: userAgent.slice(0, 512) } : {}), data: this.dataOf(request, params),
     };
     const options = { trace: request.trace, timeoutMs: this.timeouts.of(route), ...(route.method === 'GET' ? RETRY_SAFE : {}) };
-    const call = (ticket?: IdempotencyTicket): Promise<unknown> => this.rpc.request(target, ticket ? { ...envelope, idempotency: ticket } : envelope, options);
+    const call = (ticket?: IdempotencyTicket, onReplyHeaders?: RpcCallOptions['onReplyHeaders']): Promise<unknown> =>
+      this.rpc.request(target, ticket ? { ...envelope, idempotency: ticket } : envelope, { ...options, onReplyHeaders });
     const result = (response: unknown): DispatchResult =>
       response === undefined || response === null ? { status: 204, body: undefined } : { status: route.status ?? 200, body: response };
     const key = request.headers['idempotency-key'];
@@ -49,7 +50,10 @@ export class ServiceDispatcher {
       { subjectId: caller?.id ?? null, method: route.method, route: route.path, params: request.params },
       key,
       request.body,
-      async (ticket) => ({ kind: 'response', body: (await call(ticket)) ?? null }),
+      async (ticket, replayedByService) => {
+        const body = await call(ticket, (headers) => headers?.get(IDEMPOTENT_REPLAYED_HEADER) === 'true' && replayedByService());
+        return { kind: 'response', body: body ?? null };
+      },
     );
     if (outcome.kind === 'problem') return { status: outcome.problem.status, body: outcome.problem, replayed };
     return { ...result(outcome.body), replayed };

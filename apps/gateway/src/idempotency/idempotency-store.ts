@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ProblemException } from '@gatehouse/errors';
-import { IdempotencyOutcome, idempotencyCodec, IdempotencyTicket, NatsClient, openIdempotencyBucket } from '@gatehouse/messaging';
+import { IDEMPOTENCY_PROBLEMS, IdempotencyOutcome, isIdempotencyProblem, idempotencyCodec, IdempotencyTicket, NatsClient, openIdempotencyBucket } from '@gatehouse/messaging';
 import { Injectable } from '@nestjs/common';
 import { KV } from 'nats';
 
@@ -20,7 +20,8 @@ export interface KeyedScope {
 
 /**
  * `Idempotency-Key` for writes, shared by every gateway and service instance through a JetStream
- * key-value bucket. The first request with a key runs; its outcome (recorded by the service the moment
+ * key-value bucket (a cache: the owning service's own record in Postgres, written with the change,
+ * decides whether a request already ran, see the services' IdempotencyInterceptor). The first request with a key runs; its outcome (recorded by the service the moment
  * the handler finishes, and by the gateway) is replayed to every retry with the same key and body
  * (`Idempotent-Replayed: true`); the same key with another body is a 422; a retry while the first is
  * still running is a 409 the client may retry.
@@ -35,7 +36,8 @@ export class IdempotencyStore {
     scope: KeyedScope,
     key: string,
     body: unknown,
-    execute: (ticket: IdempotencyTicket) => Promise<IdempotencyOutcome>,
+    /** Runs the request; calls `replayedByService` when the owning service answered it from its own record. */
+    execute: (ticket: IdempotencyTicket, replayedByService: () => void) => Promise<IdempotencyOutcome>,
   ): Promise<{ outcome: IdempotencyOutcome; replayed: boolean }> {
     if (!KEY_PATTERN.test(key)) {
       throw ProblemException.validation([{ field: 'Idempotency-Key', message: 'must be 1-255 letters, digits, dots, colons, dashes or underscores' }]);
@@ -50,7 +52,7 @@ export class IdempotencyStore {
     if (existing && existing.operation === 'PUT') {
       const entry = idempotencyCodec.decode(existing.value);
       if (entry.fingerprint !== ticket.fingerprint) {
-        throw new ProblemException(422, 'idempotency-key-reused', 'This Idempotency-Key was already used with a different request');
+        throw new ProblemException(422, IDEMPOTENCY_PROBLEMS.reused, 'This Idempotency-Key was already used with a different request');
       }
       if (entry.state === 'done') return { outcome: entry.outcome, replayed: true };
       if (Date.now() - entry.since < PENDING_LEASE_MS) throw inProgress();
@@ -59,10 +61,16 @@ export class IdempotencyStore {
       await claim(() => kv.create(ticket.id, pending(ticket.fingerprint)));
     }
     let outcome: IdempotencyOutcome;
+    let replayed = false;
     try {
-      outcome = await execute(ticket);
+      outcome = await execute(ticket, () => (replayed = true));
     } catch (error) {
       const status = error instanceof ProblemException ? error.problem.status : 500;
+      if (error instanceof ProblemException && isIdempotencyProblem(error.problem)) {
+        // The service's record speaks (still running, or ran with its answer lost): not this request's outcome.
+        await kv.delete(ticket.id).catch(() => undefined);
+        throw error;
+      }
       if (status < 500) outcome = { kind: 'problem', problem: (error as ProblemException).problem };
       else {
         // 503: nobody received the request, the key is free again. Timeouts stay pending until the lease ends.
@@ -71,7 +79,7 @@ export class IdempotencyStore {
       }
     }
     await kv.put(ticket.id, idempotencyCodec.encode({ state: 'done', fingerprint: ticket.fingerprint, outcome })).catch(() => undefined);
-    return { outcome, replayed: false };
+    return { outcome, replayed };
   }
 
   private bucket(): Promise<KV> {
@@ -85,7 +93,7 @@ export class IdempotencyStore {
 
 const pending = (fingerprint: string) => idempotencyCodec.encode({ state: 'pending', fingerprint, since: Date.now() });
 const unavailable = () => ProblemException.unavailable('The idempotency store is not reachable right now; retry shortly');
-const inProgress = () => ProblemException.conflict('A request with this Idempotency-Key is still in progress; retry later');
+const inProgress = () => new ProblemException(409, IDEMPOTENCY_PROBLEMS.inProgress, 'A request with this Idempotency-Key is still in progress; retry later');
 const sha256 = (value: string): string => createHash('sha256').update(value).digest('hex');
 
 /** A lost race on the key (wrong last sequence) means another request holds it; anything else is NATS being away. */

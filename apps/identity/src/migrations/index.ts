@@ -1,4 +1,4 @@
-import { eventRetentionMigration } from '@gatehouse/durable-events';
+import { eventRetentionMigration, idempotencyRecordsMigration } from '@gatehouse/durable-events';
 import { IdentityInitial1764000000000 } from './1764000000000-identity-initial';
 import { IdentityAccounts1764100000000 } from './1764100000000-identity-accounts';
 import { IdentityTenantWriteGuard1764500000000 } from './1764500000000-identity-tenant-write-guard';
@@ -21,6 +21,9 @@ import { IdentityListIndexes1765500000000 } from './1765500000000-identity-list-
 /** Indexes for the hourly prune of old outbox and processed-event rows (see EventRetention). */
 const IdentityEventRetention1764300000000 = eventRetentionMigration('identity', 'IdentityEventRetention1764300000000');
 
+/** The record of keyed requests (Idempotency-Key), written with the change it describes (see PostgresIdempotencyLedger). */
+const IdentityIdempotencyRecords1766500000000 = idempotencyRecordsMigration('identity', 'IdentityIdempotencyRecords1766500000000');
+
 export const IDENTITY_MIGRATIONS = [
   IdentityInitial1764000000000, IdentityAccounts1764100000000, IdentityEventRetention1764300000000, IdentityTenantWriteGuard1764500000000,
   IdentityForgottenPasswordReason1764600000000, IdentityOAuthClients1764710000000, IdentityOidcPayloads1764720000000,
@@ -28,4 +31,5 @@ export const IDENTITY_MIGRATIONS = [
   IdentityFactors1764820000000, IdentityPasskeys1764830000000, IdentityOAuthClientBackchannelLogout1764845000000,
   IdentityMfaPolicies1764846000000, IdentityStepUp1764850000000, IdentityMfaPolicyTenantGuard1764860000000,
   IdentityProvisioning1764870000000, IdentityFederation1765400000000, IdentityListIndexes1765500000000,
+  IdentityIdempotencyRecords1766500000000,
 ];

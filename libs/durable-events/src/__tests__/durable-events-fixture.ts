@@ -5,6 +5,7 @@ import { Logger } from '@nestjs/common';
 import { JSONCodec } from 'nats';
 import { MigrationInterface, QueryRunner } from 'typeorm';
 import { eventRetentionIndexesSql, outboxTablesSql } from '../outbox.migration';
+import { idempotencyRecordsSql } from '../idempotency-ledger';
 import { DurableEventsOptions } from '../durable-events.options';
 
 export const SCHEMA = 'durable_unit';
@@ -15,7 +16,7 @@ class DurableUnitSchema1000000000000 implements MigrationInterface {
   name = 'DurableUnitSchema1000000000000';
 
   async up(q: QueryRunner): Promise<void> {
-    for (const sql of [...outboxTablesSql(SCHEMA), ...eventRetentionIndexesSql(SCHEMA)]) await q.query(sql);
+    for (const sql of [...outboxTablesSql(SCHEMA), ...eventRetentionIndexesSql(SCHEMA), ...idempotencyRecordsSql(SCHEMA)]) await q.query(sql);
     await q.query(`CREATE TABLE "${SCHEMA}".effects (event_id uuid NOT NULL, label text NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp())`);
   }
 

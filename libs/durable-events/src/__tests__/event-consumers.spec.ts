@@ -5,6 +5,7 @@ import { EntityManager } from 'typeorm';
 import { DurableEventsWorld, eventually, openWorld, SCHEMA } from './durable-events-fixture';
 import { EventConsumers } from '../event-consumers';
 import { Outbox } from '../outbox';
+import { PostgresIdempotencyLedger } from '../idempotency-ledger';
 
 const codec = JSONCodec();
 
@@ -180,7 +181,7 @@ describe('EventConsumers (real Postgres and JetStream)', () => {
       seen.push(data);
     });
     await c.onApplicationBootstrap();
-    const outbox = new Outbox(world.db.dataSource, world.client, world.options);
+    const outbox = new Outbox(world.db.dataSource, world.client, world.options, new PostgresIdempotencyLedger(world.db.dataSource, world.options));
     await world.db.dataSource.transaction(async (manager) => {
       await outbox.add(manager, def, { n: 1 });
       await outbox.add(manager, def, { n: 2 });

@@ -5,13 +5,14 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 import { auditDiff } from '../audit-recorder';
 import { EventRetention, PROCESSED_EVENTS_RETENTION_MS } from '../event-retention';
 import { eventRetentionIndexesSql, outboxTablesSql } from '../outbox.migration';
+import { IDEMPOTENCY_RECORDS_RETENTION_MS, idempotencyRecordsSql } from '../idempotency-ledger';
 
 const SCHEMA = 'retention_unit';
 
 class RetentionUnitSchema1000000000000 implements MigrationInterface {
   name = 'RetentionUnitSchema1000000000000';
   async up(q: QueryRunner): Promise<void> {
-    for (const sql of [...outboxTablesSql(SCHEMA), ...eventRetentionIndexesSql(SCHEMA)]) await q.query(sql);
+    for (const sql of [...outboxTablesSql(SCHEMA), ...eventRetentionIndexesSql(SCHEMA), ...idempotencyRecordsSql(SCHEMA)]) await q.query(sql);
   }
   async down(): Promise<void> {
     // the database is dropped
@@ -37,7 +38,7 @@ describe('EventRetention (real Postgres)', () => {
       [randomUUID(), label, publishedHoursAgo],
     );
 
-  it('deletes published outbox rows past the retention and processed-event rows past the stream age, nothing else', async () => {
+  it('deletes published outbox rows past the retention, processed-event rows past the stream age and idempotency records past a day, nothing else', async () => {
     await outboxRow('old-published', 5);
     await outboxRow('recent-published', 0.5);
     await outboxRow('old-unpublished', null);
@@ -48,12 +49,18 @@ describe('EventRetention (real Postgres)', () => {
        ('c', $1, now() - make_interval(secs => $3 + 60)), ('c', $2, now() - make_interval(secs => $3 - 3600))`,
       [randomUUID(), randomUUID(), keepSecs],
     );
+    await db.dataSource.query(
+      `INSERT INTO "${SCHEMA}".idempotency_records (id, fingerprint, run_id, created_at) VALUES
+       ('old', 'f', $1, now() - make_interval(secs => $3 + 60)), ('recent', 'f', $2, now() - make_interval(secs => $3 - 3600))`,
+      [randomUUID(), randomUUID(), IDEMPOTENCY_RECORDS_RETENTION_MS / 1000],
+    );
     const retention = new EventRetention(db.dataSource, { service: 'unit', schema: SCHEMA, outboxRetentionHours: 2 });
 
-    expect(await retention.prune()).toEqual({ outbox: 1, processedEvents: 1 });
+    expect(await retention.prune()).toEqual({ outbox: 1, processedEvents: 1, idempotencyRecords: 1 });
     const left = await db.dataSource.query(`SELECT subject FROM "${SCHEMA}".outbox ORDER BY subject`);
     expect(left.map((r: { subject: string }) => r.subject)).toEqual(['old-unpublished', 'recent-published']);
-    expect(await retention.prune()).toEqual({ outbox: 0, processedEvents: 0 });
+    expect(await retention.prune()).toEqual({ outbox: 0, processedEvents: 0, idempotencyRecords: 0 });
+    expect(await db.dataSource.query(`SELECT id FROM "${SCHEMA}".idempotency_records`)).toEqual([{ id: 'recent' }]);
   });
 });
 

@@ -2,6 +2,7 @@ import { event } from '@gatehouse/contracts';
 import { QueryRunner } from 'typeorm';
 import { DurableEventsWorld, eventually, openWorld, SCHEMA } from './durable-events-fixture';
 import { Outbox } from '../outbox';
+import { PostgresIdempotencyLedger } from '../idempotency-ledger';
 
 const thingHappened = event<{ n: number }>('events.unit.thing.happened.v1');
 
@@ -20,7 +21,7 @@ describe('Outbox (real Postgres and JetStream)', () => {
   beforeEach(async () => {
     await world.purgeStream();
     await world.db.dataSource.query(`DELETE FROM "${SCHEMA}".outbox`);
-    outbox = new Outbox(world.db.dataSource, world.client, world.options);
+    outbox = new Outbox(world.db.dataSource, world.client, world.options, new PostgresIdempotencyLedger(world.db.dataSource, world.options));
   });
 
   afterEach(async () => {
@@ -135,7 +136,7 @@ describe('Outbox (real Postgres and JetStream)', () => {
   it('relays more than one batch in a single flush, and two instances relaying side by side publish each event once', async () => {
     const numbers = Array.from({ length: 250 }, (_, i) => i);
     await addCommitted(...numbers);
-    const other = new Outbox(world.db.dataSource, world.client, world.options);
+    const other = new Outbox(world.db.dataSource, world.client, world.options, new PostgresIdempotencyLedger(world.db.dataSource, world.options));
     await Promise.all([outbox.flush(), other.flush(), outbox.flush()]);
     await other.beforeApplicationShutdown();
     const events = await world.streamEvents();
@@ -157,7 +158,7 @@ describe('Outbox (real Postgres and JetStream)', () => {
 
   it('leaves everything in place while NATS is not connected', async () => {
     await addCommitted(1);
-    const offline = new Outbox(world.db.dataSource, { isReady: () => false } as never, world.options);
+    const offline = new Outbox(world.db.dataSource, { isReady: () => false } as never, world.options, new PostgresIdempotencyLedger(world.db.dataSource, world.options));
     await offline.flush();
     expect(await unpublished()).toHaveLength(1);
     expect(await world.streamEvents()).toEqual([]);

@@ -40,10 +40,20 @@ describe('JwksCache (gateway)', () => {
     expect(rpc.internal).toHaveBeenCalledTimes(2);
   });
 
-  it('fails while identity cannot be reached, and tries again on the next request', async () => {
+  it('fails a first load while identity cannot be reached (after a retry), and tries again on the next request', async () => {
     const { jwks, rpc } = cacheWith(() => ['k1']);
-    rpc.internal.mockRejectedValueOnce(new Error('no responders'));
+    rpc.internal.mockRejectedValueOnce(new Error('no responders')).mockRejectedValueOnce(new Error('no responders'));
     await expect(jwks.resolverFor('k1')).rejects.toThrow('no responders');
     await expect(jwks.resolverFor('k1')).resolves.toBeDefined();
+  });
+
+  it('keeps the keys it holds when a reload for an unknown kid fails (identity or NATS away)', async () => {
+    jest.useFakeTimers({ now: 1_000_000, doNotFake: ['setTimeout'] });
+    const { jwks, rpc } = cacheWith(() => ['k1']);
+    const held = await jwks.resolverFor('k1');
+    jest.setSystemTime(1_000_000 + 10_000);
+    rpc.internal.mockRejectedValue(new Error('no responders'));
+    await expect(jwks.resolverFor('k2')).resolves.toBe(held);
+    expect(rpc.internal).toHaveBeenCalledTimes(3);
   });
 });

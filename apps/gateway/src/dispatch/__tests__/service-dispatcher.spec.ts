@@ -85,7 +85,7 @@ describe('ServiceDispatcher (gateway)', () => {
     let scope: KeyedScope | undefined;
     const { dispatcher, rpc, store } = dispatcherWith({ id: 'g1' }, async (s, _key, _body, execute) => {
       scope = s;
-      return { outcome: await execute(ticket), replayed: true };
+      return { outcome: await execute(ticket, () => undefined), replayed: true };
     });
     const result = await dispatcher.dispatch(route('POST', 201), request({ headers: { 'idempotency-key': 'key-1' }, body: { name: 'g' } }), admission);
     expect(result).toEqual({ status: 201, body: { id: 'g1' }, replayed: true });
@@ -100,7 +100,7 @@ describe('ServiceDispatcher (gateway)', () => {
     expect(await refused.dispatcher.dispatch(route('POST'), request({ headers: { 'idempotency-key': 'k' } }), admission)).toEqual({
       status: 409, body: problem, replayed: true,
     });
-    const empty = dispatcherWith(undefined, async (_s, _k, _b, execute) => ({ outcome: await execute({ id: 'k', fingerprint: 'f' }), replayed: false }));
+    const empty = dispatcherWith(undefined, async (_s, _k, _b, execute) => ({ outcome: await execute({ id: 'k', fingerprint: 'f' }, () => undefined), replayed: false }));
     expect(await empty.dispatcher.dispatch(route('POST'), request({ headers: { 'idempotency-key': 'k' } }), admission)).toEqual({
       status: 204, body: undefined, replayed: false,
     });
