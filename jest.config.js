@@ -9,8 +9,9 @@ const transform = {
 const moduleNameMapper = { '^@gatehouse/(.*)$': '<rootDir>/libs/$1/src/index.ts' };
 // jose ships ES modules only (the services load it with Node's require(esm), which Jest's module system
 // lacks): unit specs of the code that signs and verifies tokens get it compiled to CommonJS.
-// otplib's base32 and hash plugins' dependencies (TOTP) too (@otplib: some are nested in its plugins).
-const esmOnly = ['jose', 'oidc-provider', '@scure/base', '@noble/hashes', '@otplib'];
+// otplib's base32 and hash plugins' dependencies (TOTP) too (@otplib: some are nested in its plugins), and
+// openid-client (identity's upstream OpenID providers, docs/federation.md) with oauth4webapi.
+const esmOnly = ['jose', 'oidc-provider', 'openid-client', 'oauth4webapi', '@scure/base', '@noble/hashes', '@otplib'];
 // The e2e suites drive the provider with openid-client (a certified relying party), ES modules only too,
 // and the MFA suites compute TOTP codes with otplib (its ES-module-only plugins' dependencies).
 const e2eEsmOnly = ['jose', 'openid-client', 'oauth4webapi', '@scure/base', '@noble/hashes', '@otplib'];

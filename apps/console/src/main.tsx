@@ -9,6 +9,7 @@ import { InvitationsPage } from './pages/invitations';
 import { MfaEnrolmentPage } from './pages/mfa-enrolment';
 import { StepUpDialog } from './pages/step-up';
 import { Shell, tenantLabel, tenantSections } from './pages/layout';
+import { FederationCallbackPage } from './pages/federated-sign-in';
 import { IdentityProvidersSection } from './pages/identity-providers';
 import { IntegrationsSection } from './pages/integrations';
 import { OAuthClientsSection } from './pages/oauth-clients';
@@ -30,6 +31,7 @@ const PUBLIC: Record<string, ComponentType> = {
   '/verify-email': VerifyEmailPage,
   '/password-change-required': PasswordChangeRequiredPage,
   '/invitations/accept': AcceptInvitationPage,
+  '/federation/callback': FederationCallbackPage,
 };
 
 /** Old paths still linked from emails already sent, and where they lead now. */

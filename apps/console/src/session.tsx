@@ -13,6 +13,8 @@ interface AuthState {
   completeSignIn(secondStep: SecondStep): Promise<void>;
   /** Signs in with a passkey alone (the browser asks which one). */
   passkeySignIn(): Promise<void>;
+  /** Finishes a sign-in at an identity provider (docs/federation.md): the callback's query and the start's binding. */
+  federatedSignIn(query: string, binding: string): Promise<void>;
   signOut(): Promise<void>;
   reloadSetup(): Promise<void>;
   reloadMe(): Promise<void>;
@@ -102,6 +104,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   const signIn = useCallback((username: string, password: string) => adopt(() => session.signIn(username, password)), [adopt]);
   const completeSignIn = useCallback((secondStep: SecondStep) => adopt(() => session.completeSignIn(secondStep)), [adopt]);
+  const federatedSignIn = useCallback((query: string, binding: string) => adopt(() => session.federatedSignIn(query, binding)), [adopt]);
   const passkeySignIn = useCallback(
     () =>
       adopt(async () => {
@@ -118,7 +121,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     setMe(null);
   }, []);
 
-  return <AuthContext.Provider value={{ setup, me, ready, signIn, completeSignIn, passkeySignIn, signOut, reloadSetup, reloadMe }}>{children}</AuthContext.Provider>;
+  return <AuthContext.Provider value={{ setup, me, ready, signIn, completeSignIn, passkeySignIn, federatedSignIn, signOut, reloadSetup, reloadMe }}>{children}</AuthContext.Provider>;
 }
 
 export function useAuth(): AuthState {

@@ -13,9 +13,10 @@ export type SecondFactorKind = (typeof SECOND_FACTOR_KINDS)[number];
 /**
  * Authentication methods references (RFC 8176) carried by access tokens as `amr`: `pwd` (password),
  * `otp` (a TOTP or a recovery code), `hwk` / `swk` (a passkey bound to one device / synced), `user`
- * (the authenticator verified the user), `mfa` (more than one factor).
+ * (the authenticator verified the user), `mfa` (more than one factor); and Gatehouse's `fed`: signed in through an
+ * upstream identity provider (docs/federation.md), with `mfa` when that provider asserted a second factor.
  */
-export type AuthenticationMethod = 'pwd' | 'otp' | 'hwk' | 'swk' | 'user' | 'mfa';
+export type AuthenticationMethod = 'pwd' | 'otp' | 'hwk' | 'swk' | 'user' | 'mfa' | 'fed';
 
 /** `acr` of an access token: `mfa` once a second factor (or a user-verifying passkey) was presented, else `pwd`. */
 export type AuthenticationContext = 'pwd' | 'mfa';

@@ -1,7 +1,7 @@
 import {
   ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength,
 } from 'class-validator';
-import { UserIdRequest } from './identity';
+import { TokenPair, UserIdRequest } from './identity';
 import { Nested, Optional, OptionalOrNull } from './input-rules';
 import { Page, PageQuery } from './pagination';
 import { rpc } from './rpc';
@@ -11,7 +11,7 @@ import { rpc } from './rpc';
 // Gatehouse password. Instance-wide (Super Admins and Instance Admins) or a tenant's own (its Admins).
 // identity owns them; group mappings change memberships through authorization's grant guard.
 
-export const IDENTITY_PROVIDER_TYPES = ['ldap'] as const;
+export const IDENTITY_PROVIDER_TYPES = ['ldap', 'oidc'] as const;
 export type IdentityProviderType = (typeof IDENTITY_PROVIDER_TYPES)[number];
 
 /** A provider's group (its name, or its DN for LDAP) that makes its users members of a Gatehouse group. */
@@ -107,6 +107,56 @@ export class LdapSettings {
   poolSize?: number;
 }
 
+/** Which claims of the id_token (or userinfo) fill the user's fields. */
+export class OidcClaimMapping {
+  @Optional() @IsString() @Matches(/^[A-Za-z_][A-Za-z0-9_:./-]{0,127}$/)
+  username?: string;
+
+  @Optional() @IsString() @Matches(/^[A-Za-z_][A-Za-z0-9_:./-]{0,127}$/)
+  email?: string;
+
+  @Optional() @IsString() @Matches(/^[A-Za-z_][A-Za-z0-9_:./-]{0,127}$/)
+  firstName?: string;
+
+  @Optional() @IsString() @Matches(/^[A-Za-z_][A-Za-z0-9_:./-]{0,127}$/)
+  lastName?: string;
+
+  @Optional() @IsString() @Matches(/^[A-Za-z_][A-Za-z0-9_:./-]{0,127}$/)
+  groups?: string;
+}
+
+/** An upstream OpenID Connect provider (openid-client): discovery from the issuer, code flow with PKCE (S256), the client's secret sealed. */
+export class OidcSettings {
+  /** The issuer; its `/.well-known/openid-configuration` is read (https; http only to an allowed loopback host). */
+  @IsString() @MaxLength(500)
+  issuer: string;
+
+  @IsString() @MinLength(1) @MaxLength(500)
+  clientId: string;
+
+  /** Write-only: stored encrypted (`clientSecretSet` says whether there is one); none = a public client (PKCE only). */
+  @Optional() @IsString() @MaxLength(2000)
+  clientSecret?: string;
+
+  /** Default `openid profile email`; `openid` is always asked. */
+  @Optional() @IsArray() @ArrayMaxSize(20) @IsString({ each: true }) @Matches(/^[\x21\x23-\x5b\x5d-\x7e]{1,100}$/, { each: true, message: 'each of scopes must be a scope token' })
+  scopes?: string[];
+
+  @Optional() @Nested(() => OidcClaimMapping)
+  claims?: OidcClaimMapping;
+
+  /** `amr` values (RFC 8176) that mean the provider checked a second factor: then Gatehouse asks for none. Default mfa, otp, hwk, swk, sms, fpt, face. */
+  @Optional() @IsArray() @ArrayMaxSize(20) @IsString({ each: true }) @Matches(/^[A-Za-z0-9_-]{1,32}$/, { each: true })
+  mfaAmr?: string[];
+}
+
+/** What is answered of OIDC settings: everything but the client secret, and the redirect URI to register at the provider. */
+export type OidcSettingsView = Required<Omit<OidcSettings, 'clientSecret' | 'claims'>> & {
+  claims: Required<OidcClaimMapping>;
+  clientSecretSet: boolean;
+  redirectUri: string;
+};
+
 /** What is answered of LDAP settings: everything but the bind password. */
 export type LdapSettingsView = Required<Omit<LdapSettings, 'bindPassword' | 'attributes'>> & {
   attributes: Required<LdapAttributeMapping>;
@@ -130,6 +180,7 @@ export interface IdentityProviderView {
   /** The admin whose permissions the group mappings and email links are judged against (who last configured it). */
   ownerId: string | null;
   ldap?: LdapSettingsView;
+  oidc?: OidcSettingsView;
   createdAt: string;
   updatedAt: string;
 }
@@ -153,6 +204,10 @@ class IdentityProviderSettings {
   /** On a change, replaces the settings; a bind password left out keeps the stored one. */
   @Optional() @Nested(() => LdapSettings)
   ldap?: LdapSettings;
+
+  /** On a change, replaces the settings; a client secret left out keeps the stored one. */
+  @Optional() @Nested(() => OidcSettings)
+  oidc?: OidcSettings;
 }
 
 export class CreateIdentityProviderRequest extends IdentityProviderSettings {
@@ -179,7 +234,7 @@ export class IdentityProviderIdRequest {
 export class ListIdentityProvidersRequest extends PageQuery {}
 
 /** Which step of a connection test failed, or `ok`. */
-export type ConnectionStep = 'url' | 'dns' | 'connect' | 'tls' | 'bind' | 'search' | 'ok';
+export type ConnectionStep = 'url' | 'dns' | 'connect' | 'tls' | 'bind' | 'search' | 'discovery' | 'jwks' | 'ok';
 
 export interface ConnectionTestResult {
   ok: boolean;
@@ -220,7 +275,7 @@ export class CreateIdentityLinkRequest {
   @IsUUID()
   userId: string;
 
-  /** The account at the provider: for LDAP its sign-in name (searched), or its id attribute's value. */
+  /** The account at the provider: for LDAP its sign-in name (searched in the directory); for OpenID Connect its subject (`sub`). */
   @IsString() @MinLength(1) @MaxLength(500)
   login: string;
 }
@@ -260,6 +315,46 @@ export class SetUserAuthenticationRequest {
   password: boolean;
 }
 
+/** A provider the sign-in page offers (enabled OIDC providers: instance-wide ones without domains, and those claiming the email's domain). */
+export interface SignInProvider {
+  id: string;
+  name: string;
+  type: IdentityProviderType;
+}
+
+export class ListSignInProvidersRequest {
+  /** Home-realm discovery: the providers claiming this address's domain (and the instance-wide ones). */
+  @Optional() @IsString() @MaxLength(254)
+  email?: string;
+}
+
+export class StartFederatedSignInRequest {
+  /** The provider (path parameter). */
+  @IsUUID()
+  id: string;
+
+  /** The OpenID provider's interaction this sign-in is for (its uid); none: the console's own sign-in. */
+  @Optional() @IsString() @Matches(/^[\w-]{1,64}$/)
+  interaction?: string;
+}
+
+/** Where the browser goes (the provider's authorization endpoint), and a secret the page keeps (sessionStorage) to finish with. */
+export interface FederatedSignInStart {
+  redirectTo: string;
+  /** Binds the callback to the browser that started it (login CSRF): sent back with the callback's query. */
+  binding: string;
+}
+
+/** The provider's answer as the console's callback page received it (its query string), with the start's binding. */
+export class CompleteFederatedSignInRequest {
+  /** The callback's query string: `code`, `state`, `iss` (or `error`, `error_description`). */
+  @IsString() @MinLength(1) @MaxLength(8000)
+  query: string;
+
+  @IsString() @MinLength(1) @MaxLength(200)
+  binding: string;
+}
+
 export const FederationRpc = {
   createProvider: rpc<CreateIdentityProviderRequest, IdentityProviderView>('identity.identity-providers.create.v1'),
   listProviders: rpc<ListIdentityProvidersRequest, Page<IdentityProviderView>>('identity.identity-providers.list.v1'),
@@ -272,6 +367,12 @@ export const FederationRpc = {
   deleteLink: rpc<IdentityLinkIdRequest, void>('identity.identity-providers.links.delete.v1'),
   getUserAuthentication: rpc<UserIdRequest, UserAuthenticationView>('identity.users.authentication.get.v1'),
   setUserAuthentication: rpc<SetUserAuthenticationRequest, UserAuthenticationView>('identity.users.authentication.set.v1'),
+  /** Public: the providers a sign-in page offers. */
+  signInProviders: rpc<ListSignInProvidersRequest, SignInProvider[]>('identity.federation.sign-in-providers.v1'),
+  /** Public: the start of a sign-in at an OpenID Connect provider (state, nonce, PKCE kept server-side). */
+  startSignIn: rpc<StartFederatedSignInRequest, FederatedSignInStart>('identity.federation.start.v1'),
+  /** Public (browser session step): the provider's answer, exchanged and checked; answers the session like a sign-in. */
+  completeSignIn: rpc<CompleteFederatedSignInRequest, TokenPair>('identity.federation.complete.v1'),
 } as const;
 
 // ---------------------------------------------------------------------------------------------

@@ -18,3 +18,4 @@ export * from './webhook-receiver';
 export * from './ingress';
 export * from './scim-fixtures';
 export * from './ldap-server';
+export * from './oidc-test-idp';

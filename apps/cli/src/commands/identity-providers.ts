@@ -52,6 +52,12 @@ interface ProviderOptions extends ScopeOptions {
   emailVerified?: boolean;
   timeoutMs?: number;
   poolSize?: number;
+  issuer?: string;
+  clientId?: string;
+  clientSecret?: string;
+  scope?: string[];
+  claim?: string[];
+  mfaAmr?: string[];
 }
 
 const PROVIDER_ARG = ['<provider>', 'identity provider id or name'] as const;
@@ -100,7 +106,31 @@ function withProviderOptions(command: Command): Command {
     .option('--attribute <field=attribute>', 'LDAP: attribute mapping, e.g. username=sAMAccountName (id, username, email, firstName, lastName; repeatable)', collectWhole)
     .option('--email-verified <true|false>', "LDAP: the directory's addresses are verified (they may link existing accounts)", booleanWord)
     .option('--timeout-ms <ms>', 'LDAP: per-operation timeout', positiveInt)
-    .option('--pool-size <n>', 'LDAP: search connections kept', positiveInt);
+    .option('--pool-size <n>', 'LDAP: search connections kept', positiveInt)
+    .option('--issuer <url>', 'OIDC: the issuer (discovery at /.well-known/openid-configuration)')
+    .option('--client-id <id>', 'OIDC: the client registered at the provider (its redirect URI: see get)')
+    .option('--client-secret <secret>', 'OIDC: its secret ("-" reads it from stdin); stored encrypted')
+    .option('--scope <scope>', 'OIDC: a scope to ask (repeatable; default openid profile email)', collect)
+    .option('--claim <field=claim>', 'OIDC: claim mapping, e.g. groups=roles (username, email, firstName, lastName, groups; repeatable)', collectWhole)
+    .option('--mfa-amr <value>', 'OIDC: amr values meaning a second factor was checked (repeatable)', collect);
+}
+
+function oidcSettings(ctx: CommandContext, options: ProviderOptions, base: Record<string, unknown>): Record<string, unknown> {
+  const claims: Record<string, string> = { ...((base['claims'] as Record<string, string> | undefined) ?? {}) };
+  for (const entry of options.claim ?? []) {
+    const [field, claim] = entry.split('=');
+    if (!field || !claim) ctx.usageError(`--claim must be field=claim, not "${entry}"`);
+    claims[field] = claim;
+  }
+  const { clientSecretSet: _set, redirectUri: _uri, ...kept } = base;
+  return {
+    ...kept,
+    ...(options.issuer !== undefined ? { issuer: options.issuer } : {}),
+    ...(options.clientId !== undefined ? { clientId: options.clientId } : {}),
+    ...(options.scope !== undefined ? { scopes: options.scope } : {}),
+    ...(options.mfaAmr !== undefined ? { mfaAmr: options.mfaAmr } : {}),
+    ...(Object.keys(claims).length > 0 ? { claims } : {}),
+  };
 }
 
 function ldapSettings(ctx: CommandContext, options: ProviderOptions, base: Partial<LdapSettings>): LdapSettings {
@@ -131,7 +161,7 @@ function ldapSettings(ctx: CommandContext, options: ProviderOptions, base: Parti
   return settings as unknown as LdapSettings;
 }
 
-async function providerBody(ctx: CommandContext, options: ProviderOptions, current?: IdentityProviderView): Promise<Record<string, unknown>> {
+async function providerBody(ctx: CommandContext, options: ProviderOptions & { type?: string }, current?: IdentityProviderView): Promise<Record<string, unknown>> {
   const ldapTouched = ['url', 'startTls', 'caFile', 'bindDn', 'bindPassword', 'userBase', 'userFilter', 'activeFilter', 'groupBase', 'groupFilter', 'groupNameAttribute', 'attribute', 'emailVerified', 'timeoutMs', 'poolSize']
     .some((key) => options[key as keyof ProviderOptions] !== undefined);
   const body: Record<string, unknown> = {
@@ -141,6 +171,15 @@ async function providerBody(ctx: CommandContext, options: ProviderOptions, curre
     ...(options.domain !== undefined ? { domains: options.domain } : {}),
     ...(options.map !== undefined ? { groupMappings: options.map.map((m) => mappingOf(m, !!options.instance)) } : {}),
   };
+  if ((current?.type ?? options.type) === 'oidc') {
+    const oidcTouched = ['issuer', 'clientId', 'clientSecret', 'scope', 'claim', 'mfaAmr'].some((key) => options[key as keyof ProviderOptions] !== undefined);
+    if (oidcTouched || !current) {
+      const oidc = oidcSettings(ctx, options, (current?.oidc as unknown as Record<string, unknown>) ?? {});
+      if (options.clientSecret !== undefined) oidc['clientSecret'] = await ctx.secret(options.clientSecret);
+      body['oidc'] = oidc;
+    }
+    return body;
+  }
   if (ldapTouched || !current) {
     const ldap = ldapSettings(ctx, options, current?.ldap ?? {}) as unknown as Record<string, unknown>;
     if (options.bindPassword !== undefined) ldap['bindPassword'] = await ctx.secret(options.bindPassword);
@@ -157,7 +196,7 @@ function renderTest(result: ConnectionTestResult): string {
 export function registerIdentityProviders(program: Command, context: ContextFactory): void {
   const providers = program
     .command('identity-providers')
-    .description("Sign-in through the company's identity provider (LDAP / Active Directory): a tenant's own (needs USER) or, with --instance, the instance's (TENANT)");
+    .description("Sign-in through the company's identity provider (LDAP / Active Directory, OpenID Connect): a tenant's own (needs USER) or, with --instance, the instance's (TENANT)");
 
   withPaging(withScope(providers.command('list').description('Search identity providers'))).action(async (options: PageQuery & ScopeOptions, command: Command) => {
     const ctx = context(command);
@@ -173,7 +212,7 @@ export function registerIdentityProviders(program: Command, context: ContextFact
     },
   );
 
-  withProviderOptions(withScope(providers.command('create').description('Create an identity provider (type ldap); you become its owner').option('--type <type>', 'ldap', 'ldap'))).action(
+  withProviderOptions(withScope(providers.command('create').description('Create an identity provider (type ldap or oidc); you become its owner').option('--type <type>', 'ldap or oidc', 'ldap'))).action(
     async (options: ProviderOptions & { type: string }, command: Command) => {
       const ctx = context(command);
       if (!options.name) ctx.usageError('--name is required');

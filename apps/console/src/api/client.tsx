@@ -140,6 +140,12 @@ export class Session {
     this.share(this.adopt(answer));
   }
 
+  /** Finishes a sign-in at an identity provider: its answer (the callback's query) and the start's binding, at `/api/v1/session/federated`. */
+  async federatedSignIn(query: string, binding: string): Promise<void> {
+    const answer = await this.exclusive(() => rawRequest<AccessToken>('POST', `${SESSION_PATH}/federated`, { query, binding }, null, CSRF_HEADERS));
+    this.share(this.adopt(answer));
+  }
+
   /** Signs in with a passkey alone: the assertion of /login/passkey/options' challenge, at `/api/v1/session/passkey`. */
   async passkeySignIn(credential: Record<string, unknown>): Promise<void> {
     const answer = await this.exclusive(() => rawRequest<AccessToken>('POST', `${SESSION_PATH}/passkey`, { credential }, null, CSRF_HEADERS));

@@ -18,7 +18,8 @@ export function providerPaths(tenant: string | null): { api: string; base: strin
 type Paths = ReturnType<typeof providerPaths>;
 
 const LDAP_FIELDS = ['url', 'bindDn', 'bindPassword', 'userBase', 'userFilter', 'activeFilter', 'groupBase', 'groupFilter'] as const;
-const FIELDS = ['name', 'domains', 'groupMappings', 'ldap', ...LDAP_FIELDS.map((f) => `ldap.${f}`)];
+const OIDC_FIELDS = ['issuer', 'clientId', 'clientSecret', 'scopes'] as const;
+const FIELDS = ['name', 'domains', 'groupMappings', 'ldap', 'oidc', ...LDAP_FIELDS.map((f) => `ldap.${f}`), ...OIDC_FIELDS.map((f) => `oidc.${f}`)];
 
 /** `/t/{tenant}/identity-providers[/new | /{id}]`, and the same under `/admin/identity-providers` (docs/federation.md). */
 export function IdentityProvidersSection({ tenant, rest }: { tenant: string | null; rest: string }) {
@@ -74,6 +75,11 @@ interface MappingRow {
 
 function ProviderForm({ paths, current }: { paths: Paths; current?: IdentityProviderView }) {
   const ldap = current?.ldap;
+  const [type, setType] = useState<'ldap' | 'oidc'>(current?.type ?? 'ldap');
+  const [oidc, setOidc] = useState<Record<(typeof OIDC_FIELDS)[number], string>>({
+    issuer: current?.oidc?.issuer ?? '', clientId: current?.oidc?.clientId ?? '', clientSecret: '', scopes: (current?.oidc?.scopes ?? ['openid', 'profile', 'email']).join(' '),
+  });
+  const setO = (field: (typeof OIDC_FIELDS)[number]) => (value: string) => setOidc((o) => ({ ...o, [field]: value }));
   const [name, setName] = useState(current?.name ?? '');
   const [enabled, setEnabled] = useState(current?.enabled ?? true);
   const [jit, setJit] = useState(current?.jitProvisioning ?? false);
@@ -107,8 +113,11 @@ function ProviderForm({ paths, current }: { paths: Paths; current?: IdentityProv
     const groupMappings: GroupMapping[] = mappings
       .filter((m) => m.providerGroup.trim() || m.groupId)
       .map((m) => ({ providerGroup: m.providerGroup.trim(), groupId: m.groupId, ...(paths.tenant === null ? { tenantId: m.tenantId || null } : {}) }));
+    const oidcBody = {
+      issuer: oidc.issuer, clientId: oidc.clientId, scopes: oidc.scopes.split(/\s+/).filter(Boolean), ...(oidc.clientSecret ? { clientSecret: oidc.clientSecret } : {}),
+    };
     const body = {
-      name, enabled, jitProvisioning: jit, groupMappings, ldap: ldapBody,
+      name, enabled, jitProvisioning: jit, groupMappings, ...(type === 'ldap' ? { ldap: ldapBody } : { oidc: oidcBody }),
       domains: domains.split(',').map((d) => d.trim()).filter(Boolean),
     };
     if (current) {
@@ -116,7 +125,7 @@ function ProviderForm({ paths, current }: { paths: Paths; current?: IdentityProv
       setSaved(true);
       setSettings((s) => ({ ...s, bindPassword: '' }));
     } else {
-      const created = await api.post<IdentityProviderView>(paths.api, { type: 'ldap', ...body });
+      const created = await api.post<IdentityProviderView>(paths.api, { type, ...body });
       navigate(`${paths.base}/${created.id}`);
     }
   });
@@ -133,12 +142,36 @@ function ProviderForm({ paths, current }: { paths: Paths; current?: IdentityProv
       <form className="panel" onSubmit={onSubmit} noValidate aria-label="Identity provider">
         <p className="muted">
           LDAP / Active Directory: people sign in with their directory name (or address) and password on the usual sign-in form.
+          OpenID Connect: the sign-in page offers “Continue with …” this provider.
           Saving makes you the provider's owner: its group mappings and address links are judged against your permissions.
         </p>
         <Field label="Name" name="name" value={name} onChange={setName} error={error} />
         <Toggle label="Enabled" name="enabled" checked={enabled} onChange={setEnabled} />
         <Toggle label="Create users at their first sign-in (just in time)" name="jitProvisioning" checked={jit} onChange={setJit} />
         <Field label="Email domains (comma-separated)" name="domains" value={domains} onChange={setDomains} error={error} hint="Sign-in names at these domains are asked of this directory." />
+        {!current && (
+          <div className="field">
+            <label htmlFor="f-type">Type</label>
+            <select id="f-type" value={type} onChange={(e) => setType(e.target.value as 'ldap' | 'oidc')}>
+              <option value="ldap">LDAP / Active Directory</option>
+              <option value="oidc">OpenID Connect</option>
+            </select>
+          </div>
+        )}
+        {type === 'oidc' ? (
+          <>
+            <h2>OpenID Connect provider</h2>
+            {current?.oidc && <p>Redirect URI to register at the provider: <code data-testid="redirect-uri">{current.oidc.redirectUri}</code></p>}
+            <Field label="Issuer" name="oidc.issuer" value={oidc.issuer} onChange={setO('issuer')} error={error} hint="https://idp.example.com (its discovery document is read)" />
+            <Field label="Client id" name="oidc.clientId" value={oidc.clientId} onChange={setO('clientId')} error={error} />
+            <PasswordField
+              label={current?.oidc?.clientSecretSet ? 'Client secret (stored encrypted; leave empty to keep it)' : 'Client secret (stored encrypted)'}
+              name="oidc.clientSecret" value={oidc.clientSecret} onChange={setO('clientSecret')} error={error}
+            />
+            <Field label="Scopes" name="oidc.scopes" value={oidc.scopes} onChange={setO('scopes')} error={error} hint="Space-separated; add the provider's groups scope for group mappings." />
+          </>
+        ) : (
+        <>
         <h2>Directory</h2>
         <Field label="URL" name="ldap.url" value={settings.url} onChange={set('url')} error={error} hint="ldaps://directory.example.com, or ldap:// with StartTLS" />
         <Toggle label="StartTLS" name="startTls" checked={startTls} onChange={setStartTls} />
@@ -153,6 +186,8 @@ function ProviderForm({ paths, current }: { paths: Paths; current?: IdentityProv
         <Field label="Group search base" name="ldap.groupBase" value={settings.groupBase} onChange={set('groupBase')} error={error} />
         <Field label="Group filter" name="ldap.groupFilter" value={settings.groupFilter} onChange={set('groupFilter')} error={error} hint="{dn} is the user's DN. Default (|(member={dn})(uniqueMember={dn}))" />
         <Toggle label="The directory's email addresses are verified (they may link existing accounts)" name="emailVerified" checked={emailVerified} onChange={setEmailVerified} />
+        </>
+        )}
         <h2>Group mappings</h2>
         <p className="muted">Members of a directory group (its name or DN) become members of the Gatehouse group, checked at each sign-in.</p>
         {mappings.map((m, i) => (

@@ -76,6 +76,7 @@ export function OidcInteractionPage({ uid }: { uid: string }) {
       {intro}
       {current.step === 'login' ? (
         <SignInForm
+          interaction={uid}
           signIn={(username, password) => advance('login', { username, password })}
           completeSecondStep={(secondStep: SecondStep) => advance('mfa', secondStep)}
           passkeySignIn={async () => {

@@ -1,6 +1,6 @@
-import type { EmailVerificationResult, MfaRequired, SetupResult } from '@gatehouse/contracts';
+import type { EmailVerificationResult, FederatedSignInStart, MfaRequired, SetupResult, SignInProvider } from '@gatehouse/contracts';
 import { ReactNode, useEffect, useRef, useState } from 'react';
-import { api, ApiError, SecondStep, url } from '../api/client';
+import { anonymous, api, ApiError, SecondStep, url } from '../api/client';
 import { assertPasskey, passkeysSupported } from '../api/passkeys';
 import { Link, navigate, useLocation } from '../router';
 import { useAuth } from '../session';
@@ -59,8 +59,57 @@ export function SetupPage() {
  * answer leads to the second step (a factor posted with its mfaToken); without it, it shows as a problem.
  * With `passkeySignIn`, a passkey alone signs in too.
  */
-export function SignInForm({ signIn, completeSecondStep, passkeySignIn, onSignedIn, onPasswordChangeRequired }: {
+/** Where the start's binding waits for the provider's answer (this tab only). */
+export const BINDING_KEY = 'gatehouse.federation.binding';
+
+/**
+ * "Continue with …" (docs/federation.md): the enabled identity providers the gateway offers, and those claiming
+ * the typed address's domain (home-realm discovery). A click starts the sign-in there; `interaction`: for the
+ * OpenID provider's interaction of that uid.
+ */
+export function ProviderButtons({ email, interaction }: { email: string; interaction?: string }) {
+  const [providers, setProviders] = useState<SignInProvider[]>([]);
+  const { pending, error, submit } = useSubmit();
+  const domain = email.includes('@') ? email.slice(email.lastIndexOf('@') + 1) : '';
+  useEffect(() => {
+    let live = true;
+    const timer = setTimeout(() => {
+      anonymous.get<SignInProvider[]>(url('/login/providers', domain ? { email: `x@${domain}` } : {})).then(
+        (list) => live && setProviders(list),
+        () => live && setProviders([]),
+      );
+    }, domain ? 250 : 0);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [domain]);
+  const start = (provider: SignInProvider) =>
+    submit(async () => {
+      const started = await anonymous.post<FederatedSignInStart>(url(`/login/providers/${provider.id}/start`), interaction ? { interaction } : {});
+      sessionStorage.setItem(BINDING_KEY, started.binding);
+      window.location.assign(started.redirectTo);
+    })();
+  if (providers.length === 0) return null;
+  return (
+    <div className="federated" aria-label="Identity providers" role="group">
+      <p className="muted">Or sign in with your organisation:</p>
+      {providers.map((p) => (
+        <p key={p.id}>
+          <button type="button" className="secondary" onClick={() => void start(p)} disabled={pending}>
+            Continue with {p.name}
+          </button>
+        </p>
+      ))}
+      <ProblemBox error={error} />
+    </div>
+  );
+}
+
+export function SignInForm({ signIn, completeSecondStep, passkeySignIn, onSignedIn, onPasswordChangeRequired, interaction }: {
   signIn: (username: string, password: string) => Promise<void>;
+  /** The OpenID provider's interaction this form signs in for: identity providers started here come back to it. */
+  interaction?: string;
   passkeySignIn?: () => Promise<void>;
   completeSecondStep?: (secondStep: SecondStep) => Promise<void>;
   onSignedIn: () => void;
@@ -111,6 +160,7 @@ export function SignInForm({ signIn, completeSecondStep, passkeySignIn, onSigned
           </button>
         </p>
       )}
+      <ProviderButtons email={username} interaction={interaction} />
       <p className="muted">
         <Link to="/forgotten-password">Forgotten password?</Link>
       </p>

@@ -17,6 +17,20 @@ import { IdentityProviderEntity } from './identity-provider.entity';
 import { groupsByTenant, IdentityProvidersService, LoadedProvider } from './identity-providers.service';
 import { DirectoryError, DirectoryUser, isAskable } from './ldap-directory';
 
+/** What a provider vouches for about a person, whatever its protocol. */
+export interface ExternalIdentity {
+  /** Its stable id at the provider (LDAP: the id attribute or DN; OIDC: `sub`). */
+  externalId: string;
+  username: string | null;
+  email: string | null;
+  /** The provider vouches for the address (LDAP: the provider's setting; OIDC: `email_verified` is true). */
+  emailVerified: boolean;
+  firstName: string | null;
+  lastName: string | null;
+  /** Its groups' names (and DNs), lower case. */
+  groups: string[];
+}
+
 /** The admin a provider's links and group mappings are judged against (who last saved it). */
 export function ownerCallerOf(provider: IdentityProviderEntity, ip: string | null): Caller {
   if (!provider.ownerId) {
@@ -70,12 +84,7 @@ export class FederatedSignIn extends DirectorySignIn {
           if (error instanceof DirectoryError && error.step === 'bind') return { kind: 'refused', reason: 'invalid-credentials', providerId: entity.id, user: linkedUser ?? local };
           throw error;
         }
-        const user = linkedUser ?? (await this.linkOrCreate(loaded, entry, ip));
-        if (!user) {
-          throw ProblemException.unauthorized(`Your directory account has no Gatehouse account: an administrator of "${entity.name}" must link it or turn on just-in-time provisioning`);
-        }
-        await this.syncGroups(entity, user.id, entry, ip);
-        await this.dataSource.query(`UPDATE identity.identity_links SET last_sign_in_at = now() WHERE provider_id = $1 AND external_id = $2`, [entity.id, entry.externalId]);
+        const user = await this.signInAs(loaded, { ...entry, emailVerified: !!loaded.ldap?.emailVerified && !!entry.email }, ip, linkedUser);
         return { kind: 'user', user, providerId: entity.id };
       } catch (error) {
         if (!(error instanceof DirectoryError)) throw error;
@@ -113,7 +122,22 @@ export class FederatedSignIn extends DirectorySignIn {
     return entities.map((entity) => ({ entity, linked: linked.has(entity.id) })).sort((a, b) => Number(b.linked) - Number(a.linked));
   }
 
-  private async linkedUser(providerId: string, externalId: string): Promise<UserEntity | null> {
+  /**
+   * The Gatehouse user a provider vouched for (the linked one, else linked or created by linkOrCreate's rules),
+   * its group mappings re-synced and the link's last sign-in noted. 401 when there is none.
+   */
+  async signInAs(loaded: LoadedProvider, identity: ExternalIdentity, ip: string | null, linked?: UserEntity | null): Promise<UserEntity> {
+    const provider = loaded.entity;
+    const user = (linked === undefined ? await this.linkedUser(provider.id, identity.externalId) : linked) ?? (await this.linkOrCreate(loaded, identity, ip));
+    if (!user) {
+      throw ProblemException.unauthorized(`Your account at "${provider.name}" has no Gatehouse account: an administrator must link it or turn on just-in-time provisioning`);
+    }
+    await this.syncGroups(provider, user.id, identity, ip);
+    await this.dataSource.query(`UPDATE identity.identity_links SET last_sign_in_at = now() WHERE provider_id = $1 AND external_id = $2`, [provider.id, identity.externalId]);
+    return user;
+  }
+
+  async linkedUser(providerId: string, externalId: string): Promise<UserEntity | null> {
     return this.dataSource
       .getRepository(UserEntity)
       .createQueryBuilder('u')
@@ -127,9 +151,9 @@ export class FederatedSignIn extends DirectorySignIn {
    * addresses are verified and the provider's owner may act for that user (the guard's credential rule),
    * else a new user if the provider creates them just in time. null: neither.
    */
-  private async linkOrCreate(loaded: LoadedProvider, entry: DirectoryUser, ip: string | null): Promise<UserEntity | null> {
+  private async linkOrCreate(loaded: LoadedProvider, entry: ExternalIdentity, ip: string | null): Promise<UserEntity | null> {
     const provider = loaded.entity;
-    const verified = !!loaded.ldap?.emailVerified && !!entry.email;
+    const verified = entry.emailVerified && !!entry.email;
     const sameEmail = entry.email
       ? await this.dataSource.getRepository(UserEntity).createQueryBuilder('u').where('lower(u.email) = lower(:email)', { email: entry.email }).getOne()
       : null;
@@ -145,7 +169,7 @@ export class FederatedSignIn extends DirectorySignIn {
       throw ProblemException.conflict(`An account with the address ${entry.email} exists already: an administrator must link it to your directory account`);
     }
     const username = entry.username ?? entry.email;
-    if (!username) throw ProblemException.unauthorized(`Your directory account has neither a user name nor an address for a Gatehouse account (identity provider "${provider.name}")`);
+    if (!username) throw ProblemException.unauthorized(`Your account has neither a user name nor an address for a Gatehouse account (identity provider "${provider.name}")`);
     let created: UserEntity;
     try {
       created = await this.dataSource.transaction(async (manager) => {
@@ -176,7 +200,7 @@ export class FederatedSignIn extends DirectorySignIn {
   }
 
   /** The user's memberships of the mapped groups become what the directory says, judged as the provider's owner. */
-  private async syncGroups(provider: IdentityProviderEntity, userId: string, entry: DirectoryUser, ip: string | null): Promise<void> {
+  private async syncGroups(provider: IdentityProviderEntity, userId: string, entry: ExternalIdentity, ip: string | null): Promise<void> {
     if (provider.groupMappings.length === 0) return;
     const owner = ownerCallerOf(provider, ip);
     const groups = new Set(entry.groups);

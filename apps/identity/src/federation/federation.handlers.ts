@@ -1,17 +1,42 @@
 import {
-  Caller, CreateIdentityLinkRequest, CreateIdentityProviderRequest, FederationRpc, IdentityLinkIdRequest, IdentityProviderIdRequest,
+  Caller, CompleteFederatedSignInRequest, CreateIdentityLinkRequest, ListSignInProvidersRequest, StartFederatedSignInRequest, TokenPair, CreateIdentityProviderRequest, FederationRpc, IdentityLinkIdRequest, IdentityProviderIdRequest,
   ListIdentityLinksRequest, ListIdentityProvidersRequest, SetUserAuthenticationRequest, TestIdentityProviderRequest, UpdateIdentityProviderRequest,
   UserIdRequest,
 } from '@gatehouse/contracts';
 import { RpcCaller, RpcData, RpcHandler, RpcTenant } from '@gatehouse/messaging';
 import { Controller } from '@nestjs/common';
+import { RpcIp, RpcUserAgent } from '../common/envelope';
+import { SessionsService } from '../sessions/sessions.service';
 import { IdentityLinksService } from './identity-links.service';
 import { IdentityProvidersService } from './identity-providers.service';
+import { UpstreamSignIn } from './upstream-sign-in';
 
 /** Identity providers, their links and users' authentication methods; the envelope's tenant undefined = instance level. */
 @Controller()
 export class FederationHandlers {
-  constructor(private readonly providers: IdentityProvidersService, private readonly links: IdentityLinksService) {}
+  constructor(
+    private readonly providers: IdentityProvidersService,
+    private readonly links: IdentityLinksService,
+    private readonly upstream: UpstreamSignIn,
+    private readonly sessions: SessionsService,
+  ) {}
+
+  @RpcHandler(FederationRpc.signInProviders)
+  signInProviders(@RpcData() request: ListSignInProvidersRequest) {
+    return this.upstream.offered(request.email);
+  }
+
+  @RpcHandler(FederationRpc.startSignIn)
+  startSignIn(@RpcData() request: StartFederatedSignInRequest) {
+    return this.upstream.start(request.id, request.interaction);
+  }
+
+  /** The console's own sign-in (a browser session step: the gateway sets the session cookie from the answer). */
+  @RpcHandler(FederationRpc.completeSignIn)
+  async completeSignIn(@RpcData() request: CompleteFederatedSignInRequest, @RpcIp() ip: string | null, @RpcUserAgent() userAgent: string | null): Promise<TokenPair> {
+    const outcome = await this.upstream.complete(request, null, ip);
+    return this.sessions.federatedLogin(outcome.user, outcome.mfaDone, outcome.providerId, ip, userAgent);
+  }
 
   @RpcHandler(FederationRpc.createProvider)
   create(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: CreateIdentityProviderRequest) {

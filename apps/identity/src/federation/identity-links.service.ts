@@ -13,7 +13,7 @@ import { tenantIdOf } from '../common/tenant-key';
 import { SuperAdminGuard } from '../users/super-admin.guard';
 import { UserEntity } from '../users/user.entity';
 import { FederatedSignIn } from './federated-sign-in';
-import { IdentityProvidersService, scopeOf } from './identity-providers.service';
+import { IdentityProvidersService, LoadedProvider, scopeOf } from './identity-providers.service';
 import { DirectoryError, isAskable } from './ldap-directory';
 
 interface LinkRow {
@@ -87,16 +87,8 @@ export class IdentityLinksService {
     await this.guard.assertMayActFor(caller, user.id, 'IDENTITY_LINK', scope.instance ? undefined : tenantIdOf(scope.tenantKey));
     if (!isAskable(request.login)) throw ProblemException.validation([{ field: 'login', message: 'login must not contain control characters or backslashes' }]);
     const loaded = await this.providers.load(entity);
-    let externalId: string;
-    try {
-      const entry = await this.providers.directoryOf(loaded).findUser(request.login);
-      if (!entry) throw ProblemException.validation([{ field: 'login', message: `the directory of "${entity.name}" has no entry for ${request.login}` }]);
-      externalId = entry.externalId;
-    } catch (error) {
-      if (!(error instanceof DirectoryError)) throw error;
-      if (error.unavailable) throw new ProblemException(503, 'directory-unavailable', `The directory of identity provider "${entity.name}" cannot be reached (${error.message})`, { provider: { id: entity.id, name: entity.name } });
-      throw ProblemException.validation([{ field: 'login', message: `the directory of "${entity.name}" could not look ${request.login} up: ${error.message}` }]);
-    }
+    // An OpenID provider cannot be searched: the admin names the account by its subject (`sub`).
+    const externalId = entity.type === 'oidc' ? request.login : await this.directoryEntry(loaded, request.login);
     try {
       await this.dataSource.transaction((manager) => this.signIn.link(manager, entity, externalId, user.id, 'ADMIN', caller?.ip ?? null, caller));
     } catch (error) {
@@ -106,6 +98,20 @@ export class IdentityLinksService {
     void this.outbox.flush();
     const [row] = await this.dataSource.query(`${LINK_SELECT} WHERE l.provider_id = $1 AND l.user_id = $2`, [entity.id, user.id]);
     return toLinkView(row);
+  }
+
+  /** The directory entry of a sign-in name: its id attribute (the link's external id). */
+  private async directoryEntry(loaded: LoadedProvider, login: string): Promise<string> {
+    const entity = loaded.entity;
+    try {
+      const entry = await this.providers.directoryOf(loaded).findUser(login);
+      if (!entry) throw ProblemException.validation([{ field: 'login', message: `the directory of "${entity.name}" has no entry for ${login}` }]);
+      return entry.externalId;
+    } catch (error) {
+      if (!(error instanceof DirectoryError)) throw error;
+      if (error.unavailable) throw new ProblemException(503, 'directory-unavailable', `The directory of identity provider "${entity.name}" cannot be reached (${error.message})`, { provider: { id: entity.id, name: entity.name } });
+      throw ProblemException.validation([{ field: 'login', message: `the directory of "${entity.name}" could not look ${login} up: ${error.message}` }]);
+    }
   }
 
   async delete(caller: Caller | null, tenantId: string | null | undefined, request: IdentityLinkIdRequest): Promise<void> {

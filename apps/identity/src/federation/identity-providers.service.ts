@@ -1,6 +1,6 @@
 import {
   Caller, ConnectionTestResult, CreateIdentityProviderRequest, FederationGroupsRpc, GroupMapping, IdentityProviderView, LdapSettings,
-  ListIdentityProvidersRequest, Page, resolvePage, UpdateIdentityProviderRequest,
+  ListIdentityProvidersRequest, OidcSettings, Page, resolvePage, UpdateIdentityProviderRequest,
 } from '@gatehouse/contracts';
 import { likePattern, SecretSealer } from '@gatehouse/database';
 import { AuditRecorder, auditDiff, Outbox } from '@gatehouse/durable-events';
@@ -15,6 +15,10 @@ import { tenantIdOf, tenantKeyOf } from '../common/tenant-key';
 import { IdentityEnv } from '../identity.env';
 import { IdentityProviderEntity } from './identity-provider.entity';
 import { fillFilter, LDAP_DEFAULTS, LdapConfig, LdapDirectory } from './ldap-directory';
+import { OIDC_DEFAULTS, OidcConfig, OidcUpstream } from './oidc-upstream';
+
+/** The console's page an upstream provider sends the browser back to: the redirect URI to register there. */
+export const CALLBACK_PATH = '/ui/federation/callback';
 
 const SORTABLE = ['name', 'type', 'createdAt', 'updatedAt'] as const;
 
@@ -45,7 +49,18 @@ function ldapStored(settings: LdapSettings): Omit<LdapConfig, 'bindPassword' | '
   };
 }
 
-function toView(entity: IdentityProviderEntity, secretSet: boolean): IdentityProviderView {
+/** The OIDC settings as stored (defaults applied, no secret). */
+function oidcStored(settings: OidcSettings): Omit<OidcConfig, 'clientSecret'> {
+  return {
+    issuer: settings.issuer.replace(/\/$/, ''),
+    clientId: settings.clientId,
+    scopes: settings.scopes ?? [...OIDC_DEFAULTS.scopes],
+    claims: { ...OIDC_DEFAULTS.claims, ...(settings.claims ?? {}) },
+    mfaAmr: settings.mfaAmr ?? [...OIDC_DEFAULTS.mfaAmr],
+  };
+}
+
+function toView(entity: IdentityProviderEntity, secretSet: boolean, redirectUri: string): IdentityProviderView {
   return {
     id: entity.id,
     scope: entity.tenantKey === null ? 'INSTANCE' : 'TENANT',
@@ -58,6 +73,7 @@ function toView(entity: IdentityProviderEntity, secretSet: boolean): IdentityPro
     groupMappings: entity.groupMappings,
     ownerId: entity.ownerId,
     ...(entity.type === 'ldap' ? { ldap: { ...(entity.settings as unknown as Omit<LdapConfig, 'bindPassword' | 'bindPasswordSet'>), bindPasswordSet: secretSet } } : {}),
+    ...(entity.type === 'oidc' ? { oidc: { ...(entity.settings as unknown as Omit<OidcConfig, 'clientSecret'>), clientSecretSet: secretSet, redirectUri } } : {}),
     createdAt: entity.createdAt.toISOString(),
     updatedAt: entity.updatedAt.toISOString(),
   };
@@ -75,6 +91,7 @@ function audited(entity: IdentityProviderEntity): Record<string, unknown> {
 export interface LoadedProvider {
   entity: IdentityProviderEntity;
   ldap?: LdapConfig;
+  oidc?: OidcConfig;
 }
 
 /**
@@ -90,6 +107,9 @@ export class IdentityProvidersService implements OnModuleDestroy {
   readonly policy: DestinationPolicy;
   /** One directory (its connection pool) per provider version. */
   private readonly directories = new Map<string, { version: number; directory: LdapDirectory }>();
+  /** One upstream OpenID provider (its discovery) per provider version. */
+  private readonly upstreams = new Map<string, { version: number; upstream: OidcUpstream }>();
+  readonly redirectUri: string;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -98,6 +118,7 @@ export class IdentityProvidersService implements OnModuleDestroy {
     private readonly rpc: RpcClient,
     env: IdentityEnv,
   ) {
+    this.redirectUri = `${env.JWT_ISSUER.replace(/\/$/, '')}${CALLBACK_PATH}`;
     this.sealer = new SecretSealer(env.FEDERATION_ENCRYPTION_KEYS, 'FEDERATION_ENCRYPTION_KEYS', 'federation');
     if (this.sealer.usesDevelopmentKey) {
       this.logger.warn('FEDERATION_ENCRYPTION_KEYS is not set: identity providers\' secrets are sealed with the public development key; set it in production');
@@ -115,7 +136,8 @@ export class IdentityProvidersService implements OnModuleDestroy {
     const scope = scopeOf(tenantId);
     const owner = this.ownerOf(caller);
     if (request.type === 'ldap' && !request.ldap) throw ProblemException.validation([{ field: 'ldap', message: 'ldap is required for an LDAP provider' }]);
-    const settings = this.checkedSettings(request.type, request.ldap);
+    if (request.type === 'oidc' && !request.oidc) throw ProblemException.validation([{ field: 'oidc', message: 'oidc is required for an OpenID Connect provider' }]);
+    const settings = this.checkedSettings(request.type, request);
     const mappings = this.normalisedMappings(scope, request.groupMappings ?? []);
     await this.checkMappings(caller, mappings);
     const saved = await this.write(request.name, async (manager) => {
@@ -127,7 +149,7 @@ export class IdentityProvidersService implements OnModuleDestroy {
           groupMappings: mappings, settings, ownerId: owner.id, secretCiphertext: null, secretKeyId: null,
         }),
       );
-      await this.storeSecret(manager, entity.id, request.ldap?.bindPassword);
+      await this.storeSecret(manager, entity.id, request.ldap?.bindPassword ?? request.oidc?.clientSecret);
       await this.audit.record(manager, caller, {
         tenantId: scope.instance ? undefined : tenantIdOf(scope.tenantKey), type: 'CREATE', resourceType: 'IDENTITY_PROVIDER', resourceId: entity.id,
         ...auditDiff(null, audited(entity)),
@@ -143,19 +165,19 @@ export class IdentityProvidersService implements OnModuleDestroy {
     const qb = this.scoped(this.dataSource.manager, scopeOf(tenantId)).addSelect('p.secretCiphertext');
     if (query.q) qb.andWhere('p.name ILIKE :q', { q: likePattern(query.q) });
     const [rows, total] = await qb.orderBy(`p.${page.sortField}`, page.sortDir).addOrderBy('p.id').skip(page.offset).take(page.size).getManyAndCount();
-    return { results: rows.map((r) => toView(r, r.secretCiphertext !== null)), total, page: page.page, size: page.size };
+    return { results: rows.map((r) => toView(r, r.secretCiphertext !== null, this.redirectUri)), total, page: page.page, size: page.size };
   }
 
   async get(tenantId: string | null | undefined, id: string): Promise<IdentityProviderView> {
     const entity = await this.findOrFail(this.dataSource.manager, scopeOf(tenantId), id, false, true);
-    return toView(entity, entity.secretCiphertext !== null);
+    return toView(entity, entity.secretCiphertext !== null, this.redirectUri);
   }
 
   async update(caller: Caller | null, tenantId: string | null | undefined, request: UpdateIdentityProviderRequest): Promise<IdentityProviderView> {
     const scope = scopeOf(tenantId);
     const owner = this.ownerOf(caller);
     const current = await this.findOrFail(this.dataSource.manager, scope, request.id);
-    const settings = request.ldap ? this.checkedSettings(current.type, request.ldap) : null;
+    const settings = request.ldap || request.oidc ? this.checkedSettings(current.type, request) : null;
     const mappings = request.groupMappings ? this.normalisedMappings(scope, request.groupMappings) : current.groupMappings;
     // The saver becomes the owner the mappings are judged against at each sign-in: they are judged against the saver now.
     await this.checkMappings(caller, mappings);
@@ -170,11 +192,12 @@ export class IdentityProvidersService implements OnModuleDestroy {
       entity.groupMappings = mappings;
       entity.ownerId = owner.id;
       const saved = await manager.getRepository(IdentityProviderEntity).save(entity);
-      if (request.ldap?.bindPassword !== undefined) await this.storeSecret(manager, entity.id, request.ldap.bindPassword);
+      const secret = request.ldap?.bindPassword ?? request.oidc?.clientSecret;
+      if (secret !== undefined) await this.storeSecret(manager, entity.id, secret);
       const diff = auditDiff(before, audited(saved));
       await this.audit.record(manager, caller, {
         tenantId: scope.instance ? undefined : tenantIdOf(scope.tenantKey), type: 'UPDATE', resourceType: 'IDENTITY_PROVIDER', resourceId: entity.id, ...diff,
-        ...(request.ldap?.bindPassword !== undefined ? { details: { secretChanged: true } } : {}),
+        ...(secret !== undefined ? { details: { secretChanged: true } } : {}),
       });
       return saved;
     });
@@ -200,6 +223,7 @@ export class IdentityProvidersService implements OnModuleDestroy {
   /** Each step of reaching the provider, stopping at the first failure (which the answer names). */
   async test(tenantId: string | null | undefined, id: string, login?: string): Promise<ConnectionTestResult> {
     const loaded = await this.load(await this.findOrFail(this.dataSource.manager, scopeOf(tenantId), id));
+    if (loaded.oidc) return new OidcUpstream(loaded.oidc, this.policy).test();
     const directory = new LdapDirectory(loaded.ldap as LdapConfig, this.policy);
     try {
       return await directory.test(login);
@@ -219,6 +243,16 @@ export class IdentityProvidersService implements OnModuleDestroy {
     return directory;
   }
 
+  /** The provider's upstream OpenID provider, its discovery kept while the provider is unchanged. */
+  upstreamOf(loaded: LoadedProvider): OidcUpstream {
+    const version = loaded.entity.updatedAt.getTime();
+    const known = this.upstreams.get(loaded.entity.id);
+    if (known && known.version === version) return known.upstream;
+    const upstream = new OidcUpstream(loaded.oidc as OidcConfig, this.policy);
+    this.upstreams.set(loaded.entity.id, { version, upstream });
+    return upstream;
+  }
+
   /** The provider with its secret opened; a secret that no configured key opens is a 503 naming the provider. */
   async load(entity: IdentityProviderEntity): Promise<LoadedProvider> {
     const [sealed] = await this.dataSource.query(`SELECT secret_ciphertext, secret_key_id FROM identity.identity_providers WHERE id = $1`, [entity.id]);
@@ -234,6 +268,7 @@ export class IdentityProvidersService implements OnModuleDestroy {
     if (entity.type === 'ldap') {
       return { entity, ldap: { ...(entity.settings as unknown as Omit<LdapConfig, 'bindPassword' | 'bindPasswordSet'>), bindPassword: secret, bindPasswordSet: secret !== '' } };
     }
+    if (entity.type === 'oidc') return { entity, oidc: { ...(entity.settings as unknown as Omit<OidcConfig, 'clientSecret'>), clientSecret: secret } };
     return { entity };
   }
 
@@ -257,8 +292,18 @@ export class IdentityProvidersService implements OnModuleDestroy {
     await manager.query(`UPDATE identity.identity_providers SET secret_ciphertext = $2, secret_key_id = $3 WHERE id = $1`, [id, sealed?.ciphertext ?? null, sealed?.keyId ?? null]);
   }
 
-  /** The settings of the provider's type, checked (URL rules, filters that parse) with the defaults applied. */
-  private checkedSettings(type: string, ldap: LdapSettings | undefined): Record<string, unknown> {
+  /** The settings of the provider's type, checked (URL rules, filters that parse) with the defaults applied; another type's settings are refused. */
+  private checkedSettings(type: string, request: { ldap?: LdapSettings; oidc?: OidcSettings }): Record<string, unknown> {
+    for (const other of (['ldap', 'oidc'] as const).filter((t) => t !== type)) {
+      if (request[other] !== undefined) throw ProblemException.validation([{ field: other, message: `${other} settings do not apply to a provider of type ${type}` }]);
+    }
+    if (type === 'oidc' && request.oidc) {
+      const stored = oidcStored(request.oidc);
+      const problem = OidcUpstream.issuerProblem(stored.issuer, this.policy);
+      if (problem) throw ProblemException.validation([{ field: 'oidc.issuer', message: problem }]);
+      return stored as unknown as Record<string, unknown>;
+    }
+    const ldap = request.ldap;
     if (type !== 'ldap' || !ldap) return {};
     const stored = ldapStored(ldap);
     const urlProblem = LdapDirectory.urlProblem(stored.url, stored.startTls, this.policy);

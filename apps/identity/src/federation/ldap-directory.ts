@@ -70,6 +70,24 @@ export function fillFilter(template: string, values: Record<string, string>): st
   return parseFilter(filled).toString();
 }
 
+/**
+ * Every address a host resolves to, each admitted by the outbound policy (the connection then goes to one of
+ * them, so a name resolving elsewhere later is not followed): `dns` when it does not resolve, `url` when refused.
+ */
+export async function checkedAddresses(host: string, policy: DestinationPolicy): Promise<string[]> {
+  let addresses: string[];
+  try {
+    addresses = isIP(host) !== 0 ? [host] : (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
+  } catch (error) {
+    throw new DirectoryError('dns', `DNS: ${host} does not resolve (${(error as { code?: string }).code ?? (error as Error).message})`);
+  }
+  for (const address of addresses) {
+    const refusal = policy.addressRefusal(address);
+    if (refusal) throw new DirectoryError('url', `${host} resolves to ${refusal}`);
+  }
+  return addresses;
+}
+
 function classify(error: unknown, during: FailedStep): DirectoryError {
   if (error instanceof DirectoryError) return error;
   const err = error as { code?: unknown; name?: string; message?: string };
@@ -304,16 +322,7 @@ export class LdapDirectory {
     const host = url.hostname.replace(/^\[|\]$/g, '');
     const secure = url.protocol === 'ldaps:';
     const port = url.port ? Number(url.port) : secure ? 636 : 389;
-    let addresses: string[];
-    try {
-      addresses = isIP(host) !== 0 ? [host] : (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
-    } catch (error) {
-      throw new DirectoryError('dns', `DNS: ${host} does not resolve (${(error as { code?: string }).code ?? (error as Error).message})`);
-    }
-    for (const address of addresses) {
-      const refusal = this.policy.addressRefusal(address);
-      if (refusal) throw new DirectoryError('url', `${host} resolves to ${refusal}`);
-    }
+    const addresses = await checkedAddresses(host, this.policy);
     return { host, address: addresses[0], port, secure };
   }
 

@@ -1,6 +1,6 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import {
-  AuthenticationMethod, AuthorizationRpc, InteractionStep, CompleteMfaLoginRequest, DEFAULT_TENANT_SEGMENT, MFA_PROBLEMS, PasskeyLoginRequest, Problem, TenancyRpc,
+  AuthenticationMethod, AuthorizationRpc, CompleteFederatedSignInRequest, InteractionStep, CompleteMfaLoginRequest, DEFAULT_TENANT_SEGMENT, MFA_PROBLEMS, PasskeyLoginRequest, Problem, TenancyRpc,
 } from '@gatehouse/contracts';
 import { ProblemException, validateDto } from '@gatehouse/errors';
 import { RpcClient } from '@gatehouse/messaging';
@@ -10,16 +10,18 @@ import type Provider from 'oidc-provider';
 import { DataSource } from 'typeorm';
 import { MfaPolicyService } from '../factors/mfa-policy.service';
 import { SecondFactorService } from '../factors/second-factor.service';
+import { UpstreamSignIn } from '../federation/upstream-sign-in';
 import { LoginProtectionService } from '../login-protection/login-protection.service';
 import { PasswordAuthenticator } from '../login-protection/password-authenticator';
 import { SERVICE } from '../service-name';
+import { UserEntity } from '../users/user.entity';
 import { CONSOLE_INTERACTION_PATH, INTERACTION_PATH, tenantScope } from './oidc-provider';
 
 type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
 
 const DEFAULT_TENANT_NAME = 'Default tenant';
 const PATH = new RegExp(`^${INTERACTION_PATH}(?:/|$)`);
-const STEP = /^\/([\w-]{1,64})(?:\/(details|login|mfa|passkey|tenant|consent|abort))?$/;
+const STEP = /^\/([\w-]{1,64})(?:\/(details|login|mfa|passkey|federated|tenant|consent|abort))?$/;
 
 /**
  * The sign-in, tenant choice and consent of the provider's interactions, for the console's page
@@ -39,6 +41,7 @@ export class OidcInteractions {
     private readonly protection: LoginProtectionService,
     private readonly policies: MfaPolicyService,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly upstream: UpstreamSignIn,
   ) {}
 
   /** Whether the request is an interaction call (answered here), else it is the provider's. */
@@ -71,12 +74,13 @@ export class OidcInteractions {
         const username = stringField(body, 'username', 254);
         const password = stringField(body, 'password', 1024);
         const user = await this.passwords.authenticate(username, password, ip, 'login');
-        const factors = await this.secondFactor.factorsOf(user.id);
-        if (factors.length > 0) throw await this.secondFactor.challenge(user.id, factors);
-        if (await this.policies.mustHaveFactor(user)) {
-          throw new ProblemException(403, MFA_PROBLEMS.enrolmentRequired, 'Your account must set up a second factor first: sign in to the Gatehouse console to set one up, then sign in here again');
-        }
+        await this.assertNoSecondStep(user);
         interaction.result = { ...interaction.result, login: await this.signedIn(user.id, ['pwd']) };
+      } else if (action === 'federated') {
+        // The answer of an upstream identity provider this interaction's sign-in was started for (docs/federation.md).
+        const outcome = await this.upstream.complete(await validateDto(CompleteFederatedSignInRequest, body), uid, ip);
+        if (!outcome.mfaDone) await this.assertNoSecondStep(outcome.user);
+        interaction.result = { ...interaction.result, login: await this.signedIn(outcome.user.id, outcome.mfaDone ? ['fed', 'mfa'] : ['fed']) };
       } else if (action === 'mfa') {
         const outcome = await this.secondFactor.verify(await validateDto(CompleteMfaLoginRequest, body), ip);
         interaction.result = { ...interaction.result, login: await this.signedIn(outcome.user.id, ['pwd', ...outcome.methods, 'mfa']) };
@@ -101,6 +105,15 @@ export class OidcInteractions {
         ? error.problem
         : { type: 'about:blank', title: 'Not Found', status: 404, detail: 'This sign-in has expired or does not exist; start again from the application' };
       return send(res, problem.status, problem, { 'content-type': 'application/problem+json' });
+    }
+  }
+
+  /** A user with a second factor gets the second step; one the MFA policy asks for a factor and has none is sent to set one up. */
+  private async assertNoSecondStep(user: UserEntity): Promise<void> {
+    const factors = await this.secondFactor.factorsOf(user.id);
+    if (factors.length > 0) throw await this.secondFactor.challenge(user.id, factors);
+    if (await this.policies.mustHaveFactor(user)) {
+      throw new ProblemException(403, MFA_PROBLEMS.enrolmentRequired, 'Your account must set up a second factor first: sign in to the Gatehouse console to set one up, then sign in here again');
     }
   }
 

@@ -13,5 +13,6 @@ import { UserSessionsService } from './user-sessions.service';
   imports: [FactorsModule, KeysModule, LoginProtectionModule, RevocationModule],
   controllers: [SessionsHandlers],
   providers: [SessionsService, UserSessionsService, GrantGuardClient, SuperAdminGuard],
+  exports: [SessionsService],
 })
 export class SessionsModule {}

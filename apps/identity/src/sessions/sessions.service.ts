@@ -59,6 +59,21 @@ export class SessionsService {
     return this.signIn(outcome.user, ['pwd', ...outcome.methods, 'mfa'], { ip, userAgent }, { factor: outcome.factor });
   }
 
+  /**
+   * A sign-in through an upstream identity provider (docs/federation.md): complete when the provider asserted a
+   * second factor (its `amr`); otherwise the MFA policy applies on top, as after a password: a user with a factor
+   * gets the `mfa-required` second step, one who must have a factor and has none an enrolment-only session.
+   */
+  async federatedLogin(user: UserEntity, mfaDone: boolean, providerId: string, ip: string | null, userAgent: string | null = null): Promise<TokenPair> {
+    if (!mfaDone) {
+      const factors = await this.secondFactor.factorsOf(user.id);
+      if (factors.length > 0) throw await this.secondFactor.challenge(user.id, factors);
+    }
+    const enrolmentOnly = !mfaDone && (await this.policies.mustHaveFactor(user));
+    const amr: AuthenticationMethod[] = mfaDone ? ['fed', 'mfa'] : ['fed'];
+    return this.signIn(user, amr, { ip, userAgent }, { providerId, ...(enrolmentOnly ? { mfaEnrolment: true } : {}) }, enrolmentOnly);
+  }
+
   /** Signing in with a passkey alone (discoverable, user-verified): a complete sign-in by itself. */
   async passkeyLogin(request: PasskeyLoginRequest, ip: string | null, userAgent: string | null = null): Promise<TokenPair> {
     const outcome = await this.secondFactor.verifyPasskeyLogin(request, ip);
@@ -79,7 +94,7 @@ export class SessionsService {
         resourceType: 'USER',
         resourceId: user.id,
         actor: { type: 'USER', id: user.id, username: user.username },
-        details: { sessionId: familyId, ...(amr.length > 1 || enrolmentOnly ? { amr, ...details } : {}) },
+        details: { sessionId: familyId, ...(amr.length > 1 || amr[0] !== 'pwd' || enrolmentOnly ? { amr, ...details } : {}) },
       });
       return this.issue(manager, user.id, familyId, client, amr, { enrolmentOnly, factorAt: amr.includes('mfa') ? new Date() : null });
     });

@@ -33,6 +33,20 @@ const PROVIDER_ROUTES = (base: string, access: PermissionRequirement, who: strin
  * instance-wide ones (TENANT at instance level), and each user's authentication method (seed 003).
  */
 export const FEDERATION_ROUTES: RouteDefinition[] = [
+  // Signing in through an upstream OpenID Connect provider: what the sign-in page offers, the start, and the
+  // provider's answer as the console's callback page posts it (a browser session step: the session cookie is set).
+  {
+    method: 'GET', path: '/api/v1/login/providers', summary: 'Identity providers a sign-in page offers (home-realm discovery with email)',
+    access: 'public', target: FederationRpc.signInProviders,
+  },
+  {
+    method: 'POST', path: '/api/v1/login/providers/:id/start', summary: "Start a sign-in at an identity provider: where to send the browser, and a binding the page keeps",
+    access: 'public', target: FederationRpc.startSignIn,
+  },
+  {
+    method: 'POST', path: '/api/v1/session/federated', summary: "Finish a browser sign-in with an identity provider's answer (the callback's query and the binding): the access token in the body, the refresh token in an HttpOnly cookie",
+    access: 'public', target: FederationRpc.completeSignIn, browserSession: 'sign-in',
+  },
   ...PROVIDER_ROUTES('/api/v1/:tenant/identity-providers', { permission: 'USER' }, "the tenant's own; USER"),
   ...PROVIDER_ROUTES('/api/v1/identity-providers', { permission: 'TENANT' }, 'instance-wide; TENANT at instance level'),
   {

@@ -30,6 +30,7 @@ export const OIDC_ROUTES: RouteDefinition[] = [
   route('POST', '/oidc/interaction/:uid/login', 'Interaction: sign in with username or email and password (a user with a second factor is answered mfa-required)'),
   route('POST', '/oidc/interaction/:uid/mfa', "Interaction: the sign-in's second step (mfaToken and a TOTP code, recovery code or passkey assertion)"),
   route('POST', '/oidc/interaction/:uid/passkey', 'Interaction: sign in with a passkey alone (options from /api/v1/login/passkey/options)'),
+  route('POST', '/oidc/interaction/:uid/federated', "Interaction: an upstream identity provider's answer (the callback's query and the start's binding)"),
   route('POST', '/oidc/interaction/:uid/tenant', 'Interaction: choose the tenant'),
   route('POST', '/oidc/interaction/:uid/consent', 'Interaction: consent to the scopes'),
   route('POST', '/oidc/interaction/:uid/abort', 'Interaction: cancel (access_denied to the client)'),

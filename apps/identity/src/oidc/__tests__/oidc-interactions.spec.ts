@@ -8,6 +8,7 @@ import { DataSource } from 'typeorm';
 import { MfaPolicyService } from '../../factors/mfa-policy.service';
 import { SecondFactorService } from '../../factors/second-factor.service';
 import { LoginProtectionService } from '../../login-protection/login-protection.service';
+import { UpstreamSignIn } from '../../federation/upstream-sign-in';
 import { PasswordAuthenticator } from '../../login-protection/password-authenticator';
 import { OidcInteractions } from '../oidc-interactions';
 
@@ -54,6 +55,7 @@ describe('OidcInteractions', () => {
   let secondFactor: { factorsOf: jest.Mock; challenge: jest.Mock; verify: jest.Mock; verifyPasskeyLogin: jest.Mock };
   let protection: { recordSuccess: jest.Mock };
   let policies: { mustHaveFactor: jest.Mock };
+  let upstream: { complete: jest.Mock };
   let interactions: OidcInteractions;
   let settings: { enabled: boolean; defaultTenant: boolean };
   let reachable: Array<{ id: string | null; via: string }>;
@@ -81,6 +83,7 @@ describe('OidcInteractions', () => {
     };
     protection = { recordSuccess: jest.fn(async () => undefined) };
     policies = { mustHaveFactor: jest.fn(async () => false) };
+    upstream = { complete: jest.fn(async () => ({ user: { id: 'user-of-idp' }, providerId: 'p-1', mfaDone: false, interaction: 'uid-1' })) };
     interactions = new OidcInteractions(
       passwords as unknown as PasswordAuthenticator,
       rpc as unknown as RpcClient,
@@ -88,6 +91,7 @@ describe('OidcInteractions', () => {
       protection as unknown as LoginProtectionService,
       policies as unknown as MfaPolicyService,
       { manager: {} } as unknown as DataSource,
+      upstream as unknown as UpstreamSignIn,
     );
   });
 
@@ -209,6 +213,22 @@ describe('OidcInteractions', () => {
     expect(secondFactor.verify).toHaveBeenCalledWith({ mfaToken: 'ghm_1', code: '123456' }, '203.0.113.9');
     expect(interaction.result?.['login']).toEqual({ accountId: 'user-of-ada', amr: ['pwd', 'otp', 'mfa'], acr: 'mfa' });
     expect(protection.recordSuccess).toHaveBeenCalledWith({}, 'user-of-ada');
+  });
+
+  it("signs in with an identity provider's answer for this interaction: amr fed (+mfa when it asserted one), else the second factor", async () => {
+    const strong = fakeProvider({ firstParty: true });
+    upstream.complete.mockResolvedValueOnce({ user: { id: 'user-of-idp' }, providerId: 'p-1', mfaDone: true, interaction: 'uid-1' });
+    const answer = { query: 'code=c&state=i.uid-1.x', binding: 'b' };
+    expect((await call(strong.provider, 'POST', '/oidc/interaction/uid-1/federated', answer)).json()).toEqual({ redirectTo: 'https://gatehouse.test/oidc/auth/uid-1' });
+    expect(upstream.complete).toHaveBeenCalledWith(answer, 'uid-1', '203.0.113.9');
+    expect(strong.interaction.result?.['login']).toEqual({ accountId: 'user-of-idp', amr: ['fed', 'mfa'], acr: 'mfa' });
+
+    secondFactor.factorsOf.mockResolvedValue(['totp']);
+    const weak = fakeProvider({ firstParty: true });
+    const refused = await call(weak.provider, 'POST', '/oidc/interaction/uid-1/federated', answer);
+    expect([refused.statusCode, refused.json().mfaToken]).toEqual([401, 'ghm_1']);
+    expect(weak.interaction.result).toBeUndefined();
+    expect((await call(weak.provider, 'POST', '/oidc/interaction/uid-1/federated', { query: 'x' })).statusCode).toBe(400);
   });
 
   it('passes a wrong second factor on without signing in, and refuses a malformed one naming the field', async () => {
