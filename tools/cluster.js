@@ -2,7 +2,9 @@
 // `npm run start:services` (one of each) and `npm run cluster -- --replicas 2 [--gateways 2]`: the
 // distributed topology. Installs what is missing, builds, checks Postgres and NATS, then runs N instances of every service
 // (NATS queue groups share the work) and M gateways, each instance with its own health port. Prints every
-// URL; Ctrl-C / SIGTERM stops all instances gracefully (SIGTERM, then SIGKILL after a grace period).
+// URL; Ctrl-C / SIGTERM stops all instances gracefully (SIGTERM, then SIGKILL after a grace period), also
+// while they are still starting. An instance that dies is started again on the same port, after a
+// back-off (1 s, doubling up to 30 s; back to 1 s once an instance has stayed up a minute).
 //
 // Ports: instance i of a process listens on base + 10*i, where base is the gateway port (PORT, default
 // 8080) for gateways and 8081..8084 for identity, tenancy, authorization, notification (so 2 replicas use
@@ -103,10 +105,15 @@ async function stopChild(child, graceMs = 10_000) {
   clearTimeout(timer);
 }
 
+const RESTART_BACKOFF_MS = { first: 1000, max: 30_000, resetAfter: 60_000 };
+
 /**
  * Starts `replicas` instances of every backend service and `gateways` gateways from the build in dist/.
- * options: { replicas, gateways, basePort (null = free ports), env, databaseUrl, natsUrl, output }
- * where output is 'prefix' (lines prefixed with the instance name on stdout) or 'ignore'.
+ * options: { replicas, gateways, basePort (null = free ports), env, databaseUrl, natsUrl, output,
+ * restart, signal, entry } where output is 'prefix' (lines prefixed with the instance name on stdout) or
+ * 'ignore'; restart: start an instance that dies again (see RESTART_BACKOFF_MS; `cluster.stop()` ends
+ * it); signal: an AbortSignal that stops everything started so far (Ctrl-C while starting) and rejects;
+ * entry(service): the script to run (default dist/apps/<service>/src/main.js; tests pass a stand-in).
  */
 async function startCluster(options) {
   const replicas = options.replicas ?? 1;
@@ -115,6 +122,7 @@ async function startCluster(options) {
   const host = options.env?.HTTP_HOST ?? '127.0.0.1';
   const instances = [];
   const counters = {};
+  let stopped = false;
   const cluster = {
     instances,
     get gatewayUrls() {
@@ -124,7 +132,11 @@ async function startCluster(options) {
     async add(service) {
       return waitReady(await launch(service));
     },
+    /** How many times instances were started again after dying. */
+    restarts: 0,
     async stop(graceMs) {
+      stopped = true;
+      for (const instance of instances) clearTimeout(instance.restartTimer);
       // gateways first, so no new request enters while the services drain
       await Promise.all(instances.filter((i) => i.service === 'gateway').map((i) => stopChild(i.child, graceMs)));
       await Promise.all(instances.map((i) => stopChild(i.child, graceMs)));
@@ -135,7 +147,20 @@ async function startCluster(options) {
     const index = (counters[service] = (counters[service] ?? -1) + 1);
     const port = options.basePort == null ? await freePort() : options.basePort + OFFSET[service] + 10 * index;
     const name = `${service}#${index}`;
-    const child = spawn(process.execPath, [...nodeFlagsOf(service), join(ROOT, `dist/apps/${service}/src/main.js`)], {
+    if (stopped) throw new Error('stopped before it started');
+    const shown = host === '0.0.0.0' ? '127.0.0.1' : host;
+    const url = `http://${shown}:${port}`;
+    const instance = { service, index, name, port, url, healthUrl: `${url}/health/ready`, backoffMs: RESTART_BACKOFF_MS.first };
+    spawnInstance(instance);
+    instances.push(instance);
+    return instance;
+  }
+
+  /** (Re)starts `instance`'s process on its port; with `restart`, watches it to start it again when it dies. */
+  function spawnInstance(instance) {
+    const { service, name, port } = instance;
+    const entry = options.entry ? options.entry(service) : join(ROOT, `dist/apps/${service}/src/main.js`);
+    const child = spawn(process.execPath, [...(options.entry ? [] : nodeFlagsOf(service)), entry], {
       cwd: ROOT,
       env: {
         ...options.env,
@@ -151,21 +176,37 @@ async function startCluster(options) {
         readline.createInterface({ input: stream }).on('line', (line) => console.log(`[${name.padEnd(15)}] ${line}`));
       }
     }
-    const shown = host === '0.0.0.0' ? '127.0.0.1' : host;
-    const url = `http://${shown}:${port}`;
-    const instance = { service, index, name, port, child, url, healthUrl: `${url}/health/ready` };
-    instances.push(instance);
-    return instance;
+    instance.child = child;
+    instance.startedAt = Date.now();
+    if (!options.restart) return;
+    child.once('exit', (code, signal) => {
+      if (stopped) return;
+      if (Date.now() - instance.startedAt >= RESTART_BACKOFF_MS.resetAfter) instance.backoffMs = RESTART_BACKOFF_MS.first;
+      const delay = instance.backoffMs;
+      instance.backoffMs = Math.min(delay * 2, RESTART_BACKOFF_MS.max);
+      if (output === 'prefix') console.log(`[${name.padEnd(15)}] exited unexpectedly (${signal ?? code}); starting it again in ${delay / 1000} s`);
+      instance.restartTimer = setTimeout(() => {
+        if (stopped) return;
+        cluster.restarts++;
+        spawnInstance(instance);
+      }, delay);
+    });
   }
 
+  const abort = () => void cluster.stop(2000);
+  options.signal?.addEventListener('abort', abort, { once: true });
   try {
+    if (options.signal?.aborted) throw new Error('stopped before it started');
     const starting = [];
     for (const service of BACKEND_SERVICES) for (let i = 0; i < replicas; i++) starting.push(launch(service));
     for (let i = 0; i < gateways; i++) starting.push(launch('gateway'));
     await Promise.all((await Promise.all(starting)).map((instance) => waitReady(instance)));
+    if (options.signal?.aborted) throw new Error('stopped before it started');
   } catch (error) {
     await cluster.stop(2000);
-    throw error;
+    throw options.signal?.aborted ? new Error('stopped before it started') : error;
+  } finally {
+    options.signal?.removeEventListener('abort', abort);
   }
   return cluster;
 }
@@ -232,11 +273,17 @@ async function main() {
 
   let cluster;
   let stopping = false;
+  const starting = new AbortController();
   const stop = async () => {
     if (stopping) return;
     stopping = true;
     console.log('\nStopping every instance (SIGTERM, graceful)...');
-    await cluster?.stop();
+    if (!cluster) {
+      // Still starting: stop what was started; startCluster then rejects and main() exits.
+      starting.abort();
+      return;
+    }
+    await cluster.stop();
     console.log('All instances stopped.');
     process.exit(0);
   };
@@ -244,15 +291,10 @@ async function main() {
   process.on('SIGTERM', stop);
 
   try {
-    cluster = await startCluster({ replicas: args.replicas, gateways: args.gateways, basePort, env, databaseUrl, natsUrl });
+    cluster = await startCluster({ replicas: args.replicas, gateways: args.gateways, basePort, env, databaseUrl, natsUrl, restart: true, signal: starting.signal });
   } catch (error) {
-    console.error(`\nGatehouse did not start: ${error.message}`);
-    process.exit(1);
-  }
-  for (const instance of cluster.instances) {
-    instance.child.on('exit', (code, signal) => {
-      if (!stopping) console.log(`[${instance.name.padEnd(15)}] exited unexpectedly (${signal ?? code})`);
-    });
+    console.error(stopping ? 'All instances stopped.' : `\nGatehouse did not start: ${error.message}`);
+    process.exit(stopping ? 0 : 1);
   }
   const multiTenancy = (env.MULTI_TENANCY_ENABLED ?? 'false').toLowerCase() === 'true';
   console.log(`\nGatehouse is running at ${cluster.gatewayUrls[0].replace('127.0.0.1', 'localhost')}`);

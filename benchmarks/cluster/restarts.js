@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 /**
- * Benchmark (not a test): under steady load, restart NATS, then Postgres, and measure how the cluster
- * recovers by itself: time from the restart to the first successful read and write, time until every
- * instance reports ready again, and the requests that failed. Asserts that readiness went false on
+ * Benchmark (not a test): under an open-loop load (a constant arrival rate: a new request every 1/rate
+ * s whatever the earlier ones are doing, as real clients arrive, so an outage cannot slow the load down
+ * and hide its failures), restart NATS, then Postgres, and measure how the cluster recovers by itself:
+ * time from the restart to the first successful read and write, time until every instance reports ready
+ * again, and the requests that failed in each phase: while the server was down, between its restart and
+ * every instance being ready again, and after that (should be none). Asserts that readiness went false on
  * every instance that depends on the restarted server while it was down. Exit code 1 if an assertion fails.
  *
- *   npm run build && npm run bench:restarts -- [--replicas 2] [--gateways 2] [--down 3] [--workers 6]
+ *   npm run build && npm run bench:restarts -- [--replicas 2] [--gateways 2] [--down 3] [--rate 40]
  *
  * Never touches the machine's shared servers: it runs a private nats-server (fixed port and JetStream
  * store, so a restart keeps streams and consumers) and a private Postgres (initdb + pg_ctl in a temp dir,
@@ -18,7 +21,7 @@ const { arg, BENCH_ENV, call, freshDatabase, load, privateNats, privatePostgres,
 const REPLICAS = arg('replicas', 2);
 const GATEWAYS = arg('gateways', REPLICAS);
 const DOWN_S = arg('down', 3);
-const WORKERS = arg('workers', 6);
+const RATE = arg('rate', 40);
 const STEADY_MS = 5000;
 
 const requests = [];
@@ -26,33 +29,43 @@ const readiness = [];
 let running = true;
 const t = () => Date.now();
 
-/** Workers like HTTP clients behind a load balancer: round-robin over gateways, no retries (every failure counts). */
-async function worker(urls, f, n) {
-  let i = 0;
-  while (running) {
-    const url = urls[(n + i) % urls.length];
-    const write = i % 4 === 3;
-    const kind = write ? 'write' : 'read';
-    const started = t();
-    let result;
-    try {
-      if (write) {
-        const key = randomUUID();
-        result = await call(url, 'POST', `/api/v1/${f.tenant}/groups`, { token: f.token, body: { name: `r-${key}` }, key });
-      } else if (i % 2 === 0) {
-        result = await call(url, 'GET', `/api/v1/${f.tenant}/groups?size=10`, { token: f.token });
-      } else {
-        result = await call(url, 'GET', '/api/v1/me', { token: f.apiToken });
-      }
-    } catch (error) {
-      result = { status: 0, body: { detail: String(error) } };
-    }
-    const { status } = result;
-    const ok = status >= 200 && status < 300;
-    requests.push({ kind, started, ended: t(), status, ok, detail: ok ? undefined : `${kind} ${status} ${result.body?.detail ?? ''}` });
-    i++;
-    if (!requests.at(-1).ok) await sleep(50);
+/**
+ * Open loop: request i starts at i / RATE s, whatever the earlier ones are doing; round-robin over the
+ * gateways like a load balancer, one attempt each, no retries (every failure counts).
+ */
+async function openLoop(urls, f) {
+  const inFlight = new Set();
+  const began = t();
+  for (let i = 0; running; i++) {
+    const due = began + (i * 1000) / RATE;
+    if (due > t()) await sleep(due - t());
+    const request = send(urls[i % urls.length], f, i);
+    inFlight.add(request);
+    void request.finally(() => inFlight.delete(request));
   }
+  await Promise.all(inFlight);
+}
+
+async function send(url, f, i) {
+  const write = i % 4 === 3;
+  const kind = write ? 'write' : 'read';
+  const started = t();
+  let result;
+  try {
+    if (write) {
+      const key = randomUUID();
+      result = await call(url, 'POST', `/api/v1/${f.tenant}/groups`, { token: f.token, body: { name: `r-${key}` }, key });
+    } else if (i % 2 === 0) {
+      result = await call(url, 'GET', `/api/v1/${f.tenant}/groups?size=10`, { token: f.token });
+    } else {
+      result = await call(url, 'GET', '/api/v1/me', { token: f.apiToken });
+    }
+  } catch (error) {
+    result = { status: 0, body: { detail: String(error) } };
+  }
+  const { status } = result;
+  const ok = status >= 200 && status < 300;
+  requests.push({ kind, started, ended: t(), status, ok, detail: ok ? undefined : `${kind} ${status} ${result.body?.detail ?? ''}` });
 }
 
 async function pollReadiness(instances) {
@@ -136,13 +149,19 @@ async function outage(label, instances, dependents, stop, start) {
     failed: failed.length,
     failedWhileDown: failed.filter((r) => r.started < restarted).length,
     failedAfterRestart: failed.filter((r) => r.started >= restarted).length,
+    failedRecovering: failed.filter((r) => r.started >= restarted && (ready == null || r.started < ready)).length,
+    failedAfterRecovery: ready == null ? null : failed.filter((r) => r.started >= ready).length,
     byStatus,
     readinessWentFalse: wentDown,
     readinessUnaffected: stayedUp,
   };
   console.log(`   after the restart: first successful read ${ms(read)}, first successful write ${ms(write)}, every instance ready again ${ms(ready)}`);
   console.log(`   last failed request ended ${lastFailure ? ms(lastFailure.ended) : '(none)'} after the restart`);
-  console.log(`   requests in the window (stop -> ${STEADY_MS / 1000} s after recovery): ${window.length}, failed ${failed.length} (${outcome.failedWhileDown} started while down, ${outcome.failedAfterRestart} after the restart), by status ${JSON.stringify(byStatus)}`);
+  console.log(
+    `   requests in the window (stop -> ${STEADY_MS / 1000} s after recovery): ${window.length}, failed ${failed.length}: ` +
+      `${outcome.failedWhileDown} started while down, ${outcome.failedRecovering} after the restart until every instance was ready, ` +
+      `${outcome.failedAfterRecovery ?? '?'} after recovery; by status ${JSON.stringify(byStatus)}`,
+  );
   for (const [detail, n] of Object.entries(details)) console.log(`     ${n} x ${detail}`);
   console.log(`   readiness went false meanwhile: ${wentDown.map((w) => `${w.name}=${w.down ? 'yes' : 'NO'}`).join(' ')}`);
   if (stayedUp.length) console.log(`   not depending on it (may stay ready): ${stayedUp.map((w) => `${w.name}=${w.down ? 'went false' : 'stayed ready'}`).join(' ')}`);
@@ -150,7 +169,7 @@ async function outage(label, instances, dependents, stop, start) {
 }
 
 async function main() {
-  console.log(`replicas=${REPLICAS} gateways=${GATEWAYS} down=${DOWN_S}s workers=${WORKERS} load average: ${load()}`);
+  console.log(`replicas=${REPLICAS} gateways=${GATEWAYS} down=${DOWN_S}s rate=${RATE}/s (open loop) load average: ${load()}`);
   const nats = await privateNats();
   let pg = null;
   let whyNoPg = null;
@@ -169,7 +188,7 @@ async function main() {
     const fixture = await seed(urls[0]);
     const instances = cluster.instances;
     console.log(`cluster up (${instances.length} processes): ${urls.join(', ')}`);
-    const loadDone = Promise.all([pollReadiness(instances), ...Array.from({ length: WORKERS }, (_, n) => worker(urls, fixture, n))]);
+    const loadDone = Promise.all([pollReadiness(instances), openLoop(urls, fixture)]);
 
     const results = [];
     results.push(await outage('NATS restart', instances, instances, () => nats.stop(), () => nats.start()));
@@ -186,14 +205,15 @@ async function main() {
       for (const w of r.readinessWentFalse) if (!w.down) failures.push(`${r.label}: readiness of ${w.name} never went false`);
       if (r.allReadyMs == null) failures.push(`${r.label}: not every instance became ready again`);
       if (r.firstReadMs == null || r.firstWriteMs == null) failures.push(`${r.label}: no successful read/write after the restart`);
+      if (r.failedAfterRecovery) failures.push(`${r.label}: ${r.failedAfterRecovery} request(s) failed after every instance was ready again`);
     }
     const tail = requests.filter((r) => r.started > t() - STEADY_MS + 500);
     if (tail.some((r) => !r.ok)) failures.push('requests still failing at the end');
 
-    console.log('\n| restart | down ms | first read ms | first write ms | all ready ms | last failure ms | requests | failed (while down / after restart) |');
+    console.log('\n| restart | down ms | first read ms | first write ms | all ready ms | last failure ms | requests | failed: while down / recovering / after recovery |');
     console.log('|---|---|---|---|---|---|---|---|');
     for (const r of results) {
-      console.log(`| ${r.label} | ${r.downMs} | ${r.firstReadMs} | ${r.firstWriteMs} | ${r.allReadyMs} | ${r.lastFailureMs ?? '-'} | ${r.requests} | ${r.failed} (${r.failedWhileDown} / ${r.failedAfterRestart}) |`);
+      console.log(`| ${r.label} | ${r.downMs} | ${r.firstReadMs} | ${r.firstWriteMs} | ${r.allReadyMs} | ${r.lastFailureMs ?? '-'} | ${r.requests} | ${r.failedWhileDown} / ${r.failedRecovering} / ${r.failedAfterRecovery ?? '?'} |`);
     }
     if (whyNoPg) console.log(`Postgres restart not measured: ${whyNoPg}`);
     console.log(`load average at the end: ${load()}`);

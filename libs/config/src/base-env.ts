@@ -15,6 +15,13 @@ export class BaseServiceEnv {
   @IsOptional() @IsString()
   NATS_PASSWORD?: string;
 
+  /**
+   * Replicas of the JetStream stream and key-value bucket this service creates when missing: 3 on a
+   * 3-node NATS cluster (each survives the loss of a node), 1 on a single server.
+   */
+  @Type(() => Number) @IsInt() @Min(1) @Max(5)
+  JETSTREAM_REPLICAS = 1;
+
   /** Milliseconds a request-reply call waits for an answer. */
   @Type(() => Number) @IsInt() @Min(100) @Max(120000)
   RPC_TIMEOUT_MS = 5000;

@@ -66,7 +66,7 @@ export class EventConsumers implements OnApplicationBootstrap, BeforeApplication
   async onApplicationBootstrap(): Promise<void> {
     if (this.registrations.length === 0) return;
     const jsm = await this.nats.nc.jetstreamManager();
-    await ensureEventsStream(jsm);
+    await ensureEventsStream(jsm, this.nats.jetstreamReplicas);
     for (const registration of this.registrations) {
       const durable = `${this.options.service}-${registration.name}`.replace(/[^\w-]/g, '_');
       try {

@@ -136,7 +136,7 @@ export class Outbox implements OnApplicationBootstrap, BeforeApplicationShutdown
   }
 
   private async publishBatch(): Promise<number> {
-    this.streamReady ??= this.nats.nc.jetstreamManager().then(ensureEventsStream).catch((error: unknown) => {
+    this.streamReady ??= this.nats.nc.jetstreamManager().then((jsm) => ensureEventsStream(jsm, this.nats.jetstreamReplicas)).catch((error: unknown) => {
       this.streamReady = undefined;
       throw error;
     });

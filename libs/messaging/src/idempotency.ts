@@ -24,8 +24,8 @@ export interface IdempotencyTicket {
 
 export const idempotencyCodec = JSONCodec<IdempotencyEntry>();
 
-export function openIdempotencyBucket(nc: NatsConnection): Promise<KV> {
-  return nc.jetstream().views.kv(IDEMPOTENCY_BUCKET, { ttl: IDEMPOTENCY_TTL_MS, history: 1 });
+export function openIdempotencyBucket(nc: NatsConnection, replicas = 1): Promise<KV> {
+  return nc.jetstream().views.kv(IDEMPOTENCY_BUCKET, { ttl: IDEMPOTENCY_TTL_MS, history: 1, replicas });
 }
 
 /** What a service's own record (Postgres) says about a keyed request. */

@@ -27,6 +27,7 @@ export class MessagingModule {
           inject: [MESSAGING_TRANSPORT],
           useFactory: async (transport: MessagingTransport) => {
             const client = new NatsClient(transport.connect);
+            client.jetstreamReplicas = options.settings.JETSTREAM_REPLICAS ?? 1;
             await client.connect(natsConnectionOptions(options.settings, options.service, `${options.service}-client`));
             return client;
           },

@@ -6,6 +6,8 @@ export interface NatsSettings {
   NATS_URL: string;
   NATS_USER?: string;
   NATS_PASSWORD?: string;
+  /** Replicas of the stream and bucket created when missing (see BaseServiceEnv). */
+  JETSTREAM_REPLICAS?: number;
 }
 
 /**
@@ -36,6 +38,8 @@ export class NatsClient implements OnApplicationShutdown {
   private readonly logger = new Logger('Nats');
   private connection?: NatsConnection;
   private readonly reconnectListeners: Array<() => unknown> = [];
+  /** Replicas of the JetStream stream and bucket this process creates when missing (JETSTREAM_REPLICAS). */
+  jetstreamReplicas = 1;
 
   constructor(private readonly connector: NatsConnector = connect) {}
 

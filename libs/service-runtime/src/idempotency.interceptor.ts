@@ -75,7 +75,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
   }
 
   private bucket(): Promise<KV> {
-    this.kv ??= openIdempotencyBucket(this.nats.nc).catch((error: unknown) => {
+    this.kv ??= openIdempotencyBucket(this.nats.nc, this.nats.jetstreamReplicas).catch((error: unknown) => {
       this.kv = undefined;
       throw error;
     });

@@ -19,3 +19,4 @@ export * from './ingress';
 export * from './scim-fixtures';
 export * from './ldap-server';
 export * from './oidc-test-idp';
+export * from './keyed-load';

@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createTestDatabase, TestDatabase, withDatabase } from './test-database';
-import { startTestNats, TestNats } from './nats-server';
+import { startTestNats, startTestNatsCluster, TestNats, TestNatsCluster } from './nats-server';
 import { freePort } from './ports';
 
 export const BACKEND_SERVICES = ['identity', 'tenancy', 'authorization', 'notification'] as const;
@@ -30,6 +30,11 @@ export interface SystemOptions {
   existingDatabase?: string;
   /** Used only when no nats-server binary is available to start a private one. */
   natsUrl?: string;
+  /**
+   * A NATS cluster of this many servers (routes between them, JetStream on each) instead of one server;
+   * the services get every URL and JETSTREAM_REPLICAS of that size. See `natsCluster`.
+   */
+  natsClusterSize?: number;
   logDir?: string;
   name?: string;
 }
@@ -68,6 +73,8 @@ export class TestSystem {
    * and the base of the links in emails, as in a deployment. `env` may set them otherwise.
    */
   readonly publicUrl: string;
+  /** The NATS cluster, when started with `natsClusterSize` (`nats` then stands for the whole cluster). */
+  natsCluster?: TestNatsCluster;
   /** GATEHOUSE_URL as it was before useForFixtures(), put back by stop(). */
   private fixturesWere?: { url: string | undefined };
 
@@ -93,8 +100,10 @@ export class TestSystem {
     const database: TestDatabase = options.existingDatabase
       ? { name: options.existingDatabase, url: withDatabase(server, options.existingDatabase), drop: async () => undefined }
       : await createTestDatabase(server);
-    const nats = await startTestNats(options.natsUrl ?? process.env.NATS_URL ?? 'nats://127.0.0.1:4222');
+    const cluster = options.natsClusterSize ? await startTestNatsCluster(options.natsClusterSize) : undefined;
+    const nats = cluster ? clusterAsOne(cluster) : await startTestNats(options.natsUrl ?? process.env.NATS_URL ?? 'nats://127.0.0.1:4222');
     const system = new TestSystem(options, database, nats, root, logDir, options.gatewayPort ?? (await freePort()));
+    system.natsCluster = cluster;
     try {
       const starting: Array<Promise<ServiceInstance>> = [];
       for (const service of BACKEND_SERVICES) {
@@ -180,6 +189,7 @@ export class TestSystem {
         JWT_ISSUER: this.publicUrl,
         PUBLIC_BASE_URL: this.publicUrl,
         INVITATION_LINK_BASE: `${this.publicUrl}/ui/invitations/accept`,
+        ...(this.natsCluster ? { JETSTREAM_REPLICAS: String(this.natsCluster.nodes.length) } : {}),
         ...this.options.env,
       },
       stdio: ['ignore', out, out],
@@ -209,6 +219,17 @@ export class TestSystem {
     const log = existsSync(instance.logFile) ? readFileSync(instance.logFile, 'utf8').slice(-4000) : '';
     throw new Error(`${instance.service}#${instance.index} did not become ready (exit code ${instance.process.exitCode}). Log tail:\n${log}`);
   }
+}
+
+function clusterAsOne(cluster: TestNatsCluster): TestNats {
+  return {
+    url: cluster.url,
+    monitorUrl: cluster.nodes[0].monitorUrl,
+    stop: () => cluster.stop(),
+    restart: async () => {
+      throw new Error('a NATS cluster is restarted node by node: system.natsCluster.nodes[i].kill() / start()');
+    },
+  };
 }
 
 /** SIGTERM, then SIGKILL if the process has not exited within the grace period. */

@@ -83,7 +83,7 @@ export class IdempotencyStore {
   }
 
   private bucket(): Promise<KV> {
-    this.kv ??= openIdempotencyBucket(this.nats.nc).catch((error: unknown) => {
+    this.kv ??= openIdempotencyBucket(this.nats.nc, this.nats.jetstreamReplicas).catch((error: unknown) => {
       this.kv = undefined;
       throw error;
     });
