@@ -95,6 +95,12 @@ describe('access: the escalation matrix of every grant route', () => {
   }, 120_000);
 
   afterAll(async () => {
+    // Instance-wide providers are offered to every sign-in of the shared system: an unknown username would
+    // be asked of their (stopped or unresolvable) directories by the suites that run after this one.
+    const providers = await api().get('/api/v1/identity-providers?size=100').set(...bearer(root));
+    for (const provider of (providers.body.results ?? []) as Array<{ id: string }>) {
+      await api().delete(`/api/v1/identity-providers/${provider.id}`).set(...bearer(root)).expect(204);
+    }
     await directory?.stop();
   });
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { EventRetention, eventRetentionIndexesSql, outboxTablesSql, PROCESSED_EVENTS_RETENTION_MS } from '@gatehouse/durable-events';
+import { EventRetention, eventRetentionIndexesSql, idempotencyRecordsSql, outboxTablesSql, PROCESSED_EVENTS_RETENTION_MS } from '@gatehouse/durable-events';
 import { testDatabaseUrl, testDb, TestDbClient } from '@gatehouse/testing';
 import { DataSource } from 'typeorm';
 
@@ -15,7 +15,7 @@ describe('event retention', () => {
   beforeAll(async () => {
     db = await testDb();
     await db.query(`CREATE SCHEMA "${schema}"`);
-    for (const sql of [...outboxTablesSql(schema), ...eventRetentionIndexesSql(schema)]) await db.query(sql);
+    for (const sql of [...outboxTablesSql(schema), ...eventRetentionIndexesSql(schema), ...idempotencyRecordsSql(schema)]) await db.query(sql);
     dataSource = await new DataSource({ type: 'postgres', url: testDatabaseUrl() }).initialize();
   });
   afterAll(async () => {
@@ -35,7 +35,7 @@ describe('event retention', () => {
     ]);
   }
 
-  it('deletes published outbox rows past the retention and processed events the stream can no longer redeliver, and nothing else', async () => {
+  it('deletes published outbox rows past the retention, processed events the stream can no longer redeliver and idempotency records past a day, and nothing else', async () => {
     await addOutboxRow('published 8 days ago', 8 * DAY_MS, 8 * DAY_MS);
     await addOutboxRow('published 6 days ago', 6 * DAY_MS, 6 * DAY_MS);
     await addOutboxRow('never published, 40 days old', 40 * DAY_MS, null);
@@ -46,15 +46,21 @@ describe('event retention', () => {
       await db.query(`INSERT INTO "${schema}".processed_events (consumer, event_id, processed_at) VALUES ($1, $2, $3)`, [consumer, randomUUID(), ago(age)]);
     }
 
+    for (const [id, age] of [['key-2-days-old', 2 * DAY_MS], ['key-an-hour-old', DAY_MS / 24]] as const) {
+      await db.query(`INSERT INTO "${schema}".idempotency_records (id, fingerprint, run_id, created_at) VALUES ($1, 'f', $2, $3)`, [id, randomUUID(), ago(age)]);
+    }
+
     const retention = new EventRetention(dataSource, { service: 'test', schema, outboxRetentionHours: 7 * 24 });
-    expect(await retention.prune()).toEqual({ outbox: 1, processedEvents: 1 });
+    expect(await retention.prune()).toEqual({ outbox: 1, processedEvents: 1, idempotencyRecords: 1 });
 
     const outbox = await db.query(`SELECT envelope->>'label' AS label FROM "${schema}".outbox ORDER BY seq`);
     expect(outbox.rows.map((r) => r.label)).toEqual(['published 6 days ago', 'never published, 40 days old']);
     const processed = await db.query(`SELECT consumer FROM "${schema}".processed_events`);
     expect(processed.rows.map((r) => r.consumer)).toEqual(['recent']);
+    const records = await db.query(`SELECT id FROM "${schema}".idempotency_records`);
+    expect(records.rows.map((r) => r.id)).toEqual(['key-an-hour-old']);
     // A second run finds nothing more to delete.
-    expect(await retention.prune()).toEqual({ outbox: 0, processedEvents: 0 });
+    expect(await retention.prune()).toEqual({ outbox: 0, processedEvents: 0, idempotencyRecords: 0 });
   });
 
   it('deletes in batches until everything past the retention is gone', async () => {
