@@ -1,4 +1,6 @@
-import { failedAttempt, keyedLoadEffects, SmtpCatcher, startKeyedLoad, TestDbClient, testDb, TestSystem } from '@gatehouse/testing';
+import {
+  failedAttempt, keyedLoadEffects, keyedLoadEnv, seedKeyedLoad, SmtpCatcher, startKeyedLoad, TestDbClient, testDb, TestSystem,
+} from '@gatehouse/testing';
 
 const ARRIVAL_EVERY_MS = 100;
 const OUTAGE_MS = 3000;
@@ -15,17 +17,12 @@ describe('broker outage: NATS restarted under keyed writes', () => {
   let system: TestSystem;
   let smtp: SmtpCatcher;
   let db: TestDbClient;
-  const owner = { username: 'outage@gatehouse.test', password: 'Outage-Pass-2024' };
 
   beforeAll(async () => {
     smtp = await SmtpCatcher.start();
     system = await TestSystem.start({
       name: 'broker-outage',
-      env: {
-        MULTI_TENANCY_ENABLED: 'true', RATE_LIMIT_PER_IP_PER_MINUTE: '0', RATE_LIMIT_PER_SUBJECT_PER_MINUTE: '0',
-        SMTP_HOST: smtp.host, SMTP_PORT: String(smtp.port), PUBLIC_BASE_URL: 'http://outage.e2e.test',
-        DELIVERY_POLL_MS: '200', DELIVERY_RETRY_BASE_MS: '200', DELIVERY_RETRY_MAX_MS: '1000',
-      },
+      env: keyedLoadEnv(smtp, 'http://outage.e2e.test'),
     });
     db = await testDb(system);
   }, 180_000);
@@ -35,14 +32,6 @@ describe('broker outage: NATS restarted under keyed writes', () => {
     await smtp?.stop();
   }, 60_000);
 
-  const post = async (path: string, body: unknown, token?: string) => {
-    const response = await fetch(`${system.gatewayUrl}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json().catch(() => undefined)) as Record<string, unknown> | undefined };
-  };
 
   const allReady = async () => {
     const states = await Promise.all(
@@ -52,16 +41,7 @@ describe('broker outage: NATS restarted under keyed writes', () => {
   };
 
   it('runs every committed request once: one email and one audit entry each, and nothing fails once NATS is back', async () => {
-    expect((await post('/api/v1/setup', owner)).status).toBe(201);
-    const token = (await post('/api/v1/login', owner)).body?.accessToken as string;
-    const tenant = 'outage-home';
-    expect((await post('/api/v1/tenants', { id: tenant, name: 'Home' }, token)).status).toBe(201);
-    const users = new Map<string, string>();
-    for (const email of ['a', 'b', 'c', 'd'].map((x) => `outage-mail-${x}@gatehouse.test`)) {
-      const created = await post('/api/v1/users', { username: email, password: 'Outage-User-Pass-1', emailVerified: true }, token);
-      expect(created.status).toBe(201);
-      users.set(email, created.body?.id as string);
-    }
+    const { token, tenant, users } = await seedKeyedLoad(system.gatewayUrl, 'outage');
 
     const load = startKeyedLoad({ gatewayUrl: () => system.gatewayUrl, token, tenant, mailboxes: [...users.keys()], everyMs: ARRIVAL_EVERY_MS, keyPrefix: 'outage' });
     await new Promise((r) => setTimeout(r, 2000));

@@ -1,6 +1,8 @@
 import { EVENTS_STREAM } from '@gatehouse/contracts';
 import { IDEMPOTENCY_BUCKET } from '@gatehouse/messaging';
-import { failedAttempt, keyedLoadEffects, SmtpCatcher, startKeyedLoad, TestDbClient, testDb, TestSystem } from '@gatehouse/testing';
+import {
+  failedAttempt, keyedLoadEffects, keyedLoadEnv, postJson, seedKeyedLoad, SmtpCatcher, startKeyedLoad, TestDbClient, testDb, TestSystem,
+} from '@gatehouse/testing';
 import { connect, NatsConnection } from 'nats';
 
 const ARRIVAL_EVERY_MS = 100;
@@ -19,18 +21,13 @@ describe('NATS cluster: the node leading the event stream is killed under write 
   let smtp: SmtpCatcher;
   let db: TestDbClient;
   let nc: NatsConnection;
-  const owner = { username: 'cluster@gatehouse.test', password: 'Cluster-Pass-2024' };
 
   beforeAll(async () => {
     smtp = await SmtpCatcher.start();
     system = await TestSystem.start({
       name: 'nats-cluster',
       natsClusterSize: 3,
-      env: {
-        MULTI_TENANCY_ENABLED: 'true', RATE_LIMIT_PER_IP_PER_MINUTE: '0', RATE_LIMIT_PER_SUBJECT_PER_MINUTE: '0',
-        SMTP_HOST: smtp.host, SMTP_PORT: String(smtp.port), PUBLIC_BASE_URL: 'http://cluster.e2e.test',
-        DELIVERY_POLL_MS: '200', DELIVERY_RETRY_BASE_MS: '200', DELIVERY_RETRY_MAX_MS: '1000',
-      },
+      env: keyedLoadEnv(smtp, 'http://cluster.e2e.test'),
     });
     db = await testDb(system);
     nc = await connect({ servers: system.nats.url.split(',') });
@@ -42,27 +39,11 @@ describe('NATS cluster: the node leading the event stream is killed under write 
     await smtp?.stop();
   }, 60_000);
 
-  const post = async (path: string, body: unknown, token?: string) => {
-    const response = await fetch(`${system.gatewayUrl}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json().catch(() => undefined)) as Record<string, unknown> | undefined };
-  };
+  const post = (path: string, body: unknown, token?: string) => postJson(system.gatewayUrl, path, body, token);
   const streamInfo = async (name: string) => (await nc.jetstreamManager()).streams.info(name);
 
   it('loses and doubles nothing, fails only briefly, and needs no restart', async () => {
-    expect((await post('/api/v1/setup', owner)).status).toBe(201);
-    const token = (await post('/api/v1/login', owner)).body?.accessToken as string;
-    const tenant = 'cluster-home';
-    expect((await post('/api/v1/tenants', { id: tenant, name: 'Home' }, token)).status).toBe(201);
-    const users = new Map<string, string>();
-    for (const email of ['a', 'b', 'c', 'd'].map((x) => `cluster-mail-${x}@gatehouse.test`)) {
-      const created = await post('/api/v1/users', { username: email, password: 'Cluster-User-Pass-1', emailVerified: true }, token);
-      expect(created.status).toBe(201);
-      users.set(email, created.body?.id as string);
-    }
+    const { token, tenant, users } = await seedKeyedLoad(system.gatewayUrl, 'cluster');
     // the services made the events stream with a replica on every node
     const events = await streamInfo(EVENTS_STREAM);
     expect(events.config.num_replicas).toBe(3);

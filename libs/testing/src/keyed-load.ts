@@ -154,3 +154,44 @@ export async function keyedLoadEffects(db: TestDbClient, smtp: SmtpCatcher, tena
     groupsNotAuditedOnce: seen.stored.filter((g) => auditsOf.get(g.id) !== 1).map((g) => g.name),
   };
 }
+
+/** The environment of a system under keyed load: no rate limits, emails to `smtp`, fast delivery retries. */
+export function keyedLoadEnv(smtp: SmtpCatcher, publicBaseUrl: string): Record<string, string> {
+  return {
+    MULTI_TENANCY_ENABLED: 'true', RATE_LIMIT_PER_IP_PER_MINUTE: '0', RATE_LIMIT_PER_SUBJECT_PER_MINUTE: '0',
+    SMTP_HOST: smtp.host, SMTP_PORT: String(smtp.port), PUBLIC_BASE_URL: publicBaseUrl,
+    DELIVERY_POLL_MS: '200', DELIVERY_RETRY_BASE_MS: '200', DELIVERY_RETRY_MAX_MS: '1000',
+  };
+}
+
+/** A JSON POST through the gateway, answered as status and parsed body (a problem included). */
+export async function postJson(gatewayUrl: string, path: string, body: unknown, token?: string): Promise<{ status: number; body?: Record<string, unknown> }> {
+  const response = await fetch(`${gatewayUrl}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json().catch(() => undefined)) as Record<string, unknown> | undefined };
+}
+
+/**
+ * What a keyed load runs against, on a fresh system: its first Super Admin (`name@gatehouse.test`), a tenant
+ * `name-home`, and four verified users as the forgotten-password mailboxes (address → id).
+ */
+export async function seedKeyedLoad(gatewayUrl: string, name: string): Promise<{ token: string; tenant: string; users: Map<string, string> }> {
+  const owner = { username: `${name}@gatehouse.test`, password: `${name}-Owner-Pass-2024` };
+  const fail = (what: string, answer: { status: number }) => new Error(`${what} answered ${answer.status}`);
+  const setup = await postJson(gatewayUrl, '/api/v1/setup', owner);
+  if (setup.status !== 201) throw fail('setup', setup);
+  const token = (await postJson(gatewayUrl, '/api/v1/login', owner)).body?.accessToken as string;
+  const tenant = `${name}-home`;
+  const created = await postJson(gatewayUrl, '/api/v1/tenants', { id: tenant, name: 'Home' }, token);
+  if (created.status !== 201) throw fail('tenant creation', created);
+  const users = new Map<string, string>();
+  for (const email of ['a', 'b', 'c', 'd'].map((x) => `${name}-mail-${x}@gatehouse.test`)) {
+    const user = await postJson(gatewayUrl, '/api/v1/users', { username: email, password: `${name}-User-Pass-1`, emailVerified: true }, token);
+    if (user.status !== 201) throw fail('user creation', user);
+    users.set(email, user.body?.id as string);
+  }
+  return { token, tenant, users };
+}
