@@ -254,14 +254,20 @@ describe('federation: LDAP sign-in against slapd', () => {
     expect((JSON.parse(links.stdout).results as Array<{ username: string }>).map((l) => l.username)).toContain('alice');
   });
 
-  it('a directory down answers 503 naming the provider; password users sign in as before', async () => {
+  it('a directory down answers 503 naming the provider to its linked users; password users sign in as before; other names are a 401', async () => {
     await ldap.stop();
     const down = await login(mail('alice'), 'alice-directory-pass');
     expect([down.status, down.body.provider]).toEqual([503, { id: provider.id, name: provider.name }]);
     expect(down.headers['content-type']).toContain('application/problem+json');
     expect(down.body.detail).toContain(provider.name);
     expect((await login(admin.username, admin.password)).status).toBe(200);
-    // A password user's mistake is still a plain 401, not the directory's outage.
-    expect((await login(admin.username, 'not-the-password')).status).toBe(401);
+    // A password user's mistake is still a plain 401, not the directory's outage; and a name nobody has is
+    // answered exactly alike (no enumeration through the outage), its failure audited with the directory.
+    const typo = await login(admin.username, 'not-the-password');
+    const nobody = await login(mail('nobody-at-all'), 'some-password');
+    expect([typo.status, nobody.status]).toEqual([401, 401]);
+    expect({ ...nobody.body, instance: undefined }).toEqual({ ...typo.body, instance: undefined });
+    const failure = await eventually(async () => (await instanceTrail({ type: 'LOGIN_FAILURE' })).find((e) => e.details?.['login'] === mail('nobody-at-all')), 15_000);
+    expect(failure.details).toMatchObject({ reason: 'invalid-credentials', unreachableProviderId: provider.id });
   });
 });

@@ -1,6 +1,6 @@
 import { FederatedSignInStart, IdentityProviderView, MFA_PROBLEMS } from '@gatehouse/contracts';
 import {
-  api, bearer, bindRole, createGroup, createTenant, createUser, freePort, OidcTestIdp, rolesByName, superAdminToken, TestUser, unique,
+  api, bearer, bindRole, createGroup, createTenant, createUser, eventually, freePort, OidcTestIdp, rolesByName, superAdminToken, TestUser, unique,
 } from '@gatehouse/testing';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -83,6 +83,7 @@ describe('federation: OpenID Connect sign-in through an upstream provider', () =
         'strong-sub': { email: mail('strong'), email_verified: true, preferred_username: `strong-${suffix}`, amr: ['pwd', 'otp', 'mfa'] },
         'weak-sub': { email: mail('weak'), email_verified: true, preferred_username: `weak-${suffix}` },
         'liar-sub': { email: mail('target'), email_verified: false, preferred_username: `liar-${suffix}` },
+        'gone-sub': { email: mail('gone'), email_verified: true, preferred_username: `gone-${suffix}` },
       },
     });
     root = await superAdminToken();
@@ -161,10 +162,52 @@ describe('federation: OpenID Connect sign-in through an upstream provider', () =
     const second = await api().post('/api/v1/session/mfa').set(...csrf).send({ mfaToken: weak.body.mfaToken, code: totp(existing.secret, 1) });
     expect(second.status).toBe(200);
     expect((await api().get('/api/v1/me').set(...bearer(second.body.accessToken)).expect(200)).body.id).toBe(existing.user.id);
+    // The session records the identity provider's sign-in and the factor (not a password: the user gave none).
+    expect(claimsOf(second.body.accessToken)).toMatchObject({ amr: ['fed', 'otp', 'mfa'], acr: 'mfa' });
+    const login = await eventually(async () => {
+      const entries = (await as(root).get('/api/v1/auditlogs/search', { resourceId: existing.user.id, size: '50' }).expect(200)).body.results as Array<{ type: string; details?: Record<string, unknown> }>;
+      return entries.find((e) => e.type === 'LOGIN' && e.details?.['sessionId'] === claimsOf(second.body.accessToken).sid);
+    }, 15_000);
+    expect(login.details).toMatchObject({ amr: ['fed', 'otp', 'mfa'], providerId: provider.id, factor: 'totp' });
     // strong-sub: the IdP says pwd+otp+mfa; a new account without a factor, signed in at once with amr fed+mfa.
     const strong = await finish(await throughIdp(provider.id, 'strong-sub'));
     expect(strong.status).toBe(200);
     expect(claimsOf(strong.body.accessToken)).toMatchObject({ amr: ['fed', 'mfa'], acr: 'mfa' });
+  });
+
+  it('ends a federated session after the provider\'s session lifetime: a person disabled at the IdP is then refused', async () => {
+    expect(provider.sessionLifetimeSeconds).toBe(36_000);
+    const bad = await as(root).post('/api/v1/identity-providers', { type: 'oidc', name: unique('bad'), sessionLifetimeSeconds: 0, oidc: { issuer: idp.issuer, clientId: idp.clientId } });
+    expect([bad.status, (bad.body.errors as Array<{ field: string }>)?.map((e) => e.field)]).toEqual([400, ['sessionLifetimeSeconds']]);
+    const short = (await as(root).post('/api/v1/identity-providers', {
+      type: 'oidc', name: unique('Short SSO'), jitProvisioning: true, sessionLifetimeSeconds: 6,
+      oidc: { issuer: idp.issuer, clientId: idp.clientId, clientSecret: idp.clientSecret },
+    }).expect(201)).body as IdentityProviderView;
+    try {
+      expect(short.sessionLifetimeSeconds).toBe(6);
+      const signedIn = await finish(await throughIdp(short.id, 'gone-sub'));
+      expect(signedIn.status).toBe(200);
+      const endsAt = Date.now() + 6_000;
+      const claims = claimsOf(signedIn.body.accessToken);
+      expect(claims.exp - claims.iat).toBeLessThanOrEqual(6);
+      const cookie = (signedIn.headers['set-cookie'] as unknown as string[]).map((c) => c.split(';')[0]).join('; ');
+      // Within the lifetime the session refreshes; its cookie and tokens never outlive it.
+      const refreshed = await api().post('/api/v1/session/refresh').set(...csrf).set('cookie', cookie);
+      expect(refreshed.status).toBe(200);
+      const maxAge = Number(/Max-Age=(\d+)/i.exec((refreshed.headers['set-cookie'] as unknown as string[]).join(';'))?.[1]);
+      expect(maxAge).toBeLessThanOrEqual(6);
+      const cookieAfter = (refreshed.headers['set-cookie'] as unknown as string[]).map((c) => c.split(';')[0]).join('; ');
+      // The IdP disables the person; once the lifetime is over, the session and its refresh are refused...
+      await idp.disable('gone-sub');
+      await new Promise((done) => setTimeout(done, Math.max(0, endsAt - Date.now()) + 1_000));
+      expect((await api().post('/api/v1/session/refresh').set(...csrf).set('cookie', cookieAfter)).status).toBe(401);
+      expect((await api().get('/api/v1/me').set(...bearer(refreshed.body.accessToken))).status).toBe(401);
+      // ...and signing in again means signing in at the IdP, which refuses.
+      const again = await finish(await throughIdp(short.id, 'gone-sub'));
+      expect([again.status, again.body.type?.split('/').pop(), again.body.detail]).toEqual([401, 'federation-refused', expect.stringMatching(/access_denied/)]);
+    } finally {
+      await api().delete(`/api/v1/identity-providers/${short.id}`).set(...bearer(root));
+    }
   });
 
   it('never links an account by an address the IdP does not say is verified', async () => {

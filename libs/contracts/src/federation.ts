@@ -179,11 +179,19 @@ export interface IdentityProviderView {
   groupMappings: GroupMapping[];
   /** The admin whose permissions the group mappings and email links are judged against (who last configured it). */
   ownerId: string | null;
+  /**
+   * How long a session started by a sign-in through this provider (OIDC, SAML) lasts, refreshes included: then
+   * the person signs in at the provider again, which refuses whoever it disabled or removed meanwhile.
+   */
+  sessionLifetimeSeconds: number;
   ldap?: LdapSettingsView;
   oidc?: OidcSettingsView;
   createdAt: string;
   updatedAt: string;
 }
+
+/** A federated session's lifetime: 10 hours unless set (Keycloak's SSO Session Max), between 5 seconds and 30 days. */
+export const SESSION_LIFETIME_LIMITS = { default: 36_000, min: 5, max: 2_592_000 } as const;
 
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
@@ -194,6 +202,9 @@ class IdentityProviderSettings {
 
   @Optional() @IsBoolean()
   jitProvisioning?: boolean;
+
+  @Optional() @IsInt() @Min(SESSION_LIFETIME_LIMITS.min) @Max(SESSION_LIFETIME_LIMITS.max)
+  sessionLifetimeSeconds?: number;
 
   @Optional() @IsArray() @ArrayMaxSize(50) @IsString({ each: true }) @Matches(DOMAIN, { each: true, message: 'each of domains must be a lower-case domain name' })
   domains?: string[];

@@ -5,7 +5,8 @@ import Provider, { Configuration } from 'oidc-provider';
 /**
  * A separate OpenID Connect provider for the federation e2e suites (oidc-provider, the certified Node
  * implementation), run as its own process by OidcTestIdp: its accounts, one confidential client, and a sign-in
- * page of its own (a plain form naming the account, no password) whose result carries the account's `amr`.
+ * page of its own (a plain form naming the account, no password) whose result carries the account's `amr`;
+ * an account the test disables (stdin) is refused there with access_denied.
  * Configuration from OIDC_TEST_IDP (JSON): { port, clientId, clientSecret, redirectUris, accounts: { id: claims } }.
  */
 interface IdpConfig {
@@ -17,6 +18,8 @@ interface IdpConfig {
 }
 
 const config = JSON.parse(process.env.OIDC_TEST_IDP ?? '{}') as IdpConfig;
+/** Accounts the test disabled (a line `disable <id>` on stdin): their sign-in is refused with access_denied. */
+const disabled = new Set<string>();
 const issuer = `http://127.0.0.1:${config.port}`;
 
 const page = (uid: string) => `<!doctype html><html><head><title>Test IdP sign-in</title></head><body>
@@ -72,6 +75,10 @@ async function interaction(provider: Provider, req: IncomingMessage, res: Server
     res.end('no such account');
     return true;
   }
+  if (disabled.has(account)) {
+    await provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'This account is disabled' }, { mergeWithLastSubmission: false });
+    return true;
+  }
   const grant = new provider.Grant({ accountId: account, clientId: details.params.client_id as string });
   grant.addOIDCScope(String(details.params.scope ?? 'openid'));
   const amr = config.accounts[account].amr;
@@ -90,6 +97,18 @@ async function main(): Promise<void> {
         res.end(error.message);
       });
   }).listen(config.port, '127.0.0.1', () => process.stdout.write(`ready ${issuer}\n`));
+  let input = '';
+  process.stdin.on('data', (chunk: Buffer) => {
+    input += chunk.toString();
+    for (let end = input.indexOf('\n'); end >= 0; end = input.indexOf('\n')) {
+      const [command, id] = input.slice(0, end).trim().split(' ');
+      input = input.slice(end + 1);
+      if (command === 'disable') {
+        disabled.add(id);
+        process.stdout.write(`disabled ${id}\n`);
+      }
+    }
+  });
 }
 
 main().catch((error: Error) => {

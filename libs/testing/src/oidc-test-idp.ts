@@ -27,7 +27,7 @@ export class OidcTestIdp {
     const config = { port, clientId, clientSecret, redirectUris: options.redirectUris, accounts: options.accounts };
     const child = spawn(process.execPath, [join(root, 'dist/libs/testing/src/oidc-test-idp-process.js')], {
       env: { PATH: process.env.PATH, OIDC_TEST_IDP: JSON.stringify(config) },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     let output = '';
     const ready = new Promise<string>((done, fail) => {
@@ -47,6 +47,21 @@ export class OidcTestIdp {
       });
     });
     return new OidcTestIdp(await ready, clientId, clientSecret, child);
+  }
+
+  /** Disables an account at the IdP (deprovisioned): its next sign-in there is refused (access_denied). */
+  async disable(account: string): Promise<void> {
+    const done = new Promise<void>((acknowledged) => {
+      const listen = (chunk: Buffer) => {
+        if (chunk.toString().includes(`disabled ${account}`)) {
+          this.child.stdout?.off('data', listen);
+          acknowledged();
+        }
+      };
+      this.child.stdout?.on('data', listen);
+    });
+    this.child.stdin?.write(`disable ${account}\n`);
+    await done;
   }
 
   async stop(): Promise<void> {

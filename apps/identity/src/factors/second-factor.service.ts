@@ -18,9 +18,21 @@ import { SecretBox } from './secret-box';
 import { PasskeyRefused, PasskeysService } from './passkeys.service';
 import { matchTotp } from './totp';
 
+/** The first step a second one completes: a password (the default), or a sign-in through an identity provider. */
+export interface FirstStep {
+  methods: AuthenticationMethod[];
+  providerId: string | null;
+  /** A federated session's end (its provider's session lifetime). */
+  sessionEndsAt: Date | null;
+}
+
+export const PASSWORD_STEP: FirstStep = { methods: ['pwd'], providerId: null, sessionEndsAt: null };
+
 /** How a completed second step authenticated the user. */
 export interface SecondFactorOutcome {
   user: UserEntity;
+  /** The step it completed: its methods come first in the session's `amr`. */
+  first: FirstStep;
   /** What the second factor adds to the first step's methods (e.g. `otp`). */
   methods: AuthenticationMethod[];
   factor: SecondFactorKind;
@@ -33,6 +45,13 @@ interface ChallengeRow {
   attempts: number;
   expires_at: Date;
   used_at: Date | null;
+  first_methods: AuthenticationMethod[] | null;
+  provider_id: string | null;
+  session_ends_at: Date | null;
+}
+
+function firstStepOf(row: ChallengeRow): FirstStep {
+  return row.first_methods ? { methods: row.first_methods, providerId: row.provider_id, sessionEndsAt: row.session_ends_at } : PASSWORD_STEP;
 }
 
 const INVALID_TOKEN = 'This second step is unknown, used or expired: sign in again';
@@ -63,8 +82,8 @@ export class SecondFactorService {
    * Starts a second step for a user whose password was right: the `mfa-required` problem to answer with
    * (with a passkey among the factors, the assertion options whose challenge this step keeps).
    */
-  async challenge(userId: string, factors: SecondFactorKind[]): Promise<ProblemException> {
-    const members = await this.start(userId, factors, 'login');
+  async challenge(userId: string, factors: SecondFactorKind[], first: FirstStep = PASSWORD_STEP): Promise<ProblemException> {
+    const members = await this.start(userId, factors, 'login', first);
     return new ProblemException(401, MFA_PROBLEMS.mfaRequired, 'A second factor is required: post it with mfaToken to the second step', { ...members });
   }
 
@@ -72,13 +91,17 @@ export class SecondFactorService {
    * A second step: its single-use token (stored hashed, for `purpose` only: a step-up's token never
    * completes a sign-in, nor the reverse) and, with a passkey among the factors, the assertion options.
    */
-  async start(userId: string, factors: SecondFactorKind[], purpose: 'login' | 'step-up'): Promise<MfaRequired> {
+  async start(userId: string, factors: SecondFactorKind[], purpose: 'login' | 'step-up', first: FirstStep = PASSWORD_STEP): Promise<MfaRequired> {
     const token = newOpaqueToken('ghm');
     const passkeyOptions = factors.includes('passkey') ? await this.passkeys.assertionOptions(userId) : undefined;
+    const federated = first !== PASSWORD_STEP;
     await this.dataSource.query(
-      `INSERT INTO identity.mfa_challenges (purpose, user_id, token_hash, methods, challenge, expires_at)
-       VALUES ($6, $1, $2, $3, $4, now() + make_interval(secs => $5))`,
-      [userId, hashToken(token), factors, passkeyOptions?.['challenge'] ?? null, this.env.MFA_CHALLENGE_TTL_SECONDS, purpose],
+      `INSERT INTO identity.mfa_challenges (purpose, user_id, token_hash, methods, challenge, expires_at, first_methods, provider_id, session_ends_at)
+       VALUES ($6, $1, $2, $3, $4, now() + make_interval(secs => $5), $7, $8, $9)`,
+      [
+        userId, hashToken(token), factors, passkeyOptions?.['challenge'] ?? null, this.env.MFA_CHALLENGE_TTL_SECONDS, purpose,
+        federated ? first.methods : null, first.providerId, first.sessionEndsAt,
+      ],
     );
     return { mfaToken: token, expiresIn: this.env.MFA_CHALLENGE_TTL_SECONDS, factors, ...(passkeyOptions ? { passkeyOptions } : {}) };
   }
@@ -122,7 +145,7 @@ export class SecondFactorService {
         errors: [{ field, message: `${field} is wrong or was already used` }],
       });
     }
-    return { user, methods: ['otp'], factor: outcome };
+    return { user, first: firstStepOf(challenge), methods: ['otp'], factor: outcome };
   }
 
   /** A passkey as the second factor: the assertion of this step's challenge, by one of the user's passkeys. */
@@ -138,7 +161,7 @@ export class SecondFactorService {
     if (used.length === 0) throw new ProblemException(401, MFA_PROBLEMS.invalidMfaToken, INVALID_TOKEN);
     try {
       const assertion = await this.passkeys.verifyAssertion(request.passkey as WebAuthnCredential, challenge.challenge, user.id, 'passkey', false);
-      return { user, methods: assertion.methods, factor: 'passkey' };
+      return { user, first: firstStepOf(challenge), methods: assertion.methods, factor: 'passkey' };
     } catch (error) {
       // A malformed or refused assertion spends an attempt; the step stays open for another try.
       await this.dataSource.transaction((manager) => manager.query(
@@ -177,7 +200,7 @@ export class SecondFactorService {
       await this.protection.recordFailure(user, user.username, ip, 'login', 'password-change-required', { factor: 'passkey' });
       throw new ProblemException(403, IDENTITY_PROBLEMS.passwordChangeRequired, 'An administrator requires a new password: use the link sent by email, or request one with forgotten-password');
     }
-    return { user, methods: assertion.methods, factor: 'passkey' };
+    return { user, first: PASSWORD_STEP, methods: assertion.methods, factor: 'passkey' };
   }
 
   /** One wrong factor: an attempt spent, and the step void once they are all spent. */

@@ -68,6 +68,7 @@ export class FederatedSignIn extends DirectorySignIn {
     if (!isAskable(login)) return { kind: 'unknown' };
     const candidates = await this.candidates(login, local);
     let down: { provider: IdentityProviderEntity; error: DirectoryError } | null = null;
+    let unreachable: string | null = null;
     for (const { entity, linked } of candidates) {
       const loaded = await this.providers.load(entity);
       const directory = this.providers.directoryOf(loaded);
@@ -88,9 +89,13 @@ export class FederatedSignIn extends DirectorySignIn {
         return { kind: 'user', user, providerId: entity.id };
       } catch (error) {
         if (!(error instanceof DirectoryError)) throw error;
-        // A directory that cannot be reached matters to users who sign in through it; a password user's typo does not wait on it.
-        if (error.unavailable && (linked || !local)) down ??= { provider: entity, error };
-        else this.logger.warn(`Identity provider "${entity.name}" (${entity.id}): ${error.message}`);
+        this.logger.warn(`Identity provider "${entity.name}" (${entity.id}): ${error.message}`);
+        // Only a user linked to the directory hears of its outage: any other name (unknown, or a password user's
+        // typo) is answered the same 401, so an outage does not tell which names exist (the failure's audit names it).
+        if (error.unavailable) {
+          if (linked) down ??= { provider: entity, error };
+          else unreachable ??= entity.id;
+        }
       }
     }
     if (down) {
@@ -98,7 +103,7 @@ export class FederatedSignIn extends DirectorySignIn {
         provider: { id: down.provider.id, name: down.provider.name },
       });
     }
-    return { kind: 'unknown' };
+    return unreachable ? { kind: 'unknown', unreachableProviderId: unreachable } : { kind: 'unknown' };
   }
 
   /** The enabled LDAP providers to ask about a name, those the user is linked to first. */

@@ -35,7 +35,7 @@ export class FederationHandlers {
   @RpcHandler(FederationRpc.completeSignIn)
   async completeSignIn(@RpcData() request: CompleteFederatedSignInRequest, @RpcIp() ip: string | null, @RpcUserAgent() userAgent: string | null): Promise<TokenPair> {
     const outcome = await this.upstream.complete(request, null, ip);
-    return this.sessions.federatedLogin(outcome.user, outcome.mfaDone, outcome.providerId, ip, userAgent);
+    return this.sessions.federatedLogin(outcome.user, outcome.mfaDone, outcome.providerId, outcome.sessionEndsAt, ip, userAgent);
   }
 
   @RpcHandler(FederationRpc.createProvider)

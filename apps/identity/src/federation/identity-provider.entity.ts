@@ -1,4 +1,4 @@
-import { GroupMapping, IdentityProviderType } from '@gatehouse/contracts';
+import { GroupMapping, IdentityProviderType, SESSION_LIFETIME_LIMITS } from '@gatehouse/contracts';
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
 /** An identity provider (docs/federation.md). Its secret (bind password, client secret) is sealed apart from the settings. */
@@ -22,6 +22,10 @@ export class IdentityProviderEntity {
 
   @Column({ default: false })
   jitProvisioning: boolean;
+
+  /** A session its sign-in starts ends after this long (OIDC, SAML: docs/federation.md, deprovisioning). */
+  @Column({ type: 'int', default: SESSION_LIFETIME_LIMITS.default })
+  sessionLifetimeSeconds: number;
 
   @Column({ type: 'text', array: true, default: () => `'{}'` })
   domains: string[];

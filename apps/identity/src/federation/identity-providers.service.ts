@@ -72,6 +72,7 @@ function toView(entity: IdentityProviderEntity, secretSet: boolean, redirectUri:
     domains: entity.domains,
     groupMappings: entity.groupMappings,
     ownerId: entity.ownerId,
+    sessionLifetimeSeconds: entity.sessionLifetimeSeconds,
     ...(entity.type === 'ldap' ? { ldap: { ...(entity.settings as unknown as Omit<LdapConfig, 'bindPassword' | 'bindPasswordSet'>), bindPasswordSet: secretSet } } : {}),
     ...(entity.type === 'oidc' ? { oidc: { ...(entity.settings as unknown as Omit<OidcConfig, 'clientSecret'>), clientSecretSet: secretSet, redirectUri } } : {}),
     createdAt: entity.createdAt.toISOString(),
@@ -83,7 +84,7 @@ function toView(entity: IdentityProviderEntity, secretSet: boolean, redirectUri:
 function audited(entity: IdentityProviderEntity): Record<string, unknown> {
   return {
     type: entity.type, name: entity.name, enabled: entity.enabled, jitProvisioning: entity.jitProvisioning, domains: entity.domains,
-    groupMappings: entity.groupMappings, settings: entity.settings, ownerId: entity.ownerId,
+    groupMappings: entity.groupMappings, settings: entity.settings, ownerId: entity.ownerId, sessionLifetimeSeconds: entity.sessionLifetimeSeconds,
   };
 }
 
@@ -130,6 +131,7 @@ export class IdentityProvidersService implements OnModuleDestroy {
 
   onModuleDestroy(): void {
     for (const { directory } of this.directories.values()) directory.close();
+    for (const { upstream } of this.upstreams.values()) upstream.close();
   }
 
   async create(caller: Caller | null, tenantId: string | null | undefined, request: CreateIdentityProviderRequest): Promise<IdentityProviderView> {
@@ -147,6 +149,7 @@ export class IdentityProvidersService implements OnModuleDestroy {
           tenantKey: scope.instance ? null : scope.tenantKey, type: request.type, name: request.name, enabled: request.enabled ?? true,
           jitProvisioning: request.jitProvisioning ?? false, domains: await this.freeDomains(manager, null, request.domains ?? []),
           groupMappings: mappings, settings, ownerId: owner.id, secretCiphertext: null, secretKeyId: null,
+          ...(request.sessionLifetimeSeconds !== undefined ? { sessionLifetimeSeconds: request.sessionLifetimeSeconds } : {}),
         }),
       );
       await this.storeSecret(manager, entity.id, request.ldap?.bindPassword ?? request.oidc?.clientSecret);
@@ -187,6 +190,7 @@ export class IdentityProvidersService implements OnModuleDestroy {
       if (request.name !== undefined) entity.name = request.name;
       if (request.enabled !== undefined) entity.enabled = request.enabled;
       if (request.jitProvisioning !== undefined) entity.jitProvisioning = request.jitProvisioning;
+      if (request.sessionLifetimeSeconds !== undefined) entity.sessionLifetimeSeconds = request.sessionLifetimeSeconds;
       if (request.domains !== undefined) entity.domains = await this.freeDomains(manager, entity.id, request.domains);
       if (settings) entity.settings = settings;
       entity.groupMappings = mappings;
@@ -218,12 +222,21 @@ export class IdentityProvidersService implements OnModuleDestroy {
     void this.outbox.flush();
     this.directories.get(id)?.directory.close();
     this.directories.delete(id);
+    this.upstreams.get(id)?.upstream.close();
+    this.upstreams.delete(id);
   }
 
   /** Each step of reaching the provider, stopping at the first failure (which the answer names). */
   async test(tenantId: string | null | undefined, id: string, login?: string): Promise<ConnectionTestResult> {
     const loaded = await this.load(await this.findOrFail(this.dataSource.manager, scopeOf(tenantId), id));
-    if (loaded.oidc) return new OidcUpstream(loaded.oidc, this.policy).test();
+    if (loaded.oidc) {
+      const upstream = new OidcUpstream(loaded.oidc, this.policy);
+      try {
+        return await upstream.test();
+      } finally {
+        upstream.close();
+      }
+    }
     const directory = new LdapDirectory(loaded.ldap as LdapConfig, this.policy);
     try {
       return await directory.test(login);
@@ -248,6 +261,7 @@ export class IdentityProvidersService implements OnModuleDestroy {
     const version = loaded.entity.updatedAt.getTime();
     const known = this.upstreams.get(loaded.entity.id);
     if (known && known.version === version) return known.upstream;
+    known?.upstream.close();
     const upstream = new OidcUpstream(loaded.oidc as OidcConfig, this.policy);
     this.upstreams.set(loaded.entity.id, { version, upstream });
     return upstream;

@@ -70,14 +70,19 @@ export function fillFilter(template: string, values: Record<string, string>): st
   return parseFilter(filled).toString();
 }
 
+/** A host's addresses (the system's resolver; tests give their own). */
+export type Resolver = (host: string) => Promise<string[]>;
+
+export const systemResolver: Resolver = async (host) => (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
+
 /**
  * Every address a host resolves to, each admitted by the outbound policy (the connection then goes to one of
  * them, so a name resolving elsewhere later is not followed): `dns` when it does not resolve, `url` when refused.
  */
-export async function checkedAddresses(host: string, policy: DestinationPolicy): Promise<string[]> {
+export async function checkedAddresses(host: string, policy: DestinationPolicy, resolve: Resolver = systemResolver): Promise<string[]> {
   let addresses: string[];
   try {
-    addresses = isIP(host) !== 0 ? [host] : (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
+    addresses = isIP(host) !== 0 ? [host] : await resolve(host);
   } catch (error) {
     throw new DirectoryError('dns', `DNS: ${host} does not resolve (${(error as { code?: string }).code ?? (error as Error).message})`);
   }

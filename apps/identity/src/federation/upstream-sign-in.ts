@@ -22,6 +22,8 @@ export interface UpstreamOutcome {
   providerId: string;
   mfaDone: boolean;
   interaction: string | null;
+  /** The provider's session lifetime from now: the session this sign-in starts ends then (deprovisioning). */
+  sessionEndsAt: Date;
 }
 
 const refused = (detail: string) => new ProblemException(401, 'federation-refused', detail);
@@ -121,7 +123,10 @@ export class UpstreamSignIn {
       throw ProblemException.unauthorized('This account is disabled');
     }
     const mfaAmr = new Set((loaded.oidc as OidcConfig).mfaAmr);
-    return { user, providerId: provider.id, mfaDone: answer.amr.some((m) => mfaAmr.has(m)), interaction };
+    return {
+      user, providerId: provider.id, mfaDone: answer.amr.some((m) => mfaAmr.has(m)), interaction,
+      sessionEndsAt: new Date(Date.now() + provider.sessionLifetimeSeconds * 1000),
+    };
   }
 
   private identityOf(config: OidcConfig, answer: UpstreamClaims): ExternalIdentity {

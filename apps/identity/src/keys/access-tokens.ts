@@ -22,10 +22,12 @@ export class AccessTokenIssuer {
    */
   async issue(
     subjectId: string, subjectType: SubjectType, sessionId: string, amr: readonly AuthenticationMethod[] = ['pwd'],
-    marks: { enrolmentOnly?: boolean; factorAt?: Date | null; hasFactor?: boolean } = {},
+    marks: { enrolmentOnly?: boolean; factorAt?: Date | null; hasFactor?: boolean; notAfter?: Date } = {},
   ): Promise<{ token: string; expiresIn: number }> {
     const { kid, key } = await this.keys.currentKey();
     const now = Math.floor(Date.now() / 1000);
+    // A federated session's end bounds its access tokens too (`notAfter`).
+    const expiresIn = Math.max(1, Math.min(this.env.ACCESS_TOKEN_TTL_SECONDS, marks.notAfter ? Math.floor(marks.notAfter.getTime() / 1000) - now : Infinity));
     const acr = amr.includes('mfa') ? 'mfa' : 'pwd';
     const token = await new SignJWT({
       sub_type: subjectType, sid: sessionId, amr: [...amr], acr,
@@ -39,9 +41,9 @@ export class AccessTokenIssuer {
       .setAudience(this.env.JWT_AUDIENCE)
       .setIssuedAt(now)
       .setNotBefore(now)
-      .setExpirationTime(now + this.env.ACCESS_TOKEN_TTL_SECONDS)
+      .setExpirationTime(now + expiresIn)
       .setJti(randomUUID())
       .sign(key);
-    return { token, expiresIn: this.env.ACCESS_TOKEN_TTL_SECONDS };
+    return { token, expiresIn };
   }
 }

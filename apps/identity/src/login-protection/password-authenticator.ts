@@ -51,7 +51,10 @@ export class PasswordAuthenticator {
     if (outcome.kind === 'user') return this.admitted(outcome.user, login, ip, channel, { providerId: outcome.providerId });
     const reason = outcome.kind === 'refused' ? outcome.reason : 'invalid-credentials';
     const user = outcome.kind === 'refused' ? outcome.user ?? local : local;
-    await this.protection.recordFailure(user, login, ip, channel, reason, outcome.kind === 'refused' ? { providerId: outcome.providerId } : {});
+    const details = outcome.kind === 'refused'
+      ? { providerId: outcome.providerId }
+      : outcome.kind === 'unknown' && outcome.unreachableProviderId ? { unreachableProviderId: outcome.unreachableProviderId } : {};
+    await this.protection.recordFailure(user, login, ip, channel, reason, details);
     throw ProblemException.unauthorized(reason === 'directory-disabled' ? 'This account is disabled in its directory' : INVALID_CREDENTIALS);
   }
 

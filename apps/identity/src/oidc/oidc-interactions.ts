@@ -9,7 +9,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type Provider from 'oidc-provider';
 import { DataSource } from 'typeorm';
 import { MfaPolicyService } from '../factors/mfa-policy.service';
-import { SecondFactorService } from '../factors/second-factor.service';
+import { FirstStep, SecondFactorService } from '../factors/second-factor.service';
 import { UpstreamSignIn } from '../federation/upstream-sign-in';
 import { LoginProtectionService } from '../login-protection/login-protection.service';
 import { PasswordAuthenticator } from '../login-protection/password-authenticator';
@@ -79,11 +79,11 @@ export class OidcInteractions {
       } else if (action === 'federated') {
         // The answer of an upstream identity provider this interaction's sign-in was started for (docs/federation.md).
         const outcome = await this.upstream.complete(await validateDto(CompleteFederatedSignInRequest, body), uid, ip);
-        if (!outcome.mfaDone) await this.assertNoSecondStep(outcome.user);
+        if (!outcome.mfaDone) await this.assertNoSecondStep(outcome.user, { methods: ['fed'], providerId: outcome.providerId, sessionEndsAt: outcome.sessionEndsAt });
         interaction.result = { ...interaction.result, login: await this.signedIn(outcome.user.id, outcome.mfaDone ? ['fed', 'mfa'] : ['fed']) };
       } else if (action === 'mfa') {
         const outcome = await this.secondFactor.verify(await validateDto(CompleteMfaLoginRequest, body), ip);
-        interaction.result = { ...interaction.result, login: await this.signedIn(outcome.user.id, ['pwd', ...outcome.methods, 'mfa']) };
+        interaction.result = { ...interaction.result, login: await this.signedIn(outcome.user.id, [...outcome.first.methods, ...outcome.methods, 'mfa']) };
       } else if (action === 'passkey') {
         const outcome = await this.secondFactor.verifyPasskeyLogin(await validateDto(PasskeyLoginRequest, body), ip);
         interaction.result = { ...interaction.result, login: await this.signedIn(outcome.user.id, [...outcome.methods, 'mfa']) };
@@ -109,9 +109,9 @@ export class OidcInteractions {
   }
 
   /** A user with a second factor gets the second step; one the MFA policy asks for a factor and has none is sent to set one up. */
-  private async assertNoSecondStep(user: UserEntity): Promise<void> {
+  private async assertNoSecondStep(user: UserEntity, first?: FirstStep): Promise<void> {
     const factors = await this.secondFactor.factorsOf(user.id);
-    if (factors.length > 0) throw await this.secondFactor.challenge(user.id, factors);
+    if (factors.length > 0) throw await this.secondFactor.challenge(user.id, factors, first);
     if (await this.policies.mustHaveFactor(user)) {
       throw new ProblemException(403, MFA_PROBLEMS.enrolmentRequired, 'Your account must set up a second factor first: sign in to the Gatehouse console to set one up, then sign in here again');
     }

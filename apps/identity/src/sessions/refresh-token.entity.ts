@@ -43,6 +43,10 @@ export class RefreshTokenEntity {
   @Column({ type: 'timestamptz', nullable: true })
   factorAt: Date | null;
 
+  /** A federated session's end (its provider's session lifetime), kept through every rotation; null: none but the token's own expiry. */
+  @Column({ type: 'timestamptz', nullable: true })
+  sessionEndsAt: Date | null;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;
 }

@@ -21,6 +21,7 @@ import { hashToken, newOpaqueToken } from '@gatehouse/database';
 import { RefreshTokenEntity } from './refresh-token.entity';
 
 const INVALID_REFRESH = 'The refresh token is invalid or expired; sign in again';
+const ENDED = 'This sign-in outlived its identity provider\'s session lifetime; sign in again';
 
 const userCaller = (id: string, ip: string | null): Caller => ({ type: 'USER', id, via: 'internal', ...(ip ? { ip } : {}) });
 
@@ -56,22 +57,29 @@ export class SessionsService {
   /** The second step of a sign-in: the `mfaToken` of the first and one factor. */
   async completeMfaLogin(request: CompleteMfaLoginRequest, ip: string | null, userAgent: string | null = null): Promise<TokenPair> {
     const outcome = await this.secondFactor.verify(request, ip);
-    return this.signIn(outcome.user, ['pwd', ...outcome.methods, 'mfa'], { ip, userAgent }, { factor: outcome.factor });
+    const { first } = outcome;
+    return this.signIn(
+      outcome.user, [...first.methods, ...outcome.methods, 'mfa'], { ip, userAgent },
+      { factor: outcome.factor, ...(first.providerId ? { providerId: first.providerId } : {}) }, false, first.sessionEndsAt,
+    );
   }
 
   /**
    * A sign-in through an upstream identity provider (docs/federation.md): complete when the provider asserted a
    * second factor (its `amr`); otherwise the MFA policy applies on top, as after a password: a user with a factor
    * gets the `mfa-required` second step, one who must have a factor and has none an enrolment-only session.
+   * The session (refreshes included) ends at `sessionEndsAt`, the provider's session lifetime from now.
    */
-  async federatedLogin(user: UserEntity, mfaDone: boolean, providerId: string, ip: string | null, userAgent: string | null = null): Promise<TokenPair> {
+  async federatedLogin(
+    user: UserEntity, mfaDone: boolean, providerId: string, sessionEndsAt: Date, ip: string | null, userAgent: string | null = null,
+  ): Promise<TokenPair> {
     if (!mfaDone) {
       const factors = await this.secondFactor.factorsOf(user.id);
-      if (factors.length > 0) throw await this.secondFactor.challenge(user.id, factors);
+      if (factors.length > 0) throw await this.secondFactor.challenge(user.id, factors, { methods: ['fed'], providerId, sessionEndsAt });
     }
     const enrolmentOnly = !mfaDone && (await this.policies.mustHaveFactor(user));
     const amr: AuthenticationMethod[] = mfaDone ? ['fed', 'mfa'] : ['fed'];
-    return this.signIn(user, amr, { ip, userAgent }, { providerId, ...(enrolmentOnly ? { mfaEnrolment: true } : {}) }, enrolmentOnly);
+    return this.signIn(user, amr, { ip, userAgent }, { providerId, ...(enrolmentOnly ? { mfaEnrolment: true } : {}) }, enrolmentOnly, sessionEndsAt);
   }
 
   /** Signing in with a passkey alone (discoverable, user-verified): a complete sign-in by itself. */
@@ -82,9 +90,11 @@ export class SessionsService {
 
   private async signIn(
     user: UserEntity, amr: AuthenticationMethod[], client: { ip: string | null; userAgent: string | null }, details: Record<string, unknown> = {},
-    enrolmentOnly = false,
+    enrolmentOnly = false, sessionEndsAt: Date | null = null,
   ): Promise<TokenPair> {
     const { ip } = client;
+    // A federated second step finished after its provider's session lifetime: that sign-in is over.
+    if (sessionEndsAt && sessionEndsAt.getTime() <= Date.now()) throw ProblemException.unauthorized(ENDED);
     const pair = await this.dataSource.transaction(async (manager) => {
       await this.protection.recordSuccess(manager, user.id);
       const familyId = randomUUID();
@@ -96,7 +106,7 @@ export class SessionsService {
         actor: { type: 'USER', id: user.id, username: user.username },
         details: { sessionId: familyId, ...(amr.length > 1 || amr[0] !== 'pwd' || enrolmentOnly ? { amr, ...details } : {}) },
       });
-      return this.issue(manager, user.id, familyId, client, amr, { enrolmentOnly, factorAt: amr.includes('mfa') ? new Date() : null });
+      return this.issue(manager, user.id, familyId, client, amr, { enrolmentOnly, factorAt: amr.includes('mfa') ? new Date() : null, sessionEndsAt });
     });
     void this.outbox.flush();
     return pair;
@@ -122,10 +132,10 @@ export class SessionsService {
     const outcome = await this.secondFactor.verify(request, ip, 'step-up');
     if (outcome.user.id !== id) throw new ProblemException(401, MFA_PROBLEMS.invalidMfaToken, 'This second step is not yours: start another');
     const pair = await this.dataSource.transaction(async (manager) => {
-      const [live] = await returning<{ amr: string[] | null }>(
+      const [live] = await returning<{ amr: string[] | null; session_ends_at: Date | null }>(
         manager,
         `UPDATE identity.refresh_tokens SET factor_at = now()
-          WHERE family_id = $1 AND user_id = $2 AND revoked_at IS NULL AND used_at IS NULL AND expires_at > now() RETURNING amr`,
+          WHERE family_id = $1 AND user_id = $2 AND revoked_at IS NULL AND used_at IS NULL AND expires_at > now() RETURNING amr, session_ends_at`,
         [sessionId, id],
       );
       if (!live) throw ProblemException.unauthorized('This session has ended; sign in again');
@@ -138,7 +148,7 @@ export class SessionsService {
         details: { action: 'step-up', sessionId, factor: outcome.factor },
       });
       const amr = (live.amr as AuthenticationMethod[] | null) ?? ['pwd'];
-      return this.accessTokens.issue(id, 'USER', sessionId, amr, { factorAt: new Date(), hasFactor: true });
+      return this.accessTokens.issue(id, 'USER', sessionId, amr, { factorAt: new Date(), hasFactor: true, ...(live.session_ends_at ? { notAfter: live.session_ends_at } : {}) });
     });
     void this.outbox.flush();
     return { tokenType: 'Bearer', accessToken: pair.token, expiresIn: pair.expiresIn };
@@ -196,7 +206,9 @@ export class SessionsService {
       // or a policy now requires one (enrolment only until it is set up).
       const enrolmentOnly = (await this.secondFactor.factorsOf(user.id, manager)).length === 0 && (await this.policies.mustHaveFactor(user));
       const amr = (current.amr as AuthenticationMethod[] | null) ?? ['pwd'];
-      return this.issue(manager, current.userId, current.familyId, { ip, userAgent: userAgent ?? current.userAgent }, amr, { enrolmentOnly, factorAt: current.factorAt });
+      return this.issue(manager, current.userId, current.familyId, { ip, userAgent: userAgent ?? current.userAgent }, amr, {
+        enrolmentOnly, factorAt: current.factorAt, sessionEndsAt: current.sessionEndsAt,
+      });
     });
     if (outcome && 'reused' in outcome) {
       await this.revocations.publish({ ...NOTHING_REVOKED, sessionIds: [outcome.reused] });
@@ -230,27 +242,33 @@ export class SessionsService {
 
   private async issue(
     manager: EntityManager, userId: string, familyId: string, client: { ip: string | null; userAgent: string | null }, amr: AuthenticationMethod[],
-    marks: { enrolmentOnly?: boolean; factorAt?: Date | null } = {},
+    marks: { enrolmentOnly?: boolean; factorAt?: Date | null; sessionEndsAt?: Date | null } = {},
   ): Promise<TokenPair> {
     const refreshToken = newOpaqueToken('ghr');
+    const { sessionEndsAt = null, ...accessMarks } = marks;
+    // Neither the refresh token nor the access token outlives a federated session's end.
+    const refreshTtl = sessionEndsAt
+      ? Math.min(this.env.REFRESH_TOKEN_TTL_SECONDS, Math.floor((sessionEndsAt.getTime() - Date.now()) / 1000))
+      : this.env.REFRESH_TOKEN_TTL_SECONDS;
     await manager.getRepository(RefreshTokenEntity).insert({
       familyId,
       userId,
       ip: client.ip?.slice(0, 64) ?? null,
       userAgent: client.userAgent?.slice(0, 512) ?? null,
       tokenHash: hashToken(refreshToken),
-      expiresAt: new Date(Date.now() + this.env.REFRESH_TOKEN_TTL_SECONDS * 1000),
+      expiresAt: sessionEndsAt && refreshTtl < this.env.REFRESH_TOKEN_TTL_SECONDS ? sessionEndsAt : new Date(Date.now() + refreshTtl * 1000),
       amr,
       factorAt: marks.factorAt ?? null,
+      sessionEndsAt,
     });
     const hasFactor = (await this.secondFactor.factorsOf(userId, manager)).length > 0;
-    const access = await this.accessTokens.issue(userId, 'USER', familyId, amr, { ...marks, hasFactor });
+    const access = await this.accessTokens.issue(userId, 'USER', familyId, amr, { ...accessMarks, hasFactor, ...(sessionEndsAt ? { notAfter: sessionEndsAt } : {}) });
     return {
       tokenType: 'Bearer',
       accessToken: access.token,
       expiresIn: access.expiresIn,
       refreshToken,
-      refreshExpiresIn: this.env.REFRESH_TOKEN_TTL_SECONDS,
+      refreshExpiresIn: refreshTtl,
     };
   }
 }

@@ -7,7 +7,7 @@ import { IdentityProvidersSection } from '../identity-providers';
 
 const provider: IdentityProviderView = {
   id: 'p-1', scope: 'TENANT', tenantId: 'acme', type: 'ldap', name: 'Corporate LDAP', enabled: true, jitProvisioning: false, domains: ['acme.example'],
-  groupMappings: [], ownerId: 'u-1', createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z',
+  groupMappings: [], ownerId: 'u-1', sessionLifetimeSeconds: 36000, createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z',
   ldap: {
     url: 'ldaps://ldap.acme.example', startTls: false, caCertificate: null, bindDn: 'cn=reader', bindPasswordSet: true, userBase: 'ou=people,dc=acme',
     userFilter: '(|(uid={login})(mail={login}))', activeFilter: null, groupBase: null, groupFilter: '(|(member={dn})(uniqueMember={dn}))',

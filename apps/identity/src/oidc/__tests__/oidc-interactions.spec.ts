@@ -6,7 +6,7 @@ import { inject } from 'light-my-request';
 import type Provider from 'oidc-provider';
 import { DataSource } from 'typeorm';
 import { MfaPolicyService } from '../../factors/mfa-policy.service';
-import { SecondFactorService } from '../../factors/second-factor.service';
+import { PASSWORD_STEP, SecondFactorService } from '../../factors/second-factor.service';
 import { LoginProtectionService } from '../../login-protection/login-protection.service';
 import { UpstreamSignIn } from '../../federation/upstream-sign-in';
 import { PasswordAuthenticator } from '../../login-protection/password-authenticator';
@@ -78,7 +78,7 @@ describe('OidcInteractions', () => {
     secondFactor = {
       factorsOf: jest.fn(async () => []),
       challenge: jest.fn(async () => new ProblemException(401, 'mfa-required', 'A second factor is required', { mfaToken: 'ghm_1', factors: ['totp'] })),
-      verify: jest.fn(async () => ({ user: { id: 'user-of-ada' }, methods: ['otp'], factor: 'totp' })),
+      verify: jest.fn(async () => ({ user: { id: 'user-of-ada' }, first: PASSWORD_STEP, methods: ['otp'], factor: 'totp' })),
       verifyPasskeyLogin: jest.fn(async () => ({ user: { id: 'user-of-ada' }, methods: ['hwk', 'user'], factor: 'passkey' })),
     };
     protection = { recordSuccess: jest.fn(async () => undefined) };
@@ -203,7 +203,7 @@ describe('OidcInteractions', () => {
     const login = await call(provider, 'POST', '/oidc/interaction/uid-1/login', { username: 'ada', password: 'pw' });
     expect(login.statusCode).toBe(401);
     expect(login.json()).toMatchObject({ type: expect.stringContaining('mfa-required'), mfaToken: 'ghm_1', factors: ['totp'] });
-    expect(secondFactor.challenge).toHaveBeenCalledWith('user-of-ada', ['totp']);
+    expect(secondFactor.challenge).toHaveBeenCalledWith('user-of-ada', ['totp'], undefined);
     expect(interaction.result).toBeUndefined();
     expect(protection.recordSuccess).not.toHaveBeenCalled();
     expect((await call(provider, 'GET', '/oidc/interaction/uid-1/details')).json()).toMatchObject({ step: 'login' });
@@ -228,6 +228,11 @@ describe('OidcInteractions', () => {
     const refused = await call(weak.provider, 'POST', '/oidc/interaction/uid-1/federated', answer);
     expect([refused.statusCode, refused.json().mfaToken]).toEqual([401, 'ghm_1']);
     expect(weak.interaction.result).toBeUndefined();
+    // The second step remembers it followed the identity provider: amr fed, not pwd.
+    expect(secondFactor.challenge).toHaveBeenLastCalledWith('user-of-idp', ['totp'], { methods: ['fed'], providerId: 'p-1', sessionEndsAt: undefined });
+    secondFactor.verify.mockResolvedValueOnce({ user: { id: 'user-of-idp' }, first: { methods: ['fed'], providerId: 'p-1', sessionEndsAt: null }, methods: ['otp'], factor: 'totp' });
+    await call(weak.provider, 'POST', '/oidc/interaction/uid-1/mfa', { mfaToken: 'ghm_1', code: '123456' });
+    expect(weak.interaction.result?.['login']).toEqual({ accountId: 'user-of-idp', amr: ['fed', 'otp', 'mfa'], acr: 'mfa' });
     expect((await call(weak.provider, 'POST', '/oidc/interaction/uid-1/federated', { query: 'x' })).statusCode).toBe(400);
   });
 
