@@ -93,6 +93,9 @@ async function main() {
     };
     const rootToken = await login('root@scale.test');
     const adminToken = await login('admin@scale.test');
+    // user5 is bound Viewer in the big tenant, a member of a 10,000-member group bound Launcher there and
+    // holds a namespace-limited Editor binding: the decision walks all three (elsewhere it has nothing).
+    const memberToken = await login('user5@scale.test');
     const get = (path, token = rootToken) => () => call('GET', path, { token });
     const deep = await call('GET', '/api/v1/users?page=400&size=25', { token: rootToken });
     const deepCursor = deep.body.next;
@@ -123,7 +126,8 @@ async function main() {
         [`${kind}: GET groups`, get(`${T}/groups`, adminToken)],
         [`${kind}: GET roles`, get(`${T}/roles`, adminToken)],
         [`${kind}: GET auditlogs/search`, get(`${T}/auditlogs/search`, adminToken)],
-        [`${kind}: POST acls/check (decision)`, () => call('POST', `${T}/acls/check`, { token: adminToken, body: { subject: { type: 'USER', id: uid('user', 5) }, scope: 'TENANT', permission: 'FLOW', action: 'READ', namespace: 'team5.project5' } })],
+        // The gateway's check route answers for the signed-in subject (SelfCheckRequest: `checks`, each a permission, action and optional namespace).
+        [`${kind}: POST acls/check (decision, member of a 10,000-member group)`, () => call('POST', `${T}/acls/check`, { token: memberToken, body: { checks: [{ permission: 'FLOW', action: 'READ' }, { permission: 'FLOW', action: 'UPDATE', namespace: 'team5.project5' }] } })],
         [`${kind}: GET users/:id/permissions (via a 10,000-member group)`, get(`${T}/users/${uid('user', 5)}/permissions`, adminToken)],
       );
     }
