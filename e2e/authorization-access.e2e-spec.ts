@@ -209,6 +209,23 @@ describe('authorization admin API', () => {
     await api().get(`${T()}/tenant-access`).set(...bearer(viewer.token)).expect(403);
   });
 
+  it("tenant access ?q= searches the names identity's events keep in authorization (created, renamed, email changed), in this tenant only", async () => {
+    const marker = unique('zq').replace(/[^a-z0-9]/gi, '').toLowerCase();
+    const member = await createUser(root, { firstName: `Ada${marker}`, lastName: 'Lovelace' });
+    const outsider = await createUser(root, { firstName: `Ada${marker}`, lastName: 'Elsewhere' });
+    await bindRole(admin.token, tenant, { roleId: roles.Viewer.id, subjectId: member.user.id });
+    await bindRole(root, foreign, { roleId: (await rolesByName(root, foreign)).Viewer.id, subjectId: outsider.user.id });
+    const search = async (q: string) =>
+      (await api().get(`${T()}/tenant-access`).query({ q }).set(...bearer(admin.token)).expect(200)).body as { results: Array<{ subjectId: string }>; total: number };
+    expect((await search(`ada${marker}`)).results.map((r) => r.subjectId)).toEqual([member.user.id]);
+    expect((await search(`${marker} lovelace`)).results.map((r) => r.subjectId)).toEqual([member.user.id]);
+
+    await api().patch(`/api/v1/users/${member.user.id}`).set(...bearer(root)).send({ lastName: `Byron${marker}`, email: `renamed-${marker}@gatehouse.test` }).expect(200);
+    await eventually(async () => (await search(`byron${marker}`)).total === 1);
+    expect((await search(`renamed-${marker}`)).results.map((r) => r.subjectId)).toEqual([member.user.id]);
+    expect((await search(`${marker} lovelace`)).total).toBe(0);
+  });
+
   it('invitations: a new person accepts with a single-use link and gets the roles and groups', async () => {
     const group = await createGroup(admin.token, tenant, unique('invited'));
     const email = `${unique('invitee')}@gatehouse.test`;

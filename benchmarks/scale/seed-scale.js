@@ -2,7 +2,7 @@
 /**
  * Seeds a database at scale for `npm run bench:scale` (docs/scale.md): every service's schema migrated as
  * the services do, then rows written in bulk SQL in the shapes the code writes, read models included
- * (authorization's subject facts and live tenants).
+ * (authorization's subject facts, with the users' names, and live tenants).
  *
  *   npm run build && npm run bench:seed-scale [-- --database gatehouse_scale --tenants 10000 --users 1000000
  *     --big-tenant-users 100000 --group-size 10000 --bindings 1020000 --audit 1000000]
@@ -77,8 +77,9 @@ async function main() {
            CASE g WHEN 1 THEN 'root@scale.test' WHEN 2 THEN 'admin@scale.test' ELSE 'user' || g || '@scale.test' END,
            'First' || (g % 5000), 'Last' || g, $1, g = 1, 'ACTIVE', true, now() - g * interval '1 second', now()
       FROM generate_series(1, ${USERS}) g`, [passwordHash]);
-  await step('subject facts (authorization read model)', `INSERT INTO "authorization".subject_facts (id, type, super_admin, disabled, version)
-    SELECT ${uid('user', 'g')}, 'USER', g = 1, false, 1 FROM generate_series(1, ${USERS}) g`);
+  // The users' searchable names too, as identity's subject events carry them (displayName: first and last name).
+  await step('subject facts (authorization read model)', `INSERT INTO "authorization".subject_facts (id, type, super_admin, disabled, version, username, email, display_name)
+    SELECT id, 'USER', super_admin, false, 1, username, email, concat_ws(' ', first_name, last_name) FROM identity.users`);
 
   const roles = [...MANAGED_TENANT_ROLES.entries()].map(([i, r]) => ({ ...r, i }));
   await step('managed roles', `INSERT INTO "authorization".roles (scope, tenant_id, name, description, permissions, managed, is_default)

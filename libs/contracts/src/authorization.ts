@@ -144,7 +144,7 @@ export const AuthorizationRpc = {
    */
   reachableTenants: rpc<Record<string, never>, { results: ReachableTenant[] }>('authorization.tenant-access.reachable.v1'),
   /** Users with access and groups, per tenant id (tenant searches). */
-  countTenantMembers: rpc<TenantCountsRequest, Record<string, { users: number; groups: number }>>('authorization.tenant-access.count.v1'),
+  countTenantMembers: rpc<TenantCountsRequest, Record<string, { users: number; usersCapped?: true; groups: number }>>('authorization.tenant-access.count.v1'),
   /**
    * sync-access: each listed user without access in the default tenant joins it (gets its default role).
    * Idempotent; internal (tenancy) only.

@@ -41,6 +41,11 @@ export interface SubjectFacts {
   disabled: boolean;
   /** Monotonic per subject; a projection applies a fact only if it is newer. */
   version: number;
+  /** A user's searchable names (a tenant's users are searched in authorization's read model); absent for service accounts. */
+  username?: string | null;
+  email?: string | null;
+  /** First and last name, space-separated; null when neither is set. */
+  displayName?: string | null;
 }
 
 export class UsernameField {

@@ -22,8 +22,10 @@ export const RESERVED_TENANT_IDS = [
 export type TenantStatus = 'PROVISIONING' | 'ACTIVE' | 'DELETED';
 
 export interface TenantCounts {
-  /** Users with access there (a binding or a group membership). */
+  /** Users with access there (a binding or a group membership), counted up to TOTAL_CAP (see usersCapped). */
   users: number;
+  /** True when more than TOTAL_CAP users have access: `users` is then a lower bound. */
+  usersCapped?: true;
   groups: number;
   serviceAccounts: number;
 }

@@ -54,6 +54,11 @@ export function keysetOrder(keyset: Keyset): string {
  */
 export async function cappedCount(manager: EntityManager, select: string, params: unknown[]): Promise<{ total: number; totalCapped?: true }> {
   const [{ n }] = (await manager.query(`SELECT count(*)::int AS n FROM (${select} LIMIT ${TOTAL_CAP + 1}) capped`, params)) as Array<{ n: number }>;
+  return capped(n);
+}
+
+/** A count made up to TOTAL_CAP + 1 as a page's total: TOTAL_CAP and `totalCapped` past the cap. */
+export function capped(n: number): { total: number; totalCapped?: true } {
   return n > TOTAL_CAP ? { total: TOTAL_CAP, totalCapped: true } : { total: n };
 }
 

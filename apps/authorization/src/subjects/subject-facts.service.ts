@@ -10,7 +10,8 @@ import { SubjectFactEntity } from './subject-fact.entity';
 import { SERVICE } from '../service-name';
 
 /**
- * The read model of identity's subjects. Fed by `identity.subject.changed` events; a subject not seen
+ * The read model of identity's subjects (decision facts, and a user's names for the tenant's user search).
+ * Fed by `identity.subject.changed` events; a subject not seen
  * yet (its event still in flight) is fetched once from identity and stored.
  */
 @Injectable()
@@ -64,13 +65,14 @@ export class SubjectFactsService implements OnModuleInit {
   /** Upserts the fact only if it is newer than what is stored; true if something changed. */
   async apply(manager: EntityManager, facts: SubjectFacts): Promise<boolean> {
     const rows: unknown[] = await manager.query(
-      `INSERT INTO "authorization".subject_facts (id, type, super_admin, disabled, version, updated_at)
-       VALUES ($1, $2, $3, $4, $5, now())
+      `INSERT INTO "authorization".subject_facts (id, type, super_admin, disabled, version, username, email, display_name, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())
        ON CONFLICT (id) DO UPDATE SET type = EXCLUDED.type, super_admin = EXCLUDED.super_admin,
-         disabled = EXCLUDED.disabled, version = EXCLUDED.version, updated_at = now()
+         disabled = EXCLUDED.disabled, version = EXCLUDED.version, username = EXCLUDED.username, email = EXCLUDED.email,
+         display_name = EXCLUDED.display_name, updated_at = now()
        WHERE "authorization".subject_facts.version < EXCLUDED.version
        RETURNING id`,
-      [facts.id, facts.type, facts.superAdmin, facts.disabled, facts.version],
+      [facts.id, facts.type, facts.superAdmin, facts.disabled, facts.version, facts.username ?? null, facts.email ?? null, facts.displayName ?? null],
     );
     return rows.length > 0;
   }

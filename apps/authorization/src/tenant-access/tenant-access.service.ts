@@ -1,8 +1,9 @@
-import { cappedCount, decodeCursor, encodeCursor, Keyset, nullSafeEquals } from '@gatehouse/database';
+import { capped, cappedCount, decodeCursor, encodeCursor, Keyset, likePattern, nullSafeEquals } from '@gatehouse/database';
 import {
-  AddTenantAccessRequest, Caller, IdentityRpc, JoinDefaultTenantResult, Page, PageQuery, PasswordResetRequestResult, ReachableTenant, resolvePage, SubjectType, TenantAccessEntry, TenantUserCandidate, UserView,
+  AddTenantAccessRequest, Caller, IdentityRpc, JoinDefaultTenantResult, Page, PageQuery, PasswordResetRequestResult, ReachableTenant, ResolvedPage, resolvePage, SubjectType, TenantAccessEntry, TenantUserCandidate, TOTAL_CAP, UserView,
 } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
+import { isUUID } from 'class-validator';
 import { AuditRecorder } from '@gatehouse/durable-events';
 import { RpcClient } from '@gatehouse/messaging';
 import { Injectable } from '@nestjs/common';
@@ -12,12 +13,16 @@ import { BindingsService } from '../bindings/bindings.service';
 import { DecisionService } from '../decisions/decision.service';
 import { SubjectDirectory } from '../subjects/subject-directory';
 import { TenantJoin } from '../tenants/tenant-join';
-import { TENANT_SUBJECTS_SQL, TenantMembers, tenantSubjectsPageSql } from '../tenants/tenant-members';
+import { cappedSubjectCountSql, hasAccessSql, TENANT_SUBJECT_IDS_SQL, TenantMembers, tenantSubjectsPageSql } from '../tenants/tenant-members';
+import { subjectSearchSql } from '../subjects/subject-search';
 import { InvalidationBus } from '../invalidation/invalidation-bus';
 import { AccessGains } from '../grants/access-gains';
 import { GrantGuard } from '../grants/grant-guard';
 import { GroupsService } from '../groups/groups.service';
 import { LiveTenants } from '../tenants/live-tenants';
+
+/** How many of the read model's matches a big tenant's search reads to count its total (see bigTenantMatches). */
+const SEARCH_READ_CAP = 20_000;
 
 interface SubjectRow {
   subject_id: string;
@@ -70,51 +75,87 @@ export class TenantAccessService {
     return { results: ids.map((id) => ({ id, via: everywhere ? 'instance' : 'access' })) };
   }
 
+  /**
+   * The tenant's users and service accounts, a page at a time; the total counted up to TOTAL_CAP. By subject id
+   * (the default) a page is read through the indexes after the cursor's id; searched (`q`) or sorted by username
+   * or email, the subject read model's names answer in SQL (a trigram index for `q`).
+   */
   async list(tenantId: string | null, query: PageQuery): Promise<Page<TenantAccessEntry>> {
     const page = resolvePage(query, ['subjectId', 'username', 'email'], 'subjectId');
-    let subjects: SubjectRow[];
-    let total: number;
-    let users: Map<string, UserView>;
-    const byIdentity = !!query.q || page.sortField !== 'subjectId';
-    if (byIdentity) {
-      // Filtering or sorting on identity's fields: join every subject of the tenant, then page in memory.
-      const all: SubjectRow[] = await this.dataSource.query(`${TENANT_SUBJECTS_SQL} ORDER BY 1`, [tenantId]);
-      users = await this.directory.users(all.filter((s) => s.subject_type === 'USER').map((s) => s.subject_id));
-      const q = query.q?.toLowerCase();
-      const field = (s: SubjectRow) => {
-        const u = users.get(s.subject_id);
-        return (page.sortField === 'email' ? u?.email : page.sortField === 'username' ? u?.username : s.subject_id) ?? '';
-      };
-      const matching = q
-        ? all.filter((s) => {
-            const u = users.get(s.subject_id);
-            return [s.subject_id, u?.username, u?.email, u?.firstName, u?.lastName].some((v) => v?.toLowerCase().includes(q));
-          })
-        : all;
-      matching.sort((a, b) => field(a).localeCompare(field(b)) * (page.sortDir === 'DESC' ? -1 : 1));
-      total = matching.length;
-      subjects = matching.slice(page.offset, page.offset + page.size);
-    } else {
-      // By subject id: a page through the indexes, after the cursor's id (any depth) or at a small offset.
-      const keyset: Keyset = { columns: ['subject_id'], dir: page.sortDir, sort: `subjectId:${page.sortDir}` };
-      const [after] = query.cursor ? decodeCursor(keyset, query.cursor) : [null];
-      const counted = cappedCount(this.dataSource.manager, `SELECT 1 FROM (${TENANT_SUBJECTS_SQL}) s`, [tenantId]);
-      const rows: SubjectRow[] = await this.dataSource.query(
-        `${tenantSubjectsPageSql(page.sortDir, (query.cursor ? 0 : page.offset) + page.size + 1)} OFFSET ${query.cursor ? 0 : page.offset}`,
-        [tenantId, after],
-      );
-      subjects = rows.slice(0, page.size);
-      users = await this.directory.users(subjects.filter((s) => s.subject_type === 'USER').map((s) => s.subject_id));
-      const last = subjects.at(-1);
-      return {
-        results: await this.entries(tenantId, subjects, users),
-        ...(await counted),
-        page: page.page,
-        size: page.size,
-        ...(rows.length > page.size && last ? { next: encodeCursor(keyset, [last.subject_id]) } : {}),
-      };
+    if (query.q || page.sortField !== 'subjectId') return this.search(tenantId, query, page);
+    const keyset: Keyset = { columns: ['subject_id'], dir: page.sortDir, sort: `subjectId:${page.sortDir}` };
+    const [after] = query.cursor ? decodeCursor(keyset, query.cursor) : [null];
+    // Each half of the union stops after TOTAL_CAP + 1 distinct ids read in index order: the count costs the
+    // same in a tenant of 100,000 users as in one of 10,001.
+    const counted = this.dataSource.query(cappedSubjectCountSql(), [tenantId]).then(([{ n }]: Array<{ n: number }>) => capped(n));
+    const rows: SubjectRow[] = await this.dataSource.query(
+      `${tenantSubjectsPageSql(page.sortDir, (query.cursor ? 0 : page.offset) + page.size + 1)} OFFSET ${query.cursor ? 0 : page.offset}`,
+      [tenantId, after],
+    );
+    const subjects = rows.slice(0, page.size);
+    const users = await this.directory.users(subjects.filter((s) => s.subject_type === 'USER').map((s) => s.subject_id));
+    const last = subjects.at(-1);
+    return {
+      results: await this.entries(tenantId, subjects, users),
+      ...(await counted),
+      page: page.page,
+      size: page.size,
+      ...(rows.length > page.size && last ? { next: encodeCursor(keyset, [last.subject_id]) } : {}),
+    };
+  }
+
+  /**
+   * `q` (a substring of the username, email or display name, or a whole subject id) and the sorts by username
+   * or email, answered from the subject read model: its names are kept current by identity's subject events.
+   * A tenant of up to TOTAL_CAP subjects is read whole (its ids, then the read model by key); a bigger one
+   * is searched from the read model's side (the trigram index, or the key order), each candidate's access
+   * checked through the indexes, so neither reads more than the page or the capped total needs.
+   */
+  private async search(tenantId: string | null, query: PageQuery, page: ResolvedPage): Promise<Page<TenantAccessEntry>> {
+    const [{ n: size }] = (await this.dataSource.query(cappedSubjectCountSql(), [tenantId])) as Array<{ n: number }>;
+    const params: unknown[] = [tenantId];
+    const conditions: string[] = [];
+    if (query.q) {
+      params.push(likePattern(query.q));
+      const byName = `${subjectSearchSql('f')} ILIKE $${params.length}`;
+      if (isUUID(query.q)) {
+        params.push(query.q.toLowerCase());
+        conditions.push(`(${byName} OR f.id = $${params.length}::uuid)`);
+      } else {
+        conditions.push(byName);
+      }
     }
-    return { results: await this.entries(tenantId, subjects, users), total, page: page.page, size: page.size };
+    const whole = size <= TOTAL_CAP;
+    const from = whole
+      ? `FROM (SELECT DISTINCT subject_id FROM (${TENANT_SUBJECT_IDS_SQL}) ids) t JOIN "authorization".subject_facts f ON f.id = t.subject_id`
+      : `FROM "authorization".subject_facts f`;
+    const filter = (more: string[]) => (more.length ? ` WHERE ${more.join(' AND ')}` : '');
+    const where = `${from}${filter(whole ? conditions : [...conditions, hasAccessSql('f.id')])}`;
+    const counted = whole
+      ? cappedCount(this.dataSource.manager, `SELECT 1 ${where}`, params)
+      : query.q ? this.bigTenantMatches(`${from}${filter(conditions)}`, params) : Promise.resolve(capped(size));
+    const key = page.sortField === 'username' ? 'f.username' : page.sortField === 'email' ? 'f.email' : 'f.id';
+    const order = key === 'f.id' ? `f.id ${page.sortDir}` : `${key} ${page.sortDir}, f.id ${page.sortDir}`;
+    const subjects: SubjectRow[] = await this.dataSource.query(
+      `SELECT f.id AS subject_id, f.type AS subject_type ${where} ORDER BY ${order} LIMIT ${page.size} OFFSET ${page.offset}`,
+      params,
+    );
+    const users = await this.directory.users(subjects.filter((s) => s.subject_type === 'USER').map((s) => s.subject_id));
+    return { results: await this.entries(tenantId, subjects, users), ...(await counted), page: page.page, size: page.size };
+  }
+
+  /**
+   * The total of a big tenant's search: the matches with access among the first SEARCH_READ_CAP the read
+   * model finds (`candidates`), a lower bound (`totalCapped`) when there were more to read: counting a common
+   * substring exactly would probe a good part of the instance's users.
+   */
+  private async bigTenantMatches(candidates: string, params: unknown[]): Promise<{ total: number; totalCapped?: true }> {
+    const [{ n, read }] = (await this.dataSource.query(
+      `SELECT count(*) FILTER (WHERE c.access)::int AS n, count(*)::int AS read
+         FROM (SELECT ${hasAccessSql('f.id')} AS access ${candidates} LIMIT ${SEARCH_READ_CAP}) c`,
+      params,
+    )) as Array<{ n: number; read: number }>;
+    return read >= SEARCH_READ_CAP ? { total: Math.min(n, TOTAL_CAP), totalCapped: true } : capped(n);
   }
 
   async find(tenantId: string | null, email: string): Promise<TenantUserCandidate> {
@@ -146,21 +187,21 @@ export class TenantAccessService {
     return entry;
   }
 
-  /** Users with access (a binding or a group membership) and groups, per tenant id. */
-  async countByTenant(tenantIds: string[]): Promise<Record<string, { users: number; groups: number }>> {
-    const rows: Array<{ tenant_id: string; users: string; groups: string }> = await this.dataSource.query(
-      `SELECT t.tenant_id,
-              (SELECT count(*) FROM (
-                 SELECT b.subject_id FROM "authorization".bindings b
-                  WHERE b.scope = 'TENANT' AND b.tenant_id = t.tenant_id AND b.subject_type = 'USER'
-                 UNION
-                 SELECT gm.member_id FROM "authorization".group_members gm JOIN "authorization".groups g ON g.id = gm.group_id
-                  WHERE g.tenant_id = t.tenant_id AND gm.member_type = 'USER') members) AS users,
+  /**
+   * Users with access (a binding or a group membership) and groups, per tenant id (a page of tenants). Users
+   * are counted up to TOTAL_CAP (`usersCapped` past it): the big tenants on a page cost no more than 10,000.
+   */
+  async countByTenant(tenantIds: string[]): Promise<Record<string, { users: number; usersCapped?: true; groups: number }>> {
+    const rows: Array<{ tenant_id: string; users: number; groups: string }> = await this.dataSource.query(
+      `SELECT t.tenant_id, (${cappedSubjectCountSql((column) => `${column} = t.tenant_id`)}) AS users,
               (SELECT count(*) FROM "authorization".groups g WHERE g.tenant_id = t.tenant_id) AS groups
          FROM unnest($1::text[]) AS t(tenant_id)`,
       [tenantIds],
     );
-    return Object.fromEntries(rows.map((r) => [r.tenant_id, { users: Number(r.users), groups: Number(r.groups) }]));
+    return Object.fromEntries(rows.map((r) => {
+      const users = capped(r.users);
+      return [r.tenant_id, { users: users.total, ...(users.totalCapped ? { usersCapped: true as const } : {}), groups: Number(r.groups) }];
+    }));
   }
 
   /**

@@ -1,40 +1,81 @@
+import { TOTAL_CAP } from '@gatehouse/contracts';
 import { Injectable } from '@nestjs/common';
 import { nullSafeEquals } from '@gatehouse/database';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 
 /**
- * "The users of a tenant": subjects with a binding or a group membership there (DESIGN §2).
- * `$1` is the tenant id (null = default tenant).
+ * "The users of a tenant": subjects with a binding or a group membership there (DESIGN §2). Their ids
+ * (`$1` the tenant, null = default tenant), repeated when several bindings or groups give access: for `IN (...)`.
  */
-export const TENANT_SUBJECTS_SQL = `
-  SELECT b.subject_id AS subject_id, b.subject_type AS subject_type
-    FROM "authorization".bindings b
+export const TENANT_SUBJECT_IDS_SQL = `
+  SELECT b.subject_id FROM "authorization".bindings b
    WHERE b.scope = 'TENANT' AND ${nullSafeEquals('b.tenant_id', '$1')} AND b.subject_type <> 'GROUP'
-  UNION
-  SELECT gm.member_id, gm.member_type
-    FROM "authorization".group_members gm JOIN "authorization".groups g ON g.id = gm.group_id
+  UNION ALL
+  SELECT gm.member_id FROM "authorization".group_members gm JOIN "authorization".groups g ON g.id = gm.group_id
    WHERE ${nullSafeEquals('g.tenant_id', '$1')}`;
 
 /**
- * One page of the tenant's subjects by id (`$1` the tenant, `$2` the id to continue after, or null from
- * the start): each half stops at `limit` distinct ids read in index order, so a page costs the same at
- * any depth instead of sorting every subject of the tenant.
+ * `subject` (a column) has access to the tenant `$1`: probes of the subject's bindings and group memberships
+ * by index, row by row (scalar subqueries: the planner cannot swap them for hashes of the tenant's every
+ * subject, which a big tenant's walk in key order would build before returning its first rows).
  */
-export function tenantSubjectsPageSql(dir: 'ASC' | 'DESC', limit: number): string {
-  const after = (column: string) => `($2::uuid IS NULL OR ${column} ${dir === 'ASC' ? '>' : '<'} $2::uuid)`;
+export function hasAccessSql(subject: string): string {
+  return `coalesce(
+    (SELECT true FROM "authorization".bindings b
+      WHERE b.subject_id = ${subject} AND b.scope = 'TENANT' AND ${nullSafeEquals('b.tenant_id', '$1')} AND b.subject_type <> 'GROUP' LIMIT 1),
+    (SELECT true FROM "authorization".group_members gm JOIN "authorization".groups g ON g.id = gm.group_id
+      WHERE gm.member_id = ${subject} AND ${nullSafeEquals('g.tenant_id', '$1')} LIMIT 1),
+    false)`;
+}
+
+/**
+ * One page of the tenant's subjects by id (by default `$1` the tenant, `$2` the id to continue after, or null
+ * from the start): each half stops at `limit` distinct ids read in index order (the bindings by tenant and
+ * subject, each group's members by the group's key), so a page costs the same at any depth and in a tenant
+ * of 100,000 users instead of sorting every subject of the tenant. `tenant` writes the tenant condition on a
+ * column (a correlated one counts several tenants in one statement); `after` null reads from the start.
+ */
+export function tenantSubjectsPageSql(
+  dir: 'ASC' | 'DESC', limit: number,
+  tenant: (column: string) => string = (column) => nullSafeEquals(column, '$1'), after: string | null = '$2',
+): string {
   return `
   SELECT subject_id, subject_type FROM (
-    (SELECT DISTINCT b.subject_id AS subject_id, b.subject_type AS subject_type
-       FROM "authorization".bindings b
-      WHERE b.scope = 'TENANT' AND ${nullSafeEquals('b.tenant_id', '$1')} AND b.subject_type <> 'GROUP' AND ${after('b.subject_id')}
-      ORDER BY 1 ${dir} LIMIT ${limit})
+    (${boundSubjectsSql(dir, limit, tenant, after)})
     UNION
-    (SELECT DISTINCT gm.member_id, gm.member_type
-       FROM "authorization".group_members gm JOIN "authorization".groups g ON g.id = gm.group_id
-      WHERE ${nullSafeEquals('g.tenant_id', '$1')} AND ${after('gm.member_id')}
+    (SELECT DISTINCT m.member_id, m.member_type
+       FROM "authorization".groups g
+       CROSS JOIN LATERAL (
+         SELECT gm.member_id, gm.member_type FROM "authorization".group_members gm
+          WHERE gm.group_id = g.id${continuing(dir, 'gm.member_id', after)}
+          ORDER BY gm.member_id ${dir} LIMIT ${limit}) m
+      WHERE ${tenant('g.tenant_id')}
       ORDER BY 1 ${dir} LIMIT ${limit})
   ) s ORDER BY 1 ${dir} LIMIT ${limit}`;
+}
+
+function continuing(dir: 'ASC' | 'DESC', column: string, after: string | null): string {
+  return after ? ` AND (${after}::uuid IS NULL OR ${column} ${dir === 'ASC' ? '>' : '<'} ${after}::uuid)` : '';
+}
+
+/** The first `limit` distinct users and service accounts bound directly in the tenant, in id order (an index range). */
+function boundSubjectsSql(dir: 'ASC' | 'DESC', limit: number, tenant: (column: string) => string, after: string | null): string {
+  return `SELECT DISTINCT b.subject_id AS subject_id, b.subject_type AS subject_type
+       FROM "authorization".bindings b
+      WHERE b.scope = 'TENANT' AND ${tenant('b.tenant_id')} AND b.subject_type <> 'GROUP'${continuing(dir, 'b.subject_id', after)}
+      ORDER BY 1 ${dir} LIMIT ${limit}`;
+}
+
+/**
+ * The tenant's users and service accounts counted up to TOTAL_CAP (`$1` the tenant by default), as `n`:
+ * TOTAL_CAP + 1 means more. When its direct bindings alone pass the cap, its groups are not read.
+ */
+export function cappedSubjectCountSql(tenant?: (column: string) => string): string {
+  const cap = TOTAL_CAP + 1;
+  return `SELECT CASE WHEN bound.n >= ${cap} THEN ${cap}
+                 ELSE (SELECT count(*)::int FROM (${tenantSubjectsPageSql('ASC', cap, tenant, null)}) every) END AS n
+            FROM (SELECT count(*)::int AS n FROM (${boundSubjectsSql('ASC', cap, tenant ?? ((column) => nullSafeEquals(column, '$1')), null)}) b) bound`;
 }
 
 @Injectable()

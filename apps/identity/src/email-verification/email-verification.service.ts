@@ -132,7 +132,7 @@ export class EmailVerificationService {
         `UPDATE identity.users SET email = $2, pending_email = NULL, email_verified = true, updated_at = now(), version = version + 1 WHERE id = $1`,
         [user.id, link.email],
       );
-      await this.outbox.add(manager, IdentityEvents.subjectChanged, toSubjectFacts({ ...user, version: user.version + 1 }));
+      await this.outbox.add(manager, IdentityEvents.subjectChanged, toSubjectFacts({ ...user, email: link.email, version: user.version + 1 }));
       if (previous) {
         await this.outbox.add(manager, IdentityNotificationEvents.emailChanged, {
           userId: user.id, username: user.username, previousEmail: previous, email: link.email, by: 'CONFIRMED',

@@ -27,5 +27,13 @@ export function toSubjectFacts(user: UserEntity): SubjectFacts {
     superAdmin: user.superAdmin,
     disabled: user.status !== 'ACTIVE',
     version: user.version,
+    username: user.username,
+    email: user.email,
+    displayName: displayNameOf(user),
   };
+}
+
+/** First and last name as one searchable string (authorization's read model keeps it for a tenant's user search). */
+export function displayNameOf(user: Pick<UserEntity, 'firstName' | 'lastName'>): string | null {
+  return [user.firstName, user.lastName].filter((part) => part).join(' ') || null;
 }

@@ -163,7 +163,10 @@ export class TenantsService implements OnApplicationBootstrap, OnApplicationShut
       ]);
       return tenants.map((t) => ({
         ...t,
-        counts: { users: members[t.id]?.users ?? 0, groups: members[t.id]?.groups ?? 0, serviceAccounts: accounts[t.id] ?? 0 },
+        counts: {
+          users: members[t.id]?.users ?? 0, ...(members[t.id]?.usersCapped ? { usersCapped: true as const } : {}),
+          groups: members[t.id]?.groups ?? 0, serviceAccounts: accounts[t.id] ?? 0,
+        },
       }));
     } catch (error) {
       this.logger.warn({ err: error }, 'Tenant counts unavailable; serving tenants without them');

@@ -1,4 +1,4 @@
-import { AuditEntry, auditEvent, Caller, EmailChanged, EmailVerificationRequested, IdentityNotificationEvents } from '@gatehouse/contracts';
+import { AuditEntry, auditEvent, Caller, EmailChanged, EmailVerificationRequested, IdentityEvents, IdentityNotificationEvents, SubjectFacts } from '@gatehouse/contracts';
 import { problemOf } from '@gatehouse/testing';
 import { IdentityWorld, openIdentity } from '../../__tests__/identity-test-module';
 import { PasswordFlowsService } from '../../password-flows/password-flows.service';
@@ -63,6 +63,9 @@ describe('EmailVerificationService: verified addresses and confirmed email chang
     const changed = (await world.outboxEvents<EmailChanged>(IdentityNotificationEvents.emailChanged.subject)).filter((e) => e.userId === user.id);
     expect(changed).toEqual([expect.objectContaining({ previousEmail: user.email, email: newEmail, by: 'CONFIRMED' })]);
     expect(await audit(user.id)).toEqual(expect.arrayContaining(['email-change-requested', 'email-change-confirmed']));
+    // Authorization's read model (a tenant's user search) learns the confirmed address, not the previous one.
+    const facts = (await world.outboxEvents<SubjectFacts>(IdentityEvents.subjectChanged.subject)).filter((f) => f.id === user.id);
+    expect(facts.at(-1)).toMatchObject({ email: newEmail });
   });
 
   it('refuses an address another account has, the current address, and a change withdrawn before its confirmation', async () => {

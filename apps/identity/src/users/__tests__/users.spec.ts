@@ -30,7 +30,9 @@ describe('UsersService (real Postgres)', () => {
     it('creates a user with the username as email when it is one, announces it and audits it without the password hash', async () => {
       const user = await world.createUser({ firstName: 'Ada' });
       expect(user).toMatchObject({ email: user.username, firstName: 'Ada', superAdmin: false, status: 'ACTIVE', passwordChangeRequired: false });
-      expect(await facts(user.id)).toEqual([{ id: user.id, type: 'USER', superAdmin: false, disabled: false, version: 1 }]);
+      expect(await facts(user.id)).toEqual([
+        { id: user.id, type: 'USER', superAdmin: false, disabled: false, version: 1, username: user.username, email: user.username, displayName: 'Ada' },
+      ]);
       const welcome = (await world.outboxEvents<{ userId: string }>(IdentityNotificationEvents.userCreated.subject)).filter((e) => e.userId === user.id);
       expect(welcome).toEqual([{ userId: user.id, email: user.email, username: user.username, firstName: 'Ada' }]);
       const [created] = await audit(user.id);
@@ -146,11 +148,19 @@ describe('UsersService (real Postgres)', () => {
       await expect(sessions.login({ username: user.username, password: user.password }, null)).resolves.toBeDefined();
     });
 
+    it("a rename or an email change is announced with the user's new names (authorization searches them)", async () => {
+      const user = await world.createUser({ firstName: 'Ada' });
+      await users.update(internal, { id: user.id, lastName: 'Lovelace', email: `countess-${user.username}` });
+      expect((await facts(user.id)).at(-1)).toMatchObject({ version: 2, username: user.username, email: `countess-${user.username}`, displayName: 'Ada Lovelace' });
+    });
+
     it('deleting a user announces it as gone (disabled, newer version) and forgets it', async () => {
       const user = await world.createUser();
       await users.delete(internal, user.id);
       expect((await problemOf(users.get(user.id))).status).toBe(404);
-      expect((await facts(user.id)).at(-1)).toEqual({ id: user.id, type: 'USER', superAdmin: false, disabled: true, version: 2 });
+      expect((await facts(user.id)).at(-1)).toEqual({
+        id: user.id, type: 'USER', superAdmin: false, disabled: true, version: 2, username: user.username, email: user.email, displayName: null,
+      });
       expect((await audit(user.id)).map((e) => e.type)).toEqual(['CREATE', 'DELETE']);
       expect((await problemOf(users.delete(internal, user.id))).status).toBe(404);
     });
@@ -214,7 +224,9 @@ describe('UsersService (real Postgres)', () => {
 
     it('answers subject facts for users and 404 for an unknown subject', async () => {
       const user = await world.createUser();
-      expect(await users.facts(user.id)).toEqual({ id: user.id, type: 'USER', superAdmin: false, disabled: false, version: 1 });
+      expect(await users.facts(user.id)).toEqual({
+        id: user.id, type: 'USER', superAdmin: false, disabled: false, version: 1, username: user.username, email: user.email, displayName: null,
+      });
       expect((await problemOf(users.facts('00000000-0000-4000-8000-000000000000'))).status).toBe(404);
     });
   });

@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import { IdentityEvents, IdentityRpc, SubjectFacts, TOTAL_CAP, UserView } from '@gatehouse/contracts';
+import { AuthorizationWorld, newTenantId, openAuthorization } from '../../__tests__/authorization-test-module';
+import { TenantAccessService } from '../tenant-access.service';
+
+/**
+ * A tenant's users listed and searched in SQL (real Postgres): totals counted up to TOTAL_CAP, `q` answered
+ * from the subject read model's names, which identity's subject events keep current.
+ */
+describe('TenantAccessService.list: capped totals and search in the subject read model (real Postgres)', () => {
+  let world: AuthorizationWorld;
+  let access: TenantAccessService;
+  const sql = (query: string, params: unknown[] = []) => world.db.dataSource.query(query, params);
+  const user = (id: string, version: number, names: Partial<SubjectFacts> = {}): SubjectFacts => ({
+    id, type: 'USER', superAdmin: false, disabled: false, version, ...names,
+  });
+  const deliver = (facts: SubjectFacts) => world.consumers.deliver(world.db.dataSource, IdentityEvents.subjectChanged, facts);
+  const ids = (page: { results: Array<{ subjectId: string }> }) => page.results.map((r) => r.subjectId);
+  /** `count` users bound directly in the tenant (facts named `<prefix><n>@bulk.test`), in one statement. */
+  const bulkBind = async (tenantId: string, count: number, prefix: string) => {
+    const [{ id: role }] = await sql(`INSERT INTO "authorization".roles (scope, tenant_id, name, permissions) VALUES ('TENANT', $1, $2, '{}') RETURNING id`, [tenantId, `bulk ${prefix}`]);
+    await sql(`CREATE TEMP TABLE IF NOT EXISTS bulk_ids (id uuid, n int)`);
+    await sql(`TRUNCATE bulk_ids`);
+    await sql(`INSERT INTO bulk_ids SELECT gen_random_uuid(), g FROM generate_series(1, $1) g`, [count]);
+    await sql(`INSERT INTO "authorization".subject_facts (id, type, super_admin, disabled, version, username, email)
+               SELECT id, 'USER', false, false, 1, $1 || n, $1 || n || '@bulk.test' FROM bulk_ids`, [prefix]);
+    await sql(`INSERT INTO "authorization".bindings (scope, tenant_id, role_id, subject_type, subject_id)
+               SELECT 'TENANT', $1, $2, 'USER', id FROM bulk_ids`, [tenantId, role]);
+  };
+
+  beforeAll(async () => {
+    world = await openAuthorization();
+    access = world.get(TenantAccessService);
+    // identity's details of a page's users: whatever it is asked, as identity would answer for known ids.
+    world.rpc.on(IdentityRpc.getUsersByIds, (request) => request.ids.map((id) => ({ id, username: id }) as UserView));
+  }, 30_000);
+
+  afterAll(async () => {
+    await world?.close();
+  });
+
+  it("searches the tenant's users by username, email or display name, kept current by identity's events", async () => {
+    const [acme, other] = [newTenantId(), newTenantId()];
+    await world.seed.tenant(acme);
+    await world.seed.tenant(other);
+    const [ada, grace, outsider] = [randomUUID(), randomUUID(), randomUUID()];
+    await deliver(user(ada, 1, { username: 'ada', email: 'countess@analytical.test', displayName: 'Ada Lovelace' }));
+    await deliver(user(grace, 1, { username: 'grace', email: 'grace@navy.test', displayName: 'Grace Hopper' }));
+    await deliver(user(outsider, 1, { username: 'ada-elsewhere', email: 'other@analytical.test', displayName: 'Ada Other' }));
+    const role = await world.seed.role(acme, { USER: ['READ'] });
+    await world.seed.bind(role, ada, { tenantId: acme });
+    await world.seed.group(acme, [grace]);
+    await world.seed.bind(await world.seed.role(other, { USER: ['READ'] }), outsider, { tenantId: other });
+
+    expect(ids(await access.list(acme, { q: 'ADA' }))).toEqual([ada]);
+    expect(ids(await access.list(acme, { q: 'analytical' }))).toEqual([ada]);
+    expect(ids(await access.list(acme, { q: 'hopper' }))).toEqual([grace]);
+    expect(ids(await access.list(acme, { q: grace }))).toEqual([grace]);
+    expect(await access.list(acme, { q: 'nobody' })).toMatchObject({ results: [], total: 0 });
+    expect(ids(await access.list(acme, { sort: 'username:desc' }))).toEqual([grace, ada]);
+
+    // Renamed (a newer version): found by the new name only; an older event replayed changes nothing.
+    await deliver(user(grace, 2, { username: 'rear-admiral', email: 'grace@navy.test', displayName: 'Grace B. Hopper' }));
+    expect(ids(await access.list(acme, { q: 'rear-adm' }))).toEqual([grace]);
+    expect(ids(await access.list(acme, { q: 'grace' }))).toEqual([grace]);
+    expect(await access.list(acme, { q: 'Grace Hopper' })).toMatchObject({ total: 0 });
+    await deliver(user(grace, 1, { username: 'grace', email: 'grace@navy.test', displayName: 'Grace Hopper' }));
+    expect(await access.list(acme, { q: 'rear-adm' })).toMatchObject({ total: 1 });
+    expect(await access.list(acme, { q: 'Grace Hopper' })).toMatchObject({ total: 0 });
+  });
+
+  it('counts a tenant of TOTAL_CAP users exactly and a bigger one up to the cap, a user bound and grouped once', async () => {
+    const [exact, big] = [newTenantId(), newTenantId()];
+    await world.seed.tenant(exact);
+    await world.seed.tenant(big);
+    await bulkBind(exact, TOTAL_CAP - 1, 'exact');
+    const both = await world.seed.subject();
+    await world.seed.bind(await world.seed.role(exact, { USER: ['READ'] }), both, { tenantId: exact });
+    await world.seed.group(exact, [both]);
+    expect(await access.list(exact, { size: 5 })).toMatchObject({ total: TOTAL_CAP });
+    expect((await access.list(exact, { size: 5 })).totalCapped).toBeUndefined();
+
+    await bulkBind(big, TOTAL_CAP + 1, 'big');
+    expect(await access.list(big, { size: 5 })).toMatchObject({ total: TOTAL_CAP, totalCapped: true });
+    expect(await access.countByTenant([exact, big])).toEqual({
+      [exact]: { users: TOTAL_CAP, groups: 1 },
+      [big]: { users: TOTAL_CAP, usersCapped: true, groups: 0 },
+    });
+
+    // A big tenant is searched from the read model's side: the matches, counted exactly when few.
+    const found = await access.list(big, { q: 'big1234@' });
+    expect(found.total).toBe(1);
+    expect(found.results).toHaveLength(1);
+    expect(await access.list(big, { q: 'big123', size: 5 })).toMatchObject({ total: 11 });
+    // Searched by a substring every user has, the count stops reading and says its total is a lower bound.
+    expect(await access.list(big, { q: '@bulk.test', size: 5 })).toMatchObject({ total: TOTAL_CAP, totalCapped: true });
+    // Sorted by username: the tenant's first users in that order, read from the read model.
+    const firsts: Array<{ id: string }> = await sql(
+      `SELECT f.id FROM "authorization".subject_facts f JOIN "authorization".bindings b ON b.subject_id = f.id WHERE b.tenant_id = $1 ORDER BY f.username, f.id LIMIT 3`,
+      [big],
+    );
+    expect(ids(await access.list(big, { sort: 'username:asc', size: 3 }))).toEqual(firsts.map((r) => r.id));
+  }, 60_000);
+});
