@@ -6,7 +6,9 @@
 # SERVICE is one of: gateway, identity, tenancy, authorization, notification.
 # A build argument sets the default: docker build --build-arg SERVICE=tenancy -t gatehouse-tenancy .
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# The current Node LTS (Node 20 reached its end of life in April 2026). The code keeps running on Node 20
+# (package.json engines, the machines its tests run on): nothing in it needs a newer one.
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ---------------------------------------------------------------------------------------------------
 # build: all dependencies, compile TypeScript with swc into dist/, then drop the dev dependencies.

@@ -70,7 +70,7 @@ export class OperatorUnreachableError extends Error {
   get hint(): string {
     const { target } = this;
     if (target.kind === 'socket') return SOCKET_ERRORS[this.code]?.hint ?? 'is local mode (npm start) running on this host, as this user?';
-    if (this.authentication) return 'set NATS_USER and NATS_PASSWORD to the operator user of the NATS configuration (deploy/nats/nats-server.conf)';
+    if (this.authentication) return 'set NATS_USER and NATS_PASSWORD to the operator user of the NATS configuration (deploy/nats/authorization.conf)';
     const local = target.localSocket
       ? `; for local mode (npm start), which has no NATS: no operator socket at ${target.localSocket}, set GATEHOUSE_DATA_DIR to its data folder`
       : '';
