@@ -2,8 +2,13 @@ import { ProblemException } from '@gatehouse/errors';
 import { CallHandler, ExecutionContext, Injectable, Logger, NestInterceptor } from '@nestjs/common';
 import { catchError, Observable, throwError } from 'rxjs';
 
-/** Postgres SQLSTATEs and socket errors that mean "the database cannot be reached right now". */
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '53300']);
+/**
+ * Postgres SQLSTATEs and socket errors that mean "the database cannot be reached right now". 25006 (a
+ * write refused as read-only) is a server in recovery: the database address led to a standby (HAProxy
+ * has not marked it down yet) or to a primary being demoted; the write did not happen and a retry, once
+ * the address leads to the primary, can succeed (docs/resilience.md, Postgres high availability).
+ */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '53300', '25006']);
 const UNREACHABLE_MESSAGES = [/connection terminated/i, /timeout exceeded when trying to connect/i, /connection is closed/i, /the database system is/i];
 
 export function isDatabaseUnreachable(error: unknown): boolean {
