@@ -32,14 +32,6 @@ describe('broker outage: NATS restarted under keyed writes', () => {
     await smtp?.stop();
   }, 60_000);
 
-
-  const allReady = async () => {
-    const states = await Promise.all(
-      system.instances.map((i) => fetch(i.healthUrl, { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false)),
-    );
-    return states.every(Boolean);
-  };
-
   it('runs every committed request once: one email and one audit entry each, and nothing fails once NATS is back', async () => {
     const { token, tenant, users } = await seedKeyedLoad(system.gatewayUrl, 'outage');
 
@@ -48,7 +40,7 @@ describe('broker outage: NATS restarted under keyed writes', () => {
     const downAt = Date.now();
     await system.nats.restart(() => new Promise((r) => setTimeout(r, OUTAGE_MS)));
     const upAt = Date.now();
-    while (!(await allReady())) await new Promise((r) => setTimeout(r, 100));
+    while (!(await system.allReady())) await new Promise((r) => setTimeout(r, 100));
     const recoveredAt = Date.now();
     await new Promise((r) => setTimeout(r, 5000));
     const requests = await load.stop();

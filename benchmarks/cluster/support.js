@@ -2,9 +2,9 @@
  * Shared by the cluster benchmarks: a private nats-server and a private Postgres that can be restarted
  * (never the machine's shared ones), a fresh database, the fixture every run needs, and small helpers.
  */
-const { spawn, spawnSync } = require('node:child_process');
+const { spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
-const { chownSync, existsSync, mkdtempSync, rmSync, statSync } = require('node:fs');
+const { existsSync, mkdtempSync, rmSync, statSync } = require('node:fs');
 const { loadavg, tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { freePort } = require('../../tools/cluster');
@@ -61,31 +61,14 @@ async function privateNats() {
   return nats;
 }
 
-const PG_BIN = ['/usr/lib/postgresql/17/bin', '/usr/lib/postgresql/16/bin', '/usr/lib/postgresql/15/bin'].find((d) => existsSync(join(d, 'pg_ctl')));
-
 /**
- * A private Postgres cluster (initdb + pg_ctl in a temp directory, on a free port). Postgres refuses to
- * run as root, so as root the binaries run as the `postgres` user.
+ * A private Postgres cluster (initdb + pg_ctl in a temporary directory, on a free port; as root, run as
+ * the `postgres` user: postgresWorkspace in libs/testing, from the build).
  */
 async function privatePostgres() {
-  if (!PG_BIN) throw new Error('no Postgres server binaries under /usr/lib/postgresql/*/bin');
+  const { postgresWorkspace } = require('../../dist/libs/testing/src/postgres-ha');
   const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-pg-'));
-  const asRoot = process.getuid?.() === 0;
-  if (asRoot) {
-    const pg = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
-    const gid = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' });
-    if (pg.status !== 0) throw new Error('running as root and there is no postgres user to run Postgres as');
-    chownSync(dir, Number(pg.stdout), Number(gid.stdout));
-  }
-  const run = (command, args) => {
-    const line = [join(PG_BIN, command), ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
-    const result = asRoot
-      ? spawnSync('su', ['postgres', '-s', '/bin/sh', '-c', line], { encoding: 'utf8' })
-      : spawnSync('/bin/sh', ['-c', line], { encoding: 'utf8' });
-    if (result.status !== 0) throw new Error(`${command} failed: ${result.stderr || result.stdout}`);
-    return result.stdout;
-  };
+  const { dir, run } = postgresWorkspace('gatehouse-bench-pg-');
   const data = join(dir, 'data');
   run('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']);
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300`;

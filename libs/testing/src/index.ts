@@ -20,3 +20,4 @@ export * from './scim-fixtures';
 export * from './ldap-server';
 export * from './oidc-test-idp';
 export * from './keyed-load';
+export * from './postgres-ha';

@@ -4,6 +4,8 @@ import { TestDbClient } from './test-database';
 /** One HTTP attempt of a keyed request. */
 export interface KeyedAttempt {
   startedAt: number;
+  /** When its answer (or failure) came. */
+  finishedAt: number;
   /** 0: no answer (connection refused or reset, timeout). */
   status: number;
   replayed: boolean;
@@ -46,9 +48,9 @@ export async function attemptKeyed(gatewayUrl: string, path: string, body: unkno
     const text = await response.text();
     const parsed = (text ? JSON.parse(text) : undefined) as Record<string, unknown> | undefined;
     const type = typeof parsed?.type === 'string' ? parsed.type.split('/').pop() : undefined;
-    return { startedAt, status: response.status, replayed: response.headers.get('idempotent-replayed') === 'true', type, body: parsed };
+    return { startedAt, finishedAt: Date.now(), status: response.status, replayed: response.headers.get('idempotent-replayed') === 'true', type, body: parsed };
   } catch {
-    return { startedAt, status: 0, replayed: false };
+    return { startedAt, finishedAt: Date.now(), status: 0, replayed: false };
   }
 }
 

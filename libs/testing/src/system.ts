@@ -157,6 +157,14 @@ export class TestSystem {
     }
   }
 
+  /** Whether every instance's /health/ready answers 200 right now. */
+  async allReady(): Promise<boolean> {
+    const states = await Promise.all(
+      this.instances.map((i) => fetch(i.healthUrl, { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false)),
+    );
+    return states.every(Boolean);
+  }
+
   /** Points the fixtures (api(), createUser(), ...) at this system's gateway until stop(). */
   useForFixtures(): this {
     this.fixturesWere ??= { url: process.env.GATEHOUSE_URL };
