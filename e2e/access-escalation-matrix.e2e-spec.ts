@@ -1,6 +1,6 @@
 import { RoleView } from '@gatehouse/contracts';
 import {
-  api, bearer, bindInstanceRole, bindRole, createGroup, createIntegration, createRole, createTenantWorld, createUser, describeOperation, LdapServer,
+  api, bearer, bindInstanceRole, bindRole, createGroup, createIntegration, createRole, createTenantWorld, createUser, describeOperation, generateSigningKey, idpMetadata, LdapServer, SamlTestIdp,
   ldapPerson, loadOpenApi, operationsOf, patchOp, rolesByName, SCIM_GROUP_SCHEMA, scimClient, ScimClient, scimUser, superAdminToken, TenantWorld,
   TestUser, unique,
 } from '@gatehouse/testing';
@@ -30,6 +30,8 @@ describe('access: the escalation matrix of every grant route', () => {
   /** A user manager of A (USER, GROUP, GROUP_MEMBERSHIP only), and a directory for identity providers' links. */
   let userManager: TestUser;
   let directory: LdapServer;
+  /** A SAML IdP process, for sign-ins whose group mappings are judged again. */
+  let samlIdpProcess: SamlTestIdp;
   const DIRECTORY_PEOPLE = ['mx-one', 'mx-two', 'mx-three', 'mx-four'];
 
   const T = () => `/api/v1/${a.tenant}`;
@@ -55,6 +57,13 @@ describe('access: the escalation matrix of every grant route', () => {
   /** An LDAP provider's body (a directory that need not answer unless `url` is given), with one group mapping. */
   const idp = (groupId?: string, tenantId?: string, url = 'ldaps://ldap.matrix.example.invalid') => ({
     type: 'ldap', name: unique('idp'), ldap: { url, userBase: 'ou=people,dc=example,dc=com' },
+    groupMappings: groupId ? [{ providerGroup: 'staff', groupId, ...(tenantId ? { tenantId } : {}) }] : [],
+  });
+  /** A SAML provider's body (its metadata pasted: no IdP needs to answer), with one group mapping. */
+  const samlSigning = generateSigningKey('/CN=Matrix SAML IdP');
+  const samlIdp = (groupId?: string, tenantId?: string) => ({
+    type: 'saml', name: unique('saml'), jitProvisioning: true,
+    saml: { metadataXml: idpMetadata({ entityId: 'https://idp.matrix.example.invalid/idp', ssoUrl: 'https://idp.matrix.example.invalid/sso', ...samlSigning }) },
     groupMappings: groupId ? [{ providerGroup: 'staff', groupId, ...(tenantId ? { tenantId } : {}) }] : [],
   });
   const membersOf = async (groupId: string) =>
@@ -89,6 +98,7 @@ describe('access: the escalation matrix of every grant route', () => {
       suffix,
       seed: [`dn: ou=people,${suffix}\nobjectClass: organizationalUnit\nou: people\n`, ...DIRECTORY_PEOPLE.map((uid) => ldapPerson(suffix, uid, { password: `${uid}-pass` }))].join('\n'),
     });
+    samlIdpProcess = await SamlTestIdp.start({ accounts: { 'mx-saml': { attributes: { email: 'mx-saml@matrix.example.invalid', groups: ['staff'] } } } });
     const groupEditor = await newUser();
     await bindRole(root, a.tenant, { roleId: (await createRole(root, a.tenant, { name: unique('group-editors'), permissions: { USER: crud, GROUP: crud } })).id, subjectId: groupEditor.user.id });
     groupEditorScim = scimClient(await createIntegration(groupEditor.token, a.tenant));
@@ -102,7 +112,18 @@ describe('access: the escalation matrix of every grant route', () => {
       await api().delete(`/api/v1/identity-providers/${provider.id}`).set(...bearer(root)).expect(204);
     }
     await directory?.stop();
+    await samlIdpProcess?.stop();
   });
+
+  /** A SAML sign-in through the IdP process, as a browser would: the start, the IdP's signed response to the ACS, the callback's finish. */
+  const samlSignIn = async (provider: { id: string; saml: { acsUrl: string; spEntityId: string } }, account: string) => {
+    const start = (await api().post(`/api/v1/login/providers/${provider.id}/start`).send({}).expect(200)).body as { redirectTo: string; binding: string };
+    const request = await samlIdpProcess.authnRequest(start.redirectTo);
+    const SAMLResponse = await samlIdpProcess.mint({ inResponseTo: request.id, acsUrl: provider.saml.acsUrl, audience: provider.saml.spEntityId, account });
+    const acs = await api().post(`/saml/${provider.id}/acs`).type('form').send({ SAMLResponse, RelayState: new URL(start.redirectTo).searchParams.get('RelayState') as string });
+    expect(acs.status).toBe(303);
+    return api().post('/api/v1/session/federated').set('x-gatehouse-csrf', '1').send({ query: new URL(acs.headers.location).search.slice(1), binding: start.binding });
+  };
 
   /** A SCIM refusal: the status and rule in a SCIM error body (application/scim+json). */
   const scimRefused = (response: Response, status: number, rule?: string) => {
@@ -566,9 +587,24 @@ describe('access: the escalation matrix of every grant route', () => {
       refused(await as(userManager.token).post(path, idp(viewersGroup)), 403, 'no-permission-escalation');
       deniedAtGateway(await as(accessOnly.token).post(path, idp(viewersGroup)), 'USER');
       deniedAtGateway(await as(b.admin.token).post(path, idp(viewersGroup)), 'USER');
+      // A SAML provider's mappings are judged alike.
+      refused(await as(a.admin.token).post(path, samlIdp(adminsGroup)), 403, 'tenant-permission-required');
+      refused(await as(userManager.token).post(path, samlIdp(viewersGroup)), 403, 'no-permission-escalation');
       expect(await count()).toBe(before);
       ok(await as(a.admin.token).post(path, idp(viewersGroup)));
+      ok(await as(a.admin.token).post(path, samlIdp(viewersGroup)));
       ok(await as(root).post(path, idp(adminsGroup)));
+      // At each sign-in the mappings are judged again as the owner: a group bound to Viewer after the user manager's
+      // save is not theirs to grant, so a SAML sign-in (a just-in-time account) gets no membership of it.
+      const plain = (await createGroup(root, a.tenant, unique('plain'))).id;
+      const owned = await as(userManager.token).post(path, {
+        type: 'saml', name: unique('saml-jit'), jitProvisioning: true, saml: { metadataUrl: samlIdpProcess.metadataUrl },
+        groupMappings: [{ providerGroup: 'staff', groupId: plain }],
+      });
+      ok(owned);
+      await bindRole(root, a.tenant, { roleId: rolesA.Viewer.id, subjectType: 'GROUP', subjectId: plain });
+      refused(await samlSignIn(owned.body, 'mx-saml'), 403, 'no-permission-escalation');
+      expect(await membersOf(plain)).toEqual([]);
     },
     'PATCH /api/v1/{tenant}/identity-providers/{id}': async () => {
       const created = await as(a.admin.token).post(`${T()}/identity-providers`, idp());
@@ -587,7 +623,9 @@ describe('access: the escalation matrix of every grant route', () => {
       deniedAtGateway(await as(a.admin.token).post('/api/v1/identity-providers', body(viewersGroup)), 'TENANT');
       // An Instance Admin has no tenant data: it cannot let a directory hand out A's Admin group.
       refused(await as(instanceAdmin.token).post('/api/v1/identity-providers', body(adminsGroup)), 403);
+      refused(await as(instanceAdmin.token).post('/api/v1/identity-providers', samlIdp(adminsGroup, a.tenant)), 403);
       ok(await as(root).post('/api/v1/identity-providers', body(adminsGroup)));
+      ok(await as(root).post('/api/v1/identity-providers', samlIdp(adminsGroup, a.tenant)));
     },
     'PATCH /api/v1/identity-providers/{id}': async () => {
       const created = await as(root).post('/api/v1/identity-providers', idp());
@@ -612,6 +650,13 @@ describe('access: the escalation matrix of every grant route', () => {
       deniedAtGateway(await as(accessOnly.token).post(path, { userId: a.member.user.id, login: 'mx-one' }), 'USER');
       expect((await api().get(path).set(...bearer(root)).expect(200)).body.total).toBe(0);
       ok(await as(a.admin.token).post(path, { userId: a.member.user.id, login: 'mx-one' }));
+      // A SAML account (its NameID) is a credential alike.
+      const saml = await as(a.admin.token).post(`${T()}/identity-providers`, samlIdp());
+      ok(saml);
+      const samlLinks = `${T()}/identity-providers/${saml.body.id}/links`;
+      refused(await as(a.admin.token).post(samlLinks, { userId: wider.user.id, login: 'saml-nameid-wider' }), 403, 'no-credential-escalation');
+      expect((await api().get(samlLinks).set(...bearer(root)).expect(200)).body.total).toBe(0);
+      ok(await as(a.admin.token).post(samlLinks, { userId: a.member.user.id, login: 'saml-nameid-member' }));
     },
     'POST /api/v1/identity-providers/{id}/links': async () => {
       const created = await as(root).post('/api/v1/identity-providers', idp(undefined, undefined, directory.url));

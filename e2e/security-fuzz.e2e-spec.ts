@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import {
-  api, ApiOperation, bearer, countChanges, createTenantWorld, createUser, describeOperation, FieldValues, fillPath, FuzzCase, hostileText,
-  invalidInputs, loadOpenApi, namesField, NON_UTF8_QUERY_VALUES, nullsWhereAdmitted, OpenApiDocument, operationsOf, schemaFields,
+  api, ApiOperation, bearer, countChanges, createTenantWorld, createUser, describeOperation, FieldValues, fillPath, FuzzCase, generateSigningKey, hostileText, idpMetadata,
+  invalidInputs, loadOpenApi, mintSamlResponse, namesField, NON_UTF8_QUERY_VALUES, nullsWhereAdmitted, OpenApiDocument, operationsOf, schemaFields,
   settledRowCounts, stackTraceIn, superAdminToken, TenantWorld, testDb, TestDbClient, TestUser, typeOf, unacceptableValues, validSample,
 } from '@gatehouse/testing';
 
@@ -241,6 +241,57 @@ describe('security: fuzzing every route from its OpenAPI schema', () => {
     );
     expect(problems).toEqual([]);
   }, 60_000);
+
+  it('answers hostile posts to the SAML service provider (SAMLResponse, RelayState, spoiled signed responses, ids) with a 4xx problem, never a 5xx, and writes nothing', async () => {
+    problems.length = 0;
+    const samlOps = operationsOf(doc).filter((op) => op.httpBridge && op.path.startsWith('/saml/'));
+    expect(samlOps.map((op) => `${op.method} ${op.path}`).sort()).toEqual(['GET /saml/{id}/metadata', 'POST /saml/{id}/acs']);
+    const idp = { entityId: 'https://idp.fuzz.example/idp', ssoUrl: 'https://idp.fuzz.example/sso', ...generateSigningKey() };
+    const provider = (await api().post(`/api/v1/${world.tenant}/identity-providers`).set(...bearer(world.admin.token))
+      .send({ type: 'saml', name: `fuzz-saml-${SEED}`, saml: { metadataXml: idpMetadata(idp) } }).expect(201)).body as { id: string; saml: { acsUrl: string; spEntityId: string } };
+    try {
+      const before = await settledRowCounts(db);
+      const acs = samlOps.find((op) => op.method === 'POST') as ApiOperation;
+      const metadata = samlOps.find((op) => op.method === 'GET') as ApiOperation;
+      const signed = mintSamlResponse(idp, { attributes: { email: 'x@fuzz.example' } }, {
+        inResponseTo: '_not-asked', acsUrl: provider.saml.acsUrl, audience: provider.saml.spEntityId, account: 'fuzz',
+      });
+      const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+      const samlResponse = fc.oneof(
+        hostileText,
+        hostileText.map(b64),
+        fc.constantFrom('<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"/>', '<r>', '<?xml version="1.0"?>', '<!DOCTYPE r [<!ENTITY a SYSTEM "file:///etc/passwd">]><r>&a;</r>', `<a>${'<b>'.repeat(2000)}`).map(b64),
+        // The signed response with one base64 character changed: a broken signature, broken XML or broken base64.
+        fc.nat({ max: signed.length - 1 }).chain((at) => fc.constantFrom('A', '+', '/', '=', '%').map((c) => `${signed.slice(0, at)}${c}${signed.slice(at + 1)}`)),
+      );
+      await fc.assert(
+        fc.asyncProperty(samlResponse, fc.option(hostileText), fc.constantFrom('application/x-www-form-urlencoded', 'application/json', 'text/xml', ''), async (response, relayState, type) => {
+          const form = new URLSearchParams({ SAMLResponse: response, ...(relayState !== null ? { RelayState: relayState } : {}) }).toString();
+          tried += 1;
+          routes.add(describeOperation(acs));
+          const path = `/saml/${provider.id}/acs`;
+          const answer = await api().post(path).set('content-type', type || 'application/x-www-form-urlencoded').send(form);
+          checkAnswer({ op: acs, path, input: { SAMLResponse: response.slice(0, 80), type } }, answer);
+          if (answer.status < 400) problems.push(`POST ${path} ${response.slice(0, 80)} -> ${answer.status}: accepted`);
+        }),
+        { seed: SEED, numRuns: RUNS_PER_ROUTE * 6, endOnFailure: true },
+      );
+      await fc.assert(
+        fc.asyncProperty(hostileText, async (id) => {
+          tried += 2;
+          routes.add(describeOperation(metadata));
+          const encoded = Buffer.from(id, 'utf8').toString('hex');
+          checkAnswer({ op: metadata, path: `/saml/${encoded}/metadata`, input: {} }, await api().get(`/saml/${encoded}/metadata`));
+          checkAnswer({ op: acs, path: `/saml/${encoded}/acs`, input: {} }, await api().post(`/saml/${encoded}/acs`).type('form').send({ SAMLResponse: signed }));
+        }),
+        { seed: SEED, numRuns: PATH_RUNS_PER_ROUTE * 3, endOnFailure: true },
+      );
+      expect(problems).toEqual([]);
+      expect(countChanges(before, await settledRowCounts(db))).toEqual([]);
+    } finally {
+      await api().delete(`/api/v1/${world.tenant}/identity-providers/${provider.id}`).set(...bearer(world.admin.token)).expect(204);
+    }
+  }, 120_000);
 
   it('answers null where a field admits it (its own tenant, own profile) and query bytes that are not UTF-8 on every read, without a 5xx', async () => {
     problems.length = 0;

@@ -1,17 +1,20 @@
 import {
-  ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength,
+  ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength,
 } from 'class-validator';
 import { TokenPair, UserIdRequest } from './identity';
 import { Nested, Optional, OptionalOrNull } from './input-rules';
+import type { OidcHttpResponse } from './oidc';
 import { Page, PageQuery } from './pagination';
 import { rpc } from './rpc';
+
+const SAML_ATTRIBUTE = /^[A-Za-z_][\w:./#-]{0,255}$/;
 
 // ---------------------------------------------------------------------------------------------
 // Federation (docs/federation.md): identity providers a user signs in with instead of (or besides) a
 // Gatehouse password. Instance-wide (Super Admins and Instance Admins) or a tenant's own (its Admins).
 // identity owns them; group mappings change memberships through authorization's grant guard.
 
-export const IDENTITY_PROVIDER_TYPES = ['ldap', 'oidc'] as const;
+export const IDENTITY_PROVIDER_TYPES = ['ldap', 'oidc', 'saml'] as const;
 export type IdentityProviderType = (typeof IDENTITY_PROVIDER_TYPES)[number];
 
 /** A provider's group (its name, or its DN for LDAP) that makes its users members of a Gatehouse group. */
@@ -150,6 +153,72 @@ export class OidcSettings {
   mfaAmr?: string[];
 }
 
+/** Which attributes of a SAML assertion fill the user's fields (names as the IdP sends them: `email`, `urn:oid:...`, a claim URI). */
+export class SamlAttributeMapping {
+  /** null (the default): the assertion's NameID is the username. */
+  @OptionalOrNull() @IsString() @Matches(SAML_ATTRIBUTE)
+  username?: string | null;
+
+  @Optional() @IsString() @Matches(SAML_ATTRIBUTE)
+  email?: string;
+
+  @Optional() @IsString() @Matches(SAML_ATTRIBUTE)
+  firstName?: string;
+
+  @Optional() @IsString() @Matches(SAML_ATTRIBUTE)
+  lastName?: string;
+
+  @Optional() @IsString() @Matches(SAML_ATTRIBUTE)
+  groups?: string;
+}
+
+/**
+ * A SAML 2.0 identity provider (@node-saml/node-saml): its metadata by URL or pasted; the IdP's entity id, SSO
+ * URL and signing certificates are taken from it at each save. Assertions must be signed.
+ */
+export class SamlSettings {
+  /** Where the IdP publishes its metadata (https; http only to an allowed loopback host); read at each save. */
+  @OptionalOrNull() @IsString() @MaxLength(500)
+  metadataUrl?: string | null;
+
+  /** The IdP's metadata pasted (when it has no URL). One of metadataUrl and metadataXml is required. */
+  @OptionalOrNull() @IsString() @MaxLength(200_000)
+  metadataXml?: string | null;
+
+  @Optional() @Nested(() => SamlAttributeMapping)
+  attributes?: SamlAttributeMapping;
+
+  /** Whether the IdP verifies the addresses it asserts: only then does an address link an existing account. Default false. */
+  @Optional() @IsBoolean()
+  emailVerified?: boolean;
+
+  /** AuthnContextClassRef values meaning the IdP checked a second factor: then Gatehouse asks for none. */
+  @Optional() @IsArray() @ArrayMaxSize(20) @IsString({ each: true }) @MaxLength(300, { each: true })
+  mfaContexts?: string[];
+
+  /** Clock skew allowed on NotBefore/NotOnOrAfter, seconds. Default 60. */
+  @Optional() @IsInt() @Min(0) @Max(300)
+  clockSkewSeconds?: number;
+}
+
+/** What the IdP's metadata said, as stored at the save. */
+export interface SamlIdpView {
+  entityId: string;
+  ssoUrl: string;
+  /** Its signing certificates: subject, validity, SHA-256 fingerprint. */
+  certificates: Array<{ subject: string; notBefore: string; notAfter: string; fingerprint: string }>;
+}
+
+/** What is answered of SAML settings, the IdP's metadata as read, and what to register at the IdP (Gatehouse's SP). */
+export type SamlSettingsView = Required<Omit<SamlSettings, 'attributes'>> & {
+  attributes: Required<SamlAttributeMapping>;
+  idp: SamlIdpView;
+  /** Gatehouse's entity id (the audience), its assertion consumer service URL (HTTP-POST) and its metadata's URL. */
+  spEntityId: string;
+  acsUrl: string;
+  spMetadataUrl: string;
+};
+
 /** What is answered of OIDC settings: everything but the client secret, and the redirect URI to register at the provider. */
 export type OidcSettingsView = Required<Omit<OidcSettings, 'clientSecret' | 'claims'>> & {
   claims: Required<OidcClaimMapping>;
@@ -186,6 +255,7 @@ export interface IdentityProviderView {
   sessionLifetimeSeconds: number;
   ldap?: LdapSettingsView;
   oidc?: OidcSettingsView;
+  saml?: SamlSettingsView;
   createdAt: string;
   updatedAt: string;
 }
@@ -219,6 +289,10 @@ class IdentityProviderSettings {
   /** On a change, replaces the settings; a client secret left out keeps the stored one. */
   @Optional() @Nested(() => OidcSettings)
   oidc?: OidcSettings;
+
+  /** On a change, replaces the settings (the metadata is read again). */
+  @Optional() @Nested(() => SamlSettings)
+  saml?: SamlSettings;
 }
 
 export class CreateIdentityProviderRequest extends IdentityProviderSettings {
@@ -245,7 +319,7 @@ export class IdentityProviderIdRequest {
 export class ListIdentityProvidersRequest extends PageQuery {}
 
 /** Which step of a connection test failed, or `ok`. */
-export type ConnectionStep = 'url' | 'dns' | 'connect' | 'tls' | 'bind' | 'search' | 'discovery' | 'jwks' | 'ok';
+export type ConnectionStep = 'url' | 'dns' | 'connect' | 'tls' | 'bind' | 'search' | 'discovery' | 'jwks' | 'metadata' | 'certificate' | 'ok';
 
 export interface ConnectionTestResult {
   ok: boolean;
@@ -326,7 +400,7 @@ export class SetUserAuthenticationRequest {
   password: boolean;
 }
 
-/** A provider the sign-in page offers (enabled OIDC providers: instance-wide ones without domains, and those claiming the email's domain). */
+/** A provider the sign-in page offers (enabled OIDC and SAML providers: instance-wide ones without domains, and those claiming the email's domain). */
 export interface SignInProvider {
   id: string;
   name: string;
@@ -366,6 +440,27 @@ export class CompleteFederatedSignInRequest {
   binding: string;
 }
 
+/** Path of Gatehouse's SAML service provider for an identity provider: its metadata (GET) and assertion consumer service (POST). */
+export const SAML_HTTP_PATHS = /^\/saml\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\/(?:metadata|acs)(?:$|\?)/;
+
+/** Largest body the SAML bridge carries (a signed response with a few certificates and attributes). */
+export const SAML_HTTP_MAX_BODY_BYTES = 256 * 1024;
+
+/** One HTTP request of the SAML service provider, carried over NATS like the OpenID provider's (OidcHttpRequest). */
+export class SamlHttpRequest {
+  @IsIn(['GET', 'POST'])
+  method: 'GET' | 'POST';
+
+  @IsString() @MaxLength(8192) @Matches(SAML_HTTP_PATHS, { message: 'url must address a SAML service provider' })
+  url: string;
+
+  @IsObject()
+  headers: Record<string, string>;
+
+  @Optional() @IsString() @MaxLength(SAML_HTTP_MAX_BODY_BYTES)
+  body?: string;
+}
+
 export const FederationRpc = {
   createProvider: rpc<CreateIdentityProviderRequest, IdentityProviderView>('identity.identity-providers.create.v1'),
   listProviders: rpc<ListIdentityProvidersRequest, Page<IdentityProviderView>>('identity.identity-providers.list.v1'),
@@ -384,6 +479,8 @@ export const FederationRpc = {
   startSignIn: rpc<StartFederatedSignInRequest, FederatedSignInStart>('identity.federation.start.v1'),
   /** Public (browser session step): the provider's answer, exchanged and checked; answers the session like a sign-in. */
   completeSignIn: rpc<CompleteFederatedSignInRequest, TokenPair>('identity.federation.complete.v1'),
+  /** Gateway only (HTTP bridge): a SAML provider's SP metadata and assertion consumer service. */
+  samlHttp: rpc<SamlHttpRequest, OidcHttpResponse>('identity.federation.saml.http.v1'),
 } as const;
 
 // ---------------------------------------------------------------------------------------------

@@ -19,5 +19,6 @@ export * from './ingress';
 export * from './scim-fixtures';
 export * from './ldap-server';
 export * from './oidc-test-idp';
+export * from './saml-test-idp';
 export * from './keyed-load';
 export * from './postgres-ha';

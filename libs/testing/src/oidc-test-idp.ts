@@ -1,6 +1,6 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { startHelperProcess } from './helper-process';
 import { freePort } from './ports';
 import { stopProcess } from './system';
 
@@ -23,30 +23,9 @@ export class OidcTestIdp {
     const port = await freePort();
     const clientId = `gatehouse-${randomBytes(4).toString('hex')}`;
     const clientSecret = randomBytes(24).toString('base64url');
-    const root = resolve(process.env.GATEHOUSE_ROOT ?? process.cwd());
     const config = { port, clientId, clientSecret, redirectUris: options.redirectUris, accounts: options.accounts };
-    const child = spawn(process.execPath, [join(root, 'dist/libs/testing/src/oidc-test-idp-process.js')], {
-      env: { PATH: process.env.PATH, OIDC_TEST_IDP: JSON.stringify(config) },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let output = '';
-    const ready = new Promise<string>((done, fail) => {
-      const timer = setTimeout(() => fail(new Error(`the test IdP did not start: ${output}`)), 20_000);
-      child.stdout?.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        const match = /ready (\S+)/.exec(output);
-        if (match) {
-          clearTimeout(timer);
-          done(match[1]);
-        }
-      });
-      child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        fail(new Error(`the test IdP exited (${code}): ${output}`));
-      });
-    });
-    return new OidcTestIdp(await ready, clientId, clientSecret, child);
+    const { child, url } = await startHelperProcess('oidc-test-idp-process', { OIDC_TEST_IDP: JSON.stringify(config) }, 'the test IdP');
+    return new OidcTestIdp(url, clientId, clientSecret, child);
   }
 
   /** Disables an account at the IdP (deprovisioned): its next sign-in there is refused (access_denied). */

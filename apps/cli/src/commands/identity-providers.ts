@@ -58,6 +58,10 @@ interface ProviderOptions extends ScopeOptions {
   scope?: string[];
   claim?: string[];
   mfaAmr?: string[];
+  metadataUrl?: string;
+  metadataFile?: string;
+  mfaContext?: string[];
+  clockSkew?: number;
 }
 
 const PROVIDER_ARG = ['<provider>', 'identity provider id or name'] as const;
@@ -103,8 +107,8 @@ function withProviderOptions(command: Command): Command {
     .option('--group-base <dn>', 'LDAP: where groups are searched')
     .option('--group-filter <filter>', 'LDAP: group filter with {dn} / {login} (default (|(member={dn})(uniqueMember={dn})))')
     .option('--group-name-attribute <attribute>', 'LDAP: group name attribute (default cn)')
-    .option('--attribute <field=attribute>', 'LDAP: attribute mapping, e.g. username=sAMAccountName (id, username, email, firstName, lastName; repeatable)', collectWhole)
-    .option('--email-verified <true|false>', "LDAP: the directory's addresses are verified (they may link existing accounts)", booleanWord)
+    .option('--attribute <field=attribute>', 'LDAP, SAML: attribute mapping, e.g. username=sAMAccountName (id, username, email, firstName, lastName; SAML: groups, and username= for the NameID; repeatable)', collectWhole)
+    .option('--email-verified <true|false>', "LDAP, SAML: the provider's addresses are verified (they may link existing accounts; default false)", booleanWord)
     .option('--timeout-ms <ms>', 'LDAP: per-operation timeout', positiveInt)
     .option('--pool-size <n>', 'LDAP: search connections kept', positiveInt)
     .option('--issuer <url>', 'OIDC: the issuer (discovery at /.well-known/openid-configuration)')
@@ -112,7 +116,11 @@ function withProviderOptions(command: Command): Command {
     .option('--client-secret <secret>', 'OIDC: its secret ("-" reads it from stdin); stored encrypted')
     .option('--scope <scope>', 'OIDC: a scope to ask (repeatable; default openid profile email)', collect)
     .option('--claim <field=claim>', 'OIDC: claim mapping, e.g. groups=roles (username, email, firstName, lastName, groups; repeatable)', collectWhole)
-    .option('--mfa-amr <value>', 'OIDC: amr values meaning a second factor was checked (repeatable)', collect);
+    .option('--mfa-amr <value>', 'OIDC: amr values meaning a second factor was checked (repeatable)', collect)
+    .option('--metadata-url <url>', "SAML: the IdP's metadata URL (read at each save)")
+    .option('--metadata-file <file>', "SAML: the IdP's metadata XML from a file (\"-\" reads stdin), when it has no URL")
+    .option('--mfa-context <class>', 'SAML: an AuthnContextClassRef meaning a second factor was checked (repeatable)', collect)
+    .option('--clock-skew <seconds>', 'SAML: clock skew allowed on NotBefore / NotOnOrAfter (default 60)', positiveInt);
 }
 
 function oidcSettings(ctx: CommandContext, options: ProviderOptions, base: Record<string, unknown>): Record<string, unknown> {
@@ -161,6 +169,29 @@ function ldapSettings(ctx: CommandContext, options: ProviderOptions, base: Parti
   return settings as unknown as LdapSettings;
 }
 
+const SAML_KEYS = ['metadataUrl', 'metadataFile', 'attribute', 'emailVerified', 'mfaContext', 'clockSkew'] as const;
+
+function samlSettings(ctx: CommandContext, options: ProviderOptions, base: Record<string, unknown>): Record<string, unknown> {
+  const attributes: Record<string, string | null> = { ...((base['attributes'] as Record<string, string | null> | undefined) ?? {}) };
+  for (const entry of options.attribute ?? []) {
+    const [field, attribute] = entry.split('=');
+    if (!field || attribute === undefined) ctx.usageError(`--attribute must be field=attribute, not "${entry}"`);
+    // username= : the assertion's NameID.
+    attributes[field] = attribute === '' && field === 'username' ? null : attribute;
+  }
+  const kept = ['metadataUrl', 'metadataXml', 'emailVerified', 'mfaContexts', 'clockSkewSeconds'].filter((key) => base[key] !== undefined && base[key] !== null);
+  const settings: Record<string, unknown> = Object.fromEntries(kept.map((key) => [key, base[key]]));
+  if (options.metadataUrl !== undefined) Object.assign(settings, { metadataUrl: options.metadataUrl, metadataXml: null });
+  if (options.metadataFile !== undefined) Object.assign(settings, { metadataXml: readFileSync(options.metadataFile === '-' ? 0 : options.metadataFile, 'utf8'), metadataUrl: null });
+  return {
+    ...settings,
+    ...(options.emailVerified !== undefined ? { emailVerified: options.emailVerified } : {}),
+    ...(options.mfaContext !== undefined ? { mfaContexts: options.mfaContext } : {}),
+    ...(options.clockSkew !== undefined ? { clockSkewSeconds: options.clockSkew } : {}),
+    ...(Object.keys(attributes).length > 0 ? { attributes } : {}),
+  };
+}
+
 async function providerBody(ctx: CommandContext, options: ProviderOptions & { type?: string }, current?: IdentityProviderView): Promise<Record<string, unknown>> {
   const ldapTouched = ['url', 'startTls', 'caFile', 'bindDn', 'bindPassword', 'userBase', 'userFilter', 'activeFilter', 'groupBase', 'groupFilter', 'groupNameAttribute', 'attribute', 'emailVerified', 'timeoutMs', 'poolSize']
     .some((key) => options[key as keyof ProviderOptions] !== undefined);
@@ -171,6 +202,10 @@ async function providerBody(ctx: CommandContext, options: ProviderOptions & { ty
     ...(options.domain !== undefined ? { domains: options.domain } : {}),
     ...(options.map !== undefined ? { groupMappings: options.map.map((m) => mappingOf(m, !!options.instance)) } : {}),
   };
+  if ((current?.type ?? options.type) === 'saml') {
+    if (SAML_KEYS.some((key) => options[key] !== undefined) || !current) body['saml'] = samlSettings(ctx, options, (current?.saml as unknown as Record<string, unknown>) ?? {});
+    return body;
+  }
   if ((current?.type ?? options.type) === 'oidc') {
     const oidcTouched = ['issuer', 'clientId', 'clientSecret', 'scope', 'claim', 'mfaAmr'].some((key) => options[key as keyof ProviderOptions] !== undefined);
     if (oidcTouched || !current) {
@@ -196,7 +231,7 @@ function renderTest(result: ConnectionTestResult): string {
 export function registerIdentityProviders(program: Command, context: ContextFactory): void {
   const providers = program
     .command('identity-providers')
-    .description("Sign-in through the company's identity provider (LDAP / Active Directory, OpenID Connect): a tenant's own (needs USER) or, with --instance, the instance's (TENANT)");
+    .description("Sign-in through the company's identity provider (LDAP / Active Directory, OpenID Connect, SAML 2.0): a tenant's own (needs USER) or, with --instance, the instance's (TENANT)");
 
   withPaging(withScope(providers.command('list').description('Search identity providers'))).action(async (options: PageQuery & ScopeOptions, command: Command) => {
     const ctx = context(command);
@@ -212,7 +247,7 @@ export function registerIdentityProviders(program: Command, context: ContextFact
     },
   );
 
-  withProviderOptions(withScope(providers.command('create').description('Create an identity provider (type ldap or oidc); you become its owner').option('--type <type>', 'ldap or oidc', 'ldap'))).action(
+  withProviderOptions(withScope(providers.command('create').description('Create an identity provider (type ldap, oidc or saml); you become its owner').option('--type <type>', 'ldap, oidc or saml', 'ldap'))).action(
     async (options: ProviderOptions & { type: string }, command: Command) => {
       const ctx = context(command);
       if (!options.name) ctx.usageError('--name is required');
@@ -244,7 +279,7 @@ export function registerIdentityProviders(program: Command, context: ContextFact
   );
 
   withScope(
-    providers.command('test').description('Test the connection step by step (DNS, connect, TLS, bind, search); exits 1 on a failed step').argument(...PROVIDER_ARG)
+    providers.command('test').description('Test the connection step by step (DNS, connect, TLS, bind, search; OIDC discovery, JWKS; SAML metadata, certificate); exits 1 on a failed step').argument(...PROVIDER_ARG)
       .option('--login <name>', 'also look this sign-in name and its groups up (no password)'),
   ).action(async (ref: string, options: ScopeOptions & { login?: string }, command: Command) => {
     const ctx = context(command);

@@ -4,7 +4,7 @@ import type {
 import { useState } from 'react';
 import { api, url } from '../api/client';
 import { Link, match, navigate } from '../router';
-import { Field, formatDate, Loading, PageHeader, PagedTable, PasswordField, ProblemBox, Toggle, useAsync, useSubmit } from '../ui/kit';
+import { Field, formatDate, Loading, PageHeader, PagedTable, PasswordField, ProblemBox, TextArea, Toggle, useAsync, useSubmit } from '../ui/kit';
 import { ListPage } from '../ui/resources';
 import { useCapabilities } from '../session';
 
@@ -19,7 +19,13 @@ type Paths = ReturnType<typeof providerPaths>;
 
 const LDAP_FIELDS = ['url', 'bindDn', 'bindPassword', 'userBase', 'userFilter', 'activeFilter', 'groupBase', 'groupFilter'] as const;
 const OIDC_FIELDS = ['issuer', 'clientId', 'clientSecret', 'scopes'] as const;
-const FIELDS = ['name', 'domains', 'groupMappings', 'ldap', 'oidc', ...LDAP_FIELDS.map((f) => `ldap.${f}`), ...OIDC_FIELDS.map((f) => `oidc.${f}`)];
+type SamlField = 'metadataUrl' | 'metadataXml' | 'username' | 'email' | 'firstName' | 'lastName' | 'groups' | 'mfaContexts';
+const SAML_ATTRIBUTES = ['username', 'email', 'firstName', 'lastName', 'groups'] as const;
+const FIELDS = [
+  'name', 'domains', 'groupMappings', 'ldap', 'oidc', 'saml', ...LDAP_FIELDS.map((f) => `ldap.${f}`), ...OIDC_FIELDS.map((f) => `oidc.${f}`),
+  'saml.metadataUrl', 'saml.metadataXml', 'saml.mfaContexts', ...SAML_ATTRIBUTES.map((f) => `saml.attributes.${f}`),
+];
+type ProviderType = 'ldap' | 'oidc' | 'saml';
 
 /** `/t/{tenant}/identity-providers[/new | /{id}]`, and the same under `/admin/identity-providers` (docs/federation.md). */
 export function IdentityProvidersSection({ tenant, rest }: { tenant: string | null; rest: string }) {
@@ -75,7 +81,14 @@ interface MappingRow {
 
 function ProviderForm({ paths, current }: { paths: Paths; current?: IdentityProviderView }) {
   const ldap = current?.ldap;
-  const [type, setType] = useState<'ldap' | 'oidc'>(current?.type ?? 'ldap');
+  const [type, setType] = useState<ProviderType>(current?.type ?? 'ldap');
+  const samlView = current?.saml;
+  const [saml, setSaml] = useState<Record<SamlField, string>>({
+    metadataUrl: samlView?.metadataUrl ?? '', metadataXml: samlView?.metadataXml ?? '',
+    username: samlView?.attributes.username ?? '', email: samlView?.attributes.email ?? 'email', firstName: samlView?.attributes.firstName ?? 'firstName',
+    lastName: samlView?.attributes.lastName ?? 'lastName', groups: samlView?.attributes.groups ?? 'groups', mfaContexts: (samlView?.mfaContexts ?? []).join('\n'),
+  });
+  const setS = (field: SamlField) => (value: string) => setSaml((o) => ({ ...o, [field]: value }));
   const [oidc, setOidc] = useState<Record<(typeof OIDC_FIELDS)[number], string>>({
     issuer: current?.oidc?.issuer ?? '', clientId: current?.oidc?.clientId ?? '', clientSecret: '', scopes: (current?.oidc?.scopes ?? ['openid', 'profile', 'email']).join(' '),
   });
@@ -89,7 +102,7 @@ function ProviderForm({ paths, current }: { paths: Paths; current?: IdentityProv
     activeFilter: ldap?.activeFilter ?? '', groupBase: ldap?.groupBase ?? '', groupFilter: ldap?.groupFilter ?? '',
   });
   const [startTls, setStartTls] = useState(ldap?.startTls ?? false);
-  const [emailVerified, setEmailVerified] = useState(ldap?.emailVerified ?? false);
+  const [emailVerified, setEmailVerified] = useState(ldap?.emailVerified ?? samlView?.emailVerified ?? false);
   const [mappings, setMappings] = useState<MappingRow[]>(
     (current?.groupMappings ?? []).map((m) => ({ providerGroup: m.providerGroup, groupId: m.groupId, tenantId: m.tenantId ?? '' })),
   );
@@ -116,8 +129,17 @@ function ProviderForm({ paths, current }: { paths: Paths; current?: IdentityProv
     const oidcBody = {
       issuer: oidc.issuer, clientId: oidc.clientId, scopes: oidc.scopes.split(/\s+/).filter(Boolean), ...(oidc.clientSecret ? { clientSecret: oidc.clientSecret } : {}),
     };
+    const samlBody = {
+      ...(saml.metadataXml.trim() ? { metadataXml: saml.metadataXml, metadataUrl: null } : { metadataUrl: saml.metadataUrl, metadataXml: null }),
+      attributes: {
+        username: saml.username.trim() || null, email: saml.email.trim(), firstName: saml.firstName.trim(), lastName: saml.lastName.trim(), groups: saml.groups.trim(),
+      },
+      emailVerified,
+      ...(saml.mfaContexts.trim() ? { mfaContexts: saml.mfaContexts.split(/\s+/).filter(Boolean) } : {}),
+    };
+    const settingsBody = type === 'ldap' ? { ldap: ldapBody } : type === 'saml' ? { saml: samlBody } : { oidc: oidcBody };
     const body = {
-      name, enabled, jitProvisioning: jit, groupMappings, ...(type === 'ldap' ? { ldap: ldapBody } : { oidc: oidcBody }),
+      name, enabled, jitProvisioning: jit, groupMappings, ...settingsBody,
       domains: domains.split(',').map((d) => d.trim()).filter(Boolean),
     };
     if (current) {
@@ -142,7 +164,7 @@ function ProviderForm({ paths, current }: { paths: Paths; current?: IdentityProv
       <form className="panel" onSubmit={onSubmit} noValidate aria-label="Identity provider">
         <p className="muted">
           LDAP / Active Directory: people sign in with their directory name (or address) and password on the usual sign-in form.
-          OpenID Connect: the sign-in page offers “Continue with …” this provider.
+          OpenID Connect and SAML 2.0: the sign-in page offers “Continue with …” this provider.
           Saving makes you the provider's owner: its group mappings and address links are judged against your permissions.
         </p>
         <Field label="Name" name="name" value={name} onChange={setName} error={error} />
@@ -152,13 +174,37 @@ function ProviderForm({ paths, current }: { paths: Paths; current?: IdentityProv
         {!current && (
           <div className="field">
             <label htmlFor="f-type">Type</label>
-            <select id="f-type" value={type} onChange={(e) => setType(e.target.value as 'ldap' | 'oidc')}>
+            <select id="f-type" value={type} onChange={(e) => setType(e.target.value as ProviderType)}>
               <option value="ldap">LDAP / Active Directory</option>
               <option value="oidc">OpenID Connect</option>
+              <option value="saml">SAML 2.0</option>
             </select>
           </div>
         )}
-        {type === 'oidc' ? (
+        {type === 'saml' ? (
+          <>
+            <h2>SAML 2.0 identity provider</h2>
+            {samlView && (
+              <dl data-testid="saml-service-provider">
+                <dt>Register at the IdP: entity id (audience)</dt><dd><code>{samlView.spEntityId}</code></dd>
+                <dt>Assertion consumer service (HTTP-POST)</dt><dd><code>{samlView.acsUrl}</code></dd>
+                <dt>Gatehouse's metadata</dt><dd><a href={samlView.spMetadataUrl}>{samlView.spMetadataUrl}</a></dd>
+                <dt>IdP entity id and SSO URL (from its metadata)</dt><dd><code>{samlView.idp.entityId}</code> <code>{samlView.idp.ssoUrl}</code></dd>
+                <dt>IdP signing certificates</dt>
+                <dd>{samlView.idp.certificates.map((c) => <div key={c.fingerprint}>{c.subject}, valid {formatDate(c.notBefore)} to {formatDate(c.notAfter)}</div>)}</dd>
+              </dl>
+            )}
+            <Field label="Metadata URL" name="saml.metadataUrl" value={saml.metadataUrl} onChange={setS('metadataUrl')} error={error} hint="https://idp.example.com/metadata (read at each save), or paste the metadata below" />
+            <TextArea label="Metadata XML (when the IdP has no URL)" name="saml.metadataXml" value={saml.metadataXml} onChange={setS('metadataXml')} error={error} />
+            <Field label="Username attribute (empty: the NameID)" name="saml.attributes.username" value={saml.username} onChange={setS('username')} error={error} />
+            <Field label="Email attribute" name="saml.attributes.email" value={saml.email} onChange={setS('email')} error={error} />
+            <Field label="First name attribute" name="saml.attributes.firstName" value={saml.firstName} onChange={setS('firstName')} error={error} />
+            <Field label="Last name attribute" name="saml.attributes.lastName" value={saml.lastName} onChange={setS('lastName')} error={error} />
+            <Field label="Groups attribute" name="saml.attributes.groups" value={saml.groups} onChange={setS('groups')} error={error} />
+            <TextArea label="AuthnContextClassRef values that mean a second factor (one a line; empty: the defaults)" name="saml.mfaContexts" value={saml.mfaContexts} onChange={setS('mfaContexts')} error={error} />
+            <Toggle label="The IdP verifies the email addresses it asserts (they may link existing accounts)" name="emailVerified" checked={emailVerified} onChange={setEmailVerified} />
+          </>
+        ) : type === 'oidc' ? (
           <>
             <h2>OpenID Connect provider</h2>
             {current?.oidc && <p>Redirect URI to register at the provider: <code data-testid="redirect-uri">{current.oidc.redirectUri}</code></p>}

@@ -1,6 +1,6 @@
 import {
   Caller, CompleteFederatedSignInRequest, CreateIdentityLinkRequest, ListSignInProvidersRequest, StartFederatedSignInRequest, TokenPair, CreateIdentityProviderRequest, FederationRpc, IdentityLinkIdRequest, IdentityProviderIdRequest,
-  ListIdentityLinksRequest, ListIdentityProvidersRequest, SetUserAuthenticationRequest, TestIdentityProviderRequest, UpdateIdentityProviderRequest,
+  ListIdentityLinksRequest, ListIdentityProvidersRequest, SamlHttpRequest, SetUserAuthenticationRequest, TestIdentityProviderRequest, UpdateIdentityProviderRequest,
   UserIdRequest,
 } from '@gatehouse/contracts';
 import { RpcCaller, RpcData, RpcHandler, RpcTenant } from '@gatehouse/messaging';
@@ -9,6 +9,7 @@ import { RpcIp, RpcUserAgent } from '../common/envelope';
 import { SessionsService } from '../sessions/sessions.service';
 import { IdentityLinksService } from './identity-links.service';
 import { IdentityProvidersService } from './identity-providers.service';
+import { SamlServiceProviderEndpoints } from './saml-sign-in';
 import { UpstreamSignIn } from './upstream-sign-in';
 
 /** Identity providers, their links and users' authentication methods; the envelope's tenant undefined = instance level. */
@@ -19,7 +20,14 @@ export class FederationHandlers {
     private readonly links: IdentityLinksService,
     private readonly upstream: UpstreamSignIn,
     private readonly sessions: SessionsService,
+    private readonly saml: SamlServiceProviderEndpoints,
   ) {}
+
+  /** Gateway only (HTTP bridge): a SAML provider's SP metadata or assertion consumer service. */
+  @RpcHandler(FederationRpc.samlHttp)
+  samlHttp(@RpcData() request: SamlHttpRequest) {
+    return this.saml.http(request);
+  }
 
   @RpcHandler(FederationRpc.signInProviders)
   signInProviders(@RpcData() request: ListSignInProvidersRequest) {

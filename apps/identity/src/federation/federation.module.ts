@@ -8,6 +8,7 @@ import { FederatedSignIn } from './federated-sign-in';
 import { FederationHandlers } from './federation.handlers';
 import { IdentityLinksService } from './identity-links.service';
 import { IdentityProvidersService } from './identity-providers.service';
+import { SamlServiceProviderEndpoints } from './saml-sign-in';
 import { UpstreamSignIn } from './upstream-sign-in';
 
 /**
@@ -20,7 +21,7 @@ import { UpstreamSignIn } from './upstream-sign-in';
   imports: [UsersModule, LoginProtectionModule, SessionsModule],
   controllers: [FederationHandlers],
   providers: [
-    IdentityProvidersService, IdentityLinksService, FederatedSignIn, UpstreamSignIn, GrantGuardClient, { provide: DirectorySignIn, useExisting: FederatedSignIn },
+    IdentityProvidersService, IdentityLinksService, FederatedSignIn, UpstreamSignIn, SamlServiceProviderEndpoints, GrantGuardClient, { provide: DirectorySignIn, useExisting: FederatedSignIn },
   ],
   exports: [DirectorySignIn, IdentityProvidersService, UpstreamSignIn],
 })

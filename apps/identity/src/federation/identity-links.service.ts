@@ -88,7 +88,7 @@ export class IdentityLinksService {
     if (!isAskable(request.login)) throw ProblemException.validation([{ field: 'login', message: 'login must not contain control characters or backslashes' }]);
     const loaded = await this.providers.load(entity);
     // An OpenID provider cannot be searched: the admin names the account by its subject (`sub`).
-    const externalId = entity.type === 'oidc' ? request.login : await this.directoryEntry(loaded, request.login);
+    const externalId = entity.type === 'ldap' ? await this.directoryEntry(loaded, request.login) : request.login;
     try {
       await this.dataSource.transaction((manager) => this.signIn.link(manager, entity, externalId, user.id, 'ADMIN', caller?.ip ?? null, caller));
     } catch (error) {

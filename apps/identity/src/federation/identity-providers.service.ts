@@ -1,6 +1,6 @@
 import {
   Caller, ConnectionTestResult, CreateIdentityProviderRequest, FederationGroupsRpc, GroupMapping, IdentityProviderView, LdapSettings,
-  ListIdentityProvidersRequest, OidcSettings, Page, resolvePage, UpdateIdentityProviderRequest,
+  ListIdentityProvidersRequest, OidcSettings, Page, SamlSettings, resolvePage, UpdateIdentityProviderRequest,
 } from '@gatehouse/contracts';
 import { likePattern, SecretSealer } from '@gatehouse/database';
 import { AuditRecorder, auditDiff, Outbox } from '@gatehouse/durable-events';
@@ -16,6 +16,7 @@ import { IdentityEnv } from '../identity.env';
 import { IdentityProviderEntity } from './identity-provider.entity';
 import { fillFilter, LDAP_DEFAULTS, LdapConfig, LdapDirectory } from './ldap-directory';
 import { OIDC_DEFAULTS, OidcConfig, OidcUpstream } from './oidc-upstream';
+import { SamlConfig, samlStored, SamlUpstream, samlView, serviceProviderOf } from './saml-upstream';
 
 /** The console's page an upstream provider sends the browser back to: the redirect URI to register there. */
 export const CALLBACK_PATH = '/ui/federation/callback';
@@ -60,7 +61,7 @@ function oidcStored(settings: OidcSettings): Omit<OidcConfig, 'clientSecret'> {
   };
 }
 
-function toView(entity: IdentityProviderEntity, secretSet: boolean, redirectUri: string): IdentityProviderView {
+function toView(entity: IdentityProviderEntity, secretSet: boolean, redirectUri: string, publicBase: string): IdentityProviderView {
   return {
     id: entity.id,
     scope: entity.tenantKey === null ? 'INSTANCE' : 'TENANT',
@@ -75,6 +76,7 @@ function toView(entity: IdentityProviderEntity, secretSet: boolean, redirectUri:
     sessionLifetimeSeconds: entity.sessionLifetimeSeconds,
     ...(entity.type === 'ldap' ? { ldap: { ...(entity.settings as unknown as Omit<LdapConfig, 'bindPassword' | 'bindPasswordSet'>), bindPasswordSet: secretSet } } : {}),
     ...(entity.type === 'oidc' ? { oidc: { ...(entity.settings as unknown as Omit<OidcConfig, 'clientSecret'>), clientSecretSet: secretSet, redirectUri } } : {}),
+    ...(entity.type === 'saml' ? { saml: samlView(entity.settings as unknown as SamlConfig, serviceProviderOf(publicBase, entity.id)) } : {}),
     createdAt: entity.createdAt.toISOString(),
     updatedAt: entity.updatedAt.toISOString(),
   };
@@ -93,6 +95,7 @@ export interface LoadedProvider {
   entity: IdentityProviderEntity;
   ldap?: LdapConfig;
   oidc?: OidcConfig;
+  saml?: SamlConfig;
 }
 
 /**
@@ -111,6 +114,8 @@ export class IdentityProvidersService implements OnModuleDestroy {
   /** One upstream OpenID provider (its discovery) per provider version. */
   private readonly upstreams = new Map<string, { version: number; upstream: OidcUpstream }>();
   readonly redirectUri: string;
+  /** Where browsers reach Gatehouse (JWT_ISSUER): SAML's entity ids and ACS URLs are under it. */
+  readonly publicBase: string;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -119,7 +124,8 @@ export class IdentityProvidersService implements OnModuleDestroy {
     private readonly rpc: RpcClient,
     env: IdentityEnv,
   ) {
-    this.redirectUri = `${env.JWT_ISSUER.replace(/\/$/, '')}${CALLBACK_PATH}`;
+    this.publicBase = env.JWT_ISSUER.replace(/\/$/, '');
+    this.redirectUri = `${this.publicBase}${CALLBACK_PATH}`;
     this.sealer = new SecretSealer(env.FEDERATION_ENCRYPTION_KEYS, 'FEDERATION_ENCRYPTION_KEYS', 'federation');
     if (this.sealer.usesDevelopmentKey) {
       this.logger.warn('FEDERATION_ENCRYPTION_KEYS is not set: identity providers\' secrets are sealed with the public development key; set it in production');
@@ -139,7 +145,8 @@ export class IdentityProvidersService implements OnModuleDestroy {
     const owner = this.ownerOf(caller);
     if (request.type === 'ldap' && !request.ldap) throw ProblemException.validation([{ field: 'ldap', message: 'ldap is required for an LDAP provider' }]);
     if (request.type === 'oidc' && !request.oidc) throw ProblemException.validation([{ field: 'oidc', message: 'oidc is required for an OpenID Connect provider' }]);
-    const settings = this.checkedSettings(request.type, request);
+    if (request.type === 'saml' && !request.saml) throw ProblemException.validation([{ field: 'saml', message: 'saml is required for a SAML provider' }]);
+    const settings = await this.checkedSettings(request.type, request);
     const mappings = this.normalisedMappings(scope, request.groupMappings ?? []);
     await this.checkMappings(caller, mappings);
     const saved = await this.write(request.name, async (manager) => {
@@ -168,19 +175,19 @@ export class IdentityProvidersService implements OnModuleDestroy {
     const qb = this.scoped(this.dataSource.manager, scopeOf(tenantId)).addSelect('p.secretCiphertext');
     if (query.q) qb.andWhere('p.name ILIKE :q', { q: likePattern(query.q) });
     const [rows, total] = await qb.orderBy(`p.${page.sortField}`, page.sortDir).addOrderBy('p.id').skip(page.offset).take(page.size).getManyAndCount();
-    return { results: rows.map((r) => toView(r, r.secretCiphertext !== null, this.redirectUri)), total, page: page.page, size: page.size };
+    return { results: rows.map((r) => toView(r, r.secretCiphertext !== null, this.redirectUri, this.publicBase)), total, page: page.page, size: page.size };
   }
 
   async get(tenantId: string | null | undefined, id: string): Promise<IdentityProviderView> {
     const entity = await this.findOrFail(this.dataSource.manager, scopeOf(tenantId), id, false, true);
-    return toView(entity, entity.secretCiphertext !== null, this.redirectUri);
+    return toView(entity, entity.secretCiphertext !== null, this.redirectUri, this.publicBase);
   }
 
   async update(caller: Caller | null, tenantId: string | null | undefined, request: UpdateIdentityProviderRequest): Promise<IdentityProviderView> {
     const scope = scopeOf(tenantId);
     const owner = this.ownerOf(caller);
     const current = await this.findOrFail(this.dataSource.manager, scope, request.id);
-    const settings = request.ldap || request.oidc ? this.checkedSettings(current.type, request) : null;
+    const settings = request.ldap || request.oidc || request.saml ? await this.checkedSettings(current.type, request) : null;
     const mappings = request.groupMappings ? this.normalisedMappings(scope, request.groupMappings) : current.groupMappings;
     // The saver becomes the owner the mappings are judged against at each sign-in: they are judged against the saver now.
     await this.checkMappings(caller, mappings);
@@ -237,6 +244,7 @@ export class IdentityProvidersService implements OnModuleDestroy {
         upstream.close();
       }
     }
+    if (loaded.saml) return SamlUpstream.test(loaded.saml, this.policy);
     const directory = new LdapDirectory(loaded.ldap as LdapConfig, this.policy);
     try {
       return await directory.test(login);
@@ -267,6 +275,11 @@ export class IdentityProvidersService implements OnModuleDestroy {
     return upstream;
   }
 
+  /** Gatehouse's SAML service provider for a SAML provider (its entity id, ACS URL). */
+  samlOf(loaded: LoadedProvider): SamlUpstream {
+    return new SamlUpstream(loaded.saml as SamlConfig, serviceProviderOf(this.publicBase, loaded.entity.id));
+  }
+
   /** The provider with its secret opened; a secret that no configured key opens is a 503 naming the provider. */
   async load(entity: IdentityProviderEntity): Promise<LoadedProvider> {
     const [sealed] = await this.dataSource.query(`SELECT secret_ciphertext, secret_key_id FROM identity.identity_providers WHERE id = $1`, [entity.id]);
@@ -283,6 +296,7 @@ export class IdentityProvidersService implements OnModuleDestroy {
       return { entity, ldap: { ...(entity.settings as unknown as Omit<LdapConfig, 'bindPassword' | 'bindPasswordSet'>), bindPassword: secret, bindPasswordSet: secret !== '' } };
     }
     if (entity.type === 'oidc') return { entity, oidc: { ...(entity.settings as unknown as Omit<OidcConfig, 'clientSecret'>), clientSecret: secret } };
+    if (entity.type === 'saml') return { entity, saml: entity.settings as unknown as SamlConfig };
     return { entity };
   }
 
@@ -307,10 +321,11 @@ export class IdentityProvidersService implements OnModuleDestroy {
   }
 
   /** The settings of the provider's type, checked (URL rules, filters that parse) with the defaults applied; another type's settings are refused. */
-  private checkedSettings(type: string, request: { ldap?: LdapSettings; oidc?: OidcSettings }): Record<string, unknown> {
-    for (const other of (['ldap', 'oidc'] as const).filter((t) => t !== type)) {
+  private async checkedSettings(type: string, request: { ldap?: LdapSettings; oidc?: OidcSettings; saml?: SamlSettings }): Promise<Record<string, unknown>> {
+    for (const other of (['ldap', 'oidc', 'saml'] as const).filter((t) => t !== type)) {
       if (request[other] !== undefined) throw ProblemException.validation([{ field: other, message: `${other} settings do not apply to a provider of type ${type}` }]);
     }
+    if (type === 'saml' && request.saml) return (await samlStored(request.saml, this.policy)) as unknown as Record<string, unknown>;
     if (type === 'oidc' && request.oidc) {
       const stored = oidcStored(request.oidc);
       const problem = OidcUpstream.issuerProblem(stored.issuer, this.policy);

@@ -1,10 +1,8 @@
 import { ConnectionTestResult, OidcSettingsView } from '@gatehouse/contracts';
 import { DestinationPolicy } from '@gatehouse/service-runtime';
-import { LookupAddress } from 'node:dns';
-import { isIP } from 'node:net';
 import * as client from 'openid-client';
-import { Agent, fetch as pinnedFetch } from 'undici';
-import { checkedAddresses, DirectoryError, Resolver, systemResolver } from './ldap-directory';
+import { DirectoryError, Resolver, systemResolver } from './ldap-directory';
+import { causeOf, OutboundFetcher } from './outbound-fetch';
 
 /** OIDC settings with every default applied, and the client secret opened. */
 export type OidcConfig = Omit<OidcSettingsView, 'clientSecretSet' | 'redirectUri'> & { clientSecret: string };
@@ -24,13 +22,7 @@ export interface UpstreamClaims {
   amr: string[];
 }
 
-/** The DirectoryError (unreachable, refused by the outbound rules) behind an openid-client error, if any. */
-export function causeOf(error: unknown): DirectoryError | null {
-  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    if (e instanceof DirectoryError) return e;
-  }
-  return null;
-}
+export { causeOf };
 
 /**
  * One upstream OpenID Connect provider through openid-client: discovery from the issuer, the authorization code
@@ -39,33 +31,16 @@ export function causeOf(error: unknown): DirectoryError | null {
  */
 export class OidcUpstream {
   private configuration: Promise<client.Configuration> | null = null;
-  /**
-   * Its connections: each resolves the host once, checks every address against the outbound policy and connects
-   * to one of those very addresses (TLS still verifying the name), so no second lookup can rebind it elsewhere.
-   */
-  private readonly agent: Agent;
+  /** Its requests, each to an address the outbound policy admitted (no DNS rebinding). */
+  private readonly fetcher: OutboundFetcher;
 
   constructor(readonly config: OidcConfig, private readonly policy: DestinationPolicy, resolve: Resolver = systemResolver) {
-    this.agent = new Agent({
-      connect: {
-        timeout: REQUEST_TIMEOUT_MS,
-        lookup: (hostname: string, options: { all?: boolean }, done: (error: Error | null, address: string | LookupAddress[], family?: number) => void) => {
-          checkedAddresses(hostname.replace(/^\[|\]$/g, ''), policy, resolve).then(
-            (addresses) => {
-              const found = addresses.map((address) => ({ address, family: isIP(address) }));
-              if (options.all) done(null, found);
-              else done(null, found[0].address, found[0].family);
-            },
-            (error: Error) => done(error, []),
-          );
-        },
-      },
-    });
+    this.fetcher = new OutboundFetcher(policy, REQUEST_TIMEOUT_MS, resolve);
   }
 
   /** Its connections closed (the provider changed or was deleted). */
   close(): void {
-    void this.agent.close().catch(() => undefined);
+    this.fetcher.close();
   }
 
   /** What is wrong with the issuer as written (saved settings are checked with it); null when it may be used. */
@@ -171,25 +146,7 @@ export class OidcUpstream {
     }
   }
 
-  /** fetch, after the host's every address passed the outbound policy; a network failure is the provider being unreachable. */
-  private async guardedFetch(url: string, options: RequestInit): Promise<Response> {
-    const target = new URL(url);
-    const host = target.hostname.replace(/^\[|\]$/g, '');
-    if (target.protocol !== 'https:' && !(target.protocol === 'http:' && this.policy.loopbackAllowed && this.policy.isLoopbackHost(host))) {
-      throw new DirectoryError('url', `${url}: the provider must be reached over https`);
-    }
-    // A name is resolved and checked by the agent's lookup, at the connection; an address is never looked up.
-    if (isIP(host) !== 0) await checkedAddresses(host, this.policy);
-    try {
-      const response = await pinnedFetch(url, {
-        ...(options as Parameters<typeof pinnedFetch>[1]), redirect: 'manual', signal: options.signal ?? AbortSignal.timeout(REQUEST_TIMEOUT_MS), dispatcher: this.agent,
-      });
-      return response as unknown as Response;
-    } catch (error) {
-      const refused = causeOf(error);
-      if (refused) throw refused;
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      throw new DirectoryError('connect', `cannot reach ${target.origin}: ${cause?.code ?? cause?.message ?? (error as Error).message}`);
-    }
+  private guardedFetch(url: string, options: RequestInit): Promise<Response> {
+    return this.fetcher.fetch(url, options);
   }
 }

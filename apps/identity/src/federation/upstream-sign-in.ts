@@ -4,7 +4,7 @@ import { hashToken } from '@gatehouse/database';
 import { ProblemException } from '@gatehouse/errors';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, In } from 'typeorm';
 import { returning } from '../common/sql';
 import { LoginProtectionService } from '../login-protection/login-protection.service';
 import { UserEntity } from '../users/user.entity';
@@ -12,6 +12,8 @@ import { ExternalIdentity, FederatedSignIn } from './federated-sign-in';
 import { IdentityProviderEntity } from './identity-provider.entity';
 import { IdentityProvidersService, LoadedProvider } from './identity-providers.service';
 import { causeOf, OidcConfig, UpstreamClaims } from './oidc-upstream';
+import { groupsOf, text } from './claims';
+import { samlAnswerOf, StartedSignIn, UpstreamAnswer } from './saml-sign-in';
 
 /** How long a started sign-in waits for the provider's answer. */
 const SIGN_IN_TTL_SECONDS = 600;
@@ -27,16 +29,6 @@ export interface UpstreamOutcome {
 }
 
 const refused = (detail: string) => new ProblemException(401, 'federation-refused', detail);
-
-function text(value: unknown): string | null {
-  return typeof value === 'string' && value.trim() !== '' && value.length <= 500 ? value.trim() : null;
-}
-
-/** A provider's groups claim as names: an array of strings, or one string. */
-function groupsOf(value: unknown): string[] {
-  const list = Array.isArray(value) ? value : typeof value === 'string' ? [value] : [];
-  return list.filter((g): g is string => typeof g === 'string' && g.length > 0 && g.length <= 500).map((g) => g.toLowerCase());
-}
 
 /**
  * Signing in through an upstream OpenID Connect provider (docs/federation.md): the sign-in page offers the
@@ -68,7 +60,7 @@ export class UpstreamSignIn {
     const rows = await this.dataSource
       .getRepository(IdentityProviderEntity)
       .createQueryBuilder('p')
-      .where(`p.enabled AND p.type = 'oidc'`)
+      .where(`p.enabled AND p.type IN ('oidc', 'saml')`)
       .andWhere(`((p.tenantKey IS NULL AND cardinality(p.domains) = 0) OR (CAST(:domain AS text) IS NOT NULL AND :domain = ANY(p.domains)))`, { domain })
       .orderBy('p.name')
       .addOrderBy('p.id')
@@ -77,16 +69,18 @@ export class UpstreamSignIn {
   }
 
   async start(providerId: string, interaction: string | undefined): Promise<FederatedSignInStart> {
-    const loaded = await this.enabledOidc(providerId);
+    const loaded = await this.enabledProvider(providerId);
     const state = `${interaction ? `i.${interaction}.` : ''}${randomBytes(24).toString('base64url')}`;
     const binding = randomBytes(32).toString('base64url');
-    const begun = await this.upstream(loaded, () => this.providers.upstreamOf(loaded).start(this.redirectUri, state));
+    const begun: { url: string; verifier?: string; nonce?: string; requestId?: string } = loaded.saml
+      ? await this.providers.samlOf(loaded).start(state)
+      : await this.upstream(loaded, () => this.providers.upstreamOf(loaded).start(this.redirectUri, state));
     await this.dataSource.transaction(async (manager) => {
       await manager.query(`DELETE FROM identity.federation_sign_ins WHERE expires_at < now()`);
       await manager.query(
-        `INSERT INTO identity.federation_sign_ins (state, binding_hash, provider_id, code_verifier, nonce, interaction_uid, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7))`,
-        [state, hashToken(binding), providerId, begun.verifier, begun.nonce, interaction ?? null, SIGN_IN_TTL_SECONDS],
+        `INSERT INTO identity.federation_sign_ins (state, binding_hash, provider_id, code_verifier, nonce, request_id, interaction_uid, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, now() + make_interval(secs => $8))`,
+        [state, hashToken(binding), providerId, begun.verifier ?? null, begun.nonce ?? null, begun.requestId ?? null, interaction ?? null, SIGN_IN_TTL_SECONDS],
       );
     });
     return { redirectTo: begun.url, binding };
@@ -100,33 +94,35 @@ export class UpstreamSignIn {
     const params = new URLSearchParams(request.query.replace(/^\?/, ''));
     const state = params.get('state');
     if (!state) throw ProblemException.validation([{ field: 'query', message: 'the answer carries no state' }]);
-    const [started] = await returning<{ binding_hash: string; provider_id: string; code_verifier: string; nonce: string; interaction_uid: string | null }>(
+    const [started] = await returning<StartedSignIn>(
       this.dataSource.manager,
-      `DELETE FROM identity.federation_sign_ins WHERE state = $1 AND expires_at > now() RETURNING binding_hash, provider_id, code_verifier, nonce, interaction_uid`,
+      `DELETE FROM identity.federation_sign_ins WHERE state = $1 AND expires_at > now() RETURNING binding_hash, provider_id, code_verifier, nonce, interaction_uid, saml_answer`,
       [state],
     );
     if (!started || started.binding_hash !== hashToken(request.binding) || started.interaction_uid !== interaction) {
       throw ProblemException.validation([{ field: 'query', message: 'this sign-in has expired, was already used or was started elsewhere: start again' }]);
     }
-    const loaded = await this.enabledOidc(started.provider_id);
+    const loaded = await this.enabledProvider(started.provider_id);
     const provider = loaded.entity;
-    if (params.get('error')) {
-      throw refused(`"${provider.name}" did not sign you in: ${params.get('error')}${params.get('error_description') ? ` (${params.get('error_description')?.slice(0, 300)})` : ''}`);
-    }
-    const answer = await this.upstream(loaded, () =>
-      this.providers.upstreamOf(loaded).complete(new URL(`${this.redirectUri}?${params.toString()}`), { state, nonce: started.nonce, verifier: started.code_verifier }),
-    );
-    const identity = this.identityOf(loaded.oidc as OidcConfig, answer);
+    const { identity, mfaDone } = loaded.saml ? samlAnswerOf(started) : await this.oidcAnswer(loaded, params, state, started);
     const user = await this.directories.signInAs(loaded, identity, ip);
     if (user.status !== 'ACTIVE') {
       await this.protection.recordFailure(user, identity.username ?? identity.externalId, ip, 'login', 'disabled', { providerId: provider.id });
       throw ProblemException.unauthorized('This account is disabled');
     }
+    return { user, providerId: provider.id, mfaDone, interaction, sessionEndsAt: new Date(Date.now() + provider.sessionLifetimeSeconds * 1000) };
+  }
+
+  /** The OpenID provider's answer (the callback's query): the code exchanged and the id_token checked by openid-client. */
+  private async oidcAnswer(loaded: LoadedProvider, params: URLSearchParams, state: string, started: StartedSignIn): Promise<UpstreamAnswer> {
+    if (params.get('error')) {
+      throw refused(`"${loaded.entity.name}" did not sign you in: ${params.get('error')}${params.get('error_description') ? ` (${params.get('error_description')?.slice(0, 300)})` : ''}`);
+    }
+    const answer = await this.upstream(loaded, () =>
+      this.providers.upstreamOf(loaded).complete(new URL(`${this.redirectUri}?${params.toString()}`), { state, nonce: started.nonce ?? '', verifier: started.code_verifier ?? '' }),
+    );
     const mfaAmr = new Set((loaded.oidc as OidcConfig).mfaAmr);
-    return {
-      user, providerId: provider.id, mfaDone: answer.amr.some((m) => mfaAmr.has(m)), interaction,
-      sessionEndsAt: new Date(Date.now() + provider.sessionLifetimeSeconds * 1000),
-    };
+    return { identity: this.identityOf(loaded.oidc as OidcConfig, answer), mfaDone: answer.amr.some((m) => mfaAmr.has(m)) };
   }
 
   private identityOf(config: OidcConfig, answer: UpstreamClaims): ExternalIdentity {
@@ -146,8 +142,8 @@ export class UpstreamSignIn {
     };
   }
 
-  private async enabledOidc(providerId: string): Promise<LoadedProvider> {
-    const entity = await this.dataSource.getRepository(IdentityProviderEntity).findOneBy({ id: providerId, type: 'oidc', enabled: true });
+  private async enabledProvider(providerId: string): Promise<LoadedProvider> {
+    const entity = await this.dataSource.getRepository(IdentityProviderEntity).findOneBy({ id: providerId, type: In(['oidc', 'saml']), enabled: true });
     if (!entity) throw ProblemException.notFound('This identity provider does not exist or is disabled');
     return this.providers.load(entity);
   }

@@ -79,4 +79,41 @@ describe('Identity providers', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Test connection' }));
     expect((await screen.findByTestId('connection-test')).textContent).toContain('Failed at bind: bind: invalid credentials');
   });
+
+  it('creates a SAML provider from its metadata URL with its attribute mapping, and shows what to register at the IdP', async () => {
+    const saml: IdentityProviderView = {
+      ...provider, id: 'p-2', type: 'saml', name: 'Company SAML', ldap: undefined,
+      saml: {
+        metadataUrl: 'https://idp.acme.example/metadata', metadataXml: null, emailVerified: false, clockSkewSeconds: 60, mfaContexts: ['https://refeds.org/profile/mfa'],
+        attributes: { username: null, email: 'mail', firstName: 'firstName', lastName: 'lastName', groups: 'memberOf' },
+        idp: { entityId: 'https://idp.acme.example', ssoUrl: 'https://idp.acme.example/sso', certificates: [{ subject: 'CN=acme idp', notBefore: '2026-01-01T00:00:00Z', notAfter: '2027-01-01T00:00:00Z', fingerprint: 'AB:CD' }] },
+        spEntityId: 'https://gatehouse.example/saml/p-2/metadata', acsUrl: 'https://gatehouse.example/saml/p-2/acs', spMetadataUrl: 'https://gatehouse.example/saml/p-2/metadata',
+      },
+    };
+    server.on('GET', '/api/v1/acme/groups', { body: { results: [], total: 0, page: 1, size: 500 } });
+    server.on('POST', '/api/v1/acme/identity-providers', { status: 201, body: saml });
+    render(<IdentityProvidersSection tenant="acme" rest="new" />);
+    await userEvent.type(screen.getByLabelText('Name'), 'Company SAML');
+    await userEvent.selectOptions(screen.getByLabelText('Type'), 'saml');
+    await userEvent.type(screen.getByLabelText('Metadata URL'), 'https://idp.acme.example/metadata');
+    await userEvent.clear(screen.getByLabelText('Email attribute'));
+    await userEvent.type(screen.getByLabelText('Email attribute'), 'mail');
+    await userEvent.clear(screen.getByLabelText('Groups attribute'));
+    await userEvent.type(screen.getByLabelText('Groups attribute'), 'memberOf');
+    await userEvent.click(screen.getByRole('button', { name: 'Create' }));
+    await waitFor(() => expect(currentPath()).toBe('/t/acme/identity-providers/p-2'));
+    const [sent] = server.sent('POST', '/api/v1/acme/identity-providers').map((r) => r.body as Record<string, unknown>);
+    expect(sent).toMatchObject({
+      type: 'saml', name: 'Company SAML',
+      saml: { metadataUrl: 'https://idp.acme.example/metadata', metadataXml: null, emailVerified: false, attributes: { username: null, email: 'mail', groups: 'memberOf' } },
+    });
+    expect(sent).not.toHaveProperty('ldap');
+    server.on('GET', '/api/v1/acme/identity-providers/p-2', { body: saml });
+    server.on('GET', '/api/v1/acme/identity-providers/p-2/links', { body: { results: [], total: 0, page: 1, size: 20 } });
+    render(<IdentityProvidersSection tenant="acme" rest="p-2" />);
+    const registered = (await screen.findByTestId('saml-service-provider')).textContent;
+    expect(registered).toContain('https://gatehouse.example/saml/p-2/acs');
+    expect(registered).toContain('https://gatehouse.example/saml/p-2/metadata');
+    expect(registered).toContain('CN=acme idp');
+  });
 });

@@ -1,4 +1,4 @@
-import { FederationRpc } from '@gatehouse/contracts';
+import { FederationRpc, SAML_HTTP_MAX_BODY_BYTES } from '@gatehouse/contracts';
 import { PermissionRequirement, RouteDefinition } from '../../request/route-definition';
 
 const PROVIDER_ROUTES = (base: string, access: PermissionRequirement, who: string): RouteDefinition[] => [
@@ -46,6 +46,16 @@ export const FEDERATION_ROUTES: RouteDefinition[] = [
   {
     method: 'POST', path: '/api/v1/session/federated', summary: "Finish a browser sign-in with an identity provider's answer (the callback's query and the binding): the access token in the body, the refresh token in an HttpOnly cookie",
     access: 'public', target: FederationRpc.completeSignIn, browserSession: 'sign-in',
+  },
+  // Gatehouse as a SAML service provider, answered as HTTP through the bridge (XML metadata; the IdP's HTTP-POST
+  // form, answered by a redirect to the console's callback page, or a problem).
+  {
+    method: 'GET', path: '/saml/:id/metadata', summary: "Gatehouse's SAML service provider metadata for an identity provider (XML: entity id, assertion consumer service)",
+    access: 'public', target: { bridge: FederationRpc.samlHttp, maxBodyBytes: SAML_HTTP_MAX_BODY_BYTES },
+  },
+  {
+    method: 'POST', path: '/saml/:id/acs', summary: "SAML assertion consumer service (HTTP-POST binding: SAMLResponse, RelayState); a checked response is sent on to the console's callback page",
+    access: 'public', target: { bridge: FederationRpc.samlHttp, maxBodyBytes: SAML_HTTP_MAX_BODY_BYTES },
   },
   ...PROVIDER_ROUTES('/api/v1/:tenant/identity-providers', { permission: 'USER' }, "the tenant's own; USER"),
   ...PROVIDER_ROUTES('/api/v1/identity-providers', { permission: 'TENANT' }, 'instance-wide; TENANT at instance level'),
