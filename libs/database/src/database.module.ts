@@ -30,7 +30,9 @@ export function dataSourceOptions(options: DatabaseOptions): DataSourceOptions {
     synchronize: false,
     migrationsRun: false,
     namingStrategy: new SnakeNamingStrategy(),
-    extra: { max: options.poolSize, connectionTimeoutMillis: 5000 },
+    // JIT off: the services' statements are short, and a generic estimate past jit_above_cost (GET /tenants'
+    // per-tenant counts at 10,000 tenants: 0.7 s of compiling for 80 ms of work) pays the compiler every call.
+    extra: { max: options.poolSize, connectionTimeoutMillis: 5000, options: '-c jit=off' },
   };
 }
 

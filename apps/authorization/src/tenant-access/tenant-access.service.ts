@@ -22,7 +22,7 @@ import { GroupsService } from '../groups/groups.service';
 import { LiveTenants } from '../tenants/live-tenants';
 
 /** How many of the read model's matches a big tenant's search reads to count its total (see bigTenantMatches). */
-const SEARCH_READ_CAP = 20_000;
+const SEARCH_READ_CAP = 2_000;
 
 interface SubjectRow {
   subject_id: string;
@@ -141,7 +141,10 @@ export class TenantAccessService {
       params,
     );
     const users = await this.directory.users(subjects.filter((s) => s.subject_type === 'USER').map((s) => s.subject_id));
-    return { results: await this.entries(tenantId, subjects, users), ...(await counted), page: page.page, size: page.size };
+    const total = await counted;
+    // A lower bound is at least what the pages up to this one hold.
+    if (total.totalCapped) total.total = Math.min(TOTAL_CAP, Math.max(total.total, page.offset + subjects.length));
+    return { results: await this.entries(tenantId, subjects, users), ...total, page: page.page, size: page.size };
   }
 
   /**
