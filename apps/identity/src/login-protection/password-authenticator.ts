@@ -31,6 +31,8 @@ export class PasswordAuthenticator {
       .getRepository(UserEntity)
       .createQueryBuilder('u')
       .addSelect('u.passwordHash')
+      // Read with the user so a sign-in without failures on record skips clearing them (sessions' signIn).
+      .addSelect('u.failedLoginCount')
       .where('lower(u.username) = lower(:login) OR lower(u.email) = lower(:login)', { login })
       .getOne();
     if (user && this.protection.isLocked(user)) {

@@ -51,7 +51,7 @@ export class SessionsService {
     if (factors.length > 0) throw await this.secondFactor.challenge(user.id, factors);
     // An MFA policy requires a factor this user has not set up: a session good for setting one up only.
     const enrolmentOnly = await this.policies.mustHaveFactor(user);
-    return this.signIn(user, ['pwd'], { ip, userAgent }, enrolmentOnly ? { mfaEnrolment: true } : {}, enrolmentOnly);
+    return this.signIn(user, ['pwd'], { ip, userAgent }, enrolmentOnly ? { mfaEnrolment: true } : {}, enrolmentOnly, null, false);
   }
 
   /** The second step of a sign-in: the `mfaToken` of the first and one factor. */
@@ -90,13 +90,15 @@ export class SessionsService {
 
   private async signIn(
     user: UserEntity, amr: AuthenticationMethod[], client: { ip: string | null; userAgent: string | null }, details: Record<string, unknown> = {},
-    enrolmentOnly = false, sessionEndsAt: Date | null = null,
+    enrolmentOnly = false, sessionEndsAt: Date | null = null, hasFactor?: boolean,
   ): Promise<TokenPair> {
     const { ip } = client;
     // A federated second step finished after its provider's session lifetime: that sign-in is over.
     if (sessionEndsAt && sessionEndsAt.getTime() <= Date.now()) throw ProblemException.unauthorized(ENDED);
     const pair = await this.dataSource.transaction(async (manager) => {
-      await this.protection.recordSuccess(manager, user.id);
+      // Without failures or a lock on record (as the password step read them) there is nothing to clear; a
+      // user read without its failure count (other sign-ins) is cleared as before.
+      if (user.failedLoginCount !== 0 || user.lockedUntil) await this.protection.recordSuccess(manager, user.id);
       const familyId = randomUUID();
       await this.audit.record(manager, userCaller(user.id, ip), {
         tenantId: undefined,
@@ -106,7 +108,7 @@ export class SessionsService {
         actor: { type: 'USER', id: user.id, username: user.username },
         details: { sessionId: familyId, ...(amr.length > 1 || amr[0] !== 'pwd' || enrolmentOnly ? { amr, ...details } : {}) },
       });
-      return this.issue(manager, user.id, familyId, client, amr, { enrolmentOnly, factorAt: amr.includes('mfa') ? new Date() : null, sessionEndsAt });
+      return this.issue(manager, user.id, familyId, client, amr, { enrolmentOnly, factorAt: amr.includes('mfa') ? new Date() : null, sessionEndsAt, hasFactor });
     });
     void this.outbox.flush();
     return pair;
@@ -242,10 +244,10 @@ export class SessionsService {
 
   private async issue(
     manager: EntityManager, userId: string, familyId: string, client: { ip: string | null; userAgent: string | null }, amr: AuthenticationMethod[],
-    marks: { enrolmentOnly?: boolean; factorAt?: Date | null; sessionEndsAt?: Date | null } = {},
+    marks: { enrolmentOnly?: boolean; factorAt?: Date | null; sessionEndsAt?: Date | null; hasFactor?: boolean } = {},
   ): Promise<TokenPair> {
     const refreshToken = newOpaqueToken('ghr');
-    const { sessionEndsAt = null, ...accessMarks } = marks;
+    const { sessionEndsAt = null, hasFactor: known, ...accessMarks } = marks;
     // Neither the refresh token nor the access token outlives a federated session's end.
     const refreshTtl = sessionEndsAt
       ? Math.min(this.env.REFRESH_TOKEN_TTL_SECONDS, Math.floor((sessionEndsAt.getTime() - Date.now()) / 1000))
@@ -261,7 +263,8 @@ export class SessionsService {
       factorAt: marks.factorAt ?? null,
       sessionEndsAt,
     });
-    const hasFactor = (await this.secondFactor.factorsOf(userId, manager)).length > 0;
+    // A password sign-in has just read the user's factors (none, or it would have asked for one).
+    const hasFactor = known ?? (await this.secondFactor.factorsOf(userId, manager)).length > 0;
     const access = await this.accessTokens.issue(userId, 'USER', familyId, amr, { ...accessMarks, hasFactor, ...(sessionEndsAt ? { notAfter: sessionEndsAt } : {}) });
     return {
       tokenType: 'Bearer',
