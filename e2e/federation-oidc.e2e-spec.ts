@@ -2,11 +2,9 @@ import { FederatedSignInStart, IdentityProviderView, MFA_PROBLEMS } from '@gateh
 import {
   api, bearer, bindRole, createGroup, createTenant, createUser, eventually, freePort, OidcTestIdp, rolesByName, superAdminToken, TestUser, unique,
 } from '@gatehouse/testing';
-import { createServer, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
-import * as client from 'openid-client';
 import { generateSync } from 'otplib';
 import { consoleUrl, newPage, useBrowser } from './console-support';
+import { applicationSignIn } from './federation-support';
 
 /**
  * Federation with an upstream OpenID Connect provider (docs/federation.md): a separate oidc-provider process is
@@ -246,32 +244,13 @@ describe('federation: OpenID Connect sign-in through an upstream provider', () =
   });
 
   it("signs an application's user in through the IdP from the OpenID provider's interaction page (Chromium)", async () => {
-    // A first-party OAuth client of the tenant (no consent), whose redirect URI is a page of the test's.
-    const receiver: Server = createServer((_req, res) => res.end('back at the application'));
-    await new Promise<void>((done) => receiver.listen(0, '127.0.0.1', done));
-    const redirectUri = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/cb`;
-    try {
-      const app = (await as(admin.token).post(`/api/v1/${tenant}/oauth-clients`, { name: unique('app'), type: 'confidential', firstParty: true, redirectUris: [redirectUri] }).expect(201)).body;
-      const config = await client.discovery(new URL(process.env.E2E_ISSUER as string), app.clientId, undefined, client.ClientSecretBasic(app.clientSecret), { execute: [client.allowInsecureRequests] });
-      const verifier = client.randomPKCECodeVerifier();
-      const state = client.randomState();
-      const nonce = client.randomNonce();
-      const authorize = client.buildAuthorizationUrl(config, {
-        redirect_uri: redirectUri, scope: 'openid profile', code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state, nonce,
-      });
-      const page = await newPage(browser());
-      await page.goto(authorize.href);
+    const claims = await applicationSignIn(browser(), admin.token, tenant, async (page) => {
       await page.getByRole('button', { name: `Continue with ${provider.name}` }).click();
       await page.getByLabel('Account').fill('ada-sub');
       await page.getByRole('button', { name: 'Sign in at the IdP' }).click();
-      await page.waitForURL((url) => url.href.startsWith(redirectUri), { timeout: 20_000 });
-      const tokens = await client.authorizationCodeGrant(config, new URL(page.url()), { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true });
-      const ada = ((await as(root).get('/api/v1/users', { q: mail('ada') }).expect(200)).body.results as Array<{ id: string }>)[0];
-      expect(tokens.claims()).toMatchObject({ sub: ada.id, amr: ['fed'] });
-      await page.context().close();
-    } finally {
-      await new Promise((done) => receiver.close(done));
-    }
+    });
+    const ada = ((await as(root).get('/api/v1/users', { q: mail('ada') }).expect(200)).body.results as Array<{ id: string }>)[0];
+    expect(claims).toMatchObject({ sub: ada.id, amr: ['fed'] });
   });
 
   it('offers instance-wide providers to every sign-in and a tenant\'s only by its email domain (home-realm discovery)', async () => {

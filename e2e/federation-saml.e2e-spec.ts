@@ -6,6 +6,7 @@ import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { gatehouse } from './cli-support';
 import { consoleUrl, newPage, useBrowser } from './console-support';
+import { applicationSignIn } from './federation-support';
 import { eventually } from './notification-support';
 
 /**
@@ -183,6 +184,15 @@ describe('federation: SAML 2.0 sign-in through an identity provider', () => {
       return entries.find((e) => e.after?.['memberId'] === ada?.id) ?? null;
     }, 15_000, "ada's membership in the trail");
     expect(membership).toMatchObject({ type: 'CREATE', after: { memberId: ada?.id } });
+  });
+
+  it("signs an application's user in through the SAML IdP from the OpenID provider's interaction page (Chromium)", async () => {
+    const claims = await applicationSignIn(browser(), admin.token, tenant, async (page) => {
+      await page.getByRole('button', { name: `Continue with ${provider.name}` }).click();
+      await page.getByLabel('Account').fill(account('ada'));
+      await page.getByRole('button', { name: 'Sign in at the SAML IdP' }).click();
+    });
+    expect(claims).toMatchObject({ sub: (await userNamed(account('ada')))?.id, amr: ['fed'] });
   });
 
   it('takes the AuthnContextClassRef as MFA when it is one of the multi-factor classes; otherwise the sign-in is password-strength', async () => {
