@@ -3,6 +3,7 @@ import {
   api, bearer, bindRole, createGroup, createTenant, createUser, eventually, freePort, OidcTestIdp, rolesByName, superAdminToken, TestUser, unique,
 } from '@gatehouse/testing';
 import { generateSync } from 'otplib';
+import { gatehouse } from './cli-support';
 import { consoleUrl, newPage, useBrowser } from './console-support';
 import { applicationSignIn } from './federation-support';
 
@@ -177,10 +178,13 @@ describe('federation: OpenID Connect sign-in through an upstream provider', () =
     expect(provider.sessionLifetimeSeconds).toBe(36_000);
     const bad = await as(root).post('/api/v1/identity-providers', { type: 'oidc', name: unique('bad'), sessionLifetimeSeconds: 0, oidc: { issuer: idp.issuer, clientId: idp.clientId } });
     expect([bad.status, (bad.body.errors as Array<{ field: string }>)?.map((e) => e.field)]).toEqual([400, ['sessionLifetimeSeconds']]);
-    const short = (await as(root).post('/api/v1/identity-providers', {
-      type: 'oidc', name: unique('Short SSO'), jitProvisioning: true, sessionLifetimeSeconds: 6,
-      oidc: { issuer: idp.issuer, clientId: idp.clientId, clientSecret: idp.clientSecret },
-    }).expect(201)).body as IdentityProviderView;
+    // Through the CLI (--session-lifetime), as an admin would.
+    const created = gatehouse([
+      'identity-providers', 'create', '--instance', '--type', 'oidc', '--name', unique('Short SSO'), '--jit', 'true', '--session-lifetime', '6',
+      '--issuer', idp.issuer, '--client-id', idp.clientId, '--client-secret', '-', '--output', 'json', '--token', root,
+    ], { input: idp.clientSecret });
+    expect([created.status, created.stderr]).toEqual([0, '']);
+    const short = JSON.parse(created.stdout) as IdentityProviderView;
     try {
       expect(short.sessionLifetimeSeconds).toBe(6);
       const signedIn = await finish(await throughIdp(short.id, 'gone-sub'));

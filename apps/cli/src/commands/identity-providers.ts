@@ -14,6 +14,7 @@ export const PROVIDER_COLUMNS: Column<IdentityProviderView>[] = [
   { header: 'type', value: (p) => p.type },
   { header: 'enabled', value: (p) => (p.enabled ? 'yes' : 'no') },
   { header: 'jit', value: (p) => (p.jitProvisioning ? 'yes' : 'no') },
+  { header: 'session', value: (p) => (p.type === 'ldap' ? '-' : `${p.sessionLifetimeSeconds}s`) },
   { header: 'domains', value: (p) => p.domains.join(',') },
   { header: 'mappings', value: (p) => String(p.groupMappings.length) },
 ];
@@ -35,6 +36,7 @@ interface ProviderOptions extends ScopeOptions {
   name?: string;
   enabled?: boolean;
   jit?: boolean;
+  sessionLifetime?: number;
   domain?: string[];
   map?: string[];
   url?: string;
@@ -94,6 +96,7 @@ function withProviderOptions(command: Command): Command {
     .option('--name <name>', 'display name, unique where it lives')
     .option('--enabled <true|false>', 'enabled (default true)', booleanWord)
     .option('--jit <true|false>', 'create a user at the first sign-in of someone the provider knows (default false)', booleanWord)
+    .option('--session-lifetime <seconds>', 'OIDC, SAML: a session its sign-in starts ends after this long, refreshes included (default 36000)', positiveInt)
     .option('--domain <domain>', 'email domain sent to this provider (repeatable)', collect)
     .option('--map <group=id[@tenant]>', 'provider group (name or DN) mapped to a Gatehouse group id (repeatable; @tenant for --instance)', collectWhole)
     .option('--url <url>', 'LDAP: ldaps://host[:port], or ldap:// with --start-tls')
@@ -199,6 +202,7 @@ async function providerBody(ctx: CommandContext, options: ProviderOptions & { ty
     ...(options.name !== undefined ? { name: options.name } : {}),
     ...(options.enabled !== undefined ? { enabled: options.enabled } : {}),
     ...(options.jit !== undefined ? { jitProvisioning: options.jit } : {}),
+    ...(options.sessionLifetime !== undefined ? { sessionLifetimeSeconds: options.sessionLifetime } : {}),
     ...(options.domain !== undefined ? { domains: options.domain } : {}),
     ...(options.map !== undefined ? { groupMappings: options.map.map((m) => mappingOf(m, !!options.instance)) } : {}),
   };
