@@ -3,7 +3,7 @@
  * Benchmark (not a test): how close login throughput gets to the raw argon2id rate of this machine,
  * and what the gateway's authentication costs per request.
  *
- *   npm run build && node benchmarks/identity/login-vs-argon2.js [--seconds 10] [--connections 8]
+ *   npm run build && node benchmarks/identity/login-vs-argon2.js [--seconds 10] [--connections 8] [--cpu-profile]
  *
  * Needs local Postgres (E2E_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/postgres) and a
  * nats-server binary (or NATS_URL); starts a private Gatehouse like the e2e suites do and stops it.
@@ -12,12 +12,17 @@
  *  2. logins/s through the gateway (HTTP → gateway → NATS → identity → Postgres) and the ratio to (1);
  *  3. the gateway's JWT verification cost in process (µs per Authenticator.authenticate call), and
  *     end-to-end requests/s of GET /api/v1/me with a JWT, an API token and Basic auth.
+ * Identity's CPU per login (from /proc) is printed with the login rate; `--cpu-profile` also samples identity
+ * during the login round (benchmarks/gateway/cpu-profile-preload.js, tmp/bench-profile/identity-<pid>.cpuprofile)
+ * and prints where its CPU went, by function, with the argon2 hash's share.
  */
 const { availableParallelism } = require('node:os');
 const { hash, verify } = require('@node-rs/argon2');
 const autocannon = require('autocannon');
 const { createLocalJWKSet } = require('jose');
 
+const { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
+const { join } = require('node:path');
 const root = require('node:path').resolve(__dirname, '../..');
 const { TestSystem } = require(`${root}/dist/libs/testing/src`);
 const { ARGON2_OPTIONS } = require(`${root}/dist/apps/identity/src/passwords/password-hasher`);
@@ -29,6 +34,34 @@ const arg = (name, fallback) => {
 };
 const SECONDS = arg('seconds', 10);
 const CONNECTIONS = arg('connections', 8);
+const CPU_PROFILE = process.argv.includes('--cpu-profile');
+const PROFILE_DIR = join(root, 'tmp/bench-profile');
+const CLOCK_TICK_US = 1e6 / 100;
+
+/** User + system CPU of a process so far, in µs (/proc/<pid>/stat, 100 ticks a second). */
+function cpuOf(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * CLOCK_TICK_US;
+}
+
+/** Self time by function in a .cpuprofile (idle and GC apart), the `top` heaviest with their share of the busy time. */
+function profileSummary(file, top = 25) {
+  const profile = JSON.parse(readFileSync(file, 'utf8'));
+  const byNode = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map();
+  const gaps = profile.timeDeltas;
+  profile.samples.forEach((id, i) => {
+    const frame = byNode.get(id).callFrame;
+    const where = frame.url ? `${frame.url.replace(/^.*\/(node_modules|dist)\//, '$1/')}:${frame.lineNumber + 1}` : '';
+    const key = `${frame.functionName || '(anonymous)'} ${where}`.trim();
+    self.set(key, (self.get(key) ?? 0) + (gaps[i + 1] ?? 0));
+  });
+  const idle = self.get('(idle)') ?? 0;
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  const busy = total - idle;
+  const rows = [...self].filter(([k]) => k !== '(idle)').sort((a, b) => b[1] - a[1]).slice(0, top);
+  return { busyMs: busy / 1000, totalMs: total / 1000, rows: rows.map(([k, us]) => ({ fn: k, ms: us / 1000, share: us / busy })) };
+}
 
 async function argon2Rate() {
   const stored = await hash('Bench-Password-1', ARGON2_OPTIONS);
@@ -65,7 +98,9 @@ async function post(url, path, body, token) {
 async function inProcessVerification(url, accessToken) {
   const jwks = await (await fetch(`${url}/.well-known/jwks.json`)).json();
   const keySet = createLocalJWKSet(jwks);
-  const env = { JWT_ISSUER: 'http://localhost:8080', JWT_AUDIENCE: 'gatehouse' };
+  // The issuer and audience the token carries (the private system's public URL, not a fixed one).
+  const claims = JSON.parse(Buffer.from(accessToken.split('.')[1], 'base64url').toString('utf8'));
+  const env = { JWT_ISSUER: claims.iss, JWT_AUDIENCE: [claims.aud].flat()[0] };
   const authenticator = new Authenticator({ resolverFor: async () => keySet }, env, null, null, { isSessionRevoked: () => false });
   const header = `Bearer ${accessToken}`;
   for (let i = 0; i < 500; i++) await authenticator.authenticate(header, '127.0.0.1');
@@ -80,9 +115,17 @@ async function main() {
   const raw = await argon2Rate();
   console.log(`argon2id verify (m=19456 KiB, t=2, p=1): ${raw.toFixed(1)}/s`);
 
+  if (CPU_PROFILE) {
+    rmSync(PROFILE_DIR, { recursive: true, force: true });
+    mkdirSync(PROFILE_DIR, { recursive: true });
+  }
   const system = await TestSystem.start({
     name: 'bench-identity',
-    env: { RATE_LIMIT_PER_IP_PER_MINUTE: '0', RATE_LIMIT_PER_SUBJECT_PER_MINUTE: '0', LOG_LEVEL: 'error' },
+    env: {
+      RATE_LIMIT_PER_IP_PER_MINUTE: '0', RATE_LIMIT_PER_SUBJECT_PER_MINUTE: '0', LOG_LEVEL: 'error',
+      // The preload samples identity for most of the login round once the round writes start-identity.
+      ...(CPU_PROFILE ? { NODE_OPTIONS: `--require ${join(root, 'benchmarks/gateway/cpu-profile-preload.js')}`, PROFILE_SERVICE: 'identity', PROFILE_DIR, PROFILE_MS: String(SECONDS * 800) } : {}),
+    },
   });
   try {
     const url = system.gatewayUrl;
@@ -90,14 +133,19 @@ async function main() {
     await post(url, '/api/v1/setup', admin);
     const { accessToken } = await post(url, '/api/v1/login', admin);
 
+    const identity = system.instancesOf('identity')[0].process.pid;
+    const cpuBefore = cpuOf(identity);
+    if (CPU_PROFILE) writeFileSync(join(PROFILE_DIR, 'start-identity'), '');
     const logins = await cannon({
       url: `${url}/api/v1/login`,
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(admin),
     });
+    const cpuPerLogin = (cpuOf(identity) - cpuBefore) / 1000 / logins.requests.total;
     const loginRate = logins.requests.average;
-    console.log(`logins through the gateway: ${loginRate.toFixed(1)}/s (p50 ${logins.latency.p50} ms, p99 ${logins.latency.p99} ms, non-2xx ${logins.non2xx})`);
+    console.log(`logins through the gateway: ${loginRate.toFixed(1)}/s (p50 ${logins.latency.p50} ms, p99 ${logins.latency.p99} ms, non-2xx ${logins.non2xx}); identity CPU ${cpuPerLogin.toFixed(1)} ms per login (argon2 verify included)`);
+    if (CPU_PROFILE) await printProfile(identity, logins.requests.total / SECONDS);
     // Measured again right after, since other load on the machine moves both figures.
     const rawAfter = await argon2Rate();
     const rawMean = (raw + rawAfter) / 2;
@@ -116,6 +164,21 @@ async function main() {
   } finally {
     await system.stop();
   }
+}
+
+/** Waits for identity's profile of the login round and prints where its CPU went. */
+async function printProfile(pid, loginsPerSecond) {
+  const file = join(PROFILE_DIR, `identity-${pid}.cpuprofile`);
+  const deadline = Date.now() + SECONDS * 1000 + 10_000;
+  while (!existsSync(file) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  if (!existsSync(file)) {
+    console.log(`no identity profile in ${PROFILE_DIR} (${readdirSync(PROFILE_DIR).join(', ') || 'empty'})`);
+    return;
+  }
+  const { busyMs, totalMs, rows } = profileSummary(file);
+  const logins = (loginsPerSecond * totalMs) / 1000;
+  console.log(`identity profile (${file}): ${busyMs.toFixed(0)} ms busy on the main thread in ${totalMs.toFixed(0)} ms, ~${(busyMs / logins).toFixed(2)} ms per login; heaviest self time:`);
+  for (const row of rows) console.log(`  ${(row.share * 100).toFixed(1).padStart(5)}%  ${row.ms.toFixed(0).padStart(6)} ms  ${row.fn}`);
 }
 
 main().catch((error) => {
