@@ -22,7 +22,7 @@ const OIDC_FIELDS = ['issuer', 'clientId', 'clientSecret', 'scopes'] as const;
 type SamlField = 'metadataUrl' | 'metadataXml' | 'username' | 'email' | 'firstName' | 'lastName' | 'groups' | 'mfaContexts';
 const SAML_ATTRIBUTES = ['username', 'email', 'firstName', 'lastName', 'groups'] as const;
 const FIELDS = [
-  'name', 'domains', 'groupMappings', 'ldap', 'oidc', 'saml', ...LDAP_FIELDS.map((f) => `ldap.${f}`), ...OIDC_FIELDS.map((f) => `oidc.${f}`),
+  'name', 'domains', 'sessionLifetimeSeconds', 'groupMappings', 'ldap', 'oidc', 'saml', ...LDAP_FIELDS.map((f) => `ldap.${f}`), ...OIDC_FIELDS.map((f) => `oidc.${f}`),
   'saml.metadataUrl', 'saml.metadataXml', 'saml.mfaContexts', ...SAML_ATTRIBUTES.map((f) => `saml.attributes.${f}`),
 ];
 type ProviderType = 'ldap' | 'oidc' | 'saml';
@@ -96,6 +96,7 @@ function ProviderForm({ paths, current }: { paths: Paths; current?: IdentityProv
   const [name, setName] = useState(current?.name ?? '');
   const [enabled, setEnabled] = useState(current?.enabled ?? true);
   const [jit, setJit] = useState(current?.jitProvisioning ?? false);
+  const [sessionLifetime, setSessionLifetime] = useState(current ? String(current.sessionLifetimeSeconds) : '');
   const [domains, setDomains] = useState(current?.domains.join(', ') ?? '');
   const [settings, setSettings] = useState<Record<(typeof LDAP_FIELDS)[number], string>>({
     url: ldap?.url ?? '', bindDn: ldap?.bindDn ?? '', bindPassword: '', userBase: ldap?.userBase ?? '', userFilter: ldap?.userFilter ?? '',
@@ -138,8 +139,10 @@ function ProviderForm({ paths, current }: { paths: Paths; current?: IdentityProv
       ...(saml.mfaContexts.trim() ? { mfaContexts: saml.mfaContexts.split(/\s+/).filter(Boolean) } : {}),
     };
     const settingsBody = type === 'ldap' ? { ldap: ldapBody } : type === 'saml' ? { saml: samlBody } : { oidc: oidcBody };
+    // An empty field keeps the provider's lifetime (the default, 10 hours, when creating); anything else is the server's to judge.
+    const lifetime = type !== 'ldap' && sessionLifetime.trim() ? { sessionLifetimeSeconds: Number(sessionLifetime.trim()) } : {};
     const body = {
-      name, enabled, jitProvisioning: jit, groupMappings, ...settingsBody,
+      name, enabled, jitProvisioning: jit, groupMappings, ...settingsBody, ...lifetime,
       domains: domains.split(',').map((d) => d.trim()).filter(Boolean),
     };
     if (current) {
@@ -180,6 +183,13 @@ function ProviderForm({ paths, current }: { paths: Paths; current?: IdentityProv
               <option value="saml">SAML 2.0</option>
             </select>
           </div>
+        )}
+        {type !== 'ldap' && (
+          <Field
+            label="Session lifetime (seconds)" name="sessionLifetimeSeconds" value={sessionLifetime} onChange={setSessionLifetime} error={error}
+            inputMode="numeric" placeholder="36000"
+            hint="How long a sign-in through this provider lasts before the person must sign in there again (which refuses whoever it disabled). Empty: 10 hours."
+          />
         )}
         {type === 'saml' ? (
           <>

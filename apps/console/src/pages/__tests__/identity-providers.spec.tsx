@@ -116,4 +116,39 @@ describe('Identity providers', () => {
     expect(registered).toContain('https://gatehouse.example/saml/p-2/metadata');
     expect(registered).toContain('CN=acme idp');
   });
+
+  it("sets an OpenID provider's session lifetime (absent for LDAP, whose directory is asked at each sign-in) and shows a refused one next to its field", async () => {
+    const oidc: IdentityProviderView = {
+      ...provider, id: 'p-3', type: 'oidc', name: 'Company OIDC', ldap: undefined,
+      oidc: { issuer: 'https://idp.acme.example', clientId: 'gatehouse', clientSecretSet: true, scopes: ['openid', 'email'], redirectUri: 'https://gatehouse.example/cb' } as IdentityProviderView['oidc'],
+    };
+    server.on('GET', '/api/v1/acme/groups', { body: { results: [], total: 0, page: 1, size: 500 } });
+    server.on('GET', '/api/v1/acme/identity-providers/p-1', { body: provider });
+    server.on('GET', '/api/v1/acme/identity-providers/p-1/links', { body: { results: [], total: 0, page: 1, size: 20 } });
+    const ldapForm = render(<IdentityProvidersSection tenant="acme" rest="p-1" />);
+    await screen.findByLabelText('User search base');
+    expect(screen.queryByLabelText('Session lifetime (seconds)')).toBeNull();
+    ldapForm.unmount();
+
+    server.on('GET', '/api/v1/acme/identity-providers/p-3', { body: oidc });
+    server.on('GET', '/api/v1/acme/identity-providers/p-3/links', { body: { results: [], total: 0, page: 1, size: 20 } });
+    server.on('PATCH', '/api/v1/acme/identity-providers/p-3', (r: SentRequest) =>
+      (r.body as { sessionLifetimeSeconds: number }).sessionLifetimeSeconds === 1
+        ? invalid({ field: 'sessionLifetimeSeconds', message: 'sessionLifetimeSeconds must not be less than 5' })
+        : { body: { ...oidc, sessionLifetimeSeconds: 3600 } },
+    );
+    render(<IdentityProvidersSection tenant="acme" rest="p-3" />);
+    const lifetime = await screen.findByLabelText('Session lifetime (seconds)');
+    expect((lifetime as HTMLInputElement).value).toBe('36000');
+    await userEvent.clear(lifetime);
+    await userEvent.type(lifetime, '1');
+    await userEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(fieldErrors('sessionLifetimeSeconds')).toEqual(['Use 5 or more.']));
+    await userEvent.clear(lifetime);
+    await userEvent.type(lifetime, '3600');
+    await userEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await screen.findByText('Saved.');
+    const sent = server.sent('PATCH', '/api/v1/acme/identity-providers/p-3').map((r) => r.body as Record<string, unknown>);
+    expect(sent.map((b) => b.sessionLifetimeSeconds)).toEqual([1, 3600]);
+  });
 });
