@@ -296,6 +296,16 @@ export class SubjectFactsUpdate {
 
   @IsInt() @Min(0) @Max(Number.MAX_SAFE_INTEGER)
   version: number;
+
+  /** A user's searchable names (SubjectFacts), kept by authorization's read model for a tenant's user search. */
+  @OptionalOrNull() @IsString() @MaxLength(1024)
+  username?: string | null;
+
+  @OptionalOrNull() @IsString() @MaxLength(1024)
+  email?: string | null;
+
+  @OptionalOrNull() @IsString() @MaxLength(1024)
+  displayName?: string | null;
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 import {
   AuditEntry, auditEvent, AuthorizationRpc, CredentialsRevoked, IDENTITY_CREDENTIALS_REVOKED_SUBJECT, IdentityEvents, IdentityNotificationEvents,
-  SubjectFacts,
+  SubjectFacts, SubjectFactsUpdate,
 } from '@gatehouse/contracts';
+import { validateDto } from '@gatehouse/errors';
 import { ApiTokensService } from '../../api-tokens/api-tokens.service';
 import { GOOD_PASSWORD, IdentityWorld, openIdentity } from '../../__tests__/identity-test-module';
 import { SessionsService } from '../../sessions/sessions.service';
@@ -122,6 +123,18 @@ describe('UsersService (real Postgres)', () => {
   });
 
   describe('disable, enable, delete', () => {
+    // FakeRpc answers whatever it is sent; authorization's handler validates the request (unknown fields refused), and
+    // a refusal there is only logged: the change would wait for the event, and a demoted Super Admin pass meanwhile.
+    it("hands authorization facts its RPC accepts, names included (SubjectFactsUpdate)", async () => {
+      const user = await world.createUser({ firstName: 'Ada', lastName: 'Lovelace' });
+      await users.disable(internal, user.id);
+      const sent = world.rpc.callsTo(AuthorizationRpc.applySubjectFacts).filter((f) => (f as SubjectFacts).id === user.id);
+      expect(sent).toHaveLength(1);
+      expect({ ...(await validateDto(SubjectFactsUpdate, sent[0])) }).toEqual({
+        id: user.id, type: 'USER', superAdmin: false, disabled: true, version: 2, username: user.username, email: user.email, displayName: 'Ada Lovelace',
+      });
+    });
+
     it('disabling ends every session and API token at once, tells authorization and every gateway, and is undone by enable', async () => {
       const user = await world.createUser();
       const sessions = world.get(SessionsService);
