@@ -44,6 +44,8 @@ module.exports = {
   rootDir: __dirname,
   // Global option (ignored inside a project): e2e tests talk to real processes.
   testTimeout: 30000,
+  // A worker holding more than this after a suite is replaced by a fresh one (npm test runs one worker: tools/test.js).
+  workerIdleMemoryLimit: '1GB',
   projects: [
     {
       displayName: 'unit',

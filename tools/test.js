@@ -12,5 +12,9 @@ if (run('npm', ['run', '--silent', 'build']) !== 0) {
 }
 mkdirSync('tmp', { recursive: true });
 rmSync('tmp/jest-results.json', { force: true });
-run('node_modules/.bin/jest', ['--runInBand', '--json', '--outputFile=tmp/jest-results.json', ...process.argv.slice(2)]);
+// One worker, so the suites still run one at a time (the e2e suites share one system and the machine's two
+// cores), but a worker, not the main process: Jest starts a fresh one once a suite leaves it holding more than
+// workerIdleMemoryLimit (jest.config.js). In band, one process kept every suite's modules (4.4 GB by the end of
+// a CI run) and the last suites crawled through garbage collection, some past their timeouts.
+run('node_modules/.bin/jest', ['--maxWorkers=1', '--json', '--outputFile=tmp/jest-results.json', ...process.argv.slice(2)]);
 process.exit(run('node', ['tools/test-summary.js', 'tmp/jest-results.json']));
