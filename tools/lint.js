@@ -14,7 +14,7 @@ const checks = [
   ['console specs typecheck', [bin('tsc'), '-p', 'apps/console/tsconfig.spec.json', '--noEmit']],
   ['import cycles', ['npm', 'run', '--silent', 'lint:cycles']],
 ];
-module.exports = { checks };
+module.exports = { checks, runAll };
 
 if (require.main === module) main();
 
@@ -25,7 +25,7 @@ function main() {
     console.error(`lint: nx show projects failed${graph.error ? `: ${graph.error.message}` : ''}`);
     process.exit(graph.status ?? 1);
   }
-  runAll().then((failed) => process.exit(failed.length > 0 ? 1 : 0));
+  runAll(checks).then((failed) => process.exit(failed.length > 0 ? 1 : 0));
 }
 
 function run([name, [cmd, ...args]]) {
@@ -39,19 +39,20 @@ function run([name, [cmd, ...args]]) {
   });
 }
 
-async function runAll() {
-  const queue = [...checks];
+/** Runs `list` side by side, as many at a time as there are cores; prints each one's output whole when it ends; resolves to the names of those that failed. */
+async function runAll(list, write = (text) => process.stdout.write(text), parallel = availableParallelism()) {
+  const queue = [...list];
   const failed = [];
   const worker = async () => {
     for (let check = queue.shift(); check; check = queue.shift()) {
       const result = await run(check);
-      if (result.output.trim()) process.stdout.write(`${result.output.trimEnd()}\n`);
+      if (result.output.trim()) write(`${result.output.trimEnd()}\n`);
       if (!result.ok) {
         failed.push(result.name);
-        console.error(`lint: ${result.name} failed`);
+        write(`lint: ${result.name} failed\n`);
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(availableParallelism(), checks.length)) }, worker));
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, list.length)) }, worker));
   return failed;
 }
