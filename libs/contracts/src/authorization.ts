@@ -1,11 +1,11 @@
 import {
-  ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsEmail, IsIn, IsInt, IsObject, IsString, IsUUID, Matches, Max, MaxLength, Min,
+  ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsEmail, IsIn, IsObject, IsString, IsUUID, Matches, MaxLength,
   MinLength,
 } from 'class-validator';
 import { Nested, Optional, OptionalOrNull } from './input-rules';
 import { ACTIONS, Action, Permission, PermissionGrid, PERMISSIONS, Scope } from './permissions';
 import { event } from './events';
-import { PasswordResetRequestResult, UsernameField, UserView } from './identity';
+import { PasswordResetRequestResult, SubjectFacts, UsernameField, UserView } from './identity';
 import type { RetireTenantRequest, TenantCountsRequest } from './tenant-lifecycle';
 import { Page, PageQuery } from './pagination';
 import { rpc, SubjectType } from './rpc';
@@ -103,7 +103,7 @@ export const AuthorizationRpc = {
    * answering, so the very next request is decided on the new facts; the durable
    * `identity.subject.changed` event stays the path that never loses a change.
    */
-  applySubjectFacts: rpc<SubjectFactsUpdate, void>('authorization.subjects.apply-facts.v1'),
+  applySubjectFacts: rpc<SubjectFacts, void>('authorization.subjects.apply-facts.v1'),
 
   catalogue: rpc<Record<string, never>, PermissionCatalogue>('authorization.catalogue.permissions.v1'),
   templates: rpc<Record<string, never>, RoleTemplate[]>('authorization.catalogue.templates.v1'),
@@ -280,33 +280,6 @@ export interface InvitationCreated {
 export const AuthorizationNotificationEvents = {
   invitationCreated: event<InvitationCreated>('events.authorization.invitation.created.v1'),
 } as const;
-
-export class SubjectFactsUpdate {
-  @IsUUID()
-  id: string;
-
-  @IsIn(['USER', 'SERVICE_ACCOUNT'])
-  type: SubjectType;
-
-  @IsBoolean()
-  superAdmin: boolean;
-
-  @IsBoolean()
-  disabled: boolean;
-
-  @IsInt() @Min(0) @Max(Number.MAX_SAFE_INTEGER)
-  version: number;
-
-  /** A user's searchable names (SubjectFacts), kept by authorization's read model for a tenant's user search. */
-  @OptionalOrNull() @IsString() @MaxLength(1024)
-  username?: string | null;
-
-  @OptionalOrNull() @IsString() @MaxLength(1024)
-  email?: string | null;
-
-  @OptionalOrNull() @IsString() @MaxLength(1024)
-  displayName?: string | null;
-}
 
 // ---------------------------------------------------------------------------------------------------
 // Catalogue

@@ -33,18 +33,37 @@ export interface UserView {
   updatedAt: string;
 }
 
-/** What authorization needs about a subject on every decision (its read model is fed by events). */
-export interface SubjectFacts {
+/**
+ * What authorization needs about a subject on every decision, and a user's names for a tenant's user search (its read
+ * model). One type for both ways identity hands it over: the `identity.subject.changed` event and the direct
+ * `applySubjectFacts` RPC, whose handler validates it against these rules (an unknown field is refused).
+ */
+export class SubjectFacts {
+  @IsUUID()
   id: string;
+
+  @IsIn(['USER', 'SERVICE_ACCOUNT'])
   type: SubjectType;
+
+  @IsBoolean()
   superAdmin: boolean;
+
+  @IsBoolean()
   disabled: boolean;
+
   /** Monotonic per subject; a projection applies a fact only if it is newer. */
+  @IsInt() @Min(0) @Max(Number.MAX_SAFE_INTEGER)
   version: number;
+
   /** A user's searchable names (a tenant's users are searched in authorization's read model); absent for service accounts. */
+  @OptionalOrNull() @IsString() @MaxLength(1024)
   username?: string | null;
+
+  @OptionalOrNull() @IsString() @MaxLength(1024)
   email?: string | null;
+
   /** First and last name, space-separated; null when neither is set. */
+  @OptionalOrNull() @IsString() @MaxLength(1024)
   displayName?: string | null;
 }
 

@@ -1,4 +1,4 @@
-import { AuthorizationRpc, SubjectFactsUpdate } from '@gatehouse/contracts';
+import { AuthorizationRpc, SubjectFacts } from '@gatehouse/contracts';
 import { RpcData, RpcHandler } from '@gatehouse/messaging';
 import { Controller } from '@nestjs/common';
 import { SubjectFactsService } from './subject-facts.service';
@@ -8,7 +8,7 @@ export class SubjectFactsHandlers {
   constructor(private readonly facts: SubjectFactsService) {}
 
   @RpcHandler(AuthorizationRpc.applySubjectFacts)
-  async apply(@RpcData() request: SubjectFactsUpdate): Promise<void> {
+  async apply(@RpcData() request: SubjectFacts): Promise<void> {
     await this.facts.applyNow(request);
   }
 }

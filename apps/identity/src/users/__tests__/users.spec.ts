@@ -1,6 +1,6 @@
 import {
   AuditEntry, auditEvent, AuthorizationRpc, CredentialsRevoked, IDENTITY_CREDENTIALS_REVOKED_SUBJECT, IdentityEvents, IdentityNotificationEvents,
-  SubjectFacts, SubjectFactsUpdate,
+  SubjectFacts,
 } from '@gatehouse/contracts';
 import { validateDto } from '@gatehouse/errors';
 import { ApiTokensService } from '../../api-tokens/api-tokens.service';
@@ -123,14 +123,15 @@ describe('UsersService (real Postgres)', () => {
   });
 
   describe('disable, enable, delete', () => {
-    // FakeRpc answers whatever it is sent; authorization's handler validates the request (unknown fields refused), and
-    // a refusal there is only logged: the change would wait for the event, and a demoted Super Admin pass meanwhile.
-    it("hands authorization facts its RPC accepts, names included (SubjectFactsUpdate)", async () => {
+    // FakeRpc answers whatever it is sent; authorization's handler validates the request against SubjectFacts' rules
+    // (unknown fields refused), and a refusal there is only logged: the change would wait for the event, and a demoted
+    // Super Admin pass meanwhile. A field added to SubjectFacts without a rule is refused here.
+    it("hands authorization facts its RPC accepts, names included (SubjectFacts' rules)", async () => {
       const user = await world.createUser({ firstName: 'Ada', lastName: 'Lovelace' });
       await users.disable(internal, user.id);
       const sent = world.rpc.callsTo(AuthorizationRpc.applySubjectFacts).filter((f) => (f as SubjectFacts).id === user.id);
       expect(sent).toHaveLength(1);
-      expect({ ...(await validateDto(SubjectFactsUpdate, sent[0])) }).toEqual({
+      expect({ ...(await validateDto(SubjectFacts, sent[0])) }).toEqual({
         id: user.id, type: 'USER', superAdmin: false, disabled: true, version: 2, username: user.username, email: user.email, displayName: 'Ada Lovelace',
       });
     });
