@@ -191,12 +191,13 @@ export class TenantAccessService {
   }
 
   /**
-   * Users with access (a binding or a group membership) and groups, per tenant id (a page of tenants). Users
-   * are counted up to TOTAL_CAP (`usersCapped` past it): the big tenants on a page cost no more than 10,000.
+   * Users with access (a binding or a group membership) and groups, per tenant id (a page of tenants); service
+   * accounts are tenancy's own count. Users are counted up to TOTAL_CAP (`usersCapped` past it): the big tenants
+   * on a page cost no more than 10,000.
    */
   async countByTenant(tenantIds: string[]): Promise<Record<string, { users: number; usersCapped?: true; groups: number }>> {
     const rows: Array<{ tenant_id: string; users: number; groups: string }> = await this.dataSource.query(
-      `SELECT t.tenant_id, (${cappedSubjectCountSql((column) => `${column} = t.tenant_id`)}) AS users,
+      `SELECT t.tenant_id, (${cappedSubjectCountSql((column) => `${column} = t.tenant_id`, true)}) AS users,
               (SELECT count(*) FROM "authorization".groups g WHERE g.tenant_id = t.tenant_id) AS groups
          FROM unnest($1::text[]) AS t(tenant_id)`,
       [tenantIds],

@@ -38,17 +38,17 @@ export function hasAccessSql(subject: string): string {
  */
 export function tenantSubjectsPageSql(
   dir: 'ASC' | 'DESC', limit: number,
-  tenant: (column: string) => string = (column) => nullSafeEquals(column, '$1'), after: string | null = '$2',
+  tenant: (column: string) => string = (column) => nullSafeEquals(column, '$1'), after: string | null = '$2', usersOnly = false,
 ): string {
   return `
   SELECT subject_id, subject_type FROM (
-    (${boundSubjectsSql(dir, limit, tenant, after)})
+    (${boundSubjectsSql(dir, limit, tenant, after, usersOnly)})
     UNION
     (SELECT DISTINCT ON (m.member_id) m.member_id, m.member_type
        FROM "authorization".groups g
        CROSS JOIN LATERAL (
          SELECT gm.member_id, gm.member_type FROM "authorization".group_members gm
-          WHERE gm.group_id = g.id${continuing(dir, 'gm.member_id', after)}
+          WHERE gm.group_id = g.id${usersOnly ? ` AND gm.member_type = 'USER'` : ''}${continuing(dir, 'gm.member_id', after)}
           ORDER BY gm.member_id ${dir} LIMIT ${limit}) m
       WHERE ${tenant('g.tenant_id')}
       ORDER BY 1 ${dir} LIMIT ${limit})
@@ -59,25 +59,25 @@ function continuing(dir: 'ASC' | 'DESC', column: string, after: string | null): 
   return after ? ` AND (${after}::uuid IS NULL OR ${column} ${dir === 'ASC' ? '>' : '<'} ${after}::uuid)` : '';
 }
 
-/** The first `limit` distinct users and service accounts bound directly in the tenant, in id order (an index range). */
-function boundSubjectsSql(dir: 'ASC' | 'DESC', limit: number, tenant: (column: string) => string, after: string | null): string {
+/** The first `limit` distinct users and service accounts (`usersOnly`: users) bound directly in the tenant, in id order (an index range). */
+function boundSubjectsSql(dir: 'ASC' | 'DESC', limit: number, tenant: (column: string) => string, after: string | null, usersOnly: boolean): string {
   // DISTINCT ON the id alone: the index's order gives it as the rows stream, where DISTINCT on (id, type)
   // makes a generic plan (GET /tenants' correlated count) sort every binding of a 100,000-user tenant.
   return `SELECT DISTINCT ON (b.subject_id) b.subject_id AS subject_id, b.subject_type AS subject_type
        FROM "authorization".bindings b
-      WHERE b.scope = 'TENANT' AND ${tenant('b.tenant_id')} AND b.subject_type <> 'GROUP'${continuing(dir, 'b.subject_id', after)}
+      WHERE b.scope = 'TENANT' AND ${tenant('b.tenant_id')} AND b.subject_type ${usersOnly ? `= 'USER'` : `<> 'GROUP'`}${continuing(dir, 'b.subject_id', after)}
       ORDER BY 1 ${dir} LIMIT ${limit}`;
 }
 
 /**
- * The tenant's users and service accounts counted up to TOTAL_CAP (`$1` the tenant by default), as `n`:
- * TOTAL_CAP + 1 means more. When its direct bindings alone pass the cap, its groups are not read.
+ * The tenant's users and service accounts (`usersOnly`: its users) counted up to TOTAL_CAP (`$1` the tenant by default),
+ * as `n`: TOTAL_CAP + 1 means more. When its direct bindings alone pass the cap, its groups are not read.
  */
-export function cappedSubjectCountSql(tenant?: (column: string) => string): string {
+export function cappedSubjectCountSql(tenant?: (column: string) => string, usersOnly = false): string {
   const cap = TOTAL_CAP + 1;
   return `SELECT CASE WHEN bound.n >= ${cap} THEN ${cap}
-                 ELSE (SELECT count(*)::int FROM (${tenantSubjectsPageSql('ASC', cap, tenant, null)}) every) END AS n
-            FROM (SELECT count(*)::int AS n FROM (${boundSubjectsSql('ASC', cap, tenant ?? ((column) => nullSafeEquals(column, '$1')), null)}) b) bound`;
+                 ELSE (SELECT count(*)::int FROM (${tenantSubjectsPageSql('ASC', cap, tenant, null, usersOnly)}) every) END AS n
+            FROM (SELECT count(*)::int AS n FROM (${boundSubjectsSql('ASC', cap, tenant ?? ((column) => nullSafeEquals(column, '$1')), null, usersOnly)}) b) bound`;
 }
 
 @Injectable()

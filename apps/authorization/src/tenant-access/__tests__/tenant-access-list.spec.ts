@@ -69,6 +69,20 @@ describe('TenantAccessService.list: capped totals and search in the subject read
     expect(await access.list(acme, { q: 'Grace Hopper' })).toMatchObject({ total: 0 });
   });
 
+  it("counts a tenant's users for GET /tenants without its service accounts (tenancy counts those apart), and lists both", async () => {
+    const acme = newTenantId();
+    await world.seed.tenant(acme);
+    const role = await world.seed.role(acme, { USER: ['READ'] });
+    const [bound, grouped] = [await world.seed.subject(), await world.seed.subject()];
+    const [robot, groupedRobot] = [await world.seed.subject({ type: 'SERVICE_ACCOUNT' }), await world.seed.subject({ type: 'SERVICE_ACCOUNT' })];
+    await world.seed.bind(role, bound, { tenantId: acme });
+    await world.seed.bind(role, robot, { tenantId: acme, subjectType: 'SERVICE_ACCOUNT' });
+    const group = await world.seed.group(acme, [grouped]);
+    await sql(`INSERT INTO "authorization".group_members (group_id, member_type, member_id) VALUES ($1, 'SERVICE_ACCOUNT', $2)`, [group, groupedRobot]);
+    expect(await access.countByTenant([acme])).toEqual({ [acme]: { users: 2, groups: 1 } });
+    expect(await access.list(acme, {})).toMatchObject({ total: 4 });
+  });
+
   it('counts a tenant of TOTAL_CAP users exactly and a bigger one up to the cap, a user bound and grouped once', async () => {
     const [exact, big] = [newTenantId(), newTenantId()];
     await world.seed.tenant(exact);
