@@ -53,8 +53,16 @@ export function keysetOrder(keyset: Keyset): string {
  * and says so, so a total never costs a scan of the whole table.
  */
 export async function cappedCount(manager: EntityManager, select: string, params: unknown[]): Promise<{ total: number; totalCapped?: true }> {
-  const [{ n }] = (await manager.query(`SELECT count(*)::int AS n FROM (${select} LIMIT ${TOTAL_CAP + 1}) capped`, params)) as Array<{ n: number }>;
+  const [{ n }] = (await manager.query(cappedCountSql(select), params)) as Array<{ n: number }>;
   return capped(n);
+}
+
+/**
+ * cappedCount's statement: `n`, the rows `select` returns counted up to TOTAL_CAP + 1 (TOTAL_CAP + 1 means more),
+ * for a count written inside a bigger statement (a scalar subquery, correlated or not); `capped` reads `n`.
+ */
+export function cappedCountSql(select: string): string {
+  return `SELECT count(*)::int AS n FROM (SELECT 1 FROM (${select}) counted LIMIT ${TOTAL_CAP + 1}) capped`;
 }
 
 /** A count made up to TOTAL_CAP + 1 as a page's total: TOTAL_CAP and `totalCapped` past the cap. */

@@ -85,9 +85,7 @@ export class TenantAccessService {
     if (query.q || page.sortField !== 'subjectId') return this.search(tenantId, query, page);
     const keyset: Keyset = { columns: ['subject_id'], dir: page.sortDir, sort: `subjectId:${page.sortDir}` };
     const [after] = query.cursor ? decodeCursor(keyset, query.cursor) : [null];
-    // Each half of the union stops after TOTAL_CAP + 1 distinct ids read in index order: the count costs the
-    // same in a tenant of 100,000 users as in one of 10,001.
-    const counted = this.dataSource.query(cappedSubjectCountSql(), [tenantId]).then(([{ n }]: Array<{ n: number }>) => capped(n));
+    const counted = this.countSubjects(tenantId).then(capped);
     const rows: SubjectRow[] = await this.dataSource.query(
       `${tenantSubjectsPageSql(page.sortDir, (query.cursor ? 0 : page.offset) + page.size + 1)} OFFSET ${query.cursor ? 0 : page.offset}`,
       [tenantId, after],
@@ -112,7 +110,7 @@ export class TenantAccessService {
    * checked through the indexes, so neither reads more than the page or the capped total needs.
    */
   private async search(tenantId: string | null, query: PageQuery, page: ResolvedPage): Promise<Page<TenantAccessEntry>> {
-    const [{ n: size }] = (await this.dataSource.query(cappedSubjectCountSql(), [tenantId])) as Array<{ n: number }>;
+    const size = await this.countSubjects(tenantId);
     const params: unknown[] = [tenantId];
     const conditions: string[] = [];
     if (query.q) {
@@ -131,9 +129,10 @@ export class TenantAccessService {
       : `FROM "authorization".subject_facts f`;
     const filter = (more: string[]) => (more.length ? ` WHERE ${more.join(' AND ')}` : '');
     const where = `${from}${filter(whole ? conditions : [...conditions, hasAccessSql('f.id')])}`;
-    const counted = whole
-      ? cappedCount(this.dataSource.manager, `SELECT 1 ${where}`, params)
-      : query.q ? this.bigTenantMatches(`${from}${filter(conditions)}`, params) : Promise.resolve(capped(size));
+    // Unsearched, the total is the tenant's (every subject bound or grouped has its facts: the guard read them first).
+    const counted = !query.q
+      ? Promise.resolve(capped(size))
+      : whole ? cappedCount(this.dataSource.manager, `SELECT 1 ${where}`, params) : this.bigTenantMatches(`${from}${filter(conditions)}`, params);
     const key = page.sortField === 'username' ? 'f.username' : page.sortField === 'email' ? 'f.email' : 'f.id';
     const order = key === 'f.id' ? `f.id ${page.sortDir}` : `${key} ${page.sortDir}, f.id ${page.sortDir}`;
     const subjects: SubjectRow[] = await this.dataSource.query(
@@ -158,7 +157,16 @@ export class TenantAccessService {
          FROM (SELECT ${hasAccessSql('f.id')} AS access ${candidates} LIMIT ${SEARCH_READ_CAP}) c`,
       params,
     )) as Array<{ n: number; read: number }>;
-    return read >= SEARCH_READ_CAP ? { total: Math.min(n, TOTAL_CAP), totalCapped: true } : capped(n);
+    return read >= SEARCH_READ_CAP ? { total: n, totalCapped: true } : { total: n };
+  }
+
+  /**
+   * The tenant's users and service accounts counted up to TOTAL_CAP (TOTAL_CAP + 1: more), each half of the union
+   * read in index order: the count costs the same in a tenant of 100,000 users as in one of 10,001.
+   */
+  private async countSubjects(tenantId: string | null): Promise<number> {
+    const [{ n }] = (await this.dataSource.query(cappedSubjectCountSql(), [tenantId])) as Array<{ n: number }>;
+    return n;
   }
 
   async find(tenantId: string | null, email: string): Promise<TenantUserCandidate> {
@@ -197,7 +205,7 @@ export class TenantAccessService {
    */
   async countByTenant(tenantIds: string[]): Promise<Record<string, { users: number; usersCapped?: true; groups: number }>> {
     const rows: Array<{ tenant_id: string; users: number; groups: string }> = await this.dataSource.query(
-      `SELECT t.tenant_id, (${cappedSubjectCountSql((column) => `${column} = t.tenant_id`, true)}) AS users,
+      `SELECT t.tenant_id, (${cappedSubjectCountSql({ tenant: (column) => `${column} = t.tenant_id`, usersOnly: true })}) AS users,
               (SELECT count(*) FROM "authorization".groups g WHERE g.tenant_id = t.tenant_id) AS groups
          FROM unnest($1::text[]) AS t(tenant_id)`,
       [tenantIds],

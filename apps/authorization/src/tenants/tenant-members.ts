@@ -1,8 +1,11 @@
 import { TOTAL_CAP } from '@gatehouse/contracts';
 import { Injectable } from '@nestjs/common';
-import { nullSafeEquals } from '@gatehouse/database';
+import { cappedCountSql, nullSafeEquals } from '@gatehouse/database';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+
+/** The tenant `$1` (null = default tenant) as a condition on a column. */
+const IN_TENANT = (column: string) => nullSafeEquals(column, '$1');
 
 /**
  * "The users of a tenant": subjects with a binding or a group membership there (DESIGN §2). Their ids
@@ -10,39 +13,45 @@ import { DataSource, EntityManager } from 'typeorm';
  */
 export const TENANT_SUBJECT_IDS_SQL = `
   SELECT b.subject_id FROM "authorization".bindings b
-   WHERE b.scope = 'TENANT' AND ${nullSafeEquals('b.tenant_id', '$1')} AND b.subject_type <> 'GROUP'
+   WHERE b.scope = 'TENANT' AND ${IN_TENANT('b.tenant_id')} AND b.subject_type <> 'GROUP'
   UNION ALL
   SELECT gm.member_id FROM "authorization".group_members gm JOIN "authorization".groups g ON g.id = gm.group_id
-   WHERE ${nullSafeEquals('g.tenant_id', '$1')}`;
+   WHERE ${IN_TENANT('g.tenant_id')}`;
 
 /**
- * `subject` (a column) has access to the tenant `$1`: probes of the subject's bindings and group memberships
- * by index, row by row (scalar subqueries: the planner cannot swap them for hashes of the tenant's every
- * subject, which a big tenant's walk in key order would build before returning its first rows).
+ * `subject` (a column or parameter, a user's or service account's id) has access to the tenant `$1`: probes of the
+ * subject's bindings and group memberships by index, row by row (scalar subqueries: the planner cannot swap them for
+ * hashes of the tenant's every subject, which a big tenant's walk in key order would build before returning its first rows).
  */
 export function hasAccessSql(subject: string): string {
   return `coalesce(
     (SELECT true FROM "authorization".bindings b
-      WHERE b.subject_id = ${subject} AND b.scope = 'TENANT' AND ${nullSafeEquals('b.tenant_id', '$1')} AND b.subject_type <> 'GROUP' LIMIT 1),
+      WHERE b.subject_id = ${subject} AND b.scope = 'TENANT' AND ${IN_TENANT('b.tenant_id')} LIMIT 1),
     (SELECT true FROM "authorization".group_members gm JOIN "authorization".groups g ON g.id = gm.group_id
-      WHERE gm.member_id = ${subject} AND ${nullSafeEquals('g.tenant_id', '$1')} LIMIT 1),
+      WHERE gm.member_id = ${subject} AND ${IN_TENANT('g.tenant_id')} LIMIT 1),
     false)`;
 }
 
+/** Which of a tenant's subjects a statement reads, and from where. */
+export interface TenantSubjects {
+  /** The tenant condition on a column: `$1` by default; a correlated one counts several tenants in one statement. */
+  tenant?: (column: string) => string;
+  /** The parameter of the id to continue after (`$2` by default; null in it: from the start); null: from the start. */
+  after?: string | null;
+  /** Users only (the tenant's user count, service accounts being counted apart); else users and service accounts. */
+  usersOnly?: boolean;
+}
+
 /**
- * One page of the tenant's subjects by id (by default `$1` the tenant, `$2` the id to continue after, or null
- * from the start): each half stops at `limit` distinct ids read in index order (the bindings by tenant and
- * subject, each group's members by the group's key), so a page costs the same at any depth and in a tenant
- * of 100,000 users instead of sorting every subject of the tenant. `tenant` writes the tenant condition on a
- * column (a correlated one counts several tenants in one statement); `after` null reads from the start.
+ * One page of the tenant's subjects by id: each half stops at `limit` distinct ids read in index order (the bindings
+ * by tenant and subject, each group's members by the group's key), so a page costs the same at any depth and in a
+ * tenant of 100,000 users instead of sorting every subject of the tenant.
  */
-export function tenantSubjectsPageSql(
-  dir: 'ASC' | 'DESC', limit: number,
-  tenant: (column: string) => string = (column) => nullSafeEquals(column, '$1'), after: string | null = '$2', usersOnly = false,
-): string {
+export function tenantSubjectsPageSql(dir: 'ASC' | 'DESC', limit: number, subjects: TenantSubjects = {}): string {
+  const { tenant = IN_TENANT, after = '$2', usersOnly = false } = subjects;
   return `
   SELECT subject_id, subject_type FROM (
-    (${boundSubjectsSql(dir, limit, tenant, after, usersOnly)})
+    (${boundSubjectsSql(dir, limit, { tenant, after, usersOnly })})
     UNION
     (SELECT DISTINCT ON (m.member_id) m.member_id, m.member_type
        FROM "authorization".groups g
@@ -59,8 +68,8 @@ function continuing(dir: 'ASC' | 'DESC', column: string, after: string | null): 
   return after ? ` AND (${after}::uuid IS NULL OR ${column} ${dir === 'ASC' ? '>' : '<'} ${after}::uuid)` : '';
 }
 
-/** The first `limit` distinct users and service accounts (`usersOnly`: users) bound directly in the tenant, in id order (an index range). */
-function boundSubjectsSql(dir: 'ASC' | 'DESC', limit: number, tenant: (column: string) => string, after: string | null, usersOnly: boolean): string {
+/** The first `limit` distinct subjects bound directly in the tenant, in id order (an index range). */
+function boundSubjectsSql(dir: 'ASC' | 'DESC', limit: number, { tenant, after, usersOnly }: Required<TenantSubjects>): string {
   // DISTINCT ON the id alone: the index's order gives it as the rows stream, where DISTINCT on (id, type)
   // makes a generic plan (GET /tenants' correlated count) sort every binding of a 100,000-user tenant.
   return `SELECT DISTINCT ON (b.subject_id) b.subject_id AS subject_id, b.subject_type AS subject_type
@@ -70,14 +79,14 @@ function boundSubjectsSql(dir: 'ASC' | 'DESC', limit: number, tenant: (column: s
 }
 
 /**
- * The tenant's users and service accounts (`usersOnly`: its users) counted up to TOTAL_CAP (`$1` the tenant by default),
- * as `n`: TOTAL_CAP + 1 means more. When its direct bindings alone pass the cap, its groups are not read.
+ * The tenant's subjects counted up to TOTAL_CAP, as `n` (cappedCountSql: TOTAL_CAP + 1 means more; `capped` reads it).
+ * When its direct bindings alone pass the cap, its groups are not read.
  */
-export function cappedSubjectCountSql(tenant?: (column: string) => string, usersOnly = false): string {
+export function cappedSubjectCountSql(subjects: Omit<TenantSubjects, 'after'> = {}): string {
+  const every: Required<TenantSubjects> = { tenant: IN_TENANT, usersOnly: false, ...subjects, after: null };
   const cap = TOTAL_CAP + 1;
-  return `SELECT CASE WHEN bound.n >= ${cap} THEN ${cap}
-                 ELSE (SELECT count(*)::int FROM (${tenantSubjectsPageSql('ASC', cap, tenant, null, usersOnly)}) every) END AS n
-            FROM (SELECT count(*)::int AS n FROM (${boundSubjectsSql('ASC', cap, tenant ?? ((column) => nullSafeEquals(column, '$1')), null, usersOnly)}) b) bound`;
+  return `SELECT CASE WHEN (${cappedCountSql(boundSubjectsSql('ASC', cap, every))}) > ${TOTAL_CAP} THEN ${cap}
+                 ELSE (${cappedCountSql(tenantSubjectsPageSql('ASC', cap, every))}) END AS n`;
 }
 
 @Injectable()
@@ -85,16 +94,8 @@ export class TenantMembers {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async hasAccess(tenantId: string | null, subjectId: string, manager: EntityManager = this.dataSource.manager): Promise<boolean> {
-    const rows: unknown[] = await manager.query(
-      `SELECT 1 FROM "authorization".bindings
-        WHERE scope = 'TENANT' AND ${nullSafeEquals('tenant_id', '$1')} AND subject_id = $2
-       UNION ALL
-       SELECT 1 FROM "authorization".group_members gm JOIN "authorization".groups g ON g.id = gm.group_id
-        WHERE ${nullSafeEquals('g.tenant_id', '$1')} AND gm.member_id = $2
-       LIMIT 1`,
-      [tenantId, subjectId],
-    );
-    return rows.length > 0;
+    const [{ access }] = (await manager.query(`SELECT ${hasAccessSql('$2::uuid')} AS access`, [tenantId, subjectId])) as Array<{ access: boolean }>;
+    return access;
   }
 
   /** Which of these subjects have access to the tenant (`hasAccess` for many, in one query). */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { IdentityEvents, IdentityRpc, SubjectFacts, TOTAL_CAP, UserView } from '@gatehouse/contracts';
 import { AuthorizationWorld, newTenantId, openAuthorization } from '../../__tests__/authorization-test-module';
+import { cappedSubjectCountSql } from '../../tenants/tenant-members';
 import { TenantAccessService } from '../tenant-access.service';
 
 /**
@@ -26,6 +27,16 @@ describe('TenantAccessService.list: capped totals and search in the subject read
                SELECT id, 'USER', false, false, 1, $1 || n, $1 || n || '@bulk.test' FROM bulk_ids`, [prefix]);
     await sql(`INSERT INTO "authorization".bindings (scope, tenant_id, role_id, subject_type, subject_id)
                SELECT 'TENANT', $1, $2, 'USER', id FROM bulk_ids`, [tenantId, role]);
+  };
+
+  /** How many times each scan of group_members in `query`'s plan ran (EXPLAIN ANALYZE; 0: never). */
+  const groupMemberScans = async (query: string, params: unknown[]): Promise<number[]> => {
+    type PlanNode = { 'Relation Name'?: string; 'Actual Loops': number; Plans?: PlanNode[] };
+    const [{ 'QUERY PLAN': [{ Plan: plan }] }] = (await sql(`EXPLAIN (ANALYZE, FORMAT JSON) ${query}`, params)) as Array<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>;
+    const scans = (node: PlanNode): number[] => [
+      ...(node['Relation Name'] === 'group_members' ? [node['Actual Loops']] : []), ...(node.Plans ?? []).flatMap(scans),
+    ];
+    return scans(plan);
   };
 
   beforeAll(async () => {
@@ -100,6 +111,11 @@ describe('TenantAccessService.list: capped totals and search in the subject read
       [exact]: { users: TOTAL_CAP, groups: 1 },
       [big]: { users: TOTAL_CAP, usersCapped: true, groups: 0 },
     });
+    // Neither count reads more than the cap needs: under it, the groups' members are read; past it in the direct
+    // bindings alone, a group's members are never read (EXPLAIN ANALYZE: the scans of group_members ran 0 times).
+    await world.seed.group(big, [await world.seed.subject()]);
+    expect((await groupMemberScans(cappedSubjectCountSql(), [exact])).some((loops) => loops > 0)).toBe(true);
+    expect(await groupMemberScans(cappedSubjectCountSql(), [big])).toEqual([0]);
 
     // A big tenant is searched from the read model's side: the matches, counted exactly when few.
     const found = await access.list(big, { q: 'big1234@' });
