@@ -241,7 +241,9 @@ export class UsersService {
       await this.superAdmins.assertNotLast(manager, user, 'delete');
       revoked = await this.revocations.endEverything(manager, { type: 'USER', id });
       await manager.getRepository(UserEntity).delete({ id });
-      const gone = { ...toSubjectFacts(user), disabled: true, version: user.version + 1 };
+      // Gone: disabled, a newer version (a late event cannot bring it back) and none of its names in authorization's
+      // read model, which keeps its bindings but must neither find it by name nor hold its address.
+      const gone = { ...toSubjectFacts(user), disabled: true, version: user.version + 1, username: null, email: null, displayName: null };
       await this.outbox.add(manager, IdentityEvents.subjectChanged, gone);
       await this.audit.record(manager, caller, {
         tenantId: undefined,

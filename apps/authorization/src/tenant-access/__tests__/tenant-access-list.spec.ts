@@ -78,6 +78,10 @@ describe('TenantAccessService.list: capped totals and search in the subject read
     await deliver(user(grace, 1, { username: 'grace', email: 'grace@navy.test', displayName: 'Grace Hopper' }));
     expect(await access.list(acme, { q: 'rear-adm' })).toMatchObject({ total: 1 });
     expect(await access.list(acme, { q: 'Grace Hopper' })).toMatchObject({ total: 0 });
+    // Deleted (gone: disabled, no names): still bound, but found by none of its names any more.
+    await deliver({ ...user(grace, 3), disabled: true, username: null, email: null, displayName: null });
+    expect(await access.list(acme, { q: 'rear-adm' })).toMatchObject({ total: 0 });
+    expect(ids(await access.list(acme, { q: grace }))).toEqual([grace]);
   });
 
   it("counts a tenant's users for GET /tenants without its service accounts (tenancy counts those apart), and lists both", async () => {

@@ -168,12 +168,12 @@ describe('UsersService (real Postgres)', () => {
       expect((await facts(user.id)).at(-1)).toMatchObject({ version: 2, username: user.username, email: `countess-${user.username}`, displayName: 'Ada Lovelace' });
     });
 
-    it('deleting a user announces it as gone (disabled, newer version) and forgets it', async () => {
+    it('deleting a user announces it as gone (disabled, newer version, no names) and forgets it', async () => {
       const user = await world.createUser();
       await users.delete(internal, user.id);
       expect((await problemOf(users.get(user.id))).status).toBe(404);
       expect((await facts(user.id)).at(-1)).toEqual({
-        id: user.id, type: 'USER', superAdmin: false, disabled: true, version: 2, username: user.username, email: user.email, displayName: null,
+        id: user.id, type: 'USER', superAdmin: false, disabled: true, version: 2, username: null, email: null, displayName: null,
       });
       expect((await audit(user.id)).map((e) => e.type)).toEqual(['CREATE', 'DELETE']);
       expect((await problemOf(users.delete(internal, user.id))).status).toBe(404);
