@@ -79,7 +79,10 @@ export class SessionsService {
     }
     const enrolmentOnly = !mfaDone && (await this.policies.mustHaveFactor(user));
     const amr: AuthenticationMethod[] = mfaDone ? ['fed', 'mfa'] : ['fed'];
-    return this.signIn(user, amr, { ip, userAgent }, { providerId, ...(enrolmentOnly ? { mfaEnrolment: true } : {}) }, enrolmentOnly, sessionEndsAt);
+    // Without the provider's second factor, the factors were read above: none, or it would have asked for one.
+    return this.signIn(
+      user, amr, { ip, userAgent }, { providerId, ...(enrolmentOnly ? { mfaEnrolment: true } : {}) }, enrolmentOnly, sessionEndsAt, mfaDone ? undefined : false,
+    );
   }
 
   /** Signing in with a passkey alone (discoverable, user-verified): a complete sign-in by itself. */
@@ -206,10 +209,11 @@ export class SessionsService {
       await repo.update({ id: current.id }, { usedAt: new Date() });
       // The policy is judged again at every refresh: a session set up a factor (a full session from now on),
       // or a policy now requires one (enrolment only until it is set up).
-      const enrolmentOnly = (await this.secondFactor.factorsOf(user.id, manager)).length === 0 && (await this.policies.mustHaveFactor(user));
+      const hasFactor = (await this.secondFactor.factorsOf(user.id, manager)).length > 0;
+      const enrolmentOnly = !hasFactor && (await this.policies.mustHaveFactor(user));
       const amr = (current.amr as AuthenticationMethod[] | null) ?? ['pwd'];
       return this.issue(manager, current.userId, current.familyId, { ip, userAgent: userAgent ?? current.userAgent }, amr, {
-        enrolmentOnly, factorAt: current.factorAt, sessionEndsAt: current.sessionEndsAt,
+        enrolmentOnly, factorAt: current.factorAt, sessionEndsAt: current.sessionEndsAt, hasFactor,
       });
     });
     if (outcome && 'reused' in outcome) {
@@ -263,7 +267,7 @@ export class SessionsService {
       factorAt: marks.factorAt ?? null,
       sessionEndsAt,
     });
-    // A password sign-in has just read the user's factors (none, or it would have asked for one).
+    // Read here only when the caller has not just read the user's factors (a password or federated sign-in, a refresh).
     const hasFactor = known ?? (await this.secondFactor.factorsOf(userId, manager)).length > 0;
     const access = await this.accessTokens.issue(userId, 'USER', familyId, amr, { ...accessMarks, hasFactor, ...(sessionEndsAt ? { notAfter: sessionEndsAt } : {}) });
     return {
