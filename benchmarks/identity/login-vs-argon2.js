@@ -23,6 +23,7 @@ const { createLocalJWKSet } = require('jose');
 
 const { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
+const { cpuOf } = require('../gateway/load-tools');
 const root = require('node:path').resolve(__dirname, '../..');
 const { TestSystem } = require(`${root}/dist/libs/testing/src`);
 const { ARGON2_OPTIONS } = require(`${root}/dist/apps/identity/src/passwords/password-hasher`);
@@ -36,13 +37,6 @@ const SECONDS = arg('seconds', 10);
 const CONNECTIONS = arg('connections', 8);
 const CPU_PROFILE = process.argv.includes('--cpu-profile');
 const PROFILE_DIR = join(root, 'tmp/bench-profile');
-const CLOCK_TICK_US = 1e6 / 100;
-
-/** User + system CPU of a process so far, in µs (/proc/<pid>/stat, 100 ticks a second). */
-function cpuOf(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * CLOCK_TICK_US;
-}
 
 /** Self time by function in a .cpuprofile (idle and GC apart), the `top` heaviest with their share of the busy time. */
 function profileSummary(file, top = 25) {
