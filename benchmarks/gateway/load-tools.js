@@ -3,7 +3,7 @@
 // over interleaved rounds, CPU time per process. Not a test.
 const { spawn } = require('node:child_process');
 const { createServer } = require('node:http');
-const { appendFileSync, readFileSync } = require('node:fs');
+const { appendFileSync, readdirSync, readFileSync } = require('node:fs');
 const { Readable } = require('node:stream');
 
 /** A trivial upstream: a small JSON answer, or `/download?bytes=N`, or the size of a body it was sent. */
@@ -161,6 +161,46 @@ function cpuOf(pid) {
   return (Number(fields[11]) + Number(fields[12])) * CLOCK_TICK_US;
 }
 
+/**
+ * CPU seconds used so far by the processes serving a benchmark, by name: the Gatehouse services and nats-server
+ * that `parentPid` started (a TestSystem's children), and, with `database`, the Postgres backends connected to
+ * that database, and the server's background processes (WAL writer, checkpointer: shared with any other load on
+ * that server). From /proc, so other load on the machine does not inflate it as it does rates and latencies.
+ * A backend that exits between two readings takes its CPU with it (the services' pools keep theirs open).
+ */
+function cpuByService(parentPid, database) {
+  const used = {};
+  for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      let service;
+      if (Number(fields[1]) === parentPid) {
+        service = /dist\/apps\/([a-z-]+)\//.exec(command)?.[1] ?? (command.includes('nats-server') ? 'nats-server' : undefined);
+      } else if (database && command.startsWith('postgres: ')) {
+        // "postgres: [cluster: ]user database client state", or a background process (WAL writer, checkpointer...)
+        const backend = /^postgres: (?:[^ ]+: )?\S+ (\S+) \S+\(\d+\)/.exec(command);
+        if (backend) service = backend[1] === database ? 'postgres' : undefined;
+        else service = 'postgres (shared background)';
+      }
+      if (service) used[service] = (used[service] ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  used[`benchmark client`] = (process.cpuUsage().user + process.cpuUsage().system) / 1e6;
+  return used;
+}
+
+/** What each process used between two cpuByService readings, per unit of work, in ms, heaviest first, and the total. */
+function cpuPerUnit(before, after, units) {
+  const rows = Object.keys(after)
+    .map((service) => [service, ((after[service] - (before[service] ?? 0)) * 1000) / units])
+    .sort(([, a], [, b]) => b - a);
+  return { rows, total: rows.reduce((sum, [, ms]) => sum + ms, 0) };
+}
+
 /** Starts `node <file> --role=<role> --k=v...` and resolves once it says it is ready; `children` collects it (to kill at the end). */
 function startChild(file, role, extra, children) {
   return new Promise((resolveReady, reject) => {
@@ -189,7 +229,7 @@ async function flowReader(testing) {
   return { admin, tenant, reader };
 }
 
-module.exports = { runUpstream, runPacer, startChild, cannon, warm, median, summarize, pairedMedian, cpuOf, pct, ms, flowReader };
+module.exports = { runUpstream, runPacer, startChild, cannon, warm, median, summarize, pairedMedian, cpuOf, cpuByService, cpuPerUnit, pct, ms, flowReader };
 
 if (require.main === module) {
   const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')));

@@ -12,7 +12,8 @@
  *  2. logins/s through the gateway (HTTP → gateway → NATS → identity → Postgres) and the ratio to (1);
  *  3. the gateway's JWT verification cost in process (µs per Authenticator.authenticate call), and
  *     end-to-end requests/s of GET /api/v1/me with a JWT, an API token and Basic auth.
- * Identity's CPU per login (from /proc) is printed with the login rate; `--cpu-profile` also samples identity
+ * Identity's CPU per login (from /proc) is printed with the login rate, then every process's (the services, NATS, the
+ * database's Postgres backends, this benchmark's own client) and the login rate that total allows; `--cpu-profile` also samples identity
  * during the login round (benchmarks/gateway/cpu-profile-preload.js, tmp/bench-profile/identity-<pid>.cpuprofile)
  * and prints where its CPU went, by function, with the argon2 hash's share.
  */
@@ -23,7 +24,7 @@ const { createLocalJWKSet } = require('jose');
 
 const { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
-const { cpuOf } = require('../gateway/load-tools');
+const { cpuOf, cpuByService, cpuPerUnit } = require('../gateway/load-tools');
 const root = require('node:path').resolve(__dirname, '../..');
 const { TestSystem } = require(`${root}/dist/libs/testing/src`);
 const { ARGON2_OPTIONS } = require(`${root}/dist/apps/identity/src/passwords/password-hasher`);
@@ -129,6 +130,7 @@ async function main() {
 
     const identity = system.instancesOf('identity')[0].process.pid;
     const cpuBefore = cpuOf(identity);
+    const everyBefore = cpuByService(process.pid, system.database.name);
     if (CPU_PROFILE) writeFileSync(join(PROFILE_DIR, 'start-identity'), '');
     const logins = await cannon({
       url: `${url}/api/v1/login`,
@@ -137,8 +139,13 @@ async function main() {
       body: JSON.stringify(admin),
     });
     const cpuPerLogin = (cpuOf(identity) - cpuBefore) / 1000 / logins.requests.total;
+    const every = cpuPerUnit(everyBefore, cpuByService(process.pid, system.database.name), logins.requests.total);
     const loginRate = logins.requests.average;
     console.log(`logins through the gateway: ${loginRate.toFixed(1)}/s (p50 ${logins.latency.p50} ms, p99 ${logins.latency.p99} ms, non-2xx ${logins.non2xx}); identity CPU ${cpuPerLogin.toFixed(1)} ms per login (argon2 verify included)`);
+    console.log(
+      `CPU per login, every process: ${every.total.toFixed(1)} ms (` + every.rows.map(([service, ms]) => `${service} ${ms.toFixed(1)}`).join(', ') +
+        `); the machine's ${availableParallelism()} cores allow ${((availableParallelism() * 1000) / every.total).toFixed(1)} logins/s at that cost`,
+    );
     if (CPU_PROFILE) await printProfile(identity, logins.requests.total / SECONDS);
     // Measured again right after, since other load on the machine moves both figures.
     const rawAfter = await argon2Rate();

@@ -7,18 +7,19 @@
  *
  * --cpu-profile samples the named services for the first 10 s of the user phase (of the group phase with
  * --profile-groups); files in tmp/scim-profile/, to open in Chrome DevTools or speedscope. Each phase also
- * reports the CPU time its Gatehouse processes used per user or group (from /proc, so other load on the
- * machine does not inflate it as it does the rates).
+ * reports the CPU time its Gatehouse processes, their Postgres backends and the benchmark itself used per user
+ * or group (from /proc, so other load on the machine does not inflate it as it does the rates).
  *
  * Needs local Postgres (E2E_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/postgres) and a
  * nats-server binary (or NATS_URL); starts a private Gatehouse like the e2e suites do (rate limits off:
  * a real directory backs off on 429s) and stops it. Reports the time and rate of each phase, latency
  * percentiles, refusals, then checks the totals and times a userName lookup on the full tenant.
  */
-const { mkdirSync, readdirSync, readFileSync, writeFileSync } = require('node:fs');
+const { mkdirSync, writeFileSync } = require('node:fs');
 const { availableParallelism } = require('node:os');
 const { join } = require('node:path');
 const { Agent } = require('undici');
+const { cpuByService, cpuPerUnit } = require('../gateway/load-tools');
 
 const root = require('node:path').resolve(__dirname, '../..');
 const { TestSystem } = require(`${root}/dist/libs/testing/src`);
@@ -55,32 +56,13 @@ async function call(url, method, path, body, token, type = 'application/json') {
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
 }
 
-const TICKS_PER_SECOND = 100;
-/** CPU seconds used so far by this benchmark's Gatehouse processes, by service (from /proc: load on the machine does not count). */
-function cpuByService() {
-  const used = {};
-  for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[1]) !== process.pid) continue;
-      const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      const service = /dist\/apps\/([a-z-]+)\//.exec(command)?.[1] ?? (command.includes('nats-server') ? 'nats-server' : undefined);
-      if (service) used[service] = (used[service] ?? 0) + (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return used;
-}
-
 /** Runs `count` requests with `CONCURRENCY` in flight; answers the elapsed seconds, latencies and failures. */
-async function push(count, request) {
+async function push(count, request, database) {
   const latencies = [];
   const failures = new Map();
   let next = 0;
   const started = process.hrtime.bigint();
-  const cpuBefore = cpuByService();
+  const cpuBefore = cpuByService(process.pid, database);
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < count) {
@@ -94,8 +76,7 @@ async function push(count, request) {
   );
   latencies.sort((x, y) => x - y);
   const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))].toFixed(0);
-  const cpuAfter = cpuByService();
-  const cpu = Object.fromEntries(Object.keys(cpuAfter).map((service) => [service, cpuAfter[service] - (cpuBefore[service] ?? 0)]));
+  const cpu = cpuPerUnit(cpuBefore, cpuByService(process.pid, database), count);
   return { seconds: Number(process.hrtime.bigint() - started) / 1e9, p50: at(0.5), p99: at(0.99), failures, cpu };
 }
 
@@ -105,11 +86,9 @@ function report(label, count, result) {
     `${label}: ${count} in ${result.seconds.toFixed(1)} s = ${(count / result.seconds).toFixed(0)}/s (p50 ${result.p50} ms, p99 ${result.p99} ms)` +
       `${refused.length ? `; refused: ${refused.join(', ')}` : ''}`,
   );
-  const cpu = Object.entries(result.cpu).sort(([, a], [, b]) => b - a);
-  const total = cpu.reduce((sum, [, seconds]) => sum + seconds, 0);
+  const { rows, total } = result.cpu;
   console.log(
-    `  CPU per ${label.split(' ')[0].replace(/s$/, '')}: ${((total * 1000) / count).toFixed(1)} ms in Gatehouse's processes (` +
-      cpu.map(([service, seconds]) => `${service} ${((seconds * 1000) / count).toFixed(1)}`).join(', ') + '; Postgres not counted)',
+    `  CPU per ${label.split(' ')[0].replace(/s$/, '')}: ${total.toFixed(1)} ms (` + rows.map(([service, ms]) => `${service} ${ms.toFixed(1)}`).join(', ') + ')',
   );
 }
 
@@ -138,6 +117,7 @@ async function main() {
 
     const ids = new Array(USERS);
     if (PROFILE_PHASE === 'users') startProfiles();
+    const database = system.database.name;
     const users = await push(USERS, async (i) => {
       const answer = await scim('POST', '/Users', {
         schemas: [USER_SCHEMA, ENTERPRISE], externalId: `ext-${i}`, userName: `user${i}@bench.example.com`, active: true,
@@ -147,7 +127,7 @@ async function main() {
       });
       ids[i] = answer.body?.id;
       return answer;
-    });
+    }, database);
     report('users', USERS, users);
 
     const perGroup = Math.floor(USERS / GROUPS);
@@ -157,6 +137,7 @@ async function main() {
         schemas: [GROUP_SCHEMA], externalId: `grp-${g}`, displayName: `Group ${g}`,
         members: ids.slice(g * perGroup, (g + 1) * perGroup).filter(Boolean).map((value) => ({ value })),
       }),
+      database,
     );
     report(`groups (${perGroup} members each)`, GROUPS, groups);
     const total = users.seconds + groups.seconds;
