@@ -304,6 +304,22 @@ describe('webhooks: signed audit events delivered over HTTPS', () => {
     expect(payloadsAt('/instance').every((p) => p.payload.data.tenantId === undefined)).toBe(true);
   });
 
+  it('an instance-wide subscription to sign-ins gets each one once and in order, though the intake acks unwanted events without a transaction', async () => {
+    // Sign-ins nobody subscribes to are acked without one (the skip check); once a subscription takes them, none is dropped.
+    const user = await newUser();
+    await as(root).post('/api/v1/notifications/webhooks', { url: receiver.url('/logins'), eventTypes: ['USER.LOGIN'] }).expect(201);
+    const sessions: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const token = await login(user.username, 'Webhook-User-Pass-1');
+      sessions.push(JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')).sid as string);
+    }
+    const delivered = () => payloadsAt('/logins').map((p) => (p.payload.data.details as { sessionId?: string } | undefined)?.sessionId).filter((sid) => sessions.includes(sid as string));
+    await eventually(async () => delivered().length >= 5, 20_000, 'every sign-in delivered');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(delivered()).toEqual(sessions);
+    expect(payloadsAt('/logins').every((p) => p.payload.type === 'USER.LOGIN' && p.payload.data.tenantId === undefined)).toBe(true);
+  });
+
   it('disables a subscription whose owner lost AUDITLOG:READ, before sending anything more', async () => {
     const roles = await rolesByName(A.admin, A.tenant);
     const second = await newUser();

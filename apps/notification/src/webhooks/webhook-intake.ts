@@ -15,7 +15,8 @@ import { WebhookQueue } from './webhook-queue';
 /**
  * What feeds the webhooks, from the durable stream:
  * - every service's audit events, one ordered consumer per source (one event at a time, in the stream's
- *   order, across instances), each queuing its deliveries in the transaction that records the event;
+ *   order, across instances), each queuing its deliveries in the transaction that records the event (an
+ *   event that no subscription takes when it is consumed is acked without one);
  * - a disabled subscription's event, which emails the tenant's Admins (the Super Admins for an
  *   instance-wide one) through the email queue;
  * - a deleted tenant, whose subscriptions and their log go with it.
@@ -38,7 +39,8 @@ export class WebhookIntake implements OnModuleInit {
         auditEvent(source),
         `webhook-audit-${source}`,
         async (entry, manager, event) => ((await this.queue.enqueue(manager, entry, event)) > 0 ? () => this.dispatcher.wake() : undefined),
-        { ordered: true },
+        // An event no subscription takes (most of them: every sign-in's) is acked without a transaction.
+        { ordered: true, skipIf: async (entry) => !(await this.queue.wanted(entry)) },
       );
     }
     this.consumers.on(NotificationEvents.webhookDisabled, 'webhook-disabled', async (disabled, manager, event) => {

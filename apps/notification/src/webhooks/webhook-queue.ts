@@ -59,13 +59,9 @@ export class WebhookQueue {
    */
   async enqueue(manager: EntityManager, entry: AuditEntry, event: EventEnvelope<AuditEntry>): Promise<number> {
     const eventType = webhookEventType(entry);
-    const subscriptions: Array<{ id: string; event_types: string[] }> = await manager.query(
-      `SELECT id, event_types FROM ${SUBSCRIPTIONS} WHERE tenant_key = $1 AND enabled ORDER BY id`,
-      [scopeKeyOf(entry.tenantId)],
-    );
     const payload: WebhookPayload = { type: eventType, timestamp: entry.at, data: { id: event.id, source: event.source, ...entry } };
     let queued = 0;
-    for (const subscription of subscriptions.filter((s) => webhookEventTypeMatches(s.event_types, eventType))) {
+    for (const subscription of await this.subscriptionsTaking(manager, entry)) {
       const [[{ last_seq: seq }]] = await manager.query(
         `UPDATE ${SUBSCRIPTIONS} SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq`,
         [subscription.id],
@@ -78,6 +74,24 @@ export class WebhookQueue {
       queued += rows.length;
     }
     return queued;
+  }
+
+  /**
+   * Whether any subscription would take the entry now: the same choice as `enqueue`'s, read outside a
+   * transaction, so the intake acks an event nobody wants without recording it (EventConsumers' skipIf).
+   */
+  async wanted(entry: AuditEntry): Promise<boolean> {
+    return (await this.subscriptionsTaking(this.dataSource.manager, entry)).length > 0;
+  }
+
+  /** The enabled subscriptions of the entry's scope whose filters take its type, in id order. */
+  private async subscriptionsTaking(manager: EntityManager, entry: AuditEntry): Promise<Array<{ id: string }>> {
+    const eventType = webhookEventType(entry);
+    const subscriptions: Array<{ id: string; event_types: string[] }> = await manager.query(
+      `SELECT id, event_types FROM ${SUBSCRIPTIONS} WHERE tenant_key = $1 AND enabled ORDER BY id`,
+      [scopeKeyOf(entry.tenantId)],
+    );
+    return subscriptions.filter((s) => webhookEventTypeMatches(s.event_types, eventType));
   }
 
   /**

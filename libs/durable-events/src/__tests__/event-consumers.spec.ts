@@ -156,6 +156,56 @@ describe('EventConsumers (real Postgres and JetStream)', () => {
     expect(handled).toBe(1);
   });
 
+  it('acks an event its skipIf check turns down with no transaction and no record; the others, in order, as before', async () => {
+    const def = definition();
+    const seen: number[] = [];
+    const c = consumers();
+    c.on(
+      def,
+      'skip',
+      async (data, manager, e) => {
+        seen.push(data.n);
+        await recordEffect(manager, e.id, 'skip');
+      },
+      { ordered: true, skipIf: async (data) => data.n % 2 === 0 },
+    );
+    await c.onApplicationBootstrap();
+    for (let n = 1; n <= 7; n++) await publish(def.subject, envelopeOf(def.subject, n));
+    await eventually(async () => (await effects('skip')).length === 4);
+    expect(seen).toEqual([1, 3, 5, 7]);
+    // every event acknowledged, the skipped ones never redelivered, and only the handled ones recorded
+    await eventually(async () => (await consumerInfo('unit-skip')).num_ack_pending === 0);
+    expect((await consumerInfo('unit-skip')).num_redelivered).toBe(0);
+    const processed = await world.db.dataSource.query(`SELECT event_id FROM "${SCHEMA}".processed_events WHERE consumer = 'unit-skip'`);
+    expect(processed).toHaveLength(4);
+  });
+
+  it('retries an event whose skipIf check failed, and hands it to the handler once the check says it is wanted', async () => {
+    const def = definition();
+    const checks: number[] = [];
+    const seen: number[] = [];
+    const c = consumers();
+    c.on(
+      def,
+      'skip-retry',
+      async (data) => {
+        seen.push(data.n);
+      },
+      {
+        skipIf: async (data) => {
+          checks.push(data.n);
+          if (checks.length === 1) throw new Error('database hiccup');
+          return false;
+        },
+      },
+    );
+    await c.onApplicationBootstrap();
+    await publish(def.subject, envelopeOf(def.subject, 1));
+    await eventually(() => seen.length === 1);
+    expect(checks).toEqual([1, 1]);
+    expect(seen).toEqual([1]);
+  });
+
   it('shares a durable consumer between instances of a service: each event is handled by one of them', async () => {
     const def = definition();
     const byInstance = [[], []] as number[][];
