@@ -65,6 +65,23 @@ export function cappedCountSql(select: string): string {
   return `SELECT count(*)::int AS n FROM (SELECT 1 FROM (${select}) counted LIMIT ${TOTAL_CAP + 1}) capped`;
 }
 
+/**
+ * A page's total, counted (`count`) only when the page cannot tell it. A page read at an offset with one row
+ * more than it shows (`fetched` rows, LIMIT size + 1) and no row past it ends the list: its total is the
+ * offset plus its rows, the count would read the same matches again (a search's first page, most often). A
+ * full page, a page after a cursor (the rows before it are not known) or an empty page past the first (the
+ * list may end before its offset) are counted.
+ */
+export async function pageTotal(
+  page: { offset: number; size: number },
+  fetched: number,
+  afterCursor: boolean,
+  count: () => Promise<{ total: number; totalCapped?: true }>,
+): Promise<{ total: number; totalCapped?: true }> {
+  const endsHere = !afterCursor && fetched <= page.size && (fetched > 0 || page.offset === 0);
+  return endsHere ? capped(page.offset + fetched) : count();
+}
+
 /** A count made up to TOTAL_CAP + 1 as a page's total: TOTAL_CAP and `totalCapped` past the cap. */
 export function capped(n: number): { total: number; totalCapped?: true } {
   return n > TOTAL_CAP ? { total: TOTAL_CAP, totalCapped: true } : { total: n };

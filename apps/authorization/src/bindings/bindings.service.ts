@@ -1,4 +1,4 @@
-import { cappedCount, decodeCursor, encodeCursor, Keyset, keysetCondition, keysetOrder, likePattern, nullSafeEquals } from '@gatehouse/database';
+import { cappedCount, decodeCursor, encodeCursor, Keyset, keysetCondition, keysetOrder, likePattern, nullSafeEquals, pageTotal } from '@gatehouse/database';
 import {
   BindingView, BulkCreateBindingsRequest, Caller, CreateBindingRequest, Page, Scope, SearchBindingsRequest,
 } from '@gatehouse/contracts';
@@ -85,7 +85,7 @@ export class BindingsService {
     if (query.namespace) add((i) => `(b.namespaces IS NULL OR b.namespaces && $${i}::text[])`, namespaceAndAncestors(query.namespace));
     if (query.q) add((i) => `r.name ILIKE $${i}`, likePattern(query.q));
     const from = `FROM "authorization".bindings b JOIN "authorization".roles r ON r.id = b.role_id WHERE ${conditions.join(' AND ')}`;
-    const counted = cappedCount(this.dataSource.manager, `SELECT 1 ${from}`, [...params]);
+    const countParams = [...params];
     let after = '';
     if (query.cursor) {
       const values = decodeCursor(keyset, query.cursor);
@@ -101,7 +101,7 @@ export class BindingsService {
     const last = shown.at(-1);
     return {
       results: shown.map(toView),
-      ...(await counted),
+      ...(await pageTotal(page, rows.length, !!query.cursor, () => cappedCount(this.dataSource.manager, `SELECT 1 ${from}`, countParams))),
       page: page.page,
       size: page.size,
       ...(rows.length > page.size && last ? { next: encodeCursor(keyset, [last.sort_key, last.id]) } : {}),

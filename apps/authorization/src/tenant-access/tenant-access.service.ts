@@ -1,4 +1,4 @@
-import { capped, cappedCount, decodeCursor, encodeCursor, Keyset, likePattern, nullSafeEquals } from '@gatehouse/database';
+import { capped, cappedCount, decodeCursor, encodeCursor, Keyset, likePattern, nullSafeEquals, pageTotal } from '@gatehouse/database';
 import {
   AddTenantAccessRequest, Caller, IdentityRpc, JoinDefaultTenantResult, Page, PageQuery, PasswordResetRequestResult, ReachableTenant, ResolvedPage, resolvePage, SubjectType, TenantAccessEntry, TenantUserCandidate, TOTAL_CAP, UserView,
 } from '@gatehouse/contracts';
@@ -85,17 +85,19 @@ export class TenantAccessService {
     if (query.q || page.sortField !== 'subjectId') return this.search(tenantId, query, page);
     const keyset: Keyset = { columns: ['subject_id'], dir: page.sortDir, sort: `subjectId:${page.sortDir}` };
     const [after] = query.cursor ? decodeCursor(keyset, query.cursor) : [null];
-    const counted = this.countSubjects(tenantId).then(capped);
     const rows: SubjectRow[] = await this.dataSource.query(
       `${tenantSubjectsPageSql(page.sortDir, (query.cursor ? 0 : page.offset) + page.size + 1)} OFFSET ${query.cursor ? 0 : page.offset}`,
       [tenantId, after],
     );
     const subjects = rows.slice(0, page.size);
-    const users = await this.directory.users(subjects.filter((s) => s.subject_type === 'USER').map((s) => s.subject_id));
+    const [users, total] = await Promise.all([
+      this.directory.users(subjects.filter((s) => s.subject_type === 'USER').map((s) => s.subject_id)),
+      pageTotal(page, rows.length, !!query.cursor, () => this.countSubjects(tenantId).then(capped)),
+    ]);
     const last = subjects.at(-1);
     return {
       results: await this.entries(tenantId, subjects, users),
-      ...(await counted),
+      ...total,
       page: page.page,
       size: page.size,
       ...(rows.length > page.size && last ? { next: encodeCursor(keyset, [last.subject_id]) } : {}),
@@ -130,17 +132,20 @@ export class TenantAccessService {
     const filter = (more: string[]) => (more.length ? ` WHERE ${more.join(' AND ')}` : '');
     const where = `${from}${filter(whole ? conditions : [...conditions, hasAccessSql('f.id')])}`;
     // Unsearched, the total is the tenant's (every subject bound or grouped has its facts: the guard read them first).
-    const counted = !query.q
-      ? Promise.resolve(capped(size))
-      : whole ? cappedCount(this.dataSource.manager, `SELECT 1 ${where}`, params) : this.bigTenantMatches(`${from}${filter(conditions)}`, params);
     const key = page.sortField === 'username' ? 'f.username' : page.sortField === 'email' ? 'f.email' : 'f.id';
     const order = key === 'f.id' ? `f.id ${page.sortDir}` : `${key} ${page.sortDir}, f.id ${page.sortDir}`;
-    const subjects: SubjectRow[] = await this.dataSource.query(
-      `SELECT f.id AS subject_id, f.type AS subject_type ${where} ORDER BY ${order} LIMIT ${page.size} OFFSET ${page.offset}`,
+    const rows: SubjectRow[] = await this.dataSource.query(
+      `SELECT f.id AS subject_id, f.type AS subject_type ${where} ORDER BY ${order} LIMIT ${page.size + 1} OFFSET ${page.offset}`,
       params,
     );
-    const users = await this.directory.users(subjects.filter((s) => s.subject_type === 'USER').map((s) => s.subject_id));
-    const total = await counted;
+    const subjects = rows.slice(0, page.size);
+    const count = () => !query.q
+      ? Promise.resolve(capped(size))
+      : whole ? cappedCount(this.dataSource.manager, `SELECT 1 ${where}`, params) : this.bigTenantMatches(`${from}${filter(conditions)}`, params);
+    const [users, total] = await Promise.all([
+      this.directory.users(subjects.filter((s) => s.subject_type === 'USER').map((s) => s.subject_id)),
+      pageTotal(page, rows.length, false, count),
+    ]);
     // A lower bound is at least what the pages up to this one hold.
     if (total.totalCapped) total.total = Math.min(TOTAL_CAP, Math.max(total.total, page.offset + subjects.length));
     return { results: await this.entries(tenantId, subjects, users), ...total, page: page.page, size: page.size };

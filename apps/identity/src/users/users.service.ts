@@ -1,4 +1,4 @@
-import { cappedCount, decodeCursor, encodeCursor, Keyset, keysetCondition, keysetOrder, likePattern } from '@gatehouse/database';
+import { cappedCount, decodeCursor, encodeCursor, Keyset, keysetCondition, keysetOrder, likePattern, pageTotal } from '@gatehouse/database';
 import {
   Caller, CreateUserRequest, CredentialsRevoked, IdentityEvents, IdentityNotificationEvents, ListUsersRequest, Page, resolvePage, SubjectFacts,
   UpdateMeRequest, UpdateUserRequest, UserView,
@@ -119,7 +119,7 @@ export class UsersService {
       where.push(`(u.username ILIKE $1 OR u.email ILIKE $1 OR u.first_name ILIKE $1 OR u.last_name ILIKE $1)`);
     }
     const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
-    const counted = cappedCount(this.dataSource.manager, `SELECT 1 FROM identity.users u ${filter}`, [...params]);
+    const countParams = [...params];
     if (query.cursor) {
       const after = decodeCursor(keyset, query.cursor);
       where.push(keysetCondition(keyset, after.map((_, i) => `$${params.length + i + 1}`)));
@@ -132,11 +132,15 @@ export class UsersService {
     );
     const more = rows.length > page.size;
     const shown = rows.slice(0, page.size);
-    const byId = new Map((await this.dataSource.getRepository(UserEntity).findBy({ id: In(shown.map((r) => r.id)) })).map((u) => [u.id, u]));
+    const [users, total] = await Promise.all([
+      this.dataSource.getRepository(UserEntity).findBy({ id: In(shown.map((r) => r.id)) }),
+      pageTotal(page, rows.length, !!query.cursor, () => cappedCount(this.dataSource.manager, `SELECT 1 FROM identity.users u ${filter}`, countParams)),
+    ]);
+    const byId = new Map(users.map((u) => [u.id, u]));
     const last = shown.at(-1);
     return {
       results: shown.flatMap((r) => (byId.has(r.id) ? [toUserView(byId.get(r.id) as UserEntity)] : [])),
-      ...(await counted),
+      ...total,
       page: page.page,
       size: page.size,
       ...(more && last ? { next: encodeCursor(keyset, [last.key, last.id]) } : {}),

@@ -1,4 +1,4 @@
-import { cappedCount, decodeCursor, encodeCursor, Keyset, keysetCondition, likePattern } from '@gatehouse/database';
+import { cappedCount, decodeCursor, encodeCursor, Keyset, keysetCondition, likePattern, pageTotal } from '@gatehouse/database';
 import {
   AUDIT_SOURCES, AuditEntry, auditEvent, AuditLogView, AuditSearchRequest, EventEnvelope, IdentityRpc, Page, resolvePage,
 } from '@gatehouse/contracts';
@@ -92,7 +92,7 @@ export class AuditTrailService implements OnModuleInit {
         q: likePattern(query.q),
       });
     }
-    const counted = cappedCount(this.dataSource.manager, ...qb.clone().select('1').getQueryAndParameters());
+    const counting = qb.clone().select('1').getQueryAndParameters();
     if (query.cursor) {
       const [k0, k1] = decodeCursor(keyset, query.cursor);
       qb.andWhere(keysetCondition(keyset, [':k0', ':k1']), { k0, k1 });
@@ -106,9 +106,13 @@ export class AuditTrailService implements OnModuleInit {
     const shown = rows.slice(0, page.size);
     const last = shown.at(-1);
     const key = (row: AuditLogEntity) => (page.sortField === 'at' ? row.at.toISOString() : page.sortField === 'type' ? row.type : row.resourceType);
+    const [results, total] = await Promise.all([
+      this.withActorNames(shown.map(toView)),
+      pageTotal(page, rows.length, !!query.cursor, () => cappedCount(this.dataSource.manager, ...counting)),
+    ]);
     return {
-      results: await this.withActorNames(shown.map(toView)),
-      ...(await counted),
+      results,
+      ...total,
       page: page.page,
       size: page.size,
       ...(rows.length > page.size && last ? { next: encodeCursor(keyset, [key(last), last.id]) } : {}),

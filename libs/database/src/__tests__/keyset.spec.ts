@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { TOTAL_CAP } from '@gatehouse/contracts';
 import { DataSource } from 'typeorm';
-import { cappedCount, decodeCursor, encodeCursor, Keyset, keysetCondition, keysetOrder } from '../keyset';
+import { cappedCount, decodeCursor, encodeCursor, Keyset, keysetCondition, keysetOrder, pageTotal } from '../keyset';
 import { nullSafeEquals } from '../like-pattern';
 
 // The development Postgres directly: @gatehouse/testing's createServiceDatabase builds on this lib.
@@ -52,6 +52,29 @@ describe('list helpers against a real Postgres', () => {
     expect(await cappedCount(db.manager, `SELECT 1 FROM t WHERE id <= $1`, [17])).toEqual({ total: 17 });
     expect(await cappedCount(db.manager, `SELECT 1 FROM t WHERE id <= $1`, [TOTAL_CAP])).toEqual({ total: TOTAL_CAP });
     expect(await cappedCount(db.manager, `SELECT 1 FROM t`, [])).toEqual({ total: TOTAL_CAP, totalCapped: true });
+  });
+
+  it("takes a page's total from the page when it ends the list, and counts otherwise: the same total either way", async () => {
+    const size = 25;
+    for (const matching of [0, 7, 25, 26, 60, TOTAL_CAP + 50]) {
+      const select = `SELECT id FROM t WHERE id <= $1 ORDER BY id`;
+      const counted = await cappedCount(db.manager, select, [matching]);
+      for (const offset of [0, 25, 50, 75, TOTAL_CAP - 25, TOTAL_CAP, TOTAL_CAP + 25, TOTAL_CAP + 50]) {
+        const fetched = (await db.query(`${select} LIMIT ${size + 1} OFFSET ${offset}`, [matching])).length;
+        let counts = 0;
+        const total = await pageTotal({ offset, size }, fetched, false, () => {
+          counts += 1;
+          return cappedCount(db.manager, select, [matching]);
+        });
+        expect({ matching, offset, total }).toEqual({ matching, offset, total: counted });
+        // Counted only for a full page (more after it) or an empty one past the first (the list may end before it).
+        expect({ matching, offset, counts }).toEqual({ matching, offset, counts: fetched > size || (fetched === 0 && offset > 0) ? 1 : 0 });
+      }
+    }
+    // After a cursor the rows before the page are unknown: always counted.
+    let counts = 0;
+    expect(await pageTotal({ offset: 0, size }, 3, true, async () => ((counts += 1), { total: 28 }))).toEqual({ total: 28 });
+    expect(counts).toBe(1);
   });
 
   it('walks a whole list by cursor in both directions: every row once, in the order of one big page', async () => {

@@ -50,6 +50,14 @@ describe('entityPage (real Postgres)', () => {
     expect(await page('name:desc', 1, 5)).toEqual({ results: ['a', 'b', 'c', 'd', 'e'], total: 5, page: 1, size: 5 });
   });
 
+  it("counts what the query selects, its filter included, whether the total is counted (a full page, a page past the end) or read off the page", async () => {
+    const same = (pageNumber: number) =>
+      entityPage(db.dataSource.getRepository(ThingEntity).createQueryBuilder('t').where(`t.name = :name`, { name: 'same' }), resolvePage({ page: pageNumber, size: 2 }, SORTABLE, 'id'), (t) => t.id);
+    expect(await same(1)).toEqual({ results: ['b', 'c'], total: 3, page: 1, size: 2 });
+    expect(await same(2)).toEqual({ results: ['d'], total: 3, page: 2, size: 2 });
+    expect(await same(3)).toEqual({ results: [], total: 3, page: 3, size: 2 });
+  });
+
   it('sorts by id either way (the tie-break does not undo a descending id)', async () => {
     expect((await page('id', 1, 5)).results).toEqual(['a', 'b', 'c', 'd', 'e']);
     expect((await page('id:desc', 1, 5)).results).toEqual(['e', 'd', 'c', 'b', 'a']);
