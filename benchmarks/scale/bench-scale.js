@@ -5,9 +5,11 @@
  * request, each tenant-scoped request on the big tenant (tenant-00001: 110,000 bindings, 100,000 users), a
  * small one (tenant-00002) and the empty one (tenant-10000). Then one EXPLAIN ANALYZE pass: each list runs
  * once more with Postgres's auto_explain on for that database, and the database time of its statements is
- * printed (the plans go to tmp/bench-scale-plans.txt).
+ * printed (the plans go to tmp/bench-scale-plans.txt). Each figure also says the CPU a request cost in all the
+ * processes serving it (services, NATS, the database's Postgres backends, the benchmark's client; from /proc):
+ * with 4 clients on 2 cores, a request's latency cannot be much under twice that.
  *
- *   npm run build && npm run bench:seed-scale && npm run bench:scale [-- --requests 100 --clients 4 --database gatehouse_scale]
+ *   npm run build && npm run bench:seed-scale && npm run bench:scale [-- --requests 100 --clients 4 --database gatehouse_scale --only <regexp>]
  *
  * Starts a private Gatehouse (nats-server and every service from dist/, like the e2e suites) on that
  * database and leaves the database as it found it (the writes it measures are undone).
@@ -19,6 +21,7 @@ const { Client } = require('pg');
 
 const root = resolve(__dirname, '../..');
 const { TestSystem } = require(`${root}/dist/libs/testing/src`);
+const { cpuByService, cpuPerUnit } = require('../gateway/load-tools');
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -28,6 +31,8 @@ const arg = (name, fallback) => {
 const DATABASE = arg('database', 'gatehouse_scale');
 const REQUESTS = arg('requests', 100);
 const CLIENTS = arg('clients', 4);
+/** Only the requests whose name matches (a regular expression), e.g. `--only 'tenants|q='`. */
+const ONLY = new RegExp(arg('only', ''), 'i');
 const SERVER = process.env.E2E_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const PG_LOG = arg('pg-log', '/var/log/postgresql/postgresql-15-main.log');
 const PASSWORD = 'Scale-Bench-Pass-1';
@@ -56,7 +61,9 @@ const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100
 
 /** Runs `request(i)` REQUESTS times from CLIENTS concurrent clients (after 3 warm-up calls); latency percentiles. */
 async function measure(name, request, requests = REQUESTS) {
+  if (!ONLY.test(name)) return { name, n: 0 };
   for (let i = 0; i < 3; i++) await request(-1 - i);
+  const cpuBefore = cpuByService(process.pid, DATABASE);
   const times = [];
   const failures = new Map();
   let next = 0;
@@ -70,8 +77,16 @@ async function measure(name, request, requests = REQUESTS) {
   }));
   times.sort((a, b) => a - b);
   if (times.length === 0) return { name, n: 0 };
-  const row = { name, n: times.length, p50: pct(times, 50), p95: pct(times, 95), p99: pct(times, 99), max: times.at(-1), failures: [...failures].map(([s, n]) => `${n}x${s}`).join(' ') };
-  process.stdout.write(`${name.padEnd(58)} p50 ${row.p50.toFixed(1).padStart(7)}  p95 ${row.p95.toFixed(1).padStart(7)}  p99 ${row.p99.toFixed(1).padStart(7)}  max ${row.max.toFixed(1).padStart(7)} ms  n=${row.n}${row.failures ? `  FAILED ${row.failures}` : ''}\n`);
+  const cpu = cpuPerUnit(cpuBefore, cpuByService(process.pid, DATABASE), times.length);
+  const row = {
+    name, n: times.length, p50: pct(times, 50), p95: pct(times, 95), p99: pct(times, 99), max: times.at(-1), cpuMs: cpu.total,
+    cpuByProcess: Object.fromEntries(cpu.rows), failures: [...failures].map(([s, n]) => `${n}x${s}`).join(' '),
+  };
+  const heaviest = cpu.rows.slice(0, 2).map(([process, ms]) => `${process} ${ms.toFixed(1)}`).join(', ');
+  process.stdout.write(
+    `${name.padEnd(58)} p50 ${row.p50.toFixed(1).padStart(7)}  p95 ${row.p95.toFixed(1).padStart(7)}  p99 ${row.p99.toFixed(1).padStart(7)}  max ${row.max.toFixed(1).padStart(7)} ms` +
+      `  cpu ${row.cpuMs.toFixed(1).padStart(5)} ms (${heaviest})  n=${row.n}${row.failures ? `  FAILED ${row.failures}` : ''}\n`,
+  );
   return row;
 }
 
@@ -144,6 +159,8 @@ async function main() {
         return answer;
       }));
       if (made.length > 3) rows.push(await measure(`${kind}: DELETE bindings/:id (write)`, async () => call('DELETE', `/api/v1/${t}/bindings/${made.pop()}`, { token: adminToken }), made.length - 3));
+      // What --only left unmeasured is still undone.
+      while (made.length > 0) await call('DELETE', `/api/v1/${t}/bindings/${made.pop()}`, { token: adminToken });
     }
     rows.push(await measure('POST /login (argon2id)', async (i) => call('POST', '/api/v1/login', { body: { username: `user${1000 + Math.abs(i)}@scale.test`, password: PASSWORD } }), Math.min(REQUESTS, 40)));
 
@@ -174,6 +191,7 @@ async function explainPass(system, lists) {
     const plans = [];
     process.stdout.write('\nDatabase time per request (EXPLAIN ANALYZE of its statements, one run after a warm-up):\n');
     for (const [name, request] of lists) {
+      if (!ONLY.test(name)) continue;
       await request(-1);
       const from = statSync(PG_LOG).size;
       await request(0);
