@@ -28,6 +28,13 @@ export interface ConsumerOptions<T = unknown> {
    * as it would at the handler's. Saves the transaction's round trips for the many events nobody wants.
    */
   skipIf?: (data: T, event: EventEnvelope<T>) => Promise<boolean>;
+  /**
+   * The handler is one statement that a repetition leaves as it was (an insert keyed by the event's id, ON
+   * CONFLICT DO NOTHING): it runs on its own, without a transaction and without a processed_events record,
+   * a redelivery repeating it harmlessly. Three round trips of four fewer per event (BEGIN, the record,
+   * COMMIT). Only for a handler of exactly one such statement: two statements would no longer commit together.
+   */
+  selfIdempotent?: boolean;
 }
 
 interface Registration {
@@ -132,6 +139,19 @@ export class EventConsumers implements OnApplicationBootstrap, BeforeApplication
     if (!this.stopped) this.logger.error({ durable }, 'Event consumer stopped receiving messages');
   }
 
+  /** The handler in a transaction that records the event's id: a redelivery of a recorded event does nothing. */
+  private handleOnce(durable: string, registration: Registration, event: EventEnvelope<unknown>): Promise<void | (() => unknown)> {
+    return this.dataSource.transaction(async (manager) => {
+      const fresh = await manager.query(
+        `INSERT INTO "${this.options.schema}".processed_events (consumer, event_id) VALUES ($1, $2)
+         ON CONFLICT DO NOTHING RETURNING event_id`,
+        [durable, event.id],
+      );
+      if (fresh.length === 0) return undefined;
+      return registration.handler(event.data, manager, event);
+    });
+  }
+
   private async handle(durable: string, registration: Registration, message: JsMsg): Promise<void> {
     let event: EventEnvelope<unknown>;
     try {
@@ -149,16 +169,9 @@ export class EventConsumers implements OnApplicationBootstrap, BeforeApplication
         message.ack();
         return;
       }
-      const schema = this.options.schema;
-      afterCommit = await this.dataSource.transaction(async (manager) => {
-        const fresh = await manager.query(
-          `INSERT INTO "${schema}".processed_events (consumer, event_id) VALUES ($1, $2)
-           ON CONFLICT DO NOTHING RETURNING event_id`,
-          [durable, event.id],
-        );
-        if (fresh.length === 0) return undefined;
-        return registration.handler(event.data, manager, event);
-      });
+      afterCommit = registration.options.selfIdempotent
+        ? await registration.handler(event.data, this.dataSource.manager, event)
+        : await this.handleOnce(durable, registration, event);
     } catch (error) {
       const attempt = message.info.redeliveryCount;
       this.logger.warn({ err: error, eventId: event.id, subject: event.subject, attempt }, 'Event handling failed; will retry');

@@ -30,9 +30,10 @@ export class AuditTrailService implements OnModuleInit {
 
   onModuleInit(): void {
     for (const source of AUDIT_SOURCES) {
+      // One insert keyed by the event's id (ON CONFLICT DO NOTHING): a redelivery stores nothing twice.
       this.consumers.on(auditEvent(source), `audit-${source}`, async (entry, manager, event) => {
         await this.store(manager, entry, event);
-      });
+      }, { selfIdempotent: true });
     }
   }
 

@@ -97,6 +97,31 @@ describe('EventConsumers (real Postgres and JetStream)', () => {
     expect(processed).toHaveLength(2);
   });
 
+  it('runs a self-idempotent handler on its own, without a transaction or a record: a repeated event leaves one effect', async () => {
+    const def = definition();
+    const envelope = envelopeOf(def.subject, 1);
+    const handled: string[] = [];
+    const inTransaction: boolean[] = [];
+    const c = consumers();
+    // What the audit trail does: one insert keyed by the event id, ON CONFLICT DO NOTHING.
+    await world.db.dataSource.query(`CREATE TABLE IF NOT EXISTS "${SCHEMA}".keyed_effects (event_id uuid PRIMARY KEY)`);
+    c.on(def, 'self-idempotent', async (_data, manager, e) => {
+      handled.push(e.id);
+      inTransaction.push(!!manager.queryRunner?.isTransactionActive);
+      await manager.query(`INSERT INTO "${SCHEMA}".keyed_effects (event_id) VALUES ($1) ON CONFLICT (event_id) DO NOTHING`, [e.id]);
+    }, { selfIdempotent: true });
+    await c.onApplicationBootstrap();
+    await publish(def.subject, envelope);
+    await publish(def.subject, envelope);
+    await eventually(() => handled.length === 2);
+    expect(handled).toEqual([envelope.id, envelope.id]);
+    expect(inTransaction).toEqual([false, false]);
+    expect(await world.db.dataSource.query(`SELECT event_id FROM "${SCHEMA}".keyed_effects WHERE event_id = $1`, [envelope.id])).toHaveLength(1);
+    const processed = await world.db.dataSource.query(`SELECT event_id FROM "${SCHEMA}".processed_events WHERE consumer = 'unit-self-idempotent'`);
+    expect(processed).toHaveLength(0);
+    await eventually(async () => (await consumerInfo('unit-self-idempotent')).num_ack_pending === 0);
+  });
+
   it('retries a failed handler and keeps nothing of the failed attempt', async () => {
     const def = definition();
     let attempts = 0;
