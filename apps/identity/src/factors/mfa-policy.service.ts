@@ -13,6 +13,15 @@ import { UserEntity } from '../users/user.entity';
 
 const keyOf = (tenantId: string | null) => tenantId ?? DEFAULT_TENANT_SEGMENT;
 
+/** A tenant's policy on record (`tenant_key`: the tenant's id, or the default tenant's segment). */
+export interface MfaPolicyRow {
+  tenant_key: string;
+  policy: MfaPolicy;
+}
+
+/** Every policy on record as one JSON array (MfaPolicyRow[]), a scalar subquery for a statement that reads it with other things. */
+export const MFA_POLICIES_SQL = `(SELECT coalesce(json_agg(json_build_object('tenant_key', tenant_key, 'policy', policy)), '[]'::json) FROM identity.mfa_policies)`;
+
 /**
  * MFA policies (docs/mfa.md): the instance's default (MFA_POLICY) and a tenant's override. A user must have
  * a second factor when any policy that reaches them says so: the instance's, and that of every tenant they
@@ -73,9 +82,10 @@ export class MfaPolicyService {
    * Whether a policy requires this user to have a second factor. In each tenant the user is in, the tenant's
    * policy (else the instance's); the instance's also for instance-level admins (Instance Admin, Super Admin)
    * and for a user in no tenant. `required-for-admins` reaches an Admin of that tenant and instance-level admins.
+   * `policies`: the policies on record when the caller has just read them (MFA_POLICIES_SQL), else read here.
    */
-  async mustHaveFactor(user: UserEntity): Promise<boolean> {
-    const rows: Array<{ tenant_key: string; policy: MfaPolicy }> = await this.dataSource.query(`SELECT tenant_key, policy FROM identity.mfa_policies`);
+  async mustHaveFactor(user: UserEntity, policies?: MfaPolicyRow[]): Promise<boolean> {
+    const rows: MfaPolicyRow[] = policies ?? (await this.dataSource.query(`SELECT tenant_key, policy FROM identity.mfa_policies`));
     const fallback = this.env.MFA_POLICY;
     if (fallback === 'optional' && rows.every((r) => r.policy === 'optional')) return false;
     if (fallback === 'required' && rows.length === 0) return true;

@@ -28,22 +28,26 @@ export class LoginProtectionService {
     private readonly outbox: Outbox,
   ) {}
 
-  /** 429 once the address has LOGIN_IP_MAX_FAILURES failures in the window, until enough of them leave it. */
-  async assertAddressAllowed(ip: string | null): Promise<void> {
-    if (!ip) return;
-    // The failure whose leaving the window brings the count under the limit: the max-th most recent.
-    const [limiting]: Array<{ seconds_left: number }> = await this.dataSource.query(
-      `SELECT extract(epoch FROM at + make_interval(secs => $2) - now())::float AS seconds_left FROM identity.login_failures
-        WHERE ip = $1 AND at > now() - make_interval(secs => $2) ORDER BY at DESC OFFSET $3::int - 1 LIMIT 1`,
-      [ip, this.env.LOGIN_FAILURE_WINDOW_SECONDS, this.env.LOGIN_IP_MAX_FAILURES],
-    );
-    if (limiting) {
-      throw ProblemException.tooManyRequests(
-        IDENTITY_PROBLEMS.tooManyAttempts,
-        'Too many failed sign-ins from this address; try again later',
-        limiting.seconds_left,
-      );
-    }
+  /**
+   * The address's throttle as a scalar subquery, for the statement that reads it with the user (the password
+   * step): the seconds until the address may try again, null while it may (or without an address). `ip`
+   * names the statement's parameter of the address; `window` and `max` those of `addressLimitParameters()`.
+   * LOGIN_IP_MAX_FAILURES failures in the window: the one whose leaving it brings the count under the limit,
+   * the max-th most recent, says when.
+   */
+  addressLimitSql(ip: string, window: string, max: string): string {
+    return `(SELECT extract(epoch FROM at + make_interval(secs => ${window}) - now())::float FROM identity.login_failures
+              WHERE ip = ${ip} AND at > now() - make_interval(secs => ${window}) ORDER BY at DESC OFFSET ${max}::int - 1 LIMIT 1)`;
+  }
+
+  addressLimitParameters(): [number, number] {
+    return [this.env.LOGIN_FAILURE_WINDOW_SECONDS, this.env.LOGIN_IP_MAX_FAILURES];
+  }
+
+  /** 429 once the address has LOGIN_IP_MAX_FAILURES failures in the window (`secondsLeft`, addressLimitSql's), until enough of them leave it. */
+  assertAddressAllowed(secondsLeft: number | null): void {
+    if (secondsLeft === null) return;
+    throw ProblemException.tooManyRequests(IDENTITY_PROBLEMS.tooManyAttempts, 'Too many failed sign-ins from this address; try again later', secondsLeft);
   }
 
   isLocked(user: UserEntity): boolean {

@@ -73,7 +73,7 @@ export class OidcInteractions {
       if (action === 'login') {
         const username = stringField(body, 'username', 254);
         const password = stringField(body, 'password', 1024);
-        const user = await this.passwords.authenticate(username, password, ip, 'login');
+        const { user } = await this.passwords.authenticate(username, password, ip, 'login');
         await this.assertNoSecondStep(user);
         interaction.result = { ...interaction.result, login: await this.signedIn(user.id, ['pwd']) };
       } else if (action === 'federated') {

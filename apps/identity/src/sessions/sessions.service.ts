@@ -46,11 +46,11 @@ export class SessionsService {
    * (the client's header) and `ip` are recorded with the session (GET /me/sessions).
    */
   async login(request: LoginRequest, ip: string | null, userAgent: string | null = null): Promise<TokenPair> {
-    const user = await this.authenticator.authenticate(request.username, request.password, ip, 'login');
-    const factors = await this.secondFactor.factorsOf(user.id);
+    // The factors and the MFA policies come with the user, from the password step's one statement.
+    const { user, factors, mfaPolicies } = await this.authenticator.authenticate(request.username, request.password, ip, 'login');
     if (factors.length > 0) throw await this.secondFactor.challenge(user.id, factors);
     // An MFA policy requires a factor this user has not set up: a session good for setting one up only.
-    const enrolmentOnly = await this.policies.mustHaveFactor(user);
+    const enrolmentOnly = await this.policies.mustHaveFactor(user, mfaPolicies);
     return this.signIn(user, ['pwd'], { ip, userAgent }, enrolmentOnly ? { mfaEnrolment: true } : {}, enrolmentOnly, null, false);
   }
 
@@ -172,15 +172,15 @@ export class SessionsService {
    * second factor, so a user who has one is refused (after the password check) and told to use an API token.
    */
   async verifyBasic(request: VerifyBasicRequest): Promise<ResolvedCredential> {
-    const user = await this.authenticator.authenticate(request.username, request.password, request.ip ?? null, 'basic');
-    if ((await this.secondFactor.factorsOf(user.id)).length > 0) {
+    const { user, factors, mfaPolicies } = await this.authenticator.authenticate(request.username, request.password, request.ip ?? null, 'basic');
+    if (factors.length > 0) {
       throw new ProblemException(
         401,
         MFA_PROBLEMS.basicRefusedForMfa,
         'This account has a second factor, which Basic authentication cannot carry: use an API token (Authorization: Bearer gh_...) instead',
       );
     }
-    if (await this.policies.mustHaveFactor(user)) {
+    if (await this.policies.mustHaveFactor(user, mfaPolicies)) {
       throw new ProblemException(401, MFA_PROBLEMS.enrolmentRequired, 'This account must set up a second factor first: sign in to the console to set one up');
     }
     await this.protection.recordSuccess(this.dataSource.manager, user.id);

@@ -74,7 +74,7 @@ describe('OidcInteractions', () => {
         throw new Error(`unexpected ${definition.subject}`);
       }),
     };
-    passwords = { authenticate: jest.fn(async (username: string) => ({ id: `user-of-${username}` })) };
+    passwords = { authenticate: jest.fn(async (username: string) => ({ user: { id: `user-of-${username}` }, factors: [], mfaPolicies: [] })) };
     secondFactor = {
       factorsOf: jest.fn(async () => []),
       challenge: jest.fn(async () => new ProblemException(401, 'mfa-required', 'A second factor is required', { mfaToken: 'ghm_1', factors: ['totp'] })),

@@ -7,6 +7,9 @@ import { SigningKeysService } from '../../keys/signing-keys.service';
 import { UsersService } from '../../users/users.service';
 import { SessionsService } from '../sessions.service';
 import { problemOf } from '@gatehouse/testing';
+import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
+
+const original = PostgresQueryRunner.prototype.query;
 
 describe('SessionsService: sign-in, refresh rotation, logout, lockout (real Postgres)', () => {
   let world: IdentityWorld;
@@ -37,6 +40,22 @@ describe('SessionsService: sign-in, refresh rotation, logout, lockout (real Post
       expect(Number(payload.exp) - Number(payload.iat)).toBe(120);
       const audit = (await world.outboxEvents<AuditEntry>(auditEvent('identity').subject)).filter((e) => e.type === 'LOGIN' && e.resourceId === user.id);
       expect(audit).toEqual([expect.objectContaining({ ip: '10.1.0.1', details: { sessionId: payload.sid } })]);
+    });
+
+    it('reads what a password sign-in decides on in one statement: address throttle, user, factors and MFA policies', async () => {
+      const user = await world.createUser();
+      const statements: string[] = [];
+      const spy = jest.spyOn(PostgresQueryRunner.prototype, 'query').mockImplementation(function (this: PostgresQueryRunner, ...args) {
+        statements.push(args[0]);
+        return original.apply(this, args);
+      } as PostgresQueryRunner['query']);
+      try {
+        await sessions.login({ username: user.username, password: user.password }, '10.1.0.2');
+      } finally {
+        spy.mockRestore();
+      }
+      // Each statement is a round trip on every sign-in; the transaction that records the session comes next.
+      expect(statements.slice(0, statements.indexOf('START TRANSACTION'))).toHaveLength(1);
     });
 
     it('answers a wrong password and an unknown account the same way', async () => {
