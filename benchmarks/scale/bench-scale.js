@@ -9,7 +9,7 @@
  * processes serving it (services, NATS, the database's Postgres backends, the benchmark's client; from /proc):
  * with 4 clients on 2 cores, a request's latency cannot be much under twice that.
  *
- *   npm run build && npm run bench:seed-scale && npm run bench:scale [-- --requests 100 --clients 4 --database gatehouse_scale --only <regexp>]
+ *   npm run build && npm run bench:seed-scale && npm run bench:scale [-- --requests 100 --clients 4 --database gatehouse_scale --only <regexp> --cpu-profile <services>]
  *
  * Starts a private Gatehouse (nats-server and every service from dist/, like the e2e suites) on that
  * database and leaves the database as it found it (the writes it measures are undone).
@@ -33,6 +33,13 @@ const REQUESTS = arg('requests', 100);
 const CLIENTS = arg('clients', 4);
 /** Only the requests whose name matches (a regular expression), e.g. `--only 'tenants|q='`. */
 const ONLY = new RegExp(arg('only', ''), 'i');
+/**
+ * `--cpu-profile tenancy,authorization`: samples those services (benchmarks/gateway/cpu-profile-preload.js) while the
+ * first 5 s of the first measured request (use with --only and enough --requests); profiles in tmp/bench-scale-profile/, for Chrome DevTools or speedscope.
+ */
+const PROFILED = arg('cpu-profile', '').split(',').filter(Boolean);
+const PROFILE_DIR = join(root, 'tmp/bench-scale-profile');
+let profileStarted = false;
 const SERVER = process.env.E2E_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const PG_LOG = arg('pg-log', '/var/log/postgresql/postgresql-15-main.log');
 const PASSWORD = 'Scale-Bench-Pass-1';
@@ -63,6 +70,11 @@ const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100
 async function measure(name, request, requests = REQUESTS) {
   if (!ONLY.test(name)) return { name, n: 0 };
   for (let i = 0; i < 3; i++) await request(-1 - i);
+  if (PROFILED.length && !profileStarted) {
+    profileStarted = true;
+    for (const service of PROFILED) writeFileSync(join(PROFILE_DIR, `start-${service}`), '');
+    await new Promise((r) => setTimeout(r, 200)); // the preload polls every 100 ms
+  }
   const cpuBefore = cpuByService(process.pid, DATABASE);
   const times = [];
   const failures = new Map();
@@ -91,12 +103,18 @@ async function measure(name, request, requests = REQUESTS) {
 }
 
 async function main() {
+  if (PROFILED.length) mkdirSync(PROFILE_DIR, { recursive: true });
   process.stdout.write(`bench:scale on ${DATABASE}, ${CLIENTS} clients, ${REQUESTS} requests per figure; load average ${loadavg().map((n) => n.toFixed(2)).join(' ')} (a shared machine: figures include its other work)\n`);
   const system = await TestSystem.start({
     name: 'bench-scale',
     existingDatabase: DATABASE,
     // Tokens outlive the run (the default 5 minutes would turn its second half into 401s).
-    env: { MULTI_TENANCY_ENABLED: 'true', RATE_LIMIT_PER_IP_PER_MINUTE: '0', RATE_LIMIT_PER_SUBJECT_PER_MINUTE: '0', LOG_LEVEL: 'warn', ACCESS_TOKEN_TTL_SECONDS: '3600' },
+    env: {
+      MULTI_TENANCY_ENABLED: 'true', RATE_LIMIT_PER_IP_PER_MINUTE: '0', RATE_LIMIT_PER_SUBJECT_PER_MINUTE: '0', LOG_LEVEL: 'warn', ACCESS_TOKEN_TTL_SECONDS: '3600',
+      ...(PROFILED.length
+        ? { NODE_OPTIONS: `--require ${join(root, 'benchmarks/gateway/cpu-profile-preload.js')}`, PROFILE_SERVICE: PROFILED.join(','), PROFILE_DIR, PROFILE_MS: '5000' }
+        : {}),
+    },
   });
   base = system.gatewayUrl;
   const rows = [];
