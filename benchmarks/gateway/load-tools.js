@@ -162,7 +162,7 @@ function cpuOf(pid) {
 }
 
 /**
- * CPU seconds used so far by the processes serving a benchmark, by name: the Gatehouse services and nats-server
+ * CPU seconds used so far by the processes serving a benchmark, by name and pid (read them with cpuPerUnit): the Gatehouse services and nats-server
  * that `parentPid` started (a TestSystem's children), and, with `database`, the Postgres backends connected to
  * that database, and the server's background processes (WAL writer, checkpointer: shared with any other load on
  * that server). From /proc, so other load on the machine does not inflate it as it does rates and latencies.
@@ -184,19 +184,28 @@ function cpuByService(parentPid, database) {
         if (backend) service = backend[1] === database ? 'postgres' : undefined;
         else service = 'postgres (shared background)';
       }
-      if (service) used[service] = (used[service] ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100;
+      if (service) used[`${service}\0${pid}`] = (Number(fields[11]) + Number(fields[12])) / 100;
     } catch {
       // gone meanwhile
     }
   }
-  used[`benchmark client`] = (process.cpuUsage().user + process.cpuUsage().system) / 1e6;
+  const self = process.cpuUsage();
+  used[`benchmark client\0${process.pid}`] = (self.user + self.system) / 1e6;
   return used;
 }
 
-/** What each process used between two cpuByService readings, per unit of work, in ms, heaviest first, and the total. */
+/**
+ * What each process used between two cpuByService readings, per unit of work, in ms, by name, heaviest first, and the
+ * total. Per process: one that exited in between is left out (its CPU went with it), one that started counts from zero.
+ */
 function cpuPerUnit(before, after, units) {
-  const rows = Object.keys(after)
-    .map((service) => [service, ((after[service] - (before[service] ?? 0)) * 1000) / units])
+  const byService = {};
+  for (const [key, seconds] of Object.entries(after)) {
+    const service = key.split('\0')[0];
+    byService[service] = (byService[service] ?? 0) + seconds - (before[key] ?? 0);
+  }
+  const rows = Object.entries(byService)
+    .map(([service, seconds]) => [service, (seconds * 1000) / units])
     .sort(([, a], [, b]) => b - a);
   return { rows, total: rows.reduce((sum, [, ms]) => sum + ms, 0) };
 }
