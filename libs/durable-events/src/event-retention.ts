@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBoo
 import { DataSource } from 'typeorm';
 import { EVENTS_MAX_AGE_MS } from '@gatehouse/messaging';
 import { DURABLE_EVENTS_OPTIONS, DurableEventsOptions } from './durable-events.options';
+import { deleteInBatches, HourlyPrune, PRUNE_BATCH } from './hourly-prune';
 import { IDEMPOTENCY_RECORDS_RETENTION_MS } from './idempotency-ledger';
 
 /**
@@ -9,10 +10,6 @@ import { IDEMPOTENCY_RECORDS_RETENTION_MS } from './idempotency-ledger';
  * EVENTS_MAX_AGE_MS, so a row a day older than that can no longer be needed.
  */
 export const PROCESSED_EVENTS_RETENTION_MS = EVENTS_MAX_AGE_MS + 24 * 3600 * 1000;
-
-const PRUNE_EVERY_MS = 60 * 60 * 1000;
-const FIRST_PRUNE_AFTER_MS = 60 * 1000;
-const BATCH = 5000;
 
 export interface PruneResult {
   outbox: number;
@@ -29,8 +26,7 @@ export interface PruneResult {
 @Injectable()
 export class EventRetention implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('EventRetention');
-  private timers: NodeJS.Timeout[] = [];
-  private running?: Promise<unknown>;
+  private readonly schedule = new HourlyPrune(this.logger, 'Pruning old events failed; will retry', () => this.prune());
 
   constructor(
     private readonly dataSource: DataSource,
@@ -38,54 +34,41 @@ export class EventRetention implements OnApplicationBootstrap, BeforeApplication
   ) {}
 
   onApplicationBootstrap(): void {
-    const run = () => {
-      this.running ??= this.prune()
-        .catch((error: unknown) => this.logger.warn({ err: error }, 'Pruning old events failed; will retry'))
-        .finally(() => (this.running = undefined));
-    };
-    this.timers = [setTimeout(run, FIRST_PRUNE_AFTER_MS), setInterval(run, PRUNE_EVERY_MS)];
-    for (const timer of this.timers) timer.unref();
+    this.schedule.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    for (const timer of this.timers) clearTimeout(timer);
-    await this.running;
+    await this.schedule.stop();
   }
 
   async prune(): Promise<PruneResult> {
     const schema = this.options.schema;
     const outboxHours = this.options.outboxRetentionHours;
-    const outbox = await this.deleteInBatches(
+    const outbox = await deleteInBatches(
+      this.dataSource,
       `DELETE FROM "${schema}".outbox WHERE seq IN (
          SELECT seq FROM "${schema}".outbox
          WHERE published_at IS NOT NULL AND published_at < now() - make_interval(hours => $1)
-         LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)`,
+         LIMIT ${PRUNE_BATCH} FOR UPDATE SKIP LOCKED)`,
       [outboxHours],
     );
-    const processedEvents = await this.deleteInBatches(
+    const processedEvents = await deleteInBatches(
+      this.dataSource,
       `DELETE FROM "${schema}".processed_events WHERE (consumer, event_id) IN (
          SELECT consumer, event_id FROM "${schema}".processed_events
          WHERE processed_at < now() - make_interval(secs => $1)
-         LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)`,
+         LIMIT ${PRUNE_BATCH} FOR UPDATE SKIP LOCKED)`,
       [PROCESSED_EVENTS_RETENTION_MS / 1000],
     );
-    const idempotencyRecords = await this.deleteInBatches(
+    const idempotencyRecords = await deleteInBatches(
+      this.dataSource,
       `DELETE FROM "${schema}".idempotency_records WHERE id IN (
          SELECT id FROM "${schema}".idempotency_records
          WHERE created_at < now() - make_interval(secs => $1)
-         LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)`,
+         LIMIT ${PRUNE_BATCH} FOR UPDATE SKIP LOCKED)`,
       [IDEMPOTENCY_RECORDS_RETENTION_MS / 1000],
     );
     if (outbox + processedEvents + idempotencyRecords > 0) this.logger.log({ outbox, processedEvents, idempotencyRecords }, 'Pruned old events');
     return { outbox, processedEvents, idempotencyRecords };
-  }
-
-  private async deleteInBatches(sql: string, parameters: unknown[]): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const [, deleted] = (await this.dataSource.query(sql, parameters)) as [unknown, number];
-      total += deleted;
-      if (deleted < BATCH) return total;
-    }
   }
 }

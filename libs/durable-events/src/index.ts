@@ -1,6 +1,7 @@
 export * from './outbox';
 export * from './outbox.migration';
 export * from './event-retention';
+export * from './hourly-prune';
 export * from './event-consumers';
 export * from './audit-recorder';
 export * from './durable-events.module';
