@@ -79,5 +79,8 @@ describe('event retention', () => {
     for (const service of SERVICES) {
       expect(rows.filter((r) => r.schemaname === service).map((r) => r.indexname).sort()).toEqual(['outbox_published_at_idx', 'processed_events_processed_at_idx']);
     }
+    // and notification those its delivery-log retention (DeliveryLogRetention) deletes by
+    const finished = await db.query(`SELECT indexname FROM pg_indexes WHERE schemaname = 'notification' AND indexname LIKE '%finished_idx' ORDER BY 1`);
+    expect(finished.rows.map((r) => r.indexname)).toEqual(['deliveries_finished_idx', 'webhook_deliveries_finished_idx']);
   });
 });

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { WebhookDeliveryDetail, WebhookPayload, WebhookSubscriptionWithSecret } from '@gatehouse/contracts';
 import {
-  bindRole, createRole, errorFields, readCaughtMail, rolesByName, SmtpCatcher, SUPER_ADMIN, TestSystem, unique, WebhookReceiver,
+  bindRole, createRole, errorFields, readCaughtMail, rolesByName, SmtpCatcher, SUPER_ADMIN, TestSystem, unique, WebhookReceiver, withTestDb,
 } from '@gatehouse/testing';
 import { Webhook } from 'standardwebhooks';
 import request from 'supertest';
@@ -218,7 +218,7 @@ describe('webhooks: signed audit events delivered over HTTPS', () => {
     expect((await as(A.admin).get(`/api/v1/${A.tenant}/webhooks/${sub.id}`).expect(200)).body).toMatchObject({ enabled: true, consecutiveFailures: 0 });
   });
 
-  it('redelivers on demand with the same webhook-id, at the end of the queue; a queued one is a 409', async () => {
+  it('redelivers on demand with the same webhook-id, at the end of the queue; a queued one is a 409, a pruned one a 404', async () => {
     const sub = await subscribe(A.admin, A.tenant, { url: receiver.url('/again'), eventTypes: ['GROUP.CREATE'] });
     await createGroup(A.admin, A.tenant);
     await eventually(async () => receiver.receivedAt('/again').length === 1, 20_000, 'delivered once');
@@ -230,6 +230,18 @@ describe('webhooks: signed audit events delivered over HTTPS', () => {
     expect(payloadsAt('/again').map((p) => p.id)).toEqual([delivery.webhookId, delivery.webhookId]);
     const detail = (await as(A.admin).get(`/api/v1/${A.tenant}/webhooks/${sub.id}/deliveries/${delivery.id}`).expect(200)).body as WebhookDeliveryDetail;
     expect(detail.attemptLog.map((a) => a.attempt)).toEqual([1, 2]);
+
+    // pruned by the retention job (DeliveryLogRetention deletes finished deliveries past DELIVERY_LOG_RETENTION_DAYS): a 404 problem, not a 5xx
+    await withTestDb(async (db) => {
+      const pruned = `DELETE FROM notification.webhook_deliveries WHERE id = $1 AND status = 'SUCCEEDED'`;
+      await eventually(async () => (await db.query(pruned, [delivery.id])).rowCount === 1, 20_000, 'recorded as delivered, then pruned');
+    }, system);
+    for (const gone of [
+      await as(A.admin).post(`/api/v1/${A.tenant}/webhooks/${sub.id}/deliveries/${delivery.id}/redeliver`),
+      await as(A.admin).get(`/api/v1/${A.tenant}/webhooks/${sub.id}/deliveries/${delivery.id}`),
+    ]) {
+      expect([gone.status, gone.headers['content-type']]).toEqual([404, expect.stringContaining('application/problem+json')]);
+    }
 
     receiver.statusFor.set('/again', 503);
     await createGroup(A.admin, A.tenant);

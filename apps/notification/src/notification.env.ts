@@ -105,6 +105,13 @@ export class NotificationEnv extends DatabaseServiceEnv {
   @Type(() => Number) @IsInt() @Min(1) @Max(50)
   DELIVERY_CONCURRENCY = 4;
 
+  /**
+   * Days a finished entry of the delivery logs (an email SENT or DEAD, a webhook delivery SUCCEEDED or DEAD)
+   * is kept after its last change; an hourly job deletes older ones. Queued, sending and failing ones stay.
+   */
+  @Type(() => Number) @IsInt() @Min(1) @Max(3650)
+  DELIVERY_LOG_RETENTION_DAYS = 30;
+
   /** Keys sealing webhook signing secrets at rest: `id:base64 of 32 bytes`, comma-separated, the first seals. Empty: a public development key. */
   @IsString()
   WEBHOOK_ENCRYPTION_KEYS = '';

@@ -35,6 +35,18 @@ describe('NotificationEnv', () => {
     expect(bad({ SMTP_PORT: '0' })).toContain('SMTP_PORT');
   });
 
+  it('keeps finished delivery log entries 30 days unless told otherwise, from 1 to 3650 days', () => {
+    expect(validateEnv(NotificationEnv, {}).DELIVERY_LOG_RETENTION_DAYS).toBe(30);
+    expect(validateEnv(NotificationEnv, { DELIVERY_LOG_RETENTION_DAYS: '' }).DELIVERY_LOG_RETENTION_DAYS).toBe(30);
+    expect(validateEnv(NotificationEnv, { DELIVERY_LOG_RETENTION_DAYS: '1' }).DELIVERY_LOG_RETENTION_DAYS).toBe(1);
+    expect(validateEnv(NotificationEnv, { DELIVERY_LOG_RETENTION_DAYS: '3650' }).DELIVERY_LOG_RETENTION_DAYS).toBe(3650);
+    for (const value of ['0', '-1', '3651', '1.5', 'a month']) {
+      expect(bad({ DELIVERY_LOG_RETENTION_DAYS: value })).toMatch(/DELIVERY_LOG_RETENTION_DAYS/);
+    }
+    expect(bad({ DELIVERY_LOG_RETENTION_DAYS: '0' })).toContain('must not be less than 1');
+    expect(bad({ DELIVERY_LOG_RETENTION_DAYS: '3651' })).toContain('must not be greater than 3650');
+  });
+
   it('refuses a lease shorter than a send can take', () => {
     expect(bad({ SMTP_TIMEOUT_MS: '30000', DELIVERY_LEASE_MS: '20000' })).toContain('DELIVERY_LEASE_MS');
     expect(validateEnv(NotificationEnv, { SMTP_TIMEOUT_MS: '1000', DELIVERY_LEASE_MS: '6000' }).DELIVERY_LEASE_MS).toBe(6000);
