@@ -39,6 +39,14 @@ export class AuditRecorder {
     await this.outbox.add(manager, auditEvent(this.options.service), entryOf(caller, input));
   }
 
+  /**
+   * An entry and the one-statement change it records, written by one statement: no transaction needed
+   * (Outbox.addAllWith; in a transaction, as `record` after the change).
+   */
+  async recordWith(manager: EntityManager, caller: Caller | null, input: AuditInput, change: { sql: string; parameters: unknown[] }): Promise<void> {
+    await this.outbox.addAllWith(manager, change, auditEvent(this.options.service), [entryOf(caller, input)]);
+  }
+
   /** Several entries, in this order, written by one statement (a group's members, a batch of bindings). */
   async recordAll(manager: EntityManager, caller: Caller | null, inputs: AuditInput[]): Promise<void> {
     await this.outbox.addAll(manager, auditEvent(this.options.service), inputs.map((input) => entryOf(caller, input)));

@@ -5,7 +5,7 @@ import { JSONCodec } from 'nats';
 import {
   DataSource, EntityManager, EntitySubscriberInterface, QueryRunner, TransactionCommitEvent, TransactionRollbackEvent, TransactionStartEvent,
 } from 'typeorm';
-import { ensureEventsStream, NatsClient } from '@gatehouse/messaging';
+import { ensureEventsStream, idempotentRun, NatsClient } from '@gatehouse/messaging';
 import { DURABLE_EVENTS_OPTIONS, DurableEventsOptions } from './durable-events.options';
 import { PostgresIdempotencyLedger } from './idempotency-ledger';
 
@@ -64,8 +64,7 @@ export class Outbox implements OnApplicationBootstrap, BeforeApplicationShutdown
 
   /** Several events of one kind, published in this order. */
   async addAll<T>(manager: EntityManager, definition: EventDefinition<T>, items: T[]): Promise<Array<EventEnvelope<T>>> {
-    const occurredAt = new Date().toISOString();
-    const envelopes = items.map((data): EventEnvelope<T> => ({ id: randomUUID(), subject: definition.subject, occurredAt, source: this.options.service, data }));
+    const envelopes = this.envelopes(definition, items);
     const events = envelopes.map((e) => ({ id: e.id, subject: e.subject, envelope: JSON.stringify(e) }));
     const runner = manager.queryRunner;
     if (runner?.isTransactionActive && runner.connection === this.dataSource) {
@@ -76,6 +75,37 @@ export class Outbox implements OnApplicationBootstrap, BeforeApplicationShutdown
       await this.insert(manager, events);
     }
     return envelopes;
+  }
+
+  /**
+   * A change of one statement (`change`: an INSERT, UPDATE or DELETE on `parameters` $1…) and events of one
+   * kind, written by one statement (the change a CTE of the events' insert): atomic by itself, so it needs no
+   * transaction, and it saves the round trips of BEGIN, of the events' own insert and of COMMIT. In a
+   * transaction, or while a keyed request runs (its key is claimed with the events, in a transaction), the
+   * change is a statement of its own and the events are `addAll`'s.
+   */
+  async addAllWith<T>(manager: EntityManager, change: { sql: string; parameters: unknown[] }, definition: EventDefinition<T>, items: T[]): Promise<void> {
+    if (manager.queryRunner?.isTransactionActive || idempotentRun.current()) {
+      const apart = async (m: EntityManager) => {
+        await m.query(change.sql, change.parameters);
+        await this.addAll(m, definition, items);
+      };
+      await (manager.queryRunner?.isTransactionActive ? apart(manager) : this.dataSource.transaction(apart));
+      return;
+    }
+    const events = this.envelopes(definition, items).map((e) => ({ id: e.id, subject: e.subject, envelope: JSON.stringify(e) }));
+    const n = change.parameters.length;
+    await manager.query(
+      `WITH change AS (${change.sql})
+       INSERT INTO "${this.options.schema}".outbox (id, subject, envelope)
+       SELECT e.id, e.subject, e.envelope FROM unnest($${n + 1}::uuid[], $${n + 2}::text[], $${n + 3}::jsonb[]) WITH ORDINALITY AS e(id, subject, envelope, o) ORDER BY e.o`,
+      [...change.parameters, events.map((e) => e.id), events.map((e) => e.subject), events.map((e) => e.envelope)],
+    );
+  }
+
+  private envelopes<T>(definition: EventDefinition<T>, items: T[]): Array<EventEnvelope<T>> {
+    const occurredAt = new Date().toISOString();
+    return items.map((data): EventEnvelope<T> => ({ id: randomUUID(), subject: definition.subject, occurredAt, source: this.options.service, data }));
   }
 
   private async write(runner: QueryRunner): Promise<void> {

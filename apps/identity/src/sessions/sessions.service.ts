@@ -4,7 +4,7 @@ import {
   TokenPair, VerifyBasicRequest,
 } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
-import { AuditRecorder, Outbox } from '@gatehouse/durable-events';
+import { AuditInput, AuditRecorder, Outbox } from '@gatehouse/durable-events';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -98,21 +98,28 @@ export class SessionsService {
     const { ip } = client;
     // A federated second step finished after its provider's session lifetime: that sign-in is over.
     if (sessionEndsAt && sessionEndsAt.getTime() <= Date.now()) throw ProblemException.unauthorized(ENDED);
-    const pair = await this.dataSource.transaction(async (manager) => {
-      // Without failures or a lock on record (as the password step read them) there is nothing to clear; a
-      // user read without its failure count (other sign-ins) is cleared as before.
-      if (user.failedLoginCount !== 0 || user.lockedUntil) await this.protection.recordSuccess(manager, user.id);
-      const familyId = randomUUID();
-      await this.audit.record(manager, userCaller(user.id, ip), {
-        tenantId: undefined,
-        type: 'LOGIN',
-        resourceType: 'USER',
-        resourceId: user.id,
-        actor: { type: 'USER', id: user.id, username: user.username },
-        details: { sessionId: familyId, ...(amr.length > 1 || amr[0] !== 'pwd' || enrolmentOnly ? { amr, ...details } : {}) },
-      });
-      return this.issue(manager, user.id, familyId, client, amr, { enrolmentOnly, factorAt: amr.includes('mfa') ? new Date() : null, sessionEndsAt, hasFactor });
-    });
+    const familyId = randomUUID();
+    const audited: AuditInput = {
+      tenantId: undefined,
+      type: 'LOGIN',
+      resourceType: 'USER',
+      resourceId: user.id,
+      actor: { type: 'USER', id: user.id, username: user.username },
+      details: { sessionId: familyId, ...(amr.length > 1 || amr[0] !== 'pwd' || enrolmentOnly ? { amr, ...details } : {}) },
+    };
+    const marks = { enrolmentOnly, factorAt: amr.includes('mfa') ? new Date() : null, sessionEndsAt, hasFactor };
+    // Without failures or a lock on record (as the password step read them) there is nothing to clear: the
+    // session and its audit entry are one statement, no transaction. A user read without its failure count
+    // (other sign-ins) is cleared as before, in the transaction that records the session.
+    const clear = user.failedLoginCount !== 0 || user.lockedUntil;
+    const pair = clear
+      ? await this.dataSource.transaction(async (manager) => {
+        await this.protection.recordSuccess(manager, user.id);
+        await this.audit.record(manager, userCaller(user.id, ip), audited);
+        return this.issue(manager, user.id, familyId, client, amr, marks);
+      })
+      : await this.issue(this.dataSource.manager, user.id, familyId, client, amr, marks, (session) =>
+        this.audit.recordWith(this.dataSource.manager, userCaller(user.id, ip), audited, session));
     void this.outbox.flush();
     return pair;
   }
@@ -246,9 +253,15 @@ export class SessionsService {
     await manager.query(`UPDATE identity.refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL`, [familyId]);
   }
 
+  /**
+   * A session's next refresh token (stored hashed) and an access token. `write` records the token's row (an
+   * INSERT of `parameters`) with what goes with it (a sign-in's audit entry, in the same statement); by default
+   * it runs in `manager`.
+   */
   private async issue(
     manager: EntityManager, userId: string, familyId: string, client: { ip: string | null; userAgent: string | null }, amr: AuthenticationMethod[],
     marks: { enrolmentOnly?: boolean; factorAt?: Date | null; sessionEndsAt?: Date | null; hasFactor?: boolean } = {},
+    write: (session: { sql: string; parameters: unknown[] }) => Promise<unknown> = (session) => manager.query(session.sql, session.parameters),
   ): Promise<TokenPair> {
     const refreshToken = newOpaqueToken('ghr');
     const { sessionEndsAt = null, hasFactor: known, ...accessMarks } = marks;
@@ -256,20 +269,19 @@ export class SessionsService {
     const refreshTtl = sessionEndsAt
       ? Math.min(this.env.REFRESH_TOKEN_TTL_SECONDS, Math.floor((sessionEndsAt.getTime() - Date.now()) / 1000))
       : this.env.REFRESH_TOKEN_TTL_SECONDS;
-    await manager.getRepository(RefreshTokenEntity).insert({
-      familyId,
-      userId,
-      ip: client.ip?.slice(0, 64) ?? null,
-      userAgent: client.userAgent?.slice(0, 512) ?? null,
-      tokenHash: hashToken(refreshToken),
-      expiresAt: sessionEndsAt && refreshTtl < this.env.REFRESH_TOKEN_TTL_SECONDS ? sessionEndsAt : new Date(Date.now() + refreshTtl * 1000),
-      amr,
-      factorAt: marks.factorAt ?? null,
-      sessionEndsAt,
-    });
     // Read here only when the caller has not just read the user's factors (a password or federated sign-in, a refresh).
     const hasFactor = known ?? (await this.secondFactor.factorsOf(userId, manager)).length > 0;
+    // Signed before the session is written: a failure to sign leaves no session (nor its audit entry) on record.
     const access = await this.accessTokens.issue(userId, 'USER', familyId, amr, { ...accessMarks, hasFactor, ...(sessionEndsAt ? { notAfter: sessionEndsAt } : {}) });
+    await write({
+      sql: `INSERT INTO identity.refresh_tokens (family_id, user_id, ip, user_agent, token_hash, expires_at, amr, factor_at, session_ends_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      parameters: [
+        familyId, userId, client.ip?.slice(0, 64) ?? null, client.userAgent?.slice(0, 512) ?? null, hashToken(refreshToken),
+        sessionEndsAt && refreshTtl < this.env.REFRESH_TOKEN_TTL_SECONDS ? sessionEndsAt : new Date(Date.now() + refreshTtl * 1000),
+        amr, marks.factorAt ?? null, sessionEndsAt,
+      ],
+    });
     return {
       tokenType: 'Bearer',
       accessToken: access.token,

@@ -82,6 +82,24 @@ describe('Outbox (real Postgres and JetStream)', () => {
     expect((await world.streamEvents()).map((e) => e.data)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }]);
   });
 
+  it('addAllWith writes a one-statement change and its events together, outside a transaction or in one; a failing change writes neither', async () => {
+    const effects = async (label: string) => (await world.db.dataSource.query(`SELECT label FROM "${SCHEMA}".effects WHERE label = $1`, [label])).length;
+    const change = (label: string) => ({ sql: `INSERT INTO "${SCHEMA}".effects (event_id, label) VALUES (gen_random_uuid(), $1)`, parameters: [label] });
+    await outbox.addAllWith(world.db.dataSource.manager, change('alone'), thingHappened, [{ n: 1 }, { n: 2 }]);
+    const broken = { sql: `INSERT INTO "${SCHEMA}".effects (event_id, label) VALUES ($1, 'broken')`, parameters: ['not-a-uuid'] };
+    await expect(outbox.addAllWith(world.db.dataSource.manager, broken, thingHappened, [{ n: 3 }])).rejects.toThrow();
+    await world.db.dataSource.transaction((manager) => outbox.addAllWith(manager, change('in-transaction'), thingHappened, [{ n: 4 }]));
+    await expect(
+      world.db.dataSource.transaction(async (manager) => {
+        await outbox.addAllWith(manager, change('rolled-back'), thingHappened, [{ n: 5 }]);
+        throw new Error('the change failed');
+      }),
+    ).rejects.toThrow('the change failed');
+    await outbox.flush();
+    expect((await world.streamEvents()).map((e) => e.data)).toEqual([{ n: 1 }, { n: 2 }, { n: 4 }]);
+    expect([await effects('alone'), await effects('broken'), await effects('in-transaction'), await effects('rolled-back')]).toEqual([1, 0, 1, 0]);
+  });
+
   it('a nested transaction rolled back (a savepoint) drops only its own events; the outer ones commit', async () => {
     await world.db.dataSource.transaction(async (manager) => {
       await outbox.add(manager, thingHappened, { n: 1 });

@@ -42,7 +42,7 @@ describe('SessionsService: sign-in, refresh rotation, logout, lockout (real Post
       expect(audit).toEqual([expect.objectContaining({ ip: '10.1.0.1', details: { sessionId: payload.sid } })]);
     });
 
-    it('reads what a password sign-in decides on in one statement: address throttle, user, factors and MFA policies', async () => {
+    it('is two statements: what a password sign-in decides on (throttle, user, factors, MFA policies), then the session with its audit entry', async () => {
       const user = await world.createUser();
       const statements: string[] = [];
       const spy = jest.spyOn(PostgresQueryRunner.prototype, 'query').mockImplementation(function (this: PostgresQueryRunner, ...args) {
@@ -54,8 +54,14 @@ describe('SessionsService: sign-in, refresh rotation, logout, lockout (real Post
       } finally {
         spy.mockRestore();
       }
-      // Each statement is a round trip on every sign-in; the transaction that records the session comes next.
-      expect(statements.slice(0, statements.indexOf('START TRANSACTION'))).toHaveLength(1);
+      // Each statement is a round trip on every sign-in; one statement is atomic, so the session needs no transaction.
+      expect(statements.map((sql) => sql.replace(/\s+/g, ' ').slice(0, 60))).toEqual([
+        expect.stringMatching(/^SELECT \(SELECT extract\(epoch FROM at/),
+        expect.stringMatching(/^WITH change AS \(INSERT INTO identity.refr/),
+      ]);
+      const [session] = await world.db.dataSource.query(`SELECT family_id FROM identity.refresh_tokens WHERE user_id = $1`, [user.id]);
+      const audit = (await world.outboxEvents<AuditEntry>(auditEvent('identity').subject)).filter((e) => e.type === 'LOGIN' && e.resourceId === user.id);
+      expect(audit).toEqual([expect.objectContaining({ ip: '10.1.0.2', details: { sessionId: session.family_id } })]);
     });
 
     it('answers a wrong password and an unknown account the same way', async () => {
