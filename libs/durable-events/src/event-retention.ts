@@ -1,8 +1,8 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { EVENTS_MAX_AGE_MS } from '@gatehouse/messaging';
 import { DURABLE_EVENTS_OPTIONS, DurableEventsOptions } from './durable-events.options';
-import { deleteInBatches, HourlyPrune, PRUNE_BATCH } from './hourly-prune';
+import { HourlyPrune, pruneInBatches } from './hourly-prune';
 import { IDEMPOTENCY_RECORDS_RETENTION_MS } from './idempotency-ledger';
 
 /**
@@ -24,49 +24,29 @@ export interface PruneResult {
  * Unpublished outbox rows are never deleted.
  */
 @Injectable()
-export class EventRetention implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger('EventRetention');
-  private readonly schedule = new HourlyPrune(this.logger, 'Pruning old events failed; will retry', () => this.prune());
+export class EventRetention extends HourlyPrune {
+  protected readonly logger = new Logger('EventRetention');
+  protected readonly failure = 'Pruning old events failed; will retry';
 
   constructor(
     private readonly dataSource: DataSource,
     @Inject(DURABLE_EVENTS_OPTIONS) private readonly options: DurableEventsOptions,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.schedule.start();
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.schedule.stop();
+  ) {
+    super();
   }
 
   async prune(): Promise<PruneResult> {
     const schema = this.options.schema;
     const outboxHours = this.options.outboxRetentionHours;
-    const outbox = await deleteInBatches(
-      this.dataSource,
-      `DELETE FROM "${schema}".outbox WHERE seq IN (
-         SELECT seq FROM "${schema}".outbox
-         WHERE published_at IS NOT NULL AND published_at < now() - make_interval(hours => $1)
-         LIMIT ${PRUNE_BATCH} FOR UPDATE SKIP LOCKED)`,
-      [outboxHours],
+    const outbox = await pruneInBatches(
+      this.dataSource, `"${schema}".outbox`, 'seq', 'published_at IS NOT NULL AND published_at < now() - make_interval(hours => $1)', [outboxHours],
     );
-    const processedEvents = await deleteInBatches(
-      this.dataSource,
-      `DELETE FROM "${schema}".processed_events WHERE (consumer, event_id) IN (
-         SELECT consumer, event_id FROM "${schema}".processed_events
-         WHERE processed_at < now() - make_interval(secs => $1)
-         LIMIT ${PRUNE_BATCH} FOR UPDATE SKIP LOCKED)`,
+    const processedEvents = await pruneInBatches(
+      this.dataSource, `"${schema}".processed_events`, '(consumer, event_id)', 'processed_at < now() - make_interval(secs => $1)',
       [PROCESSED_EVENTS_RETENTION_MS / 1000],
     );
-    const idempotencyRecords = await deleteInBatches(
-      this.dataSource,
-      `DELETE FROM "${schema}".idempotency_records WHERE id IN (
-         SELECT id FROM "${schema}".idempotency_records
-         WHERE created_at < now() - make_interval(secs => $1)
-         LIMIT ${PRUNE_BATCH} FOR UPDATE SKIP LOCKED)`,
-      [IDEMPOTENCY_RECORDS_RETENTION_MS / 1000],
+    const idempotencyRecords = await pruneInBatches(
+      this.dataSource, `"${schema}".idempotency_records`, 'id', 'created_at < now() - make_interval(secs => $1)', [IDEMPOTENCY_RECORDS_RETENTION_MS / 1000],
     );
     if (outbox + processedEvents + idempotencyRecords > 0) this.logger.log({ outbox, processedEvents, idempotencyRecords }, 'Pruned old events');
     return { outbox, processedEvents, idempotencyRecords };

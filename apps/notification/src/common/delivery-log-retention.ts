@@ -1,5 +1,5 @@
-import { deleteInBatches, HourlyPrune, PRUNE_BATCH } from '@gatehouse/durable-events';
-import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { HourlyPrune, pruneInBatches } from '@gatehouse/durable-events';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { NotificationEnv } from '../notification.env';
@@ -13,10 +13,9 @@ interface DeliveryLog {
 export const EMAIL_LOG: DeliveryLog = { table: 'notification.deliveries', finished: ['SENT', 'DEAD'] };
 export const WEBHOOK_LOG: DeliveryLog = { table: 'notification.webhook_deliveries', finished: ['SUCCEEDED', 'DEAD'] };
 
-/** One batch of a log's finished entries last changed more than $1 days ago, locked, skipping those another transaction holds. */
-export const oldFinishedEntriesSql = (log: DeliveryLog): string =>
-  `SELECT id FROM ${log.table} WHERE status IN (${log.finished.map((s) => `'${s}'`).join(', ')})
-     AND updated_at < now() - make_interval(days => $1) LIMIT ${PRUNE_BATCH} FOR UPDATE SKIP LOCKED`;
+/** A log's finished entries last changed more than $1 days ago (what the partial index serves). */
+export const oldFinishedEntries = (log: DeliveryLog): string =>
+  `status IN (${log.finished.map((s) => `'${s}'`).join(', ')}) AND updated_at < now() - make_interval(days => $1)`;
 
 export interface DeliveryLogPruneResult {
   emails: number;
@@ -31,24 +30,18 @@ export interface DeliveryLogPruneResult {
  * loses its head; a redelivery asked for a pruned webhook delivery is a 404 like any unknown one.
  */
 @Injectable()
-export class DeliveryLogRetention implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger('DeliveryLogRetention');
-  private readonly schedule = new HourlyPrune(this.logger, 'Pruning the delivery logs failed; will retry', () => this.prune());
+export class DeliveryLogRetention extends HourlyPrune {
+  protected readonly logger = new Logger('DeliveryLogRetention');
+  protected readonly failure = 'Pruning the delivery logs failed; will retry';
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource, private readonly env: NotificationEnv) {}
-
-  onApplicationBootstrap(): void {
-    this.schedule.start();
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.schedule.stop();
+  constructor(@InjectDataSource() private readonly dataSource: DataSource, private readonly env: NotificationEnv) {
+    super();
   }
 
   async prune(): Promise<DeliveryLogPruneResult> {
     const days = this.env.DELIVERY_LOG_RETENTION_DAYS;
-    const emails = await deleteInBatches(this.dataSource, `DELETE FROM ${EMAIL_LOG.table} WHERE id IN (${oldFinishedEntriesSql(EMAIL_LOG)})`, [days]);
-    const webhooks = await deleteInBatches(this.dataSource, `DELETE FROM ${WEBHOOK_LOG.table} WHERE id IN (${oldFinishedEntriesSql(WEBHOOK_LOG)})`, [days]);
+    const emails = await pruneInBatches(this.dataSource, EMAIL_LOG.table, 'id', oldFinishedEntries(EMAIL_LOG), [days]);
+    const webhooks = await pruneInBatches(this.dataSource, WEBHOOK_LOG.table, 'id', oldFinishedEntries(WEBHOOK_LOG), [days]);
     if (emails + webhooks > 0) this.logger.log({ emails, webhooks, retentionDays: days }, 'Pruned old delivery log entries');
     return { emails, webhooks };
   }

@@ -6,7 +6,7 @@ import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { NOTIFICATION_MIGRATIONS } from '../../migrations';
 import { NotificationEnv } from '../../notification.env';
-import { DeliveryLogRetention, EMAIL_LOG, oldFinishedEntriesSql, WEBHOOK_LOG } from '../delivery-log-retention';
+import { DeliveryLogRetention, EMAIL_LOG, oldFinishedEntries, WEBHOOK_LOG } from '../delivery-log-retention';
 
 const EMAIL_STATUSES = ['PENDING', 'SENDING', 'FAILED', 'SENT', 'DEAD'];
 const WEBHOOK_STATUSES = ['PENDING', 'SENDING', 'FAILED', 'SUCCEEDED', 'DEAD'];
@@ -100,7 +100,7 @@ describe('DeliveryLogRetention (real Postgres)', () => {
     const runner = db.dataSource.createQueryRunner();
     try {
       await runner.query('SET enable_seqscan = off');
-      const plan = async (log: typeof EMAIL_LOG) => JSON.stringify(await runner.query(`EXPLAIN ${oldFinishedEntriesSql(log)}`, [30]));
+      const plan = async (log: typeof EMAIL_LOG) => JSON.stringify(await runner.query(`EXPLAIN SELECT id FROM ${log.table} WHERE ${oldFinishedEntries(log)}`, [30]));
       expect(await plan(EMAIL_LOG)).toContain('Index Scan using deliveries_finished_idx');
       expect(await plan(WEBHOOK_LOG)).toContain('Index Scan using webhook_deliveries_finished_idx');
     } finally {
