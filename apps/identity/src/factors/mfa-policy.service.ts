@@ -85,7 +85,7 @@ export class MfaPolicyService {
    * `policies`: the policies on record when the caller has just read them (MFA_POLICIES_SQL), else read here.
    */
   async mustHaveFactor(user: UserEntity, policies?: MfaPolicyRow[]): Promise<boolean> {
-    const rows: MfaPolicyRow[] = policies ?? (await this.dataSource.query(`SELECT tenant_key, policy FROM identity.mfa_policies`));
+    const rows: MfaPolicyRow[] = policies ?? (await this.dataSource.query(`SELECT ${MFA_POLICIES_SQL} AS policies`))[0].policies;
     const fallback = this.env.MFA_POLICY;
     if (fallback === 'optional' && rows.every((r) => r.policy === 'optional')) return false;
     if (fallback === 'required' && rows.length === 0) return true;
