@@ -9,3 +9,4 @@ export * from './database-unavailable.interceptor';
 export * from './draining-nats-server';
 export * from './service.module';
 export * from './destination-policy';
+export * from './concurrency-gate';

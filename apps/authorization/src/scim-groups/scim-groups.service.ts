@@ -3,6 +3,7 @@ import { nullSafeEquals } from '@gatehouse/database';
 import { AuditRecorder, auditDiff } from '@gatehouse/durable-events';
 import { isUniqueViolation, ProblemException } from '@gatehouse/errors';
 import { ScimAttributeMap, scimError, scimFilterSql, scimSortSql, SqlParameters } from '@gatehouse/scim';
+import { ConcurrencyGate } from '@gatehouse/service-runtime';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -39,25 +40,6 @@ const GROUP_SELECT = `SELECT g.id, g.name, g.external_id, g.created_at, g.update
  */
 const CONCURRENT_WRITES = 3;
 
-/** A queue of at most `limit` tasks running at once. */
-class WriteQueue {
-  private running = 0;
-  private readonly waiting: Array<() => void> = [];
-
-  constructor(private readonly limit: number) {}
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.running >= this.limit) await new Promise<void>((start) => this.waiting.push(start));
-    this.running++;
-    try {
-      return await task();
-    } finally {
-      this.running--;
-      this.waiting.shift()?.();
-    }
-  }
-}
-
 interface GroupRow {
   id: string;
   name: string;
@@ -76,7 +58,7 @@ interface GroupRow {
  */
 @Injectable()
 export class ScimGroupsService {
-  private readonly writes = new WriteQueue(CONCURRENT_WRITES);
+  private readonly writes = new ConcurrencyGate(CONCURRENT_WRITES);
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,

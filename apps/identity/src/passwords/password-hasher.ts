@@ -1,38 +1,18 @@
 import { availableParallelism } from 'node:os';
 import { hash, verify } from '@node-rs/argon2';
+import { ConcurrencyGate } from '@gatehouse/service-runtime';
 import { Injectable } from '@nestjs/common';
 
 /** OWASP's argon2id recommendation: 19 MiB, 2 iterations, 1 lane. */
 export const ARGON2_OPTIONS = { algorithm: 2 /* Argon2id */, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
 
-/**
- * At most `limit` tasks at once, the others waiting in arrival order. The argon2 hashes run on libuv's
- * pool (4 threads): more of them at once than there are cores only interleave memory-hard work (19 MiB
- * each) on the same cores, and each then costs more CPU.
- */
-export class ConcurrencyGate {
-  private active = 0;
-  private readonly waiting: Array<() => void> = [];
-
-  constructor(private readonly limit: number) {}
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.active < this.limit) this.active += 1;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
-    try {
-      return await task();
-    } finally {
-      // The slot goes to the next waiting task, or is freed.
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.active -= 1;
-    }
-  }
-}
-
 @Injectable()
 export class PasswordHasher {
-  /** One argon2 computation per core (the unknown-account verify included, so it still costs the same). */
+  /**
+   * One argon2 computation per core (the unknown-account verify included, so it still costs the same): the hashes
+   * run on libuv's pool (4 threads), and more of them at once than there are cores only interleave memory-hard
+   * work (19 MiB each) on the same cores, each then costing more CPU.
+   */
   private readonly gate = new ConcurrencyGate(Math.max(1, availableParallelism()));
 
   /** Verified against when no account matches, so an unknown username costs the same time as a wrong password. */
