@@ -1,3 +1,5 @@
+import { EVENTS_STREAM } from '@gatehouse/contracts';
+import { connect } from 'nats';
 import type { TestDbClient } from '../test-database';
 
 const SERVICE_SCHEMAS = ['identity', 'tenancy', 'authorization', 'notification'];
@@ -18,9 +20,65 @@ export async function rowCounts(db: TestDbClient): Promise<Record<string, number
   return Object.fromEntries(counts.rows.map((r) => [r.name, r.n]));
 }
 
-/** Row counts once they stop moving (events of earlier requests settle), within `timeoutMs`. */
-export async function settledRowCounts(db: TestDbClient, timeoutMs = 5000): Promise<Record<string, number>> {
+/** Events written by a service but not yet published to the stream, over every service's outbox. */
+async function unpublishedEvents(db: TestDbClient): Promise<number> {
+  const { rows } = await db.query<{ table_schema: string }>(
+    `SELECT table_schema FROM information_schema.tables WHERE table_schema = ANY($1) AND table_name = 'outbox'`,
+    [SERVICE_SCHEMAS],
+  );
+  if (rows.length === 0) return 0;
+  const union = rows.map((r) => `SELECT count(*)::int AS n FROM "${r.table_schema}".outbox WHERE published_at IS NULL`).join(' UNION ALL ');
+  return (await db.query<{ n: number }>(union)).rows.reduce((sum, r) => sum + r.n, 0);
+}
+
+/** Consumers of the events stream that still have events to handle (not yet delivered, or delivered and not acked). */
+async function consumersBehind(natsUrl: string): Promise<string[]> {
+  const nc = await connect({ servers: natsUrl.split(','), timeout: 2000 });
+  try {
+    const jsm = await nc.jetstreamManager({ timeout: 2000 });
+    const behind: string[] = [];
+    for await (const consumer of jsm.consumers.list(EVENTS_STREAM)) {
+      if (consumer.num_pending > 0 || consumer.num_ack_pending > 0) {
+        behind.push(`${consumer.name}: ${consumer.num_pending} pending, ${consumer.num_ack_pending} unacked`);
+      }
+    }
+    return behind;
+  } catch (error) {
+    // No stream yet: nothing was ever published, so nothing is in flight.
+    if (/stream not found/i.test((error as Error).message)) return [];
+    throw error;
+  } finally {
+    await nc.close();
+  }
+}
+
+/**
+ * Waits until the events of earlier requests have been handled: every outbox published and every
+ * consumer of the events stream caught up. Counts that merely stood still for a moment are not that:
+ * a consumer retrying with backoff, or a relay between polls, leaves them still for longer.
+ */
+async function eventsDrained(db: TestDbClient, natsUrl: string | undefined, deadline: number): Promise<void> {
+  for (;;) {
+    const waiting = await unpublishedEvents(db);
+    const behind = natsUrl ? await consumersBehind(natsUrl) : [];
+    if (waiting === 0 && behind.length === 0) return;
+    if (Date.now() > deadline) {
+      throw new Error(`Events still in flight: ${waiting} unpublished; ${behind.join('; ') || 'consumers caught up'}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * Row counts once the events of earlier requests have been handled and the counts stop moving, within
+ * `timeoutMs`. The consumers are read from the system's NATS (`E2E_NATS_URL` unless given).
+ */
+export async function settledRowCounts(
+  db: TestDbClient,
+  { timeoutMs = 20_000, natsUrl = process.env.E2E_NATS_URL || undefined }: { timeoutMs?: number; natsUrl?: string } = {},
+): Promise<Record<string, number>> {
   const deadline = Date.now() + timeoutMs;
+  await eventsDrained(db, natsUrl, deadline);
   let previous = await rowCounts(db);
   for (;;) {
     await new Promise((r) => setTimeout(r, 300));
