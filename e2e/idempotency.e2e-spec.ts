@@ -1,4 +1,22 @@
-import { api, bearer, superAdminToken, unique } from '@gatehouse/testing';
+import { IDEMPOTENCY_BUCKET } from '@gatehouse/messaging';
+import { api, bearer, superAdminToken, testDb, unique } from '@gatehouse/testing';
+import { connect, StringCodec } from 'nats';
+
+/** Every value NATS's idempotency bucket holds now, as text. */
+async function bucketValues(): Promise<string[]> {
+  const nc = await connect({ servers: process.env.E2E_NATS_URL });
+  try {
+    const kv = await nc.jetstream().views.kv(IDEMPOTENCY_BUCKET);
+    const values: string[] = [];
+    for await (const key of await kv.keys()) {
+      const entry = await kv.get(key);
+      if (entry?.value.length) values.push(StringCodec().decode(entry.value));
+    }
+    return values;
+  } finally {
+    await nc.close();
+  }
+}
 
 describe('Idempotency-Key on writes', () => {
   let root: string;
@@ -36,5 +54,30 @@ describe('Idempotency-Key on writes', () => {
 
   it('keeps keys per subject and refuses malformed keys', async () => {
     await api().post('/api/v1/tenants').set(...bearer(root)).set('idempotency-key', 'has spaces').send({ id: unique('k'), name: 'x' }).expect(400);
+  });
+
+  it('keeps a one-time secret it must replay out of the stored records (Postgres and NATS), and replays it to the same request', async () => {
+    const key = unique('key');
+    const body = { name: unique('ci'), maxAge: 'P1D' };
+    const first = await api().post('/api/v1/me/api-tokens').set(...bearer(root)).set('idempotency-key', key).send(body).expect(201);
+    const secret = first.body.token as string;
+    expect(secret).toMatch(/^gh_/);
+    const retry = await api().post('/api/v1/me/api-tokens').set(...bearer(root)).set('idempotency-key', key).send(body).expect(201);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect(retry.body.token).toBe(secret);
+    await api().get('/api/v1/me').set(...bearer(secret)).expect(200);
+
+    const db = await testDb();
+    try {
+      const stored = await db.query(`SELECT count(*)::int AS n FROM identity.idempotency_records WHERE outcome::text LIKE '%' || $1 || '%'`, [secret.slice(3)]);
+      expect(stored.rows[0].n).toBe(0);
+      const sealed = await db.query(`SELECT count(*)::int AS n FROM identity.idempotency_records WHERE outcome->>'kind' = 'sealed' AND created_at > now() - interval '1 minute'`);
+      expect(sealed.rows[0].n).toBeGreaterThan(0);
+    } finally {
+      await db.end();
+    }
+    const values = await bucketValues();
+    expect(values.some((v) => v.includes('"sealed"'))).toBe(true);
+    expect(values.filter((v) => v.includes(secret.slice(3)))).toEqual([]);
   });
 });

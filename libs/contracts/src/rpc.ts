@@ -64,7 +64,7 @@ export interface RpcEnvelope<T = unknown> {
   /** The client's User-Agent header (cut at 512 characters), recorded with sessions. */
   userAgent?: string;
   /** Set by the gateway for a write with an Idempotency-Key: where the service records its outcome. */
-  idempotency?: { id: string; fingerprint: string };
+  idempotency?: { id: string; fingerprint: string; sealKey: string; legacyFingerprint: string };
   data: T;
 }
 

@@ -7,6 +7,9 @@ import {
   IdempotencyTicket,
   idempotentRun,
   LedgerEntry,
+  openOutcome,
+  sealOutcome,
+  StoredOutcome,
 } from '@gatehouse/messaging';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, MigrationInterface, QueryRunner } from 'typeorm';
@@ -54,16 +57,16 @@ export class PostgresIdempotencyLedger implements IdempotencyLedger {
       `SELECT fingerprint, outcome FROM "${this.options.schema}".idempotency_records
        WHERE id = $1 AND created_at > now() - make_interval(secs => $2)`,
       [ticket.id, IDEMPOTENCY_RECORDS_RETENTION_MS / 1000],
-    )) as Array<{ fingerprint: string; outcome: IdempotencyOutcome | null }>;
+    )) as Array<{ fingerprint: string; outcome: StoredOutcome | null }>;
     if (!row) return undefined;
-    return row.outcome ? { state: 'done', fingerprint: row.fingerprint, outcome: row.outcome } : { state: 'committed', fingerprint: row.fingerprint };
+    return row.outcome ? { state: 'done', fingerprint: row.fingerprint, outcome: openOutcome(ticket, row.outcome) } : { state: 'committed', fingerprint: row.fingerprint };
   }
 
   async complete(ticket: IdempotencyTicket, runId: string, outcome: IdempotencyOutcome): Promise<void> {
     await this.dataSource.query(
       `INSERT INTO "${this.options.schema}".idempotency_records AS r (id, fingerprint, run_id, outcome) VALUES ($1, $2, $3, $4)
        ON CONFLICT (id) DO UPDATE SET outcome = EXCLUDED.outcome WHERE r.run_id = EXCLUDED.run_id`,
-      [ticket.id, ticket.fingerprint, runId, JSON.stringify(outcome)],
+      [ticket.id, ticket.fingerprint, runId, JSON.stringify(sealOutcome(ticket, outcome))],
     );
   }
 }

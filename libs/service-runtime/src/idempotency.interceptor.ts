@@ -13,6 +13,8 @@ import {
   LedgerEntry,
   NatsClient,
   openIdempotencyBucket,
+  sameRequest,
+  sealOutcome,
 } from '@gatehouse/messaging';
 import { CallHandler, ExecutionContext, Injectable, Logger, NestInterceptor } from '@nestjs/common';
 import { NatsRecordBuilder } from '@nestjs/microservices';
@@ -56,7 +58,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       }
       try {
         const kv = await this.bucket();
-        await kv.put(ticket.id, idempotencyCodec.encode({ state: 'done', fingerprint: ticket.fingerprint, outcome }));
+        await kv.put(ticket.id, idempotencyCodec.encode({ state: 'done', fingerprint: ticket.fingerprint, outcome: sealOutcome(ticket, outcome) }));
       } catch (error) {
         // The gateway records the outcome too when the answer reaches it; the database record is the truth.
         this.logger.warn({ err: error }, 'Could not record an idempotent outcome in NATS');
@@ -84,7 +86,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
 }
 
 function replay(ticket: IdempotencyTicket, entry: LedgerEntry): Observable<unknown> {
-  if (entry.fingerprint !== ticket.fingerprint) {
+  if (!sameRequest(ticket, entry.fingerprint)) {
     return throwError(() => new ProblemException(422, IDEMPOTENCY_PROBLEMS.reused, 'This Idempotency-Key was already used with a different request'));
   }
   if (entry.state === 'committed') {

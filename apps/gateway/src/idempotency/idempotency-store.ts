@@ -1,6 +1,8 @@
-import { createHash } from 'node:crypto';
 import { ProblemException } from '@gatehouse/errors';
-import { IDEMPOTENCY_PROBLEMS, IdempotencyOutcome, isIdempotencyProblem, idempotencyCodec, IdempotencyTicket, NatsClient, openIdempotencyBucket } from '@gatehouse/messaging';
+import {
+  IDEMPOTENCY_PROBLEMS, IdempotencyOutcome, idempotencyCodec, IdempotencyTicket, idempotencyTicket, isIdempotencyProblem, NatsClient, openIdempotencyBucket,
+  openOutcome, sameRequest, sealOutcome,
+} from '@gatehouse/messaging';
 import { Injectable } from '@nestjs/common';
 import { KV } from 'nats';
 
@@ -45,16 +47,16 @@ export class IdempotencyStore {
     const kv = await this.bucket().catch(() => {
       throw unavailable();
     });
-    const ticket = { id: sha256(JSON.stringify([scope.subjectId, scope.method, scope.route, scope.params, key])), fingerprint: sha256(JSON.stringify(body ?? null)) };
+    const ticket = idempotencyTicket([scope.subjectId, scope.method, scope.route, scope.params], key, body);
     const existing = await kv.get(ticket.id).catch(() => {
       throw unavailable();
     });
     if (existing && existing.operation === 'PUT') {
       const entry = idempotencyCodec.decode(existing.value);
-      if (entry.fingerprint !== ticket.fingerprint) {
+      if (!sameRequest(ticket, entry.fingerprint)) {
         throw new ProblemException(422, IDEMPOTENCY_PROBLEMS.reused, 'This Idempotency-Key was already used with a different request');
       }
-      if (entry.state === 'done') return { outcome: entry.outcome, replayed: true };
+      if (entry.state === 'done') return { outcome: openOutcome(ticket, entry.outcome), replayed: true };
       if (Date.now() - entry.since < PENDING_LEASE_MS) throw inProgress();
       await claim(() => kv.update(ticket.id, pending(ticket.fingerprint), existing.revision));
     } else {
@@ -78,7 +80,7 @@ export class IdempotencyStore {
         throw error;
       }
     }
-    await kv.put(ticket.id, idempotencyCodec.encode({ state: 'done', fingerprint: ticket.fingerprint, outcome })).catch(() => undefined);
+    await kv.put(ticket.id, idempotencyCodec.encode({ state: 'done', fingerprint: ticket.fingerprint, outcome: sealOutcome(ticket, outcome) })).catch(() => undefined);
     return { outcome, replayed };
   }
 
@@ -94,7 +96,6 @@ export class IdempotencyStore {
 const pending = (fingerprint: string) => idempotencyCodec.encode({ state: 'pending', fingerprint, since: Date.now() });
 const unavailable = () => ProblemException.unavailable('The idempotency store is not reachable right now; retry shortly');
 const inProgress = () => new ProblemException(409, IDEMPOTENCY_PROBLEMS.inProgress, 'A request with this Idempotency-Key is still in progress; retry later');
-const sha256 = (value: string): string => createHash('sha256').update(value).digest('hex');
 
 /** A lost race on the key (wrong last sequence) means another request holds it; anything else is NATS being away. */
 async function claim(write: () => Promise<number>): Promise<number> {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { event } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
-import { idempotentRun, IdempotencyTicket } from '@gatehouse/messaging';
+import { idempotencyTicket, idempotentRun, IdempotencyTicket, sameRequest } from '@gatehouse/messaging';
 import { DurableEventsWorld, openWorld, SCHEMA } from './durable-events-fixture';
 import { PostgresIdempotencyLedger } from '../idempotency-ledger';
 import { Outbox } from '../outbox';
@@ -24,7 +24,7 @@ describe('PostgresIdempotencyLedger (real Postgres): the key is claimed in the t
     await world?.close();
   });
 
-  const newTicket = (): IdempotencyTicket => ({ id: randomUUID(), fingerprint: 'fp' });
+  const newTicket = (body: unknown = { name: 'x' }): IdempotencyTicket => idempotencyTicket([randomUUID(), 'POST', '/things'], randomUUID(), body);
   const effects = async (label: string) =>
     Number((await world.db.dataSource.query(`SELECT count(*)::int AS n FROM "${SCHEMA}".effects WHERE label = $1`, [label]))[0].n);
 
@@ -44,9 +44,9 @@ describe('PostgresIdempotencyLedger (real Postgres): the key is claimed in the t
     const run = randomUUID();
     expect(await ledger.find(ticket)).toBeUndefined();
     await write(ticket, run, 'committed-then-done');
-    expect(await ledger.find(ticket)).toEqual({ state: 'committed', fingerprint: 'fp' });
+    expect(await ledger.find(ticket)).toEqual({ state: 'committed', fingerprint: ticket.fingerprint });
     await ledger.complete(ticket, run, { kind: 'response', body: { id: 'x' } });
-    expect(await ledger.find(ticket)).toEqual({ state: 'done', fingerprint: 'fp', outcome: { kind: 'response', body: { id: 'x' } } });
+    expect(await ledger.find(ticket)).toEqual({ state: 'done', fingerprint: ticket.fingerprint, outcome: { kind: 'response', body: { id: 'x' } } });
   });
 
   it('leaves no claim when the transaction rolls back, so a retry runs', async () => {
@@ -70,7 +70,7 @@ describe('PostgresIdempotencyLedger (real Postgres): the key is claimed in the t
     const run = randomUUID();
     await write(ticket, run, 'owner');
     await ledger.complete(ticket, randomUUID(), { kind: 'response', body: 'intruder' });
-    expect(await ledger.find(ticket)).toEqual({ state: 'committed', fingerprint: 'fp' });
+    expect(await ledger.find(ticket)).toEqual({ state: 'committed', fingerprint: ticket.fingerprint });
     await ledger.complete(ticket, run, { kind: 'response', body: 'owner' });
     expect(await ledger.find(ticket)).toMatchObject({ state: 'done', outcome: { body: 'owner' } });
   });
@@ -79,6 +79,40 @@ describe('PostgresIdempotencyLedger (real Postgres): the key is claimed in the t
     const ticket = newTicket();
     await ledger.complete(ticket, randomUUID(), { kind: 'problem', problem: { type: 'x', title: 'Bad Request', status: 400 } });
     expect(await ledger.find(ticket)).toMatchObject({ state: 'done', outcome: { kind: 'problem' } });
+  });
+
+  const storedRow = async (ticket: IdempotencyTicket) =>
+    (await world.db.dataSource.query(`SELECT fingerprint, outcome::text AS outcome FROM "${SCHEMA}".idempotency_records WHERE id = $1`, [ticket.id]))[0] as {
+      fingerprint: string;
+      outcome: string;
+    };
+
+  it('stores the answer sealed: a one-time secret in it is not in the row, and only the same request opens it', async () => {
+    const ticket = newTicket({ name: 'ci', password: 'hunter2-correct-horse' });
+    const secret = 'gh_tok_' + randomUUID();
+    await ledger.complete(ticket, randomUUID(), { kind: 'response', body: { id: 't1', token: secret } });
+    const row = await storedRow(ticket);
+    expect(row.outcome).not.toContain(secret);
+    expect(row.outcome).not.toContain('t1');
+    // The body's hash is keyed: a row cannot be used to test guesses of a password in the body offline.
+    expect(row.fingerprint).not.toBe(ticket.legacyFingerprint);
+    expect(await ledger.find(ticket)).toMatchObject({ state: 'done', outcome: { body: { token: secret } } });
+    // Another request's ticket (another client key) cannot open it, even pointed at the same record.
+    const stranger = { ...newTicket({ name: 'ci', password: 'hunter2-correct-horse' }), id: ticket.id };
+    await expect(ledger.find(stranger)).rejects.toThrow();
+    expect(sameRequest(stranger, row.fingerprint)).toBe(false);
+  });
+
+  it('still replays a record written before sealing (its plain answer, compared by the unkeyed body hash)', async () => {
+    const ticket = newTicket();
+    await world.db.dataSource.query(
+      `INSERT INTO "${SCHEMA}".idempotency_records (id, fingerprint, run_id, outcome) VALUES ($1, $2, $3, $4)`,
+      [ticket.id, ticket.legacyFingerprint, randomUUID(), JSON.stringify({ kind: 'response', body: { id: 'old' } })],
+    );
+    const entry = await ledger.find(ticket);
+    expect(entry).toMatchObject({ state: 'done', outcome: { kind: 'response', body: { id: 'old' } } });
+    expect(sameRequest(ticket, (entry as { fingerprint: string }).fingerprint)).toBe(true);
+    expect(sameRequest(newTicket({ other: 'body' }), ticket.legacyFingerprint)).toBe(false);
   });
 
   it('claims nothing outside a keyed request', async () => {

@@ -1,6 +1,6 @@
 import { Caller } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
-import { IdempotencyOutcome, IdempotencyTicket, RETRY_SAFE, RpcClient } from '@gatehouse/messaging';
+import { IdempotencyOutcome, IdempotencyTicket, idempotencyTicket, RETRY_SAFE, RpcClient } from '@gatehouse/messaging';
 import { IdempotencyStore, KeyedScope } from '../../idempotency/idempotency-store';
 import { Admission, IncomingRequest } from '../../request/incoming-request';
 import { RouteDefinition } from '../../request/route-definition';
@@ -81,7 +81,7 @@ describe('ServiceDispatcher (gateway)', () => {
   });
 
   it('runs a keyed write through the idempotency store, with the ticket in the envelope, and marks a replay', async () => {
-    const ticket: IdempotencyTicket = { id: 'k', fingerprint: 'f' };
+    const ticket: IdempotencyTicket = idempotencyTicket(['s'], 'k', {});
     let scope: KeyedScope | undefined;
     const { dispatcher, rpc, store } = dispatcherWith({ id: 'g1' }, async (s, _key, _body, execute) => {
       scope = s;
@@ -100,7 +100,7 @@ describe('ServiceDispatcher (gateway)', () => {
     expect(await refused.dispatcher.dispatch(route('POST'), request({ headers: { 'idempotency-key': 'k' } }), admission)).toEqual({
       status: 409, body: problem, replayed: true,
     });
-    const empty = dispatcherWith(undefined, async (_s, _k, _b, execute) => ({ outcome: await execute({ id: 'k', fingerprint: 'f' }, () => undefined), replayed: false }));
+    const empty = dispatcherWith(undefined, async (_s, _k, _b, execute) => ({ outcome: await execute(idempotencyTicket(['s'], 'k', {}), () => undefined), replayed: false }));
     expect(await empty.dispatcher.dispatch(route('POST'), request({ headers: { 'idempotency-key': 'k' } }), admission)).toEqual({
       status: 204, body: undefined, replayed: false,
     });

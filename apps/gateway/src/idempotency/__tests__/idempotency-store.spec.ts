@@ -1,5 +1,5 @@
 import { ProblemException } from '@gatehouse/errors';
-import { IdempotencyEntry, idempotencyCodec, NatsClient } from '@gatehouse/messaging';
+import { IdempotencyEntry, idempotencyCodec, idempotencyTicket, NatsClient } from '@gatehouse/messaging';
 import { IdempotencyStore, KeyedScope } from '../idempotency-store';
 import { problemOf } from '@gatehouse/testing';
 
@@ -56,6 +56,29 @@ describe('IdempotencyStore (gateway)', () => {
     expect(execute).toHaveBeenCalledTimes(1);
     const [ticket] = execute.mock.calls[0] as unknown as [{ id: string; fingerprint: string }];
     expect(bucket.entry(ticket.id)).toMatchObject({ state: 'done', fingerprint: ticket.fingerprint });
+  });
+
+  it('keeps the answer sealed in the bucket: a secret in it is not readable there, and the same request opens it', async () => {
+    const { store, bucket } = storeWith();
+    const execute = jest.fn(async () => ({ kind: 'response' as const, body: { id: 't1', token: 'gh_secret_value' } }));
+    await store.run(scope, 'key-sealed', { name: 'ci' }, execute);
+    const [ticket] = execute.mock.calls[0] as unknown as [{ id: string }];
+    const stored = JSON.stringify(bucket.entry(ticket.id));
+    expect(stored).not.toContain('gh_secret_value');
+    expect(bucket.entry(ticket.id)).toMatchObject({ state: 'done', outcome: { kind: 'sealed' } });
+    expect(await store.run(scope, 'key-sealed', { name: 'ci' }, execute)).toEqual({
+      outcome: { kind: 'response', body: { id: 't1', token: 'gh_secret_value' } }, replayed: true,
+    });
+  });
+
+  it('replays an entry written before sealing (plain answer, unkeyed body hash) and still refuses another body with its key', async () => {
+    const { store, bucket } = storeWith();
+    const ticket = idempotencyTicket([scope.subjectId, scope.method, scope.route, scope.params], 'key-old', { name: 'g' });
+    await bucket.put(ticket.id, idempotencyCodec.encode({ state: 'done', fingerprint: ticket.legacyFingerprint, outcome: { kind: 'response', body: { id: 'old' } } }));
+    const execute = jest.fn(async () => ({ kind: 'response' as const, body: null }));
+    expect(await store.run(scope, 'key-old', { name: 'g' }, execute)).toEqual({ outcome: { kind: 'response', body: { id: 'old' } }, replayed: true });
+    await expect(store.run(scope, 'key-old', { name: 'other' }, execute)).rejects.toMatchObject({ problem: { status: 422 } });
+    expect(execute).not.toHaveBeenCalled();
   });
 
   it('keeps keys apart by subject, route and parameters', async () => {
