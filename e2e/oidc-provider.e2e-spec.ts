@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import type { CreatedOAuthClient } from '@gatehouse/contracts';
-import { api, bearer, bindRole, createTenantWorld, createUser, rolesByName, superAdminToken, TenantWorld, TestUser, unique } from '@gatehouse/testing';
+import { api, bearer, bindRole, createTenantWorld, createUser, rolesByName, superAdminToken, TenantWorld, TestUser, unique, withTestDb } from '@gatehouse/testing';
 import fc from 'fast-check';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { generateSync } from 'otplib';
@@ -264,6 +264,13 @@ describe('OpenID Connect provider (openid-client)', () => {
       expect(ofAccess).toMatchObject({ active: true, client_id: web.clientId, sub: a.member.user.id, token_type: 'Bearer' });
       expect(String(ofAccess.scope).split(' ')).toEqual(expect.arrayContaining(['openid', 'email']));
       expect(await client.tokenIntrospection(config, 'not-a-token')).toEqual({ active: false });
+      // Neither token is kept in identity's tables: only hashes, so a dump or backup gives no usable token.
+      const holding = await withTestDb(async (db) =>
+        (await db.query(`SELECT model FROM identity.oidc_payloads WHERE id = ANY($1) OR payload::text LIKE '%' || $2 || '%' OR payload::text LIKE '%' || $3 || '%'`, [
+          [refresh, tokens.access_token], refresh, tokens.access_token,
+        ])).rows,
+      );
+      expect(holding).toEqual([]);
 
       // Revoking the opaque access token: userinfo refuses it, introspection says inactive.
       await client.tokenRevocation(config, tokens.access_token);

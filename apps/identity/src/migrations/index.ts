@@ -20,6 +20,7 @@ import { IdentityListIndexes1765500000000 } from './1765500000000-identity-list-
 import { IdentityFederationSignIns1766510000000 } from './1766510000000-identity-federation-sign-ins';
 import { IdentityFederatedSessions1766520000000 } from './1766520000000-identity-federated-sessions';
 import { IdentitySamlSignIns1766530000000 } from './1766530000000-identity-saml-sign-ins';
+import { IdentityOidcBearerIds1767100000000 } from './1767100000000-identity-oidc-bearer-ids';
 
 /** Indexes for the hourly prune of old outbox and processed-event rows (see EventRetention). */
 const IdentityEventRetention1764300000000 = eventRetentionMigration('identity', 'IdentityEventRetention1764300000000');
@@ -35,4 +36,5 @@ export const IDENTITY_MIGRATIONS = [
   IdentityMfaPolicies1764846000000, IdentityStepUp1764850000000, IdentityMfaPolicyTenantGuard1764860000000,
   IdentityProvisioning1764870000000, IdentityFederation1765400000000, IdentityListIndexes1765500000000,
   IdentityIdempotencyRecords1766500000000, IdentityFederationSignIns1766510000000, IdentityFederatedSessions1766520000000, IdentitySamlSignIns1766530000000,
+  IdentityOidcBearerIds1767100000000,
 ];
