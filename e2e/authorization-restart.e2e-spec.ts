@@ -86,4 +86,32 @@ describe('authorization instance restart', () => {
     // Reported, not changed.
     await api().get(`/api/v1/${tenant}/bindings/${bindingId}`).set(...bearer(admin.token)).expect(200);
   }, 120_000);
+
+  it("a starting instance fills in the names of users the read model lacks (an install with a database per service), so the tenant's user search finds them", async () => {
+    const root = await superAdminToken();
+    const admin = await createUser(root);
+    const tenant = (await createTenant(root, { adminUser: admin.username })).id;
+    const role = await createRole(admin.token, tenant, { name: 'flow-reader', permissions: { FLOW: ['READ'] } });
+    const member = await createUser(root);
+    await bindRole(admin.token, tenant, { roleId: role.id, subjectId: member.user.id });
+    const search = async () =>
+      ((await api().get(`/api/v1/${tenant}/tenant-access`).query({ q: member.username.slice(0, 14) }).set(...bearer(admin.token)).expect(200)).body.results as Array<{ subjectId: string }>)
+        .map((r) => r.subjectId);
+    await eventually(async () => (await search()).includes(member.user.id));
+
+    // The state the names migration leaves where identity's schema is in another database: no names, marked.
+    const db = await testDb(system);
+    try {
+      await db.query(`UPDATE "authorization".subject_facts SET username = NULL, email = NULL, display_name = NULL, names_pending = true WHERE id = $1`, [member.user.id]);
+    } finally {
+      await db.end();
+    }
+    expect(await search()).toEqual([]);
+
+    const [victim] = system.instancesOf('authorization');
+    await system.kill(victim);
+    await system.addInstance('authorization');
+    await eventually(async () => (await search()).includes(member.user.id));
+    expect(await search()).toEqual([member.user.id]);
+  }, 120_000);
 });

@@ -690,6 +690,8 @@ export const IdentityRpc = {
   validatePassword: rpc<ValidatePasswordRequest, PasswordValidation>('identity.passwords.validate.v1'),
   /** Users by id (unknown ids are skipped), for views that join identity data, e.g. a tenant's users. */
   getUsersByIds: rpc<GetUsersByIdsRequest, UserView[]>('identity.users.get-many.v1'),
+  /** Users' subject facts by id (unknown ids are skipped): authorization fills in the names its read model lacks. */
+  usersFacts: rpc<GetUsersByIdsRequest, SubjectFacts[]>('identity.users.facts-many.v1'),
   /** Exact, case-insensitive email match: how a tenant admin finds an existing user to add. */
   findUserByEmail: rpc<FindUserByEmailRequest, UserView>('identity.users.find-by-email.v1'),
   requestPasswordReset: rpc<RequestPasswordResetRequest, PasswordResetRequestResult>('identity.passwords.request-reset.v1'),

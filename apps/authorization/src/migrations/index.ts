@@ -6,6 +6,7 @@ import { AuthorizationScimGroups1764860000000 } from './1764860000000-authorizat
 import { AuthorizationListIndexes1764880000000 } from './1764880000000-authorization-list-indexes';
 import { AuthorizationSubjectNames1766600000000 } from './1766600000000-authorization-subject-names';
 import { AuthorizationTenantSubjectsIndexOnly1766700000000 } from './1766700000000-authorization-tenant-subjects-index-only';
+import { AuthorizationSubjectNamesPending1767200000000 } from './1767200000000-authorization-subject-names-pending';
 
 /** Indexes for the hourly prune of old outbox and processed-event rows (see EventRetention). */
 const AuthorizationEventRetention1764300000000 = eventRetentionMigration('authorization', 'AuthorizationEventRetention1764300000000');
@@ -17,4 +18,5 @@ export const AUTHORIZATION_MIGRATIONS = [
   AuthorizationInitial1764000000000, AuthorizationAccess1764100000000, AuthorizationEventRetention1764300000000,
   AuthorizationTenantWriteGuard1764500000000, AuthorizationScimGroups1764860000000, AuthorizationListIndexes1764880000000,
   AuthorizationIdempotencyRecords1766500000000, AuthorizationSubjectNames1766600000000, AuthorizationTenantSubjectsIndexOnly1766700000000,
+  AuthorizationSubjectNamesPending1767200000000,
 ];

@@ -69,7 +69,7 @@ export class SubjectFactsService implements OnModuleInit {
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())
        ON CONFLICT (id) DO UPDATE SET type = EXCLUDED.type, super_admin = EXCLUDED.super_admin,
          disabled = EXCLUDED.disabled, version = EXCLUDED.version, username = EXCLUDED.username, email = EXCLUDED.email,
-         display_name = EXCLUDED.display_name, updated_at = now()
+         display_name = EXCLUDED.display_name, names_pending = false, updated_at = now()
        WHERE "authorization".subject_facts.version < EXCLUDED.version
        RETURNING id`,
       [facts.id, facts.type, facts.superAdmin, facts.disabled, facts.version, facts.username ?? null, facts.email ?? null, facts.displayName ?? null],

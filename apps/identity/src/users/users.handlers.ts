@@ -26,6 +26,11 @@ export class UsersHandlers {
     return this.users.getMany(request.ids);
   }
 
+  @RpcHandler(IdentityRpc.usersFacts)
+  usersFacts(@RpcData() request: GetUsersByIdsRequest) {
+    return this.users.usersFacts(request.ids);
+  }
+
   @RpcHandler(IdentityRpc.findUserByUsername)
   findByUsername(@RpcData() request: FindUserByUsernameRequest) {
     return this.users.findByUsernameOrEmail(request.username);

@@ -84,6 +84,11 @@ export class UsersService {
     return users.map(toUserView);
   }
 
+  async usersFacts(ids: string[]): Promise<SubjectFacts[]> {
+    if (ids.length === 0) return [];
+    return (await this.dataSource.getRepository(UserEntity).findBy({ id: In([...new Set(ids)]) })).map(toSubjectFacts);
+  }
+
   async findByEmail(email: string): Promise<UserView> {
     const user = await this.dataSource
       .getRepository(UserEntity)
