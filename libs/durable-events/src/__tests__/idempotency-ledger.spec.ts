@@ -90,10 +90,10 @@ describe('PostgresIdempotencyLedger (real Postgres): the key is claimed in the t
   it('stores the answer sealed: a one-time secret in it is not in the row, and only the same request opens it', async () => {
     const ticket = newTicket({ name: 'ci', password: 'hunter2-correct-horse' });
     const secret = 'gh_tok_' + randomUUID();
-    await ledger.complete(ticket, randomUUID(), { kind: 'response', body: { id: 't1', token: secret } });
+    await ledger.complete(ticket, randomUUID(), { kind: 'response', body: { id: 'token-row-Qx7Jk2', token: secret } });
     const row = await storedRow(ticket);
     expect(row.outcome).not.toContain(secret);
-    expect(row.outcome).not.toContain('t1');
+    expect(row.outcome).not.toContain('token-row-Qx7Jk2');
     // The body's hash is keyed: a row cannot be used to test guesses of a password in the body offline.
     expect(row.fingerprint).not.toBe(ticket.legacyFingerprint);
     expect(await ledger.find(ticket)).toMatchObject({ state: 'done', outcome: { body: { token: secret } } });
