@@ -6,3 +6,4 @@ export * from './like-pattern';
 export * from './secret-sealer';
 export * from './entity-page';
 export * from './keyset';
+export * from './concurrent-index';

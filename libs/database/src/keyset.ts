@@ -1,6 +1,7 @@
 import { TOTAL_CAP } from '@gatehouse/contracts';
 import { ProblemException } from '@gatehouse/errors';
 import { EntityManager } from 'typeorm';
+import type { ConcurrentIndex } from './concurrent-index';
 
 /**
  * Keyset pagination: a page continues after the last row of the previous one, `(sort key, id) > (its
@@ -98,6 +99,12 @@ export const TRIGRAM_EXTENSION_SQL = [
 ];
 
 /** A GIN trigram index on `table (column)`: ILIKE '%x%' on the column reads the index, not the table. */
+export function trigramIndex(schema: string, table: string, column: string): ConcurrentIndex {
+  return { schema, name: `${table}_${column}_trgm`, definition: `ON "${schema}".${table} USING gin (${column} public.gin_trgm_ops)` };
+}
+
+/** The same, as one statement in a migration's transaction: a table created with it, or migrations released before createIndexConcurrently. */
 export function trigramIndexSql(schema: string, table: string, column: string): string {
-  return `CREATE INDEX IF NOT EXISTS ${table}_${column}_trgm ON "${schema}".${table} USING gin (${column} public.gin_trgm_ops)`;
+  const index = trigramIndex(schema, table, column);
+  return `CREATE INDEX IF NOT EXISTS ${index.name} ${index.definition}`;
 }

@@ -1,30 +1,22 @@
-import { randomBytes } from 'node:crypto';
 import { traceContext } from '@gatehouse/logging';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../database.module';
+import { scratchDatabase } from './scratch-database';
 
-// The development Postgres directly: @gatehouse/testing's createServiceDatabase builds on this lib.
-const SERVER = 'postgres://postgres@127.0.0.1:5432/postgres';
 
 const trace = { requestId: 'r1', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
 
 describe('DeadlineSubscriber (against a real Postgres)', () => {
-  const name = `gatehouse_unit_deadline_${randomBytes(4).toString('hex')}`;
-  const admin = new DataSource({ type: 'postgres', url: SERVER });
+  const scratch = scratchDatabase('deadline');
   const db = { dataSource: undefined as unknown as DataSource };
 
   beforeAll(async () => {
-    await admin.initialize();
-    await admin.query(`CREATE DATABASE ${name}`);
-    const url = new URL(SERVER);
-    url.pathname = `/${name}`;
-    db.dataSource = await new DataSource(dataSourceOptions({ url: url.toString(), schema: 'deadline', poolSize: 2, applicationName: 'unit', entities: [], migrations: [] })).initialize();
+    db.dataSource = await new DataSource(dataSourceOptions({ url: await scratch.create(), schema: 'deadline', poolSize: 2, applicationName: 'unit', entities: [], migrations: [] })).initialize();
     await db.dataSource.query('CREATE SCHEMA deadline');
   }, 30_000);
   afterAll(async () => {
     await db.dataSource?.destroy();
-    await admin.query(`DROP DATABASE IF EXISTS ${name}`);
-    await admin.destroy();
+    await scratch.drop();
   });
 
   it('refuses the next query of a request whose caller stopped waiting, with a 504', async () => {

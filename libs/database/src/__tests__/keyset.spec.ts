@@ -1,23 +1,16 @@
-import { randomBytes } from 'node:crypto';
 import { TOTAL_CAP } from '@gatehouse/contracts';
 import { DataSource } from 'typeorm';
 import { cappedCount, decodeCursor, encodeCursor, Keyset, keysetCondition, keysetOrder, pageTotal } from '../keyset';
 import { nullSafeEquals } from '../like-pattern';
+import { scratchDatabase } from './scratch-database';
 
-// The development Postgres directly: @gatehouse/testing's createServiceDatabase builds on this lib.
-const SERVER = 'postgres://postgres@127.0.0.1:5432/postgres';
 
 describe('list helpers against a real Postgres', () => {
-  const name = `gatehouse_unit_keyset_${randomBytes(4).toString('hex')}`;
-  const admin = new DataSource({ type: 'postgres', url: SERVER });
+  const scratch = scratchDatabase('keyset');
   let db: DataSource;
 
   beforeAll(async () => {
-    await admin.initialize();
-    await admin.query(`CREATE DATABASE ${name}`);
-    const url = new URL(SERVER);
-    url.pathname = `/${name}`;
-    db = await new DataSource({ type: 'postgres', url: url.toString() }).initialize();
+    db = await new DataSource({ type: 'postgres', url: await scratch.create() }).initialize();
     await db.query(`CREATE TABLE t (id int PRIMARY KEY, tenant_id text, name text NOT NULL)`);
     await db.query(`INSERT INTO t SELECT g, CASE WHEN g % 10 = 0 THEN NULL ELSE 'tenant-' || (g % 7) END, 'n' || (g % 13) FROM generate_series(1, ${TOTAL_CAP + 50}) g`);
     await db.query(`CREATE INDEX t_tenant_idx ON t (tenant_id)`);
@@ -26,8 +19,7 @@ describe('list helpers against a real Postgres', () => {
   }, 30_000);
   afterAll(async () => {
     await db?.destroy();
-    await admin.query(`DROP DATABASE IF EXISTS ${name}`);
-    await admin.destroy();
+    await scratch.drop();
   });
 
   it('nullSafeEquals matches a tenant and NULL (the default tenant) like IS NOT DISTINCT FROM, through the index', async () => {
