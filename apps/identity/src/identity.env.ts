@@ -1,4 +1,4 @@
-import { DatabaseServiceEnv, parseBoolean } from '@gatehouse/config';
+import { DatabaseServiceEnv, IsEncryptionKeys, parseBoolean } from '@gatehouse/config';
 import { NetworkList } from '@gatehouse/service-runtime';
 import { Transform, Type } from 'class-transformer';
 import { MFA_POLICIES, MfaPolicy } from '@gatehouse/contracts';
@@ -76,10 +76,7 @@ export class IdentityEnv extends DatabaseServiceEnv {
    * secret is re-encrypted with the first key whenever it is used. Empty: a built-in development key
    * (warned at start-up; never for production).
    */
-  @IsString() @MaxLength(10_000)
-  @Matches(/^$|^[A-Za-z0-9_.-]{1,32}:[A-Za-z0-9+/_-]{43}=?(,[A-Za-z0-9_.-]{1,32}:[A-Za-z0-9+/_-]{43}=?)*$/, {
-    message: 'MFA_ENCRYPTION_KEYS must be comma-separated id:base64 entries of 32-byte keys (e.g. k1:$(openssl rand -base64 32))',
-  })
+  @IsEncryptionKeys()
   MFA_ENCRYPTION_KEYS = '';
 
   /** The issuer authenticator apps show next to a TOTP code (`otpauth://` issuer). */
@@ -118,10 +115,7 @@ export class IdentityEnv extends DatabaseServiceEnv {
    * docs/federation.md): comma-separated `id:base64` entries of 32-byte keys, the first encrypts, all decrypt.
    * Empty: a built-in development key (warned at start-up; never for production).
    */
-  @IsString() @MaxLength(10_000)
-  @Matches(/^$|^[A-Za-z0-9_.-]{1,32}:[A-Za-z0-9+/_-]{43}=?(,[A-Za-z0-9_.-]{1,32}:[A-Za-z0-9+/_-]{43}=?)*$/, {
-    message: 'FEDERATION_ENCRYPTION_KEYS must be comma-separated id:base64 entries of 32-byte keys (e.g. k1:$(openssl rand -base64 32))',
-  })
+  @IsEncryptionKeys()
   FEDERATION_ENCRYPTION_KEYS = '';
 
   /** Networks identity providers may be reached on although private, loopback, link-local or reserved (comma-separated CIDRs); empty: none. */

@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 
 /** Variables every Gatehouse service reads. */
 export class BaseServiceEnv {
@@ -45,4 +45,20 @@ export class DatabaseServiceEnv extends BaseServiceEnv {
   /** Hours a published outbox event is kept before the hourly prune deletes it. */
   @Type(() => Number) @IsInt() @Min(1) @Max(8760)
   OUTBOX_RETENTION_HOURS = 168;
+}
+
+const ENCRYPTION_KEYS = /^$|^[A-Za-z0-9_.-]{1,32}:[A-Za-z0-9+/_-]{43}=?(,[A-Za-z0-9_.-]{1,32}:[A-Za-z0-9+/_-]{43}=?)*$/;
+
+/**
+ * A keys variable of SecretSealer (@gatehouse/database): comma-separated `id:base64` entries of 32-byte
+ * keys, or empty (the public development key). A bad one stops start-up naming the variable.
+ */
+export function IsEncryptionKeys(): PropertyDecorator {
+  return (target, property) => {
+    IsString()(target, property);
+    MaxLength(10_000)(target, property);
+    Matches(ENCRYPTION_KEYS, {
+      message: ({ property: name }) => `${name} must be comma-separated id:base64 entries of 32-byte keys (e.g. k1:$(openssl rand -base64 32))`,
+    })(target, property);
+  };
 }

@@ -1,6 +1,6 @@
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsInt, Max, Min } from 'class-validator';
-import { DatabaseServiceEnv } from '../base-env';
+import { DatabaseServiceEnv, IsEncryptionKeys } from '../base-env';
 import { parseBoolean } from '../validate-env';
 
 export class IdentityEnvForTest extends DatabaseServiceEnv {
@@ -9,4 +9,7 @@ export class IdentityEnvForTest extends DatabaseServiceEnv {
 
   @Transform(parseBoolean) @IsBoolean()
   FEATURE_ON = false;
+
+  @IsEncryptionKeys()
+  SEALING_KEYS = '';
 }

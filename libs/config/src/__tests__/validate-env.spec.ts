@@ -36,6 +36,33 @@ describe('validateEnv', () => {
   });
 });
 
+describe('IsEncryptionKeys (a SecretSealer keys variable)', () => {
+  const key = (fill: number, encoding: 'base64' | 'base64url' = 'base64') => Buffer.alloc(32, fill).toString(encoding);
+  const refusal = (value: string): string => {
+    try {
+      validateEnv(IdentityEnvForTest, { SEALING_KEYS: value });
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigValidationError);
+      return (error as Error).message;
+    }
+    throw new Error(`SEALING_KEYS=${value} was accepted`);
+  };
+
+  it('accepts none (the development key) and comma-separated id:base64 entries of 32-byte keys', () => {
+    expect(validateEnv(IdentityEnvForTest, {}).SEALING_KEYS).toBe('');
+    const keys = `k2:${key(2)},k1.old:${key(1, 'base64url')}`;
+    expect(validateEnv(IdentityEnvForTest, { SEALING_KEYS: keys }).SEALING_KEYS).toBe(keys);
+  });
+
+  it('refuses anything else at start-up, naming the variable and hiding its value', () => {
+    for (const value of [key(1), `k1:${Buffer.alloc(16).toString('base64')}`, `:${key(1)}`, `k1:${key(1)}, k2:${key(2)}`, `k1:${key(1)},`, 'k1:not-a-key']) {
+      const message = refusal(value);
+      expect(message).toContain('SEALING_KEYS=<hidden>: SEALING_KEYS must be comma-separated id:base64 entries of 32-byte keys');
+      expect(message).not.toContain(value);
+    }
+  });
+});
+
 describe('environmentWith (a launcher adding to the environment)', () => {
   it('puts defaults under the environment and overrides over it; an empty variable counts as unset', () => {
     const environment = { HTTP_HOST: '10.0.0.1', LOG_LEVEL: '', DATABASE_URL: 'postgres://elsewhere/db' };
