@@ -1,6 +1,6 @@
 import { RoleView } from '@gatehouse/contracts';
 import {
-  api, bearer, bindRole, checkSelf, createGroup, createRole, createTenant, createUser, eventually, login, rolesByName, superAdminToken,
+  api, bearer, bindRole, checkSelf, createGroup, createRole, createTenant, createUser, eventually, login, openLinkToken, rolesByName, superAdminToken,
   testDb, TestDbClient, TestUser, unique,
 } from '@gatehouse/testing';
 
@@ -240,7 +240,10 @@ describe('authorization admin API', () => {
       const { rows } = await db.query(`SELECT envelope FROM "authorization".outbox WHERE subject = 'events.authorization.invitation.created.v1' AND envelope->'data'->>'invitationId' = $1`, [created.body.id]);
       return rows[0]?.envelope;
     });
-    expect(event.data).toMatchObject({ email, token, tenantId: tenant });
+    expect(event.data).toMatchObject({ email, tenantId: tenant });
+    // the link's secret is in the event sealed only (LINK_TOKEN_ENCRYPTION_KEYS), bound to the invitation
+    expect(JSON.stringify(event)).not.toContain(token);
+    expect(openLinkToken(event.data.sealedToken, 'invitation', created.body.id)).toBe(token);
     const listed = await api().get(`${T()}/invitations`).query({ status: 'PENDING', q: email }).set(...bearer(admin.token)).expect(200);
     expect(listed.body.total).toBe(1);
     expect(listed.body.results[0].link).toBeUndefined();

@@ -3,7 +3,8 @@ import { chmodSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
-  api, bearer, bindRole, createRole, createTenant, createUser, eventually, freePort, login, stopProcess, SUPER_ADMIN, TestUser, unique,
+  api, bearer, bindRole, createRole, createTenant, createUser, eventually, freePort, login, stopProcess, SUPER_ADMIN, TestUser, tokenFromLink, unique,
+  waitForMail,
 } from '@gatehouse/testing';
 import { json, localOperator } from './cli-support';
 
@@ -121,6 +122,15 @@ describe('local mode (npm start): one process, embedded Postgres, in-process mes
       return found.length > 0 ? found : null;
     });
     expect(entries[0].actor.id).toBe(admin.user.id);
+  });
+
+  it('emails a forgotten-password link that works, its secret sealed with the development key (LINK_TOKEN_ENCRYPTION_KEYS unset: warned once)', async () => {
+    const user = await createUser(root);
+    await api().post('/api/v1/forgotten-password').send({ email: user.username }).expect(204);
+    const mail = await waitForMail(join(data(), 'mail'), (m) => (m.headers['to'] ?? '').includes(user.username) && m.headers['x-gatehouse-template'] === 'forgotten-password');
+    await api().post('/api/v1/reset-password').send({ token: tokenFromLink(mail, '/ui/reset-password'), password: 'Reset-Locally-42' }).expect(204);
+    await login(user.username, 'Reset-Locally-42');
+    expect(system?.output().match(/LINK_TOKEN_ENCRYPTION_KEYS is not set/g)).toHaveLength(1);
   });
 
   describe("the CLI's operator commands, on this host, through the operator socket", () => {

@@ -1,10 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { LinkTokenSealer } from '@gatehouse/database';
 import {
   AuthorizationNotificationEvents, DeliveryView, IdentityNotificationEvents, NotificationTemplate, PasswordResetRequested,
 } from '@gatehouse/contracts';
 import {
-  api, bearer, CaughtMail, createTenant, createUser, login, readCaughtMail, superAdminToken, testDb, TestDbClient, tokenFromLink, unique,
-  waitForMail,
+  api, bearer, CaughtMail, createTenant, createUser, login, readCaughtMail, sealLinkToken, streamMessagesOn, superAdminToken, tablesHolding, testDb,
+  TestDbClient, tokenFromLink, unique, waitForMail,
 } from '@gatehouse/testing';
 import { emitOutboxEvent, eventually } from './notification-support';
 
@@ -22,10 +23,15 @@ const mailTo = (to: string, template?: NotificationTemplate) => (m: CaughtMail) 
 const secret = (): string => randomBytes(32).toString('base64url');
 const inAnHour = (): string => new Date(Date.now() + 3600_000).toISOString();
 
-function resetEvent(email: string, reason: PasswordResetRequested['reason']): PasswordResetRequested {
+/** A reset event as identity writes it (its secret sealed with the e2e system's LINK_TOKEN_ENCRYPTION_KEYS), and the secret. */
+function resetEvent(email: string, reason: PasswordResetRequested['reason']): { data: PasswordResetRequested; token: string } {
+  const [userId, token] = [randomUUID(), secret()];
   return {
-    userId: randomUUID(), email, username: email, token: secret(), expiresAt: inAnHour(), reason,
-    requestedBy: reason === 'ADMIN_REQUEST' ? 'root@gatehouse.test' : null,
+    token,
+    data: {
+      userId, email, username: email, sealedToken: sealLinkToken(token, 'password-reset', userId), expiresAt: inAnHour(), reason,
+      requestedBy: reason === 'ADMIN_REQUEST' ? 'root@gatehouse.test' : null,
+    },
   };
 }
 
@@ -48,7 +54,7 @@ describe('notification: emails from domain events over SMTP', () => {
 
   it('sends a forgotten-password email to the user with a single reset link under PUBLIC_BASE_URL', async () => {
     const to = address('forgotten');
-    const data = resetEvent(to, 'FORGOTTEN_PASSWORD');
+    const { data, token } = resetEvent(to, 'FORGOTTEN_PASSWORD');
     const event = await emitOutboxEvent(db, 'identity', IdentityNotificationEvents.passwordResetRequested, data);
 
     const mail = await waitForMail(MAIL_DIR, mailTo(to));
@@ -56,9 +62,9 @@ describe('notification: emails from domain events over SMTP', () => {
     expect(mail.subject).toBe('Reset your Gatehouse password');
     expect(mail.headers['x-gatehouse-template']).toBe('forgotten-password');
     expect(mail.from).toContain('no-reply@');
-    expect(mail.links).toContain(`${BASE_URL}/ui/reset-password?token=${data.token}`);
-    expect(tokenFromLink(mail, '/ui/reset-password')).toBe(data.token);
-    expect(mail.html).toContain(`href="${BASE_URL}/ui/reset-password?token=${data.token}"`);
+    expect(mail.links).toContain(`${BASE_URL}/ui/reset-password?token=${token}`);
+    expect(tokenFromLink(mail, '/ui/reset-password')).toBe(token);
+    expect(mail.html).toContain(`href="${BASE_URL}/ui/reset-password?token=${token}"`);
 
     const rows = await eventually(async () => {
       const r = await deliveryRow(event.id);
@@ -69,14 +75,15 @@ describe('notification: emails from domain events over SMTP', () => {
     expect(mail.messageId).toBe(rows[0].message_id);
   });
 
-  it('reads an event published before the rename (reason FORGOT_PASSWORD) as a forgotten password', async () => {
+  it('reads an event published before the rename and before sealing (reason FORGOT_PASSWORD, its token in the clear) as a forgotten password', async () => {
     const to = address('forgot-legacy');
-    const data = { ...resetEvent(to, 'FORGOTTEN_PASSWORD'), reason: 'FORGOT_PASSWORD' } as unknown as PasswordResetRequested;
+    const token = secret();
+    const data = { userId: randomUUID(), email: to, username: to, token, expiresAt: inAnHour(), reason: 'FORGOT_PASSWORD', requestedBy: null } as unknown as PasswordResetRequested;
     const event = await emitOutboxEvent(db, 'identity', IdentityNotificationEvents.passwordResetRequested, data);
 
     const mail = await waitForMail(MAIL_DIR, mailTo(to));
     expect(mail.headers['x-gatehouse-template']).toBe('forgotten-password');
-    expect(tokenFromLink(mail, '/ui/reset-password')).toBe(data.token);
+    expect(tokenFromLink(mail, '/ui/reset-password')).toBe(token);
     const rows = await eventually(async () => {
       const r = await deliveryRow(event.id);
       return r[0]?.status === 'SENT' ? r : null;
@@ -87,24 +94,26 @@ describe('notification: emails from domain events over SMTP', () => {
 
   it('sends the admin-requested reset with its own wording to the user', async () => {
     const to = address('adminreset');
-    const data = resetEvent(to, 'ADMIN_REQUEST');
+    const { data, token } = resetEvent(to, 'ADMIN_REQUEST');
     await emitOutboxEvent(db, 'identity', IdentityNotificationEvents.passwordResetRequested, data);
 
     const mail = await waitForMail(MAIL_DIR, mailTo(to));
     expect(mail.headers['x-gatehouse-template']).toBe('admin-password-reset');
     expect(mail.subject).toBe('Action required: set a new Gatehouse password');
     expect(mail.text).toContain('An administrator (root@gatehouse.test)');
-    expect(tokenFromLink(mail, '/ui/reset-password')).toBe(data.token);
+    expect(tokenFromLink(mail, '/ui/reset-password')).toBe(token);
   });
 
   it('sends an invitation with an acceptance link', async () => {
     const to = address('invitee');
-    const data = { invitationId: randomUUID(), tenantId: 'acme-e2e', email: to, token: secret(), expiresAt: inAnHour(), invitedBy: 'root@gatehouse.test' };
-    await emitOutboxEvent(db, 'authorization', AuthorizationNotificationEvents.invitationCreated, data);
+    const [invitationId, token] = [randomUUID(), secret()];
+    await emitOutboxEvent(db, 'authorization', AuthorizationNotificationEvents.invitationCreated, {
+      invitationId, tenantId: 'acme-e2e', email: to, sealedToken: sealLinkToken(token, 'invitation', invitationId), expiresAt: inAnHour(), invitedBy: 'root@gatehouse.test',
+    });
 
     const mail = await waitForMail(MAIL_DIR, mailTo(to, 'invitation'));
     expect(mail.subject).toBe('You are invited to acme-e2e on Gatehouse');
-    expect(mail.links).toContain(`${BASE_URL}/ui/invitations/accept?token=${data.token}`);
+    expect(mail.links).toContain(`${BASE_URL}/ui/invitations/accept?token=${token}`);
   });
 
   it('sends the welcome, account-locked and API-token-expiring emails', async () => {
@@ -120,9 +129,10 @@ describe('notification: emails from domain events over SMTP', () => {
 
   it('sends the confirmation link of a new address, and tells the old address of the request and of the change', async () => {
     const [oldAddress, newAddress] = [address('old-addr'), address('new-addr')];
-    const token = secret();
+    const [userId, token] = [randomUUID(), secret()];
     await emitOutboxEvent(db, 'identity', IdentityNotificationEvents.emailVerificationRequested, {
-      userId: randomUUID(), username: 'mover', email: newAddress, token, expiresAt: inAnHour(), reason: 'EMAIL_CHANGE', previousEmail: oldAddress,
+      userId, username: 'mover', email: newAddress, sealedToken: sealLinkToken(token, 'email-verification', userId), expiresAt: inAnHour(), reason: 'EMAIL_CHANGE',
+      previousEmail: oldAddress,
     });
     const link = await waitForMail(MAIL_DIR, mailTo(newAddress, 'verify-email'));
     expect(link.links).toContain(`${BASE_URL}/ui/verify-email?token=${token}`);
@@ -147,12 +157,12 @@ describe('notification: emails from domain events over SMTP', () => {
 
   it('sends one email for an event delivered twice (same event id)', async () => {
     const to = address('twice');
-    const event = await emitOutboxEvent(db, 'identity', IdentityNotificationEvents.passwordResetRequested, resetEvent(to, 'FORGOTTEN_PASSWORD'));
+    const event = await emitOutboxEvent(db, 'identity', IdentityNotificationEvents.passwordResetRequested, resetEvent(to, 'FORGOTTEN_PASSWORD').data);
     await emitOutboxEvent(db, 'identity', IdentityNotificationEvents.passwordResetRequested, event.data, { eventId: event.id });
     // the same durable consumer handles its events in stream order: once this later one is mailed,
     // both copies of the first have been handled
     const marker = address('twice-marker');
-    await emitOutboxEvent(db, 'identity', IdentityNotificationEvents.passwordResetRequested, resetEvent(marker, 'FORGOTTEN_PASSWORD'));
+    await emitOutboxEvent(db, 'identity', IdentityNotificationEvents.passwordResetRequested, resetEvent(marker, 'FORGOTTEN_PASSWORD').data);
     await waitForMail(MAIL_DIR, mailTo(marker));
     const { rows } = await db.query(
       `SELECT count(*)::int AS n FROM identity.outbox WHERE envelope->>'id' = $1 AND published_at IS NOT NULL`,
@@ -176,10 +186,30 @@ describe('notification: emails from domain events over SMTP', () => {
     expect((await readCaughtMail(MAIL_DIR)).filter((m) => m.to.includes('not-an-address'))).toHaveLength(0);
   });
 
+  it('gives up at once an email whose link token no key of LINK_TOKEN_ENCRYPTION_KEYS opens: DEAD naming the variable, never retried', async () => {
+    const to = address('unopenable');
+    const userId = randomUUID();
+    const foreign = new LinkTokenSealer(`elsewhere:${randomBytes(32).toString('base64')}`);
+    const event = await emitOutboxEvent(db, 'identity', IdentityNotificationEvents.passwordResetRequested, {
+      ...resetEvent(to, 'FORGOTTEN_PASSWORD').data, userId, sealedToken: foreign.seal(secret(), 'password-reset', userId),
+    });
+    const dead = await eventually(async () => {
+      const r = await api().get(DELIVERIES).query({ recipient: to, status: 'DEAD' }).set(...bearer(rootToken)).expect(200);
+      return r.body.total === 1 ? (r.body.results[0] as DeliveryView) : null;
+    });
+    expect(dead).toMatchObject({ eventId: event.id, template: 'forgotten-password', attempts: 1 });
+    expect(dead.lastError).toMatch(/^the link's token \(sealed with key "elsewhere"\) does not open with LINK_TOKEN_ENCRYPTION_KEYS/);
+    // DELIVERY_POLL_MS is 1 s: a retry would have come by now
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(await deliveryRow(event.id)).toEqual([expect.objectContaining({ status: 'DEAD', attempts: 1, payload: null })]);
+    expect((await readCaughtMail(MAIL_DIR)).filter(mailTo(to))).toEqual([]);
+  });
+
   describe('delivery log (GET /api/v1/notifications/deliveries)', () => {
     it('lets the Super Admin search it by recipient, status and template, paginated', async () => {
       const to = address('log');
-      const first = await emitOutboxEvent(db, 'identity', IdentityNotificationEvents.passwordResetRequested, resetEvent(to, 'FORGOTTEN_PASSWORD'));
+      const mailed = resetEvent(to, 'FORGOTTEN_PASSWORD');
+      const first = await emitOutboxEvent(db, 'identity', IdentityNotificationEvents.passwordResetRequested, mailed.data);
       await emitOutboxEvent(db, 'identity', IdentityNotificationEvents.accountLocked, { userId: randomUUID(), email: to, username: 'x', lockedUntil: inAnHour() });
       await waitForMail(MAIL_DIR, mailTo(to, 'forgotten-password'));
       await waitForMail(MAIL_DIR, mailTo(to, 'account-locked'));
@@ -196,7 +226,7 @@ describe('notification: emails from domain events over SMTP', () => {
         subject: 'Reset your Gatehouse password', status: 'SENT', attempts: 1, lastError: null,
       });
       expect(reset.sentAt).not.toBeNull();
-      expect(JSON.stringify(page)).not.toContain((first.data as PasswordResetRequested).token);
+      expect(JSON.stringify(page)).not.toContain(mailed.token);
 
       const byTemplate = await api().get(DELIVERIES).query({ recipient: to, template: 'account-locked', size: 1 }).set(...bearer(rootToken)).expect(200);
       expect(byTemplate.body).toMatchObject({ total: 1, page: 1, size: 1 });
@@ -234,19 +264,40 @@ describe('notification: emails from domain events over SMTP', () => {
 
 /**
  * The same flows end to end through the producers' HTTP routes (identity: forgotten-password,
- * reset-password, admin reset; authorization: invitations): the emailed link is the one that works.
+ * reset-password, admin reset, email confirmation; authorization: invitations): the emailed link is the
+ * one that works, and its secret travelled sealed (LINK_TOKEN_ENCRYPTION_KEYS, docs/configuration.md).
  */
 describe('notification: full flows through the gateway (identity and authorization producers)', () => {
   let rootToken: string;
+  let db: TestDbClient;
   beforeAll(async () => {
     rootToken = await superAdminToken();
+    db = await testDb();
   });
+  afterAll(() => db?.end());
+
+  /**
+   * The link's secret, taken from the email, is in no row of any service's tables (the producer's outbox,
+   * the audit logs, notification's queue) nor in any message of the events stream on the event's subject,
+   * while the event itself is there: the producer's outbox and the stream each hold one about `owner`,
+   * and the audit log its entry.
+   */
+  async function expectNotAtRest(token: string, producer: 'identity' | 'authorization', subject: string, owner: string): Promise<void> {
+    await eventually(async () => (await db.query(`SELECT 1 FROM tenancy.audit_logs WHERE resource_id = $1`, [owner])).rows.length > 0, 15_000, `an audit entry about ${owner}`);
+    expect(await tablesHolding(db, token)).toEqual([]);
+    const messages = await streamMessagesOn(process.env.E2E_NATS_URL as string, subject);
+    expect(messages.filter((m) => m.includes(token))).toEqual([]);
+    expect(messages.filter((m) => m.includes(owner))).not.toEqual([]);
+    const { rows } = await db.query(`SELECT count(*)::int AS n FROM "${producer}".outbox WHERE subject = $1 AND strpos(envelope::text, $2) > 0`, [subject, owner]);
+    expect(rows[0].n).toBeGreaterThan(0);
+  }
 
   it('forgotten password: the emailed link resets the password through the gateway, once', async () => {
     const user = await createUser(rootToken, { username: address('flow-forgotten') });
     await api().post('/api/v1/forgotten-password').send({ email: user.username }).expect((r) => expect(r.status).toBeLessThan(300));
     const mail = await waitForMail(MAIL_DIR, mailTo(user.username, 'forgotten-password'));
     const token = tokenFromLink(mail, '/ui/reset-password');
+    await expectNotAtRest(token, 'identity', IdentityNotificationEvents.passwordResetRequested.subject, user.user.id);
 
     await api().post('/api/v1/reset-password').send({ token, password: 'Brand-New-Pass-42' }).expect((r) => expect(r.status).toBeLessThan(300));
     await login(user.username, 'Brand-New-Pass-42');
@@ -259,17 +310,29 @@ describe('notification: full flows through the gateway (identity and authorizati
     const user = await createUser(rootToken, { username: address('flow-admin') });
     await api().post(`/api/v1/users/${user.user.id}/password-reset`).set(...bearer(rootToken)).expect((r) => expect(r.status).toBeLessThan(300));
     const mail = await waitForMail(MAIL_DIR, mailTo(user.username, 'admin-password-reset'));
-    await api().post('/api/v1/reset-password').send({ token: tokenFromLink(mail, '/ui/reset-password'), password: 'Admin-Reset-Pass-42' })
+    const token = tokenFromLink(mail, '/ui/reset-password');
+    await expectNotAtRest(token, 'identity', IdentityNotificationEvents.passwordResetRequested.subject, user.user.id);
+    await api().post('/api/v1/reset-password').send({ token, password: 'Admin-Reset-Pass-42' })
       .expect((r) => expect(r.status).toBeLessThan(300));
     await login(user.username, 'Admin-Reset-Pass-42');
+  });
+
+  it("email confirmation: the emailed link verifies the new account's address", async () => {
+    const user = await createUser(rootToken, { username: address('flow-verify'), emailVerified: false });
+    const mail = await waitForMail(MAIL_DIR, mailTo(user.username, 'verify-email'));
+    const token = tokenFromLink(mail, '/ui/verify-email');
+    await expectNotAtRest(token, 'identity', IdentityNotificationEvents.emailVerificationRequested.subject, user.user.id);
+    expect((await api().post('/api/v1/verify-email').send({ token }).expect(200)).body).toEqual({ outcome: 'VERIFIED', email: user.username });
+    expect((await api().get('/api/v1/me').set(...bearer(user.token)).expect(200)).body.emailVerified).toBe(true);
   });
 
   it('invitation: the emailed link accepts the invitation and creates the account', async () => {
     const tenant = await createTenant(rootToken);
     const email = address('flow-invite');
-    await api().post(`/api/v1/${tenant.id}/invitations`).set(...bearer(rootToken)).send({ email }).expect(201);
+    const invitation = await api().post(`/api/v1/${tenant.id}/invitations`).set(...bearer(rootToken)).send({ email }).expect(201);
     const mail = await waitForMail(MAIL_DIR, mailTo(email, 'invitation'));
     const token = tokenFromLink(mail, '/ui/invitations/accept');
+    await expectNotAtRest(token, 'authorization', AuthorizationNotificationEvents.invitationCreated.subject, invitation.body.id);
     await api().post('/api/v1/invitations/accept').send({ token, username: email, password: 'Invited-Pass-42' })
       .expect((r) => expect(r.status).toBeLessThan(300));
     await login(email, 'Invited-Pass-42');

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { getMetadataStorage } from 'class-validator';
-import { BaseServiceEnv, DatabaseServiceEnv } from '@gatehouse/config';
+import { BaseServiceEnv, DatabaseServiceEnv, validateEnv } from '@gatehouse/config';
 import { AuthorizationEnv } from '../../apps/authorization/src/authorization.env';
 import { GatewayEnv } from '../../apps/gateway/src/gateway.env';
 import { IdentityEnv } from '../../apps/identity/src/identity.env';
@@ -82,6 +82,17 @@ describe('environment variables', () => {
     ['notification', NotificationEnv, declared(DatabaseServiceEnv), ['### notification', '## Email delivery (notification)', '## Webhooks (notification)']],
     ['local mode', LocalEnv, new Set<string>(), ['### local mode']],
   ];
+
+  it('LINK_TOKEN_ENCRYPTION_KEYS: identity and authorization seal with it, notification opens; each refuses a bad one at start-up naming it', () => {
+    const keys = `k1:${Buffer.alloc(32, 1).toString('base64')}`;
+    for (const envClass of [IdentityEnv, AuthorizationEnv, NotificationEnv] as Array<new () => { LINK_TOKEN_ENCRYPTION_KEYS: string }>) {
+      expect([envClass.name, validateEnv(envClass, { LINK_TOKEN_ENCRYPTION_KEYS: keys }).LINK_TOKEN_ENCRYPTION_KEYS]).toEqual([envClass.name, keys]);
+      expect([envClass.name, validateEnv(envClass, {}).LINK_TOKEN_ENCRYPTION_KEYS]).toEqual([envClass.name, '']);
+      expect(() => validateEnv(envClass, { LINK_TOKEN_ENCRYPTION_KEYS: 'k1:too-short' })).toThrow(
+        /LINK_TOKEN_ENCRYPTION_KEYS=<hidden>: LINK_TOKEN_ENCRYPTION_KEYS must be comma-separated id:base64 entries of 32-byte keys/,
+      );
+    }
+  });
 
   it('shared variables are documented in their section', () => {
     expect([...declared(BaseServiceEnv)].filter((name) => !documented('### `BaseServiceEnv`').has(name))).toEqual([]);

@@ -1,4 +1,4 @@
-import { DatabaseServiceEnv } from '@gatehouse/config';
+import { DatabaseServiceEnv, IsEncryptionKeys } from '@gatehouse/config';
 import { Type } from 'class-transformer';
 import { IsInt, IsUrl, Max, Min } from 'class-validator';
 
@@ -27,4 +27,12 @@ export class AuthorizationEnv extends DatabaseServiceEnv {
   /** Page of the UI that accepts an invitation; the link is `<base>?token=<secret>`. */
   @IsUrl({ require_tld: false, require_protocol: true })
   INVITATION_LINK_BASE = 'http://localhost:8080/ui/invitations/accept';
+
+  /**
+   * Keys sealing the secret of an invitation's link in its event (outbox, events stream) until
+   * notification opens it (LinkTokenSealer): the same value as identity's and notification's. Empty: the
+   * public development key (warned at start-up).
+   */
+  @IsEncryptionKeys()
+  LINK_TOKEN_ENCRYPTION_KEYS = '';
 }

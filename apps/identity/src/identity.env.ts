@@ -71,6 +71,14 @@ export class IdentityEnv extends DatabaseServiceEnv {
   EMAIL_VERIFICATION_RESEND_INTERVAL_SECONDS = 60;
 
   /**
+   * Keys sealing the secrets of the reset and confirmation links in their events (outbox, events stream)
+   * until notification opens them (LinkTokenSealer): the same value as authorization's and notification's.
+   * Empty: the public development key (warned at start-up).
+   */
+  @IsEncryptionKeys()
+  LINK_TOKEN_ENCRYPTION_KEYS = '';
+
+  /**
    * Keys that encrypt TOTP secrets at rest (AES-256-GCM): comma-separated `id:base64` entries, each key
    * 32 bytes. The first encrypts; all decrypt. Rotation: put the new key first and keep the old ones; a
    * secret is re-encrypted with the first key whenever it is used. Empty: a built-in development key

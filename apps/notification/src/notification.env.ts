@@ -1,4 +1,4 @@
-import { DatabaseServiceEnv, parseBoolean } from '@gatehouse/config';
+import { DatabaseServiceEnv, IsEncryptionKeys, parseBoolean } from '@gatehouse/config';
 import { Transform, Type } from 'class-transformer';
 import { NetworkList } from '@gatehouse/service-runtime';
 import {
@@ -111,6 +111,14 @@ export class NotificationEnv extends DatabaseServiceEnv {
    */
   @Type(() => Number) @IsInt() @Min(1) @Max(3650)
   DELIVERY_LOG_RETENTION_DAYS = 30;
+
+  /**
+   * Keys opening the secrets of emailed links (password reset, email confirmation, invitation) that
+   * identity and authorization seal in their events (LinkTokenSealer): the same value as theirs; also
+   * seals a secret queued for sending. Empty: the public development key (warned at start-up).
+   */
+  @IsEncryptionKeys()
+  LINK_TOKEN_ENCRYPTION_KEYS = '';
 
   /** Keys sealing webhook signing secrets at rest: `id:base64 of 32 bytes`, comma-separated, the first seals. Empty: a public development key. */
   @IsString()

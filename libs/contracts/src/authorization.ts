@@ -4,7 +4,7 @@ import {
 } from 'class-validator';
 import { Nested, Optional, OptionalOrNull } from './input-rules';
 import { ACTIONS, Action, Permission, PermissionGrid, PERMISSIONS, Scope } from './permissions';
-import { event } from './events';
+import { event, SealedSecret } from './events';
 import { PasswordResetRequestResult, SubjectFacts, UsernameField, UserView } from './identity';
 import type { RetireTenantRequest, TenantCountsRequest } from './tenant-lifecycle';
 import { Page, PageQuery } from './pagination';
@@ -271,8 +271,12 @@ export interface InvitationCreated {
   invitationId: string;
   tenantId: string | null;
   email: string;
-  /** Single-use secret of the acceptance link (only its hash is stored). */
-  token: string;
+  /**
+   * The single-use secret of the acceptance link, sealed with LINK_TOKEN_ENCRYPTION_KEYS and bound to
+   * `invitationId` (purpose `invitation`): authorization stores only its hash, the outbox and the events
+   * stream only this; notification opens it to write the link.
+   */
+  sealedToken: SealedSecret;
   expiresAt: string;
   invitedBy: string | null;
 }

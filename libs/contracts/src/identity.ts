@@ -2,7 +2,7 @@ import {
   ArrayMaxSize, buildMessage, IsArray, IsBoolean, IsEmail, IsIn, IsInt, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength,
   ValidateBy, ValidationOptions,
 } from 'class-validator';
-import { event } from './events';
+import { event, SealedSecret } from './events';
 import { Nested, Optional, OptionalOrNull } from './input-rules';
 import { PageQuery, Page } from './pagination';
 import { rpc, SubjectType } from './rpc';
@@ -790,8 +790,12 @@ export interface PasswordResetRequested {
   userId: string;
   email: string;
   username: string;
-  /** The single-use secret of the link (only its hash is stored by identity). */
-  token: string;
+  /**
+   * The single-use secret of the link, sealed with LINK_TOKEN_ENCRYPTION_KEYS and bound to `userId`
+   * (purpose `password-reset`): identity stores only its hash, the outbox and the events stream only this;
+   * notification opens it to write the link.
+   */
+  sealedToken: SealedSecret;
   expiresAt: string;
   /**
    * Why the link was issued: the user's forgotten-password request, or an administrator requiring a
@@ -826,8 +830,12 @@ export interface EmailVerificationRequested {
   username: string;
   /** The address to confirm (the link goes there). */
   email: string;
-  /** The single-use secret of the link (only its hash is stored by identity). */
-  token: string;
+  /**
+   * The single-use secret of the link, sealed with LINK_TOKEN_ENCRYPTION_KEYS and bound to `userId`
+   * (purpose `email-verification`): identity stores only its hash, the outbox and the events stream only
+   * this; notification opens it to write the link.
+   */
+  sealedToken: SealedSecret;
   expiresAt: string;
   reason: 'ACCOUNT_CREATED' | 'EMAIL_CHANGE' | 'RESEND';
   /** For EMAIL_CHANGE: the account's current address, told of the request. */

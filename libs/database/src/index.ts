@@ -4,6 +4,7 @@ export * from './stored-secrets';
 export * from './tenant-write-guard';
 export * from './like-pattern';
 export * from './secret-sealer';
+export * from './link-token-sealer';
 export * from './entity-page';
 export * from './keyset';
 export * from './concurrent-index';

@@ -1,14 +1,12 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import type { SealedSecret } from '@gatehouse/contracts';
 
 const VERSION = 'v1';
 /** Used only when the keys variable is empty (a developer machine): public, so it protects nothing. */
 const DEVELOPMENT_KEY_ID = 'dev';
 
-export interface Sealed {
-  /** `v1.<iv>.<ciphertext>.<tag>`, base64url parts. */
-  ciphertext: string;
-  keyId: string;
-}
+/** A sealed secret: its ciphertext and the id of the key that sealed it. */
+export type Sealed = SealedSecret;
 
 /**
  * Parses an encryption keys variable (`id:base64,...` of 32-byte keys, the first seals); throws naming the

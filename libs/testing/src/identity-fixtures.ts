@@ -1,5 +1,6 @@
 import type { TestDbClient } from './test-database';
 import { api } from './api';
+import { openLinkToken } from './link-tokens';
 
 /** Polls `probe` until it returns a truthy value or the deadline passes. */
 export async function eventually<T>(probe: () => Promise<T | null | undefined | false>, timeoutMs = 10_000): Promise<T> {
@@ -25,30 +26,31 @@ export async function loginPair(username: string, password: string): Promise<Tok
 
 /**
  * The newest reset-link secret emitted for a user through identity's outbox
- * (`events.identity.password-reset.requested.v1`); the notification service emails it.
+ * (`events.identity.password-reset.requested.v1`, sealed: opened with E2E_LINK_TOKEN_KEYS); the
+ * notification service emails it.
  */
 export async function latestResetToken(db: TestDbClient, userId: string, reason?: 'FORGOTTEN_PASSWORD' | 'ADMIN_REQUEST'): Promise<string> {
   const { rows } = await db.query(
-    `SELECT envelope->'data'->>'token' AS token FROM identity.outbox
+    `SELECT envelope->'data'->'sealedToken' AS sealed FROM identity.outbox
      WHERE subject = 'events.identity.password-reset.requested.v1' AND envelope->'data'->>'userId' = $1
        AND ($2::text IS NULL OR envelope->'data'->>'reason' = $2)
      ORDER BY seq DESC LIMIT 1`,
     [userId, reason ?? null],
   );
   if (!rows[0]) throw new Error(`no reset token was emitted for ${userId}`);
-  return rows[0].token as string;
+  return openLinkToken(rows[0].sealed, 'password-reset', userId);
 }
 
-/** The newest email-confirmation secret emitted for a user (`events.identity.email-verification.requested.v1`). */
+/** The newest email-confirmation secret emitted for a user (`events.identity.email-verification.requested.v1`, sealed). */
 export async function latestEmailVerificationToken(db: TestDbClient, userId: string): Promise<string> {
   const { rows } = await db.query(
-    `SELECT envelope->'data'->>'token' AS token FROM identity.outbox
+    `SELECT envelope->'data'->'sealedToken' AS sealed FROM identity.outbox
      WHERE subject = 'events.identity.email-verification.requested.v1' AND envelope->'data'->>'userId' = $1
      ORDER BY seq DESC LIMIT 1`,
     [userId],
   );
   if (!rows[0]) throw new Error(`no email verification token was emitted for ${userId}`);
-  return rows[0].token as string;
+  return openLinkToken(rows[0].sealed, 'email-verification', userId);
 }
 
 /** Identity's audit entries (outbox rows) about one resource. */

@@ -7,6 +7,7 @@ export * from './system';
 export * from './api';
 export * from './fixtures';
 export * from './smtp-catcher';
+export * from './link-tokens';
 export * from './upstream-echo';
 export * from './identity-fixtures';
 export * from './browser';

@@ -3,6 +3,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:f
 import { join, resolve } from 'node:path';
 import { createTestDatabase, TestDatabase, withDatabase } from './test-database';
 import { startTestNats, startTestNatsCluster, TestNats, TestNatsCluster } from './nats-server';
+import { E2E_LINK_TOKEN_KEYS } from './link-tokens';
 import { freePort } from './ports';
 
 export const BACKEND_SERVICES = ['identity', 'tenancy', 'authorization', 'notification'] as const;
@@ -197,6 +198,7 @@ export class TestSystem {
         JWT_ISSUER: this.publicUrl,
         PUBLIC_BASE_URL: this.publicUrl,
         INVITATION_LINK_BASE: `${this.publicUrl}/ui/invitations/accept`,
+        LINK_TOKEN_ENCRYPTION_KEYS: E2E_LINK_TOKEN_KEYS,
         ...(this.natsCluster ? { JETSTREAM_REPLICAS: String(this.natsCluster.nodes.length) } : {}),
         ...this.options.env,
       },

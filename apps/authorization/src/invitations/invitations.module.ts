@@ -1,4 +1,6 @@
+import { linkTokenSealerProvider } from '@gatehouse/database';
 import { Module } from '@nestjs/common';
+import { AuthorizationEnv } from '../authorization.env';
 import { BindingsModule } from '../bindings/bindings.module';
 import { GrantsModule } from '../grants/grants.module';
 import { GroupsModule } from '../groups/groups.module';
@@ -12,6 +14,6 @@ import { InvitationsService } from './invitations.service';
 @Module({
   imports: [RolesModule, GroupsModule, BindingsModule, GrantsModule, InvalidationModule, SubjectsModule, TenantsModule],
   controllers: [InvitationsHandlers],
-  providers: [InvitationsService],
+  providers: [InvitationsService, linkTokenSealerProvider(AuthorizationEnv)],
 })
 export class InvitationsModule {}

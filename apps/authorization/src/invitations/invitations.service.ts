@@ -2,7 +2,7 @@ import {
   AcceptedInvitation, AcceptInvitationRequest, AuthorizationNotificationEvents, Caller, CreateInvitationRequest, IdentityRpc,
   InvitationView, ListInvitationsRequest, Page,
 } from '@gatehouse/contracts';
-import { hashToken, likePattern, newOpaqueToken, nullSafeEquals } from '@gatehouse/database';
+import { hashToken, likePattern, LinkTokenSealer, newOpaqueToken, nullSafeEquals } from '@gatehouse/database';
 import { ProblemException } from '@gatehouse/errors';
 import { AuditRecorder, Outbox } from '@gatehouse/durable-events';
 import { RpcClient } from '@gatehouse/messaging';
@@ -50,8 +50,9 @@ function toView(i: InvitationEntity, link?: string): InvitationView {
 
 /**
  * Invitations to a tenant: email, roles (with namespaces) and groups; PENDING until accepted, EXPIRED
- * after INVITATION_TTL_HOURS. The single-use token (256 random bits) goes out once through the outbox
- * (notification emails it) and in the creation answer (for instances without SMTP); only its hash is kept.
+ * after INVITATION_TTL_HOURS. The single-use token (256 random bits) goes out once through the outbox,
+ * sealed with LINK_TOKEN_ENCRYPTION_KEYS (notification opens it to email the link), and in the creation
+ * answer (for instances without SMTP); only its hash is kept.
  */
 @Injectable()
 export class InvitationsService {
@@ -72,6 +73,7 @@ export class InvitationsService {
     private readonly invalidation: InvalidationBus,
     private readonly liveTenants: LiveTenants,
     private readonly join: TenantJoin,
+    private readonly linkTokens: LinkTokenSealer,
   ) {}
 
   async list(tenantId: string | null, query: ListInvitationsRequest): Promise<Page<InvitationView>> {
@@ -131,7 +133,7 @@ export class InvitationsService {
         }),
       );
       await this.outbox.add(manager, AuthorizationNotificationEvents.invitationCreated, {
-        invitationId: invitation.id, tenantId, email, token, expiresAt: expiresAt.toISOString(), invitedBy: invitation.invitedBy,
+        invitationId: invitation.id, tenantId, email, sealedToken: this.linkTokens.seal(token, 'invitation', invitation.id), expiresAt: expiresAt.toISOString(), invitedBy: invitation.invitedBy,
       });
       await this.audit.record(manager, caller, {
         tenantId, type: 'CREATE', resourceType: 'INVITATION', resourceId: invitation.id, before: null,

@@ -1,5 +1,5 @@
 import { EmailVerificationRequested, EmailVerificationSent, IdentityNotificationEvents } from '@gatehouse/contracts';
-import { hashToken, newOpaqueToken } from '@gatehouse/database';
+import { hashToken, LinkTokenSealer, newOpaqueToken } from '@gatehouse/database';
 import { Outbox } from '@gatehouse/durable-events';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
@@ -12,13 +12,15 @@ export type EmailLinkPurpose = 'VERIFY' | 'CHANGE';
  * Issues email confirmation links: 256 random bits, stored as SHA-256, single use, expiring
  * (EMAIL_VERIFICATION_TOKEN_TTL_SECONDS). A new link makes the user's earlier unused ones void, so only
  * the latest email works. The link reaches the address through `emailVerificationRequested` (outbox →
- * notification's `verify-email`, and `email-change-requested` to the current address on a change).
+ * notification's `verify-email`, and `email-change-requested` to the current address on a change), its
+ * secret sealed with LINK_TOKEN_ENCRYPTION_KEYS.
  */
 @Injectable()
 export class EmailLinks {
   constructor(
     private readonly outbox: Outbox,
     private readonly env: IdentityEnv,
+    private readonly linkTokens: LinkTokenSealer,
   ) {}
 
   async issue(
@@ -37,7 +39,7 @@ export class EmailLinks {
       [user.id, email, purpose, hashToken(token), expiresAt],
     );
     await this.outbox.add(manager, IdentityNotificationEvents.emailVerificationRequested, {
-      userId: user.id, username: user.username, email, token, expiresAt: expiresAt.toISOString(), reason, previousEmail,
+      userId: user.id, username: user.username, email, sealedToken: this.linkTokens.seal(token, 'email-verification', user.id), expiresAt: expiresAt.toISOString(), reason, previousEmail,
     });
     return { email, expiresAt: expiresAt.toISOString() };
   }

@@ -1,4 +1,6 @@
+import { linkTokenSealerProvider } from '@gatehouse/database';
 import { Module } from '@nestjs/common';
+import { IdentityEnv } from '../identity.env';
 import { LoginProtectionModule } from '../login-protection/login-protection.module';
 import { PasswordsModule } from '../passwords/passwords.module';
 import { EmailLinks } from './email-links';
@@ -9,7 +11,7 @@ import { EmailVerificationService } from './email-verification.service';
 @Module({
   imports: [PasswordsModule, LoginProtectionModule],
   controllers: [EmailVerificationHandlers],
-  providers: [EmailVerificationService, EmailLinks],
+  providers: [EmailVerificationService, EmailLinks, linkTokenSealerProvider(IdentityEnv)],
   exports: [EmailLinks],
 })
 export class EmailVerificationModule {}

@@ -14,7 +14,7 @@ import { LoginProtectionService } from '../login-protection/login-protection.ser
 import { PasswordHasher } from '../passwords/password-hasher';
 import { PasswordPolicyService } from '../passwords/password-policy';
 import { NOTHING_REVOKED, Revocations } from '../revocation/revocations';
-import { hashToken, newOpaqueToken } from '@gatehouse/database';
+import { hashToken, LinkTokenSealer, newOpaqueToken } from '@gatehouse/database';
 import { SuperAdminGuard } from '../users/super-admin.guard';
 import { UserEntity } from '../users/user.entity';
 import { GrantGuardClient } from '../common/grant-guard.client';
@@ -27,7 +27,8 @@ const INVALID_RESET = 'This password reset link is invalid, expired or already u
  * Change own password, forgotten password, reset by link, a password reset required by an administrator
  * and a Super Admin setting a password. A forgotten password and an administrator's request both issue a
  * password reset link (reason FORGOTTEN_PASSWORD or ADMIN_REQUEST): 256 random bits, stored as SHA-256,
- * single use, reaching the user through `passwordResetRequested` events (outbox → notification's email).
+ * single use, reaching the user through `passwordResetRequested` events (outbox → notification's email),
+ * which carry it sealed with LINK_TOKEN_ENCRYPTION_KEYS.
  */
 @Injectable()
 export class PasswordFlowsService {
@@ -42,6 +43,7 @@ export class PasswordFlowsService {
     private readonly outbox: Outbox,
     private readonly env: IdentityEnv,
     private readonly grantGuard: GrantGuardClient,
+    private readonly linkTokens: LinkTokenSealer,
   ) {}
 
   async changeOwn(caller: Caller, request: ChangeOwnPasswordRequest): Promise<void> {
@@ -198,7 +200,7 @@ export class PasswordFlowsService {
       userId: user.id,
       email: user.email ?? '',
       username: user.username,
-      token: secret,
+      sealedToken: this.linkTokens.seal(secret, 'password-reset', user.id),
       expiresAt: expiresAt.toISOString(),
       reason,
       requestedBy,

@@ -1,9 +1,11 @@
+import { UnreadableLinkToken } from '@gatehouse/database';
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { MailTransport, PermanentMailError } from '../mail/mail-transport';
 import { renderEmail, RenderedEmail } from '../mail/templates';
 import { ClaimPump } from '../common/claim-pump';
 import { NotificationEnv } from '../notification.env';
 import { ClaimedDelivery, DeliveryQueue } from './delivery-queue';
+import { LinkTokens } from './link-tokens';
 
 /**
  * Sends due deliveries, up to DELIVERY_CONCURRENCY at a time per instance. Polls every
@@ -17,7 +19,12 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private readonly pump: ClaimPump<ClaimedDelivery>;
   private readonly baseUrl: string;
 
-  constructor(private readonly queue: DeliveryQueue, private readonly mail: MailTransport, private readonly env: NotificationEnv) {
+  constructor(
+    private readonly queue: DeliveryQueue,
+    private readonly mail: MailTransport,
+    private readonly env: NotificationEnv,
+    private readonly linkTokens: LinkTokens,
+  ) {
     this.baseUrl = env.PUBLIC_BASE_URL.replace(/\/+$/, '');
     this.pump = new ClaimPump(this.logger, env.DELIVERY_CONCURRENCY, (limit) => this.queue.claim(limit), (delivery) => this.deliver(delivery));
   }
@@ -39,9 +46,11 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private async deliver(delivery: ClaimedDelivery): Promise<void> {
     let email: RenderedEmail;
     try {
-      email = renderEmail(delivery.template, delivery.payload, { baseUrl: this.baseUrl });
+      email = renderEmail(delivery.template, this.linkTokens.forTemplate(delivery.template, delivery.payload), { baseUrl: this.baseUrl });
     } catch (error) {
-      return this.failed(delivery, `template ${delivery.template} could not be rendered: ${String(error)}`, true);
+      // Permanent either way: no later attempt renders it (a link token no listed key opens stays so).
+      const why = error instanceof UnreadableLinkToken ? error.message : `template ${delivery.template} could not be rendered: ${String(error)}`;
+      return this.failed(delivery, why, true);
     }
     try {
       await this.mail.send({

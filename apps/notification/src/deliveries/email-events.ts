@@ -1,12 +1,14 @@
 import {
-  AuthorizationNotificationEvents, EventDefinition, IdentityNotificationEvents, NotificationTemplate, PasswordResetRequested,
+  AuthorizationNotificationEvents, EmailVerificationRequested, EventDefinition, IdentityNotificationEvents, InvitationCreated, NotificationTemplate,
+  PasswordResetRequested,
 } from '@gatehouse/contracts';
+import { StoredLinkEvent } from './link-tokens';
 
 /** One email an event asks for. */
 export interface EmailRequest {
   template: NotificationTemplate;
   recipient: string;
-  /** What the template needs (the event's data). */
+  /** What the template needs: the event's data, its link's secret sealed (LinkTokens opens it to render). */
   data: object;
 }
 
@@ -19,11 +21,14 @@ export interface EmailEvent<T> {
 
 const emailEvent = <T>(e: EmailEvent<T>): EmailEvent<unknown> => e as EmailEvent<unknown>;
 
-/** A reset event as the stream may hold it: published before the rename, its reason may be `FORGOT_PASSWORD`. */
-export type StoredPasswordResetRequested = Omit<PasswordResetRequested, 'reason'> & { reason: PasswordResetRequested['reason'] | 'FORGOT_PASSWORD' };
+/**
+ * A reset event as the stream may hold it: published before the rename, its reason may be `FORGOT_PASSWORD`;
+ * before sealing, its secret may be in the clear (StoredLinkEvent).
+ */
+export type StoredPasswordResetRequested = Omit<StoredLinkEvent<PasswordResetRequested>, 'reason'> & { reason: PasswordResetRequested['reason'] | 'FORGOT_PASSWORD' };
 
 /** Reads an event already in the durable stream with today's names (`FORGOT_PASSWORD` is FORGOTTEN_PASSWORD). */
-export function currentPasswordResetRequested(d: StoredPasswordResetRequested): PasswordResetRequested {
+export function currentPasswordResetRequested(d: StoredPasswordResetRequested): StoredLinkEvent<PasswordResetRequested> {
   return { ...d, reason: d.reason === 'FORGOT_PASSWORD' ? 'FORGOTTEN_PASSWORD' : d.reason };
 }
 
@@ -54,7 +59,7 @@ export const EMAIL_EVENTS: Array<EmailEvent<unknown>> = [
     consumer: 'api-token-expiring',
     emails: (d) => (d.ownerEmail ? [{ template: 'api-token-expiring', recipient: d.ownerEmail, data: d }] : []),
   }),
-  emailEvent({
+  emailEvent<StoredLinkEvent<EmailVerificationRequested>>({
     definition: IdentityNotificationEvents.emailVerificationRequested,
     consumer: 'email-verification-requested',
     // The link goes to the address to confirm; on a change, the current address is told as well.
@@ -73,7 +78,7 @@ export const EMAIL_EVENTS: Array<EmailEvent<unknown>> = [
     consumer: 'mfa-reset',
     emails: (d) => [{ template: 'mfa-reset', recipient: d.email, data: d }],
   }),
-  emailEvent({
+  emailEvent<StoredLinkEvent<InvitationCreated>>({
     definition: AuthorizationNotificationEvents.invitationCreated,
     consumer: 'invitation-created',
     emails: (d) => [{ template: 'invitation', recipient: d.email, data: d }],

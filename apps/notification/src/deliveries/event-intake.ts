@@ -5,11 +5,12 @@ import { NotificationEnv } from '../notification.env';
 import { DeliveryQueue } from './delivery-queue';
 import { DeliveryWorker } from './delivery-worker';
 import { EMAIL_EVENTS } from './email-events';
+import { LinkTokens } from './link-tokens';
 
 /**
  * One durable consumer per email-triggering event. Handling an event only queues its deliveries, in
  * the transaction that records the event id, and acks; sending is the worker's job, so a slow or
- * absent SMTP server never holds JetStream messages.
+ * absent SMTP server never holds JetStream messages. A queued link's secret stays sealed (LinkTokens).
  */
 @Injectable()
 export class EventIntake implements OnModuleInit {
@@ -20,6 +21,7 @@ export class EventIntake implements OnModuleInit {
     private readonly queue: DeliveryQueue,
     private readonly worker: DeliveryWorker,
     private readonly env: NotificationEnv,
+    private readonly linkTokens: LinkTokens,
   ) {}
 
   onModuleInit(): void {
@@ -29,14 +31,15 @@ export class EventIntake implements OnModuleInit {
         let queued = 0;
         const emails = data && typeof data === 'object' ? emailEvent.emails(data) : [];
         for (const email of emails) {
+          const payload = this.linkTokens.forQueue(email.template, email.data);
           let subject = `(${email.template})`;
           try {
-            subject = renderEmail(email.template, email.data, ctx).subject;
+            subject = renderEmail(email.template, this.linkTokens.forTemplate(email.template, payload), ctx).subject;
           } catch (error) {
             // queued anyway: the worker records it as DEAD with the error, so it shows in the delivery log
-            this.logger.error({ err: error, eventId: event.id, template: email.template }, 'Event data does not fit its template');
+            this.logger.error({ err: error, eventId: event.id, template: email.template }, 'Event data cannot be rendered with its template');
           }
-          if (await this.queue.enqueue(manager, event, { ...email, subject })) queued += 1;
+          if (await this.queue.enqueue(manager, event, { ...email, data: payload, subject })) queued += 1;
         }
         return queued > 0 ? () => this.worker.wake() : undefined;
       });

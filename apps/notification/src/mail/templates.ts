@@ -19,15 +19,18 @@ export interface TemplateContext {
   baseUrl: string;
 }
 
+/** An event's data as a template reads it: the link's secret opened (`token`); events carry it sealed. */
+export type WithLinkToken<T> = Omit<T, 'sealedToken'> & { token: string };
+
 export interface TemplateData {
-  'forgotten-password': PasswordResetRequested;
-  'admin-password-reset': PasswordResetRequested;
-  invitation: InvitationCreated;
+  'forgotten-password': WithLinkToken<PasswordResetRequested>;
+  'admin-password-reset': WithLinkToken<PasswordResetRequested>;
+  invitation: WithLinkToken<InvitationCreated>;
   'account-locked': AccountLocked;
   welcome: UserCreated;
   'api-token-expiring': ApiTokenExpiring;
-  'verify-email': EmailVerificationRequested;
-  'email-change-requested': EmailVerificationRequested;
+  'verify-email': WithLinkToken<EmailVerificationRequested>;
+  'email-change-requested': Omit<EmailVerificationRequested, 'sealedToken'>;
   'email-changed': EmailChanged;
   'mfa-reset': MfaReset;
   'webhook-disabled': WebhookDisabled;
@@ -88,7 +91,7 @@ const greeting = (name: string | null | undefined): string => `Hello ${oneLine(n
 
 /** The address-confirmation emails: the account's own (creation, resend) and the new address of a change. */
 const ADDRESS_TEMPLATES = {
-  'verify-email': (d: EmailVerificationRequested, ctx: TemplateContext): RenderedEmail => {
+  'verify-email': (d: TemplateData['verify-email'], ctx: TemplateContext): RenderedEmail => {
     const link = verifyEmailLink(ctx, d.token);
     const expires = formatDate(d.expiresAt);
     const change = d.reason === 'EMAIL_CHANGE';
@@ -114,7 +117,7 @@ ${button(link, 'Confirm this address')}
     };
   },
 
-  'email-change-requested': (d: EmailVerificationRequested, ctx: TemplateContext): RenderedEmail => {
+  'email-change-requested': (d: TemplateData['email-change-requested'], ctx: TemplateContext): RenderedEmail => {
     const profile = `${ctx.baseUrl}/ui/me`;
     return {
       subject: `A change of your ${PRODUCT} email address was requested`,

@@ -1,5 +1,6 @@
-import { Caller, PermissionGrid } from '@gatehouse/contracts';
-import { hashToken } from '@gatehouse/database';
+import { randomBytes } from 'node:crypto';
+import { AuthorizationNotificationEvents, Caller, InvitationCreated, PermissionGrid } from '@gatehouse/contracts';
+import { hashToken, LinkTokenSealer, UnreadableLinkToken } from '@gatehouse/database';
 import { AuditRecorder, Outbox } from '@gatehouse/durable-events';
 import { ProblemException } from '@gatehouse/errors';
 import { RpcClient } from '@gatehouse/messaging';
@@ -27,6 +28,8 @@ const inviter: Caller = { type: 'USER', id: 'inviter' };
 const EDITOR: PermissionGrid = { FLOW: ['READ', 'UPDATE'] };
 const OPS_GROUP: PermissionGrid = { EXECUTION: ['CREATE'] };
 const JOINERS: PermissionGrid = { APP: ['READ'] };
+
+const LINK_TOKENS = new LinkTokenSealer(`links1:${randomBytes(32).toString('base64')}`);
 
 const roleEntity = (id: string, name: string, permissions: PermissionGrid, managed = false): RoleEntity =>
   Object.assign(new RoleEntity(), { id, scope: 'TENANT', tenantId: T, name, permissions, managed });
@@ -97,15 +100,30 @@ function invitationsOver(options: { stored?: Partial<InvitationEntity>; existing
   } as unknown as SubjectDirectory;
   const rpc = { internal: async () => ({ id: 'created-user' }) } as unknown as RpcClient;
   const join = { isNewcomer: async () => options.newcomer ?? true } as unknown as TenantJoin;
+  const events: Array<{ subject: string; data: unknown }> = [];
+  const audited: unknown[] = [];
+  const outbox = { add: async (_m: EntityManager, definition: { subject: string }, data: unknown) => void events.push({ subject: definition.subject, data }), flush: async () => undefined };
   const service = new InvitationsService(
-    dataSource, new AuthorizationEnv(), { record: async () => undefined } as unknown as AuditRecorder,
-    { add: async () => undefined, flush: async () => undefined } as unknown as Outbox, rpc, guard, new AccessGains(), rolesService, groups,
-    bindings, directory, { publish: async () => undefined } as unknown as InvalidationBus, { isLive: () => true } as unknown as LiveTenants, join,
+    dataSource, new AuthorizationEnv(), { record: async (_m: EntityManager, _c: Caller, entry: unknown) => void audited.push(entry) } as unknown as AuditRecorder,
+    outbox as unknown as Outbox, rpc, guard, new AccessGains(), rolesService, groups,
+    bindings, directory, { publish: async () => undefined } as unknown as InvalidationBus, { isLive: () => true } as unknown as LiveTenants, join, LINK_TOKENS,
   );
-  return { service, judged, applied };
+  return { service, judged, applied, events, audited };
 }
 
 describe('InvitationsService: what an invitation gives', () => {
+  it("emails the link's secret sealed (LINK_TOKEN_ENCRYPTION_KEYS), bound to the invitation: never in the clear in its event or audit entry", async () => {
+    const { service, events, audited } = invitationsOver();
+    const view = await service.create(inviter, T, { email: 'new@example.com' });
+    const token = new URL(view.link as string).searchParams.get('token') as string;
+    expect(events.map((e) => e.subject)).toEqual([AuthorizationNotificationEvents.invitationCreated.subject]);
+    const event = events[0].data as InvitationCreated;
+    expect(event).toMatchObject({ invitationId: view.id, email: 'new@example.com', sealedToken: { ciphertext: expect.stringMatching(/^v1\./), keyId: 'links1' } });
+    expect(JSON.stringify([events, audited])).not.toContain(token);
+    expect(LINK_TOKENS.open(event.sealedToken, 'invitation', view.id)).toBe(token);
+    expect(() => LINK_TOKENS.open(event.sealedToken, 'invitation', 'another-invitation')).toThrow(UnreadableLinkToken);
+  });
+
   it('on creation, judges the invitee as someone who holds nothing and joins the tenant (roles, groups, default role)', async () => {
     const { service, judged } = invitationsOver();
     const view = await service.create(inviter, T, {

@@ -1,4 +1,5 @@
 import { AuditEntry, auditEvent, Caller, EmailChanged, EmailVerificationRequested, IdentityEvents, IdentityNotificationEvents, SubjectFacts } from '@gatehouse/contracts';
+import { LinkTokenSealer, UnreadableLinkToken } from '@gatehouse/database';
 import { problemOf } from '@gatehouse/testing';
 import { IdentityWorld, openIdentity } from '../../__tests__/identity-test-module';
 import { PasswordFlowsService } from '../../password-flows/password-flows.service';
@@ -20,9 +21,12 @@ describe('EmailVerificationService: verified addresses and confirmed email chang
     await world?.close();
   });
 
-  const links = async (userId: string) =>
+  const linkEvents = async (userId: string) =>
     (await world.outboxEvents<EmailVerificationRequested>(IdentityNotificationEvents.emailVerificationRequested.subject)).filter((e) => e.userId === userId);
-  const lastLink = async (userId: string) => (await links(userId)).at(-1) as EmailVerificationRequested;
+  /** A user's confirmation links with their secret opened, as notification reads them. */
+  const links = async (userId: string) =>
+    (await linkEvents(userId)).map((e) => ({ ...e, token: world.get(LinkTokenSealer).open(e.sealedToken, 'email-verification', userId) }));
+  const lastLink = async (userId: string) => (await links(userId)).at(-1) as EmailVerificationRequested & { token: string };
   const audit = async (userId: string) =>
     (await world.outboxEvents<AuditEntry>(auditEvent('identity').subject)).filter((e) => e.resourceId === userId).map((e) => e.details?.action);
 
@@ -31,6 +35,10 @@ describe('EmailVerificationService: verified addresses and confirmed email chang
     expect(user).toMatchObject({ emailVerified: false, pendingEmail: null });
     const link = await lastLink(user.id);
     expect(link).toMatchObject({ email: user.email, reason: 'ACCOUNT_CREATED', previousEmail: null });
+    // the event carries the secret sealed with LINK_TOKEN_ENCRYPTION_KEYS, bound to this user and to a confirmation
+    const [event] = await linkEvents(user.id);
+    expect(JSON.stringify(event)).not.toContain(link.token);
+    expect(() => world.get(LinkTokenSealer).open(event.sealedToken, 'password-reset', user.id)).toThrow(UnreadableLinkToken);
     expect(await emails.verify(link.token, '10.5.0.1')).toEqual({ outcome: 'VERIFIED', email: user.email });
     expect((await users.get(user.id)).emailVerified).toBe(true);
     expect(await problemOf(emails.verify(link.token, null))).toMatchObject({ status: 400, type: expect.stringContaining('invalid-email-verification-token') });

@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import {
   AuthorizationRpc, Caller, CredentialsRevoked, IDENTITY_CREDENTIALS_REVOKED_SUBJECT, IDENTITY_PROBLEMS, IdentityNotificationEvents,
   PasswordResetRequested,
 } from '@gatehouse/contracts';
+import { LinkTokenSealer, UnreadableLinkToken } from '@gatehouse/database';
 import { ProblemException } from '@gatehouse/errors';
 import { IdentityWorld, openIdentity } from '../../__tests__/identity-test-module';
 import { SessionsService } from '../../sessions/sessions.service';
@@ -18,7 +20,7 @@ describe('PasswordFlowsService: change, forgotten, reset, admin-requested reset,
   const internal = { type: 'SERVICE', id: 'tenancy', via: 'internal' } as const;
 
   beforeAll(async () => {
-    world = await openIdentity({ LOGIN_MAX_FAILURES: 3 });
+    world = await openIdentity({ LOGIN_MAX_FAILURES: 3, LINK_TOKEN_ENCRYPTION_KEYS: `links1:${randomBytes(32).toString('base64')}` });
     flows = world.get(PasswordFlowsService);
     sessions = world.get(SessionsService);
   }, 30_000);
@@ -31,8 +33,11 @@ describe('PasswordFlowsService: change, forgotten, reset, admin-requested reset,
     world.rpc.on(AuthorizationRpc.assertMayActFor, () => undefined as never);
   });
 
-  const resetMails = async (userId: string) =>
+  const resetEvents = async (userId: string) =>
     (await world.outboxEvents<PasswordResetRequested>(IdentityNotificationEvents.passwordResetRequested.subject)).filter((e) => e.userId === userId);
+  /** The reset events of a user with their link's secret opened, as notification reads them. */
+  const resetMails = async (userId: string) =>
+    (await resetEvents(userId)).map((e) => ({ ...e, token: world.get(LinkTokenSealer).open(e.sealedToken, 'password-reset', userId) }));
   const canLogin = (username: string, password: string) =>
     sessions.login({ username, password }, null).then(
       () => true,
@@ -103,6 +108,12 @@ describe('PasswordFlowsService: change, forgotten, reset, admin-requested reset,
       await flows.forgottenPassword(user.email.toUpperCase(), '10.9.0.1');
       const [mail] = await resetMails(user.id);
       expect(mail).toMatchObject({ email: user.email, reason: 'FORGOTTEN_PASSWORD', requestedBy: null, token: expect.any(String) });
+      // the event carries the secret sealed with LINK_TOKEN_ENCRYPTION_KEYS, bound to this user and to a reset
+      const [event] = await resetEvents(user.id);
+      expect(JSON.stringify(event)).not.toContain(mail.token);
+      expect(event.sealedToken).toEqual({ ciphertext: expect.stringMatching(/^v1\./), keyId: 'links1' });
+      expect(() => world.get(LinkTokenSealer).open(event.sealedToken, 'password-reset', disabled.id)).toThrow(UnreadableLinkToken);
+      expect(() => world.get(LinkTokenSealer).open(event.sealedToken, 'email-verification', user.id)).toThrow(UnreadableLinkToken);
       const ttl = (new Date(mail.expiresAt).getTime() - Date.now()) / 1000;
       expect(ttl).toBeGreaterThan(world.env.PASSWORD_RESET_TOKEN_TTL_SECONDS - 60);
       expect(ttl).toBeLessThanOrEqual(world.env.PASSWORD_RESET_TOKEN_TTL_SECONDS);

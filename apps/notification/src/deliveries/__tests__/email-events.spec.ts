@@ -4,7 +4,7 @@ import { EMAIL_EVENTS } from '../email-events';
 describe('EMAIL_EVENTS: password reset links', () => {
   const resetEvent = EMAIL_EVENTS.find((e) => e.definition === IdentityNotificationEvents.passwordResetRequested);
   const data: PasswordResetRequested = {
-    userId: 'u1', email: 'a@example.com', username: 'alice', token: 'tok', expiresAt: '2030-01-02T03:04:05Z', reason: 'FORGOTTEN_PASSWORD',
+    userId: 'u1', email: 'a@example.com', username: 'alice', sealedToken: { ciphertext: 'v1.a.b.c', keyId: 'k1' }, expiresAt: '2030-01-02T03:04:05Z', reason: 'FORGOTTEN_PASSWORD',
   };
 
   it('a forgotten password gets the forgotten-password email, an administrator\'s request the admin-password-reset one', () => {

@@ -21,7 +21,7 @@ const samples: TemplateData = {
   },
   'email-change-requested': {
     userId: 'u1', username: evil, email: evil, token: 'secret-token', expiresAt: '2030-01-02T03:04:05Z', reason: 'EMAIL_CHANGE', previousEmail: 'a@example.com',
-  },
+  } as TemplateData['email-change-requested'],
   'email-changed': { userId: 'u1', username: evil, previousEmail: 'a@example.com', email: evil, by: 'CONFIRMED' },
   'mfa-reset': { userId: 'u1', username: evil, email: 'a@example.com', resetBy: evil },
   'webhook-disabled': {
