@@ -36,15 +36,23 @@ export function dataSourceOptions(options: DatabaseOptions): DataSourceOptions {
   };
 }
 
+/** How often a replica that finds another one migrating asks again for the lock. */
+const MIGRATION_LOCK_POLL_MS = 100;
+
 /**
  * Creates the schema and runs pending migrations while holding a Postgres advisory lock, so replicas
- * starting together migrate once and the others wait.
+ * starting together migrate once and the others wait. They wait between statements, asking again
+ * (pg_try_advisory_lock), never inside one: a replica blocked in pg_advisory_lock holds a snapshot, which
+ * a CREATE INDEX CONCURRENTLY of the migrating replica waits out while that one holds the lock, a deadlock
+ * Postgres does not detect.
  */
 export async function migrate(dataSource: DataSource, schema: string): Promise<void> {
   const runner = dataSource.createQueryRunner();
   await runner.connect();
   try {
-    await runner.query('SELECT pg_advisory_lock(hashtext($1))', [`gatehouse:migrations:${schema}`]);
+    while (!((await runner.query('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [`gatehouse:migrations:${schema}`])) as Array<{ locked: boolean }>)[0].locked) {
+      await new Promise((r) => setTimeout(r, MIGRATION_LOCK_POLL_MS));
+    }
     await runner.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     if (applied.length > 0) {
