@@ -140,4 +140,11 @@ export const idempotentRun = {
   current(): IdempotentRun | undefined {
     return runs.getStore();
   },
+  /**
+   * Runs `fn` (and everything it awaits) as no keyed request: for a write that is not the request's outcome
+   * (a refusal's audit entry), which must not claim the key as if the request had changed something.
+   */
+  outside<T>(fn: () => T): T {
+    return runs.exit(fn);
+  },
 };

@@ -9,7 +9,7 @@ import {
   NatsClient,
   natsConnectionOptions,
 } from '@gatehouse/messaging';
-import { DynamicModule, INestApplication, Module, Type } from '@nestjs/common';
+import { DynamicModule, INestApplication, Module, NestInterceptor, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MicroserviceOptions } from '@nestjs/microservices';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -43,6 +43,12 @@ export interface ServiceBootstrapOptions {
    * launcher, which stops every service of the process in order.
    */
   sharedProcess?: boolean;
+  /**
+   * The service's own interceptors around its handlers (authorization's record of the grant guard's refusals),
+   * providers of its module; innermost, inside the idempotency interceptor: they see a keyed request once, not
+   * again on each replay of its stored outcome.
+   */
+  interceptors?: Array<Type<NestInterceptor>>;
 }
 
 /** How long SIGTERM waits for in-flight NATS requests to be answered before the connection closes. */
@@ -71,6 +77,7 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
     new TraceContextInterceptor(),
     new DatabaseUnavailableInterceptor(),
     new IdempotencyInterceptor(app.get(NatsClient), ledgerOf(app)),
+    ...(options.interceptors ?? []).map((type) => app.get(type, { strict: false })),
   );
   const natsOptions = {
     ...natsConnectionOptions(options.env, options.name),
@@ -117,12 +124,14 @@ export interface ServiceDefinition<E extends BaseServiceEnv = BaseServiceEnv> {
   name: string;
   envClass: Type<E>;
   module: (env: E) => DynamicModule;
+  /** Its own interceptors around its handlers (ServiceBootstrapOptions.interceptors). */
+  interceptors?: Array<Type<NestInterceptor>>;
 }
 
 /** A service's whole `main.ts`: validate the environment, then start on NATS; any start-up failure exits 1. */
 export function runService<E extends BaseServiceEnv & { HEALTH_PORT: number }>(service: ServiceDefinition<E>): void {
   const env = loadConfigOrExit(service.envClass);
-  bootstrapService({ name: service.name, module: service.module(env), env, httpPort: env.HEALTH_PORT, httpHost: env.HTTP_HOST, transport: NATS_TRANSPORT }).catch(
+  bootstrapService({ ...startOf(service, env), httpPort: env.HEALTH_PORT, httpHost: env.HTTP_HOST, transport: NATS_TRANSPORT }).catch(
     (error: unknown) => {
       process.stderr.write(`${service.name} failed to start: ${(error as Error).stack ?? String(error)}\n`);
       process.exit(1);
@@ -140,5 +149,9 @@ export function startSharedService<E extends BaseServiceEnv>(
   sources: EnvSources = {},
 ): Promise<INestApplication> {
   const env = loadConfigOrExit(service.envClass, sources);
-  return bootstrapService({ name: service.name, module: service.module(env), env, httpPort: 0, httpHost: '127.0.0.1', transport, sharedProcess: true });
+  return bootstrapService({ ...startOf(service, env), httpPort: 0, httpHost: '127.0.0.1', transport, sharedProcess: true });
+}
+
+function startOf<E extends BaseServiceEnv>(service: ServiceDefinition<E>, env: E): Pick<ServiceBootstrapOptions, 'name' | 'module' | 'env' | 'interceptors'> {
+  return { name: service.name, module: service.module(env), env, interceptors: service.interceptors };
 }
