@@ -440,7 +440,18 @@ export class ImpersonateRequest {
   userId: string;
 }
 
-export class ActForRequest {
+/**
+ * Asked in a tenant (the envelope's), the subject must have access there (404 otherwise): a tenant's Admin acts
+ * for its own users only. `subjectInTenant: false` when the tenant only says where the request was made (whose
+ * audit trail records a refusal) and the subject need not be in it: a tenant's service account, an OAuth
+ * client's owner, a user its SCIM integration provisions, an account its identity provider links.
+ */
+class GuardedInTenant {
+  @Optional() @IsBoolean()
+  subjectInTenant?: boolean;
+}
+
+export class ActForRequest extends GuardedInTenant {
   @IsUUID()
   subjectId: string;
 
@@ -452,7 +463,7 @@ export class ActForRequest {
 export const ACCOUNT_ACTIONS = ['LIST_SESSIONS', 'END_SESSIONS', 'RESET_FACTORS', 'PROVISION', 'AUTHENTICATION'] as const;
 export type AccountAction = (typeof ACCOUNT_ACTIONS)[number];
 
-export class AccountReachRequest {
+export class AccountReachRequest extends GuardedInTenant {
   @IsUUID()
   subjectId: string;
 

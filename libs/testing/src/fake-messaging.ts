@@ -39,7 +39,12 @@ export class FakeRpc {
 
   /** The data of every call made to `definition`, oldest first. */
   callsTo<Req>(definition: RpcDefinition<Req, unknown>): Req[] {
-    return this.calls.filter((c) => c.subject === definition.subject).map((c) => c.envelope.data as Req);
+    return this.envelopesTo(definition).map((e) => e.data);
+  }
+
+  /** The whole envelope (caller, tenant, data) of every call made to `definition`, oldest first. */
+  envelopesTo<Req>(definition: RpcDefinition<Req, unknown>): Array<RpcEnvelope<Req>> {
+    return this.calls.filter((c) => c.subject === definition.subject).map((c) => c.envelope as RpcEnvelope<Req>);
   }
 
   /**

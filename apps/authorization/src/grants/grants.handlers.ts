@@ -15,12 +15,10 @@ export class GrantsHandlers {
     private readonly members: TenantMembers,
   ) {}
 
-  /** In a tenant (the envelope's tenant), the subject must also have access there: a tenant's Admin acts for its own users only. */
+  /** In a tenant (the envelope's tenant), the subject must also have access there unless the request says not: a tenant's Admin acts for its own users only. */
   @RpcHandler(AuthorizationRpc.assertMayActFor)
   async actFor(@RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: ActForRequest): Promise<void> {
-    if (tenantId !== undefined && !(await this.members.hasAccess(tenantId, request.subjectId))) {
-      throw ProblemException.notFound(`User ${request.subjectId} has no access to this tenant`);
-    }
+    await this.assertInTenant(tenantId, request);
     await this.guard.assertMayActFor(caller, request.subjectId, CREDENTIAL_DEEDS[request.credential]);
   }
 
@@ -29,9 +27,7 @@ export class GrantsHandlers {
   async accountWithinReach(
     @RpcCaller() caller: Caller | null, @RpcTenant() tenantId: string | null | undefined, @RpcData() request: AccountReachRequest,
   ): Promise<void> {
-    if (tenantId !== undefined && !(await this.members.hasAccess(tenantId, request.subjectId))) {
-      throw ProblemException.notFound(`User ${request.subjectId} has no access to this tenant`);
-    }
+    await this.assertInTenant(tenantId, request);
     await this.guard.assertAccountsWithinReach(caller, [request.subjectId], ACCOUNT_ACTION_NAMES[request.action]);
     // Without its factors an account is one password away from being taken: the actor must hold all it holds,
     // as for setting its password (a tenant's Admin cannot strip an Instance Admin who is only in that tenant).
@@ -53,5 +49,10 @@ export class GrantsHandlers {
     if (caller.type === 'SERVICE' && !request.subject) return;
     const subject = caller.type === 'SERVICE' && request.subject ? request.subject : { type: caller.type, id: caller.id, impersonating: !!caller.impersonator };
     await this.guard.assertMayFollowAudit(subject, tenantId);
+  }
+
+  private async assertInTenant(tenantId: string | null | undefined, request: ActForRequest | AccountReachRequest): Promise<void> {
+    if (tenantId === undefined || request.subjectInTenant === false) return;
+    if (!(await this.members.hasAccess(tenantId, request.subjectId))) throw ProblemException.notFound(`User ${request.subjectId} has no access to this tenant`);
   }
 }

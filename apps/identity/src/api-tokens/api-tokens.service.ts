@@ -7,7 +7,7 @@ import { AuditRecorder, auditDiff, Outbox } from '@gatehouse/durable-events';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, SelectQueryBuilder } from 'typeorm';
-import { GrantGuardClient } from '../common/grant-guard.client';
+import { ANYWHERE, GrantGuardClient } from '../common/grant-guard.client';
 import { durationSeconds } from '../common/iso-duration';
 import { returning } from '../common/sql';
 import { tenantIdOf, tenantKeyOf } from '../common/tenant-key';
@@ -66,7 +66,7 @@ export class ApiTokensService {
   ): Promise<CreatedApiToken> {
     const tenantKey = tenantKeyOf(tenantId);
     await this.serviceAccounts.findOrFail(this.dataSource.manager, tenantKey, serviceAccountId);
-    await this.grantGuard.assertMayActFor(caller, serviceAccountId, 'API_TOKEN');
+    await this.grantGuard.assertMayActFor(caller, serviceAccountId, 'API_TOKEN', tenantId, ANYWHERE);
     return this.create(caller, { kind: 'SERVICE_ACCOUNT', tenantKey, serviceAccountId }, request);
   }
 

@@ -6,7 +6,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { anonymousCaller } from '../common/callers';
-import { GrantGuardClient } from '../common/grant-guard.client';
+import { ANYWHERE, GrantGuardClient } from '../common/grant-guard.client';
 import { tenantIdOf } from '../common/tenant-key';
 import { DirectoryOutcome, DirectorySignIn } from '../login-protection/directory-sign-in';
 import { LoginProtectionService } from '../login-protection/login-protection.service';
@@ -163,7 +163,7 @@ export class FederatedSignIn extends DirectorySignIn {
       ? await this.dataSource.getRepository(UserEntity).createQueryBuilder('u').where('lower(u.email) = lower(:email)', { email: entry.email }).getOne()
       : null;
     if (sameEmail && verified) {
-      await this.guard.assertMayActFor(ownerCallerOf(provider, ip), sameEmail.id, 'IDENTITY_LINK');
+      await this.guard.assertMayActFor(ownerCallerOf(provider, ip), sameEmail.id, 'IDENTITY_LINK', provider.tenantKey === null ? undefined : tenantIdOf(provider.tenantKey), ANYWHERE);
       await this.dataSource.transaction((manager) => this.link(manager, provider, entry.externalId, sameEmail.id, 'VERIFIED_EMAIL', ip));
       void this.outbox.flush();
       return sameEmail;

@@ -9,7 +9,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
-import { GrantGuardClient } from '../common/grant-guard.client';
+import { ANYWHERE, GrantGuardClient } from '../common/grant-guard.client';
 import { tenantIdOf, tenantKeyOf } from '../common/tenant-key';
 import { OAuthClientEntity } from './oauth-client.entity';
 import { toOAuthClientView } from './oauth-client.mapper';
@@ -60,7 +60,7 @@ export class OAuthClientsService {
     };
     assertValid(request.type, owner.type, settings);
     await this.assertOwnerExists(this.dataSource.manager, tenantKey, owner);
-    await this.grantGuard.assertMayActFor(caller, owner.id, 'OAUTH_CLIENT');
+    await this.grantGuard.assertMayActFor(caller, owner.id, 'OAUTH_CLIENT', tenantId, ANYWHERE);
 
     const secret = request.type === 'confidential' ? newClientSecret() : null;
     const client = await this.dataSource.transaction(async (manager) => {
@@ -167,7 +167,7 @@ export class OAuthClientsService {
     const tenantKey = tenantKeyOf(tenantId);
     const current = await this.findOrFail(this.dataSource.manager, tenantKey, id);
     if (current.type === 'public') throw ProblemException.conflict('A public client has no secret to rotate');
-    await this.grantGuard.assertMayActFor(caller, current.ownerId, 'OAUTH_CLIENT');
+    await this.grantGuard.assertMayActFor(caller, current.ownerId, 'OAUTH_CLIENT', tenantId, ANYWHERE);
     const secret = newClientSecret();
     const client = await this.dataSource.transaction(async (manager) => {
       const client = await this.findOrFail(manager, tenantKey, id, true);

@@ -9,7 +9,7 @@ import {
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { GrantGuardClient } from '../common/grant-guard.client';
+import { ANYWHERE, GrantGuardClient } from '../common/grant-guard.client';
 import { tenantIdOf } from '../common/tenant-key';
 import { NOTHING_REVOKED } from '../revocation/revocations';
 import { UserEntity } from '../users/user.entity';
@@ -147,7 +147,7 @@ export class ScimUsersService {
         userId = same.id;
         if (!input.active) await this.assertAccountWithinReach(context, userId);
         if (passwordHash !== null) {
-          await this.grantGuard.assertMayActFor(context.caller, userId, 'PASSWORD');
+          await this.grantGuard.assertMayActFor(context.caller, userId, 'PASSWORD', tenantIdOf(context.tenantKey), ANYWHERE);
           change = await this.users.mutateIn(manager, context.caller, userId, 'UPDATE', async (_m, user) => {
             user.passwordHash = passwordHash;
             return NOTHING_REVOKED;
@@ -232,7 +232,7 @@ export class ScimUsersService {
       const [current] = await this.render(context, [row], {}, false);
       const input = next(current);
       const passwordHash = input.password !== undefined ? await this.users.provisionedPasswordHash(input.password) : null;
-      if (passwordHash !== null) await this.grantGuard.assertMayActFor(context.caller, id, 'PASSWORD');
+      if (passwordHash !== null) await this.grantGuard.assertMayActFor(context.caller, id, 'PASSWORD', tenantIdOf(context.tenantKey), ANYWHERE);
       const wasActive = row.active && row.status === 'ACTIVE';
       const account = { username: row.username, email: row.email, firstName: row.first_name, lastName: row.last_name };
       const wanted = { username: input.userName, email: input.email, firstName: input.givenName, lastName: input.familyName };
@@ -276,7 +276,7 @@ export class ScimUsersService {
   }
 
   private async assertAccountWithinReach(context: ScimContext, userId: string): Promise<void> {
-    await this.grantGuard.assertAccountWithinReach(context.caller, userId, 'PROVISION');
+    await this.grantGuard.assertAccountWithinReach(context.caller, userId, 'PROVISION', tenantIdOf(context.tenantKey), ANYWHERE);
   }
 
   private async find(manager: EntityManager, tenantKey: string, id: string, lock = false): Promise<Row> {

@@ -151,7 +151,9 @@ describe('OAuthClientsService: OAuth clients of a tenant (real Postgres)', () =>
       const account = await accounts.create(internal, acme, { name: 'ci' });
       const apiToken = await world.get(ApiTokensService).createForServiceAccount(internal, acme, account.id, { name: 'deploy' });
       const machine = await clients.create(admin.caller, acme, { name: 'ci-client', type: 'confidential', ownerType: 'SERVICE_ACCOUNT', ownerId: account.id });
-      expect(world.rpc.callsTo(AuthorizationRpc.assertMayActFor).at(-1)).toEqual({ subjectId: account.id, credential: 'OAUTH_CLIENT' });
+      expect(world.rpc.envelopesTo(AuthorizationRpc.assertMayActFor).at(-1)).toMatchObject({
+        tenantId: acme, data: { subjectId: account.id, credential: 'OAUTH_CLIENT', subjectInTenant: false },
+      });
       expect(machine).toMatchObject({ ownerType: 'SERVICE_ACCOUNT', ownerId: account.id, grantTypes: ['client_credentials'], redirectUris: [] });
       expect(await clients.findForProvider(machine.clientId)).toMatchObject({
         grant_types: ['client_credentials'], response_types: [], token_endpoint_auth_method: 'client_secret_basic', ownerType: 'SERVICE_ACCOUNT', ownerId: account.id,
@@ -185,7 +187,9 @@ describe('OAuthClientsService: OAuth clients of a tenant (real Postgres)', () =>
         status: 403, rule: 'no-credential-escalation',
       });
       expect(await problemOf(clients.rotateSecret(other.caller, acme, machine.id))).toMatchObject({ status: 403, rule: 'no-credential-escalation' });
-      expect(world.rpc.callsTo(AuthorizationRpc.assertMayActFor).at(-1)).toEqual({ subjectId: account.id, credential: 'OAUTH_CLIENT' });
+      expect(world.rpc.envelopesTo(AuthorizationRpc.assertMayActFor).at(-1)).toMatchObject({
+        tenantId: acme, data: { subjectId: account.id, credential: 'OAUTH_CLIENT', subjectInTenant: false },
+      });
       expect((await clients.list(acme, {})).total).toBe(2);
     });
   });
