@@ -298,6 +298,8 @@ describe('webhooks: signed audit events delivered over HTTPS', () => {
     const writer = await newUser();
     const noRead = await createRole(A.admin, A.tenant, { name: unique('audit-write-only'), permissions: { AUDITLOG: ['CREATE', 'UPDATE'] } });
     await bindRole(A.admin, A.tenant, { roleId: noRead.id, subjectId: writer.id });
+    // A SIEM following the tenant's refusals sees the attempt (ACCESS_REFUSED, docs/access-model.md).
+    await subscribe(A.admin, A.tenant, { url: receiver.url('/refusals'), eventTypes: ['*.ACCESS_REFUSED'] });
     const refused = await as(writer.token).post(`/api/v1/${A.tenant}/webhooks`, { url: receiver.url('/exfiltrate') });
     expect([refused.status, refused.body.rule]).toEqual([403, 'audit-read-required']);
     const developer = await newUser();
@@ -305,6 +307,14 @@ describe('webhooks: signed audit events delivered over HTTPS', () => {
     const denied = await as(developer.token).post(`/api/v1/${A.tenant}/webhooks`, { url: receiver.url('/exfiltrate') });
     expect([denied.status, denied.body.permission, denied.body.action]).toEqual([403, 'AUDITLOG', 'CREATE']);
     expect(receiver.receivedAt('/exfiltrate')).toHaveLength(0);
+    await eventually(async () => payloadsAt('/refusals').length >= 1, 20_000, 'the refusal delivered');
+    expect(payloadsAt('/refusals')[0].payload).toMatchObject({
+      type: 'WEBHOOK.ACCESS_REFUSED',
+      data: { tenantId: A.tenant, type: 'ACCESS_REFUSED', actor: { type: 'USER', id: writer.id }, details: { rule: 'audit-read-required' }, source: 'authorization' },
+    });
+    // The gateway's denial of the developer is not the guard's refusal: only the writer's attempt was delivered.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(payloadsAt('/refusals')).toHaveLength(1);
 
     const instance = await as(root).post('/api/v1/notifications/webhooks', { url: receiver.url('/instance'), eventTypes: ['USER.CREATE'] });
     expect(instance.status).toBe(201);

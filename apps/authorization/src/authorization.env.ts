@@ -20,6 +20,13 @@ export class AuthorizationEnv extends DatabaseServiceEnv {
   @Type(() => Number) @IsInt() @Min(0) @Max(3600)
   LIVE_TENANTS_RELOAD_SECONDS = 60;
 
+  /**
+   * At most this many ACCESS_REFUSED audit entries per actor and tenant per minute, per instance: past it, the
+   * refusals of the minute are counted and recorded as one entry (`details.suppressed`) when the minute ends.
+   */
+  @Type(() => Number) @IsInt() @Min(1) @Max(100_000)
+  ACCESS_REFUSED_AUDIT_PER_MINUTE = 30;
+
   /** How long an invitation link stays valid (7 days by default). */
   @Type(() => Number) @IsInt() @Min(1) @Max(24 * 90)
   INVITATION_TTL_HOURS = 168;

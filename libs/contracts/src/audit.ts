@@ -1,8 +1,13 @@
 import { EventDefinition } from './events';
 import { SubjectType } from './rpc';
 
+/**
+ * `ACCESS_REFUSED`: the grant guard refused a change or a credential (a 403 naming its `rule`); the entry
+ * names who asked, where, the resource aimed at and `details: { rule, detail, operation }`
+ * (docs/access-model.md, "Refusals in the audit trail").
+ */
 export const AUDIT_TYPES = [
-  'CREATE', 'READ', 'UPDATE', 'DELETE', 'LOGIN', 'LOGOUT', 'LOGIN_FAILURE', 'ACCOUNT_LOCKED', 'IMPERSONATE',
+  'CREATE', 'READ', 'UPDATE', 'DELETE', 'LOGIN', 'LOGOUT', 'LOGIN_FAILURE', 'ACCOUNT_LOCKED', 'IMPERSONATE', 'ACCESS_REFUSED',
 ] as const;
 export type AuditType = (typeof AUDIT_TYPES)[number];
 

@@ -25,6 +25,21 @@ export const RULES = {
 } as const;
 
 /**
+ * The rules of the guard's refusals (403), each recorded in the audit trail as ACCESS_REFUSED (RefusalAudit).
+ * Not the scope rule: its 422 says a binding cannot have that shape (whoever asks, whatever they hold), a
+ * request to correct like a 400, not an attempt beyond one's rights.
+ */
+const REFUSAL_RULES: ReadonlySet<unknown> = new Set(Object.values(RULES).filter((rule) => rule !== RULES.scopeRule));
+
+/**
+ * Whether `error` is a refusal of the guard. Told by its status and rule rather than by the object, since
+ * a refusal may be copied on its way out (a bulk grant's names the refused item).
+ */
+export function isGuardRefusal(error: unknown): error is ProblemException {
+  return error instanceof ProblemException && error.problem.status === 403 && REFUSAL_RULES.has(error.problem['rule']);
+}
+
+/**
  * Access a change gives: a role's grid (or the part of it that is new), tenant-wide or on namespaces, to
  * the users and service accounts it reaches.
  */

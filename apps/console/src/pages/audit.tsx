@@ -3,7 +3,8 @@ import { FormEvent, useEffect, useMemo, useState } from 'react';
 import { api, url } from '../api/client';
 import { Field, formatDate, PagedTable, PageHeader } from '../ui/kit';
 
-const TYPES = ['CREATE', 'READ', 'UPDATE', 'DELETE', 'LOGIN', 'LOGOUT', 'LOGIN_FAILURE', 'ACCOUNT_LOCKED', 'IMPERSONATE'];
+/** The audit types (AUDIT_TYPES of @gatehouse/contracts, which the console imports types only from). */
+export const TYPES = ['CREATE', 'READ', 'UPDATE', 'DELETE', 'LOGIN', 'LOGOUT', 'LOGIN_FAILURE', 'ACCOUNT_LOCKED', 'IMPERSONATE', 'ACCESS_REFUSED'];
 const EMPTY = { type: '', resourceType: '', resourceId: '', actor: '', actorLabel: '', from: '', to: '' };
 
 type Named = { id: string; name: string };
@@ -157,9 +158,11 @@ function ActorPicker({ tenant, label, onPick }: { tenant: string | null; label: 
 function Diff({ entry }: { entry: AuditLogView }) {
   const keys = [...new Set([...Object.keys(entry.before ?? {}), ...Object.keys(entry.after ?? {})])];
   if (keys.length === 0 && !entry.details) return null;
+  // A refusal says which rule of the grant guard refused it.
+  const rule = entry.type === 'ACCESS_REFUSED' && typeof entry.details?.rule === 'string' ? entry.details.rule : null;
   return (
     <details>
-      <summary>{keys.length ? `${keys.length} field${keys.length > 1 ? 's' : ''}` : 'details'}</summary>
+      <summary>{keys.length ? `${keys.length} field${keys.length > 1 ? 's' : ''}` : rule ? `refused: ${rule}` : 'details'}</summary>
       {keys.map((k) => (
         <div key={k} className="diff">
           <code>{k}</code>: <del>{JSON.stringify(entry.before?.[k] ?? null)}</del> → <ins>{JSON.stringify(entry.after?.[k] ?? null)}</ins>

@@ -1,9 +1,9 @@
 /** @jest-environment jsdom */
-import type { AuditLogView } from '@gatehouse/contracts';
+import { AUDIT_TYPES, type AuditLogView } from '@gatehouse/contracts';
 import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { fakeApiForEachTest, renderWithAuth, userView } from '../../__tests__/fake-api';
-import { AuditPage } from '../audit';
+import { AuditPage, TYPES } from '../audit';
 
 // The console caches decisions per user and tenant: a user of its own in each test.
 let n = 0;
@@ -62,5 +62,22 @@ describe('audit log', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Apply' }));
     await waitFor(() => expect(server.sent('GET', '/api/v1/acme/auditlogs/search').some((r) => r.url.includes('actor=u-1'))).toBe(true));
     expect(server.sent('GET', '/api/v1/acme/tenant-access')[0].url).toContain('q=ad');
+  });
+
+  it('offers every audit type as a filter, the grant guard\'s refusals included, and names a refusal\'s rule', async () => {
+    expect(TYPES).toEqual([...AUDIT_TYPES]);
+    server.on('GET', '/api/v1/acme/auditlogs/search', {
+      body: page([entry('r1', { type: 'ACCESS_REFUSED', resourceType: 'BINDING', resourceId: null, details: { rule: 'no-self-elevation', detail: 'You cannot give yourself ROLE:CREATE', operation: 'authorization.bindings.create.v1' } })]),
+    });
+    server.on('GET', '/api/v1/acme/tenant-access', { body: page([]) });
+    server.on('GET', '/api/v1/acme/service-accounts', { body: page([]) });
+    server.on('GET', '/api/v1/acme/groups', { body: page([]) });
+    server.on('GET', '/api/v1/acme/roles', { body: page([]) });
+    renderWithAuth(server, <AuditPage tenant="acme" />, { me });
+
+    expect(await screen.findByText('refused: no-self-elevation', undefined, { timeout: 5_000 })).toBeTruthy();
+    await userEvent.selectOptions(screen.getByLabelText('Type'), 'ACCESS_REFUSED');
+    await userEvent.click(screen.getByRole('button', { name: 'Apply' }));
+    await waitFor(() => expect(server.sent('GET', '/api/v1/acme/auditlogs/search').some((r) => r.url.includes('type=ACCESS_REFUSED'))).toBe(true));
   });
 });
