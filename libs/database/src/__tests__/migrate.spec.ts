@@ -1,5 +1,5 @@
 import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
-import { createIndexConcurrently } from '../concurrent-index';
+import { createIndexConcurrently, dropIndexConcurrently } from '../concurrent-index';
 import { dataSourceOptions, migrate } from '../database.module';
 import { scratchDatabase } from './scratch-database';
 
@@ -11,7 +11,9 @@ class CreateTable1700000000000 implements MigrationInterface {
     await q.query(`SELECT pg_sleep(0.5)`); // time for the second replica to come and wait for the lock
   }
 
-  async down(): Promise<void> {}
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE replicas.t`);
+  }
 }
 
 class IndexConcurrently1700000000001 implements MigrationInterface {
@@ -22,7 +24,9 @@ class IndexConcurrently1700000000001 implements MigrationInterface {
     await createIndexConcurrently(q, { schema: 'replicas', name: 't_name_idx', definition: 'ON replicas.t (name)' });
   }
 
-  async down(): Promise<void> {}
+  async down(q: QueryRunner): Promise<void> {
+    await dropIndexConcurrently(q, 'replicas', 't_name_idx');
+  }
 }
 
 describe('migrate: replicas starting together (real Postgres)', () => {
