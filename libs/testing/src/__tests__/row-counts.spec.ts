@@ -74,4 +74,14 @@ describe('settledRowCounts waits for events in flight', () => {
     await expect(settledRowCounts(db, { natsUrl: nats.url, timeoutMs: 500 })).rejects.toThrow('1 unpublished');
     await db.query(`UPDATE tenancy.outbox SET published_at = now()`);
   });
+
+  it("does not wait for a test's own reader of the stream (an ephemeral consumer), only for the services' durable ones", async () => {
+    await nc.jetstream().publish(`${EVENTS_SUBJECT_PREFIX}audit.read`, new Uint8Array([2]));
+    (await (await nc.jetstream().consumers.get(EVENTS_STREAM, 'tenancy-audit')).next({ expires: 5000 }))?.ack();
+    const jsm = await nc.jetstreamManager();
+    const reader = await jsm.consumers.add(EVENTS_STREAM, { ack_policy: AckPolicy.Explicit, inactive_threshold: 60_000_000_000 });
+    expect((await jsm.consumers.info(EVENTS_STREAM, reader.name)).num_pending).toBeGreaterThan(0);
+    await expect(settledRowCounts(db, { natsUrl: nats.url, timeoutMs: 1000 })).resolves.toEqual(expect.any(Object));
+    await jsm.consumers.delete(EVENTS_STREAM, reader.name);
+  });
 });

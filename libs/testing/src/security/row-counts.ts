@@ -31,14 +31,17 @@ async function unpublishedEvents(db: TestDbClient): Promise<number> {
   return (await db.query<{ n: number }>(union)).rows.reduce((sum, r) => sum + r.n, 0);
 }
 
-/** Consumers of the events stream that still have events to handle (not yet delivered, or delivered and not acked). */
+/**
+ * The services' consumers of the events stream (durable ones) that still have events to handle (not yet
+ * delivered, or delivered and not acked). An ephemeral consumer is a test reading the stream, not a service.
+ */
 async function consumersBehind(natsUrl: string): Promise<string[]> {
   const nc = await connect({ servers: natsUrl.split(','), timeout: 2000 });
   try {
     const jsm = await nc.jetstreamManager({ timeout: 2000 });
     const behind: string[] = [];
     for await (const consumer of jsm.consumers.list(EVENTS_STREAM)) {
-      if (consumer.num_pending > 0 || consumer.num_ack_pending > 0) {
+      if (consumer.config.durable_name && (consumer.num_pending > 0 || consumer.num_ack_pending > 0)) {
         behind.push(`${consumer.name}: ${consumer.num_pending} pending, ${consumer.num_ack_pending} unacked`);
       }
     }

@@ -27,14 +27,19 @@ export async function streamMessagesOn(natsUrl: string, subject: string): Promis
   const nc = await connect({ servers: natsUrl, name: 'e2e-stream-reader' });
   try {
     const consumer = await nc.jetstream().consumers.get(EVENTS_STREAM, { filterSubjects: subject });
-    const { num_pending: pending } = await consumer.info();
+    const { num_pending: pending, name } = await consumer.info();
     const messages: string[] = [];
-    if (pending === 0) return messages;
-    for await (const message of await consumer.fetch({ max_messages: pending, expires: 5000 })) {
-      messages.push(message.string());
-      if (message.info.pending === 0) break;
+    try {
+      if (pending === 0) return messages;
+      for await (const message of await consumer.fetch({ max_messages: pending, expires: 5000 })) {
+        messages.push(message.string());
+        if (message.info.pending === 0) break;
+      }
+      return messages;
+    } finally {
+      // Not left behind for the server to expire: it would still count the events that arrive meanwhile.
+      await (await nc.jetstreamManager()).consumers.delete(EVENTS_STREAM, name).catch(() => undefined);
     }
-    return messages;
   } finally {
     await nc.close();
   }
