@@ -1,5 +1,5 @@
 import { EVENTS_STREAM } from '@gatehouse/contracts';
-import { connect } from 'nats';
+import { connect, JetStreamManager } from 'nats';
 import type { TestDbClient } from '../test-database';
 
 const SERVICE_SCHEMAS = ['identity', 'tenancy', 'authorization', 'notification'];
@@ -35,24 +35,20 @@ async function unpublishedEvents(db: TestDbClient): Promise<number> {
  * The services' consumers of the events stream (durable ones) that still have events to handle (not yet
  * delivered, or delivered and not acked). An ephemeral consumer is a test reading the stream, not a service.
  */
-async function consumersBehind(natsUrl: string): Promise<string[]> {
-  const nc = await connect({ servers: natsUrl.split(','), timeout: 2000 });
+async function consumersBehind(jsm: JetStreamManager): Promise<string[]> {
+  const behind: string[] = [];
   try {
-    const jsm = await nc.jetstreamManager({ timeout: 2000 });
-    const behind: string[] = [];
     for await (const consumer of jsm.consumers.list(EVENTS_STREAM)) {
       if (consumer.config.durable_name && (consumer.num_pending > 0 || consumer.num_ack_pending > 0)) {
         behind.push(`${consumer.name}: ${consumer.num_pending} pending, ${consumer.num_ack_pending} unacked`);
       }
     }
-    return behind;
   } catch (error) {
     // No stream yet: nothing was ever published, so nothing is in flight.
     if (/stream not found/i.test((error as Error).message)) return [];
     throw error;
-  } finally {
-    await nc.close();
   }
+  return behind;
 }
 
 /**
@@ -61,14 +57,20 @@ async function consumersBehind(natsUrl: string): Promise<string[]> {
  * a consumer retrying with backoff, or a relay between polls, leaves them still for longer.
  */
 async function eventsDrained(db: TestDbClient, natsUrl: string | undefined, deadline: number): Promise<void> {
-  for (;;) {
-    const waiting = await unpublishedEvents(db);
-    const behind = natsUrl ? await consumersBehind(natsUrl) : [];
-    if (waiting === 0 && behind.length === 0) return;
-    if (Date.now() > deadline) {
-      throw new Error(`Events still in flight: ${waiting} unpublished; ${behind.join('; ') || 'consumers caught up'}`);
+  const nc = natsUrl ? await connect({ servers: natsUrl.split(','), timeout: 2000 }) : undefined;
+  try {
+    const jsm = await nc?.jetstreamManager({ timeout: 2000 });
+    for (;;) {
+      const waiting = await unpublishedEvents(db);
+      const behind = jsm ? await consumersBehind(jsm) : [];
+      if (waiting === 0 && behind.length === 0) return;
+      if (Date.now() > deadline) {
+        throw new Error(`Events still in flight: ${waiting} unpublished; ${behind.join('; ') || 'consumers caught up'}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
     }
-    await new Promise((r) => setTimeout(r, 100));
+  } finally {
+    await nc?.close();
   }
 }
 
