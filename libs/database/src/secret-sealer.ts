@@ -5,9 +5,6 @@ const VERSION = 'v1';
 /** Used only when the keys variable is empty (a developer machine): public, so it protects nothing. */
 const DEVELOPMENT_KEY_ID = 'dev';
 
-/** A sealed secret: its ciphertext and the id of the key that sealed it. */
-export type Sealed = SealedSecret;
-
 /**
  * Parses an encryption keys variable (`id:base64,...` of 32-byte keys, the first seals); throws naming the
  * variable on a bad entry. Empty: the public development key of `purpose`, which protects nothing.
@@ -49,7 +46,7 @@ export class SecretSealer {
     return this.currentId === DEVELOPMENT_KEY_ID;
   }
 
-  seal(plaintext: string, context: string): Sealed {
+  seal(plaintext: string, context: string): SealedSecret {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.currentId) as Buffer, iv);
     cipher.setAAD(Buffer.from(context));
@@ -59,7 +56,7 @@ export class SecretSealer {
   }
 
   /** Throws when the key is no longer configured or the ciphertext was altered. */
-  open(sealed: Sealed, context: string): string {
+  open(sealed: SealedSecret, context: string): string {
     const key = this.keys.get(sealed.keyId);
     if (!key) throw new Error(`The key "${sealed.keyId}" that sealed this secret is not in ${this.variable}`);
     const [version, iv, body, tag] = sealed.ciphertext.split('.');

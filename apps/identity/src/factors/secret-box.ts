@@ -2,8 +2,6 @@ import { SecretSealer } from '@gatehouse/database';
 import { Injectable, Logger } from '@nestjs/common';
 import { IdentityEnv } from '../identity.env';
 
-export type { Sealed } from '@gatehouse/database';
-
 /** TOTP seeds sealed with MFA_ENCRYPTION_KEYS (AES-256-GCM, the user id bound as additional data). */
 @Injectable()
 export class SecretBox extends SecretSealer {
